@@ -1,0 +1,65 @@
+"""``curator audit``: what is in an archive, before anything leaves the building."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from curator.cli import options
+from curator.errors import CuratorError
+
+FORMATS = ("text", "json", "html")
+FAIL_ON = ("warning", "error")
+
+
+def _weights(items: list[str]) -> dict[str, float]:
+    from curator.audit import DIMENSIONS
+
+    weights = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if name not in DIMENSIONS:
+            raise CuratorError(f"--weight: unknown dimension {name!r}; choose one of {', '.join(DIMENSIONS)}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise CuratorError(f"--weight {item!r}: give DIMENSION=NUMBER, e.g. completeness=2") from None
+        if weights[name] < 0:
+            raise CuratorError("--weight: weights cannot be negative")
+    return weights
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("audit")
+    def audit(
+        source: str = typer.Argument(..., help="A folder or a zip/tar archive."),
+        format: str = typer.Option("text", "--format", "-f", help="Report format: text, json or html."),
+        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file instead of standard output.", dir_okay=False),
+        fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit with status 1 when a finding of this severity or worse exists: warning or error."),
+        weight: list[str] = typer.Option([], "--weight", help="Quality-score weight, DIMENSION=NUMBER (completeness, conformance, plausibility); repeatable."),
+        index: Optional[Path] = options.Index,
+        workers: Optional[int] = options.Workers,
+        site_from: str = options.SiteFrom,
+        progress: Optional[bool] = options.Progress,
+    ) -> None:
+        """Report inventory, demographics completeness, identifier exposure, burned-in risk and quality of SOURCE."""
+        if format not in FORMATS:
+            raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
+        if fail_on is not None and fail_on not in FAIL_ON:
+            raise CuratorError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+        weights = _weights(weight)
+        from curator.audit import exit_status
+        from curator.pipeline import audit_source
+        from curator.render import render
+
+        report = audit_source(source, weights=weights, **options.scan_kwargs(index, workers, site_from, progress))
+        text = render(report, format)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise CuratorError(f"cannot write {out.name} ({exc.strerror or 'OS error'})") from None
+        raise typer.Exit(exit_status(report, fail_on))

@@ -1,0 +1,29 @@
+"""``curator scan``: build or refresh the index of a source."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from curator.cli import options
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("scan")
+    def scan(
+        source: str = typer.Argument(..., help="A folder or a zip/tar archive."),
+        index: Optional[Path] = options.Index,
+        workers: Optional[int] = options.Workers,
+        site_from: str = options.SiteFrom,
+        progress: Optional[bool] = options.Progress,
+    ) -> None:
+        """Read every header of SOURCE (not the pixels) into the index; unchanged files are reused."""
+        from curator.scan import scan_source
+
+        result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress))
+        s = result.stats
+        typer.echo(f"{s.seen} files: {s.indexed} indexed ({s.reused} unchanged since the last scan), {s.rejected} rejected")
+        for reason, count in sorted(s.reasons.items()):
+            typer.echo(f"  rejected, {reason}: {count}")
+        typer.echo(f"index: {result.index_path}")

@@ -1,0 +1,139 @@
+"""Read a DICOM header (everything before Pixel Data) with a clear reason when it fails.
+
+``read_header`` accepts the bytes of an item or a path, and returns the dataset read with
+``stop_before_pixels``; large non-pixel values stay unread (deferred).  Anything that is
+not a DICOM instance raises :class:`HeaderError` with a human-readable reason, which never
+quotes a header value.
+"""
+from __future__ import annotations
+
+import io
+import struct
+from typing import BinaryIO
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+# Values larger than this are not read during the scan (private blobs, overlays, …).
+DEFER_SIZE = 64 * 1024
+
+_PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
+_RAW_START_GROUPS = {0x0002, 0x0008}
+
+
+_DICOMDIR = "1.2.840.10008.1.3.10"
+_NOT_DICOM = "not DICOM (no DICM prefix and no readable DICOM dataset)"
+
+
+def _has_uid(ds: pydicom.Dataset, keyword: str) -> bool:
+    try:
+        value = ds.get(keyword)
+    except Exception:
+        return False
+    return isinstance(value, str) and 0 < len(value) <= 64 and all(c.isdigit() or c == "." for c in value.strip())
+
+
+class HeaderError(Exception):
+    """The item is not a readable DICOM instance; ``str(exc)`` is the reason."""
+
+
+def _looks_like_raw_dataset(head: bytes) -> bool:
+    """A dataset without preamble and file meta starts with a group 0002 or 0008 tag."""
+    if len(head) < 8:
+        return False
+    little = struct.unpack("<H", head[:2])[0]
+    big = struct.unpack(">H", head[:2])[0]
+    return little in _RAW_START_GROUPS or big in _RAW_START_GROUPS
+
+
+def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
+    """The header of the DICOM instance in ``fp`` (``size`` bytes long).
+
+    Raises :class:`HeaderError` for empty, non-DICOM and truncated input.
+    """
+    if size == 0:
+        raise HeaderError("empty file")
+    head = fp.read(132)
+    fp.seek(0)
+    has_preamble = len(head) == 132 and head[128:132] == b"DICM"
+    try:
+        ds = pydicom.dcmread(fp, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
+    except InvalidDicomError:
+        raise HeaderError("not DICOM (unreadable file meta)") from None
+    except (EOFError, struct.error):
+        if not has_preamble and not _looks_like_raw_dataset(head):
+            raise HeaderError(_NOT_DICOM) from None
+        raise HeaderError("truncated (the header ends early)") from None
+    except NotImplementedError:
+        raise HeaderError("unsupported encoding (transfer syntax pydicom cannot read)") from None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, MemoryError, UnicodeError, AttributeError) as exc:
+        if not has_preamble and not _looks_like_raw_dataset(head):
+            raise HeaderError(_NOT_DICOM) from None
+        raise HeaderError(f"malformed DICOM header ({type(exc).__name__})") from None
+    media_class = getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", None)
+    if media_class == _DICOMDIR:
+        raise HeaderError("DICOMDIR (a media directory, not an instance)")
+    if not _has_uid(ds, "SOPInstanceUID") or not _has_uid(ds, "SOPClassUID"):
+        if not has_preamble and not _looks_like_raw_dataset(head):
+            raise HeaderError(_NOT_DICOM)
+        raise HeaderError("not a DICOM instance (no SOP Class or SOP Instance UID)")
+    _check_pixel_data_complete(fp, size, ds)
+    return ds
+
+
+def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> None:
+    """Raise ``HeaderError`` when the Pixel Data element runs past the end of the file."""
+    position = fp.tell()
+    if position >= size:
+        return  # no pixel data after the header
+    transfer_syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if transfer_syntax is not None and transfer_syntax == pydicom.uid.DeflatedExplicitVRLittleEndian:
+        return  # deflated stream: the file position is not a byte offset of the dataset
+    endian = "<" if ds.is_little_endian in (True, None) else ">"
+    header = fp.read(12)
+    if len(header) < 8:
+        raise HeaderError("truncated (the file ends inside the pixel data header)")
+    group, element = struct.unpack(endian + "HH", header[:4])
+    if ((group << 16) | element) not in _PIXEL_TAGS:
+        return
+    # Judge the encoding from the bytes: some files declare explicit VR and write implicit.
+    vr = header[4:6]
+    explicit = vr.isalpha() and vr.isupper()
+    if not explicit:
+        length = struct.unpack(endian + "L", header[4:8])[0]
+        value_start = position + 8
+    elif vr in (b"OB", b"OW", b"OF", b"OD", b"OL", b"UN", b"OV"):
+        if len(header) < 12:
+            raise HeaderError("truncated (the file ends inside the pixel data header)")
+        length = struct.unpack(endian + "L", header[8:12])[0]
+        value_start = position + 12
+    else:
+        length = struct.unpack(endian + "H", header[6:8])[0]
+        value_start = position + 8
+    if length == 0xFFFFFFFF:
+        _check_fragments(fp, size, value_start, endian)
+    elif value_start + length > size:
+        raise HeaderError("truncated (pixel data shorter than declared)")
+
+
+def _check_fragments(fp: BinaryIO, size: int, offset: int, endian: str) -> None:
+    """Walk the items of encapsulated pixel data up to the sequence delimiter."""
+    fp.seek(offset)
+    while True:
+        item = fp.read(8)
+        if len(item) < 8:
+            raise HeaderError("truncated (encapsulated pixel data has no end)")
+        group, element, length = struct.unpack(endian + "HHL", item)
+        if (group, element) == (0xFFFE, 0xE0DD):
+            return
+        if (group, element) != (0xFFFE, 0xE000):
+            raise HeaderError("malformed encapsulated pixel data")
+        offset += 8 + length
+        if offset > size:
+            raise HeaderError("truncated (encapsulated pixel data shorter than declared)")
+        fp.seek(offset)
+
+
+def read_header_bytes(data: bytes) -> pydicom.Dataset:
+    """:func:`read_header` over bytes in memory."""
+    return read_header(io.BytesIO(data), len(data))

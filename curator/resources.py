@@ -1,0 +1,31 @@
+"""Locate the data folders the project ships (``mappings/`` and ``ontologies/``).
+
+In a source checkout (or an editable install) they are the top-level folders of the
+repository; in an installed wheel they are the ``curator._mappings`` and
+``curator._ontologies`` resource packages (see ``setup.py``).
+"""
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def _data_dir(folder: str, package: str) -> Path:
+    candidate = _CHECKOUT / folder
+    if candidate.is_dir() and (_CHECKOUT / "pyproject.toml").is_file():
+        return candidate
+    return Path(str(resources.files(package)))
+
+
+def mappings_dir() -> Path:
+    """The folder of description rules, de-identification profiles and site overrides."""
+    return _data_dir("mappings", "curator._mappings")
+
+
+def ontologies_dir() -> Path:
+    """The folder of RadLex terms, the PS3.15 table and SHACL shapes."""
+    return _data_dir("ontologies", "curator._ontologies")

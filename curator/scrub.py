@@ -1,0 +1,176 @@
+"""Identifier values of a header, and their removal from free text.
+
+``identifier_values(ds)`` collects, at any depth of any sequence, the values of the
+attributes listed in ``mappings/identifiers.yaml`` and of every person-name element.
+``scrub_text(text, values)`` removes those values from free text (case- and
+accent-insensitive; person-name parts in any order; multi-word values as phrases) and
+removes date-, phone-, e-mail- and ID-like patterns whatever the header holds.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import pydicom
+import yaml
+from pydicom.datadict import tag_for_keyword
+
+from curator.resources import mappings_dir
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    collect_vrs: frozenset[str]
+    collect_tags: frozenset[int]
+    particles: frozenset[str]
+    min_value_length: int
+    min_name_part_length: int
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@cache
+def _rules() -> _Rules:
+    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    tags = set()
+    for keyword in data["collect_keywords"]:
+        tag = tag_for_keyword(keyword)
+        if tag is None:
+            raise ValueError(f"mappings/identifiers.yaml: unknown DICOM keyword {keyword!r}")
+        tags.add(tag)
+    return _Rules(
+        collect_vrs=frozenset(data["collect_vrs"]),
+        collect_tags=frozenset(tags),
+        particles=frozenset(p.casefold() for p in data["name_particles"]),
+        min_value_length=int(data["min_value_length"]),
+        min_name_part_length=int(data["min_name_part_length"]),
+        patterns=tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values()),
+    )
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of ``text`` used for matching."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _values_of(element: pydicom.DataElement) -> list[str]:
+    value = element.value
+    if value is None or value == "":
+        return []
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            value = bytes(value).decode("latin-1")
+        except Exception:  # pragma: no cover - latin-1 decodes every byte
+            return []
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return [str(v) for v in value if v not in (None, "")]
+    return [str(value)]
+
+
+def identifier_values(ds: pydicom.Dataset) -> frozenset[str]:
+    """Every identifier value found in ``ds`` (any depth), as strings.
+
+    Person names are returned whole and also split into their parts, so that free text
+    naming the person in another order or case still matches.
+    """
+    rules = _rules()
+    found: set[str] = set()
+    _collect(ds, rules, found)
+    return frozenset(found)
+
+
+def _collect(ds: pydicom.Dataset, rules: _Rules, found: set[str]) -> None:
+    for element in ds:
+        try:
+            vr = element.VR
+            if vr == "SQ":
+                for item in element.value or ():
+                    _collect(item, rules, found)
+                continue
+            if vr in rules.collect_vrs or int(element.tag) in rules.collect_tags:
+                for value in _values_of(element):
+                    found.add(value.strip())
+                    if vr == "PN":
+                        for part in re.split(r"[\^=\s,]+", value):
+                            if part:
+                                found.add(part.strip())
+        except Exception:  # a malformed element must not stop the collection
+            continue
+
+
+@cache
+def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """Split values into single-word folded tokens and multi-word folded phrases."""
+    rules = _rules()
+    words: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    for value in values:
+        tokens = tuple(fold(t) for t in _WORD.findall(value))
+        if not tokens:
+            continue
+        if len(tokens) == 1:
+            token = tokens[0]
+            if token in rules.particles:
+                continue
+            limit = rules.min_name_part_length if token.isalpha() else rules.min_value_length
+            if len(token) >= limit:
+                words.add(token)
+        else:
+            joined = "".join(tokens)
+            if len(joined) >= rules.min_value_length:
+                phrases.add(tokens)
+    ordered = tuple(sorted(phrases, key=lambda p: (-len(p), p)))
+    return frozenset(words), ordered
+
+
+def scrub_patterns(text: str, replacement: str = " ") -> str:
+    """``text`` with date-, phone-, e-mail- and ID-like patterns replaced."""
+    for pattern in _rules().patterns:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def scrub_text(text: str | None, values: Iterable[str] = ()) -> str | None:
+    """Remove identifier ``values`` and identifier-like patterns from free ``text``.
+
+    Returns the remaining text with whitespace collapsed (``None`` stays ``None``).
+    """
+    if text is None:
+        return None
+    text = scrub_patterns(str(text))
+    words, phrases = _compiled(frozenset(values))
+    if words or phrases:
+        spans = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+        drop = [False] * len(spans)
+        folded = [s[2] for s in spans]
+        for phrase in phrases:
+            n = len(phrase)
+            for i in range(len(folded) - n + 1):
+                if tuple(folded[i : i + n]) == phrase:
+                    for j in range(i, i + n):
+                        drop[j] = True
+        for i, token in enumerate(folded):
+            if token in words:
+                drop[i] = True
+        if any(drop):
+            pieces = []
+            last = 0
+            for (start, end, _), gone in zip(spans, drop):
+                if gone:
+                    pieces.append(text[last:start])
+                    pieces.append(" ")
+                    last = end
+            pieces.append(text[last:])
+            text = "".join(pieces)
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"(\s*[-_,;:/]\s*){2,}", " ", text)
+    return text.strip(" -_,;:/")
