@@ -7,21 +7,25 @@ key, or a fact *about* identifiers (which attributes are present), never their v
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pydicom
 import yaml
 from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.valuerep import validate_value
 
+from curator.dicomwalk import dictionary_vr, is_empty, raw_text, strings, walk
 from curator.index import key, token_hashes
 from curator.resources import mappings_dir, ontologies_dir
-from curator.scrub import identifier_values, scrub_text
+from curator.scrub import collect_value, scrub_text
 
 # Plain header values copied as they are (non-identifying).
 TEXT_FIELDS = {
@@ -116,9 +120,25 @@ def _exposure_tags() -> dict[int, str]:
     return tags
 
 
+@cache
+def _tag(keyword: str) -> int:
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        raise KeyError(keyword)
+    return tag
+
+
 def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
     try:
-        value = ds.get(keyword)
+        tag = _tag(keyword)
+        if tag not in ds:
+            return None
+        raw = ds.get_item(tag)
+        if isinstance(raw, RawDataElement):
+            text = raw_text(ds, raw)
+            if text is not None:
+                return text or None
+        value = ds[tag].value
     except Exception:
         return None
     if value is None or value == "":
@@ -130,7 +150,14 @@ def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
 
 def _number(ds: pydicom.Dataset, keyword: str) -> float | None:
     try:
-        value = ds.get(keyword)
+        tag = _tag(keyword)
+        if tag not in ds:
+            return None
+        raw = ds.get_item(tag)
+        if isinstance(raw, RawDataElement) and (raw.VR or dictionary_vr(int(raw.tag))) in ("DS", "IS"):
+            text = raw_text(ds, raw)
+            return float(text.split("\\")[0]) if text else None
+        value = ds[tag].value
         if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
             value = value[0] if len(value) else None
         return None if value is None or value == "" else float(value)
@@ -166,64 +193,112 @@ def age_years(patient_age: str | None) -> float | None:
     return round(int(match.group(1)) * _AGE_FACTOR[match.group(2)], 2)
 
 
-def _exposed(ds: pydicom.Dataset, tags: dict[int, str], found: set[str], depth: int = 0) -> None:
-    for element in ds:
-        try:
-            tag = int(element.tag)
-            if element.VR == "SQ":
-                if tag in tags and element.value:
-                    found.add(tags[tag])
-                for item in element.value or ():
-                    _exposed(item, tags, found, depth + 1)
-            elif element.tag.is_private:
-                continue
-            elif tag in tags and element.value not in (None, "", b""):
-                found.add(tags[tag])
-            elif (tag >> 16) & 0xFF00 in (0x5000, 0x6000) and (tag & 0xFFFF) in (0x3000, 0x4000) and element.value:
-                found.add("OverlayData" if tag & 0xFFFF == 0x3000 else "OverlayComments")
-        except Exception:
+@dataclass
+class _Facts:
+    values: set[str]
+    exposed: set[str]
+    creators: set[str]
+
+
+def _element_facts(element, tags: dict[int, str], facts: _Facts) -> None:
+    """Identifier values, exposure and private creators of one (non-sequence) element."""
+    _, tag, vr, raw, _ = element
+    collect_value(element, facts.values)
+    if (tag >> 16) & 1:  # private
+        if 0x0010 <= (tag & 0xFFFF) <= 0x00FF and not is_empty(raw, vr):
+            facts.creators.update(s.strip() for s in strings(raw) if s.strip())
+    elif tag in tags:
+        if not is_empty(raw, vr):
+            facts.exposed.add(tags[tag])
+    elif (tag >> 24) in (0x50, 0x60) and (tag & 0xFFFF) in (0x3000, 0x4000) and not is_empty(raw, vr):
+        facts.exposed.add("OverlayData" if tag & 0xFFFF == 0x3000 else "OverlayComments")
+
+
+# Sequences repeat across the instances of a series: their facts are cached by their bytes.
+_SEQUENCE_CACHE: OrderedDict[tuple, _Facts] = OrderedDict()
+_SEQUENCE_CACHE_SIZE = 2048
+
+
+def _sequence_facts(ds: pydicom.Dataset, tag: int, raw, config: _Config) -> _Facts:
+    cache_key = None
+    if isinstance(raw, RawDataElement) and raw.value is not None:
+        cache_key = (tag, raw.is_implicit_VR, getattr(ds, "_read_charset", None) and str(ds._read_charset), raw.value)
+        cached = _SEQUENCE_CACHE.get(cache_key)
+        if cached is not None:
+            _SEQUENCE_CACHE.move_to_end(cache_key)
+            return cached
+    facts = _Facts(set(), set(), set())
+    try:
+        items = ds[tag].value or ()
+    except Exception:
+        items = ()
+    for item in items:
+        for element in walk(item, 1):
+            if element[2] != "SQ":
+                _element_facts(element, config.exposure_tags, facts)
+            elif not is_empty(element[3], "SQ") and element[1] in config.exposure_tags:
+                facts.exposed.add(config.exposure_tags[element[1]])
+    if cache_key is not None:
+        _SEQUENCE_CACHE[cache_key] = facts
+        if len(_SEQUENCE_CACHE) > _SEQUENCE_CACHE_SIZE:
+            _SEQUENCE_CACHE.popitem(last=False)
+    return facts
+
+
+@lru_cache(maxsize=65536)
+def _conforms(vr: str, value: str) -> bool:
+    try:
+        validate_value(vr, value, pydicom.config.RAISE)
+    except Exception:
+        return False
+    return True
+
+
+def _walk_facts(ds: pydicom.Dataset, config: _Config) -> tuple[frozenset[str], set[str], set[str], int, list[str]]:
+    """One pass over every element (values converted only where needed).
+
+    Returns the identifier values (as ``curator.scrub.identifier_values``), the
+    identifying attributes present (any depth), the private creators, and the conformance
+    checks run and failed on top-level standard elements.
+    """
+    facts = _Facts(set(), set(), set())
+    failed: list[str] = []
+    checked = 0
+    tags = config.exposure_tags
+    vrs = config.conformance_vrs
+    for tag, raw in list(ds._dict.items()):
+        tag = int(tag)
+        vr = raw.VR or dictionary_vr(tag)
+        if vr == "SQ":
+            if not is_empty(raw, vr):
+                if tag in tags:
+                    facts.exposed.add(tags[tag])
+                inner = _sequence_facts(ds, tag, raw, config)
+                facts.values.update(inner.values)
+                facts.exposed.update(inner.exposed)
+                facts.creators.update(inner.creators)
             continue
+        _element_facts((0, tag, vr, raw, ds), tags, facts)
+        if vr in vrs and tag not in VARYING_TAGS and not (tag >> 16) & 1 and (tag >> 16) != 0x0002 and not is_empty(raw, vr):
+            checked += 1
+            for single in strings(raw):
+                if vr not in ("LO", "SH", "PN", "LT", "ST", "UT"):
+                    single = single.strip()
+                if not _conforms(vr, single):
+                    failed.append(f"{pydicom.datadict.keyword_for_tag(tag) or 'element'}:{vr}")
+                    break
+    return frozenset(facts.values), facts.exposed, facts.creators, checked, failed
 
 
-def _private_creators(ds: pydicom.Dataset, found: set[str]) -> None:
-    for element in ds:
-        try:
-            if element.VR == "SQ":
-                for item in element.value or ():
-                    _private_creators(item, found)
-            elif element.tag.is_private_creator and element.value:
-                found.add(str(element.value).strip())
-        except Exception:
-            continue
-
-
-def _conformance(ds: pydicom.Dataset, vrs: frozenset[str], modalities: frozenset[str]) -> tuple[int, list[str]]:
+def _conformance(ds: pydicom.Dataset, modalities: frozenset[str]) -> tuple[int, list[str]]:
+    """Conformance checks beyond value representations (see mappings/audit/checks.yaml)."""
     failed: list[str] = []
     total = 0
-    for element in ds:
-        try:
-            if element.tag.is_private or element.VR not in vrs or element.tag.group == 0x0002:
-                continue
-            value = element.value
-            if value in (None, ""):
-                continue
-            total += 1
-            values = value if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [value]
-            for single in values:
-                if element.VR in ("DS", "IS", "PN"):
-                    single = getattr(single, "original_string", None) or str(single)
-                validate_value(element.VR, single, pydicom.config.RAISE)
-        except Exception:
-            failed.append(f"{element.keyword or 'private'}:{element.VR}")
     meta = getattr(ds, "file_meta", None)
-    for meta_kw, ds_kw, check in (
-        ("MediaStorageSOPClassUID", "SOPClassUID", "meta_sop_class"),
-        ("MediaStorageSOPInstanceUID", "SOPInstanceUID", "meta_sop_instance"),
-    ):
-        if meta is not None and meta_kw in meta and ds_kw in ds:
-            total += 1
-            if str(meta.get(meta_kw)) != str(ds.get(ds_kw)):
-                failed.append(check)
+    if meta is not None and "MediaStorageSOPClassUID" in meta and "SOPClassUID" in ds:
+        total += 1
+        if str(meta.get("MediaStorageSOPClassUID")) != _text(ds, "SOPClassUID"):
+            failed.append("meta_sop_class")
     modality = _text(ds, "Modality")
     if modality is not None:
         total += 1
@@ -242,13 +317,17 @@ def _completeness(ds: pydicom.Dataset, config: _Config) -> tuple[int, list[str],
     missing1: list[str] = []
     missing2: list[str] = []
     for keyword, type_ in attrs:
-        tag = tag_for_keyword(keyword)
-        if tag is None:
-            continue
+        tag = _tag(keyword)
         present = tag in ds
         if type_ == 1:
             try:
-                empty = not present or ds[tag].value in (None, "", b"") or (ds[tag].VR == "SQ" and len(ds[tag].value) == 0)
+                raw = ds.get_item(tag) if present else None
+                if raw is None:
+                    empty = True
+                elif isinstance(raw, RawDataElement):
+                    empty = not raw.length
+                else:
+                    empty = raw.value in (None, "", b"") or (raw.VR == "SQ" and len(raw.value) == 0)
             except Exception:
                 empty = True
             if empty:
@@ -287,12 +366,101 @@ def _plausibility(record: dict[str, Any], ds: pydicom.Dataset, ranges: dict[str,
     return total, failed
 
 
+# Elements that change from one instance of a series to the next.  Instances whose other
+# elements are byte-identical share everything in their record but what these decide.
+VARYING_TAGS = frozenset({
+    0x00080018,  # SOPInstanceUID
+    0x00200013,  # InstanceNumber
+    0x00200032,  # ImagePositionPatient
+    0x00201041,  # SliceLocation
+    0x00281050,  # WindowCenter
+    0x00281051,  # WindowWidth
+    0x00280106,  # SmallestImagePixelValue
+    0x00280107,  # LargestImagePixelValue
+    0x00080033,  # ContentTime
+    0x00080013,  # InstanceCreationTime
+    0x00541330,  # ImageIndex
+})
+_MEMO: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+_MEMO_SIZE = 256
+
+
+def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
+    """A digest of everything in the header but the values of ``VARYING_TAGS``."""
+    h = hashlib.blake2b(salt, digest_size=20)
+    meta = getattr(ds, "file_meta", None)
+    h.update(str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode())
+    h.update(str(meta.get("MediaStorageSOPClassUID", "") if meta is not None else "").encode())
+    h.update(str(getattr(ds, "_read_charset", "")).encode())
+    for tag, raw in ds._dict.items():
+        tag = int(tag)
+        h.update(tag.to_bytes(4, "little"))
+        if tag in VARYING_TAGS:
+            h.update(b"\x00" if is_empty(raw, raw.VR or "") else b"\x01")
+            continue
+        if not isinstance(raw, RawDataElement) or raw.value is None:
+            return None  # converted or deferred: no digest, compute the record in full
+        h.update((raw.VR or "").encode())
+        h.update(len(raw.value).to_bytes(4, "little"))
+        h.update(raw.value)
+    return h.digest()
+
+
+def _varying_checks(ds: pydicom.Dataset, vrs: frozenset[str]) -> tuple[int, list[str]]:
+    """Conformance of the elements that vary per instance (and file meta agreement)."""
+    failed: list[str] = []
+    checked = 0
+    elements = ds._dict
+    for tag in VARYING_TAGS:
+        raw = elements.get(tag)
+        if raw is None:
+            continue
+        vr = raw.VR or dictionary_vr(tag)
+        if vr not in vrs or is_empty(raw, vr):
+            continue
+        checked += 1
+        for single in strings(raw):
+            if not _conforms(vr, single.strip()):
+                failed.append(f"{pydicom.datadict.keyword_for_tag(tag)}:{vr}")
+                break
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and "MediaStorageSOPInstanceUID" in meta and 0x00080018 in elements:
+        checked += 1
+        if str(meta.get("MediaStorageSOPInstanceUID")) != _text(ds, "SOPInstanceUID"):
+            failed.append("meta_sop_instance")
+    return checked, sorted(failed)
+
+
 def extract_record(ds: pydicom.Dataset, salt: bytes) -> dict[str, Any]:
-    """The index record of one header (see ``curator.index.SCHEMA`` for the columns)."""
+    """The index record of one header (see ``curator.index.SCHEMA`` for the columns).
+
+    Instances of a series repeat most of their header: when everything but the
+    per-instance elements is byte-identical to an instance seen before, the record is
+    copied and only what the per-instance elements decide is computed.
+    """
     config = _config()
-    values = identifier_values(ds)
-    record: dict[str, Any] = {}
+    digest = _digest(ds, salt)
+    base = _MEMO.get(digest) if digest is not None else None
+    if base is None:
+        base = _base_record(ds, salt, config)
+        if digest is not None:
+            _MEMO[digest] = base
+            if len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    else:
+        _MEMO.move_to_end(digest)
+    record = {k: (list(v) if isinstance(v, list) else v) for k, v in base.items()}
     record["sop_key"] = key("sop", _text(ds, "SOPInstanceUID") or "")
+    checked, failed = _varying_checks(ds, config.conformance_vrs)
+    record["checks_conformance"] += checked
+    record["nonconformant"] = record["nonconformant"] + failed
+    return record
+
+
+def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str, Any]:
+    """Everything of the record but what the per-instance elements decide."""
+    values, exposed, creators, n_vr_checks, vr_failures = _walk_facts(ds, config)
+    record: dict[str, Any] = {}
     record["series_key"] = key("series", _text(ds, "SeriesInstanceUID") or "")
     record["study_key"] = key("study", _text(ds, "StudyInstanceUID") or "")
     patient = (_text(ds, "PatientID") or "") + "\x00" + (_text(ds, "IssuerOfPatientID") or "")
@@ -327,17 +495,14 @@ def extract_record(ds: pydicom.Dataset, salt: bytes) -> dict[str, Any]:
     else:
         record["age_years"], record["age_source"] = None, None
     # Identifier exposure and private creators: facts, never values.
-    exposed: set[str] = set()
-    _exposed(ds, config.exposure_tags, exposed)
     record["identifiers_present"] = sorted(exposed)
-    creators: set[str] = set()
-    _private_creators(ds, creators)
-    record["private_creators"] = sorted(scrub_text(c, values) or "(removed)" for c in creators)
+    record["private_creators"] = sorted({scrub_text(c, values) or "(removed)" for c in creators})
     # Quality checks.
     n_complete, missing1, missing2 = _completeness(ds, config)
     record["missing_type1"], record["missing_type2"] = missing1, missing2
-    n_conform, nonconformant = _conformance(ds, config.conformance_vrs, config.modalities)
-    record["nonconformant"] = nonconformant
+    n_conform, nonconformant = _conformance(ds, config.modalities)
+    n_conform += n_vr_checks
+    record["nonconformant"] = vr_failures + nonconformant
     n_plaus, implausible = _plausibility(record, ds, config.ranges, birth, study)
     record["implausible"] = implausible
     record["checks_completeness"] = n_complete

@@ -12,7 +12,11 @@ import struct
 from typing import BinaryIO
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
+
+from curator.dicomwalk import raw_text
+from curator.fastheader import NeedMore, Unsupported, read_fast
 
 # Values larger than this are not read during the scan (private blobs, overlays, …).
 DEFER_SIZE = 64 * 1024
@@ -27,10 +31,24 @@ _NOT_DICOM = "not DICOM (no DICM prefix and no readable DICOM dataset)"
 
 def _has_uid(ds: pydicom.Dataset, keyword: str) -> bool:
     try:
-        value = ds.get(keyword)
+        raw = ds.get_item(keyword)
+        if isinstance(raw, RawDataElement):
+            value = raw_text(ds, raw)  # no conversion: the record's digest needs raw elements
+            if value is None:
+                value = ds.get(keyword)
+        else:
+            value = ds.get(keyword)
     except Exception:
         return False
     return isinstance(value, str) and 0 < len(value) <= 64 and all(c.isdigit() or c == "." for c in value.strip())
+
+
+def _needs_pixels(ds: pydicom.Dataset) -> bool:
+    """True for image objects, which must carry pixel data."""
+    if "Rows" in ds and "Columns" in ds and "BitsAllocated" in ds:
+        return True
+    name = pydicom.uid.UID(str(ds.get("SOPClassUID", ""))).name
+    return "Image Storage" in name or "Segmentation Storage" in name
 
 
 class HeaderError(Exception):
@@ -46,13 +64,44 @@ def _looks_like_raw_dataset(head: bytes) -> bool:
     return little in _RAW_START_GROUPS or big in _RAW_START_GROUPS
 
 
+PREFIX = 64 * 1024  # bytes read first; most headers end well before
+
+
 def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
     """The header of the DICOM instance in ``fp`` (``size`` bytes long).
 
-    Raises :class:`HeaderError` for empty, non-DICOM and truncated input.
+    Common encodings go through :mod:`curator.fastheader` reading only the first bytes of
+    the file; anything else through pydicom's general reader.  Raises
+    :class:`HeaderError` for empty, non-DICOM and truncated input.
     """
     if size == 0:
         raise HeaderError("empty file")
+    buf = fp.read(PREFIX)
+    while True:
+        try:
+            ds, offset = read_fast(buf)
+        except NeedMore:
+            if len(buf) >= size:
+                raise HeaderError("truncated (the header ends early)") from None
+            buf += fp.read()
+            continue
+        except Unsupported:
+            break
+        except (ValueError, struct.error, UnicodeError, KeyError, TypeError):
+            break  # let the general reader judge (and name) the problem
+        if offset >= len(buf) and len(buf) < size:
+            buf += fp.read()  # the prefix ended on an element boundary: read the rest
+            continue
+        _check_identity(ds, True, buf[:132])
+        fp.seek(offset)
+        _check_pixel_data_complete(fp, size, ds)
+        return ds
+    fp.seek(0)
+    return _read_general(fp, size)
+
+
+def _read_general(fp: BinaryIO, size: int) -> pydicom.Dataset:
+    """pydicom's general reader, for encodings the fast reader leaves to it."""
     head = fp.read(132)
     fp.seek(0)
     has_preamble = len(head) == 132 and head[128:132] == b"DICM"
@@ -70,6 +119,13 @@ def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
         if not has_preamble and not _looks_like_raw_dataset(head):
             raise HeaderError(_NOT_DICOM) from None
         raise HeaderError(f"malformed DICOM header ({type(exc).__name__})") from None
+    _check_identity(ds, has_preamble, head)
+    _check_pixel_data_complete(fp, size, ds)
+    return ds
+
+
+def _check_identity(ds: pydicom.Dataset, has_preamble: bool, head: bytes) -> None:
+    """Reject media directories and datasets that are not SOP instances."""
     media_class = getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", None)
     if media_class == _DICOMDIR:
         raise HeaderError("DICOMDIR (a media directory, not an instance)")
@@ -77,18 +133,18 @@ def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
         if not has_preamble and not _looks_like_raw_dataset(head):
             raise HeaderError(_NOT_DICOM)
         raise HeaderError("not a DICOM instance (no SOP Class or SOP Instance UID)")
-    _check_pixel_data_complete(fp, size, ds)
-    return ds
 
 
 def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> None:
     """Raise ``HeaderError`` when the Pixel Data element runs past the end of the file."""
-    position = fp.tell()
-    if position >= size:
-        return  # no pixel data after the header
     transfer_syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
     if transfer_syntax is not None and transfer_syntax == pydicom.uid.DeflatedExplicitVRLittleEndian:
         return  # deflated stream: the file position is not a byte offset of the dataset
+    position = fp.tell()
+    if position >= size:
+        if _needs_pixels(ds):
+            raise HeaderError("image without pixel data (truncated or header-only)")
+        return  # an object without pixel data (SR, RTSTRUCT, …)
     endian = "<" if ds.is_little_endian in (True, None) else ">"
     header = fp.read(12)
     if len(header) < 8:

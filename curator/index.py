@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -108,10 +109,11 @@ def key(kind: str, value: str, salt: bytes | None = None) -> str:
     return hmac.new(salt, message, hashlib.sha256).hexdigest()[:16]
 
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def token_hashes(values: Iterable[str], salt: bytes) -> set[str]:
+@lru_cache(maxsize=4096)
+def token_hashes(values: frozenset[str], salt: bytes) -> frozenset[str]:
     """Salted keys of the word tokens of identifier values (to scrub paths later)."""
     found: set[str] = set()
     for value in values:
@@ -119,18 +121,14 @@ def token_hashes(values: Iterable[str], salt: bytes) -> set[str]:
             token = fold(token)
             if len(token) >= 2:
                 found.add(key("token", token, salt))
-    return found
-
-
-_UIDISH = re.compile(r"(?<![\w])\d+(?:\.\d+){3,}(?![\w])")
+    return frozenset(found)
 
 
 def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
-    """``relpath`` with every word that is an identifier token (or UID-like) replaced by ``~``."""
+    """``relpath`` with identifier tokens, UIDs, dates and long numbers replaced by ``~``."""
     from curator.scrub import scrub_patterns
 
-    text = _UIDISH.sub("~", relpath)
-    text = scrub_patterns(text, "~")
+    text = scrub_patterns(relpath, "~", paths=True)
 
     def replace(match: re.Match[str]) -> str:
         word = match.group()

@@ -17,10 +17,12 @@ from functools import cache
 import pydicom
 import yaml
 from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 
+from curator.dicomwalk import Element, is_empty, walk
 from curator.resources import mappings_dir
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class _Rules:
     min_value_length: int
     min_name_part_length: int
     patterns: tuple[re.Pattern[str], ...]
+    path_patterns: tuple[re.Pattern[str], ...]
 
 
 @cache
@@ -49,6 +52,7 @@ def _rules() -> _Rules:
         min_value_length=int(data["min_value_length"]),
         min_name_part_length=int(data["min_name_part_length"]),
         patterns=tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values()),
+        path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
     )
 
 
@@ -58,49 +62,65 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _values_of(element: pydicom.DataElement) -> list[str]:
-    value = element.value
-    if value is None or value == "":
-        return []
-    if isinstance(value, (bytes, bytearray)):
-        try:
-            value = bytes(value).decode("latin-1")
-        except Exception:  # pragma: no cover - latin-1 decodes every byte
-            return []
-    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-        return [str(v) for v in value if v not in (None, "")]
-    return [str(value)]
-
-
 def identifier_values(ds: pydicom.Dataset) -> frozenset[str]:
     """Every identifier value found in ``ds`` (any depth), as strings.
 
     Person names are returned whole and also split into their parts, so that free text
-    naming the person in another order or case still matches.
+    naming the person in another order or case still matches.  Only the elements that
+    hold identifiers are converted (see :mod:`curator.dicomwalk`).
     """
-    rules = _rules()
     found: set[str] = set()
-    _collect(ds, rules, found)
+    for element in walk(ds):
+        collect_value(element, found)
     return frozenset(found)
 
 
-def _collect(ds: pydicom.Dataset, rules: _Rules, found: set[str]) -> None:
-    for element in ds:
-        try:
-            vr = element.VR
-            if vr == "SQ":
-                for item in element.value or ():
-                    _collect(item, rules, found)
-                continue
-            if vr in rules.collect_vrs or int(element.tag) in rules.collect_tags:
-                for value in _values_of(element):
-                    found.add(value.strip())
-                    if vr == "PN":
-                        for part in re.split(r"[\^=\s,]+", value):
-                            if part:
-                                found.add(part.strip())
-        except Exception:  # a malformed element must not stop the collection
+def collect_value(element: Element, found: set[str]) -> None:
+    """Add the identifier values of one walked element (if it holds any) to ``found``."""
+    rules = _rules()
+    _, tag, vr, raw, parent = element
+    if vr == "SQ" or (vr not in rules.collect_vrs and tag not in rules.collect_tags) or is_empty(raw, vr):
+        return
+    if isinstance(raw, RawDataElement) and raw.value is not None:
+        found.update(_raw_values(tag, vr, raw.value, str(getattr(parent, "_read_charset", "")), parent))
+        return
+    _add_values(parent, tag, vr, found)
+
+
+_RAW_VALUE_CACHE: dict[tuple, frozenset[str]] = {}
+
+
+def _raw_values(tag: int, vr: str, value: bytes, charset: str, parent: pydicom.Dataset) -> frozenset[str]:
+    """Identifier values of a raw element, cached by its bytes (they repeat across a series)."""
+    cache_key = (tag, vr, value, charset)
+    cached = _RAW_VALUE_CACHE.get(cache_key)
+    if cached is None:
+        found: set[str] = set()
+        _add_values(parent, tag, vr, found)
+        cached = frozenset(found)
+        if len(_RAW_VALUE_CACHE) > 16384:
+            _RAW_VALUE_CACHE.clear()
+        _RAW_VALUE_CACHE[cache_key] = cached
+    return cached
+
+
+def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> None:
+    try:
+        value = parent[tag].value
+    except Exception:  # a malformed element must not stop the collection
+        return
+    values = value if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [value]
+    for single in values:
+        if single is None or single == "":
             continue
+        if isinstance(single, (bytes, bytearray)):
+            single = bytes(single).decode("latin-1")
+        text = str(single).strip()
+        if not text:
+            continue
+        found.add(text)
+        if vr == "PN":
+            found.update(part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip())
 
 
 @cache
@@ -128,9 +148,14 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
     return frozenset(words), ordered
 
 
-def scrub_patterns(text: str, replacement: str = " ") -> str:
-    """``text`` with date-, phone-, e-mail- and ID-like patterns replaced."""
-    for pattern in _rules().patterns:
+def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> str:
+    """``text`` with date-, phone-, e-mail- and ID-like patterns replaced.
+
+    ``paths`` selects the patterns for file paths (which name files with counters such as
+    ``IM000001`` that free-text rules would remove).
+    """
+    rules = _rules()
+    for pattern in rules.path_patterns if paths else rules.patterns:
         text = pattern.sub(replacement, text)
     return text
 

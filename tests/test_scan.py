@@ -1,0 +1,112 @@
+"""The scan: every file accounted for, parallel equals serial, re-scans reuse rows."""
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from curator.errors import CuratorError
+from curator.scan import scan_source
+from tests.conftest import PLANTED, assert_no_planted, planted_dataset, pydicom_files_dir, write_planted
+
+
+def _all_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def test_pydicom_test_files_are_all_accounted_for(tmp_path: Path):
+    """Every bundled pydicom file is indexed or rejected with a reason; totals add up."""
+    source = pydicom_files_dir()
+    result = scan_source(source, tmp_path / "i.parquet", workers=2, progress=False)
+    frame = result.frame()
+    stats = result.stats
+    assert stats.seen == len(frame) == _all_files(source)
+    assert stats.indexed + stats.rejected == stats.seen
+    assert stats.indexed == (frame.status == "indexed").sum() > 60
+    rejected = frame[frame.status == "rejected"]
+    assert rejected["reason"].map(lambda r: isinstance(r, str) and len(r) > 5).all()
+    assert {"not DICOM", "truncated", "duplicate SOP Instance UID", "DICOMDIR"} <= {
+        r.split(" (")[0] for r in rejected["reason"]
+    }
+
+
+def test_parallel_and_serial_scans_give_the_same_index(tmp_path: Path):
+    source = pydicom_files_dir()
+    one = scan_source(source, tmp_path / "one.parquet", workers=1, progress=False).frame()
+    two = scan_source(source, tmp_path / "two.parquet", workers=2, progress=False).frame()
+    drop = ["path_key", "patient_key", "id_tokens"]  # salted per index
+    assert one.drop(columns=drop).equals(two.drop(columns=drop))
+
+
+def test_rescan_reuses_unchanged_files_and_rereads_changed_ones(tmp_path: Path):
+    source = tmp_path / "src"
+    paths = write_planted(source, 4)
+    index = tmp_path / "i.parquet"
+    first = scan_source(source, index, workers=1, progress=False)
+    assert first.stats.reused == 0 and first.stats.indexed == 4
+    second = scan_source(source, index, workers=1, progress=False)
+    assert second.stats.reused == 4
+    ds = planted_dataset(0)
+    ds.SeriesDescription = "changed"
+    ds.save_as(paths[0], enforce_file_format=True)
+    third = scan_source(source, index, workers=1, progress=False)
+    assert third.stats.reused == 3 and third.stats.indexed == 4
+    assert "changed" in set(third.frame()["series_description"])
+
+
+def test_one_bad_file_never_stops_the_run(tmp_path: Path):
+    source = tmp_path / "src"
+    write_planted(source, 2)
+    (source / "junk").write_bytes(b"\x08\x00\x05\x00" + b"\xff" * 100)  # looks like a raw dataset, is not
+    (source / "empty").write_bytes(b"")
+    good = (source / "site-a").rglob("img0").__next__().read_bytes()
+    (source / "truncated").write_bytes(good[: len(good) // 2])
+    result = scan_source(source, tmp_path / "i.parquet", workers=2, progress=False)
+    assert result.stats.seen == 5 and result.stats.indexed == 2 and result.stats.rejected == 3
+
+
+def test_archive_members_are_counted_one_by_one(tmp_path: Path):
+    archive = tmp_path / "a.tar.gz"
+    with tarfile.open(archive, "w:gz") as t:
+        for i in range(3):
+            buffer = io.BytesIO()
+            planted_dataset(i).save_as(buffer, enforce_file_format=True)
+            info = tarfile.TarInfo(f"m{i}")
+            info.size = len(buffer.getvalue())
+            t.addfile(info, io.BytesIO(buffer.getvalue()))
+    result = scan_source(archive, tmp_path / "i.parquet", workers=1, progress=False)
+    assert result.stats.seen == 3 and result.stats.indexed == 3
+
+
+def test_duplicate_sop_instance_is_rejected_once(tmp_path: Path):
+    source = tmp_path / "src"
+    (paths := write_planted(source, 2))
+    shutil.copy(paths[0], source / "copy-of-first")
+    frame = scan_source(source, tmp_path / "i.parquet", workers=1, progress=False).frame()
+    reasons = Counter(frame["reason"].dropna().map(lambda r: r.split(" (")[0]))
+    assert reasons == {"duplicate SOP Instance UID": 1}
+
+
+def test_index_holds_no_identifier(tmp_path: Path):
+    source = tmp_path / "src"
+    write_planted(source, 3)
+    index = tmp_path / "i.parquet"
+    scan_source(source, index, workers=1, progress=False)
+    table = pq.read_table(index)
+    assert_no_planted(str(table.to_pylist()), "the index")
+    assert_no_planted(str(table.schema.metadata), "the index metadata")
+    frame = table.to_pandas()
+    assert frame.loc[0, "study_description"].startswith("TC TORAX")  # content kept, names gone
+    assert PLANTED["name_family"] not in str(frame["path"].tolist())
+
+
+def test_wrong_options_give_clear_errors(tmp_path: Path):
+    with pytest.raises(CuratorError, match="workers"):
+        scan_source(tmp_path, tmp_path / "i.parquet", workers=0)
+    with pytest.raises(CuratorError, match="site rule"):
+        scan_source(tmp_path, tmp_path / "i.parquet", site_rule="planet")
