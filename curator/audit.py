@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -189,13 +190,41 @@ def _findings(report: dict[str, Any], rejected: pd.DataFrame) -> list[dict[str, 
     add("info", "private_creators", len(report["private_creators"]), "private tag creators are present")
     incomplete = sum(1 for site in report["demographics"].values() for name in DEMOGRAPHICS if site[name]["missing"])
     add("warning", "demographics_incomplete", incomplete, "site × attribute pairs with demographics missing in some studies")
+    if "segmentation_summary" in report:
+        add("warning", "segmentation_without_provenance", report["segmentation_summary"]["n_without_provenance"],
+            "segmentations do not say how they were made (algorithm type, name or version missing)")
+        add("warning", "small_harmonization_batches", report["harmonization"]["n_batches_under_threshold"],
+            f"acquisition batches have fewer than {report['harmonization']['threshold']} series (harmonization unreliable)")
+        add("warning", "normalization_conflicts", sum(c["series"] for c in report["normalization"]["conflicts"]),
+            "series whose description and header disagree on a normalized attribute")
+        add("info", "unmapped_descriptions", len(report["normalization"]["unmapped_descriptions"]),
+            "distinct descriptions could not be mapped to RadLex (review with `curator mappings review`)")
     order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     return sorted(findings, key=lambda f: (order[f["severity"]], f["code"]))
 
 
-def build_report(frame: pd.DataFrame, weights: Mapping[str, float] | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AuditSettings:
+    """What the analyses of the audit use besides the index.
+
+    ``overrides``: description overrides (``curator.normalize.load_overrides``);
+    ``provenance``: curator-supplied segmentation provenance
+    (``curator.segmentation.load_provenance``); ``batch_threshold``: series per
+    harmonization batch below which a batch is flagged; ``k``: counts below it are
+    suppressed in distributions.
+    """
+
+    weights: Mapping[str, float] | None = None
+    overrides: Any = None
+    provenance: Any = None
+    batch_threshold: int = 30
+    k: int = 5
+
+
+def build_report(frame: pd.DataFrame, weights: Mapping[str, float] | None = None, settings: AuditSettings | None = None) -> dict[str, Any]:
     """The audit report of an index ``frame`` (all rows, indexed and rejected)."""
-    weights = {**default_weights(), **(weights or {})}
+    settings = settings or AuditSettings(weights=weights)
+    weights = {**default_weights(), **(weights or settings.weights or {})}
     indexed = frame[frame["status"] == "indexed"].copy()
     rejected = frame[frame["status"] != "indexed"].sort_values(["path", "reason"])
     report: dict[str, Any] = {
@@ -215,8 +244,23 @@ def build_report(frame: pd.DataFrame, weights: Mapping[str, float] | None = None
         "missing_attributes": {"type1": _list_counts(indexed["missing_type1"]), "type2": _list_counts(indexed["missing_type2"])},
         "quality": _quality(indexed, weights),
     }
+    _add_analyses(report, indexed, settings)
     report["findings"] = _findings(report, rejected)
     return report
+
+
+def _add_analyses(report: dict[str, Any], indexed: pd.DataFrame, settings: AuditSettings) -> None:
+    """Normalization, segmentation provenance, harmonization and the age/sex distribution."""
+    from curator import analyses
+
+    series = report["series"]
+    firsts = analyses.first_rows(indexed)
+    evidence = {row["key"]: analyses.series_evidence(firsts[row["key"]], row["site"]) for row in series}
+    report.update(analyses.normalize_rows(series, evidence, settings.overrides))
+    report["segmentations"] = analyses.segmentation_rows(series, analyses.segmentation_json(indexed), settings.provenance)
+    report["segmentation_summary"] = analyses.summarize_segmentations(report["segmentations"])
+    report["harmonization"], _ = analyses.harmonization_section(series, settings.batch_threshold)
+    report["demographics_distribution"] = analyses.age_sex_distribution(indexed, settings.k)
 
 
 def exit_status(report: Mapping[str, Any], fail_on: str | None) -> int:

@@ -66,6 +66,8 @@ def render_text(report: Mapping[str, Any]) -> str:
         add("-" * 22)
         items = report["missing_attributes"][kind]
         out.extend(_table(["attribute", "instances"], [[a["attribute"], a["instances"]] for a in items]) if items else ["  none"])
+    if "normalization" in report:
+        _analyses(report, add, out)
     add("")
     add("Quality")
     add("-------")
@@ -80,3 +82,40 @@ def render_text(report: Mapping[str, Any]) -> str:
         for r in report["rejected"]:
             add(f"  {r['path']}: {r['reason']}")
     return "\n".join(out) + "\n"
+
+
+def _analyses(report: Mapping[str, Any], add, out: list[str]) -> None:
+    norm = report["normalization"]
+    add("")
+    add("Description normalization (RadLex): coverage per site")
+    add("-----------------------------------------------------")
+    attributes = ["modality", "body_region", "contrast", "weighting", "plane", "laterality"]
+    rows = []
+    for site, entry in norm["sites"].items():
+        cov = entry["coverage"]
+        rows.append([site, entry["series"], entry["excluded"]] + ["-" if cov.get(a) is None else f"{100 * cov[a]:.0f}%" for a in attributes])
+    out.extend(_table(["site", "series", "excluded", *attributes], rows))
+    add(f"  conflicts between description and header: {sum(c['series'] for c in norm['conflicts'])} series")
+    for c in norm["conflicts"]:
+        add(f"    {c['site']}: {c['description']!r} {c['attribute']}: description says {c['description_says']}, header says {c['header_says']}")
+    add(f"  unmapped descriptions: {len(norm['unmapped_descriptions'])}")
+    for u in norm["unmapped_descriptions"]:
+        add(f"    {u['site']}: {u['description']!r} ({u['series']} series)")
+    procedures = report.get("procedures", [])
+    determined = sum(1 for p in procedures if p["procedure"])
+    add(f"  studies with a Playbook procedure: {determined} of {len(procedures)}")
+    seg = report["segmentation_summary"]
+    add("")
+    add("Segmentation provenance")
+    add("-----------------------")
+    add(f"  segmentations: {seg['n_segmentations']}   without provenance: {seg['n_without_provenance']}   curator-supplied: {seg['n_with_curator_provenance']}")
+    for s in report["segmentations"]:
+        flag = "" if s.get("has_provenance") else "  [no provenance: " + "; ".join(s.get("provenance_issues") or []) + "]"
+        add(f"  {s['key']}  {s.get('kind')}  {s.get('algorithm_type') or '?'}  {s.get('algorithm_name') or ''} {s.get('algorithm_version') or ''}{flag}".rstrip())
+    h = report["harmonization"]
+    add("")
+    add(f"Harmonization batches (flagged under {h['threshold']} series)")
+    add("-" * 45)
+    out.extend(_table(["site", "modality", "manufacturer", "model", "technique", "thickness", "series", "flag"],
+                      [[b["site"], b["modality"], b["manufacturer"], b["model"], b["technique"], b["thickness_band"], b["n_series"],
+                        "small" if b["under_threshold"] else ""] for b in h["batches"]]))

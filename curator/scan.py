@@ -57,10 +57,22 @@ def _quiet_worker() -> None:
     logging.getLogger("pydicom").setLevel(logging.CRITICAL)
 
 
+_ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".zip", ".tar", ".gz")
+
+
 def _top_folder(relpath: str) -> str | None:
-    head = relpath.split(ARCHIVE_SEPARATOR, 1)[0]
+    """The first folder of ``relpath``; an archive at the top counts as a folder (its stem)."""
+    head, _, _ = relpath.partition(ARCHIVE_SEPARATOR)
     parts = head.split("/")
-    return parts[0] if len(parts) > 1 else None
+    if len(parts) > 1:
+        return parts[0]
+    if ARCHIVE_SEPARATOR in relpath:
+        name = parts[0]
+        for suffix in _ARCHIVE_SUFFIXES:
+            if name.lower().endswith(suffix):
+                return name[: -len(suffix)] or name
+        return name
+    return None
 
 
 def _site(record: dict, relpath: str, rule: str, tokens: set[str], salt: bytes) -> str:
