@@ -2,14 +2,38 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from curator.audit import build_report
+from curator.audit import AuditSettings, build_report
+from curator.resources import mappings_dir
 from curator.scan import scan_source
 
 
-def audit_source(source: str | os.PathLike[str], weights: Mapping[str, float] | None = None, **scan_options: Any) -> dict[str, Any]:
+def audit_settings(
+    weights: Mapping[str, float] | None = None,
+    overrides: Sequence[Path] = (),
+    provenance: Sequence[Path] = (),
+    batch_threshold: int = 30,
+    k: int = 5,
+) -> AuditSettings:
+    """Settings with the shipped site overrides and provenance files plus the given ones."""
+    from curator.normalize import load_overrides
+    from curator.segmentation import load_provenance
+
+    site_files = sorted((mappings_dir() / "sites").glob("*.yaml"))
+    provenance_files = sorted((mappings_dir() / "provenance").glob("*.yaml"))
+    return AuditSettings(
+        weights=weights,
+        overrides=load_overrides([*site_files, *overrides]),
+        provenance=load_provenance([*provenance_files, *provenance]) if (provenance_files or provenance) else None,
+        batch_threshold=batch_threshold,
+        k=k,
+    )
+
+
+def audit_source(source: str | os.PathLike[str], settings: AuditSettings | None = None, **scan_options: Any) -> dict[str, Any]:
     """Scan ``source`` (reusing its index) and return its audit report."""
     result = scan_source(source, **scan_options)
-    return build_report(result.frame(), weights=weights)
+    return build_report(result.frame(), settings=settings or audit_settings())

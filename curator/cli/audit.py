@@ -38,6 +38,10 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file instead of standard output.", dir_okay=False),
         fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit with status 1 when a finding of this severity or worse exists: warning or error."),
         weight: list[str] = typer.Option([], "--weight", help="Quality-score weight, DIMENSION=NUMBER (completeness, conformance, plausibility); repeatable."),
+        overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or a corrected review CSV); repeatable. mappings/sites/*.yaml always apply.", exists=True, dir_okay=False),
+        provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable. mappings/provenance/*.yaml always apply.", exists=True, dir_okay=False),
+        batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
+        k: int = typer.Option(5, "--k", min=1, help="Suppress counts below k in distributions."),
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
@@ -48,12 +52,12 @@ def register(app: typer.Typer) -> None:
             raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
         if fail_on is not None and fail_on not in FAIL_ON:
             raise CuratorError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
-        weights = _weights(weight)
         from curator.audit import exit_status
-        from curator.pipeline import audit_source
+        from curator.pipeline import audit_settings, audit_source
         from curator.render import render
 
-        report = audit_source(source, weights=weights, **options.scan_kwargs(index, workers, site_from, progress))
+        settings = audit_settings(_weights(weight), overrides, provenance, batch_threshold, k)
+        report = audit_source(source, settings=settings, **options.scan_kwargs(index, workers, site_from, progress))
         text = render(report, format)
         if out is None:
             typer.echo(text, nl=False)

@@ -1,0 +1,27 @@
+"""RadLex normalization of Study and Series Descriptions (issue: normalization).
+
+Public API (see docs/normalization.md):
+
+* ``normalize_series(evidence, overrides=None) -> dict``
+* ``normalize_study(series_results, study_evidence) -> dict | None`` and
+  ``study_procedure(...) -> (value | None, reason | None)``
+* ``normalize_text(text, overrides=None, site=None, field="SeriesDescription") -> dict``
+* ``load_overrides(paths) -> Overrides``
+* ``code_sequences(result) -> dict`` (pydicom items for the publish writer)
+* ``review_rows(evidence) / write_review(rows, out)`` (the curation loop)
+* ``normalize_index(frame, overrides=None)``: every series/study of a scan index (audit)
+* ``summarize(rows)``: coverage per site, conflicts, unmapped descriptions (reports)
+"""
+from curator.normalize.dicom import code_sequences
+from curator.normalize.engine import CONFIDENT
+from curator.normalize.lexicon import ATTRIBUTES, LexiconError, lexicon
+from curator.normalize.overrides import Overrides, load_overrides
+from curator.normalize.review import evidence_from_index, evidence_from_record, normalize_index, review_rows, write_review
+from curator.normalize.summary import summarize
+from curator.normalize.series import normalize_series, normalize_study, normalize_text, study_procedure
+
+__all__ = [
+    "ATTRIBUTES", "CONFIDENT", "LexiconError", "Overrides", "code_sequences", "evidence_from_index", "evidence_from_record", "lexicon",
+    "load_overrides", "normalize_index", "normalize_series", "normalize_study", "normalize_text", "review_rows", "study_procedure",
+    "summarize", "write_review",
+]

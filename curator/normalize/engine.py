@@ -1,0 +1,424 @@
+"""Normalization of one series (description text + header evidence) to RadLex codes.
+
+Principle: never guess.  A value is given only when the description names it (in one of
+the supported languages, a vendor abbreviation, or an unambiguous truncation) or a header
+attribute states it; where the two disagree the attribute is a *conflict* and stays null
+(except Modality, which the device sets: the header value is kept and the conflict listed).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from curator.normalize.lexicon import Entry, Lexicon, header_key, is_numeric, lexicon, tokens
+
+# Confidence of a value by where it comes from (see docs/normalization.md, "Confidence").
+CONF = {
+    "exact": 0.95,       # the series text names the value outright
+    "compound": 0.9,     # glued words split into two known words ("AXT1", "T1FS")
+    "prefix": 0.8,       # a truncated or abbreviated word with one meaning only ("ABDOM")
+    "implied": 0.85,     # a vendor word implies it (TSE -> MR, B30f -> CT, FDG -> PET)
+    "protocol": 0.9,     # ProtocolName instead of SeriesDescription (factor)
+    "study": 0.75,       # StudyDescription used for a series attribute (below the threshold)
+    "header_modality": 0.99,
+    "header_body": 0.8,  # BodyPartExamined is often left at a default by the device
+    "header_contrast": 0.85,
+    "header_plane": 0.97,
+    "header_plane_weak": 0.85,
+    "header_laterality": 0.95,
+    "header_weighting": 0.8,
+    "header_implied": 0.85,
+    "agree_bonus": 0.03,
+    "conflict_modality": 0.9,
+}
+CONFIDENT = 0.8   # the threshold of a "confident" answer (benchmarks/normalize.py)
+
+MR = "RID10312"
+WITH, WITHOUT, WITH_WITHOUT = "RID28769", "RID28768", "RID28771"
+T1, T2, PD, T2STAR, FLAIR, DWI, STIR = "RID10794", "RID10795", "RID10792", "RID10796", "RID35806", "RID10799", "RID28699"
+AXIAL, CORONAL, SAGITTAL, OBLIQUE = "RID10579", "RID10570", "RID10574", "RID10573"
+_PUNCT = frozenset({"+", "*", "-"})
+_DWI_NAME = re.compile(r"ep_b\d|ep2d_diff|\bdwi\b|re_b\d|\*?epse_b", re.I)
+
+
+@dataclass(frozen=True)
+class Hit:
+    attribute: str
+    codes: tuple[str, ...]
+    quality: str  # exact | compound | prefix | implied
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """What one free-text description says (no header involved)."""
+
+    hits: tuple[Hit, ...]
+    excluded: str | None
+    unmapped: tuple[str, ...]
+    recognised: int
+
+    def values(self, attribute: str) -> list[Hit]:
+        return [h for h in self.hits if h.attribute == attribute]
+
+
+def _record(entry: Entry, quality: str, hits: list[Hit], excluded: list[str], unmapped: list[str], word: str) -> None:
+    if entry.kind == "value":
+        hits.append(Hit(entry.attribute, entry.codes, quality))
+        for attr, code in entry.implies:
+            hits.append(Hit(attr, (code,), "implied"))
+    elif entry.kind == "implied":
+        for attr, code in entry.implies:
+            hits.append(Hit(attr, (code,), "implied"))
+    elif entry.kind == "exclude":
+        excluded.append(entry.attribute)
+    elif entry.kind == "t1ctx":
+        hits.append(Hit("t1ctx:" + entry.attribute, entry.codes, "implied"))
+    elif entry.kind == "flag":
+        hits.append(Hit("flag:" + entry.attribute, (), quality))
+        for attr, code in entry.implies:
+            hits.append(Hit(attr, (code,), "implied"))
+    elif entry.kind == "ambiguous":
+        unmapped.append(word)
+
+
+def _same(entries: list[Entry]) -> Entry | None:
+    """The one meaning shared by all completions of a truncated word, or None.
+
+    Completions naming the same attribute with overlapping codes share their intersection
+    ("ABDOM" -> abdomen, abdominal, abdominopelvic: all name the abdomen)."""
+    if not entries:
+        return None
+    if all(e.key == entries[0].key for e in entries):
+        return entries[0]
+    first = entries[0]
+    if all(e.kind == "value" and e.attribute == first.attribute and not e.implies for e in entries):
+        common = set(first.codes)
+        for e in entries[1:]:
+            common &= set(e.codes)
+        if common:
+            return Entry("value", first.attribute, tuple(c for c in first.codes if c in common))
+    return None
+
+
+def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
+    """Meaning of one token that is not a phrase: kernel, glued words, truncation."""
+    for pattern in lex.kernel_patterns:
+        if pattern.match(tok):
+            return [(Entry("implied", "", (), (("modality", "RID10321"),)), "implied")]
+    if len(tok) >= 4:
+        # glued words: "axt1", "t1fs", "thoraxabdomen" (both parts known, one split only)
+        found = []
+        for k in range(2, len(tok) - 1):
+            a, b = lex.phrases.get((tok[:k],)), lex.phrases.get((tok[k:],))
+            if a and b and a.kind != "ambiguous" and b.kind != "ambiguous" and "value" in (a.kind, b.kind):
+                found.append((a, b))
+        if len(found) == 1:
+            return [(found[0][0], "compound"), (found[0][1], "compound")]
+        if found:
+            return None
+    if len(tok) >= 4 and tok.isalpha():
+        words = [w for w in lex.prefix_words(tok) if w != tok]
+        # a truncation keeps at least half of the word ("none" is not "nonenhanced")
+        if not words or 2 * len(tok) < min(len(w) for w in words):
+            return None
+        entry = _same([lex.phrases[(w,)] for w in words])
+        if entry is not None and entry.kind != "ambiguous":
+            return [(entry, "prefix")]
+    return None
+
+
+@lru_cache(maxsize=65536)
+def analyse(text: str | None) -> TextAnalysis:
+    """Scan one description: longest phrase first, then kernels, glued words, truncations."""
+    lex = lexicon()
+    toks = tokens(text or "")
+    n = len(toks)
+    hits: list[Hit] = []
+    excluded: list[str] = []
+    unmapped: list[str] = []
+    recognised = 0
+    i = 0
+    while i < n:
+        best: tuple[int, Entry, str] | None = None
+        for length in range(min(lex.max_len, n - i), 0, -1):
+            entry = lex.phrases.get(tuple(toks[i:i + length]))
+            if entry is not None:
+                best = (length, entry, "exact")
+                break
+        span = n - i
+        if span >= 2 and (best is None or best[0] < span) and span <= lex.max_len and toks[-1].isalpha() and len(toks[-1]) >= 3:
+            # the description was cut in the middle of its last word ("SIN CONTRA")
+            cands = [e for last, e in lex.by_head.get(tuple(toks[i:n - 1]), ()) if last.startswith(toks[-1]) and last != toks[-1]]
+            entry = _same(cands)
+            if entry is not None:
+                best = (span, entry, "prefix")
+        if best is not None:
+            length, entry, quality = best
+            _record(entry, quality, hits, excluded, unmapped, " ".join(toks[i:i + length]))
+            recognised += entry.kind != "ambiguous"
+            i += length
+            continue
+        tok = toks[i]
+        i += 1
+        if tok in _PUNCT or is_numeric(tok):
+            continue
+        single = _single(lex, tok)
+        if single is None:
+            unmapped.append(tok)
+            continue
+        recognised += 1
+        for entry, quality in single:
+            _record(entry, quality, hits, excluded, unmapped, tok)
+    return TextAnalysis(tuple(hits), excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
+
+
+# ---------------------------------------------------------------- per-text resolution
+
+@dataclass(frozen=True)
+class Claim:
+    """One attribute as one source states it: codes (or None) with a confidence/problem."""
+
+    codes: tuple[str, ...] | None
+    confidence: float = 0.0
+    problem: str | None = None
+
+
+_BEST = {"exact": 3, "compound": 2, "prefix": 1, "implied": 0}
+# (flags carry the quality of the word that raised them; they never give a value)
+
+
+def _quality(hits: list[Hit]) -> float:
+    best = max(hits, key=lambda h: _BEST[h.quality]).quality
+    return CONF[best]
+
+
+def _apply_supersedes(lex: Lexicon, codes: list[str]) -> list[str]:
+    dropped = {s for c in codes for s in (lex.concepts[c].supersedes if c in lex.concepts else ())}
+    return [c for c in codes if c not in dropped]
+
+
+def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
+    """What the text claims for ``attribute`` (codes None when silent or self-contradictory)."""
+    lex = lexicon()
+    hits = analysis.values(attribute)
+    if attribute == "weighting":
+        for flag in ("derived_map", "no_term"):
+            if analysis.values("flag:" + flag):
+                return Claim(None, 0.0, lex.flag_reasons[flag])
+    if not hits and attribute == "contrast":
+        # "POST"/"PRE" beside a T1 weighting: post/pre-contrast
+        ctx = analysis.values("t1ctx:contrast")
+        weights = {c for h in analysis.values("weighting") for c in h.codes}
+        if ctx and weights == {"RID10794"}:
+            codes = list(dict.fromkeys(c for h in ctx for c in h.codes))
+            if len(codes) == 1:
+                return Claim((codes[0],), CONF["implied"])
+            return Claim((WITH_WITHOUT,), min(CONF["implied"], CONFIDENT))
+    if not hits:
+        return Claim(None)
+    named = [h for h in hits if h.quality != "implied"]
+    use = named or hits
+    conf = _quality(use)
+    if attribute == "body_region":
+        codes: list[str] = []
+        for h in use:
+            for c in h.codes:
+                if c not in codes:
+                    codes.append(c)
+        # a focus inside a region also named: keep the region ("thorax ... lung" -> thorax)
+        keep = [c for c in codes if not (_parents(lex, c) & set(codes) - {c})]
+        return Claim(tuple(keep), conf)
+    distinct = list(dict.fromkeys(c for h in use for c in h.codes))
+    distinct = _apply_supersedes(lex, distinct)
+    if attribute == "contrast":
+        if WITH_WITHOUT in distinct or {WITH, WITHOUT} <= set(distinct):
+            return Claim((WITH_WITHOUT,), min(conf, CONFIDENT))
+    if attribute == "plane" and OBLIQUE in distinct and len(distinct) > 1:
+        return Claim((OBLIQUE,), min(conf, CONFIDENT))
+    if len(distinct) > 1:
+        labels = ", ".join(lex.label(c) for c in distinct)
+        return Claim(None, 0.0, f"the description names several values ({labels})")
+    return Claim(tuple(distinct), conf)
+
+
+def _parents(lex: Lexicon, code: str) -> set[str]:
+    concept = lex.concepts.get(code)
+    if concept is None:
+        return set()
+    out = set(concept.within)
+    if concept.region:
+        out.add(concept.region)
+    return out
+
+
+# ---------------------------------------------------------------- header evidence
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(_str(v) for v in value)
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value).strip()
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def header_claims(ev: Mapping[str, Any]) -> dict[str, Claim]:
+    """What the DICOM header says for each attribute (absent attributes give no claim)."""
+    lex = lexicon()
+    out: dict[str, Claim] = {}
+    modality = _str(ev.get("Modality")).upper()
+    if modality:
+        codes = lex.header_values["modality"].get(header_key(modality))
+        if codes:
+            out["modality"] = Claim(codes, CONF["header_modality"])
+        elif modality in lex.non_image_modalities:
+            out["modality"] = Claim(None, 0.0, f"non-image series (Modality {modality})")
+    if "modality" not in out:
+        implied = []
+        kernel = _str(ev.get("ConvolutionKernel"))
+        if kernel:
+            a = analyse(kernel)
+            implied += [c for h in a.values("modality") for c in h.codes]
+        pharm = _str(ev.get("Radiopharmaceutical"))
+        if pharm:
+            a = analyse(pharm)
+            implied += [c for h in a.values("modality") for c in h.codes]
+        implied = list(dict.fromkeys(implied))
+        if len(implied) == 1:
+            out["modality"] = Claim((implied[0],), CONF["header_implied"])
+    body = header_key(_str(ev.get("BodyPartExamined")))
+    if body:
+        codes = lex.header_values["body_region"].get(body)
+        if codes:
+            out["body_region"] = Claim(codes, CONF["header_body"])
+    agent = _str(ev.get("ContrastBolusAgent"))
+    if agent and " ".join(tokens(agent)) not in lex.agent_negations and tokens(agent):
+        out["contrast"] = Claim((WITH,), CONF["header_contrast"])
+    plane = _plane(ev.get("ImageOrientationPatient"))
+    if plane:
+        out["plane"] = plane
+    for key in ("Laterality", "ImageLaterality"):
+        lat = _str(ev.get(key)).upper()
+        codes = lex.header_values["laterality"].get(lat) if lat else None
+        if codes:
+            out["laterality"] = Claim(codes, CONF["header_laterality"])
+            break
+    weighting = _weighting(ev)
+    if weighting:
+        out["weighting"] = Claim((weighting,), CONF["header_weighting"])
+    return out
+
+
+def _plane(iop: Any) -> Claim | None:
+    if not isinstance(iop, (list, tuple)) or len(iop) != 6:
+        return None
+    try:
+        r = [float(v) for v in iop[:3]]
+        c = [float(v) for v in iop[3:]]
+    except (TypeError, ValueError):
+        return None
+    n = [r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]]
+    size = math.sqrt(sum(v * v for v in n))
+    if not size or any(math.isnan(v) for v in n):
+        return None
+    n = [abs(v) / size for v in n]
+    axis = max(range(3), key=lambda k: n[k])
+    if n[axis] < 0.8:
+        return Claim((OBLIQUE,), CONF["header_plane_weak"])
+    code = (SAGITTAL, CORONAL, AXIAL)[axis]
+    return Claim((code,), CONF["header_plane"] if n[axis] >= 0.9 else CONF["header_plane_weak"])
+
+
+def _weighting(ev: Mapping[str, Any]) -> str | None:
+    """MR weighting from the sequence parameters, only in the unmistakable cases."""
+    modality = _str(ev.get("Modality")).upper()
+    if modality and modality != "MR":
+        return None
+    name = _str(ev.get("SequenceName"))
+    if name and _DWI_NAME.search(name):
+        return DWI
+    seq = set(_str(ev.get("ScanningSequence")).upper().replace("\\", " ").split())
+    tr, te, ti = _float(ev.get("RepetitionTime")), _float(ev.get("EchoTime")), _float(ev.get("InversionTime"))
+    if not seq or tr is None or te is None:
+        return None
+    if "IR" in seq and ti:
+        if ti >= 1500 and tr >= 5000:
+            return FLAIR
+        if 80 <= ti <= 250:
+            return STIR
+        if 300 <= ti <= 1300 and tr <= 3000 and te <= 30:
+            return T1
+        return None
+    if "SE" in seq and "EP" not in seq:
+        if tr <= 900 and te <= 30:
+            return T1
+        if tr >= 2000 and te >= 70:
+            return T2
+        if tr >= 2000 and te <= 45:
+            return PD
+        return None
+    if seq == {"GR"} and te >= 15 and tr >= 200:
+        return T2STAR
+    return None
+
+
+# ---------------------------------------------------------------- combining description + header
+
+def compatible(attribute: str, desc: tuple[str, ...], head: tuple[str, ...], ev: Mapping[str, Any] | None = None) -> bool:
+    lex = lexicon()
+    if set(desc) & set(head):
+        return True
+    if attribute == "modality":
+        dicom = _str((ev or {}).get("Modality")).upper()
+        return any(dicom in lex.concepts[d].compatible for d in desc if d in lex.concepts)
+    if attribute == "body_region":
+        for d in desc:
+            for h in head:
+                if h in _ancestors(lex, d) or d in _ancestors(lex, h):
+                    return True
+        return False
+    if attribute == "contrast":
+        return WITH_WITHOUT in desc and WITH in head
+    if attribute == "plane":
+        return OBLIQUE in desc or OBLIQUE in head
+    if attribute == "weighting":
+        d, h = desc[0], head[0]
+        return h in lex.concepts[d].supersedes or d in lex.concepts[h].supersedes
+    return False
+
+
+def _ancestors(lex: Lexicon, code: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [code]
+    while todo:
+        for parent in _parents(lex, todo.pop()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def value(code: str, source: str, confidence: float) -> dict:
+    return {"scheme": "RADLEX", "code": code, "label": lexicon().label(code), "source": source, "confidence": round(min(confidence, 1.0), 2)}
+
+
+def render(attribute: str, codes: tuple[str, ...], source: str, confidence: float):
+    if attribute == "body_region":
+        return [value(c, source, confidence) for c in codes]
+    return value(codes[0], source, confidence)
+

@@ -1,0 +1,314 @@
+"""The compiled description lexicon: RadLex terms, multilingual synonyms, vendor words.
+
+Everything here is read once from ``mappings/descriptions/*.yaml`` and
+``ontologies/radlex/`` and cached for the life of the process (``lexicon()``), so that
+normalizing a description does no file access.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from curator.resources import mappings_dir, ontologies_dir
+
+ATTRIBUTES = ("modality", "body_region", "contrast", "weighting", "plane", "laterality")
+VALUE_FILES = {
+    "modality": "modality.yaml",
+    "body_region": "body_region.yaml",
+    "contrast": "contrast.yaml",
+    "weighting": "weighting.yaml",
+    "plane": "plane.yaml",
+    "laterality": "laterality.yaml",
+}
+
+_TRANSLATE = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ß": "ss", "ı": "i", "ð": "d", "þ": "th"})
+# Words are runs of letters/digits; "+" and "*" are tokens; "-" is a token only when it ends
+# a word ("C-", "+/-"), never inside one ("C-SPINE", "PET-TC").
+_TOKEN = re.compile(r"[a-z0-9]+|\+|\*|-(?=\s|$|/|\)|,|;)")
+_NUMERIC = re.compile(r"^\d+(mm|cm|ms|s|sec|kv|kev|mas|x\d+|[a-z])?$|^x\d+$|^\d+x\d+$")
+
+
+class LexiconError(ValueError):
+    """The shipped lexicon is inconsistent (a duplicate phrase with two meanings, a RID
+    missing from the RadLex subset...).  Raised when the lexicon is compiled."""
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for all matching (also folds Polish ł, ß...)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.casefold().translate(_TRANSLATE)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded tokens of a description."""
+    return _TOKEN.findall(fold(text))
+
+
+def is_numeric(token: str) -> bool:
+    """Slice thickness, numbering and measurement tokens ("1", "25", "5mm", "3x3")."""
+    return bool(_NUMERIC.match(token))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a phrase means.
+
+    kind: ``value`` (names ``codes`` of ``attribute``, may imply ``implies``), ``implied``
+    (implies ``implies``), ``flag`` (``derived_map``/``no_term``: the weighting stays null),
+    ``exclude`` (non-diagnostic series of kind ``attribute``), ``neutral`` or ``ambiguous``.
+    """
+
+    kind: str
+    attribute: str = ""
+    codes: tuple[str, ...] = ()
+    implies: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.attribute, self.codes, self.implies)
+
+
+@dataclass(frozen=True)
+class Concept:
+    code: str
+    attribute: str
+    label: str
+    header: tuple[str, ...] = ()
+    compatible: tuple[str, ...] = ()
+    region: str | None = None
+    focus: bool = False
+    focus_optional: bool = False
+    within: tuple[str, ...] = ()
+    supersedes: tuple[str, ...] = ()
+
+
+@dataclass
+class Lexicon:
+    phrases: dict[tuple[str, ...], Entry]
+    max_len: int
+    # (first tokens of a phrase) -> list of (last token, entry), for end-truncated phrases
+    by_head: dict[tuple[str, ...], list[tuple[str, Entry]]]
+    words: list[str]                       # sorted single-token phrases (prefix search)
+    concepts: dict[str, Concept]           # RID -> concept (any attribute)
+    terms: dict[str, tuple[str, str]]      # RID -> (name, parent) for the shipped subset
+    header_values: dict[str, dict[str, tuple[str, ...]]]  # attribute -> header value -> codes
+    kernel_patterns: tuple[re.Pattern[str], ...]
+    non_image_modalities: frozenset[str]
+    agent_negations: frozenset[str]
+    implies_modality: dict[str, str]      # attribute -> RID implied (weighting -> MR)
+    playbook: list[dict[str, str]] = field(default_factory=list)
+    playbook_labels: dict[str, str] = field(default_factory=dict)
+    ambiguous_reasons: dict[str, str] = field(default_factory=dict)
+    flag_reasons: dict[str, str] = field(default_factory=dict)   # derived_map / no_term -> reason
+    modifier_words: frozenset[str] = frozenset()      # procedure modifiers not modelled
+    modifier_prefixes: tuple[str, ...] = ()
+
+    def procedure_modifier(self, text: str | None) -> str | None:
+        """The first word of ``text`` naming a Playbook modifier the normalizer does not model."""
+        toks = tokens(text or "")
+        for n in (3, 2, 1):
+            for i in range(len(toks) - n + 1):
+                phrase = " ".join(toks[i:i + n])
+                if phrase in self.modifier_words:
+                    return phrase
+        for tok in toks:
+            if tok.startswith(self.modifier_prefixes):
+                return tok
+        return None
+
+    def label(self, code: str) -> str:
+        if code in self.terms:
+            return self.terms[code][0]
+        return self.playbook_labels.get(code, code)
+
+    def prefix_words(self, prefix: str) -> list[str]:
+        i = bisect_left(self.words, prefix)
+        out = []
+        while i < len(self.words) and self.words[i].startswith(prefix):
+            out.append(self.words[i])
+            i += 1
+        return out
+
+
+def _load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _term_list(values, where: str) -> list[str]:
+    out = []
+    for value in values or ():
+        if not isinstance(value, str):
+            raise LexiconError(f"{where}: term {value!r} is not a string (quote it in the YAML)")
+        out.append(value)
+    return out
+
+
+def _read_terms(folder: Path) -> dict[str, tuple[str, str]]:
+    with (folder / "terms.csv").open(encoding="utf-8", newline="") as fh:
+        return {row["rid"]: (row["name"], row["parent"]) for row in csv.DictReader(fh)}
+
+
+def _read_playbook(folder: Path) -> list[dict[str, str]]:
+    with (folder / "playbook_core.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
+    """Read and check the lexicon files; raise :class:`LexiconError` on inconsistencies."""
+    desc = mappings / "descriptions"
+    radlex = ontologies / "radlex"
+    terms = _read_terms(radlex)
+    playbook = _read_playbook(radlex)
+    phrases: dict[tuple[str, ...], Entry] = {}
+    origin: dict[tuple[str, ...], str] = {}
+
+    def add(phrase: str, entry: Entry, where: str) -> None:
+        key = tuple(tokens(phrase))
+        if not key:
+            raise LexiconError(f"{where}: empty term {phrase!r}")
+        old = phrases.get(key)
+        if old is not None and old.key != entry.key:
+            # value terms outrank implied/neutral words with the same spelling
+            rank = {"value": 3, "flag": 3, "t1ctx": 3, "exclude": 2, "implied": 1, "neutral": 0, "ambiguous": 4}
+            if rank[old.kind] == rank[entry.kind] or {old.kind, entry.kind} == {"ambiguous", "value"}:
+                raise LexiconError(f"{where}: term {phrase!r} already means something else ({origin[key]})")
+            if rank[entry.kind] < rank[old.kind]:
+                return
+        phrases[key] = entry
+        origin[key] = where
+
+    concepts: dict[str, Concept] = {}
+    header_values: dict[str, dict[str, tuple[str, ...]]] = {a: {} for a in ATTRIBUTES}
+    implies_modality: dict[str, str] = {}
+    non_image: frozenset[str] = frozenset()
+    negations: frozenset[str] = frozenset()
+    for attribute, filename in VALUE_FILES.items():
+        data = _load_yaml(desc / filename)
+        if data.get("attribute") != attribute:
+            raise LexiconError(f"{filename}: attribute should be {attribute!r}")
+        if data.get("implies_modality"):
+            implies_modality[attribute] = data["implies_modality"]
+        for item in data.get("concepts", []):
+            code = item["code"]
+            if code not in terms:
+                raise LexiconError(f"{filename}: {code} is not in ontologies/radlex/terms.csv (run scripts/build_radlex.py)")
+            concept = Concept(
+                code=code, attribute=attribute, label=terms[code][0],
+                header=tuple(item.get("header") or ()), compatible=tuple(item.get("compatible") or ()),
+                region=item.get("region"), focus=bool(item.get("focus")), focus_optional=bool(item.get("focus_optional")),
+                within=tuple(item.get("within") or ()), supersedes=tuple(item.get("supersedes") or ()),
+            )
+            concepts[code] = concept
+            for value in concept.header:
+                header_values[attribute][_header_key(value)] = (code,)
+            base = tuple(sorted((item.get("implies") or {}).items()))
+            for lang, words in (item.get("terms") or {}).items():
+                for word in _term_list(words, f"{filename} {code} {lang}"):
+                    add(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}")
+            # terms that name this value and imply another ("CTA": CT, with IV contrast)
+            for group in item.get("implied_terms") or []:
+                implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
+                for word in _term_list(group["terms"], f"{filename} {code} implied_terms"):
+                    add(word, Entry("value", attribute, (code,), implies), f"{filename} {code} implied_terms")
+        for combo in data.get("combinations", []) or []:
+            codes = tuple(combo["codes"])
+            for code in codes:
+                if code not in concepts:
+                    raise LexiconError(f"{filename}: combination uses {code}, not a concept of the file")
+            for value in combo.get("header") or ():
+                header_values[attribute][_header_key(value)] = codes
+            for lang, words in (combo.get("terms") or {}).items():
+                for word in _term_list(words, f"{filename} combination {lang}"):
+                    add(word, Entry("value", attribute, codes), f"{filename} combination {lang}")
+        if attribute == "modality":
+            non_image = frozenset(data.get("non_image_header") or ())
+        if attribute == "contrast":
+            negations = frozenset(fold(v) for v in _term_list(data.get("agent_negations"), "contrast.yaml agent_negations"))
+
+    # implied modality of the weighting terms
+    for key, entry in list(phrases.items()):
+        if entry.kind == "value" and entry.attribute in implies_modality:
+            implies = tuple(sorted({**dict(entry.implies), "modality": implies_modality[entry.attribute]}.items()))
+            phrases[key] = Entry("value", entry.attribute, entry.codes, implies)
+
+    vocab = _load_yaml(desc / "vocabulary.yaml")
+    flag_reasons: dict[str, str] = {}
+    for group in vocab.get("implied", []):
+        implies = tuple(sorted(group["implies"].items()))
+        for _attr, code in implies:
+            if code not in terms:
+                raise LexiconError(f"vocabulary.yaml: implied {code} is not in the RadLex subset")
+        for word in _term_list(group["terms"], "vocabulary.yaml implied"):
+            add(word, Entry("implied", "", (), implies), "vocabulary.yaml implied")
+    for kind in ("derived_map", "no_term"):
+        group = vocab.get(kind) or {}
+        implies = tuple(sorted((group.get("implies") or {}).items()))
+        for word in _term_list(group.get("terms"), f"vocabulary.yaml {kind}"):
+            add(word, Entry("flag", kind, (), implies), f"vocabulary.yaml {kind}")
+        flag_reasons[kind] = str(group.get("reason") or kind)
+    for word, code in ((vocab.get("t1_context") or {}).get("terms") or {}).items():
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml t1_context: {code} is not in the RadLex subset")
+        add(str(word), Entry("t1ctx", "contrast", (code,)), "vocabulary.yaml t1_context")
+    for kind, words in (vocab.get("exclude") or {}).items():
+        for word in _term_list(words, f"vocabulary.yaml exclude {kind}"):
+            add(word, Entry("exclude", kind), f"vocabulary.yaml exclude {kind}")
+    for word in _term_list(vocab.get("neutral"), "vocabulary.yaml neutral"):
+        add(word, Entry("neutral"), "vocabulary.yaml neutral")
+    ambiguous = {}
+    for word, why in (vocab.get("ambiguous") or {}).items():
+        add(str(word), Entry("ambiguous"), "vocabulary.yaml ambiguous")
+        ambiguous[fold(str(word))] = str(why)
+    kernels = tuple(re.compile(p) for p in vocab.get("ct_kernel_patterns") or ())
+    modifiers = vocab.get("procedure_modifiers") or {}
+    modifier_words = frozenset(" ".join(tokens(w)) for w in _term_list(modifiers.get("words"), "vocabulary.yaml procedure_modifiers"))
+    modifier_prefixes = tuple(fold(w) for w in _term_list(modifiers.get("prefixes"), "vocabulary.yaml procedure_modifiers"))
+
+    by_head: dict[tuple[str, ...], list[tuple[str, Entry]]] = {}
+    for key, entry in phrases.items():
+        if len(key) >= 2:
+            by_head.setdefault(key[:-1], []).append((key[-1], entry))
+    for items in by_head.values():
+        items.sort(key=lambda t: t[0])
+
+    labels = {row["rpid"]: row["long_name"] for row in playbook}
+    return Lexicon(
+        phrases=phrases,
+        max_len=max(len(k) for k in phrases),
+        by_head=by_head,
+        words=sorted(k[0] for k in phrases if len(k) == 1),
+        concepts=concepts,
+        terms=terms,
+        header_values=header_values,
+        kernel_patterns=kernels,
+        non_image_modalities=non_image,
+        agent_negations=negations,
+        implies_modality=implies_modality,
+        playbook=playbook,
+        playbook_labels=labels,
+        ambiguous_reasons=ambiguous,
+        flag_reasons=flag_reasons,
+        modifier_words=modifier_words,
+        modifier_prefixes=modifier_prefixes,
+    )
+
+
+def _header_key(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", fold(str(value)).upper())
+
+
+header_key = _header_key
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The shipped lexicon, compiled once per process."""
+    return compile_lexicon(mappings_dir(), ontologies_dir())

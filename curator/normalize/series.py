@@ -1,0 +1,314 @@
+"""``normalize_series`` / ``normalize_text`` / ``normalize_study``: the public analyses."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from curator.normalize.engine import (
+    CONF, MR, WITH, WITH_WITHOUT, WITHOUT, Claim, TextAnalysis, _str, analyse, compatible, header_claims, render, resolve,
+)
+from curator.normalize.lexicon import ATTRIBUTES, lexicon
+from curator.normalize.overrides import Overrides
+
+NO_EVIDENCE = "not stated in the description or the header"
+
+
+def _text_claims(analysis: TextAnalysis, factor: float = 1.0) -> dict[str, Claim]:
+    out = {}
+    for attribute in ATTRIBUTES:
+        claim = resolve(analysis, attribute)
+        if claim.codes is not None or claim.problem:
+            out[attribute] = Claim(claim.codes, round(claim.confidence * factor, 4), claim.problem)
+    return out
+
+
+def _override_claims(values: Mapping[str, tuple[str, ...]] | None) -> dict[str, Claim]:
+    out = {}
+    for attribute, codes in (values or {}).items():
+        if attribute in ATTRIBUTES:
+            out[attribute] = Claim(codes or None, 1.0, None if codes else "set to undetermined by a site override")
+    return out
+
+
+def normalize_text(text: str | None, overrides: Overrides | None = None, site: str | None = None,
+                   field: str = "SeriesDescription") -> dict:
+    """Normalize one description alone (no header): used by the review and the benchmark."""
+    return normalize_series({field: text, "site": site}, overrides, _fields=(field,))
+
+
+def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = None, *, _fields: Sequence[str] | None = None) -> dict:
+    """RadLex attributes of one series from its description(s) and header evidence.
+
+    See docs/normalization.md for the evidence keys, the output shape and the confidence
+    scale.  Deterministic: the same evidence gives the same dict."""
+    lex = lexicon()
+    ev = evidence or {}
+    site = _str(ev.get("site")) or _str(ev.get("InstitutionName")) or None
+    result: dict[str, Any] = {a: None for a in ATTRIBUTES}
+    reasons: dict[str, str] = {}
+    conflicts: list[dict] = []
+    unmapped: list[str] = []
+
+    series_claims: dict[str, Claim] = {}
+    sources: dict[str, str] = {}
+    excluded = None
+    fields = _fields or ("SeriesDescription", "ProtocolName", "StudyDescription")
+    per_field = {}
+    for field in fields:
+        text = _str(ev.get(field))
+        if not text:
+            continue
+        analysis = analyse(text)
+        per_field[field] = analysis
+        unmapped.extend(analysis.unmapped)
+    # Excluded series (localizers, dose reports...): the series' own text decides.
+    for field in ("SeriesDescription", "ProtocolName"):
+        if field in per_field:
+            excluded = per_field[field].excluded
+            break
+    if excluded is None and _fields is not None and fields[0] in per_field:
+        excluded = per_field[fields[0]].excluded
+    modality_value = _str(ev.get("Modality")).upper()
+    if modality_value and modality_value in lex.non_image_modalities:
+        excluded = "non_image"  # a report, segmentation or presentation state is no image series
+
+    # Description claims: series text first, then protocol name, then study text.
+    factors = {"SeriesDescription": 1.0, "ProtocolName": CONF["protocol"], "StudyDescription": 1.0 if _fields else CONF["study"] / 0.95}
+    for field in fields:
+        if field not in per_field:
+            continue
+        override = overrides.lookup(site, field, _str(ev.get(field))) if overrides else None
+        claims = _text_claims(per_field[field], factors[field])
+        ov = _override_claims(override)
+        if field == "StudyDescription" and not _fields:
+            # the study text speaks for the whole study: only regions, contrast, laterality
+            # and (without a header) modality carry over to a series, at reduced confidence
+            claims = {a: c for a, c in claims.items() if a in ("body_region", "contrast", "laterality", "modality")}
+            ov = {a: c for a, c in ov.items() if a in ("body_region", "contrast", "laterality", "modality")}
+            if "contrast" in claims and claims["contrast"].codes and claims["contrast"].codes[0] == WITH_WITHOUT:
+                del claims["contrast"]
+            if "contrast" in claims and claims["contrast"].codes == (WITH,):
+                claims["contrast"] = Claim((WITH,), min(claims["contrast"].confidence, 0.7))
+        for attribute, claim in {**claims, **ov}.items():
+            if attribute in series_claims:
+                continue
+            if attribute in ov:
+                series_claims[attribute] = ov[attribute]
+                sources[attribute] = "override"
+            elif claim.codes is not None or claim.problem:
+                series_claims[attribute] = claim
+                sources[attribute] = "description"
+
+    head = header_claims(ev) if not _fields else {}
+    for attribute in ATTRIBUTES:
+        d = series_claims.get(attribute)
+        h = head.get(attribute)
+        if excluded is not None and attribute != "modality":
+            reasons[attribute] = f"excluded: {excluded.replace('_', ' ')} series"
+            continue
+        if excluded is not None and attribute == "modality" and not (h and h.codes):
+            reasons[attribute] = f"excluded: {excluded.replace('_', ' ')} series"
+            continue
+        if d is not None and sources.get(attribute) == "override":
+            if d.codes:
+                result[attribute] = render(attribute, d.codes, "override", 1.0)
+            else:
+                reasons[attribute] = d.problem or "set by override"
+            continue
+        if d is not None and d.codes is None and d.problem in lex.flag_reasons.values():
+            reasons[attribute] = d.problem  # an ADC map or SWI: no weighting, whatever the header says
+            continue
+        d_codes = d.codes if d else None
+        h_codes = h.codes if h else None
+        if excluded is not None:  # modality of an excluded series: header only
+            d_codes = None
+        if d_codes and h_codes:
+            if compatible(attribute, d_codes, h_codes, ev):
+                conf = max(d.confidence, h.confidence) + CONF["agree_bonus"]
+                if attribute == "modality":
+                    result[attribute] = render(attribute, h_codes, "header", min(conf, 0.99))
+                else:
+                    src = "description" if d.confidence >= h.confidence or attribute in ("body_region", "weighting") else "header"
+                    codes = d_codes if src == "description" else h_codes
+                    result[attribute] = render(attribute, codes, src, min(conf, 0.99))
+            else:
+                conflicts.append({
+                    "attribute": attribute,
+                    "description_says": [lex.label(c) for c in d_codes] if attribute == "body_region" else lex.label(d_codes[0]),
+                    "header_says": [lex.label(c) for c in h_codes] if attribute == "body_region" else lex.label(h_codes[0]),
+                })
+                if attribute == "modality":
+                    result[attribute] = render(attribute, h_codes, "header", CONF["conflict_modality"])
+                else:
+                    reasons[attribute] = "conflict: the description and the header disagree"
+        elif d_codes:
+            result[attribute] = render(attribute, d_codes, "description", d.confidence)
+        elif h_codes:
+            result[attribute] = render(attribute, h_codes, "header", h.confidence)
+        else:
+            problem = (d.problem if d else None) or (h.problem if h else None)
+            reasons[attribute] = problem or NO_EVIDENCE
+
+    # Weighting is an MR attribute.
+    mod = result["modality"]
+    if result["weighting"] is not None and mod is not None and mod["code"] != MR:
+        conflicts.append({"attribute": "weighting", "description_says": result["weighting"]["label"], "header_says": f"modality {mod['label']}"})
+        result["weighting"] = None
+        reasons["weighting"] = "conflict: an MR weighting on a series that is not MR"
+    elif result["weighting"] is None and mod is not None and mod["code"] != MR and "weighting" not in conflicts_attrs(conflicts):
+        reasons["weighting"] = "not applicable: the series is not MR"
+
+    result["reasons"] = {a: reasons[a] for a in ATTRIBUTES if result[a] is None and a in reasons}
+    for attribute in ATTRIBUTES:
+        if result[attribute] is None and attribute not in result["reasons"]:
+            result["reasons"][attribute] = NO_EVIDENCE
+    result["conflicts"] = conflicts
+    result["unmapped_tokens"] = list(dict.fromkeys(unmapped))
+    if excluded is not None:
+        result["excluded"] = excluded
+    return result
+
+
+def conflicts_attrs(conflicts: list[dict]) -> set[str]:
+    return {c["attribute"] for c in conflicts}
+
+
+# ---------------------------------------------------------------- study level
+
+_PLAYBOOK_ALLOWED = {"modality", "playbook_type", "body_region", "body_region_2", "body_region_3", "body_region_4",
+                     "body_region_5", "anatomic_focus", "anatomic_focus_2", "pharmaceutical", "laterality"}
+_CONTRAST_CODES = {WITH, WITHOUT, WITH_WITHOUT}
+_MIXED_MODALITY = {frozenset({"RID10337", "RID10321"}): "RID10341", frozenset({"RID10330", "RID10321"}): "RID49583"}
+
+
+def _playbook_index() -> dict:
+    lex = lexicon()
+    cache = getattr(lex, "_procedure_index", None)
+    if cache is not None:
+        return cache
+    index: dict[tuple, list[str]] = {}
+    for row in lex.playbook:
+        used = {k for k, v in row.items() if v and k not in ("rpid", "short_name", "long_name")}
+        if not used <= _PLAYBOOK_ALLOWED or not row["modality"]:
+            continue
+        # Only the CT and MR procedures stated by region and IV contrast: rows of other
+        # modalities, or without a contrast slot, differ by attributes the Core Playbook does
+        # not spell out in its RID slots ("Mammo Breast Specimen", "MR Source Images").
+        if row["modality"] not in ("RID10321", "RID10312") or row["pharmaceutical"] not in _CONTRAST_CODES or row["pharmaceutical_2"]:
+            continue
+        regions = frozenset(row[k] for k in ("body_region", "body_region_2", "body_region_3", "body_region_4", "body_region_5") if row[k])
+        focus = frozenset(row[k] for k in ("anatomic_focus", "anatomic_focus_2") if row[k])
+        key = (row["modality"], regions, focus, row["pharmaceutical"] or None, row["laterality"] or None)
+        index.setdefault(key, []).append(row["rpid"])
+    lex._procedure_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[str, Any] | None = None,
+                    overrides: Overrides | None = None) -> tuple[dict | None, str | None]:
+    """The Core Playbook procedure of a study and, when undetermined, the reason."""
+    lex = lexicon()
+    ev = study_evidence or {}
+    site = _str(ev.get("site")) or _str(ev.get("InstitutionName")) or None
+    text = _str(ev.get("StudyDescription"))
+    override = overrides.lookup(site, "StudyDescription", text) if overrides and text else None
+    if override and "procedure" in override:
+        codes = override["procedure"]
+        if not codes:
+            return None, "set to undetermined by a site override"
+        return {"scheme": "RADLEX", "code": codes[0], "label": lex.label(codes[0]), "source": "override", "confidence": 1.0}, None
+    modifier = lex.procedure_modifier(text)
+    if modifier:
+        return None, f"the study description names a procedure modifier that is not modelled ({modifier})"
+    desc = normalize_text(text, overrides, site, "StudyDescription") if text else None
+    series = [s for s in series_results if s and not s.get("excluded")]
+    confs: list[float] = []
+    source = "description"
+
+    def from_desc(attribute):
+        value = desc.get(attribute) if desc else None
+        if value:
+            items = value if isinstance(value, list) else [value]
+            confs.append(min(v["confidence"] for v in items))
+            return [v["code"] for v in items]
+        return None
+
+    # modality
+    modality = from_desc("modality")
+    if modality is None:
+        mods = {s["modality"]["code"] for s in series if s.get("modality")}
+        if len(mods) == 1:
+            modality = [mods.pop()]
+        elif frozenset(mods) in _MIXED_MODALITY:
+            modality = [_MIXED_MODALITY[frozenset(mods)]]
+        if modality:
+            confs.append(min(s["modality"]["confidence"] for s in series if s.get("modality")))
+            source = "header"
+    if not modality:
+        return None, "modality undetermined"
+    # body regions
+    regions = from_desc("body_region")
+    if regions is None:
+        sets = {tuple(sorted(v["code"] for v in s["body_region"])) for s in series if s.get("body_region")}
+        if len(sets) == 1 and all(s.get("body_region") for s in series):
+            regions = list(sets.pop())
+            confs.append(min(v["confidence"] for s in series for v in s["body_region"]))
+    if not regions:
+        return None, "body region undetermined"
+    # contrast
+    contrast = from_desc("contrast")
+    if contrast is None:
+        found = [s["contrast"]["code"] if s.get("contrast") else None for s in series]
+        if found and None not in found:
+            kinds = set(found)
+            contrast = [WITH_WITHOUT if {WITH, WITHOUT} <= kinds or WITH_WITHOUT in kinds else kinds.pop()]
+            confs.append(min(s["contrast"]["confidence"] for s in series))
+    laterality = from_desc("laterality")
+    # Playbook key
+    play_regions, focus, optional = set(), set(), set()
+    for code in regions:
+        concept = lex.concepts.get(code)
+        if concept is not None and concept.focus and concept.region:
+            play_regions.add(concept.region)
+            focus.add(code)
+            if concept.focus_optional:
+                optional.add(code)
+        else:
+            play_regions.add(code)
+    index = _playbook_index()
+    pharm = contrast[0] if contrast else None
+    lat = laterality[0] if laterality else None
+    focus_options = [frozenset(focus)]
+    if optional:
+        focus_options.append(frozenset(focus - optional))
+    elif not focus:
+        # a region named without a focus may be stated with its default focus (MR Head = brain)
+        defaults = frozenset(c.code for c in lex.concepts.values() if c.focus_optional and c.region in play_regions)
+        if defaults:
+            focus_options.append(defaults)
+    base_found = False
+    for focus_set in focus_options:
+        base = (modality[0], frozenset(play_regions), focus_set)
+        if not any(k[:3] == base for k in index):
+            continue
+        base_found = True
+        # a procedure without a laterality slot fits any side; one with a slot must match
+        for key in ((*base, pharm, lat), (*base, pharm, None)):
+            found = index.get(key)
+            if found and len(found) == 1:
+                rpid = found[0]
+                return {"scheme": "RADLEX", "code": rpid, "label": lex.label(rpid), "source": source,
+                        "confidence": round(min(confs) if confs else 0.0, 2)}, None
+            if found:
+                return None, "several Core Playbook procedures fit"
+    if not base_found:
+        return None, "no Core Playbook procedure for this modality and body region"
+    if contrast is None:
+        return None, "contrast undetermined (the Core Playbook procedures of this region differ by contrast)"
+    return None, "no Core Playbook procedure has exactly these attributes"
+
+
+def normalize_study(series_results: list[dict], study_evidence: Mapping[str, Any], overrides: Overrides | None = None) -> dict | None:
+    """The Core Playbook procedure ``{scheme, code: "RPID…", label, source, confidence}`` or
+    None (``study_procedure`` gives the reason)."""
+    return study_procedure(series_results, study_evidence, overrides)[0]

@@ -1,0 +1,54 @@
+"""The labelled description set (tests/data/descriptions_*.csv): its shape, and the
+development-set targets.  The held-out file is NOT evaluated here (benchmarks/normalize.py
+--holdout, once, as the final check)."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = {"en", "es", "ca", "de", "nl", "it", "fr", "sv", "pl", "lt", "pt"}
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_normalize", ROOT / "benchmarks" / "normalize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(name):
+    return list(csv.DictReader((DATA / name).open(encoding="utf-8")))
+
+
+def test_labelled_set_shape():
+    dev, hold = _rows("descriptions_dev.csv"), _rows("descriptions_holdout.csv")
+    rows = dev + hold
+    assert len(rows) >= 300 and len(hold) >= 60
+    assert {r["id"] for r in dev}.isdisjoint({r["id"] for r in hold})
+    assert sum(r["must_stay_unmapped"] == "yes" for r in rows) >= 30
+    assert {r["lang"] for r in rows} == LANGUAGES
+    assert {r["level"] for r in rows} == {"study", "series"}
+    assert {r["vendor"] for r in rows} >= {"siemens", "ge", "philips", "canon"}
+    aliases = {r["alias"] for r in _rows("descriptions_aliases.csv")}
+    for r in rows:
+        for attribute in ("modality", "body_region", "contrast", "weighting", "plane", "laterality"):
+            if r[attribute] != "-":
+                assert set(r[attribute].split("+")) <= aliases, (r["id"], attribute)
+
+
+def test_development_set_meets_the_targets():
+    bench = _bench()
+    out = bench.evaluate(bench.load(DATA / "descriptions_dev.csv"))
+    stats = out["stats"].values()
+    answered = sum(s["answered"] for s in stats)
+    correct = sum(s["correct"] for s in stats)
+    conf_answers = sum(s["conf_answers"] for s in stats)
+    conf_wrong = sum(s["conf_wrong"] for s in stats)
+    n, kept = out["unmappable"]
+    assert correct / answered >= 0.95
+    assert kept / n >= 0.95
+    assert conf_wrong / conf_answers <= 0.01
