@@ -12,7 +12,7 @@ them and returns JSON-ready structures for the report.
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,9 +73,13 @@ def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str
     results_by_study: dict[str, list[dict]] = defaultdict(list)
     study_evidence: dict[str, dict] = {}
     summary_rows = []
+    cache: dict[str, dict] = {}
     for row in series:
         ev = evidence[row["key"]]
-        result = normalize_series(ev, overrides)
+        memo = json.dumps(ev, sort_keys=True, default=str)  # many series share their evidence
+        if memo not in cache:
+            cache[memo] = normalize_series(ev, overrides)
+        result = cache[memo]  # shared, never modified after this point
         row["normalized"] = result
         results_by_study[row["study_key"]].append(result)
         study_evidence.setdefault(row["study_key"], {"StudyDescription": ev.get("StudyDescription"), "site": row["site"]})
@@ -118,45 +122,36 @@ def harmonization_section(series: list[dict[str, Any]], threshold: int) -> tuple
     return {"threshold": threshold, **summary(table)}, table
 
 
-def _bin(age: float) -> str:
-    for low, high in AGE_BINS:
-        if high is None or age < high + 1:
-            return f"{low}+" if high is None else f"{low}-{high}"
-    return "90+"
-
-
 def age_sex_distribution(indexed: pd.DataFrame, k: int) -> dict[str, Any]:
     """Studies per age bin and sex (age at the study); counts below ``k`` become ``"<k"``."""
-    counts: Counter[tuple[str, str]] = Counter()
-    unknown_age = 0
-    for _, group in indexed.groupby("study_key", sort=True):
-        ages = [a for a in group["age_years"] if a is not None and not pd.isna(a)]
-        sexes = [s for s in group["patient_sex"] if isinstance(s, str) and s in ("F", "M", "O")]
-        sex = sexes[0] if sexes else "unknown"
-        if not ages:
-            unknown_age += 1
-            continue
-        counts[(_bin(float(ages[0])), sex)] += 1
+    ordered = indexed[["study_key", "path", "age_years", "patient_sex"]].sort_values(["study_key", "path"], kind="mergesort")
+    ages = ordered.dropna(subset=["age_years"]).drop_duplicates("study_key").set_index("study_key")["age_years"]
+    sexes = ordered[ordered["patient_sex"].isin(["F", "M", "O"])].drop_duplicates("study_key").set_index("study_key")["patient_sex"]
+    studies = pd.Index(ordered["study_key"].unique())
+    unknown_age = int((~studies.isin(ages.index)).sum())
+    labels = [f"{low}+" if high is None else f"{low}-{high}" for low, high in AGE_BINS]
+    edges = [low for low, _ in AGE_BINS] + [float("inf")]
+    binned = pd.cut(ages.astype(float), bins=edges, right=False, labels=labels)
+    table = pd.DataFrame({"bin": binned, "sex": sexes.reindex(ages.index).fillna("unknown")})
+    counts = table.groupby(["bin", "sex"], observed=True).size()
 
     def shown(n: int) -> int | str:
         return n if n == 0 or n >= k else f"<{k}"
 
-    bins = {}
-    for low, high in AGE_BINS:
-        label = f"{low}+" if high is None else f"{low}-{high}"
-        bins[label] = {sex: shown(counts[(label, sex)]) for sex in ("F", "M", "O", "unknown")}
+    bins = {label: {sex: shown(int(counts.get((label, sex), 0))) for sex in ("F", "M", "O", "unknown")} for label in labels}
     return {"unit": "studies", "age_bins": bins, "unknown_age": shown(unknown_age), "suppressed_below": k}
 
 
 def first_rows(indexed: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """The first index row (in path order) of every series, by series key."""
-    ordered = indexed.sort_values(["series_key", "path"], kind="mergesort").drop_duplicates("series_key")
+    columns = ["series_key", "path", *EVIDENCE_COLUMNS.values()]
+    ordered = indexed[columns].sort_values(["series_key", "path"], kind="mergesort").drop_duplicates("series_key")
     return dict(zip(ordered["series_key"], ordered.to_dict("records")))
 
 
 def segmentation_json(indexed: pd.DataFrame) -> dict[str, str]:
     """The segmentation JSON of every segmentation series, by series key."""
-    rows = indexed[indexed["segmentation"].notna()].sort_values(["series_key", "path"], kind="mergesort")
+    rows = indexed.loc[indexed["segmentation"].notna(), ["series_key", "path", "segmentation"]].sort_values(["series_key", "path"], kind="mergesort")
     return {key: group["segmentation"].iloc[0] for key, group in rows.groupby("series_key", sort=True)}
 
 

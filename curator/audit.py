@@ -14,12 +14,17 @@ from functools import cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from curator import __version__
+from curator.index import COLUMNS as INDEX_COLUMNS
 from curator.resources import mappings_dir
 
 REPORT_VERSION = "1"
+# Index columns the audit reads (the others serve the scan itself).
+AUDIT_COLUMNS = tuple(c for c in INDEX_COLUMNS if c not in ("path_key", "fingerprint", "size", "id_tokens", "institution"))
 DIMENSIONS = ("completeness", "conformance", "plausibility")
 SEVERITIES = ("info", "warning", "error")
 DEMOGRAPHICS = {"age": "age_years", "sex": "patient_sex", "ethnic_group": "ethnic_group", "size": "patient_size", "weight": "patient_weight"}
@@ -34,81 +39,96 @@ def default_weights() -> dict[str, float]:
     return {k: float(v) for k, v in _checks()["weights"].items()}
 
 
-def _counts(values) -> dict[str, int]:
-    counter = Counter(v if isinstance(v, str) and v else "(missing)" for v in values)
-    return dict(sorted(counter.items()))
-
-
 def _list_counts(series: pd.Series) -> list[dict[str, Any]]:
-    counter: Counter[str] = Counter()
-    for values in series:
-        if values is not None:
-            counter.update(set(values))
-    return [{"attribute": name, "instances": n} for name, n in sorted(counter.items())]
+    """Instances per value of a list column (each value counted once per instance)."""
+    # The index stores each list sorted and unique: counting values counts instances.
+    counts = pc.value_counts(pc.list_flatten(_arrow_list(series)))
+    pairs = sorted((str(v), int(n)) for v, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()) if v is not None)
+    return [{"attribute": name, "instances": n} for name, n in pairs]
 
 
-def _first(values):
-    for value in values:
-        if value is not None and not (isinstance(value, float) and pd.isna(value)) and value != "":
-            return value
-    return None
+def _arrow_list(series: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """A list column as Arrow (zero-copy when the frame came from ``read_index``)."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return series.array.__arrow_array__()
+    return pa.array([None if v is None else list(v) for v in series], type=pa.list_(pa.string()))
 
 
-def _mode(values) -> str | None:
-    clean = [v for v in values if isinstance(v, str) and v]
-    if not clean:
-        return None
-    counter = Counter(clean)
-    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+def _list_lengths(series: pd.Series) -> int:
+    return int(pc.sum(pc.list_value_length(_arrow_list(series))).as_py() or 0)
 
 
-def _present(value) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float):
-        return not pd.isna(value)
-    return value != ""
+def _present_mask(column: pd.Series) -> pd.Series:
+    """True where a value is present (not null, not empty text)."""
+    mask = column.notna()
+    if column.dtype == object:
+        mask &= column.map(lambda v: v != "", na_action="ignore").fillna(False).astype(bool)
+    return mask
+
+
+def _modes(indexed: pd.DataFrame, column: str) -> pd.Series:
+    """The most frequent non-empty value of ``column`` per series (ties: the smallest)."""
+    values = indexed[["series_key", column]]
+    values = values[_present_mask(values[column])]
+    if values.empty:
+        return pd.Series(dtype=object)
+    counts = values.groupby(["series_key", column], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values(["series_key", "n", column], ascending=[True, False, True], kind="mergesort")
+    return counts.drop_duplicates("series_key").set_index("series_key")[column]
+
+
+MODE_COLUMNS = {
+    "site": "site", "modality": "modality", "manufacturer": "manufacturer", "model": "model",
+    "software_versions": "software_versions", "study_description": "study_description",
+    "series_description": "series_description", "protocol": "protocol_name", "body_part_examined": "body_part_examined",
+}
 
 
 def series_rows(indexed: pd.DataFrame) -> list[dict[str, Any]]:
     """One row per series (sorted by key): the ``series`` array of the report."""
+    if indexed.empty:
+        return []
+    ordered = indexed[["series_key", "path", "study_key", "acquisition", "segmentation"]].sort_values(["series_key", "path"], kind="mergesort")
+    study_of = dict(zip(*ordered.drop_duplicates("series_key")[["series_key", "study_key"]].to_numpy().T))
+    with_acq = ordered[ordered["acquisition"].notna()].drop_duplicates("series_key")
+    first_acq = dict(zip(with_acq["series_key"], with_acq["acquisition"]))
+    segmented = set(ordered.loc[ordered["segmentation"].notna(), "series_key"])
+    sizes = ordered.groupby("series_key", sort=True).size()
+    modes = {field: _modes(indexed, column).to_dict() for field, column in MODE_COLUMNS.items()}
     rows = []
-    for series_key, group in indexed.groupby("series_key", sort=True):
-        group = group.sort_values("path")
-        acquisition = _first(group["acquisition"])
-        segmentation = _first(group["segmentation"])
-        row = {
-            "key": series_key,
-            "study_key": _first(group["study_key"]),
-            "site": _mode(group["site"]),
-            "modality": _mode(group["modality"]),
-            "manufacturer": _mode(group["manufacturer"]),
-            "model": _mode(group["model"]),
-            "software_versions": _mode(group["software_versions"]),
-            "study_description": _mode(group["study_description"]),
-            "series_description": _mode(group["series_description"]),
-            "protocol": _mode(group["protocol_name"]),
-            "body_part_examined": _mode(group["body_part_examined"]),
-            "instances": int(len(group)),
-            "acquisition": json.loads(acquisition) if acquisition else {},
-            "is_segmentation": segmentation is not None,
-        }
-        rows.append(row)
+    for series_key, n in sizes.items():
+        row: dict[str, Any] = {"key": series_key, "study_key": study_of[series_key]}
+        for field in MODE_COLUMNS:
+            row[field] = modes[field].get(series_key)
+        acquisition = first_acq.get(series_key)
+        row["instances"] = int(n)
+        row["acquisition"] = json.loads(acquisition) if acquisition else {}
+        row["is_segmentation"] = series_key in segmented
+        rows.append({k: row[k] for k in _SERIES_ORDER})
     return rows
+
+
+_SERIES_ORDER = ("key", "study_key", "site", "modality", "manufacturer", "model", "software_versions", "study_description",
+                 "series_description", "protocol", "body_part_examined", "instances", "acquisition", "is_segmentation")
 
 
 def _demographics(indexed: pd.DataFrame) -> dict[str, Any]:
     """Completeness per site, counted per study (an attribute is present if any instance has it)."""
+    flags = pd.DataFrame({"site": indexed["site"], "study_key": indexed["study_key"]})
+    for name, column in DEMOGRAPHICS.items():
+        flags[name] = _present_mask(indexed[column])
+    flags["age_in_header"] = indexed["age_source"].eq("header")
+    per_study = flags.groupby(["site", "study_key"], sort=True).any()
+    patients = indexed.groupby("site", sort=True)["patient_key"].nunique()
     out: dict[str, Any] = {}
-    for site, site_rows in indexed.groupby("site", sort=True):
-        studies = site_rows.groupby("study_key")
-        n = int(studies.ngroups)
-        entry: dict[str, Any] = {"studies": n, "patients": int(site_rows["patient_key"].nunique())}
-        for name, column in DEMOGRAPHICS.items():
-            present = int(studies[column].agg(lambda s: any(_present(v) for v in s)).sum())
-            item = {"present": present, "missing": n - present, "total": n}
+    for site, studies in per_study.groupby(level="site", sort=True):
+        n = int(len(studies))
+        entry: dict[str, Any] = {"studies": n, "patients": int(patients[site])}
+        for name in DEMOGRAPHICS:
+            present = int(studies[name].sum())
+            item: dict[str, Any] = {"present": present, "missing": n - present, "total": n}
             if name == "age":
-                from_header = int(studies["age_source"].agg(lambda s: any(v == "header" for v in s)).sum())
+                from_header = int(studies["age_in_header"].sum())
                 item["in_header"] = from_header
                 item["derivable"] = present - from_header
             item["percent"] = round(100.0 * present / n, 1) if n else 0.0
@@ -119,16 +139,11 @@ def _demographics(indexed: pd.DataFrame) -> dict[str, Any]:
 
 def _inventory(indexed: pd.DataFrame) -> dict[str, Any]:
     def table(column: str) -> dict[str, dict[str, int]]:
-        result = {}
-        for value, group in indexed.groupby(indexed[column].fillna("(missing)"), sort=True):
-            result[str(value)] = {
-                "patients": int(group["patient_key"].nunique()),
-                "studies": int(group["study_key"].nunique()),
-                "series": int(group["series_key"].nunique()),
-                "instances": int(len(group)),
-            }
-        return result
-
+        keys = indexed[column].where(_present_mask(indexed[column]), "(missing)")
+        grouped = indexed.assign(_value=keys).groupby("_value", sort=True)
+        stats = grouped.agg(patients=("patient_key", "nunique"), studies=("study_key", "nunique"),
+                            series=("series_key", "nunique"), instances=("sop_key", "size"))
+        return {str(value): {k: int(v) for k, v in row.items()} for value, row in stats.iterrows()}
     return {"by_site": table("site"), "by_modality": table("modality"), "by_manufacturer": table("manufacturer"), "by_model": table("model")}
 
 
@@ -158,7 +173,7 @@ def _quality(indexed: pd.DataFrame, weights: Mapping[str, float]) -> dict[str, A
     dims: dict[str, Any] = {}
     for dim in DIMENSIONS:
         total = int(indexed[f"checks_{dim}"].fillna(0).sum())
-        fail = int(sum(indexed[c].map(lambda v: 0 if v is None else len(v)).sum() for c in failed_columns[dim]))
+        fail = sum(_list_lengths(indexed[c]) for c in failed_columns[dim])
         weight = float(weights.get(dim, 1.0))
         dims[dim] = {"fail": fail, "pass": total - fail, "total": total, "weight": weight, "score": round((total - fail) / total, 4) if total else 1.0}
     weight_sum = sum(d["weight"] for d in dims.values())
@@ -226,6 +241,8 @@ def build_report(frame: pd.DataFrame, weights: Mapping[str, float] | None = None
     settings = settings or AuditSettings(weights=weights)
     weights = {**default_weights(), **(weights or settings.weights or {})}
     indexed = frame[frame["status"] == "indexed"].copy()
+    for column in ("series_key", "study_key", "patient_key", "site"):  # factorize the grouping keys once
+        indexed[column] = indexed[column].astype(object).astype("category")
     rejected = frame[frame["status"] != "indexed"].sort_values(["path", "reason"])
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -218,4 +219,7 @@ def read_index_table(path: Path, columns: Iterable[str] | None = None) -> pa.Tab
 def read_index(path: Path, columns: Iterable[str] | None = None):
     """The index as a pandas DataFrame (``None`` when missing, unreadable or of another version)."""
     table = read_index_table(path, columns)
-    return None if table is None else table.to_pandas()
+    if table is None:
+        return None
+    # List columns stay Arrow-backed: counting their values is then vectorized.
+    return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)

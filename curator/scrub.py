@@ -120,7 +120,11 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
             continue
         found.add(text)
         if vr == "PN":
-            found.update(part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip())
+            parts = [part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip()]
+            found.update(parts)
+            if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
+                found.add(parts[0] + parts[1])
+                found.add(parts[1] + parts[0])
 
 
 @cache
