@@ -1,0 +1,172 @@
+"""Benchmark: `curator deid` against deid, dicognito and dicom-anonymizer (their defaults).
+
+All four tools de-identify the same realistic files, generated on the fly with
+``curator.synthetic`` (512×512 16-bit CT slices with full headers: patient, study, series,
+equipment, frame of reference, image plane, CT acquisition, a vendor private block, a
+private sequence and request sequences at depth 2), spread over many patients, sites and
+series, and write one output file per input file.  Each tool runs single-process on the
+same input folder in the same run; curator is then run again with ``--workers`` 1, 2, …
+up to the number of cores to show scaling.  Prints files/s per tool and the ratios.
+
+    python benchmarks/deid.py            # 2,000 files
+    python benchmarks/deid.py --quick    # 200 files, for development
+    python benchmarks/deid.py --files 5000 --tools curator,dicognito
+
+The comparison tools are benchmark-only dependencies:
+``pip install deid dicognito dicom-anonymizer``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# This file is named deid.py: keep its folder off sys.path so that `import deid` finds the
+# pydicom/deid package, not this script.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
+
+
+def generate(folder: Path, n_files: int, rows: int) -> list[Path]:
+    """``n_files`` CT slices: series of 40 slices, 2 series per study, many patients."""
+    from curator import synthetic as syn
+
+    paths: list[Path] = []
+    per_series = 40
+    series_index = 0
+    while len(paths) < n_files:
+        patient = syn.synthetic_patient(series_index // 2 + 1)
+        site = syn.SITES[series_index % len(syn.SITES)]
+        study = syn.Study(site=site, patient=patient, number=1, description="CT THORAX ABDOMEN")
+        count = min(per_series, n_files - len(paths))
+        target = folder / f"{patient.patient_id}_{series_index:04d}"
+        paths += syn.write_ct_series(
+            target, count, study, series_number=1 + series_index % 2, rows=rows, columns=rows,
+            seed=series_index,
+        )
+        series_index += 1
+    return paths
+
+
+def run_curator(src: Path, out: Path, files: list[Path], workers: int) -> None:
+    from curator.deid.run import deidentify
+
+    deidentify(src, out, profile="research", key=b"benchmark-key-0123456789abcdef!!", workers=workers)
+
+
+def run_dicognito(src: Path, out: Path, files: list[Path], workers: int) -> None:
+    import pydicom
+    from dicognito.anonymizer import Anonymizer
+
+    anonymizer = Anonymizer()
+    for i, path in enumerate(files):
+        ds = pydicom.dcmread(path)
+        anonymizer.anonymize(ds)
+        ds.save_as(out / f"{i:06d}.dcm")
+
+
+def run_dicom_anonymizer(src: Path, out: Path, files: list[Path], workers: int) -> None:
+    from dicomanonymizer import anonymize_dicom_file
+
+    for i, path in enumerate(files):
+        anonymize_dicom_file(str(path), str(out / f"{i:06d}.dcm"))
+
+
+def run_deid(src: Path, out: Path, files: list[Path], workers: int) -> None:
+    from deid.dicom import replace_identifiers
+    from deid.logger import bot
+
+    bot.level = 0
+    logging.getLogger("deid").setLevel(logging.ERROR)
+    # deid's default: its bundled dicom recipe; one call per series folder so that files
+    # with the same name in different series do not overwrite each other.
+    by_folder: dict[Path, list[str]] = {}
+    for path in files:
+        by_folder.setdefault(path.parent, []).append(str(path))
+    for folder, names in by_folder.items():
+        target = out / folder.name
+        target.mkdir(parents=True, exist_ok=True)
+        replace_identifiers(dicom_files=names, save=True, output_folder=str(target), overwrite=True)
+
+
+TOOLS = {
+    "curator": run_curator,
+    "deid": run_deid,
+    "dicognito": run_dicognito,
+    "dicom-anonymizer": run_dicom_anonymizer,
+}
+
+
+def timed(name: str, fn, src: Path, files: list[Path], workers: int, scratch: Path) -> float | None:
+    out = scratch / f"out-{name}-{workers}"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    try:
+        fn(src, out, files, workers)
+    except ImportError as exc:
+        print(f"  {name:<18} skipped: {exc.name or exc} not installed", flush=True)
+        return None
+    elapsed = time.perf_counter() - start
+    written = sum(1 for p in out.rglob("*") if p.is_file() and p.name != "deid-report.json")
+    rate = len(files) / elapsed
+    print(f"  {name:<18} workers={workers}  {elapsed:7.2f} s  {rate:8.1f} files/s  ({written} files written)", flush=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return rate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=2000, help="number of files (default 2000)")
+    parser.add_argument("--quick", action="store_true", help="200 files, for development")
+    parser.add_argument("--rows", type=int, default=512, help="image size (default 512)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools")
+    parser.add_argument("--max-workers", type=int, default=os.cpu_count() or 1, help="scaling up to this many workers")
+    args = parser.parse_args(argv)
+    n_files = 200 if args.quick else args.files
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+
+    with tempfile.TemporaryDirectory(prefix="curator-bench-deid-") as tmp:
+        scratch = Path(tmp)
+        src = scratch / "src"
+        start = time.perf_counter()
+        files = generate(src, n_files, args.rows)
+        size = sum(p.stat().st_size for p in files) / 1e6
+        print(f"generated {len(files)} CT files ({args.rows}x{args.rows}, {size:.0f} MB) in {time.perf_counter() - start:.1f} s")
+        print("single process:")
+        rates: dict[str, float] = {}
+        for name in tools:
+            rate = timed(name, TOOLS[name], src, files, 1, scratch)
+            if rate is not None:
+                rates[name] = rate
+        if "curator" in rates:
+            others = {k: v for k, v in rates.items() if k != "curator"}
+            if others:
+                fastest = max(others, key=others.get)
+                print("ratios (curator / tool):")
+                for name, rate in sorted(others.items()):
+                    print(f"  {name:<18} {rates['curator'] / rate:5.2f}x")
+                print(f"curator vs fastest peer ({fastest}): {rates['curator'] / others[fastest]:.2f}x (target >= 2x)")
+            if args.max_workers > 1:
+                print("curator scaling with --workers:")
+                base = rates["curator"]
+                workers = 2
+                while workers <= args.max_workers:
+                    rate = timed("curator", run_curator, src, files, workers, scratch)
+                    if rate:
+                        print(f"  speed-up with {workers} workers: {rate / base:.2f}x")
+                    workers *= 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

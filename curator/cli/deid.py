@@ -1,0 +1,52 @@
+"""``curator deid SOURCE OUT``: layered de-identification into a pseudonymous tree."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from curator.cli import options
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("deid")
+    def deid(
+        source: Path = typer.Argument(..., help="Folder or zip/tar archive of DICOM files (never modified)."),
+        out: Path = typer.Argument(..., help="Output folder (must be empty or new, and outside SOURCE)."),
+        profile: str = typer.Option("research", "--profile", help="Profile name in mappings/deid/ (research, strict) or a profile YAML file."),
+        key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
+        workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
+        k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group and site."),
+        quarantine: Path | None = typer.Option(None, "--quarantine", help="Folder for instances at risk of burned-in text (header de-identified, pixels untouched)."),
+        clean_pixels: bool = typer.Option(False, "--clean-pixels", help="Redact burned-in text with OCR (tesseract) instead of quarantining."),
+        recipe: Path | None = typer.Option(None, "--recipe", help="User recipe in the pydicom/deid format, applied on top of the profile."),
+        force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT."),
+        site_from: str = options.SiteFrom,
+    ) -> None:
+        """De-identify SOURCE into OUT and write OUT/deid-report.json."""
+        from curator.deid.pseudonyms import read_key
+        from curator.deid.run import REPORT_NAME, deidentify
+
+        report = deidentify(
+            source,
+            out,
+            profile=profile,
+            key=read_key(key),
+            k=k,
+            workers=workers,
+            quarantine=quarantine,
+            recipe=recipe,
+            clean_pixels=clean_pixels,
+            force=force,
+            site_from=site_from,
+        )
+        counts = report["counts"]
+        kan = report["k_anonymity"]
+        typer.echo(
+            f"{counts['written']} written, {counts['quarantined']} quarantined, {counts['rejected']} rejected "
+            f"of {counts['items']} items; {counts['patients']} patients"
+        )
+        if kan.get("applied"):
+            state = "reached" if kan["satisfied"] else f"not reached for {kan['residual_patients']} patients"
+            typer.echo(f"k-anonymity (k={kan['k']}): {state}")
+        typer.echo(f"report: {Path(out) / REPORT_NAME}")

@@ -1,0 +1,586 @@
+"""Per-dataset de-identification driven by PS3.15 Table E.1-1 and a profile.
+
+:class:`Engine` is built once per process from a :class:`~curator.deid.profile.Profile`
+and a key; :meth:`Engine.deidentify` transforms one dataset in place, recursing into every
+sequence at any depth, and returns counts per action.  What happens to an element:
+
+* listed in the table: the action of the profile (Basic Profile + options + overrides,
+  compound codes resolved by the attribute's type in the IOD, see ``table.py``);
+* private (odd group): removed, unless *Retain Safe Private* is on and its signature is
+  ``k`` in the TCIA knowledge base (and its text holds no identifier of the patient);
+* not listed: kept, except person names (dummy), instance UIDs (remapped), dates
+  (shifted / kept / removed like the listed dates) and free text holding an identifier
+  of the patient (cleaned);
+* group lengths, curves (50xx) and overlays (60xx) follow the table's pattern rows.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pydicom
+import yaml
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import UID_dictionary
+
+from curator import __version__
+from curator.deid import table
+from curator.deid.profile import Profile
+from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
+from curator.resources import mappings_dir
+from curator.scrub import fold, scrub_text
+
+TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
+STRING_VRS = TEXT_VRS | {"PN", "CS", "AE", "AS", "DA", "DT", "TM", "DS", "IS", "UI", "UR"}
+BINARY_DUMMY = b"\0" * 8
+DUMMY = {
+    "AE": "ANON", "AS": "000Y", "CS": "ANON", "DA": "19000101", "DT": "19000101000000",
+    "TM": "000000", "DS": "0", "IS": "0", "LO": "ANONYMIZED", "SH": "ANONYMIZED",
+    "ST": "ANONYMIZED", "LT": "ANONYMIZED", "UT": "ANONYMIZED", "UC": "ANONYMIZED",
+    "PN": "ANONYMOUS", "UR": "", "FL": 0.0, "FD": 0.0, "SL": 0, "SS": 0, "UL": 0,
+    "US": 0, "SV": 0, "UV": 0,
+}
+_WORD = re.compile(r"\w+", re.UNICODE)
+_UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
+TAG_PATIENT_AGE = 0x00101010
+TAG_PATIENT_SEX = 0x00100040
+TAG_ETHNIC_GROUP = 0x00102160
+TAG_BIRTH_DATE = 0x00100030
+TAG_SOP_CLASS = 0x00080016
+TAG_PIXEL_DATA = 0x7FE00010
+TAG_TEXT_VALUE = 0x0040A160
+_DATE_TAGS_FOR_AGE = (0x00080020, 0x00080021, 0x00080022, 0x00080023)  # Study, Series, Acquisition, Content
+# Keeps a UID that names a class, syntax or scheme (not an instance) whatever its root.
+_CLASS_UID_KEYWORD = re.compile(r"(Class|Syntax|Scheme|Template|Context|Mapping|Private).*UID|UID.*(Class|Syntax)")
+IMPLEMENTATION_CLASS_UID = "2.25.211963454128153209394394457437651183493"  # fixed: "curator" implementation
+IMPLEMENTATION_VERSION = ("CURATOR_" + __version__.replace(".", "_"))[:16]
+
+
+@dataclass(frozen=True)
+class PatientContext:
+    """What the engine needs to know about the patient of a dataset.
+
+    ``values``: identifier values found anywhere in the patient's headers (removed from
+    free text).  ``demographics``: final values for PatientAge / PatientSex / EthnicGroup
+    decided across the whole output (k-anonymity); ``None`` as a value removes the
+    element, a missing key leaves the engine's own result.
+    """
+
+    patient_key: str
+    values: frozenset[str] = frozenset()
+    demographics: Mapping[int, str | None] = field(default_factory=dict)
+    note: str = ""
+
+
+def patient_key_of(ds: Dataset) -> str:
+    """Internal identity of the patient of ``ds`` (never written anywhere)."""
+    pid = str(ds.get("PatientID", "") or "").strip()
+    issuer = str(ds.get("IssuerOfPatientID", "") or "").strip()
+    if pid:
+        return f"id\0{issuer}\0{pid}"
+    name = str(ds.get("PatientName", "") or "").strip()
+    birth = str(ds.get("PatientBirthDate", "") or "").strip()
+    if name:
+        return f"name\0{name}\0{birth}"
+    return f"study\0{str(ds.get('StudyInstanceUID', '') or '').strip()}"
+
+
+def _years_between(birth: str, when: str) -> int | None:
+    if len(birth) != 8 or len(when) < 8 or not birth.isdigit() or not when[:8].isdigit():
+        return None
+    b = (int(birth[:4]), int(birth[4:6]), int(birth[6:8]))
+    w = (int(when[:4]), int(when[4:6]), int(when[6:8]))
+    if not (1 <= b[1] <= 12 and 1 <= w[1] <= 12) or w < b:
+        return None
+    years = w[0] - b[0] - ((w[1], w[2]) < (b[1], b[2]))
+    return years
+
+
+def age_years(age: str) -> float | None:
+    """An AS value (``045Y``, ``006M``, ``003W``, ``010D``) in years."""
+    text = (age or "").strip().upper()
+    if len(text) != 4 or not text[:3].isdigit() or text[3] not in "DWMY":
+        return None
+    n = int(text[:3])
+    return {"Y": n, "M": n / 12, "W": n * 7 / 365.25, "D": n / 365.25}[text[3]]
+
+
+def top_code(age: str, limit: int = 89) -> str:
+    years = age_years(age)
+    if years is not None and years > limit:
+        return f"{limit + 1:03d}Y"
+    return age.strip().upper()
+
+
+def derive_age(ds: Dataset) -> str | None:
+    """Patient's age from PatientAge, or from the birth date and the study date."""
+    age = str(ds.get("PatientAge", "") or "").strip()
+    if age_years(age) is not None:
+        return age.upper()
+    birth = str(ds.get("PatientBirthDate", "") or "").strip()
+    for tag in _DATE_TAGS_FOR_AGE:
+        element = ds.get(tag)
+        when = str(element.value or "").strip() if element is not None else ""
+        if when:
+            years = _years_between(birth, when)
+            if years is None:
+                continue
+            if years >= 1:
+                return f"{min(years, 999):03d}Y"
+            b = (int(birth[:4]), int(birth[4:6]))
+            w = (int(when[:4]), int(when[4:6]))
+            months = (w[0] - b[0]) * 12 + (w[1] - b[1]) - (int(when[6:8]) < int(birth[6:8]))
+            return f"{max(months, 0):03d}M"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _tokens(values: frozenset[str]) -> frozenset[str]:
+    out = set()
+    for value in values:
+        for token in _WORD.findall(fold(value)):
+            if len(token) >= 3 or (token.isalpha() and len(token) >= 2):
+                out.add(token)
+    return frozenset(out)
+
+
+def has_identifier(text: str, values: frozenset[str]) -> bool:
+    tokens = _tokens(values)
+    if not tokens:
+        return False
+    return any(t in tokens for t in _WORD.findall(fold(text)))
+
+
+@lru_cache(maxsize=1)
+def identifier_patterns() -> tuple[re.Pattern[str], ...]:
+    """The date/phone/ID/e-mail patterns of ``mappings/identifiers.yaml`` (as curator.scrub)."""
+    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    return tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values())
+
+
+def clean_text(text: str, values: frozenset[str]) -> str:
+    """Free text without the patient's identifier values and identifier-like patterns."""
+    text = _UID_LIKE.sub(" ", str(text))
+    return scrub_text(text, values) or ""
+
+
+class Engine:
+    """A compiled profile: transforms datasets in place."""
+
+    def __init__(self, profile: Profile, key: bytes, clean_pixels: bool = False):
+        self.profile = profile
+        self.pseudo = Pseudonymizer(key)
+        by_tag, by_pattern = table.action_map(profile.options)
+        self.by_tag = dict(by_tag)
+        self.by_tag.update(profile.overrides)
+        self.replace = dict(profile.replace)
+        self.add = dict(profile.add)
+        self.curve_action = by_pattern[table.PATTERN_CURVES]
+        self.overlay_comment_action = by_pattern[table.PATTERN_OVERLAY_COMMENTS]
+        self.overlay_data_action = by_pattern[table.PATTERN_OVERLAY_DATA]
+        # Overlay bitmaps cannot be cleaned automatically: under X (Basic Profile) or C
+        # (Clean Graphics) the whole overlay group 60xx is removed, so that no overlay
+        # module is left without its data; K keeps it.
+        self.drop_overlays = self.overlay_data_action in ("X", "C")
+        private = by_pattern[table.PATTERN_PRIVATE]
+        self.safe_private = table.safe_private() if private in ("C", "K") else None
+        options = set(profile.options)
+        if "retain_modified_dates" in options:
+            self.date_mode = "shift"
+        elif "retain_full_dates" in options:
+            self.date_mode = "keep"
+        else:
+            self.date_mode = "remove"
+        self.keep_age = self.by_tag.get(TAG_PATIENT_AGE) == "K"
+        self.clean_pixels = clean_pixels
+
+    # --- public -------------------------------------------------------------------
+
+    def deidentify(
+        self,
+        ds: Dataset,
+        patient: PatientContext | None = None,
+        extra: Callable[[Dataset], None] | Dataset | Mapping[str, object] | None = None,
+    ) -> Counter:
+        """De-identify ``ds`` in place (file meta included); return counts per action."""
+        if patient is None:
+            patient = PatientContext(patient_key_of(ds))
+        stats: Counter = Counter()
+        sop_class = str(ds.get("SOPClassUID", "") or "")
+        age = derive_age(ds) if self.keep_age else None
+        if age is not None:
+            age = top_code(age)
+            if age != str(ds.get("PatientAge", "") or "").strip().upper():
+                stats["age_derived_or_top_coded"] += 1
+        offset = self.pseudo.date_offset(patient.patient_key)
+        pseudonym = self.pseudo.patient(patient.patient_key)
+        state = _State(sop_class, offset, pseudonym, patient.values, stats)
+        self._clean(ds, (), state)
+        if self.keep_age:
+            if age is not None:
+                ds.PatientAge = age
+            elif TAG_PATIENT_AGE in ds:
+                del ds[TAG_PATIENT_AGE]
+        for tag, value in patient.demographics.items():
+            if value is None:
+                if tag in ds:
+                    del ds[tag]
+            else:
+                ds[tag] = DataElement(tag, dictionary_VR(tag), value)
+        for tag, value in self.add.items():
+            ds[tag] = DataElement(tag, dictionary_VR(tag), value)
+            stats["added"] += 1
+        self._mark(ds, patient.note)
+        if extra is not None:
+            _apply_extra(ds, extra)
+        self._file_meta(ds)
+        return stats
+
+    # --- traversal ----------------------------------------------------------------
+
+    def _clean(self, ds: Dataset, path: tuple[str, ...], st: _State) -> None:
+        nested = bool(path)
+        private_tags = []
+        for tag in list(ds.keys()):
+            tag = int(tag)
+            group = tag >> 16
+            if tag & 0xFFFF == 0 and group != 0xFFFE:
+                del ds[tag]  # group length: recomputed (or dropped) on write
+                continue
+            if group & 1:
+                private_tags.append(tag)
+                continue
+            action = self.by_tag.get(tag)
+            if action is None:
+                if group & 0xFF00 == 0x5000:
+                    action = self.curve_action
+                elif group & 0xFF00 == 0x6000:
+                    if self.drop_overlays:
+                        del ds[tag]  # the whole overlay group goes with its bitmap
+                        st.stats["X"] += 1
+                        continue
+                    element_no = tag & 0xFFFF
+                    if element_no == 0x3000:
+                        action = self.overlay_data_action
+                    elif element_no == 0x4000:
+                        action = self.overlay_comment_action
+            if tag in self.replace:
+                self._set(ds, tag, self.replace[tag])
+                st.stats["replaced"] += 1
+                continue
+            if action is None:
+                self._unlisted(ds, tag, path, st)
+                continue
+            if "/" in action:
+                action = table.resolve_compound(action, tag, st.sop_class, nested)
+            self._apply(ds, tag, action, path, st)
+        if private_tags:
+            self._private(ds, private_tags, path, st)
+
+    def _vr(self, ds: Dataset, tag: int) -> str:
+        raw = ds._dict.get(tag)
+        vr = getattr(raw, "VR", None)
+        if vr:
+            return str(vr)
+        try:
+            return dictionary_VR(tag)
+        except KeyError:
+            return ds[tag].VR
+
+    def _apply(self, ds: Dataset, tag: int, action: str, path: tuple[str, ...], st: _State) -> None:
+        stats = st.stats
+        if action == "X":
+            del ds[tag]
+            stats["X"] += 1
+            return
+        vr = self._vr(ds, tag)
+        if action == "K" and vr not in ("SQ",):
+            stats["K"] += 1
+            return
+        element = ds[tag]
+        vr = element.VR
+        if vr == "SQ":
+            if action == "Z":
+                element.value = Sequence()
+                stats["Z"] += 1
+                return
+            # K, C, D, U: keep the sequence and clean every item (dummy content for D).
+            stats[action] += 1
+            child = path + (table.public_signature(tag),)
+            for item in element.value or ():
+                self._clean(item, child, st)
+            return
+        if action == "Z":
+            element.value = None if vr not in STRING_VRS else ""
+            stats["Z"] += 1
+        elif action == "P":
+            element.value = st.pseudonym
+            stats["P"] += 1
+        elif action == "H":
+            value = element.value
+            if vr == "UI":
+                element.value = self._remap(value)
+            elif vr in TEXT_VRS or vr in ("PN", "CS", "AE"):
+                if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+                    element.value = [self.pseudo.value(str(v)) if str(v).strip() else "" for v in value]
+                elif str(value or "").strip():
+                    element.value = self.pseudo.value(str(value))
+            else:
+                self._dummy(element)
+            stats["H"] += 1
+        elif action == "U":
+            if vr == "UI":
+                element.value = self._remap(element.value)
+            else:
+                self._dummy(element)
+            stats["U"] += 1
+        elif action == "D":
+            if vr == "UI":
+                element.value = self._remap(element.value)
+            elif vr in ("DA", "DT") and self.date_mode == "shift":
+                self._shift(element, st)
+            else:
+                self._dummy(element)
+            stats["D"] += 1
+        elif action == "C":
+            self._clean_value(element, st)
+            stats["C"] += 1
+        else:  # pragma: no cover - guarded by the profile loader
+            raise ValueError(f"unknown action {action}")
+
+    def _clean_value(self, element: DataElement, st: _State) -> None:
+        vr = element.VR
+        if vr in ("DA", "DT"):
+            if self.date_mode == "shift":
+                self._shift(element, st)
+            elif self.date_mode == "remove":
+                element.value = ""
+        elif vr in TEXT_VRS:
+            self._scrub(element, st)
+        elif vr == "PN" or vr == "AE":
+            self._dummy(element)
+        elif vr == "UI":
+            element.value = self._remap(element.value)
+        # TM, AS, numbers, codes: nothing identifying to clean.
+
+    def _unlisted(self, ds: Dataset, tag: int, path: tuple[str, ...], st: _State) -> None:
+        vr = self._vr(ds, tag)
+        if vr in ("OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS", "TM", "AS", "CS", "SV", "UV", "US or SS", "OB or OW", "US or OW", "US or SS or OW"):
+            return
+        if vr == "SQ":
+            child = path + (table.public_signature(tag),)
+            for item in ds[tag].value or ():
+                self._clean(item, child, st)
+            return
+        element = ds[tag]
+        if element.value is None or element.value == "":
+            return
+        if vr == "PN":
+            self._dummy(element)
+            st.stats["D"] += 1
+        elif vr == "UI":
+            if not _CLASS_UID_KEYWORD.search(element.keyword or "Private"):
+                new = self._remap(element.value, keep_standard=True)
+                if new != element.value:
+                    element.value = new
+                    st.stats["U"] += 1
+        elif vr in ("DA", "DT"):
+            if self.date_mode == "shift":
+                self._shift(element, st)
+            elif self.date_mode == "remove":
+                del ds[tag]
+                st.stats["X"] += 1
+        elif vr in TEXT_VRS and (tag == TAG_TEXT_VALUE or self._text_has_identifier(element, st)):
+            self._scrub(element, st)
+            st.stats["C"] += 1
+
+    def _private(self, ds: Dataset, tags: list[int], path: tuple[str, ...], st: _State) -> None:
+        stats = st.stats
+        if self.safe_private is None:
+            for tag in tags:
+                del ds[tag]
+            stats["private_removed"] += len(tags)
+            return
+        creators: dict[int, str] = {}
+        for tag in tags:
+            if 0x10 <= tag & 0xFFFF <= 0xFF:
+                value = ds[tag].value
+                if isinstance(value, bytes):
+                    value = value.decode("latin-1")
+                creators[tag] = str(value or "").strip()
+        used: set[int] = set()
+        for tag in tags:
+            if tag in creators:
+                continue
+            block = (tag & 0xFFFF) >> 8
+            creator_tag = (tag & 0xFFFF0000) | block
+            creator = creators.get(creator_tag)
+            keep = False
+            if block >= 0x10 and creator:
+                signature = path + (table.private_signature(tag >> 16, creator, tag & 0xFF),)
+                if signature in self.safe_private:
+                    element = ds[tag]
+                    if element.VR == "SQ":
+                        for item in element.value or ():
+                            self._clean(item, signature, st)
+                        keep = True
+                    elif element.VR in TEXT_VRS or element.VR in ("PN", "UN", "UI", "DA", "DT"):
+                        # Kept whole or not at all: text that cleaning would change goes.
+                        keep = element.VR in TEXT_VRS and not self._text_has_identifier(element, st, patterns=True)
+                    else:
+                        keep = True
+            if keep:
+                used.add(creator_tag)
+                stats["private_kept"] += 1
+            else:
+                del ds[tag]
+                stats["private_removed"] += 1
+        for tag in creators:
+            if tag not in used:
+                del ds[tag]
+
+    # --- values -------------------------------------------------------------------
+
+    def _remap(self, value, keep_standard: bool = False):
+        def one(uid: str) -> str:
+            uid = str(uid).strip()
+            if not uid:
+                return uid
+            if keep_standard and (uid.startswith("1.2.840.10008.") or uid in UID_dictionary):
+                return uid
+            return self.pseudo.uid(uid)
+
+        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+            return [one(v) for v in value]
+        return one(value or "")
+
+    def _dummy(self, element: DataElement) -> None:
+        vr = element.VR
+        if vr == "UI":
+            element.value = self._remap(element.value)
+        elif vr in DUMMY:
+            element.value = DUMMY[vr]
+        elif vr == "SQ":
+            element.value = Sequence()
+        else:
+            element.value = BINARY_DUMMY
+
+    def _shift(self, element: DataElement, st: _State) -> None:
+        fn = shift_date if element.VR == "DA" else shift_datetime
+        values = element.value
+        multi = isinstance(values, (list, tuple, pydicom.multival.MultiValue))
+        out = []
+        for value in (values if multi else [values]):
+            text = str(value or "").strip()
+            if not text:
+                out.append("")
+                continue
+            if element.VR == "DA" and "-" in text:  # a range
+                parts = [fn(p, st.offset) if p else "" for p in text.split("-")]
+                out.append("" if None in parts else "-".join(parts))
+            else:
+                shifted = fn(text, st.offset)
+                out.append(shifted or "")
+        element.value = out if multi else out[0]
+        st.stats["dates_shifted"] += 1
+
+    def _scrub(self, element: DataElement, st: _State) -> None:
+        value = element.value
+        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+            element.value = [clean_text(v, st.values) for v in value]
+        elif value:
+            element.value = clean_text(value, st.values)
+        st.stats["text_cleaned"] += 1
+
+    def _text_has_identifier(self, element: DataElement, st: _State, patterns: bool = False) -> bool:
+        value = element.value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+            value = " ".join(str(v) for v in value)
+        text = str(value or "")
+        if has_identifier(text, st.values) or _UID_LIKE.search(text):
+            return True
+        return patterns and any(p.search(text) for p in identifier_patterns())
+
+    def _set(self, ds: Dataset, tag: int, value: str) -> None:
+        ds[tag] = DataElement(tag, dictionary_VR(tag), value)
+
+    # --- marks and file meta ------------------------------------------------------
+
+    def _mark(self, ds: Dataset, note: str) -> None:
+        ds.PatientIdentityRemoved = "YES"
+        method = f"curator {__version__} profile {self.profile.name}"
+        if self.profile.recipe:
+            method += " + recipe"
+        methods = [method[:64]]
+        if note:
+            methods.append(note[:64])
+        ds.DeidentificationMethod = methods if len(methods) > 1 else methods[0]
+        codes = Sequence()
+        for entry in self.profile.option_codes() + (
+            [{"code": "113101", "meaning": "Clean Pixel Data Option"}] if self.clean_pixels else []
+        ):
+            item = Dataset()
+            item.CodeValue = entry["code"]
+            item.CodingSchemeDesignator = "DCM"
+            item.CodeMeaning = entry["meaning"]
+            codes.append(item)
+        ds.DeidentificationMethodCodeSequence = codes
+        ds.LongitudinalTemporalInformationModified = {
+            "shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"
+        }[self.date_mode]
+
+    def _file_meta(self, ds: Dataset) -> None:
+        old = getattr(ds, "file_meta", None)
+        meta = FileMetaDataset()
+        meta.FileMetaInformationVersion = b"\x00\x01"
+        meta.MediaStorageSOPClassUID = str(ds.get("SOPClassUID", "") or "")
+        meta.MediaStorageSOPInstanceUID = str(ds.get("SOPInstanceUID", "") or "")
+        syntax = getattr(old, "TransferSyntaxUID", None) if old is not None else None
+        if syntax is None:
+            implicit, little = getattr(ds, "original_encoding", (True, True))
+            if implicit in (True, None):
+                syntax = pydicom.uid.ImplicitVRLittleEndian
+            elif little is False:
+                syntax = pydicom.uid.ExplicitVRBigEndian
+            else:
+                syntax = pydicom.uid.ExplicitVRLittleEndian
+        meta.TransferSyntaxUID = syntax
+        if not pydicom.uid.UID(syntax).is_implicit_VR and any(
+            getattr(raw, "VR", "") is None for raw in ds._dict.values()
+        ):
+            # Body read as implicit VR under an explicit syntax: give every element its VR.
+            for _ in ds.iterall():
+                pass
+        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+        meta.ImplementationVersionName = IMPLEMENTATION_VERSION
+        ds.file_meta = meta
+        ds.preamble = b"\0" * 128
+
+
+@dataclass
+class _State:
+    sop_class: str
+    offset: int
+    pseudonym: str
+    values: frozenset[str]
+    stats: Counter
+
+
+def _apply_extra(ds: Dataset, extra) -> None:
+    if callable(extra):
+        extra(ds)
+        return
+    if isinstance(extra, Dataset):
+        for element in extra:
+            ds[element.tag] = element
+        return
+    for keyword, value in dict(extra).items():
+        setattr(ds, keyword, value)

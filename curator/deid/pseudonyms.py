@@ -1,0 +1,144 @@
+"""The secret key and everything derived from it with HMAC-SHA256.
+
+Key file format (text, UTF-8, written with mode 0600)::
+
+    # curator de-identification key. Keep it secret; never publish it.
+    curator-key-v1:<64 lowercase hex digits = 32 random bytes>
+
+Derived values (all deterministic for one key, so consistent across files and runs):
+
+* patient pseudonym: ``"P" + 15 upper-case hex digits`` of HMAC(key, "patient\\0" + patient key);
+* new UID: ``"2.25." + int`` of the first 16 bytes of HMAC(key, "uid\\0" + old UID), the
+  UUID-derived root of PS3.5 B.2, at most 44 characters;
+* date offset: a whole number of days between 365 and 3,650 (1–10 years) subtracted from
+  every date of the patient, from HMAC(key, "date\\0" + patient key);
+* value pseudonym (device serial numbers, station names…): ``"H" + 15 hex digits`` of
+  HMAC(key, "value\\0" + value), the same for the same device everywhere;
+* opaque references for the report: HMAC(key, "ref\\0" + text), 16 hex digits.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from curator.errors import CuratorError
+
+KEY_PREFIX = "curator-key-v1:"
+KEY_BYTES = 32
+_KEY_LINE = re.compile(r"^curator-key-v1:([0-9a-fA-F]{64})\s*$")
+MIN_OFFSET_DAYS = 365
+MAX_OFFSET_DAYS = 3650
+
+
+def write_key(path: str | os.PathLike[str]) -> Path:
+    """Write a new random key to ``path`` (mode 0600); refuse to overwrite anything."""
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        raise CuratorError(f"key file already exists, not overwritten: {target.name}")
+    if not target.parent.exists():
+        raise CuratorError("folder of the key file does not exist")
+    key = secrets.token_bytes(KEY_BYTES)
+    text = (
+        "# curator de-identification key. Keep it secret; never publish it.\n"
+        "# Losing it means pseudonyms and dates can no longer be reproduced.\n"
+        f"{KEY_PREFIX}{key.hex()}\n"
+    )
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise CuratorError(f"key file already exists, not overwritten: {target.name}") from None
+    except OSError as exc:
+        raise CuratorError(f"key file cannot be written ({exc.strerror or 'OS error'})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(target, 0o600)
+    return target
+
+
+def read_key(path: str | os.PathLike[str]) -> bytes:
+    """The 32-byte key stored in ``path`` (written by :func:`write_key`)."""
+    target = Path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CuratorError("key file not found (create one with `curator keygen FILE`)") from None
+    except (OSError, UnicodeDecodeError):
+        raise CuratorError("key file cannot be read as text") from None
+    for line in text.splitlines():
+        match = _KEY_LINE.match(line.strip())
+        if match:
+            return bytes.fromhex(match.group(1))
+    raise CuratorError(f"not a curator key file (expected a line '{KEY_PREFIX}<64 hex digits>')")
+
+
+def check_key(key: bytes) -> bytes:
+    if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
+        raise CuratorError("the de-identification key must be at least 16 bytes (use `curator keygen`)")
+    return bytes(key)
+
+
+class Pseudonymizer:
+    """HMAC-SHA256 derivations from one key (the key itself is never returned)."""
+
+    def __init__(self, key: bytes):
+        self._key = check_key(key)
+        self.uid = lru_cache(maxsize=65536)(self._uid)
+
+    def _mac(self, label: str, text: str) -> bytes:
+        return hmac.new(self._key, label.encode() + b"\0" + text.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
+
+    def _uid(self, old: str) -> str:
+        return "2.25." + str(int.from_bytes(self._mac("uid", old.strip())[:16], "big"))
+
+    def patient(self, patient_key: str) -> str:
+        return "P" + self._mac("patient", patient_key).hex()[:15].upper()
+
+    def date_offset(self, patient_key: str) -> int:
+        value = int.from_bytes(self._mac("date", patient_key)[:8], "big")
+        return MIN_OFFSET_DAYS + value % (MAX_OFFSET_DAYS - MIN_OFFSET_DAYS + 1)
+
+    def value(self, text: str) -> str:
+        """Keyed pseudonym of an identifier value (16 characters, fits SH)."""
+        return "H" + self._mac("value", text.strip()).hex()[:15].upper()
+
+    def ref(self, text: str) -> str:
+        return self._mac("ref", text).hex()[:16]
+
+
+def short_hash(text: str, length: int = 16) -> str:
+    """Unkeyed short name for an already pseudonymous value (e.g. a new UID)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def shift_date(value: str, days: int) -> str | None:
+    """``YYYYMMDD`` moved ``days`` earlier; ``None`` when it is not a valid date."""
+    text = value.strip()
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        day = _dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+    try:
+        return (day - _dt.timedelta(days=days)).strftime("%Y%m%d")
+    except OverflowError:
+        return None
+
+
+def shift_datetime(value: str, days: int) -> str | None:
+    """A DT value with its date part shifted; time, fraction and UTC offset are kept."""
+    text = value.strip()
+    if len(text) < 8:
+        if len(text) == 4 and text.isdigit():  # year only
+            return f"{int(text) - round(days / 365.25):04d}"
+        return None
+    date = shift_date(text[:8], days)
+    if date is None:
+        return None
+    return date + text[8:]

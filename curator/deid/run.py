@@ -1,0 +1,577 @@
+"""De-identify a whole source into a pseudonymous output tree, with a report.
+
+Two passes over the source (both parallel, with bounded in-flight work):
+
+1. headers only: per instance its UIDs, patient identity, identifier values, quasi
+   identifiers and burned-in text risk; then per patient the union of identifier values
+   and, over the whole output, k-anonymity of (age, sex, ethnic group, site);
+2. writing: each instance de-identified by :class:`~curator.deid.engine.Engine` and
+   written to ``OUT/<patient pseudonym>/<study>/<series>/<instance>.dcm`` (names derived
+   from the new UIDs), or to the quarantine folder, or not at all.
+
+Every item of the source ends up in exactly one of: written, quarantined, rejected (with a
+reason).  The report (``OUT/deid-report.json``) holds counts and reasons, never a header
+value or a source path: items are referred to by their position in the source's sorted
+listing and by a keyed reference (HMAC of the relative path, 16 hex digits) that only
+the key holder can recompute.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+import pydicom.config
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from curator.deid import kanon
+from curator.deid.engine import (
+    TAG_ETHNIC_GROUP,
+    TAG_PATIENT_AGE,
+    TAG_PATIENT_SEX,
+    Engine,
+    PatientContext,
+    derive_age,
+    patient_key_of,
+    top_code,
+)
+from curator.deid.fastpath import FastEngine, PixelProblem, scan_bytes
+from curator.deid.pixels import burned_in_risk, redact_burned_in_text, require_ocr
+from curator.deid.profile import Profile, apply_recipe, load_profile
+from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
+from curator.errors import CuratorError
+from curator.scrub import (
+    _rules as scrub_rules,  # the collection rules of identifier_values
+)
+from curator.scrub import identifier_values
+from curator.sources import Item, Rejection, is_inside, open_source
+
+REPORT_NAME = "deid-report.json"
+REPORT_SCHEMA = "curator.deid-report/1"
+DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
+SITE_RULES = ("folder", "institution")
+IN_FLIGHT_PER_WORKER = 3
+BATCH = 8  # items per round trip to a worker
+
+ExtraElements = Mapping[str, "Dataset | Mapping[str, object]"] | Callable[[str, Dataset], None] | None
+
+
+# --- worker side -----------------------------------------------------------------
+
+_ENGINE: Engine | None = None
+_FAST: FastEngine | None = None
+
+
+@contextlib.contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """pydicom's warnings quote header values (identifiers): silence them during a run."""
+    config = pydicom.config.settings
+    saved = (config.reading_validation_mode, config.writing_validation_mode)
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config.reading_validation_mode = pydicom.config.IGNORE
+        config.writing_validation_mode = pydicom.config.IGNORE
+        logger.setLevel(logging.CRITICAL)
+        try:
+            yield
+        finally:
+            config.reading_validation_mode, config.writing_validation_mode = saved
+            logger.setLevel(level)
+
+
+def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool = False) -> None:
+    global _ENGINE, _FAST
+    if quiet:  # a worker process: silence pydicom for its whole life
+        warnings.simplefilter("ignore")
+        pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+        pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
+        logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+    _ENGINE = Engine(profile, key, clean_pixels=clean_pixels)
+    _FAST = FastEngine(_ENGINE)
+
+
+def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
+    """The dataset of an item; ``header_only`` defers (never reads) values over 4 KiB,
+    pixel data included, so that the header pass still sees which elements exist."""
+    kind, value = ref
+    target = value if kind == "path" else io.BytesIO(value)  # type: ignore[arg-type]
+    defer = 4096 if header_only else None
+    try:
+        return pydicom.dcmread(target, defer_size=defer)
+    except InvalidDicomError:
+        if kind == "bytes":
+            target.seek(0)  # type: ignore[union-attr]
+        ds = pydicom.dcmread(target, defer_size=defer, force=True)
+        if "SOPClassUID" not in ds or "SOPInstanceUID" not in ds:
+            raise InvalidDicomError("not DICOM") from None
+        return ds
+
+
+def _scan_one(ref: tuple[str, object]) -> dict:
+    """Header facts of one item (runs in a worker): byte-level walk when it applies."""
+    try:
+        rules = scrub_rules()
+        probe, values = scan_bytes(_read(ref), rules.collect_vrs, rules.collect_tags)
+    except Exception:  # noqa: BLE001 - pydicom reads everything else
+        return _scan_pydicom(ref)
+    return _facts(probe, values, burned_in_risk(probe))
+
+
+def _scan_pydicom(ref: tuple[str, object]) -> dict:
+    try:
+        ds = _open(ref, header_only=True)
+    except InvalidDicomError:
+        return {"error": "not a DICOM file"}
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is a rejection
+        return {"error": f"DICOM header cannot be read ({type(exc).__name__})"}
+    try:
+        sop_class = str(ds.get("SOPClassUID", "") or "").strip()
+        sop = str(ds.get("SOPInstanceUID", "") or "").strip()
+        if sop_class == DIRECTORY_SOP_CLASS or "DirectoryRecordSequence" in ds:
+            return {"error": "DICOMDIR (a directory of the media, not an instance; not copied)"}
+        if not sop or not sop_class:
+            return {"error": "DICOM file without SOPInstanceUID or SOPClassUID"}
+        risk = burned_in_risk(ds)
+        for tag, raw in list(ds._dict.items()):
+            if getattr(raw, "value", 0) is None and getattr(raw, "length", 0):
+                del ds[tag]
+        return _facts(ds, identifier_values(ds), risk)
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"DICOM header cannot be interpreted ({type(exc).__name__})"}
+
+
+def _facts(ds: Dataset, values: frozenset[str], risk: str | None) -> dict:
+    try:
+        sop_class = str(ds.get("SOPClassUID", "") or "").strip()
+        sop = str(ds.get("SOPInstanceUID", "") or "").strip()
+        if sop_class == DIRECTORY_SOP_CLASS or "DirectoryRecordSequence" in ds:
+            return {"error": "DICOMDIR (a directory of the media, not an instance; not copied)"}
+        if not sop or not sop_class:
+            return {"error": "DICOM file without SOPInstanceUID or SOPClassUID"}
+        age = derive_age(ds)
+        return {
+            "sop": sop,
+            "study": str(ds.get("StudyInstanceUID", "") or "").strip(),
+            "series": str(ds.get("SeriesInstanceUID", "") or "").strip(),
+            "patient": patient_key_of(ds),
+            "values": frozenset(v for v in values if _printable(v)),
+            "age": top_code(age) if age else None,
+            "sex": str(ds.get("PatientSex", "") or "").strip().upper() or None,
+            "ethnic_group": str(ds.get("EthnicGroup", "") or "").strip().upper() or None,
+            "site": str(ds.get("InstitutionName", "") or "").strip().casefold() or None,
+            "risk": risk,
+        }
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"DICOM header cannot be interpreted ({type(exc).__name__})"}
+
+
+def _pixel_problem(ds: Dataset) -> str | None:
+    """A reason to reject native pixel data shorter than its header says (truncated file)."""
+    if "PixelData" not in ds:
+        return None
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is not None and pydicom.uid.UID(syntax).is_compressed:
+        return None
+    try:
+        expected = (
+            int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1)
+            * int(ds.get("NumberOfFrames", 1) or 1) * int(ds.BitsAllocated)
+        ) // 8
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if len(ds.PixelData) < expected:
+        return "pixel data shorter than the image size (truncated file)"
+    return None
+
+
+def _read(ref: tuple[str, object]) -> bytes:
+    kind, value = ref
+    if kind == "bytes":
+        return value  # type: ignore[return-value]
+    with open(value, "rb") as handle:  # type: ignore[arg-type]
+        return handle.read()
+
+
+def _printable(value: str) -> bool:
+    return 0 < len(value) <= 256 and value.isprintable()
+
+
+def _write_one(task: tuple) -> dict:
+    """De-identify one item and write it (runs in a worker)."""
+    ref, context, dest_root, relpath, clean, extra = task
+    assert _ENGINE is not None and _FAST is not None
+    tmp = None
+    try:
+        target = Path(dest_root) / relpath
+        if not clean and not callable(extra):
+            data = _read(ref)
+            try:
+                output, stats = _FAST.deidentify_bytes(data, context, extra)
+            except PixelProblem as exc:
+                return {"error": str(exc)}
+            except Exception:  # noqa: BLE001 - anything unusual goes through pydicom
+                output = None
+            if output is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + ".part")
+                with open(tmp, "wb") as handle:
+                    handle.write(output)
+                os.replace(tmp, target)
+                return {"stats": stats}
+        ds = _open(ref, header_only=False)
+        problem = _pixel_problem(ds)
+        if problem:
+            return {"error": problem}
+        original_series = str(ds.get("SeriesInstanceUID", "") or "").strip()
+        hook = None
+        if callable(extra):
+            hook = lambda d: extra(original_series, d)
+        elif extra is not None:
+            hook = extra
+        stats = _ENGINE.deidentify(ds, context, hook)
+        if clean:
+            stats["ocr_text_boxes_redacted"] += redact_burned_in_text(ds)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        ds.save_as(tmp, enforce_file_format=True)
+        os.replace(tmp, target)
+        return {"stats": stats}
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+        return {"error": f"could not be de-identified ({type(exc).__name__})"}
+
+
+# --- orchestration ---------------------------------------------------------------
+
+
+def _ref(item: Item) -> tuple[str, object]:
+    return ("path", item.path) if item.path is not None else ("bytes", item.read())
+
+
+def _batch(name: str, args: list) -> list:
+    """Run a worker function over a batch of arguments (one round trip per batch)."""
+    fn = {"scan": _scan_one, "write": _write_one}[name]
+    return [fn(arg) for arg in args]
+
+
+def _map(name: str, tasks: Iterable[tuple[int, object]], pool: ProcessPoolExecutor | None, workers: int) -> Iterator[tuple[int, dict]]:
+    """``(index, fn(arg))`` for each task, in batches, at most ``workers * 4`` batches in flight."""
+    if pool is None:
+        fn = {"scan": _scan_one, "write": _write_one}[name]
+        for index, arg in tasks:
+            yield index, fn(arg)
+        return
+    limit = max(workers * IN_FLIGHT_PER_WORKER, 1)
+    pending: dict = {}
+
+    def drain(block: bool) -> Iterator[tuple[int, dict]]:
+        while pending and (block or len(pending) >= limit):
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                indices = pending.pop(future)
+                yield from zip(indices, future.result())
+
+    batch: list[tuple[int, object]] = []
+    for task in tasks:
+        batch.append(task)
+        if len(batch) >= BATCH:
+            pending[pool.submit(_batch, name, [a for _, a in batch])] = [i for i, _ in batch]
+            batch = []
+            yield from drain(False)
+    if batch:
+        pending[pool.submit(_batch, name, [a for _, a in batch])] = [i for i, _ in batch]
+    yield from drain(True)
+
+
+@dataclass
+class _Entry:
+    position: int
+    relpath: str
+    facts: dict | None = None
+    reason: str | None = None  # rejection reason
+    target: str | None = None
+
+
+def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None, force: bool) -> None:
+    source_path = Path(os.fspath(source))
+    if not source_path.exists():
+        raise CuratorError("source not found")
+    if is_inside(out_dir, source_path):
+        raise CuratorError("the output folder must not be inside the source")
+    if is_inside(source_path, out_dir):
+        raise CuratorError("the source must not be inside the output folder")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CuratorError("the output path exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise CuratorError("the output folder is not empty (use --force to write into it)")
+    if quarantine is not None:
+        if is_inside(quarantine, source_path):
+            raise CuratorError("the quarantine folder must not be inside the source")
+        if is_inside(quarantine, out_dir) or is_inside(out_dir, quarantine):
+            raise CuratorError("the quarantine folder must be outside the output folder")
+
+
+def deidentify(
+    source: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    profile: str | Profile = "research",
+    key: bytes = b"",
+    k: int = 5,
+    workers: int | None = None,
+    quarantine: str | os.PathLike[str] | None = None,
+    recipe: str | os.PathLike[str] | None = None,
+    extra_elements: ExtraElements = None,
+    clean_pixels: bool = False,
+    force: bool = False,
+    site_from: str = "folder",
+) -> dict:
+    """De-identify every instance of ``source`` into ``out_dir``; return the report.
+
+    ``extra_elements``: elements added to each output dataset after de-identification,
+    keyed by the *original* SeriesInstanceUID — either a mapping ``{series_uid: Dataset
+    or {keyword: value}}`` or a picklable callable ``f(original_series_uid, ds)``.
+
+    ``site_from`` (the site quasi-identifier of k-anonymity, as ``curator scan``):
+    ``folder`` — the top folder of the item in the source, else its Institution Name;
+    ``institution`` — the Institution Name.  Site labels stay in memory, never written.
+    """
+    if site_from not in SITE_RULES:
+        raise CuratorError(f"unknown site rule {site_from!r}; choose one of {', '.join(SITE_RULES)}")
+    key = check_key(key)
+    if not isinstance(k, int) or k < 1:
+        raise CuratorError("k must be a whole number of at least 1")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise CuratorError("workers must be a whole number of at least 1")
+    workers = workers or os.cpu_count() or 1
+    out_path = Path(os.fspath(out_dir))
+    quarantine_path = Path(os.fspath(quarantine)) if quarantine is not None else None
+    _check_paths(source, out_path, quarantine_path, force)
+    chosen = profile if isinstance(profile, Profile) else load_profile(profile)
+    if recipe is not None:
+        chosen = apply_recipe(chosen, recipe)
+    if clean_pixels:
+        require_ocr()
+    src = open_source(source)
+    pseudo = Pseudonymizer(key)
+    engine_probe = Engine(chosen, key, clean_pixels=clean_pixels)
+
+    pool = None
+    if workers > 1:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(chosen, key, clean_pixels, True))
+    else:
+        _init_worker(chosen, key, clean_pixels)
+    quiet = quiet_pydicom()
+    quiet.__enter__()
+    try:
+        # Pass 1: headers.
+        entries: list[_Entry] = []
+
+        def scan_tasks() -> Iterator[tuple[int, object]]:
+            for position, thing in enumerate(src.items()):
+                entry = _Entry(position + 1, thing.relpath)
+                entries.append(entry)
+                if isinstance(thing, Rejection):
+                    entry.reason = thing.reason
+                    continue
+                try:
+                    ref = _ref(thing)
+                except OSError as exc:
+                    entry.reason = f"cannot be read ({exc.strerror or 'OS error'})"
+                    continue
+                yield position, ref
+
+        for position, facts in _map("scan", scan_tasks(), pool, workers):
+            entry = entries[position]
+            if "error" in facts:
+                entry.reason = facts["error"]
+            else:
+                entry.facts = facts
+        plan = _plan(entries, pseudo, engine_probe, k, site_from)
+
+        # Pass 2: write.
+        out_path.mkdir(parents=True, exist_ok=True)
+        if quarantine_path is not None:
+            quarantine_path.mkdir(parents=True, exist_ok=True)
+        totals: Counter = Counter()
+        quarantined: list[dict] = []
+        written = 0
+
+        def write_tasks() -> Iterator[tuple[int, object]]:
+            for position, thing in enumerate(open_source(source).items()):
+                entry = entries[position] if position < len(entries) else None
+                if entry is None or entry.relpath != thing.relpath:
+                    raise CuratorError("the source changed during de-identification; run again")
+                if entry.facts is None or entry.reason is not None:
+                    continue
+                risk = entry.facts["risk"]
+                clean = bool(risk) and clean_pixels
+                if risk and not clean_pixels:
+                    if quarantine_path is None:
+                        continue
+                    dest = quarantine_path
+                else:
+                    dest = out_path
+                series = entry.facts["series"]
+                if callable(extra_elements):
+                    extra = extra_elements
+                elif extra_elements is not None:
+                    extra = extra_elements.get(series)
+                else:
+                    extra = None
+                context = plan["contexts"][(entry.facts["patient"], entry.facts["study"])]
+                yield position, (_ref(thing), context, str(dest), entry.target, clean, extra)
+
+        for position, result in _map("write", write_tasks(), pool, workers):
+            entry = entries[position]
+            if "error" in result:
+                entry.reason = result["error"]
+                continue
+            totals.update(result["stats"])
+            if entry.facts["risk"] and not clean_pixels:
+                continue
+            written += 1
+        for entry in entries:
+            if entry.facts is not None and entry.reason is None and entry.facts["risk"] and not clean_pixels:
+                quarantined.append(
+                    {
+                        "position": entry.position,
+                        "source_ref": pseudo.ref(entry.relpath),
+                        "reason": entry.facts["risk"],
+                        "written_to_quarantine": quarantine_path is not None,
+                    }
+                )
+    finally:
+        quiet.__exit__(None, None, None)
+        if pool is not None:
+            pool.shutdown()
+
+    rejected = [
+        {"position": e.position, "source_ref": pseudo.ref(e.relpath), "reason": e.reason}
+        for e in entries
+        if e.reason is not None
+    ]
+    report = {
+        "schema": REPORT_SCHEMA,
+        "profile": {
+            "name": chosen.name,
+            "options": list(chosen.options),
+            "method_codes": chosen.option_codes()
+            + ([{"code": "113101", "meaning": "Clean Pixel Data Option"}] if clean_pixels else []),
+            "overrides": len(chosen.overrides) + len(chosen.replace) + len(chosen.add),
+            "user_recipe": chosen.recipe is not None,
+        },
+        "settings": {
+            "k": k, "clean_pixels": clean_pixels, "quarantine_folder": quarantine_path is not None, "site_from": site_from,
+        },
+        "counts": {
+            "items": len(entries),
+            "written": written,
+            "quarantined": len(quarantined),
+            "rejected": len(rejected),
+            "patients": plan["patients"],
+            "studies": plan["studies"],
+            "series": plan["series"],
+        },
+        "actions": {name: totals[name] for name in sorted(totals)},
+        "demographics": plan["demographics"],
+        "k_anonymity": plan["k_anonymity"],
+        "quarantined": quarantined,
+        "rejected": rejected,
+    }
+    assert report["counts"]["written"] + len(quarantined) + len(rejected) == len(entries)
+    (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return report
+
+
+def _site(relpath: str, institution: str | None, rule: str) -> str | None:
+    if rule == "folder":
+        parts = relpath.replace("!/", "/").split("/")
+        if len(parts) > 1:
+            return "folder:" + parts[0]
+    return ("institution:" + institution) if institution else None
+
+
+def _plan(entries: list[_Entry], pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder") -> dict:
+    """Duplicates, per-patient identifier values, k-anonymity, output names."""
+    seen: dict[str, int] = {}
+    values: dict[str, set[str]] = defaultdict(set)
+    records: dict[tuple[str, str], kanon.Record] = {}
+    series: set[str] = set()
+    for entry in entries:
+        facts = entry.facts
+        if facts is None:
+            continue
+        if facts["sop"] in seen:
+            entry.reason = "duplicate instance (same SOPInstanceUID as an earlier item); first one kept"
+            entry.facts = None
+            continue
+        seen[facts["sop"]] = entry.position
+        values[facts["patient"]].update(facts["values"])
+        facts["values"] = None  # merged per patient; keep memory flat
+        series.add(facts["series"])
+        record_key = (facts["patient"], facts["study"])
+        record = records.get(record_key)
+        if record is None:
+            records[record_key] = kanon.Record(
+                facts["patient"], facts["study"], facts["age"], facts["sex"], facts["ethnic_group"],
+                _site(entry.relpath, facts["site"], site_from),
+            )
+        elif record.age is None and facts["age"] is not None:
+            record.age = facts["age"]
+        patient = pseudo.patient(facts["patient"])
+        entry.target = "/".join(
+            (
+                patient,
+                short_hash(pseudo.uid(facts["study"] or f"study-of-{facts['sop']}")),
+                short_hash(pseudo.uid(facts["series"] or f"series-of-{facts['sop']}")),
+                short_hash(pseudo.uid(facts["sop"]), 24) + ".dcm",
+            )
+        )
+    frozen = {patient: frozenset(v) for patient, v in values.items()}
+    record_list = list(records.values())
+    demographics = {
+        "ages_top_coded_to_090Y": sum(1 for r in record_list if r.age == "090Y"),
+        "studies_with_age": sum(1 for r in record_list if r.age is not None),
+        "studies_without_age": sum(1 for r in record_list if r.age is None),
+        "patient_characteristics_kept": engine.keep_age,
+    }
+    if engine.keep_age:
+        summary = kanon.anonymize(record_list, k)
+        summary["applied"] = True
+    else:
+        summary = {"applied": False, "k": k, "reason": "patient characteristics are not kept by this profile"}
+    contexts = {}
+    for record in record_list:
+        demo: dict[int, str | None] = {}
+        note = ""
+        if engine.keep_age:
+            demo[TAG_PATIENT_AGE] = kanon.released_age(record)
+            if "sex" in record.suppressed:
+                demo[TAG_PATIENT_SEX] = ""
+            if "ethnic_group" in record.suppressed:
+                demo[TAG_ETHNIC_GROUP] = None
+            note = kanon.note(record)
+        contexts[(record.patient, record.study)] = PatientContext(
+            record.patient, frozen.get(record.patient, frozenset()), demo, note
+        )
+    return {
+        "contexts": contexts,
+        "patients": len(values),
+        "studies": len(records),
+        "series": len(series),
+        "demographics": demographics,
+        "k_anonymity": summary,
+    }

@@ -1,0 +1,242 @@
+"""DICOM PS3.15 Table E.1-1 as data, and the TCIA private tag knowledge base.
+
+The table (``ontologies/dicom/ps3.15-table-e1-1.json``) gives, per attribute, the Basic
+Profile action and the action of each option column.  :func:`action_map` folds a set of
+options into one action per tag; compound codes (``X/Z``, ``X/D``, ``Z/D``, ``X/Z/D``,
+``X/Z/U*``) stay compound here and are resolved per dataset by :func:`resolve_compound`
+from the attribute's type in the IOD (``ontologies/dicom/iod-attribute-types.yaml``).
+
+Action codes: ``D`` dummy, ``Z`` zero length, ``X`` remove, ``K`` keep, ``C`` clean,
+``U`` new UID.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+from pydicom.datadict import tag_for_keyword
+
+from curator.errors import CuratorError
+from curator.resources import ontologies_dir
+
+TABLE_FILE = "dicom/ps3.15-table-e1-1.json"
+OPTIONS_FILE = "dicom/ps3.15-options.yaml"
+TYPES_FILE = "dicom/iod-attribute-types.yaml"
+KB_FILE = "dicom/tcia-private-tag-kb.csv"
+
+SIMPLE_ACTIONS = frozenset("DZXKCU")
+COMPOUND_ACTIONS = frozenset({"X/Z", "X/D", "Z/D", "X/Z/D", "X/Z/U*"})
+
+# Pattern rows of the table, keyed by their text in the JSON file.
+PATTERN_CURVES = "(50XX,XXXX)"
+PATTERN_OVERLAY_COMMENTS = "(60XX,4000)"
+PATTERN_OVERLAY_DATA = "(60XX,3000)"
+PATTERN_PRIVATE = "(GGGG,EEEE) WHERE GGGG IS ODD"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # "(gggg,eeee)" or a pattern
+    name: str
+    basic: str
+    options: tuple[tuple[str, str], ...]  # (column, action)
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    name: str
+    column: str | None
+    code: str
+    meaning: str
+
+
+@cache
+def rows() -> tuple[Row, ...]:
+    data = json.loads((ontologies_dir() / TABLE_FILE).read_text(encoding="utf-8"))
+    out = []
+    for entry in data:
+        opts = tuple(sorted((k, v) for k, v in entry.items() if k.endswith("Opt")))
+        basic = entry["basicProfile"]
+        if basic not in SIMPLE_ACTIONS and basic not in COMPOUND_ACTIONS:
+            raise ValueError(f"{TABLE_FILE}: unknown action code {basic!r}")
+        out.append(Row(entry["tag"].upper(), entry["name"], basic, opts))
+    return tuple(out)
+
+
+@cache
+def options_info() -> tuple[OptionInfo, dict[str, OptionInfo], tuple[frozenset[str], ...]]:
+    data = yaml.safe_load((ontologies_dir() / OPTIONS_FILE).read_text(encoding="utf-8"))
+    basic = OptionInfo("basic", None, str(data["basic"]["code"]), data["basic"]["meaning"])
+    options = {
+        name: OptionInfo(name, spec.get("column"), str(spec["code"]), spec["meaning"])
+        for name, spec in data["options"].items()
+    }
+    exclusive = tuple(frozenset(group) for group in data.get("exclusive", ()))
+    return basic, options, exclusive
+
+
+def option_names() -> tuple[str, ...]:
+    return tuple(sorted(options_info()[1]))
+
+
+def check_options(options: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The options, sorted and validated (a clear CuratorError otherwise)."""
+    _, known, exclusive = options_info()
+    for name in options:
+        if name not in known:
+            raise CuratorError(
+                f"unknown de-identification option {name!r}; known options: {', '.join(sorted(known))}"
+            )
+    chosen = frozenset(options)
+    for group in exclusive:
+        if len(group & chosen) > 1:
+            raise CuratorError(f"options {' and '.join(sorted(group & chosen))} cannot be combined")
+    return tuple(sorted(chosen))
+
+
+def _parse_tag(key: str) -> int | None:
+    match = re.fullmatch(r"\(([0-9A-F]{4}),([0-9A-F]{4})\)", key)
+    return int(match.group(1) + match.group(2), 16) if match else None
+
+
+TEMPORAL_COLUMNS = frozenset({"rtnLongFullDatesOpt", "rtnLongModifDatesOpt"})
+
+
+def _fold_action(row: Row, columns: frozenset[str]) -> str:
+    """Basic action overridden by the selected option columns.
+
+    A selected temporal option decides for dates and times (so that Retain Device
+    Identity does not keep a calibration date unshifted); otherwise keep beats clean.
+    """
+    temporal = [action for column, action in row.options if column in columns and column in TEMPORAL_COLUMNS]
+    if temporal:
+        return temporal[0]
+    chosen = [action for column, action in row.options if column in columns]
+    if "K" in chosen:
+        return "K"
+    if "C" in chosen:
+        return "C"
+    return row.basic
+
+
+@cache
+def action_map(options: tuple[str, ...]) -> tuple[dict[int, str], dict[str, str]]:
+    """``(by_tag, by_pattern)`` actions of the Basic Profile with ``options`` applied."""
+    _, known, _ = options_info()
+    columns = frozenset(known[o].column for o in options if known[o].column)
+    by_tag: dict[int, str] = {}
+    by_pattern: dict[str, str] = {}
+    for row in rows():
+        action = _fold_action(row, columns)
+        tag = _parse_tag(row.key)
+        if tag is None:
+            by_pattern[row.key] = action
+        else:
+            by_tag[tag] = action
+    for pattern in (PATTERN_CURVES, PATTERN_OVERLAY_COMMENTS, PATTERN_OVERLAY_DATA, PATTERN_PRIVATE):
+        if pattern not in by_pattern:
+            raise ValueError(f"{TABLE_FILE}: pattern row {pattern} missing")
+    return by_tag, by_pattern
+
+
+@cache
+def _types() -> dict[int, tuple[int, tuple[tuple[str, int], ...]]]:
+    data = yaml.safe_load((ontologies_dir() / TYPES_FILE).read_text(encoding="utf-8"))
+    out = {}
+    for keyword, spec in data["attributes"].items():
+        tag = tag_for_keyword(keyword)
+        if tag is None:
+            raise ValueError(f"{TYPES_FILE}: unknown keyword {keyword!r}")
+        by_class = tuple(sorted(((str(k), int(v)) for k, v in (spec.get("by_sop_class") or {}).items()), key=lambda kv: -len(kv[0])))
+        out[tag] = (int(spec.get("default", 3)), by_class)
+    return out
+
+
+def attribute_type(tag: int, sop_class: str) -> int:
+    spec = _types().get(tag)
+    if spec is None:
+        return 3
+    default, by_class = spec
+    for prefix, value in by_class:
+        if sop_class.startswith(prefix):
+            return value
+    return default
+
+
+@cache
+def resolve_compound(action: str, tag: int, sop_class: str, nested: bool) -> str:
+    """The simple action a compound code means for this attribute in this IOD.
+
+    Type 1 → the dummy-like last choice (``D``, or ``U`` for ``X/Z/U*`` reference
+    sequences: kept with their UIDs remapped); type 2 → ``Z`` (or ``D`` when the code
+    offers no ``Z``, as an empty value is still the least revealing); type 3 → ``X``
+    (or ``Z`` for ``Z/D``).  Inside sequences the attribute is treated as type 1.
+    """
+    if action not in COMPOUND_ACTIONS:
+        return action
+    kind = 1 if nested else attribute_type(tag, sop_class)
+    choices = action.split("/")
+    if kind == 1:
+        last = choices[-1]
+        return "U" if last == "U*" else last
+    if kind == 2:
+        return "Z"
+    return choices[0]
+
+
+# --- TCIA private tag knowledge base -------------------------------------------------
+
+_SEGMENT = re.compile(r"\(([0-9A-Fa-f]{4}),(.*?)\)(?:\[<\d+>\])?")
+
+
+def _segment_key(group: str, rest: str) -> str | None:
+    group = group.lower()
+    if re.fullmatch(r"[0-9A-Fa-f]{4}", rest):
+        return f"{group},{rest.lower()}"
+    if "," not in rest:
+        return None
+    creator, element = rest.rsplit(",", 1)
+    creator = creator.replace('"', "").strip().lower()
+    element = element.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{2}", element):
+        return None
+    return f"{group},{creator},{element}"
+
+
+def private_signature(group: int, creator: str, element_byte: int) -> str:
+    return f"{group:04x},{creator.strip().lower()},{element_byte:02x}"
+
+
+def public_signature(tag: int) -> str:
+    return f"{tag >> 16:04x},{tag & 0xFFFF:04x}"
+
+
+@cache
+def safe_private() -> frozenset[tuple[str, ...]]:
+    """Signature paths whose every row in the TCIA knowledge base says ``k`` (keep)."""
+    dispositions: dict[tuple[str, ...], set[str]] = {}
+    with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for record in reader:
+            pattern = record["element_sig_pattern"]
+            segments = []
+            pos = 0
+            ok = True
+            for match in _SEGMENT.finditer(pattern):
+                if match.start() != pos:
+                    ok = False
+                    break
+                key = _segment_key(match.group(1), match.group(2))
+                if key is None:
+                    ok = False
+                    break
+                segments.append(key)
+                pos = match.end()
+            if not ok or pos != len(pattern) or not segments:
+                continue
+            dispositions.setdefault(tuple(segments), set()).add(record["private_disposition"].strip().lower())
+    return frozenset(path for path, marks in dispositions.items() if marks == {"k"})
