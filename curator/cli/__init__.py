@@ -5,6 +5,7 @@ Each command lives in its own module under ``curator.cli`` and exposes ``registe
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -60,10 +61,14 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
+    except Exception as exc:  # click usage errors, and bugs
         import click
 
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        if os.environ.get("CURATOR_DEBUG"):
+            raise
+        # Never a traceback (it could quote header values): the kind of failure only.
+        typer.echo(f"error: internal error ({type(exc).__name__}); run again with CURATOR_DEBUG=1 to see where", err=True)
+        sys.exit(3)

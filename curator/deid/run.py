@@ -337,12 +337,17 @@ def deidentify(
     clean_pixels: bool = False,
     force: bool = False,
     site_from: str = "folder",
+    journal: str | os.PathLike[str] | None = None,
 ) -> dict:
     """De-identify every instance of ``source`` into ``out_dir``; return the report.
 
     ``extra_elements``: elements added to each output dataset after de-identification,
     keyed by the *original* SeriesInstanceUID — either a mapping ``{series_uid: Dataset
     or {keyword: value}}`` or a picklable callable ``f(original_series_uid, ds)``.
+
+    ``journal``: a file recording every instance written (and its action counts); a run
+    given the journal of an interrupted run skips the instances already written, so the
+    output and the report are those of an uninterrupted run.
 
     ``site_from`` (the site quasi-identifier of k-anonymity, as ``curator scan``):
     ``folder`` — the top folder of the item in the source, else its Institution Name;
@@ -408,6 +413,9 @@ def deidentify(
         totals: Counter = Counter()
         quarantined: list[dict] = []
         written = 0
+        finished = _read_journal(journal)
+        resumed: dict[int, dict] = {}
+        journal_handle = open(journal, "a", encoding="utf-8") if journal is not None else None
 
         def write_tasks() -> Iterator[tuple[int, object]]:
             for position, thing in enumerate(open_source(source).items()):
@@ -431,10 +439,24 @@ def deidentify(
                     extra = extra_elements.get(series)
                 else:
                     extra = None
+                done = finished.get(_journal_key(dest is out_path, entry.target))
+                if done is not None and (Path(dest) / entry.target).exists():
+                    resumed[position] = {"stats": done}
+                    continue
                 context = plan["contexts"][(entry.facts["patient"], entry.facts["study"])]
                 yield position, (_ref(thing), context, str(dest), entry.target, clean, extra)
 
-        for position, result in _map("write", write_tasks(), pool, workers):
+        def results() -> Iterator[tuple[int, dict]]:
+            for position, result in _map("write", write_tasks(), pool, workers):
+                if journal_handle is not None and "stats" in result:
+                    entry = entries[position]
+                    in_out = not (entry.facts["risk"] and not clean_pixels)
+                    journal_handle.write(json.dumps({"key": _journal_key(in_out, entry.target), "stats": result["stats"]}, sort_keys=True) + "\n")
+                    journal_handle.flush()
+                yield position, result
+            yield from resumed.items()
+
+        for position, result in results():
             entry = entries[position]
             if "error" in result:
                 entry.reason = result["error"]
@@ -457,6 +479,8 @@ def deidentify(
         quiet.__exit__(None, None, None)
         if pool is not None:
             pool.shutdown()
+        if "journal_handle" in locals() and journal_handle is not None:
+            journal_handle.close()
 
     rejected = [
         {"position": e.position, "source_ref": pseudo.ref(e.relpath), "reason": e.reason}
@@ -494,6 +518,24 @@ def deidentify(
     assert report["counts"]["written"] + len(quarantined) + len(rejected) == len(entries)
     (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return report
+
+
+def _journal_key(in_output: bool, target: str) -> str:
+    return ("out:" if in_output else "quarantine:") + target
+
+
+def _read_journal(journal: str | os.PathLike[str] | None) -> dict[str, dict]:
+    """Action counts of the instances an earlier run wrote (a torn last line is ignored)."""
+    if journal is None or not Path(journal).exists():
+        return {}
+    done: dict[str, dict] = {}
+    for line in Path(journal).read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+            done[record["key"]] = record["stats"]
+        except (ValueError, KeyError, TypeError):
+            continue
+    return done
 
 
 def _site(relpath: str, institution: str | None, rule: str) -> str | None:

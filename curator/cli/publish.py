@@ -1,0 +1,52 @@
+"""``curator publish SOURCE OUT``: a de-identified, normalized, FAIR release."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from curator.cli import options
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("publish")
+    def publish(
+        source: Path = typer.Argument(..., help="Folder or zip/tar archive of DICOM files (never modified)."),
+        out: Path = typer.Argument(..., help="Release folder to create (outside SOURCE)."),
+        key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
+        config: Path = typer.Option(..., "--config", help="release.yaml: titles, publisher, licence… (see examples/release.yaml)."),
+        profile: str = typer.Option("research", "--profile", help="De-identification profile (research, strict) or a profile YAML file."),
+        k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity; catalogue counts below k are suppressed."),
+        fhir_version: str = typer.Option("R4", "--fhir-version", help="FHIR version of fhir/: R4 (R4B models) or R5."),
+        release_id: Optional[str] = typer.Option(None, "--release-id", help="Release identifier (a slug) used in the catalogue IRIs. Default: from the title and version."),
+        release_date: Optional[str] = typer.Option(None, "--release-date", help="Release date YYYY-MM-DD (FHIR Provenance). Default: the day of the first run."),
+        overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or reviewed CSV); repeatable.", exists=True, dir_okay=False),
+        provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable.", exists=True, dir_okay=False),
+        batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
+        dicomweb_url: Optional[str] = typer.Option(None, "--dicomweb-url", help="DICOMweb endpoint serving the release (adds a DataService to the catalogue)."),
+        workers: Optional[int] = options.Workers,
+        site_from: str = options.SiteFrom,
+        force: bool = typer.Option(False, "--force", help="Replace an existing release at OUT."),
+    ) -> None:
+        """Scan, audit, normalize, de-identify SOURCE and write a FAIR release to OUT."""
+        from curator.deid.pseudonyms import read_key
+        from curator.errors import CuratorError
+        from curator.publish import PublishOptions, publish as run
+
+        versions = {"R4": "R4B", "R4B": "R4B", "R5": "R5"}
+        if fhir_version not in versions:
+            raise CuratorError("--fhir-version must be R4 or R5")
+        opts = PublishOptions(
+            profile=profile, k=k, fhir_version=versions[fhir_version], workers=workers, site_from=site_from,
+            overrides=tuple(overrides), provenance=tuple(provenance), batch_threshold=batch_threshold,
+            release_id=release_id, release_date=release_date, dicomweb_url=dicomweb_url,
+        )
+        summary = run(source, out, read_key(key), config, opts, force=force)
+        typer.echo(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "
+                   f"{summary['studies']} studies, {summary['individuals']} individuals")
+        typer.echo(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")
+        kan = summary["k_anonymity"]
+        if kan.get("applied") and not kan.get("satisfied"):
+            typer.echo(f"  k-anonymity (k={kan['k']}) not reached for {kan['residual_patients']} patients: see metadata/deid-report.json")
+        typer.echo(f"written to {out}")

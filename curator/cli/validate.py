@@ -1,0 +1,26 @@
+"""``curator validate RELEASE``: re-check checksums, catalogue, FHIR and identifiers."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("validate")
+    def validate(
+        release: Path = typer.Argument(..., help="A release folder written by `curator publish`."),
+        key: Optional[Path] = typer.Option(None, "--key", help="The release's key file: also prove no source identifier is in the release."),
+    ) -> None:
+        """Re-check a release: MANIFEST checksums, SHACL (DCAT-AP, HealthDCAT-AP), FHIR, identifiers."""
+        from curator.deid.pseudonyms import read_key
+        from curator.errors import CuratorError
+        from curator.validate import validate_release
+
+        if not release.is_dir():
+            raise CuratorError(f"release folder not found: {release.name}")
+        result = validate_release(release, read_key(key) if key else None)
+        for name, outcome in result.checks.items():
+            typer.echo(f"{name}: {outcome}")
+        raise typer.Exit(0 if result.ok else 1)

@@ -1,0 +1,299 @@
+"""``curator publish``: one command from an archive to a FAIR release.
+
+scan → audit (normalization, provenance) → de-identify (with the RadLex codes written in)
+→ read back what was released → series table, FHIR, catalogue (DCAT-AP / HealthDCAT-AP),
+Croissant, reports → MANIFEST.
+
+Everything is written into a staging folder beside OUT (``.OUT.partial``) and renamed to
+OUT at the end, so a killed run never leaves half a release; running the same command
+again resumes (instances already de-identified are not redone) and gives byte-identical
+output.  The release date (FHIR Provenance ``recorded``) is fixed on the first run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydicom.dataset import Dataset
+
+from curator import __version__
+from curator.audit import AUDIT_COLUMNS, build_report, to_json
+from curator.errors import CuratorError
+from curator.index import key as make_key
+from curator.resources import mappings_dir, ontologies_dir
+from curator.sources import is_inside
+
+STAGING_PREFIX = "."
+STAGING_SUFFIX = ".partial"
+STATE_FILE = "publish-state.json"  # in the staging folder only, never in the release
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """What shapes a release besides the source, the key and release.yaml."""
+
+    profile: str = "research"
+    k: int = 5
+    fhir_version: str = "R4B"
+    workers: int | None = None
+    site_from: str = "folder"
+    overrides: tuple[Path, ...] = ()
+    provenance: tuple[Path, ...] = ()
+    batch_threshold: int = 30
+    release_id: str | None = None
+    release_date: str | None = None  # YYYY-MM-DD; default: the day of the first run
+    dicomweb_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _CodesBySeries(Mapping):
+    """``extra_elements`` for the de-identification: RadLex code sequences per series.
+
+    Looked up with the *original* Series Instance UID (in the main process); keeps the
+    pairing original series key → released series UID for the series table.
+    """
+
+    def __init__(self, elements: dict[str, dict], key: bytes):
+        from curator.deid.pseudonyms import Pseudonymizer
+
+        self._elements = elements
+        self._pseudo = Pseudonymizer(key)
+        self.released: dict[str, str] = {}
+
+    def get(self, uid, default=None):
+        series_key = make_key("series", str(uid).strip())
+        self.released[series_key] = self._pseudo.uid(str(uid))
+        return self._elements.get(series_key, default)
+
+    def __getitem__(self, uid):
+        value = self.get(uid)
+        if value is None:
+            raise KeyError(uid)
+        return value
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return len(self._elements)
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:48].strip("-") or "release"
+
+
+def _settings_hash(options: PublishOptions, config_text: str) -> str:
+    settings = {k: (list(map(str, v)) if isinstance(v, tuple) else v) for k, v in asdict(options).items() if k != "workers"}
+    settings["config"] = hashlib.sha256(config_text.encode()).hexdigest()
+    settings["tool_version"] = __version__
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def _radlex_version() -> str:
+    text = (ontologies_dir() / "radlex" / "VERSION").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            return line[:80]
+    return "unknown"
+
+
+def check_locations(source: Path, out: Path, force: bool) -> Path:
+    """The staging folder of ``out``; refuses an OUT inside SOURCE or an existing release."""
+    if not source.exists():
+        raise CuratorError("source not found")
+    if is_inside(out, source) or (source.is_dir() and is_inside(source, out)):
+        raise CuratorError("the release folder must not be inside the source (nor the source inside it)")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise CuratorError("a release already exists at OUT (use --force to replace it)")
+    return out.with_name(STAGING_PREFIX + out.name + STAGING_SUFFIX)
+
+
+def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: bytes, config_path: str | os.PathLike[str],
+            options: PublishOptions | None = None, force: bool = False, index_path: Path | None = None) -> dict[str, Any]:
+    """Cut a release of ``source`` into ``out``; return a summary of what was written."""
+    from curator.catalog import ColumnInfo, DistributionInfo, ReleaseSummary, RunProvenance, write_catalog
+    from curator.croissant import write_croissant
+    from curator.deid.pseudonyms import check_key
+    from curator.deid.run import deidentify
+    from curator.fhir_export import write_fhir
+    from curator.harmonization import batches, write_batches_csv
+    from curator.leakcheck import source_digests
+    from curator.manifest import write_manifest
+    from curator.normalize import code_sequences
+    from curator.pipeline import audit_settings
+    from curator.release_config import load_release_config
+    from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table
+    from curator.render import render
+    from curator.scan import scan_source
+    from curator.sources import open_source
+
+    options = options or PublishOptions()
+    key = check_key(key)
+    source_path, out_path = Path(os.fspath(source)), Path(os.fspath(out))
+    if options.fhir_version not in ("R4B", "R5"):
+        raise CuratorError("--fhir-version must be R4B (FHIR R4) or R5")
+    config_file = Path(os.fspath(config_path))
+    if not config_file.is_file():
+        raise CuratorError(f"release configuration not found: {config_file.name} (see examples/release.yaml)")
+    config = load_release_config(config_file)
+    staging = check_locations(source_path, out_path, force)
+
+    # The staging folder keeps the state of an interrupted run: same settings, same date.
+    staging.mkdir(parents=True, exist_ok=True)
+    state_file = staging / STATE_FILE
+    settings_hash = _settings_hash(options, config_file.read_text(encoding="utf-8"))
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if state and state.get("settings_hash") != settings_hash:
+        shutil.rmtree(staging)  # another run's leftovers: start afresh
+        staging.mkdir(parents=True)
+        state = {}
+    release_date = options.release_date or state.get("release_date") or datetime.now(timezone.utc).date().isoformat()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", release_date):
+        raise CuratorError("--release-date must be YYYY-MM-DD")
+    state = {"settings_hash": settings_hash, "release_date": release_date}
+    state_file.write_text(json.dumps(state, sort_keys=True))
+    release = staging / "release"
+    metadata = release / "metadata"
+    metadata.mkdir(parents=True, exist_ok=True)
+
+    # 1. Scan and audit the source.
+    scan = scan_source(source_path, index_path=index_path or staging / "source-index.parquet", workers=options.workers,
+                       progress=False, site_rule=options.site_from)
+    frame = scan.frame(AUDIT_COLUMNS)
+    settings = audit_settings(None, options.overrides, options.provenance, options.batch_threshold, options.k)
+    report = build_report(frame, settings=settings)
+
+    # 2. De-identify, writing the normalized RadLex codes into every instance.
+    procedures_by_study = {p["study_key"]: p["procedure"] for p in report["procedures"]}
+    elements: dict[str, dict] = {}
+    for row in report["series"]:
+        result = dict(row["normalized"])
+        procedure = procedures_by_study.get(row["study_key"])
+        sequences = code_sequences({**result, "procedure": procedure})
+        extra = {k: v for k, v in sequences.items() if v}
+        if extra:
+            elements[row["key"]] = extra
+    codes = _CodesBySeries(elements, key)
+    deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
+                             workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
+                             journal=staging / "deid-journal.jsonl")
+    (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
+    with open(metadata / "deid-report.json", "r+", encoding="utf-8") as handle:
+        data = json.load(handle)
+        data["identifier_digests"] = source_digests(open_source(source_path).items(), key)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    # 3. Read back what was released.
+    instances = read_instances(release / "dicom")
+    released_of = codes.released  # original series key -> released series UID
+    normalized = {released_of[r["key"]]: r["normalized"] for r in report["series"] if r["key"] in released_of}
+    sites = {released_of[r["key"]]: r["site"] for r in report["series"] if r["key"] in released_of}
+    study_released = {}
+    for r in report["series"]:
+        if r["key"] in released_of:
+            uid = instances.loc[instances["series_uid"] == released_of[r["key"]], "study_uid"]
+            if len(uid):
+                study_released[uid.iloc[0]] = procedures_by_study.get(r["study_key"])
+    table = series_table(instances, normalized, study_released, sites)
+    table.to_csv(metadata / "series.csv", index=False, lineterminator="\n")
+    table.to_parquet(metadata / "series.parquet", index=False)
+    _strip_parquet_timestamps(metadata / "series.parquet")
+    image_rows = table[~table["is_segmentation"]]
+    batch_frame = pd.DataFrame({
+        "key": image_rows["series_uid"].map(lambda u: make_key("series", u)), "site": image_rows["site"],
+        "modality": image_rows["modality"], "manufacturer": image_rows["manufacturer"], "model": image_rows["model"],
+        "acquisition": image_rows["acquisition"],
+    })
+    write_batches_csv(batches(batch_frame, threshold=options.batch_threshold), metadata / "batches.csv")
+    (metadata / "audit-report.json").write_text(to_json(report), encoding="utf-8")
+    (metadata / "audit-report.html").write_text(render(report, "html"), encoding="utf-8")
+    write_fhir(fhir_rows(instances, table, normalized, study_released), release / "fhir", version=options.fhir_version,
+               recorded=f"{release_date}T00:00:00Z", tool_version=__version__)
+
+    # 4. The catalogue, from the released data and release.yaml.
+    ages = [a for a in instances["patient_age_years"] if a is not None and not pd.isna(a)]
+    years = [int(y) for y in frame.loc[frame["status"] == "indexed", "study_year"].dropna()]
+    regions = sorted({(v["code"], v["label"]) for n in normalized.values() for v in (n.get("body_region") or [])})
+    methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC"))
+    quality = {d: v["score"] for d, v in report["quality"]["dimensions"].items()}
+    quality["total"] = report["quality"]["total"]
+    release_id = options.release_id or _slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}")
+    distributions = [
+        DistributionInfo(name="dicom", title="De-identified DICOM instances", path="dicom/", media_type="application/dicom", conforms_to=["DICOM"]),
+        DistributionInfo(name="series-csv", title="Series table (CSV)", path="metadata/series.csv", media_type="text/csv"),
+        DistributionInfo(name="series-parquet", title="Series table (Parquet)", path="metadata/series.parquet", media_type="application/vnd.apache.parquet"),
+        DistributionInfo(name="fhir", title=f"FHIR {'R4' if options.fhir_version == 'R4B' else 'R5'} ImagingStudy bulk data", path="fhir/",
+                         media_type="application/fhir+ndjson", conforms_to=["FHIR-R4" if options.fhir_version == "R4B" else "FHIR-R5"]),
+    ]
+    summary = ReleaseSummary.parse({
+        "release_id": release_id,
+        "n_individuals": int(instances["patient_pseudonym"].nunique()),
+        "n_studies": int(instances["study_uid"].nunique()),
+        "n_series": int(instances["series_uid"].nunique()),
+        "age_min": int(min(ages)) if ages else None,
+        "age_max": int(max(ages)) if ages else None,
+        "year_min": min(years) if years else None,
+        "year_max": max(years) if years else None,
+        "modalities": sorted({m for m in instances["modality"].dropna()}),
+        "body_regions": [{"code": c, "label": lbl} for c, lbl in regions],
+        "manufacturers": sorted({m for m in instances["manufacturer"].dropna()}),
+        "segmentations": dict(sorted(methods.items())),
+        "deid_profile": options.profile,
+        "deid_codes": [c["code"] for c in deid_report["profile"]["method_codes"]],
+        "quality": quality,
+        "k": options.k,
+        "run": RunProvenance(tool_version=__version__, profile=options.profile, mapping_version=_tree_hash(mappings_dir()),
+                             radlex_version=_radlex_version(), settings_hash=settings_hash).model_dump(),
+        "distributions": [d.model_dump() for d in distributions],
+        "dicomweb_url": options.dicomweb_url,
+        "series_columns": [ColumnInfo(name=n, title=t, description=d, datatype=dt).model_dump() for n, (t, d, dt) in SERIES_COLUMNS.items()],
+    })
+    write_catalog(summary, config, release)
+    write_croissant(summary, config, release)
+    write_manifest(release)
+
+    # 5. Rename into place.
+    if out_path.exists():
+        shutil.rmtree(out_path)
+    os.replace(release, out_path)
+    shutil.rmtree(staging)
+    return {
+        "release": str(out_path),
+        "release_id": release_id,
+        "instances": int(len(instances)),
+        "series": int(len(table)),
+        "studies": summary.n_studies,
+        "individuals": summary.n_individuals,
+        "quarantined": deid_report["counts"]["quarantined"],
+        "rejected": deid_report["counts"]["rejected"],
+        "k_anonymity": deid_report["k_anonymity"],
+    }
+
+
+def _strip_parquet_timestamps(path: Path) -> None:
+    """Parquet files written by pandas carry no clock; rewrite without pandas metadata to be sure."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    pq.write_table(table.replace_schema_metadata(None), path, compression="zstd")

@@ -1,0 +1,190 @@
+"""What a release holds, read back from its de-identified DICOM files.
+
+The series table of a release (``metadata/series.csv`` / ``.parquet``), the FHIR
+resources and the catalogue's aggregates describe the files actually released, so they
+are computed from those files: pseudonymous UIDs and patient pseudonyms, retained
+demographics, device and acquisition fields, and the RadLex codes written into the
+instances.  Normalized attributes come from the audit of the source, joined through the
+series UIDs the de-identification derived.
+"""
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pydicom
+
+from curator.acquisition import acquisition_parameters
+from curator.extract import age_years
+from curator.header import HeaderError, read_header
+from curator.segmentation import segmentation_provenance
+
+INSTANCE_COLUMNS = (
+    "path", "study_uid", "series_uid", "sop_instance_uid", "sop_class_uid", "instance_number", "series_number",
+    "patient_pseudonym", "modality", "body_part_examined", "laterality", "manufacturer", "model", "software_versions",
+    "study_description", "series_description", "patient_age_years", "patient_sex", "acquisition", "segmentation",
+)
+
+# Columns of the published series table, with their meaning (CSVW / Croissant descriptions).
+SERIES_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "study_uid": ("Study UID", "Pseudonymous Study Instance UID (2.25 form, keyed)", "string"),
+    "series_uid": ("Series UID", "Pseudonymous Series Instance UID (2.25 form, keyed)", "string"),
+    "patient_pseudonym": ("Patient pseudonym", "Keyed patient pseudonym, consistent across the release", "string"),
+    "site": ("Site", "Site label of the curation (folder of the source)", "string"),
+    "modality": ("Modality", "DICOM modality defined term", "string"),
+    "manufacturer": ("Manufacturer", "Equipment manufacturer", "string"),
+    "model": ("Model", "Manufacturer's model name", "string"),
+    "software_versions": ("Software versions", "Device software versions", "string"),
+    "study_description": ("Study description", "Study Description after de-identification", "string"),
+    "series_description": ("Series description", "Series Description after de-identification", "string"),
+    "n_instances": ("Instances", "Number of instances in the series", "integer"),
+    "body_region_codes": ("Body region (RadLex)", "RadLex RIDs of the body regions, separated by |", "string"),
+    "body_region_labels": ("Body region", "RadLex labels of the body regions, separated by |", "string"),
+    "contrast_code": ("Contrast (RadLex)", "RadLex RID of the contrast attribute", "string"),
+    "weighting_code": ("MR weighting (RadLex)", "RadLex RID of the MR weighting", "string"),
+    "plane_code": ("Plane (RadLex)", "RadLex RID of the imaging plane", "string"),
+    "laterality_code": ("Laterality (RadLex)", "RadLex RID of the laterality", "string"),
+    "procedure_code": ("Procedure (RadLex Playbook)", "RadLex Playbook RPID of the study", "string"),
+    "is_segmentation": ("Segmentation", "True for SEG and RTSTRUCT series", "boolean"),
+    "segmentation_method": ("Segmentation method", "MANUAL, SEMIAUTOMATIC or AUTOMATIC", "string"),
+    "acquisition": ("Acquisition parameters", "JSON object of the acquisition parameters of the modality", "string"),
+    "files": ("Files", "Folder of the series inside dicom/", "string"),
+}
+
+
+def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
+    value = ds.get(keyword)
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return "\\".join(str(v) for v in value)
+    return str(value).strip() or None
+
+
+def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
+    """One released instance (``None`` for a file that is not DICOM)."""
+    data = path.read_bytes()
+    try:
+        ds = read_header(io.BytesIO(data), len(data))
+    except HeaderError:
+        return None
+    segmentation = segmentation_provenance(ds)
+    number = ds.get("InstanceNumber")
+    series_number = ds.get("SeriesNumber")
+    return {
+        "path": path.relative_to(root).as_posix(),
+        "study_uid": _text(ds, "StudyInstanceUID"),
+        "series_uid": _text(ds, "SeriesInstanceUID"),
+        "sop_instance_uid": _text(ds, "SOPInstanceUID"),
+        "sop_class_uid": _text(ds, "SOPClassUID"),
+        "instance_number": int(number) if number not in (None, "") else None,
+        "series_number": int(series_number) if series_number not in (None, "") else None,
+        "patient_pseudonym": _text(ds, "PatientID"),
+        "modality": _text(ds, "Modality"),
+        "body_part_examined": _text(ds, "BodyPartExamined"),
+        "laterality": _text(ds, "Laterality") or _text(ds, "ImageLaterality"),
+        "manufacturer": _text(ds, "Manufacturer"),
+        "model": _text(ds, "ManufacturerModelName"),
+        "software_versions": _text(ds, "SoftwareVersions"),
+        "study_description": _text(ds, "StudyDescription"),
+        "series_description": _text(ds, "SeriesDescription"),
+        "patient_age_years": age_years(_text(ds, "PatientAge")),
+        "patient_sex": _text(ds, "PatientSex"),
+        "acquisition": json.dumps(acquisition_parameters(ds), sort_keys=True),
+        "segmentation": json.dumps(segmentation, sort_keys=True) if segmentation else None,
+    }
+
+
+def read_instances(dicom_dir: Path) -> pd.DataFrame:
+    """Every released instance, sorted by path."""
+    rows = [r for p in sorted(q for q in dicom_dir.rglob("*") if q.is_file()) if (r := instance_record(p, dicom_dir))]
+    return pd.DataFrame(rows, columns=list(INSTANCE_COLUMNS))
+
+
+def _codes(value: Any) -> tuple[str, str]:
+    items = value if isinstance(value, list) else [value] if value else []
+    return "|".join(v["code"] for v in items), "|".join(v["label"] for v in items)
+
+
+def series_table(instances: pd.DataFrame, normalized: Mapping[str, dict], procedures: Mapping[str, dict | None],
+                 sites: Mapping[str, str]) -> pd.DataFrame:
+    """One row per released series (sorted by study and series UID).
+
+    ``normalized``/``sites``: by released series UID; ``procedures``: by released study UID.
+    """
+    rows = []
+    for (study_uid, series_uid), group in instances.groupby(["study_uid", "series_uid"], sort=True):
+        first = group.iloc[0]
+        norm = normalized.get(series_uid) or {}
+        body_codes, body_labels = _codes(norm.get("body_region"))
+        segmentation = json.loads(first["segmentation"]) if isinstance(first["segmentation"], str) else None
+        procedure = procedures.get(study_uid)
+        rows.append({
+            "study_uid": study_uid,
+            "series_uid": series_uid,
+            "patient_pseudonym": first["patient_pseudonym"],
+            "site": sites.get(series_uid),
+            "modality": first["modality"],
+            "manufacturer": first["manufacturer"],
+            "model": first["model"],
+            "software_versions": first["software_versions"],
+            "study_description": first["study_description"],
+            "series_description": first["series_description"],
+            "n_instances": int(len(group)),
+            "body_region_codes": body_codes or None,
+            "body_region_labels": body_labels or None,
+            "contrast_code": (norm.get("contrast") or {}).get("code"),
+            "weighting_code": (norm.get("weighting") or {}).get("code"),
+            "plane_code": (norm.get("plane") or {}).get("code"),
+            "laterality_code": (norm.get("laterality") or {}).get("code"),
+            "procedure_code": procedure["code"] if procedure else None,
+            "is_segmentation": segmentation is not None,
+            "segmentation_method": segmentation.get("algorithm_type") if segmentation else None,
+            "acquisition": first["acquisition"],
+            "files": first["path"].rsplit("/", 1)[0],
+        })
+    return pd.DataFrame(rows, columns=list(SERIES_COLUMNS))
+
+
+def fhir_rows(instances: pd.DataFrame, table: pd.DataFrame, normalized: Mapping[str, dict],
+              procedures: Mapping[str, dict | None]) -> list[dict[str, Any]]:
+    """The series rows ``curator.fhir_export`` expects."""
+    rows = []
+    by_series = {uid: group for uid, group in instances.groupby("series_uid", sort=True)}
+    for record in table.to_dict("records"):
+        group = by_series[record["series_uid"]]
+        first = group.iloc[0]
+        norm = normalized.get(record["series_uid"]) or {}
+        regions = norm.get("body_region") or []
+        procedure = procedures.get(record["study_uid"])
+        segmentation = json.loads(first["segmentation"]) if isinstance(first["segmentation"], str) else None
+        rows.append({
+            "study_uid": record["study_uid"],
+            "series_uid": record["series_uid"],
+            "series_number": _int(first["series_number"]),
+            "patient_pseudonym": record["patient_pseudonym"],
+            "modality": record["modality"],
+            "n_instances": record["n_instances"],
+            "body_site_code": regions[0]["code"] if regions else None,
+            "body_site_label": regions[0]["label"] if regions else None,
+            "laterality": first["laterality"],
+            "manufacturer": record["manufacturer"],
+            "model": record["model"],
+            "procedure_code": procedure["code"] if procedure else None,
+            "procedure_label": procedure["label"] if procedure else None,
+            "is_segmentation": record["is_segmentation"],
+            "referenced_series_uids": (segmentation or {}).get("referenced_series") or [],
+            "instances": [
+                {"sop_class_uid": c, "sop_instance_uid": u, "number": _int(n)}
+                for c, u, n in zip(group["sop_class_uid"], group["sop_instance_uid"], group["instance_number"])
+            ],
+        })
+    return rows
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
