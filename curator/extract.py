@@ -387,23 +387,23 @@ _MEMO_SIZE = 256
 
 def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
     """A digest of everything in the header but the values of ``VARYING_TAGS``."""
-    h = hashlib.blake2b(salt, digest_size=20)
     meta = getattr(ds, "file_meta", None)
-    h.update(str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode())
-    h.update(str(meta.get("MediaStorageSOPClassUID", "") if meta is not None else "").encode())
-    h.update(str(getattr(ds, "_read_charset", "")).encode())
+    parts = [
+        str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode(),
+        str(meta.get("MediaStorageSOPClassUID", "") if meta is not None else "").encode(),
+        str(getattr(ds, "_read_charset", "")).encode(),
+    ]
+    append = parts.append
     for tag, raw in ds._dict.items():
-        tag = int(tag)
-        h.update(tag.to_bytes(4, "little"))
         if tag in VARYING_TAGS:
-            h.update(b"\x00" if is_empty(raw, raw.VR or "") else b"\x01")
+            append(b"%d:%d;" % (tag, 0 if is_empty(raw, raw.VR or "") else 1))
             continue
-        if not isinstance(raw, RawDataElement) or raw.value is None:
+        value = getattr(raw, "value", None)
+        if not isinstance(raw, RawDataElement) or value is None:
             return None  # converted or deferred: no digest, compute the record in full
-        h.update((raw.VR or "").encode())
-        h.update(len(raw.value).to_bytes(4, "little"))
-        h.update(raw.value)
-    return h.digest()
+        append(b"%d:%s:%d:" % (tag, (raw.VR or "").encode(), len(value)))
+        append(value)
+    return hashlib.blake2b(b"".join(parts), key=salt[:64], digest_size=20).digest()
 
 
 def _varying_checks(ds: pydicom.Dataset, vrs: frozenset[str]) -> tuple[int, list[str]]:
@@ -550,3 +550,12 @@ def _segmentation(ds: pydicom.Dataset) -> dict[str, Any] | None:
     if result and result.get("referenced_series"):
         result = dict(result, referenced_series=sorted(key("series", uid) for uid in result["referenced_series"]))
     return result
+
+
+def warm_up() -> None:
+    """Load every table the extraction needs (called before worker processes fork)."""
+    from curator import acquisition, segmentation  # noqa: F401
+    from curator.scrub import _rules
+
+    _config()
+    _rules()

@@ -14,14 +14,15 @@ import sys
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from curator.errors import CuratorError
+from curator.executors import make_executor
+from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import HeaderError, read_header
 from curator.index import IndexWriter, default_index_path, empty_row, key, read_index, read_index_table, salt_for, scrub_path
 from curator.sources import ARCHIVE_SEPARATOR, Item, Rejection, open_source
@@ -103,7 +104,7 @@ def _read_one(relpath: str, path: str | None, data: bytes | None, size: int, fin
             ds = read_header(io.BytesIO(data), size)
             record = extract_record(ds, salt)
         else:
-            with open(path, "rb") as handle:  # type: ignore[arg-type]
+            with (open(path, "rb") if "://" not in path else open_item(path)) as handle:  # type: ignore[operator]
                 ds = read_header(handle, size)
                 record = extract_record(ds, salt)
     except HeaderError as exc:
@@ -171,6 +172,7 @@ def scan_source(
     progress: bool | None = None,
     site_rule: str = "folder",
     on_row: Callable[[dict], None] | None = None,
+    scheduler: str | None = None,
 ) -> ScanResult:
     """Scan ``source`` into its index and return where it is with the scan's counts.
 
@@ -178,12 +180,17 @@ def scan_source(
     ``progress``: show a progress bar (default: when standard error is a terminal).
     ``site_rule``: ``folder`` (the top folder of the source) or ``institution`` (the
     Institution Name as written); see ``_site``.
+    ``scheduler``: a Dask scheduler address (``tcp://host:port``; default
+    ``$CURATOR_SCHEDULER``) to read headers on a cluster instead (``workers`` is then
+    ignored).  Files of a folder source are opened by the workers by absolute path (the
+    folder must be shared with them); archive members are sent to them as bytes.  The
+    index is the same as a local scan's.
     """
     if site_rule not in SITE_RULES:
         raise CuratorError(f"unknown site rule {site_rule!r}; choose one of {', '.join(SITE_RULES)}")
     if workers is not None and workers < 1:
         raise CuratorError("--workers must be at least 1")
-    src = open_source(source)
+    src = open_url(os.fspath(source)) if is_fsspec_url(source) else open_source(source)
     path = Path(index_path) if index_path else default_index_path(source)
     try:
         salt = salt_for(path)
@@ -198,7 +205,8 @@ def scan_source(
         fingerprints = previous.column("fingerprint").to_pylist()
         statuses = previous.column("status").to_pylist()
         reusable = {k: (f, i) for i, (k, f, s) in enumerate(zip(keys, fingerprints, statuses)) if s == "indexed"}
-    workers = workers or os.cpu_count() or 1
+    executor = make_executor(workers, scheduler, initializer=_quiet_worker)  # CuratorError when a scheduler is unreachable
+    remote = executor.kind == "dask"  # workers elsewhere need absolute paths
     stats = ScanStats()
     seen_sops: dict[str, str] = {}
     global_tokens: set[str] = set()
@@ -206,6 +214,7 @@ def scan_source(
     try:
         writer = IndexWriter(path, metadata={"curator_site_rule": site_rule})
     except OSError as exc:
+        executor.shutdown()
         raise CuratorError(f"index cannot be written ({exc.strerror or 'OS error'})") from None
     bar = _Progress(sys.stderr.isatty() if progress is None else progress)
 
@@ -227,35 +236,31 @@ def scan_source(
             pending_rejections.append((relpath, row))
 
     def task_of(item: Item) -> tuple:
-        return (item.relpath, item.path, item.data, item.size, item.fingerprint, salt, site_rule)
+        path = os.path.abspath(item.path) if remote and item.path is not None and "://" not in item.path else item.path
+        return (item.relpath, path, item.data, item.size, item.fingerprint, salt, site_rule)
 
-    executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) if workers > 1 else None
     window: deque[tuple[list, Future | list]] = deque()
-    limit = workers * 4
+    limit = executor.workers * 4
 
     def drain(until: int) -> None:
-        nonlocal executor
         while len(window) > until:
             chunk, outcome = window.popleft()
             if isinstance(outcome, Future):
                 try:
                     rows = outcome.result()
-                except BrokenProcessPool:
+                except executor.crash_errors:
                     rows = [dict(empty_row(), path_key=key("path", t[0], salt), fingerprint=t[4], size=t[3], status="rejected",
                                  reason="reader process crashed on this file") for t in chunk]
-                    executor.shutdown(cancel_futures=True)
-                    executor = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker)
-                    for index, (other_chunk, other) in enumerate(window):
-                        if isinstance(other, Future):
-                            window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
+                    if executor.recover():  # the other tasks in flight were lost with it
+                        for index, (other_chunk, other) in enumerate(window):
+                            if isinstance(other, Future):
+                                window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
             else:
                 rows = outcome
             for task, row in zip(chunk, rows):
                 finish(row, task[0])
             bar.advance(len(chunk))
 
-    if executor is None:
-        _quiet_worker()
     try:
         for chunk in _chunks(src.items(), CHUNK):
             tasks: list[tuple] = []
@@ -273,7 +278,7 @@ def scan_source(
                     continue
                 tasks.append(task_of(item))
             if tasks:
-                window.append((tasks, executor.submit(_read_chunk, tasks) if executor else _read_chunk(tasks)))
+                window.append((tasks, executor.submit(_read_chunk, tasks) if executor.kind != "serial" else _read_chunk(tasks)))
             drain(limit)
         drain(0)
         for relpath, row in pending_rejections:
@@ -288,8 +293,7 @@ def scan_source(
         raise
     finally:
         bar.close()
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        executor.shutdown()
     return ScanResult(path, stats)
 
 
