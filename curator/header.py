@@ -8,7 +8,9 @@ quotes a header value.
 from __future__ import annotations
 
 import io
+import json
 import struct
+import warnings
 from typing import BinaryIO
 
 import pydicom
@@ -66,6 +68,10 @@ def _looks_like_raw_dataset(head: bytes) -> bool:
 
 PREFIX = 64 * 1024  # bytes read first; most headers end well before
 
+# An item whose bytes start with this holds the instance's DICOM JSON (WADO-RS metadata of
+# a DICOMweb source, see curator.dicomweb) instead of a DICOM file.
+JSON_MAGIC = b"CURATOR-DICOM-JSON\n"
+
 
 def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
     """The header of the DICOM instance in ``fp`` (``size`` bytes long).
@@ -77,6 +83,8 @@ def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
     if size == 0:
         raise HeaderError("empty file")
     buf = fp.read(PREFIX)
+    if buf.startswith(JSON_MAGIC):
+        return _read_json(buf + fp.read())
     while True:
         try:
             ds, offset = read_fast(buf)
@@ -98,6 +106,35 @@ def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
         return ds
     fp.seek(0)
     return _read_general(fp, size)
+
+
+def _unresolved_bulk_data(tag: str, vr: str, uri: str) -> bytes | None:
+    return None  # bulk data (pixel data, large blobs) is never fetched for a header
+
+
+def _read_json(data: bytes) -> pydicom.Dataset:
+    """The dataset of DICOM JSON (PS3.18 F.2) after :data:`JSON_MAGIC`; BulkDataURIs stay unresolved.
+
+    File meta elements (group 0002), when the server returns them, go to ``file_meta``.
+    """
+    try:
+        document = json.loads(data[len(JSON_MAGIC):].decode("utf-8"))
+        if not isinstance(document, dict):
+            raise HeaderError("not DICOM JSON (not an object)")
+        meta = {tag: value for tag, value in document.items() if tag[:4] == "0002"}
+        body = {tag: value for tag, value in document.items() if tag[:4] != "0002"}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.Dataset.from_json(body, bulk_data_uri_handler=_unresolved_bulk_data)
+            if meta:
+                ds.file_meta = pydicom.dataset.FileMetaDataset(pydicom.Dataset.from_json(meta))
+    except HeaderError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OverflowError) as exc:
+        raise HeaderError(f"malformed DICOM JSON ({type(exc).__name__})") from None
+    if not _has_uid(ds, "SOPInstanceUID") or not _has_uid(ds, "SOPClassUID"):
+        raise HeaderError("not a DICOM instance (no SOP Class or SOP Instance UID)")
+    return ds
 
 
 def _read_general(fp: BinaryIO, size: int) -> pydicom.Dataset:

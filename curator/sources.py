@@ -278,14 +278,16 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
 
 
 def open_source(spec: str | os.PathLike[str]) -> Source:
-    """The source named by ``spec`` (a folder or an archive path).
+    """The source named by ``spec`` (a folder, an archive path, or a DICOMweb URL).
 
     Raises :class:`CuratorError` with a clear message when it does not exist or is not a
     folder or a readable archive.
     """
     text = os.fspath(spec)
-    if text.startswith(("http://", "https://", "dicomweb+")):
-        raise CuratorError("DICOMweb sources are not supported yet; give a folder or an archive")
+    if text.lower().startswith(("http://", "https://", "dicomweb+")):
+        from curator.dicomweb import DicomWebSource
+
+        return DicomWebSource(text)  # QIDO-RS / WADO-RS, see curator.dicomweb
     path = Path(text)
     if not path.exists():
         raise CuratorError(f"source not found: {text}")
