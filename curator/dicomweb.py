@@ -48,6 +48,14 @@ SERVER_ADDED = ("00080056", "00081190", "00083002")
 _STUDY, _SERIES, _SOP = "0020000D", "0020000E", "00080018"
 
 
+class InstanceUnreadable(OSError):
+    """One instance retrieved from a server cannot be read; the others can."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.strerror = message
+
+
 def is_dicomweb_spec(spec: str | os.PathLike[str]) -> bool:
     text = os.fspath(spec)
     return text.lower().startswith(("http://", "https://", PREFIX))
@@ -247,11 +255,19 @@ class Server:
         return result
 
     def instance_bytes(self, study: str, series: str, sop: str) -> bytes:
-        """The instance as a DICOM Part-10 file, in the transfer syntax the server stores."""
-        import pydicom
+        """The instance as a DICOM Part-10 file, in the transfer syntax the server stores.
 
-        ds = self.call("retrieving an instance (WADO-RS)", self.client.retrieve_instance, study, series, sop,
-                       media_types=(("application/dicom", "*"),))
+        An instance the server sends in a form pydicom cannot read raises
+        :class:`InstanceUnreadable` (an ``OSError``: the run rejects that instance and goes on).
+        """
+        import pydicom
+        from pydicom.errors import InvalidDicomError
+
+        try:
+            ds = self.call("retrieving an instance (WADO-RS)", self.client.retrieve_instance, study, series, sop,
+                           media_types=(("application/dicom", "*"),))
+        except InvalidDicomError:
+            raise InstanceUnreadable(f"the server sent this instance in a form that is not a DICOM file (WADO-RS from {self.label})") from None
         buffer = io.BytesIO()
         try:
             pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
@@ -524,3 +540,10 @@ def _stow_outcome(answer: Any, sent: set[str]) -> tuple[set[str], dict[str, str]
         reason = item.get("FailureReason")
         failed[uid] = f"refused by the server (failure reason {int(reason):04X}H)" if reason is not None else "refused by the server"
     return accepted - set(failed), failed
+
+
+def store_tree(url: str, folder: Path, journal: Path) -> StoreReport:
+    """Store every ``*.dcm`` below ``folder`` to ``url`` with STOW-RS (resumable)."""
+    check_server(url)
+    files = sorted(p for p in Path(folder).rglob("*.dcm") if p.is_file())
+    return store_instances(url, files, journal=journal)

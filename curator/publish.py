@@ -116,11 +116,15 @@ def _radlex_version() -> str:
     return "unknown"
 
 
-def check_locations(source: Path, out: Path, force: bool) -> Path:
+def check_locations(source: Path | str, out: Path, force: bool) -> Path:
     """The staging folder of ``out``; refuses an OUT inside SOURCE or an existing release."""
-    if not source.exists():
+    from curator.dicomweb import is_dicomweb_spec
+
+    if is_dicomweb_spec(source):
+        source = None
+    elif not Path(source).exists():
         raise CuratorError("source not found")
-    if is_inside(out, source) or (source.is_dir() and is_inside(source, out)):
+    if source is not None and (is_inside(out, Path(source)) or (Path(source).is_dir() and is_inside(Path(source), out))):
         raise CuratorError("the release folder must not be inside the source (nor the source inside it)")
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         raise CuratorError("a release already exists at OUT (use --force to replace it)")
@@ -148,7 +152,10 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
 
     options = options or PublishOptions()
     key = check_key(key)
-    source_path, out_path = Path(os.fspath(source)), Path(os.fspath(out))
+    from curator.dicomweb import is_dicomweb_spec
+
+    source_path = os.fspath(source) if is_dicomweb_spec(source) else Path(os.fspath(source))
+    out_path = Path(os.fspath(out))
     if options.fhir_version not in ("R4B", "R5"):
         raise CuratorError("--fhir-version must be R4B (FHIR R4) or R5")
     config_file = Path(os.fspath(config_path))

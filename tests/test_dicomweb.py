@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 import os
 import subprocess
 import sys
@@ -419,3 +420,30 @@ def test_header_reader_parses_dicom_json_and_rejects_bad_json():
         read_header_bytes(JSON_MAGIC + b"{not json")
     with pytest.raises(HeaderError, match="no SOP Class"):
         read_header_bytes(JSON_MAGIC + b'{"00080060": {"vr": "CS", "Value": ["CT"]}}')
+
+
+@pytest.mark.external
+def test_cli_publish_from_one_server_to_another(tmp_path, monkeypatch, collection):
+    """`curator publish URL OUT --to URL2`: the second server holds exactly the released instances."""
+    import subprocess
+    import sys
+
+    from curator.deid.pseudonyms import write_key
+
+    password = secrets.token_hex(12)
+    key_file = tmp_path / "k.key"
+    write_key(key_file)
+    config = Path(__file__).resolve().parent.parent / "examples" / "release.yaml"
+    with Orthanc(tmp_path / "src", password=password) as source, Orthanc(tmp_path / "dst", password=password) as research:
+        for _, data in collection:
+            source.upload(data)
+        env = {**os.environ, **source.credentials_env()}
+        out = tmp_path / "release"
+        run = subprocess.run([sys.executable, "-c", "from curator.cli import main; main()", "publish", source.url, str(out),
+                              "--key", str(key_file), "--config", str(config), "--release-date", "2026-11-23", "--to", research.url],
+                             capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr[-2000:]
+        released = {str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID) for p in (out / "dicom").rglob("*.dcm")}
+        held = {research.get(f"/instances/{i}/simplified-tags")["SOPInstanceUID"] for i in research.instances()}
+        assert released and held == released
+        assert password not in run.stdout + run.stderr

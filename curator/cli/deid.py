@@ -11,7 +11,7 @@ from curator.cli import options
 def register(app: typer.Typer) -> None:
     @app.command("deid")
     def deid(
-        source: Path = typer.Argument(..., help="Folder or zip/tar archive of DICOM files (never modified)."),
+        source: str = typer.Argument(..., help="Folder, zip/tar archive or DICOMweb URL of the DICOM files (never modified)."),
         out: Path = typer.Argument(..., help="Output folder (must be empty or new, and outside SOURCE)."),
         profile: str = typer.Option("research", "--profile", help="Profile name in mappings/deid/ (research, strict) or a profile YAML file."),
         key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         recipe: Path | None = typer.Option(None, "--recipe", help="User recipe in the pydicom/deid format, applied on top of the profile."),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT."),
         site_from: str = options.SiteFrom,
+        to: str | None = typer.Option(None, "--to", help="Also store the de-identified instances to this DICOMweb server (STOW-RS, resumable)."),
     ) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
         from curator.deid.pseudonyms import read_key
@@ -50,3 +51,10 @@ def register(app: typer.Typer) -> None:
             state = "reached" if kan["satisfied"] else f"not reached for {kan['residual_patients']} patients"
             typer.echo(f"k-anonymity (k={kan['k']}): {state}")
         typer.echo(f"report: {Path(out) / REPORT_NAME}")
+        if to:
+            from curator.dicomweb import store_tree
+
+            stored = store_tree(to, Path(out), Path(out).with_name(f".{Path(out).name}.stow-journal"))
+            typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
+            if stored.failed:
+                raise typer.Exit(1)

@@ -12,7 +12,7 @@ from curator.cli import options
 def register(app: typer.Typer) -> None:
     @app.command("publish")
     def publish(
-        source: Path = typer.Argument(..., help="Folder or zip/tar archive of DICOM files (never modified)."),
+        source: str = typer.Argument(..., help="Folder, zip/tar archive or DICOMweb URL of the DICOM files (never modified)."),
         out: Path = typer.Argument(..., help="Release folder to create (outside SOURCE)."),
         key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
         config: Path = typer.Option(..., "--config", help="release.yaml: titles, publisher, licence… (see examples/release.yaml)."),
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
         force: bool = typer.Option(False, "--force", help="Replace an existing release at OUT."),
+        to: Optional[str] = typer.Option(None, "--to", help="Also store the released instances to this DICOMweb server (STOW-RS, resumable)."),
     ) -> None:
         """Scan, audit, normalize, de-identify SOURCE and write a FAIR release to OUT."""
         from curator.deid.pseudonyms import read_key
@@ -50,3 +51,10 @@ def register(app: typer.Typer) -> None:
         if kan.get("applied") and not kan.get("satisfied"):
             typer.echo(f"  k-anonymity (k={kan['k']}) not reached for {kan['residual_patients']} patients: see metadata/deid-report.json")
         typer.echo(f"written to {out}")
+        if to:
+            from curator.dicomweb import store_tree
+
+            stored = store_tree(to, out / "dicom", out.with_name(f".{out.name}.stow-journal"))
+            typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
+            if stored.failed:
+                raise typer.Exit(1)

@@ -306,6 +306,12 @@ class _Entry:
 
 
 def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None, force: bool) -> None:
+    from curator.dicomweb import is_dicomweb_spec
+
+    if is_dicomweb_spec(source):  # a server: only the local folders need checking
+        if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not force)):
+            raise CuratorError("the output folder is not empty (use --force to write into it)")
+        return
     source_path = Path(os.fspath(source))
     if not source_path.exists():
         raise CuratorError("source not found")
