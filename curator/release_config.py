@@ -43,6 +43,12 @@ def _check_lang_text(value: dict[str, str], *, min_languages: int = 1) -> dict[s
     return {k: v.strip() for k, v in sorted(value.items())}
 
 
+def _check_email(value: str | None) -> str | None:
+    if value is not None and not _EMAIL.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
 def _check_iri(value: str) -> str:
     if not isinstance(value, str) or not _IRI.match(value):
         raise ValueError("must be an absolute IRI (http(s)://…)")
@@ -88,9 +94,7 @@ class ContactPoint(_Model):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v is not None and not _EMAIL.match(v):
-            raise ValueError("is not an email address")
-        return v
+        return _check_email(v)
 
     @field_validator("url")
     @classmethod
@@ -126,9 +130,7 @@ class Agent(_Model):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v is not None and not _EMAIL.match(v):
-            raise ValueError("is not an email address")
-        return v
+        return _check_email(v)
 
     @field_validator("contact_page", "homepage")
     @classmethod

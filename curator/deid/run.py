@@ -136,13 +136,7 @@ def _scan_pydicom(ref: tuple[str, object]) -> dict:
         return {"error": "not a DICOM file"}
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a rejection
         return {"error": f"DICOM header cannot be read ({type(exc).__name__})"}
-    try:
-        sop_class = str(ds.get("SOPClassUID", "") or "").strip()
-        sop = str(ds.get("SOPInstanceUID", "") or "").strip()
-        if sop_class == DIRECTORY_SOP_CLASS or "DirectoryRecordSequence" in ds:
-            return {"error": "DICOMDIR (a directory of the media, not an instance; not copied)"}
-        if not sop or not sop_class:
-            return {"error": "DICOM file without SOPInstanceUID or SOPClassUID"}
+    try:  # _facts rejects media directories and datasets that are not instances
         risk = burned_in_risk(ds)
         for tag, raw in list(ds._dict.items()):
             if getattr(raw, "value", 0) is None and getattr(raw, "length", 0):
