@@ -147,7 +147,8 @@ def default_index_path(source: str | os.PathLike[str]) -> Path:
     base = os.environ.get("CURATOR_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "curator"
     )
-    absolute = os.path.abspath(os.fspath(source))
+    text = os.fspath(source)
+    absolute = text if "://" in text else os.path.abspath(text)  # a URL names the same source from anywhere
     return Path(base) / f"index-{key('source', absolute)}.parquet"
 
 

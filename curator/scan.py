@@ -1,13 +1,16 @@
 """Scan a source into the instance-level index: headers only, in parallel, streaming.
 
 ``scan_source`` lists the items of a source in order, reads each header in a pool of
-worker processes (``stop_before_pixels``), and writes one index row per file to Parquet in
-batches, so memory stays flat whatever the archive's size.  Rows of files whose
+worker processes (``stop_before_pixels``; or on a Dask cluster, see ``curator.executors``),
+and writes one index row per file to Parquet in batches, so memory stays flat whatever the
+archive's size.  Rows of files whose
 fingerprint (size and mtime, or CRC) has not changed since the previous scan are reused
 without reading the file again.  Every file ends up indexed or rejected with a reason.
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import os
 import sys
@@ -18,16 +21,32 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from curator.errors import CuratorError
 from curator.executors import make_executor
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import HeaderError, read_header
-from curator.index import IndexWriter, default_index_path, empty_row, key, read_index, read_index_table, salt_for, scrub_path
+from curator.index import (
+    IndexWriter,
+    default_index_path,
+    empty_row,
+    key,
+    read_index,
+    read_index_table,
+    salt_for,
+    scrub_path,
+)
 from curator.sources import ARCHIVE_SEPARATOR, Item, Rejection, open_source
 
-CHUNK = 16  # items per task sent to a worker
+CHUNK = 16  # items per task sent to a local worker
+REMOTE_CHUNK = 256  # items per task sent to a Dask worker (a task costs a network round trip) ...
+REMOTE_CHUNK_BYTES = 8 << 20  # ... or fewer when archive members (sent as bytes) add up to this
+REMOTE_WINDOW = 64  # at most this many tasks in flight on a cluster (bounds memory: 64 x 8 MiB of member bytes)
 SITE_RULES = ("folder", "institution")
 
 
@@ -130,15 +149,79 @@ def _read_chunk(tasks: list[tuple]) -> list[dict]:
     return [_read_one(*task) for task in tasks]
 
 
-def _chunks(items: Iterator[Item | Rejection], size: int) -> Iterator[list[Item | Rejection]]:
+def _chunks(items: Iterator[Item | Rejection], size: int, max_bytes: int | None = None) -> Iterator[list[Item | Rejection]]:
     chunk: list[Item | Rejection] = []
+    held = 0
     for item in items:
         chunk.append(item)
-        if len(chunk) >= size:
+        if max_bytes is not None and isinstance(item, Item) and item.data is not None:
+            held += len(item.data)
+        if len(chunk) >= size or (max_bytes is not None and held >= max_bytes):
             yield chunk
             chunk = []
+            held = 0
     if chunk:
         yield chunk
+
+
+class _PreviousIndex:
+    """The rows of the previous index that a re-scan may reuse, in little memory.
+
+    Only three columns are held (as a sorted array of 64-bit path keys, their row numbers
+    and an Arrow array of fingerprints, about 50 bytes a row); whole rows are read one row
+    group at a time when reused, and turned into dicts 256 at a time.  A re-scan visits them in the order they were written
+    (the source's order), so each row group is read once.
+    """
+
+    BLOCK = 256  # rows converted to dicts at a time
+
+    def __init__(self, path: Path, table: pa.Table):
+        self._file = pq.ParquetFile(path)
+        meta = self._file.metadata
+        self._starts = list(itertools.accumulate((meta.row_group(g).num_rows for g in range(meta.num_row_groups)), initial=0))
+        indexed = pc.equal(table.column("status"), "indexed").to_numpy(zero_copy_only=False)
+        indexed &= table.column("path_key").is_valid().to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(indexed)
+        keys = table.column("path_key").take(pa.array(rows)).to_pylist()
+        packed = np.frombuffer(bytes.fromhex("".join(keys)), dtype=">u8").astype(np.uint64) if keys else np.empty(0, np.uint64)
+        order = np.argsort(packed, kind="stable")
+        self._keys = packed[order]
+        self._rows = rows[order]
+        self._fingerprints = table.column("fingerprint").combine_chunks()
+        self._group = self._block = -1
+        self._group_table: pa.Table | None = None
+        self._block_rows: list[dict] = []
+
+    @classmethod
+    def open(cls, path: Path, site_rule: str) -> _PreviousIndex | None:
+        """``None`` when there is no usable previous index (missing, other version, other site rule)."""
+        table = read_index_table(path, ("path_key", "fingerprint", "status"))
+        if table is None or (table.schema.metadata or {}).get(b"curator_site_rule") != site_rule.encode():
+            return None  # site labels were computed with another rule
+        try:
+            return cls(path, table)
+        except (pa.ArrowInvalid, OSError, ValueError):
+            return None
+
+    def reusable(self, path_key: str, fingerprint: str) -> dict | None:
+        """The previous row of ``path_key`` when it was indexed with the same fingerprint."""
+        wanted = np.uint64(int(path_key, 16))
+        at = int(np.searchsorted(self._keys, wanted))
+        if at >= len(self._keys) or self._keys[at] != wanted:
+            return None
+        row = int(self._rows[at])
+        if self._fingerprints[row].as_py() != fingerprint:
+            return None
+        group = bisect.bisect_right(self._starts, row) - 1
+        if group != self._group:
+            self._group_table = self._file.read_row_group(group)
+            self._group, self._block = group, -1
+        offset = row - self._starts[group]
+        block = offset // self.BLOCK
+        if block != self._block:  # rows as dicts take ~12 KB each: convert a few at a time
+            self._block_rows = self._group_table.slice(block * self.BLOCK, self.BLOCK).to_pylist()
+            self._block = block
+        return self._block_rows[offset % self.BLOCK]
 
 
 class _Progress:
@@ -147,7 +230,13 @@ class _Progress:
     def __init__(self, enabled: bool):
         self._progress = None
         if enabled:
-            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(
                 SpinnerColumn(), TextColumn("scanning"), BarColumn(bar_width=None), TextColumn("{task.completed} files"),
@@ -196,17 +285,13 @@ def scan_source(
         salt = salt_for(path)
     except OSError as exc:
         raise CuratorError(f"index folder cannot be written ({exc.strerror or 'OS error'})") from None
-    previous = read_index_table(path)
-    if previous is not None and (previous.schema.metadata or {}).get(b"curator_site_rule") != site_rule.encode():
-        previous = None  # site labels were computed with another rule
-    reusable: dict[str, tuple[str, int]] = {}  # path key -> (fingerprint, row number)
-    if previous is not None:
-        keys = previous.column("path_key").to_pylist()
-        fingerprints = previous.column("fingerprint").to_pylist()
-        statuses = previous.column("status").to_pylist()
-        reusable = {k: (f, i) for i, (k, f, s) in enumerate(zip(keys, fingerprints, statuses)) if s == "indexed"}
+    previous = _PreviousIndex.open(path, site_rule)
     executor = make_executor(workers, scheduler, initializer=_quiet_worker)  # CuratorError when a scheduler is unreachable
     remote = executor.kind == "dask"  # workers elsewhere need absolute paths
+    if executor.kind == "local":
+        from curator.extract import warm_up
+
+        warm_up()  # tables loaded once here, before the pool forks its workers (they start at the first submit)
     stats = ScanStats()
     seen_sops: dict[str, str] = {}
     global_tokens: set[str] = set()
@@ -240,7 +325,8 @@ def scan_source(
         return (item.relpath, path, item.data, item.size, item.fingerprint, salt, site_rule)
 
     window: deque[tuple[list, Future | list]] = deque()
-    limit = executor.workers * 4
+    limit = min(executor.workers * 4, REMOTE_WINDOW) if remote else executor.workers * 4
+    chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, None)
 
     def drain(until: int) -> None:
         while len(window) > until:
@@ -249,12 +335,16 @@ def scan_source(
                 try:
                     rows = outcome.result()
                 except executor.crash_errors:
-                    rows = [dict(empty_row(), path_key=key("path", t[0], salt), fingerprint=t[4], size=t[3], status="rejected",
-                                 reason="reader process crashed on this file") for t in chunk]
-                    if executor.recover():  # the other tasks in flight were lost with it
+                    if executor.recover():  # local pool: the other tasks in flight were lost with it
                         for index, (other_chunk, other) in enumerate(window):
                             if isinstance(other, Future):
                                 window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
+                    elif len(chunk) > 1:  # cluster: only this task failed; retry its files one by one to find the culprit
+                        for task in reversed(chunk):
+                            window.appendleft(([task], executor.submit(_read_chunk, [task])))
+                        continue
+                    rows = [dict(empty_row(), path_key=key("path", t[0], salt), fingerprint=t[4], size=t[3], status="rejected",
+                                 reason="reader process crashed on this file") for t in chunk]
             else:
                 rows = outcome
             for task, row in zip(chunk, rows):
@@ -262,7 +352,7 @@ def scan_source(
             bar.advance(len(chunk))
 
     try:
-        for chunk in _chunks(src.items(), CHUNK):
+        for chunk in _chunks(src.items(), *chunking):
             tasks: list[tuple] = []
             for item in chunk:
                 stats.seen += 1
@@ -271,10 +361,10 @@ def scan_source(
                                site=_top_folder(item.relpath) or "unknown")
                     window.append(([(item.relpath,)], [row]))
                     continue
-                old = reusable.get(key("path", item.relpath, salt))
-                if old is not None and old[0] == item.fingerprint:
+                old = previous.reusable(key("path", item.relpath, salt), item.fingerprint) if previous is not None else None
+                if old is not None:
                     stats.reused += 1
-                    window.append(([(item.relpath,)], previous.slice(old[1], 1).to_pylist()))
+                    window.append(([(item.relpath,)], [old]))
                     continue
                 tasks.append(task_of(item))
             if tasks:

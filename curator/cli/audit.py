@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
         progress: Optional[bool] = options.Progress,
+        scheduler: Optional[str] = options.Scheduler,
     ) -> None:
         """Report inventory, demographics completeness, identifier exposure, burned-in risk and quality of SOURCE."""
         if format not in FORMATS:
@@ -57,7 +58,7 @@ def register(app: typer.Typer) -> None:
         from curator.render import render
 
         settings = audit_settings(_weights(weight), overrides, provenance, batch_threshold, k)
-        report = audit_source(source, settings=settings, **options.scan_kwargs(index, workers, site_from, progress))
+        report = audit_source(source, settings=settings, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
         text = render(report, format)
         if out is None:
             typer.echo(text, nl=False)

@@ -17,11 +17,12 @@ def register(app: typer.Typer) -> None:
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
         progress: Optional[bool] = options.Progress,
+        scheduler: Optional[str] = options.Scheduler,
     ) -> None:
         """Read every header of SOURCE (not the pixels) into the index; unchanged files are reused."""
         from curator.scan import scan_source
 
-        result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress))
+        result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
         s = result.stats
         typer.echo(f"{s.seen} files: {s.indexed} indexed ({s.reused} unchanged since the last scan), {s.rejected} rejected")
         for reason, count in sorted(s.reasons.items()):

@@ -1,0 +1,262 @@
+"""Where parallel work runs: this process, a local process pool, or a Dask cluster.
+
+``make_executor(workers, scheduler, initializer, initargs)`` returns an :class:`Executor`:
+
+* no scheduler and ``workers == 1``: :class:`SerialExecutor`, work runs in this process
+  (the initializer runs once, here);
+* no scheduler: :class:`LocalExecutor`, a ``concurrent.futures.ProcessPoolExecutor`` of
+  ``workers`` processes (default: all cores) — the default, exactly as before;
+* a scheduler address (``tcp://host:port``, from the argument or ``$CURATOR_SCHEDULER``):
+  :class:`DaskExecutor`, a ``distributed.Client`` connected to that scheduler.  Dask has no
+  per-worker initializer, so every task is wrapped: the initializer runs once per worker
+  process (a module-level guard keyed by the executor's token), before its first task.
+
+Every ``submit(fn, *args)`` returns a :class:`concurrent.futures.Future`, whatever the
+backend, so callers can use ``future.result()``, ``concurrent.futures.wait`` and
+``as_completed`` alike.  ``fn`` and the arguments must be picklable (module-level
+functions); on a cluster, ``fn``'s module must be importable on the workers (curator
+installed there) and any path in the arguments must name the same file on the workers
+(a shared folder).
+
+A task whose worker process died is reported by ``future.result()`` raising one of
+``executor.crash_errors``; ``executor.recover()`` then says whether the other tasks in
+flight were lost with it (the local pool breaks as a whole and is replaced: resubmit
+them) or not (Dask re-runs or fails only that task).
+"""
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Self
+
+from curator.errors import CuratorError
+
+SCHEDULER_ENV = "CURATOR_SCHEDULER"
+TIMEOUT_ENV = "CURATOR_SCHEDULER_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0  # seconds to reach the scheduler and see a worker
+
+
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The Dask scheduler to use: ``scheduler``, else ``$CURATOR_SCHEDULER``, else ``None`` (local)."""
+    address = scheduler if scheduler else os.environ.get(SCHEDULER_ENV, "")
+    address = address.strip()
+    return address or None
+
+
+class Executor:
+    """Runs picklable functions somewhere; see the module documentation."""
+
+    kind = "abstract"
+    workers = 1  # tasks that run at once (size in-flight windows by it)
+    crash_errors: tuple[type[BaseException], ...] = ()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        raise NotImplementedError
+
+    def recover(self) -> bool:
+        """After a crash error: ``True`` when every other task in flight was lost too (resubmit them)."""
+        return False
+
+    def shutdown(self) -> None:
+        """Stop the workers (or disconnect from the cluster); tasks not started are cancelled."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+class SerialExecutor(Executor):
+    """Runs each task at once, in this process (``workers == 1``)."""
+
+    kind = "serial"
+
+    def __init__(self, initializer: Callable[..., Any] | None = None, initargs: tuple = ()):
+        if initializer is not None:
+            initializer(*initargs)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - delivered by result(), as a pool does
+            future.set_exception(exc)
+        return future
+
+
+class LocalExecutor(Executor):
+    """A local ``ProcessPoolExecutor``; a worker that dies breaks the pool, which is then replaced."""
+
+    kind = "local"
+    crash_errors = (BrokenProcessPool,)
+
+    def __init__(self, workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()):
+        self.workers = workers
+        self._initializer = initializer
+        self._initargs = initargs
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=self._initializer, initargs=self._initargs)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        return self._pool.submit(fn, *args)
+
+    def recover(self) -> bool:
+        self._pool.shutdown(cancel_futures=True)
+        self._pool = self._new_pool()
+        return True
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+# --- Dask ------------------------------------------------------------------------------
+
+_INIT_LOCK = threading.Lock()
+_INIT_TOKEN: str | None = None  # the executor whose initializer last ran in this worker process
+
+
+def _run_on_worker(token: str, init_payload: bytes | None, fn: Callable[..., Any], *args: Any) -> Any:
+    """Runs on a Dask worker: the executor's initializer once per process, then ``fn(*args)``."""
+    global _INIT_TOKEN
+    if init_payload is not None and _INIT_TOKEN != token:
+        with _INIT_LOCK:
+            if _INIT_TOKEN != token:
+                initializer, initargs = pickle.loads(init_payload)
+                initializer(*initargs)
+                _INIT_TOKEN = token
+    return fn(*args)
+
+
+class DaskExecutor(Executor):
+    """Tasks run on a Dask distributed cluster reached at ``address``."""
+
+    kind = "dask"
+
+    def __init__(self, address: str, initializer: Callable[..., Any] | None = None, initargs: tuple = (), timeout: float | None = None):
+        try:
+            from distributed import Client, KilledWorker
+        except ImportError:
+            raise CuratorError("--scheduler needs Dask: pip install 'curator[cluster]'") from None
+        self.address = address
+        timeout = _timeout(timeout)
+        self.crash_errors = (KilledWorker,)
+        _probe(address, timeout)
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except Exception:  # noqa: BLE001 - OSError, TimeoutError, ValueError (bad address) ...
+            raise CuratorError(f"cannot reach the Dask scheduler at {address} within {timeout:g} s") from None
+        try:
+            try:
+                self.client.wait_for_workers(1, timeout=timeout)
+            except Exception:  # noqa: BLE001
+                raise CuratorError(f"the Dask cluster at {address} has no worker (waited {timeout:g} s)") from None
+            self.workers = max(sum(self.client.nthreads().values()), 1)
+            self._token = uuid.uuid4().hex
+            self._payload: bytes | None = None
+            if initializer is not None:
+                self._payload = pickle.dumps((initializer, tuple(initargs)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            self.client.close()
+            raise
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        remote = self.client.submit(_run_on_worker, self._token, self._payload, fn, *args, pure=False)
+        future._curator_remote = remote  # type: ignore[attr-defined]  # keeps the task alive on the cluster
+        remote.add_done_callback(lambda done: self._deliver(future, done))
+        return future
+
+    def _deliver(self, future: Future, remote: Any) -> None:
+        try:
+            result = remote.result()
+        except BaseException as exc:  # noqa: BLE001
+            error: BaseException = exc
+            if self._closed:
+                error = CuratorError("the run was stopped")
+            elif self.client.status not in ("running", "connecting"):
+                error = CuratorError(f"lost the connection to the Dask scheduler at {self.address}")
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+        future._curator_remote = None  # type: ignore[attr-defined]  # let the cluster forget it
+
+    def shutdown(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.client.close()
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast with a clear error when a TCP scheduler address is malformed or refuses connections.
+
+    (A failed ``distributed.Client`` constructor leaves an object that prints a traceback
+    when collected; checking first avoids it.)
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    unreachable = CuratorError(f"cannot reach the Dask scheduler at {address} within {timeout:g} s")
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return  # other transports: let distributed try
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        raise CuratorError(f"not a Dask scheduler address: {address} (give tcp://HOST:PORT)") from None
+    if not host or not port:
+        raise CuratorError(f"not a Dask scheduler address: {address} (give tcp://HOST:PORT)")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except (OSError, ValueError):
+        raise unreachable from None
+
+
+def _timeout(timeout: float | None) -> float:
+    if timeout is not None:
+        return float(timeout)
+    text = os.environ.get(TIMEOUT_ENV)
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            raise CuratorError(f"${TIMEOUT_ENV} must be a number of seconds") from None
+        if value > 0 and math.isfinite(value):
+            return value
+        raise CuratorError(f"${TIMEOUT_ENV} must be a positive number of seconds")
+    return DEFAULT_TIMEOUT
+
+
+def make_executor(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+    timeout: float | None = None,
+) -> Executor:
+    """The executor for ``workers`` local processes, or for the Dask cluster at ``scheduler``.
+
+    ``scheduler`` defaults to ``$CURATOR_SCHEDULER``; with one, ``workers`` is ignored (the
+    cluster's worker threads count) and ``timeout`` (default ``$CURATOR_SCHEDULER_TIMEOUT``
+    or 10 s) bounds connecting.  Raises :class:`CuratorError` when the scheduler cannot be
+    reached or has no worker.
+    """
+    if workers is not None and workers < 1:
+        raise CuratorError("--workers must be at least 1")
+    address = scheduler_address(scheduler)
+    if address is not None:
+        return DaskExecutor(address, initializer, initargs, timeout)
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return SerialExecutor(initializer, initargs)
+    return LocalExecutor(workers, initializer, initargs)
