@@ -18,7 +18,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ class PublishOptions:
     release_id: str | None = None
     release_date: str | None = None  # YYYY-MM-DD; default: the day of the first run
     dicomweb_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    scheduler: str | None = None  # Dask scheduler address; None: local processes
 
 
 class _CodesBySeries(Mapping):
@@ -94,7 +94,7 @@ def _slug(text: str) -> str:
 
 
 def _settings_hash(options: PublishOptions, config_text: str) -> str:
-    settings = {k: (list(map(str, v)) if isinstance(v, tuple) else v) for k, v in asdict(options).items() if k != "workers"}
+    settings = {k: (list(map(str, v)) if isinstance(v, tuple) else v) for k, v in asdict(options).items() if k not in ("workers", "scheduler")}
     settings["config"] = hashlib.sha256(config_text.encode()).hexdigest()
     settings["tool_version"] = __version__
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
@@ -184,7 +184,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
 
     # 1. Scan and audit the source.
     scan = scan_source(source_path, index_path=index_path or staging / "source-index.parquet", workers=options.workers,
-                       progress=False, site_rule=options.site_from)
+                       progress=False, site_rule=options.site_from, scheduler=options.scheduler)
     frame = scan.frame(AUDIT_COLUMNS)
     settings = audit_settings(None, options.overrides, options.provenance, options.batch_threshold, options.k)
     report = build_report(frame, settings=settings)
@@ -202,7 +202,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     codes = _CodesBySeries(elements, key)
     deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
                              workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
-                             journal=staging / "deid-journal.jsonl")
+                             journal=staging / "deid-journal.jsonl", scheduler=options.scheduler)
     (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
     with open(metadata / "deid-report.json", "r+", encoding="utf-8") as handle:
         data = json.load(handle)

@@ -55,7 +55,9 @@ class Item:
         if self.data is not None:
             return self.data
         assert self.path is not None
-        with open(self.path, "rb") as handle:
+        from curator.fsspec_source import open_item
+
+        with open_item(self.path) as handle:
             return handle.read()
 
 
@@ -288,6 +290,10 @@ def open_source(spec: str | os.PathLike[str]) -> Source:
         from curator.dicomweb import DicomWebSource
 
         return DicomWebSource(text)  # QIDO-RS / WADO-RS, see curator.dicomweb
+    from curator.fsspec_source import is_fsspec_url, open_url
+
+    if is_fsspec_url(text):
+        return open_url(text)  # s3://, gs://, file://… through fsspec
     path = Path(text)
     if not path.exists():
         raise CuratorError(f"source not found: {text}")

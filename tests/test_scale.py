@@ -250,3 +250,21 @@ def test_a_file_that_kills_its_cluster_worker_is_rejected_alone(tmp_path: Path, 
     assert result.stats.indexed == 4 and result.stats.rejected == 1  # the other files of its task were retried one by one
     assert list(frame.loc[frame.status == "rejected", "path"]) == ["boom"]
     assert list(frame["reason"].dropna()) == ["reader process crashed on this file"]
+
+
+def test_deid_on_the_cluster_equals_the_local_run(scheduler, tmp_path):
+    """De-identification on a 2-worker LocalCluster: byte-identical files and report."""
+    import hashlib
+
+    from curator.deid.run import deidentify
+
+    source = Path(__file__).resolve().parent.parent / "examples" / "collection"
+    key = bytes(range(32))
+    deidentify(source, tmp_path / "local", key=key, workers=2)
+    deidentify(source, tmp_path / "cluster", key=key, scheduler=scheduler)
+
+    def tree(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+
+    local = tree(tmp_path / "local")
+    assert len(local) > 50 and tree(tmp_path / "cluster") == local

@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         recipe: Path | None = typer.Option(None, "--recipe", help="User recipe in the pydicom/deid format, applied on top of the profile."),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT."),
         site_from: str = options.SiteFrom,
+        scheduler: str | None = options.Scheduler,
         to: str | None = typer.Option(None, "--to", help="Also store the de-identified instances to this DICOMweb server (STOW-RS, resumable)."),
     ) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
@@ -40,6 +41,7 @@ def register(app: typer.Typer) -> None:
             clean_pixels=clean_pixels,
             force=force,
             site_from=site_from,
+            scheduler=scheduler,
         )
         counts = report["counts"]
         kan = report["k_anonymity"]

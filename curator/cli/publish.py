@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
         batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
         dicomweb_url: Optional[str] = typer.Option(None, "--dicomweb-url", help="DICOMweb endpoint serving the release (adds a DataService to the catalogue)."),
         workers: Optional[int] = options.Workers,
+        scheduler: Optional[str] = options.Scheduler,
         site_from: str = options.SiteFrom,
         force: bool = typer.Option(False, "--force", help="Replace an existing release at OUT."),
         to: Optional[str] = typer.Option(None, "--to", help="Also store the released instances to this DICOMweb server (STOW-RS, resumable)."),
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
         opts = PublishOptions(
             profile=profile, k=k, fhir_version=versions[fhir_version], workers=workers, site_from=site_from,
             overrides=tuple(overrides), provenance=tuple(provenance), batch_threshold=batch_threshold,
-            release_id=release_id, release_date=release_date, dicomweb_url=dicomweb_url,
+            release_id=release_id, release_date=release_date, dicomweb_url=dicomweb_url, scheduler=scheduler,
         )
         summary = run(source, out, read_key(key), config, opts, force=force)
         typer.echo(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "

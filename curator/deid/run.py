@@ -25,7 +25,7 @@ import os
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,8 @@ from curator.deid.pixels import burned_in_risk, redact_burned_in_text, require_o
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
 from curator.errors import CuratorError
+from curator.executors import Executor, make_executor
+from curator.fsspec_source import is_fsspec_url, open_item
 from curator.scrub import (
     _rules as scrub_rules,  # the collection rules of identifier_values
 )
@@ -106,6 +108,8 @@ def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
     """The dataset of an item; ``header_only`` defers (never reads) values over 4 KiB,
     pixel data included, so that the header pass still sees which elements exist."""
     kind, value = ref
+    if kind == "path" and is_fsspec_url(value):  # type: ignore[arg-type]
+        kind, value = "bytes", _read(ref)
     target = value if kind == "path" else io.BytesIO(value)  # type: ignore[arg-type]
     defer = 4096 if header_only else None
     try:
@@ -194,7 +198,7 @@ def _read(ref: tuple[str, object]) -> bytes:
     kind, value = ref
     if kind == "bytes":
         return value  # type: ignore[return-value]
-    with open(value, "rb") as handle:  # type: ignore[arg-type]
+    with open_item(value) as handle:  # type: ignore[arg-type]
         return handle.read()
 
 
@@ -252,7 +256,10 @@ def _write_one(task: tuple) -> dict:
 
 
 def _ref(item: Item) -> tuple[str, object]:
-    return ("path", item.path) if item.path is not None else ("bytes", item.read())
+    """How a worker reaches an item: an absolute path (local, shared or URL) or its bytes."""
+    if item.path is None:
+        return ("bytes", item.read())
+    return ("path", item.path if is_fsspec_url(item.path) else os.path.abspath(item.path))
 
 
 def _batch(name: str, args: list) -> list:
@@ -261,14 +268,14 @@ def _batch(name: str, args: list) -> list:
     return [fn(arg) for arg in args]
 
 
-def _map(name: str, tasks: Iterable[tuple[int, object]], pool: ProcessPoolExecutor | None, workers: int) -> Iterator[tuple[int, dict]]:
+def _map(name: str, tasks: Iterable[tuple[int, object]], pool: Executor | None, workers: int) -> Iterator[tuple[int, dict]]:
     """``(index, fn(arg))`` for each task, in batches, at most ``workers * 4`` batches in flight."""
     if pool is None:
         fn = {"scan": _scan_one, "write": _write_one}[name]
         for index, arg in tasks:
             yield index, fn(arg)
         return
-    limit = max(workers * IN_FLIGHT_PER_WORKER, 1)
+    limit = max(pool.workers * IN_FLIGHT_PER_WORKER, 1)
     pending: dict = {}
 
     def drain(block: bool) -> Iterator[tuple[int, dict]]:
@@ -338,12 +345,17 @@ def deidentify(
     force: bool = False,
     site_from: str = "folder",
     journal: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
 ) -> dict:
     """De-identify every instance of ``source`` into ``out_dir``; return the report.
 
     ``extra_elements``: elements added to each output dataset after de-identification,
     keyed by the *original* SeriesInstanceUID — either a mapping ``{series_uid: Dataset
     or {keyword: value}}`` or a picklable callable ``f(original_series_uid, ds)``.
+
+    ``scheduler``: a Dask scheduler address (``tcp://host:port``, default
+    ``$CURATOR_SCHEDULER``): workers of the cluster de-identify; SOURCE and OUT must be on
+    storage they share.  The output is byte-identical to a local run.
 
     ``journal``: a file recording every instance written (and its action counts); a run
     given the journal of an interrupted run skips the instances already written, so the
@@ -373,11 +385,14 @@ def deidentify(
     pseudo = Pseudonymizer(key)
     engine_probe = Engine(chosen, key, clean_pixels=clean_pixels)
 
-    pool = None
-    if workers > 1:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(chosen, key, clean_pixels, True))
-    else:
+    pool: Executor | None = make_executor(workers, scheduler, initializer=_init_worker, initargs=(chosen, key, clean_pixels, True))
+    if pool.kind == "serial":
+        pool.shutdown()
+        pool = None
         _init_worker(chosen, key, clean_pixels)
+    elif pool.kind == "dask":
+        out_path = out_path.resolve()  # workers write the output: give them absolute paths
+        quarantine_path = quarantine_path.resolve() if quarantine_path is not None else None
     quiet = quiet_pydicom()
     quiet.__enter__()
     try:
