@@ -7,7 +7,6 @@ repository; in an installed wheel they are the ``curator._mappings`` and
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -18,7 +17,10 @@ def _data_dir(folder: str, package: str) -> Path:
     candidate = _CHECKOUT / folder
     if candidate.is_dir() and (_CHECKOUT / "pyproject.toml").is_file():
         return candidate
-    return Path(str(resources.files(package)))
+    installed = Path(__file__).resolve().parent / package.rsplit(".", 1)[1]
+    if installed.is_dir():
+        return installed
+    raise FileNotFoundError(f"curator's data folder {folder!r} is missing from this installation")
 
 
 def mappings_dir() -> Path:
