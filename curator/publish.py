@@ -139,7 +139,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     from curator.deid.pseudonyms import check_key
     from curator.deid.run import deidentify
     from curator.fhir_export import write_fhir
-    from curator.harmonization import batches, write_batches_csv
+    from curator.harmonization import covariate_table, write_batches_csv
+    from curator.provenance_export import prov_graph
     from curator.leakcheck import source_digests
     from curator.manifest import write_manifest
     from curator.normalize import code_sequences
@@ -228,13 +229,18 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     _strip_parquet_timestamps(metadata / "series.parquet")
     image_rows = table[~table["is_segmentation"]]
     batch_frame = pd.DataFrame({
-        "key": image_rows["series_uid"].map(lambda u: make_key("series", u)), "site": image_rows["site"],
-        "modality": image_rows["modality"], "manufacturer": image_rows["manufacturer"], "model": image_rows["model"],
-        "acquisition": image_rows["acquisition"],
+        "key": image_rows["series_uid"], "site": image_rows["site"], "modality": image_rows["modality"],
+        "manufacturer": image_rows["manufacturer"], "model": image_rows["model"], "acquisition": image_rows["acquisition"],
     })
-    write_batches_csv(batches(batch_frame, threshold=options.batch_threshold), metadata / "batches.csv")
-    (metadata / "audit-report.json").write_text(to_json(report), encoding="utf-8")
-    (metadata / "audit-report.html").write_text(render(report, "html"), encoding="utf-8")
+    write_batches_csv(covariate_table(batch_frame, threshold=options.batch_threshold), metadata / "batches.csv")
+    released_report = _rekey(report, key)
+    (metadata / "audit-report.json").write_text(to_json(released_report), encoding="utf-8")
+    (metadata / "audit-report.html").write_text(render(released_report, "html"), encoding="utf-8")
+    segmentations = [dict(s, key=released_of[s["key"]], referenced_series=sorted(released_of.get(r, r) for r in s.get("referenced_series") or []))
+                     for s in report["segmentations"] if s["key"] in released_of]
+    if segmentations:
+        prov = prov_graph(segmentations, f"{config.base_iri}{_slug_release(options, config)}/")
+        (metadata / "segmentation-provenance.ttl").write_text(prov.serialize(format="turtle"), encoding="utf-8")
     write_fhir(fhir_rows(instances, table, normalized, study_released), release / "fhir", version=options.fhir_version,
                recorded=f"{release_date}T00:00:00Z", tool_version=__version__)
 
@@ -245,7 +251,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC"))
     quality = {d: v["score"] for d, v in report["quality"]["dimensions"].items()}
     quality["total"] = report["quality"]["total"]
-    release_id = options.release_id or _slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}")
+    release_id = _slug_release(options, config)
     distributions = [
         DistributionInfo(name="dicom", title="De-identified DICOM instances", path="dicom/", media_type="application/dicom", conforms_to=["DICOM"]),
         DistributionInfo(name="series-csv", title="Series table (CSV)", path="metadata/series.csv", media_type="text/csv"),
@@ -296,6 +302,31 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
         "rejected": deid_report["counts"]["rejected"],
         "k_anonymity": deid_report["k_anonymity"],
     }
+
+
+def _slug_release(options: PublishOptions, config) -> str:
+    """The release identifier: given, or a slug of the (English) title and the version."""
+    return options.release_id or _slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}")
+
+
+def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """The audit report with its series and study keys replaced by keyed ones.
+
+    Unkeyed keys are hashes of the source's UIDs: in a release they could link it back to
+    another copy of the source. Keyed with the release key they link nothing.
+    """
+    import hmac
+
+    keys: set[str] = set()
+    for row in report["series"]:
+        keys.update((row["key"], row["study_key"]))
+    for seg in report.get("segmentations", []):
+        keys.update(seg.get("referenced_series") or [])
+    keys.update(p["study_key"] for p in report.get("procedures", []))
+    mapping = {k: hmac.new(key, b"curator-report-key\0" + k.encode(), hashlib.sha256).hexdigest()[:16] for k in keys if k}
+    text = json.dumps(report, sort_keys=True)
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True))) if mapping else None
+    return json.loads(pattern.sub(lambda m: mapping[m.group()], text)) if pattern else report
 
 
 def _strip_parquet_timestamps(path: Path) -> None:

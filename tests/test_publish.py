@@ -205,3 +205,24 @@ def test_validate_finds_a_planted_leak(release: Path, key_file: Path, tmp_path: 
     write_manifest(copy)
     result = validate_release(copy, read_key(key_file))
     assert result.checks["identifiers"].startswith("failed") and "metadata/notes.txt" in result.checks["identifiers"]
+
+
+def test_metadata_links_to_the_release_not_to_the_source(release: Path, source: Path, tmp_path: Path):
+    import pandas as pd
+    from rdflib import Graph
+
+    from curator.audit import build_report
+    from curator.scan import scan_source
+
+    series = pd.read_csv(release / "metadata" / "series.csv")
+    covariates = pd.read_csv(release / "metadata" / "batches.csv")
+    assert set(covariates["key"]) <= set(series["series_uid"]) and len(covariates) > 10  # one row per image series
+    assert covariates["batch"].notna().all()
+    prov = Graph().parse(release / "metadata" / "segmentation-provenance.ttl")
+    assert len(prov) > 10
+    # Keys in the source's own audit are hashes of its UIDs: none may reach the release.
+    source_report = build_report(scan_source(source, tmp_path / "i.parquet", workers=1, progress=False).frame())
+    original = {r["key"] for r in source_report["series"]} | {r["study_key"] for r in source_report["series"]}
+    for path in (release / "metadata").iterdir():
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        assert not any(k in text for k in original), path.name
