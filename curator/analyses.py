@@ -109,17 +109,26 @@ def segmentation_rows(series: list[dict[str, Any]], segmentation_json: Mapping[s
     return out
 
 
+def _image_series_frame(series: list[dict[str, Any]]) -> pd.DataFrame:
+    """The image series (not segmentations, not documents) with what batches are made of."""
+    image_series = [r for r in series if not r.get("is_segmentation") and r.get("modality") not in NON_IMAGE_MODALITIES]
+    columns = ["key", "site", "modality", "manufacturer", "model", "acquisition"]
+    return pd.DataFrame([{k: r.get(k) for k in columns} for r in image_series], columns=columns)
+
+
 def harmonization_section(series: list[dict[str, Any]], threshold: int) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The report's ``harmonization`` section and the batch table (for batches.csv)."""
+    """The report's ``harmonization`` section and the batch table."""
     from curator.harmonization import batches, summary
 
-    image_series = [r for r in series if not r.get("is_segmentation") and r.get("modality") not in NON_IMAGE_MODALITIES]
-    frame = pd.DataFrame(
-        [{k: r.get(k) for k in ("key", "site", "modality", "manufacturer", "model", "acquisition")} for r in image_series],
-        columns=["key", "site", "modality", "manufacturer", "model", "acquisition"],
-    )
-    table = batches(frame, threshold=threshold)
+    table = batches(_image_series_frame(series), threshold=threshold)
     return {"threshold": threshold, **summary(table)}, table
+
+
+def covariates_of(report: Mapping[str, Any]) -> pd.DataFrame:
+    """The covariate table (one row per image series) of an audit report."""
+    from curator.harmonization import covariate_table
+
+    return covariate_table(_image_series_frame(report["series"]), threshold=report["harmonization"]["threshold"])
 
 
 def age_sex_distribution(indexed: pd.DataFrame, k: int) -> dict[str, Any]:

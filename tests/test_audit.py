@@ -137,3 +137,16 @@ def test_missing_source_is_a_clear_error(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-c", "from curator.cli import main; main()", "audit", str(tmp_path / "nope")],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "source not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_writes_the_covariate_table(tmp_path: Path):
+    import csv
+
+    out = tmp_path / "batches.csv"
+    collection = str(Path(__file__).resolve().parent.parent / "examples" / "collection")
+    result = runner.invoke(app, ["audit", collection, "--batches", str(out), "--index", str(tmp_path / "i.parquet"), "-w", "1",
+                                 "--batch-threshold", "2"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert len(rows) > 15 and {"key", "batch", "site", "manufacturer", "model", "thickness_band", "under_threshold"} <= set(rows[0])
+    assert {r["under_threshold"] for r in rows} == {"true", "false"}  # threshold 2 splits the batches

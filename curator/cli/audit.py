@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable. mappings/provenance/*.yaml always apply.", exists=True, dir_okay=False),
         batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
         k: int = typer.Option(5, "--k", min=1, help="Suppress counts below k in distributions."),
+        batches: Optional[Path] = typer.Option(None, "--batches", help="Also write the harmonization covariate table (one row per image series, for neuroCombat / neuroHarmonize) to this CSV file.", dir_okay=False),
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
@@ -60,6 +61,14 @@ def register(app: typer.Typer) -> None:
         settings = audit_settings(_weights(weight), overrides, provenance, batch_threshold, k)
         report = audit_source(source, settings=settings, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
         text = render(report, format)
+        if batches is not None:
+            from curator.analyses import covariates_of
+            from curator.harmonization import write_batches_csv
+
+            try:
+                write_batches_csv(covariates_of(report), batches)
+            except OSError as exc:
+                raise CuratorError(f"cannot write {batches.name} ({exc.strerror or 'OS error'})") from None
         if out is None:
             typer.echo(text, nl=False)
         else:
