@@ -385,8 +385,14 @@ _MEMO: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
 _MEMO_SIZE = 256
 
 
+_LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
+
+
 def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
     """A digest of everything in the header but the values of ``VARYING_TAGS``."""
+    raw_source = getattr(ds, "_curator_raw", None)
+    if raw_source is not None:
+        return _digest_bytes(ds, salt, *raw_source)
     meta = getattr(ds, "file_meta", None)
     parts = [
         str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode(),
@@ -404,6 +410,35 @@ def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
         append(b"%d:%s:%d:" % (tag, (raw.VR or "").encode(), len(value)))
         append(value)
     return hashlib.blake2b(b"".join(parts), key=salt[:64], digest_size=20).digest()
+
+
+def _digest_bytes(ds: pydicom.Dataset, salt: bytes, buf: bytes, start: int, end: int, implicit: bool) -> bytes | None:
+    """:func:`_digest` over the bytes the fast reader parsed: the dataset with the length
+    and value of every per-instance element cut out (and whether it was empty kept)."""
+    cuts = []
+    elements = ds._dict
+    for tag in VARYING_TAGS:
+        raw = elements.get(tag)
+        if raw is None:
+            continue
+        if not isinstance(raw, RawDataElement):
+            return None  # converted before the digest: fall back to the full record
+        vr = raw.VR or ""
+        length_size = 4 if implicit or vr in _LONG_LENGTH_VRS else 2
+        cuts.append((raw.value_tell - length_size, raw.value_tell + raw.length, raw.length == 0))
+    cuts.sort()
+    meta = getattr(ds, "file_meta", None)
+    h = hashlib.blake2b(key=salt[:64], digest_size=20)
+    h.update(str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode() + b"\0")
+    h.update(str(meta.get("MediaStorageSOPClassUID", "") if meta is not None else "").encode() + b"\0")
+    view = memoryview(buf)
+    position = start
+    for cut_start, cut_end, empty in cuts:
+        h.update(view[position:cut_start])
+        h.update(b"\0" if empty else b"\1")
+        position = cut_end
+    h.update(view[position:end])
+    return h.digest()
 
 
 def _varying_checks(ds: pydicom.Dataset, vrs: frozenset[str]) -> tuple[int, list[str]]:

@@ -88,7 +88,57 @@ def _skip_undefined(buf: bytes, pos: int, implicit: bool) -> int:
                 raise NeedMore
 
 
+_EXPLICIT_HEAD = struct.Struct("<HH2sH")
+_VR_TEXT = {vr: vr.decode("ascii") for vr in _LONG_VRS}
+_NEW = tuple.__new__
+
+
+def _parse_explicit(buf: bytes, pos: int, stop_at_pixels: bool) -> tuple[dict, int] | None:
+    """The common case (Explicit VR Little Endian, defined lengths) in one tight loop.
+
+    Returns ``None`` where anything unusual starts, for :func:`_parse` to handle.
+    """
+    elements: dict[BaseTag, RawDataElement] = {}
+    n = len(buf)
+    unpack = _EXPLICIT_HEAD.unpack_from
+    unpack_long = _L.unpack_from
+    vr_text = _VR_TEXT
+    long_vrs = _LONG_VRS
+    raw_type = RawDataElement
+    while pos + 8 <= n:
+        group, element, vr, length = unpack(buf, pos)
+        tag = (group << 16) | element
+        if stop_at_pixels and tag in _STOP_TAGS:
+            return elements, pos
+        if vr in long_vrs:
+            if pos + 12 > n:
+                return None
+            length = unpack_long(buf, pos + 8)[0]
+            start = pos + 12
+        else:
+            start = pos + 8
+        if length == _UNDEFINED or group == 0xFFFE:
+            return None
+        pos = start + length
+        if pos > n:
+            raise NeedMore
+        text = vr_text.get(vr)
+        if text is None:
+            if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
+                raise Unsupported("VR bytes are not a VR")
+            text = vr_text[vr] = vr.decode("ascii")
+        key = BaseTag(tag)
+        elements[key] = _NEW(raw_type, (key, text, length, buf[start:pos], start, False, True, True, False))
+    if pos < n and n - pos >= 8:
+        return None
+    return elements, pos
+
+
 def _parse(buf: bytes, pos: int, implicit: bool, stop_at_pixels: bool, end: int | None = None) -> tuple[dict, int]:
+    if not implicit and end is None:
+        fast = _parse_explicit(buf, pos, stop_at_pixels)
+        if fast is not None:
+            return fast
     elements: dict[BaseTag, RawDataElement] = {}
     limit = len(buf) if end is None else end
     while pos < limit:
@@ -151,4 +201,5 @@ def read_fast(buf: bytes) -> tuple[Dataset, int]:
     ds.set_original_encoding(implicit, True, encoding)
     ds.file_meta = meta
     ds.preamble = buf[:128]
+    ds._curator_raw = (buf, pos, offset, implicit)  # the bytes the dataset was read from (see extract._digest)
     return ds, offset

@@ -97,8 +97,8 @@ def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
             break
         except (ValueError, struct.error, UnicodeError, KeyError, TypeError):
             break  # let the general reader judge (and name) the problem
-        if offset >= len(buf) and len(buf) < size:
-            buf += fp.read()  # the prefix ended on an element boundary: read the rest
+        if offset > len(buf) - 8 and len(buf) < size:
+            buf += fp.read()  # the prefix ended at or near an element boundary: read the rest
             continue
         _check_identity(ds, True, buf[:132])
         fp.seek(offset)

@@ -110,3 +110,29 @@ def test_wrong_options_give_clear_errors(tmp_path: Path):
         scan_source(tmp_path, tmp_path / "i.parquet", workers=0)
     with pytest.raises(CuratorError, match="site rule"):
         scan_source(tmp_path, tmp_path / "i.parquet", site_rule="planet")
+
+
+def test_memoized_records_equal_fully_computed_ones(tmp_path: Path, monkeypatch):
+    """Instances of a series reuse one record: the result must equal computing each in full."""
+    import curator.extract as extract
+    from curator.synthetic import default_study, write_ct_series
+
+    source = tmp_path / "src"
+    write_ct_series(source / "s1", 6, default_study(), series_number=1, rows=32, columns=32)
+    write_planted(source, 3)
+    memo = scan_source(source, tmp_path / "memo.parquet", workers=1, progress=False).frame()
+    computed = {"n": 0}
+    original = extract._base_record
+
+    def counting(*args, **kwargs):
+        computed["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(extract, "_base_record", counting)
+    extract._MEMO.clear()
+    scan_source(source, tmp_path / "memo2.parquet", workers=1, progress=False)
+    assert computed["n"] < 9  # the memo was used
+    monkeypatch.setattr(extract, "_digest", lambda ds, salt: None)
+    full = scan_source(source, tmp_path / "full.parquet", workers=1, progress=False).frame()
+    drop = ["path_key", "patient_key", "id_tokens"]
+    assert memo.drop(columns=drop).equals(full.drop(columns=drop))
