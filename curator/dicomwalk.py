@@ -91,3 +91,21 @@ def raw_text(ds: pydicom.Dataset, raw: RawDataElement) -> str | None:
     return "\\".join(p for p in (part.strip(" \x00") for part in text.split("\\")) if p)
 
 
+
+
+_META_TAGS = {"MediaStorageSOPClassUID": 0x00020002, "MediaStorageSOPInstanceUID": 0x00020003, "TransferSyntaxUID": 0x00020010}
+
+
+def meta_text(ds: pydicom.Dataset, keyword: str) -> str | None:
+    """A file meta UID of ``ds`` as text, without pydicom's conversion when still raw."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        return None
+    raw = meta._dict.get(_META_TAGS[keyword])
+    if raw is None:
+        return None
+    if isinstance(raw, RawDataElement):
+        if raw.value is None:
+            return None
+        return raw.value.decode("latin-1").rstrip("\x00 ").strip() or None
+    return str(raw.value).strip() or None

@@ -22,7 +22,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.valuerep import validate_value
 
-from curator.dicomwalk import dictionary_vr, is_empty, raw_text, strings, walk
+from curator.dicomwalk import dictionary_vr, is_empty, meta_text, raw_text, strings, walk
 from curator.index import key, token_hashes
 from curator.resources import mappings_dir, ontologies_dir
 from curator.scrub import collect_value, scrub_text
@@ -294,10 +294,10 @@ def _conformance(ds: pydicom.Dataset, modalities: frozenset[str]) -> tuple[int, 
     """Conformance checks beyond value representations (see mappings/audit/checks.yaml)."""
     failed: list[str] = []
     total = 0
-    meta = getattr(ds, "file_meta", None)
-    if meta is not None and "MediaStorageSOPClassUID" in meta and "SOPClassUID" in ds:
+    media_class = meta_text(ds, "MediaStorageSOPClassUID")
+    if media_class is not None and "SOPClassUID" in ds:
         total += 1
-        if str(meta.get("MediaStorageSOPClassUID")) != _text(ds, "SOPClassUID"):
+        if media_class != _text(ds, "SOPClassUID"):
             failed.append("meta_sop_class")
     modality = _text(ds, "Modality")
     if modality is not None:
@@ -393,10 +393,9 @@ def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
     raw_source = getattr(ds, "_curator_raw", None)
     if raw_source is not None:
         return _digest_bytes(ds, salt, *raw_source)
-    meta = getattr(ds, "file_meta", None)
     parts = [
-        str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode(),
-        str(meta.get("MediaStorageSOPClassUID", "") if meta is not None else "").encode(),
+        (meta_text(ds, "TransferSyntaxUID") or "").encode(),
+        (meta_text(ds, "MediaStorageSOPClassUID") or "").encode(),
         str(getattr(ds, "_read_charset", "")).encode(),
     ]
     append = parts.append
@@ -427,10 +426,9 @@ def _digest_bytes(ds: pydicom.Dataset, salt: bytes, buf: bytes, start: int, end:
         length_size = 4 if implicit or vr in _LONG_LENGTH_VRS else 2
         cuts.append((raw.value_tell - length_size, raw.value_tell + raw.length, raw.length == 0))
     cuts.sort()
-    meta = getattr(ds, "file_meta", None)
     h = hashlib.blake2b(key=salt[:64], digest_size=20)
-    h.update(str(meta.get("TransferSyntaxUID", "") if meta is not None else "").encode() + b"\0")
-    h.update(str(meta.get("MediaStorageSOPClassUID", "") if meta is not None else "").encode() + b"\0")
+    h.update((meta_text(ds, "TransferSyntaxUID") or "").encode() + b"\0")
+    h.update((meta_text(ds, "MediaStorageSOPClassUID") or "").encode() + b"\0")
     view = memoryview(buf)
     position = start
     for cut_start, cut_end, empty in cuts:
@@ -458,10 +456,10 @@ def _varying_checks(ds: pydicom.Dataset, vrs: frozenset[str]) -> tuple[int, list
             if not _conforms(vr, single.strip()):
                 failed.append(f"{pydicom.datadict.keyword_for_tag(tag)}:{vr}")
                 break
-    meta = getattr(ds, "file_meta", None)
-    if meta is not None and "MediaStorageSOPInstanceUID" in meta and 0x00080018 in elements:
+    media_instance = meta_text(ds, "MediaStorageSOPInstanceUID")
+    if media_instance is not None and 0x00080018 in elements:
         checked += 1
-        if str(meta.get("MediaStorageSOPInstanceUID")) != _text(ds, "SOPInstanceUID"):
+        if media_instance != _text(ds, "SOPInstanceUID"):
             failed.append("meta_sop_instance")
     return checked, sorted(failed)
 
@@ -509,7 +507,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
         record[column] = _number(ds, keyword)
     for column, keyword in SCRUBBED_FIELDS.items():
         record[column] = scrub_text(_text(ds, keyword), values) or None
-    record["transfer_syntax_uid"] = _text(getattr(ds, "file_meta", pydicom.Dataset()), "TransferSyntaxUID")
+    record["transfer_syntax_uid"] = meta_text(ds, "TransferSyntaxUID")
     orientation = ds.get("ImageOrientationPatient") if "ImageOrientationPatient" in ds else None
     try:
         record["image_orientation"] = [round(float(v), 4) for v in orientation] if orientation and len(orientation) == 6 else None

@@ -17,7 +17,7 @@ import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 
-from curator.dicomwalk import raw_text
+from curator.dicomwalk import meta_text, raw_text
 from curator.fastheader import NeedMore, Unsupported, read_fast
 
 # Values larger than this are not read during the scan (private blobs, overlays, …).
@@ -163,7 +163,7 @@ def _read_general(fp: BinaryIO, size: int) -> pydicom.Dataset:
 
 def _check_identity(ds: pydicom.Dataset, has_preamble: bool, head: bytes) -> None:
     """Reject media directories and datasets that are not SOP instances."""
-    media_class = getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", None)
+    media_class = meta_text(ds, "MediaStorageSOPClassUID")
     if media_class == _DICOMDIR:
         raise HeaderError("DICOMDIR (a media directory, not an instance)")
     if not _has_uid(ds, "SOPInstanceUID") or not _has_uid(ds, "SOPClassUID"):
@@ -174,7 +174,7 @@ def _check_identity(ds: pydicom.Dataset, has_preamble: bool, head: bytes) -> Non
 
 def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> None:
     """Raise ``HeaderError`` when the Pixel Data element runs past the end of the file."""
-    transfer_syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    transfer_syntax = meta_text(ds, "TransferSyntaxUID")
     if transfer_syntax is not None and transfer_syntax == pydicom.uid.DeflatedExplicitVRLittleEndian:
         return  # deflated stream: the file position is not a byte offset of the dataset
     position = fp.tell()
