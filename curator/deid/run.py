@@ -22,11 +22,11 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass
 from pathlib import Path
 
 import pydicom
@@ -297,13 +297,31 @@ def _map(name: str, tasks: Iterable[tuple[int, object]], pool: Executor | None, 
     yield from drain(True)
 
 
-@dataclass
-class _Entry:
-    position: int
-    relpath: str
-    facts: dict | None = None
-    reason: str | None = None  # rejection reason
-    target: str | None = None
+def _enc(text: str | None) -> bytes | None:
+    """Text as stored in the items table: UTF-8 bytes that keep lone surrogates (file names
+    and decoded header values may hold them; sqlite3 refuses them as TEXT)."""
+    return None if text is None else text.encode("utf-8", "surrogatepass")
+
+
+def _dec(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8", "surrogatepass")
+
+
+def _open_items() -> sqlite3.Connection:
+    """The per-instance state of a run, on disk (memory stays flat as the archive grows).
+
+    One row per item of the source, keyed by its 0-based position in the sorted listing:
+    relative path, rejection reason, header facts (``has_facts``), output name.  An
+    anonymous SQLite database: pages beyond its small cache go to a temporary file that
+    SQLite unlinks as soon as it opens it, so nothing is left behind, even by a killed run."""
+    db = sqlite3.connect("")
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute(
+        "CREATE TABLE items (position INTEGER PRIMARY KEY, relpath BLOB NOT NULL, reason BLOB,"
+        " has_facts INTEGER NOT NULL DEFAULT 0, sop BLOB, study BLOB, series BLOB, patient BLOB,"
+        " vals TEXT, age BLOB, sex BLOB, ethnic_group BLOB, site BLOB, risk BLOB, target BLOB)"
+    )
+    return db
 
 
 def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None, force: bool) -> None:
@@ -395,31 +413,43 @@ def deidentify(
         quarantine_path = quarantine_path.resolve() if quarantine_path is not None else None
     quiet = quiet_pydicom()
     quiet.__enter__()
+    db: sqlite3.Connection | None = None
     try:
-        # Pass 1: headers.
-        entries: list[_Entry] = []
-
+        db = items = _open_items()
+        # Pass 1: headers (per-instance facts go to the on-disk table, not to memory).
         def scan_tasks() -> Iterator[tuple[int, object]]:
             for position, thing in enumerate(src.items()):
-                entry = _Entry(position + 1, thing.relpath)
-                entries.append(entry)
                 if isinstance(thing, Rejection):
-                    entry.reason = thing.reason
+                    items.execute("INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)", (position, _enc(thing.relpath), _enc(thing.reason)))
                     continue
                 try:
                     ref = _ref(thing)
                 except OSError as exc:
-                    entry.reason = f"cannot be read ({exc.strerror or 'OS error'})"
+                    items.execute(
+                        "INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)",
+                        (position, _enc(thing.relpath), _enc(f"cannot be read ({exc.strerror or 'OS error'})")),
+                    )
                     continue
+                items.execute("INSERT INTO items (position, relpath) VALUES (?, ?)", (position, _enc(thing.relpath)))
                 yield position, ref
 
         for position, facts in _map("scan", scan_tasks(), pool, workers):
-            entry = entries[position]
             if "error" in facts:
-                entry.reason = facts["error"]
+                items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(facts["error"]), position))
             else:
-                entry.facts = facts
-        plan = _plan(entries, pseudo, engine_probe, k, site_from)
+                items.execute(
+                    "UPDATE items SET has_facts = 1, sop = ?, study = ?, series = ?, patient = ?, vals = ?,"
+                    " age = ?, sex = ?, ethnic_group = ?, site = ?, risk = ? WHERE position = ?",
+                    (
+                        *(_enc(facts[name]) for name in ("sop", "study", "series", "patient")),
+                        json.dumps(sorted(facts["values"])),
+                        *(_enc(facts[name]) for name in ("age", "sex", "ethnic_group", "site", "risk")),
+                        position,
+                    ),
+                )
+        items.commit()
+        item_count = items.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        plan = _plan(items, pseudo, engine_probe, k, site_from)
 
         # Pass 2: write.
         out_path.mkdir(parents=True, exist_ok=True)
@@ -434,12 +464,15 @@ def deidentify(
 
         def write_tasks() -> Iterator[tuple[int, object]]:
             for position, thing in enumerate(open_source(source).items()):
-                entry = entries[position] if position < len(entries) else None
-                if entry is None or entry.relpath != thing.relpath:
+                row = items.execute(
+                    "SELECT relpath, reason, has_facts, risk, series, patient, study, target FROM items WHERE position = ?",
+                    (position,),
+                ).fetchone()
+                if row is None or _dec(row[0]) != thing.relpath:
                     raise CuratorError("the source changed during de-identification; run again")
-                if entry.facts is None or entry.reason is not None:
+                _, reason, has_facts, risk, series, patient, study, target = (_dec(v) if isinstance(v, bytes) else v for v in row)
+                if not has_facts or reason is not None:
                     continue
-                risk = entry.facts["risk"]
                 clean = bool(risk) and clean_pixels
                 if risk and not clean_pixels:
                     if quarantine_path is None:
@@ -447,61 +480,68 @@ def deidentify(
                     dest = quarantine_path
                 else:
                     dest = out_path
-                series = entry.facts["series"]
                 if callable(extra_elements):
                     extra = extra_elements
                 elif extra_elements is not None:
                     extra = extra_elements.get(series)
                 else:
                     extra = None
-                done = finished.get(_journal_key(dest is out_path, entry.target))
-                if done is not None and (Path(dest) / entry.target).exists():
+                done = finished.get(_journal_key(dest is out_path, target))
+                if done is not None and (Path(dest) / target).exists():
                     resumed[position] = {"stats": done}
                     continue
-                context = plan["contexts"][(entry.facts["patient"], entry.facts["study"])]
-                yield position, (_ref(thing), context, str(dest), entry.target, clean, extra)
+                context = plan["contexts"][(patient, study)]
+                yield position, (_ref(thing), context, str(dest), target, clean, extra)
 
         def results() -> Iterator[tuple[int, dict]]:
             for position, result in _map("write", write_tasks(), pool, workers):
                 if journal_handle is not None and "stats" in result:
-                    entry = entries[position]
-                    in_out = not (entry.facts["risk"] and not clean_pixels)
-                    journal_handle.write(json.dumps({"key": _journal_key(in_out, entry.target), "stats": result["stats"]}, sort_keys=True) + "\n")
+                    risk, target = map(_dec, items.execute("SELECT risk, target FROM items WHERE position = ?", (position,)).fetchone())
+                    in_out = not (risk and not clean_pixels)
+                    journal_handle.write(json.dumps({"key": _journal_key(in_out, target), "stats": result["stats"]}, sort_keys=True) + "\n")
                     journal_handle.flush()
                 yield position, result
             yield from resumed.items()
 
         for position, result in results():
-            entry = entries[position]
             if "error" in result:
-                entry.reason = result["error"]
+                items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(result["error"]), position))
                 continue
             totals.update(result["stats"])
-            if entry.facts["risk"] and not clean_pixels:
+            risk = _dec(items.execute("SELECT risk FROM items WHERE position = ?", (position,)).fetchone()[0])
+            if risk and not clean_pixels:
                 continue
             written += 1
-        for entry in entries:
-            if entry.facts is not None and entry.reason is None and entry.facts["risk"] and not clean_pixels:
-                quarantined.append(
-                    {
-                        "position": entry.position,
-                        "source_ref": pseudo.ref(entry.relpath),
-                        "reason": entry.facts["risk"],
-                        "written_to_quarantine": quarantine_path is not None,
-                    }
-                )
+        items.commit()
+        if not clean_pixels:
+            for position, relpath, risk in items.execute(
+                "SELECT position, relpath, risk FROM items WHERE has_facts = 1 AND reason IS NULL"
+                " AND risk IS NOT NULL ORDER BY position"
+            ):
+                if risk:
+                    quarantined.append(
+                        {
+                            "position": position + 1,
+                            "source_ref": pseudo.ref(_dec(relpath)),
+                            "reason": _dec(risk),
+                            "written_to_quarantine": quarantine_path is not None,
+                        }
+                    )
+        rejected = [
+            {"position": position + 1, "source_ref": pseudo.ref(_dec(relpath)), "reason": _dec(reason)}
+            for position, relpath, reason in items.execute(
+                "SELECT position, relpath, reason FROM items WHERE reason IS NOT NULL ORDER BY position"
+            )
+        ]
     finally:
         quiet.__exit__(None, None, None)
         if pool is not None:
             pool.shutdown()
         if "journal_handle" in locals() and journal_handle is not None:
             journal_handle.close()
+        if db is not None:
+            db.close()
 
-    rejected = [
-        {"position": e.position, "source_ref": pseudo.ref(e.relpath), "reason": e.reason}
-        for e in entries
-        if e.reason is not None
-    ]
     report = {
         "schema": REPORT_SCHEMA,
         "profile": {
@@ -516,7 +556,7 @@ def deidentify(
             "k": k, "clean_pixels": clean_pixels, "quarantine_folder": quarantine_path is not None, "site_from": site_from,
         },
         "counts": {
-            "items": len(entries),
+            "items": item_count,
             "written": written,
             "quarantined": len(quarantined),
             "rejected": len(rejected),
@@ -530,7 +570,7 @@ def deidentify(
         "quarantined": quarantined,
         "rejected": rejected,
     }
-    assert report["counts"]["written"] + len(quarantined) + len(rejected) == len(entries)
+    assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
     (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return report
 
@@ -561,42 +601,63 @@ def _site(relpath: str, institution: str | None, rule: str) -> str | None:
     return ("institution:" + institution) if institution else None
 
 
-def _plan(entries: list[_Entry], pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder") -> dict:
-    """Duplicates, per-patient identifier values, k-anonymity, output names."""
-    seen: dict[str, int] = {}
+DUPLICATE = "duplicate instance (same SOPInstanceUID as an earlier item); first one kept"
+PLAN_CHUNK = 2000  # rows of the items table read (and output names written) at a time
+
+
+def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder") -> dict:
+    """Duplicates, per-patient identifier values, k-anonymity, output names.
+
+    ``db`` is the items table of the run (see :func:`_open_items`); duplicates (by
+    SOPInstanceUID, the first in position order kept) are rejected and each remaining
+    row gets its output name, in the table; per-patient and per-study state stays here."""
+    db.execute("CREATE INDEX items_sop ON items (sop, position)")
+    db.execute(
+        "UPDATE items SET reason = ?, has_facts = 0 WHERE has_facts = 1 AND position >"
+        " (SELECT MIN(first.position) FROM items AS first WHERE first.has_facts = 1 AND first.sop = items.sop)",
+        (_enc(DUPLICATE),),
+    )
     values: dict[str, set[str]] = defaultdict(set)
     records: dict[tuple[str, str], kanon.Record] = {}
     series: set[str] = set()
-    for entry in entries:
-        facts = entry.facts
-        if facts is None:
-            continue
-        if facts["sop"] in seen:
-            entry.reason = "duplicate instance (same SOPInstanceUID as an earlier item); first one kept"
-            entry.facts = None
-            continue
-        seen[facts["sop"]] = entry.position
-        values[facts["patient"]].update(facts["values"])
-        facts["values"] = None  # merged per patient; keep memory flat
-        series.add(facts["series"])
-        record_key = (facts["patient"], facts["study"])
-        record = records.get(record_key)
-        if record is None:
-            records[record_key] = kanon.Record(
-                facts["patient"], facts["study"], facts["age"], facts["sex"], facts["ethnic_group"],
-                _site(entry.relpath, facts["site"], site_from),
+    last = -1
+    while True:
+        rows = db.execute(
+            "SELECT position, relpath, sop, study, series, patient, vals, age, sex, ethnic_group, site"
+            " FROM items WHERE has_facts = 1 AND position > ? ORDER BY position LIMIT ?",
+            (last, PLAN_CHUNK),
+        ).fetchall()
+        if not rows:
+            break
+        targets = []
+        for row in rows:
+            position, vals = row[0], row[6]
+            relpath, sop, study, series_uid, patient_key = map(_dec, row[1:6])
+            age, sex, ethnic_group, site = map(_dec, row[7:])
+            values[patient_key].update(json.loads(vals))
+            series.add(series_uid)
+            record_key = (patient_key, study)
+            record = records.get(record_key)
+            if record is None:
+                records[record_key] = kanon.Record(
+                    patient_key, study, age, sex, ethnic_group, _site(relpath, site, site_from),
+                )
+            elif record.age is None and age is not None:
+                record.age = age
+            patient = pseudo.patient(patient_key)
+            target = "/".join(
+                (
+                    patient,
+                    short_hash(pseudo.uid(study or f"study-of-{sop}")),
+                    short_hash(pseudo.uid(series_uid or f"series-of-{sop}")),
+                    # not through the cache of pseudo.uid: one SOP UID per instance, used once
+                    short_hash(pseudo._uid(sop), 24) + ".dcm",
+                )
             )
-        elif record.age is None and facts["age"] is not None:
-            record.age = facts["age"]
-        patient = pseudo.patient(facts["patient"])
-        entry.target = "/".join(
-            (
-                patient,
-                short_hash(pseudo.uid(facts["study"] or f"study-of-{facts['sop']}")),
-                short_hash(pseudo.uid(facts["series"] or f"series-of-{facts['sop']}")),
-                short_hash(pseudo.uid(facts["sop"]), 24) + ".dcm",
-            )
-        )
+            targets.append((_enc(target), position))
+        db.executemany("UPDATE items SET target = ?, vals = NULL WHERE position = ?", targets)
+        last = rows[-1][0]
+    db.commit()
     frozen = {patient: frozenset(v) for patient, v in values.items()}
     record_list = list(records.values())
     demographics = {
