@@ -62,6 +62,9 @@ IMPLEMENTATION_CLASS_UID = "2.25.211963454128153209394394457437651183493"  # fix
 IMPLEMENTATION_VERSION = ("CURATOR_" + __version__.replace(".", "_"))[:16]
 
 
+DROP_OVERLAY = object()  # action_for(): remove the element with its whole overlay group
+
+
 @dataclass(frozen=True)
 class PatientContext:
     """What the engine needs to know about the patient of a dataset.
@@ -256,20 +259,11 @@ class Engine:
             if group & 1:
                 private_tags.append(tag)
                 continue
-            action = self.by_tag.get(tag)
-            if action is None:
-                if group & 0xFF00 == 0x5000:
-                    action = self.curve_action
-                elif group & 0xFF00 == 0x6000:
-                    if self.drop_overlays:
-                        del ds[tag]  # the whole overlay group goes with its bitmap
-                        st.stats["X"] += 1
-                        continue
-                    element_no = tag & 0xFFFF
-                    if element_no == 0x3000:
-                        action = self.overlay_data_action
-                    elif element_no == 0x4000:
-                        action = self.overlay_comment_action
+            action = self.action_for(tag)
+            if action is DROP_OVERLAY:
+                del ds[tag]  # the whole overlay group goes with its bitmap
+                st.stats["X"] += 1
+                continue
             if tag in self.replace:
                 self._set(ds, tag, self.replace[tag])
                 st.stats["replaced"] += 1
@@ -282,6 +276,25 @@ class Engine:
             self._apply(ds, tag, action, path, st)
         if private_tags:
             self._private(ds, private_tags, path, st)
+
+    def action_for(self, tag: int) -> str | object | None:
+        """The action of a standard tag: from the table, or the curve and overlay rules
+        (``DROP_OVERLAY`` when the whole overlay group goes); ``None`` when unlisted."""
+        action = self.by_tag.get(tag)
+        if action is not None:
+            return action
+        group = tag >> 16
+        if group & 0xFF00 == 0x5000:
+            return self.curve_action
+        if group & 0xFF00 == 0x6000:
+            if self.drop_overlays:
+                return DROP_OVERLAY
+            element = tag & 0xFFFF
+            if element == 0x3000:
+                return self.overlay_data_action
+            if element == 0x4000:
+                return self.overlay_comment_action
+        return None
 
     def _vr(self, ds: Dataset, tag: int) -> str:
         raw = ds._dict.get(tag)

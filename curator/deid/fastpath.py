@@ -28,6 +28,7 @@ from curator.deid.engine import (
     _CLASS_UID_KEYWORD,
     _UID_LIKE,
     BINARY_DUMMY,
+    DROP_OVERLAY,
     DUMMY,
     IMPLEMENTATION_CLASS_UID,
     IMPLEMENTATION_VERSION,
@@ -403,19 +404,10 @@ class FastEngine:
             if group & 1:
                 private.append(el)
                 continue
-            action = e.by_tag.get(tag)
-            if action is None:
-                if group & 0xFF00 == 0x5000:
-                    action = e.curve_action
-                elif group & 0xFF00 == 0x6000:
-                    if e.drop_overlays:
-                        run.stats["X"] += 1
-                        continue
-                    number = tag & 0xFFFF
-                    if number == 0x3000:
-                        action = e.overlay_data_action
-                    elif number == 0x4000:
-                        action = e.overlay_comment_action
+            action = e.action_for(tag)
+            if action is DROP_OVERLAY:
+                run.stats["X"] += 1
+                continue
             if tag in e.replace:
                 out[tag] = _element(tag, _dict_vr(tag), e.replace[tag].encode(run.enc))
                 run.stats["replaced"] += 1
