@@ -328,6 +328,20 @@ def scan_source(
     limit = min(executor.workers * 4, REMOTE_WINDOW) if remote else executor.workers * 4
     chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, None)
 
+    def _crashed(task: tuple) -> dict:
+        return dict(empty_row(), path_key=key("path", task[0], salt), fingerprint=task[4], size=task[3], status="rejected",
+                    reason="reader process crashed on this file")
+
+    def _retry_alone(task: tuple, attempts: int = 2) -> dict:
+        """Read one file of a crashed task on its own, waiting for it; a worker that dies
+        meanwhile for another file's sake gets the file a second chance."""
+        for _ in range(attempts):
+            try:
+                return executor.submit(_read_chunk, [task]).result()[0]
+            except executor.crash_errors:
+                continue
+        return _crashed(task)
+
     def drain(until: int) -> None:
         while len(window) > until:
             chunk, outcome = window.popleft()
@@ -339,12 +353,9 @@ def scan_source(
                         for index, (other_chunk, other) in enumerate(window):
                             if isinstance(other, Future):
                                 window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
-                    elif len(chunk) > 1:  # cluster: only this task failed; retry its files one by one to find the culprit
-                        for task in reversed(chunk):
-                            window.appendleft(([task], executor.submit(_read_chunk, [task])))
-                        continue
-                    rows = [dict(empty_row(), path_key=key("path", t[0], salt), fingerprint=t[4], size=t[3], status="rejected",
-                                 reason="reader process crashed on this file") for t in chunk]
+                        rows = [_crashed(t) for t in chunk]
+                    else:  # cluster: only this task failed; find the culprit among its files
+                        rows = [_retry_alone(t) for t in chunk]
             else:
                 rows = outcome
             for task, row in zip(chunk, rows):
