@@ -6,17 +6,23 @@
 * harmonization batches (``curator.harmonization``);
 * the age/sex distribution, binned, counts below ``k`` suppressed.
 
-Each function takes the indexed rows (one per instance) or the series rows built from
-them and returns JSON-ready structures for the report.
+Each function takes the indexed rows (one per instance, as an Arrow table), their
+``SeriesView`` or the series rows built from them, and returns JSON-ready structures for
+the report.
 """
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curator.series_view import SeriesView, row_groups, run_starts, value_codes
 
 # Index columns giving the normalizer its evidence, by DICOM keyword.
 EVIDENCE_COLUMNS = {
@@ -74,19 +80,28 @@ def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str
     study_evidence: dict[str, dict] = {}
     summary_rows = []
     cache: dict[str, dict] = {}
+    by_identity: dict[int, dict] = {}  # evidence dicts shared between series (they stay alive in ``evidence``)
     for row in series:
         ev = evidence[row["key"]]
-        memo = json.dumps(ev, sort_keys=True, default=str)  # many series share their evidence
-        if memo not in cache:
-            cache[memo] = normalize_series(ev, overrides)
-        result = cache[memo]  # shared, never modified after this point
+        result = by_identity.get(id(ev))
+        if result is None:
+            memo = json.dumps(ev, sort_keys=True, default=str)  # many series share their evidence
+            if memo not in cache:
+                cache[memo] = normalize_series(ev, overrides)
+            result = by_identity[id(ev)] = cache[memo]  # shared, never modified after this point
         row["normalized"] = result
         results_by_study[row["study_key"]].append(result)
         study_evidence.setdefault(row["study_key"], {"StudyDescription": ev.get("StudyDescription"), "site": row["site"]})
         summary_rows.append((row["site"], row["series_description"], result))
     procedures = []
+    study_cache: dict[tuple, tuple] = {}
     for study_key in sorted(results_by_study):
-        value, reason = study_procedure(results_by_study[study_key], study_evidence[study_key], overrides)
+        results, ev = results_by_study[study_key], study_evidence[study_key]
+        # Studies with the same series results (shared objects) and evidence share their procedure.
+        memo_key = (tuple(map(id, results)), ev["StudyDescription"], ev["site"])
+        if memo_key not in study_cache:
+            study_cache[memo_key] = study_procedure(results, ev, overrides)
+        value, reason = study_cache[memo_key]
         procedures.append({"study_key": study_key, "site": study_evidence[study_key]["site"], "procedure": value,
                            "reason": None if value else reason})
     return {"normalization": summarize(summary_rows), "procedures": procedures}
@@ -113,7 +128,7 @@ def _image_series_frame(series: list[dict[str, Any]]) -> pd.DataFrame:
     """The image series (not segmentations, not documents) with what batches are made of."""
     image_series = [r for r in series if not r.get("is_segmentation") and r.get("modality") not in NON_IMAGE_MODALITIES]
     columns = ["key", "site", "modality", "manufacturer", "model", "acquisition"]
-    return pd.DataFrame([{k: r.get(k) for k in columns} for r in image_series], columns=columns)
+    return pd.DataFrame({k: pd.Series([r.get(k) for r in image_series], dtype=object) for k in columns}, columns=columns)
 
 
 def harmonization_section(series: list[dict[str, Any]], threshold: int) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -131,37 +146,76 @@ def covariates_of(report: Mapping[str, Any]) -> pd.DataFrame:
     return covariate_table(_image_series_frame(report["series"]), threshold=report["harmonization"]["threshold"])
 
 
-def age_sex_distribution(indexed: pd.DataFrame, k: int) -> dict[str, Any]:
-    """Studies per age bin and sex (age at the study); counts below ``k`` become ``"<k"``."""
-    ordered = indexed[["study_key", "path", "age_years", "patient_sex"]].sort_values(["study_key", "path"], kind="mergesort")
-    ages = ordered.dropna(subset=["age_years"]).drop_duplicates("study_key").set_index("study_key")["age_years"]
-    sexes = ordered[ordered["patient_sex"].isin(["F", "M", "O"])].drop_duplicates("study_key").set_index("study_key")["patient_sex"]
-    studies = pd.Index(ordered["study_key"].unique())
-    unknown_age = int((~studies.isin(ages.index)).sum())
+def age_sex_distribution(indexed: pa.Table, k: int) -> dict[str, Any]:
+    """Studies per age bin and sex (age at the study); counts below ``k`` become ``"<k"``.
+
+    A study's age and sex are those of its first instance (path order) that has one.
+    """
+    studies = StudyView(indexed)
+    ages = studies.first_where(pc.is_valid(indexed["age_years"]), "age_years")
+    sexes = studies.first_where(pc.fill_null(pc.is_in(indexed["patient_sex"], value_set=pa.array(["F", "M", "O"])), False), "patient_sex")
     labels = [f"{low}+" if high is None else f"{low}-{high}" for low, high in AGE_BINS]
-    edges = [low for low, _ in AGE_BINS] + [float("inf")]
-    binned = pd.cut(ages.astype(float), bins=edges, right=False, labels=labels)
-    table = pd.DataFrame({"bin": binned, "sex": sexes.reindex(ages.index).fillna("unknown")})
-    counts = table.groupby(["bin", "sex"], observed=True).size()
+    counts: Counter[tuple[str, str]] = Counter()
+    for study, age in ages.items():
+        label = _age_bin(float(age), labels)
+        if label is not None:
+            counts[(label, sexes.get(study, "unknown"))] += 1
+    unknown_age = len(studies) - len(ages)
 
     def shown(n: int) -> int | str:
         return n if n == 0 or n >= k else f"<{k}"
 
-    bins = {label: {sex: shown(int(counts.get((label, sex), 0))) for sex in ("F", "M", "O", "unknown")} for label in labels}
+    bins = {label: {sex: shown(counts[(label, sex)]) for sex in ("F", "M", "O", "unknown")} for label in labels}
     return {"unit": "studies", "age_bins": bins, "unknown_age": shown(unknown_age), "suppressed_below": k}
 
 
-def first_rows(indexed: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The first index row (in path order) of every series, by series key."""
-    columns = ["series_key", "path", *EVIDENCE_COLUMNS.values()]
-    ordered = indexed[columns].sort_values(["series_key", "path"], kind="mergesort").drop_duplicates("series_key")
-    return dict(zip(ordered["series_key"], ordered.to_dict("records")))
+def _age_bin(age: float, labels: list[str]) -> str | None:
+    """The label of the bin holding ``age`` (bins are [low, high + 1)); None below 0 or NaN."""
+    for (low, high), label in zip(AGE_BINS, labels):
+        if low <= age and (high is None or age < high + 1):
+            return label
+    return None
 
 
-def segmentation_json(indexed: pd.DataFrame) -> dict[str, str]:
-    """The segmentation JSON of every segmentation series, by series key."""
-    rows = indexed.loc[indexed["segmentation"].notna(), ["series_key", "path", "segmentation"]].sort_values(["series_key", "path"], kind="mergesort")
-    return {key: group["segmentation"].iloc[0] for key, group in rows.groupby("series_key", sort=True)}
+class StudyView:
+    """Studies of an index table in (study_key, path) order (null study keys left out)."""
+
+    def __init__(self, table: pa.Table):
+        if table["study_key"].null_count:
+            table = table.filter(pc.is_valid(table["study_key"]))
+        self.table = table
+        self.order = pc.sort_indices(table.select(["study_key", "path"]), [("study_key", "ascending"), ("path", "ascending")])
+        self.sorted_keys = table["study_key"].take(self.order)
+        self.n = len(run_starts(self.sorted_keys))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def first_where(self, mask: pa.ChunkedArray, column: str) -> dict[str, Any]:
+        """The value of ``column`` in the first row (path order) of each study where ``mask`` holds."""
+        if self.table.num_rows != len(mask):
+            mask = mask.filter(pc.is_valid(self.table["study_key"]))
+        hits = pc.fill_null(mask, False).take(self.order).to_numpy(zero_copy_only=False)
+        positions = pa.array(np.flatnonzero(hits))
+        keys = self.sorted_keys.take(positions)
+        firsts = pa.array(run_starts(keys))
+        values = self.table[column].take(self.order.take(positions.take(firsts)))
+        return dict(zip(keys.take(firsts).to_pylist(), values.to_pylist()))
+
+
+def evidence_by_series(view: SeriesView, sites: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
+    """The normalizer's evidence of every series, from its first row (path order).
+
+    Series with the same evidence share one (read-only) dict, so that the normalizer and
+    the summaries downstream do their work once per distinct evidence.
+    """
+    if not len(view):
+        return {}
+    firsts = view.first_table(list(EVIDENCE_COLUMNS.values()))
+    site_of = [sites.get(key) for key in view.keys]
+    first_of, group = row_groups([value_codes(pa.array(site_of, pa.string())), *(value_codes(c) for c in firsts.columns)])
+    distinct = [series_evidence(row, site_of[i]) for i, row in zip(first_of.tolist(), firsts.take(pa.array(first_of)).to_pylist())]
+    return {key: distinct[g] for key, g in zip(view.keys, group.tolist())}
 
 
 def summarize_segmentations(segmentations: Sequence[dict]) -> dict[str, Any]:

@@ -1,15 +1,19 @@
 """The audit report: what is in an archive, before anything leaves the building.
 
-``build_report(frame)`` turns an index (see ``curator.index``) into the report dict whose
+``build_report(index)`` turns an index (see ``curator.index``) into the report dict whose
 JSON form is the documented contract of ``docs/audit-report.md``.  The report holds counts,
 keys, scrubbed text and facts about identifiers, never identifier values.
+
+The counts are computed in Arrow (``pyarrow.compute`` and group-bys) and the per-series
+facts through one sorted ``SeriesView``; Python loops run once per series or per distinct
+value, never per instance.  Text that is empty counts as missing, like a null.
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -19,15 +23,24 @@ import pyarrow.compute as pc
 import yaml
 
 from curator import __version__
-from curator.index import COLUMNS as INDEX_COLUMNS
+from curator.analyses import EVIDENCE_COLUMNS
+from curator.index import SCHEMA as INDEX_SCHEMA
 from curator.resources import mappings_dir
+from curator.series_view import SeriesView, present
 
 REPORT_VERSION = "1"
-# Index columns the audit reads (the others serve the scan itself).
-AUDIT_COLUMNS = tuple(c for c in INDEX_COLUMNS if c not in ("path_key", "fingerprint", "size", "id_tokens", "institution"))
+MISSING = "(missing)"
 DIMENSIONS = ("completeness", "conformance", "plausibility")
 SEVERITIES = ("info", "warning", "error")
 DEMOGRAPHICS = {"age": "age_years", "sex": "patient_sex", "ethnic_group": "ethnic_group", "size": "patient_size", "weight": "patient_weight"}
+# Index columns the audit reads (the others serve the scan, de-identification and release).
+AUDIT_COLUMNS = tuple(dict.fromkeys([
+    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "site", "modality", "sop_class_uid",
+    "manufacturer", "model", "software_versions", "study_description", "series_description", "protocol_name",
+    "body_part_examined", *EVIDENCE_COLUMNS.values(), *DEMOGRAPHICS.values(), "age_source", "burned_in_annotation",
+    "identifiers_present", "private_creators", "missing_type1", "missing_type2", "nonconformant", "implausible",
+    *(f"checks_{d}" for d in DIMENSIONS), "acquisition", "segmentation",
+]))
 
 
 @cache
@@ -39,42 +52,21 @@ def default_weights() -> dict[str, float]:
     return {k: float(v) for k, v in _checks()["weights"].items()}
 
 
-def _list_counts(series: pd.Series) -> list[dict[str, Any]]:
+def _list_counts(column: pa.ChunkedArray) -> list[dict[str, Any]]:
     """Instances per value of a list column (each value counted once per instance)."""
     # The index stores each list sorted and unique: counting values counts instances.
-    counts = pc.value_counts(pc.list_flatten(_arrow_list(series)))
+    counts = pc.value_counts(pc.list_flatten(column))
     pairs = sorted((str(v), int(n)) for v, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()) if v is not None)
     return [{"attribute": name, "instances": n} for name, n in pairs]
 
 
-def _arrow_list(series: pd.Series) -> pa.ChunkedArray | pa.Array:
-    """A list column as Arrow (zero-copy when the frame came from ``read_index``)."""
-    if isinstance(series.dtype, pd.ArrowDtype):
-        return series.array.__arrow_array__()
-    return pa.array([None if v is None else list(v) for v in series], type=pa.list_(pa.string()))
+def _list_lengths(column: pa.ChunkedArray) -> int:
+    return int(pc.sum(pc.list_value_length(column)).as_py() or 0)
 
 
-def _list_lengths(series: pd.Series) -> int:
-    return int(pc.sum(pc.list_value_length(_arrow_list(series))).as_py() or 0)
-
-
-def _present_mask(column: pd.Series) -> pd.Series:
-    """True where a value is present (not null, not empty text)."""
-    mask = column.notna()
-    if column.dtype == object:
-        mask &= column.map(lambda v: v != "", na_action="ignore").fillna(False).astype(bool)
-    return mask
-
-
-def _modes(indexed: pd.DataFrame, column: str) -> pd.Series:
-    """The most frequent non-empty value of ``column`` per series (ties: the smallest)."""
-    values = indexed[["series_key", column]]
-    values = values[_present_mask(values[column])]
-    if values.empty:
-        return pd.Series(dtype=object)
-    counts = values.groupby(["series_key", column], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values(["series_key", "n", column], ascending=[True, False, True], kind="mergesort")
-    return counts.drop_duplicates("series_key").set_index("series_key")[column]
+def _or_missing(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The values of a text column, ``(missing)`` where absent or empty."""
+    return pc.if_else(present(column), column, MISSING)
 
 
 MODE_COLUMNS = {
@@ -84,87 +76,89 @@ MODE_COLUMNS = {
 }
 
 
-def series_rows(indexed: pd.DataFrame) -> list[dict[str, Any]]:
+def series_rows(view: SeriesView) -> list[dict[str, Any]]:
     """One row per series (sorted by key): the ``series`` array of the report."""
-    if indexed.empty:
+    if not len(view):
         return []
-    ordered = indexed[["series_key", "path", "study_key", "acquisition", "segmentation"]].sort_values(["series_key", "path"], kind="mergesort")
-    study_of = dict(zip(*ordered.drop_duplicates("series_key")[["series_key", "study_key"]].to_numpy().T))
-    with_acq = ordered[ordered["acquisition"].notna()].drop_duplicates("series_key")
-    first_acq = dict(zip(with_acq["series_key"], with_acq["acquisition"]))
-    segmented = set(ordered.loc[ordered["segmentation"].notna(), "series_key"])
-    sizes = ordered.groupby("series_key", sort=True).size()
-    modes = {field: _modes(indexed, column).to_dict() for field, column in MODE_COLUMNS.items()}
-    rows = []
-    for series_key, n in sizes.items():
-        row: dict[str, Any] = {"key": series_key, "study_key": study_of[series_key]}
-        for field in MODE_COLUMNS:
-            row[field] = modes[field].get(series_key)
-        acquisition = first_acq.get(series_key)
-        row["instances"] = int(n)
-        row["acquisition"] = json.loads(acquisition) if acquisition else {}
-        row["is_segmentation"] = series_key in segmented
-        rows.append({k: row[k] for k in _SERIES_ORDER})
-    return rows
+    columns: dict[str, list] = {"key": view.keys, "study_key": [row["study_key"] for row in view.first_rows(["study_key"])]}
+    for field, column in MODE_COLUMNS.items():
+        columns[field] = view.modes(column)
+    columns["instances"] = view.sizes.tolist()
+    first_acquisition = view.first_present("acquisition")
+    parsed = {text: json.loads(text) for text in set(first_acquisition.values())}  # shared by series, read-only
+    columns["acquisition"] = [parsed[first_acquisition[k]] if k in first_acquisition else {} for k in view.keys]
+    segmented = view.any_present("segmentation")
+    columns["is_segmentation"] = [k in segmented for k in view.keys]
+    return [dict(zip(_SERIES_ORDER, values)) for values in zip(*(columns[field] for field in _SERIES_ORDER))]
 
 
 _SERIES_ORDER = ("key", "study_key", "site", "modality", "manufacturer", "model", "software_versions", "study_description",
                  "series_description", "protocol", "body_part_examined", "instances", "acquisition", "is_segmentation")
 
 
-def _demographics(indexed: pd.DataFrame) -> dict[str, Any]:
+def _demographics(indexed: pa.Table) -> dict[str, Any]:
     """Completeness per site, counted per study (an attribute is present if any instance has it)."""
-    flags = pd.DataFrame({"site": indexed["site"], "study_key": indexed["study_key"]})
+    flags = {"site": _or_missing(indexed["site"]), "study_key": indexed["study_key"]}
     for name, column in DEMOGRAPHICS.items():
-        flags[name] = _present_mask(indexed[column])
-    flags["age_in_header"] = indexed["age_source"].eq("header")
-    per_study = flags.groupby(["site", "study_key"], sort=True).any()
-    patients = indexed.groupby("site", sort=True)["patient_key"].nunique()
+        flags[name] = present(indexed[column])
+    flags["age_in_header"] = pc.fill_null(pc.equal(indexed["age_source"], "header"), False)
+    names = [*DEMOGRAPHICS, "age_in_header"]
+    per_study = pa.table(flags).group_by(["site", "study_key"]).aggregate([(n, "any") for n in names])
+    per_site = per_study.group_by("site").aggregate([*((f"{n}_any", "sum") for n in names), ("study_key", "count", pc.CountOptions(mode="all"))])
+    patients = dict(zip(*pa.table({"site": flags["site"], "p": indexed["patient_key"]}).group_by("site")
+                        .aggregate([("p", "count_distinct")]).select(["site", "p_count_distinct"]).to_pydict().values()))
     out: dict[str, Any] = {}
-    for site, studies in per_study.groupby(level="site", sort=True):
-        n = int(len(studies))
+    for site_row in sorted(per_site.to_pylist(), key=lambda r: r["site"]):
+        site, n = site_row["site"], int(site_row["study_key_count"])
         entry: dict[str, Any] = {"studies": n, "patients": int(patients[site])}
         for name in DEMOGRAPHICS:
-            present = int(studies[name].sum())
-            item: dict[str, Any] = {"present": present, "missing": n - present, "total": n}
+            present_n = int(site_row[f"{name}_any_sum"])
+            item: dict[str, Any] = {"present": present_n, "missing": n - present_n, "total": n}
             if name == "age":
-                from_header = int(studies["age_in_header"].sum())
+                from_header = int(site_row["age_in_header_any_sum"])
                 item["in_header"] = from_header
-                item["derivable"] = present - from_header
-            item["percent"] = round(100.0 * present / n, 1) if n else 0.0
+                item["derivable"] = present_n - from_header
+            item["percent"] = round(100.0 * present_n / n, 1) if n else 0.0
             entry[name] = item
         out[str(site)] = entry
     return out
 
 
-def _inventory(indexed: pd.DataFrame) -> dict[str, Any]:
+def _inventory(indexed: pa.Table) -> dict[str, Any]:
     def table(column: str) -> dict[str, dict[str, int]]:
-        keys = indexed[column].where(_present_mask(indexed[column]), "(missing)")
-        grouped = indexed.assign(_value=keys).groupby("_value", sort=True)
-        stats = grouped.agg(patients=("patient_key", "nunique"), studies=("study_key", "nunique"),
-                            series=("series_key", "nunique"), instances=("sop_key", "size"))
-        return {str(value): {k: int(v) for k, v in row.items()} for value, row in stats.iterrows()}
+        keyed = pa.table({"value": _or_missing(indexed[column]), "patients": indexed["patient_key"], "studies": indexed["study_key"],
+                          "series": indexed["series_key"], "instances": indexed["status"]})
+        stats = keyed.group_by("value").aggregate([("patients", "count_distinct"), ("studies", "count_distinct"),
+                                                   ("series", "count_distinct"), ("instances", "count", pc.CountOptions(mode="all"))])
+        out = {}
+        for row in sorted(stats.to_pylist(), key=lambda r: r["value"]):
+            out[str(row["value"])] = {k: int(row[f"{k}_count_distinct"]) for k in ("patients", "studies", "series")}
+            out[str(row["value"])]["instances"] = int(row["instances_count"])
+        return out
     return {"by_site": table("site"), "by_modality": table("modality"), "by_manufacturer": table("manufacturer"), "by_model": table("model")}
 
 
-def _burned_in(indexed: pd.DataFrame) -> dict[str, Any]:
+def _burned_in(indexed: pa.Table) -> dict[str, Any]:
     checks = _checks()
-    risky_modalities = set(checks["burned_in_risk_modalities"])
-    risky_classes = set(checks["burned_in_risk_sop_classes"])
-    flag = indexed["burned_in_annotation"].fillna("").str.upper().str.strip()
-    yes = flag == "YES"
-    at_risk = (indexed["modality"].isin(risky_modalities) | indexed["sop_class_uid"].isin(risky_classes)) & ~flag.isin(["YES", "NO"])
+    risky_modalities = pa.array(sorted(checks["burned_in_risk_modalities"]), pa.string())
+    risky_classes = pa.array(sorted(checks["burned_in_risk_sop_classes"]), pa.string())
+    flag = pc.utf8_trim_whitespace(pc.utf8_upper(pc.fill_null(indexed["burned_in_annotation"], "")))
+    yes = pc.equal(flag, "YES")
+    risky = pc.or_(pc.is_in(indexed["modality"], value_set=risky_modalities), pc.is_in(indexed["sop_class_uid"], value_set=risky_classes))
+    at_risk = pc.and_(risky, pc.invert(pc.is_in(flag, value_set=pa.array(["YES", "NO"]))))
+    flagged = pa.table({"modality": _or_missing(indexed["modality"]), "yes": yes, "at_risk": at_risk}).filter(pc.or_(yes, at_risk))
+    by_modality = flagged.group_by("modality").aggregate([("yes", "sum"), ("at_risk", "sum")])
     return {
-        "yes": int(yes.sum()),
-        "at_risk_flag_missing": int(at_risk.sum()),
+        "yes": int(pc.sum(yes).as_py() or 0),
+        "at_risk_flag_missing": int(pc.sum(at_risk).as_py() or 0),
         "by_modality": {
-            str(m): {"yes": int((yes & (indexed["modality"] == m)).sum()), "at_risk_flag_missing": int((at_risk & (indexed["modality"] == m)).sum())}
-            for m in sorted(indexed.loc[yes | at_risk, "modality"].fillna("(missing)").unique())
+            str(row["modality"]): {"yes": int(row["yes_sum"]), "at_risk_flag_missing": int(row["at_risk_sum"])}
+            for row in sorted(by_modality.to_pylist(), key=lambda r: r["modality"])
         },
     }
 
 
-def _quality(indexed: pd.DataFrame, weights: Mapping[str, float]) -> dict[str, Any]:
+def _quality(indexed: pa.Table, weights: Mapping[str, float]) -> dict[str, Any]:
     failed_columns = {
         "completeness": ("missing_type1", "missing_type2"),
         "conformance": ("nonconformant",),
@@ -172,7 +166,7 @@ def _quality(indexed: pd.DataFrame, weights: Mapping[str, float]) -> dict[str, A
     }
     dims: dict[str, Any] = {}
     for dim in DIMENSIONS:
-        total = int(indexed[f"checks_{dim}"].fillna(0).sum())
+        total = int(pc.sum(indexed[f"checks_{dim}"]).as_py() or 0)
         fail = sum(_list_lengths(indexed[c]) for c in failed_columns[dim])
         weight = float(weights.get(dim, 1.0))
         dims[dim] = {"fail": fail, "pass": total - fail, "total": total, "weight": weight, "score": round((total - fail) / total, 4) if total else 1.0}
@@ -181,14 +175,14 @@ def _quality(indexed: pd.DataFrame, weights: Mapping[str, float]) -> dict[str, A
     return {"dimensions": dims, "total": round(total_score, 4)}
 
 
-def _findings(report: dict[str, Any], rejected: pd.DataFrame) -> list[dict[str, Any]]:
+def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
 
     def add(severity: str, code: str, count: int, message: str) -> None:
         if count:
             findings.append({"severity": severity, "code": code, "count": int(count), "message": message})
 
-    reasons = Counter(r.split(" (")[0] for r in rejected["reason"])
+    reasons = Counter((r["reason"] or "").split(" (")[0] for r in report["rejected"])
     add("error", "duplicate_sop_instance", reasons.pop("duplicate SOP Instance UID", 0), "files repeat the SOP Instance UID of another file")
     broken = sum(n for r, n in reasons.items() if r.startswith(("truncated", "malformed", "unreadable", "broken", "reader process")))
     add("error", "broken_files", broken, "files are truncated or malformed DICOM")
@@ -236,23 +230,28 @@ class AuditSettings:
     k: int = 5
 
 
-def build_report(frame: pd.DataFrame, weights: Mapping[str, float] | None = None, settings: AuditSettings | None = None) -> dict[str, Any]:
-    """The audit report of an index ``frame`` (all rows, indexed and rejected)."""
+def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | None = None, settings: AuditSettings | None = None) -> dict[str, Any]:
+    """The audit report of an index (all rows, indexed and rejected).
+
+    ``index`` is the index as an Arrow table (``curator.index.read_index_table``; the fast
+    path) or a pandas frame with index columns (``curator.index.read_index``).
+    """
     settings = settings or AuditSettings(weights=weights)
     weights = {**default_weights(), **(weights or settings.weights or {})}
-    indexed = frame[frame["status"] == "indexed"].copy()
-    for column in ("series_key", "study_key", "patient_key", "site"):  # factorize the grouping keys once
-        indexed[column] = indexed[column].astype(object).astype("category")
-    rejected = frame[frame["status"] != "indexed"].sort_values(["path", "reason"])
+    table = as_index_table(index)
+    is_indexed = pc.fill_null(pc.equal(table["status"], "indexed"), False)
+    indexed = table if pc.all(is_indexed).as_py() is not False else table.filter(is_indexed)
+    rejected = table.select(["path", "reason"]).filter(pc.invert(is_indexed)).sort_by([("path", "ascending"), ("reason", "ascending")])
+    view = SeriesView(indexed)
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,
         "curator_version": __version__,
-        "files": int(len(frame)),
-        "instances": int(len(indexed)),
-        "rejected": [{"path": p, "reason": r} for p, r in zip(rejected["path"], rejected["reason"])],
-        "patients": int(indexed["patient_key"].nunique()),
-        "studies": int(indexed["study_key"].nunique()),
-        "series": series_rows(indexed),
+        "files": int(table.num_rows),
+        "instances": int(indexed.num_rows),
+        "rejected": rejected.to_pylist(),
+        "patients": int(pc.count_distinct(indexed["patient_key"]).as_py()),
+        "studies": int(pc.count_distinct(indexed["study_key"]).as_py()),
+        "series": series_rows(view),
         "inventory": _inventory(indexed),
         "demographics": _demographics(indexed),
         "identifiers": {"attributes": _list_counts(indexed["identifiers_present"])},
@@ -261,20 +260,27 @@ def build_report(frame: pd.DataFrame, weights: Mapping[str, float] | None = None
         "missing_attributes": {"type1": _list_counts(indexed["missing_type1"]), "type2": _list_counts(indexed["missing_type2"])},
         "quality": _quality(indexed, weights),
     }
-    _add_analyses(report, indexed, settings)
-    report["findings"] = _findings(report, rejected)
+    _add_analyses(report, indexed, view, settings)
+    report["findings"] = _findings(report)
     return report
 
 
-def _add_analyses(report: dict[str, Any], indexed: pd.DataFrame, settings: AuditSettings) -> None:
+def as_index_table(index: pa.Table | pd.DataFrame) -> pa.Table:
+    """``index`` as an Arrow table typed by the index schema (a pandas frame is converted)."""
+    if isinstance(index, pa.Table):
+        return index
+    fields = [INDEX_SCHEMA.field(c) for c in index.columns if c in INDEX_SCHEMA.names]
+    return pa.Table.from_pandas(index[[f.name for f in fields]], schema=pa.schema(fields), preserve_index=False)
+
+
+def _add_analyses(report: dict[str, Any], indexed: pa.Table, view: SeriesView, settings: AuditSettings) -> None:
     """Normalization, segmentation provenance, harmonization and the age/sex distribution."""
     from curator import analyses
 
     series = report["series"]
-    firsts = analyses.first_rows(indexed)
-    evidence = {row["key"]: analyses.series_evidence(firsts[row["key"]], row["site"]) for row in series}
+    evidence = analyses.evidence_by_series(view, {row["key"]: row["site"] for row in series})
     report.update(analyses.normalize_rows(series, evidence, settings.overrides))
-    report["segmentations"] = analyses.segmentation_rows(series, analyses.segmentation_json(indexed), settings.provenance)
+    report["segmentations"] = analyses.segmentation_rows(series, view.first_present("segmentation"), settings.provenance)
     report["segmentation_summary"] = analyses.summarize_segmentations(report["segmentations"])
     report["harmonization"], _ = analyses.harmonization_section(series, settings.batch_threshold)
     report["demographics_distribution"] = analyses.age_sex_distribution(indexed, settings.k)

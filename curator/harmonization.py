@@ -105,29 +105,41 @@ def _series_rows(series: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"series table lacks columns {sorted(missing)}")
     rows = []
+    # Series sharing site, device and acquisition share their covariates. Acquisition
+    # objects are keyed by identity (they all stay alive in ``series`` meanwhile), text by value.
+    memo: dict[tuple, dict] = {}
     for rec in series[["key", "site", "modality", "manufacturer", "model", "acquisition"]].itertuples(index=False):
-        acq = _acquisition(rec.acquisition)
-        thickness = acq.get("slice_thickness_mm")
-        row = {
-            "key": str(rec.key),
-            "site": _clean(rec.site),
-            "modality": _clean(rec.modality),
-            "manufacturer": _clean(rec.manufacturer),
-            "model": _clean(rec.model),
-            "technique": technique(rec.modality, acq),
-            "thickness_band": thickness_band(thickness),
-            "slice_thickness_mm": thickness if isinstance(thickness, (int, float)) else None,
-            "convolution_kernel": acq.get("convolution_kernel"),
-            "sequence": mr_sequence(acq),
-            "magnetic_field_strength_t": acq.get("magnetic_field_strength_t"),
-            "kvp_kv": acq.get("kvp_kv"),
-            "repetition_time_ms": acq.get("repetition_time_ms"),
-            "echo_time_ms": acq.get("echo_time_ms"),
-            "reconstruction_method": acq.get("reconstruction_method"),
-        }
-        row["batch"] = batch_id(tuple(row[k] for k in BATCH_KEYS))
-        rows.append(row)
+        acquisition = rec.acquisition
+        signature = (rec.site, rec.modality, rec.manufacturer, rec.model,
+                     acquisition if isinstance(acquisition, str) or acquisition is None else id(acquisition))
+        covariates = memo.get(signature)
+        if covariates is None:
+            covariates = memo[signature] = _covariates(rec.site, rec.modality, rec.manufacturer, rec.model, _acquisition(acquisition))
+        rows.append({"key": str(rec.key), **covariates})
     return pd.DataFrame(rows, columns=[c for c in COVARIATE_COLUMNS if c != "under_threshold"])
+
+
+def _covariates(site: Any, modality: Any, manufacturer: Any, model: Any, acq: dict) -> dict[str, Any]:
+    """The covariates and batch id of one series (all but its key)."""
+    thickness = acq.get("slice_thickness_mm")
+    row = {
+        "site": _clean(site),
+        "modality": _clean(modality),
+        "manufacturer": _clean(manufacturer),
+        "model": _clean(model),
+        "technique": technique(modality, acq),
+        "thickness_band": thickness_band(thickness),
+        "slice_thickness_mm": thickness if isinstance(thickness, (int, float)) else None,
+        "convolution_kernel": acq.get("convolution_kernel"),
+        "sequence": mr_sequence(acq),
+        "magnetic_field_strength_t": acq.get("magnetic_field_strength_t"),
+        "kvp_kv": acq.get("kvp_kv"),
+        "repetition_time_ms": acq.get("repetition_time_ms"),
+        "echo_time_ms": acq.get("echo_time_ms"),
+        "reconstruction_method": acq.get("reconstruction_method"),
+    }
+    row["batch"] = batch_id(tuple(row[k] for k in BATCH_KEYS))
+    return row
 
 
 def batches(series: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:

@@ -36,4 +36,4 @@ def audit_settings(
 def audit_source(source: str | os.PathLike[str], settings: AuditSettings | None = None, **scan_options: Any) -> dict[str, Any]:
     """Scan ``source`` (reusing its index) and return its audit report."""
     result = scan_source(source, **scan_options)
-    return build_report(result.frame(AUDIT_COLUMNS), settings=settings or audit_settings())
+    return build_report(result.table(AUDIT_COLUMNS), settings=settings or audit_settings())

@@ -186,9 +186,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     # 1. Scan and audit the source.
     scan = scan_source(source_path, index_path=index_path or staging / "source-index.parquet", workers=options.workers,
                        progress=False, site_rule=options.site_from, scheduler=options.scheduler)
-    frame = scan.frame(AUDIT_COLUMNS)
     settings = audit_settings(None, options.overrides, options.provenance, options.batch_threshold, options.k)
-    report = build_report(frame, settings=settings)
+    report = build_report(scan.table(AUDIT_COLUMNS), settings=settings)
 
     # 2. De-identify, writing the normalized RadLex codes into every instance.
     procedures_by_study = {p["study_key"]: p["procedure"] for p in report["procedures"]}
@@ -246,7 +245,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
 
     # 4. The catalogue, from the released data and release.yaml.
     ages = [a for a in instances["patient_age_years"] if a is not None and not pd.isna(a)]
-    years = [int(y) for y in frame.loc[frame["status"] == "indexed", "study_year"].dropna()]
+    source_years = scan.table(["status", "study_year"]).to_pydict()
+    years = [int(y) for status, y in zip(source_years["status"], source_years["study_year"]) if status == "indexed" and y is not None]
     regions = sorted({(v["code"], v["label"]) for n in normalized.values() for v in (n.get("body_region") or [])})
     methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC"))
     quality = {d: v["score"] for d, v in report["quality"]["dimensions"].items()}

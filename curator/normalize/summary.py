@@ -21,26 +21,36 @@ def summarize(rows: Iterable[tuple[str | None, str | None, Mapping[str, Any]]]) 
     unmapped: Counter = Counter()
     unmapped_tokens: dict[tuple[str, str], list[str]] = {}
     conflicts: Counter = Counter()
+    # Series sharing site, description and result object are counted together.
+    results: dict[int, Mapping[str, Any]] = {}
+    repeats: Counter = Counter()
+    unmapped_result: dict[int, bool] = {}
     for site, description, result in rows:
-        site = site or "*"
+        results[id(result)] = result
+        repeats[(site or "*", description, id(result))] += 1
+        if id(result) not in unmapped_result:
+            unmapped_result[id(result)] = not result.get("excluded") and all(result.get(a) is None for a in ATTRIBUTES if a != "modality")
+        if unmapped_result[id(result)] and description:  # the last such series gives the tokens shown
+            unmapped_tokens[(site or "*", description)] = list(result.get("unmapped_tokens") or [])
+    for (site, description, result_id), n in repeats.items():
+        result = results[result_id]
         s = per_site[site]
-        s["series"] += 1
+        s["series"] += n
         if result.get("excluded"):
-            s["excluded"] += 1
+            s["excluded"] += n
             continue
         is_mr = (result.get("modality") or {}).get("code") == "RID10312"
         for attribute in ATTRIBUTES:
             if attribute == "weighting" and not is_mr:
                 continue
-            s["eligible"][attribute] += 1
-            s["answered"][attribute] += result.get(attribute) is not None
+            s["eligible"][attribute] += n
+            s["answered"][attribute] += n * (result.get(attribute) is not None)
         for c in result.get("conflicts") or []:
-            s["conflicts"][c["attribute"]] += 1
+            s["conflicts"][c["attribute"]] += n
             says = (c["attribute"], str(c["description_says"]), str(c["header_says"]))
-            conflicts[(site, description or "", *says)] += 1
-        if all(result.get(a) is None for a in ATTRIBUTES if a != "modality") and description:
-            unmapped[(site, description)] += 1
-            unmapped_tokens[(site, description)] = list(result.get("unmapped_tokens") or [])
+            conflicts[(site, description or "", *says)] += n
+        if unmapped_result[result_id] and description:
+            unmapped[(site, description)] += n
     sites = {}
     for site in sorted(per_site):
         s = per_site[site]
