@@ -6,8 +6,10 @@ patients, studies and series), then in the same run times
 * the baseline: ``for f in files: pydicom.dcmread(f)`` (one process, the whole file), and
 * ``curator.scan.scan_source`` with a fresh index (``--workers``, default all cores),
 
-each after a warm-up pass so both read from the page cache, and prints the rates and a
-line with ``ratio``.  ``--quick`` runs a smaller version (well under two minutes).
+each after a warm-up pass so both read from the page cache, alternating the two for
+``--rounds`` rounds (a slow spell of a shared machine then hits both), and prints the
+rates per round and a line with ``ratio``: the median speed-up, with the lowest and
+highest.  ``--quick`` runs a smaller version (well under two minutes).
 
     python benchmarks/scan.py            # 5,000 files
     python benchmarks/scan.py --quick    # 1,000 files
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -65,24 +68,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smaller run, under two minutes")
     parser.add_argument("--workers", type=int, default=None, help="scan workers (default: all cores)")
     parser.add_argument("--keep", type=Path, default=None, help="generate into this folder and keep it")
+    parser.add_argument("--rounds", type=int, default=3, help="baseline/scan pairs, alternated (default 3)")
     args = parser.parse_args(argv)
     n_files = args.files or (1000 if args.quick else 5000)
     warnings.simplefilter("ignore")
     work = args.keep or Path(tempfile.mkdtemp(prefix="curator-bench-scan-"))
     try:
         t0 = time.perf_counter()
-        paths = generate(work / "collection", n_files)
+        kept = sorted(p for p in (work / "collection").rglob("*") if p.is_file()) if args.keep else []
+        paths = kept if len(kept) == n_files else generate(work / "collection", n_files)
         size = sum(p.stat().st_size for p in paths)
-        print(f"generated {len(paths)} files ({size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
-        plain_loop(paths[: min(200, len(paths))])  # warm-up
+        print(f"{'reused' if paths is kept else 'generated'} {len(paths)} files ({size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+        plain_loop(paths[: min(200, len(paths))])  # warm-up: imports and first-use tables, for both
+        curator_scan(paths[0].parent, work / "warm-up.parquet", args.workers)
         for path in paths:  # page cache
             path.read_bytes()
-        baseline = plain_loop(paths)
-        scan = curator_scan(work / "collection", work / "index.parquet", args.workers)
         workers = args.workers or os.cpu_count()
-        print(f"pydicom.dcmread loop: {baseline:.2f} s ({len(paths) / baseline:.0f} files/s)")
-        print(f"curator scan ({workers} workers): {scan:.2f} s ({len(paths) / scan:.0f} files/s)")
-        print(f"ratio curator/dcmread speed-up: {baseline / scan:.2f}x on {os.cpu_count()} cores")
+        ratios = []
+        for round_number in range(1, args.rounds + 1):  # alternate, so that a slow spell of the machine hits both
+            baseline = plain_loop(paths)
+            scan = curator_scan(work / "collection", work / "index.parquet", args.workers)
+            ratios.append(baseline / scan)
+            print(f"round {round_number}: pydicom.dcmread loop {baseline:.2f} s ({len(paths) / baseline:.0f} files/s); "
+                  f"curator scan ({workers} workers) {scan:.2f} s ({len(paths) / scan:.0f} files/s); {baseline / scan:.2f}x")
+        print(f"ratio curator/dcmread speed-up: {statistics.median(ratios):.2f}x on {os.cpu_count()} cores "
+              f"(median of {len(ratios)} rounds; lowest {min(ratios):.2f}x, highest {max(ratios):.2f}x)")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

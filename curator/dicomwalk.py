@@ -76,12 +76,21 @@ _RAW_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT",
 def raw_text(ds: pydicom.Dataset, raw: RawDataElement) -> str | None:
     """The text of a raw string element, decoded without pydicom's conversion when the
     character set is plain (default, Latin-1 or UTF-8); ``None`` when that is not safe."""
+    return decode_raw_text(raw, charset_of(ds))
+
+
+def charset_of(ds: pydicom.Dataset) -> tuple[str, ...]:
+    """The character sets ``ds`` was read with, normalized for :func:`decode_raw_text`."""
+    charset = getattr(ds, "_read_charset", None) or ["iso8859"]
+    charset = [charset] if isinstance(charset, str) else list(charset)
+    return tuple(c.lower().replace("-", "_") for c in charset)
+
+
+def decode_raw_text(raw: RawDataElement, charset: tuple[str, ...]) -> str | None:
+    """:func:`raw_text` given the dataset's character sets (from :func:`charset_of`)."""
     vr = raw.VR or dictionary_vr(int(raw.tag))
     if vr not in _RAW_TEXT_VRS or raw.value is None:
         return None
-    charset = getattr(ds, "_read_charset", None) or ["iso8859"]
-    charset = [charset] if isinstance(charset, str) else list(charset)
-    charset = [c.lower().replace("-", "_") for c in charset]
     if all(c in _LATIN1 for c in charset):
         text = raw.value.decode("latin-1")
     elif all(c in ("utf8", "utf_8") for c in charset):
@@ -89,8 +98,6 @@ def raw_text(ds: pydicom.Dataset, raw: RawDataElement) -> str | None:
     else:
         return None
     return "\\".join(p for p in (part.strip(" \x00") for part in text.split("\\")) if p)
-
-
 
 
 _META_TAGS = {"MediaStorageSOPClassUID": 0x00020002, "MediaStorageSOPInstanceUID": 0x00020003, "TransferSyntaxUID": 0x00020010}
@@ -105,7 +112,12 @@ def meta_text(ds: pydicom.Dataset, keyword: str) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, RawDataElement):
-        if raw.value is None:
-            return None
-        return raw.value.decode("latin-1").rstrip("\x00 ").strip() or None
+        return meta_bytes_text(raw.value)
     return str(raw.value).strip() or None
+
+
+def meta_bytes_text(value: bytes | None) -> str | None:
+    """The text of a raw file meta UID value (as :func:`meta_text` reads it)."""
+    if value is None:
+        return None
+    return value.decode("latin-1").rstrip("\x00 ").strip() or None

@@ -11,19 +11,28 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
+import pyarrow as pa
 import pydicom
 import yaml
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.valuerep import validate_value
 
-from curator.dicomwalk import dictionary_vr, is_empty, meta_text, raw_text, strings, walk
-from curator.index import key, token_hashes
+from curator.dicomwalk import (
+    dictionary_vr,
+    is_empty,
+    meta_text,
+    raw_text,
+    strings,
+    walk,
+)
+from curator.index import SCHEMA, key, token_hashes
 from curator.resources import mappings_dir, ontologies_dir
 from curator.scrub import collect_value, scrub_text
 
@@ -126,6 +135,11 @@ def _tag(keyword: str) -> int:
     if tag is None:
         raise KeyError(keyword)
     return tag
+
+
+def text_of(ds: pydicom.Dataset, keyword: str) -> str | None:
+    """The value of ``keyword`` in ``ds`` as text (``None`` when absent or empty)."""
+    return _text(ds, keyword)
 
 
 def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
@@ -245,8 +259,36 @@ def _sequence_facts(ds: pydicom.Dataset, tag: int, raw, config: _Config) -> _Fac
     return facts
 
 
-@lru_cache(maxsize=65536)
+def _plain_validators() -> dict[str, tuple[re.Pattern[str], int]]:
+    """VRs that pydicom validates by length, type and regular expression only, with the
+    compiled expression and maximum length (pydicom looks the expression up per call)."""
+    from pydicom.valuerep import (
+        MAX_VALUE_LEN,
+        STR_VR_REGEXES,
+        VALIDATORS,
+        validate_length_and_type_and_regex,
+    )
+
+    return {vr: (re.compile(STR_VR_REGEXES[vr]), MAX_VALUE_LEN.get(vr, 0)) for vr, check in VALIDATORS.items()
+            if check is validate_length_and_type_and_regex and vr in STR_VR_REGEXES}
+
+
+_PLAIN_VALIDATORS = _plain_validators()
+
+
 def _conforms(vr: str, value: str) -> bool:
+    """Whether ``value`` (text) is valid for ``vr``, exactly as pydicom's validation says."""
+    plain = _PLAIN_VALIDATORS.get(vr)
+    if plain is None:
+        return _conforms_by_pydicom(vr, value)
+    pattern, max_length = plain
+    if max_length > 0 and len(value) > max_length:
+        return False
+    return not value or (pattern.match(value) is not None and value[-1] != "\n")
+
+
+@lru_cache(maxsize=65536)
+def _conforms_by_pydicom(vr: str, value: str) -> bool:
     try:
         validate_value(vr, value, pydicom.config.RAISE)
     except Exception:
@@ -382,6 +424,8 @@ VARYING_TAGS = frozenset({
     0x00541330,  # ImageIndex
 })
 _MEMO: OrderedDict[bytes, dict[str, Any]] = OrderedDict()
+# Columns holding lists: an instance's record gets its own copies.
+_LIST_FIELDS = tuple(f.name for f in SCHEMA if pa.types.is_list(f.type))
 _MEMO_SIZE = 256
 
 
@@ -439,11 +483,16 @@ def _digest_bytes(ds: pydicom.Dataset, salt: bytes, buf: bytes, start: int, end:
     return h.digest()
 
 
-def _varying_checks(ds: pydicom.Dataset, vrs: frozenset[str]) -> tuple[int, list[str]]:
-    """Conformance of the elements that vary per instance (and file meta agreement)."""
+def _varying_checks(elements: Mapping[int, Any], vrs: frozenset[str], media_instance: str | None,
+                    sop_instance: str | None) -> tuple[int, list[str]]:
+    """Conformance of the elements that vary per instance (and file meta agreement).
+
+    ``elements``: the dataset's elements by tag (at least the ``VARYING_TAGS`` present);
+    ``media_instance``: the file meta's Media Storage SOP Instance UID; ``sop_instance``:
+    the SOP Instance UID as text.
+    """
     failed: list[str] = []
     checked = 0
-    elements = ds._dict
     for tag in VARYING_TAGS:
         raw = elements.get(tag)
         if raw is None:
@@ -456,10 +505,9 @@ def _varying_checks(ds: pydicom.Dataset, vrs: frozenset[str]) -> tuple[int, list
             if not _conforms(vr, single.strip()):
                 failed.append(f"{pydicom.datadict.keyword_for_tag(tag)}:{vr}")
                 break
-    media_instance = meta_text(ds, "MediaStorageSOPInstanceUID")
     if media_instance is not None and 0x00080018 in elements:
         checked += 1
-        if media_instance != _text(ds, "SOPInstanceUID"):
+        if media_instance != sop_instance:
             failed.append("meta_sop_instance")
     return checked, sorted(failed)
 
@@ -471,20 +519,37 @@ def extract_record(ds: pydicom.Dataset, salt: bytes) -> dict[str, Any]:
     per-instance elements is byte-identical to an instance seen before, the record is
     copied and only what the per-instance elements decide is computed.
     """
-    config = _config()
+    base, _ = base_record(ds, salt)
+    return instance_record(base, ds._dict, meta_text(ds, "MediaStorageSOPInstanceUID"), _text(ds, "SOPInstanceUID"))
+
+
+def base_record(ds: pydicom.Dataset, salt: bytes) -> tuple[dict[str, Any], bool]:
+    """Everything of the record but what the per-instance elements decide, and whether it
+    holds for every header equal to this one but for the values of ``VARYING_TAGS`` (and
+    for which of them are empty)."""
     digest = _digest(ds, salt)
     base = _MEMO.get(digest) if digest is not None else None
     if base is None:
-        base = _base_record(ds, salt, config)
+        base = _base_record(ds, salt, _config())
         if digest is not None:
             _MEMO[digest] = base
             if len(_MEMO) > _MEMO_SIZE:
                 _MEMO.popitem(last=False)
     else:
         _MEMO.move_to_end(digest)
-    record = {k: (list(v) if isinstance(v, list) else v) for k, v in base.items()}
-    record["sop_key"] = key("sop", _text(ds, "SOPInstanceUID") or "")
-    checked, failed = _varying_checks(ds, config.conformance_vrs)
+    return base, digest is not None
+
+
+def instance_record(base: Mapping[str, Any], elements: Mapping[int, Any], media_instance: str | None,
+                    sop_instance: str | None) -> dict[str, Any]:
+    """The record of one instance: a copy of ``base`` completed by its per-instance
+    elements (arguments as for :func:`_varying_checks`)."""
+    record = dict(base)
+    for name in _LIST_FIELDS:  # the lists of a record are its own
+        if record.get(name) is not None:
+            record[name] = list(record[name])
+    record["sop_key"] = key("sop", sop_instance or "")
+    checked, failed = _varying_checks(elements, _config().conformance_vrs, media_instance, sop_instance)
     record["checks_conformance"] += checked
     record["nonconformant"] = record["nonconformant"] + failed
     return record

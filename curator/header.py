@@ -42,7 +42,15 @@ def _has_uid(ds: pydicom.Dataset, keyword: str) -> bool:
             value = ds.get(keyword)
     except Exception:
         return False
-    return isinstance(value, str) and 0 < len(value) <= 64 and all(c.isdigit() or c == "." for c in value.strip())
+    return is_uid_text(value)
+
+
+def is_uid_text(value: object) -> bool:
+    """True for text that can be a UID (digits and dots, 1 to 64 characters)."""
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        return False
+    digits = value.strip().replace(".", "")
+    return not digits or digits.isdigit()  # every character a digit or a dot
 
 
 def _needs_pixels(ds: pydicom.Dataset) -> bool:
@@ -73,16 +81,17 @@ PREFIX = 64 * 1024  # bytes read first; most headers end well before
 JSON_MAGIC = b"CURATOR-DICOM-JSON\n"
 
 
-def read_header(fp: BinaryIO, size: int) -> pydicom.Dataset:
+def read_header(fp: BinaryIO, size: int, prefix: bytes | None = None) -> pydicom.Dataset:
     """The header of the DICOM instance in ``fp`` (``size`` bytes long).
 
     Common encodings go through :mod:`curator.fastheader` reading only the first bytes of
     the file; anything else through pydicom's general reader.  Raises
-    :class:`HeaderError` for empty, non-DICOM and truncated input.
+    :class:`HeaderError` for empty, non-DICOM and truncated input.  ``prefix``: the first
+    bytes of the file, already read (``fp`` is then positioned just after them).
     """
     if size == 0:
         raise HeaderError("empty file")
-    buf = fp.read(PREFIX)
+    buf = fp.read(PREFIX) if prefix is None else prefix
     if buf.startswith(JSON_MAGIC):
         return _read_json(buf + fp.read())
     while True:
@@ -182,7 +191,14 @@ def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> 
         if _needs_pixels(ds):
             raise HeaderError("image without pixel data (truncated or header-only)")
         return  # an object without pixel data (SR, RTSTRUCT, …)
-    endian = "<" if ds.is_little_endian in (True, None) else ">"
+    check_pixel_element(fp, size, position, ds.is_little_endian in (True, None))
+
+
+def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: bool) -> None:
+    """Raise ``HeaderError`` when the element at ``position`` (before ``size``) is Pixel
+    Data whose value runs past the end of the file."""
+    fp.seek(position)
+    endian = "<" if little_endian else ">"
     header = fp.read(12)
     if len(header) < 8:
         raise HeaderError("truncated (the file ends inside the pixel data header)")

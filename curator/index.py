@@ -133,9 +133,15 @@ def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
 
     def replace(match: re.Match[str]) -> str:
         word = match.group()
-        return "~" if key("token", fold(word), salt) in tokens else word
+        return "~" if _token_key(word, salt) in tokens else word
 
     return _TOKEN.sub(replace, text)
+
+
+@lru_cache(maxsize=65536)
+def _token_key(word: str, salt: bytes) -> str:
+    """The salted key of a word of a path (words repeat from file to file: kept)."""
+    return key("token", fold(word), salt)
 
 
 def default_index_path(source: str | os.PathLike[str]) -> Path:

@@ -19,7 +19,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -27,10 +29,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curator.dicomwalk import meta_text
 from curator.errors import CuratorError
 from curator.executors import make_executor
+from curator.extract import text_of
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
-from curator.header import HeaderError, read_header
+from curator.header import PREFIX, HeaderError, read_header
 from curator.index import (
     IndexWriter,
     default_index_path,
@@ -43,7 +47,9 @@ from curator.index import (
 )
 from curator.sources import ARCHIVE_SEPARATOR, Item, Rejection, open_source
 
-CHUNK = 16  # items per task sent to a local worker
+CHUNK = 16  # items in the first task sent to a local worker; each next task doubles, up to ...
+CHUNK_MAX = 256  # ... this (a task costs the listing process a round trip: few, large tasks keep it free)
+CHUNK_BYTES = 32 << 20  # ... or fewer when archive members (sent as bytes) add up to this
 REMOTE_CHUNK = 256  # items per task sent to a Dask worker (a task costs a network round trip) ...
 REMOTE_CHUNK_BYTES = 8 << 20  # ... or fewer when archive members (sent as bytes) add up to this
 REMOTE_WINDOW = 64  # at most this many tasks in flight on a cluster (bounds memory: 64 x 8 MiB of member bytes)
@@ -102,7 +108,7 @@ def _top_folder(relpath: str) -> str | None:
     return None
 
 
-def _site(record: dict, relpath: str, rule: str, tokens: set[str], salt: bytes) -> str:
+def _site(record: dict, relpath: str, rule: str, salt: bytes) -> str:
     """The site label of an instance.
 
     ``folder``: the top folder of the source (scrubbed), else ``inst-<key>`` of the
@@ -114,25 +120,46 @@ def _site(record: dict, relpath: str, rule: str, tokens: set[str], salt: bytes) 
         return institution
     folder = _top_folder(relpath)
     if folder:
-        return scrub_path(folder, tokens, salt)
+        return _scrubbed_folder(folder, tuple(record["id_tokens"] or ()), salt)
     return f"inst-{key('institution', institution)[:8]}" if institution else "unknown"
 
 
-def _read_one(relpath: str, path: str | None, data: bytes | None, size: int, fingerprint: str, salt: bytes, site_rule: str) -> dict:
-    from curator.extract import extract_record  # imported in the worker
+@lru_cache(maxsize=1024)
+def _scrubbed_folder(folder: str, tokens: tuple[str, ...], salt: bytes) -> str:
+    """A top folder scrubbed of identifier tokens (the files of a series share it)."""
+    return scrub_path(folder, set(tokens), salt)
 
+
+def _read_record(handle: BinaryIO, size: int, salt: bytes) -> dict:
+    """The index record of the file open in ``handle``: copied from a template when its
+    header repeats one read before (``curator.series_template``), else read in full."""
+    from curator import series_template
+    from curator.extract import base_record, instance_record
+
+    prefix = handle.read(PREFIX) if size else b""
+    record = series_template.match(handle, prefix, size, salt) if prefix else None
+    if record is not None:
+        return record
+    handle.seek(len(prefix))
+    ds = read_header(handle, size, prefix=prefix)
+    layout = series_template.layout_of(ds)  # before the extraction converts any element
+    base, reusable = base_record(ds, salt)
+    record = instance_record(base, ds._dict, meta_text(ds, "MediaStorageSOPInstanceUID"), text_of(ds, "SOPInstanceUID"))
+    series_template.learn(layout, salt, base, reusable)
+    return record
+
+
+def _read_one(relpath: str, path: str | None, data: bytes | None, size: int, fingerprint: str, salt: bytes, site_rule: str) -> dict:
     row = empty_row()
     row.update(path_key=key("path", relpath, salt), fingerprint=fingerprint, size=size)
     try:
         if data is not None:
             import io
 
-            ds = read_header(io.BytesIO(data), size)
-            record = extract_record(ds, salt)
+            record = _read_record(io.BytesIO(data), size, salt)
         else:
             with (open(path, "rb") if "://" not in path else open_item(path)) as handle:  # type: ignore[operator]
-                ds = read_header(handle, size)
-                record = extract_record(ds, salt)
+                record = _read_record(handle, size, salt)
     except HeaderError as exc:
         row.update(status="rejected", reason=str(exc), site=_top_folder(relpath) or "unknown")
         return row
@@ -146,7 +173,7 @@ def _read_one(relpath: str, path: str | None, data: bytes | None, size: int, fin
     tokens = set(record["id_tokens"])
     row["status"] = "indexed"
     row["path"] = scrub_path(relpath, tokens, salt)
-    row["site"] = _site(record, relpath, site_rule, tokens, salt)
+    row["site"] = _site(record, relpath, site_rule, salt)
     if record["institution"]:
         row["institution"] = key("institution", record["institution"])
     return row
@@ -156,7 +183,10 @@ def _read_chunk(tasks: list[tuple]) -> list[dict]:
     return [_read_one(*task) for task in tasks]
 
 
-def _chunks(items: Iterator[Item | Rejection], size: int, max_bytes: int | None = None) -> Iterator[list[Item | Rejection]]:
+def _chunks(items: Iterator[Item | Rejection], size: int, max_bytes: int | None = None,
+            max_size: int | None = None) -> Iterator[list[Item | Rejection]]:
+    """``items`` in chunks of ``size``, doubling chunk after chunk up to ``max_size`` (when
+    given), each cut early when the bytes of archive members in it reach ``max_bytes``."""
     chunk: list[Item | Rejection] = []
     held = 0
     for item in items:
@@ -167,6 +197,8 @@ def _chunks(items: Iterator[Item | Rejection], size: int, max_bytes: int | None 
             yield chunk
             chunk = []
             held = 0
+            if max_size is not None:
+                size = min(size * 2, max_size)
     if chunk:
         yield chunk
 
@@ -333,20 +365,26 @@ def scan_source(
 
     window: deque[tuple[list, Future | list]] = deque()
     limit = min(executor.workers * 4, REMOTE_WINDOW) if remote else executor.workers * 4
-    chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, None)
+    chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, CHUNK_BYTES, CHUNK_MAX)
 
     def _crashed(task: tuple) -> dict:
         return dict(empty_row(), path_key=key("path", task[0], salt), fingerprint=task[4], size=task[3], status="rejected",
                     reason="reader process crashed on this file")
 
+    def _resubmit_in_flight() -> None:
+        """After the local pool broke: the tasks in flight were lost with it."""
+        for index, (other_chunk, other) in enumerate(window):
+            if isinstance(other, Future) and (not other.done() or other.exception() is not None):
+                window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
+
     def _retry_alone(task: tuple, attempts: int = 2) -> dict:
         """Read one file of a crashed task on its own, waiting for it; a worker that dies
-        meanwhile for another file's sake gets the file a second chance."""
+        meanwhile gets the file a second chance (on a cluster, for another file's sake)."""
         for _ in range(attempts):
             try:
                 return executor.submit(_read_chunk, [task]).result()[0]
             except executor.crash_errors:
-                continue
+                executor.recover()
         return _crashed(task)
 
     def drain(until: int) -> None:
@@ -356,13 +394,13 @@ def scan_source(
                 try:
                     rows = outcome.result()
                 except executor.crash_errors:
-                    if executor.recover():  # local pool: the other tasks in flight were lost with it
-                        for index, (other_chunk, other) in enumerate(window):
-                            if isinstance(other, Future):
-                                window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
-                        rows = [_crashed(t) for t in chunk]
-                    else:  # cluster: only this task failed; find the culprit among its files
-                        rows = [_retry_alone(t) for t in chunk]
+                    # Find the culprit among the task's files, each read on its own. A local
+                    # pool broke as a whole and is replaced: nothing else runs in the new one
+                    # until the culprit is found, so a crash then is that file's.
+                    lost = executor.recover()
+                    rows = [_retry_alone(t) for t in chunk]
+                    if lost:
+                        _resubmit_in_flight()
             else:
                 rows = outcome
             for task, row in zip(chunk, rows):

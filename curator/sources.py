@@ -105,6 +105,15 @@ def _unsafe_member_name(name: str) -> str | None:
     return None
 
 
+def _head(path: str, size: int = 512) -> bytes:
+    """The first ``size`` bytes of a file (without a Python file object: listing opens every file)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
 class Source:
     """Base class: a named collection of items."""
 
@@ -147,8 +156,7 @@ class FolderSource(Source):
                 yield Rejection(relpath, "not a regular file")
                 continue
             try:
-                with open(entry.path, "rb") as handle:
-                    head = handle.read(512)
+                head = _head(entry.path)
             except OSError as exc:
                 yield Rejection(relpath, f"cannot be read ({exc.strerror or 'OS error'})")
                 continue

@@ -12,7 +12,13 @@ import pytest
 
 from curator.errors import CuratorError
 from curator.scan import scan_source
-from tests.conftest import PLANTED, assert_no_planted, planted_dataset, pydicom_files_dir, write_planted
+from tests.conftest import (
+    PLANTED,
+    assert_no_planted,
+    planted_dataset,
+    pydicom_files_dir,
+    write_planted,
+)
 
 
 def _all_files(folder: Path) -> int:
@@ -136,3 +142,50 @@ def test_memoized_records_equal_fully_computed_ones(tmp_path: Path, monkeypatch)
     full = scan_source(source, tmp_path / "full.parquet", workers=1, progress=False).frame()
     drop = ["path_key", "patient_key", "id_tokens"]
     assert memo.drop(columns=drop).equals(full.drop(columns=drop))
+
+
+@pytest.mark.parametrize("vr", ["AE", "CS", "DS", "IS", "UI", "TM", "DA", "LO", "AS"])
+def test_conformance_checks_agree_with_pydicom(vr: str):
+    """The scan's own validators for common VRs say exactly what pydicom's validation says."""
+    import pydicom
+    from pydicom.valuerep import validate_value
+
+    from curator.extract import _conforms
+
+    samples = ["", "0", "1.2.840.10008.5.1.4.1.1.2", "1.2.03.4", "1.2.3." + "4" * 70, " 12 ", "+1.5e3", "-0.25", "1.",
+               ".5", "12a", "ABC_12 ", "abc", "ORIGINAL", "A" * 17, "093512.123", "2024-01-01", "20240101", "067Y",
+               "1\n", "x\x7f", "ÄÖ", " ", "1 2"]
+    for value in samples:
+        try:
+            validate_value(vr, value, pydicom.config.RAISE)
+            expected = True
+        except ValueError:
+            expected = False
+        assert _conforms(vr, value) is expected, (vr, value)
+
+
+def _read_one_or_die(relpath, *args):
+    import os
+
+    from curator import scan
+
+    if relpath.endswith("boom"):
+        os._exit(17)  # the worker process dies, as on a segfault in a decoder
+    return scan._original_read_one(relpath, *args)
+
+
+def test_a_file_that_kills_a_local_worker_is_rejected_alone(tmp_path: Path, monkeypatch):
+    """A crashing file breaks the local pool; the other files of its task, and of the tasks
+    in flight, are read again and indexed."""
+    from curator import scan
+
+    source = tmp_path / "src"
+    write_planted(source / "a", 40)
+    (source / "a" / "boom").write_bytes(b"whatever")
+    monkeypatch.setattr(scan, "_original_read_one", scan._read_one, raising=False)
+    monkeypatch.setattr(scan, "_read_one", _read_one_or_die)  # inherited by the forked workers
+    result = scan_source(source, tmp_path / "i.parquet", workers=2, progress=False)
+    frame = result.frame()
+    assert result.stats.indexed == 40 and result.stats.rejected == 1
+    assert list(frame.loc[frame.status == "rejected", "path"]) == ["a/boom"]
+    assert list(frame["reason"].dropna()) == ["reader process crashed on this file"]
