@@ -123,6 +123,16 @@ def _measure(job: str, args: list[str]) -> dict:
         counts = report["counts"]
         out["files"] = int(counts["items"])
         out["counts"] = {k: counts[k] for k in ("written", "quarantined", "rejected")}
+    elif job == "synthetic-index":
+        import pyarrow.parquet as pq
+
+        sys.path.insert(0, str(HERE))
+        from synthetic_index import synthetic_index
+
+        rows, index = args
+        pq.write_table(synthetic_index(int(rows)), index, compression="zstd", row_group_size=4096)
+        sampler.stop()
+        return {}
     elif job == "audit":
         from curator.audit import AUDIT_COLUMNS, build_report
         from curator.index import read_index_table
@@ -148,14 +158,10 @@ def _measure(job: str, args: list[str]) -> dict:
 
 def _audit(work: Path, rows: int, runs: int) -> None:
     """Audit time over a synthetic index of ``rows`` rows, ``runs`` times in fresh processes."""
-    sys.path.insert(0, str(HERE))
-    import pyarrow.parquet as pq
-    from synthetic_index import synthetic_index
-
     index = work / f"synthetic-{rows}.parquet"
     t0 = time.perf_counter()
-    if not index.exists():
-        pq.write_table(synthetic_index(rows), index, compression="zstd", row_group_size=4096)
+    if not index.exists():  # in another process: a child's peak memory counts its parent's at fork time
+        measure("synthetic-index", rows, index)
     print(f"synthetic index of {rows} rows ({index.stat().st_size / 2**20:.1f} MiB) ready in {time.perf_counter() - t0:.0f} s")
     totals = []
     for _ in range(max(1, runs)):
