@@ -7,7 +7,7 @@
 * the age/sex distribution, binned, counts below ``k`` suppressed.
 
 Each function takes the indexed rows (one per instance, as an Arrow table), their
-``SeriesView`` or the series rows built from them, and returns JSON-ready structures for
+``GroupView`` or the series rows built from them, and returns JSON-ready structures for
 the report.
 """
 from __future__ import annotations
@@ -17,12 +17,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curator.series_view import SeriesView, row_groups, run_starts, value_codes
+from curator.series_view import GroupView, row_groups, value_codes
 
 # Index columns giving the normalizer its evidence, by DICOM keyword.
 EVIDENCE_COLUMNS = {
@@ -151,7 +150,7 @@ def age_sex_distribution(indexed: pa.Table, k: int) -> dict[str, Any]:
 
     A study's age and sex are those of its first instance (path order) that has one.
     """
-    studies = StudyView(indexed)
+    studies = GroupView(indexed, "study_key")
     ages = studies.first_where(pc.is_valid(indexed["age_years"]), "age_years")
     sexes = studies.first_where(pc.fill_null(pc.is_in(indexed["patient_sex"], value_set=pa.array(["F", "M", "O"])), False), "patient_sex")
     labels = [f"{low}+" if high is None else f"{low}-{high}" for low, high in AGE_BINS]
@@ -177,33 +176,7 @@ def _age_bin(age: float, labels: list[str]) -> str | None:
     return None
 
 
-class StudyView:
-    """Studies of an index table in (study_key, path) order (null study keys left out)."""
-
-    def __init__(self, table: pa.Table):
-        if table["study_key"].null_count:
-            table = table.filter(pc.is_valid(table["study_key"]))
-        self.table = table
-        self.order = pc.sort_indices(table.select(["study_key", "path"]), [("study_key", "ascending"), ("path", "ascending")])
-        self.sorted_keys = table["study_key"].take(self.order)
-        self.n = len(run_starts(self.sorted_keys))
-
-    def __len__(self) -> int:
-        return self.n
-
-    def first_where(self, mask: pa.ChunkedArray, column: str) -> dict[str, Any]:
-        """The value of ``column`` in the first row (path order) of each study where ``mask`` holds."""
-        if self.table.num_rows != len(mask):
-            mask = mask.filter(pc.is_valid(self.table["study_key"]))
-        hits = pc.fill_null(mask, False).take(self.order).to_numpy(zero_copy_only=False)
-        positions = pa.array(np.flatnonzero(hits))
-        keys = self.sorted_keys.take(positions)
-        firsts = pa.array(run_starts(keys))
-        values = self.table[column].take(self.order.take(positions.take(firsts)))
-        return dict(zip(keys.take(firsts).to_pylist(), values.to_pylist()))
-
-
-def evidence_by_series(view: SeriesView, sites: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
+def evidence_by_series(view: GroupView, sites: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
     """The normalizer's evidence of every series, from its first row (path order).
 
     Series with the same evidence share one (read-only) dict, so that the normalizer and

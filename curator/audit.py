@@ -5,7 +5,7 @@ JSON form is the documented contract of ``docs/audit-report.md``.  The report ho
 keys, scrubbed text and facts about identifiers, never identifier values.
 
 The counts are computed in Arrow (``pyarrow.compute`` and group-bys) and the per-series
-facts through one sorted ``SeriesView``; Python loops run once per series or per distinct
+facts through one sorted ``GroupView``; Python loops run once per series or per distinct
 value, never per instance.  Text that is empty counts as missing, like a null.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from curator import __version__
 from curator.analyses import EVIDENCE_COLUMNS
 from curator.index import SCHEMA as INDEX_SCHEMA
 from curator.resources import mappings_dir
-from curator.series_view import SeriesView, present
+from curator.series_view import GroupView, present
 
 REPORT_VERSION = "1"
 MISSING = "(missing)"
@@ -76,7 +76,7 @@ MODE_COLUMNS = {
 }
 
 
-def series_rows(view: SeriesView) -> list[dict[str, Any]]:
+def series_rows(view: GroupView) -> list[dict[str, Any]]:
     """One row per series (sorted by key): the ``series`` array of the report."""
     if not len(view):
         return []
@@ -242,7 +242,7 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
     is_indexed = pc.fill_null(pc.equal(table["status"], "indexed"), False)
     indexed = table if pc.all(is_indexed).as_py() is not False else table.filter(is_indexed)
     rejected = table.select(["path", "reason"]).filter(pc.invert(is_indexed)).sort_by([("path", "ascending"), ("reason", "ascending")])
-    view = SeriesView(indexed)
+    view = GroupView(indexed, "series_key")
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,
         "curator_version": __version__,
@@ -273,7 +273,7 @@ def as_index_table(index: pa.Table | pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(index[[f.name for f in fields]], schema=pa.schema(fields), preserve_index=False)
 
 
-def _add_analyses(report: dict[str, Any], indexed: pa.Table, view: SeriesView, settings: AuditSettings) -> None:
+def _add_analyses(report: dict[str, Any], indexed: pa.Table, view: GroupView, settings: AuditSettings) -> None:
     """Normalization, segmentation provenance, harmonization and the age/sex distribution."""
     from curator import analyses
 

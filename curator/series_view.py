@@ -1,14 +1,14 @@
-"""The index seen series by series, computed in Arrow.
+"""The index seen series by series (or study by study), computed in Arrow.
 
 The audit needs, for every series, its first row in path order (the normalizer's
 evidence, the study it belongs to), the first row where a column has a value
-(acquisition and segmentation facts) and the most frequent value of a column. A
-``SeriesView`` sorts the index once by ``(series_key, path)`` and answers all of these
-with vectorized Arrow and NumPy operations, so their cost stays a few hundred
-milliseconds per million instances.
+(acquisition and segmentation facts) and the most frequent value of a column; for every
+study, the first age and sex. A ``GroupView`` sorts the index once by ``(key, path)``
+and answers all of these with vectorized Arrow and NumPy operations, so their cost stays
+a few hundred milliseconds per million instances.
 
-Rows whose series key is null (never written by the scan, which keys a missing Series
-Instance UID as the empty string) belong to no series and are left out.
+Rows whose key is null (never written by the scan, which keys a missing Series or Study
+Instance UID as the empty string) belong to no group and are left out.
 """
 from __future__ import annotations
 
@@ -37,62 +37,73 @@ def run_starts(keys: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.concatenate([[0], np.flatnonzero(changed) + 1]).astype(np.int64)
 
 
-class SeriesView:
-    """Series of an index table (the rows of indexed instances), sorted by key."""
+class GroupView:
+    """The rows of an index table (indexed instances) grouped by ``key`` (``series_key``
+    or ``study_key``), groups sorted by key and rows within a group by path."""
 
-    def __init__(self, table: pa.Table):
-        if table["series_key"].null_count:
-            table = table.filter(pc.is_valid(table["series_key"]))
+    def __init__(self, table: pa.Table, key: str = "series_key"):
+        self._kept = pc.is_valid(table[key]) if table[key].null_count else None
+        if self._kept is not None:
+            table = table.filter(self._kept)
         self.table = table
-        # Row numbers of ``table`` in (series_key, path) order.
-        self.order = pc.sort_indices(table.select(["series_key", "path"]), [("series_key", "ascending"), ("path", "ascending")])
-        sorted_keys = table["series_key"].take(self.order)
+        # Row numbers of ``table`` in (key, path) order.
+        self.order = pc.sort_indices(table.select([key, "path"]), [(key, "ascending"), ("path", "ascending")])
+        sorted_keys = table[key].take(self.order)
         self.starts = run_starts(sorted_keys)
         self.keys: list[str] = sorted_keys.take(pa.array(self.starts)).to_pylist()
         self.sizes = np.diff(np.append(self.starts, len(table))).astype(np.int64)
-        # Series number (position in ``keys``) of every row, in sorted order.
-        self._series_of_sorted = np.repeat(np.arange(len(self.keys), dtype=np.int64), self.sizes)
+        # Group number (position in ``keys``) of every row, in sorted order.
+        self._group_of_sorted = np.repeat(np.arange(len(self.keys), dtype=np.int64), self.sizes)
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def first_table(self, columns: Sequence[str]) -> pa.Table:
-        """The first row (path order) of every series, in key order."""
+        """The first row (path order) of every group, in key order."""
         return self.table.select(list(columns)).take(self.order.take(pa.array(self.starts)))
 
     def first_rows(self, columns: Sequence[str]) -> list[dict[str, Any]]:
-        """The first row (path order) of every series, in key order, as Python values."""
+        """The first row (path order) of every group, in key order, as Python values."""
         return self.first_table(columns).to_pylist()
 
     def first_present(self, column: str) -> dict[str, Any]:
-        """The first value (path order) of ``column`` that is present, by series key."""
-        mask = present(self.table[column]).take(self.order).to_numpy(zero_copy_only=False)
-        positions = np.flatnonzero(mask)
+        """The first value (path order) of ``column`` that is present, by group key."""
+        return self._first_where(present(self.table[column]), column)
+
+    def first_where(self, mask: pa.ChunkedArray | pa.Array, column: str) -> dict[str, Any]:
+        """The value of ``column`` in the first row (path order) of each group where
+        ``mask`` (one flag per row of the table given) holds, by group key."""
+        if self._kept is not None:
+            mask = mask.filter(self._kept)
+        return self._first_where(pc.fill_null(mask, False), column)
+
+    def _first_where(self, mask: pa.ChunkedArray | pa.Array, column: str) -> dict[str, Any]:
+        positions = np.flatnonzero(mask.take(self.order).to_numpy(zero_copy_only=False))
         if not len(positions):
             return {}
-        series = self._series_of_sorted[positions]
-        firsts = positions[run_starts(pa.array(series))]
+        groups = self._group_of_sorted[positions]
+        firsts = positions[run_starts(pa.array(groups))]
         values = self.table[column].take(self.order.take(pa.array(firsts))).to_pylist()
-        return {self.keys[s]: v for s, v in zip(self._series_of_sorted[firsts], values)}
+        return {self.keys[g]: v for g, v in zip(self._group_of_sorted[firsts], values)}
 
     def any_present(self, column: str) -> set[str]:
-        """Keys of the series where ``column`` is present in at least one row."""
+        """Keys of the groups where ``column`` is present in at least one row."""
         return set(self.first_present(column))
 
     def modes(self, column: str) -> list[Any]:
-        """The most frequent present value of ``column`` of every series, in key order
-        (ties: the smallest value; None where the series has no value)."""
+        """The most frequent present value of ``column`` of every group, in key order
+        (ties: the smallest value; None where the group has no value)."""
         codes, values = self._codes(column)
         if not len(values):
             return [None] * len(self.keys)
         first = codes[self.starts]
         # Most series hold one value throughout: their mode is their first value.
         changes = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-        varying = np.unique(self._series_of_sorted[changes[self._series_of_sorted[changes] == self._series_of_sorted[changes - 1]]])
+        varying = np.unique(self._group_of_sorted[changes[self._group_of_sorted[changes] == self._group_of_sorted[changes - 1]]])
         mode = first.copy()
         if len(varying):
-            rows = np.flatnonzero(np.isin(self._series_of_sorted, varying) & (codes >= 0))
-            series, value = self._series_of_sorted[rows], codes[rows]
+            rows = np.flatnonzero(np.isin(self._group_of_sorted, varying) & (codes >= 0))
+            series, value = self._group_of_sorted[rows], codes[rows]
             pairs, counts = np.unique(series * len(values) + value, return_counts=True)
             pair_series, pair_value = pairs // len(values), pairs % len(values)
             rank = np.empty(len(values), dtype=np.int64)

@@ -14,7 +14,7 @@ import pytest
 
 from curator.audit import build_report, to_json
 from curator.index import SCHEMA
-from curator.series_view import SeriesView
+from curator.series_view import GroupView
 
 
 def _table(rows: list[dict]) -> pa.Table:
@@ -106,7 +106,7 @@ def test_row_order_and_input_kind_do_not_change_the_report(report):
 
 
 def test_series_view_on_an_empty_index():
-    view = SeriesView(_table([]))
+    view = GroupView(_table([]))
     assert len(view) == 0 and view.modes("model") == [] and view.first_present("acquisition") == {}
     empty = build_report(_table([]))
     assert empty["series"] == [] and empty["instances"] == 0 and empty["inventory"]["by_site"] == {}
