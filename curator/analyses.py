@@ -78,16 +78,14 @@ def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str
     results_by_study: dict[str, list[dict]] = defaultdict(list)
     study_evidence: dict[str, dict] = {}
     summary_rows = []
-    cache: dict[str, dict] = {}
-    by_identity: dict[int, dict] = {}  # evidence dicts shared between series (they stay alive in ``evidence``)
+    # Series sharing one evidence dict (``evidence_by_series``) share one result; the
+    # dicts stay alive in ``evidence`` meanwhile, so their identity is a safe key.
+    cache: dict[int, dict] = {}
     for row in series:
         ev = evidence[row["key"]]
-        result = by_identity.get(id(ev))
-        if result is None:
-            memo = json.dumps(ev, sort_keys=True, default=str)  # many series share their evidence
-            if memo not in cache:
-                cache[memo] = normalize_series(ev, overrides)
-            result = by_identity[id(ev)] = cache[memo]  # shared, never modified after this point
+        if id(ev) not in cache:
+            cache[id(ev)] = normalize_series(ev, overrides)
+        result = cache[id(ev)]  # shared, never modified after this point
         row["normalized"] = result
         results_by_study[row["study_key"]].append(result)
         study_evidence.setdefault(row["study_key"], {"StudyDescription": ev.get("StudyDescription"), "site": row["site"]})

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pydicom
@@ -135,11 +135,6 @@ def _tag(keyword: str) -> int:
     if tag is None:
         raise KeyError(keyword)
     return tag
-
-
-def text_of(ds: pydicom.Dataset, keyword: str) -> str | None:
-    """The value of ``keyword`` in ``ds`` as text (``None`` when absent or empty)."""
-    return _text(ds, keyword)
 
 
 def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
@@ -458,29 +453,48 @@ def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
 def _digest_bytes(ds: pydicom.Dataset, salt: bytes, buf: bytes, start: int, end: int, implicit: bool) -> bytes | None:
     """:func:`_digest` over the bytes the fast reader parsed: the dataset with the length
     and value of every per-instance element cut out (and whether it was empty kept)."""
-    cuts = []
-    elements = ds._dict
-    for tag in VARYING_TAGS:
-        raw = elements.get(tag)
-        if raw is None:
-            continue
-        if not isinstance(raw, RawDataElement):
-            return None  # converted before the digest: fall back to the full record
-        vr = raw.VR or ""
-        length_size = 4 if implicit or vr in _LONG_LENGTH_VRS else 2
-        cuts.append((raw.value_tell - length_size, raw.value_tell + raw.length, raw.length == 0))
-    cuts.sort()
+    cuts = varying_cuts(ds, implicit)
+    if cuts is None:
+        return None  # converted before the digest: fall back to the full record
     h = hashlib.blake2b(key=salt[:64], digest_size=20)
     h.update((meta_text(ds, "TransferSyntaxUID") or "").encode() + b"\0")
     h.update((meta_text(ds, "MediaStorageSOPClassUID") or "").encode() + b"\0")
     view = memoryview(buf)
     position = start
-    for cut_start, cut_end, empty in cuts:
-        h.update(view[position:cut_start])
-        h.update(b"\0" if empty else b"\1")
-        position = cut_end
+    for cut in cuts:
+        h.update(view[position:cut.length_start])
+        h.update(b"\0" if cut.empty else b"\1")
+        position = cut.end
     h.update(view[position:end])
     return h.digest()
+
+
+class VaryingCut(NamedTuple):
+    """Where a per-instance element sits in the bytes the fast reader parsed: its length
+    field starts at ``length_start`` (``length_size`` bytes), its value ends at ``end``."""
+
+    tag: int
+    vr: str | None
+    length_start: int
+    length_size: int
+    end: int
+    empty: bool
+
+
+def varying_cuts(ds: pydicom.Dataset, implicit: bool) -> list[VaryingCut] | None:
+    """The ``VARYING_TAGS`` elements of ``ds`` as cuts, in file order (``None`` when one of
+    them was converted, which loses its position).  The memo digest leaves them out, and
+    ``curator.series_template`` cuts headers at them."""
+    cuts = []
+    for tag in VARYING_TAGS:
+        raw = ds._dict.get(tag)
+        if raw is None:
+            continue
+        if not isinstance(raw, RawDataElement):
+            return None
+        length_size = 4 if implicit or (raw.VR or "") in _LONG_LENGTH_VRS else 2
+        cuts.append(VaryingCut(tag, raw.VR, raw.value_tell - length_size, length_size, raw.value_tell + raw.length, raw.length == 0))
+    return sorted(cuts, key=lambda cut: cut.length_start)
 
 
 def _varying_checks(elements: Mapping[int, Any], vrs: frozenset[str], media_instance: str | None,
@@ -512,21 +526,21 @@ def _varying_checks(elements: Mapping[int, Any], vrs: frozenset[str], media_inst
     return checked, sorted(failed)
 
 
-def extract_record(ds: pydicom.Dataset, salt: bytes) -> dict[str, Any]:
-    """The index record of one header (see ``curator.index.SCHEMA`` for the columns).
-
-    Instances of a series repeat most of their header: when everything but the
-    per-instance elements is byte-identical to an instance seen before, the record is
-    copied and only what the per-instance elements decide is computed.
-    """
-    base, _ = base_record(ds, salt)
+def record_for(ds: pydicom.Dataset, base: Mapping[str, Any]) -> dict[str, Any]:
+    """The index record of the header ``ds`` whose shared part is ``base`` (see
+    :func:`base_record`; see ``curator.index.SCHEMA`` for the columns)."""
     return instance_record(base, ds._dict, meta_text(ds, "MediaStorageSOPInstanceUID"), _text(ds, "SOPInstanceUID"))
 
 
 def base_record(ds: pydicom.Dataset, salt: bytes) -> tuple[dict[str, Any], bool]:
     """Everything of the record but what the per-instance elements decide, and whether it
     holds for every header equal to this one but for the values of ``VARYING_TAGS`` (and
-    for which of them are empty)."""
+    for which of them are empty).
+
+    Instances of a series repeat most of their header: when everything but the
+    per-instance elements is byte-identical to an instance seen before, its base is
+    reused (memoized by a digest of those bytes).
+    """
     digest = _digest(ds, salt)
     base = _MEMO.get(digest) if digest is not None else None
     if base is None:

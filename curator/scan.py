@@ -29,10 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from curator.dicomwalk import meta_text
 from curator.errors import CuratorError
 from curator.executors import make_executor
-from curator.extract import text_of
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import PREFIX, HeaderError, read_header
 from curator.index import (
@@ -134,7 +132,7 @@ def _read_record(handle: BinaryIO, size: int, salt: bytes) -> dict:
     """The index record of the file open in ``handle``: copied from a template when its
     header repeats one read before (``curator.series_template``), else read in full."""
     from curator import series_template
-    from curator.extract import base_record, instance_record
+    from curator.extract import base_record, record_for
 
     prefix = handle.read(PREFIX) if size else b""
     record = series_template.match(handle, prefix, size, salt) if prefix else None
@@ -144,7 +142,7 @@ def _read_record(handle: BinaryIO, size: int, salt: bytes) -> dict:
     ds = read_header(handle, size, prefix=prefix)
     layout = series_template.layout_of(ds)  # before the extraction converts any element
     base, reusable = base_record(ds, salt)
-    record = instance_record(base, ds._dict, meta_text(ds, "MediaStorageSOPInstanceUID"), text_of(ds, "SOPInstanceUID"))
+    record = record_for(ds, base)
     series_template.learn(layout, salt, base, reusable)
     return record
 

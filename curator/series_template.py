@@ -33,14 +33,13 @@ from pydicom.dataelem import RawDataElement
 from pydicom.tag import BaseTag
 
 from curator.dicomwalk import charset_of, decode_raw_text, meta_bytes_text
-from curator.extract import VARYING_TAGS, instance_record
+from curator.extract import instance_record, varying_cuts
 from curator.header import check_pixel_element, is_uid_text
 
 MAX_TEMPLATES = 16  # per process; a scan meets series one after the other
 _TEMPLATES: OrderedDict[int, Template] = OrderedDict()
 _SOP_INSTANCE = 0x00080018
 _MEDIA_INSTANCE = 0x00020003
-_LONG_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
 _L = struct.Struct("<L")
 _H = struct.Struct("<H")
 
@@ -114,14 +113,10 @@ def _layout_of(ds: pydicom.Dataset) -> _Layout | None:
         cuts.append((group_length.value_tell, _Cut(0x00020000, "UL", 0, False)))
         cuts.append((media.value_tell - 2, _Cut(_MEDIA_INSTANCE, media.VR, 2, not media.length)))
         meta_delta_from = _L.unpack(group_length.value)[0] - media.length
-    for tag in VARYING_TAGS:
-        raw = ds._dict.get(tag)
-        if raw is None:
-            continue
-        if not isinstance(raw, RawDataElement):
-            return None
-        length_size = 4 if implicit or raw.VR in _LONG_VRS else 2
-        cuts.append((raw.value_tell - length_size, _Cut(tag, None if implicit else raw.VR, length_size, not raw.length)))
+    varying = varying_cuts(ds, implicit)  # the cuts the memo digest of the shared record leaves out
+    if varying is None:
+        return None
+    cuts += [(v.length_start, _Cut(v.tag, None if implicit else v.vr, v.length_size, v.empty)) for v in varying]
     cuts.sort(key=lambda item: item[0])
     fixed: list[bytes] = []
     position = 0
@@ -129,11 +124,8 @@ def _layout_of(ds: pydicom.Dataset) -> _Layout | None:
         if length_start < position:
             return None
         fixed.append(bytes(buf[position:length_start]))
-        if cut.length_size == 0:
-            position = length_start + 4
-        else:
-            size = (_H if cut.length_size == 2 else _L).unpack_from(buf, length_start)[0]
-            position = length_start + cut.length_size + size
+        size = 4 if cut.length_size == 0 else (_H if cut.length_size == 2 else _L).unpack_from(buf, length_start)[0]
+        position = length_start + cut.length_size + size
     if position > offset:
         return None
     fixed.append(bytes(buf[position:offset + 4]))
