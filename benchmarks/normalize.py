@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 
-from curator.normalize import ATTRIBUTES, CONFIDENT, lexicon, normalize_text  # noqa: E402
+from curator.normalize import ATTRIBUTES, CONFIDENT, lexicon, normalize_description, normalize_text  # noqa: E402
 from curator.normalize.engine import analyse  # noqa: E402
 
 
@@ -110,11 +110,143 @@ def pct(a: int, b: int) -> str:
     return f"{100 * a / b:6.1f}%" if b else "    n/a"
 
 
+
+# ---------------------------------------------------------------- real-world sets
+
+REAL_FIELDS = ("modality", "body_region", "contrast", "weighting", "laterality")
+DICOM_MODALITY = {"RID10321": "CT", "RID10312": "MR", "RID10337": "PT", "RID10330": "NM",
+                  "RID10326": "US", "RID10357": "MG", "RID10345": "DX", "RID49584": "XA", "RID10361": "RF"}
+
+
+def load_real(path: Path, split: str | None = None) -> list[dict]:
+    """Rows of a real-world set (scripts/build_real_descriptions.py), optionally one split."""
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def _codes(cell: str) -> frozenset[str]:
+    return frozenset(c for c in (cell or "").split("+") if c)
+
+
+def _ancestors(code: str) -> set[str]:
+    """Curator's region/focus links plus the RadLex is-a parents of the shipped subset."""
+    from curator.normalize.engine import _ancestors as concept_ancestors
+    lex = lexicon()
+    out = set(concept_ancestors(lex, code))
+    todo = [code, *out]
+    while todo:
+        parent = lex.terms.get(todo.pop(), ("", ""))[1]
+        if parent and parent not in out:
+            out.add(parent)
+            todo.append(parent)
+    return out
+
+
+def judge_region(got: frozenset[str], regions: frozenset[str], foci: frozenset[str]) -> str:
+    """right | imprecise (less specific, or part of the regions) | wrong."""
+    named = regions | foci
+    verdicts = []
+    for code in got:
+        anc = _ancestors(code)
+        if code in named or anc & named:
+            verdicts.append("ok")
+        elif any(code in _ancestors(n) for n in named):
+            verdicts.append("coarse")
+        else:
+            return "wrong"
+    covered = all(any(c == r or r in _ancestors(c) for c in got) for r in regions) if regions else \
+        any(c in foci or _ancestors(c) & foci for c in got)
+    return "right" if covered and all(v == "ok" for v in verdicts) else "imprecise"
+
+
+def predict_real(item: dict, header: bool) -> dict:
+    modality = DICOM_MODALITY.get(item["modality"]) if header else None
+    return normalize_description(item["text"], modality=modality, level=item.get("level") or "study")
+
+
+def evaluate_real(items: list[dict], header: bool = True, show_errors: bool = False) -> dict:
+    """Per field: labelled, right, confidently wrong, wrong below the threshold, imprecise, abstained, invented."""
+    keys = ("labelled", "right", "conf_wrong", "low_wrong", "imprecise", "abstained", "invented")
+    stats = {f: dict.fromkeys(keys, 0) for f in REAL_FIELDS}
+    errors = []
+    for item in items:
+        result = predict_real(item, header)
+        for field in REAL_FIELDS:
+            got, conf = codes_of(result.get(field))
+            if field == "body_region":
+                regions, foci = _codes(item["body_region"]), _codes(item["focus"])
+                labelled = bool(regions or foci)
+            else:
+                want = _codes(item.get(field, ""))
+                labelled = bool(want)
+            s = stats[field]
+            if not labelled:
+                s["invented"] += got is not None
+                continue
+            s["labelled"] += 1
+            if got is None:
+                s["abstained"] += 1
+                verdict = "abstained"
+            else:
+                verdict = judge_region(got, regions, foci) if field == "body_region" else ("right" if got == want else "wrong")
+                if verdict == "wrong":
+                    s["conf_wrong" if conf >= CONFIDENT else "low_wrong"] += 1
+                else:
+                    s[verdict] += 1
+            if show_errors and verdict != "right":
+                label = lambda codes: "+".join(sorted(lexicon().label(c) for c in codes)) if codes else "-"  # noqa: E731
+                want_text = f"{label(regions)} / focus {label(foci)}" if field == "body_region" else label(want)
+                errors.append(f"{verdict:<9} {item['id']} {item['text']!r}: {field} want {want_text} got {label(got)}"
+                              + (f" ({conf:.2f})" if got else ""))
+    return {"stats": stats, "errors": errors, "n": len(items)}
+
+
+def print_real(title: str, out: dict) -> None:
+    print(f"\n{title}: {out['n']} descriptions")
+    print(f"{'field':<12}{'labelled':>9}{'right':>9}{'conf-wrong':>12}{'low-wrong':>11}{'imprecise':>11}{'abstained':>11}{'invented':>10}")
+    for field, s in out["stats"].items():
+        n = s["labelled"]
+        print(f"{field:<12}{n:>9}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['low_wrong'], n):>11}"
+              f"{pct(s['imprecise'], n):>11}{pct(s['abstained'], n):>11}{s['invented']:>10}")
+
+
+def synthetic_as_real(items: list[dict]) -> list[dict]:
+    """The hand-written sets in the real-set shape (body region: the labelled codes are the regions)."""
+    out = []
+    for item in items:
+        e = item["expected"]
+        cell = lambda a: "+".join(sorted(e[a])) if e[a] else ""  # noqa: E731
+        out.append({"id": item["id"], "text": item["text"], "level": item["level"], "modality": cell("modality"),
+                    "body_region": cell("body_region"), "focus": "", "contrast": cell("contrast"),
+                    "weighting": cell("weighting"), "laterality": cell("laterality")})
+    return out
+
+
+def main_real(args: argparse.Namespace) -> int:
+    split = "holdout" if args.holdout else "dev"
+    sets = [(f"real: RSNA RadLex Playbook names, {split} split", load_real(DATA / "descriptions_real.csv", split))]
+    if args.external:
+        sets.append((f"real: {args.external.name}, {split} split", load_real(args.external, split)))
+    synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
+    sets.append((f"synthetic: {synth_file} (hand-written)", synthetic_as_real(load(DATA / synth_file))))
+    for title, items in sets:
+        for header in (True, False):
+            out = evaluate_real(items, header=header, show_errors=args.errors and header)
+            print_real(f"{title}, {'header modality given' if header else 'text only'}", out)
+            for line in out["errors"]:
+                print("  " + line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holdout", action="store_true", help="evaluate the held-out set (final check only)")
     parser.add_argument("--errors", action="store_true", help="list wrong and missed answers")
+    parser.add_argument("--real", action="store_true", help="per-field table on the real-world and synthetic sets")
+    parser.add_argument("--external", type=Path, help="a further real-world set built by scripts/build_real_descriptions.py")
     args = parser.parse_args(argv)
+    if args.real or args.external:
+        return main_real(args)
     path = DATA / ("descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv")
     items = load(path)
     out = evaluate(items, args.errors)

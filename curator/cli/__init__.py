@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 # Command modules, in the order they appear in ``curator --help``.
-COMMAND_MODULES = ("scan", "audit", "deid", "keygen", "mappings", "publish", "validate")
+COMMAND_MODULES = ("scan", "audit", "deid", "keygen", "mappings", "normalize", "publish", "validate")
 
 
 def _version(value: bool) -> None:

@@ -5,6 +5,7 @@ Public API (see docs/normalization.md):
 * ``normalize_series(evidence, overrides=None) -> dict``
 * ``normalize_study(series_results, study_evidence) -> dict | None`` and
   ``study_procedure(...) -> (value | None, reason | None)``
+* ``normalize_description(text, modality=None, body_part_examined=None, level="study")``
 * ``normalize_text(text, overrides=None, site=None, field="SeriesDescription") -> dict``
 * ``load_overrides(paths) -> Overrides``
 * ``code_sequences(result) -> dict`` (pydicom items for the publish writer)
@@ -18,10 +19,10 @@ from curator.normalize.lexicon import ATTRIBUTES, LexiconError, lexicon
 from curator.normalize.overrides import Overrides, load_overrides
 from curator.normalize.review import evidence_from_index, evidence_from_record, normalize_index, review_rows, write_review
 from curator.normalize.summary import summarize
-from curator.normalize.series import normalize_series, normalize_study, normalize_text, study_procedure
+from curator.normalize.series import normalize_description, normalize_series, normalize_study, normalize_text, study_procedure
 
 __all__ = [
     "ATTRIBUTES", "CONFIDENT", "LexiconError", "Overrides", "code_sequences", "evidence_from_index", "evidence_from_record", "lexicon",
-    "load_overrides", "normalize_index", "normalize_series", "normalize_study", "normalize_text", "review_rows", "study_procedure",
+    "load_overrides", "normalize_description", "normalize_index", "normalize_series", "normalize_study", "normalize_text", "review_rows", "study_procedure",
     "summarize", "write_review",
 ]

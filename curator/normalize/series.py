@@ -36,7 +36,19 @@ def normalize_text(text: str | None, overrides: Overrides | None = None, site: s
     return normalize_series({field: text, "site": site}, overrides, _fields=(field,))
 
 
-def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = None, *, _fields: Sequence[str] | None = None) -> dict:
+def normalize_description(description: str | None, modality: str | None = None, body_part_examined: str | None = None,
+                          level: str = "study", overrides: Overrides | None = None, site: str | None = None) -> dict:
+    """Normalize one Study (``level="study"``) or Series Description with the header values a
+    list of exam names may carry (``Modality``, ``BodyPartExamined``), without a DICOM file."""
+    if level not in ("study", "series"):
+        raise ValueError(f"level must be 'study' or 'series', not {level!r}")
+    field = "StudyDescription" if level == "study" else "SeriesDescription"
+    evidence = {field: description, "Modality": modality, "BodyPartExamined": body_part_examined, "site": site}
+    return normalize_series(evidence, overrides, _fields=(field,), _header=True)
+
+
+def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = None, *, _fields: Sequence[str] | None = None,
+                     _header: bool = False) -> dict:
     """RadLex attributes of one series from its description(s) and header evidence.
 
     See docs/normalization.md for the evidence keys, the output shape and the confidence
@@ -99,7 +111,7 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
                 series_claims[attribute] = claim
                 sources[attribute] = "description"
 
-    head = header_claims(ev) if not _fields else {}
+    head = header_claims(ev) if (_header or not _fields) else {}
     for attribute in ATTRIBUTES:
         d = series_claims.get(attribute)
         h = head.get(attribute)

@@ -1,0 +1,33 @@
+"""``curator normalize INPUT.csv --out FILE``: RadLex codes for a list of descriptions (no DICOM files)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("normalize")
+    def normalize(
+        input_csv: Path = typer.Argument(..., help="CSV with a 'description' column; optional 'modality', 'body_part_examined', 'level' (study|series)."),
+        out: Path = typer.Option(..., "--out", "-o", help="File to write (CSV or JSON, see --format).", dir_okay=False),
+        fmt: Optional[str] = typer.Option(None, "--format", help="csv or json (default: from the --out suffix, else csv)."),
+        overrides: Optional[List[Path]] = typer.Option(None, "--overrides", help="Site override YAML or a reviewed CSV (repeatable); applied first."),
+        site: Optional[str] = typer.Option(None, "--site", help="Site name whose overrides apply (default: overrides for every site, '*')."),
+    ) -> None:
+        """Map each description (with its optional header values) to RadLex: code, label, confidence and source per attribute."""
+        from curator.normalize import load_overrides
+        from curator.normalize.batch import normalize_rows, read_descriptions, write_results
+
+        chosen = (fmt or ("json" if out.suffix.lower() == ".json" else "csv")).lower()
+        rows = read_descriptions(input_csv)
+        if chosen not in ("csv", "json"):
+            from curator.errors import CuratorError
+
+            raise CuratorError("--format must be csv or json")
+        table = load_overrides(overrides) if overrides else None
+        results = normalize_rows(rows, table, site)
+        write_results(results, out, chosen)
+        answered = sum(1 for r in results if r["body_region"] or r["modality"])
+        typer.echo(f"{len(results)} descriptions normalized ({answered} with a modality or body region) -> {out.name}")

@@ -1,0 +1,106 @@
+"""Normalization of a list of descriptions without DICOM files (``curator normalize``).
+
+Input: a CSV with a ``description`` column and optional ``modality`` (DICOM Modality, e.g.
+CT, MR, DX), ``body_part_examined`` (DICOM BodyPartExamined) and ``level`` (``study`` or
+``series``; default ``study``) columns.  Output: per row and per attribute the RadLex code,
+label, confidence and source, as CSV or JSON (rows in input order; JSON keys sorted).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from curator.errors import CuratorError
+from curator.normalize.lexicon import ATTRIBUTES
+from curator.normalize.overrides import Overrides
+from curator.normalize.series import normalize_description
+
+OPTIONAL_COLUMNS = ("modality", "body_part_examined", "level")
+LEVELS = ("study", "series")
+FORMATS = ("csv", "json")
+VALUE_KEYS = ("code", "label", "confidence", "source")
+
+
+def read_descriptions(path: Path) -> list[dict[str, str]]:
+    """The rows of an input CSV; a clear :class:`CuratorError` when it cannot be used."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CuratorError(f"{Path(path).name}: no such file") from None
+    except IsADirectoryError:
+        raise CuratorError(f"{Path(path).name}: is a folder, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise CuratorError(f"{Path(path).name}: not UTF-8 text") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        if "description" not in header:
+            raise CuratorError(f"{Path(path).name}: no 'description' column (columns: description, optional {', '.join(OPTIONAL_COLUMNS)})")
+        rows = []
+        for number, raw in enumerate(reader, start=2):
+            if None in raw:
+                raise CuratorError(f"{Path(path).name}: line {number} has more cells than the header")
+            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+            level = (row.get("level") or "study").lower()
+            if level not in LEVELS:
+                raise CuratorError(f"{Path(path).name}: line {number}: level must be 'study' or 'series'")
+            rows.append({"description": row["description"], "modality": row.get("modality", "").upper(),
+                         "body_part_examined": row.get("body_part_examined", ""), "level": level})
+    except csv.Error as exc:
+        raise CuratorError(f"{Path(path).name}: not a valid CSV file ({exc})") from None
+    return rows
+
+
+def normalize_rows(rows: Iterable[dict[str, str]], overrides: Overrides | None = None, site: str | None = None) -> list[dict]:
+    """One result per input row (the input values, then each attribute's value or None)."""
+    out = []
+    for row in rows:
+        result = normalize_description(row["description"], modality=row.get("modality") or None,
+                                       body_part_examined=row.get("body_part_examined") or None,
+                                       level=row.get("level") or "study", overrides=overrides, site=site)
+        out.append({"input": dict(row), **result})
+    return out
+
+
+def _cells(value) -> dict[str, str]:
+    if not value:
+        return dict.fromkeys(VALUE_KEYS, "")
+    items = value if isinstance(value, list) else [value]
+    return {
+        "code": "+".join(v["code"] for v in items),
+        "label": "+".join(v["label"] for v in items),
+        "confidence": f"{min(v['confidence'] for v in items):.2f}",
+        "source": "+".join(dict.fromkeys(v["source"] for v in items)),
+    }
+
+
+def csv_columns() -> list[str]:
+    return ["description", *OPTIONAL_COLUMNS, *[f"{a}_{k}" for a in ATTRIBUTES for k in VALUE_KEYS], "excluded", "unmapped_tokens"]
+
+
+def render_csv(results: Sequence[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=csv_columns(), lineterminator="\n")
+    writer.writeheader()
+    for res in results:
+        row = {k: res["input"].get(k, "") for k in ("description", *OPTIONAL_COLUMNS)}
+        for attribute in ATTRIBUTES:
+            row.update({f"{attribute}_{k}": v for k, v in _cells(res[attribute]).items()})
+        row["excluded"] = res.get("excluded", "")
+        row["unmapped_tokens"] = " ".join(res["unmapped_tokens"])
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def render_json(results: Sequence[dict]) -> str:
+    return json.dumps(list(results), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_results(results: Sequence[dict], out: Path, fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
+    text = render_csv(results) if fmt == "csv" else render_json(results)
+    Path(out).write_text(text, encoding="utf-8")

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Build the real-world description sets of the normalization benchmark.
+
+Labels are always the *source's own* attributes (never curator's output):
+
+* RSNA RadLex Playbook (complete, about 4,800 orderable procedures): every procedure's names
+  (short, long and the upper-case short/long forms) with the procedure's RadLex attribute
+  RIDs (MODALITY, BODY_REGION 1-5, ANATOMIC_FOCUS 1-2, LATERALITY, PHARMACEUTICAL).
+  RSNA licence: free use and redistribution with RSNA's notice, so the result is shipped as
+  ``tests/data/descriptions_real.csv``::
+
+      python scripts/build_real_descriptions.py playbook ../shared/reference/radlex/playbook_complete.csv
+
+* Hospital exam code lists mapped to Playbook RPIDs by the hospitals' own reviewers, as
+  published in the public repository ``tekram/radlex-mapper`` (Stanford MR and nuclear
+  medicine, Naval Hospital Great Lakes radiography).  That repository declares no licence,
+  so its names are NOT shipped: this script reads a local git snapshot and writes a file
+  outside the project that ``benchmarks/normalize.py --external FILE`` evaluates::
+
+      python scripts/build_real_descriptions.py hospitals SNAPSHOT.git PLAYBOOK.csv OUT.csv
+
+Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
+used for tuning; ``dev`` is.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "data" / "descriptions_real.csv"
+COLUMNS = ("id", "source", "institution", "lang", "level", "text", "modality", "body_region", "focus", "contrast",
+           "laterality", "split")
+# The 26 RID slots of the Playbook RIDS column (see scripts/build_radlex.py).
+SLOT = {"MODALITY": 0, "BODY_REGION": (3, 8), "ANATOMIC_FOCUS": (13, 15), "LATERALITY": 15, "PHARMACEUTICAL": 20}
+MODALITIES = {"RID10321", "RID10312", "RID10341", "RID10337", "RID10330", "RID10326", "RID10357", "RID10345",
+              "RID49584", "RID10361"}
+CONTRASTS = {"RID28768", "RID28769", "RID28771"}            # IV contrast states only
+LATERALITIES = {"RID5824", "RID5825", "RID5771"}
+HOSPITAL_FILES = {  # file in the snapshot (commit below) -> (institution, modality family)
+    "mrmappings.csv": "Stanford Health Care (MR)",
+    "nmmappings.csv": "Stanford Health Care (nuclear medicine)",
+    "xrmappings.csv": "Naval Hospital Great Lakes (radiography)",
+}
+HOSPITAL_COMMIT = "30c10ea340c656769050444d8b98adbbc80cebfc"
+HOLDOUT_PERCENT = 30
+
+
+def split_of(source: str, text: str) -> str:
+    digest = hashlib.sha256(f"{source}\x1f{text}".encode()).digest()
+    return "holdout" if digest[0] * 100 // 256 < HOLDOUT_PERCENT else "dev"
+
+
+def labels(rids_cell: str) -> dict[str, str]:
+    rids = [r if r.startswith("RID") else "" for r in (rids_cell or "").split("|")]
+    rids += [""] * (26 - len(rids))
+    a, b = SLOT["BODY_REGION"]
+    f, g = SLOT["ANATOMIC_FOCUS"]
+    modality = rids[SLOT["MODALITY"]]
+    contrast = rids[SLOT["PHARMACEUTICAL"]]
+    laterality = rids[SLOT["LATERALITY"]]
+    return {
+        "modality": modality if modality in MODALITIES else "",
+        "body_region": "+".join(dict.fromkeys(r for r in rids[a:b] if r)),
+        "focus": "+".join(dict.fromkeys(r for r in rids[f:g] if r)),
+        "contrast": contrast if contrast in CONTRASTS else "",
+        "laterality": laterality if laterality in LATERALITIES else "",
+    }
+
+
+def read_playbook(path: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
+    """RPID -> (names, labels) from the complete Playbook CSV (no header row)."""
+    out = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            if len(row) < 8 or not row[0].startswith("RPID"):
+                continue
+            names = [" ".join(n.split()) for n in (row[2], row[3], row[4], row[5]) if n.strip()]
+            out[row[0]] = (list(dict.fromkeys(names)), labels(row[7]))
+    return out
+
+
+def playbook_rows(path: Path) -> list[dict[str, str]]:
+    rows, seen = [], set()
+    for rpid, (names, lab) in sorted(read_playbook(path).items(), key=lambda kv: int(kv[0][4:])):
+        for k, name in enumerate(names):
+            key = name.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"id": f"{rpid}-{k}", "source": "rsna-playbook", "institution": "RSNA RadLex Playbook",
+                         "lang": "en", "level": "study", "text": name, **lab,
+                         "split": split_of("rsna-playbook", name)})
+    return rows
+
+
+def hospital_rows(snapshot: Path, playbook: Path) -> list[dict[str, str]]:
+    book = read_playbook(playbook)
+    rows = []
+    for filename, institution in HOSPITAL_FILES.items():
+        text = subprocess.run(["git", "--git-dir", str(snapshot), "show", f"{HOSPITAL_COMMIT}:{filename}"],
+                              check=True, capture_output=True, text=True).stdout
+        for n, row in enumerate(csv.reader(text.splitlines())):
+            if len(row) < 2 or row[0] not in book:
+                continue
+            name = " ".join(",".join(row[1:]).split())
+            rows.append({"id": f"{filename[:2]}{n:04d}", "source": "tekram/radlex-mapper", "institution": institution,
+                         "lang": "en", "level": "study", "text": name, **book[row[0]][1],
+                         "split": split_of(institution, name)})
+    return rows
+
+
+def write(rows: list[dict[str, str]], out: Path) -> None:
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{out}: {len(rows)} rows ({sum(r['split'] == 'holdout' for r in rows)} held out)")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["playbook"] and len(argv) == 2:
+        write(playbook_rows(Path(argv[1])), OUT)
+        return 0
+    if argv[:1] == ["hospitals"] and len(argv) == 4:
+        write(hospital_rows(Path(argv[1]), Path(argv[2])), Path(argv[3]))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
