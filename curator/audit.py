@@ -24,7 +24,9 @@ import yaml
 
 from curator import __version__
 from curator.analyses import EVIDENCE_COLUMNS
+from curator.deid.kanon import index_risk
 from curator.index import SCHEMA as INDEX_SCHEMA
+from curator.patient_identity import resolve_index
 from curator.resources import mappings_dir
 from curator.series_view import GroupView, present
 
@@ -35,7 +37,7 @@ SEVERITIES = ("info", "warning", "error")
 DEMOGRAPHICS = {"age": "age_years", "sex": "patient_sex", "ethnic_group": "ethnic_group", "size": "patient_size", "weight": "patient_weight"}
 # Index columns the audit reads (the others serve the scan, de-identification and release).
 AUDIT_COLUMNS = tuple(dict.fromkeys([
-    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "site", "modality", "sop_class_uid",
+    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "person_key", "site", "modality", "sop_class_uid",
     "manufacturer", "model", "software_versions", "study_description", "series_description", "protocol_name",
     "body_part_examined", *EVIDENCE_COLUMNS.values(), *DEMOGRAPHICS.values(), "age_source", "burned_in_annotation",
     "identifiers_present", "private_creators", "missing_type1", "missing_type2", "nonconformant", "implausible",
@@ -197,6 +199,15 @@ def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     add("warning", "implausible_values", q["plausibility"]["fail"], "values are outside plausible ranges")
     add("info", "identifiers_present", len(report["identifiers"]["attributes"]), "identifying attributes are present (de-identify before sharing)")
     add("info", "private_creators", len(report["private_creators"]), "private tag creators are present")
+    identity = report["patient_identity"]
+    add("warning", "patient_conflicts", identity["conflicts"],
+        "studies whose instances name more than one PatientID (each joined to its majority patient)")
+    add("info", "patient_issuer_joined", identity["studies_joined"] - identity["conflicts"],
+        "studies whose instances name their patient with another or no IssuerOfPatientID (joined to the study's patient)")
+    if "k_anonymity" in report:
+        risk = report["k_anonymity"]["after"]
+        add("info", "k_anonymity_risk", risk["records_below_k"],
+            f"studies in groups of fewer than k={report['k_anonymity']['k']} patients over age, sex, ethnic group and site")
     incomplete = sum(1 for site in report["demographics"].values() for name in DEMOGRAPHICS if site[name]["missing"])
     add("warning", "demographics_incomplete", incomplete, "site × attribute pairs with demographics missing in some studies")
     if "segmentation_summary" in report:
@@ -242,6 +253,7 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
     is_indexed = pc.fill_null(pc.equal(table["status"], "indexed"), False)
     indexed = table if pc.all(is_indexed).as_py() is not False else table.filter(is_indexed)
     rejected = table.select(["path", "reason"]).filter(pc.invert(is_indexed)).sort_by([("path", "ascending"), ("reason", "ascending")])
+    indexed, identity = resolve_index(indexed)  # one patient per study
     view = GroupView(indexed, "series_key")
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,
@@ -259,6 +271,7 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
         "private_creators": [{"creator": a["attribute"], "instances": a["instances"]} for a in _list_counts(indexed["private_creators"])],
         "missing_attributes": {"type1": _list_counts(indexed["missing_type1"]), "type2": _list_counts(indexed["missing_type2"])},
         "quality": _quality(indexed, weights),
+        "patient_identity": identity.summary(),
     }
     _add_analyses(report, indexed, view, settings)
     report["findings"] = _findings(report)
@@ -284,6 +297,7 @@ def _add_analyses(report: dict[str, Any], indexed: pa.Table, view: GroupView, se
     report["segmentation_summary"] = analyses.summarize_segmentations(report["segmentations"])
     report["harmonization"], _ = analyses.harmonization_section(series, settings.batch_threshold)
     report["demographics_distribution"] = analyses.age_sex_distribution(indexed, settings.k)
+    report["k_anonymity"] = index_risk(indexed, settings.k)
 
 
 def exit_status(report: Mapping[str, Any], fail_on: str | None) -> int:

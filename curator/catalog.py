@@ -161,6 +161,7 @@ class ReleaseSummary(_Model):
     dicomweb_url: str | None = None
     series_columns: list[ColumnInfo] = Field(default_factory=list)
     personal_data: list[str] = Field(default_factory=lambda: ["Age"])
+    disclosure_risk: str | None = Field(default=None, description="access tier and k-anonymity figures, one sentence")
 
     @classmethod
     def parse(cls, data: dict) -> "ReleaseSummary":
@@ -562,6 +563,8 @@ class _Builder:
             lines.append(f"Equipment manufacturers: {', '.join(makers)}.")
         if seg:
             lines.append(f"Segmentations by method: {', '.join(seg)}.")
+        if s.disclosure_risk:
+            lines.append(_free_text(s.disclosure_risk).rstrip(".") + ".")
         statement = self.iri("provenance")
         self.add(statement, RDF.type, DCTERMS.ProvenanceStatement)
         self.add(statement, RDFS.label, Literal(" ".join(lines), lang="en"))

@@ -579,6 +579,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     if not _text(ds, "PatientID"):
         patient = "\x00name:" + (_text(ds, "PatientName") or "") + "\x00" + (_text(ds, "PatientBirthDate") or "")
     record["patient_key"] = key("patient", patient, salt)
+    record["person_key"] = key("patient", patient.rsplit("\x00", 1)[0] if _text(ds, "PatientID") else patient, salt)
     record["institution"] = _text(ds, "InstitutionName")  # used for the site label, then replaced by its key
     for column, keyword in TEXT_FIELDS.items():
         record[column] = _text(ds, keyword)

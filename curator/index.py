@@ -40,6 +40,7 @@ SCHEMA = pa.schema(
         ("series_key", _S),
         ("study_key", _S),
         ("patient_key", _S),
+        ("person_key", _S),  # salted key of the PatientID alone (the person whatever the issuer)
         ("institution", _S),
         ("site", _S),
         ("modality", _S),
@@ -95,7 +96,7 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = tuple(SCHEMA.names)
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:

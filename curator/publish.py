@@ -54,6 +54,8 @@ class PublishOptions:
     release_date: str | None = None  # YYYY-MM-DD; default: the day of the first run
     dicomweb_url: str | None = None
     scheduler: str | None = None  # Dask scheduler address; None: local processes
+    access: str | None = None  # public | restricted | non-public; None: release.yaml access_rights
+    max_suppression: float | None = None  # public tier; None: mappings/privacy/generalization.yaml
 
 
 class _CodesBySeries(Mapping):
@@ -137,6 +139,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     from curator.catalog import ColumnInfo, DistributionInfo, ReleaseSummary, RunProvenance, write_catalog
     from curator.croissant import write_croissant
     from curator.deid.pseudonyms import check_key
+    from curator.deid.kanon import summary_line
     from curator.deid.run import deidentify
     from curator.fhir_export import write_fhir
     from curator.harmonization import covariate_table, write_batches_csv
@@ -202,7 +205,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     codes = _CodesBySeries(elements, key)
     deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
                              workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
-                             journal=staging / "deid-journal.jsonl", scheduler=options.scheduler)
+                             journal=staging / "deid-journal.jsonl", scheduler=options.scheduler,
+                             access=_access(options, config))
     (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
     with open(metadata / "deid-report.json", "r+", encoding="utf-8") as handle:
         data = json.load(handle)
@@ -276,6 +280,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
         "deid_codes": [c["code"] for c in deid_report["profile"]["method_codes"]],
         "quality": quality,
         "k": options.k,
+        "disclosure_risk": summary_line(deid_report["k_anonymity"]) if deid_report["k_anonymity"].get("applied") else None,
         "run": RunProvenance(tool_version=__version__, profile=options.profile, mapping_version=_tree_hash(mappings_dir()),
                              radlex_version=_radlex_version(), settings_hash=settings_hash).model_dump(),
         "distributions": [d.model_dump() for d in distributions],
@@ -301,7 +306,15 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
         "quarantined": deid_report["counts"]["quarantined"],
         "rejected": deid_report["counts"]["rejected"],
         "k_anonymity": deid_report["k_anonymity"],
+        "patient_identity": deid_report["patient_identity"],
     }
+
+
+def _access(options: PublishOptions, config) -> Any:
+    """The access tier of the release: the option, else release.yaml ``access_rights``."""
+    from curator.deid.kanon import Access, access_of
+
+    return Access(access_of(options.access or config.access_rights).tier, options.max_suppression)
 
 
 def _slug_release(options: PublishOptions, config) -> str:

@@ -351,7 +351,27 @@ def _demographics(page: _Page, report: Mapping[str, Any]) -> None:
         )
         if "unknown_age" in dist:
             page.p(f"{unit.capitalize()} without a known age: {charts.shown(dist.get('unknown_age'), k)}.", "note")
+    _risk(page, report)
     page.end()
+
+
+def _risk(page: _Page, report: Mapping[str, Any]) -> None:
+    """Re-identification risk (k-anonymity, measured) and how patients were resolved."""
+    kan = report.get("k_anonymity")
+    if isinstance(kan, Mapping) and isinstance(kan.get("after"), Mapping):
+        risk, k = kan["after"], _int(kan.get("k"))
+        page.add("<h3>Re-identification risk (k-anonymity over age, sex, ethnic group and site)</h3>")
+        page.add(_table(["k", "studies", "patients", "groups", "smallest group", "studies below k", "patients below k"],
+                        [[k, _int(risk.get("records")), _int(risk.get("patients")), _int(risk.get("groups")),
+                          _int(risk.get("smallest_group")), _int(risk.get("records_below_k")), _int(risk.get("patients_below_k"))]],
+                        [True] * 7))
+        page.p("Measured on the source, not enforced: a public release enforces k (curator deid --access public); "
+               "controlled-access releases keep every value and report this figure.", "note")
+    identity = report.get("patient_identity")
+    if isinstance(identity, Mapping):
+        page.p(f"Patient identity: {_int(identity.get('studies_joined'))} studies had instances naming another or no issuer "
+               f"or another patient and were joined to their study's patient ({_int(identity.get('conflicts'))} with another "
+               f"PatientID: {_int(identity.get('conflict_instances'))} instances).", "note")
 
 
 def _bin_order(label: str) -> tuple[float, str]:

@@ -47,6 +47,7 @@ def render_text(report: Mapping[str, Any]) -> str:
         age = entry["age"]
         rows.append([site, entry["studies"], f"{age['percent']}% ({age['derivable']} derived)"] + [f"{entry[n]['percent']}%" for n in DEMOGRAPHICS if n != "age"])
     out.extend(_table(["site", "studies", "age", "sex", "ethnic group", "size", "weight"], rows))
+    _risk(report, add)
     add("")
     add("Identifier exposure (attributes present, never their values)")
     add("------------------------------------------------------------")
@@ -82,6 +83,18 @@ def render_text(report: Mapping[str, Any]) -> str:
         for r in report["rejected"]:
             add(f"  {r['path']}: {r['reason']}")
     return "\n".join(out) + "\n"
+
+
+def _risk(report: Mapping[str, Any], add) -> None:
+    identity = report.get("patient_identity")
+    if identity:
+        add(f"  patient identity: {identity['studies_joined']} studies joined to their patient "
+            f"({identity['conflicts']} with another PatientID, {identity['conflict_instances']} instances)")
+    kan = report.get("k_anonymity")
+    if kan:
+        r = kan["after"]
+        add(f"  k-anonymity (k={kan['k']}, measured over age, sex, ethnic group, site): smallest group {r['smallest_group']}, "
+            f"{r['records_below_k']} studies of {r['patients_below_k']} patients in groups below k")
 
 
 def _analyses(report: Mapping[str, Any], add, out: list[str]) -> None:

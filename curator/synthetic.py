@@ -24,6 +24,7 @@ Main entry points:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import uuid
 from collections.abc import Iterator, Sequence
@@ -1597,3 +1598,88 @@ def _fix_random_uids(seg: Dataset) -> None:
             elem.value = mapping[elem.value]  # type: ignore[attr-defined]
 
     seg.walk(fix)
+
+
+# --- an archive of four sites for the access tiers and patient identity ---------------
+
+_TIER_AGES = (7, 16, 23, 29, 34, 38, 41, 45, 47, 52, 55, 58, 61, 63, 66, 68, 71, 74, 77, 82, 86, 91, 94, 97)
+_TIER_ETHNIC = ("WHITE", "WHITE", "ASIAN", "WHITE", "BLACK", None)
+
+
+def tier_patients() -> tuple[Patient, ...]:
+    """24 fake patients (aged about 7 to 97 on 2019-03-14) for :func:`write_tier_archive`.
+
+    Every fourth has no PatientAge (to be derived from the birth date); sex alternates
+    F/M; ethnic groups vary and are sometimes absent.
+    """
+    out = []
+    for n, age in enumerate(_TIER_AGES, start=1):
+        birth = f"{2019 - age - (n % 2)}{(n % 12) + 1:02d}{(n % 27) + 1:02d}"  # odd n: birthday after 14 March
+        out.append(_patient(
+            200 + n, f"ZZTIER{n:02d}", ("Ada", "Bo", "Cai", "Dag", "Eir", "Fen")[n % 6], "Quill", birth,
+            "F" if (n - 1) // 4 % 2 == 0 else "M", None if n % 4 == 0 else f"{_age_at(birth, '20190314'):03d}Y", f"{1.5 + n / 100:.2f}", f"{50 + n}",
+            _TIER_ETHNIC[n % len(_TIER_ETHNIC)],
+        ))
+    return tuple(out)
+
+
+def write_tier_archive(root: str | Path) -> dict[str, object]:
+    """A 24-patient, four-site archive (CT, MR, SR, RTSTRUCT) written under ``root/site-x/``.
+
+    33 studies: every patient has one (2019-03-14), every third and the first a second
+    (2021-06-02).  SR documents lack IssuerOfPatientID; RTSTRUCTs carry another issuer;
+    one CT slice of the first study of patient 5 names patient 6 (a genuine PatientID
+    conflict, the study's majority is patient 5).  Returns the truth: per patient key its
+    site, sex, ethnic group and age per study UID, and the counts.
+    """
+    root = Path(root)
+    truth: dict[str, object] = {"patients": {}, "studies": 0, "instances": 0, "conflict_study": None}
+    patients = tier_patients()
+    for n, patient in enumerate(patients, start=1):
+        site = SITES[(n - 1) % 4]
+        dates = ["20190314"] + (["20210602"] if n % 3 == 0 or n == 1 else [])
+        info = {"site": site.key, "sex": patient.sex, "ethnic_group": patient.ethnic_group, "ages": {}}
+        for number, date in enumerate(dates, start=1):
+            at_study = dataclasses.replace(patient, age=patient.age and f"{_age_at(patient.birth_date, date):03d}Y")
+            study = Study(site=site, patient=at_study, number=number, description="Estudio", date=date)
+            info["ages"][study.uid] = _age_at(patient.birth_date, date)
+            folder = root / site.key / patient.key / f"s{number}"
+            datasets = _tier_study(study, n, number, patients)
+            for i, ds in enumerate(datasets):
+                write_dataset(ds, folder / f"{i:03d}.dcm")
+            truth["studies"] = int(truth["studies"]) + 1  # type: ignore[arg-type]
+            truth["instances"] = int(truth["instances"]) + len(datasets)  # type: ignore[arg-type]
+            if n == 5 and number == 1:
+                truth["conflict_study"] = study.uid
+        truth["patients"][patient.patient_id] = info  # type: ignore[index]
+    return truth
+
+
+def _age_at(birth: str, date: str) -> int:
+    years = int(date[:4]) - int(birth[:4])
+    return years - ((date[4:8]) < birth[4:8])
+
+
+def _tier_study(study: Study, n: int, number: int, patients: Sequence[Patient]) -> list[Dataset]:
+    """The instances of one study of :func:`write_tier_archive`."""
+    ct = (n + number) % 2 == 0
+    seed = n * 10 + number
+    if ct:
+        images = ct_series(study, 3, rows=32, columns=32, seed=seed, series_time="093512")
+    else:
+        images = mr_series(study, 3, rows=32, columns=32, seed=seed, series_number=2)
+    out = list(images)
+    if (n + number) % 3 == 0:
+        sr = sr_document(study, evidence=images[:1], text="Sin hallazgos relevantes.")
+        del sr.IssuerOfPatientID  # written by another system
+        out.append(sr)
+    if ct and n % 4 == 1:
+        rt = rtstruct(study, images, algorithms=("MANUAL",))
+        rt.IssuerOfPatientID = "ZZOTHERSYS"
+        out.append(rt)
+    if n == 5 and number == 1:  # a mislabelled slice: another patient's identity
+        other = patients[5]
+        out[-1 if not ct else 2].PatientID = other.patient_id
+        out[-1 if not ct else 2].PatientName = other.name
+        out[-1 if not ct else 2].PatientBirthDate = other.birth_date
+    return out

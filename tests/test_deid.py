@@ -545,28 +545,36 @@ def test_age_derived_top_coded_and_strict_profile_removes_demographics(tmp_path)
     assert_nothing_planted(strict_out)
 
 
-def test_k_anonymity_generalizes_small_groups(tmp_path):
+def test_k_anonymity_measured_by_default_enforced_for_public(tmp_path):
     root = tmp_path / "src"
     # Six patients aged 41..46 (female, same site) and one 80-year-old male.
     for n, age in enumerate(("041Y", "042Y", "043Y", "044Y", "045Y", "046Y")):
         write(planted_ct(n, patient=f"K{n}", age=age, study_uid=f"1.2.826.0.1.3680043.8.498.3.{n}"), root / f"{n}.dcm")
     write(planted_ct(9, patient="K9", age="080Y", sex="M", study_uid="1.2.826.0.1.3680043.8.498.3.9"), root / "9.dcm")
+    # Non-public (the default): every value kept, the risk reported, nothing enforced.
+    kept = deidentify(root, tmp_path / "kept", key=KEY, k=5, workers=1)
+    kan = kept["k_anonymity"]
+    assert kan["applied"] and kan["enforced"] is False and kan["access"] == "non-public"
+    assert kan["after"]["smallest_group"] == 1 and kan["after"]["records_below_k"] == 7
+    assert kan["after"]["patients_below_k"] == 7 and kan["after"]["satisfied"] is False
+    ages = sorted(d.PatientAge for d in read_all(tmp_path / "kept"))
+    assert ages == ["041Y", "042Y", "043Y", "044Y", "045Y", "046Y", "080Y"]
+    assert kept["demographics"]["patient_characteristics_kept"] is True
+    assert kept["demographics"]["released"]["instances_with_age"] == 7
+    # Public: the lone man cannot share a group of 5 at any node but the one without age
+    # and sex (no suppression allowed: 5% of 7 records is 0), so both go for everyone.
     out = tmp_path / "out"
-    report = deidentify(root, out, key=KEY, k=5, workers=1)
+    report = deidentify(root, out, key=KEY, k=5, workers=1, access="public")
     kan = report["k_anonymity"]
-    assert kan["applied"] and kan["k"] == 5
-    assert kan["smallest_group_before"] == 1
-    steps = {s["step"]: s["records"] for s in kan["steps"]}
-    assert steps["age band 5 years"] == 7  # everyone was alone with an exact age
-    released = [(d.get("PatientAge"), d.PatientSex, d.get("EthnicGroup")) for d in read_all(out)]
-    female = [r for r in released if r[1] == "F"]
-    assert len(female) == 6 and len({r for r in female}) == 1  # one group of six
-    assert female[0][0] == "040Y"  # 10-year band 40-49, lower bound
-    # The lone man cannot reach k: his age goes, then his rarest attribute values.
-    assert kan["satisfied"] is False and kan["residual_patients"] == 1
-    assert ("M" not in {r[1] for r in released})
-    methods = [d.DeidentificationMethod for d in read_all(out)]
-    assert any("band" in " ".join(str(v) for v in (m if isinstance(m, pydicom.multival.MultiValue) else [m])) for m in methods)
+    assert kan["enforced"] and kan["after"]["satisfied"] and kan["after"]["smallest_group"] == 7
+    assert kan["generalization"] == {"age": "removed", "sex": "removed", "ethnic_group": "exact"}
+    assert kan["loss"]["age"] == 1.0 and kan["loss"]["sex"] == 1.0 and kan["loss"]["ethnic_group"] == 0.0
+    released = {(d.get("PatientAge"), d.PatientSex, d.get("EthnicGroup")) for d in read_all(out)}
+    assert len(released) == 1 and next(iter(released))[:2] == (None, "")
+    assert report["demographics"]["patient_characteristics_kept"] is False
+    assert report["demographics"]["released"]["instances_with_age"] == 0
+    methods = {str(d.DeidentificationMethod) for d in read_all(out)}
+    assert any("age, sex removed" in m for m in methods)
 
 
 def test_clean_text_any_order_and_case():

@@ -17,6 +17,8 @@ def register(app: typer.Typer) -> None:
         key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
         workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
         k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group and site."),
+        access: str = typer.Option("non-public", "--access", help="Access tier: non-public or restricted (k-anonymity measured and reported), public (enforced with the least loss)."),
+        max_suppression: float | None = typer.Option(None, "--max-suppression", min=0.0, max=1.0, help="Public tier: largest share of records whose quasi-identifiers may be suppressed (default 0.05)."),
         quarantine: Path | None = typer.Option(None, "--quarantine", help="Folder for instances at risk of burned-in text (header de-identified, pixels untouched)."),
         clean_pixels: bool = typer.Option(False, "--clean-pixels", help="Redact burned-in text with OCR (tesseract) instead of quarantining."),
         recipe: Path | None = typer.Option(None, "--recipe", help="User recipe in the pydicom/deid format, applied on top of the profile."),
@@ -26,6 +28,7 @@ def register(app: typer.Typer) -> None:
         to: str | None = typer.Option(None, "--to", help="Also store the de-identified instances to this DICOMweb server (STOW-RS, resumable)."),
     ) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
+        from curator.deid.kanon import Access
         from curator.deid.pseudonyms import read_key
         from curator.deid.run import REPORT_NAME, deidentify
 
@@ -42,6 +45,7 @@ def register(app: typer.Typer) -> None:
             force=force,
             site_from=site_from,
             scheduler=scheduler,
+            access=Access(access, max_suppression),
         )
         counts = report["counts"]
         kan = report["k_anonymity"]
@@ -50,8 +54,9 @@ def register(app: typer.Typer) -> None:
             f"of {counts['items']} items; {counts['patients']} patients"
         )
         if kan.get("applied"):
-            state = "reached" if kan["satisfied"] else f"not reached for {kan['residual_patients']} patients"
-            typer.echo(f"k-anonymity (k={kan['k']}): {state}")
+            from curator.deid.kanon import summary_line
+
+            typer.echo(summary_line(kan))
         typer.echo(f"report: {Path(out) / REPORT_NAME}")
         if to:
             from curator.dicomweb import store_tree

@@ -49,8 +49,10 @@ def register(app: typer.Typer) -> None:
                    f"{summary['studies']} studies, {summary['individuals']} individuals")
         typer.echo(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")
         kan = summary["k_anonymity"]
-        if kan.get("applied") and not kan.get("satisfied"):
-            typer.echo(f"  k-anonymity (k={kan['k']}) not reached for {kan['residual_patients']} patients: see metadata/deid-report.json")
+        if kan.get("applied"):
+            from curator.deid.kanon import summary_line
+
+            typer.echo(f"  {summary_line(kan)} (see metadata/deid-report.json)")
         typer.echo(f"written to {out}")
         if to:
             from curator.dicomweb import store_tree

@@ -1,27 +1,99 @@
-"""k-anonymity over the kept quasi-identifiers (age, sex, ethnic group, site).
+"""Access tiers and k-anonymity over the quasi-identifiers (age, sex, ethnic group, site).
 
 A *record* is one study of one patient (a patient's age differs between studies); a group
 is the set of records with the same released quasi-identifiers, and its size is the number
-of distinct patients in it.  Groups smaller than ``k`` are generalized by local recoding,
-only for the records of those groups and one step at a time:
+of distinct patients in it.
 
-1. age → 5-year band, then 10-year band, then 20-year band, then age removed;
-2. then the rarest attribute value of the record (ethnic group or sex, whichever value is
-   least frequent over the whole output) is suppressed, then the other.
+Tiers (see ``docs/deid.md``):
 
-A generalized age is written as the lower bound of its band (``040Y`` for 40–44 in
-5-year bands) and the DeidentificationMethod says which band width applies.  Site is
-never altered (it is not written by de-identification); groups that are still smaller
-than ``k`` after every step are counted as residual in the report.
+* ``non-public`` and ``restricted`` (pseudonymised data for controlled access): every value
+  is kept (ages over 89 top-coded); k-anonymity is *measured* and reported as a risk
+  figure (smallest group, records and patients in groups below ``k``), never enforced.
+* ``public``: k-anonymity is *enforced* with the least information loss, as ARX does:
+  every node of the generalization lattice (one level per attribute, from
+  ``mappings/privacy/generalization.yaml``: age exact, 5/10/20-year bands, removed; sex
+  kept or removed; ethnic group kept or removed) is tried together with local suppression
+  (the records still in groups below ``k`` lose all their quasi-identifier values) of at
+  most ``max_suppression`` of the records; among the nodes whose every group, suppressed
+  records included, has ``k`` patients, the one with the least loss wins.
+
+Loss: per attribute, the mean over records of the level's height divided by the highest
+level (0 exact, 1 removed; a suppressed record counts 1 for every attribute); the total is
+the mean over the attributes.  Ties go to fewer suppressed records, then to the node with
+the lower levels (age first).  Site is never altered: it is in every group.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-AGE_LEVELS = (0, 5, 10, 20, None)  # 0: exact, n: band width in years, None: removed
-SUPPRESSIBLE = ("ethnic_group", "sex")
-QUASI_IDENTIFIERS = ("age", "sex", "ethnic_group", "site")
+import yaml
+
+from curator.errors import CuratorError
+from curator.resources import mappings_dir
+
+GENERALIZATION_FILE = "privacy/generalization.yaml"
+TIERS = ("public", "restricted", "non-public")
+ACCESS_RIGHTS = {"PUBLIC": "public", "RESTRICTED": "restricted", "NON_PUBLIC": "non-public"}
+ATTRIBUTES = ("age", "sex", "ethnic_group")
+QUASI_IDENTIFIERS = (*ATTRIBUTES, "site")
+UNIT = "study of a patient; group size counts distinct patients"
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@cache
+def _hierarchy() -> dict:
+    data = yaml.safe_load((mappings_dir() / GENERALIZATION_FILE).read_text(encoding="utf-8"))
+    levels = {name: tuple(data["attributes"][name]["levels"]) for name in ATTRIBUTES}
+    for name, values in levels.items():
+        if not values or values[0] != 0 or values[-1] is not None:
+            raise ValueError(f"{GENERALIZATION_FILE}: levels of {name} must go from 0 (exact) to null (removed)")
+    return {"levels": levels, "top": int(data["top_code_age_years"]), "max_suppression": float(data["max_suppression"])}
+
+
+def levels(attribute: str) -> tuple[int | None, ...]:
+    """The generalization levels of ``attribute`` (0 exact, n a band width, None removed)."""
+    return _hierarchy()["levels"][attribute]
+
+
+@dataclass(frozen=True)
+class Access:
+    """The access tier of a release and, for ``public``, the local suppression limit."""
+
+    tier: str = "non-public"
+    max_suppression: float | None = None  # share of records; None: generalization.yaml
+
+    def __post_init__(self) -> None:
+        if self.tier not in TIERS:
+            raise CuratorError(f"unknown access tier {self.tier!r}; choose one of {', '.join(TIERS)}")
+        share = self.max_suppression
+        if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1):
+            raise CuratorError("the suppression limit must be a share between 0 and 1")
+
+    @property
+    def enforced(self) -> bool:
+        """Whether k-anonymity is enforced (public) rather than only measured."""
+        return self.tier == "public"
+
+    @property
+    def suppression(self) -> float:
+        return _hierarchy()["max_suppression"] if self.max_suppression is None else float(self.max_suppression)
+
+
+def access_of(value: str | Access | None) -> Access:
+    """An :class:`Access` from a tier name, an EU access-right code (``NON_PUBLIC``) or itself."""
+    if value is None:
+        return Access()
+    if isinstance(value, Access):
+        return value
+    text = str(value).strip()
+    return Access(ACCESS_RIGHTS.get(text.upper(), text.lower()))
 
 
 @dataclass
@@ -32,130 +104,247 @@ class Record:
     sex: str | None
     ethnic_group: str | None
     site: str | None
-    age_level: int = 0
-    suppressed: set[str] = field(default_factory=set)
+    instances: int = 0  # instances written for this record (set after the write pass)
+    node: tuple[int, ...] = (0, 0, 0)  # level index per attribute of ATTRIBUTES
+    suppressed: bool = False
+    extra: dict = field(default_factory=dict)
 
 
-def _age_value(age: str | None) -> int | None:
+def _years(age: str | None) -> int | None:
     from curator.deid.engine import age_years
 
     years = age_years(age or "")
     return None if years is None else int(years)
 
 
-def released_age(record: Record) -> str | None:
-    """The PatientAge written for this record (``None``: removed)."""
-    width = AGE_LEVELS[record.age_level]
-    if record.age is None:
+def top_code_years() -> int:
+    return _hierarchy()["top"]
+
+
+def _released_age(age: str | None, width: int | None) -> str | None:
+    if age is None or width is None:
         return None
     if width == 0:
-        return record.age
-    if width is None:
-        return None
-    years = _age_value(record.age)
+        return age
+    years = _years(age)
     if years is None:
         return None
-    return f"{years // width * width:03d}Y"
+    top = top_code_years()
+    return f"{top:03d}Y" if years >= top else f"{min(years // width * width, top):03d}Y"
 
 
-def _released(record: Record) -> tuple:
-    return (
-        (AGE_LEVELS[record.age_level], released_age(record)),
-        None if "sex" in record.suppressed else (record.sex or ""),
-        None if "ethnic_group" in record.suppressed else (record.ethnic_group or ""),
-        record.site or "",
-    )
+def released(record: Record) -> dict[str, str | None]:
+    """The values written for this record (``None``: removed or absent)."""
+    if record.suppressed:
+        return {name: None for name in ATTRIBUTES}
+    widths = {name: levels(name)[i] for name, i in zip(ATTRIBUTES, record.node)}
+    return {
+        "age": _released_age(record.age, widths["age"]),
+        "sex": record.sex if widths["sex"] is not None else None,
+        "ethnic_group": record.ethnic_group if widths["ethnic_group"] is not None else None,
+    }
 
 
-def _groups(records: list[Record]) -> dict[tuple, set[str]]:
+def released_age(record: Record) -> str | None:
+    """The PatientAge written for this record (``None``: removed)."""
+    return released(record)["age"]
+
+
+def _key(record: Record) -> tuple:
+    values = released(record)
+    return (*(values[name] or "" for name in ATTRIBUTES), record.site or "")
+
+
+def _groups(records: Iterable[Record]) -> dict[tuple, set[str]]:
     groups: dict[tuple, set[str]] = defaultdict(set)
     for record in records:
-        groups[_released(record)].add(record.patient)
+        groups[_key(record)].add(record.patient)
     return groups
 
 
-def anonymize(records: list[Record], k: int) -> dict:
-    """Generalize ``records`` in place until every group has ``k`` patients; a summary."""
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    records.sort(key=lambda r: (r.patient, r.study))
-    before = _groups(records)
-    steps: Counter = Counter()
-    frequency = {
-        attr: Counter(getattr(r, attr) or "" for r in records) for attr in SUPPRESSIBLE
-    }
-    while True:
-        groups = _groups(records)
-        small = [r for r in records if len(groups[_released(r)]) < k]
-        if not small:
-            break
-        progressed = False
-        for record in small:
-            if record.age is not None and record.age_level < len(AGE_LEVELS) - 1:
-                record.age_level += 1
-                steps[_step_name(record.age_level)] += 1
-                progressed = True
-        if progressed:
-            continue
-        for record in small:
-            left = [a for a in SUPPRESSIBLE if a not in record.suppressed]
-            if not left:
-                continue
-            rarest = min(left, key=lambda a: (frequency[a][getattr(record, a) or ""], SUPPRESSIBLE.index(a)))
-            record.suppressed.add(rarest)
-            steps[f"suppress {rarest}"] += 1
-            progressed = True
-        if not progressed:
-            break
-    after = _groups(records)
-    residual = [r for r in records if len(after[_released(r)]) < k]
+def risk(records: list[Record], k: int) -> dict:
+    """Re-identification risk of the released values: group sizes against ``k``."""
+    groups = _groups(records)
+    below = [r for r in records if len(groups[_key(r)]) < k]
     return {
-        "k": k,
-        "quasi_identifiers": list(QUASI_IDENTIFIERS),
-        "unit": "study of a patient; group size counts distinct patients",
         "records": len(records),
         "patients": len({r.patient for r in records}),
-        "groups_before": len(before),
-        "smallest_group_before": min((len(p) for p in before.values()), default=0),
-        "records_in_small_groups_before": sum(1 for r in records if _size_before(before, r) < k),
-        "groups_after": len(after),
-        "smallest_group_after": min((len(p) for p in after.values()), default=0),
-        "satisfied": not residual,
-        "residual_records": len(residual),
-        "residual_patients": len({r.patient for r in residual}),
-        "steps": [{"step": name, "records": steps[name]} for name in sorted(steps, key=_step_order)],
+        "groups": len(groups),
+        "smallest_group": min((len(p) for p in groups.values()), default=0),
+        "records_below_k": len(below),
+        "patients_below_k": len({r.patient for r in below}),
+        "share_records_below_k": round(len(below) / len(records), 4) if records else 0.0,
+        "satisfied": not below,
     }
 
 
-def _size_before(before: dict[tuple, set[str]], record: Record) -> int:
-    key = (
-        (0, record.age),
-        record.sex or "",
-        record.ethnic_group or "",
-        record.site or "",
-    )
-    return len(before.get(key, ()))
+def _loss(records: list[Record]) -> dict[str, float]:
+    n = len(records) or 1
+    out = {}
+    for i, name in enumerate(ATTRIBUTES):
+        top = len(levels(name)) - 1
+        out[name] = round(sum(1.0 if r.suppressed else r.node[i] / top for r in records) / n, 4)
+    out["suppression"] = round(sum(r.suppressed for r in records) / n, 4)
+    out["total"] = round(sum(out[name] for name in ATTRIBUTES) / len(ATTRIBUTES), 4)
+    return out
 
 
-def _step_name(level: int) -> str:
-    width = AGE_LEVELS[level]
-    return "remove age" if width is None else f"age band {width} years"
+def _try(records: list[Record], node: tuple[int, ...], k: int, limit: int) -> tuple[bool, int]:
+    """Set ``node`` on every record and suppress the records of small groups (at most
+    ``limit``); whether every group then holds ``k`` patients, and how many were suppressed."""
+    for record in records:
+        record.node, record.suppressed = node, False
+    groups = _groups(records)
+    small = [r for r in records if len(groups[_key(r)]) < k]
+    if len(small) > limit:
+        return False, len(small)
+    for record in small:
+        record.suppressed = True
+    return risk(records, k)["satisfied"], len(small)
 
 
-def _step_order(name: str) -> tuple:
-    order = [_step_name(i) for i in range(1, len(AGE_LEVELS))] + [f"suppress {a}" for a in SUPPRESSIBLE]
-    return (order.index(name) if name in order else len(order), name)
+def _describe(node: tuple[int, ...]) -> dict[str, str]:
+    out = {}
+    for name, i in zip(ATTRIBUTES, node):
+        width = levels(name)[i]
+        out[name] = "removed" if width is None else ("exact" if width == 0 else f"{width}-year bands")
+    return out
+
+
+def measure(records: list[Record], k: int) -> dict:
+    """The k-anonymity summary of the tiers that keep every value (not enforced)."""
+    _check_k(k)
+    records.sort(key=lambda r: (r.patient, r.study))
+    figures = risk(records, k)
+    return {
+        "k": k, "quasi_identifiers": list(QUASI_IDENTIFIERS), "unit": UNIT, "enforced": False,
+        "before": figures, "after": figures, "generalization": _describe((0, 0, 0)),
+        "suppressed_records": 0, "suppressed_patients": 0, "loss": _loss(records),
+    }
+
+
+def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
+    """Pick the lattice node (plus local suppression) of least loss that makes ``records``
+    k-anonymous, and apply it to them; the summary.  When no node qualifies (a site with
+    fewer than ``k`` patients), every attribute is removed and ``satisfied`` is false."""
+    _check_k(k)
+    records.sort(key=lambda r: (r.patient, r.study))
+    before = risk(records, k)
+    limit = int(max_suppression * len(records) + 1e-9)
+    best: tuple | None = None
+    nodes = list(itertools.product(*(range(len(levels(name))) for name in ATTRIBUTES)))
+    for node in nodes:
+        ok, suppressed = _try(records, node, k, limit)
+        if not ok:
+            continue
+        loss = _loss(records)
+        rank = (loss["total"], suppressed, node)
+        if best is None or rank < best:
+            best = rank
+    node = best[2] if best is not None else nodes[-1]
+    _try(records, node, k, limit if best is not None else 0)
+    after = risk(records, k)
+    suppressed = [r for r in records if r.suppressed]
+    return {
+        "k": k, "quasi_identifiers": list(QUASI_IDENTIFIERS), "unit": UNIT, "enforced": True,
+        "max_suppression": max_suppression, "nodes_evaluated": len(nodes),
+        "before": before, "after": after, "generalization": _describe(node),
+        "suppressed_records": len(suppressed), "suppressed_patients": len({r.patient for r in suppressed}),
+        "loss": _loss(records),
+    }
+
+
+def apply(records: list[Record], k: int, access: Access) -> dict:
+    """Measure (non-public, restricted) or enforce (public) k-anonymity over ``records``."""
+    summary = enforce(records, k, access.suppression) if access.enforced else measure(records, k)
+    summary["access"] = access.tier
+    return summary
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ValueError("k must be at least 1")
+
+
+def released_counts(records: Iterable[Record]) -> dict[str, int]:
+    """Studies and written instances with each released attribute (the report's claims)."""
+    out = {"studies": 0, "instances": 0}
+    for name in ATTRIBUTES:
+        out[f"studies_with_{name}"] = out[f"instances_with_{name}"] = 0
+    for record in records:
+        values = released(record)
+        out["studies"] += 1
+        out["instances"] += record.instances
+        for name in ATTRIBUTES:
+            if values[name] is not None:
+                out[f"studies_with_{name}"] += 1
+                out[f"instances_with_{name}"] += record.instances
+    return out
 
 
 def note(record: Record) -> str:
     """Text for DeidentificationMethod describing the generalization of this record."""
-    parts = []
-    width = AGE_LEVELS[record.age_level]
-    if record.age is not None and width:
-        parts.append(f"age {width}y band floor")
-    elif record.age is not None and width is None:
-        parts.append("age removed")
-    short = {"ethnic_group": "ethnic group", "sex": "sex"}
     if record.suppressed:
-        parts.append(" and ".join(short[a] for a in sorted(record.suppressed)) + " suppressed")
-    return ("k-anonymity: " + "; ".join(parts))[:63] if parts else ""
+        return "k-anonymity: age, sex and ethnic group suppressed"
+    parts, removed = [], []
+    for name, i in zip(ATTRIBUTES, record.node):
+        width = levels(name)[i]
+        if width is None:
+            removed.append(name.replace("_", " "))
+        elif width:
+            parts.append(f"age {width}y band floor")
+    if removed:
+        parts.append(", ".join(removed) + " removed")
+    return ("k-anonymity: " + "; ".join(parts))[:64] if parts else ""
+
+
+def summary_line(summary: dict) -> str:
+    """One line for the console and the catalogue: tier, k, the risk figures, the loss."""
+    after = summary["after"]
+    risk_text = (
+        f"smallest group {after['smallest_group']}; {after['records_below_k']} records of "
+        f"{after['patients_below_k']} patients in groups below k"
+    )
+    if not summary.get("enforced"):
+        return f"access {summary['access']}: k-anonymity (k={summary['k']}) measured, not enforced: {risk_text}"
+    loss = summary["loss"]
+    state = "reached" if after["satisfied"] else "NOT reached"
+    kept = ", ".join(f"{name.replace('_', ' ')} {how}" for name, how in summary["generalization"].items())
+    return (
+        f"access public: k-anonymity (k={summary['k']}) {state}: {kept}; {summary['suppressed_records']} records "
+        f"suppressed; loss {loss['total']:.2f} (age {loss['age']:.2f}, sex {loss['sex']:.2f}, "
+        f"ethnic group {loss['ethnic_group']:.2f}); {risk_text}"
+    )
+
+
+def index_risk(indexed: "pa.Table", k: int) -> dict:
+    """The k-anonymity risk figures of a source, from its index (the audit's section).
+
+    One record per study (its patient resolved, :mod:`curator.patient_identity`); its age,
+    sex and ethnic group are those of its first instance (path order) that has one, the
+    age in whole years top-coded (months below one year), the site its index label.
+    """
+    import pyarrow.compute as pc
+
+    from curator.series_view import GroupView, present
+
+    studies = GroupView(indexed, "study_key")
+    firsts = studies.first_rows(["patient_key", "site"]) if len(studies) else []
+    ages = studies.first_where(pc.is_valid(indexed["age_years"]), "age_years")
+    sexes = studies.first_where(pc.fill_null(present(indexed["patient_sex"]), False), "patient_sex")
+    ethnic = studies.first_where(pc.fill_null(present(indexed["ethnic_group"]), False), "ethnic_group")
+    records = [
+        Record(row["patient_key"] or "", study, _as_age(ages.get(study)), sexes.get(study), ethnic.get(study), row["site"])
+        for study, row in zip(studies.keys, firsts)
+    ]
+    out = measure(records, k)
+    return {key: out[key] for key in ("k", "quasi_identifiers", "unit", "after")} | {"enforced": False}
+
+
+def _as_age(years: float | None) -> str | None:
+    if years is None or years != years or years < 0:
+        return None
+    top = top_code_years()
+    if years >= top:
+        return f"{top:03d}Y"
+    return f"{int(years):03d}Y" if years >= 1 else f"{round(years * 12):03d}M"

@@ -34,6 +34,7 @@ import pydicom.config
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
+from curator import patient_identity
 from curator.deid import kanon
 from curator.deid.engine import (
     TAG_ETHNIC_GROUP,
@@ -364,8 +365,13 @@ def deidentify(
     site_from: str = "folder",
     journal: str | os.PathLike[str] | None = None,
     scheduler: str | None = None,
+    access: str | kanon.Access | None = None,
 ) -> dict:
     """De-identify every instance of ``source`` into ``out_dir``; return the report.
+
+    ``access``: the access tier (:class:`curator.deid.kanon.Access`, or its name
+    ``public`` / ``restricted`` / ``non-public``, the default): k-anonymity is enforced
+    for ``public`` releases, measured and reported for the others.
 
     ``extra_elements``: elements added to each output dataset after de-identification,
     keyed by the *original* SeriesInstanceUID — either a mapping ``{series_uid: Dataset
@@ -386,6 +392,7 @@ def deidentify(
     if site_from not in SITE_RULES:
         raise CuratorError(f"unknown site rule {site_from!r}; choose one of {', '.join(SITE_RULES)}")
     key = check_key(key)
+    tier = kanon.access_of(access)
     if not isinstance(k, int) or k < 1:
         raise CuratorError("k must be a whole number of at least 1")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
@@ -449,13 +456,14 @@ def deidentify(
                 )
         items.commit()
         item_count = items.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        plan = _plan(items, pseudo, engine_probe, k, site_from)
+        plan = _plan(items, pseudo, engine_probe, k, site_from, tier)
 
         # Pass 2: write.
         out_path.mkdir(parents=True, exist_ok=True)
         if quarantine_path is not None:
             quarantine_path.mkdir(parents=True, exist_ok=True)
         totals: Counter = Counter()
+        written_by_record: Counter = Counter()
         quarantined: list[dict] = []
         written = 0
         finished = _read_journal(journal)
@@ -508,10 +516,11 @@ def deidentify(
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(result["error"]), position))
                 continue
             totals.update(result["stats"])
-            risk = _dec(items.execute("SELECT risk FROM items WHERE position = ?", (position,)).fetchone()[0])
+            risk, patient, study = map(_dec, items.execute("SELECT risk, patient, study FROM items WHERE position = ?", (position,)).fetchone())
             if risk and not clean_pixels:
                 continue
             written += 1
+            written_by_record[(patient, study)] += 1
         items.commit()
         if not clean_pixels:
             for position, relpath, risk in items.execute(
@@ -554,6 +563,7 @@ def deidentify(
         },
         "settings": {
             "k": k, "clean_pixels": clean_pixels, "quarantine_folder": quarantine_path is not None, "site_from": site_from,
+            "access": tier.tier, "max_suppression": tier.suppression,
         },
         "counts": {
             "items": item_count,
@@ -565,8 +575,9 @@ def deidentify(
             "series": plan["series"],
         },
         "actions": {name: totals[name] for name in sorted(totals)},
-        "demographics": plan["demographics"],
+        "demographics": _demographics(plan, written_by_record, engine_probe.keep_age),
         "k_anonymity": plan["k_anonymity"],
+        "patient_identity": plan["patient_identity"],
         "quarantined": quarantined,
         "rejected": rejected,
     }
@@ -605,18 +616,22 @@ DUPLICATE = "duplicate instance (same SOPInstanceUID as an earlier item); first 
 PLAN_CHUNK = 2000  # rows of the items table read (and output names written) at a time
 
 
-def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder") -> dict:
+def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder",
+          access: kanon.Access | None = None) -> dict:
     """Duplicates, per-patient identifier values, k-anonymity, output names.
 
     ``db`` is the items table of the run (see :func:`_open_items`); duplicates (by
     SOPInstanceUID, the first in position order kept) are rejected and each remaining
-    row gets its output name, in the table; per-patient and per-study state stays here."""
+    row gets its output name and its study's patient (:mod:`curator.patient_identity`),
+    in the table; per-patient and per-study state stays here."""
+    access = access or kanon.Access()
     db.execute("CREATE INDEX items_sop ON items (sop, position)")
     db.execute(
         "UPDATE items SET reason = ?, has_facts = 0 WHERE has_facts = 1 AND position >"
         " (SELECT MIN(first.position) FROM items AS first WHERE first.has_facts = 1 AND first.sop = items.sop)",
         (_enc(DUPLICATE),),
     )
+    identity = _resolve_patients(db)
     values: dict[str, set[str]] = defaultdict(set)
     records: dict[tuple[str, str], kanon.Record] = {}
     series: set[str] = set()
@@ -632,18 +647,16 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
         targets = []
         for row in rows:
             position, vals = row[0], row[6]
-            relpath, sop, study, series_uid, patient_key = map(_dec, row[1:6])
+            relpath, sop, study, series_uid, own_key = map(_dec, row[1:6])
             age, sex, ethnic_group, site = map(_dec, row[7:])
+            patient_key = identity.patient(study, own_key)
             values[patient_key].update(json.loads(vals))
             series.add(series_uid)
             record_key = (patient_key, study)
             record = records.get(record_key)
             if record is None:
-                records[record_key] = kanon.Record(
-                    patient_key, study, age, sex, ethnic_group, _site(relpath, site, site_from),
-                )
-            elif record.age is None and age is not None:
-                record.age = age
+                record = records[record_key] = kanon.Record(patient_key, study, None, None, None, _site(relpath, site, site_from))
+            _fill(record, own_key == patient_key, {"age": age, "sex": sex, "ethnic_group": ethnic_group})
             patient = pseudo.patient(patient_key)
             target = "/".join(
                 (
@@ -654,42 +667,83 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
                     short_hash(pseudo._uid(sop), 24) + ".dcm",
                 )
             )
-            targets.append((_enc(target), position))
-        db.executemany("UPDATE items SET target = ?, vals = NULL WHERE position = ?", targets)
+            targets.append((_enc(target), _enc(patient_key), position))
+        db.executemany("UPDATE items SET target = ?, vals = NULL, patient = ? WHERE position = ?", targets)
         last = rows[-1][0]
     db.commit()
     frozen = {patient: frozenset(v) for patient, v in values.items()}
     record_list = list(records.values())
-    demographics = {
-        "ages_top_coded_to_090Y": sum(1 for r in record_list if r.age == "090Y"),
-        "studies_with_age": sum(1 for r in record_list if r.age is not None),
-        "studies_without_age": sum(1 for r in record_list if r.age is None),
-        "patient_characteristics_kept": engine.keep_age,
-    }
     if engine.keep_age:
-        summary = kanon.anonymize(record_list, k)
+        summary = kanon.apply(record_list, k, access)
         summary["applied"] = True
     else:
-        summary = {"applied": False, "k": k, "reason": "patient characteristics are not kept by this profile"}
+        summary = {"applied": False, "k": k, "access": access.tier, "reason": "patient characteristics are not kept by this profile"}
     contexts = {}
     for record in record_list:
         demo: dict[int, str | None] = {}
         note = ""
         if engine.keep_age:
-            demo[TAG_PATIENT_AGE] = kanon.released_age(record)
-            if "sex" in record.suppressed:
-                demo[TAG_PATIENT_SEX] = ""
-            if "ethnic_group" in record.suppressed:
-                demo[TAG_ETHNIC_GROUP] = None
+            kept = kanon.released(record)
+            demo[TAG_PATIENT_AGE] = kept["age"]
+            demo[TAG_PATIENT_SEX] = kept["sex"] or ""  # type 2: present, empty when unknown or removed
+            demo[TAG_ETHNIC_GROUP] = kept["ethnic_group"]
             note = kanon.note(record)
         contexts[(record.patient, record.study)] = PatientContext(
             record.patient, frozen.get(record.patient, frozenset()), demo, note
         )
     return {
         "contexts": contexts,
+        "records": records,
         "patients": len(values),
         "studies": len(records),
         "series": len(series),
-        "demographics": demographics,
+        "patient_identity": identity.summary(),
         "k_anonymity": summary,
+    }
+
+
+def _resolve_patients(db: sqlite3.Connection) -> patient_identity.Resolution:
+    """One patient per study (:mod:`curator.patient_identity`), from the items table."""
+    counts = [
+        (_dec(study), _dec(patient), n)
+        for study, patient, n in db.execute(
+            "SELECT study, patient, COUNT(*) FROM items WHERE has_facts = 1 GROUP BY study, patient ORDER BY study, patient"
+        )
+    ]
+    return patient_identity.resolve(counts, _person_of)
+
+
+def _person_of(patient_key: str) -> str:
+    """The person a patient key names whatever the issuer (``id\0issuer\0PatientID``)."""
+    kind, _, rest = patient_key.partition("\0")
+    return "id\0" + rest.partition("\0")[2] if kind == "id" else patient_key
+
+
+def _fill(record: kanon.Record, own: bool, values: dict[str, str | None]) -> None:
+    """Demographics of a study's record: the first value of an instance of the study's own
+    patient, else (only while none is known) of an instance that named another patient."""
+    from_own = record.extra.setdefault("own", set())
+    for name, value in values.items():
+        if value is None or name in from_own:
+            continue
+        if own:
+            setattr(record, name, value)
+            from_own.add(name)
+        elif getattr(record, name) is None:
+            setattr(record, name, value)
+
+
+def _demographics(plan: dict, written: Counter, keep: bool) -> dict:
+    """What the released instances carry, counted from the plan and the instances written."""
+    records = plan["records"]
+    for key, record in records.items():
+        record.instances = written.get(key, 0)
+    counts = kanon.released_counts(records.values()) if keep else {}
+    summary = plan["k_anonymity"]
+    lossless = keep and summary.get("loss", {}).get("total", 1) == 0
+    return {
+        "ages_top_coded_to_090Y": sum(1 for r in records.values() if r.age == f"{kanon.top_code_years():03d}Y"),
+        "patient_characteristics_kept": bool(lossless),
+        "released": counts,
+        "source_studies_with_age": sum(1 for r in records.values() if r.age is not None),
     }
