@@ -408,7 +408,8 @@ def device_fields(ds: Any) -> dict:
     """``manufacturer``, ``model``, ``software_versions`` and ``protocol`` of a series.
 
     No serial number, station or institution. The protocol name is free text and goes
-    through ``curator.scrub``; if that module is unavailable the protocol is withheld.
+    through ``curator.freetext`` (allowlist); if that module is unavailable the protocol is
+    withheld.
     """
     out = {
         "manufacturer": _str(ds, _MANUFACTURER),
@@ -425,11 +426,12 @@ def device_fields(ds: Any) -> dict:
 
 def _scrub(ds: Any, text: str) -> str | None:
     try:
-        from curator.scrub import identifier_values, scrub_text
+        from curator.freetext import clean
+        from curator.scrub import identifier_values
     except ImportError:
         return None
     try:
-        cleaned = scrub_text(text, identifier_values(ds)).strip()
+        cleaned = (clean(text, identifier_values(ds)) or "").strip()
     except Exception:
         return None
     return cleaned or None

@@ -70,6 +70,16 @@ def series_evidence(first: Mapping[str, Any], site: str | None) -> dict[str, Any
     return evidence
 
 
+def _reported(result: dict[str, Any]) -> dict[str, Any]:
+    """A normalization result as reports show it: of the words it did not understand, the
+    safe (allowlisted) ones by name and the others as a count (``unmapped_removed``)."""
+    from curator.freetext import is_safe
+
+    tokens = list(result.get("unmapped_tokens") or [])
+    shown = [t for t in tokens if is_safe(t)]
+    return {**result, "unmapped_tokens": shown, "unmapped_removed": len(tokens) - len(shown)}
+
+
 def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str, Any]], overrides=None) -> dict[str, Any]:
     """Add ``normalized`` to every series row; return the report's ``normalization`` section
     and the per-study procedures."""
@@ -84,7 +94,7 @@ def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str
     for row in series:
         ev = evidence[row["key"]]
         if id(ev) not in cache:
-            cache[id(ev)] = normalize_series(ev, overrides)
+            cache[id(ev)] = _reported(normalize_series(ev, overrides))
         result = cache[id(ev)]  # shared, never modified after this point
         row["normalized"] = result
         results_by_study[row["study_key"]].append(result)

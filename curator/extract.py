@@ -34,6 +34,7 @@ from curator.dicomwalk import (
 )
 from curator.index import SCHEMA, key, token_hashes
 from curator.resources import mappings_dir, ontologies_dir
+from curator import freetext
 from curator.scrub import collect_value, scrub_text
 
 # Plain header values copied as they are (non-identifying).
@@ -70,6 +71,9 @@ NUMBER_FIELDS = {
     "number_of_frames": "NumberOfFrames",
 }
 # Free text shown only after scrubbing.
+# Index columns copied as they are: codes and UIDs of classes (no free text).
+_RAW_FIELDS = frozenset({"modality", "sop_class_uid", "patient_sex", "laterality", "image_laterality"})
+# Free text: cleaned by allowlist (curator.freetext) before it enters the index.
 SCRUBBED_FIELDS = {
     "study_description": "StudyDescription",
     "series_description": "SeriesDescription",
@@ -581,12 +585,14 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     record["patient_key"] = key("patient", patient, salt)
     record["person_key"] = key("patient", patient.rsplit("\x00", 1)[0] if _text(ds, "PatientID") else patient, salt)
     record["institution"] = _text(ds, "InstitutionName")  # used for the site label, then replaced by its key
+    frozen = frozenset(values)
     for column, keyword in TEXT_FIELDS.items():
-        record[column] = _text(ds, keyword)
+        # kept strings (device, kernel, agent...) without the patient's identifier values
+        record[column] = (freetext.clean_kept(_text(ds, keyword), frozen) or None) if column not in _RAW_FIELDS else _text(ds, keyword)
     for column, keyword in NUMBER_FIELDS.items():
         record[column] = _number(ds, keyword)
     for column, keyword in SCRUBBED_FIELDS.items():
-        record[column] = scrub_text(_text(ds, keyword), values) or None
+        record[column] = freetext.clean(_text(ds, keyword), frozen) or None  # allowlist
     record["transfer_syntax_uid"] = meta_text(ds, "TransferSyntaxUID")
     orientation = ds.get("ImageOrientationPatient") if "ImageOrientationPatient" in ds else None
     try:

@@ -9,7 +9,6 @@ removes date-, phone-, e-mail- and ID-like patterns whatever the header holds.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +19,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 
 from curator.dicomwalk import Element, is_empty, walk
+from curator.fold import fold  # the one fold of the project (also curator.scrub.fold)
 from curator.resources import mappings_dir
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -32,6 +32,9 @@ class _Rules:
     particles: frozenset[str]
     min_value_length: int
     min_name_part_length: int
+    part_tags: frozenset[int]
+    min_part_length: int
+    part_stopwords: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     path_patterns: tuple[re.Pattern[str], ...]
 
@@ -45,21 +48,24 @@ def _rules() -> _Rules:
         if tag is None:
             raise ValueError(f"mappings/identifiers.yaml: unknown DICOM keyword {keyword!r}")
         tags.add(tag)
+    part_tags = set()
+    for keyword in data["part_keywords"]:
+        tag = tag_for_keyword(keyword)
+        if tag is None:
+            raise ValueError(f"mappings/identifiers.yaml: unknown DICOM keyword {keyword!r}")
+        part_tags.add(tag)
     return _Rules(
         collect_vrs=frozenset(data["collect_vrs"]),
         collect_tags=frozenset(tags),
         particles=frozenset(p.casefold() for p in data["name_particles"]),
         min_value_length=int(data["min_value_length"]),
         min_name_part_length=int(data["min_name_part_length"]),
+        part_tags=frozenset(part_tags),
+        min_part_length=int(data["min_part_length"]),
+        part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
     )
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of ``text`` used for matching."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def identifier_values(ds: pydicom.Dataset) -> frozenset[str]:
@@ -119,6 +125,8 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
         if not text:
             continue
         found.add(text)
+        if tag in _rules().part_tags:
+            found.update(_parts(text))
         if vr == "PN":
             parts = [part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip()]
             found.update(parts)
@@ -127,16 +135,31 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
                 found.add(parts[1] + parts[0])
 
 
+def _parts(text: str) -> list[str]:
+    """The words of an identifier value that identify on their own (a street name of an
+    address, the number part of an ID): ``min_part_length`` characters or more, generic
+    address words (street, road, calle, ulica...) left out."""
+    rules = _rules()
+    return [
+        word for word in _WORD.findall(text)
+        if len(word) >= rules.min_part_length and fold(word) not in rules.part_stopwords
+    ]
+
+
 @cache
-def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
-    """Split values into single-word folded tokens and multi-word folded phrases."""
+def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """Split values into single-word folded tokens, multi-word folded phrases, and the
+    ID-like tokens (with a digit, ``min_part_length`` characters or more) also matched
+    inside longer words ("H12345678" holds the ID "12345678")."""
     rules = _rules()
     words: set[str] = set()
     phrases: set[tuple[str, ...]] = set()
+    ids: set[str] = set()
     for value in values:
         tokens = tuple(fold(t) for t in _WORD.findall(value))
         if not tokens:
             continue
+        ids.update(t for t in tokens if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
         if len(tokens) == 1:
             token = tokens[0]
             if token in rules.particles:
@@ -148,8 +171,30 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
             joined = "".join(tokens)
             if len(joined) >= rules.min_value_length:
                 phrases.add(tokens)
+            ids.update(t for t in (joined,) if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
     ordered = tuple(sorted(phrases, key=lambda p: (-len(p), p)))
-    return frozenset(words), ordered
+    return frozenset(words), ordered, tuple(sorted(ids))
+
+
+def is_identifier_word(folded: str, values: frozenset[str]) -> bool:
+    """Whether the folded word is one of the identifier ``values`` (or holds an ID-like one)."""
+    words, _, ids = _compiled(values)
+    return folded in words or any(part in folded for part in ids)
+
+
+def mentions(text: str, values: frozenset[str]) -> bool:
+    """Whether ``text`` holds one of the identifier ``values`` (a word, a phrase, or an
+    ID-like token inside a longer word)."""
+    words, phrases, ids = _compiled(values)
+    if not (words or phrases):
+        return False
+    folded = [fold(w) for w in _WORD.findall(text)]
+    if any(w in words for w in folded):
+        return True
+    if ids and any(i in w for w in folded for i in ids):
+        return True
+    glued = " ".join(folded)
+    return any(" ".join(p) in glued for p in phrases)
 
 
 def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> str:
@@ -171,8 +216,21 @@ def scrub_text(text: str | None, values: Iterable[str] = ()) -> str | None:
     """
     if text is None:
         return None
-    text = scrub_patterns(str(text))
-    words, phrases = _compiled(frozenset(values))
+    return _tidy(_drop_values(scrub_patterns(str(text)), frozenset(values)))
+
+
+def scrub_values(text: str, values: frozenset[str]) -> str:
+    """``text`` without the identifier ``values`` (words, phrases, ID-like tokens inside
+    longer words); no pattern is applied and an untouched text comes back unchanged (for
+    kept strings such as software versions, which date patterns would damage)."""
+    cleaned = _drop_values(text, frozenset(values))
+    if cleaned == text:
+        return text
+    return _tidy(cleaned)
+
+
+def _drop_values(text: str, values: frozenset[str]) -> str:
+    words, phrases, ids = _compiled(values)
     if words or phrases:
         spans = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
         drop = [False] * len(spans)
@@ -184,7 +242,7 @@ def scrub_text(text: str | None, values: Iterable[str] = ()) -> str | None:
                     for j in range(i, i + n):
                         drop[j] = True
         for i, token in enumerate(folded):
-            if token in words:
+            if token in words or (ids and any(part in token for part in ids)):
                 drop[i] = True
         if any(drop):
             pieces = []
@@ -196,7 +254,7 @@ def scrub_text(text: str | None, values: Iterable[str] = ()) -> str | None:
                     last = end
             pieces.append(text[last:])
             text = "".join(pieces)
-    return _tidy(text)
+    return text
 
 
 def _tidy(text: str) -> str:

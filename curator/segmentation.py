@@ -108,12 +108,15 @@ def _first_coded(ds: Any, keyword: str) -> dict | None:
 
 
 class _Scrubber:
-    """``curator.scrub`` bound to the identifier values of one header."""
+    """``curator.scrub`` bound to the identifier values of one header; ``free`` cleans
+    free text (labels, descriptions) by allowlist (``curator.freetext``)."""
 
     def __init__(self, ds: Any):
+        from curator.freetext import clean
         from curator.scrub import identifier_values, scrub_text
 
         self._scrub_text = scrub_text
+        self._clean = clean
         try:
             self._values = identifier_values(ds)
         except Exception:
@@ -126,6 +129,16 @@ class _Scrubber:
             return None
         try:
             cleaned = self._scrub_text(text, self._values)
+        except Exception:
+            return None
+        cleaned = (cleaned or "").strip()
+        return cleaned or None
+
+    def free(self, text: str | None) -> str | None:
+        if not text or self._values is None:
+            return None
+        try:
+            cleaned = self._clean(text, self._values)
         except Exception:
             return None
         cleaned = (cleaned or "").strip()
@@ -241,6 +254,7 @@ def segmentation_provenance(ds: Any) -> dict | None:
     except ImportError:  # pragma: no cover - curator.scrub ships with the package
         def scrub(text):  # noqa: E306 - without a scrubber, free text is withheld
             return None
+        scrub.free = scrub  # type: ignore[attr-defined]
     unreadable = False
     try:
         if kind == "SEG":
@@ -255,7 +269,7 @@ def segmentation_provenance(ds: Any) -> dict | None:
         "manufacturer": scrub(_text(ds, "Manufacturer")),
         "model": scrub(_text(ds, "ManufacturerModelName")),
         "software_versions": scrub(_text(ds, "SoftwareVersions")),
-        "series_description": scrub(_text(ds, "SeriesDescription")),
+        "series_description": scrub.free(_text(ds, "SeriesDescription")),
         "segments": segments,
         "referenced_series": referenced,
     }
@@ -346,7 +360,7 @@ def _seg_segments(ds: Any, scrub: Any) -> list[dict]:
                 coded["meaning"] = scrub(coded.get("meaning"))
         segments.append({
             "number": _int(item, "SegmentNumber"),
-            "label": scrub(_text(item, "SegmentLabel")),
+            "label": scrub.free(_text(item, "SegmentLabel")),
             "category": category,
             "type": prop_type,
             "type_modifier": modifier,
@@ -396,7 +410,7 @@ def _rtstruct_segments(ds: Any, scrub: Any) -> list[dict]:
         raw_type = _text(roi, "ROIGenerationAlgorithm")
         algorithm_type, issue = _normalize_type(raw_type)
         issues = [issue] if issue else []
-        description = scrub(_text(roi, "ROIGenerationDescription"))
+        description = scrub.free(_text(roi, "ROIGenerationDescription"))
         ident_items = _seq(roi, "ROIDerivationAlgorithmIdentificationSequence")
         algorithm = _algorithm_identification(ident_items[0], scrub) if ident_items else None
         name = (algorithm or {}).get("name")
@@ -414,7 +428,7 @@ def _rtstruct_segments(ds: Any, scrub: Any) -> list[dict]:
                     coded["meaning"] = scrub(coded.get("meaning"))
         segments.append({
             "number": number,
-            "label": scrub(_text(roi, "ROIName")),
+            "label": scrub.free(_text(roi, "ROIName")),
             "category": category,
             "type": prop_type,
             "type_modifier": None,

@@ -34,7 +34,8 @@ from curator.deid import table
 from curator.deid.profile import Profile
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import mappings_dir
-from curator.scrub import fold, scrub_text
+from curator import freetext
+from curator.scrub import fold, mentions, scrub_text
 
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 STRING_VRS = TEXT_VRS | {"PN", "CS", "AE", "AS", "DA", "DT", "TM", "DS", "IS", "UI", "UR"}
@@ -157,7 +158,7 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     tokens = _tokens(values)
     if not tokens:
         return False
-    return any(t in tokens for t in _WORD.findall(fold(text)))
+    return any(t in tokens for t in _WORD.findall(fold(text))) or mentions(text, values)
 
 
 @lru_cache(maxsize=1)
@@ -167,10 +168,28 @@ def identifier_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values())
 
 
-def clean_text(text: str, values: frozenset[str]) -> str:
-    """Free text without the patient's identifier values and identifier-like patterns."""
+def clean_text(text: str, values: frozenset[str], tag: int | None = None,
+               conventions: Mapping[int, frozenset[str]] | None = None) -> str:
+    """Free text without the patient's identifier values and identifier-like patterns;
+    in the free-text attributes (``curator.freetext``) also without any unknown word."""
     text = _UID_LIKE.sub(" ", str(text))
+    if tag is not None and freetext.is_free_text(tag):
+        return freetext.clean(text, values, (conventions or {}).get(tag, frozenset())) or ""
     return scrub_text(text, values) or ""
+
+
+def keep_text(text: str, values: frozenset[str]) -> str:
+    """Kept text that is not free text (device strings): the identifier values go."""
+    return freetext.clean_kept(text, values) or ""
+
+
+def private_text_safe(text: str, values: frozenset[str]) -> bool:
+    """A safe private text element (technical values of the TCIA knowledge base) is kept
+    whole only when it holds no identifier, no identifier-like pattern and no person name
+    (``curator.freetext.has_name``)."""
+    if has_identifier(text, values) or _UID_LIKE.search(text) or any(p.search(text) for p in identifier_patterns()):
+        return False
+    return not freetext.has_name(text)
 
 
 class Engine:
@@ -202,6 +221,8 @@ class Engine:
             self.date_mode = "remove"
         self.keep_age = self.by_tag.get(TAG_PATIENT_AGE) == "K"
         self.clean_pixels = clean_pixels
+        # Site conventions of free text (tag -> folded words), see curator.freetext.conventions.
+        self.conventions: dict[int, frozenset[str]] = {}
 
     # --- public -------------------------------------------------------------------
 
@@ -315,6 +336,8 @@ class Engine:
         vr = self._vr(ds, tag)
         if action == "K" and vr not in ("SQ",):
             stats["K"] += 1
+            if vr in TEXT_VRS:
+                self._keep(ds[tag], st)
             return
         element = ds[tag]
         vr = element.VR
@@ -409,7 +432,7 @@ class Engine:
             elif self.date_mode == "remove":
                 del ds[tag]
                 st.stats["X"] += 1
-        elif vr in TEXT_VRS and (tag == TAG_TEXT_VALUE or self._text_has_identifier(element, st)):
+        elif vr in TEXT_VRS and (tag == TAG_TEXT_VALUE or freetext.is_free_text(tag) or self._text_has_identifier(element, st)):
             self._scrub(element, st)
             st.stats["C"] += 1
 
@@ -445,7 +468,7 @@ class Engine:
                         keep = True
                     elif element.VR in TEXT_VRS or element.VR in ("PN", "UN", "UI", "DA", "DT"):
                         # Kept whole or not at all: text that cleaning would change goes.
-                        keep = element.VR in TEXT_VRS and not self._text_has_identifier(element, st, patterns=True)
+                        keep = element.VR in TEXT_VRS and private_text_safe(_joined(element.value), st.values)
                     else:
                         keep = True
             if keep:
@@ -505,10 +528,28 @@ class Engine:
 
     def _scrub(self, element: DataElement, st: _State) -> None:
         value = element.value
+        tag = int(element.tag)
         if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-            element.value = [clean_text(v, st.values) for v in value]
+            element.value = [clean_text(v, st.values, tag, self.conventions) for v in value]
         elif value:
-            element.value = clean_text(value, st.values)
+            element.value = clean_text(value, st.values, tag, self.conventions)
+        st.stats["text_cleaned"] += 1
+
+    def _keep(self, element: DataElement, st: _State) -> None:
+        """A text element the profile keeps: free text goes through the allowlist, other
+        text (device strings) loses the patient's identifier values only."""
+        if not element.value:
+            return
+        if freetext.is_free_text(int(element.tag)):
+            self._scrub(element, st)
+            return
+        value = element.value
+        if not has_identifier(_joined(value), st.values):
+            return
+        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+            element.value = [keep_text(str(v), st.values) for v in value]
+        else:
+            element.value = keep_text(str(value), st.values)
         st.stats["text_cleaned"] += 1
 
     def _text_has_identifier(self, element: DataElement, st: _State, patterns: bool = False) -> bool:
@@ -585,6 +626,14 @@ class _State:
     pseudonym: str
     values: frozenset[str]
     stats: Counter
+
+
+def _joined(value) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return " ".join(str(v) for v in value)
+    return str(value or "")
 
 
 def _apply_extra(ds: Dataset, extra) -> None:

@@ -41,9 +41,11 @@ from curator.deid.engine import (
     clean_text,
     derive_age,
     has_identifier,
-    identifier_patterns,
+    keep_text,
+    private_text_safe,
     top_code,
 )
+from curator import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
 from curator.scrub import identifier_values
 
@@ -445,6 +447,8 @@ class FastEngine:
             return self._sequence(el, path + (table.public_signature(tag),), run)
         if action == "K":
             stats["K"] += 1
+            if vr in TEXT_VRS and el.length:
+                return self._keep(el, run)
             return buf[el.start:el.end]
         if action == "Z":
             stats["Z"] += 1
@@ -523,7 +527,7 @@ class FastEngine:
             return buf[el.start:el.end]
         if vr in TEXT_VRS:
             text = " ".join(values)
-            if el.tag == TAG_TEXT_VALUE or has_identifier(text, run.values) or _UID_LIKE.search(text):
+            if el.tag == TAG_TEXT_VALUE or freetext.is_free_text(el.tag) or has_identifier(text, run.values) or _UID_LIKE.search(text):
                 run.stats["C"] += 1
                 return self._scrub(el, run)
         return buf[el.start:el.end]
@@ -553,8 +557,7 @@ class FastEngine:
                     if el.vr == "SQ":
                         kept = self._sequence(el, signature, run)
                     elif el.vr in TEXT_VRS:
-                        text = " ".join(self._values(el, run))
-                        if not (has_identifier(text, run.values) or _UID_LIKE.search(text) or any(p.search(text) for p in identifier_patterns())):
+                        if private_text_safe(" ".join(self._values(el, run)), run.values):
                             kept = run.buf[el.start:el.end]
                     elif el.vr not in ("PN", "UN", "UI", "DA", "DT"):
                         kept = run.buf[el.start:el.end]
@@ -634,9 +637,20 @@ class FastEngine:
 
     def _scrub(self, el: _Elem, run: _Run) -> bytes:
         values = self._values(el, run)
-        cleaned = [clean_text(v, run.values) if v else v for v in values]
+        cleaned = [clean_text(v, run.values, el.tag, self.e.conventions) if v else v for v in values]
         run.stats["text_cleaned"] += 1
         return self._strings(el.tag, el.vr, cleaned, run)
+
+    def _keep(self, el: _Elem, run: _Run) -> bytes:
+        """As ``Engine._keep``: free text through the allowlist, other kept text without
+        the patient's identifier values."""
+        if freetext.is_free_text(el.tag):
+            return self._scrub(el, run)
+        values = self._values(el, run)
+        if not has_identifier(" ".join(values), run.values):
+            return run.buf[el.start:el.end]
+        run.stats["text_cleaned"] += 1
+        return self._strings(el.tag, el.vr, [keep_text(v, run.values) for v in values], run)
 
 
 class PixelProblem(Exception):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from curator.fold import fold  # the one fold of the project (as curator.scrub.fold)
 from curator.resources import mappings_dir, ontologies_dir
 
 ATTRIBUTES = ("modality", "body_region", "contrast", "weighting", "plane", "laterality")
@@ -28,7 +28,6 @@ VALUE_FILES = {
     "laterality": "laterality.yaml",
 }
 
-_TRANSLATE = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ß": "ss", "ı": "i", "ð": "d", "þ": "th"})
 # Words are runs of letters/digits; "+" and "*" are tokens; "-" is a token only when it ends
 # a word ("C-", "+/-"), never inside one ("C-SPINE", "PET-TC").
 _TOKEN = re.compile(r"[a-z0-9]+|\+|\*|-(?=\s|$|/|\)|,|;)")
@@ -38,13 +37,6 @@ _NUMERIC = re.compile(r"^\d+(mm|cm|ms|s|sec|kv|kev|mas|x\d+|[a-z])?$|^x\d+$|^\d+
 class LexiconError(ValueError):
     """The shipped lexicon is inconsistent (a duplicate phrase with two meanings, a RID
     missing from the RadLex subset...).  Raised when the lexicon is compiled."""
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form used for all matching (also folds Polish ł, ß...)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.casefold().translate(_TRANSLATE)
 
 
 def tokens(text: str) -> list[str]:

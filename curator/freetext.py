@@ -1,0 +1,309 @@
+"""Free text cleaned by allowlist: only words known to be safe survive.
+
+``clean(text, values, keyword)`` is the one cleaning of kept free text (descriptions,
+protocol names, comments, SR TEXT, ROI and segment descriptions...; the attributes of
+``mappings/freetext/rules.yaml``):
+
+1. person-name patterns go: a title or role and the name after it ("seen by Dr Rose",
+   "per nurse Kowalska", "Sr. García"), a first name and the capitalised word after it,
+   a first or last name after a weak trigger ("seen by Brown");
+2. every remaining word that is not known to be safe becomes a fixed placeholder.  Safe:
+   a word of the normalization lexicons or RadLex, of the shipped word lists
+   (``ontologies/wordlists``, ``mappings/freetext/clinical-words.yaml``), a number, unit,
+   kernel or sequence-parameter token, or a site convention (:func:`conventions`);
+3. the patient's identifier values and their parts, and date/phone/ID/e-mail patterns go
+   (:func:`curator.scrub.scrub_text`).
+
+``clean_kept(text, values)`` is for kept text that is not free text (device strings:
+Manufacturer, model, software versions): the patient's identifier values and their parts
+go, nothing else changes.  Matching is on :func:`curator.fold.fold` forms throughout.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import yaml
+from pydicom.datadict import tag_for_keyword
+
+from curator.fold import fold
+from curator.resources import mappings_dir, ontologies_dir
+from curator.scrub import is_identifier_word, scrub_text, scrub_values
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_LEX_WORD = re.compile(r"[a-z0-9]+")
+# What may stand between the words of one name ("Dr. Anna-Maria Nowak").
+_NAME_GAP = re.compile(r"[\s.'-]*")
+
+
+@dataclass(frozen=True)
+class Rules:
+    placeholder: str
+    titles: frozenset[str]
+    roles: frozenset[str]
+    weak: frozenset[str]
+    max_name_words: int
+    safe: re.Pattern[str]
+    tags: frozenset[int]
+    min_patients: int
+    min_sites: int
+
+
+@cache
+def rules() -> Rules:
+    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    tags = set()
+    for keyword in data["attributes"]:
+        tag = tag_for_keyword(keyword)
+        if tag is None:
+            raise ValueError(f"mappings/freetext/rules.yaml: unknown DICOM keyword {keyword!r}")
+        tags.add(tag)
+    return Rules(
+        placeholder=str(data["placeholder"]),
+        titles=frozenset(fold(t) for t in data["titles"]),
+        roles=frozenset(fold(t) for t in data["roles"]),
+        weak=frozenset(fold(t) for t in data["weak_triggers"]),
+        max_name_words=int(data["max_name_words"]),
+        safe=re.compile("|".join(f"(?:{p})" for p in data["safe_patterns"].values())),
+        tags=frozenset(tags),
+        min_patients=int(data["convention"]["patients"]),
+        min_sites=int(data["convention"]["sites"]),
+    )
+
+
+def _read_list(relative: str) -> set[str]:
+    return set((ontologies_dir() / relative).read_text(encoding="utf-8").split())
+
+
+@cache
+def _words() -> frozenset[str]:
+    """Every safe word: word lists, clinical words, lexicon and RadLex words."""
+    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    words: set[str] = set()
+    for relative in data["wordlists"]:
+        words |= _read_list(relative)
+    clinical = yaml.safe_load((mappings_dir() / "freetext" / "clinical-words.yaml").read_text(encoding="utf-8"))
+    for entries in clinical.values():
+        for entry in entries:
+            words.update(_LEX_WORD.findall(fold(str(entry))))
+    words |= _lexicon_words()
+    return frozenset(words)
+
+
+def _lexicon_words() -> set[str]:
+    from curator.normalize.lexicon import lexicon
+
+    lex = lexicon()
+    words = {w for phrase in lex.phrases for w in phrase}
+    for name, _parent in lex.terms.values():
+        words.update(_LEX_WORD.findall(fold(name)))
+    for label in lex.playbook_labels.values():
+        words.update(_LEX_WORD.findall(fold(label)))
+    return words
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    return frozenset(_read_list(data["first_names"]))
+
+
+@cache
+def _last_names() -> frozenset[str]:
+    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    return frozenset(_read_list(data["last_names"]))
+
+
+def load() -> None:
+    """Load every list now (worker start-up), not on the first text."""
+    rules()
+    _words()
+    _first_names()
+    _last_names()
+
+
+@lru_cache(maxsize=1 << 16)
+def is_safe(token: str, last: bool = False) -> bool:
+    """Whether the folded ``token`` is a known safe word (``last``: the text's last word,
+    where the normalizer also reads truncations such as ``CONTRA``)."""
+    if token in _words() or rules().safe.fullmatch(token):
+        return True
+    if not _LEX_WORD.fullmatch(token):
+        return False
+    from curator.normalize.engine import _single
+    from curator.normalize.lexicon import is_numeric, lexicon
+
+    if is_numeric(token):
+        return True
+    found = _single(lexicon(), token)
+    return bool(found) and (last or all(quality != "prefix" for _, quality in found))
+
+
+def is_free_text(tag: int) -> bool:
+    """Whether the allowlist applies to the attribute ``tag``."""
+    return tag in rules().tags
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper() or (len(word) == 1 and word.isupper())
+
+
+def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) -> set[int]:
+    """Indexes of the words that a person-name pattern covers."""
+    r = rules()
+    first, last = _first_names(), _last_names()
+    drop: set[int] = set()
+    n = len(spans)
+
+    def joined(i: int) -> bool:  # words i and i + 1 are one name (only spaces, dots, hyphens between)
+        return i + 1 < n and _NAME_GAP.fullmatch(text[spans[i][1]:spans[i + 1][0]]) is not None
+
+    def namelike(j: int) -> bool:
+        original, folded = spans[j][2], spans[j][3]
+        if upper:
+            return folded in first or folded in last or not is_safe(folded)
+        return _capitalised(original)
+
+    for i, (_, _, original, folded) in enumerate(spans):
+        if folded in r.titles or folded in r.roles:
+            j = i
+            taken = 0
+            while joined(j) and taken < r.max_name_words:
+                j += 1
+                if spans[j][3] in r.titles or spans[j][3] in r.roles:
+                    continue
+                if taken == 0 and folded in r.titles or namelike(j):
+                    drop.add(j)
+                    taken += 1
+                else:
+                    break
+        elif folded in r.weak and joined(i):
+            nxt_original, nxt = spans[i + 1][2], spans[i + 1][3]
+            if (nxt in first or nxt in last) and (upper or _capitalised(nxt_original)):
+                drop.add(i + 1)
+        elif folded in first and joined(i) and (not upper or not is_safe(folded)):
+            nxt_original, nxt = spans[i + 1][2], spans[i + 1][3]
+            if (upper and (nxt in last or not is_safe(nxt))) or (not upper and _capitalised(original) and _capitalised(nxt_original)):
+                drop.update((i, i + 1))
+    return drop
+
+
+def has_name(text: str) -> bool:
+    """Whether ``text`` holds a person-name pattern (a title or role and a name...), for
+    technical text kept whole or not at all (safe private elements)."""
+    spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    if not spans:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    upper = bool(letters) and all(not c.islower() for c in letters)
+    return bool(_name_words(spans, text, upper))
+
+
+def _rebuild(text: str, spans: list[tuple[int, int, str, str]], drop: list[bool], placeholder: str,
+             vanish: set[int]) -> str:
+    pieces: list[str] = []
+    last = 0
+    previous_dropped = False
+    for i, ((start, end, _, _), gone) in enumerate(zip(spans, drop)):
+        if i in vanish:  # a known identifier: removed without a trace (as curator.scrub does)
+            pieces.append(text[last:start])
+            pieces.append(" ")
+            last = end
+            continue
+        if gone:
+            between = text[last:start]
+            if previous_dropped and not between.strip(" -_.,;:/'"):
+                last = end  # one placeholder for a run of removed words
+                continue
+            pieces.append(between)
+            pieces.append(placeholder)
+            last = end
+            previous_dropped = True
+        else:
+            pieces.append(text[last:start])
+            pieces.append(text[start:end])
+            last = end
+            previous_dropped = False
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def allowlist(text: str, conventions: frozenset[str] = frozenset(),
+              values: frozenset[str] = frozenset()) -> tuple[str, int]:
+    """``text`` with person-name patterns and unknown words replaced by the placeholder
+    (the patient's identifier ``values`` removed without one); and how many words went."""
+    spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    if not spans:
+        return text, 0
+    vanish = {i for i, s in enumerate(spans) if is_identifier_word(s[3], values)} if values else set()
+    letters = [c for c in text if c.isalpha()]
+    upper = bool(letters) and all(not c.islower() for c in letters)
+    names = _name_words(spans, text, upper)
+    n = len(spans)
+    drop = [
+        i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1))
+        for i, s in enumerate(spans)
+    ]
+    if not any(drop):
+        return text, 0
+    return _rebuild(text, spans, drop, rules().placeholder, vanish), sum(drop)
+
+
+@lru_cache(maxsize=1 << 14)
+def clean(text: str | None, values: frozenset[str] = frozenset(), conventions: frozenset[str] = frozenset()) -> str | None:
+    """Free ``text`` cleaned: identifiers, name patterns and every unknown word removed."""
+    if text is None:
+        return None
+    # Names are found in the text as written (a removed identifier would leave "Dr" next
+    # to the following word); identifier values and patterns go after.
+    cleaned, _ = allowlist(str(text), conventions, values)
+    return scrub_text(cleaned, values) or ""
+
+
+def clean_kept(text: str | None, values: frozenset[str] = frozenset()) -> str | None:
+    """Kept text that is not free text (device strings): identifier values and their parts go."""
+    if text is None:
+        return None
+    return scrub_values(str(text), values)
+
+
+def safe_words(text: str | None) -> tuple[list[str], int]:
+    """The safe (allowlisted) folded words of ``text`` and the count of the others, for
+    reports that list words (never the unsafe words themselves)."""
+    shown: list[str] = []
+    hidden = 0
+    placeholder = set(_WORD.findall(rules().placeholder))
+    for word in _WORD.findall(text or ""):
+        if word in placeholder:
+            hidden += 1
+            continue
+        folded = fold(word)
+        if is_safe(folded):
+            shown.append(folded)
+        else:
+            hidden += 1
+    return shown, hidden
+
+
+def conventions(rows: Iterable[tuple[str, str, str | None, str | None]]) -> dict[str, frozenset[str]]:
+    """Site conventions per attribute: the folded words seen in one attribute for at least
+    ``convention.patients`` distinct patients of at least ``convention.sites`` sites.
+
+    ``rows``: ``(keyword, patient key, site, text)``; texts should already be free of the
+    patient's identifier values (:func:`curator.scrub.scrub_text`)."""
+    r = rules()
+    patients: dict[tuple[str, str], set[str]] = defaultdict(set)
+    sites: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for keyword, patient, site, text in rows:
+        for word in {fold(w) for w in _WORD.findall(text or "")}:
+            patients[(keyword, word)].add(patient)
+            if site:
+                sites[(keyword, word)].add(site)
+    out: dict[str, set[str]] = defaultdict(set)
+    for (keyword, word), who in patients.items():
+        if len(who) >= r.min_patients and len(sites[(keyword, word)]) >= r.min_sites:
+            out[keyword].add(word)
+    return {k: frozenset(v) for k, v in sorted(out.items())}
