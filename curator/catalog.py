@@ -268,7 +268,12 @@ _KINDS: dict[str, tuple[str | None, tuple[URIRef, ...], URIRef]] = {
     "legislation": (None, (ELI.LegalResource,), RDFS.label),
     "standard": (None, (DCTERMS.Standard,), RDFS.label),
 }
-_MEDIA_FORMAT = {"text/csv": "CSV", "application/vnd.apache.parquet": "PARQUET", "application/json": "JSON"}
+# media type of a distribution -> its EU file-type code (dct:format)
+_MEDIA_FORMAT = {
+    "text/csv": "CSV", "application/vnd.apache.parquet": "PARQUET", "application/json": "JSON",
+    "application/ld+json": "JSON_LD", "application/dicom": "DICOM", "application/fhir+ndjson": "JSON",
+    "application/fhir+json": "JSON", "text/turtle": "RDF_TURTLE",
+}
 
 
 def resolve_concept(kind: str, ref) -> URIRef:
@@ -360,6 +365,8 @@ class _Builder:
         self.texts(node, FOAF.name, agent.name)
         if agent.type is not None:
             self.add(node, DCTERMS.type, self.concept("publisher_type", agent.type))
+        if agent.email:  # harvesters (CKAN's DCAT parser) read the agent's own foaf:mbox
+            self.add(node, FOAF.mbox, URIRef(f"mailto:{agent.email}"))
         if agent.homepage:
             self.add(node, FOAF.homepage, self.document(agent.homepage))
         if agent.description:
@@ -456,6 +463,7 @@ class _Builder:
         self.codes(dataset)
         self.privacy(dataset)
         self.temporal(dataset)
+        self.retention(dataset)
         self.provenance(dataset)
         self.quality(dataset)
         self.variables(dataset)
@@ -522,13 +530,28 @@ class _Builder:
         c = self.c
         purpose, basis = self.iri("purpose"), self.iri("legal-basis")
         self.add(purpose, RDF.type, DPV.Purpose)
-        self.texts(purpose, DCTERMS.description, c.purpose)
         self.add(basis, RDF.type, DPV.LegalBasis)
-        self.texts(basis, DCTERMS.description, c.legal_basis)
+        for node, text in ((purpose, c.purpose), (basis, c.legal_basis)):
+            # labelled resources: whichever label property a harvester displays carries the text
+            for prop in (DCTERMS.description, DCTERMS.title, SKOS.prefLabel, RDFS.label):
+                self.texts(node, prop, text)
         self.add(dataset, DPV.hasPurpose, purpose)
         self.add(dataset, DPV.hasLegalBasis, basis)
         for pd in sorted(set(self.s.personal_data)):
             self.add(dataset, DPV.hasPersonalData, self.concept("personal_data", pd))
+
+    def retention(self, dataset: URIRef) -> None:
+        period = self.c.retention_period
+        if period is None:
+            return
+        node = self.iri("retention-period")
+        self.add(node, RDF.type, DCTERMS.PeriodOfTime)
+        for prop, value in ((DCAT.startDate, period.start), (DCAT.endDate, period.end)):
+            if value:
+                self.add(node, prop, Literal(value, datatype=XSD.gYearMonth if "-" in value else XSD.gYear))
+        if period.comment:
+            self.texts(node, RDFS.comment, period.comment)
+        self.add(dataset, HEALTH.retentionPeriod, node)
 
     def temporal(self, dataset: URIRef) -> None:
         s = self.s

@@ -68,32 +68,40 @@ def _text(value, lang: str = "en") -> str:
     return str(value)
 
 
-def _table(summary: ReleaseSummary) -> DistributionInfo:
+def _tables(summary: ReleaseSummary) -> list[DistributionInfo]:
+    """The series table's files, the one records are read from first (CSV preferred)."""
     tables = sorted((d for d in summary.distributions if d.media_type in _TABLE_FORMATS),
                     key=lambda d: (d.media_type != "text/csv", d.name))
     if not tables:
         raise CuratorError("summary: no series table distribution (text/csv or Parquet) to describe in Croissant")
-    return tables[0]
+    for table in tables:
+        if not table.sha256 or table.byte_size is None:
+            # mlcroissant refuses a FileObject without md5 or sha256
+            raise CuratorError(f"summary: distribution {table.name} has no sha256 and byte_size (Croissant needs both)")
+    return tables
 
 
-def build_croissant(summary: ReleaseSummary, config: ReleaseConfig) -> dict:
-    """The Croissant description of the series table (CSV preferred, else Parquet)."""
-    if not summary.series_columns:
-        raise CuratorError("summary: the series table has no column descriptions")
-    table = _table(summary)
-    file_id = table.name
-    file_object = {
+def _file_object(table: DistributionInfo) -> dict:
+    return {
         "@type": "cr:FileObject",
-        "@id": file_id,
-        "name": file_id,
+        "@id": table.name,
+        "name": table.name,
         "description": table.title,
         "contentUrl": table.path,
         "encodingFormat": _TABLE_FORMATS[table.media_type],
+        "sha256": table.sha256,
+        "contentSize": f"{table.byte_size} B",
     }
-    if table.sha256:
-        file_object["sha256"] = table.sha256
-    if table.byte_size is not None:
-        file_object["contentSize"] = f"{table.byte_size} B"
+
+
+def build_croissant(summary: ReleaseSummary, config: ReleaseConfig) -> dict:
+    """The Croissant description of the series table (records from the CSV, else the Parquet).
+
+    Every file of the table (CSV and Parquet) is a FileObject with its SHA-256 and size."""
+    if not summary.series_columns:
+        raise CuratorError("summary: the series table has no column descriptions")
+    tables = _tables(summary)
+    file_id = tables[0].name
     fields = []
     for col in summary.series_columns:
         fields.append({
@@ -118,7 +126,7 @@ def build_croissant(summary: ReleaseSummary, config: ReleaseConfig) -> dict:
         "keywords": sorted({"DICOM", "medical imaging", *summary.modalities}),
         "citeAs": f"{_text(config.title)}, version {config.version}. {_text(config.publisher.name)}. {dataset_iri}",
         "creator": {"@type": "sc:Organization", "name": _text(config.publisher.name)},
-        "distribution": [file_object],
+        "distribution": [_file_object(t) for t in tables],
         "recordSet": [{
             "@type": "cr:RecordSet",
             "@id": "series",

@@ -130,6 +130,15 @@ def _device_key(row: dict) -> str | None:
     return f"{maker if _present(maker) else ''}|{model if _present(model) else ''}"
 
 
+def _study_reference(study_uid: str, display: str) -> dict:
+    """A Reference to the ImagingStudy of a study: its id and its Study Instance UID."""
+    return {
+        "reference": f"ImagingStudy/{resource_id('ImagingStudy', study_uid)}",
+        "identifier": {"system": _codes()["systems"]["dicom_uid"], "value": f"urn:oid:{study_uid}"},
+        "display": display,
+    }
+
+
 class _Exporter:
     def __init__(self, rows: list[dict], version: str, recorded: str, tool_version: str):
         self.rows, self.v, self.recorded, self.tool_version = rows, version, recorded, tool_version
@@ -242,15 +251,15 @@ class _Exporter:
             refs = sorted({str(u) for u in _list(row.get("referenced_series_uids"))})
             if not refs:
                 continue
-            target = {
-                "reference": f"ImagingStudy/{resource_id('ImagingStudy', str(row['study_uid']))}",
-                "identifier": {"system": _codes()["systems"]["dicom_uid"], "value": f"urn:oid:{row['series_uid']}"},
-            }
+            # a Reference's identifier names the resource referenced (the ImagingStudy): the
+            # study UID; the series, which is no resource, is named in the display
+            target = _study_reference(str(row["study_uid"]), f"segmentation series {row['series_uid']}")
             entities = []
             for ref in refs:
-                what: dict[str, Any] = {"identifier": {"system": _codes()["systems"]["dicom_uid"], "value": f"urn:oid:{ref}"}}
                 if ref in study_of_series:
-                    what["reference"] = f"ImagingStudy/{resource_id('ImagingStudy', study_of_series[ref])}"
+                    what = _study_reference(study_of_series[ref], f"source series {ref}")
+                else:  # drawn on a series that is not in the release
+                    what = {"display": f"source series {ref} (not in the release)"}
                 entities.append({"role": "source", "what": what})
             out.append({
                 "resourceType": "Provenance",

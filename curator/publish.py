@@ -149,7 +149,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     from curator.normalize import code_sequences
     from curator.pipeline import audit_settings
     from curator.release_config import load_release_config
-    from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table
+    from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
     from curator.render import render
     from curator.scan import scan_source
     from curator.sources import open_source
@@ -248,7 +248,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
                recorded=f"{release_date}T00:00:00Z", tool_version=__version__)
 
     # 4. The catalogue, from the released data and release.yaml.
-    ages = [a for a in instances["patient_age_years"] if a is not None and not pd.isna(a)]
+    age_min, age_max = typical_age_range(instances)  # what the released files say, after k-anonymity
     source_years = scan.table(["status", "study_year"]).to_pydict()
     years = [int(y) for status, y in zip(source_years["status"], source_years["study_year"]) if status == "indexed" and y is not None]
     regions = sorted({(v["code"], v["label"]) for n in normalized.values() for v in (n.get("body_region") or [])})
@@ -258,8 +258,10 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     release_id = _slug_release(options, config)
     distributions = [
         DistributionInfo(name="dicom", title="De-identified DICOM instances", path="dicom/", media_type="application/dicom", conforms_to=["DICOM"]),
-        DistributionInfo(name="series-csv", title="Series table (CSV)", path="metadata/series.csv", media_type="text/csv"),
-        DistributionInfo(name="series-parquet", title="Series table (Parquet)", path="metadata/series.parquet", media_type="application/vnd.apache.parquet"),
+        DistributionInfo(name="series-csv", title="Series table (CSV)", path="metadata/series.csv", media_type="text/csv",
+                         **_file_facts(metadata / "series.csv")),
+        DistributionInfo(name="series-parquet", title="Series table (Parquet)", path="metadata/series.parquet",
+                         media_type="application/vnd.apache.parquet", **_file_facts(metadata / "series.parquet")),
         DistributionInfo(name="fhir", title=f"FHIR {'R4' if options.fhir_version == 'R4B' else 'R5'} ImagingStudy bulk data", path="fhir/",
                          media_type="application/fhir+ndjson", conforms_to=["FHIR-R4" if options.fhir_version == "R4B" else "FHIR-R5"]),
     ]
@@ -268,8 +270,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
         "n_individuals": int(instances["patient_pseudonym"].nunique()),
         "n_studies": int(instances["study_uid"].nunique()),
         "n_series": int(instances["series_uid"].nunique()),
-        "age_min": int(min(ages)) if ages else None,
-        "age_max": int(max(ages)) if ages else None,
+        "age_min": age_min,
+        "age_max": age_max,
         "year_min": min(years) if years else None,
         "year_max": max(years) if years else None,
         "modalities": sorted({m for m in instances["modality"].dropna()}),
@@ -315,6 +317,12 @@ def _access(options: PublishOptions, config) -> Any:
     from curator.deid.kanon import Access, access_of
 
     return Access(access_of(options.access or config.access_rights).tier, options.max_suppression)
+
+
+def _file_facts(path: Path) -> dict[str, Any]:
+    """SHA-256 and size of one released file (Croissant and the catalogue's spdx:checksum)."""
+    data = path.read_bytes()
+    return {"sha256": hashlib.sha256(data).hexdigest(), "byte_size": len(data)}
 
 
 def _slug_release(options: PublishOptions, config) -> str:

@@ -144,6 +144,39 @@ class Agent(_Model):
         return self
 
 
+class RetentionPeriod(_Model):
+    """How long the data holder keeps the data (``healthdcatap:retentionPeriod``).
+
+    Years (``2026``) or year-months (``2036-12``): the catalogue writes no exact date."""
+
+    start: str | None = None
+    end: str | None = None
+    comment: LangText | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _period(cls, v):
+        if v is None:
+            return None
+        text = str(v).strip()
+        if not re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", text):
+            raise ValueError("must be a year (2036) or a year-month (2036-12), not an exact date")
+        return text
+
+    @field_validator("comment")
+    @classmethod
+    def _comment(cls, v):
+        return None if v is None else _check_lang_text(v)
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if not self.start and not self.end:
+            raise ValueError("needs a start or an end")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("start is after end")
+        return self
+
+
 class CatalogInfo(_Model):
     """The catalogue that holds the dataset (defaults to the dataset's title and description)."""
 
@@ -185,6 +218,7 @@ class ReleaseConfig(_Model):
     spatial: list[Concept] = Field(default_factory=list)
     availability: Concept = "STABLE"
     population_coverage: LangText | None = None
+    retention_period: RetentionPeriod | None = None
     publisher: Agent
     custodian: Agent | None = None
     hdab: Agent

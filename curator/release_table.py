@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,11 @@ from curator.segmentation import segmentation_provenance
 INSTANCE_COLUMNS = (
     "path", "study_uid", "series_uid", "sop_instance_uid", "sop_class_uid", "instance_number", "series_number",
     "patient_pseudonym", "modality", "body_part_examined", "laterality", "manufacturer", "model", "software_versions",
-    "study_description", "series_description", "patient_age_years", "patient_sex", "acquisition", "segmentation",
+    "study_description", "series_description", "patient_age_years", "patient_age_band", "patient_sex", "acquisition",
+    "segmentation",
 )
+# DeidentificationMethod note of k-anonymity's age generalization (curator.deid.kanon.note)
+_AGE_BAND = re.compile(r"age (\d{1,3})y band floor")
 
 # Columns of the published series table, with their meaning (CSVW / Croissant descriptions).
 SERIES_COLUMNS: dict[str, tuple[str, str, str]] = {
@@ -93,10 +97,38 @@ def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
         "study_description": _text(ds, "StudyDescription"),
         "series_description": _text(ds, "SeriesDescription"),
         "patient_age_years": age_years(_text(ds, "PatientAge")),
+        "patient_age_band": _age_band(ds),
         "patient_sex": _text(ds, "PatientSex"),
         "acquisition": json.dumps(acquisition_parameters(ds), sort_keys=True),
         "segmentation": json.dumps(segmentation, sort_keys=True) if segmentation else None,
     }
+
+
+def _age_band(ds: pydicom.Dataset) -> int | None:
+    """Width in years of the band a released PatientAge is the floor of (None: exact age)."""
+    match = _AGE_BAND.search(_text(ds, "DeidentificationMethod") or "")
+    return int(match.group(1)) if match else None
+
+
+def typical_age_range(instances: pd.DataFrame) -> tuple[int | None, int | None]:
+    """Youngest and oldest age the released files allow, in years.
+
+    Ages removed by k-anonymity count for nothing; a banded age (``040Y`` with a 5-year
+    band) spans its band (40-44); a top-coded ``090Y`` stays 90 (meaning 90 or older), and no band
+    reaches past it (``mappings/privacy/generalization.yaml``)."""
+    from curator.deid.kanon import top_code_years
+
+    top = top_code_years()  # every age from it on is written as that age (090Y)
+    low: list[int] = []
+    high: list[int] = []
+    for age, band in zip(instances["patient_age_years"], instances["patient_age_band"]):
+        if age is None or pd.isna(age):
+            continue
+        years = int(age)
+        width = int(band) if band is not None and not pd.isna(band) else 0
+        low.append(years)
+        high.append(years if width <= 1 else min(years + width - 1, top))
+    return (min(low), max(high)) if low else (None, None)
 
 
 def read_instances(dicom_dir: Path) -> pd.DataFrame:

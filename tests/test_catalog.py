@@ -147,10 +147,54 @@ def test_catalogue_content_comes_from_the_data(summary, config):
     assert validate_graph(g2, "healthdcat-ap-r8-nonpublic").conforms
 
 
+def test_what_harvesters_read_agents_retention_labels_and_formats(summary, config):
+    """What CKAN's DCAT parser reads (tests/test_ckan_harvest.py runs the parser itself)."""
+    g = build_graph(summary, config)
+    base = "https://data.example.org/curator/lungct-v2/"
+    ds = URIRef(base + "dataset")
+    foaf = "http://xmlns.com/foaf/0.1/"
+    for local, agent in (("agent/publisher", config.publisher), ("agent/hdab", config.hdab)):
+        node = URIRef(base + local)
+        assert g.value(node, URIRef(foaf + "mbox")) == URIRef(f"mailto:{agent.email}")
+        assert g.value(node, URIRef(foaf + "homepage")) == URIRef(agent.homepage)
+        assert g.value(node, URIRef("http://data.europa.eu/m8g/contactPoint")) is not None  # HealthDCAT-AP's, kept
+    period = g.value(ds, HEALTH.retentionPeriod)
+    assert g.value(period, DCAT.startDate) == Literal("2026", datatype=XSD.gYear)
+    assert g.value(period, DCAT.endDate) == Literal("2036-12", datatype=XSD.gYearMonth)
+    assert (period, RDF.type, DCTERMS.PeriodOfTime) in g
+    dpv = "https://w3id.org/dpv#"
+    for prop, text in (("hasLegalBasis", config.legal_basis), ("hasPurpose", config.purpose)):
+        node = g.value(ds, URIRef(dpv + prop))
+        for label in (SKOS.prefLabel, RDFS.label, DCTERMS.title, DCTERMS.description):
+            assert g.value(node, label) == Literal(text["en"], lang="en")
+    formats = {}
+    for dist in g.objects(ds, DCAT.distribution):
+        fmt = g.value(dist, DCTERMS["format"])
+        assert str(fmt).startswith("http://publications.europa.eu/resource/authority/file-type/")
+        assert (fmt, RDF.type, DCTERMS.IMT) in g and (fmt, RDF.type, DCTERMS.MediaTypeOrExtent) in g
+        formats[str(dist).rsplit("/", 1)[1]] = str(g.value(fmt, RDFS.label))
+    assert formats == {"dicom": "DICOM", "fhir": "JSON", "series-csv": "CSV", "series-parquet": "Parquet"}
+    # no retention period unless release.yaml states one
+    bare = config.model_copy(update={"retention_period": None})
+    assert g.value(URIRef(base + "dataset"), HEALTH.retentionPeriod) is not None
+    assert build_graph(summary, bare).value(ds, HEALTH.retentionPeriod) is None
+
+
+@pytest.mark.parametrize("period, message", [
+    ({"start": "2036-12-31"}, "not an exact date"), ({}, "needs a start or an end"),
+    ({"start": 2036, "end": 2026}, "start is after end"), ({"end": "2036-13"}, "year-month"),
+])
+def test_retention_period_validation_names_the_problem(period, message):
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["retention_period"] = period
+    with pytest.raises(CuratorError, match=message):
+        parse_release_config(data)
+
+
 def test_every_referenced_concept_is_typed_and_labelled_in_the_file(summary, config):
     g = build_graph(summary, config)
     base = "https://data.example.org/curator/lungct-v2/"
-    untyped_ok = {DCAT.accessURL, URIRef("http://data.europa.eu/m8g/contactPage"),
+    untyped_ok = {DCAT.accessURL, URIRef("http://data.europa.eu/m8g/contactPage"), URIRef("http://xmlns.com/foaf/0.1/mbox"),
                   URIRef("http://www.w3.org/2006/vcard/ns#hasEmail"), URIRef("http://www.w3.org/2006/vcard/ns#hasURL")}
     for _, p, o in g:
         if not isinstance(o, URIRef) or p == RDF.type or p in untyped_ok:

@@ -65,6 +65,10 @@ def test_croissant_needs_a_table_and_columns(config):
         build_croissant(_summary(csv=False), config)
     with pytest.raises(CuratorError, match="no column descriptions"):
         build_croissant(_summary(columns=[]), config)
+    unhashed = _summary().model_copy(update={"distributions": [
+        d.model_copy(update={"sha256": None}) for d in _summary().distributions]})
+    with pytest.raises(CuratorError, match="series-csv has no sha256"):  # mlcroissant would refuse it
+        build_croissant(unhashed, config)
 
 
 def test_mlcroissant_validates_and_loads_the_series_table(tmp_path, config):

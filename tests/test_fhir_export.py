@@ -105,11 +105,16 @@ def test_imaging_study_content(rows, version):
     assert ct["performer"][0]["actor"]["reference"] == f"Device/{ge}"
     device = next(d for d in res["Device"] if d["id"] == ge)
     assert device["manufacturer"] == "GE MEDICAL SYSTEMS" and device["modelNumber"] == "RHAPSODE"
-    # the segmentation's provenance names the series it was drawn on
+    # the segmentation's provenance names the series it was drawn on; every Reference's
+    # identifier is the UID of the study it references, never a series UID
     seg_prov = next(p for p in res["Provenance"] if p["id"] == resource_id("Provenance", f"segmentation|{_pseudo(12)}"))
-    assert seg_prov["target"][0]["identifier"]["value"] == f"urn:oid:{_pseudo(12)}"
-    assert seg_prov["entity"][0]["what"]["identifier"]["value"] == f"urn:oid:{_pseudo(11)}"
-    assert seg_prov["entity"][0]["what"]["reference"] == f"ImagingStudy/{study['id']}"
+    (target,) = seg_prov["target"]
+    assert target["reference"] == f"ImagingStudy/{study['id']}"
+    assert target["identifier"] == {"system": "urn:dicom:uid", "value": f"urn:oid:{_pseudo(1)}"}
+    assert _pseudo(12) in target["display"]
+    (entity,) = seg_prov["entity"]
+    assert entity["what"]["reference"] == f"ImagingStudy/{study['id']}"
+    assert entity["what"]["identifier"]["value"] == f"urn:oid:{_pseudo(1)}" and _pseudo(11) in entity["what"]["display"]
     run = next(p for p in res["Provenance"] if p["id"] == resource_id("Provenance", "curation-run"))
     assert len(run["target"]) == 2 and run["recorded"].startswith("2026-01-31")
 

@@ -226,3 +226,37 @@ def test_metadata_links_to_the_release_not_to_the_source(release: Path, source: 
     for path in (release / "metadata").iterdir():
         text = path.read_bytes().decode("utf-8", errors="ignore")
         assert not any(k in text for k in original), path.name
+
+
+def test_mlcroissant_loads_and_iterates_every_record_set_of_the_release(release: Path):
+    """A machine-learning user's first step: every RecordSet, every record, zero errors."""
+    import mlcroissant as mlc
+    import pandas as pd
+
+    table = pd.read_csv(release / "metadata" / "series.csv")
+    doc = json.loads((release / "croissant.json").read_text())
+    for file_object in doc["distribution"]:
+        data = (release / file_object["contentUrl"]).read_bytes()
+        assert file_object["sha256"] == hashlib.sha256(data).hexdigest()
+        assert file_object["contentSize"] == f"{len(data)} B"
+    dataset = mlc.Dataset(jsonld=str(release / "croissant.json"))  # raises on any validation error
+    expected = {"series": len(table)}  # one record per released series
+    counted = {rs.name: sum(1 for _ in dataset.records(record_set=rs.name)) for rs in dataset.metadata.record_sets}
+    assert counted == expected
+    first = next(iter(dataset.records(record_set="series")))
+    assert first["series/series_uid"].decode() == table["series_uid"].iloc[0]
+    assert first["series/n_instances"] == table["n_instances"].iloc[0]
+
+
+def test_typical_age_range_spans_bands_and_respects_top_coding_and_removal():
+    import pandas as pd
+
+    from curator.release_table import typical_age_range
+
+    def frame(rows):
+        return pd.DataFrame(rows, columns=["patient_age_years", "patient_age_band"])
+
+    assert typical_age_range(frame([(60, 10), (40, None), (None, None)])) == (40, 69)
+    assert typical_age_range(frame([(80, 20), (55, 5)])) == (55, 90)  # no band reaches past 90
+    assert typical_age_range(frame([(90, None), (70, None)])) == (70, 90)  # 090Y: 90 or older
+    assert typical_age_range(frame([(None, None)])) == (None, None)  # every age removed
