@@ -14,12 +14,13 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pydicom
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, RDFS, SKOS
 
 from curator.catalog import HEALTH, resolve_concept
-from curator.deid.pseudonyms import write_key, read_key
+from curator.deid.pseudonyms import read_key, write_key
 from curator.publish import PublishOptions, publish
 from curator.release_config import load_release_config
 from curator.release_table import read_instances, typical_age_range
@@ -29,8 +30,8 @@ VENV_PYTHON = ROOT / ".ci" / "ckan-venv" / "bin" / "python"
 PARSER = Path(__file__).resolve().parent / "ckan" / "parse_catalog.py"
 CONFIG = ROOT / "examples" / "release.yaml"
 PROFILES = "euro_dcat_ap_3,euro_health_dcat_ap"
-# k=2 keeps some ages (in 10-year bands) in the example collection; k=5 removes them all
-OPTIONS = PublishOptions(release_date="2026-11-23", workers=2, k=2)
+# release.yaml's access_rights NON_PUBLIC: the non-public tier keeps ages (top-coded)
+OPTIONS = PublishOptions(release_date="2026-11-23", workers=2)
 
 pytestmark = pytest.mark.external
 
@@ -130,10 +131,13 @@ def test_temporal_and_spatial_coverage(harvested, config, graph):
 
 
 def test_typical_age_range_counts_and_retention_come_from_the_release(harvested, config, release: Path):
-    instances = read_instances(release / "dicom")
-    low, high = typical_age_range(instances)
-    assert low is not None and high > low  # banded ages: the range spans the band
-    assert (harvested["min_typical_age"], harvested["max_typical_age"]) == (low, high)
+    ages = set()
+    for path in (release / "dicom").rglob("*.dcm"):
+        age = pydicom.dcmread(path, stop_before_pixels=True).get("PatientAge")
+        if age:
+            ages.add(int(str(age)[:3]))
+    assert len(ages) > 1
+    assert (harvested["min_typical_age"], harvested["max_typical_age"]) == (min(ages), max(ages))
     table = pd.read_csv(release / "metadata" / "series.csv")
     assert harvested["number_of_records"] == table["study_uid"].nunique()
     assert harvested["number_of_unique_individuals"] == table["patient_pseudonym"].nunique()
@@ -149,12 +153,13 @@ def test_legal_basis_and_purpose_arrive_as_labelled_resources(harvested, config,
 
 
 def test_typical_age_is_left_out_when_k_anonymity_removed_every_age(tmp_path, graph):
-    """At k=5 the example collection keeps no age: the catalogue must not claim a range."""
+    """The public tier at k=5 removes every age of the example collection: no range claimed."""
     key = tmp_path / "release.key"
     write_key(key)
     out = tmp_path / "release"
-    publish(ROOT / "examples" / "collection", out, read_key(key), CONFIG, PublishOptions(release_date="2026-11-23", workers=2))
+    options = PublishOptions(release_date="2026-11-23", workers=2, access="public")
+    publish(ROOT / "examples" / "collection", out, read_key(key), CONFIG, options)
     assert typical_age_range(read_instances(out / "dicom")) == (None, None)
     (dataset,) = _parse(out / "catalog.ttl", "turtle")
     assert "min_typical_age" not in dataset and "max_typical_age" not in dataset
-    assert HEALTH.minTypicalAge in set(graph.predicates())  # the k=2 release did have one
+    assert HEALTH.minTypicalAge in set(graph.predicates())  # the non-public release has one
