@@ -19,6 +19,7 @@ from pydicom.errors import InvalidDicomError
 
 from curator.dicomwalk import meta_text, raw_text
 from curator.fastheader import NeedMore, Unsupported, read_fast
+from curator.pixel_size import dataset_problem
 
 # Values larger than this are not read during the scan (private blobs, overlays, …).
 DEFER_SIZE = 64 * 1024
@@ -191,12 +192,14 @@ def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> 
         if _needs_pixels(ds):
             raise HeaderError("image without pixel data (truncated or header-only)")
         return  # an object without pixel data (SR, RTSTRUCT, …)
-    check_pixel_element(fp, size, position, ds.is_little_endian in (True, None))
+    check_pixel_element(fp, size, position, ds.is_little_endian in (True, None), ds, transfer_syntax)
 
 
-def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: bool) -> None:
+def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: bool,
+                        ds: pydicom.Dataset | None = None, transfer_syntax: str | None = None) -> None:
     """Raise ``HeaderError`` when the element at ``position`` (before ``size``) is Pixel
-    Data whose value runs past the end of the file."""
+    Data whose value runs past the end of the file, or (given the header ``ds``) native
+    Pixel Data shorter than its image attributes say (:mod:`curator.pixel_size`)."""
     fp.seek(position)
     endian = "<" if little_endian else ">"
     header = fp.read(12)
@@ -223,6 +226,8 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
         _check_fragments(fp, size, value_start, endian)
     elif value_start + length > size:
         raise HeaderError("truncated (pixel data shorter than declared)")
+    elif ds is not None and ((group << 16) | element) == 0x7FE00010 and dataset_problem(ds, transfer_syntax, length):
+        raise HeaderError("truncated (pixel data shorter than the image size)")
 
 
 def _check_fragments(fp: BinaryIO, size: int, offset: int, endian: str) -> None:

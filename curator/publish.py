@@ -59,13 +59,13 @@ class PublishOptions:
 
 
 class _CodesBySeries(Mapping):
-    """``extra_elements`` for the de-identification: RadLex code sequences per series.
+    """``extra_elements`` for the de-identification: RadLex codes per series (``SeriesCodes``).
 
     Looked up with the *original* Series Instance UID (in the main process); keeps the
     pairing original series key → released series UID for the series table.
     """
 
-    def __init__(self, elements: dict[str, dict], key: bytes):
+    def __init__(self, elements: dict, key: bytes):
         from curator.deid.pseudonyms import Pseudonymizer
 
         self._elements = elements
@@ -146,7 +146,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     from curator.provenance_export import prov_graph
     from curator.leakcheck import source_digests
     from curator.manifest import write_manifest
-    from curator.normalize import code_sequences
+    from curator.normalize import SeriesCodes, series_codes
     from curator.pipeline import audit_settings
     from curator.release_config import load_release_config
     from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
@@ -194,14 +194,13 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
 
     # 2. De-identify, writing the normalized RadLex codes into every instance.
     procedures_by_study = {p["study_key"]: p["procedure"] for p in report["procedures"]}
-    elements: dict[str, dict] = {}
+    elements: dict[str, SeriesCodes] = {}
     for row in report["series"]:
         result = dict(row["normalized"])
         procedure = procedures_by_study.get(row["study_key"])
-        sequences = code_sequences({**result, "procedure": procedure})
-        extra = {k: v for k, v in sequences.items() if v}
-        if extra:
-            elements[row["key"]] = extra
+        codes_of_series = series_codes({**result, "procedure": procedure})
+        if codes_of_series:
+            elements[row["key"]] = codes_of_series
     codes = _CodesBySeries(elements, key)
     deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
                              workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,

@@ -363,7 +363,8 @@ def test_code_sequences_are_valid_dicom(tmp_path):
     seqs = code_sequences(series)
     assert [i.CodeValue for i in seqs["ProcedureCodeSequence"]] == ["RPID479"]
     assert {i.CodingSchemeDesignator for i in seqs["SeriesDescriptionCodeSequence"]} == {"RADLEX"}
-    assert [i.CodeValue for i in seqs["SeriesDescriptionCodeSequence"]][:1] == [MR]
+    # VM 1: one item, the MR weighting (T2 FLAIR) before the modality (dicom-codes.yaml).
+    assert [i.CodeValue for i in seqs["SeriesDescriptionCodeSequence"]] == [code(series, "weighting")]
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian

@@ -270,6 +270,7 @@ class Engine:
 
     def _clean(self, ds: Dataset, path: tuple[str, ...], st: _State) -> None:
         nested = bool(path)
+        parent = table.parent_of(path)
         private_tags = []
         for tag in list(ds.keys()):
             tag = int(tag)
@@ -279,6 +280,10 @@ class Engine:
                 continue
             if group & 1:
                 private_tags.append(tag)
+                continue
+            if _undecodable(ds, tag):
+                del ds[tag]  # VR UN that cannot be decoded (unknown tag, broken bytes): fail closed
+                st.stats["UN_removed"] += 1
                 continue
             action = self.action_for(tag)
             if action is DROP_OVERLAY:
@@ -291,10 +296,13 @@ class Engine:
                 continue
             if action is None:
                 self._unlisted(ds, tag, path, st)
-                continue
-            if "/" in action:
-                action = table.resolve_compound(action, tag, st.sop_class, nested)
-            self._apply(ds, tag, action, path, st)
+            else:
+                if "/" in action:
+                    action = table.resolve_compound(action, tag, st.sop_class, nested, parent)
+                self._apply(ds, tag, action, path, st)
+            if tag in ds and table.must_have_value(tag, st.sop_class, parent) and _is_empty(ds[tag]):
+                self._dummy(ds[tag])  # a type 1/1C attribute is never left empty (PS3.15 D)
+                st.stats["D_required"] += 1
         if private_tags:
             self._private(ds, private_tags, path, st)
 
@@ -619,6 +627,36 @@ class Engine:
         ds.preamble = b"\0" * 128
 
 
+def _undecodable(ds: Dataset, tag: int) -> bool:
+    """True for a public element stored with VR UN that pydicom cannot give its real VR.
+
+    A UN element of a known tag is decoded to its dictionary VR (a sequence from its
+    implicit VR little endian items, PS3.5 6.2.2), so that the same actions apply inside;
+    this returns True only when that fails or the tag's VR is unknown.
+    """
+    raw = ds._dict.get(tag)
+    if getattr(raw, "VR", None) != "UN":
+        return False
+    try:
+        return ds[tag].VR == "UN"
+    except Exception:  # noqa: BLE001 - undecodable bytes of any kind: removed
+        return True
+
+
+def _is_empty(element: DataElement) -> bool:
+    """True for an element without a value (a sequence without items included)."""
+    value = element.value
+    if value is None:
+        return True
+    if element.VR == "SQ":
+        return len(value) == 0
+    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        return all(str(v).strip(" \0") == "" for v in value)
+    if isinstance(value, bytes):
+        return value.strip(b" \0") == b""
+    return str(value).strip(" \0") == ""
+
+
 @dataclass
 class _State:
     sop_class: str
@@ -636,10 +674,18 @@ def _joined(value) -> str:
     return str(value or "")
 
 
+def extra_for_instance(extra, sop_class: str, present):
+    """``extra`` as the elements for one instance: an object with ``for_instance`` (e.g.
+    :class:`curator.normalize.SeriesCodes`) chooses by SOP class and the tags present."""
+    for_instance = getattr(extra, "for_instance", None)
+    return for_instance(sop_class, present) if for_instance is not None else extra
+
+
 def _apply_extra(ds: Dataset, extra) -> None:
     if callable(extra):
         extra(ds)
         return
+    extra = extra_for_instance(extra, str(ds.get("SOPClassUID", "") or ""), frozenset(int(tag) for tag in ds.keys()))
     if isinstance(extra, Dataset):
         for element in extra:
             ds[element.tag] = element

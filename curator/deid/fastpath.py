@@ -8,7 +8,7 @@ the bytes itself, copies every element it keeps unchanged as a slice of the inpu
 decisions* as the pydicom engine (same table, profile, private knowledge base, free-text
 cleaning, marks).  ``tests/test_deid_fastpath.py`` checks that both paths give equal
 datasets on every test corpus.  Anything else (implicit VR, big endian, deflate, other
-character sets, UN elements of undefined length, malformed bytes) raises
+character sets, elements stored with VR UN, malformed bytes) raises
 :class:`Unsupported` and the caller uses the pydicom engine.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element, write_file_meta_info
 from pydicom.uid import UID_dictionary
 
+from curator import pixel_size
 from curator.deid import table
 from curator.deid.engine import (
     _CLASS_UID_KEYWORD,
@@ -40,6 +41,7 @@ from curator.deid.engine import (
     _apply_extra,
     clean_text,
     derive_age,
+    extra_for_instance,
     has_identifier,
     keep_text,
     private_text_safe,
@@ -117,8 +119,10 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
             length = _U16.unpack_from(buf, pos + 6)[0]
             vstart = pos + 8
         svr = vr.decode()
-        if vr == b"UN" and not group & 1:
-            raise Unsupported("public element stored as UN")  # pydicom resolves its real VR
+        if vr == b"UN":
+            # pydicom resolves the real VR (public or known private) and decodes a
+            # sequence stored as UN; the engine then cleans inside it or removes it.
+            raise Unsupported("element stored as UN")
         if length == UNDEFINED:
             if vr == b"SQ":
                 items, vend = _items(buf, vstart, None)
@@ -197,6 +201,14 @@ def _element(tag: int, vr: str, value: bytes) -> bytes:
     return _header(tag, vr, len(value)) + value
 
 
+def _empty_value(encoded: bytes) -> bool:
+    """True when an encoded element (explicit VR little endian) has no value."""
+    head = 12 if encoded[4:6] in LONG_VRS else 8
+    if encoded[4:6] == b"SQ":
+        return len(encoded) == head
+    return encoded[head:].strip(b" \0\\") == b""
+
+
 def _sequence(tag: int, items: list[bytes]) -> bytes:
     body = b"".join(b"\xfe\xff\x00\xe0" + _U32.pack(len(item)) + item for item in items)
     return _header(tag, "SQ", len(body)) + body
@@ -272,7 +284,7 @@ class FastEngine:
             stats["added"] += len(e.add)
         if extra is not None:
             post = Dataset()
-            _apply_extra(post, extra)
+            _apply_extra(post, extra_for_instance(extra, sop_class, frozenset(out)))
             out.update(self._encode(post, charset))
         new_sop = run.new_sop
         if new_sop is None:
@@ -367,29 +379,21 @@ class FastEngine:
 
     def _pixel_problem(self, data: bytes, top: dict[int, _Elem], syntax: str) -> str | None:
         pixels = top.get(0x7FE00010)
-        if pixels is None or pixels.length == UNDEFINED:
-            return None
-        from pydicom.uid import UID
-
-        if UID(syntax).is_compressed:
+        if pixels is None:
             return None
 
-        def us(tag, default=None):
+        def us(tag):
             el = top.get(tag)
             if el is None:
-                return default
+                return None
             if el.vr == "US" and el.length >= 2:
                 return _U16.unpack_from(data, el.vstart)[0]
             text = self._text(data, el, "latin-1").strip("\0 ")
-            return int(text) if text.isdigit() else default
+            return int(text) if text.isdigit() else None
 
-        try:
-            expected = us(0x00280010) * us(0x00280011) * (us(0x00280002, 1) or 1) * (us(0x00280008, 1) or 1) * us(0x00280100) // 8
-        except TypeError:
-            return None
-        if pixels.length < expected:
-            return "pixel data shorter than the image size (truncated file)"
-        return None
+        photometric = self._text(data, top[0x00280004], "latin-1").strip("\0 ") if 0x00280004 in top else ""
+        return pixel_size.size_problem(syntax, pixels.length, us(0x00280010), us(0x00280011), us(0x00280002),
+                                       us(0x00280008), us(0x00280100), photometric)
 
     # --- traversal ----------------------------------------------------------------
 
@@ -397,6 +401,7 @@ class FastEngine:
         e = self.e
         out: dict[int, bytes] = {}
         nested = bool(path)
+        parent = table.parent_of(path)
         private = []
         for el in elems:
             tag = el.tag
@@ -418,8 +423,11 @@ class FastEngine:
                 result = self._unlisted(el, path, run)
             else:
                 if "/" in action:
-                    action = table.resolve_compound(action, tag, run.sop_class, nested)
+                    action = table.resolve_compound(action, tag, run.sop_class, nested, parent)
                 result = self._apply(el, action, path, run)
+            if result is not None and table.must_have_value(tag, run.sop_class, parent) and _empty_value(result):
+                result = self._dummy(el, run)  # as Engine: a type 1/1C attribute is never left empty
+                run.stats["D_required"] += 1
             if result is not None:
                 out[tag] = result
             if tag == 0x00080018 and not nested and result is not None:

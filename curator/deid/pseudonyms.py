@@ -126,19 +126,42 @@ def shift_date(value: str, days: int) -> str | None:
     except ValueError:
         return None
     try:
-        return (day - _dt.timedelta(days=days)).strftime("%Y%m%d")
+        moved = day - _dt.timedelta(days=days)
     except OverflowError:
         return None
+    return f"{moved.year:04d}{moved.month:02d}{moved.day:02d}"
+
+
+# DT (PS3.5 Table 6.2-1): YYYY[MM[DD[HH[MM[SS[.F{1-6}]]]]]][&ZZXX]; any precision may end it.
+_DT = re.compile(r"(\d{4})(?:(\d{2})(?:(\d{2})(\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)?)?)?([+-]\d{4})?")
 
 
 def shift_datetime(value: str, days: int) -> str | None:
-    """A DT value with its date part shifted; time, fraction and UTC offset are kept."""
-    text = value.strip()
-    if len(text) < 8:
-        if len(text) == 4 and text.isdigit():  # year only
-            return f"{int(text) - round(days / 365.25):04d}"
+    """A DT value moved ``days`` earlier at its own precision; ``None`` when invalid.
+
+    A full date keeps its time, fraction and UTC offset unchanged.  A year-month
+    (``YYYYMM``) or a year (``YYYY``) is the month or year of its middle day (the 15th,
+    the 2nd of July) shifted, so that it moves as the dates it stands for do.
+    """
+    match = _DT.fullmatch(value.strip())
+    if match is None:
         return None
-    date = shift_date(text[:8], days)
-    if date is None:
+    year, month, day, time, offset = match.groups()
+    suffix = (time or "") + (offset or "")
+    if day is not None:
+        date = shift_date(year + month + day, days)
+        return None if date is None else date + suffix
+    if month is not None:
+        if not 1 <= int(month) <= 12:
+            return None
+        middle = _middle_shifted(int(year), int(month), 15, days)
+        return None if middle is None else f"{middle.year:04d}{middle.month:02d}" + suffix
+    middle = _middle_shifted(int(year), 7, 2, days)
+    return None if middle is None else f"{middle.year:04d}" + suffix
+
+
+def _middle_shifted(year: int, month: int, day: int, days: int) -> _dt.date | None:
+    try:
+        return _dt.date(year, month, day) - _dt.timedelta(days=days)
+    except (ValueError, OverflowError):
         return None
-    return date + text[8:]

@@ -34,7 +34,7 @@ import pydicom.config
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from curator import patient_identity
+from curator import patient_identity, pixel_size
 from curator.deid import kanon
 from curator.deid.engine import (
     TAG_ETHNIC_GROUP,
@@ -181,18 +181,7 @@ def _pixel_problem(ds: Dataset) -> str | None:
     if "PixelData" not in ds:
         return None
     syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-    if syntax is not None and pydicom.uid.UID(syntax).is_compressed:
-        return None
-    try:
-        expected = (
-            int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1)
-            * int(ds.get("NumberOfFrames", 1) or 1) * int(ds.BitsAllocated)
-        ) // 8
-    except (AttributeError, TypeError, ValueError):
-        return None
-    if len(ds.PixelData) < expected:
-        return "pixel data shorter than the image size (truncated file)"
-    return None
+    return pixel_size.dataset_problem(ds, syntax, len(ds.PixelData))
 
 
 def _read(ref: tuple[str, object]) -> bytes:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import yaml
-from pydicom.datadict import tag_for_keyword
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 
 from curator.errors import CuratorError
 from curator.resources import ontologies_dir
@@ -143,49 +143,104 @@ def action_map(options: tuple[str, ...]) -> tuple[dict[int, str], dict[str, str]
     return by_tag, by_pattern
 
 
+@dataclass(frozen=True)
+class _TypeSpec:
+    default: int
+    by_class: tuple[tuple[str, int], ...]
+    nested: int
+    by_parent: tuple[tuple[int, int], ...]
+
+
+def _tag(keyword: str) -> int:
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        raise ValueError(f"{TYPES_FILE}: unknown keyword {keyword!r}")
+    return int(tag)
+
+
 @cache
-def _types() -> dict[int, tuple[int, tuple[tuple[str, int], ...]]]:
+def _types_data() -> tuple[dict[int, _TypeSpec], frozenset[int]]:
     data = yaml.safe_load((ontologies_dir() / TYPES_FILE).read_text(encoding="utf-8"))
     out = {}
     for keyword, spec in data["attributes"].items():
-        tag = tag_for_keyword(keyword)
-        if tag is None:
-            raise ValueError(f"{TYPES_FILE}: unknown keyword {keyword!r}")
         by_class = tuple(sorted(((str(k), int(v)) for k, v in (spec.get("by_sop_class") or {}).items()), key=lambda kv: -len(kv[0])))
-        out[tag] = (int(spec.get("default", 3)), by_class)
-    return out
+        by_parent = tuple(sorted((_tag(k), int(v)) for k, v in (spec.get("by_parent") or {}).items()))
+        out[_tag(keyword)] = _TypeSpec(int(spec.get("default", 3)), by_class, int(spec.get("nested", 1)), by_parent)
+    required = frozenset(_tag(keyword) for keyword in data.get("required_values") or ())
+    return out, required
 
 
-def attribute_type(tag: int, sop_class: str) -> int:
+def _types() -> dict[int, _TypeSpec]:
+    return _types_data()[0]
+
+
+def attribute_type(tag: int, sop_class: str, parent: int | None = None) -> int:
+    """Type (1, 2, 3) of an attribute at the top level (``parent`` None) or inside the
+    sequence ``parent`` (``-1``: a sequence not known by tag, e.g. private)."""
     spec = _types().get(tag)
+    if parent is not None:
+        if spec is None:
+            return 1
+        return dict(spec.by_parent).get(parent, spec.nested)
     if spec is None:
         return 3
-    default, by_class = spec
-    for prefix, value in by_class:
+    for prefix, value in spec.by_class:
         if sop_class.startswith(prefix):
             return value
-    return default
+    return spec.default
 
 
 @cache
-def resolve_compound(action: str, tag: int, sop_class: str, nested: bool) -> str:
+def must_have_value(tag: int, sop_class: str, parent: int | None) -> bool:
+    """True when a present attribute may not be empty here (type 1 or 1C): an action that
+    would empty it gives its dummy value instead."""
+    if tag in _types_data()[1]:
+        return True
+    return parent is None and tag in _types() and attribute_type(tag, sop_class) == 1
+
+
+def parent_of(path: tuple[str, ...]) -> int | None:
+    """Tag of the innermost sequence of a traversal ``path`` (``None`` at the top level,
+    ``-1`` inside a private sequence)."""
+    if not path:
+        return None
+    parts = path[-1].split(",")
+    if len(parts) != 2:
+        return -1
+    return int(parts[0] + parts[1], 16)
+
+
+@cache
+def resolve_compound(action: str, tag: int, sop_class: str, nested: bool, parent: int | None = None) -> str:
     """The simple action a compound code means for this attribute in this IOD.
 
     Type 1 → the dummy-like last choice (``D``, or ``U`` for ``X/Z/U*`` reference
-    sequences: kept with their UIDs remapped); type 2 → ``Z`` (or ``D`` when the code
-    offers no ``Z``, as an empty value is still the least revealing); type 3 → ``X``
-    (or ``Z`` for ``Z/D``).  Inside sequences the attribute is treated as type 1.
+    sequences: kept with their UIDs remapped; a sequence whose last choice is ``Z`` keeps
+    its items, cleaned, as a type 1 sequence may not be empty); type 2 → ``Z``; type 3 →
+    ``X`` (or ``Z`` for ``Z/D``).  Inside sequences the attribute has the type the data
+    file gives for its parent sequence, type 1 when it says nothing.
     """
     if action not in COMPOUND_ACTIONS:
         return action
-    kind = 1 if nested else attribute_type(tag, sop_class)
+    if nested and parent is None:
+        parent = -1
+    kind = attribute_type(tag, sop_class, parent if nested else None)
     choices = action.split("/")
     if kind == 1:
         last = choices[-1]
+        if last == "Z" and _is_sequence(tag):
+            return "D"
         return "U" if last == "U*" else last
     if kind == 2:
         return "Z"
     return choices[0]
+
+
+def _is_sequence(tag: int) -> bool:
+    try:
+        return dictionary_VR(tag) == "SQ"
+    except KeyError:
+        return False
 
 
 # --- TCIA private tag knowledge base -------------------------------------------------
