@@ -12,6 +12,7 @@ structure, which the header reader walks.
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 
 import pydicom
 from pydicom.dataelem import RawDataElement
@@ -25,6 +26,7 @@ _ROWS, _COLUMNS, _SAMPLES, _FRAMES, _BITS, _PHOTOMETRIC = (
 )
 
 
+@lru_cache(maxsize=64)
 def is_encapsulated(syntax: str | None) -> bool:
     """True when pixel data of this transfer syntax is encapsulated (fragments)."""
     if not syntax:

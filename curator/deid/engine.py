@@ -221,6 +221,7 @@ class Engine:
             self.date_mode = "remove"
         self.keep_age = self.by_tag.get(TAG_PATIENT_AGE) == "K"
         self.clean_pixels = clean_pixels
+        self.may_need_value = table.may_need_value()
         # Site conventions of free text (tag -> folded words), see curator.freetext.conventions.
         self.conventions: dict[int, frozenset[str]] = {}
 
@@ -300,7 +301,7 @@ class Engine:
                 if "/" in action:
                     action = table.resolve_compound(action, tag, st.sop_class, nested, parent)
                 self._apply(ds, tag, action, path, st)
-            if tag in ds and table.must_have_value(tag, st.sop_class, parent) and _is_empty(ds[tag]):
+            if tag in self.may_need_value and tag in ds and table.must_have_value(tag, st.sop_class, parent) and _is_empty(ds[tag]):
                 self._dummy(ds[tag])  # a type 1/1C attribute is never left empty (PS3.15 D)
                 st.stats["D_required"] += 1
         if private_tags:

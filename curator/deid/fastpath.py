@@ -425,7 +425,7 @@ class FastEngine:
                 if "/" in action:
                     action = table.resolve_compound(action, tag, run.sop_class, nested, parent)
                 result = self._apply(el, action, path, run)
-            if result is not None and table.must_have_value(tag, run.sop_class, parent) and _empty_value(result):
+            if result is not None and tag in e.may_need_value and table.must_have_value(tag, run.sop_class, parent) and _empty_value(result):
                 result = self._dummy(el, run)  # as Engine: a type 1/1C attribute is never left empty
                 run.stats["D_required"] += 1
             if result is not None:

@@ -199,6 +199,13 @@ def must_have_value(tag: int, sop_class: str, parent: int | None) -> bool:
     return parent is None and tag in _types() and attribute_type(tag, sop_class) == 1
 
 
+@cache
+def may_need_value() -> frozenset[int]:
+    """Every tag for which :func:`must_have_value` can be True (a cheap first test)."""
+    types, required = _types_data()
+    return required | frozenset(tag for tag, spec in types.items() if spec.default == 1 or any(v == 1 for _, v in spec.by_class))
+
+
 def parent_of(path: tuple[str, ...]) -> int | None:
     """Tag of the innermost sequence of a traversal ``path`` (``None`` at the top level,
     ``-1`` inside a private sequence)."""
