@@ -142,6 +142,17 @@ def is_safe(token: str, last: bool = False) -> bool:
     return bool(found) and (last or all(quality != "prefix" for _, quality in found))
 
 
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _glued_safe(word: str) -> bool:
+    """Whether a word glued from safe words in CamelCase ("SpinalCord", "LungLeft") is safe."""
+    pieces = _CAMEL.findall(word)
+    if len(pieces) < 2 or "".join(pieces) != word or word.isupper():
+        return False
+    return all(piece.isalpha() and len(piece) > 2 and is_safe(fold(piece)) for piece in pieces)
+
+
 def is_free_text(tag: int) -> bool:
     """Whether the allowlist applies to the attribute ``tag``."""
     return tag in rules().tags
@@ -244,7 +255,7 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
     names = _name_words(spans, text, upper)
     n = len(spans)
     drop = [
-        i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1))
+        i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1) or _glued_safe(s[2]))
         for i, s in enumerate(spans)
     ]
     if not any(drop):
@@ -274,12 +285,9 @@ def safe_words(text: str | None) -> tuple[list[str], int]:
     """The safe (allowlisted) folded words of ``text`` and the count of the others, for
     reports that list words (never the unsafe words themselves)."""
     shown: list[str] = []
-    hidden = 0
-    placeholder = set(_WORD.findall(rules().placeholder))
-    for word in _WORD.findall(text or ""):
-        if word in placeholder:
-            hidden += 1
-            continue
+    text = text or ""
+    hidden = text.count(rules().placeholder)
+    for word in _WORD.findall(text.replace(rules().placeholder, " ")):
         folded = fold(word)
         if is_safe(folded):
             shown.append(folded)

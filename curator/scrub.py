@@ -125,14 +125,49 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
         if not text:
             continue
         found.add(text)
+        spellings = _latin_spellings(text)
+        found.update(spellings)
         if tag in _rules().part_tags:
-            found.update(_parts(text))
+            for spelling in (text, *spellings):
+                found.update(_parts(spelling))
         if vr == "PN":
-            parts = [part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip()]
-            found.update(parts)
-            if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
-                found.add(parts[0] + parts[1])
-                found.add(parts[1] + parts[0])
+            for spelling in (text, *spellings):
+                _add_name_parts(spelling, found)
+
+
+def _add_name_parts(text: str, found: set[str]) -> None:
+    parts = [part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip()]
+    found.update(parts)
+    if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
+        found.add(parts[0] + parts[1])
+        found.add(parts[1] + parts[0])
+
+
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@cache
+def _spelling_tables() -> tuple[tuple[tuple[str, str], ...], tuple[dict[int, str], ...]]:
+    data = yaml.safe_load((mappings_dir() / "transliteration.yaml").read_text(encoding="utf-8"))
+    pairs = tuple((str(k), str(v)) for k, v in data["pairs"].items())
+    return pairs, tuple(str.maketrans({str(k): str(v) for k, v in table.items()}) for table in data["systems"].values())
+
+
+def _latin_spellings(text: str) -> tuple[str, ...]:
+    """Latin spellings of a value written in Greek or Cyrillic (``mappings/transliteration.yaml``)."""
+    if text.isascii() or not _NON_LATIN.search(text):
+        return ()
+    pairs, tables = _spelling_tables()
+    base = fold(text)
+    out = set()
+    for table in tables:
+        spelled = base
+        for pair, latin in pairs:
+            spelled = spelled.replace(pair, latin)
+        out.add(spelled.translate(table))
+        out.add(base.translate(table))
+    return tuple(sorted(out))
 
 
 def _parts(text: str) -> list[str]:
@@ -142,7 +177,7 @@ def _parts(text: str) -> list[str]:
     rules = _rules()
     return [
         word for word in _WORD.findall(text)
-        if len(word) >= rules.min_part_length and fold(word) not in rules.part_stopwords
+        if (len(word) >= rules.min_part_length or _CJK.search(word)) and fold(word) not in rules.part_stopwords
     ]
 
 
@@ -160,6 +195,7 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
         if not tokens:
             continue
         ids.update(t for t in tokens if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
+        ids.update(_cjk_bigrams(tokens))
         if len(tokens) == 1:
             token = tokens[0]
             if token in rules.particles:
@@ -180,6 +216,16 @@ def is_identifier_word(folded: str, values: frozenset[str]) -> bool:
     """Whether the folded word is one of the identifier ``values`` (or holds an ID-like one)."""
     words, _, ids = _compiled(values)
     return folded in words or any(part in folded for part in ids)
+
+
+def _cjk_bigrams(tokens: tuple[str, ...]) -> set[str]:
+    """Pairs of CJK characters of a value (written without spaces, its words cannot be
+    told apart: any pair of its characters inside a word of the text marks that word)."""
+    out = set()
+    for token in tokens:
+        for run in re.findall(_CJK.pattern + "+", token):
+            out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out
 
 
 def mentions(text: str, values: frozenset[str]) -> bool:

