@@ -21,7 +21,12 @@ installed there) and any path in the arguments must name the same file on the wo
 A task whose worker process died is reported by ``future.result()`` raising one of
 ``executor.crash_errors``; ``executor.recover()`` then says whether the other tasks in
 flight were lost with it (the local pool breaks as a whole and is replaced: resubmit
-them) or not (Dask re-runs or fails only that task).
+them) or not (Dask re-runs or fails only that task).  :func:`tolerant_map` does all of
+this for a stream of chunks of tasks (scan and deid use it): the file that kills a
+worker gets a "crashed" result, the others are processed.
+
+Local worker processes exit when the process that started them dies (a watchdog thread
+in each worker polls its parent), so a killed run leaves no worker behind.
 """
 from __future__ import annotations
 
@@ -30,10 +35,13 @@ import os
 import pickle
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Self
 
 from curator.errors import CuratorError
@@ -105,7 +113,8 @@ class LocalExecutor(Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=self._initializer, initargs=self._initargs)
+        initargs = (os.getpid(), self._initializer, self._initargs)
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker, initargs=initargs)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         return self._pool.submit(fn, *args)
@@ -117,6 +126,100 @@ class LocalExecutor(Executor):
 
     def shutdown(self) -> None:
         self._pool.shutdown(cancel_futures=True)
+
+
+ORPHAN_POLL = 0.5  # seconds between two checks, in a local worker, that its parent is alive
+
+
+def _start_worker(parent: int, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
+    """First thing a local worker process runs: the orphan watchdog, then the initializer."""
+    watchdog = threading.Thread(target=_exit_when_orphaned, args=(parent,), name="curator-orphan-watchdog", daemon=True)
+    watchdog.start()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Exit this worker as soon as ``parent`` is gone (killed with SIGKILL, say): its work
+    would be thrown away, and an orphan keeps the machine busy for minutes.
+
+    (Polling the parent's pid rather than ``prctl(PR_SET_PDEATHSIG)``: that signal fires
+    when the *thread* that forked the worker ends, which need not be the end of the run.)"""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL)
+    os._exit(70)
+
+
+# --- crash-tolerant map ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A chunk of :func:`tolerant_map` whose results are already known (nothing to run)."""
+
+    tasks: list
+    results: list
+
+
+def tolerant_map(
+    executor: Executor,
+    fn: Callable[[list], list],
+    chunks: Iterable[list | Ready],
+    crashed: Callable[[Any], Any],
+    window: int,
+    attempts: int = 2,
+) -> Iterator[tuple[list, list]]:
+    """``(tasks, fn(tasks))`` for each chunk of tasks, in the order of ``chunks``, with at
+    most ``window`` chunks in flight on ``executor``.
+
+    ``fn`` (a picklable module-level function) maps a list of tasks to the list of their
+    results.  When a worker process dies during a chunk, each task of that chunk is run
+    again on its own; a task that kills its worker ``attempts`` times gets ``crashed(task)``
+    as its result, and the other tasks (of the chunk, and of the chunks lost with a broken
+    local pool) are run again, so one bad file never stops the run.  A :class:`Ready`
+    chunk passes through in its place.
+    """
+    pending: deque[tuple[list, Future | list]] = deque()
+
+    def run_alone(task: Any) -> Any:
+        for _ in range(attempts):
+            try:
+                return executor.submit(fn, [task]).result()[0]
+            except executor.crash_errors:
+                executor.recover()
+        return crashed(task)
+
+    def resubmit_lost() -> None:
+        """After the local pool broke: the chunks in flight were lost with it."""
+        for at, (tasks, outcome) in enumerate(pending):
+            if isinstance(outcome, Future) and (not outcome.done() or outcome.cancelled() or outcome.exception() is not None):
+                pending[at] = (tasks, executor.submit(fn, tasks))
+
+    def drain(until: int) -> Iterator[tuple[list, list]]:
+        while len(pending) > until:
+            tasks, outcome = pending.popleft()
+            if isinstance(outcome, Future):
+                try:
+                    results = outcome.result()
+                except executor.crash_errors:
+                    # Find the culprit among the chunk's tasks, each run on its own. A local
+                    # pool broke as a whole and is replaced: nothing else runs in the new one
+                    # until the culprit is found, so a crash then is that task's.
+                    lost = executor.recover()
+                    results = [run_alone(task) for task in tasks]
+                    if lost:
+                        resubmit_lost()
+            else:
+                results = outcome
+            yield tasks, results
+
+    for chunk in chunks:
+        if isinstance(chunk, Ready):
+            pending.append((chunk.tasks, chunk.results))
+        elif chunk:
+            pending.append((chunk, executor.submit(fn, chunk)))
+        yield from drain(max(window, 1))
+    yield from drain(0)
 
 
 # --- Dask ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from pydicom.dataset import Dataset
 from curator import __version__
 from curator.audit import AUDIT_COLUMNS, build_report, to_json
 from curator.errors import CuratorError
+from curator.faults import disk_full_is_an_error, exclusive
 from curator.index import key as make_key
 from curator.resources import mappings_dir, ontologies_dir
 from curator.sources import is_inside
@@ -36,6 +37,7 @@ from curator.sources import is_inside
 STAGING_PREFIX = "."
 STAGING_SUFFIX = ".partial"
 STATE_FILE = "publish-state.json"  # in the staging folder only, never in the release
+LOCK_NAME = "publish.lock"  # in the staging folder, held by the run that uses it
 
 
 @dataclass(frozen=True)
@@ -135,24 +137,14 @@ def check_locations(source: Path | str, out: Path, force: bool) -> Path:
 
 def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: bytes, config_path: str | os.PathLike[str],
             options: PublishOptions | None = None, force: bool = False, index_path: Path | None = None) -> dict[str, Any]:
-    """Cut a release of ``source`` into ``out``; return a summary of what was written."""
-    from curator.catalog import ColumnInfo, DistributionInfo, ReleaseSummary, RunProvenance, write_catalog
-    from curator.croissant import write_croissant
+    """Cut a release of ``source`` into ``out``; return a summary of what was written.
+
+    One run at a time per OUT: a second run is refused (:class:`~curator.faults.RunLocked`)
+    while the first holds the lock in its staging folder.  A full disk stops the run with
+    :class:`~curator.faults.NoSpaceError`; the staging folder is kept, and the same
+    command resumes."""
     from curator.deid.pseudonyms import check_key
-    from curator.deid.kanon import summary_line
-    from curator.deid.run import deidentify
-    from curator.fhir_export import write_fhir
-    from curator.harmonization import covariate_table, write_batches_csv
-    from curator.provenance_export import prov_graph
-    from curator.leakcheck import source_digests
-    from curator.manifest import write_manifest
-    from curator.normalize import SeriesCodes, series_codes
-    from curator.pipeline import audit_settings
     from curator.release_config import load_release_config
-    from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
-    from curator.render import render
-    from curator.scan import scan_source
-    from curator.sources import open_source
 
     options = options or PublishOptions()
     key = check_key(key)
@@ -167,15 +159,37 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
         raise CuratorError(f"release configuration not found: {config_file.name} (see examples/release.yaml)")
     config = load_release_config(config_file)
     staging = check_locations(source_path, out_path, force)
+    staging.mkdir(parents=True, exist_ok=True)
+    with exclusive(staging / LOCK_NAME, "this release folder"), disk_full_is_an_error("the release"):
+        check_locations(source_path, out_path, force)  # again, under the lock: a run that just ended may have made OUT
+        return _publish_staged(source_path, out_path, key, config_file, config, options, staging, index_path)
+
+
+def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_file: Path, config: Any,
+                    options: PublishOptions, staging: Path, index_path: Path | None) -> dict[str, Any]:
+    """:func:`publish` once it holds the lock of its staging folder."""
+    from curator.catalog import ColumnInfo, DistributionInfo, ReleaseSummary, RunProvenance, write_catalog
+    from curator.croissant import write_croissant
+    from curator.deid.kanon import summary_line
+    from curator.deid.run import deidentify
+    from curator.fhir_export import write_fhir
+    from curator.harmonization import covariate_table, write_batches_csv
+    from curator.provenance_export import prov_graph
+    from curator.leakcheck import source_digests
+    from curator.manifest import write_manifest
+    from curator.normalize import SeriesCodes, series_codes
+    from curator.pipeline import audit_settings
+    from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
+    from curator.render import render
+    from curator.scan import scan_source
+    from curator.sources import open_source
 
     # The staging folder keeps the state of an interrupted run: same settings, same date.
-    staging.mkdir(parents=True, exist_ok=True)
     state_file = staging / STATE_FILE
     settings_hash = _settings_hash(options, config_file.read_text(encoding="utf-8"))
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     if state and state.get("settings_hash") != settings_hash:
-        shutil.rmtree(staging)  # another run's leftovers: start afresh
-        staging.mkdir(parents=True)
+        _clear(staging)  # another run's leftovers: start afresh
         state = {}
     release_date = options.release_date or state.get("release_date") or datetime.now(timezone.utc).date().isoformat()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", release_date):
@@ -322,6 +336,17 @@ def _file_facts(path: Path) -> dict[str, Any]:
     """SHA-256 and size of one released file (Croissant and the catalogue's spdx:checksum)."""
     data = path.read_bytes()
     return {"sha256": hashlib.sha256(data).hexdigest(), "byte_size": len(data)}
+
+
+def _clear(staging: Path) -> None:
+    """Delete everything in the staging folder but its lock (held by this run)."""
+    for entry in staging.iterdir():
+        if entry.name == LOCK_NAME:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def _slug_release(options: PublishOptions, config) -> str:

@@ -15,9 +15,7 @@ import logging
 import os
 import sys
 import warnings
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curator.errors import CuratorError
-from curator.executors import make_executor
+from curator.executors import Ready, make_executor, tolerant_map
+from curator.faults import disk_full_is_an_error, exclusive
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import PREFIX, HeaderError, read_header
 from curator.index import (
@@ -43,7 +42,7 @@ from curator.index import (
     salt_for,
     scrub_path,
 )
-from curator.sources import ARCHIVE_SEPARATOR, Item, Rejection, open_source
+from curator.sources import ARCHIVE_SEPARATOR, Item, Rejection, Source, open_source
 
 CHUNK = 16  # items in the first task sent to a local worker; each next task doubles, up to ...
 CHUNK_MAX = 256  # ... this (a task costs the listing process a round trip: few, large tasks keep it free)
@@ -318,6 +317,15 @@ def scan_source(
         raise CuratorError("--workers must be at least 1")
     src = open_url(os.fspath(source)) if is_fsspec_url(source) else open_source(source)
     path = Path(index_path) if index_path else default_index_path(source)
+    # One scan at a time per index: two would write the same temporary file (and salt).
+    with exclusive(path.with_name(path.name + ".lock"), "the index of this source", "or give another --index"), \
+            disk_full_is_an_error("the index"):
+        return _scan_locked(src, path, workers, progress, site_rule, on_row, scheduler)
+
+
+def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | None, site_rule: str,
+                 on_row: Callable[[dict], None] | None, scheduler: str | None) -> ScanResult:
+    """:func:`scan_source` once it holds the lock of the index at ``path``."""
     try:
         salt = salt_for(path)
     except OSError as exc:
@@ -361,51 +369,15 @@ def scan_source(
         path = os.path.abspath(item.path) if remote and item.path is not None and "://" not in item.path else item.path
         return (item.relpath, path, item.data, item.size, item.fingerprint, salt, site_rule)
 
-    window: deque[tuple[list, Future | list]] = deque()
     limit = min(executor.workers * 4, REMOTE_WINDOW) if remote else executor.workers * 4
     chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, CHUNK_BYTES, CHUNK_MAX)
 
-    def _crashed(task: tuple) -> dict:
+    def crashed(task: tuple) -> dict:
         return dict(empty_row(), path_key=key("path", task[0], salt), fingerprint=task[4], size=task[3], status="rejected",
                     reason="reader process crashed on this file")
 
-    def _resubmit_in_flight() -> None:
-        """After the local pool broke: the tasks in flight were lost with it."""
-        for index, (other_chunk, other) in enumerate(window):
-            if isinstance(other, Future) and (not other.done() or other.exception() is not None):
-                window[index] = (other_chunk, executor.submit(_read_chunk, other_chunk))
-
-    def _retry_alone(task: tuple, attempts: int = 2) -> dict:
-        """Read one file of a crashed task on its own, waiting for it; a worker that dies
-        meanwhile gets the file a second chance (on a cluster, for another file's sake)."""
-        for _ in range(attempts):
-            try:
-                return executor.submit(_read_chunk, [task]).result()[0]
-            except executor.crash_errors:
-                executor.recover()
-        return _crashed(task)
-
-    def drain(until: int) -> None:
-        while len(window) > until:
-            chunk, outcome = window.popleft()
-            if isinstance(outcome, Future):
-                try:
-                    rows = outcome.result()
-                except executor.crash_errors:
-                    # Find the culprit among the task's files, each read on its own. A local
-                    # pool broke as a whole and is replaced: nothing else runs in the new one
-                    # until the culprit is found, so a crash then is that file's.
-                    lost = executor.recover()
-                    rows = [_retry_alone(t) for t in chunk]
-                    if lost:
-                        _resubmit_in_flight()
-            else:
-                rows = outcome
-            for task, row in zip(chunk, rows):
-                finish(row, task[0])
-            bar.advance(len(chunk))
-
-    try:
+    def chunks() -> Iterator[list | Ready]:
+        """The tasks of each chunk of the listing; rejections and reused rows pass as ready."""
         for chunk in _chunks(src.items(), *chunking):
             tasks: list[tuple] = []
             for item in chunk:
@@ -413,18 +385,21 @@ def scan_source(
                 if isinstance(item, Rejection):
                     row = dict(empty_row(), path_key=key("path", item.relpath, salt), status="rejected", reason=item.reason,
                                site=_top_folder(item.relpath) or "unknown")
-                    window.append(([(item.relpath,)], [row]))
+                    yield Ready([(item.relpath,)], [row])
                     continue
                 old = previous.reusable(key("path", item.relpath, salt), item.fingerprint) if previous is not None else None
                 if old is not None:
                     stats.reused += 1
-                    window.append(([(item.relpath,)], [old]))
+                    yield Ready([(item.relpath,)], [old])
                     continue
                 tasks.append(task_of(item))
-            if tasks:
-                window.append((tasks, executor.submit(_read_chunk, tasks) if executor.kind != "serial" else _read_chunk(tasks)))
-            drain(limit)
-        drain(0)
+            yield tasks
+
+    try:
+        for tasks, rows in tolerant_map(executor, _read_chunk, chunks(), crashed, limit):
+            for task, row in zip(tasks, rows):
+                finish(row, task[0])
+            bar.advance(len(tasks))
         for relpath, row in pending_rejections:
             row["path"] = scrub_path(relpath, global_tokens, salt)
             _count(stats, row)

@@ -18,6 +18,9 @@ the key holder can recompute.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -26,7 +29,6 @@ import sqlite3
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 import pydicom
@@ -51,8 +53,10 @@ from curator.deid.pixels import burned_in_risk, redact_burned_in_text, require_o
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
 from curator.errors import CuratorError
-from curator.executors import Executor, make_executor
+from curator.executors import Executor, SerialExecutor, make_executor, tolerant_map
+from curator.faults import NO_SPACE, NoSpaceError, disk_full_is_an_error, exclusive, is_no_space, no_space_message
 from curator.fsspec_source import is_fsspec_url, open_item
+from curator.journal import Journal, matches, written_with
 from curator.scrub import (
     _rules as scrub_rules,  # the collection rules of identifier_values
 )
@@ -65,6 +69,10 @@ DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 SITE_RULES = ("folder", "institution")
 IN_FLIGHT_PER_WORKER = 3
 BATCH = 8  # items per round trip to a worker
+JOURNAL_NAME = ".curator-deid-journal.jsonl"  # in OUT while a run is incomplete (resumes it)
+LOCK_NAME = ".curator-deid.lock"  # in OUT while a run holds it
+VANISHED = "vanished during the run (deleted from the source)"
+CHANGED = "changed during the run (modified in the source after its header was read)"
 
 ExtraElements = Mapping[str, "Dataset | Mapping[str, object]"] | Callable[[str, Dataset], None] | None
 
@@ -127,8 +135,14 @@ def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
 def _scan_one(ref: tuple[str, object]) -> dict:
     """Header facts of one item (runs in a worker): byte-level walk when it applies."""
     try:
+        data = _read(ref)
+    except FileNotFoundError:
+        return {"error": VANISHED}
+    except Exception:  # noqa: BLE001 - pydicom reads everything else
+        return _scan_pydicom(ref)
+    try:
         rules = scrub_rules()
-        probe, values = scan_bytes(_read(ref), rules.collect_vrs, rules.collect_tags)
+        probe, values = scan_bytes(data, rules.collect_vrs, rules.collect_tags)
     except Exception:  # noqa: BLE001 - pydicom reads everything else
         return _scan_pydicom(ref)
     return _facts(probe, values, burned_in_risk(probe))
@@ -197,49 +211,68 @@ def _printable(value: str) -> bool:
 
 
 def _write_one(task: tuple) -> dict:
-    """De-identify one item and write it (runs in a worker)."""
-    ref, context, dest_root, relpath, clean, extra = task
+    """De-identify one item and write it (runs in a worker).
+
+    ``{"stats", "sha256"}`` when written; ``{"reused": True}`` when the output of an
+    interrupted run is there with the journaled checksum ``expect``; ``{"error"}`` (the
+    item is rejected); ``{"fatal"}`` when the disk is full (the run stops)."""
+    ref, context, dest_root, relpath, clean, extra, expect = task
     assert _ENGINE is not None and _FAST is not None
-    tmp = None
+    target = Path(dest_root) / relpath
+    if expect is not None and matches(target, expect):
+        return {"reused": True}
+    tmp = target.with_name(target.name + ".part")
     try:
-        target = Path(dest_root) / relpath
-        if not clean and not callable(extra):
-            data = _read(ref)
-            try:
-                output, stats = _FAST.deidentify_bytes(data, context, extra)
-            except PixelProblem as exc:
-                return {"error": str(exc)}
-            except Exception:  # noqa: BLE001 - anything unusual goes through pydicom
-                output = None
-            if output is not None:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".part")
-                with open(tmp, "wb") as handle:
-                    handle.write(output)
-                os.replace(tmp, target)
-                return {"stats": stats}
-        ds = _open(ref, header_only=False)
-        problem = _pixel_problem(ds)
-        if problem:
-            return {"error": problem}
-        original_series = str(ds.get("SeriesInstanceUID", "") or "").strip()
-        hook = None
-        if callable(extra):
-            hook = lambda d: extra(original_series, d)
-        elif extra is not None:
-            hook = extra
-        stats = _ENGINE.deidentify(ds, context, hook)
-        if clean:
-            stats["ocr_text_boxes_redacted"] += redact_burned_in_text(ds)
+        output, result = _deidentified(ref, context, clean, extra)
+        if output is None:
+            return result
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".part")
-        ds.save_as(tmp, enforce_file_format=True)
+        with open(tmp, "wb") as handle:
+            handle.write(output)
         os.replace(tmp, target)
-        return {"stats": stats}
+        return {**result, "sha256": hashlib.sha256(output).hexdigest()}
+    except FileNotFoundError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename is not None and str(exc.filename).startswith(str(dest_root)):
+            return {"error": f"could not be de-identified ({type(exc).__name__})"}
+        return {"error": VANISHED}
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if is_no_space(exc):
+            return {"fatal": NO_SPACE}
         return {"error": f"could not be de-identified ({type(exc).__name__})"}
+
+
+def _deidentified(ref: tuple[str, object], context: PatientContext, clean: bool, extra: object) -> tuple[bytes | None, dict]:
+    """The bytes of the de-identified instance and ``{"stats"}``, or ``None`` and ``{"error"}``."""
+    assert _ENGINE is not None and _FAST is not None
+    if not clean and not callable(extra):
+        data = _read(ref)
+        try:
+            output, stats = _FAST.deidentify_bytes(data, context, extra)
+        except PixelProblem as exc:
+            return None, {"error": str(exc)}
+        except Exception:  # noqa: BLE001 - anything unusual goes through pydicom
+            output = None
+        if output is not None:
+            return output, {"stats": stats}
+    ds = _open(ref, header_only=False)
+    problem = _pixel_problem(ds)
+    if problem:
+        return None, {"error": problem}
+    original_series = str(ds.get("SeriesInstanceUID", "") or "").strip()
+    hook = None
+    if callable(extra):
+        hook = lambda d: extra(original_series, d)
+    elif extra is not None:
+        hook = extra
+    stats = _ENGINE.deidentify(ds, context, hook)
+    if clean:
+        stats["ocr_text_boxes_redacted"] += redact_burned_in_text(ds)
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue(), {"stats": stats}
 
 
 # --- orchestration ---------------------------------------------------------------
@@ -252,39 +285,34 @@ def _ref(item: Item) -> tuple[str, object]:
     return ("path", item.path if is_fsspec_url(item.path) else os.path.abspath(item.path))
 
 
-def _batch(name: str, args: list) -> list:
-    """Run a worker function over a batch of arguments (one round trip per batch)."""
-    fn = {"scan": _scan_one, "write": _write_one}[name]
-    return [fn(arg) for arg in args]
+def _scan_batch(tasks: list[tuple[int, tuple]]) -> list[dict]:
+    """Header facts of a batch of ``(position, ref)`` (one round trip to a worker)."""
+    return [_scan_one(ref) for _, ref in tasks]
 
 
-def _map(name: str, tasks: Iterable[tuple[int, object]], pool: Executor | None, workers: int) -> Iterator[tuple[int, dict]]:
-    """``(index, fn(arg))`` for each task, in batches, at most ``workers * 4`` batches in flight."""
-    if pool is None:
-        fn = {"scan": _scan_one, "write": _write_one}[name]
-        for index, arg in tasks:
-            yield index, fn(arg)
-        return
-    limit = max(pool.workers * IN_FLIGHT_PER_WORKER, 1)
-    pending: dict = {}
+def _write_batch(tasks: list[tuple[int, str, tuple]]) -> list[dict]:
+    """De-identify a batch of ``(position, journal key, task)`` (one round trip to a worker)."""
+    return [_write_one(task) for _, _, task in tasks]
 
-    def drain(block: bool) -> Iterator[tuple[int, dict]]:
-        while pending and (block or len(pending) >= limit):
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                indices = pending.pop(future)
-                yield from zip(indices, future.result())
 
-    batch: list[tuple[int, object]] = []
+def _batches(tasks: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]:
+    batch: list[tuple] = []
     for task in tasks:
         batch.append(task)
-        if len(batch) >= BATCH:
-            pending[pool.submit(_batch, name, [a for _, a in batch])] = [i for i, _ in batch]
+        if len(batch) >= size:
+            yield batch
             batch = []
-            yield from drain(False)
     if batch:
-        pending[pool.submit(_batch, name, [a for _, a in batch])] = [i for i, _ in batch]
-    yield from drain(True)
+        yield batch
+
+
+def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict]) -> Iterator[tuple[tuple, dict]]:
+    """``(task, result)`` for each task, in batches, at most ``workers * 3`` batches in
+    flight; a task that kills its worker process gets ``crashed(task)`` (see
+    :func:`curator.executors.tolerant_map`)."""
+    window = max(pool.workers * IN_FLIGHT_PER_WORKER, 1)
+    for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window):
+        yield from zip(batch, results)
 
 
 def _enc(text: str | None) -> bytes | None:
@@ -301,25 +329,26 @@ def _open_items() -> sqlite3.Connection:
     """The per-instance state of a run, on disk (memory stays flat as the archive grows).
 
     One row per item of the source, keyed by its 0-based position in the sorted listing:
-    relative path, rejection reason, header facts (``has_facts``), output name.  An
-    anonymous SQLite database: pages beyond its small cache go to a temporary file that
-    SQLite unlinks as soon as it opens it, so nothing is left behind, even by a killed run."""
+    relative path, its fingerprint when listed, rejection reason, header facts
+    (``has_facts``), output name.  An anonymous SQLite database: pages beyond its small
+    cache go to a temporary file that SQLite unlinks as soon as it opens it, so nothing is
+    left behind, even by a killed run."""
     db = sqlite3.connect("")
     db.execute("PRAGMA journal_mode=OFF")
     db.execute(
-        "CREATE TABLE items (position INTEGER PRIMARY KEY, relpath BLOB NOT NULL, reason BLOB,"
+        "CREATE TABLE items (position INTEGER PRIMARY KEY, relpath BLOB NOT NULL, fingerprint BLOB, reason BLOB,"
         " has_facts INTEGER NOT NULL DEFAULT 0, sop BLOB, study BLOB, series BLOB, patient BLOB,"
         " vals TEXT, age BLOB, sex BLOB, ethnic_group BLOB, site BLOB, risk BLOB, target BLOB)"
     )
     return db
 
 
-def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None, force: bool) -> None:
+def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None) -> None:
     from curator.dicomweb import is_dicomweb_spec
 
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CuratorError("the output path exists and is not a folder")
     if is_dicomweb_spec(source):  # a server: only the local folders need checking
-        if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not force)):
-            raise CuratorError("the output folder is not empty (use --force to write into it)")
         return
     source_path = Path(os.fspath(source))
     if not source_path.exists():
@@ -328,15 +357,39 @@ def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path
         raise CuratorError("the output folder must not be inside the source")
     if is_inside(source_path, out_dir):
         raise CuratorError("the source must not be inside the output folder")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CuratorError("the output path exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise CuratorError("the output folder is not empty (use --force to write into it)")
     if quarantine is not None:
         if is_inside(quarantine, source_path):
             raise CuratorError("the quarantine folder must not be inside the source")
         if is_inside(quarantine, out_dir) or is_inside(out_dir, quarantine):
             raise CuratorError("the quarantine folder must be outside the output folder")
+
+
+def _check_output(out_dir: Path, journal: Path, settings: str, force: bool) -> None:
+    """Refuse a non-empty OUT, unless it holds an interrupted run with the same settings
+    (resumed) or ``force`` (write into it, keeping what is there)."""
+    if not out_dir.is_dir() or not any(entry.name != LOCK_NAME for entry in out_dir.iterdir()):
+        return
+    interrupted = written_with(journal, settings)
+    if interrupted or force:
+        return
+    if interrupted is False:
+        raise CuratorError("the output folder holds an interrupted run with other settings (use --force to write into it)")
+    raise CuratorError("the output folder is not empty (use --force to write into it)")
+
+
+def _settings_digest(profile: Profile, key: bytes, k: int, clean_pixels: bool, site_from: str, quarantine: bool,
+                     extra_elements: ExtraElements, access: kanon.Access) -> str:
+    """A keyed digest of what shapes the output bytes: a journal is trusted only by a run with the same."""
+    from curator import __version__
+
+    extra = "none" if extra_elements is None else ("callable" if callable(extra_elements) else "mapping")
+    settings = {
+        "profile": dataclasses.asdict(profile), "k": k, "clean_pixels": clean_pixels, "site_from": site_from,
+        "quarantine": quarantine, "extra_elements": extra, "tool_version": __version__,
+        "access": [access.tier, access.suppression],
+    }
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hmac.new(key, b"curator-deid-journal\0" + text.encode(), hashlib.sha256).hexdigest()
 
 
 def deidentify(
@@ -370,9 +423,13 @@ def deidentify(
     ``$CURATOR_SCHEDULER``): workers of the cluster de-identify; SOURCE and OUT must be on
     storage they share.  The output is byte-identical to a local run.
 
-    ``journal``: a file recording every instance written (and its action counts); a run
-    given the journal of an interrupted run skips the instances already written, so the
-    output and the report are those of an uninterrupted run.
+    Resumable: every instance written is recorded, with the SHA-256 of its bytes, in a
+    journal (``journal``, default ``OUT/.curator-deid-journal.jsonl``, deleted when the run
+    completes).  A run into an OUT that holds the journal of an interrupted run with the
+    same settings skips the instances whose files still have their recorded checksum and
+    writes the others again, so the output and the report are those of an uninterrupted
+    run.  One run at a time per OUT (``OUT/.curator-deid.lock``); a second is refused.
+    A full disk stops the run with :class:`~curator.faults.NoSpaceError`.
 
     ``site_from`` (the site quasi-identifier of k-anonymity, as ``curator scan``):
     ``folder`` — the top folder of the item in the source, else its Institution Name;
@@ -386,50 +443,92 @@ def deidentify(
         raise CuratorError("k must be a whole number of at least 1")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise CuratorError("workers must be a whole number of at least 1")
-    workers = workers or os.cpu_count() or 1
     out_path = Path(os.fspath(out_dir))
     quarantine_path = Path(os.fspath(quarantine)) if quarantine is not None else None
-    _check_paths(source, out_path, quarantine_path, force)
+    _check_paths(source, out_path, quarantine_path)
     chosen = profile if isinstance(profile, Profile) else load_profile(profile)
     if recipe is not None:
         chosen = apply_recipe(chosen, recipe)
     if clean_pixels:
         require_ocr()
-    src = open_source(source)
-    pseudo = Pseudonymizer(key)
-    engine_probe = Engine(chosen, key, clean_pixels=clean_pixels)
+    settings = _settings_digest(chosen, key, k, clean_pixels, site_from, quarantine_path is not None, extra_elements, tier)
+    journal_path = Path(os.fspath(journal)) if journal is not None else out_path / JOURNAL_NAME
+    with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
+        _check_output(out_path, journal_path, settings, force)
+        run = _Run(source, out_path, quarantine_path, chosen, key, k, clean_pixels, site_from, extra_elements, tier)
+        report = run.execute(workers or os.cpu_count() or 1, scheduler, journal_path, settings)
+        (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if journal is None:
+            journal_path.unlink(missing_ok=True)  # complete: nothing left to resume
+    return report
 
-    pool: Executor | None = make_executor(workers, scheduler, initializer=_init_worker, initargs=(chosen, key, clean_pixels, True))
-    if pool.kind == "serial":
-        pool.shutdown()
-        pool = None
-        _init_worker(chosen, key, clean_pixels)
-    elif pool.kind == "dask":
-        out_path = out_path.resolve()  # workers write the output: give them absolute paths
-        quarantine_path = quarantine_path.resolve() if quarantine_path is not None else None
-    quiet = quiet_pydicom()
-    quiet.__enter__()
-    db: sqlite3.Connection | None = None
-    try:
-        db = items = _open_items()
-        # Pass 1: headers (per-instance facts go to the on-disk table, not to memory).
+
+class _Run:
+    """One de-identification run: the header pass, the plan, the writing pass, the report."""
+
+    def __init__(self, source: str | os.PathLike[str], out_path: Path, quarantine_path: Path | None, profile: Profile,
+                 key: bytes, k: int, clean_pixels: bool, site_from: str, extra_elements: ExtraElements, access: kanon.Access):
+        self.source, self.out_path, self.quarantine_path = source, out_path, quarantine_path
+        self.profile, self.key, self.k, self.clean_pixels, self.site_from = profile, key, k, clean_pixels, site_from
+        self.extra_elements, self.access = extra_elements, access
+        self.pseudo = Pseudonymizer(key)
+        self.engine = Engine(profile, key, clean_pixels=clean_pixels)  # the plan's view of the profile
+
+    def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
+        initargs = (self.profile, self.key, self.clean_pixels, True)
+        pool: Executor = make_executor(workers, scheduler, initializer=_init_worker, initargs=initargs)
+        if pool.kind == "serial":
+            pool.shutdown()
+            pool = SerialExecutor()
+            _init_worker(self.profile, self.key, self.clean_pixels)
+        elif pool.kind == "dask":
+            self.out_path = self.out_path.resolve()  # workers write the output: give them absolute paths
+            self.quarantine_path = self.quarantine_path.resolve() if self.quarantine_path is not None else None
+        journal: Journal | None = None
+        with quiet_pydicom(), contextlib.closing(_open_items()) as items, contextlib.ExitStack() as stack:
+            stack.callback(pool.shutdown)
+            self.items = items
+            item_count = self._scan(pool)
+            plan = _plan(items, self.pseudo, self.engine, self.k, self.site_from, self.access)
+            self.out_path.mkdir(parents=True, exist_ok=True)
+            if self.quarantine_path is not None:
+                self.quarantine_path.mkdir(parents=True, exist_ok=True)
+            journal = Journal.open(journal_path, settings)
+            stack.callback(journal.close)
+            totals, written_by_record = self._write(pool, plan, journal, item_count)
+            quarantined, rejected = self._outcomes()
+        report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan)
+        assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
+        return report
+
+    def _scan(self, pool: Executor) -> int:
+        """Pass 1: headers (per-instance facts go to the on-disk table, not to memory)."""
+        items = self.items
+
+        def reject(position: int, relpath: str, reason: str) -> None:
+            items.execute("INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)", (position, _enc(relpath), _enc(reason)))
+
         def scan_tasks() -> Iterator[tuple[int, object]]:
-            for position, thing in enumerate(src.items()):
+            for position, thing in enumerate(open_source(self.source).items()):
                 if isinstance(thing, Rejection):
-                    items.execute("INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)", (position, _enc(thing.relpath), _enc(thing.reason)))
+                    reject(position, thing.relpath, thing.reason)
                     continue
                 try:
                     ref = _ref(thing)
-                except OSError as exc:
-                    items.execute(
-                        "INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)",
-                        (position, _enc(thing.relpath), _enc(f"cannot be read ({exc.strerror or 'OS error'})")),
-                    )
+                except FileNotFoundError:
+                    reject(position, thing.relpath, VANISHED)
                     continue
-                items.execute("INSERT INTO items (position, relpath) VALUES (?, ?)", (position, _enc(thing.relpath)))
+                except OSError as exc:
+                    reject(position, thing.relpath, f"cannot be read ({exc.strerror or 'OS error'})")
+                    continue
+                items.execute(
+                    "INSERT INTO items (position, relpath, fingerprint) VALUES (?, ?, ?)",
+                    (position, _enc(thing.relpath), _enc(thing.fingerprint)),
+                )
                 yield position, ref
 
-        for position, facts in _map("scan", scan_tasks(), pool, workers):
+        crashed = lambda task: {"error": "reader process crashed on this file"}
+        for (position, _), facts in _map(_scan_batch, scan_tasks(), pool, crashed):
             if "error" in facts:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(facts["error"]), position))
             else:
@@ -443,76 +542,95 @@ def deidentify(
                         position,
                     ),
                 )
+        items.execute("CREATE INDEX items_relpath ON items (relpath)")
         items.commit()
-        item_count = items.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        plan = _plan(items, pseudo, engine_probe, k, site_from, tier)
+        return items.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
-        # Pass 2: write.
-        out_path.mkdir(parents=True, exist_ok=True)
-        if quarantine_path is not None:
-            quarantine_path.mkdir(parents=True, exist_ok=True)
+    def _write_tasks(self, plan: dict, journal: Journal, listed: bytearray) -> Iterator[tuple[int, str, tuple]]:
+        """``(position, journal key, task)`` of each instance to write, found again by its
+        relative path in a new listing of the source.  An item changed since the header pass
+        is rejected; one added since is not part of this run; one gone is found by the caller."""
+        items = self.items
+        for thing in open_source(self.source).items():
+            row = items.execute(
+                "SELECT position, fingerprint, reason, has_facts, risk, series, patient, study, target FROM items WHERE relpath = ?",
+                (_enc(thing.relpath),),
+            ).fetchone()
+            if row is None:
+                continue  # added during the run
+            position = row[0]
+            listed[position] = 1
+            fingerprint, reason, has_facts, risk, series, patient, study, target = (_dec(v) if isinstance(v, bytes) else v for v in row[1:])
+            if not has_facts or reason is not None:
+                continue
+            if isinstance(thing, Rejection) or thing.fingerprint != fingerprint:
+                items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(CHANGED), position))
+                continue
+            if risk and not self.clean_pixels:
+                if self.quarantine_path is None:
+                    continue
+                dest = self.quarantine_path
+            else:
+                dest = self.out_path
+            if callable(self.extra_elements):
+                extra = self.extra_elements
+            elif self.extra_elements is not None:
+                extra = self.extra_elements.get(series)
+            else:
+                extra = None
+            journal_key = _journal_key(dest is self.out_path, target)
+            expect = journal.entries.get(journal_key, {}).get("sha256")
+            try:
+                ref = _ref(thing)
+            except FileNotFoundError:
+                items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(VANISHED), position))
+                continue
+            context = plan["contexts"][(patient, study)]
+            yield position, journal_key, (ref, context, str(dest), target, bool(risk) and self.clean_pixels, extra, expect)
+
+    def _write(self, pool: Executor, plan: dict, journal: Journal, item_count: int) -> tuple[Counter, Counter]:
+        """Pass 2: write every instance (or reuse its journaled output); the action totals and
+        the count written per (patient, study)."""
+        items = self.items
         totals: Counter = Counter()
         written_by_record: Counter = Counter()
-        quarantined: list[dict] = []
-        written = 0
-        finished = _read_journal(journal)
-        resumed: dict[int, dict] = {}
-        journal_handle = open(journal, "a", encoding="utf-8") if journal is not None else None
+        listed = bytearray(item_count)
 
-        def write_tasks() -> Iterator[tuple[int, object]]:
-            for position, thing in enumerate(open_source(source).items()):
-                row = items.execute(
-                    "SELECT relpath, reason, has_facts, risk, series, patient, study, target FROM items WHERE position = ?",
-                    (position,),
-                ).fetchone()
-                if row is None or _dec(row[0]) != thing.relpath:
-                    raise CuratorError("the source changed during de-identification; run again")
-                _, reason, has_facts, risk, series, patient, study, target = (_dec(v) if isinstance(v, bytes) else v for v in row)
-                if not has_facts or reason is not None:
-                    continue
-                clean = bool(risk) and clean_pixels
-                if risk and not clean_pixels:
-                    if quarantine_path is None:
-                        continue
-                    dest = quarantine_path
-                else:
-                    dest = out_path
-                if callable(extra_elements):
-                    extra = extra_elements
-                elif extra_elements is not None:
-                    extra = extra_elements.get(series)
-                else:
-                    extra = None
-                done = finished.get(_journal_key(dest is out_path, target))
-                if done is not None and (Path(dest) / target).exists():
-                    resumed[position] = {"stats": done}
-                    continue
-                context = plan["contexts"][(patient, study)]
-                yield position, (_ref(thing), context, str(dest), target, clean, extra)
+        def crashed(task: tuple) -> dict:
+            _, _, (_, _, dest, target, *_) = task
+            with contextlib.suppress(OSError):
+                (Path(dest) / (target + ".part")).unlink(missing_ok=True)
+            return {"error": "de-identification process crashed on this file"}
 
-        def results() -> Iterator[tuple[int, dict]]:
-            for position, result in _map("write", write_tasks(), pool, workers):
-                if journal_handle is not None and "stats" in result:
-                    risk, target = map(_dec, items.execute("SELECT risk, target FROM items WHERE position = ?", (position,)).fetchone())
-                    in_out = not (risk and not clean_pixels)
-                    journal_handle.write(json.dumps({"key": _journal_key(in_out, target), "stats": result["stats"]}, sort_keys=True) + "\n")
-                    journal_handle.flush()
-                yield position, result
-            yield from resumed.items()
-
-        for position, result in results():
+        for (position, journal_key, task), result in _map(_write_batch, self._write_tasks(plan, journal, listed), pool, crashed):
+            if "fatal" in result:
+                raise NoSpaceError(no_space_message("the output folder"))
             if "error" in result:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(result["error"]), position))
                 continue
-            totals.update(result["stats"])
-            risk, patient, study = map(_dec, items.execute("SELECT risk, patient, study FROM items WHERE position = ?", (position,)).fetchone())
-            if risk and not clean_pixels:
-                continue
-            written += 1
-            written_by_record[(patient, study)] += 1
+            if result.get("reused"):
+                stats = journal.entries[journal_key]["info"].get("stats", {})
+            else:
+                stats = result["stats"]
+                journal.record(journal_key, result["sha256"], {"stats": stats})
+            totals.update(stats)
+            if journal_key.startswith("out:"):
+                patient, study = map(_dec, items.execute("SELECT patient, study FROM items WHERE position = ?", (position,)).fetchone())
+                written_by_record[(patient, study)] += 1
+        gone = [
+            (_enc(VANISHED), position)
+            for (position,) in items.execute("SELECT position FROM items WHERE has_facts = 1 AND reason IS NULL")
+            if not listed[position]
+        ]
+        items.executemany("UPDATE items SET reason = ? WHERE position = ?", gone)
         items.commit()
-        if not clean_pixels:
-            for position, relpath, risk in items.execute(
+        return totals, written_by_record
+
+    def _outcomes(self) -> tuple[list[dict], list[dict]]:
+        """The quarantined and the rejected items of the report, in source order."""
+        quarantined: list[dict] = []
+        if not self.clean_pixels:
+            for position, relpath, risk in self.items.execute(
                 "SELECT position, relpath, risk FROM items WHERE has_facts = 1 AND reason IS NULL"
                 " AND risk IS NOT NULL ORDER BY position"
             ):
@@ -520,77 +638,56 @@ def deidentify(
                     quarantined.append(
                         {
                             "position": position + 1,
-                            "source_ref": pseudo.ref(_dec(relpath)),
+                            "source_ref": self.pseudo.ref(_dec(relpath)),
                             "reason": _dec(risk),
-                            "written_to_quarantine": quarantine_path is not None,
+                            "written_to_quarantine": self.quarantine_path is not None,
                         }
                     )
         rejected = [
-            {"position": position + 1, "source_ref": pseudo.ref(_dec(relpath)), "reason": _dec(reason)}
-            for position, relpath, reason in items.execute(
+            {"position": position + 1, "source_ref": self.pseudo.ref(_dec(relpath)), "reason": _dec(reason)}
+            for position, relpath, reason in self.items.execute(
                 "SELECT position, relpath, reason FROM items WHERE reason IS NOT NULL ORDER BY position"
             )
         ]
-    finally:
-        quiet.__exit__(None, None, None)
-        if pool is not None:
-            pool.shutdown()
-        if "journal_handle" in locals() and journal_handle is not None:
-            journal_handle.close()
-        if db is not None:
-            db.close()
+        return quarantined, rejected
 
-    report = {
-        "schema": REPORT_SCHEMA,
-        "profile": {
-            "name": chosen.name,
-            "options": list(chosen.options),
-            "method_codes": chosen.option_codes()
-            + ([{"code": "113101", "meaning": "Clean Pixel Data Option"}] if clean_pixels else []),
-            "overrides": len(chosen.overrides) + len(chosen.replace) + len(chosen.add),
-            "user_recipe": chosen.recipe is not None,
-        },
-        "settings": {
-            "k": k, "clean_pixels": clean_pixels, "quarantine_folder": quarantine_path is not None, "site_from": site_from,
-            "access": tier.tier, "max_suppression": tier.suppression,
-        },
-        "counts": {
-            "items": item_count,
-            "written": written,
-            "quarantined": len(quarantined),
-            "rejected": len(rejected),
-            "patients": plan["patients"],
-            "studies": plan["studies"],
-            "series": plan["series"],
-        },
-        "actions": {name: totals[name] for name in sorted(totals)},
-        "demographics": _demographics(plan, written_by_record, engine_probe.keep_age),
-        "k_anonymity": plan["k_anonymity"],
-        "patient_identity": plan["patient_identity"],
-        "quarantined": quarantined,
-        "rejected": rejected,
-    }
-    assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
-    (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return report
+    def _report(self, item_count: int, written_by_record: Counter, totals: Counter, quarantined: list[dict], rejected: list[dict],
+                plan: dict) -> dict:
+        chosen = self.profile
+        return {
+            "schema": REPORT_SCHEMA,
+            "profile": {
+                "name": chosen.name,
+                "options": list(chosen.options),
+                "method_codes": chosen.option_codes()
+                + ([{"code": "113101", "meaning": "Clean Pixel Data Option"}] if self.clean_pixels else []),
+                "overrides": len(chosen.overrides) + len(chosen.replace) + len(chosen.add),
+                "user_recipe": chosen.recipe is not None,
+            },
+            "settings": {
+                "k": self.k, "clean_pixels": self.clean_pixels, "quarantine_folder": self.quarantine_path is not None,
+                "site_from": self.site_from, "access": self.access.tier, "max_suppression": self.access.suppression,
+            },
+            "counts": {
+                "items": item_count,
+                "written": sum(written_by_record.values()),
+                "quarantined": len(quarantined),
+                "rejected": len(rejected),
+                "patients": plan["patients"],
+                "studies": plan["studies"],
+                "series": plan["series"],
+            },
+            "actions": {name: totals[name] for name in sorted(totals)},
+            "demographics": _demographics(plan, written_by_record, self.engine.keep_age),
+            "k_anonymity": plan["k_anonymity"],
+            "patient_identity": plan["patient_identity"],
+            "quarantined": quarantined,
+            "rejected": rejected,
+        }
 
 
 def _journal_key(in_output: bool, target: str) -> str:
     return ("out:" if in_output else "quarantine:") + target
-
-
-def _read_journal(journal: str | os.PathLike[str] | None) -> dict[str, dict]:
-    """Action counts of the instances an earlier run wrote (a torn last line is ignored)."""
-    if journal is None or not Path(journal).exists():
-        return {}
-    done: dict[str, dict] = {}
-    for line in Path(journal).read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-            done[record["key"]] = record["stats"]
-        except (ValueError, KeyError, TypeError):
-            continue
-    return done
 
 
 def _site(relpath: str, institution: str | None, rule: str) -> str | None:

@@ -1,0 +1,85 @@
+"""Faults of the machine that long runs (scan, deid, publish) turn into clear errors.
+
+* :func:`exclusive`: one run at a time per output (a lock file, held with ``flock``
+  through the ``filelock`` package); a second run is refused with :class:`RunLocked`
+  instead of crashing on, or deleting, the files of the first.
+* :func:`disk_full_is_an_error`: a full disk (``ENOSPC``, ``EDQUOT``) stops the run with
+  :class:`NoSpaceError` ("no space left on device"); what was written before stays, and the
+  same command run again resumes.
+
+Both errors are :class:`~curator.errors.CuratorError`: the CLI prints ``error: ...`` and
+exits with status 2; their messages name no path.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from curator.errors import CuratorError
+
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+NO_SPACE = "no space left on device"
+
+
+class RunLocked(CuratorError):
+    """Another run holds the lock of the same output (or index)."""
+
+
+class NoSpaceError(CuratorError):
+    """The disk (or quota) is full."""
+
+
+def is_no_space(exc: BaseException) -> bool:
+    """Whether ``exc`` says that the disk or the quota is full (also as Arrow or SQLite put it)."""
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE_ERRNOS:
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return "disk is full" in str(exc)
+    return isinstance(exc, OSError) and "No space left on device" in str(exc)  # pyarrow sets no errno
+
+
+@contextlib.contextmanager
+def disk_full_is_an_error(what: str) -> Iterator[None]:
+    """Turn a full disk met in the block into :class:`NoSpaceError` about ``what``."""
+    try:
+        yield
+    except NoSpaceError:
+        raise
+    except Exception as exc:
+        if is_no_space(exc):
+            raise NoSpaceError(no_space_message(what)) from None
+        raise
+
+
+def no_space_message(what: str) -> str:
+    return f"{NO_SPACE} while writing {what}; free some space and run the same command again to resume"
+
+
+@contextlib.contextmanager
+def exclusive(lock_path: str | os.PathLike[str], what: str, hint: str = "or choose another folder") -> Iterator[None]:
+    """Hold the lock at ``lock_path`` for the block, or raise :class:`RunLocked` at once.
+
+    The lock file is deleted when the block ends (an interrupted run leaves it behind,
+    unlocked: the next run takes it over).  ``what`` names the thing locked in the message,
+    ``hint`` says what else the user can do.
+    """
+    from filelock import FileLock, Timeout
+
+    path = Path(lock_path)
+    with disk_full_is_an_error(what):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise RunLocked(f"another curator run is using {what}; wait until it ends ({hint})") from None
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # before the release: a waiting run then finds the file gone and retakes it
+        lock.release()
