@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from curator.normalize.lexicon import Entry, Lexicon, header_key, is_numeric, lexicon, tokens
+from curator.normalize.lexicon import Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
 
 # Confidence of a value by where it comes from (see docs/normalization.md, "Confidence").
 CONF = {
     "exact": 0.95,       # the series text names the value outright
     "compound": 0.9,     # glued words split into two known words ("AXT1", "T1FS")
-    "prefix": 0.8,       # a truncated or abbreviated word with one meaning only ("ABDOM")
+    "prefix": 0.75,      # a truncated word with one meaning only ("ABDOM"): below the threshold,
+                         # a cut word may be a whole word of another language ("back", "calc")
     "implied": 0.85,     # a vendor word implies it (TSE -> MR, B30f -> CT, FDG -> PET)
     "protocol": 0.9,     # ProtocolName instead of SeriesDescription (factor)
     "study": 0.75,       # StudyDescription used for a series attribute (below the threshold)
@@ -65,24 +66,24 @@ class TextAnalysis:
         return [h for h in self.hits if h.attribute == attribute]
 
 
-def _record(entry: Entry, quality: str, hits: list[Hit], excluded: list[str], unmapped: list[str], word: str) -> None:
+def _record(entry: Entry, quality: str, excluded: list[str], unmapped: list[str], word: str) -> list[Hit]:
+    """The hits one recognised entry gives (exclusions and ambiguous words are noted aside)."""
+    out: list[Hit] = []
     if entry.kind == "value":
-        hits.append(Hit(entry.attribute, entry.codes, quality))
-        for attr, code in entry.implies:
-            hits.append(Hit(attr, (code,), "implied"))
+        out.append(Hit(entry.attribute, entry.codes, quality))
+        out.extend(Hit(attr, (code,), "implied") for attr, code in entry.implies)
     elif entry.kind == "implied":
-        for attr, code in entry.implies:
-            hits.append(Hit(attr, (code,), "implied"))
+        out.extend(Hit(attr, (code,), "implied") for attr, code in entry.implies)
     elif entry.kind == "exclude":
         excluded.append(entry.attribute)
     elif entry.kind == "t1ctx":
-        hits.append(Hit("t1ctx:" + entry.attribute, entry.codes, "implied"))
+        out.append(Hit("t1ctx:" + entry.attribute, entry.codes, "implied"))
     elif entry.kind == "flag":
-        hits.append(Hit("flag:" + entry.attribute, (), quality))
-        for attr, code in entry.implies:
-            hits.append(Hit(attr, (code,), "implied"))
+        out.append(Hit("flag:" + entry.attribute, (), quality))
+        out.extend(Hit(attr, (code,), "implied") for attr, code in entry.implies)
     elif entry.kind == "ambiguous":
         unmapped.append(word)
+    return out
 
 
 def _same(entries: list[Entry]) -> Entry | None:
@@ -131,34 +132,84 @@ def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
     return None
 
 
-@lru_cache(maxsize=65536)
-def analyse(text: str | None) -> TextAnalysis:
-    """Scan one description: longest phrase first, then kernels, glued words, truncations."""
-    lex = lexicon()
-    toks = tokens(text or "")
+@dataclass
+class _Found:
+    """A hit with the token span that gave it (for the context rules)."""
+
+    hit: Hit
+    start: int
+    end: int
+    needs: str = ""
+
+
+def _known_words(lex: Lexicon) -> frozenset[str]:
+    return frozenset(t for key in lex.phrases for t in key if len(t) >= 3 and t.isalpha())
+
+
+def _split_glued(lex: Lexicon, toks: list[str]) -> tuple[list[str], set[int]]:
+    """Glued words nothing else reads ("withand") split into two known words (one split only)."""
+    known = _known_words_cached()
+    out: list[str] = []
+    split_at: set[int] = set()
+    for tok in toks:
+        if len(tok) >= 6 and tok.isalpha() and (tok,) not in lex.phrases and _single(lex, tok) is None:
+            cuts = [k for k in range(3, len(tok) - 2) if tok[:k] in known and tok[k:] in known
+                    and not {lex.phrases.get((tok[:k],), _NONE).kind, lex.phrases.get((tok[k:],), _NONE).kind} & {"exclude", "ambiguous"}]
+            if len(cuts) == 1:
+                split_at.update((len(out), len(out) + 1))
+                out += [tok[:cuts[0]], tok[cuts[0]:]]
+                continue
+        out.append(tok)
+    return out, split_at
+
+
+_NONE = Entry("none")
+
+
+@lru_cache(maxsize=1)
+def _known_words_cached() -> frozenset[str]:
+    return _known_words(lexicon())
+
+
+def _best_phrase(lex: Lexicon, toks: list[str], i: int) -> tuple[int, Entry, str] | None:
+    """Longest phrase at ``i``, or a phrase whose last word the description cut short."""
     n = len(toks)
-    hits: list[Hit] = []
+    best: tuple[int, Entry, str] | None = None
+    for length in range(min(lex.max_len, n - i), 0, -1):
+        entry = lex.phrases.get(tuple(toks[i:i + length]))
+        if entry is not None:
+            best = (length, entry, "exact")
+            break
+    span = n - i
+    if span >= 2 and (best is None or best[0] < span) and span <= lex.max_len and toks[-1].isalpha() and len(toks[-1]) >= 3:
+        # the description was cut in the middle of its last word ("SIN CONTRA")
+        cands = [e for last, e in lex.by_head.get(tuple(toks[i:n - 1]), ()) if last.startswith(toks[-1]) and last != toks[-1]]
+        entry = _same(cands)
+        if entry is not None:
+            best = (span, entry, "prefix")
+    return best
+
+
+@lru_cache(maxsize=65536)
+def analyse(text: str | None, context: str = "") -> TextAnalysis:
+    """Scan one description: longest phrase first, then kernels, glued words, truncations; then
+    the context rules.  ``context`` is the header Modality when there is one ("PT", "NM"...)."""
+    lex = lexicon()
+    toks, split_at = _split_glued(lex, tokens(text or ""))
+    n = len(toks)
+    found: list[_Found] = []
     excluded: list[str] = []
     unmapped: list[str] = []
     recognised = 0
     i = 0
     while i < n:
-        best: tuple[int, Entry, str] | None = None
-        for length in range(min(lex.max_len, n - i), 0, -1):
-            entry = lex.phrases.get(tuple(toks[i:i + length]))
-            if entry is not None:
-                best = (length, entry, "exact")
-                break
-        span = n - i
-        if span >= 2 and (best is None or best[0] < span) and span <= lex.max_len and toks[-1].isalpha() and len(toks[-1]) >= 3:
-            # the description was cut in the middle of its last word ("SIN CONTRA")
-            cands = [e for last, e in lex.by_head.get(tuple(toks[i:n - 1]), ()) if last.startswith(toks[-1]) and last != toks[-1]]
-            entry = _same(cands)
-            if entry is not None:
-                best = (span, entry, "prefix")
+        best = _best_phrase(lex, toks, i)
         if best is not None:
             length, entry, quality = best
-            _record(entry, quality, hits, excluded, unmapped, " ".join(toks[i:i + length]))
+            if quality == "exact" and split_at & set(range(i, i + length)):
+                quality = "compound"
+            for hit in _record(entry, quality, excluded, unmapped, " ".join(toks[i:i + length])):
+                found.append(_Found(hit, i, i + length, entry.needs))
             recognised += entry.kind != "ambiguous"
             i += length
             continue
@@ -172,8 +223,49 @@ def analyse(text: str | None) -> TextAnalysis:
             continue
         recognised += 1
         for entry, quality in single:
-            _record(entry, quality, hits, excluded, unmapped, tok)
-    return TextAnalysis(tuple(hits), excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
+            for hit in _record(entry, quality, excluded, unmapped, tok):
+                found.append(_Found(hit, i - 1, i, entry.needs))
+    found = _context_rules(lex, toks, fold(text or ""), found, context)
+    hits = tuple(f.hit for f in found)
+    return TextAnalysis(hits, excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
+
+
+_NM_PET = ("RID10330", "RID10337", "RID10341")
+_CT = "RID10321"
+
+
+def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Found], context: str) -> list[_Found]:
+    """Words read by their neighbours: kernel words need a reconstruction cue; "pre MRI" is a
+    reason; "Tc" beside a tracer is technetium; anatomy next to a cancer word after PET/NM is
+    the indication."""
+    rules = lex.rules
+    found = [f for f in found if not f.needs or rules.has_context(f.needs, toks, folded)]
+    found = [f for f in found if not (f.hit.attribute == "modality" and f.hit.quality != "implied"
+                                      and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
+    modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes}
+    if modalities & set(_NM_PET) or context in ("NM", "PT"):
+        found = [f for f in found if not (f.hit.codes == (_CT,) and f.end - f.start == 1 and toks[f.start] in rules.element_words)]
+        found = _drop_indications(lex, toks, found, context)
+    return found
+
+
+def _drop_indications(lex: Lexicon, toks: list[str], found: list[_Found], context: str) -> list[_Found]:
+    rules = lex.rules
+
+    def indication_near(f: _Found) -> bool:
+        after = f.end
+        while after < len(toks) and toks[after] in rules.indication_links:
+            after += 1
+        before = f.start - 1
+        while before >= 0 and toks[before] in rules.indication_links:
+            before -= 1
+        return (after < len(toks) and toks[after] in rules.indication_words) or (before >= 0 and toks[before] in rules.indication_words)
+
+    kept = [f for f in found if not (f.hit.attribute == "body_region" and indication_near(f))]
+    pet = {c for f in kept if f.hit.attribute == "modality" for c in f.hit.codes} & {"RID10337", "RID10341"} or context == "PT"
+    if len(kept) < len(found) and pet and rules.oncology_region and not any(f.hit.attribute == "body_region" for f in kept):
+        kept.append(_Found(Hit("body_region", (rules.oncology_region,), "implied"), 0, 0))
+    return kept
 
 
 # ---------------------------------------------------------------- per-text resolution
@@ -229,8 +321,12 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
             for c in h.codes:
                 if c not in codes:
                     codes.append(c)
-        # a focus inside a region also named: keep the region ("thorax ... lung" -> thorax)
-        keep = [c for c in codes if not (_parents(lex, c) & set(codes) - {c})]
+        # a focus inside a region also named: keep the region ("thorax ... lung" -> thorax);
+        # a part named beside its whole of the same kind (`within`: a spine level beside "spine",
+        # a finger beside "hand"): keep the part ("cervical spine ... spinal" -> cervical spine)
+        named = set(codes)
+        inner = {w for c in codes for w in lex.concepts[c].within if c in lex.concepts} & named
+        keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named - {c})]
         return Claim(tuple(keep), conf)
     distinct = list(dict.fromkeys(c for h in use for c in h.codes))
     distinct = _apply_supersedes(lex, distinct)
@@ -243,6 +339,11 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         labels = ", ".join(lex.label(c) for c in distinct)
         return Claim(None, 0.0, f"the description names several values ({labels})")
     return Claim(tuple(distinct), conf)
+
+
+def _region_of(lex: Lexicon, code: str) -> set[str]:
+    concept = lex.concepts.get(code)
+    return {concept.region} if concept is not None and concept.region else set()
 
 
 def _parents(lex: Lexicon, code: str) -> set[str]:

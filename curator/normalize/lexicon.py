@@ -62,10 +62,11 @@ class Entry:
     attribute: str = ""
     codes: tuple[str, ...] = ()
     implies: tuple[tuple[str, str], ...] = ()
+    needs: str = ""   # a context the text must show for the implication to count ("reconstruction")
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.attribute, self.codes, self.implies)
+        return (self.kind, self.attribute, self.codes, self.implies, self.needs)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,39 @@ class Concept:
     focus_optional: bool = False
     within: tuple[str, ...] = ()
     supersedes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextRules:
+    """Word-context rules of vocabulary.yaml ``context`` (see docs/normalization.md)."""
+
+    contexts: dict[str, tuple[frozenset[str], tuple[re.Pattern[str], ...]]] = field(default_factory=dict)
+    reason_prefixes: frozenset[tuple[str, ...]] = frozenset()   # "pre MRI": the reason, not the modality
+    element_words: frozenset[str] = frozenset()                 # "Tc" beside a tracer: technetium, not CT
+    indication_words: frozenset[str] = frozenset()              # "lung cancer" after PET: an indication
+    indication_links: frozenset[str] = frozenset()              # "cancer of the lung"
+    oncology_region: str = ""                                   # PET/CT for a cancer: skull base to mid-thigh
+
+    def has_context(self, name: str, toks: list[str], folded: str) -> bool:
+        words, patterns = self.contexts.get(name, (frozenset(), ()))
+        return any(t in words for t in toks) or any(p.search(folded) for p in patterns)
+
+
+def _context_rules(data: dict, terms: dict) -> ContextRules:
+    contexts = {}
+    for name, group in (data.get("needs") or {}).items():
+        words = frozenset(" ".join(tokens(w)) for w in _term_list(group.get("words"), f"vocabulary.yaml context {name}"))
+        contexts[name] = (words, tuple(re.compile(p) for p in group.get("patterns") or ()))
+    region = str(data.get("oncology_region") or "")
+    if region and region not in terms:
+        raise LexiconError(f"vocabulary.yaml context: oncology_region {region} is not in the RadLex subset")
+    words = lambda key: frozenset(" ".join(tokens(w)) for w in _term_list(data.get(key), f"vocabulary.yaml context {key}"))  # noqa: E731
+    return ContextRules(
+        contexts=contexts,
+        reason_prefixes=frozenset(tuple(tokens(w)) for w in _term_list(data.get("reason_prefixes"), "vocabulary.yaml context")),
+        element_words=words("element_words"), indication_words=words("indication_words"),
+        indication_links=words("indication_links"), oncology_region=region,
+    )
 
 
 @dataclass
@@ -102,6 +136,7 @@ class Lexicon:
     flag_reasons: dict[str, str] = field(default_factory=dict)   # derived_map / no_term -> reason
     modifier_words: frozenset[str] = frozenset()      # procedure modifiers not modelled
     modifier_prefixes: tuple[str, ...] = ()
+    rules: ContextRules = field(default_factory=lambda: ContextRules())
 
     def procedure_modifier(self, text: str | None) -> str | None:
         """The first word of ``text`` naming a Playbook modifier the normalizer does not model."""
@@ -178,6 +213,7 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         origin[key] = where
 
     concepts: dict[str, Concept] = {}
+    plurals: list[tuple[str, Entry]] = []
     header_values: dict[str, dict[str, tuple[str, ...]]] = {a: {} for a in ATTRIBUTES}
     implies_modality: dict[str, str] = {}
     non_image: frozenset[str] = frozenset()
@@ -205,6 +241,8 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
             for lang, words in (item.get("terms") or {}).items():
                 for word in _term_list(words, f"{filename} {code} {lang}"):
                     add(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}")
+                    if attribute in data.get("plurals", ()) and lang == "en":
+                        plurals.append((_plural(word), Entry("value", attribute, (code,), base)))
             # terms that name this value and imply another ("CTA": CT, with IV contrast)
             for group in item.get("implied_terms") or []:
                 implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
@@ -225,6 +263,13 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         if attribute == "contrast":
             negations = frozenset(fold(v) for v in _term_list(data.get("agent_negations"), "contrast.yaml agent_negations"))
 
+    # English plurals ("wrists", "bilat ankles"): only where the plural means nothing else
+    for phrase, entry in plurals:
+        key = tuple(tokens(phrase))
+        if key and key not in phrases:
+            phrases[key] = entry
+            origin[key] = "plural"
+
     # implied modality of the weighting terms
     for key, entry in list(phrases.items()):
         if entry.kind == "value" and entry.attribute in implies_modality:
@@ -233,13 +278,17 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
 
     vocab = _load_yaml(desc / "vocabulary.yaml")
     flag_reasons: dict[str, str] = {}
+    rules = _context_rules(vocab.get("context") or {}, terms)
     for group in vocab.get("implied", []):
         implies = tuple(sorted(group["implies"].items()))
         for _attr, code in implies:
             if code not in terms:
                 raise LexiconError(f"vocabulary.yaml: implied {code} is not in the RadLex subset")
+        needs = str(group.get("needs") or "")
+        if needs and needs not in rules.contexts:
+            raise LexiconError(f"vocabulary.yaml: implied group needs {needs!r}, not a context of `context.needs`")
         for word in _term_list(group["terms"], "vocabulary.yaml implied"):
-            add(word, Entry("implied", "", (), implies), "vocabulary.yaml implied")
+            add(word, Entry("implied", "", (), implies, needs), "vocabulary.yaml implied")
     for kind in ("derived_map", "no_term"):
         group = vocab.get(kind) or {}
         implies = tuple(sorted((group.get("implies") or {}).items()))
@@ -290,7 +339,16 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         flag_reasons=flag_reasons,
         modifier_words=modifier_words,
         modifier_prefixes=modifier_prefixes,
+        rules=rules,
     )
+
+
+def _plural(phrase: str) -> str:
+    """English plural of a term's last word ("wrist" -> "wrists", "phalanx" stays irregular)."""
+    head, _, last = phrase.rpartition(" ")
+    if not last.isalpha() or len(last) < 4 or last.endswith(("s", "x", "y", "ae", "a", "i", "um", "us")):
+        return ""
+    return f"{head} {last}s".strip()
 
 
 def _header_key(value: str) -> str:

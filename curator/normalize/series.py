@@ -66,11 +66,12 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
     excluded = None
     fields = _fields or ("SeriesDescription", "ProtocolName", "StudyDescription")
     per_field = {}
+    header_modality = _str(ev.get("Modality")).upper() if (_header or not _fields) else ""
     for field in fields:
         text = _str(ev.get(field))
         if not text:
             continue
-        analysis = analyse(text)
+        analysis = analyse(text, header_modality)
         per_field[field] = analysis
         unmapped.extend(analysis.unmapped)
     # Excluded series (localizers, dose reports...): the series' own text decides.
@@ -295,9 +296,8 @@ def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[s
         focus_options.append(frozenset(focus - optional))
     elif not focus:
         # a region named without a focus may be stated with its default focus (MR Head = brain)
-        defaults = frozenset(c.code for c in lex.concepts.values() if c.focus_optional and c.region in play_regions)
-        if defaults:
-            focus_options.append(defaults)
+        defaults = sorted(c.code for c in lex.concepts.values() if c.focus_optional and c.region in play_regions)
+        focus_options.extend(frozenset({d}) for d in defaults)
     base_found = False
     for focus_set in focus_options:
         base = (modality[0], frozenset(play_regions), focus_set)

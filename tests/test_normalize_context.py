@@ -1,0 +1,106 @@
+"""Context rules and the bone/joint vocabulary of description normalization (issue 16):
+each test shows one class of error that real exam code lists raised, and its fix."""
+from __future__ import annotations
+
+import pytest
+
+from curator.normalize import normalize_description, normalize_text
+
+
+def _regions(result) -> list[str]:
+    return sorted(v["label"] for v in result["body_region"] or [])
+
+
+def _code(result, attribute):
+    value = result[attribute]
+    return value["code"] if value else None
+
+
+def test_kernel_words_imply_ct_only_beside_a_reconstruction_cue():
+    assert normalize_text("XR CHEST (STANDARD)", field="StudyDescription")["modality"]["code"] == "RID10345"
+    assert _code(normalize_text("CHEST 2 VIEWS STANDARD"), "modality") is None
+    assert _code(normalize_text("Thorax 1.25 STD"), "modality") == "RID10321"
+    assert _code(normalize_text("AXIAL SOFT 5mm"), "modality") == "RID10321"
+
+
+def test_a_modality_after_pre_or_before_is_the_reason_not_the_modality():
+    assert normalize_text("XR Lumbar Spine PRE-MRI", field="StudyDescription")["modality"]["code"] == "RID10345"
+    assert _code(normalize_text("ORBITS PRE MRI"), "modality") is None
+    assert _code(normalize_text("ORBITS BEFORE MRI"), "modality") is None
+    assert _code(normalize_text("MRI ORBITS"), "modality") == "RID10312"
+
+
+def test_tc_beside_a_tracer_is_technetium_not_ct():
+    assert _code(normalize_text("NM BONE SCAN Tc MDP", field="StudyDescription"), "modality") == "RID10330"
+    assert _code(normalize_text("Tc sestamibi"), "modality") == "RID10330"
+    assert _code(normalize_text("TC TORAX"), "modality") == "RID10321"       # Spanish CT stays CT
+
+
+def test_glued_words_are_split_into_known_words():
+    res = normalize_text("MR Thorax Brachial Plexus withand without Contrast", field="StudyDescription")
+    assert _code(res, "contrast") == "RID28771"
+    assert res["contrast"]["confidence"] < 0.95          # read from a split word: below a plain match
+    assert "withand" not in res["unmapped_tokens"]
+
+
+def test_indications_after_pet_are_not_anatomy():
+    assert _regions(normalize_text("PET/CT lung cancer", field="StudyDescription")) == ["skull base to mid-thigh"]
+    assert _regions(normalize_description("FDG cancer de pulmon", modality="PT")) == ["skull base to mid-thigh"]
+    assert _regions(normalize_text("NM SKULL BASE TO MID-THIGH BREAST CANCER PET-CT")) == ["skull base to mid-thigh"]
+    # outside PET/NM the anatomy stays, and PET without an indication keeps its region
+    assert _regions(normalize_text("CT CHEST LUNG CANCER SCREENING")) == ["thorax"]
+    assert _regions(normalize_text("PET CT BRAIN")) == ["brain"]
+
+
+def test_view_and_position_words_are_not_anatomy():
+    assert _regions(normalize_text("XR HUMERUS RIGHT TRANSTHORACIC")) == ["humerus"]
+    assert "head" not in _regions(normalize_text("XR ELBOW RADIAL HEAD"))
+    assert _regions(normalize_text("XR thoracic-lumbar junction")) == ["thoracolumbar spine region"]
+    assert _regions(normalize_text("XR FOOT AXIAL PLANTAR WT BEARING")) == ["foot"]
+
+
+@pytest.mark.parametrize("text, label", [
+    ("XR CLAVICLE LEFT", "clavicle"), ("RX CLAVICULA IZQUIERDA", "clavicle"), ("Röntgen Schlüsselbein", "clavicle"),
+    ("XR FEMUR 2 VIEWS", "femur"), ("RX FEMUR", "femur"), ("XR HUMERUS", "humerus"), ("RX OMERO", "humerus"),
+    ("XR FOREARM", "forearm"), ("RX ANTEBRAZO", "forearm"), ("XR FINGER 2ND", "finger"), ("XR RIBS UNILAT", "set of ribs"),
+    ("RX COSTILLAS", "set of ribs"), ("XR SCAPULA", "scapula"), ("XR STERNUM", "sternum"), ("XR PATELLA", "patella"),
+    ("XR SACRUM COCCYX", "coccyx"), ("RX SACRO", "sacrum"), ("XR TOES LEFT", "set of toes"), ("XR HEEL", "calcaneus"),
+    ("RX CALCANEO", "calcaneus"), ("XR TIBIA FIBULA", "fibula"), ("RX TIBIA Y PERONE", "tibia"), ("BILAT ANKLES", "ankle"),
+    ("BILAT WRISTS", "wrist"), ("XR SI JOINTS", "sacroiliac joints"), ("MR TMJ BILATERAL", "temporomandibular joint"),
+])
+def test_bone_and_joint_vocabulary_with_plurals_and_languages(text, label):
+    assert label in _regions(normalize_text(text, field="StudyDescription"))
+
+
+@pytest.mark.parametrize("text, label", [
+    ("XR C-SPINE 2 VIEWS", "cervical vertebral column"), ("CT CERVICAL SPINE GUIDANCE SINGLE SPINAL LEVEL", "cervical vertebral column"),
+    ("XR T-SPINE", "thoracic spine region"), ("MR L-SPINE", "lumbar vertebral column"), ("XR L-S SPINE", "lumbosacral spine region"),
+    ("CT LUMBOSACRAL SPINE WITHOUT IV CONTRAST", "lumbosacral spine region"), ("CT TL SPINE W IVCON", "thoracolumbar spine region"),
+])
+def test_spine_levels_keep_their_radlex_terms(text, label):
+    assert _regions(normalize_text(text, field="StudyDescription")) == [label]
+
+
+def test_exam_words_imply_the_modality_and_region():
+    doppler = normalize_text("DOPPLER LOWER EXTREMITY VEINS", field="StudyDescription")
+    assert _code(doppler, "modality") == "RID10326" and _regions(doppler) == ["lower extremity"]
+    bone = normalize_text("BONE SCAN WHOLE BODY", field="StudyDescription")
+    assert _code(bone, "modality") == "RID10330" and "whole body" in _regions(bone)
+    muga = normalize_text("MUGA", field="StudyDescription")
+    assert _code(muga, "modality") == "RID10330" and _regions(muga) == ["heart"]
+    hida = normalize_text("HIDA SCAN", field="StudyDescription")
+    assert _code(hida, "modality") == "RID10330" and _regions(hida) == ["gallbladder"]
+
+
+def test_playbook_abbreviations():
+    res = normalize_text("CT CHST ABD PELVIS WO & W IVCON", field="StudyDescription")
+    assert _regions(res) == ["abdomen", "pelvis", "thorax"] and _code(res, "contrast") == "RID28771"
+    assert _code(normalize_text("CT BRN W IVCON"), "contrast") == "RID28769"
+    assert _regions(normalize_text("MR UE HUMERUS LT")) == ["upper extremity"]   # the region named with its focus
+
+
+def test_short_truncations_are_not_confident():
+    # "back" is a whole English word, not a cut Swedish "backen" (pelvis)
+    res = normalize_text("MG DIAG CALL BACK")
+    assert res["body_region"] is None or res["body_region"][0]["confidence"] < 0.8
+    assert normalize_text("TC ABDOM")["body_region"][0]["confidence"] < 0.8
