@@ -101,6 +101,18 @@ def test_playbook_abbreviations():
 
 def test_short_truncations_are_not_confident():
     # "back" is a whole English word, not a cut Swedish "backen" (pelvis)
-    res = normalize_text("MG DIAG CALL BACK")
+    res = normalize_text("DIAG CALL BACK")
     assert res["body_region"] is None or res["body_region"][0]["confidence"] < 0.8
     assert normalize_text("TC ABDOM")["body_region"][0]["confidence"] < 0.8
+
+
+def test_english_abbreviation_le_only_after_a_modality():
+    assert _regions(normalize_text("CT LE ANGIO LT WO & W IVCON", field="StudyDescription")) == ["lower extremity"]
+    assert normalize_text("IRM LE GENOU", field="StudyDescription")["body_region"][0]["label"] == "knee"   # French article
+
+
+def test_organ_systems_of_fluoroscopy_and_nm_lists():
+    assert _regions(normalize_text("RF DBL CNTRST UPP GI TRCT BA")) == ["upper gastrointestinal tract"]
+    assert _regions(normalize_text("RF ERCP BIL DCTS")) == ["set of biliary ducts"]
+    assert _regions(normalize_text("NM GUIDANCE SENTINEL LYMPH NODE")) == ["sentinel lymph node"]
+    assert _regions(normalize_text("NM Kidney Transplant")) == ["transplanted kidney"]

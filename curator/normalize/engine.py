@@ -142,19 +142,20 @@ class _Found:
     needs: str = ""
 
 
-def _known_words(lex: Lexicon) -> frozenset[str]:
-    return frozenset(t for key in lex.phrases for t in key if len(t) >= 3 and t.isalpha())
+def _known_pairs(lex: Lexicon) -> frozenset[tuple[str, str]]:
+    """Adjacent word pairs of the multi-word phrases ("with and" of "with and without contrast")."""
+    return frozenset((a, b) for key in lex.phrases for a, b in zip(key, key[1:]) if len(a) >= 3 and len(b) >= 3)
 
 
 def _split_glued(lex: Lexicon, toks: list[str]) -> tuple[list[str], set[int]]:
-    """Glued words nothing else reads ("withand") split into two known words (one split only)."""
-    known = _known_words_cached()
+    """Glued words nothing else reads ("withand") split in two, where the two parts are
+    neighbours in a phrase of the lexicon ("with and without contrast"); one split only."""
+    known = _known_pairs_cached()
     out: list[str] = []
     split_at: set[int] = set()
     for tok in toks:
         if len(tok) >= 6 and tok.isalpha() and (tok,) not in lex.phrases and _single(lex, tok) is None:
-            cuts = [k for k in range(3, len(tok) - 2) if tok[:k] in known and tok[k:] in known
-                    and not {lex.phrases.get((tok[:k],), _NONE).kind, lex.phrases.get((tok[k:],), _NONE).kind} & {"exclude", "ambiguous"}]
+            cuts = [k for k in range(3, len(tok) - 2) if (tok[:k], tok[k:]) in known]
             if len(cuts) == 1:
                 split_at.update((len(out), len(out) + 1))
                 out += [tok[:cuts[0]], tok[cuts[0]:]]
@@ -163,12 +164,9 @@ def _split_glued(lex: Lexicon, toks: list[str]) -> tuple[list[str], set[int]]:
     return out, split_at
 
 
-_NONE = Entry("none")
-
-
 @lru_cache(maxsize=1)
-def _known_words_cached() -> frozenset[str]:
-    return _known_words(lexicon())
+def _known_pairs_cached() -> frozenset[tuple[str, str]]:
+    return _known_pairs(lexicon())
 
 
 def _best_phrase(lex: Lexicon, toks: list[str], i: int) -> tuple[int, Entry, str] | None:
@@ -240,6 +238,9 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
     the indication."""
     rules = lex.rules
     found = [f for f in found if not f.needs or rules.has_context(f.needs, toks, folded)]
+    for k in range(1, len(toks)):
+        if toks[k] in rules.abbreviations and toks[k - 1] in rules.abbreviation_after:
+            found.append(_Found(Hit("body_region", (rules.abbreviations[toks[k]],), "exact"), k, k + 1))
     found = [f for f in found if not (f.hit.attribute == "modality" and f.hit.quality != "implied"
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
     modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes}

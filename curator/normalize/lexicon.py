@@ -93,6 +93,8 @@ class ContextRules:
     indication_words: frozenset[str] = frozenset()              # "lung cancer" after PET: an indication
     indication_links: frozenset[str] = frozenset()              # "cancer of the lung"
     oncology_region: str = ""                                   # PET/CT for a cancer: skull base to mid-thigh
+    abbreviations: dict[str, str] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
+    abbreviation_after: frozenset[str] = frozenset()
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
         words, patterns = self.contexts.get(name, (frozenset(), ()))
@@ -108,11 +110,17 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     if region and region not in terms:
         raise LexiconError(f"vocabulary.yaml context: oncology_region {region} is not in the RadLex subset")
     words = lambda key: frozenset(" ".join(tokens(w)) for w in _term_list(data.get(key), f"vocabulary.yaml context {key}"))  # noqa: E731
+    after = data.get("after_abbreviation") or {}
+    abbreviations = {fold(str(k)): str(v) for k, v in (after.get("words") or {}).items()}
+    for code in abbreviations.values():
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
         contexts=contexts,
         reason_prefixes=frozenset(tuple(tokens(w)) for w in _term_list(data.get("reason_prefixes"), "vocabulary.yaml context")),
         element_words=words("element_words"), indication_words=words("indication_words"),
-        indication_links=words("indication_links"), oncology_region=region,
+        indication_links=words("indication_links"), oncology_region=region, abbreviations=abbreviations,
+        abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
     )
 
 
