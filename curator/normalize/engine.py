@@ -114,6 +114,8 @@ def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         # glued words: "axt1", "t1fs", "thoraxabdomen" (both parts known, one split only)
         found = []
         for k in range(2, len(tok) - 1):
+            if min(k, len(tok) - k) < 3 and not any(ch.isdigit() for ch in tok):
+                continue  # two-letter pieces only beside a number ("axt1", "t1fs"): "port" is no "po"+"rt"
             a, b = lex.phrases.get((tok[:k],)), lex.phrases.get((tok[k:],))
             if a and b and a.kind != "ambiguous" and b.kind != "ambiguous" and "value" in (a.kind, b.kind):
                 found.append((a, b))
@@ -241,6 +243,10 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
     for k in range(1, len(toks)):
         if toks[k] in rules.abbreviations and toks[k - 1] in rules.abbreviation_after:
             found.append(_Found(Hit("body_region", (rules.abbreviations[toks[k]],), "exact"), k, k + 1))
+    if len(toks) >= 2 and toks[-1] in rules.final_words:
+        attribute, code = rules.final_words[toks[-1]]
+        if not any(f.hit.attribute == attribute for f in found):
+            found.append(_Found(Hit(attribute, (code,), "exact"), len(toks) - 1, len(toks)))
     found = [f for f in found if not (f.hit.attribute == "modality" and f.hit.quality != "implied"
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
     modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes}

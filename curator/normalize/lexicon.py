@@ -95,6 +95,7 @@ class ContextRules:
     oncology_region: str = ""                                   # PET/CT for a cancer: skull base to mid-thigh
     abbreviations: dict[str, str] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
     abbreviation_after: frozenset[str] = frozenset()
+    final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
         words, patterns = self.contexts.get(name, (frozenset(), ()))
@@ -112,7 +113,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     words = lambda key: frozenset(" ".join(tokens(w)) for w in _term_list(data.get(key), f"vocabulary.yaml context {key}"))  # noqa: E731
     after = data.get("after_abbreviation") or {}
     abbreviations = {fold(str(k)): str(v) for k, v in (after.get("words") or {}).items()}
-    for code in abbreviations.values():
+    final = {fold(str(k)): (str(v["attribute"]), str(v["code"])) for k, v in (data.get("final_words") or {}).items()}
+    for code in [*abbreviations.values(), *(c for _a, c in final.values())]:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
@@ -120,7 +122,7 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         reason_prefixes=frozenset(tuple(tokens(w)) for w in _term_list(data.get("reason_prefixes"), "vocabulary.yaml context")),
         element_words=words("element_words"), indication_words=words("indication_words"),
         indication_links=words("indication_links"), oncology_region=region, abbreviations=abbreviations,
-        abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
+        final_words=final, abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
     )
 
 

@@ -44,11 +44,12 @@ def normalize_description(description: str | None, modality: str | None = None, 
         raise ValueError(f"level must be 'study' or 'series', not {level!r}")
     field = "StudyDescription" if level == "study" else "SeriesDescription"
     evidence = {field: description, "Modality": modality, "BodyPartExamined": body_part_examined, "site": site}
-    return normalize_series(evidence, overrides, _fields=(field,), _header=True)
+    # an exam name of a code list is no series: exclusion words (scanogram, survey) do not apply
+    return normalize_series(evidence, overrides, _fields=(field,), _header=True, _exclusions=level == "series")
 
 
 def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = None, *, _fields: Sequence[str] | None = None,
-                     _header: bool = False) -> dict:
+                     _header: bool = False, _exclusions: bool = True) -> dict:
     """RadLex attributes of one series from its description(s) and header evidence.
 
     See docs/normalization.md for the evidence keys, the output shape and the confidence
@@ -79,7 +80,7 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
         if field in per_field:
             excluded = per_field[field].excluded
             break
-    if excluded is None and _fields is not None and fields[0] in per_field:
+    if excluded is None and _fields is not None and fields[0] in per_field and _exclusions:
         excluded = per_field[fields[0]].excluded
     modality_value = _str(ev.get("Modality")).upper()
     if modality_value and modality_value in lex.non_image_modalities:
