@@ -52,3 +52,30 @@ def test_development_set_meets_the_targets():
     assert correct / answered >= 0.95
     assert kept / n >= 0.95
     assert conf_wrong / conf_answers <= 0.01
+
+
+def test_real_world_set_shape_and_split():
+    """tests/data/descriptions_real.csv: labels are RadLex RIDs from the source, the held-out
+    split is fixed by a hash (scripts/build_real_descriptions.py)."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real.csv")
+    assert len(rows) >= 1000 and tuple(rows[0]) == build.COLUMNS
+    held = [r for r in rows if r["split"] == "holdout"]
+    assert 0.25 < len(held) / len(rows) < 0.35
+    assert all(r["split"] == build.split_of(r["source"], r["text"]) for r in rows[::50])
+    for r in rows[::20]:
+        for field in ("modality", "body_region", "focus", "contrast", "laterality"):
+            assert all(code.startswith("RID") for code in r[field].split("+") if code), (r["id"], field)
+    assert len({r["text"].casefold() for r in rows}) == len(rows)
+
+
+def test_real_world_benchmark_scores_against_the_source_labels():
+    bench = _bench()
+    item = {"id": "x", "text": "XR HUMERUS RIGHT TRANSTHORACIC", "level": "study", "modality": "RID10345",
+            "body_region": "RID1850", "focus": "RID1971", "contrast": "", "weighting": "", "laterality": "RID5825"}
+    out = bench.evaluate_real([item])
+    assert out["stats"]["body_region"]["right"] == 1 and out["stats"]["laterality"]["right"] == 1
+    wrong = dict(item, focus="", body_region="RID1243")      # a label the answer contradicts
+    assert bench.evaluate_real([wrong])["stats"]["body_region"]["conf_wrong"] == 1
