@@ -59,3 +59,20 @@ def test_cli_output_quotes_no_header_value(tmp_path):
         text = result.stdout + result.stderr
         for value in (P["family"], P["given"], P["pid"]):
             assert value not in text
+
+
+def test_cli_deid_access_tier(tmp_path):
+    source = tmp_path / "src"
+    for i in range(2):
+        write(planted_ct(i, patient=f"T{i}", study_uid=f"1.2.826.0.1.3680043.8.498.9.{i}"), source / f"{i}.dcm")
+    key = write_key(tmp_path / "key")
+    out = tmp_path / "out"
+    result = run_cli("deid", str(source), str(out), "--key", str(key), "--workers", "1", "--access", "public", "--k", "2",
+                     "--max-suppression", "0")
+    assert result.returncode == 0, result.stderr
+    assert "access public: k-anonymity (k=2) reached" in result.stdout
+    report = json.loads((out / "deid-report.json").read_text(encoding="utf-8"))
+    assert report["settings"]["access"] == "public" and report["settings"]["max_suppression"] == 0
+    assert report["k_anonymity"]["after"]["satisfied"]
+    bad = run_cli("deid", str(source), str(tmp_path / "o2"), "--key", str(key), "--access", "open")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "unknown access tier" in bad.stderr
