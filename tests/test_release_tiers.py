@@ -34,11 +34,16 @@ def archive(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="module")
-def published(archive, tmp_path_factory) -> Path:
+def publish_run(archive, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("release") / "release"
     assert yaml.safe_load(CONFIG.read_text()).get("access_rights", "NON_PUBLIC") == "NON_PUBLIC"
-    publish(archive[0], out, KEY, CONFIG, PublishOptions(release_date="2026-11-30", workers=2))
-    return out
+    summary = publish(archive[0], out, KEY, CONFIG, PublishOptions(release_date="2026-11-30", workers=2))
+    return out, summary
+
+
+@pytest.fixture(scope="module")
+def published(publish_run) -> Path:
+    return publish_run[0]
 
 
 def _read(folder: Path) -> list[pydicom.Dataset]:
@@ -122,8 +127,17 @@ def _risk_of(released: list[pydicom.Dataset], source: dict, k: int) -> dict:
     return kanon.risk(list(records.values()), k)
 
 
-def test_reports_agree_on_individuals_and_studies(archive, published):
+def test_reports_agree_on_individuals_and_studies(archive, published, publish_run):
     _, truth = archive
+    released = [pydicom.dcmread(p, stop_before_pixels=True) for p in sorted((published / "dicom").rglob("*.dcm"))]
+    summary = publish_run[1]
+    assert summary["instances"] == len(released)
+    assert summary["individuals"] == len({ds.PatientID for ds in released}) == len(truth["patients"])
+    assert summary["studies"] == len({ds.StudyInstanceUID for ds in released}) == truth["studies"]
+    assert summary["series"] == len({ds.SeriesInstanceUID for ds in released})
+    assert summary["k_anonymity"]["access"] == "non-public" and summary["patient_identity"]["conflicts"] == 1
+    series_csv = (published / "metadata" / "series.csv").read_text().splitlines()
+    assert len(series_csv) - 1 == summary["series"]
     audit = json.loads((published / "metadata" / "audit-report.json").read_text())
     assert audit["patients"] == len(truth["patients"]) and audit["studies"] == truth["studies"]
     assert audit["patient_identity"]["conflicts"] == 1
