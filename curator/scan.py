@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from curator.errors import CuratorError
 from curator.executors import Ready, make_executor, tolerant_map
-from curator.faults import disk_full_is_an_error, exclusive
+from curator.faults import disk_full_is_an_error, exclusive, is_no_space
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import PREFIX, HeaderError, read_header
 from curator.index import (
@@ -329,6 +329,8 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
     try:
         salt = salt_for(path)
     except OSError as exc:
+        if is_no_space(exc):
+            raise  # said as a full disk by scan_source
         raise CuratorError(f"index folder cannot be written ({exc.strerror or 'OS error'})") from None
     previous = _PreviousIndex.open(path, site_rule)
     executor = make_executor(workers, scheduler, initializer=_quiet_worker)  # CuratorError when a scheduler is unreachable
@@ -345,6 +347,8 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
         writer = IndexWriter(path, metadata={"curator_site_rule": site_rule})
     except OSError as exc:
         executor.shutdown()
+        if is_no_space(exc):
+            raise
         raise CuratorError(f"index cannot be written ({exc.strerror or 'OS error'})") from None
     bar = _Progress(sys.stderr.isatty() if progress is None else progress)
 

@@ -133,6 +133,22 @@ def test_killed_deid_resumes_byte_identical(point: str, source: Path, key_file: 
     assert point == "headers" or done_before >= 20
 
 
+def test_output_of_a_file_deleted_before_the_resume_is_not_kept(source: Path, key_file: Path, tmp_path: Path):
+    """A file written by the killed run, then deleted from the source: the resumed run does not
+    keep its output (the output equals a run on the source as it is now)."""
+    src = _copy(source, tmp_path)
+    out = tmp_path / "out"
+    proc = _start(*_deid_args(src, out, key_file))
+    _wait_for(proc, lambda: _journal_lines(out / JOURNAL_NAME) >= 20, "20 instances were written")
+    _kill(proc)
+    sorted(src.rglob("*.dcm"))[0].unlink()  # the first listed: written (one worker, in order)
+    again = _run(*_deid_args(src, out, key_file))
+    assert again.returncode == 0, again.stderr
+    reference = tmp_path / "reference"
+    deidentify(src, reference, key=read_key(key_file), workers=1)
+    assert _tree(out) == _tree(reference)
+
+
 @pytest.mark.parametrize("point", ["scan", "deid"])
 def test_killed_publish_resumes_and_redoes_damaged_staging(point: str, source: Path, key_file: Path, clean_release: dict, tmp_path: Path):
     """kill -9 of publish during its scan or its de-identification; item 12: staged instances
@@ -294,6 +310,16 @@ def test_full_disk_stops_publish_then_it_resumes(source: Path, key_file: Path, c
     again = _run(*_publish_args(source, out, key_file))
     assert again.returncode == 0, again.stderr
     assert _tree(out) == clean_release
+
+
+def test_full_disk_stops_scan_and_audit(source: Path, small_disk: Path):
+    """Item 9: the index cannot be written on a full disk: a clear error, not an internal one."""
+    (small_disk / "filler").write_bytes(b"\0" * (1024 * 1024 - 2 * 4096))  # 2 pages left: the lock and salt fit, the index not
+    for command in ("scan", "audit"):
+        full = _run(command, source, "--index", small_disk / "index.parquet", "--workers", 1)
+        assert full.returncode == 2, full.stderr
+        assert full.stderr.startswith("error: no space left on device while writing the index"), full.stderr
+    assert not (small_disk / "index.parquet").exists() and not (small_disk / "index.parquet.tmp").exists()
 
 
 # --- the source changes during the run -------------------------------------------------

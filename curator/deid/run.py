@@ -496,6 +496,7 @@ class _Run:
             journal = Journal.open(journal_path, settings)
             stack.callback(journal.close)
             totals, written_by_record = self._write(pool, plan, journal, item_count)
+            self._drop_stale(journal)
             quarantined, rejected = self._outcomes()
         report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan)
         assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
@@ -625,6 +626,21 @@ class _Run:
         items.executemany("UPDATE items SET reason = ? WHERE position = ?", gone)
         items.commit()
         return totals, written_by_record
+
+    def _drop_stale(self, journal: Journal) -> None:
+        """Delete what an interrupted run wrote for an item this run does not write (deleted,
+        changed or rejected since): the output then holds exactly this run's instances."""
+        if not journal.entries:
+            return
+        current = {
+            _journal_key(not (risk and not self.clean_pixels), _dec(target))
+            for risk, target in self.items.execute("SELECT risk, target FROM items WHERE has_facts = 1 AND reason IS NULL")
+        }
+        for key in journal.entries.keys() - current:
+            kind, _, target = key.partition(":")
+            folder = self.out_path if kind == "out" else self.quarantine_path
+            if folder is not None:
+                (folder / target).unlink(missing_ok=True)
 
     def _outcomes(self) -> tuple[list[dict], list[dict]]:
         """The quarantined and the rejected items of the report, in source order."""
