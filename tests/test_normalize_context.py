@@ -116,3 +116,16 @@ def test_organ_systems_of_fluoroscopy_and_nm_lists():
     assert _regions(normalize_text("RF ERCP BIL DCTS")) == ["set of biliary ducts"]
     assert _regions(normalize_text("NM GUIDANCE SENTINEL LYMPH NODE")) == ["sentinel lymph node"]
     assert _regions(normalize_text("NM Kidney Transplant")) == ["transplanted kidney"]
+
+
+def test_glued_laterality_and_reversed_word_order():
+    res = normalize_text("WRISTLT", field="StudyDescription")
+    assert _regions(res) == ["wrist"] and _code(res, "laterality") == "RID5824"
+    assert _code(normalize_text("XRAY LE PORT ANKLE LT"), "laterality") == "RID5824"   # PORT is no PO + RT
+    assert _regions(normalize_text("SPINE CERVICAL 2 VIEWS")) == ["cervical vertebral column"]
+    assert _regions(normalize_text("MR Extremity Lower not Joint Right")) == ["lower extremity"]
+
+
+def test_exam_names_of_a_list_ignore_series_exclusion_words():
+    assert _regions(normalize_description("CT LOWER EXTREMITY SCANOGRAM LEFT", modality="CT")) == ["lower extremity"]
+    assert normalize_description("Scout", modality="CT", level="series").get("excluded") == "localizer"

@@ -114,9 +114,12 @@ def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         # glued words: "axt1", "t1fs", "thoraxabdomen" (both parts known, one split only)
         found = []
         for k in range(2, len(tok) - 1):
-            if min(k, len(tok) - k) < 3 and not any(ch.isdigit() for ch in tok):
-                continue  # two-letter pieces only beside a number ("axt1", "t1fs"): "port" is no "po"+"rt"
             a, b = lex.phrases.get((tok[:k],)), lex.phrases.get((tok[k:],))
+            if min(k, len(tok) - k) < 3 and not any(ch.isdigit() for ch in tok) and not (
+                    a and b and a.kind == b.kind == "value" and max(k, len(tok) - k) >= 4):
+                # a two-letter piece only beside a number ("axt1") or between two named values
+                # ("wristlt"): "port" is no "po" + "rt"
+                continue
             if a and b and a.kind != "ambiguous" and b.kind != "ambiguous" and "value" in (a.kind, b.kind):
                 found.append((a, b))
         if len(found) == 1:
