@@ -271,7 +271,8 @@ def _drop_indications(lex: Lexicon, toks: list[str], found: list[_Found], contex
             before -= 1
         return (after < len(toks) and toks[after] in rules.indication_words) or (before >= 0 and toks[before] in rules.indication_words)
 
-    kept = [f for f in found if not (f.hit.attribute == "body_region" and indication_near(f))]
+    kept = [f for f in found if not (f.hit.attribute == "body_region" and not set(f.hit.codes) & rules.fields_of_view
+                                     and indication_near(f))]
     pet = {c for f in kept if f.hit.attribute == "modality" for c in f.hit.codes} & {"RID10337", "RID10341"} or context == "PT"
     if len(kept) < len(found) and pet and rules.oncology_region and not any(f.hit.attribute == "body_region" for f in kept):
         kept.append(_Found(Hit("body_region", (rules.oncology_region,), "implied"), 0, 0))

@@ -96,6 +96,7 @@ class ContextRules:
     abbreviations: dict[str, str] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
     abbreviation_after: frozenset[str] = frozenset()
     final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
+    fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
         words, patterns = self.contexts.get(name, (frozenset(), ()))
@@ -122,6 +123,7 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         reason_prefixes=frozenset(tuple(tokens(w)) for w in _term_list(data.get("reason_prefixes"), "vocabulary.yaml context")),
         element_words=words("element_words"), indication_words=words("indication_words"),
         indication_links=words("indication_links"), oncology_region=region, abbreviations=abbreviations,
+        fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
         final_words=final, abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
     )
 
