@@ -122,6 +122,7 @@ def test_glued_laterality_and_reversed_word_order():
     res = normalize_text("WRISTLT", field="StudyDescription")
     assert _regions(res) == ["wrist"] and _code(res, "laterality") == "RID5824"
     assert _code(normalize_text("XRAY LE PORT ANKLE LT"), "laterality") == "RID5824"   # PORT is no PO + RT
+    assert _code(normalize_text("WEIGHT BEARING CALCANEOUS (LEFT)"), "modality") is None   # no CALCANEO + US
     assert _regions(normalize_text("SPINE CERVICAL 2 VIEWS")) == ["cervical vertebral column"]
     assert _regions(normalize_text("MR Extremity Lower not Joint Right")) == ["lower extremity"]
 

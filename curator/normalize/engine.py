@@ -115,10 +115,11 @@ def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         found = []
         for k in range(2, len(tok) - 1):
             a, b = lex.phrases.get((tok[:k],)), lex.phrases.get((tok[k:],))
+            short = a if k < 3 else b
             if min(k, len(tok) - k) < 3 and not any(ch.isdigit() for ch in tok) and not (
-                    a and b and a.kind == b.kind == "value" and max(k, len(tok) - k) >= 4):
-                # a two-letter piece only beside a number ("axt1") or between two named values
-                # ("wristlt"): "port" is no "po" + "rt"
+                    a and b and a.kind == b.kind == "value" and short.attribute == "laterality" and max(k, len(tok) - k) >= 4):
+                # a two-letter piece only beside a number ("axt1") or as a glued side ("wristlt"):
+                # "port" is no "po" + "rt", "calcaneous" no "calcaneo" + "us"
                 continue
             if a and b and a.kind != "ambiguous" and b.kind != "ambiguous" and "value" in (a.kind, b.kind):
                 found.append((a, b))
