@@ -1,7 +1,7 @@
 """No new DICOM error: dciodvfy over a source and its release (issue 14.8).
 
 The source is a multi-modality synthetic archive (CT, MR, PET, US, SR, RTSTRUCT, SEG from
-``curator.synthetic``) plus pydicom's RT, SR and SC test files.  Both ``curator deid`` and
+``curator.synthetic``) plus pydicom's RT, SR and SC test files (native, RLE, JPEG, big endian).  Both ``curator deid`` and
 ``curator publish`` (which adds RadLex codes) run over it; every released file is paired
 with its source file through the keyed UID remapping, and dciodvfy's ``Error`` lines of
 both are reduced to error kinds (attribute and message, without values, item numbers or
@@ -30,6 +30,9 @@ KEY = bytes(range(32))
 ROOT = Path(__file__).resolve().parent.parent
 PYDICOM_FILES = ("rtstruct.dcm", "rtplan.dcm", "rtdose_rle.dcm", "test-SR.dcm", "reportsi.dcm",
                  "SC_ybr_full_422_uncompressed.dcm", "SC_rgb_small_odd.dcm", "SC_rgb_rle.dcm")
+# Other encodings (JPEG baseline, RLE 32-bit multi-frame, explicit VR big endian) of
+# instances listed above: the copies get their own SOP Instance UID.
+PYDICOM_VARIANTS = ("SC_rgb_jpeg_gdcm.dcm", "SC_rgb_small_odd_big_endian.dcm", "rtdose_expb.dcm", "SC_rgb_rle_32bit_2frame.dcm")
 _PATH = re.compile(r"^Error - </([^>]*)> - ")
 
 pytestmark = pytest.mark.external
@@ -72,6 +75,13 @@ def _archive(root: Path) -> None:
             ds.save_as(target)
         else:
             shutil.copy(get_testdata_file(name), target)
+    (root / "site-c").mkdir()
+    for number, name in enumerate(PYDICOM_VARIANTS, 1):
+        ds = pydicom.dcmread(get_testdata_file(name))
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"{ds.SOPInstanceUID}.{number}"
+        if name.startswith("SC_"):
+            ds.BurnedInAnnotation = "NO"
+        ds.save_as(root / "site-c" / name)
 
 
 @pytest.fixture(scope="module")
