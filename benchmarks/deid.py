@@ -11,6 +11,13 @@ up to the number of cores to show scaling.  Prints files/s per tool and the rati
     python benchmarks/deid.py            # 2,000 files
     python benchmarks/deid.py --quick    # 200 files, for development
     python benchmarks/deid.py --files 5000 --tools curator,dicognito
+    python benchmarks/deid.py --quick --freetext   # cost of the free-text allowlist layer
+
+``--freetext`` runs curator single-process with and without the free-text layer
+(``curator.freetext``: allowlist and person-name patterns in descriptions, protocol names,
+comments and SR text), alternating, best of ``--repeat`` runs each, and prints the cost
+(issue 13: at most 10%).  "Without" turns the allowlist off in-process: free-text
+attributes then get the identifier scrubbing only, as before the layer existed.
 
 The comparison tools are benchmark-only dependencies:
 ``pip install deid dicognito dicom-anonymizer``.
@@ -57,6 +64,43 @@ def run_curator(src: Path, out: Path, files: list[Path], workers: int) -> None:
     from curator.deid.run import deidentify
 
     deidentify(src, out, profile="research", key=b"benchmark-key-0123456789abcdef!!", workers=workers)
+
+
+def run_curator_without_freetext(src: Path, out: Path, files: list[Path], workers: int) -> None:
+    from unittest import mock
+
+    from curator import freetext
+
+    with mock.patch.object(freetext, "is_free_text", lambda tag: False):
+        run_curator(src, out, files, 1)
+
+
+def _cpu_timed(fn, src: Path, files: list[Path], scratch: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds of one single-process run (CPU time of this process: the run is
+    in-process, so other load on the machine does not count)."""
+    out = scratch / "out-freetext"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn(src, out, files, 1)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    shutil.rmtree(out, ignore_errors=True)
+    return wall, cpu
+
+
+def freetext_cost(src: Path, files: list[Path], scratch: Path, repeat: int) -> None:
+    """Files per CPU second with and without the free-text layer, single process,
+    alternating, best of ``repeat`` runs each."""
+    runs: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
+    for _ in range(repeat):
+        for name, fn in (("without", run_curator_without_freetext), ("with", run_curator)):
+            wall, cpu = _cpu_timed(fn, src, files, scratch)
+            runs[name].append((wall, cpu))
+            print(f"  {name:<8} free-text layer: {wall:7.2f} s wall, {cpu:7.2f} s CPU, {len(files) / cpu:7.1f} files per CPU second", flush=True)
+    best = {name: min(cpu for _, cpu in values) for name, values in runs.items()}
+    cost = best["with"] / best["without"] - 1
+    print(f"free-text layer: {len(files) / best['with']:.1f} files/s with, {len(files) / best['without']:.1f} without "
+          f"(per CPU second, best of {repeat}); cost {100 * cost:.1f}% (limit 10%)")
 
 
 def run_dicognito(src: Path, out: Path, files: list[Path], workers: int) -> None:
@@ -128,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=512, help="image size (default 512)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools")
     parser.add_argument("--max-workers", type=int, default=os.cpu_count() or 1, help="scaling up to this many workers")
+    parser.add_argument("--freetext", action="store_true", help="only measure the cost of the free-text layer")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant with --freetext (default 3)")
     args = parser.parse_args(argv)
     n_files = 200 if args.quick else args.files
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
@@ -142,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         files = generate(src, n_files, args.rows)
         size = sum(p.stat().st_size for p in files) / 1e6
         print(f"generated {len(files)} CT files ({args.rows}x{args.rows}, {size:.0f} MB) in {time.perf_counter() - start:.1f} s")
+        if args.freetext:
+            freetext_cost(src, files, scratch, args.repeat)
+            return 0
         print("single process:")
         rates: dict[str, float] = {}
         for name in tools:

@@ -43,6 +43,8 @@ _NAME_GAP = re.compile(r"[\s.'-]*")
 class Rules:
     placeholder: str
     titles: frozenset[str]
+    ambiguous: frozenset[str]
+    context: frozenset[str]
     roles: frozenset[str]
     weak: frozenset[str]
     max_name_words: int
@@ -64,6 +66,8 @@ def rules() -> Rules:
     return Rules(
         placeholder=str(data["placeholder"]),
         titles=frozenset(fold(t) for t in data["titles"]),
+        ambiguous=frozenset(fold(t) for t in data["ambiguous_titles"]),
+        context=frozenset(fold(t) for t in data["title_context"]),
         roles=frozenset(fold(t) for t in data["roles"]),
         weak=frozenset(fold(t) for t in data["weak_triggers"]),
         max_name_words=int(data["max_name_words"]),
@@ -129,7 +133,8 @@ def load() -> None:
 def is_safe(token: str, last: bool = False) -> bool:
     """Whether the folded ``token`` is a known safe word (``last``: the text's last word,
     where the normalizer also reads truncations such as ``CONTRA``)."""
-    if token in _words() or rules().safe.fullmatch(token):
+    r = rules()
+    if token in _words() or r.safe.fullmatch(token) or token in r.titles or token in r.roles or token in r.weak:
         return True
     if not _LEX_WORD.fullmatch(token):
         return False
@@ -169,8 +174,15 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) 
     drop: set[int] = set()
     n = len(spans)
 
-    def joined(i: int) -> bool:  # words i and i + 1 are one name (only spaces, dots, hyphens between)
-        return i + 1 < n and _NAME_GAP.fullmatch(text[spans[i][1]:spans[i + 1][0]]) is not None
+    def joined(i: int) -> bool:
+        """Words i and i + 1 belong to one name: only spaces, hyphens or apostrophes between,
+        or a dot after a title or an initial ("Dr. Nowak", "J. Nowak"), not a sentence end."""
+        if i + 1 >= n:
+            return False
+        gap = text[spans[i][1]:spans[i + 1][0]]
+        if _NAME_GAP.fullmatch(gap) is None:
+            return False
+        return "." not in gap or spans[i][3] in r.titles or spans[i][3] in r.roles or len(spans[i][2]) == 1
 
     def namelike(j: int) -> bool:
         original, folded = spans[j][2], spans[j][3]
@@ -178,26 +190,45 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) 
             return folded in first or folded in last or not is_safe(folded)
         return _capitalised(original)
 
+    def is_title(i: int) -> bool:
+        original, folded = spans[i][2], spans[i][3]
+        if folded not in r.titles:
+            return False
+        if folded not in r.ambiguous or not original.isupper():
+            return True
+        after = text[spans[i][1]:spans[i][1] + 1]
+        return after == "." or (i > 0 and spans[i - 1][3] in r.context)
+
     for i, (_, _, original, folded) in enumerate(spans):
-        if folded in r.titles or folded in r.roles:
+        if is_title(i) or folded in r.roles:
             j = i
             taken = 0
             while joined(j) and taken < r.max_name_words:
                 j += 1
-                if spans[j][3] in r.titles or spans[j][3] in r.roles:
+                if is_title(j) or spans[j][3] in r.roles:
                     continue
-                if taken == 0 and folded in r.titles or namelike(j):
+                if taken == 0 and is_title(i) or namelike(j):
                     drop.add(j)
                     taken += 1
                 else:
                     break
         elif folded in r.weak and joined(i):
+            j = i  # the first and last names after "by", "per"... ("seen by Will Brown")
+            while joined(j) and j - i < r.max_name_words:
+                nxt_original, nxt = spans[j + 1][2], spans[j + 1][3]
+                if not ((nxt in first or nxt in last) and (upper or _capitalised(nxt_original))):
+                    break
+                j += 1
+                drop.add(j)
+        elif folded in first and joined(i):
             nxt_original, nxt = spans[i + 1][2], spans[i + 1][3]
-            if (nxt in first or nxt in last) and (upper or _capitalised(nxt_original)):
-                drop.add(i + 1)
-        elif folded in first and joined(i) and (not upper or not is_safe(folded)):
-            nxt_original, nxt = spans[i + 1][2], spans[i + 1][3]
-            if (upper and (nxt in last or not is_safe(nxt))) or (not upper and _capitalised(original) and _capitalised(nxt_original)):
+            if is_safe(folded):  # a word that is also a first name ("Will", "Patient"): only before a last name
+                pair = nxt in last and not is_safe(nxt) and (upper or _capitalised(original) and _capitalised(nxt_original))
+            elif upper:
+                pair = nxt in last or not is_safe(nxt)
+            else:
+                pair = _capitalised(original) and _capitalised(nxt_original)
+            if pair:
                 drop.update((i, i + 1))
     return drop
 

@@ -228,6 +228,11 @@ def _cjk_bigrams(tokens: tuple[str, ...]) -> set[str]:
     return out
 
 
+def id_parts(values: frozenset[str]) -> tuple[str, ...]:
+    """The folded ID-like parts and CJK character pairs of ``values``, matched inside words."""
+    return _compiled(values)[2]
+
+
 def mentions(text: str, values: frozenset[str]) -> bool:
     """Whether ``text`` holds one of the identifier ``values`` (a word, a phrase, or an
     ID-like token inside a longer word)."""

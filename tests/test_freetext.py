@@ -124,3 +124,32 @@ def test_fast_path_and_pydicom_engine_agree_on_planted_text(tmp_path):
             assert pair[0] == pair[1], path.name
             checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("text", ["MR HEAD WO CONTRAST", "DR CHEST 2 VIEWS", "MS PLAQUE FOLLOW UP", "CT UE ARTHRO W IVCON"])
+def test_titles_that_are_clinical_abbreviations_stay_abbreviations(text):
+    assert freetext.clean(text) == text
+
+
+def test_titles_in_capitals_still_take_the_name_in_context():
+    assert freetext.clean("REPEAT SCAN FOR MR FEATHERSTONEHAUGH") == f"REPEAT SCAN FOR MR {PH}"
+    assert freetext.clean("SEEN BY DR. BROWN") == f"SEEN BY DR. {PH}"
+
+
+def test_cleaning_keeps_the_normalization_of_every_test_description():
+    """The allowlist keeps every word the normalizer reads (tests/data description sets)."""
+    import csv
+    from pathlib import Path
+
+    from curator.normalize.lexicon import ATTRIBUTES
+    from curator.normalize.series import normalize_text
+
+    data = Path(__file__).resolve().parent / "data"
+    texts = []
+    for name in ("descriptions_dev.csv", "descriptions_holdout.csv"):
+        with (data / name).open(encoding="utf-8") as fh:
+            texts += [row["text"] for row in csv.DictReader(fh)]
+    assert len(texts) > 500
+    changed = [t for t in texts
+               if any(normalize_text(t).get(a) != normalize_text(freetext.clean(t)).get(a) for a in ATTRIBUTES)]
+    assert changed == []

@@ -35,7 +35,7 @@ from curator.deid.profile import Profile
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import mappings_dir
 from curator import freetext
-from curator.scrub import fold, mentions, scrub_text
+from curator.scrub import fold, id_parts, scrub_text
 
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 STRING_VRS = TEXT_VRS | {"PN", "CS", "AE", "AS", "DA", "DT", "TM", "DS", "IS", "UI", "UR"}
@@ -158,7 +158,12 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     tokens = _tokens(values)
     if not tokens:
         return False
-    return any(t in tokens for t in _WORD.findall(fold(text))) or mentions(text, values)
+    folded = fold(text)
+    if any(t in tokens for t in _WORD.findall(folded)):
+        return True
+    # ID-like parts inside longer words ("H12345678"), CJK characters (no word boundaries);
+    # phrases need no check: their words of 3+ characters are tokens above.
+    return any(part in folded for part in id_parts(values))
 
 
 @lru_cache(maxsize=1)
