@@ -110,6 +110,7 @@ class Record:
     extra: dict = field(default_factory=dict)
 
 
+@cache
 def _years(age: str | None) -> int | None:
     from curator.deid.engine import age_years
 
@@ -121,6 +122,7 @@ def top_code_years() -> int:
     return _hierarchy()["top"]
 
 
+@cache
 def _released_age(age: str | None, width: int | None) -> str | None:
     if age is None or width is None:
         return None
@@ -164,8 +166,11 @@ def _groups(records: Iterable[Record]) -> dict[tuple, set[str]]:
 
 def risk(records: list[Record], k: int) -> dict:
     """Re-identification risk of the released values: group sizes against ``k``."""
-    groups = _groups(records)
-    below = [r for r in records if len(groups[_key(r)]) < k]
+    keys = [_key(r) for r in records]
+    groups: dict[tuple, set[str]] = defaultdict(set)
+    for key, record in zip(keys, records):
+        groups[key].add(record.patient)
+    below = [r for key, r in zip(keys, records) if len(groups[key]) < k]
     return {
         "records": len(records),
         "patients": len({r.patient for r in records}),
@@ -189,18 +194,55 @@ def _loss(records: list[Record]) -> dict[str, float]:
     return out
 
 
-def _try(records: list[Record], node: tuple[int, ...], k: int, limit: int) -> tuple[bool, int]:
-    """Set ``node`` on every record and suppress the records of small groups (at most
-    ``limit``); whether every group then holds ``k`` patients, and how many were suppressed."""
-    for record in records:
-        record.node, record.suppressed = node, False
-    groups = _groups(records)
-    small = [r for r in records if len(groups[_key(r)]) < k]
+class _Columns:
+    """The records as columns: per attribute and level the released value of every record
+    (computed once, so that each node of the lattice costs one pass of tuple look-ups)."""
+
+    def __init__(self, records: list[Record]):
+        self.patients = [r.patient for r in records]
+        self.sites = [r.site or "" for r in records]
+        self.values = {
+            name: [[_level_value(r, name, width) for r in records] for width in levels(name)] for name in ATTRIBUTES
+        }
+
+    def keys(self, node: tuple[int, ...]) -> list[tuple]:
+        columns = [self.values[name][i] for name, i in zip(ATTRIBUTES, node)]
+        return list(zip(*columns, self.sites))
+
+    def sizes(self, keys: list[tuple]) -> dict[tuple, int]:
+        groups: dict[tuple, set[str]] = defaultdict(set)
+        for key, patient in zip(keys, self.patients):
+            groups[key].add(patient)
+        return {key: len(members) for key, members in groups.items()}
+
+
+def _level_value(record: Record, name: str, width: int | None) -> str:
+    if name == "age":
+        return _released_age(record.age, width) or ""
+    value = getattr(record, name)
+    return (value or "") if width is not None else ""
+
+
+def _try(columns: _Columns, node: tuple[int, ...], k: int, limit: int) -> tuple[bool, list[int]]:
+    """Whether ``node``, with the records of its small groups suppressed (at most
+    ``limit``), leaves every group with ``k`` patients; the suppressed record indices."""
+    keys = columns.keys(node)
+    sizes = columns.sizes(keys)
+    small = [i for i, key in enumerate(keys) if sizes[key] < k]
     if len(small) > limit:
-        return False, len(small)
-    for record in small:
-        record.suppressed = True
-    return risk(records, k)["satisfied"], len(small)
+        return False, small
+    if not small:
+        return True, []
+    for i in small:  # a suppressed record keeps only its site
+        keys[i] = ("",) * len(ATTRIBUTES) + (columns.sites[i],)
+    return min(columns.sizes(keys).values()) >= k, small
+
+
+def _node_loss(node: tuple[int, ...], suppressed: int, n: int) -> float:
+    """The total loss of ``node`` with ``suppressed`` of ``n`` records suppressed."""
+    share = suppressed / n if n else 0.0
+    heights = [i / (len(levels(name)) - 1) for name, i in zip(ATTRIBUTES, node)]
+    return sum(h * (1 - share) + share for h in heights) / len(ATTRIBUTES)
 
 
 def _describe(node: tuple[int, ...]) -> dict[str, str]:
@@ -232,17 +274,16 @@ def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
     before = risk(records, k)
     limit = int(max_suppression * len(records) + 1e-9)
     best: tuple | None = None
+    columns = _Columns(records)
     nodes = list(itertools.product(*(range(len(levels(name))) for name in ATTRIBUTES)))
     for node in nodes:
-        ok, suppressed = _try(records, node, k, limit)
-        if not ok:
-            continue
-        loss = _loss(records)
-        rank = (loss["total"], suppressed, node)
-        if best is None or rank < best:
-            best = rank
-    node = best[2] if best is not None else nodes[-1]
-    _try(records, node, k, limit if best is not None else 0)
+        ok, small = _try(columns, node, k, limit)
+        if ok:
+            rank = (round(_node_loss(node, len(small), len(records)), 9), len(small), node, small)
+            best = rank if best is None or rank[:3] < best[:3] else best
+    node, chosen = (best[2], set(best[3])) if best is not None else (nodes[-1], set())
+    for i, record in enumerate(records):
+        record.node, record.suppressed = node, i in chosen
     after = risk(records, k)
     suppressed = [r for r in records if r.suppressed]
     return {
