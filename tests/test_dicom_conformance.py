@@ -116,9 +116,10 @@ def _compare(source: Path, released: Path) -> tuple[dict[str, list[str]], Counte
     return new, before, after
 
 
-def test_deid_adds_no_dciodvfy_error(archive: Path, tmp_path: Path):
+@pytest.mark.parametrize("profile", ["research", "strict"])
+def test_deid_adds_no_dciodvfy_error(archive: Path, tmp_path: Path, profile: str):
     out = tmp_path / "deid"
-    report = deidentify(archive, out, key=KEY, k=1, workers=1)
+    report = deidentify(archive, out, profile=profile, key=KEY, k=1, workers=1)
     assert report["counts"]["rejected"] == 0 and report["counts"]["quarantined"] == 0
     new, before, after = _compare(archive, out)
     assert not new, f"de-identification introduced dciodvfy errors: {new}"
