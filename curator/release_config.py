@@ -4,7 +4,7 @@ The catalogue (:mod:`curator.catalog`) is filled from two sources: the
 :class:`~curator.catalog.ReleaseSummary` computed from the de-identified data, and this
 file, written by the data holder: titles and descriptions in at least two languages,
 publisher, health data access body, licence, legal basis, purpose, health category,
-contact point, version.  See ``examples/release.yaml`` for a commented example.
+contact point, version, retention period.  See ``examples/release.yaml`` for a commented example.
 
 Concepts (licence, theme, language, …) are given either as the short code of a concept
 shipped in ``ontologies/vocabularies/catalog-concepts.ttl`` (``CC-BY-4.0``, ``HEAL``,
