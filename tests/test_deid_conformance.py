@@ -362,3 +362,21 @@ def test_both_engines_place_the_same_codes():
     for out in (fast, slow):
         assert [i.CodeValue for i in out.AnatomicRegionSequence] == ["RID1243"]
         assert out.ImageLaterality == "R" and len(out.SeriesDescriptionCodeSequence) == 1
+
+
+def test_a_suppressed_type2_demographic_stays_empty_in_both_engines():
+    """k-anonymity suppression empties Patient's Sex (type 2 in the Patient Module) and
+    removes Ethnic Group (type 3): the module stays valid."""
+    ds = ct_series(default_study(), n_slices=1)[0]
+    ds.PatientSex = "F"
+    ds.EthnicGroup = "ZZGROUP"
+    fp = io.BytesIO()
+    ds.save_as(fp, enforce_file_format=True)
+    engine = _engine()
+    context = PatientContext("patient", frozenset(), {0x00100040: None, 0x00102160: None}, "")
+    fast = pydicom.dcmread(io.BytesIO(FastEngine(engine).deidentify_bytes(fp.getvalue(), context)[0]))
+    slow = pydicom.dcmread(io.BytesIO(fp.getvalue()))
+    engine.deidentify(slow, context)
+    for out in (fast, slow):
+        assert "PatientSex" in out and out.PatientSex == ""
+        assert "EthnicGroup" not in out

@@ -259,7 +259,9 @@ class Engine:
                 del ds[TAG_PATIENT_AGE]
         for tag, value in patient.demographics.items():
             if value is None:
-                if tag in ds:
+                if tag in ds and table.attribute_type(tag, sop_class) == 2:
+                    ds[tag] = DataElement(tag, dictionary_VR(tag), "")  # suppressed; type 2 stays, empty
+                elif tag in ds:
                     del ds[tag]
             else:
                 ds[tag] = DataElement(tag, dictionary_VR(tag), value)

@@ -278,7 +278,8 @@ class FastEngine:
         demographics = tuple(sorted(patient.demographics.items()))
         removed, encoded = self._post(charset, age, demographics, patient.note)
         for tag in removed:
-            out.pop(tag, None)
+            if out.pop(tag, None) is not None and patient.demographics.get(tag, 0) is None and table.attribute_type(tag, sop_class) == 2:
+                out[tag] = _header(tag, _dict_vr(tag), 0)  # as Engine: a suppressed type 2 attribute stays, empty
         out.update(encoded)
         if e.add:
             stats["added"] += len(e.add)
