@@ -327,22 +327,48 @@ def safe_words(text: str | None) -> tuple[list[str], int]:
     return shown, hidden
 
 
+class ConventionCounter:
+    """Counts, per attribute and folded word, the distinct patients and sites whose text
+    holds it (capped at what the rule needs, so memory follows the vocabulary, not the
+    archive).  Texts should already be free of the patient's identifier values."""
+
+    def __init__(self) -> None:
+        r = rules()
+        self._need = (r.min_patients, r.min_sites)
+        self._patients: dict[tuple[int | str, str], set[str]] = defaultdict(set)
+        self._sites: dict[tuple[int | str, str], set[str]] = defaultdict(set)
+
+    def add(self, attribute: int | str, patient: str, site: str | None, text: str | None) -> None:
+        need_patients, need_sites = self._need
+        for word in {fold(w) for w in _WORD.findall(text or "")}:
+            key = (attribute, word)
+            who = self._patients[key]
+            if len(who) < need_patients:
+                who.add(patient)
+            where = self._sites[key]
+            if site and len(where) < need_sites:
+                where.add(site)
+
+    def result(self) -> dict[int | str, frozenset[str]]:
+        """Attribute -> the words that are site conventions (never a first or last name)."""
+        need_patients, need_sites = self._need
+        first, last = _first_names(), _last_names()
+        out: dict[int | str, set[str]] = defaultdict(set)
+        for key, who in self._patients.items():
+            attribute, word = key
+            if len(who) >= need_patients and len(self._sites[key]) >= need_sites and word not in first and word not in last:
+                out[attribute].add(word)
+        return {k: frozenset(v) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
+
+
 def conventions(rows: Iterable[tuple[str, str, str | None, str | None]]) -> dict[str, frozenset[str]]:
     """Site conventions per attribute: the folded words seen in one attribute for at least
-    ``convention.patients`` distinct patients of at least ``convention.sites`` sites.
+    ``convention.patients`` distinct patients of at least ``convention.sites`` sites, first
+    and last names excepted (a person working at two sites is no convention).
 
-    ``rows``: ``(keyword, patient key, site, text)``; texts should already be free of the
+    ``rows``: ``(attribute, patient key, site, text)``; texts should already be free of the
     patient's identifier values (:func:`curator.scrub.scrub_text`)."""
-    r = rules()
-    patients: dict[tuple[str, str], set[str]] = defaultdict(set)
-    sites: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for keyword, patient, site, text in rows:
-        for word in {fold(w) for w in _WORD.findall(text or "")}:
-            patients[(keyword, word)].add(patient)
-            if site:
-                sites[(keyword, word)].add(site)
-    out: dict[str, set[str]] = defaultdict(set)
-    for (keyword, word), who in patients.items():
-        if len(who) >= r.min_patients and len(sites[(keyword, word)]) >= r.min_sites:
-            out[keyword].add(word)
-    return {k: frozenset(v) for k, v in sorted(out.items())}
+    counter = ConventionCounter()
+    for attribute, patient, site, text in rows:
+        counter.add(attribute, patient, site, text)
+    return counter.result()  # type: ignore[return-value]

@@ -80,6 +80,9 @@ class PatientContext:
     values: frozenset[str] = frozenset()
     demographics: Mapping[int, str | None] = field(default_factory=dict)
     note: str = ""
+    # Site conventions of free text (attribute tag -> folded words, curator.freetext);
+    # empty: the engine's own ``conventions``.
+    conventions: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
 
 def patient_key_of(ds: Dataset) -> str:
@@ -250,7 +253,7 @@ class Engine:
                 stats["age_derived_or_top_coded"] += 1
         offset = self.pseudo.date_offset(patient.patient_key)
         pseudonym = self.pseudo.patient(patient.patient_key)
-        state = _State(sop_class, offset, pseudonym, patient.values, stats)
+        state = _State(sop_class, offset, pseudonym, patient.values, stats, patient.conventions or self.conventions)
         self._clean(ds, (), state)
         if self.keep_age:
             if age is not None:
@@ -546,9 +549,9 @@ class Engine:
         value = element.value
         tag = int(element.tag)
         if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-            element.value = [clean_text(v, st.values, tag, self.conventions) for v in value]
+            element.value = [clean_text(v, st.values, tag, st.conventions) for v in value]
         elif value:
-            element.value = clean_text(value, st.values, tag, self.conventions)
+            element.value = clean_text(value, st.values, tag, st.conventions)
         st.stats["text_cleaned"] += 1
 
     def _keep(self, element: DataElement, st: _State) -> None:
@@ -672,6 +675,7 @@ class _State:
     pseudonym: str
     values: frozenset[str]
     stats: Counter
+    conventions: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
 
 def _joined(value) -> str:

@@ -217,9 +217,9 @@ def _sequence(tag: int, items: list[bytes]) -> bytes:
 class _Run:
     """State of one file."""
 
-    __slots__ = ("buf", "enc", "new_sop", "offset", "pseudonym", "sop_class", "stats", "values")
+    __slots__ = ("buf", "conventions", "enc", "new_sop", "offset", "pseudonym", "sop_class", "stats", "values")
 
-    def __init__(self, buf, enc, sop_class, offset, pseudonym, values, stats):
+    def __init__(self, buf, enc, sop_class, offset, pseudonym, values, stats, conventions=None):
         self.buf = buf
         self.enc = enc
         self.sop_class = sop_class
@@ -227,6 +227,7 @@ class _Run:
         self.pseudonym = pseudonym
         self.values = values
         self.stats = stats
+        self.conventions = conventions or {}
         self.new_sop = None
 
 
@@ -272,7 +273,8 @@ class FastEngine:
                 current = self._text(data, top[0x00101010], enc).strip("\0 ").upper() if 0x00101010 in top else ""
                 if age != current:
                     stats["age_derived_or_top_coded"] += 1
-        run = _Run(data, enc, sop_class, e.pseudo.date_offset(patient.patient_key), e.pseudo.patient(patient.patient_key), patient.values, stats)
+        run = _Run(data, enc, sop_class, e.pseudo.date_offset(patient.patient_key), e.pseudo.patient(patient.patient_key), patient.values, stats,
+                   patient.conventions or e.conventions)
         out = self._dataset(elems, (), run)  # dict tag -> bytes
         # Post steps, as Engine.deidentify: age, demographics, additions, marks, extra.
         demographics = tuple(sorted(patient.demographics.items()))
@@ -646,7 +648,7 @@ class FastEngine:
 
     def _scrub(self, el: _Elem, run: _Run) -> bytes:
         values = self._values(el, run)
-        cleaned = [clean_text(v, run.values, el.tag, self.e.conventions) if v else v for v in values]
+        cleaned = [clean_text(v, run.values, el.tag, run.conventions) if v else v for v in values]
         run.stats["text_cleaned"] += 1
         return self._strings(el.tag, el.vr, cleaned, run)
 
@@ -679,6 +681,7 @@ _PROBE_TAGS = (
     0x00080016, 0x00080018, 0x0020000D, 0x0020000E, 0x00100020, 0x00100021, 0x00100010,
     0x00100030, 0x00101010, 0x00080020, 0x00080021, 0x00080022, 0x00080023, 0x00100040,
     0x00102160, 0x00080080, 0x00280301, 0x00080060,
+    0x00081030, 0x0008103E, 0x00181030,  # descriptions and protocol name (site conventions)
 )
 _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 

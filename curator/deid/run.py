@@ -36,7 +36,7 @@ import pydicom.config
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from curator import patient_identity, pixel_size
+from curator import freetext, patient_identity, pixel_size
 from curator.deid import kanon
 from curator.deid.engine import (
     TAG_ETHNIC_GROUP,
@@ -60,7 +60,7 @@ from curator.journal import Journal, matches, written_with
 from curator.scrub import (
     _rules as scrub_rules,  # the collection rules of identifier_values
 )
-from curator.scrub import identifier_values
+from curator.scrub import identifier_values, scrub_text
 from curator.sources import Item, Rejection, is_inside, open_source
 
 REPORT_NAME = "deid-report.json"
@@ -74,6 +74,8 @@ LOCK_NAME = ".curator-deid.lock"  # in OUT while a run holds it
 VANISHED = "vanished during the run (deleted from the source)"
 CHANGED = "changed during the run (modified in the source after its header was read)"
 
+# Free-text attributes whose words can become site conventions (read in the header pass).
+CONVENTION_TAGS = (0x00081030, 0x0008103E, 0x00181030)  # Study/Series Description, ProtocolName
 ExtraElements = Mapping[str, "Dataset | Mapping[str, object]"] | Callable[[str, Dataset], None] | None
 
 
@@ -185,6 +187,7 @@ def _facts(ds: Dataset, values: frozenset[str], risk: str | None) -> dict:
             "ethnic_group": str(ds.get("EthnicGroup", "") or "").strip().upper() or None,
             "site": str(ds.get("InstitutionName", "") or "").strip().casefold() or None,
             "risk": risk,
+            "texts": {tag: str(ds[tag].value) for tag in CONVENTION_TAGS if tag in ds and ds[tag].value},
         }
     except Exception as exc:  # noqa: BLE001
         return {"error": f"DICOM header cannot be interpreted ({type(exc).__name__})"}
@@ -473,6 +476,7 @@ class _Run:
         self.extra_elements, self.access = extra_elements, access
         self.pseudo = Pseudonymizer(key)
         self.engine = Engine(profile, key, clean_pixels=clean_pixels)  # the plan's view of the profile
+        self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
 
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
         initargs = (self.profile, self.key, self.clean_pixels, True)
@@ -490,6 +494,7 @@ class _Run:
             self.items = items
             item_count = self._scan(pool)
             plan = _plan(items, self.pseudo, self.engine, self.k, self.site_from, self.access)
+            _with_conventions(plan, self.conventions.result())
             self.out_path.mkdir(parents=True, exist_ok=True)
             if self.quarantine_path is not None:
                 self.quarantine_path.mkdir(parents=True, exist_ok=True)
@@ -533,6 +538,8 @@ class _Run:
             if "error" in facts:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(facts["error"]), position))
             else:
+                for tag, text in facts.get("texts", {}).items():
+                    self.conventions.add(tag, facts["patient"], facts["site"], scrub_text(text, facts["values"]))
                 items.execute(
                     "UPDATE items SET has_facts = 1, sop = ?, study = ?, series = ?, patient = ?, vals = ?,"
                     " age = ?, sex = ?, ethnic_group = ?, site = ?, risk = ? WHERE position = ?",
@@ -704,6 +711,12 @@ class _Run:
 
 def _journal_key(in_output: bool, target: str) -> str:
     return ("out:" if in_output else "quarantine:") + target
+
+
+def _with_conventions(plan: dict, conventions: Mapping[int, frozenset[str]]) -> None:
+    """Give every patient context the site conventions of free text (curator.freetext)."""
+    if conventions:
+        plan["contexts"] = {key: dataclasses.replace(context, conventions=conventions) for key, context in plan["contexts"].items()}
 
 
 def _site(relpath: str, institution: str | None, rule: str) -> str | None:
