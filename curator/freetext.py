@@ -31,7 +31,7 @@ from pydicom.datadict import tag_for_keyword
 
 from curator.fold import fold
 from curator.resources import mappings_dir, ontologies_dir
-from curator.scrub import is_identifier_word, scrub_text, scrub_values
+from curator.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _LEX_WORD = re.compile(r"[a-z0-9]+")
@@ -301,7 +301,9 @@ def clean(text: str | None, values: frozenset[str] = frozenset(), conventions: f
         return None
     # Names are found in the text as written (a removed identifier would leave "Dr" next
     # to the following word); identifier values and patterns go after.
-    cleaned, _ = allowlist(str(text), conventions, values)
+    # Date, phone and e-mail patterns go first: removing a known part ("1234" of a phone,
+    # the user name of an e-mail) would leave a remainder the patterns no longer match.
+    cleaned, _ = allowlist(scrub_patterns(str(text)), conventions, values)
     return scrub_text(cleaned, values) or ""
 
 

@@ -42,6 +42,8 @@ class _Rules:
 @cache
 def _rules() -> _Rules:
     data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    # Longest first, so that "march" is not read as "mar" followed by "ch".
+    months = "|".join(re.escape(m) for m in sorted(set(map(str, data["month_names"])), key=lambda m: (-len(m), m)))
     tags = set()
     for keyword in data["collect_keywords"]:
         tag = tag_for_keyword(keyword)
@@ -63,7 +65,7 @@ def _rules() -> _Rules:
         part_tags=frozenset(part_tags),
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
-        patterns=tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values()),
+        patterns=tuple(re.compile(p.replace("{months}", months), re.UNICODE) for p in data["patterns"].values()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
     )
 
@@ -154,10 +156,20 @@ def _spelling_tables() -> tuple[tuple[tuple[str, str], ...], tuple[dict[int, str
     return pairs, tuple(str.maketrans({str(k): str(v) for k, v in table.items()}) for table in data["systems"].values())
 
 
+@cache
+def _expansions() -> dict[int, str]:
+    data = yaml.safe_load((mappings_dir() / "transliteration.yaml").read_text(encoding="utf-8"))
+    return str.maketrans({str(k): str(v) for k, v in data["latin_expansions"].items()})
+
+
 def _latin_spellings(text: str) -> tuple[str, ...]:
-    """Latin spellings of a value written in Greek or Cyrillic (``mappings/transliteration.yaml``)."""
-    if text.isascii() or not _NON_LATIN.search(text):
+    """Other Latin spellings of a value: of Greek or Cyrillic letters, and the two-letter
+    spellings of Latin letters such as ø, å, ü (``mappings/transliteration.yaml``)."""
+    if text.isascii():
         return ()
+    if not _NON_LATIN.search(text):
+        expanded = fold(text.casefold().translate(_expansions()))
+        return (expanded,) if expanded != fold(text) else ()
     pairs, tables = _spelling_tables()
     base = fold(text)
     out = set()

@@ -1,0 +1,108 @@
+"""Red team: an archive built independently of curator's own generators (tests/adversarial.py,
+plain pydicom) goes through audit (json, text, html), deid, publish and validate; no planted
+identifier, nor any distinctive part of one, may be in anything they write or print."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from curator.cli import app
+from curator.freetext import clean
+from curator.scrub import fold as curator_fold
+from curator.scrub import identifier_values, scrub_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import adversarial  # noqa: E402  (a helper module beside the tests, not a package)
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+PINYIN = "小明 王"  # a Chinese name written in pinyin in the folder name: see the xfail below
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("redteam")
+    archive = adversarial.write_archive(root / "archive")
+    assert runner.invoke(app, ["keygen", str(root / "key")]).exit_code == 0
+    console: dict[str, str] = {}
+    for fmt in ("json", "text", "html"):
+        result = runner.invoke(app, ["audit", str(archive.root), "-f", fmt, "-o", str(root / "audit" / f"report.{fmt}"),
+                                     "-w", "1", "--index", str(root / "audit" / "index.parquet")])
+        assert result.exit_code == 0, result.output
+        console[f"audit {fmt}"] = result.output
+    commands = {
+        "deid": ["deid", str(archive.root), str(root / "deid"), "--key", str(root / "key"), "--workers", "1"],
+        "publish": ["publish", str(archive.root), str(root / "release"), "--key", str(root / "key"),
+                    "--config", str(ROOT / "examples" / "release.yaml"), "-w", "1", "--release-date", "2026-11-30"],
+        "validate": ["validate", str(root / "release"), "--key", str(root / "key")],
+    }
+    for name, args in commands.items():
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        console[name] = result.output
+    hits = adversarial.search([root / "audit", root / "deid", root / "release"], archive.plants, console)
+    return {"root": root, "archive": archive, "hits": hits}
+
+
+def test_the_plants_are_in_the_source(runs):
+    archive = runs["archive"]
+    found = {value for _, value, _ in adversarial.search([archive.root], archive.plants)}
+    assert found == {p.value for p in archive.plants}
+    assert archive.files == 48 and len(archive.plants) >= 90
+
+
+def test_the_independent_fold_agrees_with_curator():
+    text = "Øyvind Ødegård Żaneta Łukasiewicz Þórunn Guðmundsdóttir Müller-Lüdenscheidt Straße Σωκράτης Иван"
+    assert curator_fold(text) == adversarial.fold(text)
+
+
+def test_no_planted_identifier_in_any_output(runs):
+    hits = [hit for hit in runs["hits"] if hit[1] != PINYIN]
+    assert hits == [], hits[:20]
+    assert len({hit[1] for hit in runs["hits"]}) <= 1  # 1 of the 97 planted: the pinyin spelling
+
+
+@pytest.mark.xfail(strict=True, reason="a Chinese patient name (王小明) written in pinyin (Wang Xiaoming) in a "
+                   "folder name reaches the audit index's paths: no pinyin spelling is derived")
+def test_pinyin_spelling_of_a_chinese_name(runs):
+    assert [hit for hit in runs["hits"] if hit[1] == PINYIN] == []
+
+
+@pytest.mark.parametrize("text", [
+    "born 02/29/1948 / 29 Feb 1948", "DOB 03/12/1956", "born March 12, 1956", "geb. 12. März 1956",
+    "nacido el 24 de diciembre de 1983", "ur. 5 lipca 1961", "né le 3 août 1950",
+])
+def test_dates_written_in_words_or_us_order_are_removed(text):
+    cleaned = scrub_text(text)
+    assert not any(ch.isdigit() for ch in cleaned), cleaned
+
+
+def test_dates_do_not_eat_clinical_text():
+    for text in ("CT THORAX 5 MM MARCH PROTOCOL", "T2 TSE 3 mm set 2", "AX T1 MPRAGE 1.0 mm", "MAYO PROTOCOL 2020", "DEC 12 SLICES"):
+        assert scrub_text(text) == text
+
+
+def test_a_known_part_does_not_shield_the_rest_of_a_phone_or_email():
+    """Removing the known "1234" of a phone first left "+354 555", which no pattern matched."""
+    import pydicom
+
+    ds = pydicom.Dataset()
+    ds.PatientName = "Guðmundsdóttir^Þórunn"
+    ds.PatientTelephoneNumbers = "+354 555 1234"
+    ds.PatientAddress = "Skólavörðustígur 12"
+    values = identifier_values(ds)
+    out = clean("Tel +354 555 1234, e-mail thorunn.g@simnet.is", values)
+    assert not any(ch.isdigit() for ch in out) and "@" not in out and "simnet" not in out, out
+
+
+def test_two_letter_spellings_of_latin_letters_are_identifiers():
+    import pydicom
+
+    ds = pydicom.Dataset()
+    ds.PatientName = "Ødegård^Øyvind"
+    ds.OtherPatientNames = "Müller-Lüdenscheidt^Hildegard"
+    out = scrub_text("site_a/Oedegaard_Oeyvind/Mueller-Luedenscheidt.dcm", identifier_values(ds))
+    assert "oedegaard" not in out.lower() and "mueller" not in out.lower(), out
