@@ -597,9 +597,9 @@ class Engine:
             methods.append(note[:64])
         ds.DeidentificationMethod = methods if len(methods) > 1 else methods[0]
         codes = Sequence()
-        for entry in self.profile.option_codes() + (
-            [{"code": "113101", "meaning": "Clean Pixel Data Option"}] if self.clean_pixels else []
-        ):
+        # 113101 (Clean Pixel Data) is added by curator.deid.pixels.clean, only to
+        # instances whose pixels it changed and checked
+        for entry in self.profile.option_codes():
             item = Dataset()
             item.CodeValue = entry["code"]
             item.CodingSchemeDesignator = "DCM"

@@ -1,28 +1,39 @@
-"""Burned-in text: which instances are at risk, and optional OCR-based redaction.
+"""Burned-in text: header risk, a fast pixel screen, and verified pixel cleaning.
 
-An instance with pixel data is at risk when BurnedInAnnotation (0028,0301) is ``YES``, or
-when it is of a kind that often carries burned-in text (modality US, SC, XA, ES, OT or a
-Secondary Capture SOP class) and BurnedInAnnotation is not explicitly ``NO``.  At-risk
-instances are quarantined by the run unless pixel cleaning is asked for, which runs the
-``tesseract`` OCR engine (Debian package ``tesseract-ocr``) on every frame and blacks out
-every box it reads text in.
+Header flags cannot be trusted, so the pixels are looked at:
+
+* :func:`burned_in_risk` — the header says the instance may show text (BurnedInAnnotation
+  ``YES``, or modality US, SC, XA, ES, OT or a Secondary Capture SOP class without an
+  explicit ``NO``);
+* :func:`screen` — a fast look at the pixels (first, middle and last frame, halved when
+  large) for text-like regions (:mod:`curator.deid.textdetect`, no model) in the bands
+  along the image's edges where scanners write; without pixel cleaning a positive screen
+  quarantines the instance, and the audit counts them;
+* :func:`clean` — with ``--clean-pixels``: every frame of every image, whatever its
+  header says: text regions found by the detector are blacked out (tight boxes), the
+  frame is searched again, and only when pixels changed and nothing text-like remains is
+  the instance labelled BurnedInAnnotation ``NO`` with the Clean Pixel Data code (113101).
+  Otherwise it is quarantined with a reason (fail closed).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
+import io
+from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
 
+from curator.deid import textdetect
 from curator.errors import CuratorError
 
 RISK_MODALITIES = frozenset({"US", "SC", "XA", "ES", "OT"})
 SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
-OCR_MIN_CONFIDENCE = 30
-OCR_MARGIN = 2
+CLEAN_PIXEL_CODE = {"code": "113101", "meaning": "Clean Pixel Data Option"}
+ROUNDS = 3  # detect-redact rounds before the final check
+SCREEN_REASON = "text-like regions in the pixels (pixel screen)"
 
 
 def burned_in_risk(ds: Dataset) -> str | None:
@@ -42,87 +53,147 @@ def burned_in_risk(ds: Dataset) -> str | None:
     return None
 
 
-def tesseract_available() -> bool:
-    return shutil.which("tesseract") is not None
+@dataclass
+class Outcome:
+    """What :func:`clean` did to one instance."""
+
+    boxes: int = 0  # regions blacked out, all frames
+    cleaned: bool = False  # pixels changed, and nothing text-like remains
+    reason: str | None = None  # why the instance must be quarantined instead
+    regions: list[tuple[int, textdetect.Box]] = field(default_factory=list)  # (frame, box) blacked out
 
 
-def require_ocr() -> None:
-    if not tesseract_available():
-        raise CuratorError("--clean-pixels needs the tesseract OCR engine (Debian package tesseract-ocr)")
+def frames_of(ds: Dataset) -> NDArray:
+    """The decoded pixels as frames x rows x cols [x samples] (pydicom's handlers)."""
+    pixels = ds.pixel_array
+    if int(ds.get("NumberOfFrames", 1) or 1) == 1:
+        pixels = pixels[np.newaxis, ...]
+    return pixels
 
 
-def _to_8bit(frame):
-    import numpy as np
-
-    data = frame.astype("float64")
-    if data.ndim == 3:  # colour: luminance
-        data = data[..., :3] @ np.array([0.299, 0.587, 0.114])
-    low, high = float(data.min()), float(data.max())
-    if high <= low:
-        return np.zeros(data.shape, dtype="uint8")
-    return ((data - low) * (255.0 / (high - low))).astype("uint8")
+def _skipped(ds: Dataset) -> bool:
+    """No pixels to look at, or masks (1-bit segmentations) that hold no text."""
+    return "PixelData" not in ds or int(ds.get("BitsAllocated", 8) or 8) == 1
 
 
-def _ocr_boxes(image) -> list[tuple[int, int, int, int]]:
-    from PIL import Image
+def screen(ds: Dataset) -> str | None:
+    """A reason when a quick look at the pixels finds text-like regions, else None.
 
-    with tempfile.TemporaryDirectory(prefix="curator-ocr-") as tmp:
-        png = os.path.join(tmp, "frame.png")
-        Image.fromarray(image).save(png)
-        # Sparse text mode: annotations are scattered labels, not paragraphs.
-        result = subprocess.run(
-            ["tesseract", png, "stdout", "--psm", "11", "tsv"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )
-    if result.returncode != 0:
-        raise RuntimeError("tesseract failed")
-    boxes = []
-    for line in result.stdout.splitlines()[1:]:
-        parts = line.split("\t")
-        if len(parts) < 12 or not parts[11].strip():
-            continue
-        try:
-            conf = float(parts[10])
-            left, top, width, height = (int(parts[i]) for i in (6, 7, 8, 9))
-        except ValueError:
-            continue
-        if conf >= OCR_MIN_CONFIDENCE and any(c.isalnum() for c in parts[11]):
-            boxes.append((left, top, width, height))
-    return boxes
+    Looks at the first, middle and last frame, halved when larger than the detector's
+    ``max_side``; pixel data that cannot be decoded is not screened (None)."""
+    if _skipped(ds):
+        return None
+    try:
+        stack = frames_of(ds)
+    except Exception:  # noqa: BLE001 - no decoder for this syntax: nothing to screen
+        return None
+    limit = textdetect.settings().max_side
+    for index in sorted({0, len(stack) // 2, len(stack) - 1}):
+        frame = stack[index]
+        while max(frame.shape[:2]) > limit:
+            frame = frame[::2, ::2]
+        if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):
+            return SCREEN_REASON
+    return None
 
 
-def redact_burned_in_text(ds: Dataset) -> int:
-    """Black out every region where OCR reads text, in every frame; returns the box count.
+def _in_band(box: textdetect.Box, shape: tuple[int, ...]) -> bool:
+    """A box in the bands along the edges of the image, where scanners write."""
+    band = textdetect.settings().screen_band
+    rows, cols = shape[0], shape[1]
+    y, x = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return y < band * rows or y > (1 - band) * rows or x < band * cols or x > (1 - band) * cols
 
-    The pixel data is written back uncompressed (Explicit VR Little Endian) and
-    BurnedInAnnotation is set to ``NO``.
-    """
-    import numpy as np
+
+def screen_bytes(data: bytes) -> str | None:
+    """:func:`screen` of a Part 10 file's bytes (None when it cannot be read)."""
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), force=True)
+    except Exception:  # noqa: BLE001 - the header pass reports unreadable files
+        return None
+    return screen(ds)
+
+
+def clean(ds: Dataset) -> Outcome:
+    """Black out the text regions of every frame, check again, and label the instance."""
+    if _skipped(ds):
+        return Outcome()
+    try:
+        stack = np.array(frames_of(ds), copy=True)
+    except Exception as exc:  # noqa: BLE001 - no decoder: fail closed
+        return Outcome(reason=f"pixel data cannot be decoded for cleaning ({type(exc).__name__})")
+    fill = stack.max() if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1" else stack.min()
+    regions: list[tuple[int, textdetect.Box]] = []
+    for index in range(stack.shape[0]):
+        boxes, remaining = _clean_frame(stack[index], fill)
+        regions.extend((index, box) for box in boxes)
+        if remaining:
+            reason = f"text-like regions remain after pixel cleaning (frame {index + 1})"
+            return Outcome(boxes=len(regions), reason=reason, regions=regions)
+    if not regions:
+        return Outcome()
+    _store(ds, stack)
+    ds.BurnedInAnnotation = "NO"
+    _add_code(ds, CLEAN_PIXEL_CODE)
+    return Outcome(boxes=len(regions), cleaned=True, regions=regions)
+
+
+def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], int]:
+    """Redact ``frame`` in place; returns (regions redacted, count of regions still found)."""
+    done: list[textdetect.Box] = []
+    boxes = textdetect.detect_model(frame)
+    for _ in range(ROUNDS):
+        for y0, x0, y1, x1 in boxes:
+            frame[y0:y1, x0:x1, ...] = fill
+        done.extend(boxes)
+        boxes = _remaining(frame, done)
+        if not boxes:
+            return done, 0
+    return done, len(boxes)
+
+
+def _remaining(frame: NDArray, done: list[textdetect.Box]) -> list[textdetect.Box]:
+    """Text the check still finds: the model's boxes beside a region already cut (the
+    rest of a line), or confirmed by the stroke detector, and the stroke detector's boxes
+    beside a cut region; elsewhere, once the text is cut, the model's boxes are anatomy
+    it mistakes for text."""
+    found = textdetect.detect_model(frame)
+    strokes = textdetect.detect(frame)
+    kept = [box for box in found if textdetect.near(box, done) or textdetect.overlaps(box, strokes)]
+    return sorted(set(kept + [box for box in strokes if textdetect.near(box, done)]))
+
+
+def require_detector() -> None:
+    """A clear error when the text detection model is not installed."""
+    if not textdetect.model_available():
+        raise CuratorError(f"--clean-pixels needs the text detection model of the Python package {textdetect.MODEL_PACKAGE}")
+
+
+def _store(ds: Dataset, stack: NDArray) -> None:
+    """Write the frames back as native pixel data (Explicit VR Little Endian when compressed)."""
     from pydicom.uid import ExplicitVRLittleEndian
 
-    require_ocr()
-    pixels = ds.pixel_array  # decodes compressed syntaxes through pydicom's handlers
     frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    stack = pixels if frames > 1 else pixels[np.newaxis, ...]
-    stack = np.array(stack, copy=True)
-    fill = stack.min()
-    total = 0
-    for index in range(stack.shape[0]):
-        frame = stack[index]
-        for left, top, width, height in _ocr_boxes(_to_8bit(frame)):
-            y0, y1 = max(top - OCR_MARGIN, 0), min(top + height + OCR_MARGIN, frame.shape[0])
-            x0, x1 = max(left - OCR_MARGIN, 0), min(left + width + OCR_MARGIN, frame.shape[1])
-            frame[y0:y1, x0:x1, ...] = fill
-            total += 1
     out = stack if frames > 1 else stack[0]
     if ds.file_meta.TransferSyntaxUID.is_compressed:
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        if samples > 1:
-            ds.PlanarConfiguration = 0
-        if "PhotometricInterpretation" in ds and str(ds.PhotometricInterpretation).startswith("YBR"):
-            ds.PhotometricInterpretation = "RGB"
-    ds.PixelData = out.astype(pixels.dtype).tobytes()
+    if int(ds.get("SamplesPerPixel", 1) or 1) > 1:
+        ds.PlanarConfiguration = 0  # decoded frames are colour-by-pixel
+    if str(ds.get("PhotometricInterpretation", "")).startswith("YBR"):
+        ds.PhotometricInterpretation = "RGB"  # pydicom decodes YBR to RGB
+    ds.PixelData = out.tobytes()
     ds["PixelData"].VR = "OW" if ds.BitsAllocated > 8 else "OB"
-    ds.BurnedInAnnotation = "NO"
-    return total
+
+
+def _add_code(ds: Dataset, entry: dict[str, str]) -> None:
+    codes = ds.get("DeidentificationMethodCodeSequence") or Sequence()
+    if any(str(item.get("CodeValue", "")) == entry["code"] for item in codes):
+        return
+    item = Dataset()
+    item.CodeValue = entry["code"]
+    item.CodingSchemeDesignator = "DCM"
+    item.CodeMeaning = entry["meaning"]
+    codes.append(item)
+    ds.DeidentificationMethodCodeSequence = codes

@@ -49,7 +49,8 @@ from curator.deid.engine import (
     top_code,
 )
 from curator.deid.fastpath import FastEngine, PixelProblem, scan_bytes
-from curator.deid.pixels import burned_in_risk, redact_burned_in_text, require_ocr
+from curator.deid import pixels
+from curator.deid.pixels import burned_in_risk
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
 from curator.errors import CuratorError
@@ -83,6 +84,7 @@ ExtraElements = Mapping[str, "Dataset | Mapping[str, object]"] | Callable[[str, 
 
 _ENGINE: Engine | None = None
 _FAST: FastEngine | None = None
+_SCREEN = True  # the pixel screen runs in the header pass (not when pixels are cleaned)
 
 
 @contextlib.contextmanager
@@ -105,7 +107,8 @@ def quiet_pydicom() -> Iterator[None]:
 
 
 def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool = False) -> None:
-    global _ENGINE, _FAST
+    global _ENGINE, _FAST, _SCREEN
+    _SCREEN = not clean_pixels
     if quiet:  # a worker process: silence pydicom for its whole life
         warnings.simplefilter("ignore")
         pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
@@ -135,7 +138,19 @@ def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
 
 
 def _scan_one(ref: tuple[str, object]) -> dict:
-    """Header facts of one item (runs in a worker): byte-level walk when it applies."""
+    """Header facts of one item (runs in a worker), with the pixel screen when the header
+    shows no risk and pixels are not cleaned (:func:`curator.deid.pixels.screen`)."""
+    facts = _scan_header(ref)
+    if _SCREEN and "error" not in facts and not facts["risk"]:
+        try:
+            facts["risk"] = pixels.screen_bytes(_read(ref))
+        except Exception:  # noqa: BLE001 - the screen never stops a run
+            facts["risk"] = None
+    return facts
+
+
+def _scan_header(ref: tuple[str, object]) -> dict:
+    """Header facts of one item: byte-level walk when it applies."""
     try:
         data = _read(ref)
     except FileNotFoundError:
@@ -229,6 +244,12 @@ def _write_one(task: tuple) -> dict:
         output, result = _deidentified(ref, context, clean, extra)
         if output is None:
             return result
+        if "quarantined" in result:  # pixel cleaning could not make it safe: never in OUT
+            if clean["quarantine"] is None:
+                return {"quarantined": result["quarantined"]}
+            target = Path(clean["quarantine"]) / relpath
+            tmp = target.with_name(target.name + ".part")
+            result["written_to_quarantine"] = True
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
             handle.write(output)
@@ -247,8 +268,9 @@ def _write_one(task: tuple) -> dict:
         return {"error": f"could not be de-identified ({type(exc).__name__})"}
 
 
-def _deidentified(ref: tuple[str, object], context: PatientContext, clean: bool, extra: object) -> tuple[bytes | None, dict]:
-    """The bytes of the de-identified instance and ``{"stats"}``, or ``None`` and ``{"error"}``."""
+def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict | None, extra: object) -> tuple[bytes | None, dict]:
+    """The bytes of the de-identified instance and ``{"stats"}`` (plus ``"quarantined"``, a
+    reason, when pixel cleaning left text-like regions), or ``None`` and ``{"error"}``."""
     assert _ENGINE is not None and _FAST is not None
     if not clean and not callable(extra):
         data = _read(ref)
@@ -271,11 +293,16 @@ def _deidentified(ref: tuple[str, object], context: PatientContext, clean: bool,
     elif extra is not None:
         hook = extra
     stats = _ENGINE.deidentify(ds, context, hook)
+    result: dict = {"stats": stats}
     if clean:
-        stats["ocr_text_boxes_redacted"] += redact_burned_in_text(ds)
+        outcome = pixels.clean(ds)
+        stats["pixel_text_regions_redacted"] += outcome.boxes
+        stats["pixel_instances_cleaned"] += int(outcome.cleaned)
+        if outcome.reason is not None:
+            result["quarantined"] = outcome.reason
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue(), {"stats": stats}
+    return buffer.getvalue(), result
 
 
 # --- orchestration ---------------------------------------------------------------
@@ -453,7 +480,7 @@ def deidentify(
     if recipe is not None:
         chosen = apply_recipe(chosen, recipe)
     if clean_pixels:
-        require_ocr()
+        pixels.require_detector()
     settings = _settings_digest(chosen, key, k, clean_pixels, site_from, quarantine_path is not None, extra_elements, tier)
     journal_path = Path(os.fspath(journal)) if journal is not None else out_path / JOURNAL_NAME
     with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
@@ -477,6 +504,7 @@ class _Run:
         self.pseudo = Pseudonymizer(key)
         self.engine = Engine(profile, key, clean_pixels=clean_pixels)  # the plan's view of the profile
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
+        self.pixel_quarantined: list[tuple[int, str, bool]] = []  # (position, reason, written) of pixel cleaning
 
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
         initargs = (self.profile, self.key, self.clean_pixels, True)
@@ -594,7 +622,8 @@ class _Run:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(VANISHED), position))
                 continue
             context = plan["contexts"][(patient, study)]
-            yield position, journal_key, (ref, context, str(dest), target, bool(risk) and self.clean_pixels, extra, expect)
+            clean = {"quarantine": None if self.quarantine_path is None else str(self.quarantine_path)} if self.clean_pixels else None
+            yield position, journal_key, (ref, context, str(dest), target, clean, extra, expect)
 
     def _write(self, pool: Executor, plan: dict, journal: Journal, item_count: int) -> tuple[Counter, Counter]:
         """Pass 2: write every instance (or reuse its journaled output); the action totals and
@@ -615,6 +644,9 @@ class _Run:
                 raise NoSpaceError(no_space_message("the output folder"))
             if "error" in result:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(result["error"]), position))
+                continue
+            if "quarantined" in result:  # pixel cleaning could not make it safe
+                self.pixel_quarantined.append((position, result["quarantined"], bool(result.get("written_to_quarantine"))))
                 continue
             if result.get("reused"):
                 stats = journal.entries[journal_key]["info"].get("stats", {})
@@ -651,7 +683,10 @@ class _Run:
 
     def _outcomes(self) -> tuple[list[dict], list[dict]]:
         """The quarantined and the rejected items of the report, in source order."""
-        quarantined: list[dict] = []
+        quarantined: list[dict] = [
+            {"position": position + 1, "source_ref": self.pseudo.ref(self._relpath(position)), "reason": reason, "written_to_quarantine": written}
+            for position, reason, written in self.pixel_quarantined
+        ]
         if not self.clean_pixels:
             for position, relpath, risk in self.items.execute(
                 "SELECT position, relpath, risk FROM items WHERE has_facts = 1 AND reason IS NULL"
@@ -672,7 +707,10 @@ class _Run:
                 "SELECT position, relpath, reason FROM items WHERE reason IS NOT NULL ORDER BY position"
             )
         ]
-        return quarantined, rejected
+        return sorted(quarantined, key=lambda entry: entry["position"]), rejected
+
+    def _relpath(self, position: int) -> str:
+        return _dec(self.items.execute("SELECT relpath FROM items WHERE position = ?", (position,)).fetchone()[0])
 
     def _report(self, item_count: int, written_by_record: Counter, totals: Counter, quarantined: list[dict], rejected: list[dict],
                 plan: dict) -> dict:
@@ -683,7 +721,7 @@ class _Run:
                 "name": chosen.name,
                 "options": list(chosen.options),
                 "method_codes": chosen.option_codes()
-                + ([{"code": "113101", "meaning": "Clean Pixel Data Option"}] if self.clean_pixels else []),
+                + ([dict(pixels.CLEAN_PIXEL_CODE)] if totals["pixel_instances_cleaned"] else []),
                 "overrides": len(chosen.overrides) + len(chosen.replace) + len(chosen.add),
                 "user_recipe": chosen.recipe is not None,
             },
