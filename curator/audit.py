@@ -194,6 +194,8 @@ def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     add("warning", "missing_type2", sum(a["instances"] for a in missing["type2"]), "type 2 attributes missing (instance count per attribute summed)")
     add("error", "burned_in_yes", report["burned_in"]["yes"], "instances declare burned-in annotation (BurnedInAnnotation YES)")
     add("warning", "burned_in_risk", report["burned_in"]["at_risk_flag_missing"], "instances of at-risk modalities lack BurnedInAnnotation")
+    screen = report["burned_in"].get("pixel_screen") or {}
+    add("warning", "burned_in_pixels", screen.get("text_like", 0), "instances show text-like regions in their pixels (pixel screen; de-identification quarantines them)")
     q = report["quality"]["dimensions"]
     add("warning", "nonconformant_values", q["conformance"]["fail"], "values do not conform to their value representation")
     add("warning", "implausible_values", q["plausibility"]["fail"], "values are outside plausible ranges")
@@ -241,11 +243,14 @@ class AuditSettings:
     k: int = 5
 
 
-def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | None = None, settings: AuditSettings | None = None) -> dict[str, Any]:
+def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | None = None, settings: AuditSettings | None = None,
+                 pixel_screen: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The audit report of an index (all rows, indexed and rejected).
 
     ``index`` is the index as an Arrow table (``curator.index.read_index_table``; the fast
     path) or a pandas frame with index columns (``curator.index.read_index``).
+    ``pixel_screen``: the counts of :func:`curator.pixel_screen.screen_source`, reported
+    under ``burned_in.pixel_screen`` (absent when the pixels were not screened).
     """
     settings = settings or AuditSettings(weights=weights)
     weights = {**default_weights(), **(weights or settings.weights or {})}
@@ -273,6 +278,8 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
         "quality": _quality(indexed, weights),
         "patient_identity": identity.summary(),
     }
+    if pixel_screen is not None:
+        report["burned_in"]["pixel_screen"] = dict(pixel_screen)
     _add_analyses(report, indexed, view, settings)
     report["findings"] = _findings(report)
     return report

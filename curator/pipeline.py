@@ -33,7 +33,14 @@ def audit_settings(
     )
 
 
-def audit_source(source: str | os.PathLike[str], settings: AuditSettings | None = None, **scan_options: Any) -> dict[str, Any]:
-    """Scan ``source`` (reusing its index) and return its audit report."""
+def audit_source(source: str | os.PathLike[str], settings: AuditSettings | None = None, pixel_screen: bool = True,
+                 **scan_options: Any) -> dict[str, Any]:
+    """Scan ``source`` (reusing its index) and return its audit report; ``pixel_screen``
+    also looks at the pixels of every image for burned-in text (:mod:`curator.pixel_screen`)."""
     result = scan_source(source, **scan_options)
-    return build_report(result.table(AUDIT_COLUMNS), settings=settings or audit_settings())
+    screen = None
+    if pixel_screen:
+        from curator.pixel_screen import screen_source
+
+        screen = screen_source(source, scan_options.get("workers"), scan_options.get("scheduler"))
+    return build_report(result.table(AUDIT_COLUMNS), settings=settings or audit_settings(), pixel_screen=screen)

@@ -517,6 +517,13 @@ def _exposure(page: _Page, report: Mapping[str, Any]) -> None:
     page.add("<h3>Burned-in annotation</h3>")
     page.p(f"Instances declaring burned-in annotation (BurnedInAnnotation YES): {count(_int(burned.get('yes')))}; "
            f"instances of at-risk modalities without the flag: {count(_int(burned.get('at_risk_flag_missing')))}.")
+    screen = burned.get("pixel_screen")
+    if isinstance(screen, dict):
+        text_like = {str(m): _int(row.get("text_like")) for m, row in (screen.get("by_modality") or {}).items() if isinstance(row, dict)}
+        detail = ", ".join(f"{m}: {count(n)}" for m, n in sorted(text_like.items()) if n)
+        page.p(f"Pixel screen (whatever the header says): {count(_int(screen.get('text_like')))} of "
+               f"{count(_int(screen.get('screened')))} images show text-like regions along their edges"
+               + (f" ({detail})" if detail else "") + ".")
     by_modality = burned.get("by_modality") or {}
     if by_modality:
         parts = [("declared YES", charts.BURNED_YES), ("at risk, flag missing", charts.BURNED_RISK)]

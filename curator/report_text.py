@@ -57,6 +57,13 @@ def render_text(report: Mapping[str, Any]) -> str:
     add("Burned-in annotation")
     add("--------------------")
     add(f"  declared YES: {b['yes']}   at risk, flag missing: {b['at_risk_flag_missing']}")
+    if "pixel_screen" in b:
+        screen = b["pixel_screen"]
+        add(f"  pixel screen: {screen['text_like']} of {screen['screened']} images show text-like regions"
+            + (f" ({screen['not_decoded']} not decodable)" if screen["not_decoded"] else ""))
+        for modality, row in screen["by_modality"].items():
+            if row["text_like"]:
+                add(f"    {modality}: {row['text_like']} of {row['screened']}")
     add("")
     add("Private tag creators")
     add("--------------------")

@@ -158,3 +158,23 @@ def test_cleaned_text_is_no_longer_readable(tmp_path):
     assert outcome.cleaned
     after = _ocr(pixels.frames_of(case.dataset)[0], tmp_path)
     assert not [t for t in read_before if t in after]
+
+
+def test_audit_reports_the_pixel_screen_per_modality(tmp_path):
+    from curator.pipeline import audit_source
+    from curator.report_text import render_text
+
+    source = tmp_path / "src"
+    write(_name_ct(P["family"].upper()), source / "named.dcm")
+    plain = _name_ct(None)
+    plain.SOPInstanceUID += ".2"
+    write(_meta(plain), source / "plain.dcm")
+    report = audit_source(source, index_path=tmp_path / "index.parquet", workers=1, progress=False)
+    screen = report["burned_in"]["pixel_screen"]
+    assert screen["by_modality"] == {"CT": {"screened": 2, "text_like": 1, "not_decoded": 0}}
+    findings = {f["code"]: f for f in report["findings"]}
+    assert findings["burned_in_pixels"]["count"] == 1 and findings["burned_in_pixels"]["severity"] == "warning"
+    assert "pixel screen: 1 of 2 images" in render_text(report)
+    assert P["family"].upper() not in str(report)
+    quiet = audit_source(source, index_path=tmp_path / "index.parquet", workers=1, progress=False, pixel_screen=False)
+    assert "pixel_screen" not in quiet["burned_in"] and "burned_in_pixels" not in {f["code"] for f in quiet["findings"]}

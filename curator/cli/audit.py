@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable. mappings/provenance/*.yaml always apply.", exists=True, dir_okay=False),
         batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
         k: int = typer.Option(5, "--k", min=1, help="Suppress counts below k in distributions."),
+        pixel_screen: bool = typer.Option(True, "--pixel-screen/--no-pixel-screen", help="Also look at the pixels of every image for burned-in text (text-like regions along the edges; reads every file in full)."),
         batches: Optional[Path] = typer.Option(None, "--batches", help="Also write the harmonization covariate table (one row per image series, for neuroCombat / neuroHarmonize) to this CSV file.", dir_okay=False),
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
         from curator.render import render
 
         settings = audit_settings(_weights(weight), overrides, provenance, batch_threshold, k)
-        report = audit_source(source, settings=settings, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
+        report = audit_source(source, settings=settings, pixel_screen=pixel_screen, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
         text = render(report, format)
         if batches is not None:
             from curator.analyses import covariates_of

@@ -71,7 +71,7 @@ def frames_of(ds: Dataset) -> NDArray:
     return pixels
 
 
-def _skipped(ds: Dataset) -> bool:
+def skipped(ds: Dataset) -> bool:
     """No pixels to look at, or masks (1-bit segmentations) that hold no text."""
     return "PixelData" not in ds or int(ds.get("BitsAllocated", 8) or 8) == 1
 
@@ -81,7 +81,7 @@ def screen(ds: Dataset) -> str | None:
 
     Looks at the first, middle and last frame, halved when larger than the detector's
     ``max_side``; pixel data that cannot be decoded is not screened (None)."""
-    if _skipped(ds):
+    if skipped(ds):
         return None
     try:
         stack = frames_of(ds)
@@ -118,7 +118,7 @@ def screen_bytes(data: bytes) -> str | None:
 
 def clean(ds: Dataset) -> Outcome:
     """Black out the text regions of every frame, check again, and label the instance."""
-    if _skipped(ds):
+    if skipped(ds):
         return Outcome()
     try:
         stack = np.array(frames_of(ds), copy=True)

@@ -56,6 +56,8 @@ class Settings:
     model_min_side: int  # the detection model sees frames at least this large (upscaled)
     tighten_share: float  # a model box shrinks to the strokes above this share of its peak contrast
     row_share: float  # rows of a model box with fewer stroke pixels than this share of the fullest row are trimmed at its edges
+    mark_pixels: int  # ... but a row with this many is kept (accents, dots)
+    min_line_aspect: float  # the model's boxes narrower than this many heights are not a line of text
     max_line: int  # the model's boxes higher than this (pixels) are not one line of text
     screen_band: float  # the screen looks at regions this share of the image from an edge
     max_side: int  # the screen downsamples frames larger than this
@@ -348,22 +350,32 @@ def detect_model(frame: NDArray) -> list[Box]:
             ys = [float(point[1]) for point in quad]
             xs = [float(point[0]) for point in quad]
             box = clip_boxes([(int(min(ys)) - 1, int(min(xs)) - 1, int(max(ys)) + 2, int(max(xs)) + 2)], view.shape)
-            if box and box[0][2] - box[0][0] <= s.max_line:
+            if box and _line_shaped(box[0], s):
                 boxes.append(_tighten(box[0], responses, s))
     return sorted(set(clip_boxes(boxes, frame.shape[:2])))
 
 
 def near(box: Box, others: list[Box]) -> bool:
-    """``box`` within a line height of one of ``others`` (the rest of a line already cut)."""
-    reach = box[2] - box[0]
-    return any(
-        box[0] - reach < o[2] and o[0] < box[2] + reach and box[1] - reach < o[3] and o[1] < box[3] + reach
-        for o in others
-    )
+    """``box`` continues one of ``others`` along its line (the rest of a line already cut):
+    on the same line, of a similar height, within two line heights of it."""
+    h = box[2] - box[0]
+    for o in others:
+        k = o[2] - o[0]
+        overlap = min(box[2], o[2]) - max(box[0], o[0])
+        gap = max(o[1] - box[3], box[1] - o[3], 0)
+        if overlap >= 0.5 * min(h, k) and max(h, k) <= 2 * min(h, k) and gap <= 2 * k:
+            return True
+    return False
 
 
 def overlaps(box: Box, others: list[Box]) -> bool:
     return any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others)
+
+
+def _line_shaped(box: Box, s: Settings) -> bool:
+    """A line of a few characters at least: not too high, wider than high."""
+    height, width = box[2] - box[0], box[3] - box[1]
+    return height <= s.max_line and width >= s.min_line_aspect * height
 
 
 def _tighten(box: Box, responses: list[NDArray[np.int16]], s: Settings) -> Box:
@@ -380,7 +392,7 @@ def _tighten(box: Box, responses: list[NDArray[np.int16]], s: Settings) -> Box:
     if mask.sum() < s.min_area:
         return (y0 - m, x0 - m, y1 + m, x1 + m)
     counts = mask.sum(axis=1)  # rows of texture at the top and bottom: not the line
-    rows = np.flatnonzero(counts >= max(1, s.row_share * counts.max()))
+    rows = np.flatnonzero(counts >= min(max(1.0, s.row_share * counts.max()), s.mark_pixels))
     cols = np.flatnonzero(mask[rows.min():rows.max() + 1].any(axis=0))
     wide = m + 1  # glyph edges fainter than the threshold at either end of the line
     return (y0 + int(rows.min()) - m, x0 + int(cols.min()) - wide, y0 + int(rows.max()) + 1 + m, x0 + int(cols.max()) + 1 + wide)
