@@ -26,6 +26,7 @@ from curator import __version__
 from curator.analyses import EVIDENCE_COLUMNS
 from curator.deid.kanon import index_risk
 from curator.index import SCHEMA as INDEX_SCHEMA
+from curator.jsontext import finite
 from curator.patient_identity import resolve_index
 from curator.resources import mappings_dir
 from curator.series_view import GroupView, present
@@ -308,16 +309,19 @@ def _add_analyses(report: dict[str, Any], indexed: pa.Table, view: GroupView, se
 
 
 def exit_status(report: Mapping[str, Any], fail_on: str | None) -> int:
-    """1 when the report has a finding at or above ``fail_on`` (warning|error), else 0."""
+    """``ExitCode.CHECKS_FAILED`` when the report has a finding at or above ``fail_on`` (warning|error), else ``OK``."""
+    from curator.errors import ExitCode
+
     if fail_on is None:
-        return 0
+        return ExitCode.OK
     threshold = SEVERITIES.index(fail_on)
-    return int(any(SEVERITIES.index(f["severity"]) >= threshold for f in report["findings"]))
+    failed = any(SEVERITIES.index(f["severity"]) >= threshold for f in report["findings"])
+    return ExitCode.CHECKS_FAILED if failed else ExitCode.OK
 
 
 def to_json(report: Mapping[str, Any]) -> str:
     """The report as deterministic JSON (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, default=_default) + "\n"
+    return json.dumps(finite(report), indent=2, sort_keys=True, ensure_ascii=False, default=_default, allow_nan=False) + "\n"
 
 
 def _default(value):

@@ -66,6 +66,16 @@ _METHODS = ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC")
 _QUALITY = ("completeness", "conformance", "plausibility", "total")
 
 
+def is_release_id(value: str) -> bool:
+    """A release identifier: a short slug starting with a letter, with no UID or date in it."""
+    return bool(_SLUG.match(value)) and not _UID_LIKE.search(value) and not _DATE_LIKE.search(value)
+
+
+def is_http_url(value: str) -> bool:
+    """An http(s) URL that can stand as an IRI (the DICOMweb endpoint of a release)."""
+    return bool(re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value))
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -174,7 +184,7 @@ class ReleaseSummary(_Model):
     @field_validator("release_id")
     @classmethod
     def _rid(cls, v):
-        if not _SLUG.match(v) or _UID_LIKE.search(v) or _DATE_LIKE.search(v):
+        if not is_release_id(v):
             raise ValueError("release_id must be a short slug starting with a letter (no UID or date)")
         return v
 
@@ -666,7 +676,7 @@ class _Builder:
         url = self.s.dicomweb_url
         if not url:
             return None
-        if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", url):
+        if not is_http_url(url):
             raise CuratorError("summary: the DICOMweb endpoint is not an http(s) URL")
         node = self.iri("dicomweb")
         self.add(node, RDF.type, DCAT.DataService)
@@ -765,7 +775,7 @@ def to_jsonld(g: Graph) -> bytes:
     data = json.loads(g.serialize(format="json-ld", context=context, auto_compact=True))
     body = _sorted_json({k: v for k, v in data.items() if k != "@context"})
     out = {"@context": context, **body}
-    return (json.dumps(out, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    return (json.dumps(out, indent=2, ensure_ascii=False, sort_keys=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 def write_catalog(summary: ReleaseSummary, config: ReleaseConfig, out_dir: str | Path) -> list[Path]:

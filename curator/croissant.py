@@ -145,5 +145,5 @@ def write_croissant(summary: ReleaseSummary, config: ReleaseConfig, out_dir: str
     out.mkdir(parents=True, exist_ok=True)
     path = out / name
     doc = build_croissant(summary, config)
-    path.write_bytes((json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    path.write_bytes((json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode("utf-8"))
     return path

@@ -330,7 +330,7 @@ def metadata_payload(metadata: dict) -> bytes:
     if isinstance(available, list) and len(available) == 1 and isinstance(available[0], str):
         # The one transfer syntax the server holds the instance in (PS3.18 metadata has no file meta).
         cleaned["00020010"] = {"vr": "UI", "Value": [available[0]]}
-    return JSON_MAGIC + json.dumps(cleaned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return JSON_MAGIC + json.dumps(cleaned, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from curator.dicomwalk import (
     walk,
 )
 from curator.index import SCHEMA, key, token_hashes
+from curator.jsontext import finite
 from curator.resources import mappings_dir, ontologies_dir
 from curator import freetext
 from curator.scrub import collect_value, scrub_text
@@ -628,9 +629,9 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     record["checks_conformance"] = n_conform
     record["checks_plausibility"] = n_plaus
     record["id_tokens"] = sorted(token_hashes(values, salt))
-    record["acquisition"] = json.dumps(_safe_call(_acquisition, ds), sort_keys=True)
+    record["acquisition"] = json.dumps(finite(_safe_call(_acquisition, ds)), sort_keys=True, allow_nan=False)
     segmentation = _safe_call(_segmentation, ds)
-    record["segmentation"] = json.dumps(segmentation, sort_keys=True) if segmentation else None
+    record["segmentation"] = json.dumps(finite(segmentation), sort_keys=True, allow_nan=False) if segmentation else None
     return record
 
 

@@ -324,7 +324,7 @@ def transaction_bundle(resources: dict[str, list[dict]], version: str = "R4B") -
 
 
 def _ndjson(items: Iterable[dict]) -> bytes:
-    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in items).encode("utf-8")
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n" for r in items).encode("utf-8")
 
 
 def write_fhir(series, out_dir: str | Path, *, version: str = "R4B", recorded: str, tool_version: str) -> list[Path]:
@@ -338,7 +338,7 @@ def write_fhir(series, out_dir: str | Path, *, version: str = "R4B", recorded: s
         p.write_bytes(_ndjson(resources[rtype]))
         paths.append(p)
     bundle = out / "bundle.json"
-    bundle.write_bytes((json.dumps(transaction_bundle(resources, version), ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    bundle.write_bytes((json.dumps(transaction_bundle(resources, version), ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8"))
     paths.append(bundle)
     return paths
 

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from curator.acquisition import modality_family
+from curator.csvcell import spreadsheet_safe
 
 DEFAULT_THRESHOLD = 30
 
@@ -216,7 +217,7 @@ def write_batches_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """
     path = Path(path)
     columns = [str(c) for c in df.columns]
-    rows = [[_cell(v) for v in rec] for rec in df.itertuples(index=False, name=None)]
+    rows = [[spreadsheet_safe(_cell(v)) for v in rec] for rec in df.itertuples(index=False, name=None)]
     rows.sort()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

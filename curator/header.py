@@ -17,7 +17,7 @@ import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 
-from curator.dicomwalk import meta_text, raw_text
+from curator.dicomwalk import dictionary_vr, meta_text, raw_text
 from curator.fastheader import NeedMore, Unsupported, read_fast
 from curator.pixel_size import dataset_problem
 
@@ -82,14 +82,50 @@ PREFIX = 64 * 1024  # bytes read first; most headers end well before
 JSON_MAGIC = b"CURATOR-DICOM-JSON\n"
 
 
+# Sequences nested deeper than this are refused: real objects (SR content trees included)
+# stay far below, and deeper nesting only exhausts the readers' recursion.
+MAX_SEQUENCE_DEPTH = 64
+_TOO_DEEP = f"sequences nested deeper than {MAX_SEQUENCE_DEPTH} levels"
+
+
 def read_header(fp: BinaryIO, size: int, prefix: bytes | None = None) -> pydicom.Dataset:
     """The header of the DICOM instance in ``fp`` (``size`` bytes long).
 
-    Common encodings go through :mod:`curator.fastheader` reading only the first bytes of
-    the file; anything else through pydicom's general reader.  Raises
-    :class:`HeaderError` for empty, non-DICOM and truncated input.  ``prefix``: the first
-    bytes of the file, already read (``fp`` is then positioned just after them).
+    This is the one definition of a readable instance: scan, audit, deid and publish
+    (and the leak digests) all accept exactly what it accepts.  Common encodings go
+    through :mod:`curator.fastheader` reading only the first bytes of the file; anything
+    else through pydicom's general reader.  Raises :class:`HeaderError` for empty,
+    non-DICOM, truncated and too deeply nested input.  ``prefix``: the first bytes of the
+    file, already read (``fp`` is then positioned just after them).
     """
+    try:
+        ds = _read_header(fp, size, prefix)
+        check_sequence_depth(ds)
+    except RecursionError:
+        raise HeaderError(_TOO_DEEP) from None
+    return ds
+
+
+def check_sequence_depth(ds: pydicom.Dataset) -> None:
+    """Raise :class:`HeaderError` when sequences nest deeper than :data:`MAX_SEQUENCE_DEPTH` (iterative)."""
+    stack = [(ds, 0)]
+    while stack:
+        current, depth = stack.pop()
+        for tag, raw in list(getattr(current, "_dict", {}).items()):
+            if (raw.VR or dictionary_vr(int(tag))) != "SQ":
+                continue
+            if depth >= MAX_SEQUENCE_DEPTH:
+                raise HeaderError(_TOO_DEEP)
+            try:
+                items = current[tag].value or ()
+            except RecursionError:
+                raise
+            except Exception:  # noqa: BLE001 - an unreadable sequence is judged by whoever reads it
+                continue
+            stack.extend((item, depth + 1) for item in items)
+
+
+def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> pydicom.Dataset:
     if size == 0:
         raise HeaderError("empty file")
     buf = fp.read(PREFIX) if prefix is None else prefix

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from curator.errors import CuratorError
+
 from curator.scrub import fold
 
 _S = pa.string()
@@ -105,7 +107,7 @@ def key(kind: str, value: str, salt: bytes | None = None) -> str:
     Unsalted keys (UIDs) are stable everywhere; salted keys (patient IDs, paths, whose
     values may be guessable) are stable for one index.
     """
-    message = f"curator:{kind}:{value}".encode()
+    message = f"curator:{kind}:{value}".encode("utf-8", "surrogateescape")  # file names need not be UTF-8
     if salt is None:
         return hashlib.sha256(message).hexdigest()[:16]
     return hmac.new(salt, message, hashlib.sha256).hexdigest()[:16]
@@ -157,6 +159,22 @@ def default_index_path(source: str | os.PathLike[str]) -> Path:
     text = os.fspath(source)
     absolute = text if "://" in text else os.path.abspath(text)  # a URL names the same source from anywhere
     return Path(base) / f"index-{key('source', absolute)}.parquet"
+
+
+def check_index_target(path: Path) -> None:
+    """Refuse to overwrite anything at ``path`` but a curator index (Parquet with curator's metadata)."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise CuratorError(f"--index {path.name} is not a regular file")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        meta = pq.read_schema(path).metadata or {} if magic == b"PAR1" else {}
+    except (pa.ArrowInvalid, OSError):
+        meta = {}
+    if b"curator_index_version" not in meta:
+        raise CuratorError(f"--index {path.name} exists and is not a curator index: refusing to overwrite it")
 
 
 def salt_for(index_path: Path) -> bytes:

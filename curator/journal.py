@@ -62,7 +62,7 @@ class Journal:
         if entries is None:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(path, "w", encoding="utf-8")
-            handle.write(json.dumps({"schema": SCHEMA, "settings": settings}, sort_keys=True) + "\n")
+            handle.write(json.dumps({"schema": SCHEMA, "settings": settings}, sort_keys=True, allow_nan=False) + "\n")
             handle.flush()
             entries = {}
         else:
@@ -81,7 +81,7 @@ class Journal:
     def record(self, key: str, sha256: str, info: dict[str, Any] | None = None) -> None:
         """Append one output (flushed at once: a kill loses at most the line being written)."""
         entry = {"key": key, "sha256": sha256, "info": info or {}}
-        self._handle.write(json.dumps(entry, sort_keys=True) + "\n")
+        self._handle.write(json.dumps(entry, sort_keys=True, allow_nan=False) + "\n")
         self._handle.flush()  # not kept in ``entries``: memory holds only what a resume needs
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from pydicom.dataset import Dataset
 
 from curator import __version__
 from curator.audit import AUDIT_COLUMNS, build_report, to_json
+from curator.csvcell import safe_frame
 from curator.errors import CuratorError
 from curator.faults import disk_full_is_an_error, exclusive
 from curator.index import key as make_key
@@ -130,9 +131,61 @@ def check_locations(source: Path | str, out: Path, force: bool) -> Path:
         raise CuratorError("source not found")
     if source is not None and (is_inside(out, Path(source)) or (Path(source).is_dir() and is_inside(Path(source), out))):
         raise CuratorError("the release folder must not be inside the source (nor the source inside it)")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise CuratorError("a release already exists at OUT (use --force to replace it)")
+    if out.exists() and not out.is_dir():
+        raise CuratorError("OUT is a file, not a folder: give a new or empty folder (a file is never replaced)")
+    if out.is_dir() and any(out.iterdir()):
+        problem = _not_a_release(out)
+        if problem:
+            raise CuratorError(f"OUT is a non-empty folder that is not a curator release ({problem}): "
+                               "refusing to replace it; give a new or empty folder")
+        if not force:
+            raise CuratorError("a release already exists at OUT (use --force to replace it)")
     return out.with_name(STAGING_PREFIX + out.name + STAGING_SUFFIX)
+
+
+def _not_a_release(folder: Path) -> str | None:
+    """Why ``folder`` is not a curator release that ``--force`` may replace (None: it is one).
+
+    A release has its MANIFEST, listing catalog.ttl, and nothing besides what MANIFEST
+    lists: a file someone added is never deleted with the release.
+    """
+    from curator.manifest import MANIFEST_NAME, _files, read_manifest
+
+    if not (folder / MANIFEST_NAME).is_file():
+        return "no MANIFEST"
+    try:
+        listed = read_manifest(folder / MANIFEST_NAME)
+        present = _files(folder)
+    except CuratorError:
+        return "its MANIFEST or files cannot be read as a release's"
+    if "catalog.ttl" not in listed:
+        return "its MANIFEST lists no catalog.ttl"
+    if set(present) - set(listed):
+        return "it holds files its MANIFEST does not list"
+    return None
+
+
+def check_options(options: PublishOptions, config: Any) -> None:
+    """Refuse bad options before any work (nothing is scanned or staged before this passes)."""
+    from curator.catalog import is_http_url, is_release_id
+    from curator.pipeline import audit_settings
+
+    if options.release_date is not None:
+        try:
+            ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", options.release_date)) and bool(date.fromisoformat(options.release_date))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise CuratorError("--release-date must be a date YYYY-MM-DD")
+    if options.release_id is not None and not is_release_id(options.release_id):
+        raise CuratorError("--release-id must be a short slug starting with a letter (letters, digits, . _ -; no UID or date)")
+    if not is_release_id(_slug_release(options, config)):
+        raise CuratorError("the release identifier made from the title and version of release.yaml is not a valid slug: give --release-id")
+    if options.dicomweb_url is not None and not is_http_url(options.dicomweb_url):
+        raise CuratorError("--dicomweb-url must be an http(s) URL")
+    if options.k < 1 or options.batch_threshold < 1 or (options.workers is not None and options.workers < 1):
+        raise CuratorError("--k, --batch-threshold and --workers must be at least 1")
+    audit_settings(None, options.overrides, options.provenance, options.batch_threshold, options.k)  # unreadable files refused now
 
 
 def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: bytes, config_path: str | os.PathLike[str],
@@ -158,6 +211,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     if not config_file.is_file():
         raise CuratorError(f"release configuration not found: {config_file.name} (see examples/release.yaml)")
     config = load_release_config(config_file)
+    check_options(options, config)
     staging = check_locations(source_path, out_path, force)
     staging.mkdir(parents=True, exist_ok=True)
     with exclusive(staging / LOCK_NAME, "this release folder"), disk_full_is_an_error("the release"):
@@ -175,7 +229,7 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     from curator.fhir_export import write_fhir
     from curator.harmonization import covariate_table, write_batches_csv
     from curator.provenance_export import prov_graph
-    from curator.leakcheck import source_digests
+    from curator.leakcheck import leak_record
     from curator.manifest import write_manifest
     from curator.normalize import SeriesCodes, series_codes
     from curator.pipeline import audit_settings
@@ -195,7 +249,7 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", release_date):
         raise CuratorError("--release-date must be YYYY-MM-DD")
     state = {"settings_hash": settings_hash, "release_date": release_date}
-    state_file.write_text(json.dumps(state, sort_keys=True))
+    state_file.write_text(json.dumps(state, sort_keys=True, allow_nan=False))
     release = staging / "release"
     metadata = release / "metadata"
     metadata.mkdir(parents=True, exist_ok=True)
@@ -203,6 +257,9 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     # 1. Scan and audit the source.
     scan = scan_source(source_path, index_path=index_path or staging / "source-index.parquet", workers=options.workers,
                        progress=False, site_rule=options.site_from, scheduler=options.scheduler)
+    if not scan.stats.indexed:
+        shutil.rmtree(staging, ignore_errors=True)  # nothing to resume
+        raise CuratorError(f"nothing to publish: the source has no readable DICOM instance ({scan.stats.rejected} files rejected)")
     settings = audit_settings(None, options.overrides, options.provenance, options.batch_threshold, options.k)
     report = build_report(scan.table(AUDIT_COLUMNS), settings=settings)
 
@@ -223,13 +280,17 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
     with open(metadata / "deid-report.json", "r+", encoding="utf-8") as handle:
         data = json.load(handle)
-        data["identifier_digests"] = source_digests(open_source(source_path).items(), key)
+        data.update(leak_record(open_source(source_path).items(), key))  # digests, lengths, key fingerprint
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        handle.write(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
     # 3. Read back what was released.
     instances = read_instances(release / "dicom")
+    if not len(instances):
+        shutil.rmtree(staging, ignore_errors=True)  # nothing to resume
+        raise CuratorError("nothing to publish: no instance of the source could be de-identified "
+                           f"({deid_report['counts']['rejected']} rejected, {deid_report['counts']['quarantined']} quarantined)")
     released_of = codes.released  # original series key -> released series UID
     normalized = {released_of[r["key"]]: r["normalized"] for r in report["series"] if r["key"] in released_of}
     sites = {released_of[r["key"]]: r["site"] for r in report["series"] if r["key"] in released_of}
@@ -240,7 +301,7 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
             if len(uid):
                 study_released[uid.iloc[0]] = procedures_by_study.get(r["study_key"])
     table = series_table(instances, normalized, study_released, sites)
-    table.to_csv(metadata / "series.csv", index=False, lineterminator="\n")
+    safe_frame(table).to_csv(metadata / "series.csv", index=False, lineterminator="\n")  # no spreadsheet formulas
     table.to_parquet(metadata / "series.parquet", index=False)
     _strip_parquet_timestamps(metadata / "series.parquet")
     image_rows = table[~table["is_segmentation"]]

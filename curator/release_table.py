@@ -22,6 +22,7 @@ import pydicom
 from curator.acquisition import acquisition_parameters
 from curator.extract import age_years
 from curator.header import HeaderError, read_header
+from curator.jsontext import finite
 from curator.segmentation import segmentation_provenance
 
 INSTANCE_COLUMNS = (
@@ -99,8 +100,8 @@ def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
         "patient_age_years": age_years(_text(ds, "PatientAge")),
         "patient_age_band": _age_band(ds),
         "patient_sex": _text(ds, "PatientSex"),
-        "acquisition": json.dumps(acquisition_parameters(ds), sort_keys=True),
-        "segmentation": json.dumps(segmentation, sort_keys=True) if segmentation else None,
+        "acquisition": json.dumps(finite(acquisition_parameters(ds)), sort_keys=True, allow_nan=False),
+        "segmentation": json.dumps(finite(segmentation), sort_keys=True, allow_nan=False) if segmentation else None,
     }
 
 

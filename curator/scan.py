@@ -34,6 +34,7 @@ from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import PREFIX, HeaderError, read_header
 from curator.index import (
     IndexWriter,
+    check_index_target,
     default_index_path,
     empty_row,
     key,
@@ -317,6 +318,7 @@ def scan_source(
         raise CuratorError("--workers must be at least 1")
     src = open_url(os.fspath(source)) if is_fsspec_url(source) else open_source(source)
     path = Path(index_path) if index_path else default_index_path(source)
+    check_index_target(path)
     # One scan at a time per index: two would write the same temporary file (and salt).
     with exclusive(path.with_name(path.name + ".lock"), "the index of this source", "or give another --index"), \
             disk_full_is_an_error("the index"):

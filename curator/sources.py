@@ -51,6 +51,9 @@ class Item:
     path: str | None = None
     data: bytes | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "relpath", text_name(self.relpath))
+
     def read(self) -> bytes:
         if self.data is not None:
             return self.data
@@ -67,6 +70,20 @@ class Rejection:
 
     relpath: str
     reason: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "relpath", text_name(self.relpath))
+
+
+def text_name(name: str) -> str:
+    """A file name as UTF-8 text: bytes that are not UTF-8 (``os`` decodes them as lone
+    surrogates) become ``\\xNN``, so that keys, the index and messages can hold the name;
+    the file itself is still opened by its real path."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)

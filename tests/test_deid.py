@@ -367,7 +367,7 @@ def test_research_release_leaks_nothing_and_keeps_research_data(source, tmp_path
     assert report["counts"] == {
         "items": 5, "written": 4, "quarantined": 0, "rejected": 1, "patients": 1, "studies": 1, "series": 2,
     }
-    assert report["rejected"][0]["reason"] == "not a DICOM file"
+    assert report["rejected"][0]["reason"].startswith("not DICOM")  # the reason scan and audit give
     assert_nothing_planted(out)
     datasets = read_all(out)
     cts = [d for d in datasets if d.Modality == "CT"]
@@ -763,7 +763,9 @@ def test_pydicom_bundled_files_leak_nothing(tmp_path):
     out = tmp_path / "out"
     report = deidentify(root, out, key=KEY, workers=2, quarantine=tmp_path / "q")
     counts = report["counts"]
-    assert counts["written"] > 50
+    # 44 of pydicom's files: its DICOMDIR test images (header only, no pixel data) and its
+    # truncated files are rejected, as scan and audit reject them (curator.header)
+    assert counts["written"] > 40
     assert counts["written"] + counts["quarantined"] + counts["rejected"] == counts["items"]
     for directory in (out, tmp_path / "q"):
         for path in output_files(directory):

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from curator import __version__
-from curator.errors import CuratorError
+from curator.errors import CuratorError, ExitCode
 
 app = typer.Typer(
     name="curator",
@@ -48,27 +48,55 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
-def main() -> None:
-    """Entry point of the console script: user errors become a message and exit status 2."""
+def _click_errors() -> tuple[type[BaseException], ...]:
+    """click's usage errors, and typer's copy of them (typer >= 0.20 vendors click)."""
+    import click
+
+    kinds = {click.ClickException}
+    kinds.update(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    return tuple(kinds)
+
+
+def _usage_error(exc: BaseException) -> int:
+    """``error: …`` for a usage error of click (missing option, value out of range, not a file)."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `curator` or `curator mappings`: typer showed the help
+        return ExitCode.USAGE
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    typer.echo(f"error: {message}{hint}", err=True)
+    return ExitCode.USAGE
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit status: the one place that decides it.
+
+    0 ok; 1 checks failed or findings at or above ``--fail-on`` (commands say so with
+    ``typer.Exit(ExitCode.CHECKS_FAILED)``); 2 usage or input error (``CuratorError`` and
+    click's usage errors, printed as ``error: …``); 3 internal error, with a hint.
+    """
     try:
-        app(standalone_mode=False)
+        code = app(args=argv, prog_name="curator", standalone_mode=False)
     except CuratorError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code or 0)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("aborted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors, and bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        return 130
+    except _click_errors() as exc:
+        return _usage_error(exc)
+    except Exception as exc:  # bugs
         if os.environ.get("CURATOR_DEBUG"):
             raise
         # Never a traceback (it could quote header values): the kind of failure only.
         typer.echo(f"error: internal error ({type(exc).__name__}); run again with CURATOR_DEBUG=1 to see where", err=True)
-        sys.exit(3)
+        return ExitCode.INTERNAL
+    # With standalone_mode=False click returns the code of ``typer.Exit`` (or the command's None).
+    return int(code) if isinstance(code, int) else ExitCode.OK
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    sys.exit(int(run(argv)))

@@ -1,6 +1,7 @@
 """``curator audit``: what is in an archive, before anything leaves the building."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Optional
 
@@ -25,8 +26,8 @@ def _weights(items: list[str]) -> dict[str, float]:
             weights[name] = float(value)
         except ValueError:
             raise CuratorError(f"--weight {item!r}: give DIMENSION=NUMBER, e.g. completeness=2") from None
-        if weights[name] < 0:
-            raise CuratorError("--weight: weights cannot be negative")
+        if not math.isfinite(weights[name]) or weights[name] < 0:
+            raise CuratorError("--weight: weights must be finite numbers, not negative")
     return weights
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from curator.cli import options
+from curator.errors import ExitCode
 
 
 def register(app: typer.Typer) -> None:
@@ -64,4 +65,4 @@ def register(app: typer.Typer) -> None:
             stored = store_tree(to, Path(out), Path(out).with_name(f".{Path(out).name}.stow-journal"))
             typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
             if stored.failed:
-                raise typer.Exit(1)
+                raise typer.Exit(ExitCode.CHECKS_FAILED)

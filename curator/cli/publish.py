@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from curator.cli import options
+from curator.errors import ExitCode
 
 
 def register(app: typer.Typer) -> None:
@@ -60,4 +61,4 @@ def register(app: typer.Typer) -> None:
             stored = store_tree(to, out / "dicom", out.with_name(f".{out.name}.stow-journal"))
             typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
             if stored.failed:
-                raise typer.Exit(1)
+                raise typer.Exit(ExitCode.CHECKS_FAILED)

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Re-check a release: MANIFEST checksums, SHACL (DCAT-AP, HealthDCAT-AP), FHIR, identifiers."""
         from curator.deid.pseudonyms import read_key
-        from curator.errors import CuratorError
+        from curator.errors import CuratorError, ExitCode
         from curator.validate import validate_release
 
         if not release.is_dir():
@@ -23,4 +23,4 @@ def register(app: typer.Typer) -> None:
         result = validate_release(release, read_key(key) if key else None)
         for name, outcome in result.checks.items():
             typer.echo(f"{name}: {outcome}")
-        raise typer.Exit(0 if result.ok else 1)
+        raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)

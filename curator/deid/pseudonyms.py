@@ -24,6 +24,8 @@ import hmac
 import os
 import re
 import secrets
+import stat
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,11 +72,23 @@ def read_key(path: str | os.PathLike[str]) -> bytes:
         raise CuratorError("key file not found (create one with `curator keygen FILE`)") from None
     except (OSError, UnicodeDecodeError):
         raise CuratorError("key file cannot be read as text") from None
+    _warn_if_open(target)
     for line in text.splitlines():
         match = _KEY_LINE.match(line.strip())
         if match:
             return bytes.fromhex(match.group(1))
     raise CuratorError(f"not a curator key file (expected a line '{KEY_PREFIX}<64 hex digits>')")
+
+
+def _warn_if_open(target: Path) -> None:
+    """Warn on stderr, as ssh does, when the key file can be read by group or others (never quoting the key)."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return
+    if os.name == "posix" and mode & 0o077:
+        print(f"warning: key file {target.name} is accessible by group or others (permissions {stat.S_IMODE(mode):04o}); "
+              f"anyone who can read it can re-identify the release: run chmod 600 on it", file=sys.stderr)
 
 
 def check_key(key: bytes) -> bytes:

@@ -57,6 +57,7 @@ from curator.errors import CuratorError
 from curator.executors import Executor, SerialExecutor, make_executor, tolerant_map
 from curator.faults import NO_SPACE, NoSpaceError, disk_full_is_an_error, exclusive, is_no_space, no_space_message
 from curator.fsspec_source import is_fsspec_url, open_item
+from curator.header import HeaderError, read_header_bytes
 from curator.journal import Journal, matches, written_with
 from curator.scrub import (
     _rules as scrub_rules,  # the collection rules of identifier_values
@@ -157,15 +158,38 @@ def _scan_header(ref: tuple[str, object]) -> dict:
         return {"error": VANISHED}
     except Exception:  # noqa: BLE001 - pydicom reads everything else
         return _scan_pydicom(ref)
+    rejected = _not_an_instance(data)
+    if rejected:
+        return rejected
     try:
         rules = scrub_rules()
         probe, values = scan_bytes(data, rules.collect_vrs, rules.collect_tags)
     except Exception:  # noqa: BLE001 - pydicom reads everything else
-        return _scan_pydicom(ref)
+        return _scan_pydicom(ref, checked=True)
     return _facts(probe, values, burned_in_risk(probe))
 
 
-def _scan_pydicom(ref: tuple[str, object]) -> dict:
+def _not_an_instance(data: bytes) -> dict | None:
+    """The rejection of bytes that are not a readable instance as scan and audit read them
+    (``curator.header``: one definition for every command); ``None`` when readable."""
+    try:
+        read_header_bytes(data)
+    except HeaderError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - as the scan rejects it
+        return {"error": f"unreadable header ({type(exc).__name__})"}
+    return None
+
+
+def _scan_pydicom(ref: tuple[str, object], checked: bool = False) -> dict:
+    """:func:`_scan_one` through pydicom; ``checked``: the item was already judged readable."""
+    if not checked:
+        try:
+            rejected = _not_an_instance(_read(ref))
+        except Exception:  # noqa: BLE001 - _open names the failure
+            rejected = None
+        if rejected:
+            return rejected
     try:
         ds = _open(ref, header_only=True)
     except InvalidDicomError:
@@ -487,7 +511,7 @@ def deidentify(
         _check_output(out_path, journal_path, settings, force)
         run = _Run(source, out_path, quarantine_path, chosen, key, k, clean_pixels, site_from, extra_elements, tier)
         report = run.execute(workers or os.cpu_count() or 1, scheduler, journal_path, settings)
-        (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
         if journal is None:
             journal_path.unlink(missing_ok=True)  # complete: nothing left to resume
     return report

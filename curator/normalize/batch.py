@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from curator.csvcell import spreadsheet_safe
 from curator.errors import CuratorError
 from curator.normalize.lexicon import ATTRIBUTES
 from curator.normalize.overrides import Overrides
@@ -91,12 +92,12 @@ def render_csv(results: Sequence[dict]) -> str:
             row.update({f"{attribute}_{k}": v for k, v in _cells(res[attribute]).items()})
         row["excluded"] = res.get("excluded", "")
         row["unmapped_tokens"] = " ".join(res["unmapped_tokens"])
-        writer.writerow(row)
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})  # no cell a spreadsheet runs as a formula
     return buf.getvalue()
 
 
 def render_json(results: Sequence[dict]) -> str:
-    return json.dumps(list(results), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(list(results), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_results(results: Sequence[dict], out: Path, fmt: str) -> None:

@@ -87,7 +87,7 @@ def _codes(value: Any, where: str, attribute: str) -> tuple[str, ...]:
 def _from_yaml(path: Path, entries: dict) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         raise CuratorError(f"cannot read site override file {path.name}: {type(exc).__name__}") from None
     if not isinstance(data, dict):
         raise CuratorError(f"{path.name}: expected a mapping with 'site' and 'descriptions'")

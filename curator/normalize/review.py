@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from curator.csvcell import spreadsheet_safe
 from curator.normalize.engine import _str
 from curator.normalize.lexicon import ATTRIBUTES
 from curator.normalize.overrides import FIELDS, Overrides, text_key
@@ -87,10 +88,9 @@ def write_review(rows: list[dict[str, str]], out: str | Path | None = None) -> s
     writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        # a cell starting with = + - @ would be a formula in a spreadsheet: quote it (the
+        # a cell a spreadsheet would run as a formula gets a leading quote (curator.csvcell; the
         # apostrophe is punctuation, ignored when the file is loaded back as overrides)
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and k not in ATTRIBUTES + ("procedure",) else v)
-                         for k, v in row.items()})
+        writer.writerow({k: (v if k in ATTRIBUTES + ("procedure",) else spreadsheet_safe(v)) for k, v in row.items()})
     text = buf.getvalue()
     if out is not None:
         Path(out).write_text(text, encoding="utf-8")
