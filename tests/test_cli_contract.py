@@ -411,3 +411,17 @@ def test_validate_key_fails_on_an_undecodable_or_un_element(capsys, release_copy
 def test_validate_key_refuses_a_key_that_is_not_the_releases(capsys, release, other_key):
     code, out = _validate(capsys, release, other_key)
     assert code == 1 and "not the release's key" in out
+
+
+@pytest.mark.parametrize("text", ["seen by LUKASZ today", "ref:xxLukaszyy", "Łukasz"])
+def test_leak_check_matches_folded_tokens_whole_and_inside_words(tmp_path, text):
+    from curator.leakcheck import SUBSTRING_MIN, check_release, digest
+    from curator.scrub import fold
+
+    key = b"k" * 32
+    token = fold("Łukasz")  # the project's one fold: ł → l
+    assert token == "lukasz" and len(token) >= SUBSTRING_MIN
+    (tmp_path / "notes.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "clean.txt").write_text("chest CT 2.25.1234567890123456789 lukas", encoding="utf-8")
+    found = check_release(tmp_path, key, [digest(key, token)], [len(token)])
+    assert found.leaks == ["notes.txt"] and found.unreadable == []
