@@ -39,7 +39,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Self
@@ -168,9 +168,11 @@ def tolerant_map(
     crashed: Callable[[Any], Any],
     window: int,
     attempts: int = 2,
+    ordered: bool = True,
 ) -> Iterator[tuple[list, list]]:
-    """``(tasks, fn(tasks))`` for each chunk of tasks, in the order of ``chunks``, with at
-    most ``window`` chunks in flight on ``executor``.
+    """``(tasks, fn(tasks))`` for each chunk of tasks, with at most ``window`` chunks in
+    flight on ``executor``: in the order of ``chunks``, or (``ordered=False``) as they
+    complete, which keeps every worker busy when chunks take uneven times.
 
     ``fn`` (a picklable module-level function) maps a list of tasks to the list of their
     results.  When a worker process dies during a chunk, each task of that chunk is run
@@ -195,9 +197,21 @@ def tolerant_map(
             if isinstance(outcome, Future) and (not outcome.done() or outcome.cancelled() or outcome.exception() is not None):
                 pending[at] = (tasks, executor.submit(fn, tasks))
 
+    def next_done() -> int:
+        """Where in ``pending`` the next chunk to deliver is (waiting for one when unordered)."""
+        if ordered:
+            return 0
+        while True:
+            for at, (_, outcome) in enumerate(pending):
+                if not isinstance(outcome, Future) or outcome.done():
+                    return at
+            wait([outcome for _, outcome in pending], return_when=FIRST_COMPLETED)
+
     def drain(until: int) -> Iterator[tuple[list, list]]:
         while len(pending) > until:
-            tasks, outcome = pending.popleft()
+            at = next_done()
+            tasks, outcome = pending[at]
+            del pending[at]
             if isinstance(outcome, Future):
                 try:
                     results = outcome.result()

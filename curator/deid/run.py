@@ -361,11 +361,11 @@ def _batches(tasks: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]
 
 
 def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict]) -> Iterator[tuple[tuple, dict]]:
-    """``(task, result)`` for each task, in batches, at most ``workers * 3`` batches in
-    flight; a task that kills its worker process gets ``crashed(task)`` (see
+    """``(task, result)`` for each task, in batches as they complete, at most ``workers * 3``
+    batches in flight; a task that kills its worker process gets ``crashed(task)`` (see
     :func:`curator.executors.tolerant_map`)."""
     window = max(pool.workers * IN_FLIGHT_PER_WORKER, 1)
-    for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window):
+    for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window, ordered=False):
         yield from zip(batch, results)
 
 
