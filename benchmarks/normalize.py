@@ -230,7 +230,10 @@ def synthetic_as_real(items: list[dict]) -> list[dict]:
     out = []
     for item in items:
         e = item["expected"]
-        cell = lambda a: "+".join(sorted(e[a])) if e[a] else ""  # noqa: E731
+
+        def cell(a: str, e: dict = e) -> str:
+            return "+".join(sorted(e[a])) if e[a] else ""
+
         out.append({"id": item["id"], "text": item["text"], "level": item["level"], "modality": cell("modality"),
                     "body_region": cell("body_region"), "focus": "", "contrast": cell("contrast"),
                     "weighting": cell("weighting"), "laterality": cell("laterality")})

@@ -292,7 +292,7 @@ def resolve_concept(kind: str, ref) -> URIRef:
         return URIRef(ref.iri)
     scheme, classes, _ = _KINDS[kind]
     vocab = _vocabulary()
-    for node in sorted(vocab.subjects(SKOS.notation, Literal(ref))):
+    for node in sorted(n for n in vocab.subjects(SKOS.notation, Literal(ref)) if isinstance(n, URIRef)):
         in_scheme = scheme is None or (node, SKOS.inScheme, URIRef(scheme)) in vocab
         if in_scheme and all((node, RDF.type, cls) in vocab for cls in classes):
             return node
@@ -431,7 +431,7 @@ class _Builder:
             self.add(catalog, DCTERMS.language, x)
         for x in spatial:
             self.add(catalog, DCTERMS.spatial, x)
-        taxonomies = {o for t in themes for o in self.g.objects(t, SKOS.inScheme)} or {URIRef(_EU + "data-theme")}
+        taxonomies = {o for t in themes for o in self.g.objects(t, SKOS.inScheme) if isinstance(o, URIRef)} or {URIRef(_EU + "data-theme")}
         for scheme in sorted(taxonomies):
             self._copy(scheme)
             self.add(catalog, DCAT.themeTaxonomy, scheme)

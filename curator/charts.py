@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 CHAR_PX = 6.8  # rough width of one character at 12px, used to size label columns
@@ -159,7 +159,7 @@ def hbar(cid: str, title: str, desc: str, bars: Sequence[Bar], width: float = 10
         out.append(_text(lw - 8, y + 15, shorten(b.label, lw - 12), "end", extra=f' data-full="{esc(b.label)}"'))
         out.append(_rect(lw, y + 4, w, BAR, b.fill, tip, ' class="bar"'))
         out.append(_text(lw + w + 6, y + 15, count(b.value) + b.suffix + (f"  {b.note}" if b.note else ""), fill=MUTED))
-    height = top + len(bars) * ROW + 6
+    height: float = top + len(bars) * ROW + 6
     if threshold is not None:
         x = lw + plot_w * threshold / peak
         out.append(f'<line x1="{num(x)}" y1="{num(top - 4)}" x2="{num(x)}" y2="{num(height - 2)}" stroke="{THRESHOLD_LINE}" '
@@ -215,7 +215,7 @@ def stacked_hbar(cid: str, title: str, desc: str, rows: Sequence[tuple[str, Mapp
             out.append(_rect(x, y + 4, w, BAR, fill, f"{label} / {name}: {count(values.get(name))}{(' ' + unit) if unit else ''}",
                              ' class="bar" stroke="#ffffff" stroke-width="0.5"'))
             x += w
-        total = sum(float(v or 0) for v in values.values())
+        total = sum((float(v or 0) for v in values.values()), 0.0)
         out.append(_text(x + 6, y + 15, count(int(total) if total.is_integer() else total), fill=MUTED))
     height = 4 + len(rows) * ROW + 6
     markup, used = _legend(parts, lw, height + 2, plot_w + 60)
@@ -273,7 +273,7 @@ def pyramid(cid: str, title: str, desc: str, bins: Sequence[str], values: Mappin
     """
     sexes = ("F", "M", "O", "unknown")
 
-    def length(value: object) -> float:
+    def length(value: Any) -> float:
         return float(k) if is_suppressed(value, k) else float(value or 0)
 
     peak = max([length(values.get(b, {}).get(s, 0)) for b in bins for s in sexes] + [1.0])

@@ -115,7 +115,7 @@ def service_url(spec: str | os.PathLike[str]) -> str:
 def _label(url: str) -> str:
     """The server as shown in messages: scheme, host, port and path, nothing else."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
+    return urlunsplit((parts.scheme, (parts.hostname or "") + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
 
 
 def _credentials() -> tuple[dict[str, str], tuple[str, str] | None]:
@@ -203,7 +203,8 @@ class Server:
         except requests.exceptions.RequestException as exc:
             raise CuratorError(f"the DICOMweb request to {self.label} failed while {what} ({type(exc).__name__})") from None
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise CuratorError(f"the DICOMweb server at {self.label} answered something that is not valid DICOMweb while {what} ({type(exc).__name__})") from None
+            raise CuratorError(f"the DICOMweb server at {self.label} answered something that is not valid "
+                               f"DICOMweb while {what} ({type(exc).__name__})") from None
 
     def _timeout_message(self, what: str) -> str:
         return (f"the DICOMweb server at {self.label} did not answer within {self.settings.timeout:g} s while {what} "
@@ -424,7 +425,8 @@ class StoreReport:
         reasons: dict[str, int] = {}
         for _, reason in self.failed:
             reasons[reason] = reasons.get(reason, 0) + 1
-        return {"stored": self.stored, "skipped": self.skipped, "failed": len(self.failed), "failure_reasons": dict(sorted(reasons.items())), "batches": self.batches}
+        return {"stored": self.stored, "skipped": self.skipped, "failed": len(self.failed),
+                "failure_reasons": dict(sorted(reasons.items())), "batches": self.batches}
 
 
 def journal_keys(journal: str | os.PathLike[str]) -> set[str]:

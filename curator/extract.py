@@ -308,8 +308,8 @@ def _walk_facts(ds: pydicom.Dataset, config: _Config) -> tuple[frozenset[str], s
     checked = 0
     tags = config.exposure_tags
     vrs = config.conformance_vrs
-    for tag, raw in list(ds._dict.items()):
-        tag = int(tag)
+    for element_tag, raw in list(ds._dict.items()):
+        tag = int(element_tag)
         vr = raw.VR or dictionary_vr(tag)
         if vr == "SQ":
             if not is_empty(raw, vr):
@@ -379,7 +379,8 @@ def _completeness(ds: pydicom.Dataset, config: _Config) -> tuple[int, list[str],
     return len(attrs), missing1, missing2
 
 
-def _plausibility(record: dict[str, Any], ds: pydicom.Dataset, ranges: dict[str, tuple[float, float]], birth: date | None, study: date | None) -> tuple[int, list[str]]:
+def _plausibility(record: dict[str, Any], ds: pydicom.Dataset, ranges: dict[str, tuple[float, float]],
+                  birth: date | None, study: date | None) -> tuple[int, list[str]]:
     failed: list[str] = []
     total = 0
     values = {
@@ -492,7 +493,7 @@ def varying_cuts(ds: pydicom.Dataset, implicit: bool) -> list[VaryingCut] | None
     ``curator.series_template`` cuts headers at them."""
     cuts = []
     for tag in VARYING_TAGS:
-        raw = ds._dict.get(tag)
+        raw = ds._dict.get(tag)  # type: ignore[call-overload]  # keys are BaseTag (an int): a plain int finds them
         if raw is None:
             continue
         if not isinstance(raw, RawDataElement):
@@ -534,7 +535,9 @@ def _varying_checks(elements: Mapping[int, Any], vrs: frozenset[str], media_inst
 def record_for(ds: pydicom.Dataset, base: Mapping[str, Any]) -> dict[str, Any]:
     """The index record of the header ``ds`` whose shared part is ``base`` (see
     :func:`base_record`; see ``curator.index.SCHEMA`` for the columns)."""
-    return instance_record(base, ds._dict, meta_text(ds, "MediaStorageSOPInstanceUID"), _text(ds, "SOPInstanceUID"))
+    elements = ds._dict  # keyed by BaseTag, an int: read as Mapping[int, Any]
+    return instance_record(base, elements,  # type: ignore[arg-type]  # Mapping keys are invariant
+                           meta_text(ds, "MediaStorageSOPInstanceUID"), _text(ds, "SOPInstanceUID"))
 
 
 def base_record(ds: pydicom.Dataset, salt: bytes) -> tuple[dict[str, Any], bool]:
@@ -554,7 +557,7 @@ def base_record(ds: pydicom.Dataset, salt: bytes) -> tuple[dict[str, Any], bool]
             _MEMO[digest] = base
             if len(_MEMO) > _MEMO_SIZE:
                 _MEMO.popitem(last=False)
-    else:
+    elif digest is not None:
         _MEMO.move_to_end(digest)
     return base, digest is not None
 
@@ -609,7 +612,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     header_age = age_years(_text(ds, "PatientAge"))
     if header_age is not None:
         record["age_years"], record["age_source"] = header_age, "header"
-    elif record["age_derivable"]:
+    elif record["age_derivable"] and birth and study:
         record["age_years"] = round((study - birth).days / 365.25, 2)
         record["age_source"] = "derived"
     else:

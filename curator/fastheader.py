@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import struct
 
-import pydicom
 from pydicom.charset import convert_encodings
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -27,7 +26,7 @@ _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 _EXPLICIT_LE = "1.2.840.10008.1.2.1"
 _IMPLICIT_LE = "1.2.840.10008.1.2"
-_NOT_LE_DATASET = frozenset({"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.1.99"})
+_NOT_LE_DATASET = frozenset({"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
 _HH = struct.Struct("<HH")
 _H = struct.Struct("<H")
 _L = struct.Struct("<L")

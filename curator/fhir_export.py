@@ -165,7 +165,7 @@ class _Exporter:
         return d
 
     def software(self) -> dict:
-        d = {"resourceType": "Device", "id": resource_id("Device", "curator-software")}
+        d: dict[str, Any] = {"resourceType": "Device", "id": resource_id("Device", "curator-software")}
         if self.r5:
             d["name"] = [{"value": "curator", "type": "user-friendly-name"}]
         else:
@@ -193,7 +193,7 @@ class _Exporter:
             s["performer"] = [{"actor": {"reference": f"Device/{resource_id('Device', key)}"}}]
         instances = []
         for inst in sorted(_list(row.get("instances")), key=lambda i: (int(i.get("number") or 0), str(i["sop_instance_uid"]))):
-            item = {
+            item: dict[str, Any] = {
                 "uid": str(inst["sop_instance_uid"]),
                 "sopClass": _coding("sop_class", f"urn:oid:{inst['sop_class_uid']}"),
             }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from typing import IO
+from typing import BinaryIO
 
 from curator.errors import CuratorError
 from curator.sources import Item, Rejection, Source
@@ -27,7 +27,7 @@ _ARCHIVE_NAMES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".gz
 def is_fsspec_url(spec: str | os.PathLike[str]) -> bool:
     """True for ``scheme://…`` specs handled here (not http(s) nor dicomweb+…)."""
     match = _URL.match(os.fspath(spec))
-    return bool(match) and match.group(1).lower() not in _NOT_FSSPEC and not match.group(1).lower().startswith("dicomweb")
+    return match is not None and match.group(1).lower() not in _NOT_FSSPEC and not match.group(1).lower().startswith("dicomweb")
 
 
 def _filesystem(url: str):
@@ -98,7 +98,7 @@ def open_url(url: str) -> FsspecSource:
     return FsspecSource(url)
 
 
-def open_item(path: str) -> IO[bytes]:
+def open_item(path: str) -> BinaryIO:
     """Open an item's ``path`` for reading: a URL through fsspec, anything else as a local file."""
     if is_fsspec_url(path):
         import fsspec

@@ -79,8 +79,8 @@ def mr_sequence(acq: dict) -> str | None:
     sequence), variant and 2D/3D."""
     parts = [acq.get("scanning_sequence") or acq.get("echo_pulse_sequence"),
              acq.get("sequence_variant"), acq.get("mr_acquisition_type")]
-    parts = [str(p) for p in parts if p]
-    return " ".join(parts) if parts else None
+    texts = [str(p) for p in parts if p]
+    return " ".join(texts) if texts else None
 
 
 def technique(modality: Any, acq: dict) -> str:

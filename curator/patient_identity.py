@@ -38,7 +38,7 @@ class Resolution:
         """The resolved patient of an instance of ``study`` that names ``own``."""
         return self.patient_of.get(study or "", own)
 
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> dict[str, int | str]:
         return {
             "studies_joined": self.studies_joined,
             "instances_joined": self.instances_joined,

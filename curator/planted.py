@@ -174,7 +174,10 @@ def _pydicom_files(root: Path, person: Person) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
     for name in ("CT_small.dcm", "MR_small.dcm", "rtdose_rle.dcm"):
-        ds = pydicom.dcmread(get_testdata_file(name))
+        path = get_testdata_file(name)
+        if not isinstance(path, str):
+            raise FileNotFoundError(f"pydicom's test file {name} is missing")
+        ds = pydicom.dcmread(path)
         if name != "rtdose_rle.dcm":
             ds.SpecificCharacterSet = "ISO_IR 192"
             ds.PatientName = f"{person.family}^{person.given}"

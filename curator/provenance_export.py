@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace
 from rdflib.namespace import DCTERMS, PROV
 
 SCHEMA = Namespace("https://schema.org/")
@@ -106,7 +106,7 @@ def prov_graph(segmentations: Iterable[Mapping], base_iri: str) -> Graph:
         g.add((activity, RDF.type, PROV.Activity))
         g.add((activity, PROV.generated, entity))
         method = seg.get("algorithm_type")
-        g.add((activity, RDFS.label, Literal(_METHOD_ACTIVITY.get(method, "segmentation"))))
+        g.add((activity, RDFS.label, Literal(_METHOD_ACTIVITY.get(str(method or ""), "segmentation"))))
         if method:
             g.add((activity, vocab.method, Literal(method)))
             g.add((activity, vocab.methodSource, Literal(sources.get("algorithm_type", "header"))))
@@ -311,7 +311,7 @@ def fhir_provenance(segmentations: Iterable[Mapping], recorded: str | None = Non
                         "display": f"{seg.get('kind') or ''} segmentation".strip()}],
             "recorded": recorded,
             "activity": {"coding": [{"system": DCM_SYSTEM, "code": "113076", "display": "Segmentation"}],
-                         "text": _METHOD_ACTIVITY.get(seg.get("algorithm_type"), "segmentation")},
+                         "text": _METHOD_ACTIVITY.get(str(seg.get("algorithm_type") or ""), "segmentation")},
             "agent": agents,
         }
         if entities:

@@ -84,6 +84,11 @@ class ConceptRef(_Model):
 Concept = Union[str, ConceptRef]
 
 
+def _concepts(*codes: str) -> list[Concept]:
+    """A default list of short codes, typed as the field it fills."""
+    return list(codes)
+
+
 class ContactPoint(_Model):
     """The dataset's contact point (vcard:Kind): a name and an email and/or a web page."""
 
@@ -208,13 +213,13 @@ class ReleaseConfig(_Model):
     access_url: str
     landing_page: str | None = None
     licence: Concept
-    applicable_legislation: list[Concept] = Field(default_factory=lambda: ["EHDS"])
+    applicable_legislation: list[Concept] = Field(default_factory=lambda: _concepts("EHDS"))
     legal_basis: LangText
     purpose: LangText
     health_category: list[Concept] = Field(min_length=1)
-    theme: list[Concept] = Field(default_factory=lambda: ["HEAL"])
-    dataset_type: list[Concept] = Field(default_factory=lambda: ["PERSONAL_DATA"])
-    language: list[Concept] = Field(default_factory=lambda: ["ENG"])
+    theme: list[Concept] = Field(default_factory=lambda: _concepts("HEAL"))
+    dataset_type: list[Concept] = Field(default_factory=lambda: _concepts("PERSONAL_DATA"))
+    language: list[Concept] = Field(default_factory=lambda: _concepts("ENG"))
     spatial: list[Concept] = Field(default_factory=list)
     availability: Concept = "STABLE"
     population_coverage: LangText | None = None

@@ -152,15 +152,15 @@ def series_table(instances: pd.DataFrame, normalized: Mapping[str, dict], proced
     rows = []
     for (study_uid, series_uid), group in instances.groupby(["study_uid", "series_uid"], sort=True):
         first = group.iloc[0]
-        norm = normalized.get(series_uid) or {}
+        norm = normalized.get(str(series_uid)) or {}
         body_codes, body_labels = _codes(norm.get("body_region"))
         segmentation = json.loads(first["segmentation"]) if isinstance(first["segmentation"], str) else None
-        procedure = procedures.get(study_uid)
+        procedure = procedures.get(str(study_uid))
         rows.append({
             "study_uid": study_uid,
             "series_uid": series_uid,
             "patient_pseudonym": first["patient_pseudonym"],
-            "site": sites.get(series_uid),
+            "site": sites.get(str(series_uid)),
             "modality": first["modality"],
             "manufacturer": first["manufacturer"],
             "model": first["model"],

@@ -426,7 +426,7 @@ def _normalization(page: _Page, report: Mapping[str, Any]) -> None:
     conflicts = norm.get("conflicts")
     page.add("<h3>Conflicts between description and header</h3>")
     if isinstance(conflicts, list) and conflicts:
-        per_attribute = Counter()
+        per_attribute: Counter[str] = Counter()
         for c in conflicts:
             per_attribute[str(c.get("attribute"))] += _int(c.get("series")) or 1
         page.figure(
@@ -614,7 +614,7 @@ def _series(page: _Page, report: Mapping[str, Any]) -> None:
     for s in rows:
         row = [s.get("key"), s.get("site"), s.get("modality"), s.get("manufacturer"), s.get("model"), s.get("series_description"),
                _int(s.get("instances"))]
-        conflicts = []
+        conflicts: list[dict[str, Any]] = []
         if has_norm:
             n = s.get("normalized") if isinstance(s.get("normalized"), Mapping) else {}
             conflicts = n.get("conflicts") or []

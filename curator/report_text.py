@@ -45,7 +45,8 @@ def render_text(report: Mapping[str, Any]) -> str:
     rows = []
     for site, entry in report["demographics"].items():
         age = entry["age"]
-        rows.append([site, entry["studies"], f"{age['percent']}% ({age['derivable']} derived)"] + [f"{entry[n]['percent']}%" for n in DEMOGRAPHICS if n != "age"])
+        rows.append([site, entry["studies"], f"{age['percent']}% ({age['derivable']} derived)"]
+                    + [f"{entry[n]['percent']}%" for n in DEMOGRAPHICS if n != "age"])
     out.extend(_table(["site", "studies", "age", "sex", "ethnic group", "size", "weight"], rows))
     _risk(report, add)
     add("")
@@ -67,7 +68,8 @@ def render_text(report: Mapping[str, Any]) -> str:
     add("")
     add("Private tag creators")
     add("--------------------")
-    out.extend(_table(["creator", "instances"], [[c["creator"], c["instances"]] for c in report["private_creators"]]) if report["private_creators"] else ["  none"])
+    creators = [[c["creator"], c["instances"]] for c in report["private_creators"] or []]
+    out.extend(_table(["creator", "instances"], creators) if creators else ["  none"])
     for kind in ("type1", "type2"):
         add("")
         add(f"Missing {kind.replace('type', 'type ')} attributes")
@@ -131,7 +133,8 @@ def _analyses(report: Mapping[str, Any], add, out: list[str]) -> None:
     add(f"  segmentations: {seg['n_segmentations']}   without provenance: {seg['n_without_provenance']}   curator-supplied: {seg['n_with_curator_provenance']}")
     for s in report["segmentations"]:
         flag = "" if s.get("has_provenance") else "  [no provenance: " + "; ".join(s.get("provenance_issues") or []) + "]"
-        add(f"  {s['key']}  {s.get('kind')}  {s.get('algorithm_type') or '?'}  {s.get('algorithm_name') or ''} {s.get('algorithm_version') or ''}{flag}".rstrip())
+        add(f"  {s['key']}  {s.get('kind')}  {s.get('algorithm_type') or '?'}  "
+            f"{s.get('algorithm_name') or ''} {s.get('algorithm_version') or ''}{flag}".rstrip())
     h = report["harmonization"]
     add("")
     add(f"Harmonization batches (flagged under {h['threshold']} series)")

@@ -156,7 +156,8 @@ def _read_one(relpath: str, path: str | None, data: bytes | None, size: int, fin
 
             record = _read_record(io.BytesIO(data), size, salt)
         else:
-            with (open(path, "rb") if "://" not in path else open_item(path)) as handle:  # type: ignore[operator]
+            assert path is not None  # an item is read from its bytes or from its path
+            with (open(path, "rb") if "://" not in path else open_item(path)) as handle:
                 record = _read_record(handle, size, salt)
     except HeaderError as exc:
         row.update(status="rejected", reason=str(exc), site=_top_folder(relpath) or "unknown")
@@ -250,13 +251,14 @@ class _PreviousIndex:
         if self._fingerprints[row].as_py() != fingerprint:
             return None
         group = bisect.bisect_right(self._starts, row) - 1
-        if group != self._group:
-            self._group_table = self._file.read_row_group(group)
+        table = self._group_table
+        if group != self._group or table is None:
+            table = self._group_table = self._file.read_row_group(group)
             self._group, self._block = group, -1
         offset = row - self._starts[group]
         block = offset // self.BLOCK
         if block != self._block:  # rows as dicts take ~12 KB each: convert a few at a time
-            self._block_rows = self._group_table.slice(block * self.BLOCK, self.BLOCK).to_pylist()
+            self._block_rows = table.slice(block * self.BLOCK, self.BLOCK).to_pylist()
             self._block = block
         return self._block_rows[offset % self.BLOCK]
 

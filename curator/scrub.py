@@ -233,7 +233,7 @@ def is_identifier_word(folded: str, values: frozenset[str]) -> bool:
 def _cjk_bigrams(tokens: tuple[str, ...]) -> set[str]:
     """Pairs of CJK characters of a value (written without spaces, its words cannot be
     told apart: any pair of its characters inside a word of the text marks that word)."""
-    out = set()
+    out: set[str] = set()
     for token in tokens:
         for run in re.findall(_CJK.pattern + "+", token):
             out.update(run[i:i + 2] for i in range(len(run) - 1))

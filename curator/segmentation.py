@@ -107,6 +107,16 @@ def _first_coded(ds: Any, keyword: str) -> dict | None:
     return _coded(items[0]) if items else None
 
 
+class _Withheld:
+    """Stands in for ``_Scrubber`` when the scrubber cannot be loaded: every text is withheld."""
+
+    def __call__(self, text: str | None) -> None:
+        return None
+
+    def free(self, text: str | None) -> None:
+        return None
+
+
 class _Scrubber:
     """``curator.scrub`` bound to the identifier values of one header; ``free`` cleans
     free text (labels, descriptions) by allowlist (``curator.freetext``)."""
@@ -117,6 +127,7 @@ class _Scrubber:
 
         self._scrub_text = scrub_text
         self._clean = clean
+        self._values: frozenset[str] | None
         try:
             self._values = identifier_values(ds)
         except Exception:
@@ -249,12 +260,11 @@ def segmentation_provenance(ds: Any) -> dict | None:
         return None
     if kind is None:
         return None
+    scrub: _Scrubber | _Withheld
     try:
         scrub = _Scrubber(ds)
     except ImportError:  # pragma: no cover - curator.scrub ships with the package
-        def scrub(text):  # noqa: E306 - without a scrubber, free text is withheld
-            return None
-        scrub.free = scrub  # type: ignore[attr-defined]
+        scrub = _Withheld()  # without a scrubber, free text is withheld
     unreadable = False
     try:
         if kind == "SEG":
@@ -263,7 +273,7 @@ def segmentation_provenance(ds: Any) -> dict | None:
             segments, referenced = _rtstruct_segments(ds, scrub), _rtstruct_referenced_series(ds)
     except Exception:  # a damaged header must not stop the scan: flag it instead
         segments, referenced, unreadable = [], [], True
-    out = {
+    out: dict[str, Any] = {
         "kind": kind,
         "segmentation_type": _text(ds, "SegmentationType") if kind == "SEG" else None,
         "manufacturer": scrub(_text(ds, "Manufacturer")),
@@ -509,7 +519,7 @@ def _parse_rule(source: str, index: int, raw: Any) -> ProvenanceRule:
     unknown = set(algorithm) - _ALGORITHM_KEYS
     if unknown:
         raise _fail(source, index, f"unknown algorithm keys {sorted(unknown)}")
-    algo = {}
+    algo: dict[str, Any] = {}
     for key in ("name", "version", "source"):
         if algorithm.get(key) is not None:
             algo[key] = str(algorithm[key])
@@ -534,7 +544,7 @@ def _parse_rule(source: str, index: int, raw: Any) -> ProvenanceRule:
         role = str(reader["role"])
         if _PERSON_HINT.search(role):
             raise _fail(source, index, "a reader 'role' looks like a person's name; give a role")
-        entry = {"role": role}
+        entry: dict[str, Any] = {"role": role}
         for key in ("count", "experience_years"):
             if reader.get(key) is not None:
                 try:
@@ -606,7 +616,7 @@ def apply_provenance(seg_dict: dict, supplied: Iterable[ProvenanceRule]) -> dict
         if seg.get(key):
             sources[key] = "header"
     rule = next((r for r in supplied if r.matches(seg)), None)
-    header_values = {}
+    header_values: dict[str, Any] = {}
     if rule is not None:
         for s in seg.get("segments") or []:
             if rule.method is not None:

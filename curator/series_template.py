@@ -100,7 +100,7 @@ def _layout_of(ds: pydicom.Dataset) -> _Layout | None:
     if offset + 12 > len(buf) or buf[offset:offset + 4] != b"\xe0\x7f\x10\x00":
         return None  # only headers that end at (7FE0,0010) Pixel Data inside the bytes read
     charset = charset_of(ds)
-    sop = ds._dict.get(_SOP_INSTANCE)
+    sop = ds._dict.get(_SOP_INSTANCE)  # type: ignore[call-overload]  # keys are BaseTag (an int)
     if not isinstance(sop, RawDataElement) or not is_uid_text(decode_raw_text(sop, charset)):
         return None
     cuts: list[tuple[int, _Cut]] = []  # (start of the length field, cut)
@@ -112,7 +112,7 @@ def _layout_of(ds: pydicom.Dataset) -> _Layout | None:
             return None
         cuts.append((group_length.value_tell, _Cut(0x00020000, "UL", 0, False)))
         cuts.append((media.value_tell - 2, _Cut(_MEDIA_INSTANCE, media.VR, 2, not media.length)))
-        meta_delta_from = _L.unpack(group_length.value)[0] - media.length
+        meta_delta_from = _L.unpack(group_length.value or b"")[0] - media.length
     varying = varying_cuts(ds, implicit)  # the cuts the memo digest of the shared record leaves out
     if varying is None:
         return None

@@ -23,10 +23,11 @@ import os
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
@@ -243,7 +244,7 @@ def _zip_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
             yield _nested_or_item(relpath, data, f"{member.file_size}:{member.CRC:08x}")
 
 
-_DECOMPRESSORS = {b"\x1f\x8b": gzip.open, b"BZ": bz2.open, b"\xfd7": lzma.open}
+_DECOMPRESSORS: dict[bytes, Callable[..., Any]] = {b"\x1f\x8b": gzip.open, b"BZ": bz2.open, b"\xfd7": lzma.open}
 
 
 def _compressed_file_item(path: Path, prefix: str, archive_size: int) -> Item | Rejection:

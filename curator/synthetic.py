@@ -30,13 +30,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.valuerep import DA, TM
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 __all__ = [
     "CT_IMAGE_STORAGE",
@@ -588,10 +589,10 @@ def _code(value: str, scheme: str, meaning: str) -> Dataset:
 def _file_meta(sop_class: str, sop_instance: str) -> FileMetaDataset:
     meta = FileMetaDataset()
     meta.FileMetaInformationVersion = b"\x00\x01"
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = sop_instance
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     return meta
 
@@ -936,7 +937,7 @@ def iter_ct_slices(
         number = first_instance + i
         uid = synthetic_uid(series_uid, number)
         ds.SOPInstanceUID = uid
-        ds.file_meta.MediaStorageSOPInstanceUID = uid
+        ds.file_meta.MediaStorageSOPInstanceUID = UID(uid)
         ds.InstanceNumber = number
         _geometry(ds, orientation, number - 1, rows, columns, pixel_spacing, slice_thickness, -120.0)
         frac = (number - 1) / max(n_slices - 1, 1)
@@ -1568,12 +1569,12 @@ def segmentation(
         omit_empty_frames=False,
     )
     seg.SeriesDescription = description
-    seg.InstanceCreationDate = study.date
-    seg.InstanceCreationTime = series_time
-    seg.ContentDate = study.date
-    seg.ContentTime = series_time
-    seg.SeriesDate = study.date
-    seg.SeriesTime = series_time
+    seg.InstanceCreationDate = DA(study.date)  # DA/TM keep the string they are given
+    seg.InstanceCreationTime = TM(series_time)
+    seg.ContentDate = DA(study.date)
+    seg.ContentTime = TM(series_time)
+    seg.SeriesDate = DA(study.date)
+    seg.SeriesTime = TM(series_time)
     seg.InstitutionName = study.site.institution_name
     seg.InstitutionAddress = study.site.institution_address
     seg.StationName = study.site.station_name
@@ -1582,7 +1583,7 @@ def segmentation(
         if "ContributionDateTime" in item:
             item.ContributionDateTime = f"{study.date}{series_time}"
     _fix_random_uids(seg)
-    seg.file_meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+    seg.file_meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
     seg.file_meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     return seg
 
@@ -1633,12 +1634,12 @@ def write_tier_archive(root: str | Path) -> dict[str, object]:
     site, sex, ethnic group and age per study UID, and the counts.
     """
     root = Path(root)
-    truth: dict[str, object] = {"patients": {}, "studies": 0, "instances": 0, "conflict_study": None}
+    truth: dict[str, Any] = {"patients": {}, "studies": 0, "instances": 0, "conflict_study": None}
     patients = tier_patients()
     for n, patient in enumerate(patients, start=1):
         site = SITES[(n - 1) % 4]
         dates = ["20190314"] + (["20210602"] if n % 3 == 0 or n == 1 else [])
-        info = {"site": site.key, "sex": patient.sex, "ethnic_group": patient.ethnic_group, "ages": {}}
+        info: dict[str, Any] = {"site": site.key, "sex": patient.sex, "ethnic_group": patient.ethnic_group, "ages": {}}
         for number, date in enumerate(dates, start=1):
             at_study = dataclasses.replace(patient, age=patient.age and f"{_age_at(patient.birth_date, date):03d}Y")
             study = Study(site=site, patient=at_study, number=number, description="Estudio", date=date)
@@ -1647,11 +1648,11 @@ def write_tier_archive(root: str | Path) -> dict[str, object]:
             datasets = _tier_study(study, n, number, patients)
             for i, ds in enumerate(datasets):
                 write_dataset(ds, folder / f"{i:03d}.dcm")
-            truth["studies"] = int(truth["studies"]) + 1  # type: ignore[arg-type]
-            truth["instances"] = int(truth["instances"]) + len(datasets)  # type: ignore[arg-type]
+            truth["studies"] = int(truth["studies"]) + 1
+            truth["instances"] = int(truth["instances"]) + len(datasets)
             if n == 5 and number == 1:
                 truth["conflict_study"] = study.uid
-        truth["patients"][patient.patient_id] = info  # type: ignore[index]
+        truth["patients"][patient.patient_id] = info
     return truth
 
 

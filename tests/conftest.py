@@ -9,7 +9,7 @@ import pydicom.data
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian
 
 # Distinctive values that never occur by chance; every one is planted somewhere below.
 PLANTED = {

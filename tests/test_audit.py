@@ -122,8 +122,8 @@ def test_cli_json_output_and_fail_on_exit_code(tmp_path: Path):
     ],
 )
 def test_wrong_options_give_clear_errors(tmp_path: Path, args, message):
-    from curator.cli import main
-    import subprocess, sys
+    import subprocess
+    import sys
 
     proc = subprocess.run([sys.executable, "-c", "from curator.cli import main; main()", "audit", str(tmp_path), *args],
                           capture_output=True, text=True)
@@ -132,7 +132,8 @@ def test_wrong_options_give_clear_errors(tmp_path: Path, args, message):
 
 
 def test_missing_source_is_a_clear_error(tmp_path: Path):
-    import subprocess, sys
+    import subprocess
+    import sys
 
     proc = subprocess.run([sys.executable, "-c", "from curator.cli import main; main()", "audit", str(tmp_path / "nope")],
                           capture_output=True, text=True)

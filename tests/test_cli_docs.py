@@ -1,7 +1,6 @@
 """docs/cli.md documents every command and option, and every option has help text."""
 from __future__ import annotations
 
-import click
 import typer
 
 from curator.cli import app

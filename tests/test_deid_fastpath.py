@@ -114,7 +114,7 @@ def test_fast_header_scan_equals_pydicom_scan(tmp_path):
     from curator.deid import run
 
     compared = 0
-    for index, (name, data) in enumerate(_corpus()):
+    for name, data in _corpus():
         ref = ("bytes", data)
         pydicom_facts = run._scan_pydicom(ref)
         facts = run._scan_header(ref)  # the header facts (without the pixel screen)

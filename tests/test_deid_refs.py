@@ -16,8 +16,8 @@ import pytest
 
 syn = pytest.importorskip("curator.synthetic")
 
-from curator.deid.pseudonyms import Pseudonymizer
-from curator.deid.run import deidentify
+from curator.deid.pseudonyms import Pseudonymizer  # noqa: E402  (after the importorskip above)
+from curator.deid.run import deidentify  # noqa: E402
 
 KEY = bytes(range(32))
 

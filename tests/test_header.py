@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 
-import pydicom
 import pytest
 
 from curator.header import HeaderError, read_header_bytes

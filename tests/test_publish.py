@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -174,7 +173,10 @@ def test_killed_publish_leaves_no_release_and_resumes_identically(key_file: Path
 
 
 def test_cli_publish_and_validate_report_errors_cleanly(tmp_path: Path, key_file: Path):
-    run = lambda *args: subprocess.run([sys.executable, "-c", "from curator.cli import main; main()", *args], capture_output=True, text=True)
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from curator.cli import main; main()", *args],
+                              capture_output=True, text=True)
+
     missing_config = run("publish", str(COLLECTION), str(tmp_path / "r"), "--key", str(key_file), "--config", str(tmp_path / "nope.yaml"))
     assert missing_config.returncode == 2 and "release configuration not found" in missing_config.stderr
     bad = tmp_path / "bad.yaml"

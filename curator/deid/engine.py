@@ -27,7 +27,7 @@ from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import UID_dictionary
+from pydicom.uid import UID, UID_dictionary
 
 from curator import __version__
 from curator.deid import table
@@ -283,8 +283,8 @@ class Engine:
         nested = bool(path)
         parent = table.parent_of(path)
         private_tags = []
-        for tag in list(ds.keys()):
-            tag = int(tag)
+        for key in list(ds.keys()):
+            tag = int(key)
             group = tag >> 16
             if tag & 0xFFFF == 0 and group != 0xFFFE:
                 del ds[tag]  # group length: recomputed (or dropped) on write
@@ -307,7 +307,7 @@ class Engine:
                 continue
             if action is None:
                 self._unlisted(ds, tag, path, st)
-            else:
+            elif isinstance(action, str):  # DROP_OVERLAY, the only other action, is handled above
                 if "/" in action:
                     action = table.resolve_compound(action, tag, st.sop_class, nested, parent)
                 self._apply(ds, tag, action, path, st)
@@ -337,7 +337,7 @@ class Engine:
         return None
 
     def _vr(self, ds: Dataset, tag: int) -> str:
-        raw = ds._dict.get(tag)
+        raw = ds._dict.get(tag)  # type: ignore[call-overload]  # keys are BaseTag (an int): a plain int finds them
         vr = getattr(raw, "VR", None)
         if vr:
             return str(vr)
@@ -426,7 +426,9 @@ class Engine:
 
     def _unlisted(self, ds: Dataset, tag: int, path: tuple[str, ...], st: _State) -> None:
         vr = self._vr(ds, tag)
-        if vr in ("OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS", "TM", "AS", "CS", "SV", "UV", "US or SS", "OB or OW", "US or OW", "US or SS or OW"):
+        if vr in ("OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT",
+                  "IS", "DS", "TM", "AS", "CS", "SV", "UV", "US or SS", "OB or OW", "US or OW",
+                  "US or SS or OW"):
             return
         if vr == "SQ":
             child = path + (table.public_signature(tag),)
@@ -538,7 +540,7 @@ class Engine:
                 continue
             if element.VR == "DA" and "-" in text:  # a range
                 parts = [fn(p, st.offset) if p else "" for p in text.split("-")]
-                out.append("" if None in parts else "-".join(parts))
+                out.append("" if None in parts else "-".join(p or "" for p in parts))
             else:
                 shifted = fn(text, st.offset)
                 out.append(shifted or "")
@@ -614,8 +616,8 @@ class Engine:
         old = getattr(ds, "file_meta", None)
         meta = FileMetaDataset()
         meta.FileMetaInformationVersion = b"\x00\x01"
-        meta.MediaStorageSOPClassUID = str(ds.get("SOPClassUID", "") or "")
-        meta.MediaStorageSOPInstanceUID = str(ds.get("SOPInstanceUID", "") or "")
+        meta.MediaStorageSOPClassUID = UID(str(ds.get("SOPClassUID", "") or ""))
+        meta.MediaStorageSOPInstanceUID = UID(str(ds.get("SOPInstanceUID", "") or ""))
         syntax = getattr(old, "TransferSyntaxUID", None) if old is not None else None
         if syntax is None:
             implicit, little = getattr(ds, "original_encoding", (True, True))
@@ -632,7 +634,7 @@ class Engine:
             # Body read as implicit VR under an explicit syntax: give every element its VR.
             for _ in ds.iterall():
                 pass
-        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+        meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
         meta.ImplementationVersionName = IMPLEMENTATION_VERSION
         ds.file_meta = meta
         ds.preamble = b"\0" * 128
@@ -645,7 +647,7 @@ def _undecodable(ds: Dataset, tag: int) -> bool:
     implicit VR little endian items, PS3.5 6.2.2), so that the same actions apply inside;
     this returns True only when that fails or the tag's VR is unknown.
     """
-    raw = ds._dict.get(tag)
+    raw = ds._dict.get(tag)  # type: ignore[call-overload]  # keys are BaseTag (an int): a plain int finds them
     if getattr(raw, "VR", None) != "UN":
         return False
     try:

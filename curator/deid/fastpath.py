@@ -21,7 +21,7 @@ from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element, write_file_meta_info
-from pydicom.uid import UID_dictionary
+from pydicom.uid import UID, UID_dictionary
 
 from curator import pixel_size
 from curator.deid import table
@@ -58,7 +58,9 @@ class Unsupported(Exception):
 
 LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
 VALID_VRS = frozenset(
-    x.encode() for x in ["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"]
+    x.encode() for x in ["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
+                         "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
+                         "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"]
 )
 SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT", "UR"})
 SKIP_UNLISTED = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS", "TM", "AS", "CS", "SV", "UV"})
@@ -96,7 +98,7 @@ class _Elem:
 
 def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_Elem], int]:
     """Elements of one dataset from ``pos`` to ``end`` (or to an item delimiter)."""
-    out = []
+    out: list[_Elem] = []
     size = len(buf)
     limit = size if end is None else end
     while pos < limit:
@@ -138,8 +140,8 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
         vend = vstart + length
         if vend > size:
             raise Unsupported("value beyond the end")
-        items = _items(buf, vstart, vend)[0] if vr == b"SQ" else None
-        out.append(_Elem(tag, svr, pos, vstart, length, vend, items))
+        seq_items = _items(buf, vstart, vend)[0] if vr == b"SQ" else None
+        out.append(_Elem(tag, svr, pos, vstart, length, vend, seq_items))
         pos = vend
     if in_item and end is None:
         raise Unsupported("item without delimiter")
@@ -148,7 +150,7 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
 
 def _items(buf: bytes, pos: int, end: int | None) -> tuple[list[tuple[int, int, int]], int]:
     """Items of a sequence: (content start, content end, next position)."""
-    items = []
+    items: list[tuple[int, int, int]] = []
     while end is None or pos < end:
         if pos + 8 > len(buf):
             raise Unsupported("truncated sequence")
@@ -294,10 +296,10 @@ class FastEngine:
             new_sop = self._text(data, top[0x00080018], enc).strip("\0 ") if 0x00080018 in top else ""
         meta = FileMetaDataset()
         meta.FileMetaInformationVersion = b"\x00\x01"
-        meta.MediaStorageSOPClassUID = sop_class
-        meta.MediaStorageSOPInstanceUID = new_sop
-        meta.TransferSyntaxUID = syntax
-        meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
+        meta.MediaStorageSOPClassUID = UID(sop_class)
+        meta.MediaStorageSOPInstanceUID = UID(new_sop)
+        meta.TransferSyntaxUID = UID(syntax)
+        meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
         meta.ImplementationVersionName = IMPLEMENTATION_VERSION
         fp = DicomBytesIO()
         fp.is_little_endian = True
@@ -424,7 +426,7 @@ class FastEngine:
                 continue
             if action is None:
                 result = self._unlisted(el, path, run)
-            else:
+            elif isinstance(action, str):  # DROP_OVERLAY, the only other action, is handled above
                 if "/" in action:
                     action = table.resolve_compound(action, tag, run.sop_class, nested, parent)
                 result = self._apply(el, action, path, run)
@@ -640,7 +642,7 @@ class FastEngine:
                 out.append("")
             elif el.vr == "DA" and "-" in text:
                 parts = [fn(p, run.offset) if p else "" for p in text.split("-")]
-                out.append("" if None in parts else "-".join(parts))
+                out.append("" if None in parts else "-".join(p or "" for p in parts))
             else:
                 out.append(fn(text, run.offset) or "")
         run.stats["dates_shifted"] += 1
@@ -668,7 +670,7 @@ class PixelProblem(Exception):
     """The file is truncated; reject it (same reason as the pydicom path)."""
 
 
-def _to_element(tag: int, vr: str, value: str):
+def _to_element(tag: int, vr: str, value: str | bytes | list[Dataset]):
     from pydicom.dataelem import DataElement
 
     return DataElement(tag, vr, value)
@@ -695,7 +697,7 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
     """
     if len(data) < 132 or data[128:132] != b"DICM":
         raise Unsupported("no Part 10 header")
-    meta, body_pos = FastEngine._meta(None, data)  # type: ignore[arg-type]
+    meta, body_pos = FastEngine._meta(None, data)
     syntax = meta.get(0x00020010)
     if syntax is None or syntax in UNSUPPORTED_SYNTAXES:
         raise Unsupported("transfer syntax")

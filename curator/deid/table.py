@@ -127,7 +127,7 @@ def _fold_action(row: Row, columns: frozenset[str]) -> str:
 def action_map(options: tuple[str, ...]) -> tuple[dict[int, str], dict[str, str]]:
     """``(by_tag, by_pattern)`` actions of the Basic Profile with ``options`` applied."""
     _, known, _ = options_info()
-    columns = frozenset(known[o].column for o in options if known[o].column)
+    columns = frozenset(column for o in options if (column := known[o].column))
     by_tag: dict[int, str] = {}
     by_pattern: dict[str, str] = {}
     for row in rows():

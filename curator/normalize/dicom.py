@@ -70,7 +70,7 @@ class SeriesCodes:
 
     def for_instance(self, sop_class: str, present: Container[int]) -> dict[str, Any]:
         rules = _rules()
-        out = {keyword: Sequence([copy.deepcopy(item) for item in value]) for keyword, value in self.series_elements}
+        out: dict[str, Any] = {keyword: Sequence([copy.deepcopy(item) for item in value]) for keyword, value in self.series_elements}
         if self.anatomic_region is not None and sop_class in rules.anatomic_region_sop_classes and TAG_ANATOMIC_REGION not in present:
             out["AnatomicRegionSequence"] = Sequence([copy.deepcopy(self.anatomic_region)])
         if (self.laterality is not None and sop_class in rules.laterality_sop_classes

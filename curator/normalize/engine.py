@@ -115,9 +115,8 @@ def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         found = []
         for k in range(2, len(tok) - 1):
             a, b = lex.phrases.get((tok[:k],)), lex.phrases.get((tok[k:],))
-            short = a if k < 3 else b
             if min(k, len(tok) - k) < 3 and not any(ch.isdigit() for ch in tok) and not (
-                    a and b and a.kind == b.kind == "value" and short.attribute == "laterality" and max(k, len(tok) - k) >= 4):
+                    a and b and a.kind == b.kind == "value" and (a if k < 3 else b).attribute == "laterality" and max(k, len(tok) - k) >= 4):
                 # a two-letter piece only beside a number ("axt1") or as a glued side ("wristlt"):
                 # "port" is no "po" + "rt", "calcaneous" no "calcaneo" + "us"
                 continue
@@ -318,9 +317,9 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         ctx = analysis.values("t1ctx:contrast")
         weights = {c for h in analysis.values("weighting") for c in h.codes}
         if ctx and weights == {"RID10794"}:
-            codes = list(dict.fromkeys(c for h in ctx for c in h.codes))
-            if len(codes) == 1:
-                return Claim((codes[0],), CONF["implied"])
+            ctx_codes = list(dict.fromkeys(c for h in ctx for c in h.codes))
+            if len(ctx_codes) == 1:
+                return Claim((ctx_codes[0],), CONF["implied"])
             return Claim((WITH_WITHOUT,), min(CONF["implied"], CONFIDENT))
     if not hits:
         return Claim(None)
@@ -336,9 +335,9 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         # a focus inside a region also named: keep the region ("thorax ... lung" -> thorax);
         # a part named beside its whole of the same kind (`within`: a spine level beside "spine",
         # a finger beside "hand"): keep the part ("cervical spine ... spinal" -> cervical spine)
-        named = set(codes)
-        inner = {w for c in codes for w in lex.concepts[c].within if c in lex.concepts} & named
-        keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named - {c})]
+        named_codes = set(codes)
+        inner = {w for c in codes for w in lex.concepts[c].within if c in lex.concepts} & named_codes
+        keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named_codes - {c})]
         return Claim(tuple(keep), conf)
     distinct = list(dict.fromkeys(c for h in use for c in h.codes))
     distinct = _apply_supersedes(lex, distinct)

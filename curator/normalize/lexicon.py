@@ -111,7 +111,10 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     region = str(data.get("oncology_region") or "")
     if region and region not in terms:
         raise LexiconError(f"vocabulary.yaml context: oncology_region {region} is not in the RadLex subset")
-    words = lambda key: frozenset(" ".join(tokens(w)) for w in _term_list(data.get(key), f"vocabulary.yaml context {key}"))  # noqa: E731
+
+    def word_set(key: str) -> frozenset[str]:
+        return frozenset(" ".join(tokens(w)) for w in _term_list(data.get(key), f"vocabulary.yaml context {key}"))
+
     after = data.get("after_abbreviation") or {}
     abbreviations = {fold(str(k)): str(v) for k, v in (after.get("words") or {}).items()}
     final = {fold(str(k)): (str(v["attribute"]), str(v["code"])) for k, v in (data.get("final_words") or {}).items()}
@@ -121,8 +124,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     return ContextRules(
         contexts=contexts,
         reason_prefixes=frozenset(tuple(tokens(w)) for w in _term_list(data.get("reason_prefixes"), "vocabulary.yaml context")),
-        element_words=words("element_words"), indication_words=words("indication_words"),
-        indication_links=words("indication_links"), oncology_region=region, abbreviations=abbreviations,
+        element_words=word_set("element_words"), indication_words=word_set("indication_words"),
+        indication_links=word_set("indication_links"), oncology_region=region, abbreviations=abbreviations,
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
         final_words=final, abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
     )

@@ -130,19 +130,20 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
                 reasons[attribute] = d.problem or "set by override"
             continue
         if d is not None and d.codes is None and d.problem in lex.flag_reasons.values():
-            reasons[attribute] = d.problem  # an ADC map or SWI: no weighting, whatever the header says
+            reasons[attribute] = str(d.problem)  # an ADC map or SWI: no weighting, whatever the header says
             continue
         d_codes = d.codes if d else None
         h_codes = h.codes if h else None
+        d_conf, h_conf = (d.confidence if d else 0.0), (h.confidence if h else 0.0)
         if excluded is not None:  # modality of an excluded series: header only
             d_codes = None
         if d_codes and h_codes:
             if compatible(attribute, d_codes, h_codes, ev):
-                conf = max(d.confidence, h.confidence) + CONF["agree_bonus"]
+                conf = max(d_conf, h_conf) + CONF["agree_bonus"]
                 if attribute == "modality":
                     result[attribute] = render(attribute, h_codes, "header", min(conf, 0.99))
                 else:
-                    src = "description" if d.confidence >= h.confidence or attribute in ("body_region", "weighting") else "header"
+                    src = "description" if d_conf >= h_conf or attribute in ("body_region", "weighting") else "header"
                     codes = d_codes if src == "description" else h_codes
                     result[attribute] = render(attribute, codes, src, min(conf, 0.99))
             else:
@@ -156,9 +157,9 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
                 else:
                     reasons[attribute] = "conflict: the description and the header disagree"
         elif d_codes:
-            result[attribute] = render(attribute, d_codes, "description", d.confidence)
+            result[attribute] = render(attribute, d_codes, "description", d_conf)
         elif h_codes:
-            result[attribute] = render(attribute, h_codes, "header", h.confidence)
+            result[attribute] = render(attribute, h_codes, "header", h_conf)
         else:
             problem = (d.problem if d else None) or (h.problem if h else None)
             reasons[attribute] = problem or NO_EVIDENCE
@@ -195,7 +196,7 @@ _CONTRAST_CODES = {WITH, WITHOUT, WITH_WITHOUT}
 _MIXED_MODALITY = {frozenset({"RID10337", "RID10321"}): "RID10341", frozenset({"RID10330", "RID10321"}): "RID49583"}
 
 
-def _playbook_index() -> dict:
+def _playbook_index() -> dict[tuple, list[str]]:
     lex = lexicon()
     cache = getattr(lex, "_procedure_index", None)
     if cache is not None:
@@ -307,12 +308,12 @@ def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[s
         base_found = True
         # a procedure without a laterality slot fits any side; one with a slot must match
         for key in ((*base, pharm, lat), (*base, pharm, None)):
-            found = index.get(key)
-            if found and len(found) == 1:
-                rpid = found[0]
+            procedures = index.get(key)
+            if procedures and len(procedures) == 1:
+                rpid = procedures[0]
                 return {"scheme": "RADLEX", "code": rpid, "label": lex.label(rpid), "source": source,
                         "confidence": round(min(confs) if confs else 0.0, 2)}, None
-            if found:
+            if procedures:
                 return None, "several Core Playbook procedures fit"
     if not base_found:
         return None, "no Core Playbook procedure for this modality and body region"
