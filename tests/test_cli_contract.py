@@ -165,9 +165,10 @@ def test_internal_error_is_exit_3_with_a_hint(capsys, monkeypatch, source):
     ["audit", "{s}", "--weight", "completeness=nan"],
     ["audit", "{s}", "--weight", "conformance=inf"],
     ["scan", "{s}", "--index", "{t}/notes.txt"],
+    ["audit", "{s}", "--provenance", "{t}/Zyxwvuta_PID83172946/prov.yaml"],
     ["nosuchcommand"],
 ], ids=["no-key", "no-config", "k-0", "workers-0", "batch-threshold-neg", "overrides-missing", "overrides-binary",
-        "out-folder", "weight-nan", "weight-inf", "index-not-an-index", "unknown-command"])
+        "out-folder", "weight-nan", "weight-inf", "index-not-an-index", "path-naming-a-patient", "unknown-command"])
 def test_usage_errors_say_error_and_exit_2(capsys, args, source, key_file, tmp_path):
     (tmp_path / "binary.yaml").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "notes.txt").write_text("my notes\n")
@@ -175,6 +176,7 @@ def test_usage_errors_say_error_and_exit_2(capsys, args, source, key_file, tmp_p
     code, out, err = cli(capsys, *[a.format(**values) for a in args])
     assert code == 2, err
     assert err.startswith("error: ") and "internal error" not in err and "Traceback" not in err
+    assert_no_planted(err, "a usage error")  # paths are quoted by their last part only
     assert (tmp_path / "notes.txt").read_text() == "my notes\n"  # --index never overwrote it
 
 

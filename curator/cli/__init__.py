@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 
 import typer
@@ -63,6 +64,8 @@ def _usage_error(exc: BaseException) -> int:
     if type(exc).__name__ == "NoArgsIsHelpError":  # bare `curator` or `curator mappings`: typer showed the help
         return ExitCode.USAGE
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    # click quotes paths as given; keep their last part only (a folder may name a patient)
+    message = re.sub(r"'([^']*/[^']*)'", lambda m: "'" + (m.group(1).rstrip("/").rsplit("/", 1)[-1] or "/") + "'", message)
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None and getattr(ctx, "command_path", None) else ""
     typer.echo(f"error: {message}{hint}", err=True)
     return ExitCode.USAGE

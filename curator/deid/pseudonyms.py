@@ -72,10 +72,10 @@ def read_key(path: str | os.PathLike[str]) -> bytes:
         raise CuratorError("key file not found (create one with `curator keygen FILE`)") from None
     except (OSError, UnicodeDecodeError):
         raise CuratorError("key file cannot be read as text") from None
-    _warn_if_open(target)
     for line in text.splitlines():
         match = _KEY_LINE.match(line.strip())
         if match:
+            _warn_if_open(target)
             return bytes.fromhex(match.group(1))
     raise CuratorError(f"not a curator key file (expected a line '{KEY_PREFIX}<64 hex digits>')")
 
