@@ -167,6 +167,11 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and not word.isupper() or (len(word) == 1 and word.isupper())
 
 
+def _code_like(word: str) -> bool:
+    """Letters and digits in one word (an operator or technologist code such as JS4521)."""
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+
+
 def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) -> set[int]:
     """Indexes of the words that a person-name pattern covers."""
     r = rules()
@@ -188,7 +193,9 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) 
         original, folded = spans[j][2], spans[j][3]
         if upper:
             return folded in first or folded in last or not is_safe(folded)
-        return _capitalised(original)
+        # In mixed-case text also a code ("tech JS4521") or an unknown word in capitals
+        # ("nurse KOWALSKI"): the role makes it a person even when a site repeats it.
+        return _capitalised(original) or (_code_like(original) or original.isupper()) and not is_safe(folded)
 
     def is_title(i: int) -> bool:
         original, folded = spans[i][2], spans[i][3]

@@ -180,9 +180,44 @@ def _base(p: Person, pi: int, site: tuple[str, str, str, str], modality: str, n:
     perf.PersonName = f"{STAFF[(pi + 4) % len(STAFF)]}^Jon"
     perf.InstitutionName = site[1]
     ds.PerformingPhysicianIdentificationSequence = Sequence([perf])
+    if not re.search(r"[\u4e00-\u9fff]", p.family):  # the pinyin of 王小明 stays out of the header
+        ds.OtherPatientNames = f"{p.alt[0]}^{p.given}"
+        ds.PatientBirthName = f"{p.alt[-1]}^{p.given}"
+    ds.PatientMotherBirthName = f"{MAIDEN[pi]}^Maria"
+    ds.NameOfPhysiciansReadingStudy = f"{STAFF[(pi + 6) % len(STAFF)]}^Eva"
+    ds.ReasonForStudy = f"f/u nodule; PREVIOUS AT {site[1].upper()} BY DR {staff.upper()}"
+    ds.DerivationDescription = f"reprocessed by {STAFF[(pi + 1) % len(STAFF)].lower()} MRN{p.mrn}"
+    ds.ProcedureCodeSequence = Sequence([_code("CTCHEST", "99LOCAL", f"CT CHEST {p.alt[0].upper()}")])
+    observer = Dataset()
+    observer.VerifyingObserverName = f"{STAFF[(pi + 7) % len(STAFF)]}^Ines"
+    observer.VerifyingOrganization = site[1]
+    observer.VerificationDateTime = "20200314120000"
+    ds.VerifyingObserverSequence = Sequence([observer])
     ds.private_block(0x0019, "HOSPITAL RIS", create=True).add_new(0x10, "LO", f"{p.alt[0]} {p.mrn}")
+    ds.private_block(0x0019, "HOSPITAL RIS", create=True).add_new(0x11, "PN", f"{p.family}^{p.given}")
+    ds.add_new(0x00291020, "UN", _implicit_sequence(p))  # a private sequence stored as UN
     ds.add_new(0x00291010, "UN", f"{p.alt[-1]} {p.email} ".encode())  # unknown private element
     return ds
+
+
+MAIDEN = ("Kvalheim", "Wiśniewska", "Sigurðardóttir", "Brandtner", "Echeverría", "Καραγιάννη", "Смирнова", "李")
+
+
+def _code(value: str, scheme: str, meaning: str) -> Dataset:
+    code = Dataset()
+    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = value, scheme, meaning
+    return code
+
+
+def _implicit_sequence(p: Person) -> bytes:
+    """A private sequence as a UN value: one item, implicit VR little endian inside, holding
+    the patient's name and MRN (as exports that lost the private dictionary write it)."""
+    def element(group: int, elem: int, value: bytes) -> bytes:
+        value += b" " * (len(value) % 2)
+        return group.to_bytes(2, "little") + elem.to_bytes(2, "little") + len(value).to_bytes(4, "little") + value
+    body = element(0x0029, 0x0010, b"HOSPITAL RIS") + element(0x0029, 0x1001, f"{p.alt[0]}^{p.mrn}".encode())
+    item = b"\xfe\xff\x00\xe0" + len(body).to_bytes(4, "little") + body
+    return item
 
 
 def _sr(ds: Dataset, p: Person, staff: str) -> None:
@@ -198,7 +233,15 @@ def _sr(ds: Dataset, p: Person, staff: str) -> None:
     item.ConceptNameCodeSequence = Sequence([name])
     item.TextValue = (f"Small nodule right upper lobe. Discussed with Dr {staff} and the patient "
                       f"{p.given} {p.alt[0]}, MRN {p.mrn}, at {p.street}. Signed: Dra. {STAFF[0]}")
-    ds.ContentSequence = Sequence([item])
+    observer = Dataset()
+    observer.RelationshipType, observer.ValueType = "HAS OBS CONTEXT", "PNAME"
+    observer.ConceptNameCodeSequence = Sequence([_code("121008", "DCM", "Person Observer Name")])
+    observer.PersonName = f"{STAFF[3]}^Luis"
+    uid_item = Dataset()
+    uid_item.RelationshipType, uid_item.ValueType = "CONTAINS", "TEXT"
+    uid_item.ConceptNameCodeSequence = Sequence([_code("121106", "DCM", "Comment")])
+    uid_item.TextValue = f"PATIENT: {p.family.upper()}, {p.given.upper()} - ID {p.mrn} - DOB {p.birth}"
+    ds.ContentSequence = Sequence([item, observer, uid_item])
 
 
 def _rtstruct(ds: Dataset, p: Person, staff: str) -> None:
@@ -232,6 +275,7 @@ def _plants() -> list[Plant]:
                    Plant(p.phone, "phone", (re.sub(r"\D", "", p.phone),)), Plant(p.email, "email")]
         plants += [Plant(d, "birth date (text)") for d in _dates(p.birth)]
     plants += [Plant(s, "staff") for s in STAFF]
+    plants += [Plant(m, "mother's maiden name") for m in MAIDEN]
     for site in SITES:
         plants.append(Plant(site[1], "institution", tuple(w for w in site[1].split() if len(w) >= 4 and w[0].isupper()
                                                            and w not in {"Hospital", "Universitario", "Klinikum"})))

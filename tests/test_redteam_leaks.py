@@ -51,7 +51,7 @@ def test_the_plants_are_in_the_source(runs):
     archive = runs["archive"]
     found = {value for _, value, _ in adversarial.search([archive.root], archive.plants)}
     assert found == {p.value for p in archive.plants}
-    assert archive.files == 48 and len(archive.plants) >= 90
+    assert archive.files == 48 and len(archive.plants) >= 105
 
 
 def test_the_independent_fold_agrees_with_curator():
@@ -62,7 +62,7 @@ def test_the_independent_fold_agrees_with_curator():
 def test_no_planted_identifier_in_any_output(runs):
     hits = [hit for hit in runs["hits"] if hit[1] != PINYIN]
     assert hits == [], hits[:20]
-    assert len({hit[1] for hit in runs["hits"]}) <= 1  # 1 of the 97 planted: the pinyin spelling
+    assert len({hit[1] for hit in runs["hits"]}) <= 1  # 1 of the 105 planted: the pinyin spelling
 
 
 @pytest.mark.xfail(strict=True, reason="a Chinese patient name (王小明) written in pinyin (Wang Xiaoming) in a "
@@ -106,3 +106,13 @@ def test_two_letter_spellings_of_latin_letters_are_identifiers():
     ds.OtherPatientNames = "Müller-Lüdenscheidt^Hildegard"
     out = scrub_text("site_a/Oedegaard_Oeyvind/Mueller-Luedenscheidt.dcm", identifier_values(ds))
     assert "oedegaard" not in out.lower() and "mueller" not in out.lower(), out
+
+
+def test_a_code_after_a_role_goes_even_as_a_site_convention():
+    """Found by the red team: "tech JS4501" in Protocol Name at every site became a site
+    convention (5+ patients, 2+ sites) and was kept; a role makes the code a person."""
+    conventions = frozenset({"js4501", "kowalski"})
+    assert "JS4501" not in clean("CHEST ROUTINE tech JS4501", frozenset(), conventions)
+    assert "JS4501" not in clean("CHEST ROUTINE TECH JS4501", frozenset(), conventions)
+    assert "KOWALSKI" not in clean("allergic per nurse KOWALSKI", frozenset(), conventions)
+    assert clean("seen by tech 3D recon", frozenset(), conventions) == "seen by tech 3D recon"
