@@ -150,6 +150,8 @@ def main() -> int:
             clean("probe", frozenset())
             name = "philter-lite 0.6.0" + (" (naive tagger)" if args.philter_naive_pos else "")
             rows[name] = measure(clean, planted, safe)
+        except ImportError:
+            print("philter-lite: not installed (pip install philter-lite)")
         except LookupError:
             print("philter-lite: cannot run, NLTK's tagger model is not installed (a download curator may not do)")
     data = Path(__file__).resolve().parent.parent / "tests" / "data"

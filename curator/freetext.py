@@ -144,7 +144,9 @@ def is_safe(token: str, last: bool = False) -> bool:
     if is_numeric(token):
         return True
     found = _single(lexicon(), token)
-    return bool(found) and (last or all(quality != "prefix" for _, quality in found))
+    if not found:
+        return False
+    return last or all(quality != "prefix" for _, quality in found)
 
 
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")

@@ -775,10 +775,11 @@ def _journal_key(in_output: bool, target: str) -> str:
     return ("out:" if in_output else "quarantine:") + target
 
 
-def _with_conventions(plan: dict, conventions: Mapping[int, frozenset[str]]) -> None:
+def _with_conventions(plan: dict, conventions: Mapping[int | str, frozenset[str]]) -> None:
     """Give every patient context the site conventions of free text (curator.freetext)."""
     if conventions:
-        plan["contexts"] = {key: dataclasses.replace(context, conventions=conventions) for key, context in plan["contexts"].items()}
+        by_tag = {int(tag): words for tag, words in conventions.items()}
+        plan["contexts"] = {key: dataclasses.replace(context, conventions=by_tag) for key, context in plan["contexts"].items()}
 
 
 def _site(relpath: str, institution: str | None, rule: str) -> str | None:
