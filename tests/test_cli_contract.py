@@ -247,6 +247,9 @@ def test_file_names_that_are_not_utf8(capsys, key_file, tmp_path):
     for text in outputs:
         assert_no_planted(text, "command output")  # the odd name held the patient's name: scrubbed
         text.encode("utf-8")  # no lone surrogate reached the output
+    for path in (tmp_path / "rel").rglob("*"):
+        if path.is_file():
+            assert_no_planted(path.read_bytes(), path.name)  # nor any file of the release (reports, tables)
 
 
 # ---------------------------------------------------------------- publish refuses up front
