@@ -53,7 +53,7 @@ def _click_errors() -> tuple[type[BaseException], ...]:
     """click's usage errors, and typer's copy of them (typer >= 0.20 vendors click)."""
     import click
 
-    kinds = {click.ClickException}
+    kinds: set[type[BaseException]] = {click.ClickException}
     kinds.update(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     return tuple(kinds)
 

@@ -38,7 +38,8 @@ def register(app: typer.Typer) -> None:
         format: str = typer.Option("text", "--format", "-f", help="Report format: text, json or html."),
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file instead of standard output.", dir_okay=False),
         fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit with status 1 when a finding of this severity or worse exists: warning or error."),
-        weight: list[str] = typer.Option([], "--weight", help="Quality-score weight, DIMENSION=NUMBER (completeness, conformance, plausibility; a finite number >= 0); repeatable."),
+        weight: list[str] = typer.Option([], "--weight", help="Quality-score weight, DIMENSION=NUMBER (completeness, "
+                                         "conformance, plausibility; a finite number >= 0); repeatable."),
         overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or a corrected review CSV); repeatable. mappings/sites/*.yaml always apply.", exists=True, dir_okay=False),
         provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable. mappings/provenance/*.yaml always apply.", exists=True, dir_okay=False),
         batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
