@@ -167,6 +167,8 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
     spellings of Latin letters such as ø, å, ü (``mappings/transliteration.yaml``)."""
     if text.isascii():
         return ()
+    if _CJK.search(text):
+        return _cjk_spellings(text)
     if not _NON_LATIN.search(text):
         expanded = fold(text.casefold().translate(_expansions()))
         return (expanded,) if expanded != fold(text) else ()
@@ -180,6 +182,59 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
         out.add(spelled.translate(table))
         out.add(base.translate(table))
     return tuple(sorted(out))
+
+
+_HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+def _cjk_spellings(text: str) -> tuple[str, ...]:
+    """Latin spellings of a value in Chinese characters (Hanyu Pinyin, without tones) and
+    Korean Hangul (Revised Romanization, and the older k/t/p/ch initials): "王^小明" is
+    also "wang^xiaoming" and "wang^xiao ming", "김^민준" also "gim^minjun" and
+    "kim^minjun" (a folder named "Wang Xiaoming" or a comment naming "Kim Minjun" is then
+    found).  Japanese readings of kanji cannot be derived from the characters (DICOM
+    writes them in the name's alphabetic group, which is collected as it is)."""
+    from pypinyin import lazy_pinyin  # a dictionary of some 40,000 characters: not written here
+
+    joined: list[str] = []
+    spaced: list[str] = []
+    for part in re.split(r"([\^=\s,]+)", text):
+        if not part or not _CJK.search(part):
+            joined.append(part)
+            spaced.append(part)
+            continue
+        syllables = [_romanize_hangul(piece) for piece in lazy_pinyin(part, errors=lambda chars: list(chars))]
+        joined.append("".join(syllables))
+        spaced.append(" ".join(syllables))
+    out = {fold("".join(joined)), fold("".join(spaced))}
+    out |= {_VOICELESS.sub(lambda m: m.group(1) + _VOICELESS_OF[m.group(2)], spelling) for spelling in out}
+    return tuple(sorted(out - {fold(text)}))
+
+
+# Older romanizations (McCune-Reischauer, passports) write a name's first g/d/b/j as k/t/p/ch:
+# 김 is "gim" in Revised Romanization and "kim" on most passports.
+_VOICELESS = re.compile(r"(^|[\^=,])([gdbj])")
+_VOICELESS_OF = {"g": "k", "d": "t", "b": "p", "j": "ch"}
+
+
+@cache
+def _hangul_tables() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    data = yaml.safe_load((mappings_dir() / "transliteration.yaml").read_text(encoding="utf-8"))
+    hangul = data["hangul"]
+    return tuple(map(str, hangul["initials"])), tuple(map(str, hangul["medials"])), tuple(map(str, hangul["finals"]))
+
+
+def _romanize_hangul(text: str) -> str:
+    """Hangul syllables in Latin letters, by their Unicode decomposition (other text as is)."""
+    initials, medials, finals = _hangul_tables()
+    out = []
+    for char in text:
+        index = ord(char) - _HANGUL_BASE
+        if 0 <= index <= _HANGUL_LAST - _HANGUL_BASE:
+            out.append(initials[index // 588] + medials[(index % 588) // 28] + finals[index % 28])
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _parts(text: str) -> list[str]:
