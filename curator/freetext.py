@@ -34,6 +34,7 @@ from curator.resources import mappings_dir, ontologies_dir
 from curator.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CODE_MEANING = 0x00080104
 _LEX_WORD = re.compile(r"[a-z0-9]+")
 # What may stand between the words of one name ("Dr. Anna-Maria Nowak").
 _NAME_GAP = re.compile(r"[\s.'-]*")
@@ -158,6 +159,18 @@ def _glued_safe(word: str) -> bool:
     if len(pieces) < 2 or "".join(pieces) != word or word.isupper():
         return False
     return all(piece.isalpha() and len(piece) > 2 and is_safe(fold(piece)) for piece in pieces)
+
+
+@cache
+def _standard_meanings() -> frozenset[str]:
+    from pydicom.sr._concepts_dict import concepts  # loaded only when a code meaning needs it
+
+    return frozenset(m for scheme in concepts.values() for kw in scheme.values() for m, _ in kw.values())
+
+
+def is_standard_meaning(tag: int, text: str) -> bool:
+    """Whether ``text`` in ``tag`` is exactly a code meaning of a standard coding scheme."""
+    return tag == _CODE_MEANING and text.strip() in _standard_meanings()
 
 
 def is_free_text(tag: int) -> bool:

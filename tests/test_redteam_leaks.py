@@ -121,3 +121,15 @@ def test_a_code_after_a_role_goes_even_as_a_site_convention():
     assert "JS4501" not in clean("CHEST ROUTINE TECH JS4501", frozenset(), conventions)
     assert "KOWALSKI" not in clean("allergic per nurse KOWALSKI", frozenset(), conventions)
     assert clean("seen by tech 3D recon", frozenset(), conventions) == "seen by tech 3D recon"
+
+
+def test_code_meanings_of_local_codes_are_free_text_standard_ones_stay_whole():
+    """Found by the red team: a local procedure code's meaning "CT CHEST WANG XIAOMING" was
+    released as written (Code Meaning was kept text, cleaned of known values only)."""
+    from curator.deid.engine import clean_text
+
+    code_meaning = 0x00080104
+    assert "XIAOMING" not in clean_text("CT CHEST WANG XIAOMING", frozenset(), code_meaning)
+    assert clean_text("CT CHEST WANG XIAOMING", frozenset(), code_meaning).startswith("CT CHEST")
+    for standard in ("Harris Beath axial projection", "CC Nipple not centered on image", "Person Observer Name"):
+        assert clean_text(standard, frozenset(), code_meaning) == standard

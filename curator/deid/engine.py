@@ -182,7 +182,10 @@ def clean_text(text: str, values: frozenset[str], tag: int | None = None,
     in the free-text attributes (``curator.freetext``) also without any unknown word."""
     text = _UID_LIKE.sub(" ", str(text))
     if tag is not None and freetext.is_free_text(tag):
-        return freetext.clean(text, values, (conventions or {}).get(tag, frozenset())) or ""
+        cleaned = freetext.clean(text, values, (conventions or {}).get(tag, frozenset())) or ""
+        if cleaned != text and freetext.is_standard_meaning(tag, text):
+            return scrub_text(text, values) or ""  # a standard code meaning stays whole
+        return cleaned
     return scrub_text(text, values) or ""
 
 
