@@ -61,6 +61,43 @@ def _wait_for(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> N
     assert ready(), f"timed out waiting for {what}"
 
 
+def _holds_lock(pid: int, lock: Path | None) -> bool:
+    """Whether process ``pid`` holds the lock on the file ``lock`` (from /proc/locks).
+
+    The lock file appears before it is locked (filelock creates it, then takes the lock):
+    its existence alone does not say that the run holds it."""
+    if lock is None:
+        return False
+    try:
+        inode = str(os.stat(lock).st_ino)
+    except OSError:
+        return False
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()  # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF"; waiters have "->"
+        if "->" not in fields and len(fields) > 5 and fields[4] == str(pid) and fields[5].rsplit(":", 1)[-1] == inode:
+            return True
+    return False
+
+
+def _freeze_holding(proc: subprocess.Popen, lock: Callable[[], Path | None], what: str) -> None:
+    """Wait until ``proc`` holds the lock on ``lock()``, stop it (SIGSTOP) and wait until it
+    is stopped: it then holds the lock for as long as the test needs."""
+    _wait_for(proc, lambda: _holds_lock(proc.pid, lock()), f"{what} to hold its lock")
+    proc.send_signal(signal.SIGSTOP)
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline and not _stopped(proc.pid):
+        time.sleep(POLL)
+    assert _stopped(proc.pid), f"{what} did not stop"
+    assert _holds_lock(proc.pid, lock()), f"{what} released its lock before it was stopped"
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        return "\nState:\tT" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 def _kill(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -182,7 +219,7 @@ def test_killed_run_leaves_no_worker_behind(source: Path, key_file: Path, tmp_pa
     children = _children(proc.pid)
     assert children, "the run has no worker process"
     _kill(proc)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # seconds, not the run's length; generous for a loaded 2-core machine
     while time.monotonic() < deadline and any(map(_alive, children)):
         time.sleep(0.05)
     assert not any(map(_alive, children)), "worker processes outlived their parent"
@@ -217,7 +254,7 @@ def test_second_deid_into_the_same_output_is_refused(source: Path, key_file: Pat
     out = tmp_path / "out"
     first = _start(*_deid_args(source, out, key_file))
     _wait_for(first, lambda: _journal_lines(out / JOURNAL_NAME) >= 5, "5 instances were written")
-    first.send_signal(signal.SIGSTOP)  # the first run holds its lock, frozen
+    _freeze_holding(first, lambda: out / LOCK_NAME, "the first deid")  # the first run holds its lock, frozen
     try:
         _refused(_run(*_deid_args(source, out, key_file)))
     finally:
@@ -231,8 +268,8 @@ def test_second_publish_into_the_same_release_is_refused(source: Path, key_file:
     out = tmp_path / "release"
     staging = tmp_path / ".release.partial"
     first = _start(*_publish_args(source, out, key_file))
-    _wait_for(first, lambda: (staging / "publish.lock").exists() and (staging / "publish-state.json").exists(), "the staging folder")
-    first.send_signal(signal.SIGSTOP)
+    _wait_for(first, lambda: (staging / "publish-state.json").exists(), "the staging folder")
+    _freeze_holding(first, lambda: staging / "publish.lock", "the first publish")
     try:
         second = _run(*_publish_args(source, out, key_file), "--release-date", "2026-12-01")  # other settings: would clear the staging
         _refused(second)
@@ -246,8 +283,8 @@ def test_second_scan_or_audit_of_the_same_cache_is_refused(source: Path, tmp_pat
     """Item 10: two runs sharing the index cache: the second is refused, the first completes."""
     env = dict(os.environ, CURATOR_CACHE=str(tmp_path / "cache"))
     first = _start("scan", source, "--workers", 1, env=env)
-    _wait_for(first, lambda: any((tmp_path / "cache").glob("*.lock")) if (tmp_path / "cache").exists() else False, "the scan")
-    first.send_signal(signal.SIGSTOP)
+    cache = tmp_path / "cache"
+    _freeze_holding(first, lambda: next(cache.glob("*.lock"), None) if cache.exists() else None, "the first scan")
     try:
         _refused(_run("audit", source, "--workers", 1, env=env))
         _refused(_run("scan", source, "--workers", 1, env=env))
