@@ -78,7 +78,9 @@ def _archive(root: Path) -> None:
     (root / "site-c").mkdir()
     for number, name in enumerate(PYDICOM_VARIANTS, 1):
         ds = pydicom.dcmread(get_testdata_file(name))
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"{ds.SOPInstanceUID}.{number}"
+        # A new valid UID per copy (appending ".N" made some 66 characters long: rejected as no UID).
+        uid = pydicom.uid.generate_uid(entropy_srcs=[ds.SOPInstanceUID, str(number)])
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
         if name.startswith("SC_"):
             ds.BurnedInAnnotation = "NO"
         ds.save_as(root / "site-c" / name)
