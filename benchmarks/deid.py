@@ -12,6 +12,14 @@ up to the number of cores to show scaling.  Prints files/s per tool and the rati
     python benchmarks/deid.py --quick    # 200 files, for development
     python benchmarks/deid.py --files 5000 --tools curator,dicognito
     python benchmarks/deid.py --quick --freetext   # cost of the free-text allowlist layer
+    python benchmarks/deid.py --vs-dcmanon         # issue 18: whole commands against dcmanon
+
+``--vs-dcmanon`` (issue 18) times whole commands, each in its own process (wall time,
+start-up included), on 1,000 CT slices of 20 patients (``--files``; 512×512):
+``curator deid`` with the research profile and its default workers, against dcmanon (a
+Rust anonymizer on PyPI; its default, the DICOM basic profile) run one process per core
+(it has no command line of its own: a small Python driver with a process pool).  The
+two alternate, ``--rounds`` rounds (default 3); medians are compared, the ratio last.
 
 ``--freetext`` runs curator single-process with and without the free-text layer
 (``curator.freetext``: allowlist and person-name patterns in descriptions, protocol names,
@@ -19,8 +27,8 @@ comments and SR text), alternating, best of ``--repeat`` runs each, and prints t
 (issue 13: at most 10%).  "Without" turns the allowlist off in-process: free-text
 attributes then get the identifier scrubbing only, as before the layer existed.
 
-The comparison tools are benchmark-only dependencies:
-``pip install deid dicognito dicom-anonymizer``.
+The comparison tools are benchmark-only dependencies (the ``benchmark`` extra):
+``pip install deid dicognito dicom-anonymizer dcmanon``.
 """
 from __future__ import annotations
 
@@ -39,12 +47,12 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
 
 
-def generate(folder: Path, n_files: int, rows: int) -> list[Path]:
-    """``n_files`` CT slices: series of 40 slices, 2 series per study, many patients."""
+def generate(folder: Path, n_files: int, rows: int, per_series: int = 40) -> list[Path]:
+    """``n_files`` CT slices: series of ``per_series`` slices, 2 series per study, one study
+    per patient."""
     from curator import synthetic as syn
 
     paths: list[Path] = []
-    per_series = 40
     series_index = 0
     while len(paths) < n_files:
         patient = syn.synthetic_patient(series_index // 2 + 1)
@@ -165,17 +173,86 @@ def timed(name: str, fn, src: Path, files: list[Path], workers: int, scratch: Pa
     return rate
 
 
+_DCMANON_DRIVER = """
+import os, sys
+from multiprocessing import Pool
+from dcmanon import Anonymizer
+
+def work(job):
+    src, dst = job
+    data = ANON.anonymize(src)
+    with open(dst, "wb") as handle:
+        handle.write(data)
+
+def init():
+    global ANON
+    ANON = Anonymizer()
+
+if __name__ == "__main__":
+    src, out, procs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    paths = sorted(os.path.join(d, f) for d, _, names in os.walk(src) for f in names)
+    jobs = [(p, os.path.join(out, f"{i:06d}.dcm")) for i, p in enumerate(paths)]
+    with Pool(procs, initializer=init) as pool:
+        for _ in pool.imap_unordered(work, jobs, chunksize=16):
+            pass
+"""
+
+
+def _command_seconds(command: list[str], out: Path) -> float:
+    """Wall seconds of one whole command writing into a fresh ``out``."""
+    import subprocess
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(out, ignore_errors=True)
+    return elapsed
+
+
+def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int) -> float:
+    """Median files/s of ``curator deid`` (research, default workers) and of dcmanon
+    (basic profile, one process per core), alternated; returns the ratio."""
+    import statistics
+
+    key = scratch / "key"
+    key.write_text("curator-key-v1:" + "5a" * 32 + "\n", encoding="utf-8")
+    driver = scratch / "dcmanon_driver.py"
+    driver.write_text(_DCMANON_DRIVER, encoding="utf-8")
+    root = str(Path(_HERE).parent)
+    curator = [sys.executable, "-c", f"import sys; sys.path.insert(0, {root!r}); from curator.cli import main; sys.exit(main())",
+               "deid", str(src), str(scratch / "out-curator"), "--key", str(key), "--profile", "research"]
+    dcmanon = [sys.executable, str(driver), str(src), str(scratch / "out-dcmanon"), str(cores)]
+    rates: dict[str, list[float]] = {"curator": [], "dcmanon": []}
+    for round_ in range(1, rounds + 1):
+        order = ("curator", "dcmanon") if round_ % 2 else ("dcmanon", "curator")
+        for name in order:
+            command = curator if name == "curator" else dcmanon
+            seconds = _command_seconds(command, scratch / f"out-{name}")
+            rates[name].append(n_files / seconds)
+            print(f"  round {round_}  {name:<8} {seconds:7.2f} s  {n_files / seconds:7.1f} files/s", flush=True)
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    ratio = medians["curator"] / medians["dcmanon"]
+    print(f"median of {rounds}: curator {medians['curator']:.1f} files/s, dcmanon {medians['dcmanon']:.1f} files/s "
+          f"({cores} cores; load average {os.getloadavg()[0]:.1f})")
+    print(f"ratio curator / dcmanon: {ratio:.2f}x (target >= 1.0x)")
+    return ratio
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=2000, help="number of files (default 2000)")
+    parser.add_argument("--files", type=int, help="number of files (default 2000; 1000 with --vs-dcmanon)")
     parser.add_argument("--quick", action="store_true", help="200 files, for development")
     parser.add_argument("--rows", type=int, default=512, help="image size (default 512)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools")
     parser.add_argument("--max-workers", type=int, default=os.cpu_count() or 1, help="scaling up to this many workers")
     parser.add_argument("--freetext", action="store_true", help="only measure the cost of the free-text layer")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each variant with --freetext (default 3)")
+    parser.add_argument("--vs-dcmanon", action="store_true", help="whole commands against dcmanon (default 1,000 files)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds with --vs-dcmanon (default 3)")
     args = parser.parse_args(argv)
-    n_files = 200 if args.quick else args.files
+    n_files = 200 if args.quick else (args.files or (1000 if args.vs_dcmanon else 2000))
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     unknown = set(tools) - set(TOOLS)
     if unknown:
@@ -185,9 +262,14 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tmp)
         src = scratch / "src"
         start = time.perf_counter()
-        files = generate(src, n_files, args.rows)
+        # --vs-dcmanon: 20 patients (2 series per patient) whatever the number of files
+        per_series = max(1, -(-n_files // 40)) if args.vs_dcmanon else 40
+        files = generate(src, n_files, args.rows, per_series)
         size = sum(p.stat().st_size for p in files) / 1e6
         print(f"generated {len(files)} CT files ({args.rows}x{args.rows}, {size:.0f} MB) in {time.perf_counter() - start:.1f} s")
+        if args.vs_dcmanon:
+            vs_dcmanon(src, len(files), scratch, args.rounds, os.cpu_count() or 1)
+            return 0
         if args.freetext:
             freetext_cost(src, files, scratch, args.repeat)
             return 0

@@ -26,11 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import yaml
 from pydicom.datadict import tag_for_keyword
 
 from curator.fold import fold
-from curator.resources import mappings_dir, ontologies_dir
+from curator.resources import load_yaml, mappings_dir, ontologies_dir
 from curator.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -57,7 +56,7 @@ class Rules:
 
 @cache
 def rules() -> Rules:
-    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
     tags = set()
     for keyword in data["attributes"]:
         tag = tag_for_keyword(keyword)
@@ -86,11 +85,11 @@ def _read_list(relative: str) -> set[str]:
 @cache
 def _words() -> frozenset[str]:
     """Every safe word: word lists, clinical words, lexicon and RadLex words."""
-    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
     words: set[str] = set()
     for relative in data["wordlists"]:
         words |= _read_list(relative)
-    clinical = yaml.safe_load((mappings_dir() / "freetext" / "clinical-words.yaml").read_text(encoding="utf-8"))
+    clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
     for entries in clinical.values():
         for entry in entries:
             words.update(_LEX_WORD.findall(fold(str(entry))))
@@ -112,13 +111,13 @@ def _lexicon_words() -> set[str]:
 
 @cache
 def _first_names() -> frozenset[str]:
-    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
     return frozenset(_read_list(data["first_names"]))
 
 
 @cache
 def _last_names() -> frozenset[str]:
-    data = yaml.safe_load((mappings_dir() / "freetext" / "rules.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
     return frozenset(_read_list(data["last_names"]))
 
 

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import pydicom
-import yaml
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 
 from curator.dicomwalk import Element, is_empty, walk
 from curator.fold import fold  # the one fold of the project (also curator.scrub.fold)
-from curator.resources import mappings_dir
+from curator.resources import load_yaml, mappings_dir
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -41,7 +40,7 @@ class _Rules:
 
 @cache
 def _rules() -> _Rules:
-    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "identifiers.yaml")
     # Longest first, so that "march" is not read as "mar" followed by "ch".
     months = "|".join(re.escape(m) for m in sorted(set(map(str, data["month_names"])), key=lambda m: (-len(m), m)))
     tags = set()
@@ -151,14 +150,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 
 @cache
 def _spelling_tables() -> tuple[tuple[tuple[str, str], ...], tuple[dict[int, str], ...]]:
-    data = yaml.safe_load((mappings_dir() / "transliteration.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
     pairs = tuple((str(k), str(v)) for k, v in data["pairs"].items())
     return pairs, tuple(str.maketrans({str(k): str(v) for k, v in table.items()}) for table in data["systems"].values())
 
 
 @cache
 def _expansions() -> dict[int, str]:
-    data = yaml.safe_load((mappings_dir() / "transliteration.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
     return str.maketrans({str(k): str(v) for k, v in data["latin_expansions"].items()})
 
 

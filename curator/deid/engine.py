@@ -22,19 +22,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pydicom
-import yaml
 from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, UID_dictionary
 
-from curator import __version__
+from curator import __version__, freetext
 from curator.deid import table
 from curator.deid.profile import Profile
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
-from curator.resources import mappings_dir
-from curator import freetext
+from curator.resources import load_yaml, mappings_dir
 from curator.scrub import fold, id_parts, scrub_text
 
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
@@ -172,7 +170,7 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
 @lru_cache(maxsize=1)
 def identifier_patterns() -> tuple[re.Pattern[str], ...]:
     """The date/phone/ID/e-mail patterns of ``mappings/identifiers.yaml`` (as curator.scrub)."""
-    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "identifiers.yaml")
     return tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values())
 
 

@@ -31,10 +31,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-import yaml
-
 from curator.errors import CuratorError
-from curator.resources import mappings_dir
+from curator.resources import load_yaml, mappings_dir
 
 GENERALIZATION_FILE = "privacy/generalization.yaml"
 TIERS = ("public", "restricted", "non-public")
@@ -49,7 +47,7 @@ if TYPE_CHECKING:
 
 @cache
 def _hierarchy() -> dict:
-    data = yaml.safe_load((mappings_dir() / GENERALIZATION_FILE).read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / GENERALIZATION_FILE)
     levels = {name: tuple(data["attributes"][name]["levels"]) for name in ATTRIBUTES}
     for name, values in levels.items():
         if not values or values[0] != 0 or values[-1] is not None:

@@ -107,16 +107,30 @@ def quiet_pydicom() -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool = False) -> None:
-    global _ENGINE, _FAST, _SCREEN
+_READY: tuple | None = None  # the (profile, key, clean_pixels) that _ENGINE was built for
+
+
+def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool = False, engine: Engine | None = None) -> None:
+    """Make this process ready to de-identify: the engines, and every list they read.
+
+    A local worker is forked from the run's process, which got ready before starting the
+    pool: it inherits all of it (copy on write) and builds nothing.  ``engine``: an engine
+    already built with these settings (the run's own), reused."""
+    global _ENGINE, _FAST, _READY, _SCREEN
     _SCREEN = not clean_pixels
     if quiet:  # a worker process: silence pydicom for its whole life
         warnings.simplefilter("ignore")
         pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
         pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
         logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-    _ENGINE = Engine(profile, key, clean_pixels=clean_pixels)
+    settings = (profile, key, clean_pixels)
+    if _ENGINE is not None and _READY == settings:
+        return
+    _ENGINE = engine if engine is not None else Engine(profile, key, clean_pixels=clean_pixels)
     _FAST = FastEngine(_ENGINE)
+    freetext.load()  # the word lists of free text, read once here rather than on a first text
+    scrub_rules()
+    _READY = settings
 
 
 def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
@@ -397,12 +411,16 @@ def _open_items() -> sqlite3.Connection:
     return db
 
 
-def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None) -> None:
-    from curator.dicomweb import is_dicomweb_spec
+def _is_dicomweb_spec(source: str | os.PathLike[str]) -> bool:
+    """:func:`curator.dicomweb.is_dicomweb_spec` without importing that module (it loads
+    pandas: over a second of start-up that a run from a folder does not need)."""
+    return os.fspath(source).lower().startswith(("http://", "https://", "dicomweb+"))
 
+
+def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise CuratorError("the output path exists and is not a folder")
-    if is_dicomweb_spec(source):  # a server: only the local folders need checking
+    if _is_dicomweb_spec(source):  # a server: only the local folders need checking
         return
     source_path = Path(os.fspath(source))
     if not source_path.exists():
@@ -533,10 +551,11 @@ class _Run:
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
         initargs = (self.profile, self.key, self.clean_pixels, True)
         pool: Executor = make_executor(workers, scheduler, initializer=_init_worker, initargs=initargs)
+        if pool.kind != "dask":  # before the first task: local workers are forked ready (see _init_worker)
+            _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)
         if pool.kind == "serial":
             pool.shutdown()
             pool = SerialExecutor()
-            _init_worker(self.profile, self.key, self.clean_pixels)
         elif pool.kind == "dask":
             self.out_path = self.out_path.resolve()  # workers write the output: give them absolute paths
             self.quarantine_path = self.quarantine_path.resolve() if self.quarantine_path is not None else None

@@ -17,11 +17,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 
 from curator.errors import CuratorError
-from curator.resources import ontologies_dir
+from curator.resources import load_yaml, ontologies_dir
 
 TABLE_FILE = "dicom/ps3.15-table-e1-1.json"
 OPTIONS_FILE = "dicom/ps3.15-options.yaml"
@@ -69,7 +68,7 @@ def rows() -> tuple[Row, ...]:
 
 @cache
 def options_info() -> tuple[OptionInfo, dict[str, OptionInfo], tuple[frozenset[str], ...]]:
-    data = yaml.safe_load((ontologies_dir() / OPTIONS_FILE).read_text(encoding="utf-8"))
+    data = load_yaml(ontologies_dir() / OPTIONS_FILE)
     basic = OptionInfo("basic", None, str(data["basic"]["code"]), data["basic"]["meaning"])
     options = {
         name: OptionInfo(name, spec.get("column"), str(spec["code"]), spec["meaning"])
@@ -160,7 +159,7 @@ def _tag(keyword: str) -> int:
 
 @cache
 def _types_data() -> tuple[dict[int, _TypeSpec], frozenset[int]]:
-    data = yaml.safe_load((ontologies_dir() / TYPES_FILE).read_text(encoding="utf-8"))
+    data = load_yaml(ontologies_dir() / TYPES_FILE)
     out = {}
     for keyword, spec in data["attributes"].items():
         by_class = tuple(sorted(((str(k), int(v)) for k, v in (spec.get("by_sop_class") or {}).items()), key=lambda kv: -len(kv[0])))

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from curator.fold import fold  # the one fold of the project (as curator.scrub.fold)
-from curator.resources import mappings_dir, ontologies_dir
+from curator.resources import load_yaml, mappings_dir, ontologies_dir
 
 ATTRIBUTES = ("modality", "body_region", "contrast", "weighting", "plane", "laterality")
 VALUE_FILES = {
@@ -181,7 +179,7 @@ class Lexicon:
 
 
 def _load_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return load_yaml(path) or {}
 
 
 def _term_list(values, where: str) -> list[str]:
