@@ -229,14 +229,12 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     from curator.fhir_export import write_fhir
     from curator.harmonization import covariate_table, write_batches_csv
     from curator.provenance_export import prov_graph
-    from curator.leakcheck import leak_record
     from curator.manifest import write_manifest
     from curator.normalize import SeriesCodes, series_codes
     from curator.pipeline import audit_settings
     from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
     from curator.render import render
     from curator.scan import scan_source
-    from curator.sources import open_source
 
     # The staging folder keeps the state of an interrupted run: same settings, same date.
     state_file = staging / STATE_FILE
@@ -276,14 +274,9 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
                              workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
                              journal=staging / "deid-journal.jsonl", scheduler=options.scheduler,
-                             access=_access(options, config))
+                             access=_access(options, config), leak_digests=True)
+    # the report holds the leak record of the source (digests, lengths, key fingerprint), from the header pass
     (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
-    with open(metadata / "deid-report.json", "r+", encoding="utf-8") as handle:
-        data = json.load(handle)
-        data.update(leak_record(open_source(source_path).items(), key))  # digests, lengths, key fingerprint
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
     # 3. Read back what was released.
     instances = read_instances(release / "dicom")

@@ -427,11 +427,11 @@ def test_files_deleted_after_they_were_listed(source: Path, key_file: Path, tmp_
 
 
 def _die_on_boom(original: Callable) -> Callable:
-    def run(task):
+    def run(task, *rest):
         ref = task[0] if isinstance(task[0], tuple) else task
         if str(ref[1]).endswith("boom.dcm"):
             os._exit(17)  # the worker dies, as on a segfault in a decoder
-        return original(task)
+        return original(task, *rest)
 
     return run
 

@@ -152,26 +152,32 @@ def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
         return ds
 
 
-def _scan_one(ref: tuple[str, object]) -> dict:
+def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
     """Header facts of one item (runs in a worker), with the pixel screen when the header
-    shows no risk and pixels are not cleaned (:func:`curator.deid.pixels.screen`)."""
-    facts = _scan_header(ref)
-    if _SCREEN and "error" not in facts and not facts["risk"]:
-        try:
-            facts["risk"] = pixels.screen_bytes(_read(ref))
-        except Exception:  # noqa: BLE001 - the screen never stops a run
-            facts["risk"] = None
-    return facts
+    shows no risk and pixels are not cleaned (:func:`curator.deid.pixels.screen`); the
+    item's bytes are read once for all of it.
 
-
-def _scan_header(ref: tuple[str, object]) -> dict:
-    """Header facts of one item: byte-level walk when it applies."""
+    ``leak``: also ``"leak"``, the keyed digests of the patient identifier tokens of the
+    item's header (:func:`curator.leakcheck.patient_tokens`), from the same bytes."""
     try:
-        data = _read(ref)
+        data: bytes | None = _read(ref)
     except FileNotFoundError:
         return {"error": VANISHED}
     except Exception:  # noqa: BLE001 - pydicom reads everything else
-        return _scan_pydicom(ref)
+        data = None
+    facts = _scan_header(ref, data) if data is not None else _scan_pydicom(ref)
+    if _SCREEN and "error" not in facts and not facts["risk"]:
+        try:
+            facts["risk"] = pixels.screen_bytes(data) if data is not None else None
+        except Exception:  # noqa: BLE001 - the screen never stops a run
+            facts["risk"] = None
+    if leak and data is not None:
+        facts["leak"] = _leak_digests(data)
+    return facts
+
+
+def _scan_header(ref: tuple[str, object], data: bytes) -> dict:
+    """Header facts of one item from its bytes: byte-level walk when it applies."""
     rejected = _not_an_instance(data)
     if rejected:
         return rejected
@@ -181,6 +187,35 @@ def _scan_header(ref: tuple[str, object]) -> dict:
     except Exception:  # noqa: BLE001 - pydicom reads everything else
         return _scan_pydicom(ref, checked=True)
     return _facts(probe, values, burned_in_risk(probe))
+
+
+def _leak_digests(data: bytes) -> list[tuple[str, int]]:
+    """``(digest, length)`` of each patient identifier token of a header, as ``curator
+    publish`` stores them (:func:`curator.leakcheck.leak_record`, which reads the same
+    header); none for bytes whose header cannot be read."""
+    from curator.leakcheck import digest, patient_tokens
+
+    assert _READY is not None
+    try:
+        tokens = patient_tokens(read_header_bytes(data))
+    except (HeaderError, OSError):
+        return []
+    except Exception:  # noqa: BLE001 - a header the walk cannot take costs its digests, not the run
+        return []
+    key = _READY[1]
+    return [(digest(key, token), len(token)) for token in tokens]
+
+
+def _leak_record(found: set[tuple[str, int]], key: bytes) -> dict:
+    """The leak record of the source (:func:`curator.leakcheck.leak_record`) from the
+    ``(digest, length)`` of its tokens."""
+    from curator.leakcheck import SUBSTRING_MIN, key_fingerprint
+
+    return {
+        "identifier_digests": sorted({token for token, _ in found}),
+        "identifier_token_lengths": sorted({length for _, length in found if length >= SUBSTRING_MIN}),
+        "key_fingerprint": key_fingerprint(key),
+    }
 
 
 def _not_an_instance(data: bytes) -> dict | None:
@@ -353,9 +388,9 @@ def _ref(item: Item) -> tuple[str, object]:
     return ("path", item.path if is_fsspec_url(item.path) else os.path.abspath(item.path))
 
 
-def _scan_batch(tasks: list[tuple[int, tuple]]) -> list[dict]:
-    """Header facts of a batch of ``(position, ref)`` (one round trip to a worker)."""
-    return [_scan_one(ref) for _, ref in tasks]
+def _scan_batch(tasks: list[tuple[int, tuple, bool]]) -> list[dict]:
+    """Header facts of a batch of ``(position, ref, leak)`` (one round trip to a worker)."""
+    return [_scan_one(ref, leak) for _, ref, leak in tasks]
 
 
 def _write_batch(tasks: list[tuple[int, str, tuple]]) -> list[dict]:
@@ -480,6 +515,7 @@ def deidentify(
     journal: str | os.PathLike[str] | None = None,
     scheduler: str | None = None,
     access: str | kanon.Access | None = None,
+    leak_digests: bool = False,
 ) -> dict:
     """De-identify every instance of ``source`` into ``out_dir``; return the report.
 
@@ -506,6 +542,12 @@ def deidentify(
     ``site_from`` (the site quasi-identifier of k-anonymity, as ``curator scan``):
     ``folder`` — the top folder of the item in the source, else its Institution Name;
     ``institution`` — the Institution Name.  Site labels stay in memory, never written.
+
+    ``leak_digests``: the report also holds the leak record of the source
+    (:func:`curator.leakcheck.leak_record`: keyed digests of the patient identifier tokens
+    of every readable item, their lengths, the key's fingerprint), computed in the header
+    pass from the bytes it reads anyway (``curator publish`` stores it; no further pass
+    over the source).
     """
     if site_from not in SITE_RULES:
         raise CuratorError(f"unknown site rule {site_from!r}; choose one of {', '.join(SITE_RULES)}")
@@ -528,6 +570,7 @@ def deidentify(
     with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
         _check_output(out_path, journal_path, settings, force)
         run = _Run(source, out_path, quarantine_path, chosen, key, k, clean_pixels, site_from, extra_elements, tier)
+        run.leak = set() if leak_digests else None
         report = run.execute(workers or os.cpu_count() or 1, scheduler, journal_path, settings)
         (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
         if journal is None:
@@ -543,6 +586,7 @@ class _Run:
         self.source, self.out_path, self.quarantine_path = source, out_path, quarantine_path
         self.profile, self.key, self.k, self.clean_pixels, self.site_from = profile, key, k, clean_pixels, site_from
         self.extra_elements, self.access = extra_elements, access
+        self.leak: set[tuple[str, int]] | None = None  # (digest, length) of the source's patient identifier tokens, when asked
         self.pseudo = Pseudonymizer(key)
         self.engine = Engine(profile, key, clean_pixels=clean_pixels)  # the plan's view of the profile
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
@@ -575,6 +619,8 @@ class _Run:
             self._drop_stale(journal)
             quarantined, rejected = self._outcomes()
         report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan)
+        if self.leak is not None:
+            report.update(_leak_record(self.leak, self.key))
         assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
         return report
 
@@ -602,10 +648,12 @@ class _Run:
                     "INSERT INTO items (position, relpath, fingerprint) VALUES (?, ?, ?)",
                     (position, _enc(thing.relpath), _enc(thing.fingerprint)),
                 )
-                yield position, ref
+                yield position, ref, self.leak is not None
 
         crashed = lambda task: {"error": "reader process crashed on this file"}
-        for (position, _), facts in _map(_scan_batch, scan_tasks(), pool, crashed):
+        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed):
+            if self.leak is not None:
+                self.leak.update(map(tuple, facts.get("leak", ())))
             if "error" in facts:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(facts["error"]), position))
             else:
