@@ -176,8 +176,16 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
     return facts
 
 
-def _scan_header(ref: tuple[str, object], data: bytes) -> dict:
-    """Header facts of one item from its bytes: byte-level walk when it applies."""
+def _scan_header(ref: tuple[str, object], data: bytes | None = None) -> dict:
+    """Header facts of one item (from ``data``, its bytes, when already read): byte-level
+    walk when it applies."""
+    if data is None:
+        try:
+            data = _read(ref)
+        except FileNotFoundError:
+            return {"error": VANISHED}
+        except Exception:  # noqa: BLE001 - pydicom reads everything else
+            return _scan_pydicom(ref)
     rejected = _not_an_instance(data)
     if rejected:
         return rejected
