@@ -218,7 +218,7 @@ _VOICELESS_OF = {"g": "k", "d": "t", "b": "p", "j": "ch"}
 
 @cache
 def _hangul_tables() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    data = yaml.safe_load((mappings_dir() / "transliteration.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
     hangul = data["hangul"]
     return tuple(map(str, hangul["initials"])), tuple(map(str, hangul["medials"])), tuple(map(str, hangul["finals"]))
 
