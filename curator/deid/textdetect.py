@@ -53,6 +53,8 @@ class Settings:
     run_aspect: float  # one component this much wider than high is a run of touching glyphs
     margin: int
     percentiles: tuple[float, float]
+    accent_reach: float  # a model box is searched this share of its height above and below for accents
+    model_threads: int  # threads of the detection model per process
     model_min_side: int  # the detection model sees frames at least this large (upscaled)
     tighten_share: float  # a model box shrinks to the strokes above this share of its peak contrast
     row_share: float  # rows of a model box with fewer stroke pixels than this share of the fullest row are trimmed at its edges
@@ -335,7 +337,10 @@ def _model():
     from rapidocr_onnxruntime import RapidOCR
 
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    return RapidOCR(print_verbose=False, det_limit_side_len=settings().model_min_side)
+    s = settings()
+    # one thread: deterministic, and worker processes do not oversubscribe the cores
+    return RapidOCR(print_verbose=False, det_limit_side_len=s.model_min_side,
+                    intra_op_num_threads=s.model_threads, inter_op_num_threads=s.model_threads)
 
 
 def detect_model(frame: NDArray) -> list[Box]:
@@ -349,8 +354,12 @@ def detect_model(frame: NDArray) -> list[Box]:
         for quad in result if result is not None else []:
             ys = [float(point[1]) for point in quad]
             xs = [float(point[0]) for point in quad]
-            box = clip_boxes([(int(min(ys)) - 1, int(min(xs)) - 1, int(max(ys)) + 2, int(max(xs)) + 2)], view.shape)
-            if box and _line_shaped(box[0], s):
+            raw = (int(min(ys)) - 1, int(min(xs)) - 1, int(max(ys)) + 2, int(max(xs)) + 2)
+            if not _line_shaped(raw, s):
+                continue
+            grow = int(s.accent_reach * (raw[2] - raw[0]))  # accents and cedillas beyond the model's box
+            box = clip_boxes([(raw[0] - grow, raw[1], raw[2] + grow, raw[3])], view.shape)
+            if box:
                 boxes.append(_tighten(box[0], responses, s))
     return sorted(set(clip_boxes(boxes, frame.shape[:2])))
 
