@@ -142,6 +142,10 @@ class Orthanc:
             "RegisteredUsers": {self.username: self.password},
             "HttpThreadsCount": 8,
             "HttpTimeout": 30,
+            # The embedded server's socket timeouts (SO_RCVTIMEO/SO_SNDTIMEO, Orthanc's default 30 s):
+            # on a loaded 2-core machine a starved client or relay can pause longer than that in
+            # the middle of a STOW-RS body, and the server then drops the connection unanswered.
+            "HttpRequestTimeout": 600,
             "StableAge": 1,
             "SaveJobs": False,
             "OverwriteInstances": False,
@@ -153,7 +157,7 @@ class Orthanc:
         path.write_text(json.dumps(config, indent=1), encoding="utf-8")
         return path
 
-    def start(self, timeout: float = 40.0) -> Orthanc:
+    def start(self, timeout: float = 180.0) -> Orthanc:  # generous: a loaded machine starts it slowly
         log = open(self.workdir / "orthanc.log", "wb")  # noqa: SIM115 - kept open for the server's life
         if self.isolated:
             sock_path = self.workdir / "orthanc.sock"

@@ -249,6 +249,7 @@ def _is_dicom(path: Path) -> bool:
 
 PLANTED_UID = "1.2.826.0.1.3680043.8.498.424242424242"
 PLANTED_SECRET = "S3cretTokenValue9917"
+SLOW_ANSWER = 60.0  # seconds the /slow server takes: far beyond the client's timeout, even on a loaded machine
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -284,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "e404":
             return self._json(404, {})
         if mode == "slow":
-            time.sleep(3)
+            time.sleep(SLOW_ANSWER)
             return self._json(200, [])
         if mode == "flaky" and _Handler.counts[mode] <= 2:
             return self._json(503, {})
@@ -354,7 +355,7 @@ def test_slow_server_hits_the_timeout(fake_server, monkeypatch):
     with pytest.raises(CuratorError) as error:
         check_server(f"{fake_server}/slow/dicom-web")
     assert "did not answer within 0.5 s" in str(error.value)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < SLOW_ANSWER / 2  # gave up on its timeout, did not wait for the answer
     _clean(str(error.value))
 
 

@@ -18,7 +18,7 @@ import pytest
 import curator.scan
 from curator.audit import to_json
 from curator.errors import CuratorError
-from curator.executors import SCHEDULER_ENV, make_executor
+from curator.executors import SCHEDULER_ENV, TIMEOUT_ENV, make_executor
 from curator.pipeline import audit_settings, audit_source
 from curator.scan import scan_source
 from tests.conftest import (
@@ -37,9 +37,13 @@ def scheduler():
     import dask
 
     # A task whose worker dies fails at once (KilledWorker) instead of killing 3 more workers first.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+    # Connecting to the scheduler is bounded by 10 s by default: generous bounds for a loaded CI machine
+    # (a dead address is still refused at once).
+    with pytest.MonkeyPatch.context() as patch, dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                                                   "distributed.comm.timeouts.connect": "300s"}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                      dashboard_address=None, silence_logs=50) as cluster:
+        patch.setenv(TIMEOUT_ENV, "300")
         yield cluster.scheduler_address
 
 
@@ -132,7 +136,7 @@ def test_initializer_runs_once_per_worker_process_before_its_tasks(scheduler: st
     executor = make_executor(scheduler=scheduler, initializer=_remember_init, initargs=("tag-1",))
     try:
         assert executor.kind == "dask" and executor.workers == 2
-        results = [f.result(timeout=60) for f in [executor.submit(_report_init, i) for i in range(40)]]
+        results = [f.result(timeout=300) for f in [executor.submit(_report_init, i) for i in range(40)]]
     finally:
         executor.shutdown()
     assert {calls for _, calls, _ in results} == {1}
