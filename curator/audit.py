@@ -196,7 +196,8 @@ def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     add("error", "burned_in_yes", report["burned_in"]["yes"], "instances declare burned-in annotation (BurnedInAnnotation YES)")
     add("warning", "burned_in_risk", report["burned_in"]["at_risk_flag_missing"], "instances of at-risk modalities lack BurnedInAnnotation")
     screen = report["burned_in"].get("pixel_screen") or {}
-    add("warning", "burned_in_pixels", screen.get("text_like", 0), "instances show text-like regions in their pixels (pixel screen; de-identification quarantines them)")
+    add("warning", "burned_in_pixels", screen.get("text_like", 0),
+        "instances show text-like regions in their pixels (pixel screen; de-identification quarantines them)")
     q = report["quality"]["dimensions"]
     add("warning", "nonconformant_values", q["conformance"]["fail"], "values do not conform to their value representation")
     add("warning", "implausible_values", q["plausibility"]["fail"], "values are outside plausible ranges")

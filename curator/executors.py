@@ -205,7 +205,7 @@ def tolerant_map(
             for at, (_, outcome) in enumerate(pending):
                 if not isinstance(outcome, Future) or outcome.done():
                     return at
-            wait([outcome for _, outcome in pending], return_when=FIRST_COMPLETED)
+            wait([outcome for _, outcome in pending if isinstance(outcome, Future)], return_when=FIRST_COMPLETED)
 
     def drain(until: int) -> Iterator[tuple[list, list]]:
         while len(pending) > until:

@@ -40,7 +40,7 @@ _ADDRESS_TAGS = frozenset({0x00101040})  # PatientAddress
 @cache
 def _patient_tags() -> frozenset[int]:
     data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
-    return frozenset(tag_for_keyword(k) for k in data["patient_keywords"])
+    return frozenset(tag for k in data["patient_keywords"] if (tag := tag_for_keyword(k)) is not None)
 
 
 def _tokens(text: str) -> Iterator[str]:

@@ -17,14 +17,13 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydicom.dataset import Dataset
 
 from curator import __version__
 from curator.audit import AUDIT_COLUMNS, build_report, to_json
@@ -125,11 +124,10 @@ def check_locations(source: Path | str, out: Path, force: bool) -> Path:
     """The staging folder of ``out``; refuses an OUT inside SOURCE or an existing release."""
     from curator.dicomweb import is_dicomweb_spec
 
-    if is_dicomweb_spec(source):
-        source = None
-    elif not Path(source).exists():
+    local: Path | None = None if is_dicomweb_spec(source) else Path(source)
+    if local is not None and not local.exists():
         raise CuratorError("source not found")
-    if source is not None and (is_inside(out, Path(source)) or (Path(source).is_dir() and is_inside(Path(source), out))):
+    if local is not None and (is_inside(out, local) or (local.is_dir() and is_inside(local, out))):
         raise CuratorError("the release folder must not be inside the source (nor the source inside it)")
     if out.exists() and not out.is_dir():
         raise CuratorError("OUT is a file, not a folder: give a new or empty folder (a file is never replaced)")

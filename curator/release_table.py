@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pydicom
@@ -35,7 +35,7 @@ INSTANCE_COLUMNS = (
 _AGE_BAND = re.compile(r"age (\d{1,3})y band floor")
 
 # Columns of the published series table, with their meaning (CSVW / Croissant descriptions).
-SERIES_COLUMNS: dict[str, tuple[str, str, str]] = {
+SERIES_COLUMNS: dict[str, tuple[str, str, Literal["string", "integer", "decimal", "boolean"]]] = {
     "study_uid": ("Study UID", "Pseudonymous Study Instance UID (2.25 form, keyed)", "string"),
     "series_uid": ("Series UID", "Pseudonymous Series Instance UID (2.25 form, keyed)", "string"),
     "patient_pseudonym": ("Patient pseudonym", "Keyed patient pseudonym, consistent across the release", "string"),

@@ -93,7 +93,10 @@ def _content(base: str) -> NDArray[np.float32]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ds = pydicom.dcmread(get_testdata_file(base))
+        path = get_testdata_file(base)
+        if not isinstance(path, str):
+            raise FileNotFoundError(f"pydicom's test file {base} is missing")
+        ds = pydicom.dcmread(path)
         data = np.asarray(ds.pixel_array, dtype=np.float32)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     if frames == 1:
@@ -121,7 +124,7 @@ def _resized(base: str, layout: Layout) -> NDArray[np.float32]:
         if frame.ndim == 2 and layout.photometric == "RGB":
             frame = np.repeat(frame[..., np.newaxis], 3, axis=2)
         channels = [frame] if frame.ndim == 2 else [frame[..., c] for c in range(3)]
-        resized = [np.asarray(Image.fromarray(c).resize((layout.columns, layout.rows), Image.BILINEAR)) for c in channels]
+        resized = [np.asarray(Image.fromarray(c).resize((layout.columns, layout.rows), Image.Resampling.BILINEAR)) for c in channels]
         out.append(resized[0] if frame.ndim == 2 else np.stack(resized, axis=2))
     return np.stack(out)
 
@@ -252,7 +255,10 @@ def _stored(layout: Layout, content: NDArray[np.float32]) -> NDArray:
 def _dataset(layout: Layout, content: NDArray[np.float32], index: int, seed: int) -> Dataset:
     pixels = _stored(layout, content)
     ds = Dataset()
-    uid = lambda *parts: generate_uid(entropy_srcs=["curator-synthetic-text", str(seed), str(index), *map(str, parts)])
+
+    def uid(*parts: object) -> str:
+        return generate_uid(entropy_srcs=["curator-synthetic-text", str(seed), str(index), *map(str, parts)])
+
     ds.SOPClassUID = {
         "CT": "1.2.840.10008.5.1.4.1.1.2", "MR": "1.2.840.10008.5.1.4.1.1.4", "CR": "1.2.840.10008.5.1.4.1.1.1",
         "US": "1.2.840.10008.5.1.4.1.1.6.1" if layout.frames == 1 else "1.2.840.10008.5.1.4.1.1.3.1",

@@ -18,10 +18,15 @@ def register(app: typer.Typer) -> None:
         key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
         workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores)."),
         k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group and site."),
-        access: str = typer.Option("non-public", "--access", help="Access tier: non-public or restricted (k-anonymity measured and reported), public (enforced with the least loss)."),
-        max_suppression: float | None = typer.Option(None, "--max-suppression", min=0.0, max=1.0, help="Public tier: largest share of records whose quasi-identifiers may be suppressed (default 0.05)."),
-        quarantine: Path | None = typer.Option(None, "--quarantine", help="Folder for instances at risk of burned-in text (header flag, pixel screen, or text left after cleaning; header de-identified, pixels untouched)."),
-        clean_pixels: bool = typer.Option(False, "--clean-pixels", help="Look at every image: black out the regions a text detector finds (tight boxes), check again, and quarantine what still looks like text."),
+        access: str = typer.Option("non-public", "--access", help="Access tier: non-public or restricted "
+            "(k-anonymity measured and reported), public (enforced with the least loss)."),
+        max_suppression: float | None = typer.Option(None, "--max-suppression", min=0.0, max=1.0, help="Public tier: "
+            "largest share of records whose quasi-identifiers may be suppressed (default 0.05)."),
+        quarantine: Path | None = typer.Option(None, "--quarantine", help="Folder for instances at risk of "
+            "burned-in text (header flag, pixel screen, or text left after cleaning; header de-identified, pixels "
+            "untouched)."),
+        clean_pixels: bool = typer.Option(False, "--clean-pixels", help="Look at every image: black out the regions "
+            "a text detector finds (tight boxes), check again, and quarantine what still looks like text."),
         recipe: Path | None = typer.Option(None, "--recipe", help="User recipe in the pydicom/deid format, applied on top of the profile."),
         force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT."),
         site_from: str = options.SiteFrom,

@@ -20,10 +20,14 @@ def register(app: typer.Typer) -> None:
         profile: str = typer.Option("research", "--profile", help="De-identification profile (research, strict) or a profile YAML file."),
         k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity; catalogue counts below k are suppressed."),
         fhir_version: str = typer.Option("R4", "--fhir-version", help="FHIR version of fhir/: R4 (R4B models) or R5."),
-        release_id: Optional[str] = typer.Option(None, "--release-id", help="Release identifier (a slug) used in the catalogue IRIs. Default: from the title and version."),
-        release_date: Optional[str] = typer.Option(None, "--release-date", help="Release date YYYY-MM-DD (FHIR Provenance). Default: the day of the first run."),
-        overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or reviewed CSV); repeatable.", exists=True, dir_okay=False),
-        provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable.", exists=True, dir_okay=False),
+        release_id: Optional[str] = typer.Option(None, "--release-id", help="Release identifier (a slug) used in "
+            "the catalogue IRIs. Default: from the title and version."),
+        release_date: Optional[str] = typer.Option(None, "--release-date", help="Release date YYYY-MM-DD (FHIR "
+            "Provenance). Default: the day of the first run."),
+        overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or reviewed "
+            "CSV); repeatable.", exists=True, dir_okay=False),
+        provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance "
+            "(YAML); repeatable.", exists=True, dir_okay=False),
         batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
         dicomweb_url: Optional[str] = typer.Option(None, "--dicomweb-url", help="DICOMweb endpoint serving the release (adds a DataService to the catalogue)."),
         workers: Optional[int] = options.Workers,

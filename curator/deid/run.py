@@ -30,6 +30,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import overload
 
 import pydicom
 import pydicom.config
@@ -137,15 +138,17 @@ def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
     """The dataset of an item; ``header_only`` defers (never reads) values over 4 KiB,
     pixel data included, so that the header pass still sees which elements exist."""
     kind, value = ref
-    if kind == "path" and is_fsspec_url(value):  # type: ignore[arg-type]
-        kind, value = "bytes", _read(ref)
-    target = value if kind == "path" else io.BytesIO(value)  # type: ignore[arg-type]
+    target: str | io.BytesIO
+    if kind == "path" and not is_fsspec_url(str(value)):
+        target = str(value)
+    else:
+        target = io.BytesIO(_read(ref))
     defer = 4096 if header_only else None
     try:
         return pydicom.dcmread(target, defer_size=defer)
     except InvalidDicomError:
-        if kind == "bytes":
-            target.seek(0)  # type: ignore[union-attr]
+        if isinstance(target, io.BytesIO):
+            target.seek(0)
         ds = pydicom.dcmread(target, defer_size=defer, force=True)
         if "SOPClassUID" not in ds or "SOPInstanceUID" not in ds:
             raise InvalidDicomError("not DICOM") from None
@@ -256,7 +259,7 @@ def _scan_pydicom(ref: tuple[str, object], checked: bool = False) -> dict:
     try:  # _facts rejects media directories and datasets that are not instances
         risk = burned_in_risk(ds)
         for tag, raw in list(ds._dict.items()):
-            if getattr(raw, "value", 0) is None and getattr(raw, "length", 0):
+            if getattr(raw, "value", 0) is None and getattr(raw, "length", None):
                 del ds[tag]
         return _facts(ds, identifier_values(ds), risk)
     except Exception as exc:  # noqa: BLE001
@@ -368,10 +371,13 @@ def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict 
     if problem:
         return None, {"error": problem}
     original_series = str(ds.get("SeriesInstanceUID", "") or "").strip()
-    hook = None
+    hook: Callable[[Dataset], None] | Dataset | Mapping[str, object] | None = None
     if callable(extra):
-        hook = lambda d: extra(original_series, d)
-    elif extra is not None:
+        def hook_of_series(d: Dataset) -> None:
+            extra(original_series, d)
+
+        hook = hook_of_series
+    elif isinstance(extra, (Dataset, Mapping)):
         hook = extra
     stats = _ENGINE.deidentify(ds, context, hook)
     result: dict = {"stats": stats}
@@ -432,6 +438,10 @@ def _enc(text: str | None) -> bytes | None:
     return None if text is None else text.encode("utf-8", "surrogatepass")
 
 
+@overload
+def _dec(raw: bytes) -> str: ...
+@overload
+def _dec(raw: None) -> None: ...
 def _dec(raw: bytes | None) -> str | None:
     return None if raw is None else raw.decode("utf-8", "surrogatepass")
 
@@ -658,7 +668,9 @@ class _Run:
                 )
                 yield position, ref, self.leak is not None
 
-        crashed = lambda task: {"error": "reader process crashed on this file"}
+        def crashed(task: tuple) -> dict:
+            return {"error": "reader process crashed on this file"}
+
         for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed):
             if self.leak is not None:
                 self.leak.update(map(tuple, facts.get("leak", ())))
@@ -707,6 +719,7 @@ class _Run:
                 dest = self.quarantine_path
             else:
                 dest = self.out_path
+            extra: object
             if callable(self.extra_elements):
                 extra = self.extra_elements
             elif self.extra_elements is not None:
@@ -738,7 +751,7 @@ class _Run:
                 (Path(dest) / (target + ".part")).unlink(missing_ok=True)
             return {"error": "de-identification process crashed on this file"}
 
-        for (position, journal_key, task), result in _map(_write_batch, self._write_tasks(plan, journal, listed), pool, crashed):
+        for (position, journal_key, _task), result in _map(_write_batch, self._write_tasks(plan, journal, listed), pool, crashed):
             if "fatal" in result:
                 raise NoSpaceError(no_space_message("the output folder"))
             if "error" in result:

@@ -189,9 +189,9 @@ def _text_boxes(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settin
             continue
         if float(np.median(fill[members])) > s.max_group_fill:
             continue  # blobs, not strokes
-        level = float(np.median(levels[members]))
-        box = _absorb(box, boxes, np.flatnonzero(np.abs(levels - level) <= 2 * s.level_tolerance), s)
-        marks = small[np.abs(levels[small] - level) <= s.level_tolerance]
+        line_level = float(np.median(levels[members]))
+        box = _absorb(box, boxes, np.flatnonzero(np.abs(levels - line_level) <= 2 * s.level_tolerance), s)
+        marks = small[np.abs(levels[small] - line_level) <= s.level_tolerance]
         found.append(_with_marks(box, boxes, marks, s))
     return found
 
