@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     fully_released = sum(r["fully"] for r in released_rows)
     print(f"images {count} (seed {args.seed}), planted lines {total['boxes']}, images without text {sum(1 for c in items if not c.planted)}")
     print("| measure | value |\n| --- | --- |")
-    print(f"| lines fully / partly / missed (all images) | {total['fully']} / {total['partly']} / {total['missed']} ({100 * total['fully'] / max(total['boxes'], 1):.1f}% fully) |")
+    print(f"| lines fully / partly / missed (all images) | {total['fully']} / {total['partly']} / {total['missed']} "
+          f"({100 * total['fully'] / max(total['boxes'], 1):.1f}% fully) |")
     print(f"| lines in released images fully redacted | {fully_released} / {boxes_released} |")
     print(f"| images quarantined | {total['quarantined']} (lines in them: {total['boxes'] - boxes_released}) |")
     print(f"| released images with planted text not fully redacted | {total['released_with_text']} |")
@@ -168,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| 113101 without a changed pixel | {total['code_without_change']} |")
     print(f"| redacted pixels outside text boxes (pad {args.pad}px) | {100 * total['outside'] / max(total['redacted'], 1):.2f}% of {total['redacted']} |")
     if langs:
-        print(f"| planted tokens readable by tesseract ({langs}) before / after | {total['readable_before']} / {total['readable_after']} of {total['tokens']} |")
+        print(f"| planted tokens readable by tesseract ({langs}) before / after | "
+              f"{total['readable_before']} / {total['readable_after']} of {total['tokens']} |")
     load = os.getloadavg()[0]
     print(f"| cleaning speed (1 process) | {count / total['cpu']:.2f} files/s of CPU time; {count / total['seconds']:.2f} files/s wall (load {load:.1f}) |")
     hits, texts, false, controls, rate, cpu_rate = screen

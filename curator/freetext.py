@@ -164,7 +164,8 @@ def _glued_safe(word: str) -> bool:
 def _standard_meanings() -> frozenset[str]:
     from pydicom.sr._concepts_dict import concepts  # loaded only when a code meaning needs it
 
-    return frozenset(m for scheme in concepts.values() for kw in scheme.values() for m, _ in kw.values())
+    # pydicom types this private table as object: it is {scheme: {keyword: {meaning: codes}}}
+    return frozenset(m for scheme in concepts.values() for kw in scheme.values() for m, _ in kw.values())  # type: ignore[attr-defined]
 
 
 def is_standard_meaning(tag: int, text: str) -> bool:

@@ -202,7 +202,8 @@ def _cjk_spellings(text: str) -> tuple[str, ...]:
             joined.append(part)
             spaced.append(part)
             continue
-        syllables = [_romanize_hangul(piece) for piece in lazy_pinyin(part, errors=lambda chars: list(chars))]
+        syllables = [_romanize_hangul(piece) for piece in lazy_pinyin(
+            part, errors=lambda chars: list(chars))]  # type: ignore[arg-type, return-value]  # a list is documented; the stub says str
         joined.append("".join(syllables))
         spaced.append(" ".join(syllables))
     out = {fold("".join(joined)), fold("".join(spaced))}

@@ -40,12 +40,16 @@ def register(app: typer.Typer) -> None:
         fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit with status 1 when a finding of this severity or worse exists: warning or error."),
         weight: list[str] = typer.Option([], "--weight", help="Quality-score weight, DIMENSION=NUMBER (completeness, "
                                          "conformance, plausibility; a finite number >= 0); repeatable."),
-        overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or a corrected review CSV); repeatable. mappings/sites/*.yaml always apply.", exists=True, dir_okay=False),
-        provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance (YAML); repeatable. mappings/provenance/*.yaml always apply.", exists=True, dir_okay=False),
+        overrides: list[Path] = typer.Option([], "--overrides", help="Description overrides (site YAML or a "
+            "corrected review CSV); repeatable. mappings/sites/*.yaml always apply.", exists=True, dir_okay=False),
+        provenance: list[Path] = typer.Option([], "--provenance", help="Curator-supplied segmentation provenance "
+            "(YAML); repeatable. mappings/provenance/*.yaml always apply.", exists=True, dir_okay=False),
         batch_threshold: int = typer.Option(30, "--batch-threshold", min=1, help="Flag harmonization batches with fewer series than this."),
         k: int = typer.Option(5, "--k", min=1, help="Suppress counts below k in distributions."),
-        pixel_screen: bool = typer.Option(True, "--pixel-screen/--no-pixel-screen", help="Also look at the pixels of every image for burned-in text (text-like regions along the edges; reads every file in full)."),
-        batches: Optional[Path] = typer.Option(None, "--batches", help="Also write the harmonization covariate table (one row per image series, for neuroCombat / neuroHarmonize) to this CSV file.", dir_okay=False),
+        pixel_screen: bool = typer.Option(True, "--pixel-screen/--no-pixel-screen", help="Also look at the pixels "
+            "of every image for burned-in text (text-like regions along the edges; reads every file in full)."),
+        batches: Optional[Path] = typer.Option(None, "--batches", help="Also write the harmonization covariate "
+            "table (one row per image series, for neuroCombat / neuroHarmonize) to this CSV file.", dir_okay=False),
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,

@@ -12,7 +12,9 @@ Index = typer.Option(None, "--index", help="Index file (Parquet) to create or re
 Workers = typer.Option(None, "--workers", "-w", min=1, help="Worker processes reading headers. Default: all cores.")
 SiteFrom = typer.Option("folder", "--site-from", help="Site label: 'folder' (top folder of the source) or 'institution' (Institution Name as written).")
 Progress = typer.Option(None, "--progress/--no-progress", help="Show a progress bar. Default: only on a terminal.")
-Scheduler = typer.Option(None, "--scheduler", envvar="CURATOR_SCHEDULER", help="Dask scheduler address (tcp://HOST:PORT) to run on a cluster; the source must be reachable from the workers by the same path. Default: local worker processes.")
+Scheduler = typer.Option(None, "--scheduler", envvar="CURATOR_SCHEDULER", help="Dask scheduler address "
+    "(tcp://HOST:PORT) to run on a cluster; the source must be reachable from the workers by the same path. "
+    "Default: local worker processes.")
 
 
 def scan_kwargs(index: Optional[Path], workers: Optional[int], site_from: str, progress: Optional[bool], scheduler: Optional[str] = None) -> dict:

@@ -649,7 +649,7 @@ class _Run:
         def reject(position: int, relpath: str, reason: str) -> None:
             items.execute("INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)", (position, _enc(relpath), _enc(reason)))
 
-        def scan_tasks() -> Iterator[tuple[int, object]]:
+        def scan_tasks() -> Iterator[tuple[int, tuple[str, object], bool]]:
             for position, thing in enumerate(open_source(self.source).items()):
                 if isinstance(thing, Rejection):
                     reject(position, thing.relpath, thing.reason)
