@@ -199,13 +199,16 @@ class ArchiveSource(Source):
 
 def _archive_items(path: Path, prefix: str, kind: str, archive_size: int) -> Iterator[Item | Rejection]:
     label = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else "."
+    seen = 0
     try:
-        if kind == "zip":
-            yield from _zip_items(path, prefix, archive_size)
-        else:
-            yield from _tar_items(path, prefix, archive_size)
+        for entry in _zip_items(path, prefix, archive_size) if kind == "zip" else _tar_items(path, prefix, archive_size):
+            seen += 1
+            yield entry
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
         yield Rejection(label, f"broken {kind} archive ({type(exc).__name__}); members after this point not read")
+        return
+    if not seen:  # every input is accounted for: an archive without a file says so
+        yield Rejection(label, f"empty {kind} archive (no file in it)")
 
 
 def _nested_or_item(relpath: str, data: bytes, fingerprint: str) -> Item | Rejection:

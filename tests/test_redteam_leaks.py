@@ -133,3 +133,17 @@ def test_code_meanings_of_local_codes_are_free_text_standard_ones_stay_whole():
     assert clean_text("CT CHEST WANG XIAOMING", frozenset(), code_meaning).startswith("CT CHEST")
     for standard in ("Harris Beath axial projection", "CC Nipple not centered on image", "Person Observer Name"):
         assert clean_text(standard, frozenset(), code_meaning) == standard
+
+
+def test_an_empty_archive_is_accounted_for(tmp_path):
+    """Found by the red team: an empty zip beside other files yielded no item and no rejection."""
+    import zipfile
+
+    from curator.sources import Rejection, open_source
+
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w"):
+        pass
+    (tmp_path / "note.txt").write_text("not dicom")
+    entries = list(open_source(tmp_path).items())
+    assert [e.reason for e in entries if isinstance(e, Rejection) and "empty.zip" in e.relpath] == ["empty zip archive (no file in it)"]
+    assert [e.reason for e in open_source(tmp_path / "empty.zip").items()] == ["empty zip archive (no file in it)"]
