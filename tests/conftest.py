@@ -141,3 +141,13 @@ def planted_source(tmp_path: Path) -> Path:
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Default index locations go to a temporary folder, never to the user's cache."""
     monkeypatch.setenv("CURATOR_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory) -> Path:
+    """A fresh de-identification key (mode 0600), one per test module."""
+    from curator.deid.pseudonyms import write_key
+
+    path = tmp_path_factory.mktemp("key") / "release.key"
+    write_key(path)
+    return path

@@ -48,13 +48,6 @@ def _formula_dataset(index: int) -> pydicom.Dataset:
 
 
 @pytest.fixture(scope="module")
-def key_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("key") / "release.key"
-    write_key(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def other_key(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("key2") / "other.key"
     write_key(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from curator.deid import run as deid_run
-from curator.deid.pseudonyms import read_key, write_key
+from curator.deid.pseudonyms import read_key
 from curator.deid.run import CHANGED, JOURNAL_NAME, LOCK_NAME, VANISHED, deidentify
 from curator.faults import RunLocked, exclusive
 from curator.journal import Journal
@@ -109,13 +109,6 @@ def _outputs(folder: Path) -> int:
 
 def _journal_lines(path: Path) -> int:
     return path.read_text(errors="replace").count("\n") - 1 if path.exists() else 0
-
-
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("key") / "release.key"
-    write_key(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from curator.deid.pseudonyms import write_key
 from curator.errors import CuratorError
 from curator.publish import PublishOptions, publish
 from curator.synthetic import PLANTED_VALUES, default_study, write_ct_series
@@ -27,13 +26,6 @@ OPTIONS = PublishOptions(release_date="2026-11-23", workers=2)
 
 def _tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("key") / "release.key"
-    write_key(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from pydicom.uid import UID, UID_dictionary
 
 from curator import __version__, freetext
 from curator.deid import table
-from curator.deid.profile import Profile
+from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
 from curator.scrub import fold, id_parts, scrub_text
@@ -603,11 +603,7 @@ class Engine:
         # 113101 (Clean Pixel Data) is added by curator.deid.pixels.clean, only to
         # instances whose pixels it changed and checked
         for entry in self.profile.option_codes():
-            item = Dataset()
-            item.CodeValue = entry["code"]
-            item.CodingSchemeDesignator = "DCM"
-            item.CodeMeaning = entry["meaning"]
-            codes.append(item)
+            codes.append(method_code_item(entry))
         ds.DeidentificationMethodCodeSequence = codes
         ds.LongitudinalTemporalInformationModified = {
             "shift": "MODIFIED", "keep": "UNMODIFIED", "remove": "REMOVED"

@@ -26,6 +26,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from curator.deid import textdetect
+from curator.deid.profile import method_code_item
 from curator.errors import CuratorError
 
 RISK_MODALITIES = frozenset({"US", "SC", "XA", "ES", "OT"})
@@ -191,9 +192,5 @@ def _add_code(ds: Dataset, entry: dict[str, str]) -> None:
     codes = ds.get("DeidentificationMethodCodeSequence") or Sequence()
     if any(str(item.get("CodeValue", "")) == entry["code"] for item in codes):
         return
-    item = Dataset()
-    item.CodeValue = entry["code"]
-    item.CodingSchemeDesignator = "DCM"
-    item.CodeMeaning = entry["meaning"]
-    codes.append(item)
+    codes.append(method_code_item(entry))
     ds.DeidentificationMethodCodeSequence = codes

@@ -35,6 +35,7 @@ from pydicom.datadict import (
     keyword_dict,
     tag_for_keyword,
 )
+from pydicom.dataset import Dataset
 
 from curator.deid import table
 from curator.errors import CuratorError
@@ -62,6 +63,15 @@ class Profile:
         codes = [{"code": basic.code, "meaning": basic.meaning}]
         codes += [{"code": known[o].code, "meaning": known[o].meaning} for o in self.options]
         return codes
+
+
+def method_code_item(entry: dict[str, str]) -> Dataset:
+    """An item of De-identification Method Code Sequence (CID 7050, scheme DCM)."""
+    item = Dataset()
+    item.CodeValue = entry["code"]
+    item.CodingSchemeDesignator = "DCM"
+    item.CodeMeaning = entry["meaning"]
+    return item
 
 
 def parse_tag(field_name: str, where: str) -> int:
