@@ -26,10 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from pydicom.datadict import tag_for_keyword
-
 from curator.fold import fold
-from curator.resources import load_yaml, mappings_dir, ontologies_dir
+from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
 from curator.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -57,12 +55,7 @@ class Rules:
 @cache
 def rules() -> Rules:
     data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
-    tags = set()
-    for keyword in data["attributes"]:
-        tag = tag_for_keyword(keyword)
-        if tag is None:
-            raise ValueError(f"mappings/freetext/rules.yaml: unknown DICOM keyword {keyword!r}")
-        tags.add(tag)
+    tags = keyword_tags(data["attributes"], "mappings/freetext/rules.yaml")
     return Rules(
         placeholder=str(data["placeholder"]),
         titles=frozenset(fold(t) for t in data["titles"]),
@@ -72,7 +65,7 @@ def rules() -> Rules:
         weak=frozenset(fold(t) for t in data["weak_triggers"]),
         max_name_words=int(data["max_name_words"]),
         safe=re.compile("|".join(f"(?:{p})" for p in data["safe_patterns"].values())),
-        tags=frozenset(tags),
+        tags=tags,
         min_patients=int(data["convention"]["patients"]),
         min_sites=int(data["convention"]["sites"]),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydicom.datadict import tag_for_keyword
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -41,3 +42,15 @@ def load_yaml(path: Path) -> Any:
     ``yaml.safe_load``, several times faster: start-up of every worker reads these files)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
+def keyword_tags(keywords: Any, where: str) -> frozenset[int]:
+    """The tags of the DICOM keywords a rules file lists; an unknown keyword is an error
+    that names the file (``where``), so a typo in the data never passes silently."""
+    tags = set()
+    for keyword in keywords:
+        tag = tag_for_keyword(keyword)
+        if tag is None:
+            raise ValueError(f"{where}: unknown DICOM keyword {keyword!r}")
+        tags.add(tag)
+    return frozenset(tags)

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from functools import cache
 
 import pydicom
-from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 
 from curator.dicomwalk import Element, is_empty, walk
 from curator.fold import fold  # the one fold of the project (also curator.scrub.fold)
-from curator.resources import load_yaml, mappings_dir
+from curator.resources import keyword_tags, load_yaml, mappings_dir
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -43,25 +42,15 @@ def _rules() -> _Rules:
     data = load_yaml(mappings_dir() / "identifiers.yaml")
     # Longest first, so that "march" is not read as "mar" followed by "ch".
     months = "|".join(re.escape(m) for m in sorted(set(map(str, data["month_names"])), key=lambda m: (-len(m), m)))
-    tags = set()
-    for keyword in data["collect_keywords"]:
-        tag = tag_for_keyword(keyword)
-        if tag is None:
-            raise ValueError(f"mappings/identifiers.yaml: unknown DICOM keyword {keyword!r}")
-        tags.add(tag)
-    part_tags = set()
-    for keyword in data["part_keywords"]:
-        tag = tag_for_keyword(keyword)
-        if tag is None:
-            raise ValueError(f"mappings/identifiers.yaml: unknown DICOM keyword {keyword!r}")
-        part_tags.add(tag)
+    tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
+    part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
     return _Rules(
         collect_vrs=frozenset(data["collect_vrs"]),
-        collect_tags=frozenset(tags),
+        collect_tags=tags,
         particles=frozenset(p.casefold() for p in data["name_particles"]),
         min_value_length=int(data["min_value_length"]),
         min_name_part_length=int(data["min_name_part_length"]),
-        part_tags=frozenset(part_tags),
+        part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(re.compile(p.replace("{months}", months), re.UNICODE) for p in data["patterns"].values()),
