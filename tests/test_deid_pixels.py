@@ -85,17 +85,22 @@ def test_clean_never_claims_113101_when_no_pixel_changed():
     assert "DeidentificationMethodCodeSequence" not in ds
 
 
+def _named_and_plain_ct(source):
+    """A source of two CT slices: one with the patient's name in a corner, one without text."""
+    write(_name_ct(P["family"].upper()), source / "named.dcm")
+    plain = _name_ct(None)
+    plain.SOPInstanceUID += ".2"
+    write(_meta(plain), source / "plain.dcm")
+    return source
+
+
 def test_screen_sees_text_in_a_corner_and_not_on_plain_anatomy():
     assert pixels.screen(_name_ct(P["family"].upper())) == pixels.SCREEN_REASON
     assert pixels.screen(_name_ct(None)) is None
 
 
 def test_unflagged_ct_with_a_name_is_quarantined_by_default_and_cleaned_on_request(tmp_path):
-    source = tmp_path / "src"
-    write(_name_ct(P["family"].upper()), source / "named.dcm")
-    plain = _name_ct(None)
-    plain.SOPInstanceUID += ".2"
-    write(_meta(plain), source / "plain.dcm")
+    source = _named_and_plain_ct(tmp_path / "src")
     report = deidentify(source, tmp_path / "out", key=KEY, k=1, workers=1, quarantine=tmp_path / "q")
     assert report["counts"]["written"] == 1 and report["counts"]["quarantined"] == 1
     assert report["quarantined"][0]["reason"] == pixels.SCREEN_REASON
@@ -164,11 +169,7 @@ def test_audit_reports_the_pixel_screen_per_modality(tmp_path):
     from curator.pipeline import audit_source
     from curator.report_text import render_text
 
-    source = tmp_path / "src"
-    write(_name_ct(P["family"].upper()), source / "named.dcm")
-    plain = _name_ct(None)
-    plain.SOPInstanceUID += ".2"
-    write(_meta(plain), source / "plain.dcm")
+    source = _named_and_plain_ct(tmp_path / "src")
     report = audit_source(source, index_path=tmp_path / "index.parquet", workers=1, progress=False)
     screen = report["burned_in"]["pixel_screen"]
     assert screen["by_modality"] == {"CT": {"screened": 2, "text_like": 1, "not_decoded": 0}}
