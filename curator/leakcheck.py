@@ -78,11 +78,6 @@ def patient_tokens(ds: pydicom.Dataset) -> set[str]:
     return found
 
 
-def source_digests(items: Iterable, key: bytes) -> list[str]:
-    """Sorted digests of the patient identifier tokens of every readable item."""
-    return sorted(digest(key, t) for t in _source_tokens(items))
-
-
 def _source_tokens(items: Iterable) -> set[str]:
     """The patient identifier tokens of every item readable as an instance (curator.header)."""
     found: set[str] = set()
@@ -109,10 +104,16 @@ def key_fingerprint(key: bytes) -> str:
 def leak_record(items: Iterable, key: bytes) -> dict:
     """What a release stores to be checked later: token digests, the lengths searched for
     inside longer words, and the key's fingerprint (``metadata/deid-report.json``)."""
-    tokens = _source_tokens(items)
+    return record_of({(digest(key, t), len(t)) for t in _source_tokens(items)}, key)
+
+
+def record_of(found: Iterable[tuple[str, int]], key: bytes) -> dict:
+    """The leak record from the ``(digest, length)`` of the source's identifier tokens
+    (collected by :func:`leak_record`, or by the de-identification pass as it reads)."""
+    pairs = set(found)
     return {
-        "identifier_digests": sorted(digest(key, t) for t in tokens),
-        "identifier_token_lengths": sorted({len(t) for t in tokens if len(t) >= SUBSTRING_MIN}),
+        "identifier_digests": sorted({token for token, _ in pairs}),
+        "identifier_token_lengths": sorted({length for _, length in pairs if length >= SUBSTRING_MIN}),
         "key_fingerprint": key_fingerprint(key),
     }
 

@@ -217,18 +217,6 @@ def _leak_digests(data: bytes) -> list[tuple[str, int]]:
     return [(digest(key, token), len(token)) for token in tokens]
 
 
-def _leak_record(found: set[tuple[str, int]], key: bytes) -> dict:
-    """The leak record of the source (:func:`curator.leakcheck.leak_record`) from the
-    ``(digest, length)`` of its tokens."""
-    from curator.leakcheck import SUBSTRING_MIN, key_fingerprint
-
-    return {
-        "identifier_digests": sorted({token for token, _ in found}),
-        "identifier_token_lengths": sorted({length for _, length in found if length >= SUBSTRING_MIN}),
-        "key_fingerprint": key_fingerprint(key),
-    }
-
-
 def _not_an_instance(data: bytes) -> dict | None:
     """The rejection of bytes that are not a readable instance as scan and audit read them
     (``curator.header``: one definition for every command); ``None`` when readable."""
@@ -638,7 +626,9 @@ class _Run:
             quarantined, rejected = self._outcomes()
         report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan)
         if self.leak is not None:
-            report.update(_leak_record(self.leak, self.key))
+            from curator.leakcheck import record_of
+
+            report.update(record_of(self.leak, self.key))
         assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
         return report
 
