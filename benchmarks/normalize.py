@@ -159,6 +159,20 @@ def judge_region(got: frozenset[str], regions: frozenset[str], foci: frozenset[s
     return "right" if covered and all(v == "ok" for v in verdicts) else "imprecise"
 
 
+def judge_any(got: frozenset[str], allowed: frozenset[str]) -> str:
+    """A source that gives a group of regions (SIGTAP's forma de organizacao): right when every
+    answered region lies inside one of them, imprecise when it is broader than one, else wrong."""
+    verdicts = []
+    for code in got:
+        if code in allowed or _ancestors(code) & allowed:
+            verdicts.append("right")
+        elif any(code in _ancestors(a) for a in allowed):
+            verdicts.append("imprecise")
+        else:
+            return "wrong"
+    return "right" if all(v == "right" for v in verdicts) else "imprecise"
+
+
 def predict_real(item: dict, header: bool) -> dict:
     modality = DICOM_MODALITY.get(item["modality"]) if header else None
     return normalize_description(item["text"], modality=modality, level=item.get("level") or "study")
@@ -178,7 +192,8 @@ def evaluate_real(items: list[dict], header: bool = True, show_errors: bool = Fa
             got, conf = codes_of(result.get(field))
             if field == "body_region":
                 regions, foci = _codes(item["body_region"]), _codes(item["focus"])
-                labelled = bool(regions or foci)
+                allowed = _codes(item.get("region_any", ""))
+                labelled = bool(regions or foci or allowed)
             else:
                 want = _codes(item.get(field, ""))
                 labelled = bool(want)
@@ -191,18 +206,24 @@ def evaluate_real(items: list[dict], header: bool = True, show_errors: bool = Fa
                 s["abstained"] += 1
                 verdict = "abstained"
             else:
-                verdict = judge_region(got, regions, foci) if field == "body_region" else ("right" if got == want else "wrong")
+                verdict = region_verdict(got, regions, foci, allowed) if field == "body_region" else \
+                    ("right" if got == want else "wrong")
                 if verdict == "wrong":
                     s["conf_wrong" if conf >= CONFIDENT else "low_wrong"] += 1
                 else:
                     s[verdict] += 1
             if show_errors and verdict != "right":
                 label = lambda codes: "+".join(sorted(lexicon().label(c) for c in codes)) if codes else "-"  # noqa: E731
-                want_text = f"{label(regions)} / focus {label(foci)}" if field == "body_region" else label(want)
+                want_text = (f"one of {label(allowed)}" if allowed else f"{label(regions)} / focus {label(foci)}") \
+                    if field == "body_region" else label(want)
                 errors.append(f"{verdict:<9} {item['id']} {item['text']!r}: {field} want {want_text} got {label(got)}"
                               + (f" ({conf:.2f})" if got else ""))
     skipped = sum((i.get("institution", ""), i["text"].casefold()) in contradictory for i in items)
     return {"stats": stats, "errors": errors, "n": len(items) - skipped, "contradictory": skipped}
+
+
+def region_verdict(got: frozenset[str], regions: frozenset[str], foci: frozenset[str], allowed: frozenset[str]) -> str:
+    return judge_any(got, allowed) if allowed else judge_region(got, regions, foci)
 
 
 def contradictory_names(items: list[dict]) -> set[tuple[str, str]]:
@@ -240,11 +261,20 @@ def synthetic_as_real(items: list[dict]) -> list[dict]:
     return out
 
 
+def by_source(items: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The items of a set grouped per institution and language (only when there are several)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for item in items:
+        groups.setdefault((item.get("institution", ""), item.get("lang", "")), []).append(item)
+    return [(f"{inst} [{lang}]", rows) for (inst, lang), rows in sorted(groups.items())] if len(groups) > 1 else []
+
+
 def main_real(args: argparse.Namespace) -> int:
     split = "holdout" if args.holdout else "dev"
-    sets = [(f"real: RSNA RadLex Playbook names, {split} split", load_real(DATA / "descriptions_real.csv", split))]
-    if args.external:
-        sets.append((f"real: {args.external.name}, {split} split", load_real(args.external, split)))
+    real = [("RSNA RadLex Playbook names", DATA / "descriptions_real.csv"),
+            ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv")]
+    real += [(args.external.name, args.external)] if args.external else []
+    sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]
     synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
     sets.append((f"synthetic: {synth_file} (hand-written)", synthetic_as_real(load(DATA / synth_file))))
     for title, items in sets:
@@ -253,6 +283,8 @@ def main_real(args: argparse.Namespace) -> int:
             print_real(f"{title}, {'header modality given' if header else 'text only'}", out)
             for line in out["errors"]:
                 print("  " + line)
+            for group, rows in by_source(items) if header else []:
+                print_real(f"  {title} -- {group}, header modality given", evaluate_real(rows, header=True))
     return 0
 
 

@@ -19,6 +19,16 @@ Labels are always the *source's own* attributes (never curator's output):
 
       python scripts/build_real_descriptions.py hospitals SNAPSHOT.git PLAYBOOK.csv OUT.csv
 
+* Brazil's national procedure table SIGTAP (Ministerio da Saude; Portuguese): the imaging
+  procedures of sub-groups 02.04 (radiology), 02.06 (CT) and 02.07 (MR), ``tests/data/sigtap_imaging.csv``.
+  Labels come from the code structure SIGTAP itself defines: the sub-group gives the modality
+  (02.06 CT, 02.07 MR; 02.04 "diagnostico por radiologia" spans radiography, fluoroscopy and
+  mammography, so it gives none) and the *forma de organizacao* (digits 5-6) gives the group
+  of body regions the procedure belongs to ("cabeca, pescoco e coluna vertebral", ...), written
+  ``region_any`` (the answer is right when it lies inside one of them)::
+
+      python scripts/build_real_descriptions.py sigtap
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -47,6 +57,30 @@ HOSPITAL_FILES = {  # file in the snapshot (commit below) -> (institution, modal
 }
 HOSPITAL_COMMIT = "30c10ea340c656769050444d8b98adbbc80cebfc"
 HOLDOUT_PERCENT = 30
+SIGTAP_IN = ROOT / "tests" / "data" / "sigtap_imaging.csv"
+SIGTAP_OUT = ROOT / "tests" / "data" / "descriptions_real_sigtap.csv"
+SIGTAP_MODALITY = {"0206": "RID10321", "0207": "RID10312"}
+# SIGTAP "forma de organizacao" (code digits 1-6) -> its name and the RadLex regions it names.
+HEAD, NECK, SPINE, THORAX, MEDIASTINUM = "RID9080", "RID7488", "RID7741", "RID1243", "RID1384"
+ABDOMEN, PELVIS, UPPER, LOWER, SHOULDER = "RID56", "RID2507", "RID1850", "RID2638", "RID1852"
+# The Playbook keeps face, breast and sacrum/coccyx as regions of their own; anatomically the
+# head (cabeca) contains the face and the vertebral column (coluna vertebral) the sacrum and
+# coccyx, and SIGTAP files its breast exams (mamografia, ductografia) under torax e mediastino.
+FACE, SACRUM, COCCYX, BREAST = "RID13284", "RID2509", "RID2524", "RID28749"
+SIGTAP_FORMS = {
+    "020401": ("exames radiologicos da cabeca e pescoco", (HEAD, FACE, NECK)),
+    "020402": ("exames radiologicos da coluna vertebral", (SPINE, SACRUM, COCCYX)),
+    "020403": ("exames radiologicos do torax e mediastino", (THORAX, MEDIASTINUM, BREAST)),
+    "020404": ("exames radiologicos da cintura escapular e dos membros superiores", (SHOULDER, UPPER)),
+    "020405": ("exames radiologicos do abdomen e pelve", (ABDOMEN, PELVIS)),
+    "020406": ("exames radiologicos da cintura pelvica e dos membros inferiores", (PELVIS, LOWER)),
+    "020601": ("tomografia da cabeca, pescoco e coluna vertebral", (HEAD, FACE, NECK, SPINE, SACRUM, COCCYX)),
+    "020602": ("tomografia do torax e membros superiores", (THORAX, SHOULDER, UPPER)),
+    "020603": ("tomografia do abdomen, pelve e membros inferiores", (ABDOMEN, PELVIS, LOWER)),
+    "020701": ("ressonancia magnetica da cabeca, pescoco e coluna vertebral", (HEAD, FACE, NECK, SPINE, SACRUM, COCCYX)),
+    "020702": ("ressonancia magnetica do torax e membros superiores", (THORAX, SHOULDER, UPPER)),
+    "020703": ("ressonancia magnetica do abdomen, pelve e membros inferiores", (ABDOMEN, PELVIS, LOWER)),
+}
 
 
 def split_of(source: str, text: str) -> str:
@@ -113,9 +147,22 @@ def hospital_rows(snapshot: Path, playbook: Path) -> list[dict[str, str]]:
     return rows
 
 
+def sigtap_rows(path: Path) -> list[dict[str, str]]:
+    rows = []
+    for row in csv.DictReader(path.open(encoding="utf-8")):
+        code, name = row["code"], " ".join(row["name"].split())
+        _, regions = SIGTAP_FORMS[code[:6]]
+        rows.append({"id": f"SIGTAP{code}", "source": "sigtap", "institution": "Ministerio da Saude (Brazil), SIGTAP",
+                     "lang": "pt", "level": "study", "text": name, "modality": SIGTAP_MODALITY.get(code[:4], ""),
+                     "body_region": "", "focus": "", "region_any": "+".join(regions), "contrast": "",
+                     "laterality": "", "split": split_of("sigtap", name)})
+    return rows
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
+    columns = COLUMNS + ("region_any",) if any("region_any" in r for r in rows) else COLUMNS
     with out.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     print(f"{out}: {len(rows)} rows ({sum(r['split'] == 'holdout' for r in rows)} held out)")
@@ -124,6 +171,9 @@ def write(rows: list[dict[str, str]], out: Path) -> None:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["playbook"] and len(argv) == 2:
         write(playbook_rows(Path(argv[1])), OUT)
+        return 0
+    if argv == ["sigtap"]:
+        write(sigtap_rows(SIGTAP_IN), SIGTAP_OUT)
         return 0
     if argv[:1] == ["hospitals"] and len(argv) == 4:
         write(hospital_rows(Path(argv[1]), Path(argv[2])), Path(argv[3]))

@@ -79,3 +79,26 @@ def test_real_world_benchmark_scores_against_the_source_labels():
     assert out["stats"]["body_region"]["right"] == 1 and out["stats"]["laterality"]["right"] == 1
     wrong = dict(item, focus="", body_region="RID1243")      # a label the answer contradicts
     assert bench.evaluate_real([wrong])["stats"]["body_region"]["conf_wrong"] == 1
+
+
+def test_sigtap_set_labels_come_from_the_code_structure():
+    """tests/data/descriptions_real_sigtap.csv is rebuilt by the script from the SIGTAP list: the
+    modality from the sub-group (02.06 CT, 02.07 MR), the region group from the forma de organizacao."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert build.sigtap_rows(build.SIGTAP_IN) == _rows("descriptions_real_sigtap.csv")
+    rows = {r["id"]: r for r in _rows("descriptions_real_sigtap.csv")}
+    assert rows["SIGTAP0206010079"]["modality"] == "RID10321" and "RID9080" in rows["SIGTAP0206010079"]["region_any"]
+    assert rows["SIGTAP0207030030"]["modality"] == "RID10312" and "RID2638" in rows["SIGTAP0207030030"]["region_any"]
+    assert rows["SIGTAP0204060109"]["modality"] == ""          # 02.04 spans several X-ray modalities
+    assert {r["lang"] for r in rows.values()} == {"pt"}
+
+
+def test_a_region_group_label_accepts_any_region_inside_it():
+    bench = _bench()
+    item = {"id": "x", "text": "RADIOGRAFIA DE JOELHO (AP + LATERAL)", "level": "study", "modality": "",
+            "body_region": "", "focus": "", "region_any": "RID2507+RID2638", "contrast": "", "laterality": ""}
+    assert bench.evaluate_real([item])["stats"]["body_region"]["right"] == 1      # knee lies in the lower limb
+    elsewhere = dict(item, region_any="RID9080+RID7488")
+    assert bench.evaluate_real([elsewhere])["stats"]["body_region"]["conf_wrong"] == 1
