@@ -16,7 +16,11 @@ without it).  Reported:
 * files quarantined, files/s of cleaning and of the screen; screen hits on images with
   text and on control images without.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--quick] [--no-ocr]``.
+Two image sets: ``own`` (curator.synthetic_text, on which the detector was tuned) and
+``heldout`` (tests/pixel_heldout.py: plain pydicom + Pillow, other base images, fonts,
+scripts, encodings, rotations; shares no code with curator), reported side by side.
+
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -28,14 +32,36 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from curator.deid import pixels, textdetect  # noqa: E402
-from curator.synthetic_text import Case, cases  # noqa: E402
+from curator.synthetic_text import cases  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pixel_heldout import heldout_cases  # noqa: E402
+
+
+@dataclass
+class Item:
+    """One benchmark image: its dataset and its planted lines (frame, box, ink, tokens())."""
+
+    name: str
+    dataset: Any
+    planted: list
+
+
+def items_of(which: str, count: int, seed: int) -> list[Item]:
+    """``own``: curator.synthetic_text (the tuning set); ``heldout``: tests/pixel_heldout.py
+    (plain pydicom + Pillow, shares no code with curator: the evaluation set)."""
+    if which == "own":
+        return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
+    return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
 def _languages() -> str:
@@ -73,7 +99,7 @@ def _mask(shape: tuple[int, int], boxes: list[tuple[int, int, int, int]]) -> np.
     return mask
 
 
-def measure(case: Case, langs: str, pad: int) -> dict:
+def measure(case: Item, langs: str, pad: int) -> dict:
     ds = case.dataset
     stack_before = pixels.frames_of(ds)
     shape = stack_before.shape[1:3]
@@ -116,7 +142,7 @@ def measure(case: Case, langs: str, pad: int) -> dict:
     return row
 
 
-def screen_rate(items: list[Case]) -> tuple[int, int, int, int, float]:
+def screen_rate(items: list[Item]) -> tuple[int, int, int, int, float, float]:
     """(text images flagged, text images, controls flagged, controls, files/s) of the screen."""
     import pydicom
 
@@ -135,47 +161,64 @@ def screen_rate(items: list[Case]) -> tuple[int, int, int, int, float]:
     return hits, texts, false, len(flags) - texts, rate, cpu_rate
 
 
+def run_set(items: list[Item], langs: str, pad: int, verbose: bool) -> dict[str, str]:
+    """The table column of one image set."""
+    screen = screen_rate(items)
+    rows = []
+    for case in items:
+        row = measure(case, langs, pad)
+        row["control_changed"] = int(not case.planted and bool(row["redacted"]))
+        rows.append(row)
+        if verbose:
+            print(case.name, {k: v for k, v in row.items() if v}, flush=True)
+    total = {k: sum(r[k] for r in rows) for k in rows[0]}
+    released = [r for r in rows if not r["quarantined"]]
+    boxes_released = sum(r["boxes"] for r in released)
+    fully_released = sum(r["fully"] for r in released)
+    count, controls = len(items), sum(1 for c in items if not c.planted)
+    hits, texts, false, _, rate, cpu_rate = screen
+    column = {
+        "images (controls without text) / planted lines": f"{count} ({controls}) / {total['boxes']}",
+        "lines fully / partly / missed (all images)": f"{total['fully']} / {total['partly']} / {total['missed']} "
+        f"({100 * total['fully'] / max(total['boxes'], 1):.1f}% fully)",
+        "lines fully redacted in released images + lines in quarantined images":
+            f"{fully_released} + {total['boxes'] - boxes_released} of {total['boxes']} "
+            f"({100 * (fully_released + total['boxes'] - boxes_released) / max(total['boxes'], 1):.1f}%)",
+        "images quarantined": str(total["quarantined"]),
+        "released images with planted text not fully redacted": str(total["released_with_text"]),
+        "released images labelled NO while planted text remains": str(total["no_with_text"]),
+        "113101 without a changed pixel": str(total["code_without_change"]),
+        f"redacted pixels outside text boxes (pad {pad}px)":
+            f"{100 * total['outside'] / max(total['redacted'], 1):.2f}% of {total['redacted']}",
+        "text-free images with pixels blacked out": f"{total['control_changed']}/{controls}",
+        "screen: images with text flagged / text-free flagged": f"{hits}/{texts} / {false}/{controls}",
+        "cleaning speed (1 process)": f"{count / total['cpu']:.2f} files/s CPU; {count / total['seconds']:.2f} wall",
+        "screen speed (decode + screen, 1 process)": f"{cpu_rate:.1f} files/s CPU; {rate:.1f} wall",
+    }
+    if langs:
+        column[f"planted tokens tesseract reads ({langs}) before / after"] = (
+            f"{total['readable_before']} / {total['readable_after']} of {total['tokens']}")
+    return column
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the anatomy share")
-    parser.add_argument("--quick", action="store_true", help="20 images")
+    parser.add_argument("--count", type=int, default=40, help="images per set")
+    parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--sets", default="own,heldout", help="own (tuning set), heldout (evaluation set), or both")
+    parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
+    parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    count = 20 if args.quick else args.count
+    count = 12 if args.quick else args.count
     langs = "" if args.no_ocr or shutil.which("tesseract") is None else _languages()
-    items = cases(count, args.seed)
-    screen = screen_rate(cases(count, args.seed))
-    rows = []
-    for case in items:
-        row = measure(case, langs, args.pad)
-        rows.append(row)
-        if args.verbose:
-            print(case.name, {k: v for k, v in row.items() if v}, flush=True)
-    total = {k: sum(r[k] for r in rows) for k in rows[0]}
-    released_rows = [r for r in rows if not r["quarantined"]]
-    boxes_released = sum(r["boxes"] for r in released_rows)
-    fully_released = sum(r["fully"] for r in released_rows)
-    print(f"images {count} (seed {args.seed}), planted lines {total['boxes']}, images without text {sum(1 for c in items if not c.planted)}")
-    print("| measure | value |\n| --- | --- |")
-    print(f"| lines fully / partly / missed (all images) | {total['fully']} / {total['partly']} / {total['missed']} "
-          f"({100 * total['fully'] / max(total['boxes'], 1):.1f}% fully) |")
-    print(f"| lines in released images fully redacted | {fully_released} / {boxes_released} |")
-    print(f"| images quarantined | {total['quarantined']} (lines in them: {total['boxes'] - boxes_released}) |")
-    print(f"| released images with planted text not fully redacted | {total['released_with_text']} |")
-    print(f"| released images labelled NO while planted text remains | {total['no_with_text']} |")
-    print(f"| 113101 without a changed pixel | {total['code_without_change']} |")
-    print(f"| redacted pixels outside text boxes (pad {args.pad}px) | {100 * total['outside'] / max(total['redacted'], 1):.2f}% of {total['redacted']} |")
-    if langs:
-        print(f"| planted tokens readable by tesseract ({langs}) before / after | "
-              f"{total['readable_before']} / {total['readable_after']} of {total['tokens']} |")
-    load = os.getloadavg()[0]
-    print(f"| cleaning speed (1 process) | {count / total['cpu']:.2f} files/s of CPU time; {count / total['seconds']:.2f} files/s wall (load {load:.1f}) |")
-    hits, texts, false, controls, rate, cpu_rate = screen
-    print(f"| screen: images with text flagged / controls flagged | {hits}/{texts} / {false}/{controls} |")
-    print(f"| screen speed (decode + screen, 1 process) | {cpu_rate:.1f} files/s of CPU time; {rate:.1f} files/s wall |")
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    columns = {name: run_set(items_of(name, count, args.seed), langs, args.pad, args.verbose) for name in names}
+    print(f"seed {args.seed}, {count} images per set; load {os.getloadavg()[0]:.1f}")
+    print("| measure | " + " | ".join(names) + " |\n| --- |" + " --- |" * len(names))
+    for key in columns[names[0]]:
+        print(f"| {key} | " + " | ".join(columns[n].get(key, "") for n in names) + " |")
     return 0
 
 
