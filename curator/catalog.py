@@ -36,6 +36,7 @@ from curator.errors import CuratorError
 from curator.release_config import ConceptRef, ReleaseConfig, validation_message
 from curator.resources import ontologies_dir
 from curator.scrub import scrub_patterns
+from curator.slug import slug
 
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 HEALTH = Namespace("http://healthdataportal.eu/ns/health#")
@@ -606,7 +607,7 @@ class _Builder:
         activity = self.iri("curation-run")
         self.add(activity, RDF.type, PROV.Activity)
         self.add(activity, RDFS.label, Literal(f"curator {run.tool_version} curation run of release {s.release_id}", lang="en"))
-        software = self.iri(f"software/curator-{_slug(run.tool_version)}")
+        software = self.iri(f"software/curator-{slug(run.tool_version)}")
         self.add(software, RDF.type, PROV.SoftwareAgent)
         self.add(software, RDFS.label, Literal("curator"))
         self.add(software, OWL.versionInfo, Literal(run.tool_version))
@@ -663,7 +664,7 @@ class _Builder:
         self.add(table, DCTERMS.title, Literal("series", lang="en"))
         self.add(table, DCAT.keyword, Literal("DICOM series", lang="en"))
         for col in cols:
-            node = self.iri(f"variables/series/{_slug(col.name)}")
+            node = self.iri(f"variables/series/{slug(col.name)}")
             self.add(node, RDF.type, CSVW.Column)
             self.add(node, CSVW.name, Literal(col.name))
             self.add(node, CSVW.title, Literal(col.title, lang="en"))
@@ -722,10 +723,6 @@ class _Builder:
             self.add(checksum, SPDX.checksumValue, Literal(d.sha256, datatype=XSD.hexBinary))
             self.add(node, SPDX.checksum, checksum)
         return node
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
 
 
 def _decimal(value: float) -> str:

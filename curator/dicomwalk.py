@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import pydicom
-from pydicom.datadict import dictionary_VR
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import RawDataElement
+
+from curator.vr import PLAIN_TEXT_VRS
 
 Element = tuple[int, int, str, object, pydicom.Dataset]
 
@@ -30,11 +32,10 @@ def dictionary_vr(tag: int) -> str:
 
 def walk(ds: pydicom.Dataset, depth: int = 0) -> Iterator[Element]:
     """Every element of ``ds`` and of its sequence items, depth-first in file order."""
-    elements = getattr(ds, "_dict", None)
-    if elements is None:
+    if not isinstance(ds, pydicom.Dataset):
         return
-    for tag, raw in list(elements.items()):
-        tag = int(tag)
+    for key, raw in list(ds.items()):
+        tag = int(key)
         vr = raw.VR or dictionary_vr(tag)
         yield depth, tag, vr, raw, ds
         if vr == "SQ":
@@ -70,7 +71,6 @@ def strings(raw: object) -> list[str]:
 
 
 _LATIN1 = frozenset({"iso8859", "latin_1", "iso_ir_100", "ascii", "iso_8859_1"})
-_RAW_TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "SH", "ST", "TM", "UC", "UI", "UR", "UT"})
 
 
 def raw_text(ds: pydicom.Dataset, raw: RawDataElement) -> str | None:
@@ -81,7 +81,7 @@ def raw_text(ds: pydicom.Dataset, raw: RawDataElement) -> str | None:
 
 def charset_of(ds: pydicom.Dataset) -> tuple[str, ...]:
     """The character sets ``ds`` was read with, normalized for :func:`decode_raw_text`."""
-    charset = getattr(ds, "_read_charset", None) or ["iso8859"]
+    charset = ds.original_character_set or ["iso8859"]
     charset = [charset] if isinstance(charset, str) else list(charset)
     return tuple(c.lower().replace("-", "_") for c in charset)
 
@@ -89,7 +89,7 @@ def charset_of(ds: pydicom.Dataset) -> tuple[str, ...]:
 def decode_raw_text(raw: RawDataElement, charset: tuple[str, ...]) -> str | None:
     """:func:`raw_text` given the dataset's character sets (from :func:`charset_of`)."""
     vr = raw.VR or dictionary_vr(int(raw.tag))
-    if vr not in _RAW_TEXT_VRS or raw.value is None:
+    if vr not in PLAIN_TEXT_VRS or raw.value is None:
         return None
     if all(c in _LATIN1 for c in charset):
         text = raw.value.decode("latin-1")
@@ -100,6 +100,43 @@ def decode_raw_text(raw: RawDataElement, charset: tuple[str, ...]) -> str | None
     return "\\".join(p for p in (part.strip(" \x00") for part in text.split("\\")) if p)
 
 
+@lru_cache(maxsize=1024)
+def _tag_of(keyword: str) -> int | None:
+    tag = tag_for_keyword(keyword)
+    return None if tag is None else int(tag)
+
+
+def element_text(ds: pydicom.Dataset, element: int | str) -> str | None:
+    """The value of the element ``element`` (a tag or a keyword) of ``ds`` as text:
+    several values joined by a backslash, bytes read as Latin-1, stripped of padding;
+    ``None`` when absent, empty or unreadable (never raises).
+
+    A raw string element in a plain character set is decoded without pydicom's conversion
+    (:func:`raw_text`: empty values dropped), so reading it leaves the element raw.
+    """
+    try:
+        tag = _tag_of(element) if isinstance(element, str) else element
+        if tag is None or tag not in ds:
+            return None
+        raw = ds.get_item(tag, keep_deferred=True)
+        if isinstance(raw, RawDataElement) and raw.value is not None:
+            text = raw_text(ds, raw)
+            if text is not None:
+                return text or None
+        value = ds[tag].value
+    except Exception:  # noqa: BLE001 - a malformed element reads as absent
+        return None
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        text = bytes(value).decode("latin-1", "replace")
+    elif isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        text = "\\".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return text.strip().strip("\0").strip() or None
+
+
 _META_TAGS = {"MediaStorageSOPClassUID": 0x00020002, "MediaStorageSOPInstanceUID": 0x00020003, "TransferSyntaxUID": 0x00020010}
 
 
@@ -108,7 +145,7 @@ def meta_text(ds: pydicom.Dataset, keyword: str) -> str | None:
     meta = getattr(ds, "file_meta", None)
     if meta is None:
         return None
-    raw = meta._dict.get(_META_TAGS[keyword])
+    raw = meta.get_item(_META_TAGS[keyword], keep_deferred=True)
     if raw is None:
         return None
     if isinstance(raw, RawDataElement):

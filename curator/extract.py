@@ -26,6 +26,7 @@ from pydicom.valuerep import validate_value
 
 from curator.dicomwalk import (
     dictionary_vr,
+    element_text,
     is_empty,
     meta_text,
     raw_text,
@@ -37,6 +38,7 @@ from curator.jsontext import finite
 from curator.resources import mappings_dir, ontologies_dir
 from curator import freetext
 from curator.scrub import collect_value, scrub_text
+from curator.vr import LONG_LENGTH_VRS
 
 # Plain header values copied as they are (non-identifying).
 TEXT_FIELDS = {
@@ -142,26 +144,6 @@ def _tag(keyword: str) -> int:
     return tag
 
 
-def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
-    try:
-        tag = _tag(keyword)
-        if tag not in ds:
-            return None
-        raw = ds.get_item(tag)
-        if isinstance(raw, RawDataElement):
-            text = raw_text(ds, raw)
-            if text is not None:
-                return text or None
-        value = ds[tag].value
-    except Exception:
-        return None
-    if value is None or value == "":
-        return None
-    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-        return "\\".join(str(v) for v in value)
-    return str(value).strip() or None
-
-
 def _number(ds: pydicom.Dataset, keyword: str) -> float | None:
     try:
         tag = _tag(keyword)
@@ -180,7 +162,7 @@ def _number(ds: pydicom.Dataset, keyword: str) -> float | None:
 
 
 def _date(ds: pydicom.Dataset, keyword: str) -> date | None:
-    text = _text(ds, keyword)
+    text = element_text(ds, keyword)
     if not text or not re.fullmatch(r"\d{8}", text):
         return None
     try:
@@ -339,14 +321,14 @@ def _conformance(ds: pydicom.Dataset, modalities: frozenset[str]) -> tuple[int, 
     media_class = meta_text(ds, "MediaStorageSOPClassUID")
     if media_class is not None and "SOPClassUID" in ds:
         total += 1
-        if media_class != _text(ds, "SOPClassUID"):
+        if media_class != element_text(ds, "SOPClassUID"):
             failed.append("meta_sop_class")
-    modality = _text(ds, "Modality")
+    modality = element_text(ds, "Modality")
     if modality is not None:
         total += 1
         if modality not in modalities:
             failed.append("modality_known")
-    sex = _text(ds, "PatientSex")
+    sex = element_text(ds, "PatientSex")
     if sex is not None:
         total += 1
         if sex not in ("M", "F", "O"):
@@ -355,7 +337,7 @@ def _conformance(ds: pydicom.Dataset, modalities: frozenset[str]) -> tuple[int, 
 
 
 def _completeness(ds: pydicom.Dataset, config: _Config) -> tuple[int, list[str], list[str]]:
-    attrs = config.requirements.get(_text(ds, "SOPClassUID") or "", config.common)
+    attrs = config.requirements.get(element_text(ds, "SOPClassUID") or "", config.common)
     missing1: list[str] = []
     missing2: list[str] = []
     for keyword, type_ in attrs:
@@ -430,7 +412,6 @@ _LIST_FIELDS = tuple(f.name for f in SCHEMA if pa.types.is_list(f.type))
 _MEMO_SIZE = 256
 
 
-_LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"})
 
 
 def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
@@ -498,7 +479,7 @@ def varying_cuts(ds: pydicom.Dataset, implicit: bool) -> list[VaryingCut] | None
             continue
         if not isinstance(raw, RawDataElement):
             return None
-        length_size = 4 if implicit or (raw.VR or "") in _LONG_LENGTH_VRS else 2
+        length_size = 4 if implicit or (raw.VR or "") in LONG_LENGTH_VRS else 2
         cuts.append(VaryingCut(tag, raw.VR, raw.value_tell - length_size, length_size, raw.value_tell + raw.length, raw.length == 0))
     return sorted(cuts, key=lambda cut: cut.length_start)
 
@@ -537,7 +518,7 @@ def record_for(ds: pydicom.Dataset, base: Mapping[str, Any]) -> dict[str, Any]:
     :func:`base_record`; see ``curator.index.SCHEMA`` for the columns)."""
     elements = ds._dict  # keyed by BaseTag, an int: read as Mapping[int, Any]
     return instance_record(base, elements,  # type: ignore[arg-type]  # Mapping keys are invariant
-                           meta_text(ds, "MediaStorageSOPInstanceUID"), _text(ds, "SOPInstanceUID"))
+                           meta_text(ds, "MediaStorageSOPInstanceUID"), element_text(ds, "SOPInstanceUID"))
 
 
 def base_record(ds: pydicom.Dataset, salt: bytes) -> tuple[dict[str, Any], bool]:
@@ -581,22 +562,22 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     """Everything of the record but what the per-instance elements decide."""
     values, exposed, creators, n_vr_checks, vr_failures = _walk_facts(ds, config)
     record: dict[str, Any] = {}
-    record["series_key"] = key("series", _text(ds, "SeriesInstanceUID") or "")
-    record["study_key"] = key("study", _text(ds, "StudyInstanceUID") or "")
-    patient = (_text(ds, "PatientID") or "") + "\x00" + (_text(ds, "IssuerOfPatientID") or "")
-    if not _text(ds, "PatientID"):
-        patient = "\x00name:" + (_text(ds, "PatientName") or "") + "\x00" + (_text(ds, "PatientBirthDate") or "")
+    record["series_key"] = key("series", element_text(ds, "SeriesInstanceUID") or "")
+    record["study_key"] = key("study", element_text(ds, "StudyInstanceUID") or "")
+    patient = (element_text(ds, "PatientID") or "") + "\x00" + (element_text(ds, "IssuerOfPatientID") or "")
+    if not element_text(ds, "PatientID"):
+        patient = "\x00name:" + (element_text(ds, "PatientName") or "") + "\x00" + (element_text(ds, "PatientBirthDate") or "")
     record["patient_key"] = key("patient", patient, salt)
-    record["person_key"] = key("patient", patient.rsplit("\x00", 1)[0] if _text(ds, "PatientID") else patient, salt)
-    record["institution"] = _text(ds, "InstitutionName")  # used for the site label, then replaced by its key
+    record["person_key"] = key("patient", patient.rsplit("\x00", 1)[0] if element_text(ds, "PatientID") else patient, salt)
+    record["institution"] = element_text(ds, "InstitutionName")  # used for the site label, then replaced by its key
     frozen = frozenset(values)
     for column, keyword in TEXT_FIELDS.items():
         # kept strings (device, kernel, agent...) without the patient's identifier values
-        record[column] = (freetext.clean_kept(_text(ds, keyword), frozen) or None) if column not in _RAW_FIELDS else _text(ds, keyword)
+        record[column] = (freetext.clean_kept(element_text(ds, keyword), frozen) or None) if column not in _RAW_FIELDS else element_text(ds, keyword)
     for column, keyword in NUMBER_FIELDS.items():
         record[column] = _number(ds, keyword)
     for column, keyword in SCRUBBED_FIELDS.items():
-        record[column] = freetext.clean(_text(ds, keyword), frozen) or None  # allowlist
+        record[column] = freetext.clean(element_text(ds, keyword), frozen) or None  # allowlist
     record["transfer_syntax_uid"] = meta_text(ds, "TransferSyntaxUID")
     orientation = ds.get("ImageOrientationPatient") if "ImageOrientationPatient" in ds else None
     try:
@@ -609,7 +590,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     study = _first_date(ds)
     record["study_year"] = study.year if study else None
     record["age_derivable"] = bool(birth and study and birth <= study)
-    header_age = age_years(_text(ds, "PatientAge"))
+    header_age = age_years(element_text(ds, "PatientAge"))
     if header_age is not None:
         record["age_years"], record["age_source"] = header_age, "header"
     elif record["age_derivable"] and birth and study:
@@ -642,12 +623,12 @@ def _radiopharmaceutical(ds: pydicom.Dataset) -> str | None:
     try:
         items = ds.get("RadiopharmaceuticalInformationSequence") or []
         for item in items:
-            text = _text(item, "Radiopharmaceutical")
+            text = element_text(item, "Radiopharmaceutical")
             if text:
                 return text
             codes = item.get("RadiopharmaceuticalCodeSequence") or []
             if codes:
-                return _text(codes[0], "CodeMeaning")
+                return element_text(codes[0], "CodeMeaning")
     except Exception:
         return None
     return None

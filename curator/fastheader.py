@@ -20,7 +20,8 @@ from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
-_LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
+from curator.vr import LONG_LENGTH_VR_BYTES, is_vr_bytes
+
 _STOP_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 _UNDEFINED = 0xFFFFFFFF
 _ITEM, _ITEM_END, _SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
@@ -49,11 +50,11 @@ def _element_header(buf: bytes, pos: int, implicit: bool) -> tuple[int, bytes | 
     if implicit or group == 0xFFFE:
         return tag, None, _L.unpack_from(buf, pos + 4)[0], 8
     vr = buf[pos + 4 : pos + 6]
-    if vr in _LONG_VRS:
+    if vr in LONG_LENGTH_VR_BYTES:
         if pos + 12 > len(buf):
             raise NeedMore
         return tag, vr, _L.unpack_from(buf, pos + 8)[0], 12
-    if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
+    if not is_vr_bytes(vr):
         raise Unsupported("VR bytes are not a VR")
     return tag, vr, _H.unpack_from(buf, pos + 6)[0], 8
 
@@ -88,7 +89,7 @@ def _skip_undefined(buf: bytes, pos: int, implicit: bool) -> int:
 
 
 _EXPLICIT_HEAD = struct.Struct("<HH2sH")
-_VR_TEXT = {vr: vr.decode("ascii") for vr in _LONG_VRS}
+_VR_TEXT = {vr: vr.decode("ascii") for vr in LONG_LENGTH_VR_BYTES}
 _NEW = tuple.__new__
 
 
@@ -102,7 +103,7 @@ def _parse_explicit(buf: bytes, pos: int, stop_at_pixels: bool) -> tuple[dict, i
     unpack = _EXPLICIT_HEAD.unpack_from
     unpack_long = _L.unpack_from
     vr_text = _VR_TEXT
-    long_vrs = _LONG_VRS
+    long_vrs = LONG_LENGTH_VR_BYTES
     raw_type = RawDataElement
     while pos + 8 <= n:
         group, element, vr, length = unpack(buf, pos)
@@ -123,7 +124,7 @@ def _parse_explicit(buf: bytes, pos: int, stop_at_pixels: bool) -> tuple[dict, i
             raise NeedMore
         text = vr_text.get(vr)
         if text is None:
-            if not (65 <= vr[0] <= 90 and 65 <= vr[1] <= 90):
+            if not is_vr_bytes(vr):
                 raise Unsupported("VR bytes are not a VR")
             text = vr_text[vr] = vr.decode("ascii")
         key = BaseTag(tag)

@@ -20,6 +20,7 @@ from pydicom.errors import InvalidDicomError
 from curator.dicomwalk import dictionary_vr, meta_text, raw_text
 from curator.fastheader import NeedMore, Unsupported, read_fast
 from curator.pixel_size import dataset_problem
+from curator.vr import LONG_LENGTH_VR_BYTES
 
 # Values larger than this are not read during the scan (private blobs, overlays, …).
 DEFER_SIZE = 64 * 1024
@@ -250,7 +251,7 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
     if not explicit:
         length = struct.unpack(endian + "L", header[4:8])[0]
         value_start = position + 8
-    elif vr in (b"OB", b"OW", b"OF", b"OD", b"OL", b"UN", b"OV"):
+    elif vr in LONG_LENGTH_VR_BYTES:
         if len(header) < 12:
             raise HeaderError("truncated (the file ends inside the pixel data header)")
         length = struct.unpack(endian + "L", header[8:12])[0]

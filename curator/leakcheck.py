@@ -30,6 +30,7 @@ from curator.dicomwalk import is_empty, strings, walk
 from curator.header import HeaderError, read_header, read_header_bytes
 from curator.resources import mappings_dir
 from curator.scrub import fold
+from curator.vr import BYTES_VRS, NUMBER_VRS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 DIGEST_LENGTH = 16  # hex characters kept of each HMAC
@@ -122,8 +123,6 @@ class Unreadable(Exception):
     """A release file (or one of its elements) that cannot be read or decoded: the check fails."""
 
 
-_NUMERIC_VRS = frozenset({"SS", "US", "SL", "UL", "FL", "FD", "AT", "SV", "UV"})
-_BINARY_VRS = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN"})
 _HEX_RUN = re.compile(r"[0-9a-f]{16,}")
 
 
@@ -139,14 +138,14 @@ def _dicom_texts(data: bytes) -> Iterator[str]:
     except Exception:  # noqa: BLE001 - any failure to read is a failed check
         raise Unreadable("unreadable DICOM") from None
     for _, tag, vr, raw, parent in walk(ds):
-        if vr == "SQ" or vr in _NUMERIC_VRS or is_empty(raw, vr):
+        if vr == "SQ" or vr in NUMBER_VRS or is_empty(raw, vr):
             continue
         value = getattr(raw, "value", None)
-        if vr in _BINARY_VRS or isinstance(value, (bytes, bytearray)):
+        if vr in BYTES_VRS or isinstance(value, (bytes, bytearray)):
             blob = bytes(value or b"")  # a private blob or an element stored as UN: its bytes are searched
             yield blob.decode("latin-1")
             yield blob.decode("utf-8", errors="ignore")
-            if not isinstance(raw, pydicom.dataelem.RawDataElement) or vr in _BINARY_VRS:
+            if not isinstance(raw, pydicom.dataelem.RawDataElement) or vr in BYTES_VRS:
                 continue
         try:
             with warnings.catch_warnings():

@@ -18,6 +18,8 @@ import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
+from curator.dicomwalk import element_text
+
 TRUNCATED = "pixel data shorter than the image size (truncated file)"
 UNDEFINED_LENGTH = 0xFFFFFFFF
 
@@ -67,7 +69,7 @@ def dataset_values(ds: Dataset) -> tuple[int | None, int | None, int | None, int
     out: list[int | None] = []
     for tag in (_ROWS, _COLUMNS, _SAMPLES, _FRAMES, _BITS):
         out.append(_number(ds, tag, little))
-    photometric = _text(ds, _PHOTOMETRIC)
+    photometric = element_text(ds, _PHOTOMETRIC) or ""
     return out[0], out[1], out[2], out[3], out[4], photometric
 
 
@@ -95,14 +97,3 @@ def _number(ds: Dataset, tag: int, little: bool) -> int | None:
         return None
 
 
-def _text(ds: Dataset, tag: int) -> str:
-    try:
-        item = ds.get_item(tag)
-    except Exception:  # noqa: BLE001
-        return ""
-    if item is None:
-        return ""
-    value = item.value
-    if isinstance(value, bytes):
-        return value.decode("latin-1", "replace").strip("\0 ")
-    return str(value or "").strip()

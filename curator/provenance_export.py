@@ -29,10 +29,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace
 from rdflib.namespace import DCTERMS, PROV
+
+from curator.slug import slug
 
 SCHEMA = Namespace("https://schema.org/")
 DCM_SYSTEM = "http://dicom.nema.org/resources/ontology/DCM"
@@ -44,13 +45,6 @@ _METHOD_ACTIVITY = {
     "SEMIAUTOMATIC": "semi-automatic segmentation",
     "AUTOMATIC": "automatic segmentation",
 }
-
-
-def _slug(text: Any) -> str:
-    """An IRI path segment from free text (already scrubbed upstream)."""
-    value = str(text).strip()
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", value).strip("-")
-    return quote(slug or "unnamed", safe="._-")
 
 
 def _key(seg: Mapping) -> str:
@@ -92,8 +86,8 @@ def prov_graph(segmentations: Iterable[Mapping], base_iri: str) -> Graph:
     g.bind("curator", vocab)
     for seg in sorted(segmentations, key=_key):
         key = _key(seg)
-        entity = base[f"segmentation/{_slug(key)}"]
-        activity = base[f"segmentation/{_slug(key)}/generation"]
+        entity = base[f"segmentation/{slug(key, 'unnamed')}"]
+        activity = base[f"segmentation/{slug(key, 'unnamed')}/generation"]
         sources = seg.get("sources") or {}
         g.add((entity, RDF.type, PROV.Entity))
         g.add((entity, DCTERMS.identifier, Literal(key)))
@@ -111,14 +105,14 @@ def prov_graph(segmentations: Iterable[Mapping], base_iri: str) -> Graph:
             g.add((activity, vocab.method, Literal(method)))
             g.add((activity, vocab.methodSource, Literal(sources.get("algorithm_type", "header"))))
         for series_key in sorted(seg.get("referenced_series") or []):
-            series = base[f"series/{_slug(series_key)}"]
+            series = base[f"series/{slug(series_key, 'unnamed')}"]
             g.add((series, RDF.type, PROV.Entity))
             g.add((series, DCTERMS.identifier, Literal(str(series_key))))
             g.add((activity, PROV.used, series))
             g.add((entity, PROV.wasDerivedFrom, series))
         name, version = _algorithm(seg)
         if name:
-            agent = base[f"agent/software/{_slug(name)}/{_slug(version or 'unknown-version')}"]
+            agent = base[f"agent/software/{slug(name, 'unnamed')}/{slug(version or 'unknown-version', 'unnamed')}"]
             g.add((agent, RDF.type, PROV.SoftwareAgent))
             g.add((agent, RDFS.label, Literal(name)))
             if version:
@@ -130,7 +124,7 @@ def prov_graph(segmentations: Iterable[Mapping], base_iri: str) -> Graph:
                 g.add((agent, vocab.algorithmFamilyCode,
                        Literal(f"{family.get('scheme') or ''}:{family['code']}")))
             g.add((activity, PROV.wasAssociatedWith, agent))
-            assoc = base[f"segmentation/{_slug(key)}/association/software"]
+            assoc = base[f"segmentation/{slug(key, 'unnamed')}/association/software"]
             g.add((activity, PROV.qualifiedAssociation, assoc))
             g.add((assoc, RDF.type, PROV.Association))
             g.add((assoc, PROV.agent, agent))
@@ -138,26 +132,26 @@ def prov_graph(segmentations: Iterable[Mapping], base_iri: str) -> Graph:
             g.add((assoc, vocab.statedBy, Literal(sources.get("algorithm_name", "header"))))
             parameters = seg.get("parameters") or {}
             if parameters:
-                plan = base[f"segmentation/{_slug(key)}/plan"]
+                plan = base[f"segmentation/{slug(key, 'unnamed')}/plan"]
                 g.add((assoc, PROV.hadPlan, plan))
                 g.add((plan, RDF.type, PROV.Plan))
                 g.add((plan, RDF.type, PROV.Entity))
                 for pname in sorted(parameters):
-                    node = base[f"segmentation/{_slug(key)}/plan/{_slug(pname)}"]
+                    node = base[f"segmentation/{slug(key, 'unnamed')}/plan/{slug(pname, 'unnamed')}"]
                     g.add((plan, SCHEMA.additionalProperty, node))
                     g.add((node, RDF.type, SCHEMA.PropertyValue))
                     g.add((node, SCHEMA.name, Literal(str(pname))))
                     g.add((node, SCHEMA.value, Literal(str(parameters[pname]))))
         for role in _roles(seg):
-            person = base[f"segmentation/{_slug(key)}/agent/{_slug(role)}"]
-            role_iri = base[f"role/{_slug(role)}"]
+            person = base[f"segmentation/{slug(key, 'unnamed')}/agent/{slug(role, 'unnamed')}"]
+            role_iri = base[f"role/{slug(role, 'unnamed')}"]
             g.add((person, RDF.type, PROV.Person))
             g.add((person, RDF.type, PROV.Agent))
             g.add((person, RDFS.label, Literal(role)))  # the role, never a name
             g.add((role_iri, RDF.type, PROV.Role))
             g.add((role_iri, RDFS.label, Literal(role)))
             g.add((activity, PROV.wasAssociatedWith, person))
-            assoc = base[f"segmentation/{_slug(key)}/association/{_slug(role)}"]
+            assoc = base[f"segmentation/{slug(key, 'unnamed')}/association/{slug(role, 'unnamed')}"]
             g.add((activity, PROV.qualifiedAssociation, assoc))
             g.add((assoc, RDF.type, PROV.Association))
             g.add((assoc, PROV.agent, person))

@@ -33,6 +33,7 @@ from curator.faults import disk_full_is_an_error, exclusive
 from curator.index import key as make_key
 from curator.resources import mappings_dir, ontologies_dir
 from curator.sources import is_inside
+from curator.slug import slug
 
 STAGING_PREFIX = "."
 STAGING_SUFFIX = ".partial"
@@ -90,11 +91,6 @@ class _CodesBySeries(Mapping):
 
     def __len__(self):
         return len(self._elements)
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:48].strip("-") or "release"
 
 
 def _settings_hash(options: PublishOptions, config_text: str) -> str:
@@ -403,7 +399,7 @@ def _clear(staging: Path) -> None:
 
 def _slug_release(options: PublishOptions, config) -> str:
     """The release identifier: given, or a slug of the (English) title and the version."""
-    return options.release_id or _slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}")
+    return options.release_id or slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}", "release", lower=True, max_length=48)
 
 
 def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:

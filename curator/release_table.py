@@ -20,6 +20,7 @@ import pandas as pd
 import pydicom
 
 from curator.acquisition import acquisition_parameters
+from curator.dicomwalk import element_text
 from curator.extract import age_years
 from curator.header import HeaderError, read_header
 from curator.jsontext import finite
@@ -61,15 +62,6 @@ SERIES_COLUMNS: dict[str, tuple[str, str, Literal["string", "integer", "decimal"
 }
 
 
-def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
-    value = ds.get(keyword)
-    if value is None or value == "":
-        return None
-    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-        return "\\".join(str(v) for v in value)
-    return str(value).strip() or None
-
-
 def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
     """One released instance (``None`` for a file that is not DICOM)."""
     data = path.read_bytes()
@@ -82,24 +74,24 @@ def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
     series_number = ds.get("SeriesNumber")
     return {
         "path": path.relative_to(root).as_posix(),
-        "study_uid": _text(ds, "StudyInstanceUID"),
-        "series_uid": _text(ds, "SeriesInstanceUID"),
-        "sop_instance_uid": _text(ds, "SOPInstanceUID"),
-        "sop_class_uid": _text(ds, "SOPClassUID"),
+        "study_uid": element_text(ds, "StudyInstanceUID"),
+        "series_uid": element_text(ds, "SeriesInstanceUID"),
+        "sop_instance_uid": element_text(ds, "SOPInstanceUID"),
+        "sop_class_uid": element_text(ds, "SOPClassUID"),
         "instance_number": int(number) if number not in (None, "") else None,
         "series_number": int(series_number) if series_number not in (None, "") else None,
-        "patient_pseudonym": _text(ds, "PatientID"),
-        "modality": _text(ds, "Modality"),
-        "body_part_examined": _text(ds, "BodyPartExamined"),
-        "laterality": _text(ds, "Laterality") or _text(ds, "ImageLaterality"),
-        "manufacturer": _text(ds, "Manufacturer"),
-        "model": _text(ds, "ManufacturerModelName"),
-        "software_versions": _text(ds, "SoftwareVersions"),
-        "study_description": _text(ds, "StudyDescription"),
-        "series_description": _text(ds, "SeriesDescription"),
-        "patient_age_years": age_years(_text(ds, "PatientAge")),
+        "patient_pseudonym": element_text(ds, "PatientID"),
+        "modality": element_text(ds, "Modality"),
+        "body_part_examined": element_text(ds, "BodyPartExamined"),
+        "laterality": element_text(ds, "Laterality") or element_text(ds, "ImageLaterality"),
+        "manufacturer": element_text(ds, "Manufacturer"),
+        "model": element_text(ds, "ManufacturerModelName"),
+        "software_versions": element_text(ds, "SoftwareVersions"),
+        "study_description": element_text(ds, "StudyDescription"),
+        "series_description": element_text(ds, "SeriesDescription"),
+        "patient_age_years": age_years(element_text(ds, "PatientAge")),
         "patient_age_band": _age_band(ds),
-        "patient_sex": _text(ds, "PatientSex"),
+        "patient_sex": element_text(ds, "PatientSex"),
         "acquisition": json.dumps(finite(acquisition_parameters(ds)), sort_keys=True, allow_nan=False),
         "segmentation": json.dumps(finite(segmentation), sort_keys=True, allow_nan=False) if segmentation else None,
     }
@@ -107,7 +99,7 @@ def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
 
 def _age_band(ds: pydicom.Dataset) -> int | None:
     """Width in years of the band a released PatientAge is the floor of (None: exact age)."""
-    match = _AGE_BAND.search(_text(ds, "DeidentificationMethod") or "")
+    match = _AGE_BAND.search(element_text(ds, "DeidentificationMethod") or "")
     return int(match.group(1)) if match else None
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from curator.dicomwalk import element_text
 from curator.errors import CuratorError
 
 SEG_SOP_CLASSES = frozenset({
@@ -60,18 +61,6 @@ def _get(ds: Any, keyword: str) -> Any:
     return value
 
 
-def _text(ds: Any, keyword: str) -> str | None:
-    value = _get(ds, keyword)
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("latin-1", "replace")
-    if not isinstance(value, str) and hasattr(value, "__iter__"):
-        value = "\\".join(str(v) for v in value)
-    text = str(value).strip()
-    return text or None
-
-
 def _seq(ds: Any, keyword: str) -> list:
     value = _get(ds, keyword)
     if not value:
@@ -94,9 +83,9 @@ def _coded(item: Any) -> dict | None:
     """``{scheme, code, meaning}`` of a code sequence item (meaning is scrubbed later)."""
     if item is None:
         return None
-    code = _text(item, "CodeValue") or _text(item, "LongCodeValue") or _text(item, "URNCodeValue")
-    scheme = _text(item, "CodingSchemeDesignator")
-    meaning = _text(item, "CodeMeaning")
+    code = element_text(item, "CodeValue") or element_text(item, "LongCodeValue") or element_text(item, "URNCodeValue")
+    scheme = element_text(item, "CodingSchemeDesignator")
+    meaning = element_text(item, "CodeMeaning")
     if not (code or meaning):
         return None
     return {"scheme": scheme, "code": code, "meaning": meaning}
@@ -211,26 +200,26 @@ def _algorithm_identification(item: Any, scrub: Any) -> dict | None:
         return None
     family_items = _seq(item, "AlgorithmFamilyCodeSequence")
     name_items = _seq(item, "AlgorithmNameCodeSequence")
-    name = _text(item, "AlgorithmName")
+    name = element_text(item, "AlgorithmName")
     name_code = _coded(name_items[0]) if name_items else None
     if not name and name_code:
         name = name_code.get("meaning")
     family = _coded(family_items[0]) if family_items else None
     if family:
         family["meaning"] = scrub(family.get("meaning"))
-    source = _text(item, "AlgorithmSource")
+    source = element_text(item, "AlgorithmSource")
     return {
         "name": scrub(name),
-        "version": scrub(_text(item, "AlgorithmVersion")),
+        "version": scrub(element_text(item, "AlgorithmVersion")),
         "family": family,
-        "parameters": parse_parameters(_text(item, "AlgorithmParameters"), scrub),
+        "parameters": parse_parameters(element_text(item, "AlgorithmParameters"), scrub),
         "source": scrub(source),
     }
 
 
 def _kind(ds: Any) -> str | None:
-    sop = _text(ds, "SOPClassUID")
-    modality = (_text(ds, "Modality") or "").upper()
+    sop = element_text(ds, "SOPClassUID")
+    modality = (element_text(ds, "Modality") or "").upper()
     if sop in SEG_SOP_CLASSES or (modality == "SEG" and _seq(ds, "SegmentSequence")):
         return "SEG"
     if sop in RTSTRUCT_SOP_CLASSES or (modality == "RTSTRUCT" and _seq(ds, "StructureSetROISequence")):
@@ -243,8 +232,8 @@ def _kind(ds: Any) -> str | None:
 
 
 def _is_rt_utils(ds: Any) -> bool:
-    model = (_text(ds, "ManufacturerModelName") or "").casefold()
-    manufacturer = (_text(ds, "Manufacturer") or "").casefold()
+    model = (element_text(ds, "ManufacturerModelName") or "").casefold()
+    manufacturer = (element_text(ds, "Manufacturer") or "").casefold()
     return "rt-utils" in model or "rt_utils" in model or manufacturer.startswith("qurit")
 
 
@@ -275,11 +264,11 @@ def segmentation_provenance(ds: Any) -> dict | None:
         segments, referenced, unreadable = [], [], True
     out: dict[str, Any] = {
         "kind": kind,
-        "segmentation_type": _text(ds, "SegmentationType") if kind == "SEG" else None,
-        "manufacturer": scrub(_text(ds, "Manufacturer")),
-        "model": scrub(_text(ds, "ManufacturerModelName")),
-        "software_versions": scrub(_text(ds, "SoftwareVersions")),
-        "series_description": scrub.free(_text(ds, "SeriesDescription")),
+        "segmentation_type": element_text(ds, "SegmentationType") if kind == "SEG" else None,
+        "manufacturer": scrub(element_text(ds, "Manufacturer")),
+        "model": scrub(element_text(ds, "ManufacturerModelName")),
+        "software_versions": scrub(element_text(ds, "SoftwareVersions")),
+        "series_description": scrub.free(element_text(ds, "SeriesDescription")),
         "segments": segments,
         "referenced_series": referenced,
     }
@@ -355,7 +344,7 @@ def _segment_issues(s: dict) -> list[str]:
 def _seg_segments(ds: Any, scrub: Any) -> list[dict]:
     segments = []
     for item in _seq(ds, "SegmentSequence"):
-        raw_type = _text(item, "SegmentAlgorithmType")
+        raw_type = element_text(item, "SegmentAlgorithmType")
         algorithm_type, issue = _normalize_type(raw_type)
         ident_items = _seq(item, "SegmentationAlgorithmIdentificationSequence")
         algorithm = _algorithm_identification(ident_items[0], scrub) if ident_items else None
@@ -370,12 +359,12 @@ def _seg_segments(ds: Any, scrub: Any) -> list[dict]:
                 coded["meaning"] = scrub(coded.get("meaning"))
         segments.append({
             "number": _int(item, "SegmentNumber"),
-            "label": scrub.free(_text(item, "SegmentLabel")),
+            "label": scrub.free(element_text(item, "SegmentLabel")),
             "category": category,
             "type": prop_type,
             "type_modifier": modifier,
             "algorithm_type": algorithm_type,
-            "algorithm_name": scrub(_text(item, "SegmentAlgorithmName")) or (algorithm or {}).get("name"),
+            "algorithm_name": scrub(element_text(item, "SegmentAlgorithmName")) or (algorithm or {}).get("name"),
             "algorithm": algorithm,
             "issues": [issue] if issue else [],
         })
@@ -390,7 +379,7 @@ def _finish_segments(segments: list[dict]) -> list[dict]:
 def _seg_referenced_series(ds: Any) -> list[str]:
     uids = set()
     for item in _seq(ds, "ReferencedSeriesSequence"):
-        uid = _text(item, "SeriesInstanceUID")
+        uid = element_text(item, "SeriesInstanceUID")
         if uid:
             uids.add(uid)
     return sorted(uids)
@@ -401,7 +390,7 @@ def _rtstruct_referenced_series(ds: Any) -> list[str]:
     for frame in _seq(ds, "ReferencedFrameOfReferenceSequence"):
         for study in _seq(frame, "RTReferencedStudySequence"):
             for series in _seq(study, "RTReferencedSeriesSequence"):
-                uid = _text(series, "SeriesInstanceUID")
+                uid = element_text(series, "SeriesInstanceUID")
                 if uid:
                     uids.add(uid)
     return sorted(uids)
@@ -417,10 +406,10 @@ def _rtstruct_segments(ds: Any, scrub: Any) -> list[dict]:
     segments = []
     for roi in _seq(ds, "StructureSetROISequence"):
         number = _int(roi, "ROINumber")
-        raw_type = _text(roi, "ROIGenerationAlgorithm")
+        raw_type = element_text(roi, "ROIGenerationAlgorithm")
         algorithm_type, issue = _normalize_type(raw_type)
         issues = [issue] if issue else []
-        description = scrub.free(_text(roi, "ROIGenerationDescription"))
+        description = scrub.free(element_text(roi, "ROIGenerationDescription"))
         ident_items = _seq(roi, "ROIDerivationAlgorithmIdentificationSequence")
         algorithm = _algorithm_identification(ident_items[0], scrub) if ident_items else None
         name = (algorithm or {}).get("name")
@@ -432,13 +421,13 @@ def _rtstruct_segments(ds: Any, scrub: Any) -> list[dict]:
         if obs is not None:
             category = _first_coded(obs, "SegmentedPropertyCategoryCodeSequence")
             prop_type = _first_coded(obs, "RTROIIdentificationCodeSequence")
-            interpreted_type = _text(obs, "RTROIInterpretedType")
+            interpreted_type = element_text(obs, "RTROIInterpretedType")
             for coded in (category, prop_type):
                 if coded:
                     coded["meaning"] = scrub(coded.get("meaning"))
         segments.append({
             "number": number,
-            "label": scrub.free(_text(roi, "ROIName")),
+            "label": scrub.free(element_text(roi, "ROIName")),
             "category": category,
             "type": prop_type,
             "type_modifier": None,

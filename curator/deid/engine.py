@@ -34,9 +34,8 @@ from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
 from curator.scrub import fold, id_parts, scrub_text
+from curator.vr import STRING_VRS, TEXT_VRS
 
-TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
-STRING_VRS = TEXT_VRS | {"PN", "CS", "AE", "AS", "DA", "DT", "TM", "DS", "IS", "UI", "UR"}
 BINARY_DUMMY = b"\0" * 8
 DUMMY = {
     "AE": "ANON", "AS": "000Y", "CS": "ANON", "DA": "19000101", "DT": "19000101000000",

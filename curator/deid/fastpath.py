@@ -50,21 +50,14 @@ from curator.deid.engine import (
 from curator import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
 from curator.scrub import identifier_values
+from curator.vr import LEADING_SPACE_VRS, LONG_LENGTH_VR_BYTES, NUMBER_SIZES, SINGLE_VALUE_VRS, VR_BYTES, padding
 
 
 class Unsupported(Exception):
     """The file needs the pydicom engine."""
 
 
-LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
-VALID_VRS = frozenset(
-    x.encode() for x in ["AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
-                         "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
-                         "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"]
-)
-SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT", "UR"})
 SKIP_UNLISTED = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS", "TM", "AS", "CS", "SV", "UV"})
-NUMERIC_SIZES = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "SV": 8, "UV": 8}
 UNSUPPORTED_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
 CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO 2022 IR 6": "latin-1", "ISO_IR 192": "utf-8"}
 _HEAD = struct.Struct("<HH2s")
@@ -112,9 +105,9 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
             return out, pos + 8
         if group == 0xFFFE:
             raise Unsupported("unexpected delimiter")
-        if vr not in VALID_VRS:
+        if vr not in VR_BYTES:
             raise Unsupported("not explicit VR")
-        if vr in LONG_VRS:
+        if vr in LONG_LENGTH_VR_BYTES:
             length = _U32.unpack_from(buf, pos + 8)[0]
             vstart = pos + 12
         else:
@@ -190,7 +183,7 @@ def _skip_fragments(buf: bytes, pos: int) -> int:
 
 def _header(tag: int, vr: str, length: int) -> bytes:
     head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr.encode()
-    if vr.encode() in LONG_VRS:
+    if vr.encode() in LONG_LENGTH_VR_BYTES:
         return head + b"\0\0" + _U32.pack(length)
     if length > 0xFFFF:
         raise Unsupported("value too long for its VR")
@@ -199,13 +192,13 @@ def _header(tag: int, vr: str, length: int) -> bytes:
 
 def _element(tag: int, vr: str, value: bytes) -> bytes:
     if len(value) % 2:
-        value += b"\0" if vr == "UI" or vr in ("OB", "UN") else b" "
+        value += padding(vr)
     return _header(tag, vr, len(value)) + value
 
 
 def _empty_value(encoded: bytes) -> bool:
     """True when an encoded element (explicit VR little endian) has no value."""
-    head = 12 if encoded[4:6] in LONG_VRS else 8
+    head = 12 if encoded[4:6] in LONG_LENGTH_VR_BYTES else 8
     if encoded[4:6] == b"SQ":
         return len(encoded) == head
     return encoded[head:].strip(b" \0\\") == b""
@@ -363,9 +356,9 @@ class FastEngine:
             group, element, vr = _HEAD.unpack_from(data, pos)
             if group != 0x0002:
                 break
-            if vr not in VALID_VRS:
+            if vr not in VR_BYTES:
                 raise Unsupported("file meta not explicit VR")
-            if vr in LONG_VRS:
+            if vr in LONG_LENGTH_VR_BYTES:
                 length = _U32.unpack_from(data, pos + 8)[0]
                 vstart = pos + 12
             else:
@@ -598,11 +591,11 @@ class FastEngine:
         text = run.buf[el.vstart:el.vstart + el.length].decode(run.enc if el.vr in TEXT_VRS or el.vr == "PN" else "latin-1")
         if el.vr in SINGLE_VALUE_VRS:
             return [text.rstrip("\0 ")]
-        return [v.rstrip("\0 ").lstrip(" ") if el.vr not in ("LO", "SH", "UC", "PN") else v.rstrip("\0 ") for v in text.split("\\")]
+        return [v.rstrip("\0 ").lstrip(" ") if el.vr not in LEADING_SPACE_VRS else v.rstrip("\0 ") for v in text.split("\\")]
 
     @staticmethod
     def _values_bytes(encoded: bytes) -> list[str]:
-        head = 12 if encoded[4:6] in LONG_VRS else 8
+        head = 12 if encoded[4:6] in LONG_LENGTH_VR_BYTES else 8
         return [v.strip("\0 ") for v in encoded[head:].decode("latin-1").split("\\")]
 
     def _strings(self, tag: int, vr: str, values: list[str], run: _Run) -> bytes:
@@ -623,8 +616,8 @@ class FastEngine:
         vr = el.vr
         if vr == "UI":
             return self._uids(el, run, keep_standard=False)
-        if vr in NUMERIC_SIZES:
-            return _element(el.tag, vr, b"\0" * NUMERIC_SIZES[vr])
+        if vr in NUMBER_SIZES:
+            return _element(el.tag, vr, b"\0" * NUMBER_SIZES[vr])
         if vr in DUMMY:
             return _element(el.tag, vr, str(DUMMY[vr]).encode("ascii"))
         if vr == "SQ":
