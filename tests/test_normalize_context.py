@@ -130,3 +130,32 @@ def test_glued_laterality_and_reversed_word_order():
 def test_exam_names_of_a_list_ignore_series_exclusion_words():
     assert _regions(normalize_description("CT LOWER EXTREMITY SCANOGRAM LEFT", modality="CT")) == ["lower extremity"]
     assert normalize_description("Scout", modality="CT", level="series").get("excluded") == "localizer"
+
+
+def test_a_change_of_case_inside_a_word_is_a_word_boundary():
+    """"CTThorax", "RMcranio": both parts known, the case change is the space; an all-caps
+    or all-lower-case word is not cut that way."""
+    res = normalize_text("CTThorax", field="StudyDescription")
+    assert _code(res, "modality") == "RID10321" and _regions(res) == ["thorax"]
+    res = normalize_text("RMcranio", field="StudyDescription")
+    assert _code(res, "modality") == "RID10312" and _regions(res) == ["head"]
+    assert _code(normalize_text("MRIs", field="StudyDescription"), "modality") is None   # "s" is no word
+    assert _code(normalize_text("ctthorax", field="StudyDescription"), "modality") is None
+
+
+def test_exam_names_imply_their_anatomy_weaker_than_named_anatomy():
+    """Myelography images the spinal canal, pyelography the urinary tract, unless the name
+    says which anatomy ("posterior fossa myelogram")."""
+    assert _regions(normalize_description("MIELOGRAFIA", level="study")) == ["spine"]
+    res = normalize_description("TOMOMIELOGRAFIA COMPUTADORIZADA", level="study")
+    assert _regions(res) == ["spine"] and _code(res, "modality") == "RID10321"
+    assert _regions(normalize_description("FL Post Fossa Myelo", level="study")) == ["posterior cranial fossa"]
+    assert _regions(normalize_description("PIELOGRAFIA ANTEROGRADA PERCUTANEA", level="study")) == ["urinary tract"]
+
+
+def test_head_and_neck_vocabulary_of_exam_lists():
+    assert _regions(normalize_description("PLANIGRAFIA DE LARINGE", level="study")) == ["larynx"]
+    assert _regions(normalize_description("RADIOGRAFIA DE CAVUM (LATERAL + HIRTZ)", level="study")) == ["nasopharynx"]
+    assert _regions(normalize_description("RX MAXILAR", level="study")) == ["maxilla"]
+    assert _regions(normalize_description("TC SEIOS MAXILARES", level="study")) == ["paranasal sinuses"]
+    assert _code(normalize_description("Rö Thorax", level="study"), "modality") == "RID10345"

@@ -193,12 +193,34 @@ def _best_phrase(lex: Lexicon, toks: list[str], i: int) -> tuple[int, Entry, str
     return best
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _split_case(lex: Lexicon, text: str) -> str:
+    """A word whose leading capitals meet lower-case letters ("CTThorax", "RMcranio", "TCcranio")
+    is two words when the case change falls where both parts are known words, one of them
+    naming a value, and only one such cut exists: the change of case stands for the space."""
+    def cut(match: re.Match[str]) -> str:
+        word = match.group(0)
+        caps = next((k for k, ch in enumerate(word) if not ch.isupper()), len(word))
+        if caps < 2 or caps == len(word) or not word[caps].islower():
+            return word
+        cuts = [k for k in {caps - 1, caps} if k >= 2 and len(word) - k >= 3 and _both_known(lex, word[:k], word[k:])]
+        return f"{word[:cuts[0]]} {word[cuts[0]:]}" if len(cuts) == 1 else word
+    return _LETTERS.sub(cut, text)
+
+
+def _both_known(lex: Lexicon, left: str, right: str) -> bool:
+    a, b = lex.phrases.get((fold(left),)), lex.phrases.get((fold(right),))
+    return bool(a and b and "ambiguous" not in (a.kind, b.kind) and "value" in (a.kind, b.kind))
+
+
 @lru_cache(maxsize=65536)
 def analyse(text: str | None, context: str = "") -> TextAnalysis:
     """Scan one description: longest phrase first, then kernels, glued words, truncations; then
     the context rules.  ``context`` is the header Modality when there is one ("PT", "NM"...)."""
     lex = lexicon()
-    toks, split_at = _split_glued(lex, tokens(text or ""))
+    toks, split_at = _split_glued(lex, tokens(_split_case(lex, text or "")))
     n = len(toks)
     found: list[_Found] = []
     excluded: list[str] = []
