@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from curator.errors import CuratorError
+from curator import userfile
+from curator.userfile import UserModel
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _IRI = re.compile(r"^(https?|urn|mailto):[^\s<>\"{}|\\^`]+$")
@@ -55,8 +55,9 @@ def _check_iri(value: str) -> str:
     return value
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(UserModel):
+    # release.yaml takes text as text: a number where a title or version is expected is refused
+    model_config = ConfigDict(coerce_numbers_to_str=False)
 
 
 class ConceptRef(_Model):
@@ -268,49 +269,18 @@ class ReleaseConfig(_Model):
         return None if v is None else _check_iri(v)
 
 
-def _field_path(loc: tuple) -> str:
-    # pydantic adds the tried member of a Union to the location (str, dict[str,str], ConceptRef)
-    return ".".join(str(p) for p in loc if str(p) not in ("str", "ConceptRef") and "[" not in str(p)
-                    and not str(p).startswith("function-"))
-
-
 def validation_message(what: str, exc: ValidationError) -> str:
     """One line naming every bad field of a pydantic error, without the input values."""
-    problems = []
-    for err in exc.errors(include_input=False, include_url=False):
-        where = _field_path(err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is required"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a known field"
-        problems.append(f"{where}: {msg}")
-    return f"{what} is invalid: " + "; ".join(sorted(set(problems)))
+    return f"{what} is invalid: " + "; ".join(userfile.problems(exc))
 
 
-def parse_release_config(data: dict) -> ReleaseConfig:
-    """Validate a mapping (the parsed YAML); raise CuratorError listing every bad field."""
-    if not isinstance(data, dict):
-        raise CuratorError("release.yaml: the top level must be a mapping of fields")
-    try:
-        return ReleaseConfig.model_validate(data)
-    except ValidationError as exc:
-        raise CuratorError(validation_message("release.yaml", exc)) from None
+def parse_release_config(data: Any, name: str = "release.yaml") -> ReleaseConfig:
+    """Validate a mapping (the parsed YAML); raise CuratorError ``name: field: reason`` for
+    every bad field."""
+    return userfile.validate(ReleaseConfig, data, name)
 
 
 def load_release_config(path: str | Path) -> ReleaseConfig:
     """Read and validate ``release.yaml``."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CuratorError(f"release config not found: {p.name}") from None
-    except (OSError, UnicodeDecodeError):
-        raise CuratorError(f"release config cannot be read as UTF-8 text: {p.name}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise CuratorError(f"release config is not valid YAML{where}: {p.name}") from None
-    return parse_release_config(data)
+    return parse_release_config(userfile.read_yaml(p, "release config"), p.name)

@@ -18,12 +18,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional, Union
 
-import yaml
+from pydantic import AfterValidator, model_validator
 
+from curator import userfile
 from curator.dicomwalk import element_text
 from curator.errors import CuratorError
+from curator.userfile import UserModel
 
 SEG_SOP_CLASSES = frozenset({
     "1.2.840.10008.5.1.4.1.1.66.4",  # Segmentation Storage
@@ -442,11 +444,111 @@ def _rtstruct_segments(ds: Any, scrub: Any) -> list[dict]:
 
 
 # --- curator-supplied provenance ----------------------------------------------------
-_RULE_KEYS = {"match", "method", "algorithm", "readers", "note"}
-_MATCH_KEYS = {"series_description", "site", "label", "kind", "manufacturer", "model"}
-_ALGORITHM_KEYS = {"name", "version", "family", "parameters", "source"}
-_READER_KEYS = {"role", "count", "experience_years", "specialty"}
 _PERSON_HINT = re.compile(r"\^|\b(dr|prof|mr|mrs|ms)\b\.?", re.IGNORECASE)
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text, re.IGNORECASE)
+    except re.error:
+        raise ValueError("is not a valid regular expression") from None
+    return text
+
+
+def _method(text: str) -> str:
+    method, issue = _normalize_type(text)
+    if issue or method is None:
+        raise ValueError(f"must be one of {', '.join(ALGORITHM_TYPES)}")
+    return method
+
+
+def _role(text: str) -> str:
+    if _PERSON_HINT.search(text):
+        raise ValueError("looks like a person's name; give a role")
+    return text
+
+
+Regex = Optional[Annotated[str, AfterValidator(_regex)]]
+
+
+class MatchSpec(UserModel):
+    """What a rule applies to: regular expressions, all of which must match (case-insensitive)."""
+
+    series_description: Regex = None
+    site: Regex = None
+    label: Regex = None  # any segment label / ROI name
+    kind: Regex = None  # SEG or RTSTRUCT
+    manufacturer: Regex = None
+    model: Regex = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> MatchSpec:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("must name at least one key to match")
+        return self
+
+
+class AlgorithmFamily(UserModel):
+    """A coded algorithm family (e.g. DCM 123110 Artificial Intelligence)."""
+
+    scheme: Optional[str] = None
+    code: Optional[str] = None
+    meaning: Optional[str] = None
+
+
+class AlgorithmSpec(UserModel):
+    name: Optional[str] = None
+    version: Optional[str] = None
+    family: Optional[AlgorithmFamily] = None
+    parameters: Optional[dict[str, Union[str, bool, None]]] = None
+    source: Optional[str] = None
+
+    def stated(self) -> dict[str, Any]:
+        """The algorithm as the audit records it (only what the file states)."""
+        algo: dict[str, Any] = {k: v for k in ("name", "version", "source") if (v := getattr(self, k)) is not None}
+        if self.family is not None:
+            algo["family"] = self.family.model_dump()
+        if self.parameters is not None:
+            algo["parameters"] = {k: str(v) for k, v in sorted(self.parameters.items())}
+        return algo
+
+
+class ReaderSpec(UserModel):
+    """Who read or drew the segmentation: a role, never a name."""
+
+    role: Annotated[str, AfterValidator(_role)]
+    count: Optional[int] = None
+    experience_years: Optional[int] = None
+    specialty: Optional[str] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_names(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" in data:
+            raise ValueError("a reader has no 'name' (roles only, never names)")
+        return data
+
+
+class RuleSpec(UserModel):
+    """One ``segmentations`` entry of a provenance file."""
+
+    match: MatchSpec
+    method: Optional[Annotated[str, AfterValidator(_method)]] = None
+    algorithm: Optional[AlgorithmSpec] = None
+    readers: Optional[list[ReaderSpec]] = None
+    note: Optional[str] = None  # for humans, not exported
+
+    @model_validator(mode="after")
+    def _states_something(self) -> RuleSpec:
+        if self.method is None and not (self.algorithm and self.algorithm.stated()) and not self.readers:
+            raise ValueError("states nothing (give method, algorithm or readers)")
+        return self
+
+
+class ProvenanceFile(UserModel):
+    """A provenance YAML file (``mappings/provenance/*.yaml`` or ``--provenance FILE``)."""
+
+    segmentations: list[RuleSpec]
 
 
 @dataclass(frozen=True)
@@ -474,81 +576,13 @@ class ProvenanceRule:
         return True
 
 
-def _fail(source: str, index: int | None, what: str) -> CuratorError:
-    where = f"{source}" if index is None else f"{source}, rule {index + 1}"
-    return CuratorError(f"provenance file {where}: {what}")
-
-
-def _parse_rule(source: str, index: int, raw: Any) -> ProvenanceRule:
-    if not isinstance(raw, dict):
-        raise _fail(source, index, "each entry must be a mapping")
-    unknown = set(raw) - _RULE_KEYS
-    if unknown:
-        raise _fail(source, index, f"unknown keys {sorted(unknown)}")
-    match_raw = raw.get("match") or {}
-    if not isinstance(match_raw, dict) or not match_raw:
-        raise _fail(source, index, "'match' must be a non-empty mapping")
-    unknown = set(match_raw) - _MATCH_KEYS
-    if unknown:
-        raise _fail(source, index, f"unknown match keys {sorted(unknown)}")
-    match = {}
-    for key in sorted(match_raw):
-        try:
-            match[key] = re.compile(str(match_raw[key]), re.IGNORECASE)
-        except re.error:
-            raise _fail(source, index, f"match '{key}' is not a valid regular expression") from None
-    method = raw.get("method")
-    if method is not None:
-        method, issue = _normalize_type(str(method))
-        if issue:
-            raise _fail(source, index, f"'method' must be one of {list(ALGORITHM_TYPES)}")
-    algorithm = raw.get("algorithm") or {}
-    if not isinstance(algorithm, dict):
-        raise _fail(source, index, "'algorithm' must be a mapping")
-    unknown = set(algorithm) - _ALGORITHM_KEYS
-    if unknown:
-        raise _fail(source, index, f"unknown algorithm keys {sorted(unknown)}")
-    algo: dict[str, Any] = {}
-    for key in ("name", "version", "source"):
-        if algorithm.get(key) is not None:
-            algo[key] = str(algorithm[key])
-    family = algorithm.get("family")
-    if family is not None:
-        if not isinstance(family, dict) or not {"scheme", "code", "meaning"} >= set(family):
-            raise _fail(source, index, "'algorithm.family' needs scheme, code and meaning")
-        algo["family"] = {k: (str(family[k]) if family.get(k) is not None else None)
-                          for k in ("scheme", "code", "meaning")}
-    parameters = algorithm.get("parameters")
-    if parameters is not None:
-        if not isinstance(parameters, dict):
-            raise _fail(source, index, "'algorithm.parameters' must be a mapping")
-        algo["parameters"] = {str(k): str(v) for k, v in sorted(parameters.items(), key=lambda kv: str(kv[0]))}
-    readers = []
-    for reader in raw.get("readers") or []:
-        if not isinstance(reader, dict) or "role" not in reader:
-            raise _fail(source, index, "each reader needs a 'role'")
-        unknown = set(reader) - _READER_KEYS
-        if unknown:
-            raise _fail(source, index, f"unknown reader keys {sorted(unknown)} (roles only, never names)")
-        role = str(reader["role"])
-        if _PERSON_HINT.search(role):
-            raise _fail(source, index, "a reader 'role' looks like a person's name; give a role")
-        entry: dict[str, Any] = {"role": role}
-        for key in ("count", "experience_years"):
-            if reader.get(key) is not None:
-                try:
-                    entry[key] = int(reader[key])
-                except (TypeError, ValueError):
-                    raise _fail(source, index, f"reader '{key}' must be a whole number") from None
-        if reader.get("specialty") is not None:
-            entry["specialty"] = str(reader["specialty"])
-        readers.append(entry)
-    if method is None and not algo and not readers:
-        raise _fail(source, index, "states nothing (give method, algorithm or readers)")
-    note = raw.get("note")
-    return ProvenanceRule(source_file=source, index=index, match=match, method=method,
-                          algorithm=algo, readers=tuple(readers),
-                          note=None if note is None else str(note))
+def _rule(source: str, index: int, spec: RuleSpec) -> ProvenanceRule:
+    match = {key: re.compile(value, re.IGNORECASE)
+             for key, value in sorted(spec.match.model_dump(exclude_none=True).items())}
+    readers = tuple(reader.model_dump(exclude_none=True) for reader in spec.readers or ())
+    return ProvenanceRule(source_file=source, index=index, match=match, method=spec.method,
+                          algorithm=spec.algorithm.stated() if spec.algorithm else {},
+                          readers=readers, note=spec.note)
 
 
 def load_provenance(paths: Iterable[str | Path] | str | Path | None = None) -> list[ProvenanceRule]:
@@ -575,16 +609,11 @@ def load_provenance(paths: Iterable[str | Path] | str | Path | None = None) -> l
             raise CuratorError(f"provenance file {p.name}: not found")
     rules: list[ProvenanceRule] = []
     for f in files:
-        try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            raise CuratorError(f"provenance file {f.name}: not readable YAML") from None
+        data = userfile.read_yaml(f, "provenance file")
         if data is None:
             continue
-        if not isinstance(data, dict) or not isinstance(data.get("segmentations"), list):
-            raise CuratorError(f"provenance file {f.name}: needs a 'segmentations' list")
-        for i, raw in enumerate(data["segmentations"]):
-            rules.append(_parse_rule(f.name, i, raw))
+        spec = userfile.validate(ProvenanceFile, data, f.name)
+        rules.extend(_rule(f.name, i, rule) for i, rule in enumerate(spec.segmentations))
     return rules
 
 

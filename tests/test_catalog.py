@@ -364,7 +364,7 @@ def test_release_config_errors_name_the_field_not_the_value():
 def test_release_config_bad_yaml_and_missing_file(tmp_path):
     bad = tmp_path / "release.yaml"
     bad.write_text("title: [unclosed\n", encoding="utf-8")
-    with pytest.raises(CuratorError, match="not valid YAML"):
+    with pytest.raises(CuratorError, match=r"^release.yaml: release config is not readable YAML \(line 2\)$"):
         load_release_config(bad)
     with pytest.raises(CuratorError, match="not found"):
         load_release_config(tmp_path / "absent.yaml")

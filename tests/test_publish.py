@@ -175,7 +175,8 @@ def test_cli_publish_and_validate_report_errors_cleanly(tmp_path: Path, key_file
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: {en: only one language}\n")
     invalid = run("publish", str(COLLECTION), str(tmp_path / "r"), "--key", str(key_file), "--config", str(bad))
-    assert invalid.returncode == 2 and "release.yaml is invalid" in invalid.stderr and "Traceback" not in invalid.stderr
+    assert invalid.returncode == 2 and invalid.stderr.startswith("error: bad.yaml: ")
+    assert "bad.yaml: title: needs text in at least 2 language(s)" in invalid.stderr and "Traceback" not in invalid.stderr
     not_release = run("validate", str(tmp_path))
     assert not_release.returncode == 2 and "not a release" in not_release.stderr
 

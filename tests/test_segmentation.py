@@ -443,18 +443,31 @@ segmentations:
 
 
 @pytest.mark.parametrize("text, message", [
-    ("segmentations: [{match: {series_description: x}}]", "states nothing"),
-    ("segmentations: [{match: {colour: x}, method: MANUAL}]", "unknown match keys"),
-    ("segmentations: [{match: {series_description: '('}, method: MANUAL}]", "regular expression"),
-    ("segmentations: [{match: {site: a}, method: GUESSED}]", "'method'"),
-    ("segmentations: [{match: {site: a}, readers: [{role: r, name: Jane}]}]", "never names"),
-    ("segmentations: [{match: {site: a}, readers: [{role: 'Dr. Smith'}]}]", "person's name"),
-    ("segmentations: {}", "needs a 'segmentations' list"),
-    ("segmentations: [ {", "not readable YAML"),
+    ("segmentations: [{match: {series_description: x}}]",
+     "segmentations[1]: states nothing (give method, algorithm or readers)"),
+    ("segmentations: [{match: {colour: x}, method: MANUAL}]", "segmentations[1].match.colour: is not a known field"),
+    ("segmentations: [{match: {series_description: '('}, method: MANUAL}]",
+     "segmentations[1].match.series_description: is not a valid regular expression"),
+    ("segmentations: [{match: {site: a}, method: GUESSED}]",
+     "segmentations[1].method: must be one of MANUAL, SEMIAUTOMATIC, AUTOMATIC"),
+    ("segmentations: [{match: {site: a}, method: [MANUAL]}]", "segmentations[1].method: Input should be a valid string"),
+    ("segmentations: [{match: {site: a}, readers: [{role: r, name: Jane}]}]",
+     "segmentations[1].readers[1]: a reader has no 'name' (roles only, never names)"),
+    ("segmentations: [{match: {site: a}, readers: [{role: 'Dr. Smith'}]}]",
+     "segmentations[1].readers[1].role: looks like a person's name; give a role"),
+    ("segmentations: [{match: {site: a}, readers: [{role: r, count: many}]}]",
+     "segmentations[1].readers[1].count: Input should be a valid integer"),
+    ("segmentations: [{match: {site: a}, method: MANUAL, algorithm: {family: {scheme: DCM, codes: x}}}]",
+     "segmentations[1].algorithm.family.codes: is not a known field"),
+    ("segmentations: [{match: {}, method: MANUAL}]", "segmentations[1].match: must name at least one key to match"),
+    ("segmentations: {}", "segmentations: Input should be a valid list"),
+    ("rules: []", "rules: is not a known field"),
+    ("segmentations: [ {", "provenance file is not readable YAML (line 1)"),
 ])
 def test_bad_provenance_files(tmp_path, text, message):
     with pytest.raises(CuratorError) as err:
         load_provenance(_write(tmp_path, text))
+    assert str(err.value).startswith("prov.yaml: ")
     assert message in str(err.value)
     assert str(tmp_path) not in str(err.value)
 

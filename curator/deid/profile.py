@@ -27,8 +27,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
-import yaml
+from pydantic import AfterValidator
 from pydicom.datadict import (
     DicomDictionary,
     dictionary_VR,
@@ -37,9 +38,11 @@ from pydicom.datadict import (
 )
 from pydicom.dataset import Dataset
 
+from curator import userfile
 from curator.deid import table
 from curator.errors import CuratorError
 from curator.resources import mappings_dir
+from curator.userfile import UserModel
 
 OVERRIDE_ACTIONS = frozenset("DZXKCUPH")
 _TAG_FORMS = (
@@ -74,24 +77,92 @@ def method_code_item(entry: dict[str, str]) -> Dataset:
     return item
 
 
-def parse_tag(field_name: str, where: str) -> int:
-    """A tag from a keyword or a ``(gggg,eeee)`` / ``gggg,eeee`` / ``ggggeeee`` form."""
-    text = str(field_name).strip()
+def tag_of(text: str) -> int | None:
+    """A tag from a keyword or a ``(gggg,eeee)`` / ``gggg,eeee`` / ``ggggeeee`` form (None if neither)."""
     for form in _TAG_FORMS:
         match = form.match(text)
         if match:
             return int(match.group(1) + match.group(2), 16)
     tag = tag_for_keyword(text)
+    return None if tag is None else int(tag)
+
+
+def parse_tag(field_name: str, where: str) -> int:
+    """:func:`tag_of`, or a CuratorError naming ``where``."""
+    text = str(field_name).strip()
+    tag = tag_of(text)
     if tag is None:
         raise CuratorError(f"{where}: unknown DICOM attribute {text!r}")
-    return int(tag)
+    return tag
+
+
+def _computed_value(value: object) -> str | None:
+    """Why a literal value cannot be used (``func:``/``var:`` values are computed), or None."""
+    text = "" if value is None else str(value)
+    if text.startswith(("func:", "var:", "deid_func:")):
+        return f"values computed by functions or variables are not supported ({text.split(':')[0]}:)"
+    return None
 
 
 def _check_value(tag: int, value: object, where: str) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(("func:", "var:", "deid_func:")):
-        raise CuratorError(f"{where}: values computed by functions or variables are not supported ({text.split(':')[0]}:)")
-    return text
+    reason = _computed_value(value)
+    if reason:
+        raise CuratorError(f"{where}: {reason}")
+    return "" if value is None else str(value)
+
+
+def _attribute(name: str) -> str:
+    if tag_of(name.strip()) is None:
+        raise ValueError("is not a DICOM keyword or a (gggg,eeee) tag")
+    return name
+
+
+def _action(action: str) -> str:
+    if action.strip().upper() not in OVERRIDE_ACTIONS:
+        raise ValueError("unknown action (use one of D Z X K C U P H)")
+    return action
+
+
+def _literal(value: str | None) -> str | None:
+    reason = _computed_value(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+def _options(value: list[str]) -> list[str]:
+    try:
+        table.check_options(value)
+    except CuratorError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+Attribute = Annotated[str, AfterValidator(_attribute)]
+LiteralValue = Annotated[str | None, AfterValidator(_literal)]
+
+
+class ProfileFile(UserModel):
+    """What a profile YAML file may hold (``mappings/deid/*.yaml`` or ``--profile FILE``)."""
+
+    name: str | None = None
+    description: str | None = None
+    options: Annotated[list[str], AfterValidator(_options)] | None = None
+    overrides: dict[Attribute, Annotated[str, AfterValidator(_action)]] | None = None
+    replace: dict[Attribute, LiteralValue] | None = None  # attribute: literal value written instead
+    add: dict[Attribute, LiteralValue] | None = None  # attribute: literal value added
+
+    def profile(self, default_name: str) -> Profile:
+        """The :class:`Profile` this file describes (``default_name`` when it names none)."""
+        where = f"profile {default_name}"
+        return Profile(
+            name=self.name or default_name,
+            description=(self.description or "").strip(),
+            options=table.check_options(self.options or []),
+            overrides={parse_tag(k, where): a.strip().upper() for k, a in (self.overrides or {}).items()},
+            replace={parse_tag(k, where): _check_value(0, v, where) for k, v in (self.replace or {}).items()},
+            add={parse_tag(k, where): _check_value(0, v, where) for k, v in (self.add or {}).items()},
+        )
 
 
 def available_profiles() -> list[str]:
@@ -114,33 +185,7 @@ def load_profile(spec: str | os.PathLike[str]) -> Profile:
 
 @cache
 def _load_profile_file(source: Path) -> Profile:
-    where = f"profile {source.name}"
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CuratorError(f"{where} cannot be read ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise CuratorError(f"{where}: expected a mapping")
-    unknown = set(data) - {"name", "description", "options", "overrides", "replace", "add"}
-    if unknown:
-        raise CuratorError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
-    options = table.check_options(list(data.get("options") or []))
-    overrides = {}
-    for name, action in (data.get("overrides") or {}).items():
-        action = str(action).strip().upper()
-        if action not in OVERRIDE_ACTIONS:
-            raise CuratorError(f"{where}: unknown action {action!r} (use one of D Z X K C U P H)")
-        overrides[parse_tag(name, where)] = action
-    replace = {parse_tag(k, where): _check_value(0, v, where) for k, v in (data.get("replace") or {}).items()}
-    add = {parse_tag(k, where): _check_value(0, v, where) for k, v in (data.get("add") or {}).items()}
-    return Profile(
-        name=str(data.get("name") or source.stem),
-        description=str(data.get("description") or "").strip(),
-        options=options,
-        overrides=overrides,
-        replace=replace,
-        add=add,
-    )
+    return userfile.load(ProfileFile, source, "de-identification profile").profile(source.stem)
 
 
 def _expand_field(field_name: str, where: str) -> list[int]:

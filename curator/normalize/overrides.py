@@ -24,12 +24,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Optional, Union
 
-import yaml
+from pydantic import AfterValidator
 
+from curator import userfile
 from curator.errors import CuratorError
 from curator.normalize.lexicon import ATTRIBUTES, lexicon, tokens
+from curator.userfile import UserModel
 
 FIELDS = ("SeriesDescription", "ProtocolName", "StudyDescription")
 OVERRIDABLE = ATTRIBUTES + ("procedure",)
@@ -63,7 +65,8 @@ class Overrides:
         return len(self.entries)
 
 
-def _codes(value: Any, where: str, attribute: str) -> tuple[str, ...]:
+def _code_list(value: Any, attribute: str) -> tuple[str, ...]:
+    """The RadLex codes of one cell (YAML value or CSV cell); ValueError with the reason."""
     if value is None or value == "-" or value == []:
         return ()
     items = value if isinstance(value, (list, tuple)) else str(value).replace(",", "|").split("|")
@@ -73,38 +76,56 @@ def _codes(value: Any, where: str, attribute: str) -> tuple[str, ...]:
         if not item:
             continue
         if not _CODE.match(item):
-            raise CuratorError(f"{where}: {attribute} must be RadLex codes (RID… or RPID…), got an invalid cell")
+            raise ValueError(f"{attribute} must be RadLex codes (RID… or RPID…), got an invalid cell")
         out.append(item)
     if attribute != "body_region" and len(out) > 1:
-        raise CuratorError(f"{where}: {attribute} takes one code")
+        raise ValueError(f"{attribute} takes one code")
     lex = lexicon()
     for code in out:
         if code not in lex.terms and code not in lex.playbook_labels:
-            raise CuratorError(f"{where}: {code} is not in the shipped RadLex subset")
+            raise ValueError(f"{code} is not in the shipped RadLex subset")
     return tuple(out)
 
 
+def _overridable(attribute: str) -> str:
+    if attribute not in OVERRIDABLE:
+        raise ValueError(f"is not an attribute an override sets ({', '.join(OVERRIDABLE)})")
+    return attribute
+
+
+def _attribute_codes(value: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {attribute: _code_list(cell, attribute) for attribute, cell in value.items()}
+
+
+Cell = Union[str, list[str], None]  # one code, several codes (body_region), or null (undetermined)
+
+
+class OverrideEntry(UserModel):
+    """One confirmed meaning: a description text, the field it is read from, what it means."""
+
+    text: str
+    field: Optional[Literal["SeriesDescription", "ProtocolName", "StudyDescription", "*"]] = None
+    site: Optional[str] = None  # default: the file's site
+    set: Annotated[dict[Annotated[str, AfterValidator(_overridable)], Cell], AfterValidator(_attribute_codes)]
+
+    def key(self, file_site: str) -> tuple[str, str, str]:
+        return (self.site or file_site, self.field or "*", text_key(self.text))
+
+
+class SiteOverrideFile(UserModel):
+    """A site override YAML file (``mappings/sites/*.yaml`` or ``--overrides FILE``)."""
+
+    site: Optional[str] = None  # the site label of the index; default "*" (every site)
+    descriptions: Optional[list[OverrideEntry]] = None
+
+
 def _from_yaml(path: Path, entries: dict) -> None:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise CuratorError(f"cannot read site override file {path.name}: {type(exc).__name__}") from None
-    if not isinstance(data, dict):
-        raise CuratorError(f"{path.name}: expected a mapping with 'site' and 'descriptions'")
-    site = str(data.get("site") or "*")
-    for n, item in enumerate(data.get("descriptions") or [], 1):
-        where = f"{path.name} entry {n}"
-        if not isinstance(item, dict) or "text" not in item or not isinstance(item.get("set"), dict):
-            raise CuratorError(f"{where}: needs 'text' and 'set'")
-        field_name = str(item.get("field") or "*")
-        if field_name != "*" and field_name not in FIELDS:
-            raise CuratorError(f"{where}: field must be one of {', '.join(FIELDS)} or '*'")
-        values = {}
-        for attribute, cell in item["set"].items():
-            if attribute not in OVERRIDABLE:
-                raise CuratorError(f"{where}: unknown attribute {attribute!r}")
-            values[attribute] = _codes(cell, where, attribute)
-        entries[(str(item.get("site") or site), field_name, text_key(str(item["text"])))] = values
+    data = userfile.read_yaml(path, "site override file")
+    if data is None:
+        return
+    overrides = userfile.validate(SiteOverrideFile, data, path.name)
+    for item in overrides.descriptions or []:
+        entries[item.key(overrides.site or "*")] = item.set
 
 
 def _from_csv(path: Path, entries: dict) -> None:
@@ -118,16 +139,14 @@ def _from_csv(path: Path, entries: dict) -> None:
     for n, row in enumerate(rows, 2):
         if (row.get("status") or "").strip().lower() not in LOAD_STATUSES:
             continue
-        where = f"{path.name} line {n}"
-        field_name = (row.get("field") or "*").strip()
-        if field_name != "*" and field_name not in FIELDS:
-            raise CuratorError(f"{where}: unknown field")
-        values = {}
-        for attribute in OVERRIDABLE:
-            cell = (row.get(attribute) or "").strip()
-            if cell:
-                values[attribute] = _codes(cell, where, attribute)
-        entries[((row.get("site") or "*").strip() or "*", field_name, text_key(row.get("description")))] = values
+        cells = {a: (row.get(a) or "").strip() for a in OVERRIDABLE}
+        item = userfile.validate(OverrideEntry, {
+            "text": row.get("description") or "",
+            "field": (row.get("field") or "").strip() or None,
+            "site": (row.get("site") or "").strip() or None,
+            "set": {a: cell for a, cell in cells.items() if cell},
+        }, f"{path.name} line {n}")
+        entries[item.key("*")] = item.set
 
 
 def load_overrides(paths: Iterable[str | Path] | str | Path | None) -> Overrides:
