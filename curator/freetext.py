@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from pydicom.datadict import DicomDictionary
+
 from curator.fold import fold
 from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
 from curator.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
@@ -117,6 +119,8 @@ def _last_names() -> frozenset[str]:
 def load() -> None:
     """Load every list now (worker start-up), not on the first text."""
     rules()
+    _free_text_class()
+    _clean_tags()
     _words()
     _first_names()
     _last_names()
@@ -166,9 +170,48 @@ def is_standard_meaning(tag: int, text: str) -> bool:
     return tag == _CODE_MEANING and text.strip() in _standard_meanings()
 
 
+_TEXT_VRS = frozenset({"LO", "SH", "UC", "ST", "LT", "UT"})
+
+
+@lru_cache(maxsize=1 << 12)
 def is_free_text(tag: int) -> bool:
-    """Whether the allowlist applies to the attribute ``tag``."""
-    return tag in rules().tags
+    """Whether the allowlist applies to the attribute ``tag``: the attributes listed in
+    ``mappings/freetext/rules.yaml``, and by class every public text attribute that PS3.15
+    says to clean, whose VR is free text, or whose keyword names a comment, note or reason
+    (the rules file's ``not_free_text`` excepted)."""
+    if tag in rules().tags:
+        return True
+    if tag >> 16 & 1 or tag in _free_text_class()[2]:
+        return False
+    vrs, endings, _ = _free_text_class()
+    try:
+        vr, _vm, _name, _retired, keyword = DicomDictionary[tag]
+    except KeyError:
+        return False
+    if vr not in _TEXT_VRS:
+        return False
+    return vr in vrs or keyword.endswith(endings) or tag in _clean_tags()
+
+
+@cache
+def _free_text_class() -> tuple[frozenset[str], tuple[str, ...], frozenset[int]]:
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    return (frozenset(data["free_text_vrs"]), tuple(data["free_text_keyword_endings"]),
+            keyword_tags(data["not_free_text"], "mappings/freetext/rules.yaml"))
+
+
+@cache
+def _clean_tags() -> frozenset[int]:
+    """The attributes PS3.15 Table E.1-1 marks C (clean) in any column."""
+    from curator.deid.table import rows  # the table is the de-identification's data
+
+    out = set()
+    for row in rows():
+        if row.basic == "C" or any(action == "C" for _, action in row.options):
+            match = re.fullmatch(r"\(([0-9A-F]{4}),([0-9A-F]{4})\)", row.key)
+            if match:
+                out.add(int(match.group(1) + match.group(2), 16))
+    return frozenset(out)
 
 
 def _capitalised(word: str) -> bool:

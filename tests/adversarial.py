@@ -359,7 +359,8 @@ def file_text(path: Path, data: bytes | None = None) -> str:
     return "\n".join(out)
 
 
-ORDINARY = {"mail", "online", "calle", "odos", "hospital", "universitario", "klinikum", "szpital", "maria", "jose"}
+ORDINARY = {"mail", "online", "calle", "odos", "hospital", "universitario", "klinikum", "szpital", "maria", "jose",
+            "example", "patient", "portal", "https"}
 
 
 def _needles(plant: Plant) -> list[str]:

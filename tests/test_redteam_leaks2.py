@@ -1,0 +1,104 @@
+"""Red team, round 3: a second independent archive (tests/adversarial2.py, plain pydicom) with
+identifiers where round 1 and 2 did not put them (SR trees, SEG, RT observation labels,
+PDF/CDA, ECG and graphic annotations, Acquisition Context, Scheduled Procedure Step text,
+overlays, curves, TCIA-safe private text, ISO 2022 JP / GB18030 / ISO-8859-5/7 / Latin-1
+without SpecificCharacterSet, a tar.gz export) goes through audit, deid, publish and
+validate; no planted string may be in anything they write or print."""
+from __future__ import annotations
+
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from pydicom.datadict import tag_for_keyword
+from typer.testing import CliRunner
+
+from curator import freetext
+from curator.cli import app
+from curator.deid.engine import clean_text
+from curator.scrub import scrub_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import adversarial  # noqa: E402  (helper modules beside the tests, not a package)
+import adversarial2  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("redteam2")
+    archive = adversarial2.write_archive(root / "archive")
+    assert runner.invoke(app, ["keygen", str(root / "key")]).exit_code == 0
+    console: dict[str, str] = {}
+    for fmt in ("json", "html"):
+        result = runner.invoke(app, ["audit", str(archive.root), "-f", fmt, "-o", str(root / "audit" / f"report.{fmt}"),
+                                     "-w", "1", "--index", str(root / "audit" / "index.parquet")])
+        assert result.exit_code == 0, result.output
+        console[f"audit {fmt}"] = result.output
+    commands = {
+        "deid": ["deid", str(archive.root), str(root / "deid"), "--key", str(root / "key"), "--workers", "1"],
+        "publish": ["publish", str(archive.root), str(root / "release"), "--key", str(root / "key"),
+                    "--config", str(ROOT / "examples" / "release.yaml"), "-w", "1", "--release-date", "2026-11-30"],
+        "validate": ["validate", str(root / "release"), "--key", str(root / "key")],
+    }
+    for name, args in commands.items():
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        console[name] = result.output
+    hits = adversarial.search([root / "audit", root / "deid", root / "release"], archive.plants, console)
+    return {"root": root, "archive": archive, "hits": hits}
+
+
+def test_the_plants_are_in_the_source(runs, tmp_path):
+    archive = runs["archive"]
+    with tarfile.open(next(archive.root.glob("*.tar.gz"))) as tf:
+        tf.extractall(tmp_path, filter="data")
+    found = {value for _, value, _ in adversarial.search([archive.root, tmp_path], archive.plants)}
+    assert found == {p.value for p in archive.plants}
+    assert archive.files == 54 and len(archive.plants) >= 60
+
+
+def test_no_planted_identifier_in_any_output(runs):
+    assert runs["hits"] == [], runs["hits"][:20]
+
+
+def test_every_item_is_accounted_for(runs):
+    import json
+
+    report = json.loads((runs["root"] / "deid" / "deid-report.json").read_text())
+    counts = report["counts"]
+    assert counts["items"] == runs["archive"].files == counts["written"] + counts["quarantined"] + counts["rejected"]
+    assert counts["written"] == 48  # 6 patients x 8 objects (CT, SR, SEG, RTSTRUCT, PDF, CDA, ECG, GSPS)
+
+
+@pytest.mark.parametrize("keyword", [
+    # found by the red team (staff names kept): unlisted attributes, free text by VR or by name
+    "AcquisitionContextDescription", "CommentsOnTheScheduledProcedureStep", "UnformattedTextValue",
+    "FrameOfReferenceTransformationComment", "ReasonForCancellation", "DocumentTitle",
+    # PS3.15 says C (clean), which was the patient's own values only
+    "MedicalAlerts", "Allergies", "ReasonForVisit", "Occupation", "BeamDescription", "SpecialNeeds",
+])
+def test_free_text_by_class(keyword):
+    tag = tag_for_keyword(keyword)
+    assert freetext.is_free_text(tag)
+    assert "Wojciechowska" not in clean_text("ask Dr Wojciechowska before", frozenset(), tag)
+    assert "Thorvaldsen" not in clean_text("Sedation by nurse Thorvaldsen", frozenset(), tag)
+
+
+@pytest.mark.parametrize("keyword", ["Manufacturer", "ManufacturerModelName", "SoftwareVersions", "SequenceName",
+                                     "EthnicGroup", "ContrastBolusAgent", "InstitutionAddress", "LensModel"])
+def test_device_strings_and_vocabulary_values_are_not_free_text(keyword):
+    assert not freetext.is_free_text(tag_for_keyword(keyword))
+
+
+@pytest.mark.parametrize("text", ["born 02-XI-1958", "ur. 3.IV.1961", "DOB 30 V 1981", "1966年9月23日生", "1981년 5월 30일"])
+def test_dates_with_roman_or_cjk_months_are_removed(text):
+    assert not any(ch.isdigit() for ch in scrub_text(text)), scrub_text(text)
+
+
+@pytest.mark.parametrize("text", ["5 x 10 mm", "SLICE 3 X 2", "CT 1 V 2 PHASE"])
+def test_roman_month_pattern_keeps_measurements(text):
+    assert scrub_text(text) == text
