@@ -367,7 +367,8 @@ def _needles(plant: Plant) -> list[str]:
     words = [plant.value, *plant.parts]
     tokens = [t for w in words for t in re.split(r"[\s^,/().@-]+", w)
               if (len(t) >= 4 or re.search(r"[^\x00-\x7f]", t)) and fold(t) not in ORDINARY
-              and not (t.isdigit() and len(t) < 6)]  # a year or four digits alone say nothing
+              and not (t.isdigit() and len(t) < 6)  # a year or four digits alone say nothing
+              and not re.fullmatch(r"\d+(?:st|nd|rd|th)", t)]  # nor does an ordinal ("11th")
     return sorted({fold(w) for w in words + tokens if w.strip()})
 
 
