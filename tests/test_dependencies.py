@@ -28,6 +28,7 @@ DISTRIBUTION_OF = {
     "yaml": "PyYAML",
     "fhir": "fhir.resources",
     "dicomweb_client": "dicomweb-client",
+    "cv2": "opencv-python",
 }
 # Optional (extra) packages: imported only inside functions, never at module level.
 OPTIONAL = {"dask": "cluster", "distributed": "cluster", "fsspec": "cluster", "highdicom": "test"}

@@ -50,7 +50,7 @@ from curator.deid.engine import (
     top_code,
 )
 from curator.deid.fastpath import FastEngine, PixelProblem, scan_bytes
-from curator.deid import pixels
+from curator.deid import pixels, textdetect
 from curator.deid.pixels import burned_in_risk
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
@@ -131,6 +131,8 @@ def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool =
     _FAST = FastEngine(_ENGINE)
     freetext.load()  # the word lists of free text, read once here rather than on a first text
     scrub_rules()
+    if _SCREEN:
+        textdetect.prepare()  # the pixel screen's imports (OpenCV, scipy), once
     _READY = settings
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import yaml
@@ -76,6 +77,9 @@ def settings() -> Settings:
 def windows(frame: NDArray) -> list[NDArray[np.uint8]]:
     """8-bit views of one frame (2-D grey or H x W x 3 colour): full range, then a robust
     percentile window when it differs (12/16-bit text at any level stands out in one)."""
+    fast = _integer_windows(frame)
+    if fast is not None:
+        return fast
     data = np.asarray(frame, dtype=np.float32)
     if data.ndim == 3:
         views = [_scale(data[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32))]
@@ -92,6 +96,49 @@ def windows(frame: NDArray) -> list[NDArray[np.uint8]]:
     if span > 0 and (high - low) < 0.6 * span:
         views.append(_scale(np.clip(data, low, high)))
     return views
+
+
+def _integer_windows(frame: NDArray) -> list[NDArray[np.uint8]] | None:
+    """:func:`windows` of a grey frame of integers, bit for bit, at the cost of a histogram
+    (None for other frames): each view is a lookup table over the frame's values (the same
+    float32 arithmetic on the same values), and the percentiles are those of the sorted
+    values rebuilt from the histogram (the same multiset, so the same numbers)."""
+    if frame.ndim != 2 or frame.dtype.kind not in "iu" or not frame.size:
+        return None
+    lowest, highest = int(frame.min()), int(frame.max())
+    if highest - lowest > 1 << 16 or max(-lowest, highest) > 1 << 24:  # a large table, or inexact in float32
+        return None
+    index = frame - lowest if frame.dtype.kind == "u" else frame.astype(np.int64) - lowest
+    values = np.arange(lowest, highest + 1).astype(np.float32)  # exact: |values| <= 2**24
+    views = [np.take(_scale(values), index)]
+    low, high = histogram_percentiles(values, np.bincount(index.ravel(), minlength=values.size), settings().percentiles)
+    span = float(highest) - float(lowest)
+    if span > 0 and (high - low) < 0.6 * span:
+        views.append(np.take(_scale(np.clip(values, low, high)), index))
+    return views
+
+
+def histogram_percentiles(values: NDArray[np.float32], counts: NDArray[np.intp], q: tuple[float, ...]) -> NDArray[np.float64]:
+    """``np.percentile(data, q)`` (linear method, ``q`` a tuple) of float32 ``data`` that
+    holds ``counts[i]`` times ``values[i]`` (ascending): the same order statistics, taken
+    from the cumulative histogram instead of a partition, and numpy's own interpolation
+    steps, so the same numbers (tests/test_pixel_screen_speed.py compares them)."""
+    n = int(counts.sum())
+    quantiles = np.true_divide(np.asarray(q, dtype=np.float64), 100)
+    virtual = (n - 1) * quantiles
+    previous = np.floor(virtual)
+    following = previous + 1
+    previous[virtual >= n - 1], following[virtual >= n - 1] = -1, -1
+    previous[virtual < 0], following[virtual < 0] = 0, 0
+    previous_i, following_i = previous.astype(np.intp), following.astype(np.intp)
+    gamma = np.asarray(virtual - previous_i, dtype=virtual.dtype)
+    ends = np.cumsum(counts)  # the sorted position k holds values[searchsorted(ends, k, "right")]
+    a = values[np.searchsorted(ends, np.where(previous_i < 0, n + previous_i, previous_i), side="right")]
+    b = values[np.searchsorted(ends, np.where(following_i < 0, n + following_i, following_i), side="right")]
+    diff = b - a
+    result = np.add(a, diff * gamma)
+    np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5, casting="unsafe", dtype=type(result.dtype))
+    return result
 
 
 def _scale(data: NDArray) -> NDArray[np.uint8]:
@@ -124,34 +171,115 @@ def detect_gray(gray: NDArray[np.uint8]) -> list[Box]:
 
 
 def _tophats(gray: NDArray[np.uint8], size: int) -> list[NDArray[np.int16]]:
+    """White and black top-hats with a ``size`` x ``size`` square: OpenCV's when installed
+    (the same numbers as scipy's grey opening and closing, whose mirrored border adds no new
+    value to a minimum or maximum, at a small part of the cost), else scipy's."""
+    cv2 = _cv2()
+    if cv2 is not None:
+        image = np.ascontiguousarray(gray, dtype=np.uint8)
+        kernel = np.ones((size, size), dtype=np.uint8)
+        white = cv2.morphologyEx(image, cv2.MORPH_TOPHAT, kernel)
+        black = cv2.morphologyEx(image, cv2.MORPH_BLACKHAT, kernel)
+        return [white.astype(np.int16), black.astype(np.int16)]
     from scipy import ndimage
 
-    image = gray.astype(np.int16)
-    white = image - ndimage.grey_opening(image, size=(size, size))
-    black = ndimage.grey_closing(image, size=(size, size)) - image
-    return [white, black]
+    image16 = gray.astype(np.int16)
+    return [image16 - ndimage.grey_opening(image16, size=(size, size)), ndimage.grey_closing(image16, size=(size, size)) - image16]
+
+
+@lru_cache(maxsize=1)
+def _cv2() -> Any:
+    """OpenCV (installed with the detection model's package), one thread per process
+    (worker pools do not oversubscribe the cores), or None."""
+    try:
+        import cv2
+    except ImportError:
+        return None
+    cv2.setNumThreads(1)
+    return cv2
+
+
+def prepare() -> None:
+    """Import and read what :func:`detect` needs, once (a run's process does it before its
+    worker processes are forked from it, so that they inherit it)."""
+    settings()
+    _cv2()
+    import scipy.ndimage  # noqa: F401
+    import scipy.sparse.csgraph  # noqa: F401
+
+
+def _may_hold_glyph(mask: NDArray[np.bool_], s: Settings) -> bool:
+    """False when no component of ``mask`` can be a glyph: a glyph is at least
+    ``min_height`` rows high, so it needs that many consecutive rows holding a pixel."""
+    rows: NDArray[np.bool_] = np.asarray(mask.any(axis=1))
+    if int(rows.sum()) < s.min_height:
+        return False
+    last = rows.size - s.min_height + 1
+    run = rows[:last].copy()
+    for shift in range(1, s.min_height):
+        run &= rows[shift: last + shift]
+    return bool(run.any())
 
 
 def _components(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings) -> tuple[NDArray, ...]:
     """Per component of the thresholded response: boxes (n x 4), areas, peak responses,
     peak grey levels (text has one colour), and column-stroke counts."""
-    from scipy import ndimage
-
     mask = response >= s.contrast
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    points = np.flatnonzero(mask)  # ascending: raster order
+    labels, count = _label(mask, points)
     if count == 0:
         empty = np.zeros(0)
         return np.zeros((0, 4), dtype=np.int64), empty, empty, empty, labels
-    slices = ndimage.find_objects(labels)
-    boxes = np.array([(sl[0].start, sl[1].start, sl[0].stop, sl[1].stop) for sl in slices], dtype=np.int64)
-    flat = labels.ravel()
-    areas = np.bincount(flat, minlength=count + 1)[1:].astype(np.float64)
-    inside = flat > 0
-    peaks = np.zeros(count + 1)
-    np.maximum.at(peaks, flat[inside], response.ravel()[inside])
-    levels = np.zeros(count + 1)
-    np.maximum.at(levels, flat[inside], level.ravel()[inside])
-    return boxes, areas, peaks[1:], levels[1:], labels
+    # statistics over the labelled pixels only, grouped by label (the same numbers as
+    # scipy's find_objects and per-label maxima over the whole image)
+    number = labels.ravel()[points]
+    order = np.argsort(number, kind="stable")
+    ranked = number[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rows, cols = np.divmod(points[order], mask.shape[1])
+    boxes = np.stack([np.minimum.reduceat(rows, starts), np.minimum.reduceat(cols, starts),
+                      np.maximum.reduceat(rows, starts) + 1, np.maximum.reduceat(cols, starts) + 1], axis=1).astype(np.int64)
+    areas = np.diff(np.r_[starts, len(points)]).astype(np.float64)
+    peaks = np.maximum.reduceat(response.ravel()[points[order]], starts).astype(np.float64)
+    levels = np.maximum.reduceat(level.ravel()[points[order]], starts).astype(np.float64)
+    return boxes, areas, peaks, levels, labels
+
+
+SPARSE_SHARE = 16  # a mask with at most 1/16 of its pixels set is labelled from its pixels
+
+
+def _label(mask: NDArray[np.bool_], points: NDArray[np.intp]) -> tuple[NDArray[np.integer], int]:
+    """8-connected components of ``mask`` numbered in raster order of their first pixel, as
+    scipy's ``label`` numbers them; a sparse mask from its pixels' adjacency, so that the
+    cost follows the pixels set, not the image size."""
+    from scipy import ndimage
+
+    if len(points) * SPARSE_SHARE > mask.size:
+        labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+        return labels, int(count)
+    labels = np.zeros(mask.shape, dtype=np.int32)
+    if len(points) == 0:
+        return labels, 0
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    width = mask.shape[1]
+    cols = points % width
+    first, second = [], []
+    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):  # each neighbouring pair once
+        target = points + dy * width + dx
+        at = np.minimum(np.searchsorted(points, target), len(points) - 1)
+        hit = (points[at] == target) & (cols + dx >= 0) & (cols + dx < width)
+        first.append(np.flatnonzero(hit))
+        second.append(at[hit])
+    i, j = np.concatenate(first), np.concatenate(second)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(len(points), len(points)))
+    count, component = connected_components(graph, directed=False)
+    _, firsts = np.unique(component, return_index=True)  # the first pixel of each component
+    rank = np.empty(count, dtype=np.int32)
+    rank[np.argsort(firsts, kind="stable")] = np.arange(1, count + 1, dtype=np.int32)
+    labels.ravel()[points] = rank[component]
+    return labels, int(count)
 
 
 def _strokes(labels: NDArray, index: int, box: NDArray) -> int:
@@ -162,6 +290,8 @@ def _strokes(labels: NDArray, index: int, box: NDArray) -> int:
 
 
 def _text_boxes(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings) -> list[Box]:
+    if not _may_hold_glyph(response >= s.contrast, s):
+        return []  # no glyph, so no line of text
     boxes, areas, peaks, levels, labels = _components(response, level, s)
     if len(boxes) == 0:
         return []

@@ -1,0 +1,104 @@
+"""The fast pixel screen computes exactly what the slower reference steps compute (issue 18).
+
+The stroke detector (curator/deid/textdetect.py) takes faster routes to the same numbers:
+OpenCV's top-hats, lookup-table windows with percentiles from a histogram, and labelling
+of sparse masks from their pixels.  Each is compared here with the reference it replaces
+(scipy's grey opening/closing and label + find_objects, numpy's percentile and float
+windows) on random images whose sizes, value ranges and densities vary, so that a change
+in either side (OpenCV, scipy or numpy) that would change a screen decision fails here.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from curator.deid import textdetect
+
+
+def _reference_components(response: np.ndarray, level: np.ndarray, contrast: int) -> tuple[np.ndarray, ...]:
+    """Component statistics as the detector computed them before (scipy over the whole image)."""
+    labels, count = ndimage.label(response >= contrast, structure=np.ones((3, 3), dtype=bool))
+    slices = ndimage.find_objects(labels)
+    boxes = np.array([(sl[0].start, sl[1].start, sl[0].stop, sl[1].stop) for sl in slices], dtype=np.int64).reshape(-1, 4)
+    flat = labels.ravel()
+    areas = np.bincount(flat, minlength=count + 1)[1:].astype(np.float64)
+    inside = flat > 0
+    peaks = np.zeros(count + 1)
+    np.maximum.at(peaks, flat[inside], response.ravel()[inside])
+    levels = np.zeros(count + 1)
+    np.maximum.at(levels, flat[inside], level.ravel()[inside])
+    return boxes, areas, peaks[1:], levels[1:], labels
+
+
+def test_opencv_tophats_equal_scipy_grey_opening_and_closing():
+    if textdetect._cv2() is None:
+        pytest.skip("OpenCV is not installed: the detector uses scipy itself")
+    rng = np.random.default_rng(0)
+    size = textdetect.settings().tophat
+    for trial in range(60):
+        rows, cols = (int(v) for v in rng.integers(1, 60 if trial % 3 else 300, 2))
+        gray = rng.integers(0, 256, (rows, cols)).astype(np.uint8)
+        if trial % 2:
+            gray = np.where(gray > 200, 255, 0).astype(np.uint8)
+        image = gray.astype(np.int16)
+        white = image - ndimage.grey_opening(image, size=(size, size))
+        black = ndimage.grey_closing(image, size=(size, size)) - image
+        fast = textdetect._tophats(gray, size)
+        assert [a.dtype for a in fast] == [np.int16, np.int16]
+        assert np.array_equal(fast[0], white) and np.array_equal(fast[1], black), (rows, cols)
+
+
+def test_sparse_labelling_and_statistics_equal_scipy():
+    rng = np.random.default_rng(1)
+    contrast = textdetect.settings().contrast
+    for trial in range(400):
+        rows, cols = (int(v) for v in rng.integers(1, 90, 2))
+        density = float(rng.random()) * (0.12 if trial % 4 else 0.9)
+        response = np.where(rng.random((rows, cols)) < density, contrast + rng.integers(0, 200, (rows, cols)), 0).astype(np.int16)
+        level = rng.integers(0, 256, (rows, cols)).astype(np.uint8)
+        got = textdetect._components(response, level, textdetect.settings())
+        want = _reference_components(response, level, contrast)
+        for mine, theirs in zip(got, want):
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), (trial, rows, cols, density)
+
+
+def test_histogram_percentiles_equal_numpy():
+    rng = np.random.default_rng(2)
+    for trial in range(2000):
+        n = int(rng.integers(1, 3000 if trial % 2 else 30))
+        low = int(rng.integers(-3000, 3000))
+        data = rng.integers(low, low + int(rng.integers(0, 5000)) + 1, n)
+        if trial % 7 == 0:
+            data[:] = low
+        q = [(1, 99), (0, 100), (50, 50), (2.5, 97.5), (1, 99.9)][trial % 5]
+        values = np.arange(data.min(), data.max() + 1).astype(np.float32)
+        got = textdetect.histogram_percentiles(values, np.bincount(data - data.min(), minlength=values.size), q)
+        want = np.percentile(data.astype(np.float32), q)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (n, q)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int32])
+def test_integer_windows_equal_float_windows(dtype):
+    rng = np.random.default_rng(3)
+    info = np.iinfo(dtype)
+    for trial in range(150):
+        low = int(rng.integers(max(info.min, -40000), min(info.max, 60000)))
+        high = min(int(info.max), low + int(rng.integers(0, 70000)))
+        frame = rng.integers(low, high + 1, tuple(int(v) for v in rng.integers(1, 70, 2))).astype(dtype)
+        if trial % 3 == 0:  # a few bright pixels: the percentile window differs from the full range
+            frame.flat[rng.integers(0, frame.size, max(1, frame.size // 200))] = high
+        fast = textdetect.windows(frame)
+        reference = textdetect.windows(frame.astype(np.float32))  # the float path, as before
+        assert len(fast) == len(reference)
+        for mine, theirs in zip(fast, reference):
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), (trial, low, high)
+
+
+def test_a_mask_without_five_consecutive_rows_holds_no_glyph():
+    s = textdetect.settings()
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[10:10 + s.min_height - 1, 5:30] = True  # a bar one row short of a glyph
+    assert not textdetect._may_hold_glyph(mask, s)
+    mask[10 + s.min_height - 1, 7] = True
+    assert textdetect._may_hold_glyph(mask, s)
