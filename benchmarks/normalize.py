@@ -272,7 +272,8 @@ def by_source(items: list[dict]) -> list[tuple[str, list[dict]]]:
 def main_real(args: argparse.Namespace) -> int:
     split = "holdout" if args.holdout else "dev"
     real = [("RSNA RadLex Playbook names", DATA / "descriptions_real.csv"),
-            ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv")]
+            ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv"),
+            ("MR series descriptions of public BIDS datasets (held out by site)", DATA / "descriptions_real_bids.csv")]
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]
     synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
@@ -283,9 +284,21 @@ def main_real(args: argparse.Namespace) -> int:
             print_real(f"{title}, {'header modality given' if header else 'text only'}", out)
             for line in out["errors"]:
                 print("  " + line)
-            for group, rows in by_source(items) if header else []:
-                print_real(f"  {title} -- {group}, header modality given", evaluate_real(rows, header=True))
+            if header and by_source(items):
+                print_by_source(by_source(items))
     return 0
+
+
+def print_by_source(groups: list[tuple[str, list[dict]]]) -> None:
+    """One line per source (institution, language) and labelled field, header modality given
+    (modality itself, given by the header, is left out)."""
+    print(f"  per source, header modality given:\n  {'source [lang]':<58}{'field':<12}{'n':>5}{'right':>9}{'conf-wrong':>12}{'abstained':>11}")
+    for group, rows in groups:
+        out = evaluate_real(rows, header=True)
+        for field, s in out["stats"].items():
+            if s["labelled"] and field != "modality":
+                n = s["labelled"]
+                print(f"  {group[:57]:<58}{field:<12}{n:>5}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['abstained'], n):>11}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,17 @@ Labels are always the *source's own* attributes (never curator's output):
 
       python scripts/build_real_descriptions.py sigtap
 
+* MR series descriptions of public BIDS datasets (OpenNeuro and other datalad/BIDS releases,
+  git snapshots of their repositories): each sidecar JSON holds the scanner's
+  ``SeriesDescription`` and its file name the BIDS suffix the dataset's curators gave the
+  series (``T1w``, ``T2w``, ``FLAIR``, ``PDw``, ``T2starw``, ``dwi``): the weighting label.  A
+  ``ce-`` entity, or a rule the dataset's README states (``run-02_T1w`` = after gadolinium),
+  gives the contrast label.  Only datasets whose ``dataset_description.json`` declares CC0 or
+  PDDL are kept (the result is shipped as ``tests/data/descriptions_real_bids.csv``); the split
+  is by acquiring site (dataset and InstitutionName), so held-out sites are wholly unseen::
+
+      python scripts/build_real_descriptions.py bids SNAPSHOT.git [SNAPSHOT.git ...]
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -36,6 +47,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -159,8 +172,120 @@ def sigtap_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+BIDS_OUT = ROOT / "tests" / "data" / "descriptions_real_bids.csv"
+BIDS_LICENCES = {"CC0", "CC0-1.0", "PDDL", "ODC-PDDL"}
+BIDS_WEIGHTING = {"T1w": "RID10794", "T2w": "RID10795", "PDw": "RID10792", "PD": "RID10792",
+                  "T2starw": "RID10796", "T2star": "RID10796", "FLAIR": "RID35806", "dwi": "RID10799"}
+BIDS_SUFFIX = re.compile(r"_(" + "|".join(BIDS_WEIGHTING) + r")\.json$")
+# Reconstructions that are derived maps, not weighted images (no weighting label).
+BIDS_DERIVED = re.compile(r"_rec-(ADC|FA|MD|TRACEW?ADC)_", re.IGNORECASE)
+# An acq- label naming another weighting than the suffix ("acq-FLAIR1_T1w", "acq-SWI2_T1w"):
+# the dataset's own naming contradicts itself, so the file gives no label.
+BIDS_ACQ_WEIGHTING = {"flair": "FLAIR", "swi": "SWI", "t2star": "T2starw", "t2": "T2w", "t1": "T1w", "pd": "PDw",
+                      "dwi": "dwi", "dti": "dwi", "stir": "STIR"}
+# Contrast rules a dataset's README states (dataset -> file-name part -> IV contrast state).
+BIDS_README_CONTRAST = {
+    # ds007045 README: "sub-XXX_run-01_T1w.nii.gz file represents pre-contrast T1-WI, and
+    # sub-XXX_run-02_T1w.nii.gz - T1-WI series obtained after Gd injection."
+    "ds007045": {"_run-01_T1w.json": "RID28768", "_run-02_T1w.json": "RID28769"},
+}
+
+
+def _git(snapshot: Path, *args: str) -> str:
+    return subprocess.run(["git", "--git-dir", str(snapshot), *args], check=True, capture_output=True, text=True).stdout
+
+
+def _acq_contradicts(name: str) -> bool:
+    suffix = BIDS_SUFFIX.search(name)
+    acq = re.search(r"_acq-([A-Za-z0-9]+)", name)
+    if suffix is None or acq is None:
+        return False
+    label = acq.group(1).casefold()
+    named = next((w for word, w in BIDS_ACQ_WEIGHTING.items() if label.startswith(word)), None)
+    same = {"PD": "PDw", "T2star": "T2starw"}.get(suffix.group(1), suffix.group(1))
+    return named is not None and named != same
+
+
+def _site(sidecar: dict) -> str:
+    """The acquiring institution as the sidecar names it (case, spacing and "_" folded), the
+    unit of the held-out split: a held-out site is never seen while tuning."""
+    return " ".join(str(sidecar.get("InstitutionName") or "").replace("_", " ").split()).casefold()
+
+
+def _read_json_blobs(snapshot: Path, names: list[str]) -> list[object]:
+    """The JSON files ``names`` of the snapshot's HEAD, read through one ``git cat-file --batch``
+    (None for a file that is not JSON; sidecars not in UTF-8 are read as Latin-1)."""
+    request = "".join(f"HEAD:{n}\n" for n in names).encode()
+    data = subprocess.run(["git", "--git-dir", str(snapshot), "cat-file", "--batch"], input=request,
+                          check=True, capture_output=True).stdout
+    out: list[object] = []
+    pos = 0
+    for _ in names:
+        header_end = data.index(b"\n", pos)
+        header = data[pos:header_end].split()
+        if len(header) < 3 or header[1] != b"blob":
+            out.append(None)
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        blob = data[header_end + 1:header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+        try:
+            text = blob.decode("utf-8")
+        except UnicodeDecodeError:
+            text = blob.decode("latin-1")
+        try:
+            out.append(json.loads(text))
+        except json.JSONDecodeError:
+            out.append(None)
+    return out
+
+
+def bids_rows(snapshots: list[Path]) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for snapshot in snapshots:
+        names = _git(snapshot, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+        if "dataset_description.json" not in names:
+            continue
+        described = json.loads(_git(snapshot, "show", "HEAD:dataset_description.json") or "{}")
+        if str(described.get("License", "")).strip() not in BIDS_LICENCES:
+            continue
+        rows += _bids_dataset(snapshot, names, described)
+    return rows
+
+
+def _bids_dataset(snapshot: Path, names: list[str], described: dict) -> list[dict[str, str]]:
+    folder = snapshot.parent if snapshot.name == ".git" else snapshot
+    folder = folder.parent if folder.name == "repo" else folder      # fetch's owner+name/repo layout
+    repo = folder.name.replace("+", "/")
+    dataset = repo.rsplit("/", 1)[-1]
+    commit = _git(snapshot, "rev-parse", "HEAD").strip()
+    rules = BIDS_README_CONTRAST.get(dataset, {})
+    out: dict[tuple[str, str, str], dict[str, str]] = {}
+    wanted = [n for n in names if BIDS_SUFFIX.search(n) and not BIDS_DERIVED.search(n) and not _acq_contradicts(n)]
+    for name, sidecar in zip(wanted, _read_json_blobs(snapshot, wanted)):
+        match = BIDS_SUFFIX.search(name)
+        if match is None or not isinstance(sidecar, dict):
+            continue
+        text = " ".join(str(sidecar.get("SeriesDescription") or "").split())
+        if not text:
+            continue
+        ce = re.search(r"_ce-([A-Za-z0-9]+)", name)
+        contrast = "RID28769" if ce else next((code for part, code in rules.items() if name.endswith(part)), "")
+        weighting = BIDS_WEIGHTING[match.group(1)]
+        key = (text.casefold(), weighting, contrast)
+        if key not in out:
+            out[key] = {"id": f"{dataset}-{len(out):03d}", "source": f"{repo}@{commit[:12]}",
+                        "institution": f"{dataset} ({described.get('Name', '')})".strip(), "lang": "en", "level": "series",
+                        "text": text, "modality": "RID10312", "body_region": "", "focus": "", "contrast": contrast,
+                        "laterality": "", "split": split_of("bids", f"{dataset}|{_site(sidecar)}"), "weighting": weighting,
+                        "site": _site(sidecar)}
+    return list(out.values())
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
-    columns = COLUMNS + ("region_any",) if any("region_any" in r for r in rows) else COLUMNS
+    extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
+    columns = COLUMNS + extra
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
@@ -171,6 +296,10 @@ def write(rows: list[dict[str, str]], out: Path) -> None:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["playbook"] and len(argv) == 2:
         write(playbook_rows(Path(argv[1])), OUT)
+        return 0
+    if argv[:1] == ["bids"] and len(argv) >= 2:
+        rows = bids_rows([Path(a) for a in argv[1:]])
+        write(sorted(rows, key=lambda r: (r["id"].split("-")[0], r["text"].casefold(), r["weighting"], r["contrast"])), BIDS_OUT)
         return 0
     if argv == ["sigtap"]:
         write(sigtap_rows(SIGTAP_IN), SIGTAP_OUT)

@@ -159,3 +159,11 @@ def test_head_and_neck_vocabulary_of_exam_lists():
     assert _regions(normalize_description("RX MAXILAR", level="study")) == ["maxilla"]
     assert _regions(normalize_description("TC SEIOS MAXILARES", level="study")) == ["paranasal sinuses"]
     assert _code(normalize_description("Rö Thorax", level="study"), "modality") == "RID10345"
+
+
+def test_a_diffusion_b_value_names_a_diffusion_weighted_series():
+    """A b-value of 50 or more is diffusion weighting (a class, vocabulary.yaml value_patterns);
+    b0 is the unweighted reference image and says nothing."""
+    for text in ("sB1000", "B800 tra", "ax b1500"):
+        assert _code(normalize_text(text), "weighting") == "RID10799", text
+    assert _code(normalize_text("b0"), "weighting") is None

@@ -102,3 +102,19 @@ def test_a_region_group_label_accepts_any_region_inside_it():
     assert bench.evaluate_real([item])["stats"]["body_region"]["right"] == 1      # knee lies in the lower limb
     elsewhere = dict(item, region_any="RID9080+RID7488")
     assert bench.evaluate_real([elsewhere])["stats"]["body_region"]["conf_wrong"] == 1
+
+
+def test_bids_series_set_labels_come_from_the_datasets_own_naming():
+    """tests/data/descriptions_real_bids.csv: MR series descriptions from CC0 BIDS datasets; the
+    weighting is the BIDS suffix the dataset gave the series, held out by acquiring site."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_bids.csv")
+    assert len(rows) >= 300 and len({r["id"].split("-")[0] for r in rows}) >= 30
+    assert {r["weighting"] for r in rows} <= set(build.BIDS_WEIGHTING.values())
+    assert all(r["modality"] == "RID10312" and r["level"] == "series" for r in rows)
+    for r in rows:      # one split per (dataset, site): a held-out site is never tuned on
+        assert r["split"] == build.split_of("bids", f"{r['id'].split('-')[0]}|{r['site']}"), r["id"]
+    assert build._acq_contradicts("sub-1/anat/sub-1_acq-FLAIR1_T1w.json")
+    assert not build._acq_contradicts("sub-1/anat/sub-1_acq-mprage_T1w.json")

@@ -106,10 +106,14 @@ def _same(entries: list[Entry]) -> Entry | None:
 
 
 def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
-    """Meaning of one token that is not a phrase: kernel, glued words, truncation."""
+    """Meaning of one token that is not a phrase: kernel, value pattern (b-value), glued words,
+    truncation."""
     for pattern in lex.kernel_patterns:
         if pattern.match(tok):
             return [(Entry("implied", "", (), (("modality", "RID10321"),)), "implied")]
+    for pattern, named in lex.value_patterns:
+        if pattern.match(tok):
+            return [(named, "exact")]
     if len(tok) >= 4:
         # glued words: "axt1", "t1fs", "thoraxabdomen" (both parts known, one split only)
         found = []

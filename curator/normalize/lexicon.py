@@ -140,6 +140,7 @@ class Lexicon:
     terms: dict[str, tuple[str, str]]      # RID -> (name, parent) for the shipped subset
     header_values: dict[str, dict[str, tuple[str, ...]]]  # attribute -> header value -> codes
     kernel_patterns: tuple[re.Pattern[str], ...]
+    value_patterns: tuple[tuple[re.Pattern[str], Entry], ...]   # one token -> a value (b-values)
     non_image_modalities: frozenset[str]
     agent_negations: frozenset[str]
     implies_modality: dict[str, str]      # attribute -> RID implied (weighting -> MR)
@@ -322,6 +323,7 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         add(str(word), Entry("ambiguous"), "vocabulary.yaml ambiguous")
         ambiguous[fold(str(word))] = str(why)
     kernels = tuple(re.compile(p) for p in vocab.get("ct_kernel_patterns") or ())
+    value_patterns = _value_patterns(vocab.get("value_patterns") or [], terms, implies_modality)
     modifiers = vocab.get("procedure_modifiers") or {}
     modifier_words = frozenset(" ".join(tokens(w)) for w in _term_list(modifiers.get("words"), "vocabulary.yaml procedure_modifiers"))
     modifier_prefixes = tuple(fold(w) for w in _term_list(modifiers.get("prefixes"), "vocabulary.yaml procedure_modifiers"))
@@ -343,6 +345,7 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         terms=terms,
         header_values=header_values,
         kernel_patterns=kernels,
+        value_patterns=value_patterns,
         non_image_modalities=non_image,
         agent_negations=negations,
         implies_modality=implies_modality,
@@ -354,6 +357,20 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         modifier_prefixes=modifier_prefixes,
         rules=rules,
     )
+
+
+def _value_patterns(groups: list, terms: dict, implies_modality: dict[str, str]) -> tuple[tuple[re.Pattern[str], Entry], ...]:
+    """Regular expressions on one folded token that name a value (vocabulary.yaml
+    ``value_patterns``: a diffusion b-value "b1000" is a diffusion-weighted series)."""
+    out = []
+    for group in groups:
+        attribute, code = str(group["attribute"]), str(group["code"])
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml: value pattern code {code} is not in the RadLex subset")
+        implies = (("modality", implies_modality[attribute]),) if attribute in implies_modality else ()
+        entry = Entry("value", attribute, (code,), implies)
+        out += [(re.compile(pattern), entry) for pattern in group["patterns"]]
+    return tuple(out)
 
 
 def _plural(phrase: str) -> str:
