@@ -12,6 +12,7 @@ output.  The release date (FHIR Provenance ``recorded``) is fixed on the first r
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -24,16 +25,33 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from curator import __version__
 from curator.audit import AUDIT_COLUMNS, build_report, to_json
+from curator.catalog import ColumnInfo, DistributionInfo, ReleaseSummary, RunProvenance, is_http_url, is_release_id, write_catalog
+from curator.croissant import write_croissant
 from curator.csvcell import safe_frame
+from curator.deid.kanon import Access, access_of, summary_line
+from curator.deid.pseudonyms import Pseudonymizer, check_key
+from curator.deid.run import deidentify
+from curator.dicomweb import is_dicomweb_spec
 from curator.errors import CuratorError
 from curator.faults import disk_full_is_an_error, exclusive
+from curator.fhir_export import write_fhir
+from curator.harmonization import covariate_table, write_batches_csv
 from curator.index import key as make_key
+from curator.manifest import MANIFEST_NAME, _files, read_manifest, write_manifest
+from curator.normalize import SeriesCodes, series_codes
+from curator.pipeline import audit_settings
+from curator.provenance_export import prov_graph
+from curator.release_config import ReleaseConfig, load_release_config
+from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
+from curator.render import render
 from curator.resources import mappings_dir, ontologies_dir
-from curator.sources import is_inside
+from curator.scan import scan_source
 from curator.slug import slug
+from curator.sources import is_inside
 
 STAGING_PREFIX = "."
 STAGING_SUFFIX = ".partial"
@@ -69,8 +87,6 @@ class _CodesBySeries(Mapping):
     """
 
     def __init__(self, elements: dict, key: bytes):
-        from curator.deid.pseudonyms import Pseudonymizer
-
         self._elements = elements
         self._pseudo = Pseudonymizer(key)
         self.released: dict[str, str] = {}
@@ -118,8 +134,6 @@ def _radlex_version() -> str:
 
 def check_locations(source: Path | str, out: Path, force: bool) -> Path:
     """The staging folder of ``out``; refuses an OUT inside SOURCE or an existing release."""
-    from curator.dicomweb import is_dicomweb_spec
-
     local: Path | None = None if is_dicomweb_spec(source) else Path(source)
     if local is not None and not local.exists():
         raise CuratorError("source not found")
@@ -143,8 +157,6 @@ def _not_a_release(folder: Path) -> str | None:
     A release has its MANIFEST, listing catalog.ttl, and nothing besides what MANIFEST
     lists: a file someone added is never deleted with the release.
     """
-    from curator.manifest import MANIFEST_NAME, _files, read_manifest
-
     if not (folder / MANIFEST_NAME).is_file():
         return "no MANIFEST"
     try:
@@ -159,11 +171,8 @@ def _not_a_release(folder: Path) -> str | None:
     return None
 
 
-def check_options(options: PublishOptions, config: Any) -> None:
+def check_options(options: PublishOptions, config: ReleaseConfig) -> None:
     """Refuse bad options before any work (nothing is scanned or staged before this passes)."""
-    from curator.catalog import is_http_url, is_release_id
-    from curator.pipeline import audit_settings
-
     if options.release_date is not None:
         try:
             ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", options.release_date)) and bool(date.fromisoformat(options.release_date))
@@ -190,13 +199,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     while the first holds the lock in its staging folder.  A full disk stops the run with
     :class:`~curator.faults.NoSpaceError`; the staging folder is kept, and the same
     command resumes."""
-    from curator.deid.pseudonyms import check_key
-    from curator.release_config import load_release_config
-
     options = options or PublishOptions()
     key = check_key(key)
-    from curator.dicomweb import is_dicomweb_spec
-
     source_path = os.fspath(source) if is_dicomweb_spec(source) else Path(os.fspath(source))
     out_path = Path(os.fspath(out))
     if options.fhir_version not in ("R4B", "R5"):
@@ -213,35 +217,10 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
         return _publish_staged(source_path, out_path, key, config_file, config, options, staging, index_path)
 
 
-def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_file: Path, config: Any,
+def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_file: Path, config: ReleaseConfig,
                     options: PublishOptions, staging: Path, index_path: Path | None) -> dict[str, Any]:
     """:func:`publish` once it holds the lock of its staging folder."""
-    from curator.catalog import ColumnInfo, DistributionInfo, ReleaseSummary, RunProvenance, write_catalog
-    from curator.croissant import write_croissant
-    from curator.deid.kanon import summary_line
-    from curator.deid.run import deidentify
-    from curator.fhir_export import write_fhir
-    from curator.harmonization import covariate_table, write_batches_csv
-    from curator.provenance_export import prov_graph
-    from curator.manifest import write_manifest
-    from curator.normalize import SeriesCodes, series_codes
-    from curator.pipeline import audit_settings
-    from curator.release_table import SERIES_COLUMNS, fhir_rows, read_instances, series_table, typical_age_range
-    from curator.render import render
-    from curator.scan import scan_source
-
-    # The staging folder keeps the state of an interrupted run: same settings, same date.
-    state_file = staging / STATE_FILE
-    settings_hash = _settings_hash(options, config_file.read_text(encoding="utf-8"))
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if state and state.get("settings_hash") != settings_hash:
-        _clear(staging)  # another run's leftovers: start afresh
-        state = {}
-    release_date = options.release_date or state.get("release_date") or datetime.now(timezone.utc).date().isoformat()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", release_date):
-        raise CuratorError("--release-date must be YYYY-MM-DD")
-    state = {"settings_hash": settings_hash, "release_date": release_date}
-    state_file.write_text(json.dumps(state, sort_keys=True, allow_nan=False))
+    settings_hash, release_date = _resume_state(staging, options, config_file)
     release = staging / "release"
     metadata = release / "metadata"
     metadata.mkdir(parents=True, exist_ok=True)
@@ -256,6 +235,75 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     report = build_report(scan.table(AUDIT_COLUMNS), settings=settings)
 
     # 2. De-identify, writing the normalized RadLex codes into every instance.
+    codes = _CodesBySeries(_codes_by_series(report), key)
+    deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
+                             workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
+                             journal=staging / "deid-journal.jsonl", scheduler=options.scheduler,
+                             access=_access(options, config), leak_digests=True)
+    # the report holds the leak record of the source (digests, lengths, key fingerprint), from the header pass
+    (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
+
+    # 3. Read back what was released; the tables and reports of the released data.
+    instances = read_instances(release / "dicom")
+    if not len(instances):
+        shutil.rmtree(staging, ignore_errors=True)  # nothing to resume
+        raise CuratorError("nothing to publish: no instance of the source could be de-identified "
+                           f"({deid_report['counts']['rejected']} rejected, {deid_report['counts']['quarantined']} quarantined)")
+    released = _Released.of(report, instances, codes.released)
+    table = series_table(instances, released.normalized, released.study_procedures, released.sites)
+    _write_tables(table, metadata, options.batch_threshold)
+    _write_reports(report, key, metadata, codes.released, f"{config.base_iri}{_slug_release(options, config)}/")
+    write_fhir(fhir_rows(instances, table, released.normalized, released.study_procedures), release / "fhir",
+               version=options.fhir_version, recorded=f"{release_date}T00:00:00Z", tool_version=__version__)
+
+    # 4. The catalogue, from the released data and release.yaml.
+    summary = _release_summary(scan, report, deid_report, instances, table, released, metadata, options, config,
+                               settings_hash)
+    write_catalog(summary, config, release)
+    write_croissant(summary, config, release)
+    write_manifest(release)
+
+    # 5. Rename into place.
+    if out_path.exists():
+        shutil.rmtree(out_path)
+    os.replace(release, out_path)
+    shutil.rmtree(staging)
+    return {
+        "release": str(out_path),
+        "release_id": summary.release_id,
+        "instances": int(len(instances)),
+        "series": int(len(table)),
+        "studies": summary.n_studies,
+        "individuals": summary.n_individuals,
+        "quarantined": deid_report["counts"]["quarantined"],
+        "rejected": deid_report["counts"]["rejected"],
+        "k_anonymity": deid_report["k_anonymity"],
+        "patient_identity": deid_report["patient_identity"],
+    }
+
+
+def _resume_state(staging: Path, options: PublishOptions, config_file: Path) -> tuple[str, str]:
+    """(settings hash, release date) of this run, recorded in the staging folder.
+
+    The staging folder keeps the state of an interrupted run: same settings, same date.
+    Another run's leftovers (other settings) are cleared."""
+    state_file = staging / STATE_FILE
+    settings_hash = _settings_hash(options, config_file.read_text(encoding="utf-8"))
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if state and state.get("settings_hash") != settings_hash:
+        _clear(staging)  # another run's leftovers: start afresh
+        state = {}
+    release_date = options.release_date or state.get("release_date") or datetime.now(timezone.utc).date().isoformat()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", release_date):
+        raise CuratorError("--release-date must be YYYY-MM-DD")
+    state = {"settings_hash": settings_hash, "release_date": release_date}
+    state_file.write_text(json.dumps(state, sort_keys=True, allow_nan=False))
+    return settings_hash, release_date
+
+
+def _codes_by_series(report: dict[str, Any]) -> dict[str, SeriesCodes]:
+    """The RadLex codes to write into each series (by source series key): its normalized
+    attributes and its study's procedure."""
     procedures_by_study = {p["study_key"]: p["procedure"] for p in report["procedures"]}
     elements: dict[str, SeriesCodes] = {}
     for row in report["series"]:
@@ -264,30 +312,33 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
         codes_of_series = series_codes({**result, "procedure": procedure})
         if codes_of_series:
             elements[row["key"]] = codes_of_series
-    codes = _CodesBySeries(elements, key)
-    deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
-                             workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
-                             journal=staging / "deid-journal.jsonl", scheduler=options.scheduler,
-                             access=_access(options, config), leak_digests=True)
-    # the report holds the leak record of the source (digests, lengths, key fingerprint), from the header pass
-    (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
+    return elements
 
-    # 3. Read back what was released.
-    instances = read_instances(release / "dicom")
-    if not len(instances):
-        shutil.rmtree(staging, ignore_errors=True)  # nothing to resume
-        raise CuratorError("nothing to publish: no instance of the source could be de-identified "
-                           f"({deid_report['counts']['rejected']} rejected, {deid_report['counts']['quarantined']} quarantined)")
-    released_of = codes.released  # original series key -> released series UID
-    normalized = {released_of[r["key"]]: r["normalized"] for r in report["series"] if r["key"] in released_of}
-    sites = {released_of[r["key"]]: r["site"] for r in report["series"] if r["key"] in released_of}
-    study_released = {}
-    for r in report["series"]:
-        if r["key"] in released_of:
-            uid = instances.loc[instances["series_uid"] == released_of[r["key"]], "study_uid"]
-            if len(uid):
-                study_released[uid.iloc[0]] = procedures_by_study.get(r["study_key"])
-    table = series_table(instances, normalized, study_released, sites)
+
+@dataclass(frozen=True)
+class _Released:
+    """The audit's findings carried over to the released series (keyed by released series UID)."""
+
+    normalized: dict[str, Any]  # released series UID -> its normalization
+    sites: dict[str, Any]  # released series UID -> its site label
+    study_procedures: dict[str, Any]  # released study UID -> its procedure
+
+    @classmethod
+    def of(cls, report: dict[str, Any], instances: pd.DataFrame, released_of: dict[str, str]) -> _Released:
+        procedures_by_study = {p["study_key"]: p["procedure"] for p in report["procedures"]}
+        normalized = {released_of[r["key"]]: r["normalized"] for r in report["series"] if r["key"] in released_of}
+        sites = {released_of[r["key"]]: r["site"] for r in report["series"] if r["key"] in released_of}
+        study_released = {}
+        for r in report["series"]:
+            if r["key"] in released_of:
+                uid = instances.loc[instances["series_uid"] == released_of[r["key"]], "study_uid"]
+                if len(uid):
+                    study_released[uid.iloc[0]] = procedures_by_study.get(r["study_key"])
+        return cls(normalized, sites, study_released)
+
+
+def _write_tables(table: pd.DataFrame, metadata: Path, batch_threshold: int) -> None:
+    """The series table (CSV, Parquet) and the harmonization batches of the released series."""
     safe_frame(table).to_csv(metadata / "series.csv", index=False, lineterminator="\n")  # no spreadsheet formulas
     table.to_parquet(metadata / "series.parquet", index=False)
     _strip_parquet_timestamps(metadata / "series.parquet")
@@ -296,38 +347,48 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
         "key": image_rows["series_uid"], "site": image_rows["site"], "modality": image_rows["modality"],
         "manufacturer": image_rows["manufacturer"], "model": image_rows["model"], "acquisition": image_rows["acquisition"],
     })
-    write_batches_csv(covariate_table(batch_frame, threshold=options.batch_threshold), metadata / "batches.csv")
+    write_batches_csv(covariate_table(batch_frame, threshold=batch_threshold), metadata / "batches.csv")
+
+
+def _write_reports(report: dict[str, Any], key: bytes, metadata: Path, released_of: dict[str, str], prov_base: str) -> None:
+    """The audit report (JSON, HTML) with keyed keys, and the PROV-O of the released segmentations."""
     released_report = _rekey(report, key)
     (metadata / "audit-report.json").write_text(to_json(released_report), encoding="utf-8")
     (metadata / "audit-report.html").write_text(render(released_report, "html"), encoding="utf-8")
     segmentations = [dict(s, key=released_of[s["key"]], referenced_series=sorted(released_of.get(r, r) for r in s.get("referenced_series") or []))
                      for s in report["segmentations"] if s["key"] in released_of]
     if segmentations:
-        prov = prov_graph(segmentations, f"{config.base_iri}{_slug_release(options, config)}/")
+        prov = prov_graph(segmentations, prov_base)
         (metadata / "segmentation-provenance.ttl").write_text(prov.serialize(format="turtle"), encoding="utf-8")
-    write_fhir(fhir_rows(instances, table, normalized, study_released), release / "fhir", version=options.fhir_version,
-               recorded=f"{release_date}T00:00:00Z", tool_version=__version__)
 
-    # 4. The catalogue, from the released data and release.yaml.
-    age_min, age_max = typical_age_range(instances)  # what the released files say, after k-anonymity
-    source_years = scan.table(["status", "study_year"]).to_pydict()
-    years = [int(y) for status, y in zip(source_years["status"], source_years["study_year"]) if status == "indexed" and y is not None]
-    regions = sorted({(v["code"], v["label"]) for n in normalized.values() for v in (n.get("body_region") or [])})
-    methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC"))
-    quality = {d: v["score"] for d, v in report["quality"]["dimensions"].items()}
-    quality["total"] = report["quality"]["total"]
-    release_id = _slug_release(options, config)
-    distributions = [
+
+def _distributions(metadata: Path, fhir_version: str) -> list[DistributionInfo]:
+    """The distributions of a release: DICOM, the series table twice, FHIR."""
+    fhir = "R4" if fhir_version == "R4B" else "R5"
+    return [
         DistributionInfo(name="dicom", title="De-identified DICOM instances", path="dicom/", media_type="application/dicom", conforms_to=["DICOM"]),
         DistributionInfo(name="series-csv", title="Series table (CSV)", path="metadata/series.csv", media_type="text/csv",
                          **_file_facts(metadata / "series.csv")),
         DistributionInfo(name="series-parquet", title="Series table (Parquet)", path="metadata/series.parquet",
                          media_type="application/vnd.apache.parquet", **_file_facts(metadata / "series.parquet")),
-        DistributionInfo(name="fhir", title=f"FHIR {'R4' if options.fhir_version == 'R4B' else 'R5'} ImagingStudy bulk data", path="fhir/",
-                         media_type="application/fhir+ndjson", conforms_to=["FHIR-R4" if options.fhir_version == "R4B" else "FHIR-R5"]),
+        DistributionInfo(name="fhir", title=f"FHIR {fhir} ImagingStudy bulk data", path="fhir/",
+                         media_type="application/fhir+ndjson", conforms_to=[f"FHIR-{fhir}"]),
     ]
-    summary = ReleaseSummary.parse({
-        "release_id": release_id,
+
+
+def _release_summary(scan: Any, report: dict[str, Any], deid_report: dict[str, Any], instances: pd.DataFrame,
+                     table: pd.DataFrame, released: _Released, metadata: Path, options: PublishOptions,
+                     config: ReleaseConfig, settings_hash: str) -> ReleaseSummary:
+    """What the catalogue and Croissant say of the released data (never of the source's identifiers)."""
+    age_min, age_max = typical_age_range(instances)  # what the released files say, after k-anonymity
+    source_years = scan.table(["status", "study_year"]).to_pydict()
+    years = [int(y) for status, y in zip(source_years["status"], source_years["study_year"]) if status == "indexed" and y is not None]
+    regions = sorted({(v["code"], v["label"]) for n in released.normalized.values() for v in (n.get("body_region") or [])})
+    methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC"))
+    quality = {d: v["score"] for d, v in report["quality"]["dimensions"].items()}
+    quality["total"] = report["quality"]["total"]
+    return ReleaseSummary.parse({
+        "release_id": _slug_release(options, config),
         "n_individuals": int(instances["patient_pseudonym"].nunique()),
         "n_studies": int(instances["study_uid"].nunique()),
         "n_series": int(instances["series_uid"].nunique()),
@@ -346,37 +407,14 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
         "disclosure_risk": summary_line(deid_report["k_anonymity"]) if deid_report["k_anonymity"].get("applied") else None,
         "run": RunProvenance(tool_version=__version__, profile=options.profile, mapping_version=_tree_hash(mappings_dir()),
                              radlex_version=_radlex_version(), settings_hash=settings_hash).model_dump(),
-        "distributions": [d.model_dump() for d in distributions],
+        "distributions": [d.model_dump() for d in _distributions(metadata, options.fhir_version)],
         "dicomweb_url": options.dicomweb_url,
         "series_columns": [ColumnInfo(name=n, title=t, description=d, datatype=dt).model_dump() for n, (t, d, dt) in SERIES_COLUMNS.items()],
     })
-    write_catalog(summary, config, release)
-    write_croissant(summary, config, release)
-    write_manifest(release)
-
-    # 5. Rename into place.
-    if out_path.exists():
-        shutil.rmtree(out_path)
-    os.replace(release, out_path)
-    shutil.rmtree(staging)
-    return {
-        "release": str(out_path),
-        "release_id": release_id,
-        "instances": int(len(instances)),
-        "series": int(len(table)),
-        "studies": summary.n_studies,
-        "individuals": summary.n_individuals,
-        "quarantined": deid_report["counts"]["quarantined"],
-        "rejected": deid_report["counts"]["rejected"],
-        "k_anonymity": deid_report["k_anonymity"],
-        "patient_identity": deid_report["patient_identity"],
-    }
 
 
-def _access(options: PublishOptions, config) -> Any:
+def _access(options: PublishOptions, config: ReleaseConfig) -> Access:
     """The access tier of the release: the option, else release.yaml ``access_rights``."""
-    from curator.deid.kanon import Access, access_of
-
     return Access(access_of(options.access or config.access_rights).tier, options.max_suppression)
 
 
@@ -397,7 +435,7 @@ def _clear(staging: Path) -> None:
             entry.unlink()
 
 
-def _slug_release(options: PublishOptions, config) -> str:
+def _slug_release(options: PublishOptions, config: ReleaseConfig) -> str:
     """The release identifier: given, or a slug of the (English) title and the version."""
     return options.release_id or slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}", "release", lower=True, max_length=48)
 
@@ -408,8 +446,6 @@ def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:
     Unkeyed keys are hashes of the source's UIDs: in a release they could link it back to
     another copy of the source. Keyed with the release key they link nothing.
     """
-    import hmac
-
     keys: set[str] = set()
     for row in report["series"]:
         keys.update((row["key"], row["study_key"]))
@@ -424,7 +460,5 @@ def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:
 
 def _strip_parquet_timestamps(path: Path) -> None:
     """Parquet files written by pandas carry no clock; rewrite without pandas metadata to be sure."""
-    import pyarrow.parquet as pq
-
     table = pq.read_table(path)
     pq.write_table(table.replace_schema_metadata(None), path, compression="zstd")
