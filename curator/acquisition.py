@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset
 
 from curator.dicomwalk import dictionary_vr, raw_text
 
@@ -211,11 +212,15 @@ SUV_DECAY_CORRECTIONS = frozenset({"START", "ADMIN", "NONE"})
 
 
 # --- fast readers -------------------------------------------------------------------
+def _element(ds: Any, tag: int) -> Any:
+    """The element ``tag`` of ``ds`` as stored (raw or converted; ``None`` when absent)."""
+    return ds.get_item(tag, keep_deferred=True) if isinstance(ds, Dataset) else None
+
+
 def _raw(ds: Any, tag: int) -> Any:
-    # membership in the element dict first: ~10x cheaper than Dataset.get for absent tags
-    elements = getattr(ds, "_dict", None)
-    if elements is not None:
-        elem = elements.get(tag)
+    # the stored element first: much cheaper than Dataset.get for absent tags
+    if isinstance(ds, Dataset):
+        elem = ds.get_item(tag, keep_deferred=True)
         if elem is None:
             return None
         if type(elem) is DataElement:  # already converted: skip Dataset.__getitem__
@@ -227,8 +232,7 @@ def _raw(ds: Any, tag: int) -> Any:
 
 
 def _str(ds: Any, tag: int) -> str | None:
-    elements = getattr(ds, "_dict", None)
-    elem = elements.get(tag) if elements is not None else None
+    elem = _element(ds, tag)
     if isinstance(elem, RawDataElement):
         text = raw_text(ds, elem)  # plain character sets: no pydicom conversion needed
         if text is not None:
@@ -246,8 +250,7 @@ def _str(ds: Any, tag: int) -> str | None:
 
 
 def _float(ds: Any, tag: int) -> float | None:
-    elements = getattr(ds, "_dict", None)
-    elem = elements.get(tag) if elements is not None else None
+    elem = _element(ds, tag)
     if isinstance(elem, RawDataElement) and (elem.VR or dictionary_vr(tag)) in ("DS", "IS"):
         text = raw_text(ds, elem)
         if text is not None:
@@ -374,8 +377,7 @@ def acquisition_parameters(ds: Any) -> dict:
         out["pixel_spacing_mm"] = _floats(ds, _PIXEL_SPACING)
     fallback = _FG_FALLBACK.get(family)
     if fallback:
-        elements = getattr(ds, "_dict", None)
-        if elements is None or _SHARED_GROUPS in elements or _PER_FRAME_GROUPS in elements:
+        if not isinstance(ds, Dataset) or _SHARED_GROUPS in ds or _PER_FRAME_GROUPS in ds:
             _from_functional_groups(ds, out, fallback)
     _veto_identifiers(ds, out)
     return out

@@ -33,6 +33,7 @@ from curator.dicomwalk import (
     strings,
     walk,
 )
+from curator.dicombytes import RawSource
 from curator.index import SCHEMA, key, token_hashes
 from curator.jsontext import finite
 from curator.resources import mappings_dir, ontologies_dir
@@ -218,7 +219,7 @@ _SEQUENCE_CACHE_SIZE = 2048
 def _sequence_facts(ds: pydicom.Dataset, tag: int, raw, config: _Config) -> _Facts:
     cache_key = None
     if isinstance(raw, RawDataElement) and raw.value is not None:
-        cache_key = (tag, raw.is_implicit_VR, getattr(ds, "_read_charset", None) and str(ds._read_charset), raw.value)
+        cache_key = (tag, raw.is_implicit_VR, str(ds.original_character_set), raw.value)
         cached = _SEQUENCE_CACHE.get(cache_key)
         if cached is not None:
             _SEQUENCE_CACHE.move_to_end(cache_key)
@@ -290,7 +291,7 @@ def _walk_facts(ds: pydicom.Dataset, config: _Config) -> tuple[frozenset[str], s
     checked = 0
     tags = config.exposure_tags
     vrs = config.conformance_vrs
-    for element_tag, raw in list(ds._dict.items()):
+    for element_tag, raw in list(ds.items()):
         tag = int(element_tag)
         vr = raw.VR or dictionary_vr(tag)
         if vr == "SQ":
@@ -414,18 +415,18 @@ _MEMO_SIZE = 256
 
 
 
-def _digest(ds: pydicom.Dataset, salt: bytes) -> bytes | None:
-    """A digest of everything in the header but the values of ``VARYING_TAGS``."""
-    raw_source = getattr(ds, "_curator_raw", None)
-    if raw_source is not None:
-        return _digest_bytes(ds, salt, *raw_source)
+def _digest(ds: pydicom.Dataset, salt: bytes, source: RawSource | None = None) -> bytes | None:
+    """A digest of everything in the header but the values of ``VARYING_TAGS``
+    (``source``: the bytes the fast reader read ``ds`` from)."""
+    if source is not None:
+        return _digest_bytes(ds, salt, source.buf, source.start, source.end, source.implicit)
     parts = [
         (meta_text(ds, "TransferSyntaxUID") or "").encode(),
         (meta_text(ds, "MediaStorageSOPClassUID") or "").encode(),
-        str(getattr(ds, "_read_charset", "")).encode(),
+        str(ds.original_character_set).encode(),
     ]
     append = parts.append
-    for tag, raw in ds._dict.items():
+    for tag, raw in ds.items():
         if tag in VARYING_TAGS:
             append(b"%d:%d;" % (tag, 0 if is_empty(raw, raw.VR or "") else 1))
             continue
@@ -472,9 +473,9 @@ def varying_cuts(ds: pydicom.Dataset, implicit: bool) -> list[VaryingCut] | None
     """The ``VARYING_TAGS`` elements of ``ds`` as cuts, in file order (``None`` when one of
     them was converted, which loses its position).  The memo digest leaves them out, and
     ``curator.series_template`` cuts headers at them."""
-    cuts = []
+    cuts: list[VaryingCut] = []
     for tag in VARYING_TAGS:
-        raw = ds._dict.get(tag)  # type: ignore[call-overload]  # keys are BaseTag (an int): a plain int finds them
+        raw = ds.get_item(tag, keep_deferred=True)
         if raw is None:
             continue
         if not isinstance(raw, RawDataElement):
@@ -516,21 +517,21 @@ def _varying_checks(elements: Mapping[int, Any], vrs: frozenset[str], media_inst
 def record_for(ds: pydicom.Dataset, base: Mapping[str, Any]) -> dict[str, Any]:
     """The index record of the header ``ds`` whose shared part is ``base`` (see
     :func:`base_record`; see ``curator.index.SCHEMA`` for the columns)."""
-    elements = ds._dict  # keyed by BaseTag, an int: read as Mapping[int, Any]
-    return instance_record(base, elements,  # type: ignore[arg-type]  # Mapping keys are invariant
-                           meta_text(ds, "MediaStorageSOPInstanceUID"), element_text(ds, "SOPInstanceUID"))
+    elements = {tag: raw for tag in VARYING_TAGS if (raw := ds.get_item(tag, keep_deferred=True)) is not None}
+    return instance_record(base, elements, meta_text(ds, "MediaStorageSOPInstanceUID"), element_text(ds, "SOPInstanceUID"))
 
 
-def base_record(ds: pydicom.Dataset, salt: bytes) -> tuple[dict[str, Any], bool]:
+def base_record(ds: pydicom.Dataset, salt: bytes, source: RawSource | None = None) -> tuple[dict[str, Any], bool]:
     """Everything of the record but what the per-instance elements decide, and whether it
     holds for every header equal to this one but for the values of ``VARYING_TAGS`` (and
     for which of them are empty).
 
     Instances of a series repeat most of their header: when everything but the
     per-instance elements is byte-identical to an instance seen before, its base is
-    reused (memoized by a digest of those bytes).
+    reused (memoized by a digest of those bytes).  ``source``: the bytes the fast reader
+    read ``ds`` from (``curator.header.read_header_source``), digested directly.
     """
-    digest = _digest(ds, salt)
+    digest = _digest(ds, salt, source)
     base = _MEMO.get(digest) if digest is not None else None
     if base is None:
         base = _base_record(ds, salt, _config())

@@ -159,10 +159,10 @@ def _glued_safe(word: str) -> bool:
 
 @cache
 def _standard_meanings() -> frozenset[str]:
-    from pydicom.sr._concepts_dict import concepts  # loaded only when a code meaning needs it
+    from pydicom.sr.codedict import CONCEPTS  # loaded only when a code meaning needs it
 
-    # pydicom types this private table as object: it is {scheme: {keyword: {meaning: codes}}}
-    return frozenset(m for scheme in concepts.values() for kw in scheme.values() for m, _ in kw.values())  # type: ignore[attr-defined]
+    # {scheme: {keyword: {code: (meaning, CIDs)}}} (pydicom.sr.codedict, public)
+    return frozenset(m for scheme in CONCEPTS.values() for kw in scheme.values() for m, _ in kw.values())  # type: ignore[attr-defined]  # pydicom's ConceptsType is one level short of the table
 
 
 def is_standard_meaning(tag: int, text: str) -> bool:

@@ -11,6 +11,7 @@ import io
 import json
 import struct
 import warnings
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import pydicom
@@ -18,14 +19,14 @@ from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 
 from curator.dicomwalk import dictionary_vr, meta_text, raw_text
-from curator.fastheader import NeedMore, Unsupported, read_fast
+from curator.dicombytes import ITEM, PIXEL_DATA, PIXEL_TAGS, SEQUENCE_END, UNDEFINED, NeedMore, RawSource, Unsupported
+from curator.fastheader import read_fast
 from curator.pixel_size import dataset_problem
 from curator.vr import LONG_LENGTH_VR_BYTES
 
 # Values larger than this are not read during the scan (private blobs, overlays, …).
 DEFER_SIZE = 64 * 1024
 
-_PIXEL_TAGS = {0x7FE00010, 0x7FE00008, 0x7FE00009}
 _RAW_START_GROUPS = {0x0002, 0x0008}
 
 
@@ -89,6 +90,15 @@ MAX_SEQUENCE_DEPTH = 64
 _TOO_DEEP = f"sequences nested deeper than {MAX_SEQUENCE_DEPTH} levels"
 
 
+@dataclass(frozen=True)
+class Header:
+    """A header read by :func:`read_header_source`: the dataset, and the bytes it was read
+    from when the fast reader read it (``None`` for the general reader and DICOM JSON)."""
+
+    dataset: pydicom.Dataset
+    source: RawSource | None
+
+
 def read_header(fp: BinaryIO, size: int, prefix: bytes | None = None) -> pydicom.Dataset:
     """The header of the DICOM instance in ``fp`` (``size`` bytes long).
 
@@ -99,12 +109,17 @@ def read_header(fp: BinaryIO, size: int, prefix: bytes | None = None) -> pydicom
     non-DICOM, truncated and too deeply nested input.  ``prefix``: the first bytes of the
     file, already read (``fp`` is then positioned just after them).
     """
+    return read_header_source(fp, size, prefix).dataset
+
+
+def read_header_source(fp: BinaryIO, size: int, prefix: bytes | None = None) -> Header:
+    """:func:`read_header` with the bytes the fast reader read the dataset from."""
     try:
-        ds = _read_header(fp, size, prefix)
-        check_sequence_depth(ds)
+        header = _read_header(fp, size, prefix)
+        check_sequence_depth(header.dataset)
     except RecursionError:
         raise HeaderError(_TOO_DEEP) from None
-    return ds
+    return header
 
 
 def check_sequence_depth(ds: pydicom.Dataset) -> None:
@@ -112,7 +127,7 @@ def check_sequence_depth(ds: pydicom.Dataset) -> None:
     stack = [(ds, 0)]
     while stack:
         current, depth = stack.pop()
-        for tag, raw in list(getattr(current, "_dict", {}).items()):
+        for tag, raw in list(current.items()):
             if (raw.VR or dictionary_vr(int(tag))) != "SQ":
                 continue
             if depth >= MAX_SEQUENCE_DEPTH:
@@ -126,15 +141,15 @@ def check_sequence_depth(ds: pydicom.Dataset) -> None:
             stack.extend((item, depth + 1) for item in items)
 
 
-def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> pydicom.Dataset:
+def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
     if size == 0:
         raise HeaderError("empty file")
     buf = fp.read(PREFIX) if prefix is None else prefix
     if buf.startswith(JSON_MAGIC):
-        return _read_json(buf + fp.read())
+        return Header(_read_json(buf + fp.read()), None)
     while True:
         try:
-            ds, offset = read_fast(buf)
+            ds, offset, source = read_fast(buf)
         except NeedMore:
             if len(buf) >= size:
                 raise HeaderError("truncated (the header ends early)") from None
@@ -150,9 +165,9 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> pydicom.Datas
         _check_identity(ds, True, buf[:132])
         fp.seek(offset)
         _check_pixel_data_complete(fp, size, ds)
-        return ds
+        return Header(ds, source)
     fp.seek(0)
-    return _read_general(fp, size)
+    return Header(_read_general(fp, size), None)
 
 
 def _unresolved_bulk_data(tag: str, vr: str, uri: str) -> bytes | None:
@@ -243,7 +258,7 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
     if len(header) < 8:
         raise HeaderError("truncated (the file ends inside the pixel data header)")
     group, element = struct.unpack(endian + "HH", header[:4])
-    if ((group << 16) | element) not in _PIXEL_TAGS:
+    if ((group << 16) | element) not in PIXEL_TAGS:
         return
     # Judge the encoding from the bytes: some files declare explicit VR and write implicit.
     vr = header[4:6]
@@ -259,11 +274,11 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
     else:
         length = struct.unpack(endian + "H", header[6:8])[0]
         value_start = position + 8
-    if length == 0xFFFFFFFF:
+    if length == UNDEFINED:
         _check_fragments(fp, size, value_start, endian)
     elif value_start + length > size:
         raise HeaderError("truncated (pixel data shorter than declared)")
-    elif ds is not None and ((group << 16) | element) == 0x7FE00010 and dataset_problem(ds, transfer_syntax, length):
+    elif ds is not None and ((group << 16) | element) == PIXEL_DATA and dataset_problem(ds, transfer_syntax, length):
         raise HeaderError("truncated (pixel data shorter than the image size)")
 
 
@@ -275,9 +290,9 @@ def _check_fragments(fp: BinaryIO, size: int, offset: int, endian: str) -> None:
         if len(item) < 8:
             raise HeaderError("truncated (encapsulated pixel data has no end)")
         group, element, length = struct.unpack(endian + "HHL", item)
-        if (group, element) == (0xFFFE, 0xE0DD):
+        if (group << 16) | element == SEQUENCE_END:
             return
-        if (group, element) != (0xFFFE, 0xE000):
+        if (group << 16) | element != ITEM:
             raise HeaderError("malformed encapsulated pixel data")
         offset += 8 + length
         if offset > size:

@@ -31,7 +31,7 @@ from curator.errors import CuratorError
 from curator.executors import Ready, make_executor, tolerant_map
 from curator.faults import disk_full_is_an_error, exclusive, is_no_space
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
-from curator.header import PREFIX, HeaderError, read_header
+from curator.header import PREFIX, HeaderError, read_header_source
 from curator.index import (
     IndexWriter,
     check_index_target,
@@ -139,9 +139,10 @@ def _read_record(handle: BinaryIO, size: int, salt: bytes) -> dict:
     if record is not None:
         return record
     handle.seek(len(prefix))
-    ds = read_header(handle, size, prefix=prefix)
-    layout = series_template.layout_of(ds)  # before the extraction converts any element
-    base, reusable = base_record(ds, salt)
+    header = read_header_source(handle, size, prefix=prefix)
+    ds = header.dataset
+    layout = series_template.layout_of(ds, header.source)  # before the extraction converts any element
+    base, reusable = base_record(ds, salt, header.source)
     record = record_for(ds, base)
     series_template.learn(layout, salt, base, reusable)
     return record

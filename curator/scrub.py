@@ -78,7 +78,7 @@ def collect_value(element: Element, found: set[str]) -> None:
     if vr == "SQ" or (vr not in rules.collect_vrs and tag not in rules.collect_tags) or is_empty(raw, vr):
         return
     if isinstance(raw, RawDataElement) and raw.value is not None:
-        found.update(_raw_values(tag, vr, raw.value, str(getattr(parent, "_read_charset", "")), parent))
+        found.update(_raw_values(tag, vr, raw.value, str(parent.original_character_set), parent))
         return
     _add_values(parent, tag, vr, found)
 

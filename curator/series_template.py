@@ -32,6 +32,7 @@ import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.tag import BaseTag
 
+from curator.dicombytes import RawSource
 from curator.dicomwalk import charset_of, decode_raw_text, meta_bytes_text
 from curator.extract import instance_record, varying_cuts
 from curator.header import check_pixel_element, is_uid_text
@@ -80,33 +81,33 @@ def clear() -> None:
     _TEMPLATES.clear()
 
 
-def layout_of(ds: pydicom.Dataset) -> _Layout | None:
-    """How the header of ``ds``, just read, cuts into a template (``None``: it does not).
+def layout_of(ds: pydicom.Dataset, source: RawSource | None) -> _Layout | None:
+    """How the header of ``ds``, just read from ``source`` (``None``: not by the fast
+    reader), cuts into a template (``None``: it does not).
 
     Call before anything converts the elements of ``ds``.
     """
     try:
-        return _layout_of(ds)
+        return _layout_of(ds, source)
     except (ValueError, TypeError, KeyError, AttributeError, struct.error, UnicodeError):
         return None  # an odd header is read in full every time; it is never lost
 
 
-def _layout_of(ds: pydicom.Dataset) -> _Layout | None:
-    raw_source = getattr(ds, "_curator_raw", None)
+def _layout_of(ds: pydicom.Dataset, source: RawSource | None) -> _Layout | None:
     meta = getattr(ds, "file_meta", None)
-    if raw_source is None or meta is None:
+    if source is None or meta is None:
         return None
-    buf, _, offset, implicit = raw_source
+    buf, offset, implicit = source.buf, source.end, source.implicit
     if offset + 12 > len(buf) or buf[offset:offset + 4] != b"\xe0\x7f\x10\x00":
         return None  # only headers that end at (7FE0,0010) Pixel Data inside the bytes read
     charset = charset_of(ds)
-    sop = ds._dict.get(_SOP_INSTANCE)  # type: ignore[call-overload]  # keys are BaseTag (an int)
+    sop = ds.get_item(_SOP_INSTANCE, keep_deferred=True)
     if not isinstance(sop, RawDataElement) or not is_uid_text(decode_raw_text(sop, charset)):
         return None
     cuts: list[tuple[int, _Cut]] = []  # (start of the length field, cut)
     meta_delta_from = None
-    media = meta._dict.get(_MEDIA_INSTANCE)
-    group_length = meta._dict.get(0x00020000)
+    media = meta.get_item(_MEDIA_INSTANCE, keep_deferred=True)
+    group_length = meta.get_item(0x00020000, keep_deferred=True)
     if media is not None:
         if not isinstance(media, RawDataElement) or not isinstance(group_length, RawDataElement) or group_length.length != 4:
             return None

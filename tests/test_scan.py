@@ -138,7 +138,7 @@ def test_memoized_records_equal_fully_computed_ones(tmp_path: Path, monkeypatch)
     extract._MEMO.clear()
     scan_source(source, tmp_path / "memo2.parquet", workers=1, progress=False)
     assert computed["n"] < 9  # the memo was used
-    monkeypatch.setattr(extract, "_digest", lambda ds, salt: None)
+    monkeypatch.setattr(extract, "_digest", lambda ds, salt, source=None: None)
     full = scan_source(source, tmp_path / "full.parquet", workers=1, progress=False).frame()
     drop = ["path_key", "patient_key", "person_key", "id_tokens"]
     assert memo.drop(columns=drop).equals(full.drop(columns=drop))

@@ -337,7 +337,7 @@ class Engine:
         return None
 
     def _vr(self, ds: Dataset, tag: int) -> str:
-        raw = ds._dict.get(tag)  # type: ignore[call-overload]  # keys are BaseTag (an int): a plain int finds them
+        raw = ds.get_item(tag, keep_deferred=True)
         vr = getattr(raw, "VR", None)
         if vr:
             return str(vr)
@@ -625,7 +625,7 @@ class Engine:
                 syntax = pydicom.uid.ExplicitVRLittleEndian
         meta.TransferSyntaxUID = syntax
         if not pydicom.uid.UID(syntax).is_implicit_VR and any(
-            getattr(raw, "VR", "") is None for raw in ds._dict.values()
+            getattr(raw, "VR", "") is None for raw in ds.values()
         ):
             # Body read as implicit VR under an explicit syntax: give every element its VR.
             for _ in ds.iterall():
@@ -643,7 +643,7 @@ def _undecodable(ds: Dataset, tag: int) -> bool:
     implicit VR little endian items, PS3.5 6.2.2), so that the same actions apply inside;
     this returns True only when that fails or the tag's VR is unknown.
     """
-    raw = ds._dict.get(tag)  # type: ignore[call-overload]  # keys are BaseTag (an int): a plain int finds them
+    raw = ds.get_item(tag, keep_deferred=True)
     if getattr(raw, "VR", None) != "UN":
         return False
     try:

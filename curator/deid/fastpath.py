@@ -13,14 +13,15 @@ character sets, elements stored with VR UN, malformed bytes) raises
 """
 from __future__ import annotations
 
-import struct
 from collections import Counter
 from functools import lru_cache
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element, write_file_meta_info
+from pydicom.tag import BaseTag
 from pydicom.uid import UID, UID_dictionary
 
 from curator import pixel_size
@@ -50,20 +51,27 @@ from curator.deid.engine import (
 from curator import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
 from curator.scrub import identifier_values
-from curator.vr import LEADING_SPACE_VRS, LONG_LENGTH_VR_BYTES, NUMBER_SIZES, SINGLE_VALUE_VRS, VR_BYTES, padding
-
-
-class Unsupported(Exception):
-    """The file needs the pydicom engine."""
+from curator.dicombytes import (
+    ITEM_END,
+    PIXEL_DATA,
+    U16,
+    UNDEFINED,
+    Unsupported,
+    element_header,
+    encode_element,
+    encode_header,
+    encode_sequence,
+    sequence_items,
+    skip_fragments,
+    value_offset,
+)
+from curator.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, VR_BYTES
 
 
 SKIP_UNLISTED = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS", "TM", "AS", "CS", "SV", "UV"})
 UNSUPPORTED_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
 CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO 2022 IR 6": "latin-1", "ISO_IR 192": "utf-8"}
-_HEAD = struct.Struct("<HH2s")
-_U16 = struct.Struct("<H")
-_U32 = struct.Struct("<I")
-UNDEFINED = 0xFFFFFFFF
+_VR_TEXT = {vr: vr.decode("ascii") for vr in VR_BYTES}
 
 
 @lru_cache(maxsize=8192)
@@ -95,37 +103,29 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
     size = len(buf)
     limit = size if end is None else end
     while pos < limit:
-        if pos + 8 > size:
-            raise Unsupported("truncated element header")
-        group, element, vr = _HEAD.unpack_from(buf, pos)
-        tag = (group << 16) | element
-        if tag == 0xFFFEE00D:  # item delimiter
+        tag, vr, length, head = element_header(buf, pos, False)
+        if tag == ITEM_END:
             if not in_item or end is not None:
                 raise Unsupported("stray item delimiter")
             return out, pos + 8
-        if group == 0xFFFE:
+        if vr is None:
             raise Unsupported("unexpected delimiter")
         if vr not in VR_BYTES:
             raise Unsupported("not explicit VR")
-        if vr in LONG_LENGTH_VR_BYTES:
-            length = _U32.unpack_from(buf, pos + 8)[0]
-            vstart = pos + 12
-        else:
-            length = _U16.unpack_from(buf, pos + 6)[0]
-            vstart = pos + 8
-        svr = vr.decode()
+        vstart = pos + head
+        svr = _VR_TEXT[vr]
         if vr == b"UN":
             # pydicom resolves the real VR (public or known private) and decodes a
             # sequence stored as UN; the engine then cleans inside it or removes it.
             raise Unsupported("element stored as UN")
         if length == UNDEFINED:
             if vr == b"SQ":
-                items, vend = _items(buf, vstart, None)
+                items, vend = sequence_items(buf, vstart, None, _item_end)
                 out.append(_Elem(tag, svr, pos, vstart, length, vend, items))
                 pos = vend
                 continue
-            if tag == 0x7FE00010 and vr in (b"OB", b"OW"):
-                vend = _skip_fragments(buf, vstart)
+            if tag == PIXEL_DATA and vr in (b"OB", b"OW"):
+                vend = skip_fragments(buf, vstart)
                 out.append(_Elem(tag, svr, pos, vstart, length, vend))
                 pos = vend
                 continue
@@ -133,7 +133,7 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
         vend = vstart + length
         if vend > size:
             raise Unsupported("value beyond the end")
-        seq_items = _items(buf, vstart, vend)[0] if vr == b"SQ" else None
+        seq_items = sequence_items(buf, vstart, vend, _item_end)[0] if vr == b"SQ" else None
         out.append(_Elem(tag, svr, pos, vstart, length, vend, seq_items))
         pos = vend
     if in_item and end is None:
@@ -141,72 +141,17 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
     return out, pos
 
 
-def _items(buf: bytes, pos: int, end: int | None) -> tuple[list[tuple[int, int, int]], int]:
-    """Items of a sequence: (content start, content end, next position)."""
-    items: list[tuple[int, int, int]] = []
-    while end is None or pos < end:
-        if pos + 8 > len(buf):
-            raise Unsupported("truncated sequence")
-        group, element = struct.unpack_from("<HH", buf, pos)
-        length = _U32.unpack_from(buf, pos + 4)[0]
-        tag = (group << 16) | element
-        if tag == 0xFFFEE0DD:
-            return items, pos + 8
-        if tag != 0xFFFEE000:
-            raise Unsupported("not an item")
-        start = pos + 8
-        if length == UNDEFINED:
-            _, after = _parse(buf, start, None, True)
-            items.append((start, after - 8, after))
-            pos = after
-        else:
-            items.append((start, start + length, start + length))
-            pos = start + length
-    if end is None:
-        raise Unsupported("sequence without delimiter")
-    return items, pos
-
-
-def _skip_fragments(buf: bytes, pos: int) -> int:
-    while True:
-        if pos + 8 > len(buf):
-            raise Unsupported("truncated fragments")
-        group, element = struct.unpack_from("<HH", buf, pos)
-        length = _U32.unpack_from(buf, pos + 4)[0]
-        tag = (group << 16) | element
-        if tag == 0xFFFEE0DD:
-            return pos + 8
-        if tag != 0xFFFEE000 or length == UNDEFINED:
-            raise Unsupported("bad fragment")
-        pos += 8 + length
-
-
-def _header(tag: int, vr: str, length: int) -> bytes:
-    head = struct.pack("<HH", tag >> 16, tag & 0xFFFF) + vr.encode()
-    if vr.encode() in LONG_LENGTH_VR_BYTES:
-        return head + b"\0\0" + _U32.pack(length)
-    if length > 0xFFFF:
-        raise Unsupported("value too long for its VR")
-    return head + _U16.pack(length)
-
-
-def _element(tag: int, vr: str, value: bytes) -> bytes:
-    if len(value) % 2:
-        value += padding(vr)
-    return _header(tag, vr, len(value)) + value
+def _item_end(buf: bytes, start: int) -> int:
+    """The offset after an undefined-length item, every element of it checked."""
+    return _parse(buf, start, None, True)[1]
 
 
 def _empty_value(encoded: bytes) -> bool:
     """True when an encoded element (explicit VR little endian) has no value."""
-    head = 12 if encoded[4:6] in LONG_LENGTH_VR_BYTES else 8
+    head = value_offset(encoded)
     if encoded[4:6] == b"SQ":
         return len(encoded) == head
     return encoded[head:].strip(b" \0\\") == b""
-
-
-def _sequence(tag: int, items: list[bytes]) -> bytes:
-    body = b"".join(b"\xfe\xff\x00\xe0" + _U32.pack(len(item)) + item for item in items)
-    return _header(tag, "SQ", len(body)) + body
 
 
 class _Run:
@@ -276,7 +221,7 @@ class FastEngine:
         removed, encoded = self._post(charset, age, demographics, patient.note)
         for tag in removed:
             if out.pop(tag, None) is not None and patient.demographics.get(tag, 0) is None and table.attribute_type(tag, sop_class) == 2:
-                out[tag] = _header(tag, _dict_vr(tag), 0)  # as Engine: a suppressed type 2 attribute stays, empty
+                out[tag] = encode_header(tag, _dict_vr(tag), 0)  # as Engine: a suppressed type 2 attribute stays, empty
         out.update(encoded)
         if e.add:
             stats["added"] += len(e.add)
@@ -353,21 +298,16 @@ class FastEngine:
         pos = 132
         values = {}
         while pos + 8 <= len(data):
-            group, element, vr = _HEAD.unpack_from(data, pos)
-            if group != 0x0002:
+            if U16.unpack_from(data, pos)[0] != 0x0002:
                 break
+            tag, vr, length, head = element_header(data, pos, False)
             if vr not in VR_BYTES:
                 raise Unsupported("file meta not explicit VR")
-            if vr in LONG_LENGTH_VR_BYTES:
-                length = _U32.unpack_from(data, pos + 8)[0]
-                vstart = pos + 12
-            else:
-                length = _U16.unpack_from(data, pos + 6)[0]
-                vstart = pos + 8
+            vstart = pos + head
             if length == UNDEFINED:
                 raise Unsupported("file meta")
             if vr == b"UI":
-                values[(group << 16) | element] = data[vstart:vstart + length].decode("latin-1").strip("\0 ")
+                values[tag] = data[vstart:vstart + length].decode("latin-1").strip("\0 ")
             pos = vstart + length
         return values, pos
 
@@ -385,7 +325,7 @@ class FastEngine:
             if el is None:
                 return None
             if el.vr == "US" and el.length >= 2:
-                return _U16.unpack_from(data, el.vstart)[0]
+                return U16.unpack_from(data, el.vstart)[0]
             text = self._text(data, el, "latin-1").strip("\0 ")
             return int(text) if text.isdigit() else None
 
@@ -414,7 +354,7 @@ class FastEngine:
                 run.stats["X"] += 1
                 continue
             if tag in e.replace:
-                out[tag] = _element(tag, _dict_vr(tag), e.replace[tag].encode(run.enc))
+                out[tag] = encode_element(tag, _dict_vr(tag), e.replace[tag].encode(run.enc))
                 run.stats["replaced"] += 1
                 continue
             if action is None:
@@ -448,7 +388,7 @@ class FastEngine:
         if vr == "SQ":
             if action == "Z":
                 stats["Z"] += 1
-                return _sequence(tag, [])
+                return encode_sequence(tag, [])
             stats[action] += 1
             return self._sequence(el, path + (table.public_signature(tag),), run)
         if action == "K":
@@ -458,7 +398,7 @@ class FastEngine:
             return buf[el.start:el.end]
         if action == "Z":
             stats["Z"] += 1
-            return _header(tag, vr, 0)
+            return encode_header(tag, vr, 0)
         if action == "P":
             stats["P"] += 1
             return self._strings(tag, vr, [run.pseudonym], run)
@@ -492,7 +432,7 @@ class FastEngine:
             if self.e.date_mode == "shift":
                 return self._shift(el, run)
             if self.e.date_mode == "remove":
-                return _header(el.tag, vr, 0)
+                return encode_header(el.tag, vr, 0)
             return run.buf[el.start:el.end]
         if vr in TEXT_VRS:
             return self._scrub(el, run)
@@ -581,11 +521,11 @@ class FastEngine:
 
     def _sequence(self, el: _Elem, path, run: _Run) -> bytes:
         items = []
-        for start, end, _ in el.items or ():
+        for start, end in el.items or ():
             elems, _ = _parse(run.buf, start, end, True)
             cleaned = self._dataset(elems, path, run)
             items.append(b"".join(cleaned[tag] for tag in sorted(cleaned)))
-        return _sequence(el.tag, items)
+        return encode_sequence(el.tag, items)
 
     def _values(self, el: _Elem, run: _Run) -> list[str]:
         text = run.buf[el.vstart:el.vstart + el.length].decode(run.enc if el.vr in TEXT_VRS or el.vr == "PN" else "latin-1")
@@ -595,11 +535,11 @@ class FastEngine:
 
     @staticmethod
     def _values_bytes(encoded: bytes) -> list[str]:
-        head = 12 if encoded[4:6] in LONG_LENGTH_VR_BYTES else 8
+        head = value_offset(encoded)
         return [v.strip("\0 ") for v in encoded[head:].decode("latin-1").split("\\")]
 
     def _strings(self, tag: int, vr: str, values: list[str], run: _Run) -> bytes:
-        return _element(tag, vr, "\\".join(values).encode(run.enc if vr in TEXT_VRS or vr == "PN" else "ascii"))
+        return encode_element(tag, vr, "\\".join(values).encode(run.enc if vr in TEXT_VRS or vr == "PN" else "ascii"))
 
     def _uids(self, el: _Elem, run: _Run, keep_standard: bool) -> bytes:
         pseudo = self.e.pseudo
@@ -610,21 +550,21 @@ class FastEngine:
                 out.append(uid)
             else:
                 out.append(pseudo.uid(uid))
-        return _element(el.tag, "UI", "\\".join(out).encode("ascii"))
+        return encode_element(el.tag, "UI", "\\".join(out).encode("ascii"))
 
     def _dummy(self, el: _Elem, run: _Run) -> bytes:
         vr = el.vr
         if vr == "UI":
             return self._uids(el, run, keep_standard=False)
         if vr in NUMBER_SIZES:
-            return _element(el.tag, vr, b"\0" * NUMBER_SIZES[vr])
+            return encode_element(el.tag, vr, b"\0" * NUMBER_SIZES[vr])
         if vr in DUMMY:
-            return _element(el.tag, vr, str(DUMMY[vr]).encode("ascii"))
+            return encode_element(el.tag, vr, str(DUMMY[vr]).encode("ascii"))
         if vr == "SQ":
-            return _sequence(el.tag, [])
+            return encode_sequence(el.tag, [])
         if vr == "AT":
             raise Unsupported("AT dummy")
-        return _element(el.tag, vr, BINARY_DUMMY)
+        return encode_element(el.tag, vr, BINARY_DUMMY)
 
     def _shift(self, el: _Elem, run: _Run) -> bytes:
         fn = shift_date if el.vr == "DA" else shift_datetime
@@ -663,9 +603,7 @@ class PixelProblem(Exception):
     """The file is truncated; reject it (same reason as the pydicom path)."""
 
 
-def _to_element(tag: int, vr: str, value: str | bytes | list[Dataset]):
-    from pydicom.dataelem import DataElement
-
+def _to_element(tag: int, vr: str, value: str | bytes | list[Dataset]) -> DataElement:
     return DataElement(tag, vr, value)
 
 
@@ -725,11 +663,9 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[Dataset]) -> None:
-    from pydicom.dataelem import RawDataElement
-
     for el in elems:
         if el.vr == "SQ":
-            for start, end, _ in el.items or ():
+            for start, end in el.items or ():
                 inner, _ = _parse(data, start, end, True)
                 _collect(data, inner, charset, collect_vrs, collect_tags, batches)
             continue
@@ -739,13 +675,13 @@ def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[Data
             continue
         if not el.length:
             continue
-        raw = RawDataElement(el.tag, el.vr, el.length, data[el.vstart:el.vstart + el.length], el.vstart, False, True)
+        raw = RawDataElement(BaseTag(el.tag), el.vr, el.length, data[el.vstart:el.vstart + el.length], el.vstart, False, True)
         for batch in batches:
-            if el.tag not in batch._dict:
+            if el.tag not in batch:
                 break
         else:
             batch = Dataset()
             if charset:
                 batch.SpecificCharacterSet = charset
             batches.append(batch)
-        batch._dict[el.tag] = raw
+        batch[el.tag] = raw

@@ -246,7 +246,7 @@ def _scan_pydicom(ref: tuple[str, object], checked: bool = False) -> dict:
         return {"error": f"DICOM header cannot be read ({type(exc).__name__})"}
     try:  # _facts rejects media directories and datasets that are not instances
         risk = burned_in_risk(ds)
-        for tag, raw in list(ds._dict.items()):
+        for tag, raw in list(ds.items()):
             if getattr(raw, "value", 0) is None and getattr(raw, "length", None):
                 del ds[tag]
         return _facts(ds, identifier_values(ds), risk)
