@@ -167,3 +167,13 @@ def test_a_diffusion_b_value_names_a_diffusion_weighted_series():
     for text in ("sB1000", "B800 tra", "ax b1500"):
         assert _code(normalize_text(text), "weighting") == "RID10799", text
     assert _code(normalize_text("b0"), "weighting") is None
+
+
+def test_access_routes_and_ranges_are_not_the_imaged_anatomy():
+    """"via lumbar injection" is the route of a myelogram, "transabdominal" the route of an
+    ultrasound, "veno" a venogram (no contrast phase); "skull to thigh" is one field of view."""
+    res = normalize_description("RP C-Spine Myelo Lumbar Inj", level="study")
+    assert _regions(res) == ["cervical vertebral column"]
+    assert _code(normalize_description("CT HEAD VENO BRN WO IVCON", level="study"), "contrast") == "RID28768"
+    assert _regions(normalize_description("PT/CT Tumor Loc Skull To Thigh", level="study")) == ["skull base to mid-thigh"]
+    assert _regions(normalize_description("RP Thoracic Vertebroplasty", level="study")) == ["thoracic spine region"]
