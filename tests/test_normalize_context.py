@@ -177,3 +177,10 @@ def test_access_routes_and_ranges_are_not_the_imaged_anatomy():
     assert _code(normalize_description("CT HEAD VENO BRN WO IVCON", level="study"), "contrast") == "RID28768"
     assert _regions(normalize_description("PT/CT Tumor Loc Skull To Thigh", level="study")) == ["skull base to mid-thigh"]
     assert _regions(normalize_description("RP Thoracic Vertebroplasty", level="study")) == ["thoracic spine region"]
+
+
+def test_joints_named_by_their_two_bones():
+    """Portuguese/Spanish/French exam lists name joints by their bones."""
+    assert _regions(normalize_description("RADIOGRAFIA DE ARTICULACAO COXO-FEMORAL", level="study")) == ["hip"]
+    assert _regions(normalize_description("RADIOGRAFIA DE ARTICULACAO TIBIO-TARSICA", level="study")) == ["ankle"]
+    assert _regions(normalize_description("Rx articulación escapulohumeral", level="study")) == ["shoulder girdle"]
