@@ -584,6 +584,35 @@ def deidentify(
     return report
 
 
+class _Rows:
+    """The items table's rows by relative path, for a new listing of the source: read in
+    chunks of ``size`` in position order (the order of the listing), one query per chunk
+    rather than one per item; a path not in the chunks read so far (an item listed out of
+    order) is looked up alone.  Rows are dropped once used: memory stays flat."""
+
+    COLUMNS = "position, fingerprint, reason, has_facts, risk, series, patient, study, target"
+
+    def __init__(self, items: sqlite3.Connection, size: int = 512):
+        self.items, self.size, self.next = items, size, 0
+        self.rows: dict[bytes, tuple] = {}
+        self.end = items.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM items").fetchone()[0]
+
+    def get(self, relpath: bytes) -> tuple | None:
+        row = self.rows.pop(relpath, None)
+        if row is None and self.next < self.end:
+            self._read_chunk()
+            row = self.rows.pop(relpath, None)
+        if row is None:
+            row = self.items.execute(f"SELECT {self.COLUMNS} FROM items WHERE relpath = ?", (relpath,)).fetchone()
+        return row
+
+    def _read_chunk(self) -> None:
+        query = f"SELECT relpath, {self.COLUMNS} FROM items WHERE position >= ? AND position < ?"
+        for relpath, *row in self.items.execute(query, (self.next, self.next + self.size)):
+            self.rows[relpath] = tuple(row)
+        self.next += self.size
+
+
 class _Run:
     """One de-identification run: the header pass, the plan, the writing pass, the report."""
 
@@ -688,11 +717,9 @@ class _Run:
         relative path in a new listing of the source.  An item changed since the header pass
         is rejected; one added since is not part of this run; one gone is found by the caller."""
         items = self.items
+        rows = _Rows(items)
         for thing in open_source(self.source).items():
-            row = items.execute(
-                "SELECT position, fingerprint, reason, has_facts, risk, series, patient, study, target FROM items WHERE relpath = ?",
-                (_enc(thing.relpath),),
-            ).fetchone()
+            row = rows.get(thing.relpath.encode("utf-8", "surrogatepass"))
             if row is None:
                 continue  # added during the run
             position = row[0]
@@ -725,6 +752,7 @@ class _Run:
                 continue
             context = plan["contexts"][(patient, study)]
             clean = {"quarantine": None if self.quarantine_path is None else str(self.quarantine_path)} if self.clean_pixels else None
+            self.in_flight[position] = (patient, study)
             yield position, journal_key, (ref, context, str(dest), target, clean, extra, expect)
 
     def _write(self, pool: Executor, plan: dict, journal: Journal, item_count: int) -> tuple[Counter, Counter]:
@@ -741,7 +769,9 @@ class _Run:
                 (Path(dest) / (target + ".part")).unlink(missing_ok=True)
             return {"error": "de-identification process crashed on this file"}
 
+        self.in_flight: dict[int, tuple[str, str]] = {}  # (patient, study) of the tasks sent, until their result
         for (position, journal_key, _task), result in _map(_write_batch, self._write_tasks(plan, journal, listed), pool, crashed):
+            record = self.in_flight.pop(position)
             if "fatal" in result:
                 raise NoSpaceError(no_space_message("the output folder"))
             if "error" in result:
@@ -757,8 +787,7 @@ class _Run:
                 journal.record(journal_key, result["sha256"], {"stats": stats})
             totals.update(stats)
             if journal_key.startswith("out:"):
-                patient, study = map(_dec, items.execute("SELECT patient, study FROM items WHERE position = ?", (position,)).fetchone())
-                written_by_record[(patient, study)] += 1
+                written_by_record[record] += 1
         gone = [
             (_enc(VANISHED), position)
             for (position,) in items.execute("SELECT position FROM items WHERE has_facts = 1 AND reason IS NULL")
