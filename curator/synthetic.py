@@ -1162,44 +1162,10 @@ def pt_series(
                        series_number=series_number, description=description,
                        protocol="PET CT WB FDG", manufacturer=vend.manufacturer,
                        model=vend.pt_model, software=vend.pt_software, series_time=series_time)
-        ds.SeriesType = ["WHOLE BODY", "IMAGE"]
-        ds.Units = "BQML"
-        ds.CountsSource = "EMISSION"
-        ds.NumberOfSlices = n_slices
-        ds.DecayCorrection = "START"
-        ds.CorrectedImage = ["DECY", "ATTN", "SCAT", "DTIM", "RAN", "NORM"]
-        ds.ReconstructionMethod = "OSEM 3i21s"
-        ds.RandomsCorrectionMethod = "DLYD"
-        ds.AttenuationCorrectionMethod = "CT-derived mu-map"
-        ds.ScatterCorrectionMethod = "Model-based"
-        ds.DecayFactor = "1.0592"
-        ds.DoseCalibrationFactor = "1"
-        ds.FrameReferenceTime = "0"
-        ds.ActualFrameDuration = 180000
-        ds.SliceThickness = f"{spacing:g}"
-        del ds.PatientPosition  # not allowed with PatientOrientationCodeSequence
-        ds.CollimatorType = "NONE"
-        orientation = _code("102538003", "SCT", "recumbent")
-        orientation.PatientOrientationModifierCodeSequence = DicomSequence(
-            [_code("40199007", "SCT", "supine")]
+        _pet_acquisition(ds, n_slices, spacing)
+        ds.RadiopharmaceuticalInformationSequence = DicomSequence(
+            [_fdg_injection(study.date, injection_time, injected_dose_bq)]
         )
-        ds.PatientOrientationCodeSequence = DicomSequence([orientation])
-        ds.PatientGantryRelationshipCodeSequence = DicomSequence(
-            [_code("102540008", "SCT", "headfirst")]
-        )
-        rp = Dataset()
-        rp.Radiopharmaceutical = "Fluorodeoxyglucose"
-        rp.RadiopharmaceuticalStartTime = injection_time
-        rp.RadiopharmaceuticalStartDateTime = f"{study.date}{injection_time}"
-        rp.RadionuclideTotalDose = f"{injected_dose_bq:.6g}"
-        rp.RadionuclideHalfLife = "6586.2"
-        rp.RadionuclidePositronFraction = "0.9673"
-        rp.RadiopharmaceuticalRoute = "Intravenous route"
-        rp.RadionuclideCodeSequence = DicomSequence([_code("77004003", "SCT", "^18^Fluorine")])
-        rp.RadiopharmaceuticalCodeSequence = DicomSequence(
-            [_code("35321007", "SCT", "Fluorodeoxyglucose F^18^")]
-        )
-        ds.RadiopharmaceuticalInformationSequence = DicomSequence([rp])
         ds.FrameOfReferenceUID = study.frame_of_reference_uid(frame_of_reference)
         ds.PositionReferenceIndicator = ""
         ds.AcquisitionNumber = 1
@@ -1217,17 +1183,69 @@ def pt_series(
         ds.SOPInstanceUID = synthetic_uid(ds.SeriesInstanceUID, number)
         ds.InstanceNumber = number
         _geometry(ds, "axial", i, rows, columns, pixel_spacing, spacing, -300.0)
-        body = _body(rows, columns, i / max(n_slices - 1, 1), "body")
-        x, y = _grid(rows, columns)
-        hot = 14.0 * np.exp(-(((x - 0.2) ** 2 + (y + 0.1) ** 2) / 0.01))  # a lesion, SUV ~ 15
-        suv = np.where(body > 0.05, 1.0 + hot, 0.1 * body)
-        bq_per_ml = suv * dose_at_scan / weight_g + rng.normal(0, 150, size=suv.shape)
-        bq_per_ml = np.clip(bq_per_ml, 0, None)
+        bq_per_ml = _pet_activity(rows, columns, i / max(n_slices - 1, 1), dose_at_scan, weight_g, rng)
         slope = float(bq_per_ml.max()) / 32767.0 or 1.0
         ds.RescaleSlope = f"{slope:.6g}"
         ds.PixelData = np.round(bq_per_ml / float(ds.RescaleSlope)).astype(np.int16).tobytes()
         out.append(ds)
     return out
+
+
+def _pet_acquisition(ds: Dataset, n_slices: int, spacing: float) -> None:
+    """The PET Series, PET Image and patient orientation attributes of a static FDG slice."""
+    ds.SeriesType = ["WHOLE BODY", "IMAGE"]
+    ds.Units = "BQML"
+    ds.CountsSource = "EMISSION"
+    ds.NumberOfSlices = n_slices
+    ds.DecayCorrection = "START"
+    ds.CorrectedImage = ["DECY", "ATTN", "SCAT", "DTIM", "RAN", "NORM"]
+    ds.ReconstructionMethod = "OSEM 3i21s"
+    ds.RandomsCorrectionMethod = "DLYD"
+    ds.AttenuationCorrectionMethod = "CT-derived mu-map"
+    ds.ScatterCorrectionMethod = "Model-based"
+    ds.DecayFactor = "1.0592"
+    ds.DoseCalibrationFactor = "1"
+    ds.FrameReferenceTime = "0"
+    ds.ActualFrameDuration = 180000
+    ds.SliceThickness = f"{spacing:g}"
+    del ds.PatientPosition  # not allowed with PatientOrientationCodeSequence
+    ds.CollimatorType = "NONE"
+    orientation = _code("102538003", "SCT", "recumbent")
+    orientation.PatientOrientationModifierCodeSequence = DicomSequence(
+        [_code("40199007", "SCT", "supine")]
+    )
+    ds.PatientOrientationCodeSequence = DicomSequence([orientation])
+    ds.PatientGantryRelationshipCodeSequence = DicomSequence(
+        [_code("102540008", "SCT", "headfirst")]
+    )
+
+
+def _fdg_injection(study_date: str, injection_time: str, injected_dose_bq: float) -> Dataset:
+    """The Radiopharmaceutical Information item of an FDG injection (what SUVbw needs)."""
+    rp = Dataset()
+    rp.Radiopharmaceutical = "Fluorodeoxyglucose"
+    rp.RadiopharmaceuticalStartTime = injection_time
+    rp.RadiopharmaceuticalStartDateTime = f"{study_date}{injection_time}"
+    rp.RadionuclideTotalDose = f"{injected_dose_bq:.6g}"
+    rp.RadionuclideHalfLife = "6586.2"
+    rp.RadionuclidePositronFraction = "0.9673"
+    rp.RadiopharmaceuticalRoute = "Intravenous route"
+    rp.RadionuclideCodeSequence = DicomSequence([_code("77004003", "SCT", "^18^Fluorine")])
+    rp.RadiopharmaceuticalCodeSequence = DicomSequence(
+        [_code("35321007", "SCT", "Fluorodeoxyglucose F^18^")]
+    )
+    return rp
+
+
+def _pet_activity(rows: int, columns: int, position: float, dose_at_scan: float, weight_g: float,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Activity concentration (Bq/ml) of one slice: body SUV 1, a lesion of SUV ~15, noise."""
+    body = _body(rows, columns, position, "body")
+    x, y = _grid(rows, columns)
+    hot = 14.0 * np.exp(-(((x - 0.2) ** 2 + (y + 0.1) ** 2) / 0.01))  # a lesion, SUV ~ 15
+    suv = np.where(body > 0.05, 1.0 + hot, 0.1 * body)
+    bq_per_ml = suv * dose_at_scan / weight_g + rng.normal(0, 150, size=suv.shape)
+    return np.clip(bq_per_ml, 0, None)
 
 
 # --------------------------------------------------------------------------------------

@@ -202,97 +202,148 @@ def _read_playbook(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+class _PhraseTable:
+    """The phrases of the lexicon being compiled, with the file each came from."""
+
+    # value terms outrank implied/neutral words with the same spelling
+    RANK = {"value": 3, "flag": 3, "t1ctx": 3, "exclude": 2, "implied": 1, "neutral": 0, "ambiguous": 4}
+
+    def __init__(self) -> None:
+        self.phrases: dict[tuple[str, ...], Entry] = {}
+        self.origin: dict[tuple[str, ...], str] = {}
+
+    def add(self, phrase: str, entry: Entry, where: str) -> None:
+        key = tuple(tokens(phrase))
+        if not key:
+            raise LexiconError(f"{where}: empty term {phrase!r}")
+        old = self.phrases.get(key)
+        if old is not None and old.key != entry.key:
+            rank = self.RANK
+            if rank[old.kind] == rank[entry.kind] or {old.kind, entry.kind} == {"ambiguous", "value"}:
+                raise LexiconError(f"{where}: term {phrase!r} already means something else ({self.origin[key]})")
+            if rank[entry.kind] < rank[old.kind]:
+                return
+        self.phrases[key] = entry
+        self.origin[key] = where
+
+
+@dataclass
+class _ValueFiles:
+    """What the value files (modality.yaml, body_region.yaml...) give besides their phrases."""
+
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    plurals: list[tuple[str, Entry]] = field(default_factory=list)
+    header_values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=lambda: {a: {} for a in ATTRIBUTES})
+    implies_modality: dict[str, str] = field(default_factory=dict)
+    non_image: frozenset[str] = frozenset()
+    negations: frozenset[str] = frozenset()
+
+
 def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
     """Read and check the lexicon files; raise :class:`LexiconError` on inconsistencies."""
     desc = mappings / "descriptions"
     radlex = ontologies / "radlex"
     terms = _read_terms(radlex)
     playbook = _read_playbook(radlex)
-    phrases: dict[tuple[str, ...], Entry] = {}
-    origin: dict[tuple[str, ...], str] = {}
-
-    def add(phrase: str, entry: Entry, where: str) -> None:
-        key = tuple(tokens(phrase))
-        if not key:
-            raise LexiconError(f"{where}: empty term {phrase!r}")
-        old = phrases.get(key)
-        if old is not None and old.key != entry.key:
-            # value terms outrank implied/neutral words with the same spelling
-            rank = {"value": 3, "flag": 3, "t1ctx": 3, "exclude": 2, "implied": 1, "neutral": 0, "ambiguous": 4}
-            if rank[old.kind] == rank[entry.kind] or {old.kind, entry.kind} == {"ambiguous", "value"}:
-                raise LexiconError(f"{where}: term {phrase!r} already means something else ({origin[key]})")
-            if rank[entry.kind] < rank[old.kind]:
-                return
-        phrases[key] = entry
-        origin[key] = where
-
-    concepts: dict[str, Concept] = {}
-    plurals: list[tuple[str, Entry]] = []
-    header_values: dict[str, dict[str, tuple[str, ...]]] = {a: {} for a in ATTRIBUTES}
-    implies_modality: dict[str, str] = {}
-    non_image: frozenset[str] = frozenset()
-    negations: frozenset[str] = frozenset()
+    table = _PhraseTable()
+    values = _ValueFiles()
     for attribute, filename in VALUE_FILES.items():
-        data = _load_yaml(desc / filename)
-        if data.get("attribute") != attribute:
-            raise LexiconError(f"{filename}: attribute should be {attribute!r}")
-        if data.get("implies_modality"):
-            implies_modality[attribute] = data["implies_modality"]
-        for item in data.get("concepts", []):
-            code = item["code"]
-            if code not in terms:
-                raise LexiconError(f"{filename}: {code} is not in ontologies/radlex/terms.csv (run scripts/build_radlex.py)")
-            concept = Concept(
-                code=code, attribute=attribute, label=terms[code][0],
-                header=tuple(item.get("header") or ()), compatible=tuple(item.get("compatible") or ()),
-                region=item.get("region"), focus=bool(item.get("focus")), focus_optional=bool(item.get("focus_optional")),
-                within=tuple(item.get("within") or ()), supersedes=tuple(item.get("supersedes") or ()),
-            )
-            concepts[code] = concept
-            for value in concept.header:
-                header_values[attribute][_header_key(value)] = (code,)
-            base = tuple(sorted((item.get("implies") or {}).items()))
-            for lang, words in (item.get("terms") or {}).items():
-                for word in _term_list(words, f"{filename} {code} {lang}"):
-                    add(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}")
-                    if attribute in data.get("plurals", ()) and lang == "en":
-                        plurals.append((_plural(word), Entry("value", attribute, (code,), base)))
-            # terms that name this value and imply another ("CTA": CT, with IV contrast)
-            for group in item.get("implied_terms") or []:
-                implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
-                for word in _term_list(group["terms"], f"{filename} {code} implied_terms"):
-                    add(word, Entry("value", attribute, (code,), implies), f"{filename} {code} implied_terms")
-        for combo in data.get("combinations", []) or []:
-            codes = tuple(combo["codes"])
-            for code in codes:
-                if code not in concepts:
-                    raise LexiconError(f"{filename}: combination uses {code}, not a concept of the file")
-            for value in combo.get("header") or ():
-                header_values[attribute][_header_key(value)] = codes
-            for lang, words in (combo.get("terms") or {}).items():
-                for word in _term_list(words, f"{filename} combination {lang}"):
-                    add(word, Entry("value", attribute, codes), f"{filename} combination {lang}")
-        if attribute == "modality":
-            non_image = frozenset(data.get("non_image_header") or ())
-        if attribute == "contrast":
-            negations = frozenset(fold(v) for v in _term_list(data.get("agent_negations"), "contrast.yaml agent_negations"))
+        _read_value_file(attribute, filename, _load_yaml(desc / filename), terms, table, values)
+    phrases = table.phrases
 
     # English plurals ("wrists", "bilat ankles"): only where the plural means nothing else
-    for phrase, entry in plurals:
+    for phrase, entry in values.plurals:
         key = tuple(tokens(phrase))
         if key and key not in phrases:
             phrases[key] = entry
-            origin[key] = "plural"
+            table.origin[key] = "plural"
 
     # implied modality of the weighting terms
     for key, entry in list(phrases.items()):
-        if entry.kind == "value" and entry.attribute in implies_modality:
-            implies = tuple(sorted({**dict(entry.implies), "modality": implies_modality[entry.attribute]}.items()))
+        if entry.kind == "value" and entry.attribute in values.implies_modality:
+            implies = tuple(sorted({**dict(entry.implies), "modality": values.implies_modality[entry.attribute]}.items()))
             phrases[key] = Entry("value", entry.attribute, entry.codes, implies)
 
     vocab = _load_yaml(desc / "vocabulary.yaml")
-    flag_reasons: dict[str, str] = {}
     rules = _context_rules(vocab.get("context") or {}, terms)
+    flag_reasons, ambiguous = _read_vocabulary_terms(vocab, terms, rules, table)
+    modifiers = vocab.get("procedure_modifiers") or {}
+    return Lexicon(
+        phrases=phrases,
+        max_len=max(len(k) for k in phrases),
+        by_head=_by_head(phrases),
+        words=sorted(k[0] for k in phrases if len(k) == 1),
+        concepts=values.concepts,
+        terms=terms,
+        header_values=values.header_values,
+        kernel_patterns=tuple(re.compile(p) for p in vocab.get("ct_kernel_patterns") or ()),
+        value_patterns=_value_patterns(vocab.get("value_patterns") or [], terms, values.implies_modality),
+        non_image_modalities=values.non_image,
+        agent_negations=values.negations,
+        implies_modality=values.implies_modality,
+        playbook=playbook,
+        playbook_labels={row["rpid"]: row["long_name"] for row in playbook},
+        ambiguous_reasons=ambiguous,
+        flag_reasons=flag_reasons,
+        modifier_words=frozenset(" ".join(tokens(w)) for w in _term_list(modifiers.get("words"), "vocabulary.yaml procedure_modifiers")),
+        modifier_prefixes=tuple(fold(w) for w in _term_list(modifiers.get("prefixes"), "vocabulary.yaml procedure_modifiers")),
+        rules=rules,
+    )
+
+
+def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str, tuple[str, str]],
+                     table: _PhraseTable, values: _ValueFiles) -> None:
+    """The concepts, terms, header values and combinations of one value file."""
+    if data.get("attribute") != attribute:
+        raise LexiconError(f"{filename}: attribute should be {attribute!r}")
+    if data.get("implies_modality"):
+        values.implies_modality[attribute] = data["implies_modality"]
+    header_values = values.header_values[attribute]
+    for item in data.get("concepts", []):
+        code = item["code"]
+        if code not in terms:
+            raise LexiconError(f"{filename}: {code} is not in ontologies/radlex/terms.csv (run scripts/build_radlex.py)")
+        concept = Concept(
+            code=code, attribute=attribute, label=terms[code][0],
+            header=tuple(item.get("header") or ()), compatible=tuple(item.get("compatible") or ()),
+            region=item.get("region"), focus=bool(item.get("focus")), focus_optional=bool(item.get("focus_optional")),
+            within=tuple(item.get("within") or ()), supersedes=tuple(item.get("supersedes") or ()),
+        )
+        values.concepts[code] = concept
+        for value in concept.header:
+            header_values[_header_key(value)] = (code,)
+        base = tuple(sorted((item.get("implies") or {}).items()))
+        for lang, words in (item.get("terms") or {}).items():
+            for word in _term_list(words, f"{filename} {code} {lang}"):
+                table.add(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}")
+                if attribute in data.get("plurals", ()) and lang == "en":
+                    values.plurals.append((_plural(word), Entry("value", attribute, (code,), base)))
+        # terms that name this value and imply another ("CTA": CT, with IV contrast)
+        for group in item.get("implied_terms") or []:
+            implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
+            for word in _term_list(group["terms"], f"{filename} {code} implied_terms"):
+                table.add(word, Entry("value", attribute, (code,), implies), f"{filename} {code} implied_terms")
+    for combo in data.get("combinations", []) or []:
+        codes = tuple(combo["codes"])
+        for code in codes:
+            if code not in values.concepts:
+                raise LexiconError(f"{filename}: combination uses {code}, not a concept of the file")
+        for value in combo.get("header") or ():
+            header_values[_header_key(value)] = codes
+        for lang, words in (combo.get("terms") or {}).items():
+            for word in _term_list(words, f"{filename} combination {lang}"):
+                table.add(word, Entry("value", attribute, codes), f"{filename} combination {lang}")
+    if attribute == "modality":
+        values.non_image = frozenset(data.get("non_image_header") or ())
+    if attribute == "contrast":
+        values.negations = frozenset(fold(v) for v in _term_list(data.get("agent_negations"), "contrast.yaml agent_negations"))
+
+
+def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules: ContextRules,
+                           table: _PhraseTable) -> tuple[dict[str, str], dict[str, str]]:
+    """The words of vocabulary.yaml (implied, flags, T1 context, exclusions, neutral,
+    ambiguous) added to ``table``; returns (flag reasons, ambiguous words' reasons)."""
+    flag_reasons: dict[str, str] = {}
     for group in vocab.get("implied", []):
         implies = tuple(sorted(group["implies"].items()))
         for _attr, code in implies:
@@ -302,61 +353,38 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         if needs and needs not in rules.contexts:
             raise LexiconError(f"vocabulary.yaml: implied group needs {needs!r}, not a context of `context.needs`")
         for word in _term_list(group["terms"], "vocabulary.yaml implied"):
-            add(word, Entry("implied", "", (), implies, needs), "vocabulary.yaml implied")
+            table.add(word, Entry("implied", "", (), implies, needs), "vocabulary.yaml implied")
     for kind in ("derived_map", "no_term"):
         group = vocab.get(kind) or {}
         implies = tuple(sorted((group.get("implies") or {}).items()))
         for word in _term_list(group.get("terms"), f"vocabulary.yaml {kind}"):
-            add(word, Entry("flag", kind, (), implies), f"vocabulary.yaml {kind}")
+            table.add(word, Entry("flag", kind, (), implies), f"vocabulary.yaml {kind}")
         flag_reasons[kind] = str(group.get("reason") or kind)
     for word, code in ((vocab.get("t1_context") or {}).get("terms") or {}).items():
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml t1_context: {code} is not in the RadLex subset")
-        add(str(word), Entry("t1ctx", "contrast", (code,)), "vocabulary.yaml t1_context")
+        table.add(str(word), Entry("t1ctx", "contrast", (code,)), "vocabulary.yaml t1_context")
     for kind, words in (vocab.get("exclude") or {}).items():
         for word in _term_list(words, f"vocabulary.yaml exclude {kind}"):
-            add(word, Entry("exclude", kind), f"vocabulary.yaml exclude {kind}")
+            table.add(word, Entry("exclude", kind), f"vocabulary.yaml exclude {kind}")
     for word in _term_list(vocab.get("neutral"), "vocabulary.yaml neutral"):
-        add(word, Entry("neutral"), "vocabulary.yaml neutral")
+        table.add(word, Entry("neutral"), "vocabulary.yaml neutral")
     ambiguous = {}
     for word, why in (vocab.get("ambiguous") or {}).items():
-        add(str(word), Entry("ambiguous"), "vocabulary.yaml ambiguous")
+        table.add(str(word), Entry("ambiguous"), "vocabulary.yaml ambiguous")
         ambiguous[fold(str(word))] = str(why)
-    kernels = tuple(re.compile(p) for p in vocab.get("ct_kernel_patterns") or ())
-    value_patterns = _value_patterns(vocab.get("value_patterns") or [], terms, implies_modality)
-    modifiers = vocab.get("procedure_modifiers") or {}
-    modifier_words = frozenset(" ".join(tokens(w)) for w in _term_list(modifiers.get("words"), "vocabulary.yaml procedure_modifiers"))
-    modifier_prefixes = tuple(fold(w) for w in _term_list(modifiers.get("prefixes"), "vocabulary.yaml procedure_modifiers"))
+    return flag_reasons, ambiguous
 
+
+def _by_head(phrases: dict[tuple[str, ...], Entry]) -> dict[tuple[str, ...], list[tuple[str, Entry]]]:
+    """Phrases of two words or more by their words but the last (the matcher's lookahead)."""
     by_head: dict[tuple[str, ...], list[tuple[str, Entry]]] = {}
     for key, entry in phrases.items():
         if len(key) >= 2:
             by_head.setdefault(key[:-1], []).append((key[-1], entry))
     for items in by_head.values():
         items.sort(key=lambda t: t[0])
-
-    labels = {row["rpid"]: row["long_name"] for row in playbook}
-    return Lexicon(
-        phrases=phrases,
-        max_len=max(len(k) for k in phrases),
-        by_head=by_head,
-        words=sorted(k[0] for k in phrases if len(k) == 1),
-        concepts=concepts,
-        terms=terms,
-        header_values=header_values,
-        kernel_patterns=kernels,
-        value_patterns=value_patterns,
-        non_image_modalities=non_image,
-        agent_negations=negations,
-        implies_modality=implies_modality,
-        playbook=playbook,
-        playbook_labels=labels,
-        ambiguous_reasons=ambiguous,
-        flag_reasons=flag_reasons,
-        modifier_words=modifier_words,
-        modifier_prefixes=modifier_prefixes,
-        rules=rules,
-    )
+    return by_head
 
 
 def _value_patterns(groups: list, terms: dict, implies_modality: dict[str, str]) -> tuple[tuple[re.Pattern[str], Entry], ...]:

@@ -54,20 +54,44 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
 
     See docs/normalization.md for the evidence keys, the output shape and the confidence
     scale.  Deterministic: the same evidence gives the same dict."""
-    lex = lexicon()
     ev = evidence or {}
     site = _str(ev.get("site")) or _str(ev.get("InstitutionName")) or None
     result: dict[str, Any] = {a: None for a in ATTRIBUTES}
     reasons: dict[str, str] = {}
     conflicts: list[dict] = []
-    unmapped: list[str] = []
-
-    series_claims: dict[str, Claim] = {}
-    sources: dict[str, str] = {}
-    excluded = None
     fields = _fields or ("SeriesDescription", "ProtocolName", "StudyDescription")
+    with_header = _header or not _fields
+    per_field, unmapped = _analyses(ev, fields, _str(ev.get("Modality")).upper() if with_header else "")
+    excluded = _exclusion(ev, per_field, fields, _fields is not None and _exclusions)
+    series_claims, sources = _description_claims(ev, per_field, fields, overrides, site, study_only=not _fields)
+
+    head = header_claims(ev) if with_header else {}
+    for attribute in ATTRIBUTES:
+        value, reason, conflict = _decide(attribute, series_claims.get(attribute), head.get(attribute),
+                                          sources.get(attribute), excluded, ev)
+        if value is not None:
+            result[attribute] = value
+        if reason is not None:
+            reasons[attribute] = reason
+        if conflict is not None:
+            conflicts.append(conflict)
+    _weighting_is_mr(result, reasons, conflicts)
+
+    result["reasons"] = {a: reasons[a] for a in ATTRIBUTES if result[a] is None and a in reasons}
+    for attribute in ATTRIBUTES:
+        if result[attribute] is None and attribute not in result["reasons"]:
+            result["reasons"][attribute] = NO_EVIDENCE
+    result["conflicts"] = conflicts
+    result["unmapped_tokens"] = list(dict.fromkeys(unmapped))
+    if excluded is not None:
+        result["excluded"] = excluded
+    return result
+
+
+def _analyses(ev: Mapping[str, Any], fields: Sequence[str], header_modality: str) -> tuple[dict[str, TextAnalysis], list[str]]:
+    """The analysis of each description field that has text, and the tokens none of them mapped."""
     per_field = {}
-    header_modality = _str(ev.get("Modality")).upper() if (_header or not _fields) else ""
+    unmapped: list[str] = []
     for field in fields:
         text = _str(ev.get(field))
         if not text:
@@ -75,30 +99,50 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
         analysis = analyse(text, header_modality)
         per_field[field] = analysis
         unmapped.extend(analysis.unmapped)
-    # Excluded series (localizers, dose reports...): the series' own text decides.
+    return per_field, unmapped
+
+
+def _exclusion(ev: Mapping[str, Any], per_field: Mapping[str, TextAnalysis], fields: Sequence[str],
+               first_field_decides: bool) -> str | None:
+    """Why the series is no image series to normalize (localizer, dose report, non-image
+    modality...), or None.  The series' own text decides; ``first_field_decides``: else the
+    first of the given fields (a single exam name)."""
+    excluded = None
     for field in ("SeriesDescription", "ProtocolName"):
         if field in per_field:
             excluded = per_field[field].excluded
             break
-    if excluded is None and _fields is not None and fields[0] in per_field and _exclusions:
+    if excluded is None and first_field_decides and fields[0] in per_field:
         excluded = per_field[fields[0]].excluded
     modality_value = _str(ev.get("Modality")).upper()
-    if modality_value and modality_value in lex.non_image_modalities:
+    if modality_value and modality_value in lexicon().non_image_modalities:
         excluded = "non_image"  # a report, segmentation or presentation state is no image series
+    return excluded
 
-    # Description claims: series text first, then protocol name, then study text.
-    factors = {"SeriesDescription": 1.0, "ProtocolName": CONF["protocol"], "StudyDescription": 1.0 if _fields else CONF["study"] / 0.95}
+
+_STUDY_CARRIES = ("body_region", "contrast", "laterality", "modality")
+
+
+def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnalysis], fields: Sequence[str],
+                        overrides: Overrides | None, site: str | None, study_only: bool) -> tuple[dict[str, Claim], dict[str, str]]:
+    """Claims of the descriptions (site overrides first), series text first, then protocol
+    name, then study text; and the source of each (``override`` or ``description``).
+
+    ``study_only`` (a series with its study's text): the study text speaks for the whole
+    study, so only regions, contrast, laterality and modality carry over, at reduced confidence."""
+    series_claims: dict[str, Claim] = {}
+    sources: dict[str, str] = {}
+    factors = {"SeriesDescription": 1.0, "ProtocolName": CONF["protocol"],
+               "StudyDescription": CONF["study"] / 0.95 if study_only else 1.0}
     for field in fields:
         if field not in per_field:
             continue
         override = overrides.lookup(site, field, _str(ev.get(field))) if overrides else None
         claims = _text_claims(per_field[field], factors[field])
         ov = _override_claims(override)
-        if field == "StudyDescription" and not _fields:
-            # the study text speaks for the whole study: only regions, contrast, laterality
-            # and (without a header) modality carry over to a series, at reduced confidence
-            claims = {a: c for a, c in claims.items() if a in ("body_region", "contrast", "laterality", "modality")}
-            ov = {a: c for a, c in ov.items() if a in ("body_region", "contrast", "laterality", "modality")}
+        if field == "StudyDescription" and study_only:
+            claims = {a: c for a, c in claims.items() if a in _STUDY_CARRIES}
+            ov = {a: c for a, c in ov.items() if a in _STUDY_CARRIES}
             if "contrast" in claims and claims["contrast"].codes and claims["contrast"].codes[0] == WITH_WITHOUT:
                 del claims["contrast"]
             if "contrast" in claims and claims["contrast"].codes == (WITH,):
@@ -112,59 +156,53 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
             elif claim.codes is not None or claim.problem:
                 series_claims[attribute] = claim
                 sources[attribute] = "description"
+    return series_claims, sources
 
-    head = header_claims(ev) if (_header or not _fields) else {}
-    for attribute in ATTRIBUTES:
-        d = series_claims.get(attribute)
-        h = head.get(attribute)
-        if excluded is not None and attribute != "modality":
-            reasons[attribute] = f"excluded: {excluded.replace('_', ' ')} series"
-            continue
-        if excluded is not None and attribute == "modality" and not (h and h.codes):
-            reasons[attribute] = f"excluded: {excluded.replace('_', ' ')} series"
-            continue
-        if d is not None and sources.get(attribute) == "override":
-            if d.codes:
-                result[attribute] = render(attribute, d.codes, "override", 1.0)
-            else:
-                reasons[attribute] = d.problem or "set by override"
-            continue
-        if d is not None and d.codes is None and d.problem in lex.flag_reasons.values():
-            reasons[attribute] = str(d.problem)  # an ADC map or SWI: no weighting, whatever the header says
-            continue
-        d_codes = d.codes if d else None
-        h_codes = h.codes if h else None
-        d_conf, h_conf = (d.confidence if d else 0.0), (h.confidence if h else 0.0)
-        if excluded is not None:  # modality of an excluded series: header only
-            d_codes = None
-        if d_codes and h_codes:
-            if compatible(attribute, d_codes, h_codes, ev):
-                conf = max(d_conf, h_conf) + CONF["agree_bonus"]
-                if attribute == "modality":
-                    result[attribute] = render(attribute, h_codes, "header", min(conf, 0.99))
-                else:
-                    src = "description" if d_conf >= h_conf or attribute in ("body_region", "weighting") else "header"
-                    codes = d_codes if src == "description" else h_codes
-                    result[attribute] = render(attribute, codes, src, min(conf, 0.99))
-            else:
-                conflicts.append({
-                    "attribute": attribute,
-                    "description_says": [lex.label(c) for c in d_codes] if attribute == "body_region" else lex.label(d_codes[0]),
-                    "header_says": [lex.label(c) for c in h_codes] if attribute == "body_region" else lex.label(h_codes[0]),
-                })
-                if attribute == "modality":
-                    result[attribute] = render(attribute, h_codes, "header", CONF["conflict_modality"])
-                else:
-                    reasons[attribute] = "conflict: the description and the header disagree"
-        elif d_codes:
-            result[attribute] = render(attribute, d_codes, "description", d_conf)
-        elif h_codes:
-            result[attribute] = render(attribute, h_codes, "header", h_conf)
-        else:
-            problem = (d.problem if d else None) or (h.problem if h else None)
-            reasons[attribute] = problem or NO_EVIDENCE
 
-    # Weighting is an MR attribute.
+def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None, excluded: str | None,
+            ev: Mapping[str, Any]) -> tuple[dict | list | None, str | None, dict | None]:
+    """(value, reason it is undetermined, conflict) of one attribute from the description's
+    claim ``d`` (from ``source``) and the header's claim ``h``."""
+    lex = lexicon()
+    if excluded is not None and (attribute != "modality" or not (h and h.codes)):
+        return None, f"excluded: {excluded.replace('_', ' ')} series", None
+    if d is not None and source == "override":
+        if d.codes:
+            return render(attribute, d.codes, "override", 1.0), None, None
+        return None, d.problem or "set by override", None
+    if d is not None and d.codes is None and d.problem in lex.flag_reasons.values():
+        return None, str(d.problem), None  # an ADC map or SWI: no weighting, whatever the header says
+    d_codes = d.codes if d else None
+    h_codes = h.codes if h else None
+    d_conf, h_conf = (d.confidence if d else 0.0), (h.confidence if h else 0.0)
+    if excluded is not None:  # modality of an excluded series: header only
+        d_codes = None
+    if d_codes and h_codes:
+        if compatible(attribute, d_codes, h_codes, ev):
+            conf = max(d_conf, h_conf) + CONF["agree_bonus"]
+            if attribute == "modality":
+                return render(attribute, h_codes, "header", min(conf, 0.99)), None, None
+            src = "description" if d_conf >= h_conf or attribute in ("body_region", "weighting") else "header"
+            codes = d_codes if src == "description" else h_codes
+            return render(attribute, codes, src, min(conf, 0.99)), None, None
+        conflict = {
+            "attribute": attribute,
+            "description_says": [lex.label(c) for c in d_codes] if attribute == "body_region" else lex.label(d_codes[0]),
+            "header_says": [lex.label(c) for c in h_codes] if attribute == "body_region" else lex.label(h_codes[0]),
+        }
+        if attribute == "modality":
+            return render(attribute, h_codes, "header", CONF["conflict_modality"]), None, conflict
+        return None, "conflict: the description and the header disagree", conflict
+    if d_codes:
+        return render(attribute, d_codes, "description", d_conf), None, None
+    if h_codes:
+        return render(attribute, h_codes, "header", h_conf), None, None
+    problem = (d.problem if d else None) or (h.problem if h else None)
+    return None, problem or NO_EVIDENCE, None
+
+
+def _weighting_is_mr(result: dict[str, Any], reasons: dict[str, str], conflicts: list[dict]) -> None:
+    """Weighting is an MR attribute: a weighting on another modality is a conflict."""
     mod = result["modality"]
     if result["weighting"] is not None and mod is not None and mod["code"] != MR:
         conflicts.append({"attribute": "weighting", "description_says": result["weighting"]["label"], "header_says": f"modality {mod['label']}"})
@@ -172,16 +210,6 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
         reasons["weighting"] = "conflict: an MR weighting on a series that is not MR"
     elif result["weighting"] is None and mod is not None and mod["code"] != MR and "weighting" not in conflicts_attrs(conflicts):
         reasons["weighting"] = "not applicable: the series is not MR"
-
-    result["reasons"] = {a: reasons[a] for a in ATTRIBUTES if result[a] is None and a in reasons}
-    for attribute in ATTRIBUTES:
-        if result[attribute] is None and attribute not in result["reasons"]:
-            result["reasons"][attribute] = NO_EVIDENCE
-    result["conflicts"] = conflicts
-    result["unmapped_tokens"] = list(dict.fromkeys(unmapped))
-    if excluded is not None:
-        result["excluded"] = excluded
-    return result
 
 
 def conflicts_attrs(conflicts: list[dict]) -> set[str]:
@@ -279,7 +307,17 @@ def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[s
             contrast = [WITH_WITHOUT if {WITH, WITHOUT} <= kinds or WITH_WITHOUT in kinds else kinds.pop()]
             confs.append(min(s["contrast"]["confidence"] for s in series))
     laterality = from_desc("laterality")
-    # Playbook key
+    confidence = round(min(confs) if confs else 0.0, 2)
+    return _playbook_procedure(modality[0], regions, contrast[0] if contrast else None,
+                               laterality[0] if laterality else None, source, confidence)
+
+
+def _focus_options(regions: Sequence[str]) -> tuple[frozenset[str], list[frozenset[str]]]:
+    """The Core Playbook regions of ``regions`` and the anatomic focus sets they may be stated with.
+
+    A focus (liver) is stated with its region (abdomen); an optional focus may be left out;
+    a region named without a focus may be stated with its default focus (MR Head = brain)."""
+    lex = lexicon()
     play_regions, focus, optional = set(), set(), set()
     for code in regions:
         concept = lex.concepts.get(code)
@@ -290,19 +328,24 @@ def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[s
                 optional.add(code)
         else:
             play_regions.add(code)
-    index = _playbook_index()
-    pharm = contrast[0] if contrast else None
-    lat = laterality[0] if laterality else None
     focus_options = [frozenset(focus)]
     if optional:
         focus_options.append(frozenset(focus - optional))
     elif not focus:
-        # a region named without a focus may be stated with its default focus (MR Head = brain)
         defaults = sorted(c.code for c in lex.concepts.values() if c.focus_optional and c.region in play_regions)
         focus_options.extend(frozenset({d}) for d in defaults)
+    return frozenset(play_regions), focus_options
+
+
+def _playbook_procedure(modality: str, regions: Sequence[str], pharm: str | None, lat: str | None,
+                        source: str, confidence: float) -> tuple[dict | None, str | None]:
+    """The one Core Playbook procedure with these attributes, or why there is none."""
+    lex = lexicon()
+    index = _playbook_index()
+    play_regions, focus_options = _focus_options(regions)
     base_found = False
     for focus_set in focus_options:
-        base = (modality[0], frozenset(play_regions), focus_set)
+        base = (modality, play_regions, focus_set)
         if not any(k[:3] == base for k in index):
             continue
         base_found = True
@@ -312,12 +355,12 @@ def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[s
             if procedures and len(procedures) == 1:
                 rpid = procedures[0]
                 return {"scheme": "RADLEX", "code": rpid, "label": lex.label(rpid), "source": source,
-                        "confidence": round(min(confs) if confs else 0.0, 2)}, None
+                        "confidence": confidence}, None
             if procedures:
                 return None, "several Core Playbook procedures fit"
     if not base_found:
         return None, "no Core Playbook procedure for this modality and body region"
-    if contrast is None:
+    if pharm is None:
         return None, "contrast undetermined (the Core Playbook procedures of this region differ by contrast)"
     return None, "no Core Playbook procedure has exactly these attributes"
 
