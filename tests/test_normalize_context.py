@@ -184,3 +184,11 @@ def test_joints_named_by_their_two_bones():
     assert _regions(normalize_description("RADIOGRAFIA DE ARTICULACAO COXO-FEMORAL", level="study")) == ["hip"]
     assert _regions(normalize_description("RADIOGRAFIA DE ARTICULACAO TIBIO-TARSICA", level="study")) == ["ankle"]
     assert _regions(normalize_description("Rx articulación escapulohumeral", level="study")) == ["shoulder girdle"]
+
+
+def test_oral_contrast_is_no_iv_contrast():
+    """Enteric contrast says nothing about IV contrast: no value rather than a wrong one."""
+    assert _code(normalize_description("TC de abdomen con contraste oral", level="study"), "contrast") is None
+    assert _code(normalize_description("CT abd w oral contrast", level="study"), "contrast") is None
+    assert _code(normalize_description("CT ABD W ORAL AND IV CONTRAST", level="study"), "contrast") == "RID28769"
+    assert _code(normalize_description("RNM de cranio", level="study"), "modality") == "RID10312"
