@@ -102,3 +102,47 @@ def test_a_mask_without_five_consecutive_rows_holds_no_glyph():
     assert not textdetect._may_hold_glyph(mask, s)
     mask[10 + s.min_height - 1, 7] = True
     assert textdetect._may_hold_glyph(mask, s)
+
+
+def test_native_frames_equal_pydicom_decoding(tmp_path):
+    """The screen reads uncompressed grey pixel data straight from the bytes: the same frames
+    as pydicom's decoder, for every such image of pydicom's test files and for 8/16-bit,
+    signed/unsigned, 12-bit-stored synthetic ones (whose unused high bits hold junk)."""
+    import warnings
+
+    import pydicom
+    from pydicom.data import get_testdata_files
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    from curator.deid import pixels
+
+    datasets = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in get_testdata_files("*.dcm"):
+            try:
+                datasets.append(pydicom.dcmread(path, force=True))
+            except Exception:  # noqa: BLE001 - not every test file is readable
+                continue
+    rng = np.random.default_rng(4)
+    for allocated, stored, signed, frames in ((8, 8, 0, 1), (16, 12, 0, 1), (16, 12, 1, 3), (16, 16, 1, 1), (16, 10, 0, 2)):
+        ds = pydicom.Dataset()
+        ds.file_meta = pydicom.dataset.FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 7, 9, 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = allocated, stored, stored - 1, signed
+        if frames > 1:
+            ds.NumberOfFrames = frames
+        ds.PixelData = rng.integers(0, 256, 7 * 9 * frames * allocated // 8, dtype=np.uint8).tobytes()
+        datasets.append(ds)
+    compared = 0
+    for ds in datasets:
+        if "PixelData" not in ds or pixels.skipped(ds):
+            continue
+        fast = pixels.native_frames(ds)
+        if fast is None:
+            continue
+        reference = pixels.frames_of(ds)
+        assert fast.dtype == reference.dtype and fast.shape == reference.shape and np.array_equal(fast, reference)
+        compared += 1
+    assert compared >= 8

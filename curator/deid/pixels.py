@@ -72,6 +72,44 @@ def frames_of(ds: Dataset) -> NDArray:
     return pixels
 
 
+NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})  # Implicit / Explicit VR Little Endian
+
+
+def native_frames(ds: Dataset) -> NDArray | None:
+    """The frames of uncompressed little-endian grey pixel data (8 or 16 bits allocated) as
+    pydicom decodes them (the same values and dtype: unused high bits cleared, or the sign
+    extended), read as a view of the element's bytes without pydicom's decoder; None for
+    any other pixel data, or odd attributes (then :func:`frames_of`)."""
+    try:
+        return _native(ds)
+    except Exception:  # noqa: BLE001 - odd attribute values: pydicom's decoder decides
+        return None
+
+
+def _native(ds: Dataset) -> NDArray | None:
+    meta = getattr(ds, "file_meta", None)
+    syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+    if syntax not in NATIVE_SYNTAXES or str(ds.get("PhotometricInterpretation", "")) not in ("MONOCHROME1", "MONOCHROME2"):
+        return None
+    allocated, stored = int(ds.get("BitsAllocated", 0) or 0), int(ds.get("BitsStored", 0) or 0)
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    signed = ds.get("PixelRepresentation", None)
+    if (allocated not in (8, 16) or not 0 < stored <= allocated or signed not in (0, 1) or int(ds.get("SamplesPerPixel", 1) or 1) != 1
+            or min(rows, cols, frames) < 1):
+        return None
+    raw = ds.PixelData
+    count = rows * cols * frames
+    if not isinstance(raw, bytes) or len(raw) < count * allocated // 8:
+        return None
+    dtype = np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}")
+    stack = np.frombuffer(raw, dtype=dtype, count=count).reshape(frames, rows, cols)
+    if stored < allocated:  # as pydicom: the unused high bits never count
+        shift = allocated - stored
+        stack = np.right_shift(np.left_shift(stack, shift), shift)
+    return stack
+
+
 def skipped(ds: Dataset) -> bool:
     """No pixels to look at, or masks (1-bit segmentations) that hold no text."""
     return "PixelData" not in ds or int(ds.get("BitsAllocated", 8) or 8) == 1
@@ -85,7 +123,9 @@ def screen(ds: Dataset) -> str | None:
     if skipped(ds):
         return None
     try:
-        stack = frames_of(ds)
+        stack = native_frames(ds)
+        if stack is None:
+            stack = frames_of(ds)
     except Exception:  # noqa: BLE001 - no decoder for this syntax: nothing to screen
         return None
     limit = textdetect.settings().max_side
