@@ -354,6 +354,29 @@ def _timeout(timeout: float | None) -> float:
     return DEFAULT_TIMEOUT
 
 
+# Local worker processes beyond this many per core only add memory and scheduling cost; the
+# floor keeps small machines usable for I/O-bound sources.
+LOCAL_WORKERS_PER_CORE = 4
+MIN_WORKER_LIMIT = 32
+
+
+def max_local_workers() -> int:
+    """The most local worker processes ``--workers`` may ask for on this machine."""
+    return max((os.cpu_count() or 1) * LOCAL_WORKERS_PER_CORE, MIN_WORKER_LIMIT)
+
+
+def check_workers(workers: int | None, scheduler: str | None = None) -> None:
+    """Refuse a worker count below 1, or (local processes) above :func:`max_local_workers`:
+    found by the red team, ``--workers 100000`` forked until the machine stalled."""
+    if workers is None:
+        return
+    if workers < 1:
+        raise CuratorError("--workers must be at least 1")
+    if scheduler_address(scheduler) is None and workers > max_local_workers():
+        raise CuratorError(f"--workers {workers}: at most {max_local_workers()} worker processes on this machine "
+                           f"({LOCAL_WORKERS_PER_CORE} per core, at least {MIN_WORKER_LIMIT})")
+
+
 def make_executor(
     workers: int | None = None,
     scheduler: str | None = None,
@@ -368,8 +391,7 @@ def make_executor(
     or 10 s) bounds connecting.  Raises :class:`CuratorError` when the scheduler cannot be
     reached or has no worker.
     """
-    if workers is not None and workers < 1:
-        raise CuratorError("--workers must be at least 1")
+    check_workers(workers, scheduler)
     address = scheduler_address(scheduler)
     if address is not None:
         return DaskExecutor(address, initializer, initargs, timeout)

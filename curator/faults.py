@@ -5,7 +5,8 @@
   instead of crashing on, or deleting, the files of the first.
 * :func:`disk_full_is_an_error`: a full disk (``ENOSPC``, ``EDQUOT``) stops the run with
   :class:`NoSpaceError` ("no space left on device"); what was written before stays, and the
-  same command run again resumes.
+  same command run again resumes.  An output that cannot be written (read-only file
+  system, no permission) stops it with :class:`UnwritableError` ("cannot write ...").
 
 Both errors are :class:`~curator.errors.CuratorError`: the CLI prints ``error: ...`` and
 exits with status 2; their messages name no path.
@@ -23,6 +24,10 @@ from curator.errors import CuratorError
 
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 NO_SPACE = "no space left on device"
+# An output the user named that cannot be written: a read-only file system, no permission,
+# a file where a folder is needed, a name too long.  A usage error, not a bug.
+UNWRITABLE_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR,
+                               errno.ENAMETOOLONG})
 
 
 class RunLocked(CuratorError):
@@ -31,6 +36,10 @@ class RunLocked(CuratorError):
 
 class NoSpaceError(CuratorError):
     """The disk (or quota) is full."""
+
+
+class UnwritableError(CuratorError):
+    """The output cannot be written (read-only file system, no permission...)."""
 
 
 def is_no_space(exc: BaseException) -> bool:
@@ -44,15 +53,30 @@ def is_no_space(exc: BaseException) -> bool:
 
 @contextlib.contextmanager
 def disk_full_is_an_error(what: str) -> Iterator[None]:
-    """Turn a full disk met in the block into :class:`NoSpaceError` about ``what``."""
+    """Turn a full disk met in the block into :class:`NoSpaceError` about ``what``, and an
+    output that cannot be written (read-only, no permission) into :class:`UnwritableError`."""
     try:
         yield
-    except NoSpaceError:
+    except CuratorError:
         raise
     except Exception as exc:
         if is_no_space(exc):
             raise NoSpaceError(no_space_message(what)) from None
+        if isinstance(exc, OSError) and exc.errno in UNWRITABLE_ERRNOS:
+            raise UnwritableError(f"cannot write {what} ({exc.strerror})") from None
         raise
+
+
+@contextlib.contextmanager
+def writing(name: str) -> Iterator[None]:
+    """Writing the file the user named ``name`` (its base name): any failure of the file
+    system is :class:`~curator.errors.CuratorError` ("cannot write NAME (reason)")."""
+    try:
+        yield
+    except OSError as exc:
+        if is_no_space(exc):
+            raise NoSpaceError(no_space_message(name)) from None
+        raise CuratorError(f"cannot write {name} ({exc.strerror or 'OS error'})") from None
 
 
 def no_space_message(what: str) -> str:

@@ -21,7 +21,7 @@ from pydicom.errors import InvalidDicomError
 from curator.dicomwalk import dictionary_vr, meta_text, raw_text
 from curator.dicombytes import ITEM, PIXEL_DATA, PIXEL_TAGS, SEQUENCE_END, UNDEFINED, NeedMore, RawSource, Unsupported
 from curator.fastheader import read_fast
-from curator.pixel_size import dataset_problem
+from curator.pixel_size import dataset_problem, is_encapsulated
 from curator.vr import LONG_LENGTH_VR_BYTES
 
 # Values larger than this are not read during the scan (private blobs, overlays, …).
@@ -34,7 +34,7 @@ _DICOMDIR = "1.2.840.10008.1.3.10"
 _NOT_DICOM = "not DICOM (no DICM prefix and no readable DICOM dataset)"
 
 
-def _has_uid(ds: pydicom.Dataset, keyword: str) -> bool:
+def _uid_value(ds: pydicom.Dataset, keyword: str) -> object:
     try:
         raw = ds.get_item(keyword)
         if isinstance(raw, RawDataElement):
@@ -44,8 +44,26 @@ def _has_uid(ds: pydicom.Dataset, keyword: str) -> bool:
         else:
             value = ds.get(keyword)
     except Exception:
-        return False
-    return is_uid_text(value)
+        return None
+    return value
+
+
+def identity_problem(ds: pydicom.Dataset) -> str | None:
+    """Why ``ds`` is not a SOP instance (its SOP Class or SOP Instance UID missing or not a
+    UID), or ``None``.  The reason names the attribute and the fault, never the value."""
+    for keyword, label in (("SOPClassUID", "SOP Class UID"), ("SOPInstanceUID", "SOP Instance UID")):
+        value = _uid_value(ds, keyword)
+        if is_uid_text(value):
+            continue
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            fault = "missing"
+        elif len(value) > 64:  # type: ignore[arg-type]  # a str here
+            fault = f"not a valid UID ({len(value)} characters; DICOM allows 64)"  # type: ignore[arg-type]
+        else:
+            fault = "not a valid UID (characters other than digits and dots)"
+        return f"not a DICOM instance ({label} {fault})"
+    return None
 
 
 def is_uid_text(value: object) -> bool:
@@ -194,8 +212,9 @@ def _read_json(data: bytes) -> pydicom.Dataset:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError, OverflowError) as exc:
         raise HeaderError(f"malformed DICOM JSON ({type(exc).__name__})") from None
-    if not _has_uid(ds, "SOPInstanceUID") or not _has_uid(ds, "SOPClassUID"):
-        raise HeaderError("not a DICOM instance (no SOP Class or SOP Instance UID)")
+    problem = identity_problem(ds)
+    if problem:
+        raise HeaderError(problem)
     return ds
 
 
@@ -228,15 +247,19 @@ def _check_identity(ds: pydicom.Dataset, has_preamble: bool, head: bytes) -> Non
     media_class = meta_text(ds, "MediaStorageSOPClassUID")
     if media_class == _DICOMDIR:
         raise HeaderError("DICOMDIR (a media directory, not an instance)")
-    if not _has_uid(ds, "SOPInstanceUID") or not _has_uid(ds, "SOPClassUID"):
+    problem = identity_problem(ds)
+    if problem:
         if not has_preamble and not _looks_like_raw_dataset(head):
             raise HeaderError(_NOT_DICOM)
-        raise HeaderError("not a DICOM instance (no SOP Class or SOP Instance UID)")
+        raise HeaderError(problem)
 
 
 def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> None:
-    """Raise ``HeaderError`` when the Pixel Data element runs past the end of the file."""
+    """Raise ``HeaderError`` when the transfer syntax is not one (nothing could tell how the
+    pixels are encoded) or the Pixel Data element runs past the end of the file."""
     transfer_syntax = meta_text(ds, "TransferSyntaxUID")
+    if transfer_syntax and not pydicom.uid.UID(transfer_syntax).is_transfer_syntax:
+        raise HeaderError("unsupported transfer syntax (not a DICOM transfer syntax UID)")
     if transfer_syntax is not None and transfer_syntax == pydicom.uid.DeflatedExplicitVRLittleEndian:
         return  # deflated stream: the file position is not a byte offset of the dataset
     position = fp.tell()
@@ -276,6 +299,8 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
         value_start = position + 8
     if length == UNDEFINED:
         _check_fragments(fp, size, value_start, endian)
+    elif transfer_syntax and ((group << 16) | element) == PIXEL_DATA and is_encapsulated(transfer_syntax):
+        raise HeaderError("malformed pixel data (not encapsulated, as its transfer syntax requires)")
     elif value_start + length > size:
         raise HeaderError("truncated (pixel data shorter than declared)")
     elif ds is not None and ((group << 16) | element) == PIXEL_DATA and dataset_problem(ds, transfer_syntax, length):

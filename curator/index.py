@@ -128,17 +128,35 @@ def token_hashes(values: frozenset[str], salt: bytes) -> frozenset[str]:
     return frozenset(found)
 
 
+# Identifier tokens searched inside longer words of a path ("SmithJohn", "SMITHJ",
+# "JohnSmith1970"): at least this long, and only up to this long (longer ones are rare).
+_PART_MIN, _PART_MAX = 4, 24
+
+
 def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
-    """``relpath`` with identifier tokens, UIDs, dates and long numbers replaced by ``~``."""
+    """``relpath`` with identifier tokens, UIDs, dates and long numbers replaced by ``~``;
+    a word holding an identifier token of 4+ characters (names glued in a folder or file
+    name) goes whole."""
     from curator.scrub import scrub_patterns
 
     text = scrub_patterns(relpath, "~", paths=True)
 
     def replace(match: re.Match[str]) -> str:
         word = match.group()
-        return "~" if _token_key(word, salt) in tokens else word
+        return "~" if _token_key(word, salt) in tokens or _holds_token(word, tokens, salt) else word
 
     return _TOKEN.sub(replace, text)
+
+
+def _holds_token(word: str, tokens: set[str], salt: bytes) -> bool:
+    """Whether a part of ``word`` (letters in it; digits alone are the patterns' concern)
+    is one of the identifier ``tokens``."""
+    folded = fold(word)
+    size = len(folded)
+    if size <= _PART_MIN or folded.isdigit() or not tokens:
+        return False
+    return any(_token_key(folded[i:i + n], salt) in tokens
+               for n in range(_PART_MIN, min(size - 1, _PART_MAX) + 1) for i in range(size - n + 1))
 
 
 @lru_cache(maxsize=65536)

@@ -31,9 +31,10 @@ _ROWS, _COLUMNS, _SAMPLES, _FRAMES, _BITS, _PHOTOMETRIC = (
 @lru_cache(maxsize=64)
 def is_encapsulated(syntax: str | None) -> bool:
     """True when pixel data of this transfer syntax is encapsulated (fragments)."""
-    if not syntax:
-        return False
-    return bool(pydicom.uid.UID(syntax).is_encapsulated)
+    uid = pydicom.uid.UID(syntax or "")
+    if not syntax or not uid.is_transfer_syntax:
+        return False  # no syntax, or not one (curator.header rejects the file)
+    return bool(uid.is_encapsulated)
 
 
 def native_pixel_bytes(rows: int, columns: int, samples: int, frames: int, bits: int, photometric: str) -> int:

@@ -37,6 +37,7 @@ from curator.deid.pseudonyms import Pseudonymizer, check_key
 from curator.deid.run import deidentify
 from curator.dicomweb import is_dicomweb_spec
 from curator.errors import CuratorError
+from curator.executors import check_workers
 from curator.faults import disk_full_is_an_error, exclusive
 from curator.fhir_export import write_fhir
 from curator.harmonization import covariate_table, write_batches_csv
@@ -188,6 +189,7 @@ def check_options(options: PublishOptions, config: ReleaseConfig) -> None:
         raise CuratorError("--dicomweb-url must be an http(s) URL")
     if options.k < 1 or options.batch_threshold < 1 or (options.workers is not None and options.workers < 1):
         raise CuratorError("--k, --batch-threshold and --workers must be at least 1")
+    check_workers(options.workers, options.scheduler)
     audit_settings(None, options.overrides, options.provenance, options.batch_threshold, options.k)  # unreadable files refused now
 
 
@@ -211,7 +213,8 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     config = load_release_config(config_file)
     check_options(options, config)
     staging = check_locations(source_path, out_path, force)
-    staging.mkdir(parents=True, exist_ok=True)
+    with disk_full_is_an_error("the release"):
+        staging.mkdir(parents=True, exist_ok=True)
     with exclusive(staging / LOCK_NAME, "this release folder"), disk_full_is_an_error("the release"):
         check_locations(source_path, out_path, force)  # again, under the lock: a run that just ended may have made OUT
         return _publish_staged(source_path, out_path, key, config_file, config, options, staging, index_path)

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curator.errors import CuratorError
-from curator.executors import Ready, make_executor, tolerant_map
+from curator.executors import Ready, check_workers, make_executor, tolerant_map
 from curator.faults import disk_full_is_an_error, exclusive, is_no_space
 from curator.fsspec_source import is_fsspec_url, open_item, open_url
 from curator.header import PREFIX, HeaderError, read_header_source
@@ -317,8 +317,7 @@ def scan_source(
     """
     if site_rule not in SITE_RULES:
         raise CuratorError(f"unknown site rule {site_rule!r}; choose one of {', '.join(SITE_RULES)}")
-    if workers is not None and workers < 1:
-        raise CuratorError("--workers must be at least 1")
+    check_workers(workers, scheduler)
     src = open_url(os.fspath(source)) if is_fsspec_url(source) else open_source(source)
     path = Path(index_path) if index_path else default_index_path(source)
     check_index_target(path)
@@ -411,6 +410,8 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             bar.advance(len(tasks))
         for relpath, row in pending_rejections:
             row["path"] = scrub_path(relpath, global_tokens, salt)
+            if row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
+                row["site"] = scrub_path(row["site"], global_tokens, salt)
             _count(stats, row)
             writer.add(row)
             if on_row:

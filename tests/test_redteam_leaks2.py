@@ -102,3 +102,17 @@ def test_dates_with_roman_or_cjk_months_are_removed(text):
 @pytest.mark.parametrize("text", ["5 x 10 mm", "SLICE 3 X 2", "CT 1 V 2 PHASE"])
 def test_roman_month_pattern_keeps_measurements(text):
     assert scrub_text(text) == text
+
+
+@pytest.mark.parametrize("text", ["93-year-old woman", "94 y/o F", "Pt is 92yo", "aged 101 years", "age: 97",
+                                  "nonagenarian, 96 years old", "edad 95 años", "95 Jahre alt", "93 ans"])
+def test_ages_over_89_in_text_are_removed(text):
+    """Found by the red team: the header's age is top-coded at 90 (HIPAA Safe Harbor) while
+    "93-year-old" in a comment was kept."""
+    assert not any(ch.isdigit() for ch in scrub_text(text)), scrub_text(text)
+
+
+@pytest.mark.parametrize("text", ["45-year-old man", "3 year follow-up", "CT 90 kV 120 mAs", "FA 90 Y", "DLP 95.2",
+                                  "ROTATION 90 DEG", "age 45", "1.93 years"])
+def test_younger_ages_and_measurements_stay(text):
+    assert scrub_text(text) == text

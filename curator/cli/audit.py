@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
         if fail_on is not None and fail_on not in FAIL_ON:
             raise CuratorError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
         from curator.audit import exit_status
+        from curator.faults import writing
         from curator.pipeline import audit_settings, audit_source
         from curator.render import render
 
@@ -72,15 +73,11 @@ def register(app: typer.Typer) -> None:
             from curator.analyses import covariates_of
             from curator.harmonization import write_batches_csv
 
-            try:
+            with writing(batches.name):
                 write_batches_csv(covariates_of(report), batches)
-            except OSError as exc:
-                raise CuratorError(f"cannot write {batches.name} ({exc.strerror or 'OS error'})") from None
         if out is None:
             typer.echo(text, nl=False)
         else:
-            try:
+            with writing(out.name):
                 out.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise CuratorError(f"cannot write {out.name} ({exc.strerror or 'OS error'})") from None
         raise typer.Exit(exit_status(report, fail_on))

@@ -33,7 +33,10 @@ def register(app: typer.Typer) -> None:
         table = load_overrides(overrides) if overrides else None
         frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress)).frame()
         rows = review_rows(evidence_from_index(frame), table)
-        write_review(rows, out)
+        from curator.faults import writing
+
+        with writing(out.name):
+            write_review(rows, out)
         typer.echo(f"{len(rows)} distinct descriptions written to {out.name}")
 
     app.add_typer(mappings, name="mappings")

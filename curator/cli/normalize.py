@@ -28,6 +28,9 @@ def register(app: typer.Typer) -> None:
             raise CuratorError("--format must be csv or json")
         table = load_overrides(overrides) if overrides else None
         results = normalize_rows(rows, table, site)
-        write_results(results, out, chosen)
+        from curator.faults import writing
+
+        with writing(out.name):
+            write_results(results, out, chosen)
         answered = sum(1 for r in results if r["body_region"] or r["modality"])
         typer.echo(f"{len(results)} descriptions normalized ({answered} with a modality or body region) -> {out.name}")

@@ -9,7 +9,7 @@ import typer
 Index = typer.Option(None, "--index", help="Index file (Parquet) to create or reuse (an existing file that is not a curator "
                      "index is refused). Default: a cache file per source under $CURATOR_CACHE, "
                      "$XDG_CACHE_HOME/curator or ~/.cache/curator.", dir_okay=False)
-Workers = typer.Option(None, "--workers", "-w", min=1, help="Worker processes reading headers. Default: all cores.")
+Workers = typer.Option(None, "--workers", "-w", min=1, help="Worker processes reading headers. Default: all cores; at most 4 per core (at least 32).")
 SiteFrom = typer.Option("folder", "--site-from", help="Site label: 'folder' (top folder of the source) or 'institution' (Institution Name as written).")
 Progress = typer.Option(None, "--progress/--no-progress", help="Show a progress bar. Default: only on a terminal.")
 Scheduler = typer.Option(None, "--scheduler", envvar="CURATOR_SCHEDULER", help="Dask scheduler address "

@@ -55,7 +55,7 @@ from curator.deid.pixels import burned_in_risk
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
 from curator.errors import CuratorError
-from curator.executors import Executor, SerialExecutor, make_executor, tolerant_map
+from curator.executors import Executor, SerialExecutor, check_workers, make_executor, tolerant_map
 from curator.faults import NO_SPACE, NoSpaceError, disk_full_is_an_error, exclusive, is_no_space, no_space_message
 from curator.fsspec_source import is_fsspec_url, open_item
 from curator.header import HeaderError, read_header_bytes
@@ -563,6 +563,7 @@ def deidentify(
         raise CuratorError("k must be a whole number of at least 1")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise CuratorError("workers must be a whole number of at least 1")
+    check_workers(workers, scheduler)
     out_path = Path(os.fspath(out_dir))
     quarantine_path = Path(os.fspath(quarantine)) if quarantine is not None else None
     _check_paths(source, out_path, quarantine_path)
