@@ -161,6 +161,10 @@ def _unlisted_text(ds: Dataset, pi: int) -> None:
     ds.add_new(0x60001500, "LO", f"{latin} marks")  # OverlayLabel
     ds.add_new(0x60003000, "OW", b"\x00" * 32)
     ds.add_new(0x50000022, "LO", f"curve of {latin}")  # CurveDescription (retired)
+    ds.PatientBirthDateInAlternativeCalendar = _alternative_birth(pi)  # (0010,0033): no row in the table copy
+    ds.PatientAlternativeCalendar = "I"
+    ds.add_new(0x00402006, "SH", f"PLC{mrn[::-1]}")  # retired Placer Order Number
+    ds.DeviceID = f"INJ-{STAFF[pi % 6][:4].upper()}-77"
     gems = ds.private_block(0x0009, "GEMS_PETD_01", create=True)
     gems.add_new(0x37, "LO", f"batch {STAFF[(pi + 4) % 6]}")  # Batch Description: 'k' in the TCIA KB
     gems.add_new(0x14, "LO", latin)  # Landmark Name: 'k' in the TCIA KB
@@ -172,6 +176,12 @@ def _date_text(pi: int, shift: int) -> str:
     usable = [f for f in forms if PATIENTS[pi][2] in ("ISO 2022 IR 87", "GB18030") or f.isascii()
               or (PATIENTS[pi][2] in ("ISO_IR 100", None) and f.encode("latin-1", "ignore").decode("latin-1") == f)]
     return usable[(pi + shift) % len(usable)]
+
+
+def _alternative_birth(pi: int) -> str:
+    """The birth date in another calendar (a Japanese era year: Showa 1 = 1926)."""
+    birth = PATIENTS[pi][5]
+    return f"S{int(birth[:4]) - 1925}.{birth[4:6]}.{birth[6:]}"
 
 
 def _age(pi: int) -> int:
@@ -373,6 +383,8 @@ def _plants() -> list[Plant]:
                    Plant(STREETS[pi], "street"), Plant(city, "city"), Plant(phone, "phone", (re.sub(r"\D", "", phone),))]
         plants += [Plant(d, "birth date (text)") for d in sorted({_date_text(pi, k) for k in (0, 1, 3)})]
         plants.append(Plant(f"portal.chr.example/patient/{mrn}", "url"))
+        plants += [Plant(_alternative_birth(pi), "birth date (alternative calendar)"),
+                   Plant(f"PLC{mrn[::-1]}", "order number")]
     plants += [Plant(s, "staff") for s in STAFF]
     return plants
 
