@@ -13,6 +13,7 @@ up to the number of cores to show scaling.  Prints files/s per tool and the rati
     python benchmarks/deid.py --files 5000 --tools curator,dicognito
     python benchmarks/deid.py --quick --freetext   # cost of the free-text allowlist layer
     python benchmarks/deid.py --vs-dcmanon         # issue 18: whole commands against dcmanon
+    python benchmarks/deid.py --vs-dcmanon --without-screen   # ... and curator without its pixel screen
 
 ``--vs-dcmanon`` (issue 18) times whole commands, each in its own process (wall time,
 start-up included), on 1,000 CT slices of 20 patients (``--files``; 512×512):
@@ -211,29 +212,38 @@ def _command_seconds(command: list[str], out: Path) -> float:
     return elapsed
 
 
-def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int) -> float:
+def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, without_screen: bool = False) -> float:
     """Median files/s of ``curator deid`` (research, default workers) and of dcmanon
-    (basic profile, one process per core), alternated; returns the ratio."""
+    (basic profile, one process per core), alternated; returns the ratio.  ``without_screen``:
+    also curator with the burned-in text pixel screen switched off in its process (not a
+    setting curator offers: a measure of what the screen costs), printed before the ratio."""
     import statistics
 
     key = scratch / "key"
     key.write_text("curator-key-v1:" + "5a" * 32 + "\n", encoding="utf-8")
+    key.chmod(0o600)  # curator warns about a key others can read
     driver = scratch / "dcmanon_driver.py"
     driver.write_text(_DCMANON_DRIVER, encoding="utf-8")
     root = str(Path(_HERE).parent)
     curator = [sys.executable, "-c", f"import sys; sys.path.insert(0, {root!r}); from curator.cli import main; sys.exit(main())",
                "deid", str(src), str(scratch / "out-curator"), "--key", str(key), "--profile", "research"]
     dcmanon = [sys.executable, str(driver), str(src), str(scratch / "out-dcmanon"), str(cores)]
-    rates: dict[str, list[float]] = {"curator": [], "dcmanon": []}
+    no_screen = list(curator)
+    no_screen[2] = (f"import sys; sys.path.insert(0, {root!r}); from curator.deid import pixels; "
+                    "pixels.screen_bytes = lambda data: None; from curator.cli import main; sys.exit(main())")
+    commands = {"curator": curator, "dcmanon": dcmanon, **({"no-screen": no_screen} if without_screen else {})}
+    rates: dict[str, list[float]] = {name: [] for name in commands}
     for round_ in range(1, rounds + 1):
-        order = ("curator", "dcmanon") if round_ % 2 else ("dcmanon", "curator")
+        order = list(commands) if round_ % 2 else list(reversed(commands))
         for name in order:
-            command = curator if name == "curator" else dcmanon
-            seconds = _command_seconds(command, scratch / f"out-{name}")
+            seconds = _command_seconds(commands[name], scratch / f"out-{name}")
             rates[name].append(n_files / seconds)
-            print(f"  round {round_}  {name:<8} {seconds:7.2f} s  {n_files / seconds:7.1f} files/s", flush=True)
+            print(f"  round {round_}  {name:<9} {seconds:7.2f} s  {n_files / seconds:7.1f} files/s", flush=True)
     medians = {name: statistics.median(values) for name, values in rates.items()}
     ratio = medians["curator"] / medians["dcmanon"]
+    if without_screen:
+        print(f"curator with the pixel screen OFF (not a curator setting; what the screen costs): "
+              f"{medians['no-screen']:.1f} files/s, {medians['no-screen'] / medians['dcmanon']:.2f}x dcmanon")
     print(f"median of {rounds}: curator {medians['curator']:.1f} files/s, dcmanon {medians['dcmanon']:.1f} files/s "
           f"({cores} cores; load average {os.getloadavg()[0]:.1f})")
     print(f"ratio curator / dcmanon: {ratio:.2f}x (target >= 1.0x)")
@@ -251,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each variant with --freetext (default 3)")
     parser.add_argument("--vs-dcmanon", action="store_true", help="whole commands against dcmanon (default 1,000 files)")
     parser.add_argument("--rounds", type=int, default=3, help="alternated rounds with --vs-dcmanon (default 3)")
+    parser.add_argument("--without-screen", action="store_true",
+                        help="with --vs-dcmanon: also curator with its pixel screen switched off (what the screen costs)")
     args = parser.parse_args(argv)
     n_files = 200 if args.quick else (args.files or (1000 if args.vs_dcmanon else 2000))
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
@@ -268,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(p.stat().st_size for p in files) / 1e6
         print(f"generated {len(files)} CT files ({args.rows}x{args.rows}, {size:.0f} MB) in {time.perf_counter() - start:.1f} s")
         if args.vs_dcmanon:
-            vs_dcmanon(src, len(files), scratch, args.rounds, os.cpu_count() or 1)
+            vs_dcmanon(src, len(files), scratch, args.rounds, os.cpu_count() or 1, args.without_screen)
             return 0
         if args.freetext:
             freetext_cost(src, files, scratch, args.repeat)
