@@ -70,9 +70,9 @@ def generate(folder: Path, n_files: int, rows: int, per_series: int = 40) -> lis
 
 
 def run_curator(src: Path, out: Path, files: list[Path], workers: int) -> None:
-    from curator.deid.run import deidentify
+    from curator.deid.run import DeidOptions, deidentify
 
-    deidentify(src, out, profile="research", key=b"benchmark-key-0123456789abcdef!!", workers=workers)
+    deidentify(src, out, key=b"benchmark-key-0123456789abcdef!!", options=DeidOptions(profile="research", workers=workers))
 
 
 def run_curator_without_freetext(src: Path, out: Path, files: list[Path], workers: int) -> None:

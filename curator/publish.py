@@ -34,7 +34,7 @@ from curator.croissant import write_croissant
 from curator.csvcell import safe_frame
 from curator.deid.kanon import Access, access_of, summary_line
 from curator.deid.pseudonyms import Pseudonymizer, check_key
-from curator.deid.run import deidentify
+from curator.deid.run import DeidOptions, deidentify
 from curator.dicomweb import is_dicomweb_spec
 from curator.errors import CuratorError
 from curator.executors import check_workers
@@ -239,10 +239,10 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
 
     # 2. De-identify, writing the normalized RadLex codes into every instance.
     codes = _CodesBySeries(_codes_by_series(report), key)
-    deid_report = deidentify(source_path, release / "dicom", profile=options.profile, key=key, k=options.k,
-                             workers=options.workers, extra_elements=codes, force=True, site_from=options.site_from,
-                             journal=staging / "deid-journal.jsonl", scheduler=options.scheduler,
-                             access=_access(options, config), leak_digests=True)
+    deid_options = DeidOptions(profile=options.profile, k=options.k, access=_access(options, config), workers=options.workers,
+                               scheduler=options.scheduler, force=True, journal=staging / "deid-journal.jsonl",
+                               extra_elements=codes, site_from=options.site_from, leak_digests=True)
+    deid_report = deidentify(source_path, release / "dicom", key, deid_options)
     # the report holds the leak record of the source (digests, lengths, key fingerprint), from the header pass
     (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
 

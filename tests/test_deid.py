@@ -23,7 +23,7 @@ from curator.deid import table
 from curator.deid.engine import Engine, PatientContext, clean_text
 from curator.deid.profile import apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, shift_date
-from curator.deid.run import REPORT_NAME, deidentify
+from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
 from curator.errors import CuratorError
 
 KEY = bytes(range(32))
@@ -365,7 +365,7 @@ def test_shipped_profiles():
 def test_research_release_leaks_nothing_and_keeps_research_data(source, tmp_path):
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in source.rglob("*") if p.is_file()}
     out = tmp_path / "out"
-    report = deidentify(source, out, profile="research", key=KEY, k=1, workers=1)
+    report = deidentify(source, out, key=KEY, options=DeidOptions(profile="research", k=1, workers=1))
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in source.rglob("*") if p.is_file()}
     assert before == after, "the source was modified"
     assert report["counts"] == {
@@ -422,7 +422,7 @@ def test_research_release_leaks_nothing_and_keeps_research_data(source, tmp_path
 
 def test_uids_remapped_consistently_and_references_kept(source, tmp_path):
     out = tmp_path / "out"
-    deidentify(source, out, key=KEY, k=1, workers=1)
+    deidentify(source, out, key=KEY, options=DeidOptions(k=1, workers=1))
     datasets = read_all(out)
     cts = [d for d in datasets if d.Modality == "CT"]
     sr = next(d for d in datasets if d.Modality == "SR")
@@ -484,7 +484,7 @@ def test_presentation_state_still_points_at_its_image(tmp_path):
     write(image, root / "ct.dcm")
     write(planted_gsps(image), root / "pr.dcm")
     out = tmp_path / "out"
-    deidentify(root, out, key=KEY, k=1, workers=1)
+    deidentify(root, out, key=KEY, options=DeidOptions(k=1, workers=1))
     by_modality = {d.Modality: d for d in read_all(out)}
     ct, pr = by_modality["CT"], by_modality["PR"]
     assert pr.ReferencedSeriesSequence[0].SeriesInstanceUID == ct.SeriesInstanceUID
@@ -495,9 +495,9 @@ def test_presentation_state_still_points_at_its_image(tmp_path):
 
 def test_same_key_same_bytes_other_key_other_pseudonyms(source, tmp_path):
     first, second, third = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    deidentify(source, first, key=KEY, workers=1)
-    deidentify(source, second, key=KEY, workers=2)
-    deidentify(source, third, key=OTHER_KEY, workers=1)
+    deidentify(source, first, key=KEY, options=DeidOptions(workers=1))
+    deidentify(source, second, key=KEY, options=DeidOptions(workers=2))
+    deidentify(source, third, key=OTHER_KEY, options=DeidOptions(workers=1))
     files_a = {p.relative_to(first): p.read_bytes() for p in output_files(first)}
     files_b = {p.relative_to(second): p.read_bytes() for p in output_files(second)}
     assert files_a == files_b  # byte-identical, report included, whatever the workers
@@ -514,7 +514,7 @@ def test_dates_shift_per_patient_keeping_intervals(tmp_path):
     write(planted_ct(1, study_date="20210415", study_uid="1.2.826.0.1.3680043.8.498.1.2"), root / "b.dcm")
     write(planted_ct(2, patient="X", study_date="20210304", study_uid="1.2.826.0.1.3680043.8.498.1.3"), root / "c.dcm")
     out = tmp_path / "out"
-    deidentify(root, out, key=KEY, k=1, workers=1)
+    deidentify(root, out, key=KEY, options=DeidOptions(k=1, workers=1))
     by_instance = {int(d.InstanceNumber): d for d in read_all(out)}
     import datetime as dt
 
@@ -534,12 +534,12 @@ def test_age_derived_top_coded_and_strict_profile_removes_demographics(tmp_path)
     write(planted_ct(0, age=None), root / "derived.dcm")  # birth 1954-03-17, study 2021-03-04
     write(planted_ct(1, patient="OLD", age="093Y", study_uid="1.2.826.0.1.3680043.8.498.2.1"), root / "old.dcm")
     out = tmp_path / "out"
-    report = deidentify(root, out, key=KEY, k=1, workers=1)
+    report = deidentify(root, out, key=KEY, options=DeidOptions(k=1, workers=1))
     ages = sorted(d.PatientAge for d in read_all(out))
     assert ages == ["066Y", "090Y"]
     assert report["demographics"]["ages_top_coded_to_090Y"] == 1
     strict_out = tmp_path / "strict"
-    deidentify(root, strict_out, profile="strict", key=KEY, workers=1)
+    deidentify(root, strict_out, key=KEY, options=DeidOptions(profile="strict", workers=1))
     for ds in read_all(strict_out):
         assert "PatientAge" not in ds and "PatientWeight" not in ds and "EthnicGroup" not in ds
         assert ds.PatientSex == "" and ds.PatientName == "" and ds.PatientID == ""
@@ -556,7 +556,7 @@ def test_k_anonymity_measured_by_default_enforced_for_public(tmp_path):
         write(planted_ct(n, patient=f"K{n}", age=age, study_uid=f"1.2.826.0.1.3680043.8.498.3.{n}"), root / f"{n}.dcm")
     write(planted_ct(9, patient="K9", age="080Y", sex="M", study_uid="1.2.826.0.1.3680043.8.498.3.9"), root / "9.dcm")
     # Non-public (the default): every value kept, the risk reported, nothing enforced.
-    kept = deidentify(root, tmp_path / "kept", key=KEY, k=5, workers=1)
+    kept = deidentify(root, tmp_path / "kept", key=KEY, options=DeidOptions(k=5, workers=1))
     kan = kept["k_anonymity"]
     assert kan["applied"] and kan["enforced"] is False and kan["access"] == "non-public"
     assert kan["after"]["smallest_group"] == 1 and kan["after"]["records_below_k"] == 7
@@ -568,7 +568,7 @@ def test_k_anonymity_measured_by_default_enforced_for_public(tmp_path):
     # Public: the lone man cannot share a group of 5 at any node but the one without age
     # and sex (no suppression allowed: 5% of 7 records is 0), so both go for everyone.
     out = tmp_path / "out"
-    report = deidentify(root, out, key=KEY, k=5, workers=1, access="public")
+    report = deidentify(root, out, key=KEY, options=DeidOptions(k=5, workers=1, access="public"))
     kan = report["k_anonymity"]
     assert kan["enforced"] and kan["after"]["satisfied"] and kan["after"]["smallest_group"] == 7
     assert kan["generalization"] == {"age": "removed", "sex": "removed", "ethnic_group": "exact"}
@@ -613,18 +613,18 @@ def test_burned_in_risk_is_quarantined_never_written(tmp_path):
     yes.BurnedInAnnotation = "YES"
     write(yes, root / "ct_yes.dcm")
     out, quarantine = tmp_path / "out", tmp_path / "quarantine"
-    report = deidentify(root, out, key=KEY, k=1, workers=1)
+    report = deidentify(root, out, key=KEY, options=DeidOptions(k=1, workers=1))
     assert report["counts"]["written"] == 1 and report["counts"]["quarantined"] == 2
     reasons = sorted(q["reason"] for q in report["quarantined"])
     assert reasons[0].startswith("BurnedInAnnotation is YES")
     assert "modality US" in reasons[1]
     assert [d.BurnedInAnnotation for d in read_all(out)] == ["NO"]
-    report = deidentify(root, tmp_path / "out2", key=KEY, k=1, workers=1, quarantine=quarantine)
+    report = deidentify(root, tmp_path / "out2", key=KEY, options=DeidOptions(k=1, workers=1, quarantine=quarantine))
     assert len([p for p in quarantine.rglob("*.dcm")]) == 2
     assert all(q["written_to_quarantine"] for q in report["quarantined"])
     assert_nothing_planted(quarantine)
     with pytest.raises(CuratorError, match="quarantine"):
-        deidentify(root, tmp_path / "out3", key=KEY, quarantine=tmp_path / "out3" / "q")
+        deidentify(root, tmp_path / "out3", key=KEY, options=DeidOptions(quarantine=tmp_path / "out3" / "q"))
 
 
 def test_output_location_rules(source, tmp_path):
@@ -635,7 +635,7 @@ def test_output_location_rules(source, tmp_path):
     (busy / "keep.txt").write_text("x", encoding="utf-8")
     with pytest.raises(CuratorError, match="not empty"):
         deidentify(source, busy, key=KEY)
-    report = deidentify(source, busy, key=KEY, force=True, workers=1)
+    report = deidentify(source, busy, key=KEY, options=DeidOptions(force=True, workers=1))
     assert report["counts"]["written"] == 4
     with pytest.raises(CuratorError, match="key"):
         deidentify(source, tmp_path / "nokey", key=b"short")
@@ -646,7 +646,7 @@ def test_duplicates_and_broken_files_are_accounted_for(source, tmp_path):
     shutil.copy(next(source.rglob("*_0.dcm")), dup)
     (source / "truncated.dcm").write_bytes(next(source.rglob("*_1.dcm")).read_bytes()[:300])
     out = tmp_path / "out"
-    report = deidentify(source, out, key=KEY, workers=1)
+    report = deidentify(source, out, key=KEY, options=DeidOptions(workers=1))
     counts = report["counts"]
     assert counts["written"] + counts["quarantined"] + counts["rejected"] == counts["items"] == 7
     reasons = {r["reason"] for r in report["rejected"]}
@@ -666,12 +666,12 @@ def test_zip_source_and_site_rules(source, tmp_path):
             if path.is_file():
                 handle.write(path, path.relative_to(source).as_posix())
     out = tmp_path / "out"
-    report = deidentify(archive, out, key=KEY, k=1, workers=1, site_from="institution")
+    report = deidentify(archive, out, key=KEY, options=DeidOptions(k=1, workers=1, site_from="institution"))
     assert report["counts"]["written"] == 4 and report["counts"]["rejected"] == 1
     assert report["settings"]["site_from"] == "institution"
     assert_nothing_planted(out)
     with pytest.raises(CuratorError, match="unknown site rule"):
-        deidentify(archive, tmp_path / "o2", key=KEY, site_from="country")
+        deidentify(archive, tmp_path / "o2", key=KEY, options=DeidOptions(site_from="country"))
 
 
 # --- layers: recipes and extra elements ------------------------------------------
@@ -689,7 +689,7 @@ def test_user_recipe_layer(source, tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    report = deidentify(source, out, key=KEY, k=1, workers=1, recipe=recipe)
+    report = deidentify(source, out, key=KEY, options=DeidOptions(k=1, workers=1, recipe=recipe))
     assert report["profile"]["user_recipe"] is True
     for ds in read_all(out):
         assert "PatientWeight" not in ds
@@ -711,7 +711,7 @@ def test_extra_elements_by_original_series(source, tmp_path):
     extra = Dataset()
     extra.ProcedureCodeSequence = Sequence([code])
     out = tmp_path / "out"
-    deidentify(source, out, key=KEY, workers=1, extra_elements={P["study_uid"] + ".7": extra})
+    deidentify(source, out, key=KEY, options=DeidOptions(workers=1, extra_elements={P["study_uid"] + ".7": extra}))
     for ds in read_all(out):
         if ds.Modality == "CT":
             assert ds.ProcedureCodeSequence[0].CodeValue == "RPID16"
@@ -765,7 +765,7 @@ def test_pydicom_bundled_files_leak_nothing(tmp_path):
     probes -= vendors
     assert len(probes) > 100
     out = tmp_path / "out"
-    report = deidentify(root, out, key=KEY, workers=2, quarantine=tmp_path / "q")
+    report = deidentify(root, out, key=KEY, options=DeidOptions(workers=2, quarantine=tmp_path / "q"))
     counts = report["counts"]
     # 44 of pydicom's files: its DICOMDIR test images (header only, no pixel data) and its
     # truncated files are rejected, as scan and audit reject them (curator.header)
@@ -784,7 +784,7 @@ def test_synthetic_collection_leaks_nothing_and_keeps_demographics(tmp_path):
     if not collection.is_dir():
         pytest.skip("examples/collection not present")
     out, quarantine = tmp_path / "out", tmp_path / "q"
-    report = deidentify(collection, out, key=KEY, k=1, workers=2, quarantine=quarantine)
+    report = deidentify(collection, out, key=KEY, options=DeidOptions(k=1, workers=2, quarantine=quarantine))
     counts = report["counts"]
     assert counts["written"] + counts["quarantined"] + counts["rejected"] == counts["items"]
     for directory in (out, quarantine):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from curator.deid.run import REPORT_NAME, deidentify
+from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
 from curator.leakcheck import leak_record
 from curator.sources import open_source
 
@@ -22,7 +22,7 @@ def expected() -> dict:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_digests_of_the_header_pass_equal_a_separate_read(workers: int, expected: dict, tmp_path: Path) -> None:
-    report = deidentify(COLLECTION, tmp_path / "out", key=KEY, workers=workers, leak_digests=True)
+    report = deidentify(COLLECTION, tmp_path / "out", key=KEY, options=DeidOptions(workers=workers, leak_digests=True))
     assert len(expected["identifier_digests"]) > 20  # the collection's planted names, IDs, addresses…
     assert expected["identifier_token_lengths"]
     assert {name: report[name] for name in expected} == expected
@@ -30,6 +30,6 @@ def test_digests_of_the_header_pass_equal_a_separate_read(workers: int, expected
 
 
 def test_without_the_option_the_report_has_no_digests(tmp_path: Path) -> None:
-    report = deidentify(COLLECTION, tmp_path / "out", key=KEY, workers=1)
+    report = deidentify(COLLECTION, tmp_path / "out", key=KEY, options=DeidOptions(workers=1))
     assert "identifier_digests" not in report
     assert "identifier_digests" not in (tmp_path / "out" / REPORT_NAME).read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import tracemalloc
 from pathlib import Path
 
 from curator.deid import run
-from curator.deid.run import deidentify
+from curator.deid.run import DeidOptions, deidentify
 from curator.synthetic import write_ct_series
 
 KEY = bytes(range(32))
@@ -31,7 +31,7 @@ def _peak(source: Path, out: Path) -> int:
     gc.collect()
     tracemalloc.start()
     try:
-        report = deidentify(source, out, key=KEY, workers=1)
+        report = deidentify(source, out, key=KEY, options=DeidOptions(workers=1))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

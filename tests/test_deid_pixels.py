@@ -14,7 +14,7 @@ import pytest
 from test_deid import P, _meta, planted_ct, write
 
 from curator.deid import pixels, textdetect
-from curator.deid.run import deidentify
+from curator.deid.run import DeidOptions, deidentify
 from curator.errors import CuratorError
 from curator import synthetic_text
 from curator.synthetic_text import cases, make_case
@@ -101,10 +101,10 @@ def test_screen_sees_text_in_a_corner_and_not_on_plain_anatomy():
 
 def test_unflagged_ct_with_a_name_is_quarantined_by_default_and_cleaned_on_request(tmp_path):
     source = _named_and_plain_ct(tmp_path / "src")
-    report = deidentify(source, tmp_path / "out", key=KEY, k=1, workers=1, quarantine=tmp_path / "q")
+    report = deidentify(source, tmp_path / "out", key=KEY, options=DeidOptions(k=1, workers=1, quarantine=tmp_path / "q"))
     assert report["counts"]["written"] == 1 and report["counts"]["quarantined"] == 1
     assert report["quarantined"][0]["reason"] == pixels.SCREEN_REASON
-    report = deidentify(source, tmp_path / "clean", key=KEY, k=1, workers=1, clean_pixels=True)
+    report = deidentify(source, tmp_path / "clean", key=KEY, options=DeidOptions(k=1, workers=1, clean_pixels=True))
     assert report["counts"]["written"] == 2 and report["actions"]["pixel_instances_cleaned"] == 1
     assert {"code": "113101", "meaning": "Clean Pixel Data Option"} in report["profile"]["method_codes"]
     released = [pydicom.dcmread(path) for path in sorted((tmp_path / "clean").rglob("*.dcm"))]
@@ -125,7 +125,7 @@ def test_undecodable_pixels_are_quarantined_when_cleaning(tmp_path):
         pass
     source = tmp_path / "src"
     write(ds, source / "nm.dcm")
-    report = deidentify(source, tmp_path / "out", key=KEY, k=1, workers=1, clean_pixels=True, quarantine=tmp_path / "q")
+    report = deidentify(source, tmp_path / "out", key=KEY, options=DeidOptions(k=1, workers=1, clean_pixels=True, quarantine=tmp_path / "q"))
     assert report["counts"]["written"] == 0 and report["counts"]["quarantined"] == 1
     assert report["quarantined"][0]["reason"].startswith("pixel data cannot be decoded for cleaning")
     assert report["quarantined"][0]["written_to_quarantine"]
@@ -137,7 +137,7 @@ def test_clean_pixels_without_the_model_is_a_clear_error(tmp_path, monkeypatch):
     source = tmp_path / "src"
     write(_name_ct("X"), source / "ct.dcm")
     with pytest.raises(CuratorError, match="rapidocr-onnxruntime"):
-        deidentify(source, tmp_path / "out", key=KEY, clean_pixels=True)
+        deidentify(source, tmp_path / "out", key=KEY, options=DeidOptions(clean_pixels=True))
 
 
 def _ocr(frame: np.ndarray, tmp_path) -> str:

@@ -17,7 +17,7 @@ import pytest
 syn = pytest.importorskip("curator.synthetic")
 
 from curator.deid.pseudonyms import Pseudonymizer  # noqa: E402  (after the importorskip above)
-from curator.deid.run import deidentify  # noqa: E402
+from curator.deid.run import DeidOptions, deidentify  # noqa: E402
 
 KEY = bytes(range(32))
 
@@ -49,7 +49,7 @@ def released(tmp_path_factory):
     source = root / "src"
     files = _sample(source)
     out = root / "out"
-    report = deidentify(source, out, key=KEY, k=1, workers=1)
+    report = deidentify(source, out, key=KEY, options=DeidOptions(k=1, workers=1))
     return source, out, files, report
 
 
@@ -146,7 +146,7 @@ def test_dciodvfy_on_the_example_collection(tmp_path):
     if not collection.is_dir():
         pytest.skip("examples/collection not present")
     out = tmp_path / "out"
-    deidentify(collection, out, key=KEY, k=5, workers=2)  # with k-anonymity generalization
+    deidentify(collection, out, key=KEY, options=DeidOptions(k=5, workers=2))  # with k-anonymity generalization
     input_errors: set[str] = set()
     for path in sorted(collection.rglob("*")):
         if path.is_file() and path.suffix not in (".zip", ".txt"):

@@ -23,7 +23,7 @@ from pydicom.data import get_testdata_file
 
 from curator import synthetic as syn
 from curator.deid.pseudonyms import Pseudonymizer
-from curator.deid.run import deidentify
+from curator.deid.run import DeidOptions, deidentify
 from curator.publish import PublishOptions, publish
 
 KEY = bytes(range(32))
@@ -121,7 +121,7 @@ def _compare(source: Path, released: Path) -> tuple[dict[str, list[str]], Counte
 @pytest.mark.parametrize("profile", ["research", "strict"])
 def test_deid_adds_no_dciodvfy_error(archive: Path, tmp_path: Path, profile: str):
     out = tmp_path / "deid"
-    report = deidentify(archive, out, profile=profile, key=KEY, k=1, workers=1)
+    report = deidentify(archive, out, key=KEY, options=DeidOptions(profile=profile, k=1, workers=1))
     assert report["counts"]["rejected"] == 0 and report["counts"]["quarantined"] == 0
     new, before, after = _compare(archive, out)
     assert not new, f"de-identification introduced dciodvfy errors: {new}"

@@ -196,10 +196,10 @@ def test_credentials_from_a_file_and_refusal_without_them(source_server, tmp_pat
 
 @pytest.mark.external
 def test_publish_stores_exactly_the_deidentified_instances(source_server, tmp_path, monkeypatch):
-    from curator.deid.run import deidentify
+    from curator.deid.run import DeidOptions, deidentify
 
     out = tmp_path / "release"
-    deidentify(COLLECTION, out, key=b"k" * 32, k=1, workers=1)
+    deidentify(COLLECTION, out, key=b"k" * 32, options=DeidOptions(k=1, workers=1))
     files = sorted(p for p in out.rglob("*") if p.is_file() and _is_dicom(p))
     assert len(files) > 50  # what de-identification wrote (it quarantines a few instances)
     expected = {str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID) for p in files}

@@ -22,7 +22,7 @@ import pytest
 
 from curator.deid import run as deid_run
 from curator.deid.pseudonyms import read_key
-from curator.deid.run import CHANGED, JOURNAL_NAME, LOCK_NAME, VANISHED, deidentify
+from curator.deid.run import CHANGED, JOURNAL_NAME, LOCK_NAME, VANISHED, DeidOptions, deidentify
 from curator.faults import RunLocked, exclusive
 from curator.journal import Journal
 from curator.publish import PublishOptions, publish
@@ -123,7 +123,7 @@ def source(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def clean_deid(source: Path, key_file: Path, tmp_path_factory) -> dict[str, str]:
     out = tmp_path_factory.mktemp("clean") / "deid"
-    deidentify(source, out, key=read_key(key_file), workers=1)
+    deidentify(source, out, key=read_key(key_file), options=DeidOptions(workers=1))
     return _tree(out)
 
 
@@ -175,7 +175,7 @@ def test_output_of_a_file_deleted_before_the_resume_is_not_kept(source: Path, ke
     again = _run(*_deid_args(src, out, key_file))
     assert again.returncode == 0, again.stderr
     reference = tmp_path / "reference"
-    deidentify(src, reference, key=read_key(key_file), workers=1)
+    deidentify(src, reference, key=read_key(key_file), options=DeidOptions(workers=1))
     assert _tree(out) == _tree(reference)
 
 
@@ -290,7 +290,7 @@ def test_second_scan_or_audit_of_the_same_cache_is_refused(source: Path, tmp_pat
 def test_a_lock_held_elsewhere_refuses_the_run_in_process(source: Path, key_file: Path, tmp_path: Path):
     out = tmp_path / "out"
     with exclusive(out / LOCK_NAME, "x"), pytest.raises(RunLocked, match="another curator run"):
-        deidentify(source, out, key=read_key(key_file), workers=1)
+        deidentify(source, out, key=read_key(key_file), options=DeidOptions(workers=1))
     assert not (out / LOCK_NAME).exists()  # released and removed
 
 
@@ -378,7 +378,7 @@ def test_files_deleted_added_modified_between_the_passes(source: Path, key_file:
         return plan(*args, **kwargs)
 
     monkeypatch.setattr(deid_run, "_plan", change_then_plan)
-    report = deidentify(src, tmp_path / "out", key=read_key(key_file), workers=1)
+    report = deidentify(src, tmp_path / "out", key=read_key(key_file), options=DeidOptions(workers=1))
     counts = report["counts"]
     assert counts["items"] == len(files) and counts["written"] == len(files) - 3 and counts["rejected"] == 3
     reasons = {r["position"]: r["reason"] for r in report["rejected"]}
@@ -411,7 +411,7 @@ def test_files_deleted_after_they_were_listed(source: Path, key_file: Path, tmp_
                 files[40].unlink()  # listed, not read yet
 
     monkeypatch.setattr(deid_run.open_source(src).__class__, "items", items)
-    report = deidentify(src, tmp_path / "out", key=read_key(key_file), workers=1)
+    report = deidentify(src, tmp_path / "out", key=read_key(key_file), options=DeidOptions(workers=1))
     assert {r["position"]: r["reason"] for r in report["rejected"]} == {4: VANISHED, 41: VANISHED}
     assert report["counts"]["written"] == len(files) - 2
 
@@ -435,7 +435,7 @@ def test_a_file_that_kills_a_deid_worker_is_rejected_alone(stage: str, source: P
     src = _copy(source, tmp_path)
     write_ct_series(src / "site-b", 1, default_study(), series_number=99, rows=16, columns=16, name_pattern="boom.dcm")
     monkeypatch.setattr(deid_run, stage, _die_on_boom(getattr(deid_run, stage)))  # inherited by the forked workers
-    report = deidentify(src, tmp_path / "out", key=read_key(key_file), workers=2)
+    report = deidentify(src, tmp_path / "out", key=read_key(key_file), options=DeidOptions(workers=2))
     n = SERIES * SLICES
     assert report["counts"]["items"] == n + 1 and report["counts"]["written"] == n
     reason = "reader process crashed on this file" if stage == "_scan_one" else "de-identification process crashed on this file"

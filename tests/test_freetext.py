@@ -161,7 +161,7 @@ def test_deid_keeps_site_conventions_and_nothing_else(tmp_path):
     import pydicom
 
     from curator import synthetic as syn
-    from curator.deid.run import deidentify
+    from curator.deid.run import DeidOptions, deidentify
 
     source = tmp_path / "src"
     for n in range(12):
@@ -172,7 +172,7 @@ def test_deid_keeps_site_conventions_and_nothing_else(tmp_path):
         for i, ds in enumerate(syn.ct_series(study, n_slices=1)):
             ds.ProtocolName = protocol
             syn.write_dataset(ds, source / site.key / f"{n:02d}_{i}.dcm")
-    deidentify(source, tmp_path / "out", profile="research", key=bytes(range(32)), workers=1, k=1)
+    deidentify(source, tmp_path / "out", key=bytes(range(32)), options=DeidOptions(profile="research", workers=1, k=1))
     protocols = {str(pydicom.dcmread(p).ProtocolName) for p in (tmp_path / "out").rglob("*.dcm")}
     assert protocols and all(p.startswith("ZZCONV routine") for p in protocols), protocols
     assert not any("ZZLOCAL" in p or "ZZONCE" in p for p in protocols)

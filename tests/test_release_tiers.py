@@ -17,7 +17,7 @@ import yaml
 from curator.deid import kanon
 from curator.deid.engine import patient_key_of
 from curator.deid.pseudonyms import Pseudonymizer
-from curator.deid.run import deidentify
+from curator.deid.run import DeidOptions, deidentify
 from curator.patient_identity import resolve
 from curator.publish import PublishOptions, publish
 from curator.synthetic import write_tier_archive
@@ -159,7 +159,7 @@ def test_reports_agree_on_individuals_and_studies(archive, published, publish_ru
 def test_public_tier_is_k_anonymous_with_the_loss_reported(archive, tmp_path, k):
     root, truth = archive
     out = tmp_path / "public"
-    report = deidentify(root, out, key=KEY, k=k, workers=2, access="public")
+    report = deidentify(root, out, key=KEY, options=DeidOptions(k=k, workers=2, access="public"))
     released = _read(out)
     source = _source_truth(root)
     figures = _risk_of(released, source, k)

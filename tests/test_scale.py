@@ -260,12 +260,12 @@ def test_deid_on_the_cluster_equals_the_local_run(scheduler, tmp_path):
     """De-identification on a 2-worker LocalCluster: byte-identical files and report."""
     import hashlib
 
-    from curator.deid.run import deidentify
+    from curator.deid.run import DeidOptions, deidentify
 
     source = Path(__file__).resolve().parent.parent / "examples" / "collection"
     key = bytes(range(32))
-    deidentify(source, tmp_path / "local", key=key, workers=2)
-    deidentify(source, tmp_path / "cluster", key=key, scheduler=scheduler)
+    deidentify(source, tmp_path / "local", key=key, options=DeidOptions(workers=2))
+    deidentify(source, tmp_path / "cluster", key=key, options=DeidOptions(scheduler=scheduler))
 
     def tree(folder: Path) -> dict[str, str]:
         return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}

@@ -36,23 +36,13 @@ def register(app: typer.Typer) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
         from curator.deid.kanon import Access
         from curator.deid.pseudonyms import read_key
-        from curator.deid.run import REPORT_NAME, deidentify
+        from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
 
-        report = deidentify(
-            source,
-            out,
-            profile=profile,
-            key=read_key(key),
-            k=k,
-            workers=workers,
-            quarantine=quarantine,
-            recipe=recipe,
-            clean_pixels=clean_pixels,
-            force=force,
-            site_from=site_from,
-            scheduler=scheduler,
-            access=Access(access, max_suppression),
-        )
+        key_bytes = read_key(key)
+        options = DeidOptions(profile=profile, recipe=recipe, k=k, access=Access(access, max_suppression), workers=workers,
+                              scheduler=scheduler, quarantine=quarantine, clean_pixels=clean_pixels, force=force,
+                              site_from=site_from)
+        report = deidentify(source, out, key_bytes, options)
         counts = report["counts"]
         kan = report["k_anonymity"]
         typer.echo(

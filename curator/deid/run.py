@@ -505,45 +505,26 @@ def _settings_digest(profile: Profile, key: bytes, k: int, clean_pixels: bool, s
     return hmac.new(key, b"curator-deid-journal\0" + text.encode(), hashlib.sha256).hexdigest()
 
 
-def deidentify(
-    source: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    profile: str | Profile = "research",
-    key: bytes = b"",
-    k: int = 5,
-    workers: int | None = None,
-    quarantine: str | os.PathLike[str] | None = None,
-    recipe: str | os.PathLike[str] | None = None,
-    extra_elements: ExtraElements = None,
-    clean_pixels: bool = False,
-    force: bool = False,
-    site_from: str = "folder",
-    journal: str | os.PathLike[str] | None = None,
-    scheduler: str | None = None,
-    access: str | kanon.Access | None = None,
-    leak_digests: bool = False,
-) -> dict:
-    """De-identify every instance of ``source`` into ``out_dir``; return the report.
+@dataclasses.dataclass(frozen=True)
+class DeidOptions:
+    """What shapes a de-identification run besides the source, OUT and the key.
 
-    ``access``: the access tier (:class:`curator.deid.kanon.Access`, or its name
-    ``public`` / ``restricted`` / ``non-public``, the default): k-anonymity is enforced
-    for ``public`` releases, measured and reported for the others.
+    ``profile``: a profile name (``research``, ``strict``), a profile YAML file or a
+    :class:`~curator.deid.profile.Profile`; ``recipe``: a pydicom/deid recipe on top of it.
+    ``k``: k of k-anonymity; ``access``: the access tier (:class:`curator.deid.kanon.Access`,
+    or its name ``public`` / ``restricted`` / ``non-public``, the default): k-anonymity is
+    enforced for ``public`` releases, measured and reported for the others.
+    ``workers``: local processes (default: all cores); ``scheduler``: a Dask scheduler
+    address (``tcp://host:port``, default ``$CURATOR_SCHEDULER``): workers of the cluster
+    de-identify; SOURCE and OUT must be on storage they share, the output is byte-identical
+    to a local run.  ``quarantine``: the folder for instances at risk of burned-in text;
+    ``clean_pixels``: black out detected text.  ``force``: write into a non-empty OUT.
+    ``journal``: where the journal of a resumable run is kept (default
+    ``OUT/.curator-deid-journal.jsonl``, deleted when the run completes).
 
     ``extra_elements``: elements added to each output dataset after de-identification,
     keyed by the *original* SeriesInstanceUID — either a mapping ``{series_uid: Dataset
     or {keyword: value}}`` or a picklable callable ``f(original_series_uid, ds)``.
-
-    ``scheduler``: a Dask scheduler address (``tcp://host:port``, default
-    ``$CURATOR_SCHEDULER``): workers of the cluster de-identify; SOURCE and OUT must be on
-    storage they share.  The output is byte-identical to a local run.
-
-    Resumable: every instance written is recorded, with the SHA-256 of its bytes, in a
-    journal (``journal``, default ``OUT/.curator-deid-journal.jsonl``, deleted when the run
-    completes).  A run into an OUT that holds the journal of an interrupted run with the
-    same settings skips the instances whose files still have their recorded checksum and
-    writes the others again, so the output and the report are those of an uninterrupted
-    run.  One run at a time per OUT (``OUT/.curator-deid.lock``); a second is refused.
-    A full disk stops the run with :class:`~curator.faults.NoSpaceError`.
 
     ``site_from`` (the site quasi-identifier of k-anonymity, as ``curator scan``):
     ``folder`` — the top folder of the item in the source, else its Institution Name;
@@ -555,32 +536,63 @@ def deidentify(
     pass from the bytes it reads anyway (``curator publish`` stores it; no further pass
     over the source).
     """
-    if site_from not in SITE_RULES:
-        raise CuratorError(f"unknown site rule {site_from!r}; choose one of {', '.join(SITE_RULES)}")
+
+    profile: str | os.PathLike[str] | Profile = "research"
+    recipe: str | os.PathLike[str] | None = None
+    k: int = 5
+    access: str | kanon.Access | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    quarantine: str | os.PathLike[str] | None = None
+    clean_pixels: bool = False
+    force: bool = False
+    journal: str | os.PathLike[str] | None = None
+    extra_elements: ExtraElements = None
+    site_from: str = "folder"
+    leak_digests: bool = False
+
+
+def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], key: bytes,
+               options: DeidOptions | None = None) -> dict:
+    """De-identify every instance of ``source`` into ``out_dir`` with ``key``; return the
+    report (``options``: :class:`DeidOptions`, the defaults when None).
+
+    Resumable: every instance written is recorded, with the SHA-256 of its bytes, in a
+    journal (``options.journal``).  A run into an OUT that holds the journal of an
+    interrupted run with the same settings skips the instances whose files still have
+    their recorded checksum and writes the others again, so the output and the report are
+    those of an uninterrupted run.  One run at a time per OUT (``OUT/.curator-deid.lock``);
+    a second is refused.  A full disk stops the run with :class:`~curator.faults.NoSpaceError`.
+    """
+    options = options or DeidOptions()
+    if options.site_from not in SITE_RULES:
+        raise CuratorError(f"unknown site rule {options.site_from!r}; choose one of {', '.join(SITE_RULES)}")
     key = check_key(key)
-    tier = kanon.access_of(access)
-    if not isinstance(k, int) or k < 1:
+    tier = kanon.access_of(options.access)
+    if not isinstance(options.k, int) or options.k < 1:
         raise CuratorError("k must be a whole number of at least 1")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
+    if options.workers is not None and (not isinstance(options.workers, int) or options.workers < 1):
         raise CuratorError("workers must be a whole number of at least 1")
     check_workers(workers, scheduler)
     out_path = Path(os.fspath(out_dir))
-    quarantine_path = Path(os.fspath(quarantine)) if quarantine is not None else None
+    quarantine_path = Path(os.fspath(options.quarantine)) if options.quarantine is not None else None
     _check_paths(source, out_path, quarantine_path)
-    chosen = profile if isinstance(profile, Profile) else load_profile(profile)
-    if recipe is not None:
-        chosen = apply_recipe(chosen, recipe)
-    if clean_pixels:
+    chosen = options.profile if isinstance(options.profile, Profile) else load_profile(options.profile)
+    if options.recipe is not None:
+        chosen = apply_recipe(chosen, options.recipe)
+    if options.clean_pixels:
         pixels.require_detector()
-    settings = _settings_digest(chosen, key, k, clean_pixels, site_from, quarantine_path is not None, extra_elements, tier)
-    journal_path = Path(os.fspath(journal)) if journal is not None else out_path / JOURNAL_NAME
+    settings = _settings_digest(chosen, key, options.k, options.clean_pixels, options.site_from,
+                                quarantine_path is not None, options.extra_elements, tier)
+    journal_path = Path(os.fspath(options.journal)) if options.journal is not None else out_path / JOURNAL_NAME
     with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
-        _check_output(out_path, journal_path, settings, force)
-        run = _Run(source, out_path, quarantine_path, chosen, key, k, clean_pixels, site_from, extra_elements, tier)
-        run.leak = set() if leak_digests else None
-        report = run.execute(workers or os.cpu_count() or 1, scheduler, journal_path, settings)
+        _check_output(out_path, journal_path, settings, options.force)
+        run = _Run(source, out_path, quarantine_path, chosen, key, options.k, options.clean_pixels, options.site_from,
+                   options.extra_elements, tier)
+        run.leak = set() if options.leak_digests else None
+        report = run.execute(options.workers or os.cpu_count() or 1, options.scheduler, journal_path, settings)
         (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
-        if journal is None:
+        if options.journal is None:
             journal_path.unlink(missing_ok=True)  # complete: nothing left to resume
     return report
 
