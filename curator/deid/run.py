@@ -573,7 +573,7 @@ def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
         raise CuratorError("k must be a whole number of at least 1")
     if options.workers is not None and (not isinstance(options.workers, int) or options.workers < 1):
         raise CuratorError("workers must be a whole number of at least 1")
-    check_workers(workers, scheduler)
+    check_workers(options.workers, options.scheduler)
     out_path = Path(os.fspath(out_dir))
     quarantine_path = Path(os.fspath(options.quarantine)) if options.quarantine is not None else None
     _check_paths(source, out_path, quarantine_path)
