@@ -4,6 +4,9 @@
 and a key; :meth:`Engine.deidentify` transforms one dataset in place, recursing into every
 sequence at any depth, and returns counts per action.  What happens to an element:
 
+* every decision comes from the one decision table, :mod:`curator.deid.decisions`
+  (shared with the byte path, :mod:`curator.deid.fastpath`); this module carries it out
+  on pydicom elements;
 * listed in the table: the action of the profile (Basic Profile + options + overrides,
   compound codes resolved by the attribute's type in the IOD, see ``table.py``);
 * private (odd group): removed, unless *Retain Safe Private* is on and its signature is
@@ -30,11 +33,12 @@ from pydicom.uid import UID, UID_dictionary
 
 from curator import __version__, freetext
 from curator.deid import table
+from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
 from curator.scrub import fold, id_parts, scrub_text
-from curator.vr import STRING_VRS, TEXT_VRS
+from curator.vr import STRING_VRS
 
 BINARY_DUMMY = b"\0" * 8
 DUMMY = {
@@ -52,15 +56,9 @@ TAG_ETHNIC_GROUP = 0x00102160
 TAG_BIRTH_DATE = 0x00100030
 TAG_SOP_CLASS = 0x00080016
 TAG_PIXEL_DATA = 0x7FE00010
-TAG_TEXT_VALUE = 0x0040A160
 _DATE_TAGS_FOR_AGE = (0x00080020, 0x00080021, 0x00080022, 0x00080023)  # Study, Series, Acquisition, Content
-# Keeps a UID that names a class, syntax or scheme (not an instance) whatever its root.
-_CLASS_UID_KEYWORD = re.compile(r"(Class|Syntax|Scheme|Template|Context|Mapping|Private).*UID|UID.*(Class|Syntax)")
 IMPLEMENTATION_CLASS_UID = "2.25.211963454128153209394394457437651183493"  # fixed: "curator" implementation
 IMPLEMENTATION_VERSION = ("CURATOR_" + __version__.replace(".", "_"))[:16]
-
-
-DROP_OVERLAY = object()  # action_for(): remove the element with its whole overlay group
 
 
 @dataclass(frozen=True)
@@ -206,30 +204,14 @@ class Engine:
     def __init__(self, profile: Profile, key: bytes, clean_pixels: bool = False):
         self.profile = profile
         self.pseudo = Pseudonymizer(key)
-        by_tag, by_pattern = table.action_map(profile.options)
-        self.by_tag = dict(by_tag)
-        self.by_tag.update(profile.overrides)
-        self.replace = dict(profile.replace)
+        # Every decision about an element comes from the one compiled table (shared with
+        # the byte path, curator.deid.fastpath).
+        self.decisions = Decisions(profile)
+        self.replace = self.decisions.replace
         self.add = dict(profile.add)
-        self.curve_action = by_pattern[table.PATTERN_CURVES]
-        self.overlay_comment_action = by_pattern[table.PATTERN_OVERLAY_COMMENTS]
-        self.overlay_data_action = by_pattern[table.PATTERN_OVERLAY_DATA]
-        # Overlay bitmaps cannot be cleaned automatically: under X (Basic Profile) or C
-        # (Clean Graphics) the whole overlay group 60xx is removed, so that no overlay
-        # module is left without its data; K keeps it.
-        self.drop_overlays = self.overlay_data_action in ("X", "C")
-        private = by_pattern[table.PATTERN_PRIVATE]
-        self.safe_private = table.safe_private() if private in ("C", "K") else None
-        options = set(profile.options)
-        if "retain_modified_dates" in options:
-            self.date_mode = "shift"
-        elif "retain_full_dates" in options:
-            self.date_mode = "keep"
-        else:
-            self.date_mode = "remove"
-        self.keep_age = self.by_tag.get(TAG_PATIENT_AGE) == "K"
+        self.date_mode = self.decisions.date_mode
+        self.keep_age = self.decisions.keep_age
         self.clean_pixels = clean_pixels
-        self.may_need_value = table.may_need_value()
         # Site conventions of free text (tag -> folded words), see curator.freetext.conventions.
         self.conventions: dict[int, frozenset[str]] = {}
 
@@ -280,9 +262,8 @@ class Engine:
     # --- traversal ----------------------------------------------------------------
 
     def _clean(self, ds: Dataset, path: tuple[str, ...], st: _State) -> None:
-        nested = bool(path)
-        parent = table.parent_of(path)
         private_tags = []
+        decisions = self.decisions
         for key in list(ds.keys()):
             tag = int(key)
             group = tag >> 16
@@ -296,45 +277,20 @@ class Engine:
                 del ds[tag]  # VR UN that cannot be decoded (unknown tag, broken bytes): fail closed
                 st.stats["UN_removed"] += 1
                 continue
-            action = self.action_for(tag)
-            if action is DROP_OVERLAY:
-                del ds[tag]  # the whole overlay group goes with its bitmap
-                st.stats["X"] += 1
-                continue
-            if tag in self.replace:
-                self._set(ds, tag, self.replace[tag])
-                st.stats["replaced"] += 1
-                continue
-            if action is None:
-                self._unlisted(ds, tag, path, st)
-            elif isinstance(action, str):  # DROP_OVERLAY, the only other action, is handled above
-                if "/" in action:
-                    action = table.resolve_compound(action, tag, st.sop_class, nested, parent)
-                self._apply(ds, tag, action, path, st)
-            if tag in self.may_need_value and tag in ds and table.must_have_value(tag, st.sop_class, parent) and _is_empty(ds[tag]):
+            action = decisions.action(tag, st.sop_class, path)
+            # Kept and unlisted elements are judged by their VR as read (not converted:
+            # a kept element is written back as it came); the others by their value's VR.
+            vr = self._vr(ds, tag) if action in _AS_READ else ds[tag].VR
+            self._carry_out(ds, tag, decisions.decide(action, tag, vr), path, st)
+            if action != REPLACE and tag in ds and decisions.must_have_value(tag, st.sop_class, path) and _is_empty(ds[tag]):
                 self._dummy(ds[tag])  # a type 1/1C attribute is never left empty (PS3.15 D)
                 st.stats["D_required"] += 1
         if private_tags:
             self._private(ds, private_tags, path, st)
 
-    def action_for(self, tag: int) -> str | object | None:
-        """The action of a standard tag: from the table, or the curve and overlay rules
-        (``DROP_OVERLAY`` when the whole overlay group goes); ``None`` when unlisted."""
-        action = self.by_tag.get(tag)
-        if action is not None:
-            return action
-        group = tag >> 16
-        if group & 0xFF00 == 0x5000:
-            return self.curve_action
-        if group & 0xFF00 == 0x6000:
-            if self.drop_overlays:
-                return DROP_OVERLAY
-            element = tag & 0xFFFF
-            if element == 0x3000:
-                return self.overlay_data_action
-            if element == 0x4000:
-                return self.overlay_comment_action
-        return None
+    def action_for(self, tag: int) -> str | None:
+        """The table's action of a standard tag (see :meth:`Decisions.listed_action`)."""
+        return self.decisions.listed_action(tag)
 
     def _vr(self, ds: Dataset, tag: int) -> str:
         raw = ds.get_item(tag, keep_deferred=True)
@@ -346,127 +302,77 @@ class Engine:
         except KeyError:
             return ds[tag].VR
 
-    def _apply(self, ds: Dataset, tag: int, action: str, path: tuple[str, ...], st: _State) -> None:
-        stats = st.stats
-        if action == "X":
-            del ds[tag]
-            stats["X"] += 1
-            return
-        vr = self._vr(ds, tag)
-        if action == "K" and vr not in ("SQ",):
-            stats["K"] += 1
-            if vr in TEXT_VRS:
-                self._keep(ds[tag], st)
-            return
-        element = ds[tag]
-        vr = element.VR
-        if vr == "SQ":
-            if action == "Z":
-                element.value = Sequence()
-                stats["Z"] += 1
+    def _carry_out(self, ds: Dataset, tag: int, decision: Decision, path: tuple[str, ...], st: _State) -> None:
+        """Carry out ``decision`` on the element ``tag`` of ``ds``; count it when it applies."""
+        op = decision.op
+        if op is Op.REMOVE:
+            if decision.unless_empty and _no_value(ds[tag]):
                 return
-            # K, C, D, U: keep the sequence and clean every item (dummy content for D).
-            stats[action] += 1
-            child = path + (table.public_signature(tag),)
-            for item in element.value or ():
-                self._clean(item, child, st)
-            return
-        if action == "Z":
-            element.value = None if vr not in STRING_VRS else ""
-            stats["Z"] += 1
-        elif action == "P":
-            element.value = st.pseudonym
-            stats["P"] += 1
-        elif action == "H":
-            value = element.value
-            if vr == "UI":
-                element.value = self._remap(value)
-            elif vr in TEXT_VRS or vr in ("PN", "CS", "AE"):
-                if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
-                    element.value = [self.pseudo.value(str(v)) if str(v).strip() else "" for v in value]
-                elif str(value or "").strip():
-                    element.value = self.pseudo.value(str(value))
-            else:
-                self._dummy(element)
-            stats["H"] += 1
-        elif action == "U":
-            if vr == "UI":
-                element.value = self._remap(element.value)
-            else:
-                self._dummy(element)
-            stats["U"] += 1
-        elif action == "D":
-            if vr == "UI":
-                element.value = self._remap(element.value)
-            elif vr in ("DA", "DT") and self.date_mode == "shift":
-                self._shift(element, st)
-            else:
-                self._dummy(element)
-            stats["D"] += 1
-        elif action == "C":
-            self._clean_value(element, st)
-            stats["C"] += 1
-        else:  # pragma: no cover - guarded by the profile loader
-            raise ValueError(f"unknown action {action}")
-
-    def _clean_value(self, element: DataElement, st: _State) -> None:
-        vr = element.VR
-        if vr in ("DA", "DT"):
-            if self.date_mode == "shift":
-                self._shift(element, st)
-            elif self.date_mode == "remove":
-                element.value = ""
-        elif vr in TEXT_VRS:
-            self._scrub(element, st)
-        elif vr == "PN" or vr == "AE":
-            self._dummy(element)
-        elif vr == "UI":
-            element.value = self._remap(element.value)
-        # TM, AS, numbers, codes: nothing identifying to clean.
-
-    def _unlisted(self, ds: Dataset, tag: int, path: tuple[str, ...], st: _State) -> None:
-        vr = self._vr(ds, tag)
-        if vr in ("OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT",
-                  "IS", "DS", "TM", "AS", "CS", "SV", "UV", "US or SS", "OB or OW", "US or OW",
-                  "US or SS or OW"):
-            return
-        if vr == "SQ":
+            del ds[tag]
+        elif op is Op.REPLACE:
+            self._set(ds, tag, self.replace[tag])
+        elif op is Op.KEEP:
+            if decision.unless_empty:
+                ds[tag]  # noqa: B018 - read, as every unlisted value is (same output as before)
+        elif op is Op.CLEAN_ITEMS:
             child = path + (table.public_signature(tag),)
             for item in ds[tag].value or ():
                 self._clean(item, child, st)
-            return
-        element = ds[tag]
-        if element.value is None or element.value == "":
-            return
-        if vr == "PN":
+        elif op is Op.KEEP_TEXT:
+            self._keep(ds[tag], st)
+        else:
+            element = ds[tag]
+            if decision.unless_empty and _no_value(element):
+                return
+            if not self._change(element, op, st):
+                return
+        if decision.stat:
+            st.stats[decision.stat] += 1
+
+    def _change(self, element: DataElement, op: Op, st: _State) -> bool:
+        """Change the value of ``element`` as ``op`` says; False when it stays as it was."""
+        if op is Op.EMPTY:
+            element.value = Sequence() if element.VR == "SQ" else None if element.VR not in STRING_VRS else ""
+        elif op is Op.PSEUDONYM:
+            element.value = st.pseudonym
+        elif op is Op.HASH:
+            value = element.value
+            if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+                element.value = [self.pseudo.value(str(v)) if str(v).strip() else "" for v in value]
+            elif str(value or "").strip():
+                element.value = self.pseudo.value(str(value))
+        elif op is Op.NEW_UIDS:
+            element.value = self._remap(element.value)
+        elif op is Op.NEW_INSTANCE_UIDS:
+            new = self._remap(element.value, keep_standard=True)
+            if new == element.value:
+                return False
+            element.value = new
+        elif op is Op.DUMMY:
             self._dummy(element)
-            st.stats["D"] += 1
-        elif vr == "UI":
-            if not _CLASS_UID_KEYWORD.search(element.keyword or "Private"):
-                new = self._remap(element.value, keep_standard=True)
-                if new != element.value:
-                    element.value = new
-                    st.stats["U"] += 1
-        elif vr in ("DA", "DT"):
-            if self.date_mode == "shift":
-                self._shift(element, st)
-            elif self.date_mode == "remove":
-                del ds[tag]
-                st.stats["X"] += 1
-        elif vr in TEXT_VRS and (tag == TAG_TEXT_VALUE or freetext.is_free_text(tag) or self._text_has_identifier(element, st)):
+        elif op is Op.SHIFT_DATES:
+            self._shift(element, st)
+        elif op is Op.SCRUB:
             self._scrub(element, st)
-            st.stats["C"] += 1
+        elif op is Op.SCRUB_IF_IDENTIFIER:
+            if not self._text_has_identifier(element, st):
+                return False
+            self._scrub(element, st)
+        else:  # pragma: no cover - every Op is handled above or in _carry_out
+            raise ValueError(f"unknown operation {op}")
+        return True
 
     def _private(self, ds: Dataset, tags: list[int], path: tuple[str, ...], st: _State) -> None:
         stats = st.stats
-        if self.safe_private is None:
+        decisions = self.decisions
+        if decisions.safe_private is None:
             for tag in tags:
                 del ds[tag]
             stats["private_removed"] += len(tags)
             return
         creators: dict[int, str] = {}
         for tag in tags:
-            if 0x10 <= tag & 0xFFFF <= 0xFF:
+            if is_private_creator(tag):
                 value = ds[tag].value
                 if isinstance(value, bytes):
                     value = value.decode("latin-1")
@@ -475,25 +381,18 @@ class Engine:
         for tag in tags:
             if tag in creators:
                 continue
-            block = (tag & 0xFFFF) >> 8
-            creator_tag = (tag & 0xFFFF0000) | block
-            creator = creators.get(creator_tag)
+            owner = creator_tag(tag)
+            signature = decisions.safe_signature(path, tag, creators.get(owner))
             keep = False
-            if block >= 0x10 and creator:
-                signature = path + (table.private_signature(tag >> 16, creator, tag & 0xFF),)
-                if signature in self.safe_private:
-                    element = ds[tag]
-                    if element.VR == "SQ":
-                        for item in element.value or ():
-                            self._clean(item, signature, st)
-                        keep = True
-                    elif element.VR in TEXT_VRS or element.VR in ("PN", "UN", "UI", "DA", "DT"):
-                        # Kept whole or not at all: text that cleaning would change goes.
-                        keep = element.VR in TEXT_VRS and private_text_safe(_joined(element.value), st.values)
-                    else:
-                        keep = True
+            if signature is not None:
+                element = ds[tag]
+                op = decisions.private_op(element.VR)
+                if op is Op.CLEAN_ITEMS:
+                    for item in element.value or ():
+                        self._clean(item, signature, st)
+                keep = op in (Op.KEEP, Op.CLEAN_ITEMS) or (op is Op.KEEP_IF_SAFE and private_text_safe(_joined(element.value), st.values))
             if keep:
-                used.add(creator_tag)
+                used.add(owner)
                 stats["private_kept"] += 1
             else:
                 del ds[tag]
@@ -650,6 +549,14 @@ def _undecodable(ds: Dataset, tag: int) -> bool:
         return ds[tag].VR == "UN"
     except Exception:  # noqa: BLE001 - undecodable bytes of any kind: removed
         return True
+
+
+_AS_READ = frozenset({"K", UNLISTED, "X", DROP_OVERLAY, REPLACE})  # actions judged on the VR as read
+
+
+def _no_value(element: DataElement) -> bool:
+    """True for an unlisted element without a value (kept as it is)."""
+    return element.value is None or element.value == ""
 
 
 def _is_empty(element: DataElement) -> bool:

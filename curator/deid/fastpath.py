@@ -4,10 +4,12 @@ pydicom converts every element it touches and writes element by element in Pytho
 dominates the cost of de-identifying a typical CT slice.  For Explicit VR Little Endian
 files (native or encapsulated pixel data) in ASCII, Latin-1 or UTF-8, this module walks
 the bytes itself, copies every element it keeps unchanged as a slice of the input
-(pixel data included) and encodes only the elements it changes — taking *the same
-decisions* as the pydicom engine (same table, profile, private knowledge base, free-text
-cleaning, marks).  ``tests/test_deid_fastpath.py`` checks that both paths give equal
-datasets on every test corpus.  Anything else (implicit VR, big endian, deflate, other
+(pixel data included) and encodes only the elements it changes (element bytes through
+:mod:`curator.dicombytes`).  It takes every decision from the engine's decision table
+(:mod:`curator.deid.decisions`, one for both paths) and only carries it out on bytes;
+free-text cleaning and marks are the engine's own functions.
+``tests/test_deid_fastpath.py`` and ``tests/test_deid_decisions.py`` check that both
+paths take the same decisions and give equal datasets on every test corpus.  Anything else (implicit VR, big endian, deflate, other
 character sets, elements stored with VR UN, malformed bytes) raises
 :class:`Unsupported` and the caller uses the pydicom engine.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
@@ -26,17 +28,14 @@ from pydicom.uid import UID, UID_dictionary
 
 from curator import pixel_size
 from curator.deid import table
+from curator.deid.decisions import REPLACE, Decision, Op, creator_tag, is_private_creator
 from curator.deid.engine import (
-    _CLASS_UID_KEYWORD,
     _UID_LIKE,
     BINARY_DUMMY,
-    DROP_OVERLAY,
     DUMMY,
     IMPLEMENTATION_CLASS_UID,
     IMPLEMENTATION_VERSION,
     TAG_PATIENT_AGE,
-    TAG_TEXT_VALUE,
-    TEXT_VRS,
     Engine,
     PatientContext,
     _apply_extra,
@@ -65,18 +64,12 @@ from curator.dicombytes import (
     skip_fragments,
     value_offset,
 )
-from curator.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, VR_BYTES
+from curator.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, TEXT_VRS, VR_BYTES
 
 
-SKIP_UNLISTED = frozenset({"OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS", "TM", "AS", "CS", "SV", "UV"})
 UNSUPPORTED_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
 CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO 2022 IR 6": "latin-1", "ISO_IR 192": "utf-8"}
 _VR_TEXT = {vr: vr.decode("ascii") for vr in VR_BYTES}
-
-
-@lru_cache(maxsize=8192)
-def _keyword(tag: int) -> str:
-    return keyword_for_tag(tag) or ""
 
 
 @lru_cache(maxsize=8192)
@@ -336,39 +329,24 @@ class FastEngine:
     # --- traversal ----------------------------------------------------------------
 
     def _dataset(self, elems: list[_Elem], path: tuple[str, ...], run: _Run) -> dict[int, bytes]:
-        e = self.e
+        decisions = self.e.decisions
         out: dict[int, bytes] = {}
-        nested = bool(path)
-        parent = table.parent_of(path)
         private = []
         for el in elems:
             tag = el.tag
-            group = tag >> 16
             if tag & 0xFFFF == 0:
                 continue
-            if group & 1:
+            if tag >> 16 & 1:
                 private.append(el)
                 continue
-            action = e.action_for(tag)
-            if action is DROP_OVERLAY:
-                run.stats["X"] += 1
-                continue
-            if tag in e.replace:
-                out[tag] = encode_element(tag, _dict_vr(tag), e.replace[tag].encode(run.enc))
-                run.stats["replaced"] += 1
-                continue
-            if action is None:
-                result = self._unlisted(el, path, run)
-            elif isinstance(action, str):  # DROP_OVERLAY, the only other action, is handled above
-                if "/" in action:
-                    action = table.resolve_compound(action, tag, run.sop_class, nested, parent)
-                result = self._apply(el, action, path, run)
-            if result is not None and tag in e.may_need_value and table.must_have_value(tag, run.sop_class, parent) and _empty_value(result):
+            action = decisions.action(tag, run.sop_class, path)
+            result = self._carry_out(el, decisions.decide(action, tag, el.vr), path, run)
+            if result is not None and action != REPLACE and decisions.must_have_value(tag, run.sop_class, path) and _empty_value(result):
                 result = self._dummy(el, run)  # as Engine: a type 1/1C attribute is never left empty
                 run.stats["D_required"] += 1
             if result is not None:
                 out[tag] = result
-            if tag == 0x00080018 and not nested and result is not None:
+            if tag == 0x00080018 and not path and result is not None:
                 run.new_sop = self._value_of(result)
         if private:
             self._private(private, path, run, out)
@@ -378,137 +356,92 @@ class FastEngine:
         vstart = 8
         return encoded[vstart:].decode("latin-1").strip("\0 ")
 
-    def _apply(self, el: _Elem, action: str, path, run: _Run) -> bytes | None:
-        stats = run.stats
-        buf = run.buf
+    def _carry_out(self, el: _Elem, decision: Decision, path: tuple[str, ...], run: _Run) -> bytes | None:
+        """The element ``el`` after ``decision`` (``None``: removed); counted when it applies."""
+        op = decision.op
+        copy = run.buf[el.start:el.end]
+        values: list[str] = []
+        if decision.unless_empty:
+            if el.length == 0:
+                return copy
+            values = self._values(el, run)
+            if all(v == "" for v in values):
+                return copy
+        if op is Op.REMOVE:
+            result: bytes | None = None
+        elif op is Op.REPLACE:
+            result = encode_element(el.tag, _dict_vr(el.tag), self.e.replace[el.tag].encode(run.enc))
+        elif op is Op.KEEP:
+            result = copy
+        elif op is Op.KEEP_TEXT:
+            result = self._keep(el, run) if el.length else copy
+        elif op is Op.CLEAN_ITEMS:
+            result = self._sequence(el, path + (table.public_signature(el.tag),), run)
+        else:
+            result = self._change(el, op, values, run)
+            if result is None:
+                return copy  # left as it was: not counted
+        if decision.stat:
+            run.stats[decision.stat] += 1
+        return result
+
+    def _change(self, el: _Elem, op: Op, values: list[str], run: _Run) -> bytes | None:
+        """The element ``el`` with its value changed as ``op`` says; ``None`` when it stays
+        as it was (``values``: its values, when already read)."""
         tag, vr = el.tag, el.vr
-        if action == "X":
-            stats["X"] += 1
-            return None
-        if vr == "SQ":
-            if action == "Z":
-                stats["Z"] += 1
-                return encode_sequence(tag, [])
-            stats[action] += 1
-            return self._sequence(el, path + (table.public_signature(tag),), run)
-        if action == "K":
-            stats["K"] += 1
-            if vr in TEXT_VRS and el.length:
-                return self._keep(el, run)
-            return buf[el.start:el.end]
-        if action == "Z":
-            stats["Z"] += 1
-            return encode_header(tag, vr, 0)
-        if action == "P":
-            stats["P"] += 1
+        if op is Op.EMPTY:
+            return encode_sequence(tag, []) if vr == "SQ" else encode_header(tag, vr, 0)
+        if op is Op.PSEUDONYM:
             return self._strings(tag, vr, [run.pseudonym], run)
-        if action == "H":
-            stats["H"] += 1
-            if vr == "UI":
-                return self._uids(el, run, keep_standard=False)
-            if vr in TEXT_VRS or vr in ("PN", "CS", "AE"):
-                values = self._values(el, run)
-                mapped = [self.e.pseudo.value(v) if v.strip() else "" for v in values]
-                return self._strings(tag, vr, mapped, run)
-            return self._dummy(el, run)
-        if action == "U":
-            stats["U"] += 1
-            return self._uids(el, run, keep_standard=False) if vr == "UI" else self._dummy(el, run)
-        if action == "D":
-            stats["D"] += 1
-            if vr == "UI":
-                return self._uids(el, run, keep_standard=False)
-            if vr in ("DA", "DT") and self.e.date_mode == "shift":
-                return self._shift(el, run)
-            return self._dummy(el, run)
-        if action == "C":
-            stats["C"] += 1
-            return self._clean_value(el, run)
-        raise Unsupported(f"action {action}")
-
-    def _clean_value(self, el: _Elem, run: _Run) -> bytes:
-        vr = el.vr
-        if vr in ("DA", "DT"):
-            if self.e.date_mode == "shift":
-                return self._shift(el, run)
-            if self.e.date_mode == "remove":
-                return encode_header(el.tag, vr, 0)
-            return run.buf[el.start:el.end]
-        if vr in TEXT_VRS:
-            return self._scrub(el, run)
-        if vr in ("PN", "AE"):
-            return self._dummy(el, run)
-        if vr == "UI":
+        if op is Op.HASH:
+            mapped = [self.e.pseudo.value(v) if v.strip() else "" for v in self._values(el, run)]
+            return self._strings(tag, vr, mapped, run)
+        if op is Op.NEW_UIDS:
             return self._uids(el, run, keep_standard=False)
-        return run.buf[el.start:el.end]
-
-    def _unlisted(self, el: _Elem, path, run: _Run) -> bytes | None:
-        vr = el.vr
-        buf = run.buf
-        if vr in SKIP_UNLISTED:
-            return buf[el.start:el.end]
-        if vr == "SQ":
-            return self._sequence(el, path + (table.public_signature(el.tag),), run)
-        if el.length == 0:
-            return buf[el.start:el.end]
-        values = self._values(el, run)
-        if all(v == "" for v in values):
-            return buf[el.start:el.end]
-        if vr == "PN":
-            run.stats["D"] += 1
-            return self._dummy(el, run)
-        if vr == "UI":
-            if not _CLASS_UID_KEYWORD.search(_keyword(el.tag) or "Private"):
-                encoded = self._uids(el, run, keep_standard=True)
-                if self._values_bytes(encoded) != [v.strip("\0 ") for v in values]:
-                    run.stats["U"] += 1
-                return encoded
-            return buf[el.start:el.end]
-        if vr in ("DA", "DT"):
-            if self.e.date_mode == "shift":
-                return self._shift(el, run)
-            if self.e.date_mode == "remove":
-                run.stats["X"] += 1
+        if op is Op.NEW_INSTANCE_UIDS:
+            encoded = self._uids(el, run, keep_standard=True)
+            if self._values_bytes(encoded) == [v.strip("\0 ") for v in values]:
                 return None
-            return buf[el.start:el.end]
-        if vr in TEXT_VRS:
+            return encoded
+        if op is Op.DUMMY:
+            return self._dummy(el, run)
+        if op is Op.SHIFT_DATES:
+            return self._shift(el, run)
+        if op is Op.SCRUB:
+            return self._scrub(el, run)
+        if op is Op.SCRUB_IF_IDENTIFIER:
             text = " ".join(values)
-            if el.tag == TAG_TEXT_VALUE or freetext.is_free_text(el.tag) or has_identifier(text, run.values) or _UID_LIKE.search(text):
-                run.stats["C"] += 1
-                return self._scrub(el, run)
-        return buf[el.start:el.end]
+            if not (has_identifier(text, run.values) or _UID_LIKE.search(text)):
+                return None
+            return self._scrub(el, run)
+        raise Unsupported(f"operation {op}")
 
     def _private(self, elems: list[_Elem], path, run: _Run, out: dict[int, bytes]) -> None:
         stats = run.stats
-        e = self.e
-        if e.safe_private is None:
+        decisions = self.e.decisions
+        if decisions.safe_private is None:
             stats["private_removed"] += len(elems)
             return
         creators: dict[int, tuple[str, bytes]] = {}
         for el in elems:
-            if 0x10 <= el.tag & 0xFFFF <= 0xFF:
+            if is_private_creator(el.tag):
                 creators[el.tag] = (run.buf[el.vstart:el.vstart + el.length].decode("latin-1").strip("\0 "), run.buf[el.start:el.end])
         used: set[int] = set()
         for el in elems:
             tag = el.tag
             if tag in creators:
                 continue
-            block = (tag & 0xFFFF) >> 8
-            creator_tag = (tag & 0xFFFF0000) | block
-            creator = creators.get(creator_tag, ("", b""))[0]
+            owner = creator_tag(tag)
+            signature = decisions.safe_signature(path, tag, creators.get(owner, ("", b""))[0])
             kept = None
-            if block >= 0x10 and creator:
-                signature = path + (table.private_signature(tag >> 16, creator, tag & 0xFF),)
-                if signature in e.safe_private:
-                    if el.vr == "SQ":
-                        kept = self._sequence(el, signature, run)
-                    elif el.vr in TEXT_VRS:
-                        if private_text_safe(" ".join(self._values(el, run)), run.values):
-                            kept = run.buf[el.start:el.end]
-                    elif el.vr not in ("PN", "UN", "UI", "DA", "DT"):
-                        kept = run.buf[el.start:el.end]
+            if signature is not None:
+                op = decisions.private_op(el.vr)
+                if op is Op.CLEAN_ITEMS:
+                    kept = self._sequence(el, signature, run)
+                elif op is Op.KEEP or (op is Op.KEEP_IF_SAFE and private_text_safe(" ".join(self._values(el, run)), run.values)):
+                    kept = run.buf[el.start:el.end]
             if kept is not None:
-                used.add(creator_tag)
+                used.add(owner)
                 stats["private_kept"] += 1
                 out[tag] = kept
             else:
