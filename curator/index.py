@@ -13,7 +13,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -235,9 +235,18 @@ class IndexWriter:
             self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._writer.schema))
             self._rows = []
 
-    def close(self) -> None:
+    def close(self, rewrite: Callable[[pa.Table], pa.Table] | None = None) -> None:
+        """Finish the index; ``rewrite`` (when given) maps every written batch once more
+        before the index takes its place (the scan's last scrub of folder names)."""
         self._flush()
         self._writer.close()
+        if rewrite is not None:
+            again = self.tmp.with_name(self.tmp.name + "2")
+            source = pq.ParquetFile(self.tmp)
+            with pq.ParquetWriter(again, source.schema_arrow, compression="zstd") as writer:
+                for batch in source.iter_batches():
+                    writer.write_table(rewrite(pa.Table.from_batches([batch], schema=source.schema_arrow)))
+            os.replace(again, self.tmp)
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:

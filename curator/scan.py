@@ -347,6 +347,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
     seen_sops: dict[str, str] = {}
     global_tokens: set[str] = set()
     pending_rejections: list[tuple[str, dict]] = []  # (raw relpath, row) scrubbed at the end
+    folders: set[str] = set()  # folders of indexed rows, scrubbed again at the end (misfiled files)
     try:
         writer = IndexWriter(path, metadata={"curator_site_rule": site_rule})
     except OSError as exc:
@@ -366,6 +367,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
                 pending_rejections.append((relpath, row))
                 return
             seen_sops[row["sop_key"]] = row["path"]
+            folders.add(row["path"].rpartition("/")[0])
             _count(stats, row)
             writer.add(row)
             if on_row:
@@ -416,7 +418,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             writer.add(row)
             if on_row:
                 on_row(row)
-        writer.close()
+        writer.close(rewrite=_folder_rescrub(folders, global_tokens, salt, site_rule))
     except BaseException:
         writer.abort()
         raise
@@ -424,6 +426,39 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
         bar.close()
         executor.shutdown()
     return ScanResult(path, stats)
+
+
+def _folder_rescrub(folders: set[str], tokens: set[str], salt: bytes, site_rule: str) -> Callable[[pa.Table], pa.Table] | None:
+    """The last scrub of the index: folder names with the identifier tokens of *every*
+    header of the source, not only of the files in them (found by the red team: a file
+    of another patient filed in the folder "Kowalczyk_Jan" kept that name in its row).
+    ``None`` (no rewrite) when no folder changes."""
+    changed = {folder: new for folder in folders if (new := scrub_path(folder, tokens, salt)) != folder}
+    if not changed:
+        return None
+
+    def path_of(path: str) -> str:
+        folder, slash, name = path.rpartition("/")
+        return changed.get(folder, folder) + slash + name
+
+    sites: dict[str, str] = {}
+
+    def site_of(site: str | None) -> str | None:
+        if not site or site_rule != "folder":
+            return site
+        if site not in sites:
+            sites[site] = scrub_path(site, tokens, salt)
+        return sites[site]
+
+    def rewrite(table: pa.Table) -> pa.Table:
+        paths = [path_of(p) if p else p for p in table.column("path").to_pylist()]
+        labels = [site_of(s) for s in table.column("site").to_pylist()]
+        for name, values in (("path", paths), ("site", labels)):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, table.schema.field(index), pa.array(values, table.schema.field(index).type))
+        return table
+
+    return rewrite
 
 
 def _count(stats: ScanStats, row: dict) -> None:

@@ -197,3 +197,25 @@ def test_a_worker_count_no_machine_runs_is_refused_before_any_work(command, tmp_
     assert run(args) == 2
     assert capsys.readouterr().err.startswith(f"error: --workers {many}: at most")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["key", "source"]
+
+
+def test_a_misfiled_file_does_not_keep_the_folder_name_of_another_patient(tmp_path):
+    """Found by the red team: patient B's file in the folder "Kowalczyk_Jan" (patient A) kept
+    the folder name in its index row: paths were scrubbed with the tokens of their own header."""
+    import pyarrow.parquet as pq
+
+    from curator.scan import scan_source
+
+    folder = tmp_path / "src" / "site_a" / "Kowalczyk_Jan"
+    folder.mkdir(parents=True)
+    a = hostile._ct(1)
+    a.PatientName, a.PatientID = "Kowalczyk^Jan", "77001"
+    b = hostile._ct(2)
+    b.PatientName, b.PatientID = "Doe^Jane", "88002"
+    b.StudyInstanceUID, b.SeriesInstanceUID = hostile.ROOT_UID + "2", hostile.ROOT_UID + "2.1"
+    (folder / "a.dcm").write_bytes(hostile._bytes(a))
+    (folder / "b_misfiled.dcm").write_bytes(hostile._bytes(b))
+    scan_source(tmp_path / "src", tmp_path / "index.parquet", workers=1)
+    table = pq.read_table(tmp_path / "index.parquet")
+    assert sorted(table.column("path").to_pylist()) == ["site_a/~_~/a.dcm", "site_a/~_~/b_misfiled.dcm"]
+    assert table.schema.metadata[b"curator_site_rule"] == b"folder"
