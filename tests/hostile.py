@@ -139,6 +139,10 @@ def cases() -> dict[str, bytes | None]:
     out["nested.zip"] = _zip({"inner.zip": _zip({"inner.dcm": _bytes(_ct(13))})})
     out[f"broken_{HOSTILE_NAME}.zip"] = b"PK\x03\x04" + b"\0" * 40
     out["links.tar"] = _tar_with_links(_bytes(_ct(14)))
+    # Names that act on a terminal or forge a report line: ESC sequences, a newline, a bell,
+    # a right-to-left override; also as an archive member.
+    out["ctl_\x1b[2J\x1b[31m_\n  0 rejected\x07_\u202egpj.dcm"] = b"not dicom"
+    out["ctl_members.zip"] = _zip({"member\n  all files ok\x1b[0m.dcm": b"not dicom"})
     return out
 
 

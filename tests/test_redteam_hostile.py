@@ -79,6 +79,20 @@ def test_every_item_is_accounted_for_with_the_real_reason(runs):
         assert written not in reasons
 
 
+def test_no_control_character_of_a_file_name_reaches_a_report_or_the_console(runs):
+    """Found by the red team: a newline in a file name forged a line of the text report, and
+    bell/backspace characters reached the terminal; names now show them as \\xNN."""
+    import re
+
+    control = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    for name, result in runs["results"].items():
+        assert not control.search(result.output), (name, repr(result.output[:300]))
+    report = (runs["root"] / "audit" / "report.json").read_text(encoding="utf-8")
+    paths = [row["path"] for row in json.loads(report)["rejected"]]
+    assert [p for p in paths if p.startswith("ctl_")] and not [p for p in paths if control.search(p) or "\n" in p]
+    assert any("\\x0a  0 rejected" in p for p in paths) and any("member\\x0a" in p for p in paths), paths
+
+
 def test_no_identifier_of_a_broken_file_in_any_output(runs):
     plants = [adversarial.Plant(hostile.HOSTILE_NAME, "name"), adversarial.Plant(hostile.HOSTILE_MRN, "mrn")]
     console = {name: result.output for name, result in runs["results"].items()}
