@@ -23,6 +23,7 @@ credential.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -31,7 +32,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from curator.errors import CuratorError
@@ -465,46 +466,40 @@ def store_instances(
     server.check()
     done = journal_keys(journal) if journal is not None else set()
     report = StoreReport()
-    handle = None
-    if journal is not None:
-        Path(journal).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            handle = open(journal, "a", encoding="ascii")  # noqa: SIM115 - closed in the finally below
-        except OSError as exc:
-            raise CuratorError(f"the STOW-RS journal cannot be written ({exc.strerror or 'OS error'})") from None
+    with contextlib.ExitStack() as stack:
+        handle = _open_journal(Path(journal), stack) if journal is not None else None
 
-    def record(keys: list[str]) -> None:
-        done.update(keys)
-        if handle is not None and keys:
-            handle.write("".join(k + "\n" for k in keys))
-            handle.flush()
-            os.fsync(handle.fileno())
+        def record(keys: list[str]) -> None:
+            done.update(keys)
+            if handle is not None and keys:
+                handle.write("".join(k + "\n" for k in keys))
+                handle.flush()
+                os.fsync(handle.fileno())
 
-    def send(batch: list[tuple[Path, pydicom.Dataset, str]]) -> None:
-        report.batches += 1
-        try:
-            answer = server.call("storing instances (STOW-RS)", server.client.store_instances, [ds for _, ds, _ in batch])
-        except HttpStatusError as exc:
-            if exc.status >= 500 or exc.status in (401, 403, 404, 429):
-                raise CuratorError(f"{exc} ({report.stored} instances stored in this run are recorded in the journal; run again to resume)") from None
-            if len(batch) > 1:  # one refused instance fails the request: find which, one by one
-                report.batches -= 1
-                for one in batch:
-                    send([one])
+        def send(batch: list[tuple[Path, pydicom.Dataset, str]]) -> None:
+            report.batches += 1
+            try:
+                answer = server.call("storing instances (STOW-RS)", server.client.store_instances, [ds for _, ds, _ in batch])
+            except HttpStatusError as exc:
+                if exc.status >= 500 or exc.status in (401, 403, 404, 429):
+                    raise CuratorError(f"{exc} ({report.stored} instances stored in this run are recorded in the journal; run again to resume)") from None
+                if len(batch) > 1:  # one refused instance fails the request: find which, one by one
+                    report.batches -= 1
+                    for one in batch:
+                        send([one])
+                    return
+                report.failed.append((batch[0][0], f"refused by the server (HTTP {exc.status})"))
                 return
-            report.failed.append((batch[0][0], f"refused by the server (HTTP {exc.status})"))
-            return
-        except CuratorError as exc:
-            raise CuratorError(f"{exc} ({report.stored} instances stored in this run are recorded in the journal; run again to resume)") from None
-        accepted, failed = _stow_outcome(answer, {uid for _, _, uid in batch})
-        keys = [key("sop", uid) for _, _, uid in batch if uid in accepted]
-        report.stored += len(keys)
-        record(keys)
-        for path, _, uid in batch:
-            if uid not in accepted:
-                report.failed.append((path, failed.get(uid, "not confirmed by the server")))
+            except CuratorError as exc:
+                raise CuratorError(f"{exc} ({report.stored} instances stored in this run are recorded in the journal; run again to resume)") from None
+            accepted, failed = _stow_outcome(answer, {uid for _, _, uid in batch})
+            keys = [key("sop", uid) for _, _, uid in batch if uid in accepted]
+            report.stored += len(keys)
+            record(keys)
+            for path, _, uid in batch:
+                if uid not in accepted:
+                    report.failed.append((path, failed.get(uid, "not confirmed by the server")))
 
-    try:
         batch: list[tuple[Path, pydicom.Dataset, str]] = []
         for name in files:
             path = Path(name)
@@ -523,10 +518,16 @@ def store_instances(
                 batch = []
         if batch:
             send(batch)
-    finally:
-        if handle is not None:
-            handle.close()
     return report
+
+
+def _open_journal(journal: Path, stack: contextlib.ExitStack) -> TextIO:
+    """The STOW-RS journal opened for appending, closed when ``stack`` closes."""
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return stack.enter_context(open(journal, "a", encoding="ascii"))
+    except OSError as exc:
+        raise CuratorError(f"the STOW-RS journal cannot be written ({exc.strerror or 'OS error'})") from None
 
 
 def _stow_outcome(answer: Any, sent: set[str]) -> tuple[set[str], dict[str, str]]:

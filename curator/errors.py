@@ -27,3 +27,14 @@ class CuratorError(Exception):
 
     exit_code = ExitCode.USAGE
 
+
+
+class InternalError(CuratorError):
+    """A check of curator's own bookkeeping failed (a bug, not the input): the CLI prints
+    ``error: internal error: …`` and exits with status 3.  Raised instead of ``assert``,
+    which ``python -O`` would skip; the message quotes no header value."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"internal error: {message} (a bug in curator; please report it)")

@@ -10,6 +10,7 @@ without reading the file again.  Every file ends up indexed or rejected with a r
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import logging
 import os
@@ -348,83 +349,82 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
     global_tokens: set[str] = set()
     pending_rejections: list[tuple[str, dict]] = []  # (raw relpath, row) scrubbed at the end
     folders: set[str] = set()  # folders of indexed rows, scrubbed again at the end (misfiled files)
-    try:
-        writer = IndexWriter(path, metadata={"curator_site_rule": site_rule})
-    except OSError as exc:
-        executor.shutdown()
-        if is_no_space(exc):
-            raise
-        raise CuratorError(f"index cannot be written ({exc.strerror or 'OS error'})") from None
-    bar = _Progress(sys.stderr.isatty() if progress is None else progress)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(executor)
+        try:
+            writer = IndexWriter(path, metadata={"curator_site_rule": site_rule})
+        except OSError as exc:
+            if is_no_space(exc):
+                raise
+            raise CuratorError(f"index cannot be written ({exc.strerror or 'OS error'})") from None
+        bar = _Progress(sys.stderr.isatty() if progress is None else progress)
+        stack.callback(bar.close)
 
-    def finish(row: dict, relpath: str) -> None:
-        if row["status"] == "indexed":
-            global_tokens.update(row["id_tokens"] or ())
-            first = seen_sops.get(row["sop_key"])
-            if first is not None:
-                row = dict(empty_row(), path_key=row["path_key"], fingerprint=row["fingerprint"], size=row["size"], site=row["site"],
-                           status="rejected", reason=f"duplicate SOP Instance UID (already indexed from {first})")
+        def finish(row: dict, relpath: str) -> None:
+            if row["status"] == "indexed":
+                global_tokens.update(row["id_tokens"] or ())
+                first = seen_sops.get(row["sop_key"])
+                if first is not None:
+                    row = dict(empty_row(), path_key=row["path_key"], fingerprint=row["fingerprint"], size=row["size"], site=row["site"],
+                               status="rejected", reason=f"duplicate SOP Instance UID (already indexed from {first})")
+                    pending_rejections.append((relpath, row))
+                    return
+                seen_sops[row["sop_key"]] = row["path"]
+                folders.add(row["path"].rpartition("/")[0])
+                _count(stats, row)
+                writer.add(row)
+                if on_row:
+                    on_row(row)
+            else:
                 pending_rejections.append((relpath, row))
-                return
-            seen_sops[row["sop_key"]] = row["path"]
-            folders.add(row["path"].rpartition("/")[0])
-            _count(stats, row)
-            writer.add(row)
-            if on_row:
-                on_row(row)
-        else:
-            pending_rejections.append((relpath, row))
 
-    def task_of(item: Item) -> tuple:
-        path = os.path.abspath(item.path) if remote and item.path is not None and "://" not in item.path else item.path
-        return (item.relpath, path, item.data, item.size, item.fingerprint, salt, site_rule)
+        def task_of(item: Item) -> tuple:
+            path = os.path.abspath(item.path) if remote and item.path is not None and "://" not in item.path else item.path
+            return (item.relpath, path, item.data, item.size, item.fingerprint, salt, site_rule)
 
-    limit = min(executor.workers * 4, REMOTE_WINDOW) if remote else executor.workers * 4
-    chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, CHUNK_BYTES, CHUNK_MAX)
+        limit = min(executor.workers * 4, REMOTE_WINDOW) if remote else executor.workers * 4
+        chunking = (REMOTE_CHUNK, REMOTE_CHUNK_BYTES) if remote else (CHUNK, CHUNK_BYTES, CHUNK_MAX)
 
-    def crashed(task: tuple) -> dict:
-        return dict(empty_row(), path_key=key("path", task[0], salt), fingerprint=task[4], size=task[3], status="rejected",
-                    reason="reader process crashed on this file")
+        def crashed(task: tuple) -> dict:
+            return dict(empty_row(), path_key=key("path", task[0], salt), fingerprint=task[4], size=task[3], status="rejected",
+                        reason="reader process crashed on this file")
 
-    def chunks() -> Iterator[list | Ready]:
-        """The tasks of each chunk of the listing; rejections and reused rows pass as ready."""
-        for chunk in _chunks(src.items(), *chunking):
-            tasks: list[tuple] = []
-            for item in chunk:
-                stats.seen += 1
-                if isinstance(item, Rejection):
-                    row = dict(empty_row(), path_key=key("path", item.relpath, salt), status="rejected", reason=item.reason,
-                               site=_top_folder(item.relpath) or "unknown")
-                    yield Ready([(item.relpath,)], [row])
-                    continue
-                old = previous.reusable(key("path", item.relpath, salt), item.fingerprint) if previous is not None else None
-                if old is not None:
-                    stats.reused += 1
-                    yield Ready([(item.relpath,)], [old])
-                    continue
-                tasks.append(task_of(item))
-            yield tasks
+        def chunks() -> Iterator[list | Ready]:
+            """The tasks of each chunk of the listing; rejections and reused rows pass as ready."""
+            for chunk in _chunks(src.items(), *chunking):
+                tasks: list[tuple] = []
+                for item in chunk:
+                    stats.seen += 1
+                    if isinstance(item, Rejection):
+                        row = dict(empty_row(), path_key=key("path", item.relpath, salt), status="rejected", reason=item.reason,
+                                   site=_top_folder(item.relpath) or "unknown")
+                        yield Ready([(item.relpath,)], [row])
+                        continue
+                    old = previous.reusable(key("path", item.relpath, salt), item.fingerprint) if previous is not None else None
+                    if old is not None:
+                        stats.reused += 1
+                        yield Ready([(item.relpath,)], [old])
+                        continue
+                    tasks.append(task_of(item))
+                yield tasks
 
-    try:
-        for tasks, rows in tolerant_map(executor, _read_chunk, chunks(), crashed, limit):
-            for task, row in zip(tasks, rows):
-                finish(row, task[0])
-            bar.advance(len(tasks))
-        for relpath, row in pending_rejections:
-            row["path"] = scrub_path(relpath, global_tokens, salt)
-            if row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
-                row["site"] = scrub_path(row["site"], global_tokens, salt)
-            _count(stats, row)
-            writer.add(row)
-            if on_row:
-                on_row(row)
-        writer.close(rewrite=_folder_rescrub(folders, global_tokens, salt, site_rule))
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        bar.close()
-        executor.shutdown()
+        try:
+            for tasks, rows in tolerant_map(executor, _read_chunk, chunks(), crashed, limit):
+                for task, row in zip(tasks, rows):
+                    finish(row, task[0])
+                bar.advance(len(tasks))
+            for relpath, row in pending_rejections:
+                row["path"] = scrub_path(relpath, global_tokens, salt)
+                if row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
+                    row["site"] = scrub_path(row["site"], global_tokens, salt)
+                _count(stats, row)
+                writer.add(row)
+                if on_row:
+                    on_row(row)
+            writer.close(rewrite=_folder_rescrub(folders, global_tokens, salt, site_rule))
+        except BaseException:
+            writer.abort()
+            raise
     return ScanResult(path, stats)
 
 

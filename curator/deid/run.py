@@ -54,7 +54,7 @@ from curator.deid import pixels, textdetect
 from curator.deid.pixels import burned_in_risk
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
-from curator.errors import CuratorError
+from curator.errors import CuratorError, InternalError
 from curator.executors import Executor, SerialExecutor, check_workers, make_executor, tolerant_map
 from curator.faults import NO_SPACE, NoSpaceError, disk_full_is_an_error, exclusive, is_no_space, no_space_message
 from curator.fsspec_source import is_fsspec_url, open_item
@@ -597,6 +597,13 @@ def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
     return report
 
 
+def _check_accounting(written: int, quarantined: int, rejected: int, items: int) -> None:
+    """Every item of the source is written, quarantined or rejected, exactly once."""
+    if written + quarantined + rejected != items:
+        raise InternalError(f"{written} written + {quarantined} quarantined + {rejected} rejected "
+                            f"do not account for the {items} items of the source")
+
+
 class _Rows:
     """The items table's rows by relative path, for a new listing of the source: read in
     chunks of ``size`` in position order (the order of the listing), one query per chunk
@@ -653,7 +660,7 @@ class _Run:
             self.quarantine_path = self.quarantine_path.resolve() if self.quarantine_path is not None else None
         journal: Journal | None = None
         with quiet_pydicom(), contextlib.closing(_open_items()) as items, contextlib.ExitStack() as stack:
-            stack.callback(pool.shutdown)
+            stack.enter_context(pool)
             self.items = items
             item_count = self._scan(pool)
             plan = _plan(items, self.pseudo, self.engine, self.k, self.site_from, self.access)
@@ -671,7 +678,7 @@ class _Run:
             from curator.leakcheck import record_of
 
             report.update(record_of(self.leak, self.key))
-        assert report["counts"]["written"] + len(quarantined) + len(rejected) == item_count
+        _check_accounting(report["counts"]["written"], len(quarantined), len(rejected), item_count)
         return report
 
     def _scan(self, pool: Executor) -> int:
