@@ -389,27 +389,9 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             return dict(empty_row(), path_key=key("path", task[0], salt), fingerprint=task[4], size=task[3], status="rejected",
                         reason="reader process crashed on this file")
 
-        def chunks() -> Iterator[list | Ready]:
-            """The tasks of each chunk of the listing; rejections and reused rows pass as ready."""
-            for chunk in _chunks(src.items(), *chunking):
-                tasks: list[tuple] = []
-                for item in chunk:
-                    stats.seen += 1
-                    if isinstance(item, Rejection):
-                        row = dict(empty_row(), path_key=key("path", item.relpath, salt), status="rejected", reason=item.reason,
-                                   site=_top_folder(item.relpath) or "unknown")
-                        yield Ready([(item.relpath,)], [row])
-                        continue
-                    old = previous.reusable(key("path", item.relpath, salt), item.fingerprint) if previous is not None else None
-                    if old is not None:
-                        stats.reused += 1
-                        yield Ready([(item.relpath,)], [old])
-                        continue
-                    tasks.append(task_of(item))
-                yield tasks
-
         try:
-            for tasks, rows in tolerant_map(executor, _read_chunk, chunks(), crashed, limit):
+            chunks = _tasks_by_chunk(src, chunking, stats, salt, previous, task_of)
+            for tasks, rows in tolerant_map(executor, _read_chunk, chunks, crashed, limit):
                 for task, row in zip(tasks, rows):
                     finish(row, task[0])
                 bar.advance(len(tasks))
@@ -426,6 +408,28 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             writer.abort()
             raise
     return ScanResult(path, stats)
+
+
+def _tasks_by_chunk(src: Source, chunking: tuple[int, ...], stats: ScanStats, salt: bytes,
+                    previous: _PreviousIndex | None, task_of: Callable[[Item], tuple]) -> Iterator[list | Ready]:
+    """The reading tasks of each chunk of the listing; rejections and rows reused from the
+    previous index pass as ready (counted in ``stats``)."""
+    for chunk in _chunks(src.items(), *chunking):
+        tasks: list[tuple] = []
+        for item in chunk:
+            stats.seen += 1
+            if isinstance(item, Rejection):
+                row = dict(empty_row(), path_key=key("path", item.relpath, salt), status="rejected", reason=item.reason,
+                           site=_top_folder(item.relpath) or "unknown")
+                yield Ready([(item.relpath,)], [row])
+                continue
+            old = previous.reusable(key("path", item.relpath, salt), item.fingerprint) if previous is not None else None
+            if old is not None:
+                stats.reused += 1
+                yield Ready([(item.relpath,)], [old])
+                continue
+            tasks.append(task_of(item))
+        yield tasks
 
 
 def _folder_rescrub(folders: set[str], tokens: set[str], salt: bytes, site_rule: str) -> Callable[[pa.Table], pa.Table] | None:
