@@ -77,6 +77,19 @@ def one_ct() -> bytes:
     return _bytes(_ct(1))
 
 
+def rle_bomb(rows: int, cols: int, frames: int) -> bytes:
+    """A CT whose RLE pixel data decodes to 64 times its size (runs of 128 zero bytes)."""
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import RLELossless
+
+    ds = _ct(30)
+    ds.Rows, ds.Columns, ds.NumberOfFrames = rows, cols, frames
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+    segment = b"\x81\x00" * (rows * cols // 128)
+    ds.PixelData = encapsulate([struct.pack("<16L", 1, 64, *([0] * 14)) + segment] * frames)
+    return _bytes(ds, RLELossless)
+
+
 def cases() -> dict[str, bytes | None]:
     """File name -> bytes (None: a special entry made by :func:`write_hostile`)."""
     good = _bytes(_ct(1))

@@ -233,3 +233,19 @@ def test_a_misfiled_file_does_not_keep_the_folder_name_of_another_patient(tmp_pa
     table = pq.read_table(tmp_path / "index.parquet")
     assert sorted(table.column("path").to_pylist()) == ["site_a/~_~/a.dcm", "site_a/~_~/b_misfiled.dcm"]
     assert table.schema.metadata[b"curator_site_rule"] == b"folder"
+
+
+def test_a_decompression_bomb_in_the_pixels_is_not_decoded(tmp_path, monkeypatch):
+    """Found by the red team: a 16 MB RLE file decoding to 1 GiB took 1.4 GB of memory in
+    the audit's pixel screen (a 270 MB one would take 16 GB per worker).  The limit is
+    lowered here so that the test decodes nothing big."""
+    from curator.deid import pixels
+    from curator.pixel_screen import screen_source
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "bomb.dcm").write_bytes(hostile.rle_bomb(256, 256, 16))  # 1 MiB decoded
+    monkeypatch.setattr(pixels, "MAX_DECODED_BYTES", 512 * 1024)
+    assert screen_source(source, workers=1)["not_decoded"] == 1
+    monkeypatch.setattr(pixels, "MAX_DECODED_BYTES", 1 << 30)
+    assert screen_source(source, workers=1)["screened"] == 1

@@ -64,8 +64,28 @@ class Outcome:
     regions: list[tuple[int, textdetect.Box]] = field(default_factory=list)  # (frame, box) blacked out
 
 
+# Compressed pixel data can decode to far more than its file (RLE: 64 times, JPEG-LS or
+# JPEG 2000 of a flat image: thousands): found by the red team, a 16 MB RLE file decoded to
+# 1 GiB (1.4 GB resident for one worker).  Larger declared images are not decoded at all.
+MAX_DECODED_BYTES = 1 << 30
+
+
+class PixelsTooLarge(ValueError):
+    """The image would decode to more than :data:`MAX_DECODED_BYTES`."""
+
+
+def decoded_bytes(ds: Dataset) -> int:
+    """The bytes the decoded pixels of ``ds`` take, from its image attributes."""
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    samples, frames = int(ds.get("SamplesPerPixel", 1) or 1), int(ds.get("NumberOfFrames", 1) or 1)
+    return rows * cols * samples * frames * ((int(ds.get("BitsAllocated", 8) or 8) + 7) // 8)
+
+
 def frames_of(ds: Dataset) -> NDArray:
-    """The decoded pixels as frames x rows x cols [x samples] (pydicom's handlers)."""
+    """The decoded pixels as frames x rows x cols [x samples] (pydicom's handlers);
+    :class:`PixelsTooLarge` rather than decode more than :data:`MAX_DECODED_BYTES`."""
+    if decoded_bytes(ds) > MAX_DECODED_BYTES:
+        raise PixelsTooLarge(f"pixel data would decode to {decoded_bytes(ds):,} bytes")
     pixels = ds.pixel_array
     if int(ds.get("NumberOfFrames", 1) or 1) == 1:
         pixels = pixels[np.newaxis, ...]
