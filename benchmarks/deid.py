@@ -1,7 +1,7 @@
 """Benchmark: `curator deid` against deid, dicognito and dicom-anonymizer (their defaults).
 
 All four tools de-identify the same realistic files, generated on the fly with
-``curator.synthetic`` (512×512 16-bit CT slices with full headers: patient, study, series,
+``curator.testing.synthetic`` (512×512 16-bit CT slices with full headers: patient, study, series,
 equipment, frame of reference, image plane, CT acquisition, a vendor private block, a
 private sequence and request sequences at depth 2), spread over many patients, sites and
 series, and write one output file per input file.  Each tool runs single-process on the
@@ -23,7 +23,7 @@ Rust anonymizer on PyPI; its default, the DICOM basic profile) run one process p
 two alternate, ``--rounds`` rounds (default 3); medians are compared, the ratio last.
 
 ``--freetext`` runs curator single-process with and without the free-text layer
-(``curator.freetext``: allowlist and person-name patterns in descriptions, protocol names,
+(``curator.deid.freetext``: allowlist and person-name patterns in descriptions, protocol names,
 comments and SR text), alternating, best of ``--repeat`` runs each, and prints the cost
 (issue 13: at most 10%).  "Without" turns the allowlist off in-process: free-text
 attributes then get the identifier scrubbing only, as before the layer existed.
@@ -51,7 +51,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE
 def generate(folder: Path, n_files: int, rows: int, per_series: int = 40) -> list[Path]:
     """``n_files`` CT slices: series of ``per_series`` slices, 2 series per study, one study
     per patient."""
-    from curator import synthetic as syn
+    from curator.testing import synthetic as syn
 
     paths: list[Path] = []
     series_index = 0
@@ -78,7 +78,7 @@ def run_curator(src: Path, out: Path, files: list[Path], workers: int) -> None:
 def run_curator_without_freetext(src: Path, out: Path, files: list[Path], workers: int) -> None:
     from unittest import mock
 
-    from curator import freetext
+    from curator.deid import freetext
 
     with mock.patch.object(freetext, "is_free_text", lambda tag: False):
         run_curator(src, out, files, 1)

@@ -1,13 +1,13 @@
 """Measure the free-text filter: recall on planted identifiers, over-removal of safe words.
 
-The test set is the one of ``curator.planted``: every free text planted for its patients
+The test set is the one of ``curator.testing.planted``: every free text planted for its patients
 (comments, descriptions, protocol names, SR text, ROI descriptions; names in ten languages
 and scripts, staff after titles and roles, operator codes, streets, IDs inside longer
 strings), each staff pattern in mixed case and in capitals, and safe clinical texts.
 
 * recall: share of planted identifier occurrences that no longer occur after cleaning,
-  for the filter alone (``curator.freetext.allowlist``: no knowledge of the patient's
-  header values) and for the whole cleaning (``curator.freetext.clean`` with the values);
+  for the filter alone (``curator.deid.freetext.allowlist``: no knowledge of the patient's
+  header values) and for the whole cleaning (``curator.deid.freetext.clean`` with the values);
 * over-removal: share of the safe words (words of the safe texts, and words of the planted
   texts that are not part of an identifier) that were replaced;
 * texts/s of the filter.
@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from curator import freetext  # noqa: E402
-from curator.fold import fold  # noqa: E402
-from curator.planted import PEOPLE, SAFE_TEXTS, STAFF, _texts, plants  # noqa: E402
+from curator.deid import freetext  # noqa: E402
+from curator.common.fold import fold  # noqa: E402
+from curator.testing.planted import PEOPLE, SAFE_TEXTS, STAFF, planted_texts, plants  # noqa: E402
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -41,7 +41,7 @@ def test_set() -> tuple[list[tuple[str, frozenset[str]]], list[str]]:
     """(planted text, identifier values of its patient) pairs, and the safe texts."""
     from pydicom.dataset import Dataset
 
-    from curator.scrub import identifier_values
+    from curator.deid.scrub import identifier_values
 
     planted = []
     for n, person in enumerate(PEOPLE):
@@ -51,7 +51,7 @@ def test_set() -> tuple[list[tuple[str, frozenset[str]]], list[str]]:
         ds.PatientAddress = person.address
         ds.PatientTelephoneNumbers = person.phone
         values = identifier_values(ds)
-        planted += [(text, values) for text in _texts(n, person).values()]
+        planted += [(text, values) for text in planted_texts(n, person).values()]
     for around, name, _ in STAFF:
         planted += [(around.format(name), frozenset()), (around.format(name).upper(), frozenset())]
     return planted, list(SAFE_TEXTS)

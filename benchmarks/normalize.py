@@ -130,7 +130,7 @@ def _codes(cell: str) -> frozenset[str]:
 
 def _ancestors(code: str) -> set[str]:
     """Curator's region/focus links plus the RadLex is-a parents of the shipped subset."""
-    from curator.normalize.engine import _ancestors as concept_ancestors
+    from curator.normalize.engine import ancestors as concept_ancestors
     lex = lexicon()
     out = set(concept_ancestors(lex, code))
     todo = [code, *out]

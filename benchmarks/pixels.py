@@ -1,6 +1,6 @@
 """Burned-in text: detection, redaction and labelling measured against ground truth.
 
-Images come from :mod:`curator.synthetic_text` (fake identifiers of varied fonts, sizes,
+Images come from :mod:`curator.testing.synthetic_text` (fake identifiers of varied fonts, sizes,
 contrasts, colours, positions and scripts drawn over pydicom's test images, with their
 ink masks).  Each image goes through :func:`curator.deid.pixels.clean` (what
 ``curator deid --clean-pixels`` runs) and :func:`curator.deid.pixels.screen` (what runs
@@ -16,7 +16,7 @@ without it).  Reported:
 * files quarantined, files/s of cleaning and of the screen; screen hits on images with
   text and on control images without.
 
-Two image sets: ``own`` (curator.synthetic_text, on which the detector was tuned) and
+Two image sets: ``own`` (curator.testing.synthetic_text, on which the detector was tuned) and
 ``heldout`` (tests/pixel_heldout.py: plain pydicom + Pillow, other base images, fonts,
 scripts, encodings, rotations; shares no code with curator), reported side by side.
 
@@ -41,7 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from curator.deid import pixels, textdetect  # noqa: E402
-from curator.synthetic_text import cases  # noqa: E402
+from curator.testing.synthetic_text import cases  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pixel_heldout import heldout_cases  # noqa: E402
@@ -57,7 +57,7 @@ class Item:
 
 
 def items_of(which: str, count: int, seed: int) -> list[Item]:
-    """``own``: curator.synthetic_text (the tuning set); ``heldout``: tests/pixel_heldout.py
+    """``own``: curator.testing.synthetic_text (the tuning set); ``heldout``: tests/pixel_heldout.py
     (plain pydicom + Pillow, shares no code with curator: the evaluation set)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]

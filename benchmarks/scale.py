@@ -43,7 +43,7 @@ SERIES_PER_STUDY = 2
 
 def generate(root: Path, n_files: int, first_patient: int = 1) -> int:
     """Write ``n_files`` small CT files under ``root/<site>/<patient>/<study>/<series>/``; return the next patient number."""
-    from curator.synthetic import SITES, Study, synthetic_patient, write_ct_series
+    from curator.testing.synthetic import SITES, Study, synthetic_patient, write_ct_series
 
     written, number = 0, first_patient
     while written < n_files:
@@ -103,7 +103,7 @@ def _measure(job: str, args: list[str]) -> dict:
     sampler = _TreeSampler()
     out: dict = {}
     if job == "scan":
-        from curator.scan import scan_source
+        from curator.index.scan import scan_source
 
         source, index, workers, scheduler = args
         start = time.perf_counter()
@@ -134,9 +134,9 @@ def _measure(job: str, args: list[str]) -> dict:
         sampler.stop()
         return {}
     elif job == "audit":
-        from curator.audit import AUDIT_COLUMNS, build_report
-        from curator.index import read_index_table
-        from curator.pipeline import audit_settings
+        from curator.analyses.audit import AUDIT_COLUMNS, build_report
+        from curator.index.store import read_index_table
+        from curator.analyses.pipeline import audit_settings
 
         (index,) = args
         settings = audit_settings()

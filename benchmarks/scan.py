@@ -4,7 +4,7 @@ Generates a collection of realistic CT slices (512×512, 16-bit, full headers; s
 patients, studies and series), then in the same run times
 
 * the baseline: ``for f in files: pydicom.dcmread(f)`` (one process, the whole file), and
-* ``curator.scan.scan_source`` with a fresh index (``--workers``, default all cores),
+* ``curator.index.scan.scan_source`` with a fresh index (``--workers``, default all cores),
 
 each after a warm-up pass so both read from the page cache, alternating the two for
 ``--rounds`` rounds (a slow spell of a shared machine then hits both), and prints the
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pydicom
 
-from curator.scan import scan_source
-from curator.synthetic import default_study, write_ct_series
+from curator.index.scan import scan_source
+from curator.testing.synthetic import default_study, write_ct_series
 
 SLICES_PER_SERIES = 100
 

@@ -1,6 +1,6 @@
 """A synthetic instance-level index of any size, for audit benchmarks (no DICOM files).
 
-Rows follow ``curator.index.SCHEMA`` with realistic repetition: instances grouped in
+Rows follow ``curator.index.store.SCHEMA`` with realistic repetition: instances grouped in
 series of ``per_series`` instances, series in studies, studies in patients, spread over
 sites, vendors and modalities.
 """
@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from curator.index import FORMAT_VERSION, SCHEMA
+from curator.index.store import FORMAT_VERSION, SCHEMA
 
 VENDORS = [("SIEMENS", "SOMATOM Force"), ("GE MEDICAL SYSTEMS", "Revolution CT"), ("Philips", "Ingenia"), ("CANON_MEC", "Aquilion ONE")]
 DESCRIPTIONS = [("TC TORAX CON CONTRASTE", "Torax 1.25 STD", "CT"), ("MRT Schädel nativ", "Ax T1 FLAIR", "MR"),

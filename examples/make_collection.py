@@ -9,7 +9,7 @@ OUTPUT_FOLDER defaults to ``examples/collection`` next to this script. An existi
 non-empty output folder is replaced only with ``--force``. The output is deterministic:
 running the script twice gives byte-identical trees (see ``examples/README.md``).
 
-Everything written is fake (see ``curator.synthetic``): five invented hospitals, thirteen
+Everything written is fake (see ``curator.testing.synthetic``): five invented hospitals, thirteen
 invented patients, planted identifiers with distinctive ``ZZ…`` tokens, plus the messy
 files every real archive has (a text file, an empty file, a truncated DICOM file, a
 duplicate SOP Instance UID, a raw dataset without preamble/file meta, and a zip archive).
@@ -30,7 +30,7 @@ from pathlib import Path
 from pydicom import dcmwrite
 from pydicom.dataset import Dataset, FileMetaDataset
 
-from curator import synthetic as syn
+from curator.testing import synthetic as syn
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "collection"
 ZIP_DATE = (2019, 6, 1, 12, 0, 0)

@@ -9,7 +9,7 @@ Inputs (installed with their ordinary clients, never downloaded by curator):
   ``/usr/share/dict/spanish``;
 * the DICOM data dictionary and SR code meanings of the installed pydicom (MIT).
 
-Every list is folded (``curator.fold``), one word a line, sorted, so that the files diff
+Every list is folded (``curator.common.fold``), one word a line, sorted, so that the files diff
 cleanly.  Spanish words that are first names (``philter-lite`` list) are left out.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from curator.fold import fold  # noqa: E402
+from curator.common.fold import fold  # noqa: E402
 
 OUT = ROOT / "ontologies" / "wordlists"
 WORD = re.compile(r"[a-z0-9]+")

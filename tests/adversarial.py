@@ -1,7 +1,7 @@
 """An adversarial multi-site archive built with plain pydicom (independent of curator).
 
 Written by the red team: nothing here imports curator, so the archive does not share the
-assumptions of curator.synthetic or curator.planted.  Four sites, CT, MR, PET, US, SR and
+assumptions of curator.testing.synthetic or curator.testing.planted.  Four sites, CT, MR, PET, US, SR and
 RTSTRUCT, one site exported as a zip, identifiers planted the way hospital archives leak
 them (names in several scripts, staff after titles in several languages, MRNs inside
 longer IDs and file names, addresses, phones, e-mails, birth dates in free text, hospital

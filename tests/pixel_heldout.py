@@ -1,7 +1,7 @@
 """A held-out burned-in text set with ground truth, built with plain pydicom, numpy and Pillow.
 
 Written to evaluate curator's pixel cleaning on images it was not tuned on: nothing here
-imports curator (nor shares code with curator.synthetic_text, the tuning set).  Real pixel
+imports curator (nor shares code with curator.testing.synthetic_text, the tuning set).  Real pixel
 content (pydicom's bundled CT, MR, NM, US, palette US, OT images), re-stored as CT, MR, CR
 (MONOCHROME1), NM, US RGB, XA and SC, native, RLE, JPEG-LS or JPEG baseline (lossy),
 single and multi-frame.  Over it, identifier lines (names in Latin with diacritics,

@@ -13,7 +13,7 @@ from pydicom.sequence import Sequence
 from pydicom.tag import Tag
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from curator.acquisition import (
+from curator.analyses.acquisition import (
     CT_KEYS,
     MR_KEYS,
     PT_KEYS,

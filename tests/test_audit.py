@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from curator.audit import build_report, exit_status
+from curator.analyses.audit import build_report, exit_status
 from curator.cli import app
-from curator.scan import scan_source
+from curator.index.scan import scan_source
 from tests.conftest import PLANTED, assert_no_planted, planted_dataset, pydicom_files_dir, write_planted
 
 runner = CliRunner()

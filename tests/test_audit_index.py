@@ -12,9 +12,9 @@ import random
 import pyarrow as pa
 import pytest
 
-from curator.audit import build_report, to_json
-from curator.index import SCHEMA
-from curator.series_view import GroupView
+from curator.analyses.audit import build_report, to_json
+from curator.index.store import SCHEMA
+from curator.analyses.series_view import GroupView
 
 
 def _table(rows: list[dict]) -> pa.Table:
@@ -88,7 +88,7 @@ def test_age_and_sex_of_a_study_come_from_its_first_row_that_has_them(report):
     assert bins["age_bins"]["40-49"]["F"] == "<5" and bins["age_bins"]["70-79"]["M"] == "<5"
     assert bins["unknown_age"] == "<5"
     assert build_report(_table(ROWS), settings=None)["demographics_distribution"] == bins
-    from curator.audit import AuditSettings
+    from curator.analyses.audit import AuditSettings
 
     shown = build_report(_table(ROWS), settings=AuditSettings(k=1))["demographics_distribution"]
     assert shown["age_bins"]["40-49"]["F"] == 1 and shown["age_bins"]["70-79"]["M"] == 1 and shown["unknown_age"] == 1

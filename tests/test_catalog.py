@@ -13,11 +13,24 @@ import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SH, SKOS, XSD
 
-from curator.catalog import HEALTH, ReleaseSummary, build_graph, to_jsonld, to_turtle, write_catalog
+from curator.release.catalog import (
+    HEALTH,
+    ReleaseSummary,
+    build_graph,
+    to_jsonld,
+    to_turtle,
+    write_catalog,
+)
 from curator.errors import CuratorError
-from curator.release_config import load_release_config, parse_release_config
+from curator.release.config import load_release_config, parse_release_config
 from curator.resources import ontologies_dir
-from curator.shacl import (PROFILES, _shapes, repair_missing_paths, validate_file, validate_graph)
+from curator.release.shacl import (
+    PROFILES,
+    _shapes,
+    repair_missing_paths,
+    validate_file,
+    validate_graph,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "release.yaml"
 BOTH = ("dcat-ap-3.0.1", "healthdcat-ap-r8-nonpublic")
@@ -280,7 +293,7 @@ def test_two_builds_are_byte_identical_even_across_hash_seeds(tmp_path, summary,
     for x, y in zip(a, b, strict=True):
         assert x.read_bytes() == y.read_bytes()
     script = (
-        "import json,sys;from curator.catalog import *;from curator.release_config import load_release_config;"
+        "import json,sys;from curator.release.catalog import *;from curator.release.config import load_release_config;"
         f"s=ReleaseSummary.model_validate(json.loads(sys.argv[1]));"
         f"write_catalog(s, load_release_config({str(EXAMPLE)!r}), sys.argv[2])"
     )

@@ -19,11 +19,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, RDFS, SKOS
 
-from curator.catalog import HEALTH, resolve_concept
+from curator.release.catalog import HEALTH, resolve_concept
 from curator.deid.pseudonyms import read_key, write_key
-from curator.publish import PublishOptions, publish
-from curator.release_config import load_release_config
-from curator.release_table import read_instances, typical_age_range
+from curator.release.publish import PublishOptions, publish
+from curator.release.config import load_release_config
+from curator.release.table import read_instances, typical_age_range
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".ci" / "ckan-venv" / "bin" / "python"

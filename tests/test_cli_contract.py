@@ -19,7 +19,7 @@ from pydicom.filebase import DicomBytesIO
 
 from curator.cli import run
 from curator.deid.pseudonyms import read_key, write_key
-from curator.publish import PublishOptions, publish
+from curator.release.publish import PublishOptions, publish
 from tests.conftest import PLANTED, assert_no_planted, planted_dataset, write_planted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,12 +136,12 @@ def test_every_command_exit_status(capsys, command, case, source, release_copy, 
 
 
 def test_internal_error_is_exit_3_with_a_hint(capsys, monkeypatch, source):
-    import curator.scan
+    import curator.index.scan
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(curator.scan, "scan_source", broken)
+    monkeypatch.setattr(curator.index.scan, "scan_source", broken)
     code, _, err = cli(capsys, "scan", source)
     assert code == 3 and "internal error (RuntimeError)" in err and "CURATOR_DEBUG=1" in err
 
@@ -306,7 +306,7 @@ def test_bad_options_are_refused_before_any_work(capsys, option, source, key_fil
 # ---------------------------------------------------------------- outputs
 
 def test_weights_must_be_finite_and_json_never_holds_nan():
-    from curator.audit import to_json
+    from curator.analyses.audit import to_json
 
     text = to_json({"quality": {"total": float("nan"), "weights": [float("inf"), 1.0]}})
     document = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
@@ -348,7 +348,7 @@ def test_no_csv_cell_is_a_spreadsheet_formula(capsys, release, source, tmp_path)
 
 
 def test_spreadsheet_safe_cells():
-    from curator.csvcell import spreadsheet_safe
+    from curator.common.csvcell import spreadsheet_safe
 
     for value in ("=1+2", "+1", "-1", "@A1", "\tx", "\rx"):
         assert spreadsheet_safe(value) == "'" + value
@@ -413,8 +413,8 @@ def test_validate_key_refuses_a_key_that_is_not_the_releases(capsys, release, ot
 
 @pytest.mark.parametrize("text", ["seen by LUKASZ today", "ref:xxLukaszyy", "Łukasz"])
 def test_leak_check_matches_folded_tokens_whole_and_inside_words(tmp_path, text):
-    from curator.leakcheck import SUBSTRING_MIN, check_release, digest
-    from curator.scrub import fold
+    from curator.deid.leakcheck import SUBSTRING_MIN, check_release, digest
+    from curator.deid.scrub import fold
 
     key = b"k" * 32
     token = fold("Łukasz")  # the project's one fold: ł → l

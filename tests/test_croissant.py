@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from curator.catalog import ReleaseSummary
-from curator.croissant import CONFORMS_TO, build_croissant, write_croissant
+from curator.release.catalog import ReleaseSummary
+from curator.release.croissant import CONFORMS_TO, build_croissant, write_croissant
 from curator.errors import CuratorError
-from curator.release_config import load_release_config
+from curator.release.config import load_release_config
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "release.yaml"
 CSV = b"Modality,BodyPartRadLex,NumberOfInstances,SliceThickness\nCT,RID1243,120,1.25\nSEG,RID1301,1,\nMR,RID6434,30,3.0\n"

@@ -768,7 +768,7 @@ def test_pydicom_bundled_files_leak_nothing(tmp_path):
     report = deidentify(root, out, key=KEY, options=DeidOptions(workers=2, quarantine=tmp_path / "q"))
     counts = report["counts"]
     # 44 of pydicom's files: its DICOMDIR test images (header only, no pixel data) and its
-    # truncated files are rejected, as scan and audit reject them (curator.header)
+    # truncated files are rejected, as scan and audit reject them (curator.dicom.header)
     assert counts["written"] > 40
     assert counts["written"] + counts["quarantined"] + counts["rejected"] == counts["items"]
     for directory in (out, tmp_path / "q"):
@@ -779,7 +779,7 @@ def test_pydicom_bundled_files_leak_nothing(tmp_path):
 
 
 def test_synthetic_collection_leaks_nothing_and_keeps_demographics(tmp_path):
-    synthetic = pytest.importorskip("curator.synthetic")
+    synthetic = pytest.importorskip("curator.testing.synthetic")
     collection = Path(__file__).resolve().parent.parent / "examples" / "collection"
     if not collection.is_dir():
         pytest.skip("examples/collection not present")

@@ -17,15 +17,15 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset
 from pydicom.sequence import Sequence
 
-from curator import pixel_size
+from curator.dicom import pixel_size
 from curator.deid.engine import Engine, PatientContext
 from curator.deid.fastpath import FastEngine, Unsupported
 from curator.deid.profile import load_profile
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.deid.run import deidentify
-from curator.header import HeaderError, read_header_bytes
+from curator.dicom.header import HeaderError, read_header_bytes
 from curator.normalize.dicom import series_codes
-from curator.synthetic import ct_series, default_study, rtstruct, sr_document
+from curator.testing.synthetic import ct_series, default_study, rtstruct, sr_document
 
 KEY = bytes(range(32))
 PLANTED_NAME = "Zyxwortha^Quolmina"
@@ -291,7 +291,7 @@ def test_pixel_size_problems():
 
 
 def test_ybr_full_422_is_accepted_by_scan_and_deid_and_a_truncated_copy_is_not(tmp_path: Path):
-    from curator.scan import scan_source
+    from curator.index.scan import scan_source
 
     data = Path(get_testdata_file("SC_ybr_full_422_uncompressed.dcm")).read_bytes()
     read_header_bytes(data)  # the scan's header reader accepts it

@@ -24,7 +24,7 @@ from curator.deid.decisions import Decision, Decisions, Op
 from curator.deid.engine import Engine, PatientContext
 from curator.deid.fastpath import FastEngine, PixelProblem, Unsupported
 from curator.deid.profile import Profile, load_profile
-from curator.scrub import identifier_values
+from curator.deid.scrub import identifier_values
 
 KEY = bytes(range(32))
 SERIES_DESCRIPTION, PROTOCOL_NAME, STUDY_DESCRIPTION = 0x0008103E, 0x00181030, 0x00081030

@@ -18,7 +18,7 @@ from test_deid import P, planted_ct, planted_gsps, planted_sr
 from curator.deid.engine import Engine, PatientContext
 from curator.deid.fastpath import FastEngine, PixelProblem, Unsupported
 from curator.deid.profile import load_profile
-from curator.scrub import identifier_values
+from curator.deid.scrub import identifier_values
 
 KEY = bytes(range(32))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
-from curator.leakcheck import leak_record
-from curator.sources import open_source
+from curator.deid.leakcheck import leak_record
+from curator.sources.registry import open_source
 
 COLLECTION = Path(__file__).resolve().parent.parent / "examples" / "collection"
 KEY = b"leak-digest-test-key-0123456789ab"

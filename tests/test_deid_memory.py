@@ -15,7 +15,7 @@ from pathlib import Path
 
 from curator.deid import run
 from curator.deid.run import DeidOptions, deidentify
-from curator.synthetic import write_ct_series
+from curator.testing.synthetic import write_ct_series
 
 KEY = bytes(range(32))
 PER_SERIES = 20

@@ -1,7 +1,7 @@
 """Burned-in text: the pixel screen, verified cleaning and its labels (curator.deid.pixels).
 
 Images are real pydicom test images with fake identifiers drawn over them, with ground
-truth (curator.synthetic_text); cleaning runs the text detection model shipped inside the
+truth (curator.testing.synthetic_text); cleaning runs the text detection model shipped inside the
 rapidocr-onnxruntime wheel; readability is checked with tesseract (Debian tesseract-ocr)."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from test_deid import P, _meta, planted_ct, write
 from curator.deid import pixels, textdetect
 from curator.deid.run import DeidOptions, deidentify
 from curator.errors import CuratorError
-from curator import synthetic_text
-from curator.synthetic_text import cases, make_case
+from curator.testing import synthetic_text
+from curator.testing.synthetic_text import cases, make_case
 
 KEY = bytes(range(32))
 SEED = 7  # not the seed the detector was tuned on (0)
@@ -166,8 +166,8 @@ def test_cleaned_text_is_no_longer_readable(tmp_path):
 
 
 def test_audit_reports_the_pixel_screen_per_modality(tmp_path):
-    from curator.pipeline import audit_source
-    from curator.report_text import render_text
+    from curator.analyses.pipeline import audit_source
+    from curator.report.text import render_text
 
     source = _named_and_plain_ct(tmp_path / "src")
     report = audit_source(source, index_path=tmp_path / "index.parquet", workers=1, progress=False)

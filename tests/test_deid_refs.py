@@ -1,6 +1,6 @@
 """Reference integrity after UID remapping (SEG, RTSTRUCT, SR) and DICOM validity.
 
-Built with ``curator.synthetic`` (highdicom SEG, RT Structure Set, Comprehensive SR, CT,
+Built with ``curator.testing.synthetic`` (highdicom SEG, RT Structure Set, Comprehensive SR, CT,
 MR, PET and ultrasound).  The dciodvfy test is ``external``: it needs Debian's
 ``dicom3tools`` and skips with a reason when ``dciodvfy`` is missing.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import pydicom
 import pytest
 
-syn = pytest.importorskip("curator.synthetic")
+syn = pytest.importorskip("curator.testing.synthetic")
 
 from curator.deid.pseudonyms import Pseudonymizer  # noqa: E402  (after the importorskip above)
 from curator.deid.run import DeidOptions, deidentify  # noqa: E402

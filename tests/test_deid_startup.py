@@ -5,19 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 
 from curator.deid import run
 from curator.deid.profile import load_profile
-from curator.dicomweb import is_dicomweb_spec
 
 KEY = b"startup-test-key-0123456789abcdef"
-
-
-@pytest.mark.parametrize("spec", ["http://pacs/dicom-web", "HTTPS://x", "dicomweb+http://x", "/data/archive", "archive.zip",
-                                  "s3://bucket/x", "httpfolder", "dicomweb"])
-def test_dicomweb_spec_as_the_dicomweb_module(spec: str) -> None:
-    assert run._is_dicomweb_spec(spec) == is_dicomweb_spec(spec)
 
 
 def test_importing_the_run_does_not_load_pandas() -> None:

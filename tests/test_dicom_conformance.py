@@ -1,7 +1,7 @@
 """No new DICOM error: dciodvfy over a source and its release (issue 14.8).
 
 The source is a multi-modality synthetic archive (CT, MR, PET, US, SR, RTSTRUCT, SEG from
-``curator.synthetic``) plus pydicom's RT, SR and SC test files (native, RLE, JPEG, big endian).  Both ``curator deid`` and
+``curator.testing.synthetic``) plus pydicom's RT, SR and SC test files (native, RLE, JPEG, big endian).  Both ``curator deid`` and
 ``curator publish`` (which adds RadLex codes) run over it; every released file is paired
 with its source file through the keyed UID remapping, and dciodvfy's ``Error`` lines of
 both are reduced to error kinds (attribute and message, without values, item numbers or
@@ -21,10 +21,10 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
-from curator import synthetic as syn
+from curator.testing import synthetic as syn
 from curator.deid.pseudonyms import Pseudonymizer
 from curator.deid.run import DeidOptions, deidentify
-from curator.publish import PublishOptions, publish
+from curator.release.publish import PublishOptions, publish
 
 KEY = bytes(range(32))
 ROOT = Path(__file__).resolve().parent.parent

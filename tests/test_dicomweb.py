@@ -21,8 +21,8 @@ from typing import ClassVar
 import pydicom
 import pytest
 
-from curator.audit import build_report
-from curator.dicomweb import (
+from curator.analyses.audit import build_report
+from curator.sources.dicomweb import (
     DicomWebItem,
     DicomWebSource,
     check_server,
@@ -30,10 +30,11 @@ from curator.dicomweb import (
     store_instances,
 )
 from curator.errors import CuratorError
-from curator.header import JSON_MAGIC, HeaderError, read_header_bytes
-from curator.index import key
-from curator.scan import scan_source
-from curator.sources import Item, Rejection, open_source
+from curator.dicom.header import JSON_MAGIC, HeaderError, read_header_bytes
+from curator.index.store import key
+from curator.index.scan import scan_source
+from curator.sources.base import Item, Rejection
+from curator.sources.registry import open_source
 from tests.orthanc import Orthanc, free_port
 
 COLLECTION = Path(__file__).resolve().parents[1] / "examples" / "collection"
@@ -409,7 +410,7 @@ def test_urls_with_credentials_or_study_paths_are_refused():
 
 
 def test_header_reader_parses_dicom_json_and_rejects_bad_json():
-    from curator.dicomweb import metadata_payload
+    from curator.sources.dicomweb import metadata_payload
 
     meta = {"00080016": {"vr": "UI", "Value": ["1.2.840.10008.5.1.4.1.1.2"]}, "00080018": {"vr": "UI", "Value": [PLANTED_UID]},
             "00080060": {"vr": "CS", "Value": ["CT"]}, "7FE00010": {"vr": "OW", "BulkDataURI": "http://127.0.0.1:1/bulk"},

@@ -23,10 +23,10 @@ import pytest
 from curator.deid import run as deid_run
 from curator.deid.pseudonyms import read_key
 from curator.deid.run import CHANGED, JOURNAL_NAME, LOCK_NAME, VANISHED, DeidOptions, deidentify
-from curator.faults import RunLocked, exclusive
-from curator.journal import Journal
-from curator.publish import PublishOptions, publish
-from curator.synthetic import default_study, write_ct_series
+from curator.common.faults import RunLocked, exclusive
+from curator.common.journal import Journal
+from curator.release.publish import PublishOptions, publish
+from curator.testing.synthetic import default_study, write_ct_series
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "release.yaml"

@@ -9,7 +9,13 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from curator.errors import CuratorError
-from curator.fhir_export import build_resources, read_fhir_dir, read_ndjson, resource_id, write_fhir
+from curator.release.fhir_export import (
+    build_resources,
+    read_fhir_dir,
+    read_ndjson,
+    resource_id,
+    write_fhir,
+)
 
 RECORDED = "2026-01-31T00:00:00Z"
 

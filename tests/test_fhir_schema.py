@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 
 from curator.deid.pseudonyms import read_key, write_key
-from curator.publish import PublishOptions, publish
+from curator.release.publish import PublishOptions, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / ".ci" / "fhir-schemas"

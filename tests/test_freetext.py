@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from curator import freetext
-from curator.fold import fold
-from curator.planted import OPERATOR_CODES, PEOPLE, SAFE_TEXTS, STAFF, write_archive
+from curator.deid import freetext
+from curator.common.fold import fold
+from curator.testing.planted import OPERATOR_CODES, PEOPLE, SAFE_TEXTS, STAFF, write_archive
 
 PH = "[-]"
 
 
 def test_one_fold_for_the_whole_project():
     from curator.normalize.lexicon import fold as lexicon_fold
-    from curator.scrub import fold as scrub_fold
+    from curator.deid.scrub import fold as scrub_fold
 
     assert scrub_fold is fold and lexicon_fold is fold
     assert fold("Łukasz Øyvind Þórdís Straße Æsa ĐURO José") == "lukasz oyvind thordis strasse aesa duro jose"
@@ -55,7 +55,7 @@ def test_unknown_words_and_other_scripts_become_one_placeholder():
 
 
 def test_identifier_parts_go_from_every_text():
-    from curator.scrub import identifier_values
+    from curator.deid.scrub import identifier_values
     from pydicom.dataset import Dataset
 
     person = PEOPLE[0]
@@ -71,7 +71,7 @@ def test_identifier_parts_go_from_every_text():
 
 
 def test_other_scripts_are_matched_in_latin_spellings_and_by_characters():
-    from curator.scrub import identifier_values, scrub_text
+    from curator.deid.scrub import identifier_values, scrub_text
     from pydicom.dataset import Dataset
 
     ds = Dataset()
@@ -160,7 +160,7 @@ def test_deid_keeps_site_conventions_and_nothing_else(tmp_path):
     of 6 patients at one site, and one of a single patient, do not."""
     import pydicom
 
-    from curator import synthetic as syn
+    from curator.testing import synthetic as syn
     from curator.deid.run import DeidOptions, deidentify
 
     source = tmp_path / "src"

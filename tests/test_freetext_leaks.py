@@ -1,6 +1,6 @@
 """Issue 13: no planted identifier survives audit (every format), deid or publish.
 
-An archive with identifiers planted the way hospitals leak them (curator.planted: names
+An archive with identifiers planted the way hospitals leak them (curator.testing.planted: names
 in several languages and scripts, staff after titles and roles, operator codes, an MRN
 inside a longer ID, the patient's street in other texts and in device strings, a zip
 export, pydicom's own files) goes through `curator audit` (json, text, html, with its
@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from curator.cli import app
 from curator.deid.pseudonyms import read_key, write_key
-from curator.planted import PEOPLE, STAFF, leaks, write_archive
-from curator.publish import PublishOptions, publish
+from curator.testing.planted import PEOPLE, STAFF, leaks, write_archive
+from curator.release.publish import PublishOptions, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -8,8 +8,8 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_files
 
-from curator.acquisition import acquisition_parameters
-from curator.harmonization import (
+from curator.analyses.acquisition import acquisition_parameters
+from curator.analyses.harmonization import (
     BATCH_COLUMNS,
     COVARIATE_COLUMNS,
     batches,

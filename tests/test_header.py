@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from curator.header import HeaderError, read_header_bytes
+from curator.dicom.header import HeaderError, read_header_bytes
 from tests.conftest import planted_dataset
 
 

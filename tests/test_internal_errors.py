@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from curator import synthetic
+from curator.testing import synthetic
 from curator.cli import run
 from curator.deid import run as deid_run
 from curator.deid.pseudonyms import write_key

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from curator.errors import CuratorError
-from curator.manifest import read_manifest, verify_manifest, write_manifest
+from curator.release.manifest import read_manifest, verify_manifest, write_manifest
 
 
 @pytest.fixture

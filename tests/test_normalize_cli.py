@@ -78,7 +78,7 @@ def test_review_command_bad_override_file_is_a_clear_error(tmp_path):
 
 def test_normalize_index_of_a_real_scan(tmp_path):
     from curator.normalize import normalize_index
-    from curator.scan import scan_source
+    from curator.index.scan import scan_source
 
     src = _source(tmp_path)
     frame = scan_source(src, index_path=tmp_path / "i.parquet", workers=1).frame()

@@ -13,14 +13,14 @@ from fhir.resources.R4B.provenance import Provenance
 from rdflib import RDF, RDFS, Literal, URIRef
 from rdflib.namespace import PROV
 
-from curator.provenance_export import (
+from curator.release.provenance import (
     SCHEMA,
     algorithm_device_id,
     fhir_devices,
     fhir_provenance,
     prov_graph,
 )
-from curator.segmentation import apply_provenance, load_provenance, segmentation_provenance
+from curator.analyses.segmentation import apply_provenance, load_provenance, segmentation_provenance
 
 DATA = Path(__file__).parent / "data" / "segmentations"
 EXAMPLE = Path(__file__).resolve().parent.parent / "mappings" / "provenance" / "example.yaml.sample"

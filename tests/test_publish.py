@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from curator.errors import CuratorError
-from curator.publish import PublishOptions, publish
-from curator.synthetic import PLANTED_VALUES, default_study, write_ct_series
-from curator.validate import validate_release
+from curator.release.publish import PublishOptions, publish
+from curator.testing.synthetic import PLANTED_VALUES, default_study, write_ct_series
+from curator.release.validate import validate_release
 from tests.conftest import assert_no_planted, write_planted
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,7 @@ def test_series_table_and_catalogue_agree_with_the_dicom(release: Path):
 
 def test_fhir_resources_parse_in_both_versions(source: Path, key_file: Path, tmp_path: Path, release: Path):
     from curator.deid.pseudonyms import read_key
-    from curator.fhir_export import read_fhir_dir
+    from curator.release.fhir_export import read_fhir_dir
 
     assert read_fhir_dir(release / "fhir", "R4B")["ImagingStudy"] > 5
     out = tmp_path / "r5"
@@ -192,7 +192,7 @@ def test_validate_detects_tampering(release: Path, tmp_path: Path):
 
 def test_validate_finds_a_planted_leak(release: Path, key_file: Path, tmp_path: Path):
     from curator.deid.pseudonyms import read_key
-    from curator.manifest import write_manifest
+    from curator.release.manifest import write_manifest
     from tests.conftest import PLANTED
 
     copy = tmp_path / "leaky"
@@ -207,8 +207,8 @@ def test_metadata_links_to_the_release_not_to_the_source(release: Path, source: 
     import pandas as pd
     from rdflib import Graph
 
-    from curator.audit import build_report
-    from curator.scan import scan_source
+    from curator.analyses.audit import build_report
+    from curator.index.scan import scan_source
 
     series = pd.read_csv(release / "metadata" / "series.csv")
     covariates = pd.read_csv(release / "metadata" / "batches.csv")
@@ -247,7 +247,7 @@ def test_mlcroissant_loads_and_iterates_every_record_set_of_the_release(release:
 def test_typical_age_range_spans_bands_and_respects_top_coding_and_removal():
     import pandas as pd
 
-    from curator.release_table import typical_age_range
+    from curator.release.table import typical_age_range
 
     def frame(rows):
         return pd.DataFrame(rows, columns=["patient_age_years", "patient_age_band"])

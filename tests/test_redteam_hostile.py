@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from curator.cli import app
-from curator.index import scrub_path, token_hashes
+from curator.index.store import scrub_path, token_hashes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402  (helper modules beside the tests, not a package)
@@ -117,7 +117,7 @@ def test_a_rejected_file_gets_a_scrubbed_site_label(tmp_path):
     """The site of a rejected item was its raw top folder, even when other headers named it."""
     import pyarrow.parquet as pq
 
-    from curator.scan import scan_source
+    from curator.index.scan import scan_source
 
     source = tmp_path / "src"
     (source / "other").mkdir(parents=True)
@@ -191,7 +191,7 @@ def test_a_worker_count_no_machine_runs_is_refused_before_any_work(command, tmp_
     """Found by the red team: --workers 100000 was accepted and forked until the machine
     stalled (load average 1,100 on 2 cores); now refused at once, nothing written."""
     from curator.cli import run
-    from curator.executors import max_local_workers
+    from curator.common.executors import max_local_workers
 
     source = tmp_path / "source"
     source.mkdir()
@@ -218,7 +218,7 @@ def test_a_misfiled_file_does_not_keep_the_folder_name_of_another_patient(tmp_pa
     the folder name in its index row: paths were scrubbed with the tokens of their own header."""
     import pyarrow.parquet as pq
 
-    from curator.scan import scan_source
+    from curator.index.scan import scan_source
 
     folder = tmp_path / "src" / "site_a" / "Kowalczyk_Jan"
     folder.mkdir(parents=True)

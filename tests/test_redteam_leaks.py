@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from curator.cli import app
-from curator.freetext import clean
-from curator.scrub import fold as curator_fold
-from curator.scrub import identifier_values, scrub_text
+from curator.deid.freetext import clean
+from curator.deid.scrub import fold as curator_fold
+from curator.deid.scrub import identifier_values, scrub_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402  (a helper module beside the tests, not a package)
@@ -70,7 +70,7 @@ def test_pinyin_spelling_of_a_chinese_name(runs):
 
 
 def test_korean_and_chinese_names_are_spelled_in_latin_letters():
-    from curator.scrub import _latin_spellings
+    from curator.deid.scrub import _latin_spellings
 
     assert "wang^xiaoming" in _latin_spellings("王^小明")
     assert {"gim^minjun", "kim^minjun"} <= set(_latin_spellings("김^민준"))
@@ -139,7 +139,8 @@ def test_an_empty_archive_is_accounted_for(tmp_path):
     """Found by the red team: an empty zip beside other files yielded no item and no rejection."""
     import zipfile
 
-    from curator.sources import Rejection, open_source
+    from curator.sources.base import Rejection
+    from curator.sources.registry import open_source
 
     with zipfile.ZipFile(tmp_path / "empty.zip", "w"):
         pass

@@ -14,10 +14,10 @@ import pytest
 from pydicom.datadict import tag_for_keyword
 from typer.testing import CliRunner
 
-from curator import freetext
+from curator.deid import freetext
 from curator.cli import app
 from curator.deid.engine import clean_text
-from curator.scrub import scrub_text
+from curator.deid.scrub import scrub_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402  (helper modules beside the tests, not a package)

@@ -11,7 +11,7 @@ import csv
 import re
 from pathlib import Path
 
-from curator.fold import fold
+from curator.common.fold import fold
 from curator.normalize import CONFIDENT, normalize_description
 
 DATA = Path(__file__).resolve().parent / "data" / "redteam_exams.csv"

@@ -1,6 +1,6 @@
 """Access tiers, one patient per study, and reports that tell the truth (issue 14).
 
-A 24-patient, four-site archive (curator.synthetic.write_tier_archive) is published with
+A 24-patient, four-site archive (curator.testing.synthetic.write_tier_archive) is published with
 the default (NON_PUBLIC) release.yaml and de-identified for the public tier; every
 released DICOM file is read back and each count the reports claim is checked against it.
 """
@@ -18,9 +18,9 @@ from curator.deid import kanon
 from curator.deid.engine import patient_key_of
 from curator.deid.pseudonyms import Pseudonymizer
 from curator.deid.run import DeidOptions, deidentify
-from curator.patient_identity import resolve
-from curator.publish import PublishOptions, publish
-from curator.synthetic import write_tier_archive
+from curator.analyses.patient_identity import resolve
+from curator.release.publish import PublishOptions, publish
+from curator.testing.synthetic import write_tier_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "release.yaml"

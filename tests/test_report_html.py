@@ -14,12 +14,12 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from curator import charts
-from curator.audit import build_report, to_json
+from curator.report import charts
+from curator.analyses.audit import build_report, to_json
 from curator.cli import app
-from curator.report_html import render_html
-from curator.scan import scan_source
-from curator.synthetic import PLANTED_VALUES
+from curator.report.html import render_html
+from curator.index.scan import scan_source
+from curator.testing.synthetic import PLANTED_VALUES
 from tests.conftest import assert_no_planted, write_planted
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "collection"

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-import curator.scan
-from curator.audit import to_json
+import curator.index.scan
+from curator.analyses.audit import to_json
 from curator.errors import CuratorError
-from curator.executors import SCHEDULER_ENV, TIMEOUT_ENV, make_executor
-from curator.pipeline import audit_settings, audit_source
-from curator.scan import scan_source
+from curator.common.executors import SCHEDULER_ENV, TIMEOUT_ENV, make_executor
+from curator.analyses.pipeline import audit_settings, audit_source
+from curator.index.scan import scan_source
 from tests.conftest import (
     PLANTED,
     assert_no_planted,
@@ -74,8 +74,8 @@ def _same_salt(first: Path, second: Path) -> None:
 
 
 def test_cluster_scan_and_audit_equal_the_local_run(tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(curator.scan, "REMOTE_CHUNK", 7)  # many tasks in flight: order must still be the source's
-    monkeypatch.setattr(curator.scan, "REMOTE_WINDOW", 3)
+    monkeypatch.setattr(curator.index.scan, "REMOTE_CHUNK", 7)  # many tasks in flight: order must still be the source's
+    monkeypatch.setattr(curator.index.scan, "REMOTE_WINDOW", 3)
     source = _mixed_source(tmp_path)
     local_index, cluster_index = tmp_path / "local.parquet", tmp_path / "cluster.parquet"
     local = scan_source(source, local_index, workers=2, progress=False)
@@ -93,7 +93,7 @@ def test_cluster_scan_and_audit_equal_the_local_run(tmp_path: Path, scheduler: s
 
 
 def test_cluster_scan_of_an_archive_ships_members_as_bytes(tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(curator.scan, "REMOTE_CHUNK_BYTES", 1)  # one member per task
+    monkeypatch.setattr(curator.index.scan, "REMOTE_CHUNK_BYTES", 1)  # one member per task
     archive = tmp_path / "a.tar"
     with tarfile.open(archive, "w") as t:
         for i in range(4):
@@ -221,7 +221,7 @@ class _Bomb(distributed.WorkerPlugin):
     name = "curator-test-bomb"
 
     def setup(self, worker):
-        from curator import scan
+        from curator.index import scan
 
         self.original = scan._read_one
         original = self.original
@@ -234,7 +234,7 @@ class _Bomb(distributed.WorkerPlugin):
         scan._read_one = read_one
 
     def teardown(self, worker):
-        from curator import scan
+        from curator.index import scan
 
         scan._read_one = self.original
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curator.errors import CuratorError
-from curator.scan import scan_source
+from curator.index.scan import scan_source
 from tests.conftest import (
     PLANTED,
     assert_no_planted,
@@ -120,8 +120,8 @@ def test_wrong_options_give_clear_errors(tmp_path: Path):
 
 def test_memoized_records_equal_fully_computed_ones(tmp_path: Path, monkeypatch):
     """Instances of a series reuse one record: the result must equal computing each in full."""
-    import curator.extract as extract
-    from curator.synthetic import default_study, write_ct_series
+    import curator.index.extract as extract
+    from curator.testing.synthetic import default_study, write_ct_series
 
     source = tmp_path / "src"
     write_ct_series(source / "s1", 6, default_study(), series_number=1, rows=32, columns=32)
@@ -150,7 +150,7 @@ def test_conformance_checks_agree_with_pydicom(vr: str):
     import pydicom
     from pydicom.valuerep import validate_value
 
-    from curator.extract import _conforms
+    from curator.index.extract import _conforms
 
     samples = ["", "0", "1.2.840.10008.5.1.4.1.1.2", "1.2.03.4", "1.2.3." + "4" * 70, " 12 ", "+1.5e3", "-0.25", "1.",
                ".5", "12a", "ABC_12 ", "abc", "ORIGINAL", "A" * 17, "093512.123", "2024-01-01", "20240101", "067Y",
@@ -167,7 +167,7 @@ def test_conformance_checks_agree_with_pydicom(vr: str):
 def _read_one_or_die(relpath, *args):
     import os
 
-    from curator import scan
+    from curator.index import scan
 
     if relpath.endswith("boom"):
         os._exit(17)  # the worker process dies, as on a segfault in a decoder
@@ -177,7 +177,7 @@ def _read_one_or_die(relpath, *args):
 def test_a_file_that_kills_a_local_worker_is_rejected_alone(tmp_path: Path, monkeypatch):
     """A crashing file breaks the local pool; the other files of its task, and of the tasks
     in flight, are read again and indexed."""
-    from curator import scan
+    from curator.index import scan
 
     source = tmp_path / "src"
     write_planted(source / "a", 40)

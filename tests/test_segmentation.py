@@ -16,7 +16,7 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from curator.errors import CuratorError
-from curator.segmentation import (
+from curator.analyses.segmentation import (
     ISSUE_AUTO_NO_NAME,
     ISSUE_NO_TYPE,
     ISSUE_RTUTILS_DEFAULT,
@@ -508,7 +508,7 @@ def test_rtstruct_derivation_algorithm_identification(tmp_path):
 
 
 def test_summary_counts_flagged():
-    from curator.segmentation import summary
+    from curator.analyses.segmentation import summary
 
     rules = load_provenance([EXAMPLE])
     segs = []

@@ -1,7 +1,7 @@
 """Series templates: a header that repeats one read before gives the record a full read gives.
 
 The scan copies the record of a file whose header equals, byte for byte outside its
-per-instance elements, a header it read in full (``curator.series_template``).  These
+per-instance elements, a header it read in full (``curator.index.series_template``).  These
 tests check that the index is the same with and without templates on every corpus, that
 templates are actually used where they should be, and that any other difference (a
 changed description, an emptied element, a lying group length, truncated pixel data, an
@@ -18,10 +18,10 @@ import pydicom
 import pytest
 from pydicom.uid import ImplicitVRLittleEndian
 
-from curator import series_template
-from curator.header import HeaderError
-from curator.scan import _read_record, scan_source
-from curator.synthetic import write_ct_series
+from curator.index import series_template
+from curator.dicom.header import HeaderError
+from curator.index.scan import _read_record, scan_source
+from curator.testing.synthetic import write_ct_series
 from tests.conftest import pydicom_files_dir, write_planted
 
 SALT = b"t" * 32

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from curator.errors import CuratorError
-from curator.sources import Item, Rejection, open_source
+from curator.sources.base import Item, Rejection, source_kind
+from curator.sources.registry import open_source
 from tests.conftest import planted_dataset
 
 
@@ -129,3 +130,13 @@ def test_bad_source_arguments_give_clear_errors(tmp_path: Path):
     (tmp_path / "plain.txt").write_text("hello")
     with pytest.raises(CuratorError, match="neither a folder nor"):
         open_source(tmp_path / "plain.txt")
+
+
+@pytest.mark.parametrize(("spec", "kind"), [
+    ("http://pacs/dicom-web", "dicomweb"), ("HTTPS://x", "dicomweb"), ("dicomweb+http://x", "dicomweb"),
+    ("s3://bucket/x", "fsspec"), ("gs://b", "fsspec"), ("file:///data/x", "fsspec"),
+    ("/data/archive", "path"), ("archive.zip", "path"), ("httpfolder", "path"), ("dicomweb", "path"),
+])
+def test_one_place_tells_the_source_kinds_apart(spec: str, kind: str):
+    assert source_kind(spec) == kind
+

@@ -1,4 +1,4 @@
-"""Tests of curator.synthetic and of the shipped example collection (examples/collection)."""
+"""Tests of curator.testing.synthetic and of the shipped example collection (examples/collection)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian
 
-from curator import synthetic as syn
+from curator.testing import synthetic as syn
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "examples" / "collection"

@@ -16,8 +16,8 @@ from curator.deid.pseudonyms import write_key
 from curator.deid.profile import ProfileFile
 from curator.normalize.overrides import SiteOverrideFile
 from curator.resources import mappings_dir
-from curator.segmentation import ProvenanceFile
-from curator.userfile import load, read_yaml
+from curator.analyses.segmentation import ProvenanceFile
+from curator.common.userfile import load, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = (ROOT / "examples" / "release.yaml").read_text(encoding="utf-8")

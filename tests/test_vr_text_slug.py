@@ -9,10 +9,17 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
-from curator.dicomwalk import element_text
-from curator.header import read_header
-from curator.slug import slug
-from curator.vr import LONG_LENGTH_VR_BYTES, LONG_LENGTH_VRS, STRING_VRS, TEXT_VRS, VRS, padding
+from curator.dicom.walk import element_text
+from curator.dicom.header import read_header
+from curator.common.slug import slug
+from curator.dicom.vr import (
+    LONG_LENGTH_VR_BYTES,
+    LONG_LENGTH_VRS,
+    STRING_VRS,
+    TEXT_VRS,
+    VRS,
+    padding,
+)
 
 
 def test_vr_table_is_ps3_5():

@@ -15,7 +15,7 @@ FAIL_ON = ("warning", "error")
 
 
 def _weights(items: list[str]) -> dict[str, float]:
-    from curator.audit import DIMENSIONS
+    from curator.analyses.audit import DIMENSIONS
 
     weights = {}
     for item in items:
@@ -61,17 +61,17 @@ def register(app: typer.Typer) -> None:
             raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
         if fail_on is not None and fail_on not in FAIL_ON:
             raise CuratorError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
-        from curator.audit import exit_status
-        from curator.faults import writing
-        from curator.pipeline import audit_settings, audit_source
-        from curator.render import render
+        from curator.analyses.audit import exit_status
+        from curator.common.faults import writing
+        from curator.analyses.pipeline import audit_settings, audit_source
+        from curator.report.render import render
 
         settings = audit_settings(_weights(weight), overrides, provenance, batch_threshold, k)
         report = audit_source(source, settings=settings, pixel_screen=pixel_screen, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
         text = render(report, format)
         if batches is not None:
-            from curator.analyses import covariates_of
-            from curator.harmonization import write_batches_csv
+            from curator.analyses.enrich import covariates_of
+            from curator.analyses.harmonization import write_batches_csv
 
             with writing(batches.name):
                 write_batches_csv(covariates_of(report), batches)

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(summary_line(kan))
         typer.echo(f"report: {Path(out) / REPORT_NAME}")
         if to:
-            from curator.dicomweb import store_tree
+            from curator.sources.dicomweb import store_tree
 
             stored = store_tree(to, Path(out), Path(out).with_name(f".{Path(out).name}.stow-journal"))
             typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")

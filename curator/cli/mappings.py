@@ -28,12 +28,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write one row per distinct description with its proposal, for a curator to confirm or correct."""
         from curator.normalize import evidence_from_index, load_overrides, review_rows, write_review
-        from curator.scan import scan_source
+        from curator.index.scan import scan_source
 
         table = load_overrides(overrides) if overrides else None
         frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress)).frame()
         rows = review_rows(evidence_from_index(frame), table)
-        from curator.faults import writing
+        from curator.common.faults import writing
 
         with writing(out.name):
             write_review(rows, out)

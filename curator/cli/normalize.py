@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
             raise CuratorError("--format must be csv or json")
         table = load_overrides(overrides) if overrides else None
         results = normalize_rows(rows, table, site)
-        from curator.faults import writing
+        from curator.common.faults import writing
 
         with writing(out.name):
             write_results(results, out, chosen)

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         """Scan, audit, normalize, de-identify SOURCE and write a FAIR release to OUT."""
         from curator.deid.pseudonyms import read_key
         from curator.errors import CuratorError
-        from curator.publish import PublishOptions, publish as run
+        from curator.release.publish import PublishOptions, publish as run
 
         versions = {"R4": "R4B", "R4B": "R4B", "R5": "R5"}
         if fhir_version not in versions:
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  {summary_line(kan)} (see metadata/deid-report.json)")
         typer.echo(f"written to {out}")
         if to:
-            from curator.dicomweb import store_tree
+            from curator.sources.dicomweb import store_tree
 
             stored = store_tree(to, out / "dicom", out.with_name(f".{out.name}.stow-journal"))
             typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")

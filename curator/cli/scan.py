@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         scheduler: Optional[str] = options.Scheduler,
     ) -> None:
         """Read every header of SOURCE (not the pixels) into the index; unchanged files are reused."""
-        from curator.scan import scan_source
+        from curator.index.scan import scan_source
 
         result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
         s = result.stats

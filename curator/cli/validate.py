@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
         """Re-check a release: MANIFEST checksums, SHACL (DCAT-AP, HealthDCAT-AP), FHIR, identifiers."""
         from curator.deid.pseudonyms import read_key
         from curator.errors import CuratorError, ExitCode
-        from curator.validate import validate_release
+        from curator.release.validate import validate_release
 
         if not release.is_dir():
             raise CuratorError(f"release folder not found: {release.name}")

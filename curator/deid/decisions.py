@@ -25,10 +25,10 @@ from enum import Enum
 
 from pydicom.datadict import keyword_for_tag
 
-from curator import freetext
+from curator.deid import freetext
 from curator.deid import table
 from curator.deid.profile import Profile
-from curator.vr import TEXT_VRS
+from curator.dicom.vr import TEXT_VRS
 
 TAG_TEXT_VALUE = 0x0040A160
 TAG_PATIENT_AGE = 0x00101010

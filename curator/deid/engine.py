@@ -31,14 +31,15 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, UID_dictionary
 
-from curator import __version__, freetext
+from curator import __version__
+from curator.deid import freetext
 from curator.deid import table
 from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
-from curator.scrub import fold, id_parts, scrub_text
-from curator.vr import STRING_VRS
+from curator.deid.scrub import fold, id_parts, scrub_text
+from curator.dicom.vr import STRING_VRS
 
 BINARY_DUMMY = b"\0" * 8
 DUMMY = {
@@ -49,7 +50,7 @@ DUMMY = {
     "US": 0, "SV": 0, "UV": 0,
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
-_UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
+UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
 TAG_PATIENT_AGE = 0x00101010
 TAG_PATIENT_SEX = 0x00100040
 TAG_ETHNIC_GROUP = 0x00102160
@@ -75,7 +76,7 @@ class PatientContext:
     values: frozenset[str] = frozenset()
     demographics: Mapping[int, str | None] = field(default_factory=dict)
     note: str = ""
-    # Site conventions of free text (attribute tag -> folded words, curator.freetext);
+    # Site conventions of free text (attribute tag -> folded words, curator.deid.freetext);
     # empty: the engine's own ``conventions``.
     conventions: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
@@ -166,7 +167,7 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def identifier_patterns() -> tuple[re.Pattern[str], ...]:
-    """The date/phone/ID/e-mail patterns of ``mappings/identifiers.yaml`` (as curator.scrub)."""
+    """The date/phone/ID/e-mail patterns of ``mappings/identifiers.yaml`` (as curator.deid.scrub)."""
     data = load_yaml(mappings_dir() / "identifiers.yaml")
     return tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values())
 
@@ -174,8 +175,8 @@ def identifier_patterns() -> tuple[re.Pattern[str], ...]:
 def clean_text(text: str, values: frozenset[str], tag: int | None = None,
                conventions: Mapping[int, frozenset[str]] | None = None) -> str:
     """Free text without the patient's identifier values and identifier-like patterns;
-    in the free-text attributes (``curator.freetext``) also without any unknown word."""
-    text = _UID_LIKE.sub(" ", str(text))
+    in the free-text attributes (``curator.deid.freetext``) also without any unknown word."""
+    text = UID_LIKE.sub(" ", str(text))
     if tag is not None and freetext.is_free_text(tag):
         cleaned = freetext.clean(text, values, (conventions or {}).get(tag, frozenset())) or ""
         if cleaned != text and freetext.is_standard_meaning(tag, text):
@@ -192,8 +193,8 @@ def keep_text(text: str, values: frozenset[str]) -> str:
 def private_text_safe(text: str, values: frozenset[str]) -> bool:
     """A safe private text element (technical values of the TCIA knowledge base) is kept
     whole only when it holds no identifier, no identifier-like pattern and no person name
-    (``curator.freetext.has_name``)."""
-    if has_identifier(text, values) or _UID_LIKE.search(text) or any(p.search(text) for p in identifier_patterns()):
+    (``curator.deid.freetext.has_name``)."""
+    if has_identifier(text, values) or UID_LIKE.search(text) or any(p.search(text) for p in identifier_patterns()):
         return False
     return not freetext.has_name(text)
 
@@ -212,7 +213,7 @@ class Engine:
         self.date_mode = self.decisions.date_mode
         self.keep_age = self.decisions.keep_age
         self.clean_pixels = clean_pixels
-        # Site conventions of free text (tag -> folded words), see curator.freetext.conventions.
+        # Site conventions of free text (tag -> folded words), see curator.deid.freetext.conventions.
         self.conventions: dict[int, frozenset[str]] = {}
 
     # --- public -------------------------------------------------------------------
@@ -255,7 +256,7 @@ class Engine:
             stats["added"] += 1
         self._mark(ds, patient.note)
         if extra is not None:
-            _apply_extra(ds, extra)
+            apply_extra(ds, extra)
         self._file_meta(ds)
         return stats
 
@@ -479,7 +480,7 @@ class Engine:
         if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
             value = " ".join(str(v) for v in value)
         text = str(value or "")
-        if has_identifier(text, st.values) or _UID_LIKE.search(text):
+        if has_identifier(text, st.values) or UID_LIKE.search(text):
             return True
         return patterns and any(p.search(text) for p in identifier_patterns())
 
@@ -598,7 +599,7 @@ def extra_for_instance(extra, sop_class: str, present):
     return for_instance(sop_class, present) if for_instance is not None else extra
 
 
-def _apply_extra(ds: Dataset, extra) -> None:
+def apply_extra(ds: Dataset, extra) -> None:
     if callable(extra):
         extra(ds)
         return

@@ -5,7 +5,7 @@ dominates the cost of de-identifying a typical CT slice.  For Explicit VR Little
 files (native or encapsulated pixel data) in ASCII, Latin-1 or UTF-8, this module walks
 the bytes itself, copies every element it keeps unchanged as a slice of the input
 (pixel data included) and encodes only the elements it changes (element bytes through
-:mod:`curator.dicombytes`).  It takes every decision from the engine's decision table
+:mod:`curator.dicom.elements`).  It takes every decision from the engine's decision table
 (:mod:`curator.deid.decisions`, one for both paths) and only carries it out on bytes;
 free-text cleaning and marks are the engine's own functions.
 ``tests/test_deid_fastpath.py`` and ``tests/test_deid_decisions.py`` check that both
@@ -26,11 +26,11 @@ from pydicom.filewriter import write_data_element, write_file_meta_info
 from pydicom.tag import BaseTag
 from pydicom.uid import UID, UID_dictionary
 
-from curator import pixel_size
+from curator.dicom import pixel_size
 from curator.deid import table
 from curator.deid.decisions import REPLACE, Decision, Op, creator_tag, is_private_creator
 from curator.deid.engine import (
-    _UID_LIKE,
+    UID_LIKE,
     BINARY_DUMMY,
     DUMMY,
     IMPLEMENTATION_CLASS_UID,
@@ -38,7 +38,7 @@ from curator.deid.engine import (
     TAG_PATIENT_AGE,
     Engine,
     PatientContext,
-    _apply_extra,
+    apply_extra,
     clean_text,
     derive_age,
     extra_for_instance,
@@ -47,10 +47,10 @@ from curator.deid.engine import (
     private_text_safe,
     top_code,
 )
-from curator import freetext
+from curator.deid import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
-from curator.scrub import identifier_values
-from curator.dicombytes import (
+from curator.deid.scrub import identifier_values
+from curator.dicom.elements import (
     ITEM_END,
     PIXEL_DATA,
     U16,
@@ -64,7 +64,7 @@ from curator.dicombytes import (
     skip_fragments,
     value_offset,
 )
-from curator.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, TEXT_VRS, VR_BYTES
+from curator.dicom.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, TEXT_VRS, VR_BYTES
 
 
 UNSUPPORTED_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
@@ -220,7 +220,7 @@ class FastEngine:
             stats["added"] += len(e.add)
         if extra is not None:
             post = Dataset()
-            _apply_extra(post, extra_for_instance(extra, sop_class, frozenset(out)))
+            apply_extra(post, extra_for_instance(extra, sop_class, frozenset(out)))
             out.update(self._encode(post, charset))
         new_sop = run.new_sop
         if new_sop is None:
@@ -411,7 +411,7 @@ class FastEngine:
             return self._scrub(el, run)
         if op is Op.SCRUB_IF_IDENTIFIER:
             text = " ".join(values)
-            if not (has_identifier(text, run.values) or _UID_LIKE.search(text)):
+            if not (has_identifier(text, run.values) or UID_LIKE.search(text)):
                 return None
             return self._scrub(el, run)
         raise Unsupported(f"operation {op}")
@@ -554,7 +554,7 @@ _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 
 def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset[int]) -> tuple[Dataset, frozenset[str]]:
     """A small dataset of the top-level facts the first pass needs, and the identifier
-    values of the whole header (the same values as ``curator.scrub.identifier_values``).
+    values of the whole header (the same values as ``curator.deid.scrub.identifier_values``).
 
     Raises :class:`Unsupported` for anything the byte walk does not handle exactly like
     pydicom (the caller then reads the file with pydicom).
@@ -585,7 +585,7 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
             probe[tag] = _to_element(tag, "OB", b"")
     if 0x00041220 in top:
         probe[0x00041220] = _to_element(0x00041220, "SQ", [])
-    # The identifier values come from curator.scrub itself, run on small datasets that
+    # The identifier values come from curator.deid.scrub itself, run on small datasets that
     # hold only the elements it collects (raw bytes, converted by pydicom as usual).
     batches: list[Dataset] = []
     _collect(data, elems, charset, collect_vrs, collect_tags, batches)

@@ -359,13 +359,13 @@ def summary_line(summary: dict) -> str:
 def index_risk(indexed: "pa.Table", k: int) -> dict:
     """The k-anonymity risk figures of a source, from its index (the audit's section).
 
-    One record per study (its patient resolved, :mod:`curator.patient_identity`); its age,
+    One record per study (its patient resolved, :mod:`curator.analyses.patient_identity`); its age,
     sex and ethnic group are those of its first instance (path order) that has one, the
     age in whole years top-coded (months below one year), the site its index label.
     """
     import pyarrow.compute as pc
 
-    from curator.series_view import GroupView, present
+    from curator.analyses.series_view import GroupView, present
 
     studies = GroupView(indexed, "study_key")
     firsts = studies.first_rows(["patient_key", "site"]) if len(studies) else []

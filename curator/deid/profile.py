@@ -38,11 +38,11 @@ from pydicom.datadict import (
 )
 from pydicom.dataset import Dataset
 
-from curator import userfile
+from curator.common import userfile
 from curator.deid import table
 from curator.errors import CuratorError
 from curator.resources import mappings_dir
-from curator.userfile import UserModel
+from curator.common.userfile import UserModel
 
 OVERRIDE_ACTIONS = frozenset("DZXKCUPH")
 _TAG_FORMS = (

@@ -37,7 +37,9 @@ import pydicom.config
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from curator import freetext, patient_identity, pixel_size
+from curator.deid import freetext
+from curator.analyses import patient_identity
+from curator.dicom import pixel_size
 from curator.deid import kanon
 from curator.deid.engine import (
     TAG_ETHNIC_GROUP,
@@ -55,16 +57,28 @@ from curator.deid.pixels import burned_in_risk
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
 from curator.errors import CuratorError, InternalError
-from curator.executors import Executor, SerialExecutor, check_workers, make_executor, tolerant_map
-from curator.faults import NO_SPACE, NoSpaceError, disk_full_is_an_error, exclusive, is_no_space, no_space_message
-from curator.fsspec_source import is_fsspec_url, open_item
-from curator.header import HeaderError, read_header_bytes
-from curator.journal import Journal, matches, written_with
-from curator.scrub import (
-    _rules as scrub_rules,  # the collection rules of identifier_values
+from curator.common.executors import (
+    Executor,
+    SerialExecutor,
+    check_workers,
+    make_executor,
+    tolerant_map,
 )
-from curator.scrub import identifier_values, scrub_text
-from curator.sources import Item, Rejection, is_inside, open_source
+from curator.common.faults import (
+    NO_SPACE,
+    NoSpaceError,
+    disk_full_is_an_error,
+    exclusive,
+    is_no_space,
+    no_space_message,
+)
+from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
+from curator.dicom.header import HeaderError, read_header_bytes
+from curator.common.journal import Journal, matches, written_with
+from curator.deid.scrub import scrub_rules as scrub_rules  # the collection rules of identifier_values
+from curator.deid.scrub import identifier_values, scrub_text
+from curator.sources.base import Item, Rejection, is_inside
+from curator.sources.registry import open_source
 
 REPORT_NAME = "deid-report.json"
 REPORT_SCHEMA = "curator.deid-report/1"
@@ -163,7 +177,7 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
     item's bytes are read once for all of it.
 
     ``leak``: also ``"leak"``, the keyed digests of the patient identifier tokens of the
-    item's header (:func:`curator.leakcheck.patient_tokens`), from the same bytes."""
+    item's header (:func:`curator.deid.leakcheck.patient_tokens`), from the same bytes."""
     try:
         data: bytes | None = _read(ref)
     except FileNotFoundError:
@@ -204,9 +218,9 @@ def _scan_header(ref: tuple[str, object], data: bytes | None = None) -> dict:
 
 def _leak_digests(data: bytes) -> list[tuple[str, int]]:
     """``(digest, length)`` of each patient identifier token of a header, as ``curator
-    publish`` stores them (:func:`curator.leakcheck.leak_record`, which reads the same
+    publish`` stores them (:func:`curator.deid.leakcheck.leak_record`, which reads the same
     header); none for bytes whose header cannot be read."""
-    from curator.leakcheck import digest, patient_tokens
+    from curator.deid.leakcheck import digest, patient_tokens
 
     assert _READY is not None
     try:
@@ -219,7 +233,7 @@ def _leak_digests(data: bytes) -> list[tuple[str, int]]:
 
 def _not_an_instance(data: bytes) -> dict | None:
     """The rejection of bytes that are not a readable instance as scan and audit read them
-    (``curator.header``: one definition for every command); ``None`` when readable."""
+    (``curator.dicom.header``: one definition for every command); ``None`` when readable."""
     try:
         read_header_bytes(data)
     except HeaderError as exc:
@@ -414,7 +428,7 @@ def _batches(tasks: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]
 def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict]) -> Iterator[tuple[tuple, dict]]:
     """``(task, result)`` for each task, in batches as they complete, at most ``workers * 3``
     batches in flight; a task that kills its worker process gets ``crashed(task)`` (see
-    :func:`curator.executors.tolerant_map`)."""
+    :func:`curator.common.executors.tolerant_map`)."""
     window = max(pool.workers * IN_FLIGHT_PER_WORKER, 1)
     for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window, ordered=False):
         yield from zip(batch, results)
@@ -452,16 +466,10 @@ def _open_items() -> sqlite3.Connection:
     return db
 
 
-def _is_dicomweb_spec(source: str | os.PathLike[str]) -> bool:
-    """:func:`curator.dicomweb.is_dicomweb_spec` without importing that module (it loads
-    pandas: over a second of start-up that a run from a folder does not need)."""
-    return os.fspath(source).lower().startswith(("http://", "https://", "dicomweb+"))
-
-
 def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise CuratorError("the output path exists and is not a folder")
-    if _is_dicomweb_spec(source):  # a server: only the local folders need checking
+    if is_dicomweb_spec(source):  # a server: only the local folders need checking
         return
     source_path = Path(os.fspath(source))
     if not source_path.exists():
@@ -531,7 +539,7 @@ class DeidOptions:
     ``institution`` — the Institution Name.  Site labels stay in memory, never written.
 
     ``leak_digests``: the report also holds the leak record of the source
-    (:func:`curator.leakcheck.leak_record`: keyed digests of the patient identifier tokens
+    (:func:`curator.deid.leakcheck.leak_record`: keyed digests of the patient identifier tokens
     of every readable item, their lengths, the key's fingerprint), computed in the header
     pass from the bytes it reads anyway (``curator publish`` stores it; no further pass
     over the source).
@@ -562,7 +570,7 @@ def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
     interrupted run with the same settings skips the instances whose files still have
     their recorded checksum and writes the others again, so the output and the report are
     those of an uninterrupted run.  One run at a time per OUT (``OUT/.curator-deid.lock``);
-    a second is refused.  A full disk stops the run with :class:`~curator.faults.NoSpaceError`.
+    a second is refused.  A full disk stops the run with :class:`~curator.common.faults.NoSpaceError`.
     """
     options = options or DeidOptions()
     if options.site_from not in SITE_RULES:
@@ -675,7 +683,7 @@ class _Run:
             quarantined, rejected = self._outcomes()
         report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan)
         if self.leak is not None:
-            from curator.leakcheck import record_of
+            from curator.deid.leakcheck import record_of
 
             report.update(record_of(self.leak, self.key))
         _check_accounting(report["counts"]["written"], len(quarantined), len(rejected), item_count)
@@ -903,7 +911,7 @@ def _journal_key(in_output: bool, target: str) -> str:
 
 
 def _with_conventions(plan: dict, conventions: Mapping[int | str, frozenset[str]]) -> None:
-    """Give every patient context the site conventions of free text (curator.freetext)."""
+    """Give every patient context the site conventions of free text (curator.deid.freetext)."""
     if conventions:
         by_tag = {int(tag): words for tag, words in conventions.items()}
         plan["contexts"] = {key: dataclasses.replace(context, conventions=by_tag) for key, context in plan["contexts"].items()}
@@ -927,7 +935,7 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
 
     ``db`` is the items table of the run (see :func:`_open_items`); duplicates (by
     SOPInstanceUID, the first in position order kept) are rejected and each remaining
-    row gets its output name and its study's patient (:mod:`curator.patient_identity`),
+    row gets its output name and its study's patient (:mod:`curator.analyses.patient_identity`),
     in the table; per-patient and per-study state stays here."""
     access = access or kanon.Access()
     db.execute("CREATE INDEX items_sop ON items (sop, position)")
@@ -1008,7 +1016,7 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
 
 
 def _resolve_patients(db: sqlite3.Connection) -> patient_identity.Resolution:
-    """One patient per study (:mod:`curator.patient_identity`), from the items table."""
+    """One patient per study (:mod:`curator.analyses.patient_identity`), from the items table."""
     counts = [
         (_dec(study), _dec(patient), n)
         for study, patient, n in db.execute(

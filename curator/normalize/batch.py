@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from curator.csvcell import spreadsheet_safe
+from curator.common.csvcell import spreadsheet_safe
 from curator.errors import CuratorError
 from curator.normalize.lexicon import ATTRIBUTES
 from curator.normalize.overrides import Overrides

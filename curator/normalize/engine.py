@@ -105,7 +105,7 @@ def _same(entries: list[Entry]) -> Entry | None:
     return None
 
 
-def _single(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
+def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
     """Meaning of one token that is not a phrase: kernel, value pattern (b-value), glued words,
     truncation."""
     for pattern in lex.kernel_patterns:
@@ -163,7 +163,7 @@ def _split_glued(lex: Lexicon, toks: list[str]) -> tuple[list[str], set[int]]:
     out: list[str] = []
     split_at: set[int] = set()
     for tok in toks:
-        if len(tok) >= 6 and tok.isalpha() and (tok,) not in lex.phrases and _single(lex, tok) is None:
+        if len(tok) >= 6 and tok.isalpha() and (tok,) not in lex.phrases and token_meaning(lex, tok) is None:
             cuts = [k for k in range(3, len(tok) - 2) if (tok[:k], tok[k:]) in known]
             if len(cuts) == 1:
                 split_at.update((len(out), len(out) + 1))
@@ -246,7 +246,7 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
         i += 1
         if tok in _PUNCT or is_numeric(tok):
             continue
-        single = _single(lex, tok)
+        single = token_meaning(lex, tok)
         if single is None:
             unmapped.append(tok)
             continue
@@ -395,11 +395,11 @@ def _parents(lex: Lexicon, code: str) -> set[str]:
 
 # ---------------------------------------------------------------- header evidence
 
-def _str(value: Any) -> str:
+def evidence_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return " ".join(_str(v) for v in value)
+        return " ".join(evidence_text(v) for v in value)
     if isinstance(value, float) and math.isnan(value):
         return ""
     return str(value).strip()
@@ -419,7 +419,7 @@ def header_claims(ev: Mapping[str, Any]) -> dict[str, Claim]:
     """What the DICOM header says for each attribute (absent attributes give no claim)."""
     lex = lexicon()
     out: dict[str, Claim] = {}
-    modality = _str(ev.get("Modality")).upper()
+    modality = evidence_text(ev.get("Modality")).upper()
     if modality:
         codes = lex.header_values["modality"].get(header_key(modality))
         if codes:
@@ -428,30 +428,30 @@ def header_claims(ev: Mapping[str, Any]) -> dict[str, Claim]:
             out["modality"] = Claim(None, 0.0, f"non-image series (Modality {modality})")
     if "modality" not in out:
         implied = []
-        kernel = _str(ev.get("ConvolutionKernel"))
+        kernel = evidence_text(ev.get("ConvolutionKernel"))
         if kernel:
             a = analyse(kernel)
             implied += [c for h in a.values("modality") for c in h.codes]
-        pharm = _str(ev.get("Radiopharmaceutical"))
+        pharm = evidence_text(ev.get("Radiopharmaceutical"))
         if pharm:
             a = analyse(pharm)
             implied += [c for h in a.values("modality") for c in h.codes]
         implied = list(dict.fromkeys(implied))
         if len(implied) == 1:
             out["modality"] = Claim((implied[0],), CONF["header_implied"])
-    body = header_key(_str(ev.get("BodyPartExamined")))
+    body = header_key(evidence_text(ev.get("BodyPartExamined")))
     if body:
         codes = lex.header_values["body_region"].get(body)
         if codes:
             out["body_region"] = Claim(codes, CONF["header_body"])
-    agent = _str(ev.get("ContrastBolusAgent"))
+    agent = evidence_text(ev.get("ContrastBolusAgent"))
     if agent and " ".join(tokens(agent)) not in lex.agent_negations and tokens(agent):
         out["contrast"] = Claim((WITH,), CONF["header_contrast"])
     plane = _plane(ev.get("ImageOrientationPatient"))
     if plane:
         out["plane"] = plane
     for key in ("Laterality", "ImageLaterality"):
-        lat = _str(ev.get(key)).upper()
+        lat = evidence_text(ev.get(key)).upper()
         codes = lex.header_values["laterality"].get(lat) if lat else None
         if codes:
             out["laterality"] = Claim(codes, CONF["header_laterality"])
@@ -484,13 +484,13 @@ def _plane(iop: Any) -> Claim | None:
 
 def _weighting(ev: Mapping[str, Any]) -> str | None:
     """MR weighting from the sequence parameters, only in the unmistakable cases."""
-    modality = _str(ev.get("Modality")).upper()
+    modality = evidence_text(ev.get("Modality")).upper()
     if modality and modality != "MR":
         return None
-    name = _str(ev.get("SequenceName"))
+    name = evidence_text(ev.get("SequenceName"))
     if name and _DWI_NAME.search(name):
         return DWI
-    seq = set(_str(ev.get("ScanningSequence")).upper().replace("\\", " ").split())
+    seq = set(evidence_text(ev.get("ScanningSequence")).upper().replace("\\", " ").split())
     tr, te, ti = _float(ev.get("RepetitionTime")), _float(ev.get("EchoTime")), _float(ev.get("InversionTime"))
     if not seq or tr is None or te is None:
         return None
@@ -522,12 +522,12 @@ def compatible(attribute: str, desc: tuple[str, ...], head: tuple[str, ...], ev:
     if set(desc) & set(head):
         return True
     if attribute == "modality":
-        dicom = _str((ev or {}).get("Modality")).upper()
+        dicom = evidence_text((ev or {}).get("Modality")).upper()
         return any(dicom in lex.concepts[d].compatible for d in desc if d in lex.concepts)
     if attribute == "body_region":
         for d in desc:
             for h in head:
-                if h in _ancestors(lex, d) or d in _ancestors(lex, h):
+                if h in ancestors(lex, d) or d in ancestors(lex, h):
                     return True
         return False
     if attribute == "contrast":
@@ -540,7 +540,7 @@ def compatible(attribute: str, desc: tuple[str, ...], head: tuple[str, ...], ev:
     return False
 
 
-def _ancestors(lex: Lexicon, code: str) -> set[str]:
+def ancestors(lex: Lexicon, code: str) -> set[str]:
     seen: set[str] = set()
     todo = [code]
     while todo:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from curator.fold import fold  # the one fold of the project (as curator.scrub.fold)
+from curator.common.fold import fold  # the one fold of the project (as curator.deid.scrub.fold)
 from curator.resources import load_yaml, mappings_dir, ontologies_dir
 
 ATTRIBUTES = ("modality", "body_region", "contrast", "weighting", "plane", "laterality")

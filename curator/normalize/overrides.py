@@ -28,10 +28,10 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import AfterValidator
 
-from curator import userfile
+from curator.common import userfile
 from curator.errors import CuratorError
 from curator.normalize.lexicon import ATTRIBUTES, lexicon, tokens
-from curator.userfile import UserModel
+from curator.common.userfile import UserModel
 
 FIELDS = ("SeriesDescription", "ProtocolName", "StudyDescription")
 OVERRIDABLE = ATTRIBUTES + ("procedure",)

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from curator.csvcell import spreadsheet_safe
-from curator.normalize.engine import _str
+from curator.common.csvcell import spreadsheet_safe
+from curator.normalize.engine import evidence_text
 from curator.normalize.lexicon import ATTRIBUTES
 from curator.normalize.overrides import FIELDS, Overrides, text_key
 from curator.normalize.series import normalize_text, study_procedure
@@ -44,9 +44,9 @@ def review_rows(evidence: Iterable[Mapping[str, Any]], overrides: Overrides | No
     counts: Counter = Counter()
     texts: dict[tuple[str, str, str], str] = {}
     for ev in evidence:
-        site = _str(ev.get("site")) or _str(ev.get("InstitutionName")) or "*"
+        site = evidence_text(ev.get("site")) or evidence_text(ev.get("InstitutionName")) or "*"
         for field in FIELDS:
-            text = _str(ev.get(field))
+            text = evidence_text(ev.get(field))
             if not text:
                 continue
             key = (site, field, text_key(text))
@@ -88,7 +88,7 @@ def write_review(rows: list[dict[str, str]], out: str | Path | None = None) -> s
     writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        # a cell a spreadsheet would run as a formula gets a leading quote (curator.csvcell; the
+        # a cell a spreadsheet would run as a formula gets a leading quote (curator.common.csvcell; the
         # apostrophe is punctuation, ignored when the file is loaded back as overrides)
         writer.writerow({k: (v if k in ATTRIBUTES + ("procedure",) else spreadsheet_safe(v)) for k, v in row.items()})
     text = buf.getvalue()
@@ -97,7 +97,7 @@ def write_review(rows: list[dict[str, str]], out: str | Path | None = None) -> s
     return text
 
 
-# index column (snake_case, curator.index) -> evidence key (DICOM keyword)
+# index column (snake_case, curator.index.store) -> evidence key (DICOM keyword)
 INDEX_EVIDENCE = {
     "site": "site",
     "modality": "Modality",

@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from curator.normalize.engine import (
-    CONF, MR, WITH, WITH_WITHOUT, WITHOUT, Claim, TextAnalysis, _str, analyse, compatible, header_claims, render, resolve,
+    CONF, MR, WITH, WITH_WITHOUT, WITHOUT, Claim, TextAnalysis, evidence_text, analyse, compatible, header_claims, render, resolve,
 )
 from curator.normalize.lexicon import ATTRIBUTES, lexicon
 from curator.normalize.overrides import Overrides
@@ -55,13 +55,13 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
     See docs/normalization.md for the evidence keys, the output shape and the confidence
     scale.  Deterministic: the same evidence gives the same dict."""
     ev = evidence or {}
-    site = _str(ev.get("site")) or _str(ev.get("InstitutionName")) or None
+    site = evidence_text(ev.get("site")) or evidence_text(ev.get("InstitutionName")) or None
     result: dict[str, Any] = {a: None for a in ATTRIBUTES}
     reasons: dict[str, str] = {}
     conflicts: list[dict] = []
     fields = _fields or ("SeriesDescription", "ProtocolName", "StudyDescription")
     with_header = _header or not _fields
-    per_field, unmapped = _analyses(ev, fields, _str(ev.get("Modality")).upper() if with_header else "")
+    per_field, unmapped = _analyses(ev, fields, evidence_text(ev.get("Modality")).upper() if with_header else "")
     excluded = _exclusion(ev, per_field, fields, _fields is not None and _exclusions)
     series_claims, sources = _description_claims(ev, per_field, fields, overrides, site, study_only=not _fields)
 
@@ -93,7 +93,7 @@ def _analyses(ev: Mapping[str, Any], fields: Sequence[str], header_modality: str
     per_field = {}
     unmapped: list[str] = []
     for field in fields:
-        text = _str(ev.get(field))
+        text = evidence_text(ev.get(field))
         if not text:
             continue
         analysis = analyse(text, header_modality)
@@ -114,7 +114,7 @@ def _exclusion(ev: Mapping[str, Any], per_field: Mapping[str, TextAnalysis], fie
             break
     if excluded is None and first_field_decides and fields[0] in per_field:
         excluded = per_field[fields[0]].excluded
-    modality_value = _str(ev.get("Modality")).upper()
+    modality_value = evidence_text(ev.get("Modality")).upper()
     if modality_value and modality_value in lexicon().non_image_modalities:
         excluded = "non_image"  # a report, segmentation or presentation state is no image series
     return excluded
@@ -137,7 +137,7 @@ def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnaly
     for field in fields:
         if field not in per_field:
             continue
-        override = overrides.lookup(site, field, _str(ev.get(field))) if overrides else None
+        override = overrides.lookup(site, field, evidence_text(ev.get(field))) if overrides else None
         claims = _text_claims(per_field[field], factors[field])
         ov = _override_claims(override)
         if field == "StudyDescription" and study_only:
@@ -252,8 +252,8 @@ def study_procedure(series_results: Sequence[Mapping], study_evidence: Mapping[s
     """The Core Playbook procedure of a study and, when undetermined, the reason."""
     lex = lexicon()
     ev = study_evidence or {}
-    site = _str(ev.get("site")) or _str(ev.get("InstitutionName")) or None
-    text = _str(ev.get("StudyDescription"))
+    site = evidence_text(ev.get("site")) or evidence_text(ev.get("InstitutionName")) or None
+    text = evidence_text(ev.get("StudyDescription"))
     override = overrides.lookup(site, "StudyDescription", text) if overrides and text else None
     if override and "procedure" in override:
         codes = override["procedure"]

@@ -1,0 +1,59 @@
+"""Shared utilities any layer may use; they import nothing from the other layers.
+
+* :mod:`curator.common.csvcell`: every CSV cell safe from spreadsheet formulas (OWASP);
+* :mod:`curator.common.jsontext`: every JSON number finite (``allow_nan=False``);
+* :mod:`curator.common.fold`: the one Unicode fold used by every match (``mappings/fold.yaml``);
+* :mod:`curator.common.executors`: local process pool, in-process, or Dask cluster behind one interface; the crash-tolerant parallel map;
+* :mod:`curator.common.faults`: one run at a time per output or index (lock files); a full disk as a clear error;
+* :mod:`curator.common.journal`: the journal of outputs written (with SHA-256), verified when a killed run is resumed.
+
+The names below are imported lazily (importing the package loads none of its modules).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> the module of this package that defines it
+_EXPORTS = {
+    "check_workers": "executors",
+    "disk_full_is_an_error": "faults",
+    "exclusive": "faults",
+    "Executor": "executors",
+    "finite": "jsontext",
+    "fold": "fold",
+    "is_no_space": "faults",
+    "Journal": "journal",
+    "load": "userfile",
+    "make_executor": "executors",
+    "matches": "journal",
+    "max_local_workers": "executors",
+    "NO_SPACE": "faults",
+    "no_space_message": "faults",
+    "NoSpaceError": "faults",
+    "read_yaml": "userfile",
+    "Ready": "executors",
+    "RunLocked": "faults",
+    "safe_frame": "csvcell",
+    "SCHEDULER_ENV": "executors",
+    "SerialExecutor": "executors",
+    "slug": "slug",
+    "spreadsheet_safe": "csvcell",
+    "TIMEOUT_ENV": "executors",
+    "tolerant_map": "executors",
+    "UserModel": "userfile",
+    "writing": "faults",
+    "written_with": "journal",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,434 @@
+"""Free text cleaned by allowlist: only words known to be safe survive.
+
+``clean(text, values, keyword)`` is the one cleaning of kept free text (descriptions,
+protocol names, comments, SR TEXT, ROI and segment descriptions...; the attributes of
+``mappings/freetext/rules.yaml``):
+
+1. person-name patterns go: a title or role and the name after it ("seen by Dr Rose",
+   "per nurse Kowalska", "Sr. García"), a first name and the capitalised word after it,
+   a first or last name after a weak trigger ("seen by Brown");
+2. every remaining word that is not known to be safe becomes a fixed placeholder.  Safe:
+   a word of the normalization lexicons or RadLex, of the shipped word lists
+   (``ontologies/wordlists``, ``mappings/freetext/clinical-words.yaml``), a number, unit,
+   kernel or sequence-parameter token, or a site convention (:func:`conventions`);
+3. the patient's identifier values and their parts, and date/phone/ID/e-mail patterns go
+   (:func:`curator.deid.scrub.scrub_text`).
+
+``clean_kept(text, values)`` is for kept text that is not free text (device strings:
+Manufacturer, model, software versions): the patient's identifier values and their parts
+go, nothing else changes.  Matching is on :func:`curator.common.fold.fold` forms throughout.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from pydicom.datadict import DicomDictionary
+
+from curator.common.fold import fold
+from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
+from curator.deid.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CODE_MEANING = 0x00080104
+_LEX_WORD = re.compile(r"[a-z0-9]+")
+# What may stand between the words of one name ("Dr. Anna-Maria Nowak").
+_NAME_GAP = re.compile(r"[\s.'-]*")
+
+
+@dataclass(frozen=True)
+class Rules:
+    placeholder: str
+    titles: frozenset[str]
+    ambiguous: frozenset[str]
+    context: frozenset[str]
+    roles: frozenset[str]
+    weak: frozenset[str]
+    max_name_words: int
+    safe: re.Pattern[str]
+    tags: frozenset[int]
+    min_patients: int
+    min_sites: int
+
+
+@cache
+def rules() -> Rules:
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    tags = keyword_tags(data["attributes"], "mappings/freetext/rules.yaml")
+    return Rules(
+        placeholder=str(data["placeholder"]),
+        titles=frozenset(fold(t) for t in data["titles"]),
+        ambiguous=frozenset(fold(t) for t in data["ambiguous_titles"]),
+        context=frozenset(fold(t) for t in data["title_context"]),
+        roles=frozenset(fold(t) for t in data["roles"]),
+        weak=frozenset(fold(t) for t in data["weak_triggers"]),
+        max_name_words=int(data["max_name_words"]),
+        safe=re.compile("|".join(f"(?:{p})" for p in data["safe_patterns"].values())),
+        tags=tags,
+        min_patients=int(data["convention"]["patients"]),
+        min_sites=int(data["convention"]["sites"]),
+    )
+
+
+def _read_list(relative: str) -> set[str]:
+    return set((ontologies_dir() / relative).read_text(encoding="utf-8").split())
+
+
+@cache
+def _words() -> frozenset[str]:
+    """Every safe word: word lists, clinical words, lexicon and RadLex words."""
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    words: set[str] = set()
+    for relative in data["wordlists"]:
+        words |= _read_list(relative)
+    clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
+    for entries in clinical.values():
+        for entry in entries:
+            words.update(_LEX_WORD.findall(fold(str(entry))))
+    words |= _lexicon_words()
+    return frozenset(words)
+
+
+def _lexicon_words() -> set[str]:
+    from curator.normalize.lexicon import lexicon
+
+    lex = lexicon()
+    words = {w for phrase in lex.phrases for w in phrase}
+    for name, _parent in lex.terms.values():
+        words.update(_LEX_WORD.findall(fold(name)))
+    for label in lex.playbook_labels.values():
+        words.update(_LEX_WORD.findall(fold(label)))
+    return words
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    return frozenset(_read_list(data["first_names"]))
+
+
+@cache
+def _last_names() -> frozenset[str]:
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    return frozenset(_read_list(data["last_names"]))
+
+
+def load() -> None:
+    """Load every list now (worker start-up), not on the first text."""
+    rules()
+    _free_text_class()
+    _clean_tags()
+    _words()
+    _first_names()
+    _last_names()
+
+
+@lru_cache(maxsize=1 << 16)
+def is_safe(token: str, last: bool = False) -> bool:
+    """Whether the folded ``token`` is a known safe word (``last``: the text's last word,
+    where the normalizer also reads truncations such as ``CONTRA``)."""
+    r = rules()
+    if token in _words() or r.safe.fullmatch(token) or token in r.titles or token in r.roles or token in r.weak:
+        return True
+    if not _LEX_WORD.fullmatch(token):
+        return False
+    from curator.normalize.engine import token_meaning
+    from curator.normalize.lexicon import is_numeric, lexicon
+
+    if is_numeric(token):
+        return True
+    found = token_meaning(lexicon(), token)
+    if not found:
+        return False
+    return last or all(quality != "prefix" for _, quality in found)
+
+
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _glued_safe(word: str) -> bool:
+    """Whether a word glued from safe words in CamelCase ("SpinalCord", "LungLeft") is safe."""
+    pieces = _CAMEL.findall(word)
+    if len(pieces) < 2 or "".join(pieces) != word or word.isupper():
+        return False
+    return all(piece.isalpha() and len(piece) > 2 and is_safe(fold(piece)) for piece in pieces)
+
+
+@cache
+def _standard_meanings() -> frozenset[str]:
+    from pydicom.sr.codedict import CONCEPTS  # loaded only when a code meaning needs it
+
+    # {scheme: {keyword: {code: (meaning, CIDs)}}} (pydicom.sr.codedict, public)
+    return frozenset(m for scheme in CONCEPTS.values() for kw in scheme.values() for m, _ in kw.values())  # type: ignore[attr-defined]  # pydicom's ConceptsType is one level short of the table
+
+
+def is_standard_meaning(tag: int, text: str) -> bool:
+    """Whether ``text`` in ``tag`` is exactly a code meaning of a standard coding scheme."""
+    return tag == _CODE_MEANING and text.strip() in _standard_meanings()
+
+
+_TEXT_VRS = frozenset({"LO", "SH", "UC", "ST", "LT", "UT"})
+
+
+@lru_cache(maxsize=1 << 12)
+def is_free_text(tag: int) -> bool:
+    """Whether the allowlist applies to the attribute ``tag``: the attributes listed in
+    ``mappings/freetext/rules.yaml``, and by class every public text attribute that PS3.15
+    says to clean, whose VR is free text, or whose keyword names a comment, note or reason
+    (the rules file's ``not_free_text`` excepted)."""
+    if tag in rules().tags:
+        return True
+    if tag >> 16 & 1 or tag in _free_text_class()[2]:
+        return False
+    vrs, endings, _ = _free_text_class()
+    try:
+        vr, _vm, _name, _retired, keyword = DicomDictionary[tag]
+    except KeyError:
+        return False
+    if vr not in _TEXT_VRS:
+        return False
+    return vr in vrs or keyword.endswith(endings) or tag in _clean_tags()
+
+
+@cache
+def _free_text_class() -> tuple[frozenset[str], tuple[str, ...], frozenset[int]]:
+    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    return (frozenset(data["free_text_vrs"]), tuple(data["free_text_keyword_endings"]),
+            keyword_tags(data["not_free_text"], "mappings/freetext/rules.yaml"))
+
+
+@cache
+def _clean_tags() -> frozenset[int]:
+    """The attributes PS3.15 Table E.1-1 marks C (clean) in any column."""
+    from curator.deid.table import rows  # the table is the de-identification's data
+
+    out = set()
+    for row in rows():
+        if row.basic == "C" or any(action == "C" for _, action in row.options):
+            match = re.fullmatch(r"\(([0-9A-F]{4}),([0-9A-F]{4})\)", row.key)
+            if match:
+                out.add(int(match.group(1) + match.group(2), 16))
+    return frozenset(out)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper() or (len(word) == 1 and word.isupper())
+
+
+def _code_like(word: str) -> bool:
+    """Letters and digits in one word (an operator or technologist code such as JS4521)."""
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+
+
+def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) -> set[int]:
+    """Indexes of the words that a person-name pattern covers."""
+    r = rules()
+    first, last = _first_names(), _last_names()
+    drop: set[int] = set()
+    n = len(spans)
+
+    def joined(i: int) -> bool:
+        """Words i and i + 1 belong to one name: only spaces, hyphens or apostrophes between,
+        or a dot after a title or an initial ("Dr. Nowak", "J. Nowak"), not a sentence end."""
+        if i + 1 >= n:
+            return False
+        gap = text[spans[i][1]:spans[i + 1][0]]
+        if _NAME_GAP.fullmatch(gap) is None:
+            return False
+        return "." not in gap or spans[i][3] in r.titles or spans[i][3] in r.roles or len(spans[i][2]) == 1
+
+    def namelike(j: int) -> bool:
+        original, folded = spans[j][2], spans[j][3]
+        if upper:
+            return folded in first or folded in last or not is_safe(folded)
+        # In mixed-case text also a code ("tech JS4521") or an unknown word in capitals
+        # ("nurse KOWALSKI"): the role makes it a person even when a site repeats it.
+        return _capitalised(original) or (_code_like(original) or original.isupper()) and not is_safe(folded)
+
+    def is_title(i: int) -> bool:
+        original, folded = spans[i][2], spans[i][3]
+        if folded not in r.titles:
+            return False
+        if folded not in r.ambiguous or not original.isupper():
+            return True
+        after = text[spans[i][1]:spans[i][1] + 1]
+        return after == "." or (i > 0 and spans[i - 1][3] in r.context)
+
+    for i, (_, _, original, folded) in enumerate(spans):
+        if is_title(i) or folded in r.roles:
+            j = i
+            taken = 0
+            while joined(j) and taken < r.max_name_words:
+                j += 1
+                if is_title(j) or spans[j][3] in r.roles:
+                    continue
+                if taken == 0 and is_title(i) or namelike(j):
+                    drop.add(j)
+                    taken += 1
+                else:
+                    break
+        elif folded in r.weak and joined(i):
+            j = i  # the first and last names after "by", "per"... ("seen by Will Brown")
+            while joined(j) and j - i < r.max_name_words:
+                nxt_original, nxt = spans[j + 1][2], spans[j + 1][3]
+                if not ((nxt in first or nxt in last) and (upper or _capitalised(nxt_original))):
+                    break
+                j += 1
+                drop.add(j)
+        elif folded in first and joined(i):
+            nxt_original, nxt = spans[i + 1][2], spans[i + 1][3]
+            if is_safe(folded):  # a word that is also a first name ("Will", "Patient"): only before a last name
+                pair = nxt in last and not is_safe(nxt) and (upper or _capitalised(original) and _capitalised(nxt_original))
+            elif upper:
+                pair = nxt in last or not is_safe(nxt)
+            else:
+                pair = _capitalised(original) and _capitalised(nxt_original)
+            if pair:
+                drop.update((i, i + 1))
+    return drop
+
+
+def has_name(text: str) -> bool:
+    """Whether ``text`` holds a person-name pattern (a title or role and a name...), for
+    technical text kept whole or not at all (safe private elements)."""
+    spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    if not spans:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    upper = bool(letters) and all(not c.islower() for c in letters)
+    return bool(_name_words(spans, text, upper))
+
+
+def _rebuild(text: str, spans: list[tuple[int, int, str, str]], drop: list[bool], placeholder: str,
+             vanish: set[int]) -> str:
+    pieces: list[str] = []
+    last = 0
+    previous_dropped = False
+    for i, ((start, end, _, _), gone) in enumerate(zip(spans, drop)):
+        if i in vanish:  # a known identifier: removed without a trace (as curator.deid.scrub does)
+            pieces.append(text[last:start])
+            pieces.append(" ")
+            last = end
+            continue
+        if gone:
+            between = text[last:start]
+            if previous_dropped and not between.strip(" -_.,;:/'"):
+                last = end  # one placeholder for a run of removed words
+                continue
+            pieces.append(between)
+            pieces.append(placeholder)
+            last = end
+            previous_dropped = True
+        else:
+            pieces.append(text[last:start])
+            pieces.append(text[start:end])
+            last = end
+            previous_dropped = False
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def allowlist(text: str, conventions: frozenset[str] = frozenset(),
+              values: frozenset[str] = frozenset()) -> tuple[str, int]:
+    """``text`` with person-name patterns and unknown words replaced by the placeholder
+    (the patient's identifier ``values`` removed without one); and how many words went."""
+    spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    if not spans:
+        return text, 0
+    vanish = {i for i, s in enumerate(spans) if is_identifier_word(s[3], values)} if values else set()
+    letters = [c for c in text if c.isalpha()]
+    upper = bool(letters) and all(not c.islower() for c in letters)
+    names = _name_words(spans, text, upper)
+    n = len(spans)
+    drop = [
+        i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1) or _glued_safe(s[2]))
+        for i, s in enumerate(spans)
+    ]
+    if not any(drop):
+        return text, 0
+    return _rebuild(text, spans, drop, rules().placeholder, vanish), sum(drop)
+
+
+@lru_cache(maxsize=1 << 14)
+def clean(text: str | None, values: frozenset[str] = frozenset(), conventions: frozenset[str] = frozenset()) -> str | None:
+    """Free ``text`` cleaned: identifiers, name patterns and every unknown word removed."""
+    if text is None:
+        return None
+    # Names are found in the text as written (a removed identifier would leave "Dr" next
+    # to the following word); identifier values and patterns go after.
+    # Date, phone and e-mail patterns go first: removing a known part ("1234" of a phone,
+    # the user name of an e-mail) would leave a remainder the patterns no longer match.
+    cleaned, _ = allowlist(scrub_patterns(str(text)), conventions, values)
+    return scrub_text(cleaned, values) or ""
+
+
+def clean_kept(text: str | None, values: frozenset[str] = frozenset()) -> str | None:
+    """Kept text that is not free text (device strings): identifier values and their parts go."""
+    if text is None:
+        return None
+    return scrub_values(str(text), values)
+
+
+def safe_words(text: str | None) -> tuple[list[str], int]:
+    """The safe (allowlisted) folded words of ``text`` and the count of the others, for
+    reports that list words (never the unsafe words themselves)."""
+    shown: list[str] = []
+    text = text or ""
+    hidden = text.count(rules().placeholder)
+    for word in _WORD.findall(text.replace(rules().placeholder, " ")):
+        folded = fold(word)
+        if is_safe(folded):
+            shown.append(folded)
+        else:
+            hidden += 1
+    return shown, hidden
+
+
+class ConventionCounter:
+    """Counts, per attribute and folded word, the distinct patients and sites whose text
+    holds it (capped at what the rule needs, so memory follows the vocabulary, not the
+    archive).  Texts should already be free of the patient's identifier values."""
+
+    def __init__(self) -> None:
+        r = rules()
+        self._need = (r.min_patients, r.min_sites)
+        self._patients: dict[tuple[int | str, str], set[str]] = defaultdict(set)
+        self._sites: dict[tuple[int | str, str], set[str]] = defaultdict(set)
+
+    def add(self, attribute: int | str, patient: str, site: str | None, text: str | None) -> None:
+        need_patients, need_sites = self._need
+        for word in {fold(w) for w in _WORD.findall(text or "")}:
+            key = (attribute, word)
+            who = self._patients[key]
+            if len(who) < need_patients:
+                who.add(patient)
+            where = self._sites[key]
+            if site and len(where) < need_sites:
+                where.add(site)
+
+    def result(self) -> dict[int | str, frozenset[str]]:
+        """Attribute -> the words that are site conventions (never a first or last name)."""
+        need_patients, need_sites = self._need
+        first, last = _first_names(), _last_names()
+        out: dict[int | str, set[str]] = defaultdict(set)
+        for key, who in self._patients.items():
+            attribute, word = key
+            if len(who) >= need_patients and len(self._sites[key]) >= need_sites and word not in first and word not in last:
+                out[attribute].add(word)
+        return {k: frozenset(v) for k, v in sorted(out.items(), key=lambda kv: str(kv[0]))}
+
+
+def conventions(rows: Iterable[tuple[str, str, str | None, str | None]]) -> dict[str, frozenset[str]]:
+    """Site conventions per attribute: the folded words seen in one attribute for at least
+    ``convention.patients`` distinct patients of at least ``convention.sites`` sites, first
+    and last names excepted (a person working at two sites is no convention).
+
+    ``rows``: ``(attribute, patient key, site, text)``; texts should already be free of the
+    patient's identifier values (:func:`curator.deid.scrub.scrub_text`)."""
+    counter = ConventionCounter()
+    for attribute, patient, site, text in rows:
+        counter.add(attribute, patient, site, text)
+    return counter.result()  # type: ignore[return-value]

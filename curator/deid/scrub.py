@@ -1,0 +1,370 @@
+"""Identifier values of a header, and their removal from free text.
+
+``identifier_values(ds)`` collects, at any depth of any sequence, the values of the
+attributes listed in ``mappings/identifiers.yaml`` and of every person-name element.
+``scrub_text(text, values)`` removes those values from free text (case- and
+accent-insensitive; person-name parts in any order; multi-word values as phrases) and
+removes date-, phone-, e-mail- and ID-like patterns whatever the header holds.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import pydicom
+from pydicom.dataelem import RawDataElement
+
+from curator.dicom.walk import Element, is_empty, walk
+from curator.common.fold import fold  # the one fold of the project (also curator.deid.scrub.fold)
+from curator.resources import keyword_tags, load_yaml, mappings_dir
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    collect_vrs: frozenset[str]
+    collect_tags: frozenset[int]
+    particles: frozenset[str]
+    min_value_length: int
+    min_name_part_length: int
+    part_tags: frozenset[int]
+    min_part_length: int
+    part_stopwords: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+    path_patterns: tuple[re.Pattern[str], ...]
+
+
+@cache
+def scrub_rules() -> _Rules:
+    data = load_yaml(mappings_dir() / "identifiers.yaml")
+    # Longest first, so that "march" is not read as "mar" followed by "ch".
+    months = "|".join(re.escape(m) for m in sorted(set(map(str, data["month_names"])), key=lambda m: (-len(m), m)))
+    tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
+    part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
+    return _Rules(
+        collect_vrs=frozenset(data["collect_vrs"]),
+        collect_tags=tags,
+        particles=frozenset(p.casefold() for p in data["name_particles"]),
+        min_value_length=int(data["min_value_length"]),
+        min_name_part_length=int(data["min_name_part_length"]),
+        part_tags=part_tags,
+        min_part_length=int(data["min_part_length"]),
+        part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
+        patterns=tuple(re.compile(p.replace("{months}", months), re.UNICODE) for p in data["patterns"].values()),
+        path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
+    )
+
+
+def identifier_values(ds: pydicom.Dataset) -> frozenset[str]:
+    """Every identifier value found in ``ds`` (any depth), as strings.
+
+    Person names are returned whole and also split into their parts, so that free text
+    naming the person in another order or case still matches.  Only the elements that
+    hold identifiers are converted (see :mod:`curator.dicom.walk`).
+    """
+    found: set[str] = set()
+    for element in walk(ds):
+        collect_value(element, found)
+    return frozenset(found)
+
+
+def collect_value(element: Element, found: set[str]) -> None:
+    """Add the identifier values of one walked element (if it holds any) to ``found``."""
+    rules = scrub_rules()
+    _, tag, vr, raw, parent = element
+    if vr == "SQ" or (vr not in rules.collect_vrs and tag not in rules.collect_tags) or is_empty(raw, vr):
+        return
+    if isinstance(raw, RawDataElement) and raw.value is not None:
+        found.update(_raw_values(tag, vr, raw.value, str(parent.original_character_set), parent))
+        return
+    _add_values(parent, tag, vr, found)
+
+
+_RAW_VALUE_CACHE: dict[tuple, frozenset[str]] = {}
+
+
+def _raw_values(tag: int, vr: str, value: bytes, charset: str, parent: pydicom.Dataset) -> frozenset[str]:
+    """Identifier values of a raw element, cached by its bytes (they repeat across a series)."""
+    cache_key = (tag, vr, value, charset)
+    cached = _RAW_VALUE_CACHE.get(cache_key)
+    if cached is None:
+        found: set[str] = set()
+        _add_values(parent, tag, vr, found)
+        cached = frozenset(found)
+        if len(_RAW_VALUE_CACHE) > 16384:
+            _RAW_VALUE_CACHE.clear()
+        _RAW_VALUE_CACHE[cache_key] = cached
+    return cached
+
+
+def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> None:
+    try:
+        value = parent[tag].value
+    except Exception:  # a malformed element must not stop the collection
+        return
+    values = value if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [value]
+    for single in values:
+        if single is None or single == "":
+            continue
+        if isinstance(single, (bytes, bytearray)):
+            single = bytes(single).decode("latin-1")
+        text = str(single).strip()
+        if not text:
+            continue
+        found.add(text)
+        spellings = _latin_spellings(text)
+        found.update(spellings)
+        if tag in scrub_rules().part_tags:
+            for spelling in (text, *spellings):
+                found.update(_parts(spelling))
+        if vr == "PN":
+            for spelling in (text, *spellings):
+                _add_name_parts(spelling, found)
+
+
+def _add_name_parts(text: str, found: set[str]) -> None:
+    parts = [part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip()]
+    found.update(parts)
+    if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
+        found.add(parts[0] + parts[1])
+        found.add(parts[1] + parts[0])
+
+
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+@cache
+def _spelling_tables() -> tuple[tuple[tuple[str, str], ...], tuple[dict[int, str], ...]]:
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    pairs = tuple((str(k), str(v)) for k, v in data["pairs"].items())
+    return pairs, tuple(str.maketrans({str(k): str(v) for k, v in table.items()}) for table in data["systems"].values())
+
+
+@cache
+def _expansions() -> dict[int, str]:
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    return str.maketrans({str(k): str(v) for k, v in data["latin_expansions"].items()})
+
+
+def _latin_spellings(text: str) -> tuple[str, ...]:
+    """Other Latin spellings of a value: of Greek or Cyrillic letters, and the two-letter
+    spellings of Latin letters such as ø, å, ü (``mappings/transliteration.yaml``)."""
+    if text.isascii():
+        return ()
+    if _CJK.search(text):
+        return _cjk_spellings(text)
+    if not _NON_LATIN.search(text):
+        expanded = fold(text.casefold().translate(_expansions()))
+        return (expanded,) if expanded != fold(text) else ()
+    pairs, tables = _spelling_tables()
+    base = fold(text)
+    out = set()
+    for table in tables:
+        spelled = base
+        for pair, latin in pairs:
+            spelled = spelled.replace(pair, latin)
+        out.add(spelled.translate(table))
+        out.add(base.translate(table))
+    return tuple(sorted(out))
+
+
+_HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
+
+
+def _cjk_spellings(text: str) -> tuple[str, ...]:
+    """Latin spellings of a value in Chinese characters (Hanyu Pinyin, without tones) and
+    Korean Hangul (Revised Romanization, and the older k/t/p/ch initials): "王^小明" is
+    also "wang^xiaoming" and "wang^xiao ming", "김^민준" also "gim^minjun" and
+    "kim^minjun" (a folder named "Wang Xiaoming" or a comment naming "Kim Minjun" is then
+    found).  Japanese readings of kanji cannot be derived from the characters (DICOM
+    writes them in the name's alphabetic group, which is collected as it is)."""
+    from pypinyin import lazy_pinyin  # a dictionary of some 40,000 characters: not written here
+
+    joined: list[str] = []
+    spaced: list[str] = []
+    for part in re.split(r"([\^=\s,]+)", text):
+        if not part or not _CJK.search(part):
+            joined.append(part)
+            spaced.append(part)
+            continue
+        syllables = [_romanize_hangul(piece) for piece in lazy_pinyin(
+            part, errors=lambda chars: list(chars))]  # type: ignore[arg-type, return-value]  # a list is documented; the stub says str
+        joined.append("".join(syllables))
+        spaced.append(" ".join(syllables))
+    out = {fold("".join(joined)), fold("".join(spaced))}
+    out |= {_VOICELESS.sub(lambda m: m.group(1) + _VOICELESS_OF[m.group(2)], spelling) for spelling in out}
+    return tuple(sorted(out - {fold(text)}))
+
+
+# Older romanizations (McCune-Reischauer, passports) write a name's first g/d/b/j as k/t/p/ch:
+# 김 is "gim" in Revised Romanization and "kim" on most passports.
+_VOICELESS = re.compile(r"(^|[\^=,])([gdbj])")
+_VOICELESS_OF = {"g": "k", "d": "t", "b": "p", "j": "ch"}
+
+
+@cache
+def _hangul_tables() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    hangul = data["hangul"]
+    return tuple(map(str, hangul["initials"])), tuple(map(str, hangul["medials"])), tuple(map(str, hangul["finals"]))
+
+
+def _romanize_hangul(text: str) -> str:
+    """Hangul syllables in Latin letters, by their Unicode decomposition (other text as is)."""
+    initials, medials, finals = _hangul_tables()
+    out = []
+    for char in text:
+        index = ord(char) - _HANGUL_BASE
+        if 0 <= index <= _HANGUL_LAST - _HANGUL_BASE:
+            out.append(initials[index // 588] + medials[(index % 588) // 28] + finals[index % 28])
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _parts(text: str) -> list[str]:
+    """The words of an identifier value that identify on their own (a street name of an
+    address, the number part of an ID): ``min_part_length`` characters or more, generic
+    address words (street, road, calle, ulica...) left out."""
+    rules = scrub_rules()
+    return [
+        word for word in _WORD.findall(text)
+        if (len(word) >= rules.min_part_length or _CJK.search(word)) and fold(word) not in rules.part_stopwords
+    ]
+
+
+@cache
+def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """Split values into single-word folded tokens, multi-word folded phrases, and the
+    ID-like tokens (with a digit, ``min_part_length`` characters or more) also matched
+    inside longer words ("H12345678" holds the ID "12345678")."""
+    rules = scrub_rules()
+    words: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    ids: set[str] = set()
+    for value in values:
+        tokens = tuple(fold(t) for t in _WORD.findall(value))
+        if not tokens:
+            continue
+        ids.update(t for t in tokens if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
+        ids.update(_cjk_bigrams(tokens))
+        if len(tokens) == 1:
+            token = tokens[0]
+            if token in rules.particles:
+                continue
+            limit = rules.min_name_part_length if token.isalpha() else rules.min_value_length
+            if len(token) >= limit:
+                words.add(token)
+        else:
+            joined = "".join(tokens)
+            if len(joined) >= rules.min_value_length:
+                phrases.add(tokens)
+            ids.update(t for t in (joined,) if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
+    ordered = tuple(sorted(phrases, key=lambda p: (-len(p), p)))
+    return frozenset(words), ordered, tuple(sorted(ids))
+
+
+def is_identifier_word(folded: str, values: frozenset[str]) -> bool:
+    """Whether the folded word is one of the identifier ``values`` (or holds an ID-like one)."""
+    words, _, ids = _compiled(values)
+    return folded in words or any(part in folded for part in ids)
+
+
+def _cjk_bigrams(tokens: tuple[str, ...]) -> set[str]:
+    """Pairs of CJK characters of a value (written without spaces, its words cannot be
+    told apart: any pair of its characters inside a word of the text marks that word)."""
+    out: set[str] = set()
+    for token in tokens:
+        for run in re.findall(_CJK.pattern + "+", token):
+            out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def id_parts(values: frozenset[str]) -> tuple[str, ...]:
+    """The folded ID-like parts and CJK character pairs of ``values``, matched inside words."""
+    return _compiled(values)[2]
+
+
+def mentions(text: str, values: frozenset[str]) -> bool:
+    """Whether ``text`` holds one of the identifier ``values`` (a word, a phrase, or an
+    ID-like token inside a longer word)."""
+    words, phrases, ids = _compiled(values)
+    if not (words or phrases):
+        return False
+    folded = [fold(w) for w in _WORD.findall(text)]
+    if any(w in words for w in folded):
+        return True
+    if ids and any(i in w for w in folded for i in ids):
+        return True
+    glued = " ".join(folded)
+    return any(" ".join(p) in glued for p in phrases)
+
+
+def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> str:
+    """``text`` with date-, phone-, e-mail- and ID-like patterns replaced.
+
+    ``paths`` selects the patterns for file paths (which name files with counters such as
+    ``IM000001`` that free-text rules would remove).
+    """
+    rules = scrub_rules()
+    for pattern in rules.path_patterns if paths else rules.patterns:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def scrub_text(text: str | None, values: Iterable[str] = ()) -> str | None:
+    """Remove identifier ``values`` and identifier-like patterns from free ``text``.
+
+    Returns the remaining text with whitespace collapsed (``None`` stays ``None``).
+    """
+    if text is None:
+        return None
+    return _tidy(_drop_values(scrub_patterns(str(text)), frozenset(values)))
+
+
+def scrub_values(text: str, values: frozenset[str]) -> str:
+    """``text`` without the identifier ``values`` (words, phrases, ID-like tokens inside
+    longer words); no pattern is applied and an untouched text comes back unchanged (for
+    kept strings such as software versions, which date patterns would damage)."""
+    cleaned = _drop_values(text, frozenset(values))
+    if cleaned == text:
+        return text
+    return _tidy(cleaned)
+
+
+def _drop_values(text: str, values: frozenset[str]) -> str:
+    words, phrases, ids = _compiled(values)
+    if words or phrases:
+        spans = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+        drop = [False] * len(spans)
+        folded = [s[2] for s in spans]
+        for phrase in phrases:
+            n = len(phrase)
+            for i in range(len(folded) - n + 1):
+                if tuple(folded[i : i + n]) == phrase:
+                    for j in range(i, i + n):
+                        drop[j] = True
+        for i, token in enumerate(folded):
+            if token in words or (ids and any(part in token for part in ids)):
+                drop[i] = True
+        if any(drop):
+            pieces = []
+            last = 0
+            for (start, end, _), gone in zip(spans, drop):
+                if gone:
+                    pieces.append(text[last:start])
+                    pieces.append(" ")
+                    last = end
+            pieces.append(text[last:])
+            text = "".join(pieces)
+    return text
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"(\s*[-_,;:/]\s*){2,}", " ", text)
+    return text.strip(" -_,;:/")

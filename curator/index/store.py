@@ -1,0 +1,278 @@
+"""The instance-level index: one row per file seen, persisted as Parquet.
+
+Rows with ``status == "indexed"`` describe one DICOM instance (see ``SCHEMA``); rows with
+``status == "rejected"`` give the reason a file was not indexed.  The index never holds an
+identifier value: instances, series and studies are named by one-way keys of their UIDs,
+patients and paths by keys salted with a secret kept beside the index, and free text is
+scrubbed before it is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curator.errors import CuratorError
+
+from curator.deid.scrub import fold
+
+_S = pa.string()
+_F = pa.float64()
+_I = pa.int64()
+_L = pa.list_(pa.string())
+
+SCHEMA = pa.schema(
+    [
+        ("path_key", _S),  # salted key of the path relative to the source
+        ("path", _S),  # the relative path, scrubbed of identifier tokens
+        ("fingerprint", _S),  # size and mtime (or CRC) of the file when it was read
+        ("size", _I),
+        ("status", _S),  # indexed | rejected
+        ("reason", _S),  # why a file was rejected
+        ("sop_key", _S),
+        ("series_key", _S),
+        ("study_key", _S),
+        ("patient_key", _S),
+        ("person_key", _S),  # salted key of the PatientID alone (the person whatever the issuer)
+        ("institution", _S),
+        ("site", _S),
+        ("modality", _S),
+        ("sop_class_uid", _S),
+        ("transfer_syntax_uid", _S),
+        ("manufacturer", _S),
+        ("model", _S),
+        ("software_versions", _S),
+        ("study_description", _S),
+        ("series_description", _S),
+        ("protocol_name", _S),
+        ("body_part_examined", _S),
+        ("laterality", _S),
+        ("image_laterality", _S),
+        ("contrast_bolus_agent", _S),
+        ("scanning_sequence", _S),
+        ("sequence_variant", _S),
+        ("sequence_name", _S),
+        ("convolution_kernel", _S),
+        ("radiopharmaceutical", _S),
+        ("image_type", _S),
+        ("image_orientation", pa.list_(_F)),
+        ("repetition_time", _F),
+        ("echo_time", _F),
+        ("inversion_time", _F),
+        ("slice_thickness", _F),
+        ("magnetic_field_strength", _F),
+        ("kvp", _F),
+        ("rows", _F),
+        ("columns", _F),
+        ("number_of_frames", _F),
+        ("patient_sex", _S),
+        ("ethnic_group", _S),
+        ("patient_size", _F),
+        ("patient_weight", _F),
+        ("age_years", _F),
+        ("age_source", _S),
+        ("age_derivable", pa.bool_()),
+        ("study_year", _I),
+        ("burned_in_annotation", _S),
+        ("identifiers_present", _L),
+        ("private_creators", _L),
+        ("missing_type1", _L),
+        ("missing_type2", _L),
+        ("nonconformant", _L),
+        ("implausible", _L),
+        ("checks_completeness", _I),
+        ("checks_conformance", _I),
+        ("checks_plausibility", _I),
+        ("id_tokens", _L),
+        ("acquisition", _S),  # JSON object (curator.analyses.acquisition)
+        ("segmentation", _S),  # JSON object (curator.analyses.segmentation) or null
+    ]
+)
+COLUMNS = tuple(SCHEMA.names)
+FORMAT_VERSION = "2"
+
+
+def key(kind: str, value: str, salt: bytes | None = None) -> str:
+    """A one-way key of ``value`` (16 hex digits), domain-separated by ``kind``.
+
+    Unsalted keys (UIDs) are stable everywhere; salted keys (patient IDs, paths, whose
+    values may be guessable) are stable for one index.
+    """
+    message = f"curator:{kind}:{value}".encode("utf-8", "surrogateescape")  # file names need not be UTF-8
+    if salt is None:
+        return hashlib.sha256(message).hexdigest()[:16]
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:16]
+
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=4096)
+def token_hashes(values: frozenset[str], salt: bytes) -> frozenset[str]:
+    """Salted keys of the word tokens of identifier values (to scrub paths later)."""
+    found: set[str] = set()
+    for value in values:
+        for token in _TOKEN.findall(value):
+            token = fold(token)
+            if len(token) >= 2:
+                found.add(key("token", token, salt))
+    return frozenset(found)
+
+
+# Identifier tokens searched inside longer words of a path ("SmithJohn", "SMITHJ",
+# "JohnSmith1970"): at least this long, and only up to this long (longer ones are rare).
+_PART_MIN, _PART_MAX = 4, 24
+
+
+def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
+    """``relpath`` with identifier tokens, UIDs, dates and long numbers replaced by ``~``;
+    a word holding an identifier token of 4+ characters (names glued in a folder or file
+    name) goes whole."""
+    from curator.deid.scrub import scrub_patterns
+
+    text = scrub_patterns(relpath, "~", paths=True)
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group()
+        return "~" if _token_key(word, salt) in tokens or _holds_token(word, tokens, salt) else word
+
+    return _TOKEN.sub(replace, text)
+
+
+def _holds_token(word: str, tokens: set[str], salt: bytes) -> bool:
+    """Whether a part of ``word`` (letters in it; digits alone are the patterns' concern)
+    is one of the identifier ``tokens``."""
+    folded = fold(word)
+    size = len(folded)
+    if size <= _PART_MIN or folded.isdigit() or not tokens:
+        return False
+    return any(_token_key(folded[i:i + n], salt) in tokens
+               for n in range(_PART_MIN, min(size - 1, _PART_MAX) + 1) for i in range(size - n + 1))
+
+
+@lru_cache(maxsize=65536)
+def _token_key(word: str, salt: bytes) -> str:
+    """The salted key of a word of a path (words repeat from file to file: kept)."""
+    return key("token", fold(word), salt)
+
+
+def default_index_path(source: str | os.PathLike[str]) -> Path:
+    """Where the index of ``source`` lives when ``--index`` is not given.
+
+    ``$CURATOR_CACHE`` or ``$XDG_CACHE_HOME/curator`` or ``~/.cache/curator``; the file
+    name is a key of the source's absolute path (which may itself name a patient).
+    """
+    base = os.environ.get("CURATOR_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "curator"
+    )
+    text = os.fspath(source)
+    absolute = text if "://" in text else os.path.abspath(text)  # a URL names the same source from anywhere
+    return Path(base) / f"index-{key('source', absolute)}.parquet"
+
+
+def check_index_target(path: Path) -> None:
+    """Refuse to overwrite anything at ``path`` but a curator index (Parquet with curator's metadata)."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise CuratorError(f"--index {path.name} is not a regular file")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        meta = pq.read_schema(path).metadata or {} if magic == b"PAR1" else {}
+    except (pa.ArrowInvalid, OSError):
+        meta = {}
+    if b"curator_index_version" not in meta:
+        raise CuratorError(f"--index {path.name} exists and is not a curator index: refusing to overwrite it")
+
+
+def salt_for(index_path: Path) -> bytes:
+    """The secret salt of an index, created (mode 0600) on first use."""
+    salt_file = index_path.with_name(index_path.name + ".salt")
+    if salt_file.exists():
+        return bytes.fromhex(salt_file.read_text().strip())
+    salt_file.parent.mkdir(parents=True, exist_ok=True)
+    salt = secrets.token_bytes(32)
+    fd = os.open(salt_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(salt.hex() + "\n")
+    return salt
+
+
+def empty_row() -> dict:
+    return dict.fromkeys(COLUMNS)
+
+
+class IndexWriter:
+    """Write rows to a Parquet index in batches (memory stays flat)."""
+
+    def __init__(self, path: Path, batch_rows: int = 4096, metadata: dict[str, str] | None = None):
+        self.path = path
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.batch_rows = batch_rows
+        self._rows: list[dict] = []
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {b"curator_index_version": FORMAT_VERSION.encode()}
+        meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
+        self._writer = pq.ParquetWriter(self.tmp, SCHEMA.with_metadata(meta), compression="zstd")
+
+    def add(self, row: dict) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= self.batch_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self._writer.schema))
+            self._rows = []
+
+    def close(self, rewrite: Callable[[pa.Table], pa.Table] | None = None) -> None:
+        """Finish the index; ``rewrite`` (when given) maps every written batch once more
+        before the index takes its place (the scan's last scrub of folder names)."""
+        self._flush()
+        self._writer.close()
+        if rewrite is not None:
+            again = self.tmp.with_name(self.tmp.name + "2")
+            source = pq.ParquetFile(self.tmp)
+            with pq.ParquetWriter(again, source.schema_arrow, compression="zstd") as writer:
+                for batch in source.iter_batches():
+                    writer.write_table(rewrite(pa.Table.from_batches([batch], schema=source.schema_arrow)))
+            os.replace(again, self.tmp)
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def read_index_table(path: Path, columns: Iterable[str] | None = None) -> pa.Table | None:
+    """The index as an Arrow table (``None`` when missing, unreadable or of another version)."""
+    if not path.exists():
+        return None
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        if meta.get(b"curator_index_version") != FORMAT_VERSION.encode():
+            return None
+        return pq.read_table(path, columns=list(columns) if columns else None)
+    except (pa.ArrowInvalid, OSError):
+        return None
+
+
+def read_index(path: Path, columns: Iterable[str] | None = None):
+    """The index as a pandas DataFrame (``None`` when missing, unreadable or of another version)."""
+    table = read_index_table(path, columns)
+    if table is None:
+        return None
+    # List columns stay Arrow-backed: counting their values is then vectorized.
+    return table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)

@@ -1,0 +1,96 @@
+"""``curator validate RELEASE``: re-check a release as a repository would.
+
+* every file against ``MANIFEST`` (missing, changed, unlisted), naming the files;
+* ``catalog.ttl`` against the shipped DCAT-AP 3.0.1 and HealthDCAT-AP r8 shapes (pyshacl);
+* every FHIR resource parsed with fhir.resources;
+* with the de-identification key: the key is the release's (its keyed fingerprint), and no
+  folded token of any file name, text or DICOM value, nor any part of a longer word, matches
+  a digest of the source's patient identifiers (``metadata/deid-report.json``); a file that
+  cannot be read or an element that cannot be decoded fails the check (fail closed).
+
+Every check that fails makes ``curator validate`` exit with status 1.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curator.errors import CuratorError
+
+_SHOWN = 10  # files named per problem
+
+
+@dataclass
+class ValidationResult:
+    checks: dict[str, str] = field(default_factory=dict)  # check -> "ok" | "failed: …" | "skipped: …"
+
+    @property
+    def ok(self) -> bool:
+        return not any(v.startswith("failed") for v in self.checks.values())
+
+
+def _named(label: str, files: list[str]) -> str:
+    """``2 changed (a, b)``: files are paths inside the release, which hold no identifiers."""
+    shown = ", ".join(files[:_SHOWN]) + (", …" if len(files) > _SHOWN else "")
+    return f"{len(files)} {label} ({shown})"
+
+
+def validate_release(release: Path, key: bytes | None = None, fhir_version: str | None = None) -> ValidationResult:
+    from curator.release.fhir_export import read_fhir_dir
+    from curator.release.manifest import verify_manifest
+    from curator.release.shacl import DEFAULT_PROFILES, validate_file
+
+    if not (release / "MANIFEST").is_file():
+        raise CuratorError("not a release: no MANIFEST")
+    result = ValidationResult()
+    check = verify_manifest(release)
+    problems = [_named(label, files) for label, files in (("missing", check.missing), ("changed", check.changed),
+                                                           ("not in MANIFEST", check.unlisted)) if files]
+    result.checks["checksums"] = "ok" if not problems else "failed: " + "; ".join(problems)
+    for profile in DEFAULT_PROFILES:
+        try:
+            report = validate_file(release / "catalog.ttl", profile)
+            result.checks[f"shacl {profile}"] = "ok" if report.conforms else f"failed: {len(report.violations)} violations in catalog.ttl"
+        except CuratorError as exc:
+            result.checks[f"shacl {profile}"] = f"failed: {exc}"
+    version = fhir_version or _fhir_version(release)
+    try:
+        counts = read_fhir_dir(release / "fhir", version)
+        result.checks[f"fhir {version}"] = "ok (" + ", ".join(f"{n} {t}" for t, n in sorted(counts.items())) + ")"
+    except CuratorError as exc:
+        result.checks[f"fhir {version}"] = f"failed: {exc}"
+    if key is None:
+        result.checks["identifiers"] = "skipped: give --key to check the release against the source's identifier digests"
+    else:
+        result.checks["identifiers"] = _identifiers(release, key)
+    return result
+
+
+def _identifiers(release: Path, key: bytes) -> str:
+    """The outcome of the leak check (fails closed: see :mod:`curator.deid.leakcheck`)."""
+    from curator.deid.leakcheck import check_release, key_fingerprint
+
+    try:
+        record = json.loads((release / "metadata" / "deid-report.json").read_text(encoding="utf-8"))
+        digests = list(record["identifier_digests"])
+        fingerprint = str(record["key_fingerprint"])
+        lengths = list(record.get("identifier_token_lengths") or [])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "failed: metadata/deid-report.json is missing, unreadable or holds no identifier digests and key fingerprint"
+    if not hmac.compare_digest(fingerprint, key_fingerprint(key)):
+        return "failed: this key is not the release's key (its fingerprint differs); give the key the release was published with"
+    found = check_release(release, key, digests, lengths)
+    problems = []
+    if found.leaks:
+        problems.append(_named("files hold a source identifier", found.leaks))
+    if found.unreadable:
+        problems.append(_named("files cannot be read or decoded", found.unreadable))
+    return "ok" if not problems else "failed: " + "; ".join(problems)
+
+
+def _fhir_version(release: Path) -> str:
+    """R4B unless the bundle says R5 (R5-only ImagingStudy fields)."""
+    text = (release / "fhir" / "ImagingStudy.ndjson").read_text(encoding="utf-8") if (release / "fhir" / "ImagingStudy.ndjson").exists() else ""
+    return "R5" if '"modality":[{"coding"' in text.replace(" ", "") else "R4B"

@@ -1,0 +1,267 @@
+"""Local sources: folders and archives, listed as items whatever their names.
+
+A local source is given as one argument:
+
+* a folder, walked recursively in sorted order, whatever the file names (archives found
+  inside it are read member by member as well);
+* a zip / tar / tar.gz / tar.bz2 / tar.xz archive, read member by member without unpacking
+  to disk.
+
+Everything a source holds comes out of :meth:`Source.items` either as an :class:`Item`
+(bytes that may be DICOM) or as a :class:`Rejection` (something that cannot be read, with
+a human-readable reason), so that every file is accounted for.  Paths are POSIX paths
+relative to the source; an archive member is ``archive.zip!/member``.
+
+Sources never write: files are opened read-only and never moved or modified.
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import stat
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from curator.errors import CuratorError
+from curator.resources import mappings_dir
+from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source
+
+
+@dataclass(frozen=True)
+class _Limits:
+    max_ratio: float
+    max_member_bytes: int
+
+
+@cache
+def _limits() -> _Limits:
+    data = yaml.safe_load((mappings_dir() / "sources.yaml").read_text(encoding="utf-8"))
+    return _Limits(float(data["max_ratio"]), int(data["max_member_bytes"]))
+
+
+def _archive_kind(head: bytes) -> str | None:
+    """``'zip'`` or ``'tar'`` from the first bytes of a file, ``None`` otherwise.
+
+    DICOM (``DICM`` at offset 128) always wins, whatever its preamble holds.
+    """
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return None
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
+        return "tar"  # compressed; confirmed as tar when opened
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def _unsafe_member_name(name: str) -> str | None:
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "absolute path in archive (path traversal)"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "'..' in archive member path (path traversal)"
+    return None
+
+
+def _head(path: str, size: int = 512) -> bytes:
+    """The first ``size`` bytes of a file (without a Python file object: listing opens every file)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
+class FolderSource(Source):
+    """A folder walked recursively in sorted order; symbolic links are not followed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.description = "folder"
+
+    def items(self) -> Iterator[Item | Rejection]:
+        yield from self._walk(self.root, "")
+
+    def _walk(self, folder: Path, prefix: str) -> Iterator[Item | Rejection]:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield Rejection(prefix.rstrip("/") or ".", f"folder cannot be listed ({exc.strerror or 'OS error'})")
+            return
+        for entry in entries:
+            relpath = prefix + entry.name
+            try:
+                if entry.is_symlink():
+                    yield Rejection(relpath, "symbolic link (not followed)")
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    yield from self._walk(Path(entry.path), relpath + "/")
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield Rejection(relpath, f"cannot be read ({exc.strerror or 'OS error'})")
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                yield Rejection(relpath, "not a regular file")
+                continue
+            try:
+                head = _head(entry.path)
+            except OSError as exc:
+                yield Rejection(relpath, f"cannot be read ({exc.strerror or 'OS error'})")
+                continue
+            kind = _archive_kind(head)
+            if kind is not None:
+                yield from _archive_items(Path(entry.path), relpath + ARCHIVE_SEPARATOR, kind, info.st_size)
+                continue
+            yield Item(relpath, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", path=entry.path)
+
+
+class ArchiveSource(Source):
+    """A zip or tar archive given directly as the source."""
+
+    def __init__(self, path: Path, kind: str):
+        self.path = path
+        self.kind = kind
+        self.description = f"{kind} archive"
+
+    def items(self) -> Iterator[Item | Rejection]:
+        yield from _archive_items(self.path, "", self.kind, self.path.stat().st_size)
+
+
+def _archive_items(path: Path, prefix: str, kind: str, archive_size: int) -> Iterator[Item | Rejection]:
+    label = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else "."
+    seen = 0
+    try:
+        for entry in _zip_items(path, prefix, archive_size) if kind == "zip" else _tar_items(path, prefix, archive_size):
+            seen += 1
+            yield entry
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        yield Rejection(label, f"broken {kind} archive ({type(exc).__name__}); members after this point not read")
+        return
+    if not seen:  # every input is accounted for: an archive without a file says so
+        yield Rejection(label, f"empty {kind} archive (no file in it)")
+
+
+def _nested_or_item(relpath: str, data: bytes, fingerprint: str) -> Item | Rejection:
+    if _archive_kind(data[:512]) is not None:
+        return Rejection(relpath, "archive inside an archive (not expanded; unpack it first)")
+    return Item(relpath, len(data), fingerprint, data=data)
+
+
+def _zip_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Rejection]:
+    limits = _limits()
+    with zipfile.ZipFile(path) as archive:
+        members = sorted(archive.infolist(), key=lambda m: m.filename)
+        total = 0
+        for member in members:
+            if member.is_dir():
+                continue
+            relpath = prefix + member.filename
+            problem = _unsafe_member_name(member.filename)
+            if problem is None and member.flag_bits & 0x1:
+                problem = "encrypted archive member"
+            if problem is None and member.file_size > limits.max_member_bytes:
+                problem = "archive member too large"
+            if problem is None and member.file_size > limits.max_ratio * max(member.compress_size, 1) and member.file_size > 1 << 20:
+                problem = f"compression ratio above {limits.max_ratio:g} (possible decompression bomb)"
+            if problem is None and total + member.file_size > limits.max_ratio * max(archive_size, 1) and total + member.file_size > 1 << 20:
+                problem = f"archive expands beyond {limits.max_ratio:g} times its size (possible decompression bomb)"
+            if problem is not None:
+                yield Rejection(relpath, problem)
+                continue
+            try:
+                data = archive.read(member)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+                yield Rejection(relpath, f"archive member cannot be read ({type(exc).__name__})")
+                continue
+            total += len(data)
+            yield _nested_or_item(relpath, data, f"{member.file_size}:{member.CRC:08x}")
+
+
+_DECOMPRESSORS: dict[bytes, Callable[..., Any]] = {b"\x1f\x8b": gzip.open, b"BZ": bz2.open, b"\xfd7": lzma.open}
+
+
+def _compressed_file_item(path: Path, prefix: str, archive_size: int) -> Item | Rejection:
+    """A single compressed file (e.g. ``image.dcm.gz``) that is not a tar archive."""
+    relpath = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else path.name
+    with open(path, "rb") as handle:
+        magic = handle.read(2)
+    opener = _DECOMPRESSORS.get(magic)
+    if opener is None:
+        return Rejection(relpath, "not a tar archive")
+    limit = min(_limits().max_ratio * max(archive_size, 1), _limits().max_member_bytes)
+    limit = max(int(limit), 1 << 20)
+    with opener(path, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        return Rejection(relpath, "compressed file expands too much (possible decompression bomb)")
+    stat_ = path.stat()
+    return _nested_or_item(relpath, data, f"{stat_.st_size}:{stat_.st_mtime_ns}")
+
+
+def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Rejection]:
+    try:
+        with tarfile.open(path, mode="r|*") as archive:
+            first = archive.next()
+    except tarfile.ReadError:
+        first = None
+    if first is None:
+        # A compressed single file, or an empty tar archive.
+        try:
+            yield _compressed_file_item(path, prefix, archive_size)
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            label = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else path.name
+            yield Rejection(label, f"broken compressed file ({type(exc).__name__})")
+        return
+    limits = _limits()
+    total = 0
+    # Streaming mode: members are read in archive order, nothing is unpacked to disk.
+    with tarfile.open(path, mode="r|*") as archive:
+        for member in archive:
+            relpath = prefix + member.name
+            if member.isdir():
+                continue
+            problem = _unsafe_member_name(member.name)
+            if problem is None and (member.issym() or member.islnk()):
+                problem = "link inside archive (not followed)"
+            if problem is None and not member.isfile():
+                problem = "special file inside archive"
+            if problem is None and member.size > limits.max_member_bytes:
+                problem = "archive member too large"
+            if problem is None and total + member.size > limits.max_ratio * max(archive_size, 1) and total + member.size > 1 << 20:
+                problem = f"archive expands beyond {limits.max_ratio:g} times its size (possible decompression bomb)"
+            if problem is not None:
+                yield Rejection(relpath, problem)
+                continue
+            handle = archive.extractfile(member)
+            data = handle.read() if handle is not None else b""
+            total += len(data)
+            yield _nested_or_item(relpath, data, f"{member.size}:{int(member.mtime)}")
+
+
+def open_path(text: str) -> Source:
+    """The folder or archive at the path ``text`` (:class:`CuratorError` when it does not
+    exist or is neither a folder nor a readable archive)."""
+    path = Path(text)
+    if not path.exists():
+        raise CuratorError(f"source not found: {text}")
+    if path.is_dir():
+        return FolderSource(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError as exc:
+        raise CuratorError(f"source cannot be read: {text} ({exc.strerror or 'OS error'})") from None
+    kind = _archive_kind(head)
+    if kind is None:
+        raise CuratorError(f"source is neither a folder nor a zip/tar archive: {text}")
+    return ArchiveSource(path, kind)
