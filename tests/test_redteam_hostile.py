@@ -240,7 +240,7 @@ def test_a_decompression_bomb_in_the_pixels_is_not_decoded(tmp_path, monkeypatch
     the audit's pixel screen (a 270 MB one would take 16 GB per worker).  The limit is
     lowered here so that the test decodes nothing big."""
     from curator.deid import pixels
-    from curator.pixel_screen import screen_source
+    from curator.deid.pixel_screen import screen_source
 
     source = tmp_path / "source"
     source.mkdir()
