@@ -550,6 +550,7 @@ _PROBE_TAGS = (
     0x00081030, 0x0008103E, 0x00181030,  # descriptions and protocol name (site conventions)
 )
 _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+_CHARSET = BaseTag(0x00080005)
 
 
 def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset[int]) -> tuple[Dataset, frozenset[str]]:
@@ -587,15 +588,17 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
         probe[0x00041220] = _to_element(0x00041220, "SQ", [])
     # The identifier values come from curator.deid.scrub itself, run on small datasets that
     # hold only the elements it collects (raw bytes, converted by pydicom as usual).
-    batches: list[Dataset] = []
+    batches: list[dict] = []
     _collect(data, elems, charset, collect_vrs, collect_tags, batches)
     found: set[str] = set()
     for batch in batches:
-        found |= identifier_values(batch)
+        found |= identifier_values(Dataset(batch))
     return probe, frozenset(found)
 
 
-def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[Dataset]) -> None:
+def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:
+    """The raw elements ``curator.scrub`` collects identifier values from, in small
+    datasets' element dicts (a tag at most once in each)."""
     for el in elems:
         if el.vr == "SQ":
             for start, end in el.items or ():
@@ -608,13 +611,11 @@ def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[Data
             continue
         if not el.length:
             continue
-        raw = RawDataElement(BaseTag(el.tag), el.vr, el.length, data[el.vstart:el.vstart + el.length], el.vstart, False, True)
+        key = BaseTag(el.tag)
         for batch in batches:
-            if el.tag not in batch:
+            if key not in batch:
                 break
         else:
-            batch = Dataset()
-            if charset:
-                batch.SpecificCharacterSet = charset
+            batch = {_CHARSET: DataElement(_CHARSET, "CS", charset)} if charset else {}
             batches.append(batch)
-        batch[el.tag] = raw
+        batch[key] = RawDataElement(key, el.vr, el.length, data[el.vstart:el.vstart + el.length], el.vstart, False, True)
