@@ -597,7 +597,7 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:
-    """The raw elements ``curator.scrub`` collects identifier values from, in small
+    """The raw elements ``curator.deid.scrub`` collects identifier values from, in small
     datasets' element dicts (a tag at most once in each)."""
     for el in elems:
         if el.vr == "SQ":
