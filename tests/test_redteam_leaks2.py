@@ -116,3 +116,30 @@ def test_ages_over_89_in_text_are_removed(text):
                                   "ROTATION 90 DEG", "age 45", "1.93 years"])
 def test_younger_ages_and_measurements_stay(text):
     assert scrub_text(text) == text
+
+
+def test_private_creators_a_site_made_up_are_free_text_in_reports(tmp_path):
+    """Found by the red team: the audit report (also in every release's metadata) listed the
+    private creators "Dr Kowalczyk research" and "Bielanski PACS" as written; creators the
+    TCIA knowledge base knows (vendor blocks) are still shown as written."""
+    import json
+
+    import pydicom
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import hostile
+
+    ds = pydicom.dcmread(__import__("io").BytesIO(hostile.one_ct()))
+    ds.InstitutionName = "Szpital Bielanski"
+    ds.private_block(0x0011, "Bielanski PACS", create=True).add_new(0x01, "LO", "x")
+    ds.private_block(0x0013, "Dr Kowalczyk research", create=True).add_new(0x01, "LO", "y")
+    ds.private_block(0x0015, "SIEMENS CSA HEADER", create=True).add_new(0x08, "CS", "IMAGE NUM 4")
+    (tmp_path / "src").mkdir()
+    ds.save_as(tmp_path / "src" / "a.dcm")
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["audit", str(tmp_path / "src"), "-f", "json", "-o", str(out), "-w", "1",
+                                 "--index", str(tmp_path / "index.parquet"), "--no-pixel-screen"])
+    assert result.exit_code == 0, result.output
+    creators = [row["creator"] for row in json.loads(out.read_text())["private_creators"]]
+    assert "SIEMENS CSA HEADER" in creators
+    assert not [c for c in creators if "Kowalczyk" in c or "Bielanski" in c], creators

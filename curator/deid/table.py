@@ -286,6 +286,21 @@ def public_signature(tag: int) -> str:
 
 
 @cache
+@cache
+def known_creators() -> frozenset[str]:
+    """The private creators the TCIA knowledge base knows (lower case, trimmed): vendor and
+    product blocks, whatever their elements' dispositions."""
+    with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
+        patterns = [record["element_sig_pattern"] for record in csv.DictReader(handle)]
+    out = set()
+    for pattern in patterns:
+        for match in _SEGMENT.finditer(pattern):
+            key = _segment_key(match.group(1), match.group(2))
+            if key is not None and key.count(",") == 2:
+                out.add(key.split(",")[1])
+    return frozenset(out)
+
+
 def safe_private() -> frozenset[tuple[str, ...]]:
     """Signature paths whose every row in the TCIA knowledge base says ``k`` (keep)."""
     dispositions: dict[tuple[str, ...], set[str]] = {}

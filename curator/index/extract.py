@@ -279,6 +279,17 @@ def _conforms_by_pydicom(vr: str, value: str) -> bool:
     return True
 
 
+def _creator_shown(creator: str, values: frozenset[str]) -> str:
+    """A private creator as reports show it: as written when the TCIA knowledge base knows
+    it (vendor blocks), else as free text (allowlist, names, identifiers): a site's own
+    creator may name a person or the hospital ("Dr Kowalczyk research", found by the red team)."""
+    from curator.deid.table import known_creators
+
+    if creator.strip().lower() in known_creators():
+        return scrub_text(creator, values) or "(removed)"
+    return freetext.clean(creator, values) or "(removed)"
+
+
 def _walk_facts(ds: pydicom.Dataset, config: _Config) -> tuple[frozenset[str], set[str], set[str], int, list[str]]:
     """One pass over every element (values converted only where needed).
 
@@ -601,7 +612,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
         record["age_years"], record["age_source"] = None, None
     # Identifier exposure and private creators: facts, never values.
     record["identifiers_present"] = sorted(exposed)
-    record["private_creators"] = sorted({scrub_text(c, values) or "(removed)" for c in creators})
+    record["private_creators"] = sorted({_creator_shown(c, values) for c in creators})
     # Quality checks.
     n_complete, missing1, missing2 = _completeness(ds, config)
     record["missing_type1"], record["missing_type2"] = missing1, missing2
