@@ -107,6 +107,8 @@ def native_frames(ds: Dataset) -> NDArray | None:
 
 
 def _native(ds: Dataset) -> NDArray | None:
+    if decoded_bytes(ds) > MAX_DECODED_BYTES:
+        return None  # frames_of refuses it, as for any other syntax
     meta = getattr(ds, "file_meta", None)
     syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
     if syntax not in NATIVE_SYNTAXES or str(ds.get("PhotometricInterpretation", "")) not in ("MONOCHROME1", "MONOCHROME2"):
