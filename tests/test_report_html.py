@@ -189,6 +189,37 @@ def test_every_report_string_is_escaped(report):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;amp;" in html
 
 
+HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "' onmouseover='alert(3)")
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_hostile_description_is_escaped_wherever_it_is_shown(report, hostile):
+    """Header-derived text (descriptions, protocol, sites, conflicts, unmapped words,
+    segmentation issues) cannot open a tag or leave an attribute: the templates escape it."""
+    changed = copy.deepcopy(report)
+    for series in changed["series"]:
+        series["series_description"] = series["protocol"] = series["site"] = hostile
+        if isinstance(series.get("normalized"), dict):
+            series["normalized"]["conflicts"] = [{"attribute": "plane", "description_says": hostile, "header_says": hostile}]
+    changed["normalization"]["conflicts"] = [{"site": hostile, "description": hostile, "attribute": "plane",
+                                             "description_says": hostile, "header_says": hostile, "series": 1}]
+    changed["normalization"]["unmapped_descriptions"] = [{"site": hostile, "description": hostile, "series": 1,
+                                                         "unmapped_tokens": [hostile]}]
+    changed["segmentations"] = [{"key": hostile, "site": hostile, "kind": "SEG", "algorithm_type": hostile,
+                                 "has_provenance": False, "provenance_issues": [hostile], "segments": [], "referenced_series": []}]
+    changed["findings"] = [{"severity": hostile, "code": hostile, "count": 1, "message": hostile}]
+    changed["curator_version"] = hostile
+    html = render_html(changed)
+    assert hostile not in html
+    for fragment in ("<script", "<img", '"><img', "' onmouseover"):  # no tag opened, no attribute left (quotes escaped)
+        assert fragment not in html
+    escaped = charts.esc(hostile)
+    assert html.count(escaped) >= len(changed["series"]) + 5  # shown, escaped, in every place it goes
+    # the page is still the page: one document, its sections, no stray tags
+    assert html.count("<html") == 1 and html.count("</html>") == 1
+    assert all(f'<section id="{s}">' in html for s in SECTIONS if s != "harmonization")
+
+
 def test_no_planted_identifier_in_the_html(tmp_path: Path):
     source = tmp_path / "src"
     write_planted(source, 3)

@@ -7,7 +7,10 @@ contract) into a single HTML page: inline CSS, inline SVG charts drawn by
 Rules:
 
 * Only what is in the report is shown; nothing is looked up or computed from elsewhere
-  (the report has already been scrubbed of identifiers).  Every string is escaped.
+  (the report has already been scrubbed of identifiers).  The markup lives in Jinja2
+  templates (``curator/report/templates/``: ``page.html.j2``, ``components.html.j2``,
+  ``report.css``) rendered with autoescape: every value is escaped unless it is markup
+  (a ``markupsafe.Markup``) made by those templates or by :mod:`curator.report.charts`.
 * Counts of the age/sex distribution below ``k`` are shown as ``<k`` (never exactly), even
   if an older report carries an exact small count.
 * Sections whose data are absent from the report (older reports, partial analyses) are
@@ -20,7 +23,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from curator.report import charts
 from curator.report.charts import Bar, count, esc
@@ -32,41 +40,36 @@ MAX_BARS = 40  # bars per chart before the rest is summed as "other"
 MAX_ROWS = 1000  # rows per table before the rest is left to the JSON report
 SEVERITY_CLASS = {"error": "sev-error", "warning": "sev-warning", "info": "sev-info"}
 
-CSS = """
-:root{--ink:#222;--muted:#666;--line:#ddd;--bg:#fff;--soft:#f6f7f9;--warn:#fff1e0;--err:#fde8e8}
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans','Liberation Sans',Arial,sans-serif;
-color:var(--ink);background:var(--bg);margin:0;line-height:1.45;font-size:15px}
-main{max-width:1080px;margin:0 auto;padding:24px 28px 64px}
-h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:40px 0 8px;padding-top:8px;border-top:2px solid var(--line)}
-h3{font-size:16px;margin:22px 0 6px}
-p.lead{color:var(--muted);margin:0 0 16px}.note{color:var(--muted);font-size:13px}
-nav ol{columns:3;font-size:14px;padding-left:20px}
-.cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}
-.card{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
-.card b{display:block;font-size:22px}.card span{color:var(--muted);font-size:13px}
-table{border-collapse:collapse;margin:8px 0 12px;font-size:13px}
-th,td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:left;vertical-align:top}
-th{background:var(--soft);font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.small td{background:var(--warn)}tr.missing td{background:var(--warn)}
-.badge{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;color:#fff}
-.sev-error{background:#b2182b}.sev-warning{background:#c25e00}.sev-info{background:#4575b4}
-.flag{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px;font-weight:600;background:#b35900;color:#fff;white-space:nowrap}
-td.nw{white-space:nowrap}
-.ok{color:#1d4f91;font-weight:600}
-figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto;display:block}
-figcaption{font-size:13px;color:var(--muted);margin-top:4px}
-details{margin:4px 0 10px}summary{cursor:pointer;color:#2c5e9e;font-size:13px}
-code{font-size:12px}
-@media print{figure,tr{break-inside:avoid}}
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data (pyproject: package-data)
+
+
+def _escaped(value: Any) -> Markup:
+    """What every ``{{ value }}`` of the templates prints: markup as it is, anything else
+    escaped (quotes too) with :func:`curator.report.charts.esc`, the escaping of the charts, so the
+    page stays byte-identical to what it was; ``None`` prints nothing."""
+    return value if isinstance(value, Markup) else Markup(esc(value))
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, finalize=_escaped,
+                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    env.filters["cell"] = _cell
+    env.tests["markup"] = lambda value: isinstance(value, Markup)
+    return env
+
+
+def _macros() -> Any:
+    """The macros of ``components.html.j2`` (each returns markup)."""
+    return _environment().get_template("components.html.j2").module
 
 
 class _Page:
     """Collects the sections of the page; hands out chart ids in order (deterministic)."""
 
     def __init__(self) -> None:
-        self.parts: list[str] = []
+        self.m = _macros()
+        self.parts: list[Markup] = []
         self.toc: list[tuple[str, str]] = []
         self.n = 0
 
@@ -76,60 +79,43 @@ class _Page:
 
     def section(self, anchor: str, title: str) -> None:
         self.toc.append((anchor, title))
-        self.parts.append(f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>')
+        self.parts.append(self.m.section(anchor, title))
 
     def end(self) -> None:
-        self.parts.append("</section>")
+        self.parts.append(self.m.section_end())
 
-    def add(self, markup: str) -> None:
+    def add(self, markup: Markup) -> None:
         self.parts.append(markup)
 
-    def p(self, text: str, cls: str = "") -> None:
-        self.parts.append(f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{esc(text)}</p>')
+    def h3(self, text: str, id: str = "") -> None:
+        self.parts.append(self.m.h3(text, id))
 
-    def figure(self, svg: str, caption: str, table: str = "") -> None:
-        fallback = f"<details><summary>Data table</summary>{table}</details>" if table else ""
-        self.parts.append(f"<figure>{svg}<figcaption>{esc(caption)}</figcaption>{fallback}</figure>")
+    def p(self, text: str, cls: str = "") -> None:
+        self.parts.append(self.m.p(text, cls))
+
+    def figure(self, svg: str, caption: str, table: Markup | str = "") -> None:
+        self.parts.append(self.m.figure(Markup(svg), caption, table))  # the SVG of curator.report.charts escapes its own text
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[bool] | None = None,
-           row_classes: Sequence[str] | None = None, caption: str = "") -> str:
-    """An HTML table; cell values are escaped unless wrapped in :class:`_Raw`."""
-    numeric = numeric or [False] * len(headers)
-    head = "".join(f'<th{" class=" + chr(34) + "n" + chr(34) if numeric[i] else ""} scope="col">{esc(h)}</th>' for i, h in enumerate(headers))
-    body = []
-    for r, row in enumerate(rows):
-        cls = row_classes[r] if row_classes and row_classes[r] else ""
-        cells = "".join(f'<td{_td_class(c, numeric[i])}>{_cell(c)}</td>' for i, c in enumerate(row))
-        body.append(f'<tr{" class=" + chr(34) + cls + chr(34) if cls else ""}>{cells}</tr>')
-    cap = f"<caption class=\"note\">{esc(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+           row_classes: Sequence[str] | None = None, caption: str = "") -> Markup:
+    """An HTML table; cell values are escaped unless they are markup (badges, flags)."""
+    return _macros().table(headers, rows, numeric or [False] * len(headers), row_classes or [], caption)
 
 
-def _td_class(value: Any, numeric: bool) -> str:
-    if numeric:
-        return ' class="n"'
-    if isinstance(value, str) and not isinstance(value, _Raw) and len(value) <= 14:
-        return ' class="nw"'
-    return ""
-
-
-class _Raw(str):
-    """Markup built here from escaped parts (badges); inserted as is."""
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, _Raw):
-        return str(value)
+def _cell(value: Any) -> Any:
+    """The text of a table cell (markup is kept as it is; the template escapes the rest)."""
+    if isinstance(value, Markup):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
-        return esc(count(value))
+        return count(value)
     if isinstance(value, list | tuple):
-        return esc(", ".join(str(v) for v in value))
-    return esc(value)
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 def _int(value: Any) -> int:
@@ -166,8 +152,7 @@ def _header(page: _Page, report: Mapping[str, Any]) -> None:
     ]
     if quality is not None:
         cards.append(("quality score", f"{float(quality):.3f}"))
-    page.add('<div class="cards">' + "".join(f"<div class=\"card\"><b>{esc(count(v) if v is not None else '-')}</b>"
-                                              f"<span>{esc(k)}</span></div>" for k, v in cards) + "</div>")
+    page.add(page.m.cards([(k, count(v) if v is not None else "-") for k, v in cards]))
     page.p("This report holds counts, one-way keys, scrubbed descriptions and facts about identifiers "
            "(which attributes are present), never identifier values. Counts of the age/sex distribution "
            "below the suppression threshold are shown as ranges (\u201c<k\u201d).", "note")
@@ -179,8 +164,8 @@ def _findings(page: _Page, report: Mapping[str, Any]) -> None:
     if not findings:
         page.p("No findings.")
     else:
-        rows = [[_Raw(f'<span class="badge {SEVERITY_CLASS.get(str(f.get("severity")), "sev-info")}">{esc(f.get("severity"))}</span>'),
-                 f.get("count"), f.get("message"), _Raw(f"<code>{esc(f.get('code'))}</code>")] for f in findings]
+        rows = [[page.m.badge(SEVERITY_CLASS.get(str(f.get("severity")), "sev-info"), f.get("severity")),
+                 f.get("count"), f.get("message"), page.m.code(f.get("code"))] for f in findings]
         page.add(_table(["severity", "count", "what", "code"], rows, [False, True, False, False]))
     page.end()
 
@@ -194,7 +179,7 @@ def _inventory(page: _Page, report: Mapping[str, Any]) -> None:
             page.p(f"No inventory by {what} in this report.", "note")
             continue
         rows = [(str(k), {m: _int(v.get(m)) for m in METRICS}) for k, v in sorted(table.items())]
-        page.add(f"<h3>By {esc(what)}</h3>")
+        page.h3(f"By {what}")
         page.figure(
             charts.bar_table(page.cid(), f"Inventory by {what}", f"Patients, studies, series and instances per {what}; "
                              "each column has its own scale.", rows, METRICS),
@@ -220,7 +205,7 @@ def _mix(page: _Page, report: Mapping[str, Any]) -> None:
             per_site.setdefault(str(s.get("site") or "(missing)"), Counter())[part] += 1
         parts = [(m, charts.CATEGORICAL[i % len(charts.CATEGORICAL)]) for i, m in enumerate(names)]
         rows = [(site, dict(per_site[site])) for site in sorted(per_site)]
-        page.add("<h3>Manufacturers per site (image series)</h3>")
+        page.h3("Manufacturers per site (image series)")
         page.figure(
             charts.stacked_hbar(page.cid(), "Image series per site by manufacturer",
                                 "Stacked bars: the number of image series of each manufacturer at each site.", rows, parts, unit="series"),
@@ -230,7 +215,7 @@ def _mix(page: _Page, report: Mapping[str, Any]) -> None:
     by_model = inventory.get("by_model") or {}
     if by_model:
         items = _top([(str(k), _int(v.get("series"))) for k, v in by_model.items()])
-        page.add("<h3>Scanner models</h3>")
+        page.h3("Scanner models")
         page.figure(
             charts.hbar(page.cid(), "Series per scanner model", "Horizontal bars: series per manufacturer model name.",
                         [Bar(k, v, charts.CATEGORICAL[0]) for k, v in items], unit="series"),
@@ -245,7 +230,7 @@ def _mix(page: _Page, report: Mapping[str, Any]) -> None:
     protocols = Counter(str(s.get("protocol")) for s in image_series if s.get("protocol"))
     if protocols:
         items = _top(list(protocols.items()), 25)
-        page.add("<h3>Protocols</h3>")
+        page.h3("Protocols")
         page.figure(
             charts.hbar(page.cid(), "Series per protocol name", "Horizontal bars: image series per (scrubbed) protocol name, most frequent first.",
                         [Bar(k, v, charts.PROTOCOL) for k, v in items], unit="series"),
@@ -258,7 +243,7 @@ def _mix(page: _Page, report: Mapping[str, Any]) -> None:
 
 def _harmonization(page: _Page, report: Mapping[str, Any]) -> None:
     h = report.get("harmonization")
-    page.add('<h3 id="harmonization">Acquisition batches (harmonization)</h3>')
+    page.h3("Acquisition batches (harmonization)", "harmonization")
     if not h:
         page.p("No harmonization batches in this report.", "note")
         return
@@ -291,7 +276,7 @@ def _harmonization(page: _Page, report: Mapping[str, Any]) -> None:
     page.add(_table(["batch", "site", "modality", "manufacturer", "model", "technique", "thickness", "series", "flag"],
                     [[b.get("batch"), b.get("site"), b.get("modality"), b.get("manufacturer"), b.get("model"), b.get("technique"),
                       b.get("thickness_band"), _int(b.get("n_series")),
-                      _Raw('<span class="flag">small</span>') if b.get("under_threshold") else ""] for b in rows],
+                      page.m.flag("small") if b.get("under_threshold") else ""] for b in rows],
                     [False] * 7 + [True, False], ["small" if b.get("under_threshold") else "" for b in rows]))
     if note:
         page.p(note, "note")
@@ -310,7 +295,7 @@ def _demographics(page: _Page, report: Mapping[str, Any]) -> None:
                     continue
                 percent = float(item.get("percent") or 0.0)
                 cells[(site, title)] = (percent, f"{percent:g} %")
-        page.add("<h3>Completeness per site (% of studies with the attribute)</h3>")
+        page.h3("Completeness per site (% of studies with the attribute)")
         table_rows = []
         for site in sites:
             entry = demographics[site]
@@ -331,7 +316,7 @@ def _demographics(page: _Page, report: Mapping[str, Any]) -> None:
     else:
         page.p("No demographics in this report.", "note")
     dist = report.get("demographics_distribution")
-    page.add("<h3>Age and sex distribution</h3>")
+    page.h3("Age and sex distribution")
     if not isinstance(dist, Mapping) or not dist.get("age_bins"):
         page.p("The report has no age/sex distribution (it is not computed here from anything else).", "note")
     else:
@@ -360,7 +345,7 @@ def _risk(page: _Page, report: Mapping[str, Any]) -> None:
     kan = report.get("k_anonymity")
     if isinstance(kan, Mapping) and isinstance(kan.get("after"), Mapping):
         risk, k = kan["after"], _int(kan.get("k"))
-        page.add("<h3>Re-identification risk (k-anonymity over age, sex, ethnic group and site)</h3>")
+        page.h3("Re-identification risk (k-anonymity over age, sex, ethnic group and site)")
         page.add(_table(["k", "studies", "patients", "groups", "smallest group", "studies below k", "patients below k"],
                         [[k, _int(risk.get("records")), _int(risk.get("patients")), _int(risk.get("groups")),
                           _int(risk.get("smallest_group")), _int(risk.get("records_below_k")), _int(risk.get("patients_below_k"))]],
@@ -424,7 +409,7 @@ def _normalization(page: _Page, report: Mapping[str, Any]) -> None:
                     for s in sites], [False, True, True] + [True] * len(attributes)),
         )
     conflicts = norm.get("conflicts")
-    page.add("<h3>Conflicts between description and header</h3>")
+    page.h3("Conflicts between description and header")
     if isinstance(conflicts, list) and conflicts:
         per_attribute: Counter[str] = Counter()
         for c in conflicts:
@@ -444,7 +429,7 @@ def _normalization(page: _Page, report: Mapping[str, Any]) -> None:
     else:
         page.p("None.")
     unmapped = norm.get("unmapped_descriptions", norm.get("unmapped")) or []
-    page.add("<h3>Unmapped descriptions</h3>")
+    page.h3("Unmapped descriptions")
     if unmapped:
         rows, note = _capped(list(unmapped), "descriptions")
         page.add(_table(["site", "description", "series", "unmapped words"],
@@ -489,8 +474,8 @@ def _segmentations(page: _Page, report: Mapping[str, Any]) -> None:
         ["key", "site", "kind", "algorithm type", "algorithm", "version", "segments", "referenced series", "provenance"],
         [[s.get("key"), s.get("site"), s.get("kind"), s.get("algorithm_type"), s.get("algorithm_name"), s.get("algorithm_version"),
           len(s.get("segments") or []), len(s.get("referenced_series") or []),
-          _Raw('<span class="ok">complete</span>') if s.get("has_provenance")
-          else _Raw('<span class="flag">missing</span> ' + esc("; ".join(str(i) for i in s.get("provenance_issues") or [])))]
+          page.m.ok("complete") if s.get("has_provenance")
+          else page.m.flagged("missing", "; ".join(str(i) for i in s.get("provenance_issues") or []))]
          for s in table_rows],
         [False] * 6 + [True, True, False], ["" if s.get("has_provenance") else "missing" for s in table_rows]))
     if note:
@@ -514,7 +499,7 @@ def _exposure(page: _Page, report: Mapping[str, Any]) -> None:
     else:
         page.p("No identifying attributes found.")
     burned = report.get("burned_in") or {}
-    page.add("<h3>Burned-in annotation</h3>")
+    page.h3("Burned-in annotation")
     page.p(f"Instances declaring burned-in annotation (BurnedInAnnotation YES): {count(_int(burned.get('yes')))}; "
            f"instances of at-risk modalities without the flag: {count(_int(burned.get('at_risk_flag_missing')))}.")
     screen = burned.get("pixel_screen")
@@ -537,7 +522,7 @@ def _exposure(page: _Page, report: Mapping[str, Any]) -> None:
             _table(["modality", "declared YES", "at risk, flag missing"], [[m, *v.values()] for m, v in rows], [False, True, True]),
         )
     creators = report.get("private_creators") or []
-    page.add("<h3>Private tag creators</h3>")
+    page.h3("Private tag creators")
     if creators:
         page.add(_table(["creator", "instances"], [[c.get("creator"), _int(c.get("instances"))] for c in creators], [False, True]))
     else:
@@ -561,7 +546,7 @@ def _quality(page: _Page, report: Mapping[str, Any]) -> None:
         page.p(f"Weighted total: {float(quality['total']):.3f}")
     missing = report.get("missing_attributes") or {}
     for kind, title in (("type1", "Missing type 1 attributes (required, non-empty)"), ("type2", "Missing type 2 attributes (required, may be empty)")):
-        page.add(f"<h3>{esc(title)}</h3>")
+        page.h3(title)
         items = missing.get(kind) or []
         if items:
             page.add(_table(["attribute", "instances"], [[a.get("attribute"), _int(a.get("instances"))] for a in items], [False, True]))
@@ -623,8 +608,8 @@ def _series(page: _Page, report: Mapping[str, Any]) -> None:
                                  for c in conflicts))
         body.append(row)
         classes.append("small" if conflicts else "")
-    page.add(f"<details><summary>{esc(f'All {len(series):,} series (keys are one-way hashes)')}</summary>"
-             + _table(headers, body, [False] * 6 + [True] + [False] * (len(headers) - 7), classes) + "</details>")
+    page.add(page.m.details(f"All {len(series):,} series (keys are one-way hashes)",
+                            _table(headers, body, [False] * 6 + [True] + [False] * (len(headers) - 7), classes)))
     if note:
         page.p(note, "note")
     page.end()
@@ -646,15 +631,6 @@ def render_html(report: Mapping[str, Any]) -> str:
     _series(page, report)
     intro, *rest = page.parts
     notice = rest.pop(0)
-    toc = "<nav aria-label=\"Contents\"><ol>" + "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in page.toc) + "</ol></nav>"
     versions = f"curator {report.get('curator_version', '?')} \u00b7 report version {report.get('report_version', '?')}"
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-        f"<title>curator audit report</title><style>{CSS}</style></head>\n<body><main>"
-        f"<header><h1>Audit report</h1><p class=\"lead\">{esc(versions)}</p>{intro}{notice}</header>{toc}\n"
-        + "\n".join(rest)
-        + f"\n<footer><p class=\"note\">{esc(versions)}. Generated by curator from the audit report; "
-        "the JSON form of the same report is the reference.</p></footer></main></body></html>\n"
-    )
+    return _environment().get_template("page.html.j2").render(versions=versions, intro=intro, notice=notice, toc=page.toc,
+                                                               sections=rest)
