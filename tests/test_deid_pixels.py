@@ -22,6 +22,7 @@ from curator.testing.synthetic_text import cases, make_case
 KEY = bytes(range(32))
 SEED = 7  # not the seed the detector was tuned on (0)
 CASES = (0, 4, 6, 8)  # CT 16-bit signed, CR 12-bit MONOCHROME1, US RGB, SC RGB 2 frames RLE
+HELD_OUT_SEED = 11  # the benchmark reports seed 2
 
 
 def _name_ct(text: str | None, flag: str | None = None) -> pydicom.Dataset:
@@ -49,31 +50,53 @@ def _name_ct(text: str | None, flag: str | None = None) -> pydicom.Dataset:
     return _meta(ds)
 
 
-def test_clean_redacts_every_planted_box_tightly():
+def _check_clean(items) -> tuple[int, int]:
+    """Clean each (dataset, planted lines) and assert the labelling rules; returns the
+    (redacted, outside) pixel counts, outside = beyond each line's ink box + 3 px."""
     redacted = outside = 0
-    for index in CASES:
-        case = make_case(index, SEED)
-        shape = pixels.frames_of(case.dataset).shape[1:3]
-        outcome = pixels.clean(case.dataset)
-        masks = {}
+    for ds, lines in items:
+        shape = pixels.frames_of(ds).shape[1:3]
+        flag = ds.get("BurnedInAnnotation")
+        outcome = pixels.clean(ds)
+        masks: dict[int, np.ndarray] = {}
         for frame, (y0, x0, y1, x1) in outcome.regions:
             masks.setdefault(frame, np.zeros(shape, dtype=bool))[y0:y1, x0:x1] = True
-        for planted in case.planted:
-            y0, x0, y1, x1 = planted.box
-            covered = masks.get(planted.frame, np.zeros(shape, dtype=bool))[y0:y1, x0:x1][planted.ink]
-            assert covered.all() or outcome.reason, (case.name, planted.text)
-        if outcome.reason is None:
-            assert case.dataset.BurnedInAnnotation == "NO" and outcome.cleaned
-            codes = {item.CodeValue for item in case.dataset.DeidentificationMethodCodeSequence}
-            assert "113101" in codes
+        left = [line.text for line in lines
+                if not masks.get(line.frame, np.zeros(shape, dtype=bool))[line.box[0]:line.box[2], line.box[1]:line.box[3]][line.ink].all()]
+        if outcome.reason is None and lines:  # released: every planted line redacted, and only then NO + 113101
+            assert not left and ds.BurnedInAnnotation == "NO" and outcome.cleaned, left
+            assert "113101" in {item.CodeValue for item in ds.DeidentificationMethodCodeSequence}
+        if not lines:  # no text: released untouched, no claim
+            assert outcome.reason is None and not outcome.regions and ds.get("BurnedInAnnotation") == flag
+            assert "DeidentificationMethodCodeSequence" not in ds
         for frame, mask in masks.items():
             truth = np.zeros(shape, dtype=bool)
-            for p in case.planted:
-                if p.frame == frame:
-                    truth[max(p.box[0] - 3, 0):p.box[2] + 3, max(p.box[1] - 3, 0):p.box[3] + 3] = True
+            for line in lines:
+                if line.frame == frame:
+                    truth[max(line.box[0] - 3, 0):line.box[2] + 3, max(line.box[1] - 3, 0):line.box[3] + 3] = True
             redacted += int(mask.sum())
             outside += int((mask & ~truth).sum())
+    return redacted, outside
+
+
+def test_clean_redacts_every_planted_box_tightly():
+    items = [make_case(index, SEED) for index in CASES]
+    redacted, outside = _check_clean([(case.dataset, case.planted) for case in items])
     assert redacted > 0 and outside / redacted < 0.05
+
+
+def test_clean_on_the_held_out_set_redacts_every_line_or_quarantines():
+    """The held-out generator (tests/pixel_heldout.py shares no code with curator): CT
+    JPEG-LS 12-bit, US RGB JPEG baseline, 4-frame US (text on every frame), a text-free MR."""
+    from pixel_heldout import heldout_case
+
+    items = [heldout_case(index, HELD_OUT_SEED) for index in (0, 2, 16, 13)]
+    assert [len(item.lines) > 0 for item in items] == [True, True, True, False]
+    assert {line.frame for line in items[2].lines} == {0, 1, 2, 3}
+    redacted, outside = _check_clean([(item.dataset, item.lines) for item in items])
+    # the issue's target (< 5% of blacked-out pixels outside text) is NOT met on held-out
+    # ultrasound (speckle beside the text); measured 13.7% on these four: a regression bound
+    assert redacted > 0 and outside / redacted < 0.16
 
 
 def test_clean_never_claims_113101_when_no_pixel_changed():

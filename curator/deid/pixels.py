@@ -58,10 +58,10 @@ def burned_in_risk(ds: Dataset) -> str | None:
 class Outcome:
     """What :func:`clean` did to one instance."""
 
-    boxes: int = 0  # regions blacked out, all frames
+    boxes: int = 0  # text lines blacked out, all frames
     cleaned: bool = False  # pixels changed, and nothing text-like remains
     reason: str | None = None  # why the instance must be quarantined instead
-    regions: list[tuple[int, textdetect.Box]] = field(default_factory=list)  # (frame, box) blacked out
+    regions: list[tuple[int, textdetect.Box]] = field(default_factory=list)  # (frame, box) blacked out (glyph runs)
 
 
 # Compressed pixel data can decode to far more than its file (RLE: 64 times, JPEG-LS or
@@ -189,43 +189,54 @@ def clean(ds: Dataset) -> Outcome:
         return Outcome(reason=f"pixel data cannot be decoded for cleaning ({type(exc).__name__})")
     fill = stack.max() if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1" else stack.min()
     regions: list[tuple[int, textdetect.Box]] = []
+    lines = 0
     for index in range(stack.shape[0]):
-        boxes, remaining = _clean_frame(stack[index], fill)
+        boxes, found, remaining = _clean_frame(stack[index], fill)
         regions.extend((index, box) for box in boxes)
+        lines += found
         if remaining:
             reason = f"text-like regions remain after pixel cleaning (frame {index + 1})"
-            return Outcome(boxes=len(regions), reason=reason, regions=regions)
+            return Outcome(boxes=lines, reason=reason, regions=regions)
     if not regions:
         return Outcome()
     _store(ds, stack)
     ds.BurnedInAnnotation = "NO"
     _add_code(ds, CLEAN_PIXEL_CODE)
-    return Outcome(boxes=len(regions), cleaned=True, regions=regions)
+    return Outcome(boxes=lines, cleaned=True, regions=regions)
 
 
-def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], int]:
-    """Redact ``frame`` in place; returns (regions redacted, count of regions still found)."""
+def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], int, int]:
+    """Redact ``frame`` in place; returns (boxes blacked out, text lines found, count of
+    text lines still found by the last check)."""
+    original = np.array(frame, copy=True)
     done: list[textdetect.Box] = []
-    boxes = textdetect.detect_model(frame)
-    for _ in range(ROUNDS):
-        for y0, x0, y1, x1 in boxes:
+    redacted: list[textdetect.Box] = []
+    lines = textdetect.detect_lines(frame)
+    for round_ in range(ROUNDS):
+        parts = textdetect.complete_glyphs(original, [part for _, line_parts in lines for part in line_parts])
+        for y0, x0, y1, x1 in parts:
             frame[y0:y1, x0:x1, ...] = fill
-        done.extend(boxes)
-        boxes = _remaining(frame, done)
-        if not boxes:
-            return done, 0
-    return done, len(boxes)
+        done.extend(box for box, _ in lines)
+        redacted.extend(parts)
+        lines = _remaining(frame, done, fine=round_ == 0 and bool(done))
+        if not lines:
+            return redacted, len(done), 0
+    return redacted, len(done), len(lines)
 
 
-def _remaining(frame: NDArray, done: list[textdetect.Box]) -> list[textdetect.Box]:
-    """Text the check still finds: the model's boxes beside a region already cut (the
+def _remaining(frame: NDArray, done: list[textdetect.Box], fine: bool = False) -> list[textdetect.Line]:
+    """Text the check still finds: the model's lines beside a region already cut (the
     rest of a line), or confirmed by the stroke detector, and the stroke detector's boxes
-    beside a cut region; elsewhere, once the text is cut, the model's boxes are anatomy
-    it mistakes for text."""
-    found = textdetect.detect_model(frame)
+    beside a cut region or just above or below one (the next line of an annotation
+    block; with ``fine``, small print too: the stroke detector also looks at the frame at
+    twice its size); elsewhere, once the text is cut, the model's boxes are anatomy it
+    mistakes for text."""
+    found = textdetect.detect_lines(frame)
     strokes = textdetect.detect(frame)
-    kept = [box for box in found if textdetect.near(box, done) or textdetect.overlaps(box, strokes)]
-    return sorted(set(kept + [box for box in strokes if textdetect.near(box, done)]))
+    kept = [line for line in found if textdetect.near(line[0], done) or textdetect.overlaps(line[0], strokes)]
+    small = textdetect.detect_fine(frame) if fine else []
+    beside = [box for box in strokes + small if textdetect.near(box, done) or textdetect.stacked(box, done)]
+    return sorted(set(kept + [(box, (box,)) for box in beside]))
 
 
 def require_detector() -> None:

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from curator.resources import mappings_dir
 
 Box = tuple[int, int, int, int]  # y0, x0, y1, x1 (end exclusive)
+Line = tuple[Box, tuple[Box, ...]]  # a text line's box, and the boxes of its glyph runs that cover its ink
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ class Settings:
     model_threads: int  # threads of the detection model per process
     model_min_side: int  # the detection model sees frames at least this large (upscaled)
     tighten_share: float  # a model box shrinks to the strokes above this share of its peak contrast
+    polarity_share: float  # tightening: a polarity responding less than this share of the other's is not the text's
+    ink_share: float  # tightening: stroke pixels this share of the way from the background's level to the text's
+    accent_share: float  # redaction: accents and dots above or below a box, up to this share of its height, are added
+    glyph_share: float  # redaction: a separate glyph beside a box is at least this share of its height
+    glyph_reach: float  # redaction: glyph pieces this share of a box's height beyond its edge are added to it
+    split_gap: int  # tightening: columns of ink further apart than this are separate glyph runs (boxed apart)
     row_share: float  # rows of a model box with fewer stroke pixels than this share of the fullest row are trimmed at its edges
     mark_pixels: int  # ... but a row with this many is kept (accents, dots)
     min_line_aspect: float  # the model's boxes narrower than this many heights are not a line of text
@@ -476,10 +483,16 @@ def _model():
 
 
 def detect_model(frame: NDArray) -> list[Box]:
-    """Text-line boxes of one frame by the detection model, on its grey windows (colour
-    frames: luminance); regions higher than a text line can be are not text."""
+    """Text-line boxes of one frame by the detection model (see :func:`detect_lines`)."""
+    return sorted({box for box, _ in detect_lines(frame)})
+
+
+def detect_lines(frame: NDArray) -> list[Line]:
+    """Text lines of one frame by the detection model, on its grey windows (colour
+    frames: luminance), each with the boxes of its glyph runs (what is blacked out);
+    regions higher than a text line can be are not text."""
     s = settings()
-    boxes: list[Box] = []
+    lines: list[Line] = []
     for view in windows(frame)[: 1 if frame.ndim == 3 else None]:
         result, _ = _model()(np.stack([view] * 3, axis=2), use_det=True, use_cls=False, use_rec=False)
         responses = _tophats(view, s.tophat)
@@ -492,8 +505,102 @@ def detect_model(frame: NDArray) -> list[Box]:
             grow = int(s.accent_reach * (raw[2] - raw[0]))  # accents and cedillas beyond the model's box
             box = clip_boxes([(raw[0] - grow, raw[1], raw[2] + grow, raw[3])], view.shape)
             if box:
-                boxes.append(_tighten(box[0], responses, s))
-    return sorted(set(clip_boxes(boxes, frame.shape[:2])))
+                line, parts = _tighten(box[0], view, responses, s, (raw[0] - box[0][0], raw[2] - box[0][0]))
+                clipped = clip_boxes([line], frame.shape[:2])
+                if clipped:
+                    lines.append((clipped[0], tuple(clip_boxes(list(parts), frame.shape[:2]))))
+    return sorted(set(lines))
+
+
+def complete_glyphs(frame: NDArray, parts: list[Box]) -> list[Box]:
+    """``parts`` grown over the glyphs and glyph pieces beside them: strokes of the text's
+    polarity and grey level (in the frame before redaction) that touch a box from outside
+    (a slanted stroke's end, the tip of a glyph the tightening left out), that stand on
+    its rows within :attr:`Settings.glyph_reach` of its height along the line (a short
+    word the detector left out: ``ID``, ``F``), or small marks just above or below it
+    (accents, dots: :attr:`Settings.accent_share`).  A structure that runs out of that
+    window (an edge, a line of the image) is not a glyph."""
+    from scipy import ndimage
+
+    s = settings()
+    view = windows(frame)[0]
+    rows, cols = view.shape
+    grown: list[Box] = []
+    for y0, x0, y1, x1 in parts:
+        h = y1 - y0
+        reach, rise = max(s.margin + 1, int(s.glyph_reach * h)), max(s.margin + 1, int(s.accent_share * h))
+        e0, f0, e1, f1 = max(y0 - rise, 0), max(x0 - reach, 0), min(y1 + rise, rows), min(x1 + reach, cols)
+        responses = _tophats(view[e0:e1, f0:f1], s.tophat)
+        inner = (slice(y0 - e0, y1 - e0), slice(x0 - f0, x1 - f0))  # the text's polarity: the box's own
+        _, polarities = _ink_of(view[e0:e1, f0:f1][inner], [r[inner] for r in responses], s, (0, 1))
+        ink = _ink(view[e0:e1, f0:f1], responses, s, polarities)
+        labels, count = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
+        if not count:
+            grown.append((y0, x0, y1, x1))
+            continue
+        border = np.zeros(ink.shape, dtype=bool)
+        border[0, :], border[-1, :] = e0 > 0, e1 < rows
+        border[:, 0] |= f0 > 0
+        border[:, -1] |= f1 < cols
+        inside = np.zeros(ink.shape, dtype=bool)
+        inside[y0 - e0:y1 - e0, x0 - f0:x1 - f0] = True
+        slices = ndimage.find_objects(labels)
+        out = set(np.unique(labels[border]).tolist())
+        touching = set(np.unique(labels[inside]).tolist())
+        m = s.margin
+        beside = [i + 1 for i, sl in enumerate(slices) if i + 1 not in out | touching and _beside(sl, (y0 - e0, x0 - f0, y1 - e0, x1 - f0), s)]
+        for label in beside:  # a glyph beside the box: its own box
+            sl = slices[label - 1]
+            grown.append((e0 + sl[0].start - m, f0 + sl[1].start - m, e0 + sl[0].stop + m, f0 + sl[1].stop + m))
+        # pieces of what the box holds: across the line only as far as the margin (the
+        # tightening looked there), along it as far as the window
+        piece = np.isin(labels, sorted(touching - out - {0})) & ~inside & _rows(ink.shape, y0 - e0 - m - 1, y1 - e0 + m + 1)
+        if not piece.any():
+            grown.append((y0, x0, y1, x1))
+            continue
+        ys, xs = np.nonzero(piece)
+        grown.append((min(y0, e0 + int(ys.min()) - m), min(x0, f0 + int(xs.min()) - m),
+                      max(y1, e0 + int(ys.max()) + 1 + m), max(x1, f0 + int(xs.max()) + 1 + m)))
+    return clip_boxes(grown, frame.shape[:2])
+
+
+def _rows(shape: tuple[int, ...], r0: int, r1: int) -> NDArray[np.bool_]:
+    band = np.zeros(shape, dtype=bool)
+    band[max(r0, 0):max(r1, 0)] = True
+    return band
+
+
+def _beside(sl: tuple[slice, ...], box: Box, s: Settings) -> bool:
+    """A component (slices) not touching ``box`` is text that belongs with it: a glyph on
+    its rows along the line, or an accent or dot above or below its columns."""
+    y0, x0, y1, x1 = box
+    h = y1 - y0
+    height = sl[0].stop - sl[0].start
+    on_rows = sl[0].start >= y0 - s.margin - 1 and sl[0].stop <= y1 + s.margin + 1
+    over = sl[1].start < x1 and sl[1].stop > x0 and height <= s.accent_share * h
+    return (on_rows and height >= s.glyph_share * h) or over
+
+
+def detect_fine(frame: NDArray) -> list[Box]:
+    """Text boxes of small print: the stroke detector on the frame's first window at
+    twice its size, in frame coordinates."""
+    view = windows(frame)[0]
+    up = np.repeat(np.repeat(view, 2, axis=0), 2, axis=1)
+    boxes = [(y0 // 2, x0 // 2, (y1 + 1) // 2, (x1 + 1) // 2) for y0, x0, y1, x1 in detect_gray(up)]
+    return clip_boxes(boxes, frame.shape[:2])
+
+
+def stacked(box: Box, others: list[Box]) -> bool:
+    """``box`` is a line just above or below one of ``others`` (an annotation block):
+    no taller than it, at most one of its heights away, side by side with it."""
+    h = box[2] - box[0]
+    for o in others:
+        k = o[2] - o[0]
+        gap = max(o[0] - box[2], box[0] - o[2])
+        side = max(o[1] - box[3], box[1] - o[3])
+        if -h <= gap <= k and h <= 1.2 * k and side <= k:
+            return True
+    return False
 
 
 def near(box: Box, others: list[Box]) -> bool:
@@ -519,21 +626,91 @@ def _line_shaped(box: Box, s: Settings) -> bool:
     return height <= s.max_line and width >= s.min_line_aspect * height
 
 
-def _tighten(box: Box, responses: list[NDArray[np.int16]], s: Settings) -> Box:
-    """The model's box shrunk to the strokes inside it (light and dark), plus the margin:
-    the model's boxes are generous, and anatomy is not text."""
+def _tighten(box: Box, view: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings,
+             body: tuple[int, int]) -> Line:
+    """The model's box shrunk to the ink inside it, and the boxes of its glyph runs
+    (columns of ink apart by more than :attr:`Settings.split_gap`), each as high as its
+    own ink plus the marks just above and below it (accents, descenders), plus the
+    margin: the model's boxes are generous, and anatomy is not text.  The glyphs' bodies
+    lie within the rows ``body`` (the model's own box, relative to ``box``)."""
     y0, x0, y1, x1 = box
     m = s.margin
-    mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
-    for response in responses:
-        crop = response[y0:y1, x0:x1]
-        peak = int(crop.max())
-        if peak >= s.contrast // 2:
-            mask |= crop >= max(peak * s.tighten_share, s.contrast // 4)
-    if mask.sum() < s.min_area:
-        return (y0 - m, x0 - m, y1 + m, x1 + m)
-    counts = mask.sum(axis=1)  # rows of texture at the top and bottom: not the line
-    rows = np.flatnonzero(counts >= min(max(1.0, s.row_share * counts.max()), s.mark_pixels))
-    cols = np.flatnonzero(mask[rows.min():rows.max() + 1].any(axis=0))
+    mask = _ink(view[y0:y1, x0:x1], [r[y0:y1, x0:x1] for r in responses], s)
+    counts = mask.sum(axis=1)
+    if counts.sum() < s.min_area:
+        whole = (y0 - m, x0 - m, y1 + m, x1 + m)
+        return whole, (whole,)
+    within = np.zeros(len(counts), dtype=bool)
+    within[max(body[0], 0):body[1]] = True
+    core = np.flatnonzero(within & (counts >= s.row_share * counts.max()))  # the rows the glyphs' bodies share
+    if not len(core):
+        whole = (y0 - m, x0 - m, y1 + m, x1 + m)
+        return whole, (whole,)
+    top, bottom = int(core.min()), int(core.max()) + 1
+    cols = np.flatnonzero(mask[top:bottom].any(axis=0))
+    breaks = np.flatnonzero(np.diff(cols) > s.split_gap)
+    starts = np.concatenate([cols[:1], cols[breaks + 1]]).tolist()
+    ends = np.concatenate([cols[breaks], cols[-1:]]).tolist()
+    reach = max(2, int(s.accent_reach * (bottom - top)))
     wide = m + 1  # glyph edges fainter than the threshold at either end of the line
-    return (y0 + int(rows.min()) - m, x0 + int(cols.min()) - wide, y0 + int(rows.max()) + 1 + m, x0 + int(cols.max()) + 1 + wide)
+    parts = []
+    for start, end in zip(starts, ends):
+        ink: NDArray[np.bool_] = np.asarray(mask[:, start:end + 1].any(axis=1))
+        rows = np.flatnonzero(ink[top:bottom]) + top
+        r0, r1 = _extend(ink, int(rows.min()), int(rows.max()) + 1, reach, s.mark_pixels)
+        left = x0 + start - (wide if start == cols[0] else m)
+        right = x0 + end + 1 + (wide if end == cols[-1] else m)
+        parts.append((y0 + r0 - m, left, y0 + r1 + m, right))
+    line = _union(np.array(parts))
+    return line, tuple(parts)
+
+
+def _extend(ink: NDArray[np.bool_], r0: int, r1: int, reach: int, gap: int) -> tuple[int, int]:
+    """Rows r0..r1 grown up and down over ink rows (accents, descenders) within ``reach``
+    rows, across blank runs of at most ``gap`` rows."""
+    for step in (-1, 1):
+        edge, blank, row = (r0 if step < 0 else r1 - 1), 0, (r0 - 1 if step < 0 else r1)
+        while 0 <= row < len(ink) and abs(row - edge) <= reach and blank <= gap:
+            if ink[row]:
+                edge, blank = row, 0
+            else:
+                blank += 1
+            row += step
+        r0, r1 = (edge, r1) if step < 0 else (r0, edge + 1)
+    return r0, r1
+
+
+def _ink(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings,
+         polarities: tuple[int, ...] = (0, 1)) -> NDArray[np.bool_]:
+    """Text pixels of a crop: strong thin strokes of the text's polarity (light or dark:
+    the one whose strongest strokes stand out most from the crop's median grey level; the
+    other too when it stands out at least :attr:`Settings.polarity_share` as much) whose
+    grey level is at least :attr:`Settings.ink_share` of the way from the median to the
+    text's level (texture beside the text is thin too, but not of the text's colour)."""
+    return _ink_of(crop, responses, s, polarities)[0]
+
+
+def _ink_of(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings,
+            polarities: tuple[int, ...]) -> tuple[NDArray[np.bool_], tuple[int, ...]]:
+    """:func:`_ink` among ``polarities`` (0 light, 1 dark), and the polarities it kept."""
+    mask = np.zeros(crop.shape, dtype=bool)
+    found = []
+    kept = []
+    for polarity, response in enumerate(responses):
+        if polarity not in polarities:
+            continue
+        peak = int(response.max())
+        if peak < s.contrast // 2:
+            continue
+        level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
+        text = float(np.median(level[response >= 0.6 * peak]))
+        background = float(np.median(level))
+        found.append((text - background, response, peak, level, background, polarity))
+    best = max((f[0] for f in found), default=0.0)
+    for contrast, response, peak, level, background, polarity in found:
+        if contrast <= 0 or contrast < s.polarity_share * best:
+            continue
+        strong = response >= max(peak * s.tighten_share, s.contrast // 4)
+        mask |= strong & (level >= background + s.ink_share * contrast)
+        kept.append(polarity)
+    return mask, tuple(kept)
