@@ -228,7 +228,7 @@ def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, 
     curator = [sys.executable, "-c", f"import sys; sys.path.insert(0, {root!r}); from curator.cli import main; sys.exit(main())",
                "deid", str(src), str(scratch / "out-curator"), "--key", str(key), "--profile", "research"]
     dcmanon = [sys.executable, str(driver), str(src), str(scratch / "out-dcmanon"), str(cores)]
-    no_screen = list(curator)
+    no_screen = [arg if arg != str(scratch / "out-curator") else str(scratch / "out-no-screen") for arg in curator]
     no_screen[2] = (f"import sys; sys.path.insert(0, {root!r}); from curator.deid import pixels; "
                     "pixels.screen_bytes = lambda data: None; from curator.cli import main; sys.exit(main())")
     commands = {"curator": curator, "dcmanon": dcmanon, **({"no-screen": no_screen} if without_screen else {})}
