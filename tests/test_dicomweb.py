@@ -420,7 +420,7 @@ def test_header_reader_parses_dicom_json_and_rejects_bad_json():
     assert "AvailableTransferSyntaxUID" not in ds
     with pytest.raises(HeaderError, match="malformed DICOM JSON"):
         read_header_bytes(JSON_MAGIC + b"{not json")
-    with pytest.raises(HeaderError, match="no SOP Class"):
+    with pytest.raises(HeaderError, match="SOP Class UID missing"):
         read_header_bytes(JSON_MAGIC + b'{"00080060": {"vr": "CS", "Value": ["CT"]}}')
 
 
