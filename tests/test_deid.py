@@ -307,9 +307,9 @@ def walk_values(ds: Dataset, keyword: str) -> list:
 
 def test_table_is_the_shipped_standard():
     rows = table.rows()
-    from curator.resources import load_yaml, mappings_dir
+    from curator.resources import load_yaml, ontologies_dir
 
-    additions = load_yaml(mappings_dir() / table.ADDITIONS_FILE)["rows"]
+    additions = load_yaml(ontologies_dir() / table.ADDITIONS_FILE)["rows"]
     assert len(rows) == 621 + len(additions)  # the standard's rows, then curator's additions
     assert {row.name: row.basic for row in rows[621:]} == additions
     by_tag, patterns = table.action_map(())

@@ -20,13 +20,13 @@ from functools import cache
 from pydicom.datadict import dictionary_VR, tag_for_keyword
 
 from curator.errors import CuratorError
-from curator.resources import load_yaml, mappings_dir, ontologies_dir
+from curator.resources import load_yaml, ontologies_dir
 
 TABLE_FILE = "dicom/ps3.15-table-e1-1.json"
 OPTIONS_FILE = "dicom/ps3.15-options.yaml"
 TYPES_FILE = "dicom/iod-attribute-types.yaml"
 KB_FILE = "dicom/tcia-private-tag-kb.csv"
-ADDITIONS_FILE = "deid/table-additions.yaml"  # under mappings/: rows the table lacks
+ADDITIONS_FILE = "dicom/ps3.15-table-additions.yaml"  # rows the table copy lacks (curator's)
 
 SIMPLE_ACTIONS = frozenset("DZXKCU")
 COMPOUND_ACTIONS = frozenset({"X/Z", "X/D", "Z/D", "X/Z/D", "X/Z/U*"})
@@ -65,10 +65,10 @@ def rows() -> tuple[Row, ...]:
             raise ValueError(f"{TABLE_FILE}: unknown action code {basic!r}")
         out.append(Row(entry["tag"].upper(), entry["name"], basic, opts))
     listed = {row.key for row in out}
-    for keyword, action in load_yaml(mappings_dir() / ADDITIONS_FILE)["rows"].items():
+    for keyword, action in load_yaml(ontologies_dir() / ADDITIONS_FILE)["rows"].items():
         tag = tag_for_keyword(keyword)
         if tag is None or action not in SIMPLE_ACTIONS:
-            raise ValueError(f"mappings/{ADDITIONS_FILE}: unknown keyword {keyword!r} or action {action!r}")
+            raise ValueError(f"ontologies/{ADDITIONS_FILE}: unknown keyword {keyword!r} or action {action!r}")
         key = f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
         if key not in listed:  # the standard's own row wins once the table has one
             out.append(Row(key, keyword, action, ()))
