@@ -398,7 +398,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
                 bar.advance(len(tasks))
             for relpath, row in pending_rejections:
                 row["path"] = scrub_path(relpath, global_tokens, salt)
-                if row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
+                if row["site"] is not None and row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
                     row["site"] = scrub_path(row["site"], global_tokens, salt)
                 _count(stats, row)
                 writer.add(row)
