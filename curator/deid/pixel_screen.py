@@ -69,7 +69,7 @@ def screen_source(source: str | os.PathLike[str], workers: int | None = None, sc
                     if result is not None:
                         counts.setdefault(result[0], Counter())[result[1]] += 1
 
-    try:
+    with pool:  # the workers stop however the screen ends
         batch: list[tuple[str, str | None, bytes | None]] = []
         for item in open_source(source).items():
             if not isinstance(item, Item):
@@ -82,8 +82,6 @@ def screen_source(source: str | os.PathLike[str], workers: int | None = None, sc
         if batch:
             pending.add(pool.submit(_screen_batch, batch))
         collect(True)
-    finally:
-        pool.shutdown()
     by_modality = {
         modality: {"screened": c["text_like"] + c["clear"], "text_like": c["text_like"], "not_decoded": c["not_decoded"]}
         for modality, c in sorted(counts.items())

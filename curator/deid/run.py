@@ -595,9 +595,7 @@ def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
     journal_path = Path(os.fspath(options.journal)) if options.journal is not None else out_path / JOURNAL_NAME
     with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
         _check_output(out_path, journal_path, settings, options.force)
-        run = _Run(source, out_path, quarantine_path, chosen, key, options.k, options.clean_pixels, options.site_from,
-                   options.extra_elements, tier)
-        run.leak = set() if options.leak_digests else None
+        run = _Run(source, out_path, quarantine_path, chosen, key, options, tier)
         report = run.execute(options.workers or os.cpu_count() or 1, options.scheduler, journal_path, settings)
         (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
         if options.journal is None:
@@ -645,13 +643,16 @@ class _Run:
     """One de-identification run: the header pass, the plan, the writing pass, the report."""
 
     def __init__(self, source: str | os.PathLike[str], out_path: Path, quarantine_path: Path | None, profile: Profile,
-                 key: bytes, k: int, clean_pixels: bool, site_from: str, extra_elements: ExtraElements, access: kanon.Access):
+                 key: bytes, options: DeidOptions, access: kanon.Access):
+        """``profile`` (with its recipe), ``quarantine_path`` and ``access`` as resolved from ``options``."""
         self.source, self.out_path, self.quarantine_path = source, out_path, quarantine_path
-        self.profile, self.key, self.k, self.clean_pixels, self.site_from = profile, key, k, clean_pixels, site_from
-        self.extra_elements, self.access = extra_elements, access
-        self.leak: set[tuple[str, int]] | None = None  # (digest, length) of the source's patient identifier tokens, when asked
+        self.profile, self.key, self.access = profile, key, access
+        self.k, self.clean_pixels, self.site_from = options.k, options.clean_pixels, options.site_from
+        self.extra_elements = options.extra_elements
+        # (digest, length) of the source's patient identifier tokens, when asked
+        self.leak: set[tuple[str, int]] | None = set() if options.leak_digests else None
         self.pseudo = Pseudonymizer(key)
-        self.engine = Engine(profile, key, clean_pixels=clean_pixels)  # the plan's view of the profile
+        self.engine = Engine(profile, key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
         self.pixel_quarantined: list[tuple[int, str, bool]] = []  # (position, reason, written) of pixel cleaning
 
