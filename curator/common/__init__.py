@@ -5,14 +5,14 @@
 * :mod:`curator.common.fold`: the one Unicode fold used by every match (``mappings/fold.yaml``);
 * :mod:`curator.common.executors`: local process pool, in-process, or Dask cluster behind one interface; the crash-tolerant parallel map;
 * :mod:`curator.common.faults`: one run at a time per output or index (lock files); a full disk as a clear error;
-* :mod:`curator.common.journal`: the journal of outputs written (with SHA-256), verified when a killed run is resumed.
+* :mod:`curator.common.journal`: the journal of outputs written (with SHA-256), verified when a killed run is resumed;
+* :mod:`curator.common.lazy`: the lazy public names of every subpackage (PEP 562 `__getattr__`).
 
 The names below are imported lazily (importing the package loads none of its modules).
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from curator.common.lazy import exports
 
 # public name -> the module of this package that defines it
 _EXPORTS = {
@@ -48,12 +48,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = exports(__name__, _EXPORTS, globals())

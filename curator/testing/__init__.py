@@ -9,8 +9,7 @@ The names below are imported lazily (importing the package loads none of its mod
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from curator.common.lazy import exports
 
 # public name -> the module of this package that defines it
 _EXPORTS = {
@@ -38,12 +37,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = exports(__name__, _EXPORTS, globals())
