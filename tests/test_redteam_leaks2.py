@@ -21,6 +21,7 @@ from curator.deid.scrub import scrub_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402  (helper modules beside the tests, not a package)
+from leakrun import run_every_command  # noqa: E402
 import adversarial2  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,23 +32,7 @@ runner = CliRunner()
 def runs(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("redteam2")
     archive = adversarial2.write_archive(root / "archive")
-    assert runner.invoke(app, ["keygen", str(root / "key")]).exit_code == 0
-    console: dict[str, str] = {}
-    for fmt in ("json", "html"):
-        result = runner.invoke(app, ["audit", str(archive.root), "-f", fmt, "-o", str(root / "audit" / f"report.{fmt}"),
-                                     "-w", "1", "--index", str(root / "audit" / "index.parquet")])
-        assert result.exit_code == 0, result.output
-        console[f"audit {fmt}"] = result.output
-    commands = {
-        "deid": ["deid", str(archive.root), str(root / "deid"), "--key", str(root / "key"), "--workers", "1"],
-        "publish": ["publish", str(archive.root), str(root / "release"), "--key", str(root / "key"),
-                    "--config", str(ROOT / "examples" / "release.yaml"), "-w", "1", "--release-date", "2026-11-30"],
-        "validate": ["validate", str(root / "release"), "--key", str(root / "key")],
-    }
-    for name, args in commands.items():
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
-        console[name] = result.output
+    console = run_every_command(root, archive.root, ("json", "html"))
     hits = adversarial.search([root / "audit", root / "deid", root / "release"], archive.plants, console)
     return {"root": root, "archive": archive, "hits": hits}
 

@@ -1,0 +1,37 @@
+"""Every command of a release run over an archive, its console output kept, for the red-team
+leak tests (tests/test_redteam_leaks*.py): audit in the given formats, deid, publish, validate."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from curator.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def run_every_command(root: Path, source: Path, formats: Iterable[str]) -> dict[str, str]:
+    """Run keygen, audit (one report per format), deid, publish and validate of ``source``
+    below ``root`` (outputs in ``root/audit``, ``root/deid``, ``root/release``); each must exit 0.
+    Returns each command's console output by name."""
+    assert runner.invoke(app, ["keygen", str(root / "key")]).exit_code == 0
+    console: dict[str, str] = {}
+    for fmt in formats:
+        result = runner.invoke(app, ["audit", str(source), "-f", fmt, "-o", str(root / "audit" / f"report.{fmt}"),
+                                     "-w", "1", "--index", str(root / "audit" / "index.parquet")])
+        assert result.exit_code == 0, result.output
+        console[f"audit {fmt}"] = result.output
+    commands = {
+        "deid": ["deid", str(source), str(root / "deid"), "--key", str(root / "key"), "--workers", "1"],
+        "publish": ["publish", str(source), str(root / "release"), "--key", str(root / "key"),
+                    "--config", str(ROOT / "examples" / "release.yaml"), "-w", "1", "--release-date", "2026-11-30"],
+        "validate": ["validate", str(root / "release"), "--key", str(root / "key")],
+    }
+    for name, args in commands.items():
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        console[name] = result.output
+    return console
