@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402  (a helper module beside the tests, not a package)
 from leakrun import run_every_command  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 PINYIN = "小明 王"  # a Chinese name written in pinyin in the folder name (its planted value)
 
 

@@ -24,7 +24,6 @@ import adversarial  # noqa: E402  (helper modules beside the tests, not a packag
 from leakrun import run_every_command  # noqa: E402
 import adversarial2  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 
 
