@@ -273,6 +273,7 @@ def main_real(args: argparse.Namespace) -> int:
     split = "holdout" if args.holdout else "dev"
     real = [("RSNA RadLex Playbook names", DATA / "descriptions_real.csv"),
             ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv"),
+            ("CCAM imaging acts (France, fr)", DATA / "descriptions_real_ccam.csv"),
             ("MR series descriptions of public BIDS datasets (held out by site)", DATA / "descriptions_real_bids.csv")]
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]

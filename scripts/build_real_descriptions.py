@@ -40,6 +40,20 @@ Labels are always the *source's own* attributes (never curator's output):
 
       python scripts/build_real_descriptions.py bids SNAPSHOT.git [SNAPSHOT.git ...]
 
+* France's common classification of medical acts CCAM (Assurance Maladie / ATIH; French): the
+  imaging acts, i.e. the acts filed under a paragraph (arborescence level 3) whose name starts
+  with an imaging technique (Echographie, Radiographie, Scanographie, Remnographie [IRM],
+  Scintigraphie, Autres actes d'imagerie), with their long and short official names
+  (``tests/data/ccam_imaging.csv``, extracted from a git snapshot of the public-domain
+  ``GuillaumePressiat/nomensland`` package, which carries ATIH's CCAM files).  Labels come from
+  the CCAM tree: the paragraph's technique gives the modality (echographie US, scanographie CT,
+  remnographie MR; radiographie spans radiography, fluoroscopy, angiography and mammography and
+  scintigraphie spans planar, SPECT and PET, so they give none) and the chapter (an organ system
+  or a body region) or, in the circulatory chapter, the sub-paragraph gives ``region_any``::
+
+      python scripts/build_real_descriptions.py ccam-extract SNAPSHOT.git   # writes ccam_imaging.csv
+      python scripts/build_real_descriptions.py ccam
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -172,6 +186,90 @@ def sigtap_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+CCAM_IN = ROOT / "tests" / "data" / "ccam_imaging.csv"
+CCAM_OUT = ROOT / "tests" / "data" / "descriptions_real_ccam.csv"
+CCAM_TABLE = "inst/tables/ccam_hierarchie_actes.json.gz"
+CCAM_SHORT_TABLE = "inst/tables/ccam_actes.json.gz"
+CCAM_TECHNIQUE = re.compile(r"^(Échographie|Radiographie|Scanographie|Remnographie|Scintigraphie|Autres actes d'imagerie)")
+# Paragraph technique -> DICOM modality (RadLex).  Radiographie (radiography, fluoroscopy,
+# angiography, mammography) and Scintigraphie (planar, SPECT, PET) give none.
+CCAM_MODALITY = {"Échographie": "RID10326", "Scanographie": "RID10321", "Remnographie": "RID10312"}
+HEART_THORAX = (THORAX, MEDIASTINUM)
+CERVICOCEPHALIC = (HEAD, FACE, NECK)
+# CCAM chapter (or sub-chapter) -> the RadLex regions where the organs it names lie.  Chapters
+# whose organs lie anywhere (04 circulatory, 05 immune and haematopoietic, 15 musculoskeletal
+# without topography, 16.01 skin and soft tissue, 17 without topography, 19 transitional) give
+# none, except where a sub-paragraph names a region (CCAM_SUBPARAGRAPH_REGIONS).
+CCAM_CHAPTER_REGIONS = {
+    "01": ("système nerveux central, périphérique et autonome (imaging of the neuraxis)", (HEAD, SPINE, SACRUM, COCCYX)),
+    "02": ("oeil et annexes", (HEAD, FACE)),
+    "06": ("appareil respiratoire", (HEAD, FACE, NECK, THORAX, MEDIASTINUM)),
+    "07": ("appareil digestif", (HEAD, FACE, NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)),
+    "08": ("appareil urinaire et génital", (ABDOMEN, PELVIS)),
+    "09": ("actes concernant la procréation, la grossesse et le nouveau-né", (ABDOMEN, PELVIS)),
+    "10": ("glandes endocrines", (HEAD, NECK, THORAX, MEDIASTINUM, ABDOMEN)),
+    "11": ("tête", (HEAD, FACE)),
+    "12": ("cou et tronc", (NECK, SPINE, SACRUM, COCCYX, THORAX, ABDOMEN, PELVIS)),
+    "13": ("membre supérieur (with the shoulder girdle)", (SHOULDER, UPPER)),
+    "14": ("membre inférieur (with the pelvic girdle)", (PELVIS, LOWER)),
+    "16.02": ("sein", (BREAST,)),
+}
+# Circulatory sub-paragraphs (arborescence level 4) that name a region.
+CCAM_SUBPARAGRAPH_REGIONS = {
+    "04.01.03.01": HEART_THORAX, "04.01.03.02": HEART_THORAX, "04.01.03.03": CERVICOCEPHALIC,
+    "04.01.03.04": (SHOULDER, UPPER), "04.01.03.05": (ABDOMEN,), "04.01.03.06": (PELVIS, LOWER),
+    "04.01.04.01": HEART_THORAX, "04.01.04.03": HEART_THORAX, "04.01.04.04": HEART_THORAX,
+    "04.01.04.05": CERVICOCEPHALIC, "04.01.04.06": (SHOULDER, UPPER), "04.01.04.07": (SPINE, SACRUM, COCCYX),
+    "04.01.04.08": (ABDOMEN, PELVIS), "04.01.04.09": (PELVIS, LOWER), "04.01.04.10": CERVICOCEPHALIC,
+    "04.01.04.11": (SHOULDER, UPPER), "04.01.04.12": (NECK, *HEART_THORAX), "04.01.04.13": (PELVIS, LOWER),
+    "04.01.04.14": (ABDOMEN, PELVIS, *HEART_THORAX), "04.01.04.15": (HEAD, FACE),
+}
+
+
+def ccam_extract(snapshot: Path) -> list[dict[str, str]]:
+    """The imaging acts of the CCAM tree in a nomensland snapshot (code, place in the tree, names)."""
+    import gzip
+    tree = json.loads(gzip.decompress(subprocess.run(
+        ["git", "--git-dir", str(snapshot), "show", f"HEAD:{CCAM_TABLE}"], check=True, capture_output=True).stdout))
+    acts = json.loads(gzip.decompress(subprocess.run(
+        ["git", "--git-dir", str(snapshot), "show", f"HEAD:{CCAM_SHORT_TABLE}"], check=True, capture_output=True).stdout))
+    short = {a["code"]: a.get("libelle_court", "") for a in acts if not a.get("date_fin")}
+    paragraphs = {n["strate"][:8]: n["libelle"] for n in tree
+                  if n.get("type") == "H" and n.get("niveau") == 3 and CCAM_TECHNIQUE.match(n["libelle"])}
+    rows = []
+    for node in tree:
+        if node.get("type") == "A" and node["strate"][:8] in paragraphs and node["code"] in short:
+            rows.append({"code": node["code"], "strate": node["strate"], "paragraph": paragraphs[node["strate"][:8]],
+                         "long_name": " ".join(node["libelle"].split()), "short_name": " ".join(short[node["code"]].split())})
+    return sorted(rows, key=lambda r: (r["strate"], r["code"]))
+
+
+def ccam_labels(strate: str, paragraph: str) -> dict[str, str]:
+    technique = CCAM_TECHNIQUE.match(paragraph)
+    modality = CCAM_MODALITY.get(technique.group(1) if technique else "", "")
+    regions = CCAM_SUBPARAGRAPH_REGIONS.get(strate, ())
+    for key in (strate[:5], strate[:2]):
+        regions = regions or CCAM_CHAPTER_REGIONS.get(key, ("", ()))[1]
+    return {"modality": modality, "region_any": "+".join(dict.fromkeys(regions))}
+
+
+def ccam_rows(path: Path) -> list[dict[str, str]]:
+    """Both official names of each imaging act; the split is by act, so its two names fall together."""
+    rows, seen = [], set()
+    for act in csv.DictReader(path.open(encoding="utf-8")):
+        lab = ccam_labels(act["strate"], act["paragraph"])
+        for kind, name in (("L", act["long_name"]), ("S", act["short_name"])):
+            if not name or name.casefold() in seen:
+                continue
+            seen.add(name.casefold())
+            rows.append({"id": f"CCAM{act['code']}-{kind}", "source": "ccam",
+                         "institution": "Assurance Maladie / ATIH (France), CCAM", "lang": "fr", "level": "study",
+                         "text": name, "modality": lab["modality"], "body_region": "", "focus": "",
+                         "region_any": lab["region_any"], "contrast": "", "laterality": "",
+                         "split": split_of("ccam", act["code"])})
+    return rows
+
+
 BIDS_OUT = ROOT / "tests" / "data" / "descriptions_real_bids.csv"
 BIDS_LICENCES = {"CC0", "CC0-1.0", "PDDL", "ODC-PDDL"}
 BIDS_WEIGHTING = {"T1w": "RID10794", "T2w": "RID10795", "PDw": "RID10792", "PD": "RID10792",
@@ -285,12 +383,12 @@ def _bids_dataset(snapshot: Path, names: list[str], described: dict) -> list[dic
 
 def write(rows: list[dict[str, str]], out: Path) -> None:
     extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
-    columns = COLUMNS + extra
+    columns = COLUMNS + extra if rows and "split" in rows[0] else tuple(rows[0])
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"{out}: {len(rows)} rows ({sum(r['split'] == 'holdout' for r in rows)} held out)")
+    print(f"{out}: {len(rows)} rows ({sum(r.get('split') == 'holdout' for r in rows)} held out)")
 
 
 def main(argv: list[str]) -> int:
@@ -300,6 +398,12 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["bids"] and len(argv) >= 2:
         rows = bids_rows([Path(a) for a in argv[1:]])
         write(sorted(rows, key=lambda r: (r["id"].split("-")[0], r["text"].casefold(), r["weighting"], r["contrast"])), BIDS_OUT)
+        return 0
+    if argv[:1] == ["ccam-extract"] and len(argv) == 2:
+        write(ccam_extract(Path(argv[1])), CCAM_IN)
+        return 0
+    if argv == ["ccam"]:
+        write(ccam_rows(CCAM_IN), CCAM_OUT)
         return 0
     if argv == ["sigtap"]:
         write(sigtap_rows(SIGTAP_IN), SIGTAP_OUT)

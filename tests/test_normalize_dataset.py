@@ -118,3 +118,22 @@ def test_bids_series_set_labels_come_from_the_datasets_own_naming():
         assert r["split"] == build.split_of("bids", f"{r['id'].split('-')[0]}|{r['site']}"), r["id"]
     assert build._acq_contradicts("sub-1/anat/sub-1_acq-FLAIR1_T1w.json")
     assert not build._acq_contradicts("sub-1/anat/sub-1_acq-mprage_T1w.json")
+
+
+def test_ccam_set_labels_come_from_the_ccam_tree():
+    """tests/data/descriptions_real_ccam.csv (French) is rebuilt by the script from the CCAM
+    extract: the modality from the paragraph's technique, the region group from the chapter (or
+    a circulatory sub-paragraph); both names of one act fall in the same split."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_ccam.csv")
+    assert build.ccam_rows(build.CCAM_IN) == rows
+    assert len(rows) >= 1000 and {r["lang"] for r in rows} == {"fr"}
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["CCAMZBQK001-L"]["modality"] == "RID10321" and by_id["CCAMZBQK001-L"]["region_any"].startswith("RID9080")
+    assert by_id["CCAMQEQN001-L"]["modality"] == "RID10312" and by_id["CCAMQEQN001-L"]["region_any"] == "RID28749"
+    assert by_id["CCAMZBQK002-L"]["modality"] == ""            # Radiographie spans several X-ray modalities
+    assert by_id["CCAMZZQK024-L"]["region_any"] == ""           # sans precision topographique
+    for r in rows:
+        assert r["split"] == build.split_of("ccam", r["id"][4:11]), r["id"]

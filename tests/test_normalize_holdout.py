@@ -1,0 +1,48 @@
+"""Held-out figures of the real-world sets must not regress.
+
+The held-out splits (``split == holdout`` in tests/data/descriptions_real*.csv, fixed by a hash
+in scripts/build_real_descriptions.py) are never tuned on: the lexicon is tuned on the dev
+splits only.  This test only checks that the held-out figures measured at the end of the last
+tuning round (docs/normalization.md, "Real-world sets") do not get worse: right at least the
+floor, confidently wrong at most the ceiling, per set and field, header modality given.
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+# (file, field) -> (right at least, confidently wrong at most), fractions of the labelled items.
+FLOORS = {
+    ("descriptions_real.csv", "body_region"): (0.915, 0.004),
+    ("descriptions_real.csv", "contrast"): (0.985, 0.001),
+    ("descriptions_real.csv", "laterality"): (0.985, 0.001),
+    ("descriptions_real_sigtap.csv", "body_region"): (0.86, 0.0),
+    ("descriptions_real_ccam.csv", "body_region"): (0.58, 0.036),
+    ("descriptions_real_bids.csv", "weighting"): (0.95, 0.011),
+    ("descriptions_real_bids.csv", "contrast"): (0.33, 0.0),
+}
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_normalize", ROOT / "benchmarks" / "normalize.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in FLOORS}))
+def test_held_out_figures_do_not_regress(name):
+    bench = _bench()
+    stats = bench.evaluate_real(bench.load_real(DATA / name, "holdout"))["stats"]
+    for (file, field), (floor, ceiling) in FLOORS.items():
+        if file != name:
+            continue
+        s = stats[field]
+        assert s["labelled"] >= 9, (name, field)
+        assert s["right"] / s["labelled"] >= floor, (name, field, s)
+        assert s["conf_wrong"] / s["labelled"] <= ceiling + 1e-9, (name, field, s)
