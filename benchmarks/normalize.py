@@ -274,6 +274,7 @@ def main_real(args: argparse.Namespace) -> int:
     real = [("RSNA RadLex Playbook names", DATA / "descriptions_real.csv"),
             ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv"),
             ("CCAM imaging acts (France, fr)", DATA / "descriptions_real_ccam.csv"),
+            ("CUPS imaging procedures (Colombia, es)", DATA / "descriptions_real_cups.csv"),
             ("MR series descriptions of public BIDS datasets (held out by site)", DATA / "descriptions_real_bids.csv")]
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]

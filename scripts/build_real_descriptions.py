@@ -54,6 +54,16 @@ Labels are always the *source's own* attributes (never curator's output):
       python scripts/build_real_descriptions.py ccam-extract SNAPSHOT.git   # writes ccam_imaging.csv
       python scripts/build_real_descriptions.py ccam
 
+* Colombia's single classification of health procedures CUPS (Ministerio de Salud y Proteccion
+  Social; Spanish): the diagnostic imaging procedures as a public copy lists them with their CUPS
+  sub-category (``tests/data/cups_imaging.csv``, read from a git snapshot of ``tudrcorp/integracorp``,
+  file ``database/seeders/TelemedicineStudiesListSeeder.php``).  Labels come from the sub-category
+  name, which states the technique and the body region ("TOMOGRAFIA COMPUTADA (TC) DE CABEZA CARA
+  Y CUELLO": CT; head, face, neck)::
+
+      python scripts/build_real_descriptions.py cups-extract SNAPSHOT.git   # writes cups_imaging.csv
+      python scripts/build_real_descriptions.py cups
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -270,6 +280,74 @@ def ccam_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+CUPS_IN = ROOT / "tests" / "data" / "cups_imaging.csv"
+CUPS_OUT = ROOT / "tests" / "data" / "descriptions_real_cups.csv"
+CUPS_FILE = "database/seeders/TelemedicineStudiesListSeeder.php"
+CUPS_COMMIT = "9bf8bd542fa542928e9a536fabd2e4dc43eb27e7"
+CUPS_ENTRY = re.compile(r"'description' => ucfirst\(strtolower\('([^']*)'\)\),\s*'category' => ucfirst\(strtolower\('([^']*)'\)\)")
+# Sub-category technique -> modality: only where the name states one technique.
+CUPS_MODALITY = (("TOMOGRAFIA COMPUTADA", "RID10321"), ("ESTUDIOS CON TOMOGRAFIA", "RID10321"),
+                 ("RESONANCIA MAGNETICA", "RID10312"), ("ECOGRAFIA", "RID10326"), ("MAMOGRAFIA", "RID10357"))
+UPPER_LIMB, LOWER_LIMB = (SHOULDER, UPPER), (PELVIS, LOWER)
+# "EXTREMIDADES" (both limbs) is also RadLex's "set of extremities"; the thorax holds the breasts
+# (as for SIGTAP's "torax e mediastino").  Both added after the first development run (disclosed).
+EXTREMITIES, CHEST = (SHOULDER, UPPER, PELVIS, LOWER, "RID43248"), (THORAX, MEDIASTINUM, BREAST)
+SPINAL = (SPINE, SACRUM, COCCYX)
+HEAD_NECK = (HEAD, FACE, NECK)
+# Sub-category region words (the name's ending) -> RadLex regions; the longest match wins.
+CUPS_REGIONS = {
+    "CRANEO": (HEAD,), "CEREBRO Y CRANEO": (HEAD,), "CARA O HUESOS FACIALES": (HEAD, FACE), "CUELLO": (NECK,),
+    "CABEZA CARA Y CUELLO": HEAD_NECK, "CABEZA CARA O CUELLO": HEAD_NECK, "LA CABEZA CARA Y CUELLO": HEAD_NECK,
+    "VASOS DE CABEZA Y CUELLO": HEAD_NECK, "CUELLO FARINGE LARINGE": HEAD_NECK, "COLUMNA VERTEBRAL": SPINAL,
+    "COLUMNA": SPINAL, "COLUMNA VERTEBRAL Y CANAL ESPINAL": SPINAL, "VASOS ESPINALES": SPINAL, "MIELOGRAFIAS": SPINAL,
+    "TORAX": CHEST, "TORAX Y ORGANOS TORACICOS": CHEST, "VASOS DEL TORAX": (THORAX, MEDIASTINUM),
+    "CORAZON Y GRANDES VASOS": (THORAX, MEDIASTINUM), "CORAZÓN Y GRANDES VASOS": (THORAX, MEDIASTINUM),
+    "MEDIASTINO Y ORGANOS RELACIONADOS": (THORAX, MEDIASTINUM), "ABDOMEN": (ABDOMEN,), "PARED ABDOMINAL": (ABDOMEN,),
+    "VIA DIGESTIVA": (NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS), "VASOS INTRABDOMINALES": (ABDOMEN, PELVIS),
+    "ABDOMEN Y PELVIS": (ABDOMEN, PELVIS), "DEL ABDOMEN Y PELVIS": (ABDOMEN, PELVIS), "ABDOMINALES Y PELVICOS": (ABDOMEN, PELVIS),
+    "ABDOMEN PELVIS Y ORGANOS O ESTRUCTURAS CONEXAS": (ABDOMEN, PELVIS), "SISTEMA URINARIO": (ABDOMEN, PELVIS),
+    "VIAS BILIARES": (ABDOMEN,), "SISTEMA GENITAL": (PELVIS,), "PELVIS Y DE GENITALES FEMENINOS": (PELVIS,),
+    "PELVICA Y DE GENITALES MASCULINOS": (PELVIS,), "EXTREMIDADES": EXTREMITIES,
+    "EXTREMIDADES Y ARTICULACIONES": EXTREMITIES, "EXTREMIDADES SUPERIORES": UPPER_LIMB,
+    "EXTREMIDADES INFERIORES": LOWER_LIMB, "ARTICULACIONES DE MIEMBRO INFERIOR": LOWER_LIMB,
+    "MAMOGRAFIA": (BREAST,), "GALACTOGRAFIA": (BREAST,), "DACRIOCISTOGRAFIA": (HEAD, FACE), "SIALOGRAFIA": HEAD_NECK,
+}
+
+
+def cups_extract(snapshot: Path) -> list[dict[str, str]]:
+    """(sub-category, name) of each imaging procedure in the public copy, in its order."""
+    text = _git(snapshot, "show", f"{CUPS_COMMIT}:{CUPS_FILE}")
+    rows, seen = [], set()
+    for name, category in CUPS_ENTRY.findall(text):
+        name, category = " ".join(name.split()), " ".join(category.split())
+        if (name, category) not in seen:
+            seen.add((name, category))
+            rows.append({"category": category, "name": name})
+    return rows
+
+
+def cups_labels(category: str) -> dict[str, str]:
+    folded = category.upper()
+    modality = next((code for word, code in CUPS_MODALITY if word in folded), "")
+    ends = [k for k in CUPS_REGIONS if folded == k or folded.endswith(" " + k)]
+    regions = CUPS_REGIONS[max(ends, key=len)] if ends else ()
+    return {"modality": modality, "region_any": "+".join(dict.fromkeys(regions))}
+
+
+def cups_rows(path: Path) -> list[dict[str, str]]:
+    rows, seen = [], set()
+    for n, entry in enumerate(csv.DictReader(path.open(encoding="utf-8"))):
+        name = entry["name"]
+        if name.casefold() in seen:      # listed twice (under two sub-categories): kept once, first place
+            continue
+        seen.add(name.casefold())
+        lab = cups_labels(entry["category"])
+        rows.append({"id": f"CUPS{n:04d}", "source": "cups", "institution": "Ministerio de Salud y Proteccion Social (Colombia), CUPS",
+                     "lang": "es", "level": "study", "text": name, "modality": lab["modality"], "body_region": "", "focus": "",
+                     "region_any": lab["region_any"], "contrast": "", "laterality": "", "split": split_of("cups", name)})
+    return rows
+
+
 BIDS_OUT = ROOT / "tests" / "data" / "descriptions_real_bids.csv"
 BIDS_LICENCES = {"CC0", "CC0-1.0", "PDDL", "ODC-PDDL"}
 BIDS_WEIGHTING = {"T1w": "RID10794", "T2w": "RID10795", "PDw": "RID10792", "PD": "RID10792",
@@ -401,6 +479,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["ccam-extract"] and len(argv) == 2:
         write(ccam_extract(Path(argv[1])), CCAM_IN)
+        return 0
+    if argv[:1] == ["cups-extract"] and len(argv) == 2:
+        write(cups_extract(Path(argv[1])), CUPS_IN)
+        return 0
+    if argv == ["cups"]:
+        write(cups_rows(CUPS_IN), CUPS_OUT)
         return 0
     if argv == ["ccam"]:
         write(ccam_rows(CCAM_IN), CCAM_OUT)

@@ -137,3 +137,19 @@ def test_ccam_set_labels_come_from_the_ccam_tree():
     assert by_id["CCAMZZQK024-L"]["region_any"] == ""           # sans precision topographique
     for r in rows:
         assert r["split"] == build.split_of("ccam", r["id"][4:11]), r["id"]
+
+
+def test_cups_set_labels_come_from_the_sub_category():
+    """tests/data/descriptions_real_cups.csv (Spanish) is rebuilt by the script from the CUPS
+    extract: modality and region group from the sub-category name."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_cups.csv")
+    assert build.cups_rows(build.CUPS_IN) == rows
+    assert len(rows) >= 300 and {r["lang"] for r in rows} == {"es"}
+    ct_head = build.cups_labels("TOMOGRAFIA COMPUTADA (TC) DE CABEZA CARA Y CUELLO")
+    assert ct_head == {"modality": "RID10321", "region_any": "RID9080+RID13284+RID7488"}
+    assert build.cups_labels("RADIOLOGIA GENERAL DE EXTREMIDADES SUPERIORES") == {"modality": "", "region_any": "RID1852+RID1850"}
+    assert build.cups_labels("OTRAS ECOGRAFIAS") == {"modality": "RID10326", "region_any": ""}
+    assert all(r["split"] == build.split_of("cups", r["text"]) for r in rows)

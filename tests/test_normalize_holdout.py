@@ -23,6 +23,7 @@ FLOORS = {
     ("descriptions_real.csv", "laterality"): (0.985, 0.001),
     ("descriptions_real_sigtap.csv", "body_region"): (0.86, 0.0),
     ("descriptions_real_ccam.csv", "body_region"): (0.58, 0.036),
+    ("descriptions_real_cups.csv", "body_region"): (0.57, 0.086),
     ("descriptions_real_bids.csv", "weighting"): (0.95, 0.011),
     ("descriptions_real_bids.csv", "contrast"): (0.33, 0.0),
 }
