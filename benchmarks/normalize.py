@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 
-from curator.normalize import ATTRIBUTES, CONFIDENT, lexicon, normalize_description, normalize_text  # noqa: E402
+from curator.normalize import ATTRIBUTES, CONFIDENT, lexicon, normalize_description, normalize_series, normalize_text  # noqa: E402
 from curator.normalize.engine import analyse  # noqa: E402
 
 
@@ -173,12 +173,30 @@ def judge_any(got: frozenset[str], allowed: frozenset[str]) -> str:
     return "right" if all(v == "right" for v in verdicts) else "imprecise"
 
 
-def predict_real(item: dict, header: bool) -> dict:
+# Sequence header columns of a real set (scripts/build_real_descriptions.py, BIDS sidecars)
+SEQUENCE_HEADER = {"scanning_sequence": "ScanningSequence", "sequence_variant": "SequenceVariant",
+                   "sequence_name": "SequenceName", "repetition_time": "RepetitionTime", "echo_time": "EchoTime",
+                   "inversion_time": "InversionTime", "flip_angle": "FlipAngle", "echo_train_length": "EchoTrainLength"}
+
+
+def has_sequence_header(items: list[dict]) -> bool:
+    return bool(items) and all(column in items[0] for column in SEQUENCE_HEADER)
+
+
+def predict_real(item: dict, header: bool | str) -> dict:
+    """``header``: False (text only), True (the header Modality) or "sequence" (the Modality
+    and the series' sequence header, as a DICOM series would give them)."""
     modality = DICOM_MODALITY.get(item["modality"]) if header else None
+    if header == "sequence":
+        evidence = {"SeriesDescription" if item.get("level") == "series" else "StudyDescription": item["text"], "Modality": modality}
+        for column, keyword in SEQUENCE_HEADER.items():
+            cell = item.get(column) or ""
+            evidence[keyword] = cell.split("\\") if keyword in ("ScanningSequence", "SequenceVariant") else (cell or None)
+        return normalize_series(evidence)
     return normalize_description(item["text"], modality=modality, level=item.get("level") or "study")
 
 
-def evaluate_real(items: list[dict], header: bool = True, show_errors: bool = False) -> dict:
+def evaluate_real(items: list[dict], header: bool | str = True, show_errors: bool = False) -> dict:
     """Per field: labelled, right, confidently wrong, wrong below the threshold, imprecise, abstained, invented."""
     keys = ("labelled", "right", "conf_wrong", "low_wrong", "imprecise", "abstained", "invented")
     stats = {f: dict.fromkeys(keys, 0) for f in REAL_FIELDS}
@@ -280,10 +298,11 @@ def main_real(args: argparse.Namespace) -> int:
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]
     synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
     sets.append((f"synthetic: {synth_file} (hand-written)", synthetic_as_real(load(DATA / synth_file))))
+    names = {True: "header modality given", "sequence": "header modality and sequence header given", False: "text only"}
     for title, items in sets:
-        for header in (True, False):
-            out = evaluate_real(items, header=header, show_errors=args.errors and header)
-            print_real(f"{title}, {'header modality given' if header else 'text only'}", out)
+        for header in (True, "sequence", False) if has_sequence_header(items) else (True, False):
+            out = evaluate_real(items, header=header, show_errors=args.errors and bool(header))
+            print_real(f"{title}, {names[header]}", out)
             for line in out["errors"]:
                 print("  " + line)
             if header and by_source(items):

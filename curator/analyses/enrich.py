@@ -37,6 +37,8 @@ EVIDENCE_COLUMNS = {
     "RepetitionTime": "repetition_time",
     "EchoTime": "echo_time",
     "InversionTime": "inversion_time",
+    "FlipAngle": "flip_angle",
+    "EchoTrainLength": "echo_train_length",
     "ImageOrientationPatient": "image_orientation",
     "ConvolutionKernel": "convolution_kernel",
     "Radiopharmaceutical": "radiopharmaceutical",

@@ -65,6 +65,8 @@ NUMBER_FIELDS = {
     "repetition_time": "RepetitionTime",
     "echo_time": "EchoTime",
     "inversion_time": "InversionTime",
+    "flip_angle": "FlipAngle",
+    "echo_train_length": "EchoTrainLength",
     "slice_thickness": "SliceThickness",
     "patient_size": "PatientSize",
     "patient_weight": "PatientWeight",

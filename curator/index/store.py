@@ -68,6 +68,8 @@ SCHEMA = pa.schema(
         ("repetition_time", _F),
         ("echo_time", _F),
         ("inversion_time", _F),
+        ("flip_angle", _F),
+        ("echo_train_length", _F),
         ("slice_thickness", _F),
         ("magnetic_field_strength", _F),
         ("kvp", _F),
@@ -98,7 +100,7 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = tuple(SCHEMA.names)
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"   # 3: flip_angle and echo_train_length (MR weighting header rules)
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from curator.normalize.lexicon import Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
+from curator.normalize.sequence import weighting_from_header
 
 # Confidence of a value by where it comes from (see docs/normalization.md, "Confidence").
 CONF = {
@@ -43,7 +44,6 @@ WITH, WITHOUT, WITH_WITHOUT = "RID28769", "RID28768", "RID28771"
 T1, T2, PD, T2STAR, FLAIR, DWI, STIR = "RID10794", "RID10795", "RID10792", "RID10796", "RID35806", "RID10799", "RID28699"
 AXIAL, CORONAL, SAGITTAL, OBLIQUE = "RID10579", "RID10570", "RID10574", "RID10573"
 _PUNCT = frozenset({"+", "*", "-"})
-_DWI_NAME = re.compile(r"ep_b\d|ep2d_diff|\bdwi\b|re_b\d|\*?epse_b", re.I)
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,9 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
             return [(found[0][0], "compound"), (found[0][1], "compound")]
         if found:
             return None
+        three = _three_parts(lex, tok)
+        if three is not None:
+            return [(entry, "compound") for entry in three]
     if len(tok) >= 4 and tok.isalpha():
         words = [w for w in lex.prefix_words(tok) if w != tok]
         # a truncation keeps at least half of the word ("none" is not "nonenhanced")
@@ -139,6 +142,22 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         if entry is not None and entry.kind != "ambiguous":
             return [(entry, "prefix")]
     return None
+
+
+def _three_parts(lex: Lexicon, tok: str) -> tuple[Entry, Entry, Entry] | None:
+    """A glued sequence name of three known words with a number among them ("3dt1mdc" = 3d,
+    t1, mdc; "axt1fs"): only when exactly one such cut exists, no part is ambiguous and one
+    names a value."""
+    if len(tok) < 6 or not any(ch.isdigit() for ch in tok) or not any(ch.isalpha() for ch in tok):
+        return None
+    found = []
+    for k in range(2, len(tok) - 3):
+        for j in range(k + 2, len(tok) - 1):
+            parts = [lex.phrases.get((piece,)) for piece in (tok[:k], tok[k:j], tok[j:])]
+            if all(e is not None and e.kind not in ("ambiguous", "exclude") for e in parts) and \
+                    any(e.kind == "value" for e in parts if e is not None):
+                found.append(tuple(e for e in parts if e is not None))
+    return found[0] if len(found) == 1 and len(found[0]) == 3 else None
 
 
 @dataclass
@@ -219,12 +238,23 @@ def _both_known(lex: Lexicon, left: str, right: str) -> bool:
     return bool(a and b and "ambiguous" not in (a.kind, b.kind) and "value" in (a.kind, b.kind))
 
 
+def _join_numbers(lex: Lexicon, toks: list[str]) -> list[str]:
+    """A value-pattern word written apart from its number ("sb 1000", "b=1000") is one token."""
+    out: list[str] = []
+    for tok in toks:
+        if tok.isdigit() and out and out[-1] in lex.number_prefixes:
+            out[-1] += tok
+            continue
+        out.append(tok)
+    return out
+
+
 @lru_cache(maxsize=65536)
 def analyse(text: str | None, context: str = "") -> TextAnalysis:
     """Scan one description: longest phrase first, then kernels, glued words, truncations; then
     the context rules.  ``context`` is the header Modality when there is one ("PT", "NM"...)."""
     lex = lexicon()
-    toks, split_at = _split_glued(lex, tokens(_split_case(lex, text or "")))
+    toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_case(lex, text or ""))))
     n = len(toks)
     found: list[_Found] = []
     excluded: list[str] = []
@@ -483,36 +513,12 @@ def _plane(iop: Any) -> Claim | None:
 
 
 def _weighting(ev: Mapping[str, Any]) -> str | None:
-    """MR weighting from the sequence parameters, only in the unmistakable cases."""
+    """MR weighting from the sequence parameters, by the header rules of weighting.yaml
+    (only the unmistakable cases; grey zones give none)."""
     modality = evidence_text(ev.get("Modality")).upper()
     if modality and modality != "MR":
         return None
-    name = evidence_text(ev.get("SequenceName"))
-    if name and _DWI_NAME.search(name):
-        return DWI
-    seq = set(evidence_text(ev.get("ScanningSequence")).upper().replace("\\", " ").split())
-    tr, te, ti = _float(ev.get("RepetitionTime")), _float(ev.get("EchoTime")), _float(ev.get("InversionTime"))
-    if not seq or tr is None or te is None:
-        return None
-    if "IR" in seq and ti:
-        if ti >= 1500 and tr >= 5000:
-            return FLAIR
-        if 80 <= ti <= 250:
-            return STIR
-        if 300 <= ti <= 1300 and tr <= 3000 and te <= 30:
-            return T1
-        return None
-    if "SE" in seq and "EP" not in seq:
-        if tr <= 900 and te <= 30:
-            return T1
-        if tr >= 2000 and te >= 70:
-            return T2
-        if tr >= 2000 and te <= 45:
-            return PD
-        return None
-    if seq == {"GR"} and te >= 15 and tr >= 200:
-        return T2STAR
-    return None
+    return weighting_from_header(ev, lexicon().sequence_rules)
 
 
 # ---------------------------------------------------------------- combining description + header

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from curator.common.fold import fold  # the one fold of the project (as curator.deid.scrub.fold)
 from curator.resources import load_yaml, mappings_dir, ontologies_dir
+from curator.normalize.sequence import SequenceRule, SequenceRuleError, load_rules
 
 ATTRIBUTES = ("modality", "body_region", "contrast", "weighting", "plane", "laterality")
 VALUE_FILES = {
@@ -151,6 +152,8 @@ class Lexicon:
     modifier_words: frozenset[str] = frozenset()      # procedure modifiers not modelled
     modifier_prefixes: tuple[str, ...] = ()
     rules: ContextRules = field(default_factory=lambda: ContextRules())
+    sequence_rules: tuple[SequenceRule, ...] = ()   # weighting.yaml header_rules
+    number_prefixes: frozenset[str] = frozenset()   # "sb 1000": read as the one token "sb1000"
 
     def procedure_modifier(self, text: str | None) -> str | None:
         """The first word of ``text`` naming a Playbook modifier the normalizer does not model."""
@@ -288,7 +291,17 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         modifier_words=frozenset(" ".join(tokens(w)) for w in _term_list(modifiers.get("words"), "vocabulary.yaml procedure_modifiers")),
         modifier_prefixes=tuple(fold(w) for w in _term_list(modifiers.get("prefixes"), "vocabulary.yaml procedure_modifiers")),
         rules=rules,
+        sequence_rules=_sequence_rules(desc, values.concepts),
+        number_prefixes=frozenset(fold(str(w)) for group in vocab.get("value_patterns") or [] for w in group.get("number_prefixes") or ()),
     )
+
+
+def _sequence_rules(desc: Path, concepts: dict[str, Concept]) -> tuple[SequenceRule, ...]:
+    weighting = {code for code, concept in concepts.items() if concept.attribute == "weighting"}
+    try:
+        return load_rules(_load_yaml(desc / "weighting.yaml").get("header_rules") or [], weighting)
+    except SequenceRuleError as exc:
+        raise LexiconError(str(exc)) from None
 
 
 def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str, tuple[str, str]],

@@ -112,6 +112,8 @@ INDEX_EVIDENCE = {
     "repetition_time": "RepetitionTime",
     "echo_time": "EchoTime",
     "inversion_time": "InversionTime",
+    "flip_angle": "FlipAngle",
+    "echo_train_length": "EchoTrainLength",
     "image_orientation": "ImageOrientationPatient",
     "convolution_kernel": "ConvolutionKernel",
     "radiopharmaceutical": "Radiopharmaceutical",
