@@ -245,7 +245,9 @@ def test_a_decompression_bomb_in_the_pixels_is_not_decoded(tmp_path, monkeypatch
     source = tmp_path / "source"
     source.mkdir()
     (source / "bomb.dcm").write_bytes(hostile.rle_bomb(256, 256, 16))  # 1 MiB decoded
-    monkeypatch.setattr(pixels, "MAX_DECODED_BYTES", 512 * 1024)
+    monkeypatch.setattr(pixels, "MAX_DECODED_BYTES", 32 * 1024)  # under one frame (64 KiB)
     assert screen_source(source, workers=1)["not_decoded"] == 1
+    monkeypatch.setattr(pixels, "MAX_DECODED_BYTES", 512 * 1024)  # under the image, over a frame: frame by frame
+    assert screen_source(source, workers=1)["screened"] == 1
     monkeypatch.setattr(pixels, "MAX_DECODED_BYTES", 1 << 30)
     assert screen_source(source, workers=1)["screened"] == 1

@@ -42,11 +42,11 @@ def _screen_one(relpath: str, path: str | None, data: bytes | None) -> tuple[str
             modality = str(ds.get("Modality", "") or "").strip().upper() or "(missing)"
         except Exception:  # noqa: BLE001 - the scan reports unreadable files
             return None
-        try:
-            pixels.frames_of(ds)
-        except Exception:  # noqa: BLE001 - no decoder for this transfer syntax
+        pixels.syntax_from_encoding(ds)  # a raw dataset (no file meta) is decoded as it was read
+        reason = pixels.screen(ds)  # frames decoded one at a time when the image is large
+        if reason is not None and reason.startswith(pixels.NOT_SCREENED):  # no decoder, a broken or too large frame
             return modality, "not_decoded"
-        return modality, "text_like" if pixels.screen(ds) else "clear"
+        return modality, "text_like" if reason else "clear"
 
 
 def _screen_batch(tasks: list[tuple[str, str | None, bytes | None]]) -> list[tuple[str, str] | None]:

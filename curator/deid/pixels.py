@@ -14,10 +14,15 @@ Header flags cannot be trusted, so the pixels are looked at:
   frame is searched again, and only when pixels changed and nothing text-like remains is
   the instance labelled BurnedInAnnotation ``NO`` with the Clean Pixel Data code (113101).
   Otherwise it is quarantined with a reason (fail closed).
+
+Images over :data:`MAX_DECODED_BYTES` decoded are read one frame at a time (pydicom's
+``iter_pixels``), so memory holds one frame; pixels that cannot be decoded are never
+released unscreened (:data:`NOT_SCREENED`).
 """
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +40,7 @@ PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 CLEAN_PIXEL_CODE = {"code": "113101", "meaning": "Clean Pixel Data Option"}
 ROUNDS = 3  # detect-redact rounds before the final check
 SCREEN_REASON = "text-like regions in the pixels (pixel screen)"
+NOT_SCREENED = "pixel data cannot be screened for burned-in text"
 
 
 def burned_in_risk(ds: Dataset) -> str | None:
@@ -66,7 +72,8 @@ class Outcome:
 
 # Compressed pixel data can decode to far more than its file (RLE: 64 times, JPEG-LS or
 # JPEG 2000 of a flat image: thousands): found by the red team, a 16 MB RLE file decoded to
-# 1 GiB (1.4 GB resident for one worker).  Larger declared images are not decoded at all.
+# 1 GiB (1.4 GB resident for one worker).  Larger declared images are decoded one frame at
+# a time (:func:`iter_frames`); a single frame larger than this is not decoded at all.
 MAX_DECODED_BYTES = 1 << 30
 
 
@@ -90,6 +97,48 @@ def frames_of(ds: Dataset) -> NDArray:
     if int(ds.get("NumberOfFrames", 1) or 1) == 1:
         pixels = pixels[np.newaxis, ...]
     return pixels
+
+
+def frame_count(ds: Dataset) -> int:
+    """Number of Frames (1 when absent)."""
+    return max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+
+
+def iter_frames(ds: Dataset, indices: list[int] | None = None) -> Iterator[tuple[int, NDArray]]:
+    """``(index, frame)`` of the frames of ``ds`` (all, or ``indices``), decoded one at a
+    time by pydicom's ``iter_pixels`` (encapsulated frames found one by one): memory holds
+    one decoded frame; :class:`PixelsTooLarge` when one frame is over :data:`MAX_DECODED_BYTES`."""
+    from pydicom.pixels import iter_pixels
+
+    one = decoded_bytes(ds) // frame_count(ds)
+    if one > MAX_DECODED_BYTES:
+        raise PixelsTooLarge(f"one frame would decode to {one:,} bytes")
+    wanted = sorted(set(indices)) if indices is not None else list(range(frame_count(ds)))
+    yield from zip(wanted, iter_pixels(ds, indices=wanted))
+
+
+def _sampled_frames(ds: Dataset, indices: Callable[[int], list[int]]) -> Iterator[tuple[int, NDArray]]:
+    """The frames :func:`screen` looks at: from the whole decoded image when it fits in
+    :data:`MAX_DECODED_BYTES`, else decoded one at a time."""
+    if decoded_bytes(ds) <= MAX_DECODED_BYTES:
+        stack = native_frames(ds)
+        if stack is None:
+            stack = frames_of(ds)
+        for index in indices(len(stack)):
+            yield index, stack[index]
+        return
+    yield from iter_frames(ds, indices(frame_count(ds)))
+
+
+def not_screened(exc: Exception) -> str:
+    """The quarantine reason of pixels that cannot be screened (no value quoted)."""
+    if isinstance(exc, PixelsTooLarge):
+        detail = f"{exc}, over the limit of {MAX_DECODED_BYTES:,}"
+    elif isinstance(exc, NotImplementedError):
+        detail = "no decoder for its transfer syntax"
+    else:
+        detail = f"no frame can be decoded here: {type(exc).__name__}"
+    return f"{NOT_SCREENED} ({detail})"
 
 
 NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})  # Implicit / Explicit VR Little Endian
@@ -141,22 +190,19 @@ def screen(ds: Dataset) -> str | None:
     """A reason when a quick look at the pixels finds text-like regions, else None.
 
     Looks at the first, middle and last frame, halved when larger than the detector's
-    ``max_side``; pixel data that cannot be decoded is not screened (None)."""
+    ``max_side``; pixel data that cannot be decoded gives a :data:`NOT_SCREENED` reason
+    (fail closed: quarantined, never released unscreened)."""
     if skipped(ds):
         return None
-    try:
-        stack = native_frames(ds)
-        if stack is None:
-            stack = frames_of(ds)
-    except Exception:  # noqa: BLE001 - no decoder for this syntax: nothing to screen
-        return None
     limit = textdetect.settings().max_side
-    for index in sorted({0, len(stack) // 2, len(stack) - 1}):
-        frame = stack[index]
-        while max(frame.shape[:2]) > limit:
-            frame = frame[::2, ::2]
-        if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):
-            return SCREEN_REASON
+    try:
+        for _, frame in _sampled_frames(ds, lambda count: sorted({0, count // 2, count - 1})):
+            while max(frame.shape[:2]) > limit:
+                frame = frame[::2, ::2]
+            if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):
+                return SCREEN_REASON
+    except Exception as exc:  # noqa: BLE001 - no decoder, a broken frame, too large: fail closed
+        return not_screened(exc)
     return None
 
 
@@ -176,13 +222,28 @@ def screen_bytes(data: bytes) -> str | None:
         ds = pydicom.dcmread(io.BytesIO(data), force=True)
     except Exception:  # noqa: BLE001 - the header pass reports unreadable files
         return None
+    syntax_from_encoding(ds)
     return screen(ds)
+
+
+def syntax_from_encoding(ds: Dataset) -> None:
+    """A file without file meta (a raw dataset) gets the transfer syntax pydicom read it
+    with, so that its pixels can be decoded (and screened) as the writer will store them."""
+    from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    syntaxes: dict[tuple[bool | None, bool | None], UID] = {
+        (True, True): ImplicitVRLittleEndian, (False, True): ExplicitVRLittleEndian, (False, False): ExplicitVRBigEndian}
+    syntax = syntaxes.get(ds.original_encoding)
+    if "TransferSyntaxUID" not in ds.file_meta and syntax is not None:
+        ds.file_meta.TransferSyntaxUID = syntax
 
 
 def clean(ds: Dataset) -> Outcome:
     """Black out the text regions of every frame, check again, and label the instance."""
     if skipped(ds):
         return Outcome()
+    if decoded_bytes(ds) > MAX_DECODED_BYTES:
+        return _check_large(ds)
     try:
         stack = np.array(frames_of(ds), copy=True)
     except Exception as exc:  # noqa: BLE001 - no decoder: fail closed
@@ -203,6 +264,20 @@ def clean(ds: Dataset) -> Outcome:
     ds.BurnedInAnnotation = "NO"
     _add_code(ds, CLEAN_PIXEL_CODE)
     return Outcome(boxes=lines, cleaned=True, regions=regions)
+
+
+def _check_large(ds: Dataset) -> Outcome:
+    """:func:`clean` of an image too large to hold decoded: every frame is decoded alone
+    and searched; none with text: released unchanged; text found: quarantined, as the
+    cleaned image (written uncompressed) could not be held either."""
+    try:
+        for index, frame in iter_frames(ds):
+            if textdetect.detect_lines(frame):
+                return Outcome(reason=f"text-like regions in an image too large to clean ({decoded_bytes(ds):,} bytes decoded, "
+                                      f"over the limit of {MAX_DECODED_BYTES:,}; frame {index + 1})")
+    except Exception as exc:  # noqa: BLE001 - no decoder, a broken frame, one frame too large: fail closed
+        return Outcome(reason=f"pixel data cannot be decoded for cleaning ({type(exc).__name__})")
+    return Outcome()
 
 
 def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], int, int]:

@@ -188,8 +188,8 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
     if _SCREEN and "error" not in facts and not facts["risk"]:
         try:
             facts["risk"] = pixels.screen_bytes(data) if data is not None else None
-        except Exception:  # noqa: BLE001 - the screen never stops a run
-            facts["risk"] = None
+        except Exception as exc:  # noqa: BLE001 - the screen never stops a run, nor lets an image out unscreened
+            facts["risk"] = pixels.not_screened(exc)
     if leak and data is not None:
         facts["leak"] = _leak_digests(data)
     return facts
