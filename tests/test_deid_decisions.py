@@ -12,6 +12,7 @@ import dataclasses
 import io
 from collections import Counter
 from pathlib import Path
+from unittest import mock
 
 import pydicom
 import pydicom.data
@@ -21,6 +22,7 @@ from test_deid import P, planted_ct
 from test_deid_fastpath import _flatten
 
 from curator.deid.decisions import Decision, Decisions, Op
+from curator.deid import fastpath
 from curator.deid.engine import Engine, PatientContext
 from curator.deid.fastpath import FastEngine, PixelProblem, Unsupported
 from curator.deid.profile import Profile, load_profile
@@ -63,9 +65,15 @@ def _both(data: bytes, profile: Profile) -> tuple[_Recorder, _Recorder] | None:
     fast_engine = Engine(profile, KEY)
     fast = _Recorder(fast_engine.decisions)
     try:
-        fast_bytes, fast_stats = FastEngine(fast_engine).deidentify_bytes(data, context)
+        # every element asks the table (the byte path remembers decisions per tag, VR,
+        # SOP class and path; that memo is checked below to change nothing)
+        with mock.patch.object(fastpath, "_STEPS_CACHED", 0):
+            fast_bytes, fast_stats = FastEngine(fast_engine).deidentify_bytes(data, context)
     except (Unsupported, PixelProblem):
         return None
+    remembered = FastEngine(Engine(profile, KEY))
+    for _ in range(2):  # the second time from the memo
+        assert remembered.deidentify_bytes(data, context) == (fast_bytes, fast_stats)
     engine = Engine(profile, KEY)
     slow = _Recorder(engine.decisions)
     ds = pydicom.dcmread(io.BytesIO(data))

@@ -124,3 +124,30 @@ def test_fast_header_scan_equals_pydicom_scan(tmp_path):
         assert facts == pydicom_facts, f"first-pass facts differ on {name}"
         compared += 1
     assert compared >= 60
+
+
+def test_file_meta_is_written_as_pydicom_writes_it():
+    """The byte path's own File Meta encoder gives pydicom's bytes for every valid UID (odd
+    and even lengths, 1 to 64 characters); other values go through pydicom itself."""
+    import random
+
+    from curator.deid import fastpath
+
+    rng = random.Random(18)
+
+    def uid(length: int) -> str:
+        parts = []
+        while sum(len(p) + 1 for p in parts) < length:
+            parts.append(str(rng.randint(0, 10 ** rng.randint(0, 12))))
+        return ".".join(parts)[:length].rstrip(".") or "0"
+
+    syntaxes = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.90"]
+    compared = 0
+    for _ in range(400):
+        sop_class, sop, syntax = uid(rng.randint(1, 64)), uid(rng.randint(1, 64)), rng.choice(syntaxes)
+        if fastpath._plain_uid(sop_class) and fastpath._plain_uid(sop):
+            assert fastpath.file_meta(sop_class, sop, syntax) == fastpath._pydicom_file_meta(sop_class, sop, syntax)
+            compared += 1
+    assert compared > 300
+    for odd in ("", "1.02.3", "1.2 3", "1." + "2" * 70):
+        assert not fastpath._plain_uid(odd)

@@ -15,6 +15,7 @@ character sets, elements stored with VR UN, malformed bytes) raises
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 
@@ -54,6 +55,7 @@ from curator.dicom.elements import (
     ITEM_END,
     PIXEL_DATA,
     U16,
+    U32,
     UNDEFINED,
     Unsupported,
     element_header,
@@ -70,6 +72,7 @@ from curator.dicom.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, 
 UNSUPPORTED_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
 CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO 2022 IR 6": "latin-1", "ISO_IR 192": "utf-8"}
 _VR_TEXT = {vr: vr.decode("ascii") for vr in VR_BYTES}
+_STEPS_CACHED = 1 << 16  # decisions remembered per process (tag, VR, SOP class, path)
 
 
 @lru_cache(maxsize=8192)
@@ -171,6 +174,7 @@ class FastEngine:
         self.e = engine
         self._encodings_cache: dict[str, list[str]] = {}
         self._post_cache: dict[tuple, tuple[frozenset[int], dict[int, bytes]]] = {}
+        self._steps: dict[tuple[int, str, str, tuple[str, ...]], tuple[Decision, bool, bool]] = {}
 
     # --- entry point --------------------------------------------------------------
 
@@ -225,19 +229,8 @@ class FastEngine:
         new_sop = run.new_sop
         if new_sop is None:
             new_sop = self._text(data, top[0x00080018], enc).strip("\0 ") if 0x00080018 in top else ""
-        meta = FileMetaDataset()
-        meta.FileMetaInformationVersion = b"\x00\x01"
-        meta.MediaStorageSOPClassUID = UID(sop_class)
-        meta.MediaStorageSOPInstanceUID = UID(new_sop)
-        meta.TransferSyntaxUID = UID(syntax)
-        meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-        meta.ImplementationVersionName = IMPLEMENTATION_VERSION
-        fp = DicomBytesIO()
-        fp.is_little_endian = True
-        fp.is_implicit_VR = False
-        write_file_meta_info(fp, meta, enforce_standard=True)
         body = b"".join(out[tag] for tag in sorted(out))
-        return b"\0" * 128 + b"DICM" + fp.getvalue() + body, stats
+        return b"\0" * 128 + b"DICM" + file_meta(sop_class, new_sop, syntax) + body, stats
 
     def _post(self, charset: str, age, demographics: tuple, note: str) -> tuple[frozenset[int], dict[int, bytes]]:
         """Encoded elements written after cleaning (cached: the same for most files)."""
@@ -329,7 +322,9 @@ class FastEngine:
     # --- traversal ----------------------------------------------------------------
 
     def _dataset(self, elems: list[_Elem], path: tuple[str, ...], run: _Run) -> dict[int, bytes]:
-        decisions = self.e.decisions
+        steps = self._steps
+        sop_class = run.sop_class
+        buf = run.buf
         out: dict[int, bytes] = {}
         private = []
         for el in elems:
@@ -339,9 +334,16 @@ class FastEngine:
             if tag >> 16 & 1:
                 private.append(el)
                 continue
-            action = decisions.action(tag, run.sop_class, path)
-            result = self._carry_out(el, decisions.decide(action, tag, el.vr), path, run)
-            if result is not None and action != REPLACE and decisions.must_have_value(tag, run.sop_class, path) and _empty_value(result):
+            key = (tag, el.vr, sop_class, path)
+            step = steps.get(key)
+            if step is None:
+                step = self._step(key)
+            decision, needs_value, as_is = step
+            if as_is:
+                out[tag] = buf[el.start:el.end]  # kept as it is, not counted (the most common decision)
+                continue
+            result = self._carry_out(el, decision, path, run)
+            if result is not None and needs_value and _empty_value(result):
                 result = self._dummy(el, run)  # as Engine: a type 1/1C attribute is never left empty
                 run.stats["D_required"] += 1
             if result is not None:
@@ -352,6 +354,22 @@ class FastEngine:
             self._private(private, path, run, out)
         return out
 
+    def _step(self, key: tuple[int, str, str, tuple[str, ...]]) -> tuple[Decision, bool, bool]:
+        """The decision for a public element ``(tag, VR, SOP class, path)``, whether it
+        must keep a value (type 1/1C), and whether it is simply copied (kept, not counted,
+        whatever its value); from the decision table, remembered (the same elements recur
+        in every file of a series)."""
+        decisions = self.e.decisions
+        tag, vr, sop_class, path = key
+        action = decisions.action(tag, sop_class, path)
+        decision = decisions.decide(action, tag, vr)
+        needs_value = action != REPLACE and decisions.must_have_value(tag, sop_class, path)
+        as_is = decision.op is Op.KEEP and decision.stat is None and not decision.unless_empty and not needs_value and tag != 0x00080018
+        step = (decision, needs_value, as_is)
+        if len(self._steps) < _STEPS_CACHED:
+            self._steps[key] = step
+        return step
+
     def _value_of(self, encoded: bytes) -> str:
         vstart = 8
         return encoded[vstart:].decode("latin-1").strip("\0 ")
@@ -359,28 +377,27 @@ class FastEngine:
     def _carry_out(self, el: _Elem, decision: Decision, path: tuple[str, ...], run: _Run) -> bytes | None:
         """The element ``el`` after ``decision`` (``None``: removed); counted when it applies."""
         op = decision.op
-        copy = run.buf[el.start:el.end]
         values: list[str] = []
         if decision.unless_empty:
             if el.length == 0:
-                return copy
+                return run.buf[el.start:el.end]
             values = self._values(el, run)
             if all(v == "" for v in values):
-                return copy
+                return run.buf[el.start:el.end]
         if op is Op.REMOVE:
             result: bytes | None = None
         elif op is Op.REPLACE:
             result = encode_element(el.tag, _dict_vr(el.tag), self.e.replace[el.tag].encode(run.enc))
         elif op is Op.KEEP:
-            result = copy
+            result = run.buf[el.start:el.end]
         elif op is Op.KEEP_TEXT:
-            result = self._keep(el, run) if el.length else copy
+            result = self._keep(el, run) if el.length else run.buf[el.start:el.end]
         elif op is Op.CLEAN_ITEMS:
             result = self._sequence(el, path + (table.public_signature(el.tag),), run)
         else:
             result = self._change(el, op, values, run)
             if result is None:
-                return copy  # left as it was: not counted
+                return run.buf[el.start:el.end]  # left as it was: not counted
         if decision.stat:
             run.stats[decision.stat] += 1
         return result
@@ -530,6 +547,47 @@ class FastEngine:
             return run.buf[el.start:el.end]
         run.stats["text_cleaned"] += 1
         return self._strings(el.tag, el.vr, [keep_text(v, run.values) for v in values], run)
+
+
+def file_meta(sop_class: str, sop_instance: str, syntax: str) -> bytes:
+    """The File Meta Information group of a de-identified instance, as pydicom's
+    ``write_file_meta_info(..., enforce_standard=True)`` writes it (group length, version,
+    the three UIDs, curator's implementation UID and version name).  Valid UIDs are
+    encoded here; anything else (empty, too long, not a UID) is left to pydicom, which
+    judges (and warns about) it as before."""
+    if not (_plain_uid(sop_class) and _plain_uid(sop_instance) and _plain_uid(syntax)):
+        return _pydicom_file_meta(sop_class, sop_instance, syntax)
+    body = (encode_element(0x00020002, "UI", sop_class.encode("ascii")) + encode_element(0x00020003, "UI", sop_instance.encode("ascii"))
+            + encode_element(0x00020010, "UI", syntax.encode("ascii")) + _META_TAIL)
+    return _META_GROUP_LENGTH + U32.pack(len(body) + len(_META_VERSION)) + _META_VERSION + body
+
+
+_META_GROUP_LENGTH = encode_header(0x00020000, "UL", 4)
+_META_VERSION = encode_element(0x00020001, "OB", b"\x00\x01")
+_META_TAIL = (encode_element(0x00020012, "UI", IMPLEMENTATION_CLASS_UID.encode("ascii"))
+              + encode_element(0x00020013, "SH", IMPLEMENTATION_VERSION.encode("ascii")))
+
+
+_VALID_UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")  # PS3.5 9.1, as pydicom validates it
+
+
+def _plain_uid(uid: str) -> bool:
+    return len(uid) <= 64 and _VALID_UID.fullmatch(uid) is not None
+
+
+def _pydicom_file_meta(sop_class: str, sop_instance: str, syntax: str) -> bytes:
+    meta = FileMetaDataset()
+    meta.FileMetaInformationVersion = b"\x00\x01"
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance)
+    meta.TransferSyntaxUID = UID(syntax)
+    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION
+    fp = DicomBytesIO()
+    fp.is_little_endian = True
+    fp.is_implicit_VR = False
+    write_file_meta_info(fp, meta, enforce_standard=True)
+    return fp.getvalue()
 
 
 class PixelProblem(Exception):

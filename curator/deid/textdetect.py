@@ -212,7 +212,6 @@ def prepare() -> None:
     settings()
     _cv2()
     import scipy.ndimage  # noqa: F401
-    import scipy.sparse.csgraph  # noqa: F401
 
 
 def _may_hold_glyph(mask: NDArray[np.bool_], s: Settings) -> bool:

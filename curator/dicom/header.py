@@ -21,6 +21,7 @@ from pydicom.errors import InvalidDicomError
 from curator.dicom.walk import dictionary_vr, meta_text, raw_text
 from curator.dicom.elements import (
     ITEM,
+    ITEM_END,
     PIXEL_DATA,
     PIXEL_TAGS,
     SEQUENCE_END,
@@ -28,6 +29,7 @@ from curator.dicom.elements import (
     NeedMore,
     RawSource,
     Unsupported,
+    element_header,
 )
 from curator.dicom.fastheader import read_fast
 from curator.dicom.pixel_size import dataset_problem, is_encapsulated
@@ -143,14 +145,19 @@ def read_header_source(fp: BinaryIO, size: int, prefix: bytes | None = None) -> 
     """:func:`read_header` with the bytes the fast reader read the dataset from."""
     try:
         header = _read_header(fp, size, prefix)
-        check_sequence_depth(header.dataset)
+        check_sequence_depth(header.dataset, header.source is not None and not header.source.implicit)
     except RecursionError:
         raise HeaderError(_TOO_DEEP) from None
     return header
 
 
-def check_sequence_depth(ds: pydicom.Dataset) -> None:
-    """Raise :class:`HeaderError` when sequences nest deeper than :data:`MAX_SEQUENCE_DEPTH` (iterative)."""
+def check_sequence_depth(ds: pydicom.Dataset, explicit_raw: bool = False) -> None:
+    """Raise :class:`HeaderError` when sequences nest deeper than :data:`MAX_SEQUENCE_DEPTH` (iterative).
+
+    ``explicit_raw``: ``ds`` was read by the fast reader in Explicit VR Little Endian; a
+    top-level sequence whose bytes :func:`_nests_within_limit` walks completely is then
+    judged from its bytes (pydicom does not have to build its items); anything that walk
+    does not take (an unusual element, nesting at the limit) is judged by pydicom as before."""
     stack = [(ds, 0)]
     while stack:
         current, depth = stack.pop()
@@ -159,6 +166,8 @@ def check_sequence_depth(ds: pydicom.Dataset) -> None:
                 continue
             if depth >= MAX_SEQUENCE_DEPTH:
                 raise HeaderError(_TOO_DEEP)
+            if explicit_raw and depth == 0 and isinstance(raw, RawDataElement) and _nests_within_limit(raw.value):
+                continue
             try:
                 items = current[tag].value or ()
             except RecursionError:
@@ -166,6 +175,64 @@ def check_sequence_depth(ds: pydicom.Dataset) -> None:
             except Exception:  # noqa: BLE001 - an unreadable sequence is judged by whoever reads it
                 continue
             stack.extend((item, depth + 1) for item in items)
+
+
+def _nests_within_limit(value: object) -> bool:
+    """True when ``value``, the raw bytes of a top-level sequence (its items, Explicit VR
+    Little Endian), parses completely with every nested sequence less than
+    :data:`MAX_SEQUENCE_DEPTH` deep; False when anything is unusual (the caller lets
+    pydicom judge)."""
+    if not isinstance(value, bytes):
+        return False
+    try:
+        return _items_end(value, 0, len(value), 1) == len(value)
+    except (Unsupported, RecursionError):  # NeedMore is an Unsupported
+        return False
+
+
+def _items_end(buf: bytes, pos: int, end: int | None, depth: int) -> int | None:
+    """The offset after the items of a sequence starting at ``pos`` (``end``: where its
+    defined length ends; ``None``: after its delimiter); the items nest at ``depth``.
+    ``None`` when anything is unusual."""
+    while end is None or pos < end:
+        tag, _, length, _ = element_header(buf, pos, True)
+        pos += 8
+        if tag == SEQUENCE_END:
+            return pos if end is None else None
+        if tag != ITEM:
+            return None
+        if length == UNDEFINED:
+            after = _item_end(buf, pos, None, depth)
+        else:
+            after = _item_end(buf, pos, pos + length, depth) if pos + length <= len(buf) else None
+        if after is None:
+            return None
+        pos = after
+    return pos if pos == end else None
+
+
+def _item_end(buf: bytes, pos: int, end: int | None, depth: int) -> int | None:
+    """The offset after the elements of an item at nesting ``depth`` from ``pos`` to ``end``
+    (``None``: to its item delimiter, included); ``None`` when anything is unusual or a
+    sequence in it is at the depth limit."""
+    limit = len(buf) if end is None else end
+    while pos < limit:
+        tag, vr, length, size = element_header(buf, pos, False)
+        pos += size
+        if vr is None:
+            return pos if tag == ITEM_END and end is None else None
+        if vr == b"SQ":
+            if depth >= MAX_SEQUENCE_DEPTH:
+                return None
+            after = _items_end(buf, pos, None if length == UNDEFINED else pos + length, depth + 1)
+            if after is None:
+                return None
+            pos = after
+        elif length == UNDEFINED:
+            return None
+        else:
+            pos += length
+    return pos if end is not None and pos == end else None
 
 
 def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
