@@ -192,3 +192,57 @@ def test_oral_contrast_is_no_iv_contrast():
     assert _code(normalize_description("CT abd w oral contrast", level="study"), "contrast") is None
     assert _code(normalize_description("CT ABD W ORAL AND IV CONTRAST", level="study"), "contrast") == "RID28769"
     assert _code(normalize_description("RNM de cranio", level="study"), "modality") == "RID10312"
+
+
+# ---- classes raised by the French (CCAM) and Spanish (CUPS) procedure catalogues (dev parts)
+
+def test_a_level_word_after_a_spine_word_or_exam_is_the_spine_level():
+    assert _regions(normalize_description("MIELOGRAFIA TORACICA")) == ["thoracic spine region"]
+    assert _regions(normalize_description("Myélographie dorsale et/ou lombale")) == ["lumbar vertebral column", "thoracic spine region"]
+    listed = normalize_description("TOMOGRAFIA COMPUTADA DE COLUMNA SEGMENTOS CERVICAL TORACICO LUMBAR O SACRO")
+    assert _regions(listed) == ["cervical vertebral column", "lumbar vertebral column", "sacrum", "thoracic spine region"]
+    # without a spine word the level word keeps its own reading (or none: "cervical" is ambiguous)
+    assert _regions(normalize_description("TC TORACICA")) == ["thorax"]
+    assert normalize_description("ECOGRAFIA CERVICAL")["body_region"] is None
+    # a word read inside a longer phrase keeps that reading
+    assert _regions(normalize_description("RP C-Spine Myelo Lumbar Inj")) == ["cervical vertebral column"]
+
+
+def test_plural_limbs_are_the_upper_or_lower_limbs_not_all_extremities():
+    for text in ("DOPPLER DE VASOS VENOSOS DE MIEMBROS INFERIORES", "Radiographie des membres inférieurs",
+                 "RX EXTREMIDADES INFERIORES", "RM arti inferiori"):
+        assert _regions(normalize_description(text)) == ["lower extremity"], text
+    assert _regions(normalize_description("ECOGRAFIA DE MIEMBROS SUPERIORES")) == ["upper extremity"]
+    assert _regions(normalize_description("RX MIEMBROS")) == ["set of extremities"]
+
+
+def test_projection_words_are_not_the_face():
+    assert _regions(normalize_description("Radiographie bilatérale de la main et/ou du poignet, selon 1 incidence de face")) == ["hand", "wrist"]
+    assert _regions(normalize_description("téléRx mb inf. tot. face appui bipodal")) == ["lower extremity"]
+    assert _regions(normalize_description("Scanographie de la face")) == ["face"]
+
+
+@pytest.mark.parametrize("text, region", [
+    ("Urographie intraveineuse", "urinary tract"), ("UROGRAFIA INTRAVENOSA", "urinary tract"),
+    ("Urétrocystographie rétrograde", "urinary bladder"), ("CISTOGRAFIA CON PROYECCIONES OBLICUAS", "urinary bladder"),
+    ("COLANGIOGRAFIA PERCUTANEA", "set of biliary ducts"), ("Hystérosalpingographie", "uterus"),
+    ("Défécographie", "rectum"), ("GALACTOGRAFIA DE UN CONDUCTO", "breast"),
+    ("Coloscopie virtuelle", "large intestine"), ("Échocardiographie transthoracique", "heart"),
+])
+def test_exam_names_imply_the_organ_they_show(text, region):
+    result = normalize_description(text)
+    assert _regions(result) == [region]
+    assert result["body_region"][0]["confidence"] < 0.95          # implied: weaker than named anatomy
+
+
+def test_french_and_spanish_anatomy_of_procedure_catalogues():
+    assert _regions(normalize_description("Échographie transcutanée de la moelle épinière")) == ["spine"]
+    assert _regions(normalize_description("Arthrographie de l'articulation temporomandibulaire")) == ["temporomandibular joint"]
+    assert _regions(normalize_description("Radiographie panoramique dentomaxillaire")) == ["maxillofacial region"]
+    assert _regions(normalize_description("Échographie-doppler transcrânienne des vaisseaux intracrâniens")) == ["head"]
+    assert _regions(normalize_description("RADIOGRAFÍA DE REJA COSTAL")) == ["set of ribs"]
+    assert _regions(normalize_description("RESONANCIA MAGNETICA DE PARES CRANEANOS")) == ["head"]
+    assert _regions(normalize_description("Échographie du pénis")) == ["penis"]
+    assert _regions(normalize_description("Pelvimétrie par radiographie")) == ["pelvis"]
+    # vertebral artery is no vertebral column: "vertebral" alone stays unread
+    assert normalize_description("ARTERIOGRAFÍA VERTEBRAL")["body_region"] is None

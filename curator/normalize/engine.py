@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from curator.normalize.lexicon import Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
+from curator.normalize.lexicon import ContextRules, Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
 from curator.normalize.sequence import weighting_from_header
 
 # Confidence of a value by where it comes from (see docs/normalization.md, "Confidence").
@@ -259,12 +259,14 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     found: list[_Found] = []
     excluded: list[str] = []
     unmapped: list[str] = []
+    in_phrase: set[int] = set()      # words read as part of a longer phrase ("lumbar injection")
     recognised = 0
     i = 0
     while i < n:
         best = _best_phrase(lex, toks, i)
         if best is not None:
             length, entry, quality = best
+            in_phrase.update(range(i, i + length) if length > 1 else ())
             if quality == "exact" and split_at & set(range(i, i + length)):
                 quality = "compound"
             for hit in _record(entry, quality, excluded, unmapped, " ".join(toks[i:i + length])):
@@ -284,7 +286,7 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
         for entry, quality in single:
             for hit in _record(entry, quality, excluded, unmapped, tok):
                 found.append(_Found(hit, i - 1, i, entry.needs))
-    found = _context_rules(lex, toks, fold(text or ""), found, context)
+    found = _context_rules(lex, toks, fold(text or ""), found, context, frozenset(in_phrase))
     hits = tuple(f.hit for f in found)
     return TextAnalysis(hits, excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
 
@@ -293,7 +295,8 @@ _NM_PET = ("RID10330", "RID10337", "RID10341")
 _CT = "RID10321"
 
 
-def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Found], context: str) -> list[_Found]:
+def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Found], context: str,
+                   in_phrase: frozenset[int] = frozenset()) -> list[_Found]:
     """Words read by their neighbours: kernel words need a reconstruction cue; "pre MRI" is a
     reason; "Tc" beside a tracer is technetium; anatomy next to a cancer word after PET/NM is
     the indication."""
@@ -308,11 +311,28 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
             found.append(_Found(Hit(attribute, (code,), "exact"), len(toks) - 1, len(toks)))
     found = [f for f in found if not (f.hit.attribute == "modality" and f.hit.quality != "implied"
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
+    if rules.spine_levels:
+        found = _spine_levels(rules, toks, found, in_phrase)
     modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes}
     if modalities & set(_NM_PET) or context in ("NM", "PT"):
         found = [f for f in found if not (f.hit.codes == (_CT,) and f.end - f.start == 1 and toks[f.start] in rules.element_words)]
         found = _drop_indications(lex, toks, found, context)
     return found
+
+
+_SPINE_WINDOW = 6   # a level word counts when a spine word or exam stands at most this many words before it
+
+
+def _spine_levels(rules: ContextRules, toks: list[str], found: list[_Found], in_phrase: frozenset[int]) -> list[_Found]:
+    """A level word after a spine word or a spine exam names the spine level, not the thorax or
+    the uterine cervix ("MIELOGRAFIA TORACICA", "COLUMNA SEGMENTOS CERVICAL TORACICO LUMBAR");
+    a word read inside a longer phrase keeps that reading ("via lumbar injection")."""
+    levels = [k for k, t in enumerate(toks) if t in rules.spine_levels and k not in in_phrase
+              and any(w in rules.spine_words for w in toks[max(0, k - _SPINE_WINDOW):k])]
+    if not levels:
+        return found
+    kept = [f for f in found if not (f.hit.attribute == "body_region" and f.end - f.start == 1 and f.start in levels)]
+    return kept + [_Found(Hit("body_region", (rules.spine_levels[toks[k]],), "exact"), k, k + 1) for k in levels]
 
 
 def _drop_indications(lex: Lexicon, toks: list[str], found: list[_Found], context: str) -> list[_Found]:

@@ -96,6 +96,8 @@ class ContextRules:
     abbreviation_after: frozenset[str] = frozenset()
     final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
+    spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
+    spine_words: frozenset[str] = frozenset()
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
         words, patterns = self.contexts.get(name, (frozenset(), ()))
@@ -117,7 +119,9 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     after = data.get("after_abbreviation") or {}
     abbreviations = {fold(str(k)): str(v) for k, v in (after.get("words") or {}).items()}
     final = {fold(str(k)): (str(v["attribute"]), str(v["code"])) for k, v in (data.get("final_words") or {}).items()}
-    for code in [*abbreviations.values(), *(c for _a, c in final.values())]:
+    levels = data.get("spine_levels") or {}
+    spine_levels = {fold(str(k)): str(v) for k, v in (levels.get("words") or {}).items()}
+    for code in [*abbreviations.values(), *(c for _a, c in final.values()), *spine_levels.values()]:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
@@ -127,6 +131,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         indication_links=word_set("indication_links"), oncology_region=region, abbreviations=abbreviations,
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
         final_words=final, abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
+        spine_levels=spine_levels,
+        spine_words=frozenset(fold(str(w)) for w in _term_list(levels.get("after"), "vocabulary.yaml context spine_levels")),
     )
 
 
