@@ -246,3 +246,14 @@ def test_french_and_spanish_anatomy_of_procedure_catalogues():
     assert _regions(normalize_description("Pelvimétrie par radiographie")) == ["pelvis"]
     # vertebral artery is no vertebral column: "vertebral" alone stays unread
     assert normalize_description("ARTERIOGRAFÍA VERTEBRAL")["body_region"] is None
+
+
+def test_french_catalogue_modality_names_and_mr_exam_names():
+    assert _code(normalize_description("Scanographie du thorax"), "modality") == "RID10321"
+    assert _code(normalize_description("remno sein sans inj. IV prod. contraste"), "modality") == "RID10312"
+    assert _code(normalize_description("ANGIORRESONANCIA CEREBRAL"), "modality") == "RID10312"
+    mr_urography = normalize_description("RESONANCIA MAGNETICA DE VIA URINARIA [URORRESONANCIA]")
+    assert _regions(mr_urography) == ["urinary tract"]
+    assert _code(normalize_description("Coloscopie virtuelle"), "modality") == "RID10321"
+    # "scan" and "echo" stay unread alone (English scan; spin echo)
+    assert _code(normalize_description("scan. thor."), "modality") is None
