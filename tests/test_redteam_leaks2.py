@@ -55,7 +55,9 @@ def test_every_item_is_accounted_for(runs):
     report = json.loads((runs["root"] / "deid" / "deid-report.json").read_text())
     counts = report["counts"]
     assert counts["items"] == runs["archive"].files == counts["written"] + counts["quarantined"] + counts["rejected"]
-    assert counts["written"] == 48  # 6 patients x 8 objects (CT, SR, SEG, RTSTRUCT, PDF, CDA, ECG, GSPS)
+    assert counts["written"] == 36  # 6 patients x 6 objects (CT, SR, SEG, RTSTRUCT, ECG, GSPS)
+    documents = [r for r in report["rejected"] if r["reason"].startswith("encapsulated document cannot be de-identified")]
+    assert len(documents) == 12  # 6 patients x (PDF, CDA): never released (mappings/privacy/not-released.yaml)
 
 
 @pytest.mark.parametrize("keyword", [

@@ -644,6 +644,8 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
             probe[tag] = _to_element(tag, "OB", b"")
     if 0x00041220 in top:
         probe[0x00041220] = _to_element(0x00041220, "SQ", [])
+    if 0x00420011 in top:  # Encapsulated Document: its presence withholds the instance (curator.deid.withheld)
+        probe[0x00420011] = _to_element(0x00420011, "OB", b"")
     # The identifier values come from curator.deid.scrub itself, run on small datasets that
     # hold only the elements it collects (raw bytes, converted by pydicom as usual).
     batches: list[dict] = []

@@ -54,6 +54,7 @@ from curator.deid.engine import (
 from curator.deid.fastpath import FastEngine, PixelProblem, scan_bytes
 from curator.deid import pixels, textdetect
 from curator.deid.pixels import burned_in_risk
+from curator.deid.withheld import withheld_reason
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
 from curator.errors import CuratorError, InternalError
@@ -276,6 +277,9 @@ def _facts(ds: Dataset, values: frozenset[str], risk: str | None) -> dict:
             return {"error": "DICOMDIR (a directory of the media, not an instance; not copied)"}
         if not sop or not sop_class:
             return {"error": "DICOM file without SOPInstanceUID or SOPClassUID"}
+        withheld = withheld_reason(ds)
+        if withheld:  # an encapsulated document: never released (mappings/privacy/not-released.yaml)
+            return {"error": withheld}
         age = derive_age(ds)
         return {
             "sop": sop,
