@@ -96,7 +96,7 @@ def test_missing_file_not_utf8_and_bad_format(tmp_path):
     proc = _run("normalize", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv"), cwd=tmp_path)
     assert proc.returncode == 2 and "no such file" in proc.stderr
     (tmp_path / "latin.csv").write_bytes("description\nTC T\xd3RAX\n".encode("latin-1"))
-    with pytest.raises(CuratorError, match="not UTF-8"):
+    with pytest.raises(CuratorError, match="not valid utf-8 at line 2"):
         read_descriptions(tmp_path / "latin.csv")
     src = _write(tmp_path / "in.csv", "description\nCT HEAD\n")
     proc = _run("normalize", str(src), "--out", str(tmp_path / "o.csv"), "--format", "xml", cwd=tmp_path)

@@ -15,13 +15,17 @@ def register(app: typer.Typer) -> None:
         fmt: Optional[str] = typer.Option(None, "--format", help="csv or json (default: from the --out suffix, else csv)."),
         overrides: Optional[List[Path]] = typer.Option(None, "--overrides", help="Site override YAML or a reviewed CSV (repeatable); applied first."),
         site: Optional[str] = typer.Option(None, "--site", help="Site name whose overrides apply (default: overrides for every site, '*')."),
+        encoding: str = typer.Option("utf-8", "--encoding",
+                                     help="Text encoding of INPUT_CSV, e.g. cp1252 or latin-1 for Excel exports (utf-8 accepts a byte-order mark)."),
+        delimiter: str = typer.Option("auto", "--delimiter",
+                                      help="Cell separator: comma, semicolon, tab, or auto (the one that gives a 'description' column in the header line)."),
     ) -> None:
         """Map each description (with its optional header values) to RadLex: code, label, confidence and source per attribute."""
         from curator.normalize import load_overrides
         from curator.normalize.batch import normalize_rows, read_descriptions, write_results
 
         chosen = (fmt or ("json" if out.suffix.lower() == ".json" else "csv")).lower()
-        rows = read_descriptions(input_csv)
+        rows = read_descriptions(input_csv, encoding, delimiter)
         if chosen not in ("csv", "json"):
             from curator.errors import CuratorError
 

@@ -7,6 +7,7 @@ label, confidence and source, as CSV or JSON (rows in input order; JSON keys sor
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -25,34 +26,76 @@ FORMATS = ("csv", "json")
 VALUE_KEYS = ("code", "label", "confidence", "source")
 
 
-def read_descriptions(path: Path) -> list[dict[str, str]]:
-    """The rows of an input CSV; a clear :class:`CuratorError` when it cannot be used."""
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}  # --delimiter names; "auto" tries them in this order
+
+
+def read_descriptions(path: Path, encoding: str = "utf-8", delimiter: str = "auto") -> list[dict[str, str]]:
+    """The rows of an input CSV in ``encoding`` (``utf-8`` accepts a byte-order mark), its
+    cells separated by ``delimiter`` (a :data:`DELIMITERS` name, or ``auto``: the one that
+    makes a ``description`` column of the header line); a clear :class:`CuratorError` when it
+    cannot be used (never quoting a cell)."""
+    name = Path(path).name
+    text = decoded_text(path, encoding)
+    separator = _delimiter(text, delimiter, name)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CuratorError(f"{Path(path).name}: no such file") from None
-    except IsADirectoryError:
-        raise CuratorError(f"{Path(path).name}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise CuratorError(f"{Path(path).name}: not UTF-8 text") from None
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
         header = [h.strip() for h in (reader.fieldnames or [])]
         if "description" not in header:
-            raise CuratorError(f"{Path(path).name}: no 'description' column (columns: description, optional {', '.join(OPTIONAL_COLUMNS)})")
+            raise CuratorError(f"{name}: no 'description' column (columns: description, optional {', '.join(OPTIONAL_COLUMNS)})")
         rows = []
         for number, raw in enumerate(reader, start=2):
             if None in raw:
-                raise CuratorError(f"{Path(path).name}: line {number} has more cells than the header")
+                raise CuratorError(f"{name}: line {number} has more cells than the header")
             row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
             level = (row.get("level") or "study").lower()
             if level not in LEVELS:
-                raise CuratorError(f"{Path(path).name}: line {number}: level must be 'study' or 'series'")
+                raise CuratorError(f"{name}: line {number}: level must be 'study' or 'series'")
             rows.append({"description": row["description"], "modality": row.get("modality", "").upper(),
                          "body_part_examined": row.get("body_part_examined", ""), "level": level})
     except csv.Error as exc:
-        raise CuratorError(f"{Path(path).name}: not a valid CSV file ({exc})") from None
+        raise CuratorError(f"{name}: not a valid CSV file ({exc})") from None
     return rows
+
+
+def decoded_text(path: Path, encoding: str) -> str:
+    """The text of ``path`` in ``encoding``; an undecodable byte is an error naming its line
+    (never its content) and suggesting the likely encoding."""
+    name = Path(path).name
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise CuratorError(f"--encoding: unknown encoding {encoding!r}") from None
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CuratorError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise CuratorError(f"{name}: is a folder, not a CSV file") from None
+    try:
+        return data.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        hint = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "cp1252"
+        tip = f" (try --encoding {hint})" if codecs.lookup(hint).name != codec else ""
+        raise CuratorError(f"{name}: not valid {encoding} at line {line}{tip}") from None
+
+
+def _delimiter(text: str, choice: str, name: str) -> str:
+    """The cell separator: the one named, or the first of :data:`DELIMITERS` whose split of
+    the header line has a ``description`` column (comma when none has)."""
+    if choice != "auto":
+        if choice not in DELIMITERS:
+            raise CuratorError(f"--delimiter must be auto, {', '.join(DELIMITERS)}")
+        return DELIMITERS[choice]
+    first = text.split("\n", 1)[0]
+    for separator in DELIMITERS.values():
+        try:
+            header = next(csv.reader([first], delimiter=separator), [])
+        except csv.Error:
+            continue
+        if "description" in (cell.strip() for cell in header):
+            return separator
+    return ","
 
 
 def normalize_rows(rows: Iterable[dict[str, str]], overrides: Overrides | None = None, site: str | None = None) -> list[dict]:
