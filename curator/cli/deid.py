@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
         from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
 
         key_bytes = read_key(key)
+        if to:  # before any work: an unreachable or refusing server fails now, not after the run
+            from curator.sources.dicomweb import check_destination
+
+            check_destination(to)
         options = DeidOptions(profile=profile, recipe=recipe, k=k, access=Access(access, max_suppression), workers=workers,
                               scheduler=scheduler, quarantine=quarantine, clean_pixels=clean_pixels, force=force,
                               site_from=site_from)

@@ -50,7 +50,12 @@ def register(app: typer.Typer) -> None:
             overrides=tuple(overrides), provenance=tuple(provenance), batch_threshold=batch_threshold,
             release_id=release_id, release_date=release_date, dicomweb_url=dicomweb_url, scheduler=scheduler,
         )
-        summary = run(source, out, read_key(key), config, opts, force=force)
+        key_bytes = read_key(key)
+        if to:  # before any work: an unreachable or refusing server fails now, not after the run
+            from curator.sources.dicomweb import check_destination
+
+            check_destination(to)
+        summary = run(source, out, key_bytes, config, opts, force=force)
         typer.echo(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "
                    f"{summary['studies']} studies, {summary['individuals']} individuals")
         typer.echo(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")

@@ -405,6 +405,16 @@ def check_server(url: str | os.PathLike[str], settings: Settings | None = None) 
     Server(url, settings).check()
 
 
+def check_destination(url: str) -> None:
+    """``--to URL``, checked before any work: a valid service root (no credentials in it)
+    that is reachable and accepts the credentials (a QIDO-RS query, as :func:`store_tree`
+    makes); else :class:`CuratorError` prefixed ``--to:`` (the URL shown without credentials)."""
+    try:
+        check_server(url)
+    except CuratorError as exc:
+        raise CuratorError(f"--to: {exc}") from None
+
+
 # -- STOW-RS -------------------------------------------------------------------------------
 
 
