@@ -296,6 +296,7 @@ def main_real(args: argparse.Namespace) -> int:
             ("MR series descriptions of public BIDS datasets (held out by site)", DATA / "descriptions_real_bids.csv")]
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]
+    print_by_language([item for _title, items in sets for item in items], split)
     synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
     sets.append((f"synthetic: {synth_file} (hand-written)", synthetic_as_real(load(DATA / synth_file))))
     names = {True: "header modality given", "sequence": "header modality and sequence header given", False: "text only"}
@@ -308,6 +309,27 @@ def main_real(args: argparse.Namespace) -> int:
             if header and by_source(items):
                 print_by_source(by_source(items))
     return 0
+
+
+def print_by_language(items: list[dict], split: str) -> None:
+    """All real sets together, one block per language (header modality given): right,
+    confidently wrong and abstained per labelled field."""
+    by_lang: dict[str, list[dict]] = {}
+    for item in items:
+        by_lang.setdefault(item.get("lang") or "?", []).append(item)
+    print(f"\nreal sets per language, {split} split, header modality given "
+          "(text-only modality in the last column):")
+    print(f"  {'lang':<6}{'field':<12}{'n':>6}{'right':>9}{'conf-wrong':>12}{'abstained':>11}")
+    for lang, rows in sorted(by_lang.items()):
+        out, text_only = evaluate_real(rows, header=True), evaluate_real(rows, header=False)
+        for field, s in out["stats"].items():
+            if field == "modality":
+                s = text_only["stats"]["modality"]
+            if s["labelled"]:
+                n = s["labelled"]
+                label = "modality*" if field == "modality" else field
+                print(f"  {lang:<6}{label:<12}{n:>6}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['abstained'], n):>11}")
+    print("  * modality from the text alone (with the header it is always the header's)")
 
 
 def print_by_source(groups: list[tuple[str, list[dict]]]) -> None:
