@@ -28,7 +28,7 @@ from pydicom.datadict import keyword_for_tag
 from curator.deid import freetext
 from curator.deid import table
 from curator.deid.profile import Profile
-from curator.dicom.vr import TEXT_VRS
+from curator.dicom.vr import STRING_VRS, TEXT_VRS
 
 TAG_TEXT_VALUE = 0x0040A160
 TAG_PATIENT_AGE = 0x00101010
@@ -43,6 +43,10 @@ UNLISTED_KEPT_VRS = frozenset({
     "OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS",
     "TM", "AS", "CS", "SV", "UV", "US or SS", "OB or OW", "US or OW", "US or SS or OW",
 })
+# Private string values that are not free text (codes, numbers, ages, times, AE titles,
+# URLs): what the TCIA knowledge base calls a code may hold anything a site wrote, and an
+# implicit VR file gives the element the knowledge base's VR whatever its bytes.
+CHECKED_PRIVATE_VRS = STRING_VRS - TEXT_VRS - {"PN", "UI", "DA", "DT"}
 # A UID whose keyword names a class, syntax or scheme (not an instance) is kept whatever its root.
 CLASS_UID_KEYWORD = re.compile(r"(Class|Syntax|Scheme|Template|Context|Mapping|Private).*UID|UID.*(Class|Syntax)")
 DATE_VRS = frozenset({"DA", "DT"})
@@ -144,6 +148,8 @@ class Decisions:
             return UNLISTED
         if "/" in action:
             return table.resolve_compound(action, tag, sop_class, bool(path), table.parent_of(path))
+        if action == "X" and path:
+            return table.resolve_removal(tag, table.parent_of(path))
         return action
 
     def decide(self, action: str, tag: int, vr: str) -> Decision:
@@ -231,7 +237,7 @@ class Decisions:
         """What happens to a private element of ``vr`` whose signature is safe."""
         if vr == "SQ":
             return Op.CLEAN_ITEMS
-        if vr in TEXT_VRS:
+        if vr in TEXT_VRS or vr in CHECKED_PRIVATE_VRS:
             return Op.KEEP_IF_SAFE  # kept whole or not at all: text that cleaning would change goes
         if vr in ("PN", "UN", "UI", "DA", "DT"):
             return Op.REMOVE

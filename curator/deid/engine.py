@@ -39,7 +39,7 @@ from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import fold, id_parts, scrub_text
-from curator.dicom.vr import STRING_VRS
+from curator.dicom.vr import STRING_VRS, value_conforms
 
 BINARY_DUMMY = b"\0" * 8
 DUMMY = {
@@ -190,10 +190,13 @@ def keep_text(text: str, values: frozenset[str]) -> str:
     return freetext.clean_kept(text, values) or ""
 
 
-def private_text_safe(text: str, values: frozenset[str]) -> bool:
+def private_text_safe(text: str, values: frozenset[str], vr: str = "LO", parts: list[str] | None = None) -> bool:
     """A safe private text element (technical values of the TCIA knowledge base) is kept
     whole only when it holds no identifier, no identifier-like pattern and no person name
-    (``curator.deid.freetext.has_name``)."""
+    (``curator.deid.freetext.has_name``); a code, number, age, time or AE title (``vr``) only
+    when its values (``parts``; default: ``text``) also keep to the VR's repertoire."""
+    if not value_conforms(vr, [text] if parts is None else parts):
+        return False
     if has_identifier(text, values) or UID_LIKE.search(text) or any(p.search(text) for p in identifier_patterns()):
         return False
     return not freetext.has_name(text)
@@ -391,7 +394,7 @@ class Engine:
                 if op is Op.CLEAN_ITEMS:
                     for item in element.value or ():
                         self._clean(item, signature, st)
-                keep = op in (Op.KEEP, Op.CLEAN_ITEMS) or (op is Op.KEEP_IF_SAFE and private_text_safe(_joined(element.value), st.values))
+                keep = op in (Op.KEEP, Op.CLEAN_ITEMS) or (op is Op.KEEP_IF_SAFE and _private_value_safe(element, st.values))
             if keep:
                 used.add(owner)
                 stats["private_kept"] += 1
@@ -582,6 +585,17 @@ class _State:
     values: frozenset[str]
     stats: Counter
     conventions: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+
+def _private_value_safe(element: DataElement, values: frozenset[str]) -> bool:
+    """:func:`private_text_safe` of a kept private element (a value pydicom cannot read as
+    its VR is not safe)."""
+    try:
+        value = element.value
+        parts = [str(v) for v in value] if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [_joined(value)]
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return private_text_safe(" ".join(parts), values, element.VR, parts)
 
 
 def _joined(value) -> str:

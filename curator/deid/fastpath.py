@@ -455,7 +455,7 @@ class FastEngine:
                 op = decisions.private_op(el.vr)
                 if op is Op.CLEAN_ITEMS:
                     kept = self._sequence(el, signature, run)
-                elif op is Op.KEEP or (op is Op.KEEP_IF_SAFE and private_text_safe(" ".join(self._values(el, run)), run.values)):
+                elif op is Op.KEEP or (op is Op.KEEP_IF_SAFE and self._private_safe(el, run)):
                     kept = run.buf[el.start:el.end]
             if kept is not None:
                 used.add(owner)
@@ -476,6 +476,10 @@ class FastEngine:
             cleaned = self._dataset(elems, path, run)
             items.append(b"".join(cleaned[tag] for tag in sorted(cleaned)))
         return encode_sequence(el.tag, items)
+
+    def _private_safe(self, el: _Elem, run: _Run) -> bool:
+        parts = self._values(el, run)
+        return private_text_safe(" ".join(parts), run.values, el.vr, parts)
 
     def _values(self, el: _Elem, run: _Run) -> list[str]:
         text = run.buf[el.vstart:el.vstart + el.length].decode(run.enc if el.vr in TEXT_VRS or el.vr == "PN" else "latin-1")

@@ -9,6 +9,7 @@ removes date-, phone-, e-mail- and ID-like patterns whatever the header holds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -162,13 +163,18 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
         return (expanded,) if expanded != fold(text) else ()
     pairs, tables = _spelling_tables()
     base = fold(text)
+    # the fold takes the diacritics off letters that are letters of their own (ё, й, ї):
+    # "Пономарёва" is "Ponomaryova", "Андрей" "Andrey"; so the text is also spelled as
+    # written, and what the tables do not know (a Greek accent) folded and spelled again
+    written = unicodedata.normalize("NFC", text.casefold())
     out = set()
     for table in tables:
-        spelled = base
-        for pair, latin in pairs:
-            spelled = spelled.replace(pair, latin)
-        out.add(spelled.translate(table))
-        out.add(base.translate(table))
+        for source in (base, written):
+            spelled = source
+            for pair, latin in pairs:
+                spelled = spelled.replace(pair, latin)
+            for form in (spelled, source):
+                out.add(fold(form.translate(table)).translate(table) if source is written else form.translate(table))
     return tuple(sorted(out))
 
 

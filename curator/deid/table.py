@@ -251,6 +251,16 @@ def resolve_compound(action: str, tag: int, sop_class: str, nested: bool, parent
     return choices[0]
 
 
+@cache
+def resolve_removal(tag: int, parent: int | None) -> str:
+    """The simple action X (remove) for ``tag`` inside the sequence ``parent``: ``Z`` where
+    the data file's ``by_parent`` makes it type 2 there, ``D`` where type 1, else ``X``
+    (only an explicit ``by_parent`` entry counts, never the ``nested`` default)."""
+    spec = _types().get(tag)
+    kind = dict(spec.by_parent).get(parent) if spec is not None and parent is not None else None
+    return {1: "D", 2: "Z"}.get(kind or 3, "X")
+
+
 def _is_sequence(tag: int) -> bool:
     try:
         return dictionary_VR(tag) == "SQ"

@@ -10,6 +10,8 @@ curator's groupings of them.
 """
 from __future__ import annotations
 
+import re
+
 from pydicom.valuerep import BYTES_VR, EXPLICIT_VR_LENGTH_32, STR_VR, VR
 
 # Every VR of PS3.5 Table 6.2-1 (pydicom's public VR enumeration, without the
@@ -41,6 +43,27 @@ SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UT", "UR"})
 LEADING_SPACE_VRS = frozenset({"LO", "SH", "UC", "PN"})
 
 
+# The character repertoire and length of one value of the VRs whose values are not free
+# text (PS3.5 Table 6.2-1): codes, numbers, ages, times and AE titles.
+_VALUE_GRAMMAR = {
+    "CS": re.compile(r"[A-Z0-9 _]{0,16}"),
+    "IS": re.compile(r" *[+-]?[0-9]{0,12} *"),
+    "DS": re.compile(r" *[+-]?[0-9.]*(?:[eE][+-]?[0-9]+)? *"),
+    "AS": re.compile(r"(?:[0-9]{3}[DWMY])?"),
+    "TM": re.compile(r"[0-9]{0,6}(?:\.[0-9]{0,6})? *"),
+    "AE": re.compile(r"[\x20-\x5b\x5d-\x7e]{0,16}"),
+}
+
+
+def value_conforms(vr: str, values: list[str]) -> bool:
+    """True when every value keeps to the repertoire and length PS3.5 gives its VR (only
+    checked for codes, numbers, ages, times and AE titles; every other VR conforms).  A
+    private element the TCIA knowledge base calls a code but that holds "Smith, John 4711"
+    does not."""
+    grammar = _VALUE_GRAMMAR.get(vr)
+    return grammar is None or all(grammar.fullmatch(value) for value in values)
+
+
 def is_vr_bytes(vr: bytes) -> bool:
     """True when two bytes of an element header look like a VR (two upper-case letters)."""
     return len(vr) == 2 and 65 <= vr[0] <= 90 and 65 <= vr[1] <= 90
@@ -54,5 +77,5 @@ def padding(vr: str) -> bytes:
 __all__ = [
     "BYTES_VRS", "LEADING_SPACE_VRS", "LONG_LENGTH_VRS", "LONG_LENGTH_VR_BYTES", "NUMBER_SIZES",
     "NUMBER_VRS", "PLAIN_TEXT_VRS", "SINGLE_VALUE_VRS", "STRING_VRS", "TEXT_VRS", "VRS",
-    "VR_BYTES", "is_vr_bytes", "padding",
+    "VR_BYTES", "is_vr_bytes", "padding", "value_conforms",
 ]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyshacl
 from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import DCAT, RDF, SH, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, SH, XSD
 
 from curator.errors import CuratorError
 from curator.resources import ontologies_dir
@@ -52,6 +52,10 @@ PROFILES: dict[str, tuple[str, ...]] = {
     ),
 }
 DEFAULT_PROFILES = ("dcat-ap-3.0.1", "healthdcat-ap-r8-nonpublic")
+# HealthDCAT-AP's NON_PUBLIC level (the shapes shipped) requires this access right; a PUBLIC
+# or RESTRICTED release (release.yaml access_rights) is checked against DCAT-AP only.
+NON_PUBLIC = URIRef("http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC")
+NON_PUBLIC_PROFILES = frozenset({"healthdcat-ap-r8-nonpublic"})
 
 
 @dataclass(frozen=True)
@@ -151,8 +155,25 @@ def validate_graph(data: Graph, profile: str) -> ShaclReport:
     return ShaclReport(profile, bool(conforms), tuple(findings))
 
 
+def not_applicable(data: Graph, profile: str) -> str | None:
+    """Why ``profile`` does not apply to the catalogue ``data`` (``None``: it applies): the
+    NON_PUBLIC level's shapes do not apply to a dataset published PUBLIC or RESTRICTED."""
+    if profile not in NON_PUBLIC_PROFILES:
+        return None
+    rights = {o for s in data.subjects(RDF.type, DCAT.Dataset) for o in data.objects(s, DCTERMS.accessRights)}
+    if not rights or NON_PUBLIC in rights:
+        return None
+    shown = ", ".join(sorted(str(r).rsplit("/", 1)[-1] for r in rights))
+    return f"not applicable: the dataset's access rights are {shown} (these shapes are HealthDCAT-AP's NON_PUBLIC level)"
+
+
 def validate_file(path: str | Path, profile: str) -> ShaclReport:
     """Validate a Turtle or JSON-LD catalogue file."""
+    return validate_graph(read_catalogue(path), profile)
+
+
+def read_catalogue(path: str | Path) -> Graph:
+    """The graph of a Turtle or JSON-LD catalogue file (``CuratorError`` when it cannot be read)."""
     p = Path(path)
     fmt = "json-ld" if p.suffix in (".jsonld", ".json") else "turtle"
     g = Graph()
@@ -162,4 +183,4 @@ def validate_file(path: str | Path, profile: str) -> ShaclReport:
         raise CuratorError(f"catalogue not found: {p.name}") from None
     except Exception:  # rdflib raises many parser-specific types
         raise CuratorError(f"catalogue is not valid {fmt}: {p.name}") from None
-    return validate_graph(g, profile)
+    return g

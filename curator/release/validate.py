@@ -1,7 +1,8 @@
 """``curator validate RELEASE``: re-check a release as a repository would.
 
 * every file against ``MANIFEST`` (missing, changed, unlisted), naming the files;
-* ``catalog.ttl`` against the shipped DCAT-AP 3.0.1 and HealthDCAT-AP r8 shapes (pyshacl);
+* ``catalog.ttl`` against the shipped DCAT-AP 3.0.1 and HealthDCAT-AP r8 shapes (pyshacl; the
+  HealthDCAT-AP NON_PUBLIC shapes only for a release published NON_PUBLIC);
 * every FHIR resource parsed with fhir.resources;
 * with the de-identification key: the key is the release's (its keyed fingerprint), and no
   folded token of any file name, text or DICOM value, nor any part of a longer word, matches
@@ -40,7 +41,7 @@ def _named(label: str, files: list[str]) -> str:
 def validate_release(release: Path, key: bytes | None = None, fhir_version: str | None = None) -> ValidationResult:
     from curator.release.fhir_export import read_fhir_dir
     from curator.release.manifest import verify_manifest
-    from curator.release.shacl import DEFAULT_PROFILES, validate_file
+    from curator.release.shacl import DEFAULT_PROFILES, not_applicable, read_catalogue, validate_graph
 
     if not (release / "MANIFEST").is_file():
         raise CuratorError("not a release: no MANIFEST")
@@ -51,7 +52,12 @@ def validate_release(release: Path, key: bytes | None = None, fhir_version: str 
     result.checks["checksums"] = "ok" if not problems else "failed: " + "; ".join(problems)
     for profile in DEFAULT_PROFILES:
         try:
-            report = validate_file(release / "catalog.ttl", profile)
+            catalogue = read_catalogue(release / "catalog.ttl")
+            skipped = not_applicable(catalogue, profile)
+            if skipped:
+                result.checks[f"shacl {profile}"] = skipped
+                continue
+            report = validate_graph(catalogue, profile)
             result.checks[f"shacl {profile}"] = "ok" if report.conforms else f"failed: {len(report.violations)} violations in catalog.ttl"
         except CuratorError as exc:
             result.checks[f"shacl {profile}"] = f"failed: {exc}"
