@@ -40,7 +40,7 @@ CASES = [
     ("US UTERUS PREGNANCY TRANSVAGINAL", "US", ["gestation"]),
     ("XR ABDOMEN FETAL AGE", "DX", ["abdomen"]),
     # interventional: the anatomy when stated (or implied by the procedure), else nothing
-    ("RP Paracentesis with Imaging Guidance", "XA", ["peritoneum"]),
+    ("RP Paracentesis with Imaging Guidance", "XA", ["abdomen"]),
     ("RP Tunneled Pleural Catheter Placement", "XA", ["pleura"]),
     ("RP Nephrostomy Placement with Imaging Guidance", "XA", ["urinary tract"]),
     ("RP Cholecystostomy", "XA", ["gallbladder"]),
