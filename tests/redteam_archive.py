@@ -116,6 +116,12 @@ PATIENTS = (
             "0008912345", "KITA-HOSP", "KT2403140077", "19330304", "F", "091Y", "1.49", "44",
             "Japanese", "Oji-honcho", "03-3908-1127", "JP-MN-553820194", "山本太一", "黒柳",
             "山本花子様 昭和8年3月4日生 1933年3月4日 担当 黒柳"),
+    # no alphabetic group: the Latin spelling in folders and text comes from the kana
+    Patient("P10", "KITA_CANON", "ISO 2022 IR 87", "=佐藤^健一=さとう^けんいち",
+            ("Satoh", "SATO", "佐藤", "さとう"), ("Kenichi", "KENICHI", "健一", "けんいち"), "0008977120",
+            "KITA-HOSP", "KT2403141102", "19440921", "M", "079Y", "1.66", "63", "Japanese", "Takinogawa",
+            "03-3910-5521", "JP-MN-771045263", "佐藤美咲", "Kuroyanagi",
+            "佐藤健一様 1944年9月21日生 さとう けんいち"),
     Patient("P5", "KITA_CANON", "GB18030", "Ouyang^Xiuying=欧阳^秀英",
             ("Ouyang", "OUYANG", "欧阳"), ("Xiuying", "秀英"), "SH2024000781", None,
             "KT2403150912", "19700808", "F", "054Y", None, None, None, "Huaihai",

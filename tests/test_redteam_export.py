@@ -59,7 +59,7 @@ def test_the_plants_are_in_the_export(runs):
     export = runs["export"]
     found = {token for _, token, _ in ra.find_tokens([export.root], export.tokens)}
     assert found == {t.text for t in export.tokens}
-    assert len(export.tokens) >= 240 and export.items == 42
+    assert len(export.tokens) >= 270 and export.items == 45
 
 
 def test_no_planted_token_in_any_output(runs):
@@ -71,8 +71,8 @@ def test_every_item_is_accounted_for_and_no_study_is_split(runs):
     counts = report["counts"]
     assert counts["items"] == runs["export"].items == counts["written"] + counts["quarantined"] + counts["rejected"]
     # SR documents lack the Issuer of Patient ID their study's images have: one patient per
-    # study all the same (10 visits: 9 people, one seen at two sites under two IDs)
-    assert counts["studies"] == counts["patients"] == 10
+    # study all the same (11 visits: 10 people, one seen at two sites under two IDs)
+    assert counts["studies"] == counts["patients"] == 11
     assert counts["rejected"] == 4  # DICOMDIR, referral PDF, text note, zip text note
 
 
@@ -90,7 +90,7 @@ def test_controlled_access_release_keeps_demographics(runs):
     ages = sorted({str(pydicom.dcmread(p, stop_before_pixels=True).PatientAge)
                    for p in (runs["root"] / "release" / "dicom").rglob("*.dcm")})
     assert "090Y" in ages and "091Y" not in ages  # top-coded
-    assert {"076Y", "045Y"} <= set(ages)  # derived from birth and study dates
+    assert {"076Y", "045Y", "079Y"} <= set(ages)  # derived from birth and study dates; as written
     weights = {str(pydicom.dcmread(p, stop_before_pixels=True).get("PatientWeight", ""))
                for p in (runs["root"] / "release" / "dicom").rglob("*.dcm")}
     assert {"72", "81.5", "44"} <= weights
@@ -172,6 +172,24 @@ def test_letters_the_fold_would_strip_are_spelled(name, spelled):
     ds.PatientName = name
     cleaned = scrub_text(f"report SR_{spelled}.dcm for {spelled.upper()}", identifier_values(ds))
     assert spelled.lower() not in (cleaned or "").lower(), cleaned
+
+
+@pytest.mark.parametrize("name, written", [("=山本^花子=やまもと^はなこ", "YAMAMOTO_HANAKO"), ("=佐藤^健一=さとう^けんいち", "SatohKenichi"),
+                                           ("=佐藤^健一=サトウ^ケンイチ", "sato kenichi"), ("=服部^潤一=はっとり^じゅんいち", "Hattori Junichi"),
+                                           ("=本田^真一=ホンダ^シンイチ", "HONDA")])
+def test_japanese_names_without_an_alphabetic_group_are_spelled_from_their_kana(name, written):
+    """Found by the red team: a Japanese site wrote only the ideographic and phonetic groups of
+    the name, and the export's folders spelled it in Latin letters: "YAMAMOTO_HANAKO/notes.txt"
+    was shown as written in the audit report (and so in the release's copy of it)."""
+    ds = pydicom.Dataset()
+    ds.PatientName = name
+    values = identifier_values(ds)
+    cleaned = scrub_text(f"folder {written} of the patient", values) or ""
+    assert not set(written.lower().replace("_", " ").split()) & set(cleaned.lower().split()), cleaned
+    from curator.index.store import scrub_path, token_hashes
+
+    salt = b"s" * 32
+    assert written not in scrub_path(f"SITE/{written}_0042/notes.txt", set(token_hashes(frozenset(values), salt)), salt)
 
 
 def test_a_removed_attribute_that_is_type_2_in_its_sequence_is_emptied():

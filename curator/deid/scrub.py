@@ -127,11 +127,12 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
 
 
 def _add_name_parts(text: str, found: set[str]) -> None:
-    parts = [part.strip() for part in re.split(r"[\^=\s,]+", text) if part.strip()]
-    found.update(parts)
-    if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
-        found.add(parts[0] + parts[1])
-        found.add(parts[1] + parts[0])
+    for group in text.split("="):  # alphabetic, ideographic, phonetic component groups
+        parts = [part.strip() for part in re.split(r"[\^\s,]+", group) if part.strip()]
+        found.update(parts)
+        if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
+            found.add(parts[0] + parts[1])
+            found.add(parts[1] + parts[0])
 
 
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
@@ -157,7 +158,7 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
     if text.isascii():
         return ()
     if _CJK.search(text):
-        return _cjk_spellings(text)
+        return tuple(sorted(set(_cjk_spellings(text)) | set(_kana_spellings(text))))
     if not _NON_LATIN.search(text):
         expanded = fold(text.casefold().translate(_expansions()))
         return (expanded,) if expanded != fold(text) else ()
@@ -176,6 +177,48 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
             for form in (spelled, source):
                 out.add(fold(form.translate(table)).translate(table) if source is written else form.translate(table))
     return tuple(sorted(out))
+
+
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
+@cache
+def _kana_table() -> dict[str, str]:
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    return {str(k): str(v) for k, v in data["kana"].items()}
+
+
+def _kana_spellings(text: str) -> tuple[str, ...]:
+    """Hepburn spellings of the kana in a value ("=山本^花子=やまもと^はなこ" is also
+    "yamamoto^hanako"; ``mappings/transliteration.yaml`` ``kana``): as typed ("satou"), as
+    on passports ("sato") and with "oh" ("satoh"); other characters as they are."""
+    if not _KANA.search(text):
+        return ()
+    table = _kana_table()
+    hiragana = text.translate(_KATAKANA_TO_HIRAGANA)
+    out: list[str] = []
+    double = False
+    i = 0
+    while i < len(hiragana):
+        syllable = table.get(hiragana[i:i + 2])
+        step = 2 if syllable is not None else 1
+        char = hiragana[i]
+        if syllable is None:
+            syllable = table.get(char, char)
+        i += step
+        if char in "っ":
+            double = True
+            continue
+        if char == "ー":
+            syllable = out[-1][-1] if out and out[-1][-1:] in ("a", "i", "u", "e", "o") else ""
+        if double and syllable[:1].isalpha() and syllable[:1] not in "aeiou":
+            syllable = ("t" if syllable.startswith("ch") else syllable[0]) + syllable
+        double = False
+        out.append(syllable)
+    typed = fold("".join(out))
+    passport = re.sub("ou|oo", "o", typed).replace("uu", "u")
+    return tuple(sorted({typed, passport, re.sub("ou|oo", "oh", typed)} - {fold(text)}))
 
 
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
