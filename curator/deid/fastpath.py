@@ -52,11 +52,13 @@ from curator.deid import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
 from curator.deid.scrub import identifier_values
 from curator.dicom.elements import (
+    EXPLICIT_HEAD,
     ITEM_END,
     PIXEL_DATA,
     U16,
     U32,
     UNDEFINED,
+    NeedMore,
     Unsupported,
     element_header,
     encode_element,
@@ -66,13 +68,14 @@ from curator.dicom.elements import (
     skip_fragments,
     value_offset,
 )
-from curator.dicom.vr import LEADING_SPACE_VRS, NUMBER_SIZES, SINGLE_VALUE_VRS, TEXT_VRS, VR_BYTES
+from curator.dicom.vr import LEADING_SPACE_VRS, LONG_LENGTH_VR_BYTES, NUMBER_SIZES, SINGLE_VALUE_VRS, TEXT_VRS, VR_BYTES
 
 
 UNSUPPORTED_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"})
 CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO 2022 IR 6": "latin-1", "ISO_IR 192": "utf-8"}
 _VR_TEXT = {vr: vr.decode("ascii") for vr in VR_BYTES}
 _STEPS_CACHED = 1 << 16  # decisions remembered per process (tag, VR, SOP class, path)
+_VIEW_SIZE = 64 * 1024  # top-level values kept as they are from this size on are views of the input, not copies
 
 
 @lru_cache(maxsize=8192)
@@ -98,17 +101,29 @@ def _parse(buf: bytes, pos: int, end: int | None, in_item: bool) -> tuple[list[_
     out: list[_Elem] = []
     size = len(buf)
     limit = size if end is None else end
+    unpack = EXPLICIT_HEAD.unpack_from
     while pos < limit:
-        tag, vr, length, head = element_header(buf, pos, False)
-        if tag == ITEM_END:
-            if not in_item or end is not None:
-                raise Unsupported("stray item delimiter")
-            return out, pos + 8
-        if vr is None:
+        # the element header, read here as curator.dicom.elements.element_header reads it
+        # (explicit VR little endian; one function call less per element)
+        if pos + 8 > size:
+            raise NeedMore
+        group, element, vr, length = unpack(buf, pos)
+        tag = (group << 16) | element
+        if group == 0xFFFE:
+            if tag == ITEM_END:
+                if not in_item or end is not None:
+                    raise Unsupported("stray item delimiter")
+                return out, pos + 8
             raise Unsupported("unexpected delimiter")
-        if vr not in VR_BYTES:
+        if vr in LONG_LENGTH_VR_BYTES:
+            if pos + 12 > size:
+                raise NeedMore
+            length = U32.unpack_from(buf, pos + 8)[0]
+            vstart = pos + 12
+        elif vr in VR_BYTES:
+            vstart = pos + 8
+        else:
             raise Unsupported("not explicit VR")
-        vstart = pos + head
         svr = _VR_TEXT[vr]
         if vr == b"UN":
             # pydicom resolves the real VR (public or known private) and decodes a
@@ -179,6 +194,14 @@ class FastEngine:
     # --- entry point --------------------------------------------------------------
 
     def deidentify_bytes(self, data: bytes, patient: PatientContext, extra=None) -> tuple[bytes, Counter]:
+        """The de-identified Part 10 file of ``data`` and the counts of what was done."""
+        parts, stats = self.deidentify_parts(data, patient, extra)
+        return b"".join(parts), stats
+
+    def deidentify_parts(self, data: bytes, patient: PatientContext, extra=None) -> tuple[list[bytes | memoryview], Counter]:
+        """:meth:`deidentify_bytes` as consecutive parts of the file: large values kept as
+        they are (pixel data) stay views of ``data``, not copies (written and hashed part
+        by part)."""
         e = self.e
         if len(data) < 132 or data[128:132] != b"DICM":
             raise Unsupported("no Part 10 header")
@@ -229,8 +252,19 @@ class FastEngine:
         new_sop = run.new_sop
         if new_sop is None:
             new_sop = self._text(data, top[0x00080018], enc).strip("\0 ") if 0x00080018 in top else ""
-        body = b"".join(out[tag] for tag in sorted(out))
-        return b"\0" * 128 + b"DICM" + file_meta(sop_class, new_sop, syntax) + body, stats
+        parts: list[bytes | memoryview] = []
+        pending: list[bytes | memoryview] = [b"\0" * 128 + b"DICM", file_meta(sop_class, new_sop, syntax)]
+        for tag in sorted(out):
+            value = out[tag]
+            if isinstance(value, memoryview):
+                parts.append(b"".join(pending))
+                parts.append(value)
+                pending = []
+            else:
+                pending.append(value)
+        if pending:
+            parts.append(b"".join(pending))
+        return parts, stats
 
     def _post(self, charset: str, age, demographics: tuple, note: str) -> tuple[frozenset[int], dict[int, bytes]]:
         """Encoded elements written after cleaning (cached: the same for most files)."""
@@ -321,11 +355,11 @@ class FastEngine:
 
     # --- traversal ----------------------------------------------------------------
 
-    def _dataset(self, elems: list[_Elem], path: tuple[str, ...], run: _Run) -> dict[int, bytes]:
+    def _dataset(self, elems: list[_Elem], path: tuple[str, ...], run: _Run) -> dict[int, bytes | memoryview]:
         steps = self._steps
         sop_class = run.sop_class
         buf = run.buf
-        out: dict[int, bytes] = {}
+        out: dict[int, bytes | memoryview] = {}
         private = []
         for el in elems:
             tag = el.tag
@@ -339,8 +373,8 @@ class FastEngine:
             if step is None:
                 step = self._step(key)
             decision, needs_value, as_is = step
-            if as_is:
-                out[tag] = buf[el.start:el.end]  # kept as it is, not counted (the most common decision)
+            if as_is:  # kept as it is, not counted (the most common decision); large values as views
+                out[tag] = buf[el.start:el.end] if el.end - el.start < _VIEW_SIZE or path else memoryview(buf)[el.start:el.end]
                 continue
             result = self._carry_out(el, decision, path, run)
             if result is not None and needs_value and _empty_value(result):
@@ -433,7 +467,7 @@ class FastEngine:
             return self._scrub(el, run)
         raise Unsupported(f"operation {op}")
 
-    def _private(self, elems: list[_Elem], path, run: _Run, out: dict[int, bytes]) -> None:
+    def _private(self, elems: list[_Elem], path, run: _Run, out: dict[int, bytes | memoryview]) -> None:
         stats = run.stats
         decisions = self.e.decisions
         if decisions.safe_private is None:

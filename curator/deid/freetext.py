@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import chain
 
 from pydicom.datadict import DicomDictionary
 
@@ -73,23 +74,22 @@ def rules() -> Rules:
     )
 
 
-def _read_list(relative: str) -> set[str]:
-    return set((ontologies_dir() / relative).read_text(encoding="utf-8").split())
+def _read_list(relative: str) -> list[str]:
+    """The words of a word list (one set is built from all of them, once: start-up time)."""
+    return (ontologies_dir() / relative).read_text(encoding="utf-8").split()
 
 
 @cache
 def _words() -> frozenset[str]:
     """Every safe word: word lists, clinical words, lexicon and RadLex words."""
     data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
-    words: set[str] = set()
-    for relative in data["wordlists"]:
-        words |= _read_list(relative)
+    parts: list[Iterable[str]] = [_read_list(relative) for relative in data["wordlists"]]
     clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
     for entries in clinical.values():
         for entry in entries:
-            words.update(_LEX_WORD.findall(fold(str(entry))))
-    words |= _lexicon_words()
-    return frozenset(words)
+            parts.append(_LEX_WORD.findall(fold(str(entry))))
+    parts.append(_lexicon_words())
+    return frozenset(chain.from_iterable(parts))
 
 
 def _lexicon_words() -> set[str]:

@@ -341,10 +341,13 @@ def _write_one(task: tuple) -> dict:
             tmp = target.with_name(target.name + ".part")
             result["written_to_quarantine"] = True
         target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
         with open(tmp, "wb") as handle:
-            handle.write(output)
+            for part in output:
+                handle.write(part)
+                digest.update(part)
         os.replace(tmp, target)
-        return {**result, "sha256": hashlib.sha256(output).hexdigest()}
+        return {**result, "sha256": digest.hexdigest()}
     except FileNotFoundError as exc:
         tmp.unlink(missing_ok=True)
         if exc.filename is not None and str(exc.filename).startswith(str(dest_root)):
@@ -358,14 +361,17 @@ def _write_one(task: tuple) -> dict:
         return {"error": f"could not be de-identified ({type(exc).__name__})"}
 
 
-def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict | None, extra: object) -> tuple[bytes | None, dict]:
-    """The bytes of the de-identified instance and ``{"stats"}`` (plus ``"quarantined"``, a
-    reason, when pixel cleaning left text-like regions), or ``None`` and ``{"error"}``."""
+def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict | None,
+                  extra: object) -> tuple[list[bytes | memoryview] | None, dict]:
+    """The bytes of the de-identified instance, in consecutive parts, and ``{"stats"}``
+    (plus ``"quarantined"``, a reason, when pixel cleaning left text-like regions), or
+    ``None`` and ``{"error"}``."""
     assert _ENGINE is not None and _FAST is not None
     if not clean and not callable(extra):
         data = _read(ref)
+        output: list[bytes | memoryview] | None
         try:
-            output, stats = _FAST.deidentify_bytes(data, context, extra)
+            output, stats = _FAST.deidentify_parts(data, context, extra)
         except PixelProblem as exc:
             return None, {"error": str(exc)}
         except Exception:  # noqa: BLE001 - anything unusual goes through pydicom
@@ -395,7 +401,7 @@ def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict 
             result["quarantined"] = outcome.reason
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
-    return buffer.getvalue(), result
+    return [buffer.getvalue()], result
 
 
 # --- orchestration ---------------------------------------------------------------
