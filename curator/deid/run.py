@@ -185,20 +185,21 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
         return {"error": VANISHED}
     except Exception:  # noqa: BLE001 - pydicom reads everything else
         data = None
-    facts = _scan_header(ref, data) if data is not None else _scan_pydicom(ref)
+    headers: list[Dataset] = []  # the header read by the readability check, for the leak digests
+    facts = _scan_header(ref, data, headers) if data is not None else _scan_pydicom(ref)
     if _SCREEN and "error" not in facts and not facts["risk"]:
         try:
             facts["risk"] = pixels.screen_bytes(data) if data is not None else None
         except Exception as exc:  # noqa: BLE001 - the screen never stops a run, nor lets an image out unscreened
             facts["risk"] = pixels.not_screened(exc)
     if leak and data is not None:
-        facts["leak"] = _leak_digests(data)
+        facts["leak"] = _leak_digests(data, headers[0] if headers else None)
     return facts
 
 
-def _scan_header(ref: tuple[str, object], data: bytes | None = None) -> dict:
+def _scan_header(ref: tuple[str, object], data: bytes | None = None, headers: list[Dataset] | None = None) -> dict:
     """Header facts of one item (from ``data``, its bytes, when already read): byte-level
-    walk when it applies."""
+    walk when it applies.  ``headers``: receives the header read to judge the item readable."""
     if data is None:
         try:
             data = _read(ref)
@@ -206,9 +207,11 @@ def _scan_header(ref: tuple[str, object], data: bytes | None = None) -> dict:
             return {"error": VANISHED}
         except Exception:  # noqa: BLE001 - pydicom reads everything else
             return _scan_pydicom(ref)
-    rejected = _not_an_instance(data)
+    header, rejected = _checked_header(data)
     if rejected:
         return rejected
+    if headers is not None and header is not None:
+        headers.append(header)
     try:
         rules = scrub_rules()
         probe, values = scan_bytes(data, rules.collect_vrs, rules.collect_tags)
@@ -217,15 +220,16 @@ def _scan_header(ref: tuple[str, object], data: bytes | None = None) -> dict:
     return _facts(probe, values, burned_in_risk(probe))
 
 
-def _leak_digests(data: bytes) -> list[tuple[str, int]]:
+def _leak_digests(data: bytes, header: Dataset | None = None) -> list[tuple[str, int]]:
     """``(digest, length)`` of each patient identifier token of a header, as ``curator
     publish`` stores them (:func:`curator.deid.leakcheck.leak_record`, which reads the same
-    header); none for bytes whose header cannot be read."""
+    header; ``header``: it, already read from ``data``); none for bytes whose header cannot
+    be read."""
     from curator.deid.leakcheck import digest, patient_tokens
 
     assert _READY is not None
     try:
-        tokens = patient_tokens(read_header_bytes(data))
+        tokens = patient_tokens(header if header is not None else read_header_bytes(data))
     except Exception:  # noqa: BLE001 - an unreadable header, or one the walk cannot take, costs its digests, not the run
         return []
     key = _READY[1]
@@ -235,13 +239,18 @@ def _leak_digests(data: bytes) -> list[tuple[str, int]]:
 def _not_an_instance(data: bytes) -> dict | None:
     """The rejection of bytes that are not a readable instance as scan and audit read them
     (``curator.dicom.header``: one definition for every command); ``None`` when readable."""
+    return _checked_header(data)[1]
+
+
+def _checked_header(data: bytes) -> tuple[Dataset | None, dict | None]:
+    """The header of ``data`` and ``None``, or ``None`` and the rejection of
+    :func:`_not_an_instance`."""
     try:
-        read_header_bytes(data)
+        return read_header_bytes(data), None
     except HeaderError as exc:
-        return {"error": str(exc)}
+        return None, {"error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - as the scan rejects it
-        return {"error": f"unreadable header ({type(exc).__name__})"}
-    return None
+        return None, {"error": f"unreadable header ({type(exc).__name__})"}
 
 
 def _scan_pydicom(ref: tuple[str, object], checked: bool = False) -> dict:
