@@ -27,6 +27,8 @@ some patients lack Issuer of Patient ID (and one SR of a study that has it lacks
 from __future__ import annotations
 
 import io
+import os
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -605,11 +607,21 @@ def write_export(root: Path) -> Export:
     referral.write_bytes(b"%PDF-1.4\n% Henvisning Tveitereid Ingvild UL11873020\n%%EOF\n")
     (root / "SPB_SIEMENS" / "Направление_Пономарёва.txt").write_text("Пономарёва А.В. SPB33012789\n", encoding="utf-8")
     export.items += 2
-    with zipfile.ZipFile(root / "rambam_export.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+    # a folder and a file named in Latin-1 bytes (a Windows export copied as it is)
+    latin1 = os.fsencode(root / "ULLEVAL_GE_EXPORT") + "/KVALSVIK_TORBJØRN_1947".encode("latin-1")
+    os.makedirs(latin1, exist_ok=True)
+    with open(latin1 + "/Brev_Torbjørn.txt".encode("latin-1"), "wb") as handle:
+        handle.write(b"brev\n")
+    export.items += 1
+    zip_path = root / "rambam_export.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in zipped:
             zf.writestr(name, data)
         zf.writestr("RAMBAM_EXPORT/בן-שושן_אביטל/notes.txt", "Ben-Shushan Avital 17.05.1990\n")
-    export.items += 1
+        zf.writestr("RAMBAM_EXPORT/Torbj#rn Kvalsvik.txt", "transfer\n")
+    # that member's name in code page 850 without the UTF-8 flag, as Windows' own zip writes it
+    zip_path.write_bytes(zip_path.read_bytes().replace(b"Torbj#rn", "Torbjørn".encode("cp850")))
+    export.items += 2
     export.plant("staff", "headers", *(pn.split("^")[0] for pn in STAFF_PN.values()))
     return export
 
@@ -649,8 +661,20 @@ def haystacks(data: bytes) -> list[str]:
         texts.append(data.decode(codec, errors="ignore"))
         if codec.startswith("utf_16"):
             texts.append(data[1:].decode(codec, errors="ignore"))
+    utf8 = texts[0]
+    # what a report shows of a name that was not UTF-8 ("Torbj\xf8rn"), and a DOS code page
+    # name read as code page 437 ("Torbj¢rn"), as a reader would take them
+    texts.append(re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), utf8))
+    texts.append("".join(_cp850(ch) for ch in utf8))
     folded = [fold(t) for t in texts]
     return folded + [t.replace(" ", "") for t in folded]
+
+
+def _cp850(ch: str) -> str:
+    try:
+        return ch.encode("cp437").decode("cp850") if not ch.isascii() else ch
+    except UnicodeError:
+        return ch
 
 
 def jis_bytes(text: str) -> bytes | None:

@@ -145,9 +145,38 @@ def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
 
     def replace(match: re.Match[str]) -> str:
         word = match.group()
-        return "~" if _token_key(word, salt) in tokens or _holds_token(word, tokens, salt) else word
+        for form in _readings(word):
+            if _token_key(form, salt) in tokens or _holds_token(form, tokens, salt):
+                return "~"
+        return word
 
-    return _TOKEN.sub(replace, text)
+    return _PATH_WORD.sub(replace, text)
+
+
+# A word of a path: letters and digits, the \xNN escapes of bytes that were not UTF-8
+# (curator.sources.base.text_name) and any other non-ASCII character, so that "TORBJ\xd8RN"
+# (a Latin-1 name on disk) and "Torbj¢rn" (a DOS code page name in a zip) are one word each.
+_PATH_WORD = re.compile(r"(?:[^\W_]|\\x[0-9a-fA-F]{2}|[^\x00-\x7f\s])+")
+_ESCAPED_BYTE = re.compile(r"\\x([0-9a-fA-F]{2})")
+
+
+@lru_cache(maxsize=65536)
+def _readings(word: str) -> tuple[str, ...]:
+    """The forms of a path word matched against identifier tokens: as written; its escaped
+    bytes read as Windows-1252 or Latin-1 ("TORBJ\xd8RN" is "TORBJØRN"); and a name a zip
+    archive without its UTF-8 flag stored in a DOS code page, read as code page 437 (Python's
+    reading) but written in 850 or 1252 ("Torbj¢rn" is "Torbjørn")."""
+    forms = [word]
+    if "\\x" in word:
+        raw = _ESCAPED_BYTE.sub(lambda m: chr(int(m.group(1), 16)), word).encode("latin-1", "replace")
+        forms += [raw.decode("cp1252", "replace"), raw.decode("latin-1")]
+    elif not word.isascii():
+        try:
+            raw = word.encode("cp437")
+        except UnicodeEncodeError:
+            return tuple(forms)
+        forms += [raw.decode("cp850", "replace"), raw.decode("cp1252", "replace")]
+    return tuple(dict.fromkeys(forms))
 
 
 def _holds_token(word: str, tokens: set[str], salt: bytes) -> bool:
