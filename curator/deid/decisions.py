@@ -41,12 +41,15 @@ REPLACE = "replace"  # the profile gives its value
 # Unlisted elements of these VRs are kept as they are (binary, numbers, codes, times).
 UNLISTED_KEPT_VRS = frozenset({
     "OB", "OW", "OF", "OD", "OL", "OV", "UN", "US", "SS", "UL", "SL", "FL", "FD", "AT", "IS", "DS",
-    "TM", "AS", "CS", "SV", "UV", "US or SS", "OB or OW", "US or OW", "US or SS or OW",
+    "TM", "AS", "SV", "UV", "US or SS", "OB or OW", "US or OW", "US or SS or OW",
 })
 # Private string values that are not free text (codes, numbers, ages, times, AE titles,
 # URLs): what the TCIA knowledge base calls a code may hold anything a site wrote, and an
 # implicit VR file gives the element the knowledge base's VR whatever its bytes.
 CHECKED_PRIVATE_VRS = STRING_VRS - TEXT_VRS - {"PN", "UI", "DA", "DT"}
+# Coded strings: kept, but a value holding a person's name part or an ID-like part of the
+# patient's headers is emptied (curator.deid.scrub.code_holds_identifier), whatever the attribute.
+CODE_VRS = frozenset({"CS", "AE", "UR"})
 # A UID whose keyword names a class, syntax or scheme (not an instance) is kept whatever its root.
 CLASS_UID_KEYWORD = re.compile(r"(Class|Syntax|Scheme|Template|Context|Mapping|Private).*UID|UID.*(Class|Syntax)")
 DATE_VRS = frozenset({"DA", "DT"})
@@ -60,6 +63,7 @@ class Op(Enum):
     EMPTY = "empty"  # zero length (a sequence without items)
     KEEP = "keep"
     KEEP_TEXT = "keep-text"  # kept text: free text through the allowlist, other text without the patient's identifiers
+    KEEP_CODES = "keep-codes"  # kept coded values (CS, AE, UR): a value holding a person-name or ID-like part is emptied
     KEEP_IF_SAFE = "keep-if-safe"  # safe private text: kept whole when it holds no identifier, else removed
     CLEAN_ITEMS = "clean-items"  # a sequence kept, every item de-identified
     PSEUDONYM = "pseudonym"  # the patient's keyed pseudonym
@@ -173,7 +177,7 @@ class Decisions:
         if vr == "SQ":
             return Decision(Op.EMPTY, "Z") if action == "Z" else Decision(Op.CLEAN_ITEMS, action)
         if action == "K":
-            return Decision(Op.KEEP_TEXT if vr in TEXT_VRS else Op.KEEP, "K")
+            return Decision(Op.KEEP_TEXT if vr in TEXT_VRS else Op.KEEP_CODES if vr in CODE_VRS else Op.KEEP, "K")
         if action == "Z":
             return Decision(Op.EMPTY, "Z")
         if action == "P":
@@ -198,11 +202,15 @@ class Decisions:
             return Op.SCRUB
         if vr in ("PN", "AE"):
             return Op.DUMMY
-        return Op.KEEP  # TM, AS, numbers, codes: nothing identifying to clean
+        if vr in CODE_VRS:
+            return Op.KEEP_CODES
+        return Op.KEEP  # TM, AS, numbers: nothing identifying to clean
 
     def _unlisted(self, tag: int, vr: str) -> Decision:
         if vr in UNLISTED_KEPT_VRS:
             return _KEEP
+        if vr in CODE_VRS:
+            return Decision(Op.KEEP_CODES, unless_empty=True)
         if vr == "SQ":
             return Decision(Op.CLEAN_ITEMS)
         if vr == "PN":
@@ -255,6 +263,6 @@ def creator_tag(tag: int) -> int:
 
 
 __all__ = [
-    "CLASS_UID_KEYWORD", "DROP_OVERLAY", "Decision", "Decisions", "Op", "REPLACE", "UNLISTED",
+    "CLASS_UID_KEYWORD", "CODE_VRS", "DROP_OVERLAY", "Decision", "Decisions", "Op", "REPLACE", "UNLISTED",
     "UNLISTED_KEPT_VRS", "creator_tag", "is_private_creator",
 ]

@@ -38,7 +38,7 @@ from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, De
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
-from curator.deid.scrub import fold, id_parts, scrub_text
+from curator.deid.scrub import code_holds_identifier, fold, id_parts, scrub_text
 from curator.dicom.vr import STRING_VRS, value_conforms
 
 BINARY_DUMMY = b"\0" * 8
@@ -324,6 +324,8 @@ class Engine:
                 self._clean(item, child, st)
         elif op is Op.KEEP_TEXT:
             self._keep(ds[tag], st)
+        elif op is Op.KEEP_CODES:
+            self._keep_codes(ds[tag], st)
         else:
             element = ds[tag]
             if decision.unless_empty and _no_value(element):
@@ -474,6 +476,20 @@ class Engine:
             element.value = [keep_text(str(v), st.values) for v in value]
         else:
             element.value = keep_text(str(value), st.values)
+        st.stats["text_cleaned"] += 1
+
+    def _keep_codes(self, element: DataElement, st: _State) -> None:
+        """Kept coded values (CS, AE, UR): a value holding a person-name or ID-like part of
+        the patient's headers is emptied (the others stay as they are)."""
+        value = element.value
+        if not value:
+            return
+        many = isinstance(value, (list, tuple, pydicom.multival.MultiValue))
+        values = [str(v) for v in value] if many else [str(value)]
+        kept = ["" if code_holds_identifier(v, st.values) else v for v in values]
+        if kept == values:
+            return
+        element.value = kept if many else kept[0]
         st.stats["text_cleaned"] += 1
 
     def _text_has_identifier(self, element: DataElement, st: _State, patterns: bool = False) -> bool:

@@ -50,7 +50,7 @@ from curator.deid.engine import (
 )
 from curator.deid import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
-from curator.deid.scrub import identifier_values
+from curator.deid.scrub import code_holds_identifier, identifier_values
 from curator.dicom.elements import (
     EXPLICIT_HEAD,
     ITEM_END,
@@ -426,6 +426,8 @@ class FastEngine:
             result = run.buf[el.start:el.end]
         elif op is Op.KEEP_TEXT:
             result = self._keep(el, run) if el.length else run.buf[el.start:el.end]
+        elif op is Op.KEEP_CODES:
+            result = self._keep_codes(el, run) if el.length else run.buf[el.start:el.end]
         elif op is Op.CLEAN_ITEMS:
             result = self._sequence(el, path + (table.public_signature(el.tag),), run)
         else:
@@ -585,6 +587,15 @@ class FastEngine:
             return run.buf[el.start:el.end]
         run.stats["text_cleaned"] += 1
         return self._strings(el.tag, el.vr, [keep_text(v, run.values) for v in values], run)
+
+    def _keep_codes(self, el: _Elem, run: _Run) -> bytes:
+        """As ``Engine._keep_codes``: a coded value holding a person-name or ID-like part is emptied."""
+        values = self._values(el, run)
+        kept = ["" if code_holds_identifier(v, run.values) else v for v in values]
+        if kept == values:
+            return run.buf[el.start:el.end]
+        run.stats["text_cleaned"] += 1
+        return self._strings(el.tag, el.vr, kept, run)
 
 
 def file_meta(sop_class: str, sop_instance: str, syntax: str) -> bytes:

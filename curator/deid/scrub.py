@@ -31,6 +31,7 @@ class _Rules:
     particles: frozenset[str]
     min_value_length: int
     min_name_part_length: int
+    min_glued_name_length: int
     part_tags: frozenset[int]
     min_part_length: int
     part_stopwords: frozenset[str]
@@ -51,6 +52,7 @@ def scrub_rules() -> _Rules:
         particles=frozenset(p.casefold() for p in data["name_particles"]),
         min_value_length=int(data["min_value_length"]),
         min_name_part_length=int(data["min_name_part_length"]),
+        min_glued_name_length=int(data["min_glued_name_length"]),
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
@@ -127,6 +129,8 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
 
 
 def _add_name_parts(text: str, found: set[str]) -> None:
+    if not _PERSON_NAME.search(text):
+        found.add(text + "^")  # the same name, marked as one: its parts are matched inside words (_compiled)
     for group in text.split("="):  # alphabetic, ideographic, phonetic component groups
         parts = [part.strip() for part in re.split(r"[\^\s,]+", group) if part.strip()]
         found.update(parts)
@@ -135,6 +139,7 @@ def _add_name_parts(text: str, found: set[str]) -> None:
             found.add(parts[1] + parts[0])
 
 
+_PERSON_NAME = re.compile(r"[\^=]")  # a value in person-name form (component separators)
 _NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -289,8 +294,9 @@ def _parts(text: str) -> list[str]:
 @cache
 def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """Split values into single-word folded tokens, multi-word folded phrases, and the
-    ID-like tokens (with a digit, ``min_part_length`` characters or more) also matched
-    inside longer words ("H12345678" holds the ID "12345678")."""
+    parts also matched inside longer words: ID-like tokens (with a digit,
+    ``min_part_length`` characters or more: "H12345678" holds the ID "12345678") and the
+    parts of person names of ``min_glued_name_length`` letters or more ("KowalczykSeg")."""
     rules = scrub_rules()
     words: set[str] = set()
     phrases: set[tuple[str, ...]] = set()
@@ -301,6 +307,8 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
             continue
         ids.update(t for t in tokens if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
         ids.update(_cjk_bigrams(tokens))
+        if _PERSON_NAME.search(value):
+            ids.update(t for t in tokens if len(t) >= rules.min_glued_name_length and t.isalpha() and t not in rules.particles)
         if len(tokens) == 1:
             token = tokens[0]
             if token in rules.particles:
@@ -334,8 +342,20 @@ def _cjk_bigrams(tokens: tuple[str, ...]) -> set[str]:
 
 
 def id_parts(values: frozenset[str]) -> tuple[str, ...]:
-    """The folded ID-like parts and CJK character pairs of ``values``, matched inside words."""
+    """The folded ID-like parts, person-name parts and CJK character pairs of ``values``,
+    matched inside words."""
     return _compiled(values)[2]
+
+
+def code_holds_identifier(value: str, values: frozenset[str]) -> bool:
+    """Whether a coded value (CS, AE, UR) holds a person-name part or an ID-like part of
+    ``values`` (:func:`id_parts`), anywhere in it: such a value is emptied where it is kept.
+    Short words are not matched in codes (a name part "MR" or "CT" would empty Modality)."""
+    parts = _compiled(values)[2]
+    if not parts:
+        return False
+    folded = fold(value)
+    return any(part in folded for part in parts)
 
 
 def mentions(text: str, values: frozenset[str]) -> bool:
