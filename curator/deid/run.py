@@ -691,6 +691,7 @@ class _Run:
             stack.enter_context(pool)
             self.items = items
             item_count = self._scan(pool)
+            self._reject_duplicates()
             plan = _plan(items, self.pseudo, self.engine, self.k, self.site_from, self.access)
             _with_conventions(plan, self.conventions.result())
             self.out_path.mkdir(parents=True, exist_ok=True)
@@ -759,6 +760,43 @@ class _Run:
         items.execute("CREATE INDEX items_relpath ON items (relpath)")
         items.commit()
         return items.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+
+    def _reject_duplicates(self) -> None:
+        """Of the instances sharing a SOP Instance UID one is kept, chosen by content, not by
+        listing order: the one whose bytes have the smallest SHA-256 (the first listed when
+        the bytes are equal); the others are rejected with a reason naming the kept item.
+        Only the items of such groups are read again (duplicates are rare)."""
+        groups: dict[str, list[int]] = defaultdict(list)
+        for sop, position in self.items.execute(
+            "SELECT sop, position FROM items WHERE has_facts = 1 AND sop IN"
+            " (SELECT sop FROM items WHERE has_facts = 1 GROUP BY sop HAVING COUNT(*) > 1) ORDER BY position"
+        ):
+            groups[_dec(sop)].append(position)
+        if not groups:
+            return
+        digests = self._digests({position for positions in groups.values() for position in positions})
+        for positions in groups.values():
+            ranked = sorted(positions, key=lambda position: (position not in digests, digests.get(position, ""), position))
+            kept = ranked[0]
+            for position in ranked[1:]:
+                reason = _duplicate_reason(kept + 1, self.pseudo.ref(self._relpath(kept)), digests.get(position), digests.get(kept))
+                self.items.execute("UPDATE items SET reason = ?, has_facts = 0 WHERE position = ?", (_enc(reason), position))
+        self.items.commit()
+
+    def _digests(self, positions: set[int]) -> dict[int, str]:
+        """SHA-256 of the bytes of the items at ``positions`` (those that can be read again)."""
+        wanted = {self.items.execute("SELECT relpath FROM items WHERE position = ?", (position,)).fetchone()[0]: position
+                  for position in positions}
+        digests: dict[int, str] = {}
+        for thing in open_source(self.source).items():
+            position = wanted.get(thing.relpath.encode("utf-8", "surrogatepass"))
+            if position is None or isinstance(thing, Rejection):
+                continue
+            try:
+                digests[position] = hashlib.sha256(thing.read()).hexdigest()
+            except Exception:  # noqa: BLE001 - vanished or unreadable since pass 1: not kept when another can be
+                continue
+        return digests
 
     def _write_tasks(self, plan: dict, journal: Journal, listed: bytearray) -> Iterator[tuple[int, str, tuple]]:
         """``(position, journal key, task)`` of each instance to write, found again by its
@@ -945,25 +983,31 @@ def _site(relpath: str, institution: str | None, rule: str) -> str | None:
     return ("institution:" + institution) if institution else None
 
 
-DUPLICATE = "duplicate instance (same SOPInstanceUID as an earlier item); first one kept"
+def _duplicate_reason(kept: int, kept_ref: str, digest: str | None, kept_digest: str | None) -> str:
+    """Why an instance is rejected as a duplicate: which item (1-based position and source
+    reference, as in the report) is kept instead, and whether the bytes are the same."""
+    where = f"item {kept} (source_ref {kept_ref}) is kept"
+    if digest is not None and digest == kept_digest:
+        return f"duplicate instance: same SOP Instance UID and same bytes as another item; {where}"
+    if digest is None or kept_digest is None:
+        return f"duplicate SOP Instance UID; its bytes could not be read again to compare them; {where}"
+    return (f"duplicate SOP Instance UID with different content; {where} (of the instances sharing a SOP Instance UID, "
+            "the one whose bytes have the smallest SHA-256, whatever the order of the listing)")
+
+
 PLAN_CHUNK = 2000  # rows of the items table read (and output names written) at a time
 
 
 def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder",
           access: kanon.Access | None = None) -> dict:
-    """Duplicates, per-patient identifier values, k-anonymity, output names.
+    """Per-patient identifier values, k-anonymity, output names.
 
-    ``db`` is the items table of the run (see :func:`_open_items`); duplicates (by
-    SOPInstanceUID, the first in position order kept) are rejected and each remaining
-    row gets its output name and its study's patient (:mod:`curator.analyses.patient_identity`),
-    in the table; per-patient and per-study state stays here."""
+    ``db`` is the items table of the run (see :func:`_open_items`), its duplicates already
+    rejected (:meth:`_Run._reject_duplicates`); each remaining row gets its output name and
+    its study's patient (:mod:`curator.analyses.patient_identity`), in the table;
+    per-patient and per-study state stays here."""
     access = access or kanon.Access()
     db.execute("CREATE INDEX items_sop ON items (sop, position)")
-    db.execute(
-        "UPDATE items SET reason = ?, has_facts = 0 WHERE has_facts = 1 AND position >"
-        " (SELECT MIN(first.position) FROM items AS first WHERE first.has_facts = 1 AND first.sop = items.sop)",
-        (_enc(DUPLICATE),),
-    )
     identity = _resolve_patients(db)
     values: dict[str, set[str]] = defaultdict(set)
     records: dict[tuple[str, str], kanon.Record] = {}
