@@ -257,3 +257,59 @@ def test_french_catalogue_modality_names_and_mr_exam_names():
     assert _code(normalize_description("Coloscopie virtuelle"), "modality") == "RID10321"
     # "scan" and "echo" stay unread alone (English scan; spin echo)
     assert _code(normalize_description("scan. thor."), "modality") is None
+
+
+def _confidence(result) -> float:
+    return min(v["confidence"] for v in result["body_region"])
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("Scanographie du crâne, de son contenu et du thorax", "CT"),       # head + thorax, no neck
+    ("AORTOGRAMA ABDOMINAL Y ESTUDIO DE MIEMBROS INFERIORES", None),    # abdomen + legs, no pelvis
+    ("ARTERIOGRAFIA DE MIEMBROS SUPERIORES CON AORTOGRAMA TORACICO", None),  # arms + thorax
+    ("CT HEAD CHEST WITHOUT IV CONTRAST", "CT"),
+])
+def test_regions_that_are_no_contiguous_volume_are_below_the_threshold(text, modality):
+    result = normalize_description(text, modality=modality)
+    assert len(result["body_region"]) >= 2
+    assert _confidence(result) < 0.8
+
+
+@pytest.mark.parametrize("text", ["CT CHEST ABDOMEN PELVIS", "CT HEAD AND NECK", "TC TORAX Y ABDOMEN",
+                                  "CT HEAD CERVICAL SPINE", "XR PELVIS AND FEMUR"])
+def test_contiguous_regions_stay_confident(text):
+    result = normalize_description(text)
+    assert len(result["body_region"]) >= 2, result["body_region"]
+    assert _confidence(result) >= 0.8
+
+
+@pytest.mark.parametrize("text", ["Remnographie [IRM] du crâne et de son contenu et/ou du massif facial",
+                                  "scan. crâne +/- face pr repér. stéréotax.",
+                                  "Radiographie de la main et/ou du poignet", "XR HAND AND/OR WRIST"])
+def test_regions_after_and_or_are_alternatives_below_the_threshold(text):
+    result = normalize_description(text)
+    assert len(result["body_region"]) == 2
+    assert _confidence(result) < 0.8
+    plain = text.replace("et/ou", "et").replace("AND/OR", "AND").replace("+/-", "+")
+    assert _confidence(normalize_description(plain)) >= 0.8
+
+
+def test_organs_of_the_fetus_are_not_the_imaged_region():
+    result = normalize_description("Échographie doppler du coeur et des vaisseaux intrathoraciques du foetus", modality="US")
+    assert _confidence(result) < 0.8
+    assert _confidence(normalize_description("ECOCARDIOGRAFIA", modality="US")) >= 0.8
+    assert _confidence(normalize_description("US PREGNANCY FETAL GROWTH", modality="US")) >= 0.8
+
+
+def test_a_french_abbreviation_is_no_spanish_hand():
+    assert normalize_description("cholangiopancréatographie rétrograde sans mano oddienne")["body_region"] != [] and \
+        "hand" not in _regions(normalize_description("cholangiopancréatographie rétrograde sans mano oddienne"))
+    assert _regions(normalize_description("RADIOGRAFIA DE MANO")) == ["hand"]
+    assert _regions(normalize_description("RX MANO DESTRA")) == ["hand"]
+
+
+
+def test_cervicocephalic_arteries_are_the_cervicocerebral_arteries():
+    result = normalize_description("Scanographie des vaisseaux cervicocéphaliques", modality="CT")
+    assert _regions(result) == ["set of cerebral arteries", "set of cervical arteries"]
+    assert _regions(normalize_description("angioIRM cerv.céph", modality="MR")) == ["set of cerebral arteries", "set of cervical arteries"]

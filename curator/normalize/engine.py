@@ -36,6 +36,7 @@ CONF = {
     "header_implied": 0.85,
     "agree_bonus": 0.03,
     "conflict_modality": 0.9,
+    "uncertain_region": 0.75,  # regions of a composite act or a fetus's organs: below the threshold
 }
 CONFIDENT = 0.8   # the threshold of a "confident" answer (benchmarks/normalize.py)
 
@@ -313,6 +314,9 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
     if rules.spine_levels:
         found = _spine_levels(rules, toks, found, in_phrase)
+    found = _alternatives(rules, toks, _language_bound(rules, toks, found))
+    if rules.fetal_words & set(toks):
+        found.append(_Found(Hit("ctx:fetal", (), "exact"), 0, 0))
     modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes}
     if modalities & set(_NM_PET) or context in ("NM", "PT"):
         found = [f for f in found if not (f.hit.codes == (_CT,) and f.end - f.start == 1 and toks[f.start] in rules.element_words)]
@@ -333,6 +337,32 @@ def _spine_levels(rules: ContextRules, toks: list[str], found: list[_Found], in_
         return found
     kept = [f for f in found if not (f.hit.attribute == "body_region" and f.end - f.start == 1 and f.start in levels)]
     return kept + [_Found(Hit("body_region", (rules.spine_levels[toks[k]],), "exact"), k, k + 1) for k in levels]
+
+
+def _language_bound(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:
+    """A word that is an abbreviation of something else in one language ("mano": manometry in
+    French) names no region when the text shows words of that language."""
+    present = set(toks)
+    blocked = set().union(*(words for lang, words in rules.not_in_language.items()
+                            if rules.language_words.get(lang, frozenset()) & present)) if rules.not_in_language else set()
+    return [f for f in found if not (blocked and f.hit.attribute == "body_region" and f.end - f.start == 1 and toks[f.start] in blocked)]
+
+
+def _after_marker(rules: ContextRules, markers: frozenset[tuple[str, ...]], toks: list[str], found: list[_Found]) -> list[_Found]:
+    """Body-region hits named within ``alternative_window`` words after one of ``markers`` while
+    another region is named before the marker."""
+    ends = [k + len(m) for m in markers for k in range(len(toks) - len(m) + 1) if tuple(toks[k:k + len(m)]) == m]
+    regions = [f for f in found if f.hit.attribute == "body_region"]
+    return [f for f in regions if any(end <= f.start < end + rules.alternative_window
+                                      and any(g.end <= end - 1 for g in regions if g is not f) for end in ends)]
+
+
+def _alternatives(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:
+    """A region named just after "and/or" ("et/ou", CCAM's "+/-") is an alternative: the regions
+    are kept and the answer flagged (below the threshold: either may be the one imaged)."""
+    if _after_marker(rules, rules.alternative_markers, toks, found):
+        found.append(_Found(Hit("ctx:alternative", (), "exact"), 0, 0))
+    return found
 
 
 def _drop_indications(lex: Lexicon, toks: list[str], found: list[_Found], context: str) -> list[_Found]:
@@ -414,6 +444,9 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         named_codes = set(codes)
         inner = {w for c in codes for w in lex.concepts[c].within if c in lex.concepts} & named_codes
         keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named_codes - {c})]
+        if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
+                or (analysis.values("ctx:alternative") and len(keep) > 1)):
+            conf = min(conf, CONF["uncertain_region"])
         return Claim(tuple(keep), conf)
     distinct = list(dict.fromkeys(c for h in use for c in h.codes))
     distinct = _apply_supersedes(lex, distinct)
@@ -426,6 +459,32 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         labels = ", ".join(lex.label(c) for c in distinct)
         return Claim(None, 0.0, f"the description names several values ({labels})")
     return Claim(tuple(distinct), conf)
+
+
+def _playbook_region(lex: Lexicon, code: str) -> str:
+    concept = lex.concepts.get(code)
+    return concept.region if concept is not None and concept.region else code
+
+
+def _composite(lex: Lexicon, codes: list[str]) -> bool:
+    """Regions of several body-region groups that do not form one contiguous volume (head and
+    thorax; the abdomen and the legs): a composite act."""
+    rules = lex.rules
+    groups = {rules.region_group[r] for r in (_playbook_region(lex, c) for c in codes) if r in rules.region_group}
+    if len(groups) < 2:
+        return False
+    reached = {min(groups)}
+    grown = True
+    while grown:
+        more = {g for g in groups - reached if any(frozenset((g, r)) in rules.adjacent_groups for r in reached)}
+        reached |= more
+        grown = bool(more)
+    return reached != groups
+
+
+def _outside_pregnancy(lex: Lexicon, codes: list[str]) -> bool:
+    """In a fetal context, an organ outside the pelvis is the fetus's, not the imaged region."""
+    return any(_playbook_region(lex, c) not in lex.rules.fetal_regions for c in codes)
 
 
 def _region_of(lex: Lexicon, code: str) -> set[str]:

@@ -98,6 +98,14 @@ class ContextRules:
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
+    alternative_markers: frozenset[tuple[str, ...]] = frozenset()  # "et/ou": either region
+    alternative_window: int = 0
+    fetal_words: frozenset[str] = frozenset()                   # organs beside these are the fetus's
+    fetal_regions: frozenset[str] = frozenset()                 # ... unless inside these (the pelvis)
+    not_in_language: dict[str, frozenset[str]] = field(default_factory=dict)  # "mano" is no hand in French
+    language_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    region_group: dict[str, str] = field(default_factory=dict)  # Playbook region -> body-region group
+    adjacent_groups: frozenset[frozenset[str]] = frozenset()
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
         words, patterns = self.contexts.get(name, (frozenset(), ()))
@@ -133,7 +141,34 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         final_words=final, abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
         spine_levels=spine_levels,
         spine_words=frozenset(fold(str(w)) for w in _term_list(levels.get("after"), "vocabulary.yaml context spine_levels")),
+        **_region_rules(data, terms),
     )
+
+
+def _region_rules(data: dict, terms: dict) -> dict:
+    """And/or markers, fetal context, language-bound words and body-region groups."""
+    def per_language(key: str) -> dict[str, frozenset[str]]:
+        return {str(lang): frozenset(fold(str(w)) for w in _term_list(words, f"vocabulary.yaml context {key}"))
+                for lang, words in (data.get(key) or {}).items()}
+
+    groups = {str(code): str(name) for name, codes in (data.get("region_groups") or {}).items() for code in codes}
+    for code in groups:
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml context: region_groups {code} is not in the RadLex subset")
+    adjacent = frozenset(frozenset(str(g) for g in pair) for pair in data.get("adjacent_groups") or ())
+    unknown = {g for pair in adjacent for g in pair} - set(groups.values())
+    if unknown:
+        raise LexiconError(f"vocabulary.yaml context: adjacent_groups names unknown groups {sorted(unknown)}")
+    return {
+        "alternative_markers": frozenset(tuple(tokens(w)) for w in _term_list(data.get("alternative_markers"), "vocabulary.yaml context alternative_markers")),
+        "alternative_window": int(data.get("alternative_window") or 0),
+        "fetal_regions": frozenset(str(c) for c in data.get("fetal_regions") or ()),
+        "fetal_words": frozenset(fold(str(w)) for w in _term_list(data.get("fetal_words"), "vocabulary.yaml context fetal_words")),
+        "not_in_language": per_language("not_in_language"),
+        "language_words": per_language("language_words"),
+        "region_group": groups,
+        "adjacent_groups": adjacent,
+    }
 
 
 @dataclass
