@@ -483,7 +483,7 @@ def _composite(lex: Lexicon, codes: list[str]) -> bool:
 
 
 def _outside_pregnancy(lex: Lexicon, codes: list[str]) -> bool:
-    """In a fetal context, an organ outside the pelvis is the fetus's, not the imaged region."""
+    """In a fetal context, an organ outside the abdomen and pelvis is the fetus's, not the imaged region."""
     return any(_playbook_region(lex, c) not in lex.rules.fetal_regions for c in codes)
 
 

@@ -101,7 +101,7 @@ class ContextRules:
     alternative_markers: frozenset[tuple[str, ...]] = frozenset()  # "et/ou": either region
     alternative_window: int = 0
     fetal_words: frozenset[str] = frozenset()                   # organs beside these are the fetus's
-    fetal_regions: frozenset[str] = frozenset()                 # ... unless inside these (the pelvis)
+    fetal_regions: frozenset[str] = frozenset()                 # ... unless inside these (abdomen, pelvis)
     not_in_language: dict[str, frozenset[str]] = field(default_factory=dict)  # "mano" is no hand in French
     language_words: dict[str, frozenset[str]] = field(default_factory=dict)
     region_group: dict[str, str] = field(default_factory=dict)  # Playbook region -> body-region group
