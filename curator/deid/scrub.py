@@ -226,6 +226,53 @@ def _kana_spellings(text: str) -> tuple[str, ...]:
     return tuple(sorted({typed, passport, re.sub("ou|oo", "oh", typed)} - {fold(text)}))
 
 
+_ARABIC_HEBREW = re.compile(r"[\u0590-\u05ff\u0600-\u06ff]+")
+_SKELETON_MIN, _SKELETON_CHOICES = 3, 64
+
+
+@cache
+def _consonants() -> dict[str, tuple[str, ...]]:
+    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    return {str(k): tuple(str(v) for v in choices) for k, choices in data["consonants"].items()}
+
+
+def consonant_skeletons(text: str) -> frozenset[str]:
+    """The Latin consonant skeletons of the Arabic or Hebrew words of a value ("الحربي" ->
+    "hrb", "hrby"; ``mappings/transliteration.yaml`` ``consonants``): a Latin spelling of the
+    name has one of them (:func:`latin_skeleton`).  Skeletons under 3 consonants are left out
+    (too many words share them)."""
+    table = _consonants()
+    words: list[list[str]] = []
+    for word in _ARABIC_HEBREW.findall(text):
+        if word.startswith("ال") and len(word) > 3:
+            word = word[2:]
+        spellings = [""]
+        for char in word:
+            choices = table.get(char, ("",))
+            spellings = [s + c for s in spellings for c in choices][:_SKELETON_CHOICES]
+        words.append(spellings)
+    out = {s for spellings in words for s in spellings}
+    for first, second in zip(words, words[1:]):  # glued forms ("AlharbiNoura", "BENSHUSHAN")
+        out.update(a + b for a in first for b in second)
+    return frozenset(s for s in out if len(s) >= _SKELETON_MIN)
+
+
+_LATIN_VOWELS = str.maketrans("", "", "aeiou")
+
+
+def latin_skeleton(word: str) -> str | None:
+    """The consonant skeleton of a Latin word ("Harbi" -> "hrb", "Alharbi" -> "hrb"), to
+    compare with :func:`consonant_skeletons`; ``None`` for words that are not Latin letters
+    or have under 3 consonants."""
+    folded = fold(word)
+    if not folded.isascii() or not folded.isalpha():
+        return None
+    if folded.startswith(("al", "el")) and len(folded) > 5:
+        folded = folded[2:]
+    skeleton = folded.translate(_LATIN_VOWELS)
+    return skeleton if len(skeleton) >= _SKELETON_MIN else None
+
+
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
 
 

@@ -121,12 +121,16 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 @lru_cache(maxsize=4096)
 def token_hashes(values: frozenset[str], salt: bytes) -> frozenset[str]:
     """Salted keys of the word tokens of identifier values (to scrub paths later)."""
+    from curator.deid.scrub import consonant_skeletons
+
     found: set[str] = set()
     for value in values:
         for token in _TOKEN.findall(value):
             token = fold(token)
             if len(token) >= 2:
                 found.add(key("token", token, salt))
+        # names in Arabic or Hebrew letters: their consonant skeletons (see scrub_path)
+        found.update(key("skeleton", skeleton, salt) for skeleton in consonant_skeletons(value))
     return frozenset(found)
 
 
@@ -148,7 +152,8 @@ def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
         for form in _readings(word):
             if _token_key(form, salt) in tokens or _holds_token(form, tokens, salt):
                 return "~"
-        return word
+        skeleton = _skeleton_key(word, salt)
+        return "~" if skeleton is not None and skeleton in tokens else word
 
     return _PATH_WORD.sub(replace, text)
 
@@ -158,6 +163,16 @@ def scrub_path(relpath: str, tokens: set[str], salt: bytes) -> str:
 # (a Latin-1 name on disk) and "Torbj¢rn" (a DOS code page name in a zip) are one word each.
 _PATH_WORD = re.compile(r"(?:[^\W_]|\\x[0-9a-fA-F]{2}|[^\x00-\x7f\s])+")
 _ESCAPED_BYTE = re.compile(r"\\x([0-9a-fA-F]{2})")
+
+
+@lru_cache(maxsize=65536)
+def _skeleton_key(word: str, salt: bytes) -> str | None:
+    """The salted key of a Latin path word's consonant skeleton: "Al-Harbi" matches a patient
+    named "الحربي" (``curator.deid.scrub.consonant_skeletons``)."""
+    from curator.deid.scrub import latin_skeleton
+
+    skeleton = latin_skeleton(word)
+    return None if skeleton is None else key("skeleton", skeleton, salt)
 
 
 @lru_cache(maxsize=65536)
