@@ -202,3 +202,43 @@ def test_audit_reports_the_pixel_screen_per_modality(tmp_path):
     assert P["family"].upper() not in str(report)
     quiet = audit_source(source, index_path=tmp_path / "index.parquet", workers=1, progress=False, pixel_screen=False)
     assert "pixel_screen" not in quiet["burned_in"] and "burned_in_pixels" not in {f["code"] for f in quiet["findings"]}
+
+
+def _drawn_line(text: str, x: int = 20) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A 12-bit frame of a smooth ramp with one white line of text; the text's ink box."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    frame = np.tile(np.linspace(600, 1400, 320), (120, 1))
+    canvas = Image.new("L", (320, 120), 0)
+    ImageDraw.Draw(canvas).text((x, 50), text, fill=255, font=ImageFont.load_default(size=18))
+    alpha = np.asarray(canvas, dtype=np.float64) / 255
+    ys, xs = np.nonzero(alpha >= 0.5)
+    return np.rint(frame * (1 - alpha) + 4000 * alpha).astype(np.uint16), (int(ys.min()), int(xs.min()), int(ys.max()) + 1, int(xs.max()) + 1)
+
+
+def test_residue_cuts_a_glyph_left_before_a_cut_line_and_not_an_edge_of_the_image():
+    """The check before labelling: a line cut after its first glyph (the model began after
+    it) has that glyph cut too; a bright bar running across the line's rows beside it is
+    the image, and is left alone."""
+    frame, (y0, x0, y1, x1) = _drawn_line("W 84219375")
+    line = (y0 - 3, x0 + 22, y1 + 3, x1 + 3)  # cut after the "W" and the space
+    extra = textdetect.residue(frame, [line], [line])
+    covered = np.zeros(frame.shape, dtype=bool)
+    for b0, c0, b1, c1 in extra + [line]:
+        covered[b0:b1, c0:c1] = True
+    ink = frame[y0:y1, x0:x1] > 2500
+    assert extra and covered[y0:y1, x0:x1][ink].all()
+    bar = frame.copy()
+    bar[:, 5:9] = 4000  # an edge of the image: runs out of the line's rows
+    whole = (y0 - 3, x0 - 4, y1 + 3, x1 + 3)
+    assert textdetect.residue(bar, [whole], [whole]) == []
+
+
+def test_strokes_beside_a_cut_line_are_its_text_only_in_its_colour():
+    frame, (y0, x0, y1, x1) = _drawn_line("ID 5521")
+    frame[y0:y1, x1 + 10:x1 + 40:6] = 4000  # white strokes beside the line: its colour
+    line = (y0 - 3, x0 - 3, y1 + 3, x1 + 3)
+    assert textdetect.same_colour(frame, (y0, x1 + 8, y1, x1 + 42), [line])
+    grey = frame.copy()
+    grey[y0:y1, x1 + 10:x1 + 40:6] = 1900  # grey strokes: not the white text's
+    assert not textdetect.same_colour(grey, (y0, x1 + 8, y1, x1 + 42), [line])

@@ -39,6 +39,7 @@ SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 CLEAN_PIXEL_CODE = {"code": "113101", "meaning": "Clean Pixel Data Option"}
 ROUNDS = 3  # detect-redact rounds before the final check
+RESIDUE_ROUNDS = 3  # rounds of the check beside cut lines (each may cut what the one before left)
 SCREEN_REASON = "text-like regions in the pixels (pixel screen)"
 NOT_SCREENED = "pixel data cannot be screened for burned-in text"
 
@@ -252,12 +253,11 @@ def clean(ds: Dataset) -> Outcome:
     regions: list[tuple[int, textdetect.Box]] = []
     lines = 0
     for index in range(stack.shape[0]):
-        boxes, found, remaining = _clean_frame(stack[index], fill)
+        boxes, found, left = _clean_frame(stack[index], fill)
         regions.extend((index, box) for box in boxes)
         lines += found
-        if remaining:
-            reason = f"text-like regions remain after pixel cleaning (frame {index + 1})"
-            return Outcome(boxes=lines, reason=reason, regions=regions)
+        if left:
+            return Outcome(boxes=lines, reason=f"{left} (frame {index + 1})", regions=regions)
     if not regions:
         return Outcome()
     _store(ds, stack)
@@ -280,37 +280,74 @@ def _check_large(ds: Dataset) -> Outcome:
     return Outcome()
 
 
-def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], int, int]:
-    """Redact ``frame`` in place; returns (boxes blacked out, text lines found, count of
-    text lines still found by the last check)."""
+def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], int, str | None]:
+    """Redact ``frame`` in place; returns (boxes blacked out, text lines found, why text
+    may remain, or None)."""
     original = np.array(frame, copy=True)
     done: list[textdetect.Box] = []
     redacted: list[textdetect.Box] = []
     lines = textdetect.detect_lines(frame)
     for round_ in range(ROUNDS):
         parts = textdetect.complete_glyphs(original, [part for _, line_parts in lines for part in line_parts])
-        for y0, x0, y1, x1 in parts:
-            frame[y0:y1, x0:x1, ...] = fill
+        _cut(frame, parts, fill)
         done.extend(box for box, _ in lines)
         redacted.extend(parts)
-        lines = _remaining(frame, done, fine=round_ == 0 and bool(done))
+        lines = _remaining(frame, done, original, fine=round_ == 0 and bool(done))
         if not lines:
-            return redacted, len(done), 0
-    return redacted, len(done), len(lines)
+            break
+    else:
+        return redacted, len(done), "text-like regions remain after pixel cleaning"
+    return redacted, len(done), _residue(frame, original, done, redacted, fill)
 
 
-def _remaining(frame: NDArray, done: list[textdetect.Box], fine: bool = False) -> list[textdetect.Line]:
+def _cut(frame: NDArray, boxes: list[textdetect.Box], fill: object) -> None:
+    for y0, x0, y1, x1 in boxes:
+        frame[y0:y1, x0:x1, ...] = fill
+
+
+def _residue(frame: NDArray, original: NDArray, done: list[textdetect.Box], redacted: list[textdetect.Box],
+             fill: object) -> str | None:
+    """The check before labelling: glyphs and pieces of glyphs of a cut line's colour left
+    beyond its ends, within its rows (:func:`textdetect.residue`), are cut too, and the
+    check runs again beyond them; when they keep coming, the reason to quarantine."""
+    lines = list(done)
+    for _ in range(RESIDUE_ROUNDS):
+        extra = textdetect.residue(original, lines, redacted)
+        if not extra:
+            return None
+        _cut(frame, extra, fill)
+        redacted.extend(extra)
+        lines = [_stretched(line, extra) for line in lines]
+    return "text-like strokes remain beside a redacted line"
+
+
+def _stretched(line: textdetect.Box, pieces: list[textdetect.Box]) -> textdetect.Box:
+    """``line`` grown along itself over the pieces cut within its rows (the next check
+    looks beyond them)."""
+    y0, x0, y1, x1 = line
+    for p0, q0, p1, q1 in pieces:
+        if p0 >= y0 - 1 and p1 <= y1 + 1:
+            x0, x1 = min(x0, q0), max(x1, q1)
+    return (y0, x0, y1, x1)
+
+
+def _remaining(frame: NDArray, done: list[textdetect.Box], original: NDArray, fine: bool = False) -> list[textdetect.Line]:
     """Text the check still finds: the model's lines beside a region already cut (the
     rest of a line), or confirmed by the stroke detector, and the stroke detector's boxes
     beside a cut region or just above or below one (the next line of an annotation
     block; with ``fine``, small print too: the stroke detector also looks at the frame at
-    twice its size); elsewhere, once the text is cut, the model's boxes are anatomy it
-    mistakes for text."""
+    twice its size); the stroke detector's boxes at the frame's size only when of the
+    polarity and grey level of a line they are next to (in ``original``, the frame before
+    redaction: an edge of the image beside a line is not; small print, anti-aliased, is
+    fainter than the line);
+    elsewhere, once the text is cut, the model's boxes are anatomy it mistakes for text."""
     found = textdetect.detect_lines(frame)
     strokes = textdetect.detect(frame)
     kept = [line for line in found if textdetect.near(line[0], done) or textdetect.overlaps(line[0], strokes)]
     small = textdetect.detect_fine(frame) if fine else []
-    beside = [box for box in strokes + small if textdetect.near(box, done) or textdetect.stacked(box, done)]
+    beside = [box for box in strokes
+              if textdetect.same_colour(original, box, [line for line in done if textdetect.near(box, [line]) or textdetect.stacked(box, [line])])]
+    beside += [box for box in small if textdetect.near(box, done) or textdetect.stacked(box, done)]
     return sorted(set(kept + [(box, (box,)) for box in beside]))
 
 

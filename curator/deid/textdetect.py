@@ -72,6 +72,10 @@ class Settings:
     screen_band: float  # the screen looks at regions this share of the image from an edge
     max_side: int  # the screen downsamples frames larger than this
     upscale_below: int  # glyph search on a 2x upscaled frame when its height is below this
+    residue_reach: float  # check after redaction: beside a cut line, up to this many of its heights beyond either end
+    residue_share: float  # ... glyph pieces at least this share of the way from its background's level to its text's
+    residue_piece: int  # ... reaching at most this many pixels out of the cut
+    colour_tolerance: int  # check: strokes beside a cut line are its text's when of its polarity and within this many grey levels of its text's
 
 
 @lru_cache(maxsize=1)
@@ -615,6 +619,35 @@ def near(box: Box, others: list[Box]) -> bool:
     return False
 
 
+def same_colour(frame: NDArray, box: Box, lines: list[Box]) -> bool:
+    """``box`` holds strokes of the polarity and grey level (within
+    :attr:`Settings.colour_tolerance`, 8-bit window of ``frame``) of one of ``lines``
+    (both seen in ``frame``, before redaction): one annotation's colour, not an edge of
+    the image beside it."""
+    s = settings()
+    view = windows(frame)[0]
+    mine = _levels_at(view, box, s)
+    if mine is None:
+        return False
+    for line in lines:
+        theirs = _levels_at(view, line, s)
+        if theirs is not None and theirs[0] == mine[0] and abs(theirs[2] - mine[2]) <= s.colour_tolerance:
+            return True
+    return False
+
+
+def _levels_at(view: NDArray[np.uint8], box: Box, s: Settings) -> tuple[int, float, float] | None:
+    """:func:`_text_levels` of the strokes inside ``box`` (top-hats over a margin around it)."""
+    pad = s.tophat
+    y0, x0, y1, x1 = box
+    e0, f0, e1, f1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, view.shape[0]), min(x1 + pad, view.shape[1])
+    if y1 <= y0 or x1 <= x0:
+        return None
+    responses = _tophats(view[e0:e1, f0:f1], s.tophat)
+    inner = (slice(y0 - e0, y1 - e0), slice(x0 - f0, x1 - f0))
+    return _text_levels(view[e0:e1, f0:f1][inner], [r[inner] for r in responses], s)
+
+
 def overlaps(box: Box, others: list[Box]) -> bool:
     return any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others)
 
@@ -677,6 +710,104 @@ def _extend(ink: NDArray[np.bool_], r0: int, r1: int, reach: int, gap: int) -> t
             row += step
         r0, r1 = (edge, r1) if step < 0 else (r0, edge + 1)
     return r0, r1
+
+
+def residue(frame: NDArray, lines: list[Box], cut: list[Box]) -> list[Box]:
+    """What is left of the text beyond either end of each cut line after redaction (the
+    check before labelling), in the line's rows up to :attr:`Settings.residue_reach` body
+    heights away, in strokes of the line's own polarity and colour (``frame`` is the frame
+    before redaction; what ``cut`` covers is gone): pieces of glyphs sticking out of the
+    cut (anti-aliased edges, a thin stroke's tip: at least :attr:`Settings.residue_share`
+    of the way from the background's grey level to the text's, reaching at most
+    :attr:`Settings.residue_piece` pixels along the line) and whole glyphs the boxes left
+    out (as strong as the text's ink, of a glyph's height, width and fill, within one body
+    height of the line's end; a structure running out of the line's rows is not one).
+    Returns their boxes, to cut too."""
+    from scipy import ndimage
+
+    s = settings()
+    view = windows(frame)[0]
+    rows, cols = view.shape
+    blocked = np.zeros(view.shape, dtype=bool)
+    for y0, x0, y1, x1 in cut:
+        blocked[max(y0, 0):y1, max(x0, 0):x1] = True
+    touching = ndimage.binary_dilation(blocked, iterations=2)
+    extra: list[Box] = []
+    for y0, x0, y1, x1 in lines:
+        body = max(y1 - y0 - 2 * s.margin, 2)
+        reach = max(s.margin + 1, int(s.residue_reach * body))
+        e0, f0, e1, f1 = max(y0, 0), max(x0 - reach, 0), min(y1, rows), min(x1 + reach, cols)
+        crop = view[e0:e1, f0:f1]
+        responses = _tophats(crop, s.tophat)
+        inner = (slice(0, e1 - e0), slice(x0 - f0, x1 - f0))
+        found = _text_levels(crop[inner], [r[inner] for r in responses], s)
+        if not found:
+            continue
+        polarity, background, text = found
+        level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
+        free = (responses[polarity] >= s.contrast // 4) & ~blocked[e0:e1, f0:f1]
+        free[:, x0 - f0:x1 - f0] = False  # beyond the line's ends only: above and below it is the image
+        weak = free & (level >= background + s.residue_share * (text - background))
+        strong = free & (level >= background + s.ink_share * (text - background))
+        extra.extend(_pieces(weak, touching[e0:e1, f0:f1], (e0, f0), body, s))
+        extra.extend(_glyphs(strong, (e0, f0), (x0, x1), body, (e1 - e0, e0 > 0, e1 < rows)))
+    return clip_boxes(extra, view.shape)
+
+
+def _pieces(weak: NDArray[np.bool_], near: NDArray[np.bool_], origin: tuple[int, int], body: int, s: Settings) -> list[Box]:
+    """Boxes of the components of ``weak`` that touch the cut (``near``), reach at most
+    :attr:`Settings.residue_piece` pixels along the line and are no higher than a glyph."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(weak, structure=np.ones((3, 3), dtype=bool))
+    found = []
+    for index, sl in enumerate(ndimage.find_objects(labels)):
+        if sl is None or sl[1].stop - sl[1].start > s.residue_piece or sl[0].stop - sl[0].start > 1.3 * body:
+            continue
+        if (near[sl] & (labels[sl] == index + 1)).any():
+            found.append((origin[0] + sl[0].start - 1, origin[1] + sl[1].start - 1,
+                          origin[0] + sl[0].stop + 1, origin[1] + sl[1].stop + 1))
+    return found
+
+
+def _glyphs(strong: NDArray[np.bool_], origin: tuple[int, int], ends: tuple[int, int], body: int,
+            band: tuple[int, bool, bool]) -> list[Box]:
+    """Boxes of the components of ``strong`` shaped like a glyph of a line ``body`` pixels
+    high (not running out of its rows), within one body height of its ``ends``."""
+    from scipy import ndimage
+
+    s = settings()
+    labels, _ = ndimage.label(strong, structure=np.ones((3, 3), dtype=bool))
+    found = []
+    height_rows, top_open, bottom_open = band
+    for index, sl in enumerate(ndimage.find_objects(labels)):
+        if sl is None:
+            continue
+        if (sl[0].start == 0 and top_open) or (sl[0].stop == height_rows and bottom_open):
+            continue  # runs out of the line's rows: a structure of the image
+        height, width = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        fill = float((labels[sl] == index + 1).mean())
+        x0, x1 = origin[1] + sl[1].start, origin[1] + sl[1].stop
+        gap = max(ends[0] - x1, x0 - ends[1], 0)
+        if (s.glyph_share * body <= height <= 1.3 * body and width <= 1.3 * body and s.min_fill <= fill <= s.max_group_fill
+                and gap <= body):
+            found.append((origin[0] + sl[0].start - s.margin, x0 - s.margin, origin[0] + sl[0].stop + s.margin, x1 + s.margin))
+    return found
+
+
+def _text_levels(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings) -> tuple[int, float, float] | None:
+    """The text's polarity (0 light, 1 dark) in a crop of its line, and the background's
+    and the text's grey levels in that polarity (see :func:`_ink_of`), or None."""
+    best: tuple[float, int, float, float] | None = None
+    for polarity, response in enumerate(responses):
+        peak = int(response.max())
+        if peak < s.contrast // 2:
+            continue
+        level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
+        text, background = float(np.median(level[response >= 0.6 * peak])), float(np.median(level))
+        if text - background > 0 and (best is None or text - background > best[0]):
+            best = (text - background, polarity, background, text)
+    return None if best is None else (best[1], best[2], best[3])
 
 
 def _ink(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings,
