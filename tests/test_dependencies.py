@@ -122,13 +122,30 @@ def test_every_third_party_import_is_declared():
     assert not eager_optional, f"optional packages must be imported inside functions: {sorted(eager_optional)}"
 
 
+# Pixel decoder plugins: pydicom loads them itself (never imported by curator); each must be
+# one pydicom really uses (test_decoder_plugins_are_used_by_pydicom).
+DECODER_PLUGINS = {"pylibjpeg": "pylibjpeg", "pylibjpeg-libjpeg": "pylibjpeg",
+                   "pylibjpeg-openjpeg": "pylibjpeg", "pyjpegls": "pyjpegls"}
+
+
 def test_every_runtime_dependency_is_imported():
     """Nothing declared for nothing: each runtime dependency is imported somewhere in curator/."""
     imported = {_normalize(DISTRIBUTION_OF.get(top, top))
                 for imports in _all_imports().values() for module, _ in imports
                 if (top := _third_party(module))}
-    unused = _requirement_names(PYPROJECT["project"]["dependencies"]) - imported
+    unused = _requirement_names(PYPROJECT["project"]["dependencies"]) - imported - set(DECODER_PLUGINS)
     assert not unused, f"declared runtime dependencies curator never imports: {sorted(unused)}"
+
+
+def test_decoder_plugins_are_used_by_pydicom():
+    """Each declared decoder plugin is one pydicom decodes the archive syntaxes with."""
+    from pydicom.pixels.decoders import JPEG2000Decoder, JPEGLSLosslessDecoder, JPEGLosslessSV1Decoder
+
+    available = {name for decoder in (JPEGLosslessSV1Decoder, JPEG2000Decoder, JPEGLSLosslessDecoder)
+                 for name in decoder.available_plugins}
+    declared = _requirement_names(PYPROJECT["project"]["dependencies"]) & set(DECODER_PLUGINS)
+    assert declared == set(DECODER_PLUGINS)
+    assert set(DECODER_PLUGINS.values()) <= available, available
 
 
 def test_import_name_mapping_matches_installed_distributions():
