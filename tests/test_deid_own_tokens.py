@@ -80,3 +80,33 @@ def test_short_name_parts_never_empty_a_code():
     assert code_holds_identifier("SITEMRN88231", values)
     ds.PatientName = "Kowalczyk"  # one component: still a name
     assert code_holds_identifier("KOWALCZYK_LIVER", identifier_values(ds))
+
+
+def test_a_name_that_is_a_word_never_empties_a_standard_code(tmp_path):
+    """Codes are written in words: an SR whose person is "Enter text" (pydicom's reportsi)
+    keeps its Value Types TEXT and PNAME; a name part that is no word still empties a code."""
+    from pydicom.data import get_testdata_file
+
+    ds = Dataset()
+    ds.PatientName, ds.OperatorsName = "Last Name^First Name", "Enter text"
+    values = identifier_values(ds)
+    from curator.deid import freetext
+
+    assert code_holds_identifier("TEXT", values)  # without the vocabulary: the old defect
+    assert not any(code_holds_identifier(code, values, freetext.is_word) for code in ("TEXT", "PNAME", "CONTAINER"))
+    ds.PatientName = "Kowalczyk^Enter"
+    assert code_holds_identifier("KOWALCZYK", identifier_values(ds), freetext.is_word)
+    src = tmp_path / "src"
+    src.mkdir()
+    source = pydicom.dcmread(get_testdata_file("reportsi.dcm"))
+    source.save_as(src / "sr.dcm")
+    deidentify(src, tmp_path / "out", key=KEY, options=DeidOptions(workers=1, k=1))
+    released = pydicom.dcmread(next((tmp_path / "out").rglob("*.dcm")))
+
+    def value_types(item: Dataset) -> list[str]:
+        found = [str(item.ValueType)] if "ValueType" in item else []
+        for child in item.get("ContentSequence") or []:
+            found += value_types(child)
+        return found
+
+    assert value_types(released) == value_types(source)

@@ -486,7 +486,7 @@ class Engine:
             return
         many = isinstance(value, (list, tuple, pydicom.multival.MultiValue))
         values = [str(v) for v in value] if many else [str(value)]
-        kept = ["" if code_holds_identifier(v, st.values) else v for v in values]
+        kept = ["" if code_holds_identifier(v, st.values, freetext.is_word) else v for v in values]
         if kept == values:
             return
         element.value = kept if many else kept[0]

@@ -591,7 +591,7 @@ class FastEngine:
     def _keep_codes(self, el: _Elem, run: _Run) -> bytes:
         """As ``Engine._keep_codes``: a coded value holding a person-name or ID-like part is emptied."""
         values = self._values(el, run)
-        kept = ["" if code_holds_identifier(v, run.values) else v for v in values]
+        kept = ["" if code_holds_identifier(v, run.values, freetext.is_word) else v for v in values]
         if kept == values:
             return run.buf[el.start:el.end]
         run.stats["text_cleaned"] += 1

@@ -116,6 +116,11 @@ def _last_names() -> frozenset[str]:
     return frozenset(_read_list(data["last_names"]))
 
 
+def is_word(token: str) -> bool:
+    """Whether the folded ``token`` is in the word lists (vocabulary, not a name by itself)."""
+    return token in _words()
+
+
 def load() -> None:
     """Load every list now (worker start-up), not on the first text."""
     rules()

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pydicom
 from pydicom.dataelem import RawDataElement
@@ -394,15 +394,26 @@ def id_parts(values: frozenset[str]) -> tuple[str, ...]:
     return _compiled(values)[2]
 
 
-def code_holds_identifier(value: str, values: frozenset[str]) -> bool:
+def code_holds_identifier(value: str, values: frozenset[str],
+                          is_word: Callable[[str], bool] | None = None) -> bool:
     """Whether a coded value (CS, AE, UR) holds a person-name part or an ID-like part of
     ``values`` (:func:`id_parts`), anywhere in it: such a value is emptied where it is kept.
-    Short words are not matched in codes (a name part "MR" or "CT" would empty Modality)."""
-    parts = _compiled(values)[2]
+    Short words are not matched in codes (a name part "MR" or "CT" would empty Modality),
+    nor name parts that ``is_word`` calls vocabulary: codes are written in words, so a
+    header whose person is "Enter^Text" must not empty the SR Value Type ``TEXT``."""
+    parts = _code_parts(values, is_word)
     if not parts:
         return False
     folded = fold(value)
     return any(part in folded for part in parts)
+
+
+@lru_cache(maxsize=4096)
+def _code_parts(values: frozenset[str], is_word: Callable[[str], bool] | None) -> tuple[str, ...]:
+    parts = _compiled(values)[2]
+    if is_word is None:
+        return parts
+    return tuple(p for p in parts if not (p.isalpha() and is_word(p)))
 
 
 def mentions(text: str, values: frozenset[str]) -> bool:
