@@ -63,3 +63,15 @@ def test_encapsulated_documents_are_rejected_with_the_reason(tmp_path, syntax):
     for path in output_files(out):
         data = path.read_bytes()
         assert b"%PDF" not in data and b"ClinicalDocument" not in data and MRN.encode() not in data
+
+
+def test_the_audit_warns_of_the_documents_deid_will_reject(tmp_path):
+    from curator.analyses.audit import build_report
+    from curator.index.scan import scan_source
+    from curator.index.store import read_index_table
+
+    source = _source(tmp_path / "src", ExplicitVRLittleEndian)
+    scan_source(source, tmp_path / "i.parquet", workers=1, progress=False)
+    findings = {f["code"]: f for f in build_report(read_index_table(tmp_path / "i.parquet"))["findings"]}
+    assert findings["encapsulated_documents"]["count"] == 3  # PDF, CDA, STL (the private class: by its attribute, in deid)
+    assert findings["encapsulated_documents"]["severity"] == "warning"

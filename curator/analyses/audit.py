@@ -24,6 +24,7 @@ import yaml
 
 from curator import __version__
 from curator.analyses.enrich import EVIDENCE_COLUMNS
+from curator.deid import withheld
 from curator.deid.kanon import index_risk
 from curator.index.store import SCHEMA as INDEX_SCHEMA
 from curator.common.jsontext import finite
@@ -178,7 +179,7 @@ def _quality(indexed: pa.Table, weights: Mapping[str, float]) -> dict[str, Any]:
     return {"dimensions": dims, "total": round(total_score, 4)}
 
 
-def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+def _findings(report: dict[str, Any], documents: int = 0) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
 
     def add(severity: str, code: str, count: int, message: str) -> None:
@@ -195,6 +196,8 @@ def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
     add("warning", "missing_type2", sum(a["instances"] for a in missing["type2"]), "type 2 attributes missing (instance count per attribute summed)")
     add("error", "burned_in_yes", report["burned_in"]["yes"], "instances declare burned-in annotation (BurnedInAnnotation YES)")
     add("warning", "burned_in_risk", report["burned_in"]["at_risk_flag_missing"], "instances of at-risk modalities lack BurnedInAnnotation")
+    add("warning", "encapsulated_documents", documents,
+        "instances are encapsulated documents (PDF, CDA, 3D models): de-identification rejects them")
     screen = report["burned_in"].get("pixel_screen") or {}
     add("warning", "burned_in_pixels", screen.get("text_like", 0),
         "instances show text-like regions in their pixels (pixel screen; de-identification quarantines them)")
@@ -283,8 +286,15 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
     if pixel_screen is not None:
         report["burned_in"]["pixel_screen"] = dict(pixel_screen)
     _add_analyses(report, indexed, view, settings)
-    report["findings"] = _findings(report)
+    report["findings"] = _findings(report, _documents(indexed))
     return report
+
+
+def _documents(indexed: pa.Table) -> int:
+    """Instances of an Encapsulated Document SOP class (PDF, CDA, 3D models), which
+    ``curator deid`` does not release (``mappings/privacy/not-released.yaml``)."""
+    classes = pa.array(sorted(withheld.rules().sop_classes), pa.string())
+    return int(pc.sum(pc.cast(pc.is_in(indexed["sop_class_uid"], value_set=classes), pa.int64())).as_py() or 0)
 
 
 def as_index_table(index: pa.Table | pd.DataFrame) -> pa.Table:
