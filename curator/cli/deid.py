@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT."),
         site_from: str = options.SiteFrom,
         scheduler: str | None = options.Scheduler,
-        to: str | None = typer.Option(None, "--to", help="Also store the de-identified instances to this DICOMweb server (STOW-RS, resumable)."),
+        to: str | None = typer.Option(None, "--to", help="Also store the de-identified instances to this DICOMweb server "
+                                      "(STOW-RS, resumable; reachability and credentials checked before any work)."),
     ) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
         from curator.deid.kanon import Access

@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
         site_from: str = options.SiteFrom,
         force: bool = typer.Option(False, "--force", help="Replace an existing curator release at OUT "
                                    "(a folder with its MANIFEST and nothing else; never another folder or a file)."),
-        to: Optional[str] = typer.Option(None, "--to", help="Also store the released instances to this DICOMweb server (STOW-RS, resumable)."),
+        to: Optional[str] = typer.Option(None, "--to", help="Also store the released instances to this DICOMweb server "
+                                      "(STOW-RS, resumable; reachability and credentials checked before any work)."),
     ) -> None:
         """Scan, audit, normalize, de-identify SOURCE and write a FAIR release to OUT."""
         from curator.deid.pseudonyms import read_key
