@@ -34,7 +34,7 @@ def _planted(index: int, syntax: str, named: bool) -> Dataset:
     algorithm = Dataset()
     if named:
         ds.ManufacturerModelName, ds.SequenceName, ds.SoftwareVersions = "BronislawScanner", "*kowalczyk2d", "v2 buildMRN88231"
-        ds.BodyPartExamined, ds.ScanOptions = "KOWALCZYK", "THORVALDSEN"  # (type 1 codes such as Image Type are kept)
+        ds.ImageType, ds.BodyPartExamined, ds.ScanOptions = ["ORIGINAL", "PRIMARY", "KOWALCZYK"], "KOWALCZYK", "THORVALDSEN"
         ds.ConvolutionKernel = "Br40_THORVALDSEN"
         segment.SegmentAlgorithmName, algorithm.AlgorithmName = "KowalczykSeg", "SEG_MRN88231net"
     else:
@@ -68,6 +68,7 @@ def test_names_in_kept_strings_and_codes_go_and_provenance_stays(tmp_path, synta
     assert list(plain.ImageType) == ["ORIGINAL", "PRIMARY", "AXIAL"] and plain.Modality == "CT"
     named = next(ds for ds in released if ds is not plain)
     assert named.Modality == "CT" and "BodyPartExamined" in named and not named.BodyPartExamined
+    assert list(named.ImageType)[:2] == ["ORIGINAL", "PRIMARY"] and "KOWALCZYK" not in str(named.ImageType)
 
 
 def test_short_name_parts_never_empty_a_code():

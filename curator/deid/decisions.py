@@ -209,8 +209,8 @@ class Decisions:
     def _unlisted(self, tag: int, vr: str) -> Decision:
         if vr in UNLISTED_KEPT_VRS:
             return _KEEP
-        if vr in CODE_VRS:  # type 1/1C codes (Value Type, Image Type...) stay: emptied, they would break the object
-            return Decision(Op.KEEP, unless_empty=True) if tag in self.may_need_value else Decision(Op.KEEP_CODES, unless_empty=True)
+        if vr in CODE_VRS:  # type 1 codes too: a name in Image Type goes (vocabulary words never match)
+            return Decision(Op.KEEP_CODES, unless_empty=True)
         if vr == "SQ":
             return Decision(Op.CLEAN_ITEMS)
         if vr == "PN":
