@@ -137,15 +137,22 @@ def test_unflagged_ct_with_a_name_is_quarantined_by_default_and_cleaned_on_reque
         assert not textdetect.detect_model(pixels.frames_of(ds)[0])
 
 
-def test_undecodable_pixels_are_quarantined_when_cleaning(tmp_path):
+def undecodable_jpeg() -> pydicom.Dataset:
+    """pydicom's JPEG-lossy.dcm: a 12-bit JPEG stream that no installed decoder reads
+    (pylibjpeg: a misplaced marker segment; Pillow: no 12-bit JPEG Extended)."""
     from pydicom.data import get_testdata_file
 
-    ds = pydicom.dcmread(get_testdata_file("JPEG-lossy.dcm"))  # 12-bit JPEG: no decoder here
+    ds = pydicom.dcmread(get_testdata_file("JPEG-lossy.dcm"))
     try:
         ds.pixel_array  # noqa: B018 - decoding is the point: it raises without a decoder
-        pytest.skip("a 12-bit JPEG decoder is installed")
+        pytest.skip("a decoder reads JPEG-lossy.dcm here")
     except Exception:  # noqa: BLE001 - expected: no decoder
         pass
+    return ds
+
+
+def test_undecodable_pixels_are_quarantined_when_cleaning(tmp_path):
+    ds = undecodable_jpeg()
     source = tmp_path / "src"
     write(ds, source / "nm.dcm")
     report = deidentify(source, tmp_path / "out", key=KEY, options=DeidOptions(k=1, workers=1, clean_pixels=True, quarantine=tmp_path / "q"))

@@ -514,16 +514,6 @@ def evidence_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _float(value: Any) -> float | None:
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(out) else out
-
-
 def header_claims(ev: Mapping[str, Any]) -> dict[str, Claim]:
     """What the DICOM header says for each attribute (absent attributes give no claim)."""
     lex = lexicon()
