@@ -145,15 +145,21 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-
 
 
 @cache
+def _transliteration() -> dict:
+    """``mappings/transliteration.yaml``, parsed once for all its tables."""
+    return dict(load_yaml(mappings_dir() / "transliteration.yaml"))
+
+
+@cache
 def _spelling_tables() -> tuple[tuple[tuple[str, str], ...], tuple[dict[int, str], ...]]:
-    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    data = _transliteration()
     pairs = tuple((str(k), str(v)) for k, v in data["pairs"].items())
     return pairs, tuple(str.maketrans({str(k): str(v) for k, v in table.items()}) for table in data["systems"].values())
 
 
 @cache
 def _expansions() -> dict[int, str]:
-    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    data = _transliteration()
     return str.maketrans({str(k): str(v) for k, v in data["latin_expansions"].items()})
 
 
@@ -190,7 +196,7 @@ _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 @cache
 def _kana_table() -> dict[str, str]:
-    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    data = _transliteration()
     return {str(k): str(v) for k, v in data["kana"].items()}
 
 
@@ -232,7 +238,7 @@ _SKELETON_MIN, _SKELETON_CHOICES = 3, 64
 
 @cache
 def _consonants() -> dict[str, tuple[str, ...]]:
-    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    data = _transliteration()
     return {str(k): tuple(str(v) for v in choices) for k, choices in data["consonants"].items()}
 
 
@@ -309,7 +315,7 @@ _VOICELESS_OF = {"g": "k", "d": "t", "b": "p", "j": "ch"}
 
 @cache
 def _hangul_tables() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    data = load_yaml(mappings_dir() / "transliteration.yaml")
+    data = _transliteration()
     hangul = data["hangul"]
     return tuple(map(str, hangul["initials"])), tuple(map(str, hangul["medials"])), tuple(map(str, hangul["finals"]))
 
