@@ -15,7 +15,6 @@ character sets, elements stored with VR UN, malformed bytes) raises
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from functools import lru_cache
 
@@ -25,7 +24,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element, write_file_meta_info
 from pydicom.tag import BaseTag
-from pydicom.uid import UID, UID_dictionary
+from pydicom.uid import RE_VALID_UID, UID, UID_dictionary
 
 from curator.dicom import pixel_size
 from curator.deid import table
@@ -617,11 +616,9 @@ _META_TAIL = (encode_element(0x00020012, "UI", IMPLEMENTATION_CLASS_UID.encode("
               + encode_element(0x00020013, "SH", IMPLEMENTATION_VERSION.encode("ascii")))
 
 
-_VALID_UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")  # PS3.5 9.1, as pydicom validates it
-
-
 def _plain_uid(uid: str) -> bool:
-    return len(uid) <= 64 and _VALID_UID.fullmatch(uid) is not None
+    """A UID as PS3.5 9.1 allows it (pydicom's own pattern, matched whole)."""
+    return len(uid) <= 64 and RE_VALID_UID.fullmatch(uid) is not None
 
 
 def _pydicom_file_meta(sop_class: str, sop_instance: str, syntax: str) -> bytes:
