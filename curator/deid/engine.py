@@ -42,6 +42,7 @@ from curator.deid.scrub import code_holds_identifier, fold, id_parts, scrub_text
 from curator.dicom.vr import STRING_VRS, value_conforms
 
 BINARY_DUMMY = b"\0" * 8
+_MULTI = (list, tuple, pydicom.multival.MultiValue)  # an element value of several values
 DUMMY = {
     "AE": "ANON", "AS": "000Y", "CS": "ANON", "DA": "19000101", "DT": "19000101000000",
     "TM": "000000", "DS": "0", "IS": "0", "LO": "ANONYMIZED", "SH": "ANONYMIZED",
@@ -343,7 +344,7 @@ class Engine:
             element.value = st.pseudonym
         elif op is Op.HASH:
             value = element.value
-            if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+            if isinstance(value, _MULTI):
                 element.value = [self.pseudo.value(str(v)) if str(v).strip() else "" for v in value]
             elif str(value or "").strip():
                 element.value = self.pseudo.value(str(value))
@@ -418,7 +419,7 @@ class Engine:
                 return uid
             return self.pseudo.uid(uid)
 
-        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        if isinstance(value, _MULTI):
             return [one(v) for v in value]
         return one(value or "")
 
@@ -436,7 +437,7 @@ class Engine:
     def _shift(self, element: DataElement, st: _State) -> None:
         fn = shift_date if element.VR == "DA" else shift_datetime
         values = element.value
-        multi = isinstance(values, (list, tuple, pydicom.multival.MultiValue))
+        multi = isinstance(values, _MULTI)
         out = []
         for value in (values if multi else [values]):
             text = str(value or "").strip()
@@ -455,7 +456,7 @@ class Engine:
     def _scrub(self, element: DataElement, st: _State) -> None:
         value = element.value
         tag = int(element.tag)
-        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        if isinstance(value, _MULTI):
             element.value = [clean_text(v, st.values, tag, st.conventions) for v in value]
         elif value:
             element.value = clean_text(value, st.values, tag, st.conventions)
@@ -472,7 +473,7 @@ class Engine:
         value = element.value
         if not has_identifier(_joined(value), st.values):
             return
-        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        if isinstance(value, _MULTI):
             element.value = [keep_text(str(v), st.values) for v in value]
         else:
             element.value = keep_text(str(value), st.values)
@@ -484,7 +485,7 @@ class Engine:
         value = element.value
         if not value:
             return
-        many = isinstance(value, (list, tuple, pydicom.multival.MultiValue))
+        many = isinstance(value, _MULTI)
         values = [str(v) for v in value] if many else [str(value)]
         kept = ["" if code_holds_identifier(v, st.values, freetext.is_word) else v for v in values]
         if kept == values:
@@ -496,7 +497,7 @@ class Engine:
         value = element.value
         if isinstance(value, bytes):
             value = value.decode("latin-1")
-        if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+        if isinstance(value, _MULTI):
             value = " ".join(str(v) for v in value)
         text = str(value or "")
         if has_identifier(text, st.values) or UID_LIKE.search(text):
@@ -586,7 +587,7 @@ def _is_empty(element: DataElement) -> bool:
         return True
     if element.VR == "SQ":
         return len(value) == 0
-    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+    if isinstance(value, _MULTI):
         return all(str(v).strip(" \0") == "" for v in value)
     if isinstance(value, bytes):
         return value.strip(b" \0") == b""
@@ -608,7 +609,7 @@ def _private_value_safe(element: DataElement, values: frozenset[str]) -> bool:
     its VR is not safe)."""
     try:
         value = element.value
-        parts = [str(v) for v in value] if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [_joined(value)]
+        parts = [str(v) for v in value] if isinstance(value, _MULTI) else [_joined(value)]
     except (ValueError, TypeError, OverflowError):
         return False
     return private_text_safe(" ".join(parts), values, element.VR, parts)
@@ -617,7 +618,7 @@ def _private_value_safe(element: DataElement, values: frozenset[str]) -> bool:
 def _joined(value) -> str:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
-    if isinstance(value, (list, tuple, pydicom.multival.MultiValue)):
+    if isinstance(value, _MULTI):
         return " ".join(str(v) for v in value)
     return str(value or "")
 
