@@ -798,16 +798,31 @@ def _glyphs(strong: NDArray[np.bool_], origin: tuple[int, int], ends: tuple[int,
 def _text_levels(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings) -> tuple[int, float, float] | None:
     """The text's polarity (0 light, 1 dark) in a crop of its line, and the background's
     and the text's grey levels in that polarity (see :func:`_ink_of`), or None."""
-    best: tuple[float, int, float, float] | None = None
+    found = [stats for stats in _polarity_stats(crop, responses, s, (0, 1)) if stats[0] > 0]
+    if not found:
+        return None
+    _, polarity, _, _, background, text = max(found, key=lambda stats: stats[0])  # the first of equals
+    return polarity, background, text
+
+
+def _polarity_stats(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings,
+                    polarities: tuple[int, ...]) -> list[tuple[float, int, int, NDArray[np.int16], float, float]]:
+    """For each of ``polarities`` (0 light, 1 dark) whose strongest stroke reaches half of
+    :attr:`Settings.contrast`: ``(text - background, polarity, peak response, grey levels in
+    that polarity, background level (the crop's median), text level (the median of its
+    strongest strokes))``."""
+    out = []
     for polarity, response in enumerate(responses):
+        if polarity not in polarities:
+            continue
         peak = int(response.max())
         if peak < s.contrast // 2:
             continue
         level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
-        text, background = float(np.median(level[response >= 0.6 * peak])), float(np.median(level))
-        if text - background > 0 and (best is None or text - background > best[0]):
-            best = (text - background, polarity, background, text)
-    return None if best is None else (best[1], best[2], best[3])
+        text = float(np.median(level[response >= 0.6 * peak]))
+        background = float(np.median(level))
+        out.append((text - background, polarity, peak, level, background, text))
+    return out
 
 
 def _ink(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Settings,
@@ -824,23 +839,13 @@ def _ink_of(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Sett
             polarities: tuple[int, ...]) -> tuple[NDArray[np.bool_], tuple[int, ...]]:
     """:func:`_ink` among ``polarities`` (0 light, 1 dark), and the polarities it kept."""
     mask = np.zeros(crop.shape, dtype=bool)
-    found = []
+    found = _polarity_stats(crop, responses, s, polarities)
     kept = []
-    for polarity, response in enumerate(responses):
-        if polarity not in polarities:
-            continue
-        peak = int(response.max())
-        if peak < s.contrast // 2:
-            continue
-        level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
-        text = float(np.median(level[response >= 0.6 * peak]))
-        background = float(np.median(level))
-        found.append((text - background, response, peak, level, background, polarity))
     best = max((f[0] for f in found), default=0.0)
-    for contrast, response, peak, level, background, polarity in found:
+    for contrast, polarity, peak, level, background, _ in found:
         if contrast <= 0 or contrast < s.polarity_share * best:
             continue
-        strong = response >= max(peak * s.tighten_share, s.contrast // 4)
+        strong = responses[polarity] >= max(peak * s.tighten_share, s.contrast // 4)
         mask |= strong & (level >= background + s.ink_share * contrast)
         kept.append(polarity)
     return mask, tuple(kept)
