@@ -88,7 +88,9 @@ STAFF: tuple[tuple[str, str, bool], ...] = (
     ("seen by Dr {}", "Rose", True),
     ("per nurse {}", "Young", True),
 )
-OPERATOR_CODES: tuple[str, ...] = ("JW42", "TEC07", "MKX3", "AB129", "RT5Q")
+# Each has a letter beyond F: a code of hex digits only ("AB129") turns up by chance in the
+# SHA-256 digests of a MANIFEST about once in 200 runs (keys are random), a false leak.
+OPERATOR_CODES: tuple[str, ...] = ("JW42", "TEC07", "MKX3", "AW129", "RT5Q")
 # Safe clinical texts (every word should survive), for measuring over-removal.
 SAFE_TEXTS: tuple[str, ...] = (
     "AX T2 FLAIR FS 5mm", "t1_mprage_sag_p2_iso", "ep2d_diff_b1000_trace", "CT THORAX MIT KM", "TAC CRANEO SIN CONTRASTE",
