@@ -21,9 +21,12 @@ Three image sets: ``own`` (curator.testing.synthetic_text, on which the detector
 scripts, encodings, rotations; shares no code with curator, but it was looked at and tuned
 against) and ``blind`` (tests/pixel_blind.py: scanner and workstation overlays in corners
 and bands over CT, MR, mammography and radiography, 12/16-bit; shares no code with the
-others; measured, never tuned on), reported side by side.
+others; measured, never tuned on) and ``blind2`` (tests/pixel_blind2.py: modality screens and
+labels (CT/MR corners, XA cine, RGB ultrasound, radiograph and mammography labels, viewer
+screenshots), written without looking at the detector or the other generators; every drawn
+line counts, identifiers and technical text alike), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ from curator.testing.synthetic_text import cases  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pixel_blind import blind_cases  # noqa: E402
+from pixel_blind2 import blind2_cases  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -63,13 +67,16 @@ class Item:
 def items_of(which: str, count: int, seed: int) -> list[Item]:
     """``own``: curator.testing.synthetic_text (the tuning set); ``heldout``: tests/pixel_heldout.py
     (plain pydicom + Pillow, shares no code with curator; looked at, so tuned against);
-    ``blind``: tests/pixel_blind.py (scanner overlays over CT, MR, MG, DX and CR; measured, never tuned on)."""
+    ``blind``: tests/pixel_blind.py (scanner overlays over CT, MR, MG, DX and CR; measured, never tuned on);
+    ``blind2``: tests/pixel_blind2.py (modality screens and labels, written blind to the detector)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
         return [Item(c.name, c.dataset, c.lines) for c in blind_cases(count, seed)]
+    if which == "blind2":
+        return [Item(c.name, c.dataset, c.lines) for c in blind2_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -214,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=40, help="images per set")
     parser.add_argument("--seed", type=int, default=2)
-    parser.add_argument("--sets", default="own,heldout", help="comma-separated: own (tuning set), heldout (independent, looked at), blind (never tuned on)")
+    parser.add_argument("--sets", default="own,heldout",
+                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
