@@ -198,7 +198,7 @@ def predict_real(item: dict, header: bool | str) -> dict:
 
 def evaluate_real(items: list[dict], header: bool | str = True, show_errors: bool = False) -> dict:
     """Per field: labelled, right, confidently wrong, wrong below the threshold, imprecise, abstained, invented."""
-    keys = ("labelled", "right", "conf_wrong", "low_wrong", "imprecise", "abstained", "invented")
+    keys = ("labelled", "right", "conf_right", "conf_wrong", "low_wrong", "imprecise", "abstained", "invented")
     stats = {f: dict.fromkeys(keys, 0) for f in REAL_FIELDS}
     errors = []
     contradictory = contradictory_names(items)
@@ -230,6 +230,7 @@ def evaluate_real(items: list[dict], header: bool | str = True, show_errors: boo
                     s["conf_wrong" if conf >= CONFIDENT else "low_wrong"] += 1
                 else:
                     s[verdict] += 1
+                    s["conf_right"] += verdict == "right" and conf >= CONFIDENT
             if show_errors and verdict != "right":
                 label = lambda codes: "+".join(sorted(lexicon().label(c) for c in codes)) if codes else "-"  # noqa: E731
                 want_text = (f"one of {label(allowed)}" if allowed else f"{label(regions)} / focus {label(foci)}") \
@@ -319,7 +320,7 @@ def print_by_language(items: list[dict], split: str) -> None:
         by_lang.setdefault(item.get("lang") or "?", []).append(item)
     print(f"\nreal sets per language, {split} split, header modality given "
           "(text-only modality in the last column):")
-    print(f"  {'lang':<6}{'field':<12}{'n':>6}{'right':>9}{'conf-wrong':>12}{'abstained':>11}")
+    print(f"  {'lang':<6}{'field':<12}{'n':>6}{'right':>9}{'conf-wrong':>12}{'abstained':>11}{'conf-right':>12}")
     for lang, rows in sorted(by_lang.items()):
         out, text_only = evaluate_real(rows, header=True), evaluate_real(rows, header=False)
         for field, s in out["stats"].items():
@@ -328,8 +329,10 @@ def print_by_language(items: list[dict], split: str) -> None:
             if s["labelled"]:
                 n = s["labelled"]
                 label = "modality*" if field == "modality" else field
-                print(f"  {lang:<6}{label:<12}{n:>6}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['abstained'], n):>11}")
+                print(f"  {lang:<6}{label:<12}{n:>6}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['abstained'], n):>11}"
+                      f"{pct(s['conf_right'], n):>12}")
     print("  * modality from the text alone (with the header it is always the header's)")
+    print("  conf-right: right at a confidence of at least CONFIDENT (what lowering a confidence costs)")
 
 
 def print_by_source(groups: list[tuple[str, list[dict]]]) -> None:

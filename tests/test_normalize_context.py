@@ -275,7 +275,7 @@ def test_regions_that_are_no_contiguous_volume_are_below_the_threshold(text, mod
     assert _confidence(result) < 0.8
 
 
-@pytest.mark.parametrize("text", ["CT CHEST ABDOMEN PELVIS", "CT HEAD AND NECK", "TC TORAX Y ABDOMEN",
+@pytest.mark.parametrize("text", ["CT CHEST ABDOMEN PELVIS", "CT HEAD AND NECK", "CT CHEST AND ABDOMEN",
                                   "CT HEAD CERVICAL SPINE", "XR PELVIS AND FEMUR"])
 def test_contiguous_regions_stay_confident(text):
     result = normalize_description(text)
@@ -313,3 +313,34 @@ def test_cervicocephalic_arteries_are_the_cervicocerebral_arteries():
     result = normalize_description("Scanographie des vaisseaux cervicocéphaliques", modality="CT")
     assert _regions(result) == ["set of cerebral arteries", "set of cervical arteries"]
     assert _regions(normalize_description("angioIRM cerv.céph", modality="MR")) == ["set of cerebral arteries", "set of cervical arteries"]
+
+
+@pytest.mark.parametrize("text, english", [
+    ("TC TORAX Y ABDOMEN", "CT CHEST AND ABDOMEN"),                       # a Spanish function word
+    ("TOMOGRAFIA COMPUTADA DE CUELLO TORAX", "CT NECK CHEST"),             # a phrase only Spanish/Portuguese list
+    ("Scanographie de la face avec scanographie des tissus mous du cou", "CT FACE NECK"),
+])
+def test_regions_of_several_groups_in_a_thinly_tuned_language_are_below_the_threshold(text, english):
+    """Calibration (issue 16): a language whose lexicon no large real set has tuned gives several
+    body-region groups below the threshold; English, tuned on the Playbook, keeps them."""
+    result = normalize_description(text)
+    assert len(result["body_region"]) >= 2
+    assert _confidence(result) < 0.8
+    assert _confidence(normalize_description(english)) >= 0.8
+
+
+@pytest.mark.parametrize("text", ["TC ABDOMEN Y PELVIS", "scan. abd. +pelvis +inject IV", "TOMOGRAFIA COMPUTADA DE TORAX",
+                                  "Radiographie du genou selon 1 incidence"])
+def test_one_group_or_one_volume_stays_confident_in_any_language(text):
+    result = normalize_description(text)
+    assert result["body_region"], text
+    assert _confidence(result) >= 0.8
+
+
+def test_the_lexicon_keeps_the_languages_of_each_term():
+    from curator.normalize import lexicon
+    from curator.normalize.lexicon import tokens
+    lex = lexicon()
+    assert lex.phrase_languages[tuple(tokens("cadera"))] == frozenset({"es"})
+    assert "en" in lex.phrase_languages[tuple(tokens("abdomen"))]
+    assert lex.rules.deep_languages == frozenset({"en"}) and lex.rules.one_volume == {"pelvis": "abdomen"}

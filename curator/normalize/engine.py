@@ -262,12 +262,14 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     unmapped: list[str] = []
     in_phrase: set[int] = set()      # words read as part of a longer phrase ("lumbar injection")
     recognised = 0
+    matched: list[tuple[str, ...]] = []   # the phrases read (for the language evidence)
     i = 0
     while i < n:
         best = _best_phrase(lex, toks, i)
         if best is not None:
             length, entry, quality = best
             in_phrase.update(range(i, i + length) if length > 1 else ())
+            matched.append(tuple(toks[i:i + length]))
             if quality == "exact" and split_at & set(range(i, i + length)):
                 quality = "compound"
             for hit in _record(entry, quality, excluded, unmapped, " ".join(toks[i:i + length])):
@@ -288,8 +290,23 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
             for hit in _record(entry, quality, excluded, unmapped, tok):
                 found.append(_Found(hit, i - 1, i, entry.needs))
     found = _context_rules(lex, toks, fold(text or ""), found, context, frozenset(in_phrase))
+    if _thin_language(lex, toks, matched):
+        found.append(_Found(Hit("ctx:thin_language", (), "exact"), 0, 0))
     hits = tuple(f.hit for f in found)
     return TextAnalysis(hits, excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
+
+
+def _thin_language(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]]) -> bool:
+    """The text shows a language whose lexicon no large real set has tuned (vocabulary.yaml
+    context ``deep_languages``): a function word of another language (``language_words``), or
+    a value phrase that only other languages' terms list ("tomografia computada", "cadera")."""
+    rules = lex.rules
+    if not rules.deep_languages:
+        return False
+    present = set(toks)
+    if any(words & present for lang, words in rules.language_words.items() if lang not in rules.deep_languages):
+        return True
+    return any(key in lex.phrase_languages and not lex.phrase_languages[key] & rules.deep_languages for key in matched)
 
 
 _NM_PET = ("RID10330", "RID10337", "RID10341")
@@ -445,7 +462,8 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         inner = {w for c in codes for w in lex.concepts[c].within if c in lex.concepts} & named_codes
         keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named_codes - {c})]
         if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
-                or (analysis.values("ctx:alternative") and len(keep) > 1)):
+                or (analysis.values("ctx:alternative") and len(keep) > 1)
+                or (analysis.values("ctx:thin_language") and len({lex.rules.one_volume.get(g, g) for g in _groups(lex, keep)}) > 1)):
             conf = min(conf, CONF["uncertain_region"])
         return Claim(tuple(keep), conf)
     distinct = list(dict.fromkeys(c for h in use for c in h.codes))
@@ -464,6 +482,11 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
 def _playbook_region(lex: Lexicon, code: str) -> str:
     concept = lex.concepts.get(code)
     return concept.region if concept is not None and concept.region else code
+
+
+def _groups(lex: Lexicon, codes: list[str]) -> set[str]:
+    """The body-region groups of ``codes`` (a region outside every group is a group of its own)."""
+    return {lex.rules.region_group.get(r, r) for r in (_playbook_region(lex, c) for c in codes)}
 
 
 def _composite(lex: Lexicon, codes: list[str]) -> bool:

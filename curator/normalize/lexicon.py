@@ -106,6 +106,8 @@ class ContextRules:
     language_words: dict[str, frozenset[str]] = field(default_factory=dict)
     region_group: dict[str, str] = field(default_factory=dict)  # Playbook region -> body-region group
     adjacent_groups: frozenset[frozenset[str]] = frozenset()
+    deep_languages: frozenset[str] = frozenset()   # languages whose lexicon a large real set tuned
+    one_volume: dict[str, str] = field(default_factory=dict)   # group -> the group it is imaged with (pelvis -> abdomen)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
         words, patterns = self.contexts.get(name, (frozenset(), ()))
@@ -156,9 +158,9 @@ def _region_rules(data: dict, terms: dict) -> dict:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: region_groups {code} is not in the RadLex subset")
     adjacent = frozenset(frozenset(str(g) for g in pair) for pair in data.get("adjacent_groups") or ())
-    unknown = {g for pair in adjacent for g in pair} - set(groups.values())
+    unknown = {g for pair in [*adjacent, *(data.get("one_volume_groups") or ())] for g in pair} - set(groups.values())
     if unknown:
-        raise LexiconError(f"vocabulary.yaml context: adjacent_groups names unknown groups {sorted(unknown)}")
+        raise LexiconError(f"vocabulary.yaml context: adjacent_groups/one_volume_groups name unknown groups {sorted(unknown)}")
     return {
         "alternative_markers": frozenset(tuple(tokens(w)) for w in _term_list(data.get("alternative_markers"), "vocabulary.yaml context alternative_markers")),
         "alternative_window": int(data.get("alternative_window") or 0),
@@ -168,6 +170,8 @@ def _region_rules(data: dict, terms: dict) -> dict:
         "language_words": per_language("language_words"),
         "region_group": groups,
         "adjacent_groups": adjacent,
+        "deep_languages": frozenset(str(lang) for lang in data.get("deep_languages") or ()),
+        "one_volume": {str(g): str(pair[0]) for pair in data.get("one_volume_groups") or () for g in pair[1:]},
     }
 
 
@@ -193,6 +197,8 @@ class Lexicon:
     modifier_words: frozenset[str] = frozenset()      # procedure modifiers not modelled
     modifier_prefixes: tuple[str, ...] = ()
     rules: ContextRules = field(default_factory=lambda: ContextRules())
+    # value phrase -> the languages whose terms list it (vendor words and implied terms: none)
+    phrase_languages: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
     sequence_rules: tuple[SequenceRule, ...] = ()   # weighting.yaml header_rules
     number_prefixes: frozenset[str] = frozenset()   # "sb 1000": read as the one token "sb1000"
 
@@ -255,6 +261,15 @@ class _PhraseTable:
     def __init__(self) -> None:
         self.phrases: dict[tuple[str, ...], Entry] = {}
         self.origin: dict[tuple[str, ...], str] = {}
+        self.languages: dict[tuple[str, ...], set[str]] = {}
+
+    def add_term(self, phrase: str, entry: Entry, where: str, lang: str) -> None:
+        """A value term of one language (the languages of a phrase are kept for the language
+        evidence of a description)."""
+        self.add(phrase, entry, where)
+        key = tuple(tokens(phrase))
+        if self.phrases.get(key) == entry:
+            self.languages.setdefault(key, set()).add(lang)
 
     def add(self, phrase: str, entry: Entry, where: str) -> None:
         key = tuple(tokens(phrase))
@@ -332,6 +347,8 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         modifier_words=frozenset(" ".join(tokens(w)) for w in _term_list(modifiers.get("words"), "vocabulary.yaml procedure_modifiers")),
         modifier_prefixes=tuple(fold(w) for w in _term_list(modifiers.get("prefixes"), "vocabulary.yaml procedure_modifiers")),
         rules=rules,
+        phrase_languages={key: frozenset(langs) for key, langs in table.languages.items() if phrases.get(key) is not None
+                          and phrases[key].kind == "value"},
         sequence_rules=_sequence_rules(desc, values.concepts),
         number_prefixes=frozenset(fold(str(w)) for group in vocab.get("value_patterns") or [] for w in group.get("number_prefixes") or ()),
     )
@@ -369,7 +386,7 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
         base = tuple(sorted((item.get("implies") or {}).items()))
         for lang, words in (item.get("terms") or {}).items():
             for word in _term_list(words, f"{filename} {code} {lang}"):
-                table.add(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}")
+                table.add_term(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}", str(lang))
                 if attribute in data.get("plurals", ()) and lang == "en":
                     values.plurals.append((_plural(word), Entry("value", attribute, (code,), base)))
         # terms that name this value and imply another ("CTA": CT, with IV contrast)
@@ -386,7 +403,7 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
             header_values[_header_key(value)] = codes
         for lang, words in (combo.get("terms") or {}).items():
             for word in _term_list(words, f"{filename} combination {lang}"):
-                table.add(word, Entry("value", attribute, codes), f"{filename} combination {lang}")
+                table.add_term(word, Entry("value", attribute, codes), f"{filename} combination {lang}", str(lang))
     if attribute == "modality":
         values.non_image = frozenset(data.get("non_image_header") or ())
     if attribute == "contrast":
