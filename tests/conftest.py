@@ -143,11 +143,24 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CURATOR_CACHE", str(tmp_path_factory.mktemp("cache")))
 
 
+FIXED_KEY = bytes(range(32))
+
+
+def write_fixed_key(path: Path) -> Path:
+    """A de-identification key file (mode 0600, the form `curator keygen` writes) holding a
+    fixed key.  Every test that searches outputs for planted identifiers uses it: with a random
+    key a planted number (an 8-digit patient ID) could turn up by chance inside a keyed UID or
+    a digest (about 1 run in 200), and the test would flake; with a fixed key the outputs are
+    the same every run, so a hit is a leak, every time.  `curator keygen` is tested on its own."""
+    from curator.deid.pseudonyms import KEY_PREFIX
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"# curator de-identification key (fixed, tests only)\n{KEY_PREFIX}{FIXED_KEY.hex()}\n")
+    return path
+
+
 @pytest.fixture(scope="module")
 def key_file(tmp_path_factory) -> Path:
-    """A fresh de-identification key (mode 0600), one per test module."""
-    from curator.deid.pseudonyms import write_key
-
-    path = tmp_path_factory.mktemp("key") / "release.key"
-    write_key(path)
-    return path
+    """A de-identification key (mode 0600), one file per test module, fixed (:func:`write_fixed_key`)."""
+    return write_fixed_key(tmp_path_factory.mktemp("key") / "release.key")

@@ -7,7 +7,7 @@ import sys
 
 from test_deid import P, planted_ct, write
 
-from curator.deid.pseudonyms import write_key
+from tests.conftest import write_fixed_key as write_key  # fixed: outputs are searched for planted values
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

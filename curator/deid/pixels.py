@@ -5,8 +5,7 @@ Header flags cannot be trusted, so the pixels are looked at:
 * :func:`burned_in_risk` — the header says the instance may show text (BurnedInAnnotation
   ``YES``, or modality US, SC, XA, ES, OT or a Secondary Capture SOP class without an
   explicit ``NO``);
-* :func:`screen` — a fast look at the pixels (first, middle and last frame, halved when
-  large) for text-like regions (:mod:`curator.deid.textdetect`, no model) in the bands
+* :func:`screen` — a fast look at the pixels (every frame, halved when large) for text-like regions (:mod:`curator.deid.textdetect`, no model) in the bands
   along the image's edges where scanners write; without pixel cleaning a positive screen
   quarantines the instance, and the audit counts them;
 * :func:`clean` — with ``--clean-pixels``: every frame of every image, whatever its
@@ -190,14 +189,15 @@ def skipped(ds: Dataset) -> bool:
 def screen(ds: Dataset) -> str | None:
     """A reason when a quick look at the pixels finds text-like regions, else None.
 
-    Looks at the first, middle and last frame, halved when larger than the detector's
+    Looks at every frame (a name burned into one frame of a cine is found: a sample of
+    frames would release the others unscreened), halved when larger than the detector's
     ``max_side``; pixel data that cannot be decoded gives a :data:`NOT_SCREENED` reason
     (fail closed: quarantined, never released unscreened)."""
     if skipped(ds):
         return None
     limit = textdetect.settings().max_side
     try:
-        for _, frame in _sampled_frames(ds, lambda count: sorted({0, count // 2, count - 1})):
+        for _, frame in _sampled_frames(ds, lambda count: list(range(count))):
             while max(frame.shape[:2]) > limit:
                 frame = frame[::2, ::2]
             if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):

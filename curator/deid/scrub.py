@@ -279,6 +279,30 @@ def latin_skeleton(word: str) -> str | None:
     return skeleton if len(skeleton) >= _SKELETON_MIN else None
 
 
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=4096)
+def _value_skeletons(values: frozenset[str]) -> frozenset[str]:
+    """The consonant skeletons of the values written in Arabic or Hebrew letters."""
+    return frozenset(s for value in values if _ARABIC_HEBREW.search(value) for s in consonant_skeletons(value))
+
+
+def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
+    """The spans of the Latin words of ``text`` (runs of letters: "HARBI01" is "HARBI") that
+    spell a name of ``values`` written only in Arabic or Hebrew letters, by consonant skeleton
+    ("ALHARBI NOURAH" for "الحربي^نورة"), as paths are compared (:func:`latin_skeleton`).  A
+    word of curator's word lists never matches (codes and device strings are written in words:
+    "Herb" stays for "حربي")."""
+    skeletons = _value_skeletons(values)
+    if not skeletons:
+        return []
+    from curator.deid.freetext import is_word  # freetext imports this module
+
+    return [(m.start(), m.end()) for m in _LETTERS.finditer(text)
+            if latin_skeleton(m.group()) in skeletons and not is_word(fold(m.group()))]
+
+
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
 
 
@@ -407,6 +431,8 @@ def code_holds_identifier(value: str, values: frozenset[str],
     Short words are not matched in codes (a name part "MR" or "CT" would empty Modality),
     nor name parts that ``is_word`` calls vocabulary: codes are written in words, so a
     header whose person is "Enter^Text" must not empty the SR Value Type ``TEXT``."""
+    if skeleton_words(value, values):
+        return True
     parts = _code_parts(values, is_word)
     if not parts:
         return False
@@ -428,6 +454,8 @@ def mentions(text: str, values: frozenset[str]) -> bool:
     words, phrases, ids = _compiled(values)
     if not (words or phrases):
         return False
+    if skeleton_words(text, values):
+        return True
     folded = [fold(w) for w in _WORD.findall(text)]
     if any(w in words for w in folded):
         return True
@@ -470,6 +498,8 @@ def scrub_values(text: str, values: frozenset[str]) -> str:
 
 
 def _drop_values(text: str, values: frozenset[str]) -> str:
+    for start, end in reversed(skeleton_words(text, values)):  # Latin spellings of Arabic/Hebrew names
+        text = text[:start] + " " + text[end:]
     words, phrases, ids = _compiled(values)
     if words or phrases:
         spans = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
