@@ -344,3 +344,25 @@ def test_the_lexicon_keeps_the_languages_of_each_term():
     assert lex.phrase_languages[tuple(tokens("cadera"))] == frozenset({"es"})
     assert "en" in lex.phrase_languages[tuple(tokens("abdomen"))]
     assert lex.rules.deep_languages == frozenset({"en"}) and lex.rules.one_volume == {"pelvis": "abdomen"}
+
+
+@pytest.mark.parametrize("text, region", [
+    ("FLEBOGRAFÍA ORBITARIA", "orbits"),                                  # adjective forms
+    ("ECOGRAFÍA DOPPLER DE VASOS ESCROTALES A COLOR", "scrotum"),
+    ("DOPPLER DE VASOS RENALES", "vasculature of kidney"),
+    ("FLEBOGRAFÍA YUGULAR CON CATETER", "internal jugular vein"),
+    ("phlébo sélect. vn hép. v.v", "hepatic vein"),                       # CCAM's vein abbreviations
+    ("phlébo sélect. 1branche vn iliaq commune/VCI v.v", "inferior vena cava"),
+    ("ESPLENOPORTOGRAFÍA ARTERIAL", "portal vein"),                       # exam names
+    ("CAVERNOGRAFIA Y CAVERNOMETRIA", "penis"),
+    ("écho morpho uniq. 1er trim.", "gestation"),
+    ("écho des gld parathyroïdes", "parathyroid gland"),
+])
+def test_french_and_spanish_vessels_glands_and_exam_names(text, region):
+    assert region in _regions(normalize_description(text))
+
+
+def test_access_by_the_jugular_vein_and_parathyroid_glands_are_not_misread():
+    assert _regions(normalize_description("RP ABD GUIDE TRANSJUGULAR KIDNEY BX")) == ["abdomen"]
+    assert _regions(normalize_description("NM PARATHYROID", modality="NM")) == ["parathyroid gland"]
+    assert _regions(normalize_description("US THYROID", modality="US")) == ["thyroid gland"]
