@@ -366,3 +366,8 @@ def test_access_by_the_jugular_vein_and_parathyroid_glands_are_not_misread():
     assert _regions(normalize_description("RP ABD GUIDE TRANSJUGULAR KIDNEY BX")) == ["abdomen"]
     assert _regions(normalize_description("NM PARATHYROID", modality="NM")) == ["parathyroid gland"]
     assert _regions(normalize_description("US THYROID", modality="US")) == ["thyroid gland"]
+
+
+def test_glued_words_in_a_thinly_tuned_language_are_below_the_threshold():
+    assert _confidence(normalize_description("ECOGRAFIA TRANSHEPATICA")) < 0.8      # trans + hepatica
+    assert _confidence(normalize_description("TRANSHEPATIC CHOLANGIOGRAM")) >= 0.8  # English: tuned on the Playbook

@@ -463,7 +463,7 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named_codes - {c})]
         if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
                 or (analysis.values("ctx:alternative") and len(keep) > 1)
-                or (analysis.values("ctx:thin_language") and len({lex.rules.one_volume.get(g, g) for g in _groups(lex, keep)}) > 1)):
+                or (analysis.values("ctx:thin_language") and _thin_evidence(lex, keep, use))):
             conf = min(conf, CONF["uncertain_region"])
         return Claim(tuple(keep), conf)
     distinct = list(dict.fromkeys(c for h in use for c in h.codes))
@@ -482,6 +482,12 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
 def _playbook_region(lex: Lexicon, code: str) -> str:
     concept = lex.concepts.get(code)
     return concept.region if concept is not None and concept.region else code
+
+
+def _thin_evidence(lex: Lexicon, codes: list[str], hits: list[Hit]) -> bool:
+    """In a thinly tuned language: regions of several body-region groups (the abdomen and pelvis
+    count as one volume), or a region read from glued words ("transcutanee" is no kidney)."""
+    return len({lex.rules.one_volume.get(g, g) for g in _groups(lex, codes)}) > 1 or any(h.quality == "compound" for h in hits)
 
 
 def _groups(lex: Lexicon, codes: list[str]) -> set[str]:
