@@ -31,3 +31,39 @@ def test_a_ready_process_keeps_its_engine_until_the_settings_change(monkeypatch)
     run._init_worker(profile, KEY[::-1], False)  # other settings: a new engine
     assert run._ENGINE is not engine
     assert run._ENGINE.pseudo.patient("x") != engine.pseudo.patient("x")
+
+
+def test_a_deid_command_does_not_import_the_download_helpers_of_pydicom(planted_source, key_file, tmp_path) -> None:
+    """``curator deid`` imports pydicom without ``requests``/``tqdm`` (pydicom's test-data
+    downloader; a third of its import time), and the run still writes every instance."""
+    code = ("import sys; from curator.cli import run; code = run(sys.argv[1:]); "
+            "print(code, sorted(name for name in ('requests', 'tqdm') if name in sys.modules))")
+    out = tmp_path / "out"
+    args = ["deid", str(planted_source), str(out), "--key", str(key_file), "--workers", "1"]
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
+    assert len(list(out.rglob("*.dcm"))) == 3
+
+
+def test_the_download_helpers_can_still_be_imported_after_pydicom() -> None:
+    code = ("import sys; from curator.common.imports import import_pydicom; import_pydicom(); "
+            "import pydicom.data.download as d; import requests; print(d.HAVE_REQUESTS, 'requests' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_a_run_in_one_process_builds_one_engine(planted_source, tmp_path, monkeypatch) -> None:
+    """With ``workers=1`` the run's engine is the worker's (no second engine, no second read
+    of the private tag knowledge base)."""
+    built: list[run.Engine] = []
+    original = run.Engine.__init__
+
+    def counted(self, *args, **kwargs) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(run.Engine, "__init__", counted)
+    monkeypatch.setattr(run, "_READY", None)
+    report = run.deidentify(planted_source, tmp_path / "out", KEY, run.DeidOptions(workers=1))
+    assert report["counts"]["written"] == 3
+    assert len(built) == 1 and run._ENGINE is built[0]

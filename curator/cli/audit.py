@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from curator.cli import options
+from curator.common.imports import import_pydicom
 from curator.errors import CuratorError
 
 FORMATS = ("text", "json", "html")
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
         scheduler: Optional[str] = options.Scheduler,
     ) -> None:
         """Report inventory, demographics completeness, identifier exposure, burned-in risk and quality of SOURCE."""
+        import_pydicom()  # before any module that imports it: without its download helpers
         if format not in FORMATS:
             raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
         if fail_on is not None and fail_on not in FAIL_ON:

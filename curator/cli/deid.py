@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from curator.cli import options
+from curator.common.imports import import_pydicom
 from curator.errors import ExitCode
 
 
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
                                       "(STOW-RS, resumable; reachability and credentials checked before any work)."),
     ) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
+        import_pydicom()  # before any module that imports it: without its download helpers
         from curator.deid.kanon import Access
         from curator.deid.pseudonyms import read_key
         from curator.deid.run import REPORT_NAME, DeidOptions, deidentify

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from curator.cli import options
+from curator.common.imports import import_pydicom
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +21,7 @@ def register(app: typer.Typer) -> None:
         scheduler: Optional[str] = options.Scheduler,
     ) -> None:
         """Read every header of SOURCE (not the pixels) into the index; unchanged files are reused."""
+        import_pydicom()  # before any module that imports it: without its download helpers
         from curator.index.scan import scan_source
 
         result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler))

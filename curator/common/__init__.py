@@ -6,6 +6,7 @@
 * :mod:`curator.common.executors`: local process pool, in-process, or Dask cluster behind one interface; the crash-tolerant parallel map;
 * :mod:`curator.common.faults`: one run at a time per output or index (lock files); a full disk as a clear error;
 * :mod:`curator.common.journal`: the journal of outputs written (with SHA-256), verified when a killed run is resumed;
+* :mod:`curator.common.imports`: pydicom imported without its test-data downloader (start-up time);
 * :mod:`curator.common.lazy`: the lazy public names of every subpackage (PEP 562 `__getattr__`).
 
 The names below are imported lazily (importing the package loads none of its modules).

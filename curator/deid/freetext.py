@@ -56,8 +56,14 @@ class Rules:
 
 
 @cache
+def _rules_data() -> dict:
+    """``mappings/freetext/rules.yaml``, parsed once (the tables below each read part of it; never changed)."""
+    return load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+
+
+@cache
 def rules() -> Rules:
-    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    data = _rules_data()
     tags = keyword_tags(data["attributes"], "mappings/freetext/rules.yaml")
     return Rules(
         placeholder=str(data["placeholder"]),
@@ -82,7 +88,7 @@ def _read_list(relative: str) -> list[str]:
 @cache
 def _words() -> frozenset[str]:
     """Every safe word: word lists, clinical words, lexicon and RadLex words."""
-    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    data = _rules_data()
     parts: list[Iterable[str]] = [_read_list(relative) for relative in data["wordlists"]]
     clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
     for entries in clinical.values():
@@ -106,13 +112,13 @@ def _lexicon_words() -> set[str]:
 
 @cache
 def _first_names() -> frozenset[str]:
-    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    data = _rules_data()
     return frozenset(_read_list(data["first_names"]))
 
 
 @cache
 def _last_names() -> frozenset[str]:
-    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    data = _rules_data()
     return frozenset(_read_list(data["last_names"]))
 
 
@@ -200,7 +206,7 @@ def is_free_text(tag: int) -> bool:
 
 @cache
 def _free_text_class() -> tuple[frozenset[str], tuple[str, ...], frozenset[int]]:
-    data = load_yaml(mappings_dir() / "freetext" / "rules.yaml")
+    data = _rules_data()
     return (frozenset(data["free_text_vrs"]), tuple(data["free_text_keyword_endings"]),
             keyword_tags(data["not_free_text"], "mappings/freetext/rules.yaml"))
 

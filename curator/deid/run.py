@@ -63,6 +63,7 @@ from curator.common.executors import (
     SerialExecutor,
     check_workers,
     make_executor,
+    scheduler_address,
     tolerant_map,
 )
 from curator.common.faults import (
@@ -677,9 +678,9 @@ class _Run:
 
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
         initargs = (self.profile, self.key, self.clean_pixels, True)
+        if scheduler_address(scheduler) is None:  # before the first task: local workers are forked ready (see
+            _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)  # _init_worker), with the run's engine
         pool: Executor = make_executor(workers, scheduler, initializer=_init_worker, initargs=initargs)
-        if pool.kind != "dask":  # before the first task: local workers are forked ready (see _init_worker)
-            _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)
         if pool.kind == "serial":
             pool.shutdown()
             pool = SerialExecutor()

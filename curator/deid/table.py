@@ -311,6 +311,7 @@ def known_creators() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
 def safe_private() -> frozenset[tuple[str, ...]]:
     """Signature paths whose every row in the TCIA knowledge base says ``k`` (keep)."""
     dispositions: dict[tuple[str, ...], set[str]] = {}
