@@ -371,3 +371,18 @@ def test_access_by_the_jugular_vein_and_parathyroid_glands_are_not_misread():
 def test_glued_words_in_a_thinly_tuned_language_are_below_the_threshold():
     assert _confidence(normalize_description("ECOGRAFIA TRANSHEPATICA")) < 0.8      # trans + hepatica
     assert _confidence(normalize_description("TRANSHEPATIC CHOLANGIOGRAM")) >= 0.8  # English: tuned on the Playbook
+
+
+@pytest.mark.parametrize("text, region", [
+    ("ARTERIOGRAFÍA DE VASOS ABDOMINALES", "abdomen"), ("RADIOGRAFIA DE CADERAS", "hip"),
+    ("RX MANI", "hand"), ("Radiographie des pieds", "foot")])
+def test_plurals_of_other_languages_one_word_terms(text, region):
+    assert _regions(normalize_description(text)) == [region]
+
+
+def test_a_plural_never_overrides_a_word_that_means_something_else():
+    from curator.normalize import lexicon
+    from curator.normalize.lexicon import tokens
+    lex = lexicon()
+    assert lex.phrases[tuple(tokens("senos"))].kind == "ambiguous"   # Spanish sinuses or breasts
+    assert "pelvis" in _regions(normalize_description("TC PELVIS"))   # no plural read into a word ending in s

@@ -292,6 +292,8 @@ class _ValueFiles:
 
     concepts: dict[str, Concept] = field(default_factory=dict)
     plurals: list[tuple[str, Entry]] = field(default_factory=list)
+    # (language, plural, entry): plurals of the other languages' one-word terms (`plural_endings`)
+    other_plurals: list[tuple[str, str, Entry]] = field(default_factory=list)
     header_values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=lambda: {a: {} for a in ATTRIBUTES})
     implies_modality: dict[str, str] = field(default_factory=dict)
     non_image: frozenset[str] = frozenset()
@@ -326,6 +328,15 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
     vocab = _load_yaml(desc / "vocabulary.yaml")
     rules = _context_rules(vocab.get("context") or {}, terms)
     flag_reasons, ambiguous = _read_vocabulary_terms(vocab, terms, rules, table)
+    # plurals of the other languages' one-word terms ("caderas", "orbitarias", "abdominales"):
+    # only where the plural spelling means nothing else, vocabulary words included
+    for lang, phrase, entry in values.other_plurals:
+        key = tuple(tokens(phrase))
+        if key and key not in phrases:
+            phrases[key] = entry
+            table.origin[key] = "plural"
+        if phrases.get(key) == entry:
+            table.languages.setdefault(key, set()).add(lang)
     modifiers = vocab.get("procedure_modifiers") or {}
     return Lexicon(
         phrases=phrases,
@@ -389,6 +400,9 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
                 table.add_term(word, Entry("value", attribute, (code,), base), f"{filename} {code} {lang}", str(lang))
                 if attribute in data.get("plurals", ()) and lang == "en":
                     values.plurals.append((_plural(word), Entry("value", attribute, (code,), base)))
+                plural = _plural_by_endings(word, (data.get("plural_endings") or {}).get(lang) or ())
+                if plural:
+                    values.other_plurals.append((str(lang), plural, Entry("value", attribute, (code,), base)))
         # terms that name this value and imply another ("CTA": CT, with IV contrast)
         for group in item.get("implied_terms") or []:
             implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
@@ -478,6 +492,18 @@ def _plural(phrase: str) -> str:
     if not last.isalpha() or len(last) < 4 or last.endswith(("s", "x", "y", "ae", "a", "i", "um", "us")):
         return ""
     return f"{head} {last}s".strip()
+
+
+def _plural_by_endings(word: str, endings) -> str:
+    """The plural of a one-word term by its language's `plural_endings` (body_region.yaml): the
+    first [ending, plural ending] pair whose ending the word has ("" matches any word; a plural
+    ending null: no plural)."""
+    if " " in word.strip() or not word.isalpha() or len(word) < 4:
+        return ""
+    for ending, plural in endings:
+        if word.endswith(str(ending)):
+            return "" if plural is None else word[:len(word) - len(str(ending))] + str(plural)
+    return ""
 
 
 def _header_key(value: str) -> str:
