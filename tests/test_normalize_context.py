@@ -386,3 +386,10 @@ def test_a_plural_never_overrides_a_word_that_means_something_else():
     lex = lexicon()
     assert lex.phrases[tuple(tokens("senos"))].kind == "ambiguous"   # Spanish sinuses or breasts
     assert "pelvis" in _regions(normalize_description("TC PELVIS"))   # no plural read into a word ending in s
+
+
+@pytest.mark.parametrize("text, region", [("eto au lit", "heart"), ("Rx av.b", "forearm"),
+                                          ("Rx O.G.D +opacification", "upper gastrointestinal tract"),
+                                          ("Scintigraphie des conduits biliaires", "set of biliary ducts")])
+def test_ccam_short_names(text, region):
+    assert _regions(normalize_description(text)) == [region]
