@@ -67,3 +67,29 @@ def test_a_run_in_one_process_builds_one_engine(planted_source, tmp_path, monkey
     report = run.deidentify(planted_source, tmp_path / "out", KEY, run.DeidOptions(workers=1))
     assert report["counts"]["written"] == 3
     assert len(built) == 1 and run._ENGINE is built[0]
+
+
+def _tree(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_header_pass_scrubs_each_repeated_text_once(planted_source, tmp_path, monkeypatch) -> None:
+    """The texts of the header pass (site conventions) repeat on every instance of a series:
+    each (text, identifier values) pair is scrubbed once, and the output is the same as
+    when every instance's texts are scrubbed again."""
+    assert run._convention_text.cache_info().maxsize  # the run's own is remembered, bounded
+    calls: list[str] = []
+
+    def counted(text, values=()):
+        calls.append(text)
+        return run.scrub_text(text, values)
+
+    monkeypatch.setattr(run, "_READY", None)
+    monkeypatch.setattr(run, "_convention_text", run.lru_cache(maxsize=64)(counted))
+    remembered = run.deidentify(planted_source, tmp_path / "a", KEY, run.DeidOptions(workers=1))
+    distinct = len(calls)
+    monkeypatch.setattr(run, "_convention_text", counted)
+    calls.clear()
+    again = run.deidentify(planted_source, tmp_path / "b", KEY, run.DeidOptions(workers=1))
+    assert 0 < distinct < len(calls)  # the three planted instances share their descriptions
+    assert remembered == again and _tree(tmp_path / "a") == _tree(tmp_path / "b")

@@ -29,6 +29,7 @@ import sqlite3
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import overload
 
@@ -747,7 +748,7 @@ class _Run:
                 items.execute("UPDATE items SET reason = ? WHERE position = ?", (_enc(facts["error"]), position))
             else:
                 for tag, text in facts.get("texts", {}).items():
-                    self.conventions.add(tag, facts["patient"], facts["site"], scrub_text(text, facts["values"]))
+                    self.conventions.add(tag, facts["patient"], facts["site"], _convention_text(text, facts["values"]))
                 items.execute(
                     "UPDATE items SET has_facts = 1, sop = ?, study = ?, series = ?, patient = ?, vals = ?,"
                     " age = ?, sex = ?, ethnic_group = ?, site = ?, risk = ? WHERE position = ?",
@@ -963,6 +964,15 @@ class _Run:
             "quarantined": quarantined,
             "rejected": rejected,
         }
+
+
+@lru_cache(maxsize=4096)
+def _convention_text(text: str, values: frozenset[str]) -> str | None:
+    """A free text of the header pass without the patient's identifier values
+    (:func:`curator.deid.scrub.scrub_text`), remembered: every instance of a series repeats
+    its descriptions, and every instance of a patient the same values (bounded: memory
+    stays flat)."""
+    return scrub_text(text, values)
 
 
 def _journal_key(in_output: bool, target: str) -> str:
