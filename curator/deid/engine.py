@@ -38,7 +38,7 @@ from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, De
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
-from curator.deid.scrub import code_holds_identifier, fold, id_parts, scrub_text, skeleton_words
+from curator.deid.scrub import code_holds_identifier, fold, id_parts, scrub_text, skeleton_words, split_parts
 from curator.dicom.vr import STRING_VRS, value_conforms
 
 BINARY_DUMMY = b"\0" * 8
@@ -161,7 +161,8 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     if skeleton_words(text, values):  # a Latin spelling of a name written in Arabic or Hebrew letters
         return True
     folded = fold(text)
-    if any(t in tokens for t in _WORD.findall(folded)):
+    words = _WORD.findall(folded)
+    if any(t in tokens for t in words) or split_parts(words, values):  # split_parts: "ROSTKO WSKA"
         return True
     # ID-like parts inside longer words ("H12345678"), CJK characters (no word boundaries);
     # phrases need no check: their words of 3+ characters are tokens above.
@@ -188,9 +189,38 @@ def clean_text(text: str, values: frozenset[str], tag: int | None = None,
     return scrub_text(text, values) or ""
 
 
+def clean_values(texts: list[str], values: frozenset[str], tag: int,
+                 conventions: Mapping[int, frozenset[str]] | None = None) -> list[str]:
+    """:func:`clean_text` of each value of a multi-valued element; a name or ID split over
+    neighbouring values (``VB40\\ROSTKO\\WSKA``) empties both."""
+    out = [clean_text(v, values, tag, conventions) if v else v for v in texts]
+    for i in split_parts(out, values):
+        out[i] = ""
+    return out
+
+
 def keep_text(text: str, values: frozenset[str]) -> str:
     """Kept text that is not free text (device strings): the identifier values go."""
     return freetext.clean_kept(text, values) or ""
+
+
+def keep_values(values: list[str], ids: frozenset[str]) -> list[str]:
+    """:func:`keep_text` of each value of a kept multi-valued string; a name or ID split over
+    neighbouring values (``VB40\\ROSTKO\\WSKA``) empties both values."""
+    out = [keep_text(v, ids) for v in values]
+    for i in split_parts(out, ids):
+        out[i] = ""
+    return out
+
+
+def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
+    """Kept coded values (CS, AE, UR): a value holding a person-name or ID-like part of the
+    patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) is emptied, and so
+    are two neighbouring values that hold one only together (``ROSTKO\\WSKA``)."""
+    out = ["" if code_holds_identifier(v, ids, freetext.is_word) else v for v in values]
+    for i in split_parts(out, ids):
+        out[i] = ""
+    return out
 
 
 def private_text_safe(text: str, values: frozenset[str], vr: str = "LO", parts: list[str] | None = None) -> bool:
@@ -459,7 +489,7 @@ class Engine:
         value = element.value
         tag = int(element.tag)
         if isinstance(value, _MULTI):
-            element.value = [clean_text(v, st.values, tag, st.conventions) for v in value]
+            element.value = clean_values([str(v) for v in value], st.values, tag, st.conventions)
         elif value:
             element.value = clean_text(value, st.values, tag, st.conventions)
         st.stats["text_cleaned"] += 1
@@ -476,7 +506,7 @@ class Engine:
         if not has_identifier(_joined(value), st.values):
             return
         if isinstance(value, _MULTI):
-            element.value = [keep_text(str(v), st.values) for v in value]
+            element.value = keep_values([str(v) for v in value], st.values)
         else:
             element.value = keep_text(str(value), st.values)
         st.stats["text_cleaned"] += 1
@@ -489,7 +519,7 @@ class Engine:
             return
         many = isinstance(value, _MULTI)
         values = [str(v) for v in value] if many else [str(value)]
-        kept = ["" if code_holds_identifier(v, st.values, freetext.is_word) else v for v in values]
+        kept = keep_codes(values, st.values)
         if kept == values:
             return
         element.value = kept if many else kept[0]

@@ -39,17 +39,18 @@ from curator.deid.engine import (
     Engine,
     PatientContext,
     apply_extra,
-    clean_text,
+    clean_values,
     derive_age,
     extra_for_instance,
     has_identifier,
-    keep_text,
+    keep_codes,
+    keep_values,
     private_text_safe,
     top_code,
 )
 from curator.deid import freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
-from curator.deid.scrub import code_holds_identifier, identifier_values
+from curator.deid.scrub import identifier_values
 from curator.dicom.elements import (
     EXPLICIT_HEAD,
     ITEM_END,
@@ -572,7 +573,7 @@ class FastEngine:
 
     def _scrub(self, el: _Elem, run: _Run) -> bytes:
         values = self._values(el, run)
-        cleaned = [clean_text(v, run.values, el.tag, run.conventions) if v else v for v in values]
+        cleaned = clean_values(values, run.values, el.tag, run.conventions)
         run.stats["text_cleaned"] += 1
         return self._strings(el.tag, el.vr, cleaned, run)
 
@@ -585,12 +586,12 @@ class FastEngine:
         if not has_identifier(" ".join(values), run.values):
             return run.buf[el.start:el.end]
         run.stats["text_cleaned"] += 1
-        return self._strings(el.tag, el.vr, [keep_text(v, run.values) for v in values], run)
+        return self._strings(el.tag, el.vr, keep_values(values, run.values), run)
 
     def _keep_codes(self, el: _Elem, run: _Run) -> bytes:
         """As ``Engine._keep_codes``: a coded value holding a person-name or ID-like part is emptied."""
         values = self._values(el, run)
-        kept = ["" if code_holds_identifier(v, run.values, freetext.is_word) else v for v in values]
+        kept = keep_codes(values, run.values)
         if kept == values:
             return run.buf[el.start:el.end]
         run.stats["text_cleaned"] += 1

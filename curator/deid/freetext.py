@@ -383,6 +383,28 @@ def clean_kept(text: str | None, values: frozenset[str] = frozenset()) -> str | 
     return scrub_values(str(text), values)
 
 
+def allowlisted_path(path: str | None) -> str | None:
+    """A (scrubbed) source path as a release shows it: every word that is not a known safe
+    word (:func:`is_safe`: the word lists, numbers of up to 4 digits...) becomes ``~``.  A
+    folder named after a person whom no readable header names ("BRZOZOWSKA_EWELINA/scan.dcm",
+    a truncated file) cannot be scrubbed by the header's values; in a release it goes whole."""
+    if not path:
+        return path
+    return _WORD.sub(lambda m: m.group() if _safe_path_word(fold(m.group())) else "~", path)
+
+
+# A counter in a file or folder name: a safe word or up to 3 letters, then up to 6 digits
+# ("study01", "series002", "IM000001", "ST000001"); longer numbers may be IDs.
+_COUNTER = re.compile(r"([^\W\d_]*)(\d{1,6})")
+
+
+def _safe_path_word(folded: str) -> bool:
+    if is_safe(folded):
+        return True
+    counter = _COUNTER.fullmatch(folded)
+    return counter is not None and (len(counter.group(1)) <= 3 or is_safe(counter.group(1)))
+
+
 def safe_words(text: str | None) -> tuple[list[str], int]:
     """The safe (allowlisted) folded words of ``text`` and the count of the others, for
     reports that list words (never the unsafe words themselves)."""

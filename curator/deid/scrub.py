@@ -291,16 +291,26 @@ def _value_skeletons(values: frozenset[str]) -> frozenset[str]:
 def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
     """The spans of the Latin words of ``text`` (runs of letters: "HARBI01" is "HARBI") that
     spell a name of ``values`` written only in Arabic or Hebrew letters, by consonant skeleton
-    ("ALHARBI NOURAH" for "الحربي^نورة"), as paths are compared (:func:`latin_skeleton`).  A
-    word of curator's word lists never matches (codes and device strings are written in words:
-    "Herb" stays for "حربي")."""
+    ("ALHARBI NOURAH" for "الحربي^نورة"), as paths are compared (:func:`latin_skeleton`); a
+    skeleton of ``min_glued_name_length`` consonants or more also inside a longer word
+    ("PSALZAHRANI" holds "zhrn"), as Latin name parts are found inside words.  A word of
+    curator's word lists never matches (codes and device strings are written in words: "Herb"
+    stays for "حربي")."""
     skeletons = _value_skeletons(values)
     if not skeletons:
         return []
     from curator.deid.freetext import is_word  # freetext imports this module
 
-    return [(m.start(), m.end()) for m in _LETTERS.finditer(text)
-            if latin_skeleton(m.group()) in skeletons and not is_word(fold(m.group()))]
+    glued = tuple(s for s in skeletons if len(s) >= scrub_rules().min_glued_name_length)
+    spans = []
+    for match in _LETTERS.finditer(text):
+        word = fold(match.group())
+        if not word.isascii() or is_word(word):
+            continue
+        inside = word.translate(_LATIN_VOWELS)
+        if latin_skeleton(word) in skeletons or any(s in inside for s in glued):
+            spans.append((match.start(), match.end()))
+    return spans
 
 
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
@@ -448,6 +458,26 @@ def _code_parts(values: frozenset[str], is_word: Callable[[str], bool] | None) -
     return tuple(p for p in parts if not (p.isalpha() and is_word(p)))
 
 
+def split_parts(parts: list[str], values: frozenset[str]) -> set[int]:
+    """The indices of neighbouring ``parts`` (words of a text, values of a multi-valued
+    element) that hold a person-name or ID-like part of ``values`` (:func:`id_parts`) only
+    when glued: a name split over two values ("ROSTKO\\WSKA") or two words ("Rost kowska")
+    reads as the name.  Both parts go."""
+    ids = id_parts(values)
+    if not ids or len(parts) < 2:
+        return set()
+    folded = [fold(part) for part in parts]
+    out: set[int] = set()
+    for i in range(len(folded) - 1):
+        first, second = folded[i], folded[i + 1]
+        if not (first and second):
+            continue
+        glued = first + second
+        if any(p in glued and p not in first and p not in second for p in ids):
+            out.update((i, i + 1))
+    return out
+
+
 def mentions(text: str, values: frozenset[str]) -> bool:
     """Whether ``text`` holds one of the identifier ``values`` (a word, a phrase, or an
     ID-like token inside a longer word)."""
@@ -514,6 +544,8 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
         for i, token in enumerate(folded):
             if token in words or (ids and any(part in token for part in ids)):
                 drop[i] = True
+        for i in split_parts(folded, values):  # a name split over two words or values
+            drop[i] = True
         if any(drop):
             pieces = []
             last = 0

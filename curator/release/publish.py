@@ -369,7 +369,7 @@ def _write_tables(table: pd.DataFrame, metadata: Path, batch_threshold: int) -> 
 
 def _write_reports(report: dict[str, Any], key: bytes, metadata: Path, released_of: dict[str, str], prov_base: str) -> None:
     """The audit report (JSON, HTML) with keyed keys, and the PROV-O of the released segmentations."""
-    released_report = _rekey(report, key)
+    released_report = _rekey(_released_paths(report), key)
     (metadata / "audit-report.json").write_text(to_json(released_report), encoding="utf-8")
     (metadata / "audit-report.html").write_text(render(released_report, "html"), encoding="utf-8")
     segmentations = [dict(s, key=released_of[s["key"]], referenced_series=sorted(released_of.get(r, r) for r in s.get("referenced_series") or []))
@@ -455,6 +455,17 @@ def _clear(staging: Path) -> None:
 def _slug_release(options: PublishOptions, config: ReleaseConfig) -> str:
     """The release identifier: given, or a slug of the (English) title and the version."""
     return options.release_id or slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}", "release", lower=True, max_length=48)
+
+
+def _released_paths(report: dict[str, Any]) -> dict[str, Any]:
+    """The audit report with its rejected files' paths allowlisted word by word
+    (:func:`curator.deid.freetext.allowlisted_path`): the hospital's report keeps the paths
+    scrubbed of the headers' identifiers, so that its files can be found; a release may not
+    keep a folder named after a person whom no readable header names."""
+    from curator.deid.freetext import allowlisted_path
+
+    rejected = [dict(row, path=allowlisted_path(row.get("path"))) for row in report.get("rejected", [])]
+    return {**report, "rejected": rejected}
 
 
 def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:
