@@ -49,18 +49,43 @@ def test_opencv_tophats_equal_scipy_grey_opening_and_closing():
         assert np.array_equal(fast[0], white) and np.array_equal(fast[1], black), (rows, cols)
 
 
-def test_sparse_labelling_and_statistics_equal_scipy():
+def _reference_strokes(labels: np.ndarray, index: int, box: np.ndarray) -> int:
+    """Column runs of a component as the detector counted them before (from the label image)."""
+    y0, x0, y1, x1 = box
+    ink = (labels[y0:y1, x0:x1] == index + 1).sum(axis=0) > 2
+    return int(np.count_nonzero(ink[1:] & ~ink[:-1]) + (1 if ink[0] else 0))
+
+
+@pytest.mark.parametrize("opencv", [True, False])
+def test_labelling_and_statistics_equal_scipy(opencv, monkeypatch):
+    """Masks of a few pixels (flood fill), sparse ones (compressed copy) and dense ones,
+    labelled by OpenCV (renumbered) or by scipy: the same component of every pixel, in
+    scipy's numbering, the same statistics and the same column-run counts as scipy's
+    label image gives."""
+    if opencv and textdetect._cv2() is None:
+        pytest.skip("OpenCV is not installed")
+    if not opencv:
+        monkeypatch.setattr(textdetect, "_cv2", lambda: None)
     rng = np.random.default_rng(1)
     contrast = textdetect.settings().contrast
+    dense = few = 0
     for trial in range(400):
         rows, cols = (int(v) for v in rng.integers(1, 90, 2))
         density = float(rng.random()) * (0.12 if trial % 4 else 0.9)
         response = np.where(rng.random((rows, cols)) < density, contrast + rng.integers(0, 200, (rows, cols)), 0).astype(np.int16)
         level = rng.integers(0, 256, (rows, cols)).astype(np.uint8)
         got = textdetect._components(response, level, textdetect.settings())
-        want = _reference_components(response, level, contrast)
-        for mine, theirs in zip(got, want):
+        boxes, areas, peaks, levels, labels = _reference_components(response, level, contrast)
+        for mine, theirs in ((got.boxes, boxes), (got.areas, areas), (got.peaks, peaks), (got.levels, levels)):
             assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), (trial, rows, cols, density)
+        points = np.flatnonzero(response >= contrast)
+        numbers, count = textdetect._label(response >= contrast, points)
+        assert count == len(boxes) and np.array_equal(numbers, labels.ravel()[points]), (trial, rows, cols, density)
+        strokes = [textdetect._strokes(got, i) for i in range(len(boxes))]
+        assert strokes == [_reference_strokes(labels, i, box) for i, box in enumerate(boxes)], trial
+        dense += len(points) * textdetect.SPARSE_SHARE > response.size
+        few += 0 < len(points) <= textdetect.FEW
+    assert 20 < dense < 380 and 20 < few < 380  # every route was taken
 
 
 def test_histogram_percentiles_equal_numpy():
@@ -146,3 +171,113 @@ def test_native_frames_equal_pydicom_decoding(tmp_path):
         assert fast.dtype == reference.dtype and fast.shape == reference.shape and np.array_equal(fast, reference)
         compared += 1
     assert compared >= 8
+
+
+def test_the_percentile_histogram_is_skipped_only_when_the_window_is_surely_wide():
+    """``_surely_wide`` (256 levels of the first view) may only say "no second view" when the
+    exact percentiles say so too; frames around the 0.6 threshold and far from it, both answers."""
+    rng = np.random.default_rng(5)
+    s = textdetect.settings()
+    answers = {True: 0, False: 0}
+    for trial in range(600):
+        span = int(rng.integers(2, 4000))
+        n = int(rng.integers(50, 5000))
+        gap = int(round(0.6 * span)) + int(rng.integers(-3, 4)) if trial % 2 else int(rng.integers(0, span + 1))
+        low_value = int(rng.integers(0, max(span - gap, 0) + 1))
+        values = np.where(rng.random(n) < 0.5, low_value, min(low_value + gap, span))
+        values += rng.integers(0, 3, n) * (trial % 3 == 0)  # some spread around the two levels
+        values = np.clip(values, 0, span)
+        values[:2] = (0, span)  # the full range
+        frame = (values + int(rng.integers(0, 1000))).astype(np.uint16).reshape(1, n)
+        lowest, highest = int(frame.min()), int(frame.max())
+        table_values = np.arange(lowest, highest + 1).astype(np.float32)
+        table = textdetect._scale(table_values)
+        view = np.take(table, frame - lowest)
+        surely = textdetect._surely_wide(view, table, s.percentiles, float(highest - lowest))
+        low, high = textdetect.histogram_percentiles(table_values, np.bincount((frame - lowest).ravel(), minlength=table.size), s.percentiles)
+        if surely:
+            assert not (high - low) < 0.6 * (highest - lowest), (trial, span, gap)
+        answers[surely] += 1
+        assert len(textdetect.windows(frame)) == len(textdetect.windows(frame.astype(np.float32))), trial
+    assert min(answers.values()) > 100, answers
+
+
+def _part10(ds) -> bytes:
+    import io
+
+    import pydicom
+
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _grey(syntax, allocated: int = 16, stored: int = 12, signed: int = 0, frames: int = 1, seed: int = 0):
+    import pydicom
+
+    rng = np.random.default_rng(seed)
+    ds = pydicom.Dataset()
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = syntax
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = "1.2.840.10008.5.1.4.1.1.2", "1.2.3.4", "CT"
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 64, 48, 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = allocated, stored, stored - 1, signed
+    if frames > 1:
+        ds.NumberOfFrames = frames
+    ds.PixelData = rng.integers(0, 256, 64 * 48 * frames * allocated // 8, dtype=np.uint8).tobytes()
+    return ds
+
+
+def test_the_screen_reads_the_bytes_as_pydicom_does():
+    """``screen_bytes`` reads uncompressed grey pixel data ending the file from the bytes
+    under the fast header reader's attributes: the same frames as pydicom's reading, the
+    same verdict; files it must not read that way (an image attribute after the pixel
+    data, a truncated trailing element, an encoding other than the declared one,
+    compressed pixel data) go to pydicom."""
+    import io
+    import struct
+    import warnings
+
+    import pydicom
+    from pydicom.data import get_testdata_files
+    from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless
+
+    from curator.deid import pixels
+
+    files = [_part10(_grey(syntax, *shape, seed=i)) for i, (syntax, shape) in enumerate(
+        (s, shape) for s in (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+        for shape in ((16, 12, 0, 1), (16, 12, 1, 3), (8, 8, 0, 2), (16, 16, 1, 1)))]
+    trailing = _grey(ExplicitVRLittleEndian)
+    trailing.add_new(0xFFFCFFFC, "OB", b"\0\0")  # Data Set Trailing Padding after the pixel data: read
+    files.append(_part10(trailing))
+    rows_after = struct.pack("<HH2sHH", 0x0028, 0x0010, b"US", 2, 32)  # Rows again, after the pixel data
+    declined = [_part10(_grey(ExplicitVRLittleEndian)) + rows_after, _part10(trailing)[:-1]]
+    explicit = _part10(_grey(ExplicitVRLittleEndian))  # declared implicit below, written explicit
+    declined.append(explicit.replace(ExplicitVRLittleEndian.encode() + b"\0", ImplicitVRLittleEndian.encode() + b"\0\0\0", 1))
+    rle = _grey(ExplicitVRLittleEndian, 16, 16, 0, 1)
+    rle.compress(RLELossless)
+    declined.append(_part10(rle))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        made = len(files)
+        files += [open(path, "rb").read() for path in get_testdata_files("*.dcm")]
+        read = 0
+        for number, data in enumerate(files + declined):
+            view = pixels._native_view(data)
+            if view is None and made <= number < len(files):
+                continue  # pydicom's file, read by pydicom in both: nothing to compare
+            try:
+                ds = pydicom.dcmread(io.BytesIO(data), force=True)
+            except Exception:  # noqa: BLE001 - not every test file is readable
+                assert view is None
+                continue
+            pixels.syntax_from_encoding(ds)
+            if view is not None:
+                reference = pixels.native_frames(ds)
+                assert reference is not None and view.dtype == reference.dtype and np.array_equal(view, reference)
+                read += 1
+            assert pixels.screen_bytes(data) == pixels.screen(ds)
+    assert all(pixels._native_view(data) is None for data in declined)
+    assert read >= 14  # the synthetic files and pydicom's uncompressed grey ones (5)

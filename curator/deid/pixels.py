@@ -144,18 +144,19 @@ def not_screened(exc: Exception) -> str:
 NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})  # Implicit / Explicit VR Little Endian
 
 
-def native_frames(ds: Dataset) -> NDArray | None:
+def native_frames(ds: Dataset, raw: memoryview | None = None) -> NDArray | None:
     """The frames of uncompressed little-endian grey pixel data (8 or 16 bits allocated) as
     pydicom decodes them (the same values and dtype: unused high bits cleared, or the sign
     extended), read as a view of the element's bytes without pydicom's decoder; None for
-    any other pixel data, or odd attributes (then :func:`frames_of`)."""
+    any other pixel data, or odd attributes (then :func:`frames_of`).  ``raw``: the Pixel
+    Data value when ``ds`` (a header) does not hold it."""
     try:
-        return _native(ds)
+        return _native(ds, raw)
     except Exception:  # noqa: BLE001 - odd attribute values: pydicom's decoder decides
         return None
 
 
-def _native(ds: Dataset) -> NDArray | None:
+def _native(ds: Dataset, value: memoryview | None = None) -> NDArray | None:
     if decoded_bytes(ds) > MAX_DECODED_BYTES:
         return None  # frames_of refuses it, as for any other syntax
     meta = getattr(ds, "file_meta", None)
@@ -169,13 +170,15 @@ def _native(ds: Dataset) -> NDArray | None:
     if (allocated not in (8, 16) or not 0 < stored <= allocated or signed not in (0, 1) or int(ds.get("SamplesPerPixel", 1) or 1) != 1
             or min(rows, cols, frames) < 1):
         return None
-    raw = ds.PixelData
+    raw = ds.PixelData if value is None else value
     count = rows * cols * frames
-    if not isinstance(raw, bytes) or len(raw) < count * allocated // 8:
+    if not isinstance(raw, (bytes, memoryview)) or len(raw) < count * allocated // 8:
         return None
     dtype = np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}")
     stack = np.frombuffer(raw, dtype=dtype, count=count).reshape(frames, rows, cols)
-    if stored < allocated:  # as pydicom: the unused high bits never count
+    if stored < allocated and not signed:  # as pydicom: the unused high bits never count
+        stack = stack & np.array((1 << stored) - 1, dtype=dtype)
+    elif stored < allocated:  # ... and the sign bit is extended
         shift = allocated - stored
         stack = np.right_shift(np.left_shift(stack, shift), shift)
     return stack
@@ -195,15 +198,25 @@ def screen(ds: Dataset) -> str | None:
     (fail closed: quarantined, never released unscreened)."""
     if skipped(ds):
         return None
-    limit = textdetect.settings().max_side
     try:
-        for _, frame in _sampled_frames(ds, lambda count: list(range(count))):
-            while max(frame.shape[:2]) > limit:
-                frame = frame[::2, ::2]
-            if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):
-                return SCREEN_REASON
+        return _screen_frames(_sampled_frames(ds, _screened_indices))
     except Exception as exc:  # noqa: BLE001 - no decoder, a broken frame, too large: fail closed
         return not_screened(exc)
+
+
+def _screened_indices(count: int) -> list[int]:
+    """The frames the screen looks at: all of them."""
+    return list(range(count))
+
+
+def _screen_frames(frames: Iterator[tuple[int, NDArray]]) -> str | None:
+    """:data:`SCREEN_REASON` when one of ``frames`` shows text-like regions in its bands."""
+    limit = textdetect.settings().max_side
+    for _, frame in frames:
+        while max(frame.shape[:2]) > limit:
+            frame = frame[::2, ::2]
+        if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):
+            return SCREEN_REASON
     return None
 
 
@@ -216,7 +229,17 @@ def _in_band(box: textdetect.Box, shape: tuple[int, ...]) -> bool:
 
 
 def screen_bytes(data: bytes) -> str | None:
-    """:func:`screen` of a Part 10 file's bytes (None when it cannot be read)."""
+    """:func:`screen` of a Part 10 file's bytes (None when it cannot be read).
+
+    Uncompressed grey pixel data that ends the file is screened from a view of ``data``
+    under the header of :func:`curator.dicom.fastheader.read_fast` (:func:`_native_view`),
+    without pydicom reading the file again; anything else as pydicom reads it."""
+    stack = _native_view(data)
+    if stack is not None:
+        try:
+            return _screen_frames((index, stack[index]) for index in _screened_indices(len(stack)))
+        except Exception as exc:  # noqa: BLE001 - as screen: fail closed
+            return not_screened(exc)
     import pydicom
 
     try:
@@ -225,6 +248,48 @@ def screen_bytes(data: bytes) -> str | None:
         return None
     syntax_from_encoding(ds)
     return screen(ds)
+
+
+def _native_view(data: bytes) -> NDArray | None:
+    """The frames :func:`native_frames` gives for the dataset pydicom reads from ``data``,
+    as a view of ``data``, when that is certain without pydicom: a Part 10 file in Implicit
+    or Explicit VR Little Endian (``read_fast`` reads the same elements as pydicom's reader
+    there: its tests compare them) whose first element is encoded as its transfer syntax
+    says (pydicom would switch encodings otherwise), whose file meta is group 2 only, and
+    whose Pixel Data has a defined length and is followed only by elements tagged after it
+    (nothing after it could change an attribute).  None otherwise: then pydicom reads it."""
+    from curator.dicom.elements import element_header, is_vr_bytes
+    from curator.dicom.fastheader import read_fast
+
+    try:
+        ds, offset, source = read_fast(data)
+        if str(ds.file_meta.get("TransferSyntaxUID", "")) not in NATIVE_SYNTAXES or any(tag >> 16 != 2 for tag in ds.file_meta.keys()):
+            return None
+        if is_vr_bytes(data[source.start + 4:source.start + 6]) == source.implicit:
+            return None
+        tag, _, length, size = element_header(data, offset, source.implicit)
+        end = offset + size + length
+        if tag != 0x7FE00010 or length == UNDEFINED_LENGTH or not _only_trailing(data, end, source.implicit):
+            return None
+    except Exception:  # noqa: BLE001 - not the simple case: pydicom reads it
+        return None
+    return native_frames(ds, memoryview(data)[offset + size:end])
+
+
+UNDEFINED_LENGTH = 0xFFFFFFFF
+
+
+def _only_trailing(data: bytes, pos: int, implicit: bool) -> bool:
+    """The elements from ``pos`` to the end of ``data`` are whole elements of defined length
+    tagged after Pixel Data (padding, signatures): none can be an image attribute."""
+    from curator.dicom.elements import element_header
+
+    while pos < len(data):
+        tag, _, length, size = element_header(data, pos, implicit)
+        if tag <= 0x7FE00010 or length == UNDEFINED_LENGTH:
+            return False
+        pos += size + length
+    return pos == len(data)
 
 
 def syntax_from_encoding(ds: Dataset) -> None:

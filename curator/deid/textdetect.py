@@ -113,20 +113,70 @@ def _integer_windows(frame: NDArray) -> list[NDArray[np.uint8]] | None:
     """:func:`windows` of a grey frame of integers, bit for bit, at the cost of a histogram
     (None for other frames): each view is a lookup table over the frame's values (the same
     float32 arithmetic on the same values), and the percentiles are those of the sorted
-    values rebuilt from the histogram (the same multiset, so the same numbers)."""
+    values rebuilt from the histogram (the same multiset, so the same numbers).  The
+    histogram is skipped when the first view's own (256 levels) already proves that the
+    percentile window is wide (:func:`_surely_wide`): then there is no second view."""
     if frame.ndim != 2 or frame.dtype.kind not in "iu" or not frame.size:
         return None
     lowest, highest = int(frame.min()), int(frame.max())
     if highest - lowest > 1 << 16 or max(-lowest, highest) > 1 << 24:  # a large table, or inexact in float32
         return None
-    index = frame - lowest if frame.dtype.kind == "u" else frame.astype(np.int64) - lowest
     values = np.arange(lowest, highest + 1).astype(np.float32)  # exact: |values| <= 2**24
-    views = [np.take(_scale(values), index)]
-    low, high = histogram_percentiles(values, np.bincount(index.ravel(), minlength=values.size), settings().percentiles)
+    table = _scale(values)
+    if frame.dtype.kind == "u" and highest < 1 << 16:  # the values index a table from 0 directly
+        index = frame
+        offset = lowest
+    else:
+        index = frame - lowest if frame.dtype.kind == "u" else frame.astype(np.int64) - lowest
+        offset = 0
+    views = [np.take(_padded(table, offset), index)]
     span = float(highest) - float(lowest)
-    if span > 0 and (high - low) < 0.6 * span:
-        views.append(np.take(_scale(np.clip(values, low, high)), index))
+    if span <= 0 or _surely_wide(views[0], table, settings().percentiles, span):
+        return views
+    counts = np.bincount((frame - lowest if offset else index).ravel(), minlength=values.size)
+    low, high = histogram_percentiles(values, counts, settings().percentiles)
+    if (high - low) < 0.6 * span:
+        views.append(np.take(_padded(_scale(np.clip(values, low, high)), offset), index))
     return views
+
+
+def _padded(table: NDArray[np.uint8], offset: int) -> NDArray[np.uint8]:
+    """``table`` (indexed from the lowest value) indexed from 0 when ``offset`` is that value."""
+    if not offset:
+        return table
+    full = np.zeros(offset + table.size, dtype=np.uint8)
+    full[offset:] = table
+    return full
+
+
+def _surely_wide(view: NDArray[np.uint8], table: NDArray[np.uint8], q: tuple[float, ...], span: float) -> bool:
+    """True only when the robust window (percentiles ``q`` of the frame's values) is
+    certainly at least 0.6 of ``span`` wide, so that :func:`windows` adds no second view;
+    False when that cannot be proven (then the percentiles are computed exactly).
+
+    ``view`` is the frame through ``table`` (value ``lowest + i`` gives ``table[i]``),
+    which never decreases: the k-th smallest value has the k-th smallest level, so a
+    histogram of the 256 levels places each order statistic among the values of one level.
+    numpy's linear percentile lies between the two order statistics around it, so the low
+    percentile is at most the value at position ``floor(v) + 1`` of its virtual index ``v``
+    and the high one at least the value at ``floor(v)`` (both clamped to the ends as
+    numpy does).  When the smallest value of the high one's level exceeds the largest of
+    the low one's level by at least ``0.6 * span + 1`` (integers; the 1 covers rounding),
+    ``high - low < 0.6 * span`` is false, as the exact computation would find."""
+    n = view.size
+    cv2 = _cv2()
+    if cv2 is not None and n < 1 << 24:  # float32 counts: exact below 2**24
+        counts = cv2.calcHist([np.ascontiguousarray(view)], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    else:
+        counts = np.bincount(view.ravel(), minlength=256)
+    virtual = (n - 1) * np.true_divide(np.asarray((q[0], q[-1]), dtype=np.float64), 100)
+    below = min(max(int(np.floor(virtual[0])) + 1, 0), n - 1)  # the low percentile is at most this one
+    above = min(max(int(np.floor(virtual[1])), 0), n - 1)  # the high one at least this one
+    ends = np.cumsum(counts)
+    low_level, high_level = (int(np.searchsorted(ends, k, side="right")) for k in (below, above))
+    largest_low = int(np.searchsorted(table, low_level, side="right")) - 1  # table positions
+    smallest_high = int(np.searchsorted(table, high_level, side="left"))
+    return smallest_high - largest_low >= 0.6 * span + 1
 
 
 def histogram_percentiles(values: NDArray[np.float32], counts: NDArray[np.intp], q: tuple[float, ...]) -> NDArray[np.float64]:
@@ -212,16 +262,21 @@ def _cv2() -> Any:
 
 def prepare() -> None:
     """Import and read what :func:`detect` needs, once (a run's process does it before its
-    worker processes are forked from it, so that they inherit it)."""
+    worker processes are forked from it, so that they inherit it): OpenCV, and scipy only
+    without OpenCV (:func:`detect` labels with OpenCV when it is there)."""
     settings()
-    _cv2()
-    import scipy.ndimage  # noqa: F401
+    if _cv2() is None:
+        import scipy.ndimage  # noqa: F401
 
 
 def _may_hold_glyph(mask: NDArray[np.bool_], s: Settings) -> bool:
     """False when no component of ``mask`` can be a glyph: a glyph is at least
     ``min_height`` rows high, so it needs that many consecutive rows holding a pixel."""
-    rows: NDArray[np.bool_] = np.asarray(mask.any(axis=1))
+    return _rows_may_hold_glyph(np.asarray(mask.any(axis=1)), s)
+
+
+def _rows_may_hold_glyph(rows: NDArray[np.bool_], s: Settings) -> bool:
+    """:func:`_may_hold_glyph` of a mask whose rows holding a pixel are ``rows``."""
     if int(rows.sum()) < s.min_height:
         return False
     last = rows.size - s.min_height + 1
@@ -231,56 +286,120 @@ def _may_hold_glyph(mask: NDArray[np.bool_], s: Settings) -> bool:
     return bool(run.any())
 
 
-def _components(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings) -> tuple[NDArray, ...]:
-    """Per component of the thresholded response: boxes (n x 4), areas, peak responses,
-    peak grey levels (text has one colour), and column-stroke counts."""
-    mask = response >= s.contrast
-    points = np.flatnonzero(mask)  # ascending: raster order
-    labels, count = _label(mask, points)
+@dataclass(frozen=True)
+class Components:
+    """Connected components (8-connected) of a thresholded response, numbered as scipy's
+    ``label`` numbers them (raster order of their first pixel), from 0: per component its
+    box (n x 4: y0, x0, y1, x1), area, peak response and peak grey level (text has one
+    colour), and the columns of its pixels (``columns[starts[i]:starts[i + 1]]``)."""
+
+    boxes: NDArray[np.int64]
+    areas: NDArray[np.float64]
+    peaks: NDArray[np.float64]
+    levels: NDArray[np.float64]
+    columns: NDArray[np.intp]
+    starts: NDArray[np.intp]
+
+
+def _components(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings,
+                mask: NDArray[np.bool_] | None = None, points: NDArray[np.intp] | None = None) -> Components:
+    """The components of ``response >= s.contrast`` (``mask``, and ``points``: its set
+    pixels' flat indices in raster order, when already computed), with their statistics."""
+    if mask is None:
+        mask = response >= s.contrast
+    if points is None:
+        points = np.flatnonzero(mask)  # ascending: raster order
+    number, count = _label(mask, points)
     if count == 0:
         empty = np.zeros(0)
-        return np.zeros((0, 4), dtype=np.int64), empty, empty, empty, labels
+        nothing = np.zeros(0, dtype=np.intp)
+        return Components(np.zeros((0, 4), dtype=np.int64), empty, empty, empty, nothing, np.zeros(1, dtype=np.intp))
     # statistics over the labelled pixels only, grouped by label (the same numbers as
     # scipy's find_objects and per-label maxima over the whole image)
-    number = labels.ravel()[points]
     order = np.argsort(number, kind="stable")
     ranked = number[order]
-    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    bounds = np.flatnonzero(ranked[1:] != ranked[:-1]) + 1
+    starts = np.concatenate(([0], bounds)).astype(np.intp)
     rows, cols = np.divmod(points[order], mask.shape[1])
     boxes = np.stack([np.minimum.reduceat(rows, starts), np.minimum.reduceat(cols, starts),
                       np.maximum.reduceat(rows, starts) + 1, np.maximum.reduceat(cols, starts) + 1], axis=1).astype(np.int64)
-    areas = np.diff(np.r_[starts, len(points)]).astype(np.float64)
+    edges = np.concatenate((starts, [len(points)])).astype(np.intp)
+    areas = np.diff(edges).astype(np.float64)
     peaks = np.maximum.reduceat(response.ravel()[points[order]], starts).astype(np.float64)
     levels = np.maximum.reduceat(level.ravel()[points[order]], starts).astype(np.float64)
-    return boxes, areas, peaks, levels, labels
+    return Components(boxes, areas, peaks, levels, cols, edges)
 
 
 SPARSE_SHARE = 16  # a mask with at most 1/16 of its pixels set is labelled on a compressed copy
 
 
 def _label(mask: NDArray[np.bool_], points: NDArray[np.intp]) -> tuple[NDArray[np.integer], int]:
-    """8-connected components of ``mask`` (scipy's ``label``, numbered in raster order of
-    their first pixel).  A sparse mask is labelled on a compressed copy: every run of rows
-    (and of columns) holding no pixel shrinks to one, which keeps exactly the pixels that
-    touch and those that do not, and their raster order: the same components, in the same
-    order, at a cost that follows the pixels set rather than the image size."""
-    from scipy import ndimage
+    """The component number (from 1) of each of ``points`` (the set pixels of ``mask``,
+    raster order) among the 8-connected components of ``mask``, numbered as scipy's
+    ``label`` numbers them (raster order of their first pixel), and their count.
 
-    structure = np.ones((3, 3), dtype=bool)
+    A sparse mask is labelled on a compressed copy: every run of rows (and of columns)
+    holding no pixel shrinks to one, which keeps exactly the pixels that touch and those
+    that do not, and their raster order: the same components, in the same order, at a
+    cost that follows the pixels set rather than the image size."""
     if len(points) * SPARSE_SHARE > mask.size:
-        labels, count = ndimage.label(mask, structure=structure)
-        return labels, int(count)
-    labels = np.zeros(mask.shape, dtype=np.int32)
+        return _numbered(mask, points)
     if len(points) == 0:
-        return labels, 0
+        return np.zeros(0, dtype=np.int32), 0
     rows, cols = np.divmod(points, mask.shape[1])
+    if len(points) <= FEW:
+        return _flooded(rows.tolist(), cols.tolist())
     new_rows, height = _compressed(rows, mask.shape[0])
     new_cols, width = _compressed(cols, mask.shape[1])
     small = np.zeros((height, width), dtype=bool)
     small[new_rows, new_cols] = True
-    small_labels, count = ndimage.label(small, structure=structure)
-    labels.ravel()[points] = small_labels[new_rows, new_cols]
-    return labels, int(count)
+    return _numbered(small, new_rows * width + new_cols)
+
+
+def _numbered(mask: NDArray[np.bool_], points: NDArray[np.intp]) -> tuple[NDArray[np.integer], int]:
+    """Component numbers of ``points`` (all the set pixels of ``mask``, raster order), as
+    scipy's ``label`` with a 3 x 3 structure gives them: OpenCV's 8-connected components
+    (the same pixel sets) renumbered by the raster order of their first pixel (scipy's
+    order), or scipy's own when OpenCV is missing."""
+    cv2 = _cv2()
+    if cv2 is None:
+        from scipy import ndimage
+
+        labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+        return labels.ravel()[points], int(count)
+    _, labels = cv2.connectedComponents(np.ascontiguousarray(mask).view(np.uint8), connectivity=8, ltype=cv2.CV_32S)
+    found = labels.ravel()[points]
+    present, firsts = np.unique(found, return_index=True)  # each component's first pixel, raster order
+    rank = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=np.int32)
+    rank[present[np.argsort(firsts, kind="stable")]] = np.arange(1, len(present) + 1, dtype=np.int32)
+    return rank[found], len(present)
+
+
+FEW = 64  # masks with at most this many pixels are labelled pixel by pixel
+
+
+def _flooded(rows: list[int], cols: list[int]) -> tuple[NDArray[np.int32], int]:
+    """Component numbers of a few pixels (raster order), 8-connected, numbered as scipy's
+    ``label`` numbers them: a flood fill from each pixel not yet reached, in raster order."""
+    where = {(r, c): i for i, (r, c) in enumerate(zip(rows, cols))}
+    numbers = [0] * len(rows)
+    count = 0
+    for first in range(len(rows)):
+        if numbers[first]:
+            continue
+        count += 1
+        numbers[first] = count
+        stack = [first]
+        while stack:
+            i = stack.pop()
+            r, c = rows[i], cols[i]
+            for neighbour in ((r - 1, c - 1), (r - 1, c), (r - 1, c + 1), (r, c - 1), (r, c + 1),
+                              (r + 1, c - 1), (r + 1, c), (r + 1, c + 1)):
+                j = where.get(neighbour)
+                if j is not None and not numbers[j]:
+                    numbers[j] = count
+                    stack.append(j)
+    return np.array(numbers, dtype=np.int32), count
 
 
 def _compressed(coords: NDArray[np.intp], size: int) -> tuple[NDArray[np.intp], int]:
@@ -294,17 +413,27 @@ def _compressed(coords: NDArray[np.intp], size: int) -> tuple[NDArray[np.intp], 
     return index[coords], int(index[-1]) + 1
 
 
-def _strokes(labels: NDArray, index: int, box: NDArray) -> int:
-    """Separate column runs of a component (touching glyphs have several; a line has one)."""
-    y0, x0, y1, x1 = box
-    ink = (labels[y0:y1, x0:x1] == index + 1).sum(axis=0) > 2
+def _strokes(parts: Components, index: int) -> int:
+    """Separate column runs of a component (touching glyphs have several; a line has one):
+    columns of its box holding more than two of its pixels."""
+    x0, x1 = int(parts.boxes[index, 1]), int(parts.boxes[index, 3])
+    columns = parts.columns[parts.starts[index]:parts.starts[index + 1]]
+    ink = np.bincount(columns - x0, minlength=x1 - x0) > 2
     return int(np.count_nonzero(ink[1:] & ~ink[:-1]) + (1 if ink[0] else 0))
 
 
 def _text_boxes(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings) -> list[Box]:
-    if not _may_hold_glyph(response >= s.contrast, s):
+    mask = response >= s.contrast
+    points = np.flatnonzero(mask)  # ascending: raster order
+    if len(points) * SPARSE_SHARE > mask.size:
+        rows = np.asarray(mask.any(axis=1))
+    else:
+        rows = np.zeros(mask.shape[0], dtype=bool)
+        rows[points // mask.shape[1]] = True
+    if not _rows_may_hold_glyph(rows, s):
         return []  # no glyph, so no line of text
-    boxes, areas, peaks, levels, labels = _components(response, level, s)
+    parts = _components(response, level, s, mask, points)
+    boxes, areas, peaks, levels = parts.boxes, parts.areas, parts.peaks, parts.levels
     if len(boxes) == 0:
         return []
     heights = boxes[:, 2] - boxes[:, 0]
@@ -316,7 +445,9 @@ def _text_boxes(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settin
     )
     single = glyph & (widths <= s.max_aspect * heights)
     run = glyph & (widths > s.run_aspect * heights) & (heights <= s.max_height // 2)
-    run[run] = [_strokes(labels, int(i), boxes[i]) >= s.min_glyphs for i in np.flatnonzero(run)]
+    if not single.any() and not run.any():
+        return []  # no glyph candidate, so no group
+    run[run] = [_strokes(parts, int(i)) >= s.min_glyphs for i in np.flatnonzero(run)]
     groups = _group(boxes, peaks, levels, np.flatnonzero(single | run), s)
     found: list[Box] = []
     small = np.flatnonzero(((heights < s.min_height * 3) | (areas < s.min_area * 4)) & (heights <= s.max_height))
