@@ -29,6 +29,7 @@ Surfaces (one patient each, so a hit names its surface):
 - ``broken``: a truncated file and a non-DICOM note in a folder named after a patient;
 - ``orphan``: the same in a folder named after a patient whom no readable header names;
 - ``site``: a top folder (the site label by default) named after its patient;
+- ``homoglyph``: the same patient's name typed with a Cyrillic о in a kept string;
 - ``dates``: the real study and birth dates in every kept date form (DA, DT with offset,
   TM beside it, a calibration date, a DATE content item, free text): with the default
   profile (modified dates) none may be released as it was.
@@ -467,11 +468,13 @@ def _dates(archive: Archive) -> None:
 
 def _patient_folder(archive: Archive) -> None:
     """A top folder (the site, by default) named after the patient, as a CD export lays it out."""
-    ds = _base(CT, "CT", "KOWALEWSKA^ZOFIA", "PO1187345")
+    ds = _base(CT, "CT", "KOWALEWSKA^ZOFIA", "PO1187345", "ISO_IR 192")
     _image(ds, (_anatomy(128, 128, 10).astype(np.uint16) * 8))
     ds.BurnedInAnnotation = "NO"
+    ds.SoftwareVersions = "build K\u043ewalewska"  # a Cyrillic о typed in a Latin name
     _save(ds, archive.root / "KOWALEWSKA_ZOFIA_PO1187345" / "ct.dcm")
     archive.plant("site", "Kowalewska", "Zofia", "PO1187345")
+    archive.plant("homoglyph", "K\u043ewalewska")
 
 
 WRITERS = (_icon_overlay_curve, _requests, _frames, _pstate, _arabic, _iso2022, _kos_sr, _rtstruct, _waveform,

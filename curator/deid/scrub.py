@@ -280,6 +280,21 @@ def latin_skeleton(word: str) -> str | None:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LATIN_LETTER = re.compile(r"[a-z]")
+
+
+@cache
+def _confusables() -> dict[int, str]:
+    return {ord(str(k)): str(v) for k, v in _transliteration()["confusables"].items()}
+
+
+def unconfused(folded: str) -> str | None:
+    """A folded word that mixes Latin letters with Cyrillic or Greek look-alikes ("kоwalska"
+    with a Cyrillic о) in Latin letters (``mappings/transliteration.yaml`` ``confusables``);
+    None for a word in one script (never changed: Russian or Greek text stays as it is)."""
+    if not (_LATIN_LETTER.search(folded) and _NON_LATIN.search(folded)):
+        return None
+    return folded.translate(_confusables())
 
 
 @lru_cache(maxsize=4096)
@@ -447,6 +462,7 @@ def code_holds_identifier(value: str, values: frozenset[str],
     if not parts:
         return False
     folded = fold(value)
+    folded = unconfused(folded) or folded
     return any(part in folded for part in parts)
 
 
@@ -542,7 +558,8 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
                     for j in range(i, i + n):
                         drop[j] = True
         for i, token in enumerate(folded):
-            if token in words or (ids and any(part in token for part in ids)):
+            latin = unconfused(token) or token  # "kоwalska" with a Cyrillic о is "kowalska"
+            if token in words or latin in words or (ids and any(part in latin for part in ids)):
                 drop[i] = True
         for i in split_parts(folded, values):  # a name split over two words or values
             drop[i] = True
