@@ -12,6 +12,13 @@ from curator.deid.profile import load_profile
 KEY = b"startup-test-key-0123456789abcdef"
 
 
+def _fresh_process(monkeypatch) -> None:
+    """As in a new process: no engine ready (the module's engine, its twin and their settings
+    are restored together after the test, so that no later test gets another key's engine)."""
+    for name in ("_ENGINE", "_FAST", "_READY"):
+        monkeypatch.setattr(run, name, None)
+
+
 def test_importing_the_run_does_not_load_pandas() -> None:
     code = "import sys, curator.deid.run; print('pandas' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -21,7 +28,7 @@ def test_importing_the_run_does_not_load_pandas() -> None:
 def test_a_ready_process_keeps_its_engine_until_the_settings_change(monkeypatch) -> None:
     monkeypatch.setattr(run, "_ENGINE", None)
     monkeypatch.setattr(run, "_FAST", None)
-    monkeypatch.setattr(run, "_READY", None)
+    _fresh_process(monkeypatch)
     profile = load_profile("research")
     run._init_worker(profile, KEY, False)
     engine = run._ENGINE
@@ -63,7 +70,7 @@ def test_a_run_in_one_process_builds_one_engine(planted_source, tmp_path, monkey
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(run.Engine, "__init__", counted)
-    monkeypatch.setattr(run, "_READY", None)
+    _fresh_process(monkeypatch)
     report = run.deidentify(planted_source, tmp_path / "out", KEY, run.DeidOptions(workers=1))
     assert report["counts"]["written"] == 3
     assert len(built) == 1 and run._ENGINE is built[0]
@@ -84,7 +91,7 @@ def test_the_header_pass_scrubs_each_repeated_text_once(planted_source, tmp_path
         calls.append(text)
         return run.scrub_text(text, values)
 
-    monkeypatch.setattr(run, "_READY", None)
+    _fresh_process(monkeypatch)
     monkeypatch.setattr(run, "_convention_text", run.lru_cache(maxsize=64)(counted))
     remembered = run.deidentify(planted_source, tmp_path / "a", KEY, run.DeidOptions(workers=1))
     distinct = len(calls)
@@ -93,3 +100,29 @@ def test_the_header_pass_scrubs_each_repeated_text_once(planted_source, tmp_path
     again = run.deidentify(planted_source, tmp_path / "b", KEY, run.DeidOptions(workers=1))
     assert 0 < distinct < len(calls)  # the three planted instances share their descriptions
     assert remembered == again and _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_the_collector_is_paused_only_while_a_process_loads(planted_source, key_file, tmp_path) -> None:
+    """``gc_paused`` turns the cyclic collector off for its block and back as it was (also
+    after an error); a deid command leaves it on (its worker processes are forked with it on)."""
+    import gc
+
+    from curator.cli import run as cli_run
+    from curator.common.imports import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with gc_paused():
+            raise ValueError("inside")
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    args = ["deid", str(planted_source), str(tmp_path / "out"), "--key", str(key_file), "--workers", "2"]
+    assert cli_run(args) == 0 and gc.isenabled()
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 3

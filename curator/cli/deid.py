@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from curator.cli import options
-from curator.common.imports import import_pydicom
+from curator.common.imports import gc_paused, import_pydicom
 from curator.errors import ExitCode
 
 
@@ -36,10 +36,11 @@ def register(app: typer.Typer) -> None:
                                       "(STOW-RS, resumable; reachability and credentials checked before any work)."),
     ) -> None:
         """De-identify SOURCE into OUT and write OUT/deid-report.json."""
-        import_pydicom()  # before any module that imports it: without its download helpers
-        from curator.deid.kanon import Access
-        from curator.deid.pseudonyms import read_key
-        from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
+        with gc_paused():  # what is imported lives as long as the command
+            import_pydicom()  # before any module that imports it: without its download helpers
+            from curator.deid.kanon import Access
+            from curator.deid.pseudonyms import read_key
+            from curator.deid.run import REPORT_NAME, DeidOptions, deidentify
 
         key_bytes = read_key(key)
         if to:  # before any work: an unreachable or refusing server fails now, not after the run

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from curator.cli import options
-from curator.common.imports import import_pydicom
+from curator.common.imports import gc_paused, import_pydicom
 from curator.errors import ExitCode
 
 
@@ -40,10 +40,11 @@ def register(app: typer.Typer) -> None:
                                       "(STOW-RS, resumable; reachability and credentials checked before any work)."),
     ) -> None:
         """Scan, audit, normalize, de-identify SOURCE and write a FAIR release to OUT."""
-        import_pydicom()  # before any module that imports it: without its download helpers
-        from curator.deid.pseudonyms import read_key
-        from curator.errors import CuratorError
-        from curator.release.publish import PublishOptions, publish as run
+        with gc_paused():  # what is imported lives as long as the command
+            import_pydicom()  # before any module that imports it: without its download helpers
+            from curator.deid.pseudonyms import read_key
+            from curator.errors import CuratorError
+            from curator.release.publish import PublishOptions, publish as run
 
         versions = {"R4": "R4B", "R4B": "R4B", "R5": "R5"}
         if fhir_version not in versions:

@@ -75,6 +75,7 @@ from curator.common.faults import (
     is_no_space,
     no_space_message,
 )
+from curator.common.imports import gc_paused
 from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
 from curator.dicom.header import HeaderError, read_header_bytes
 from curator.common.journal import Journal, matches, written_with
@@ -144,12 +145,13 @@ def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool =
     settings = (profile, key, clean_pixels)
     if _ENGINE is not None and _READY == settings:
         return
-    _ENGINE = engine if engine is not None else Engine(profile, key, clean_pixels=clean_pixels)
-    _FAST = FastEngine(_ENGINE)
-    freetext.load()  # the word lists of free text, read once here rather than on a first text
-    scrub_rules()
-    if _SCREEN:
-        textdetect.prepare()  # the pixel screen's imports (OpenCV, scipy), once
+    with gc_paused():  # all of it lives as long as the process
+        _ENGINE = engine if engine is not None else Engine(profile, key, clean_pixels=clean_pixels)
+        _FAST = FastEngine(_ENGINE)
+        freetext.load()  # the word lists of free text, read once here rather than on a first text
+        scrub_rules()
+        if _SCREEN:
+            textdetect.prepare()  # the pixel screen's imports (OpenCV, scipy), once
     _READY = settings
 
 
