@@ -82,7 +82,7 @@ def _check_clean(items) -> tuple[int, int]:
 def test_clean_redacts_every_planted_box_tightly():
     items = [make_case(index, SEED) for index in CASES]
     redacted, outside = _check_clean([(case.dataset, case.planted) for case in items])
-    assert redacted > 0 and outside / redacted < 0.05
+    assert redacted > 0 and outside / redacted < 0.04  # measured 3.0%
 
 
 def test_clean_on_the_held_out_set_redacts_every_line_or_quarantines():
@@ -94,9 +94,10 @@ def test_clean_on_the_held_out_set_redacts_every_line_or_quarantines():
     assert [len(item.lines) > 0 for item in items] == [True, True, True, False]
     assert {line.frame for line in items[2].lines} == {0, 1, 2, 3}
     redacted, outside = _check_clean([(item.dataset, item.lines) for item in items])
-    # the target (< 5% of blacked-out pixels outside text) is NOT met on held-out
-    # ultrasound (speckle beside the text); measured 13.7% on these four: a regression bound
-    assert redacted > 0 and outside / redacted < 0.16
+    # measured 5.6% on these four (12.7% before structures of the image crossing a line
+    # stopped making its boxes higher, and short words of a block were found): a regression
+    # bound, just above the target of 5% (speckle beside the text on ultrasound)
+    assert redacted > 0 and outside / redacted < 0.07
 
 
 def test_clean_never_claims_113101_when_no_pixel_changed():

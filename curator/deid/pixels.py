@@ -398,7 +398,8 @@ def _stretched(line: textdetect.Box, pieces: list[textdetect.Box]) -> textdetect
 
 def _remaining(frame: NDArray, done: list[textdetect.Box], original: NDArray, fine: bool = False) -> list[textdetect.Line]:
     """Text the check still finds: the model's lines beside a region already cut (the
-    rest of a line), or confirmed by the stroke detector, and the stroke detector's boxes
+    rest of a line) or just above or below one (the next line of its block, a short
+    word), or confirmed by the stroke detector, and the stroke detector's boxes
     beside a cut region or just above or below one (the next line of an annotation
     block; with ``fine``, small print too: the stroke detector also looks at the frame at
     twice its size); the stroke detector's boxes at the frame's size only when of the
@@ -406,9 +407,10 @@ def _remaining(frame: NDArray, done: list[textdetect.Box], original: NDArray, fi
     redaction: an edge of the image beside a line is not; small print, anti-aliased, is
     fainter than the line);
     elsewhere, once the text is cut, the model's boxes are anatomy it mistakes for text."""
-    found = textdetect.detect_lines(frame)
+    found = textdetect.detect_lines(frame, done)
     strokes = textdetect.detect(frame)
-    kept = [line for line in found if textdetect.near(line[0], done) or textdetect.overlaps(line[0], strokes)]
+    kept = [line for line in found
+            if textdetect.near(line[0], done) or textdetect.stacked(line[0], done) or textdetect.overlaps(line[0], strokes)]
     small = textdetect.detect_fine(frame) if fine else []
     beside = [box for box in strokes
               if textdetect.same_colour(original, box, [line for line in done if textdetect.near(box, [line]) or textdetect.stacked(box, [line])])]

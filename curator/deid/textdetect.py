@@ -68,6 +68,7 @@ class Settings:
     row_share: float  # rows of a model box with fewer stroke pixels than this share of the fullest row are trimmed at its edges
     mark_pixels: int  # ... but a row with this many is kept (accents, dots)
     min_line_aspect: float  # the model's boxes narrower than this many heights are not a line of text
+    min_word_aspect: float  # ... but a box this many heights wide in an annotation block is a short word
     max_line: int  # the model's boxes higher than this (pixels) are not one line of text
     screen_band: float  # the screen looks at regions this share of the image from an edge
     max_side: int  # the screen downsamples frames larger than this
@@ -621,29 +622,51 @@ def detect_model(frame: NDArray) -> list[Box]:
     return sorted({box for box, _ in detect_lines(frame)})
 
 
-def detect_lines(frame: NDArray) -> list[Line]:
+def detect_lines(frame: NDArray, anchors: list[Box] | None = None) -> list[Line]:
     """Text lines of one frame by the detection model, on its grey windows (colour
     frames: luminance), each with the boxes of its glyph runs (what is blacked out);
-    regions higher than a text line can be are not text."""
+    regions higher than a text line can be are not text.  A box too short for a line
+    (a word of two or three letters: ``AP``, ``LAT``) is text when it stands in an
+    annotation block: just above or below, or along, a line the model found, or one of
+    ``anchors`` (lines already cut), of a similar height."""
     s = settings()
-    lines: list[Line] = []
-    for view in windows(frame)[: 1 if frame.ndim == 3 else None]:
+    views = windows(frame)[: 1 if frame.ndim == 3 else None]
+    found: list[tuple[Box, int]] = []
+    for index, view in enumerate(views):
         result, _ = _model()(np.stack([view] * 3, axis=2), use_det=True, use_cls=False, use_rec=False)
-        responses = _tophats(view, s.tophat)
         for quad in result if result is not None else []:
             ys = [float(point[1]) for point in quad]
             xs = [float(point[0]) for point in quad]
-            raw = (int(min(ys)) - 1, int(min(xs)) - 1, int(max(ys)) + 2, int(max(xs)) + 2)
-            if not _line_shaped(raw, s):
-                continue
-            grow = int(s.accent_reach * (raw[2] - raw[0]))  # accents and cedillas beyond the model's box
-            box = clip_boxes([(raw[0] - grow, raw[1], raw[2] + grow, raw[3])], view.shape)
-            if box:
-                line, parts = _tighten(box[0], view, responses, s, (raw[0] - box[0][0], raw[2] - box[0][0]))
-                clipped = clip_boxes([line], frame.shape[:2])
-                if clipped:
-                    lines.append((clipped[0], tuple(clip_boxes(list(parts), frame.shape[:2]))))
-    return sorted(set(lines))
+            found.append(((int(min(ys)) - 1, int(min(xs)) - 1, int(max(ys)) + 2, int(max(xs)) + 2), index))
+    lines = [(raw, index) for raw, index in found if _line_shaped(raw, s)]
+    block = [raw for raw, _ in lines] + list(anchors or [])
+    lines += [(raw, index) for raw, index in found if not _line_shaped(raw, s) and _word_in_block(raw, block, s)]
+    responses: dict[int, list[NDArray[np.int16]]] = {}
+    out: list[Line] = []
+    for raw, index in lines:
+        view = views[index]
+        grow = int(s.accent_reach * (raw[2] - raw[0]))  # accents and cedillas beyond the model's box
+        box = clip_boxes([(raw[0] - grow, raw[1], raw[2] + grow, raw[3])], view.shape)
+        if not box:
+            continue
+        if index not in responses:
+            responses[index] = _tophats(view, s.tophat)
+        line, parts = _tighten(box[0], view, responses[index], s, (raw[0] - box[0][0], raw[2] - box[0][0]))
+        clipped = clip_boxes([line], frame.shape[:2])
+        if clipped:
+            out.append((clipped[0], tuple(clip_boxes(list(parts), frame.shape[:2]))))
+    return sorted(set(out))
+
+
+def _word_in_block(box: Box, lines: list[Box], s: Settings) -> bool:
+    """A short box of the model (not :func:`_line_shaped`) that is a word of an annotation
+    block: at least :attr:`Settings.min_word_aspect` heights wide, just above or below one
+    of ``lines`` or along it (:func:`stacked`, :func:`near`), and of a similar height."""
+    height, width = box[2] - box[0], box[3] - box[1]
+    if height > s.max_line or width < s.min_word_aspect * height:
+        return False
+    similar = [line for line in lines if 0.6 * (line[2] - line[0]) <= height <= 1.3 * (line[2] - line[0])]
+    return stacked(box, similar) or near(box, similar)
 
 
 def complete_glyphs(frame: NDArray, parts: list[Box]) -> list[Box]:
@@ -799,7 +822,8 @@ def _tighten(box: Box, view: NDArray[np.uint8], responses: list[NDArray[np.int16
     y0, x0, y1, x1 = box
     m = s.margin
     mask = _ink(view[y0:y1, x0:x1], [r[y0:y1, x0:x1] for r in responses], s)
-    counts = mask.sum(axis=1)
+    glyphs = _within_rows(mask, y0 > 0, y1 < view.shape[0], s)
+    counts = glyphs.sum(axis=1)
     if counts.sum() < s.min_area:
         whole = (y0 - m, x0 - m, y1 + m, x1 + m)
         return whole, (whole,)
@@ -818,14 +842,32 @@ def _tighten(box: Box, view: NDArray[np.uint8], responses: list[NDArray[np.int16
     wide = m + 1  # glyph edges fainter than the threshold at either end of the line
     parts = []
     for start, end in zip(starts, ends):
-        ink: NDArray[np.bool_] = np.asarray(mask[:, start:end + 1].any(axis=1))
+        ink: NDArray[np.bool_] = np.asarray(glyphs[:, start:end + 1].any(axis=1))
         rows = np.flatnonzero(ink[top:bottom]) + top
+        if not len(rows):  # only ink running out of the box: a glyph fused with the image, cut on the body rows
+            rows = np.array([top, bottom - 1])
         r0, r1 = _extend(ink, int(rows.min()), int(rows.max()) + 1, reach, s.mark_pixels)
         left = x0 + start - (wide if start == cols[0] else m)
         right = x0 + end + 1 + (wide if end == cols[-1] else m)
         parts.append((y0 + r0 - m, left, y0 + r1 + m, right))
     line = _union(np.array(parts))
     return line, tuple(parts)
+
+
+def _within_rows(mask: NDArray[np.bool_], open_top: bool, open_bottom: bool, s: Settings) -> NDArray[np.bool_]:
+    """The ink of ``mask`` (a model box's crop) without the components that run out of its
+    top or bottom row (where the crop is not the image's edge): structures of the image
+    crossing the line, not its glyphs, so they do not make the line higher; all of
+    ``mask`` when too little is left (text fused with the image: cut as it is)."""
+    from scipy import ndimage
+
+    if not (open_top or open_bottom) or not mask.any():
+        return mask
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    edges = [labels[0]] * open_top + [labels[-1]] * open_bottom
+    out = np.unique(np.concatenate(edges))
+    inner = mask & ~np.isin(labels, out[out > 0])
+    return inner if int(inner.sum()) >= s.min_area else mask
 
 
 def _extend(ink: NDArray[np.bool_], r0: int, r1: int, reach: int, gap: int) -> tuple[int, int]:
