@@ -81,6 +81,8 @@ def test_labelling_and_statistics_equal_scipy(opencv, monkeypatch):
         points = np.flatnonzero(response >= contrast)
         numbers, count = textdetect._label(response >= contrast, points)
         assert count == len(boxes) and np.array_equal(numbers, labels.ravel()[points]), (trial, rows, cols, density)
+        dark = textdetect._components(response, level, textdetect.settings(), inverted=True)  # dark text: 255 - level
+        assert np.array_equal(dark.levels, _reference_components(response, 255 - level, contrast)[3]), trial
         strokes = [textdetect._strokes(got, i) for i in range(len(boxes))]
         assert strokes == [_reference_strokes(labels, i, box) for i, box in enumerate(boxes)], trial
         dense += len(points) * textdetect.SPARSE_SHARE > response.size
@@ -212,7 +214,8 @@ def _part10(ds) -> bytes:
     return buffer.getvalue()
 
 
-def _grey(syntax, allocated: int = 16, stored: int = 12, signed: int = 0, frames: int = 1, seed: int = 0):
+def _grey(syntax, allocated: int = 16, stored: int = 12, signed: int = 0, frames: int = 1, seed: int = 0,
+          photometric: str = "MONOCHROME2"):
     import pydicom
 
     rng = np.random.default_rng(seed)
@@ -222,11 +225,14 @@ def _grey(syntax, allocated: int = 16, stored: int = 12, signed: int = 0, frames
     ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
     ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4"
     ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = "1.2.840.10008.5.1.4.1.1.2", "1.2.3.4", "CT"
-    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 64, 48, 1, "MONOCHROME2"
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = 64, 48, 1, photometric
     ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = allocated, stored, stored - 1, signed
     if frames > 1:
         ds.NumberOfFrames = frames
-    ds.PixelData = rng.integers(0, 256, 64 * 48 * frames * allocated // 8, dtype=np.uint8).tobytes()
+    pixels = rng.integers(0, 256, 64 * 48 * frames * allocated // 8, dtype=np.uint8)
+    if seed % 2 and allocated == 16:  # unused high bits clear, or (signed) the sign extended: nothing to clear
+        pixels = (pixels.view("<i2") >> (16 - stored)).astype("<i2").view(np.uint8) if signed else pixels.view("<u2") >> (16 - stored)
+    ds.PixelData = np.ascontiguousarray(pixels).tobytes()
     return ds
 
 
@@ -246,9 +252,12 @@ def test_the_screen_reads_the_bytes_as_pydicom_does():
 
     from curator.deid import pixels
 
-    files = [_part10(_grey(syntax, *shape, seed=i)) for i, (syntax, shape) in enumerate(
+    files = [_part10(_grey(syntax, *shape, seed=i, photometric=f"MONOCHROME{1 + i % 2}")) for i, (syntax, shape) in enumerate(
         (s, shape) for s in (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
-        for shape in ((16, 12, 0, 1), (16, 12, 1, 3), (8, 8, 0, 2), (16, 16, 1, 1)))]
+        for shape in ((16, 12, 0, 1), (16, 12, 1, 3), (8, 8, 0, 2), (16, 16, 1, 1), (16, 12, 0, 2), (16, 10, 1, 1)))]
+    frames = _grey(ExplicitVRLittleEndian, frames=2)
+    frames.NumberOfFrames = " 02"  # read by pydicom's conversion or from the bytes: the same number
+    files.append(_part10(frames))
     trailing = _grey(ExplicitVRLittleEndian)
     trailing.add_new(0xFFFCFFFC, "OB", b"\0\0")  # Data Set Trailing Padding after the pixel data: read
     files.append(_part10(trailing))
@@ -280,4 +289,4 @@ def test_the_screen_reads_the_bytes_as_pydicom_does():
                 read += 1
             assert pixels.screen_bytes(data) == pixels.screen(ds)
     assert all(pixels._native_view(data) is None for data in declined)
-    assert read >= 14  # the synthetic files and pydicom's uncompressed grey ones (5)
+    assert read >= 19  # the synthetic files (14) and pydicom's uncompressed grey ones (5)

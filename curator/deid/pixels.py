@@ -23,9 +23,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -81,11 +83,13 @@ class PixelsTooLarge(ValueError):
     """The image would decode to more than :data:`MAX_DECODED_BYTES`."""
 
 
-def decoded_bytes(ds: Dataset) -> int:
-    """The bytes the decoded pixels of ``ds`` take, from its image attributes."""
-    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
-    samples, frames = int(ds.get("SamplesPerPixel", 1) or 1), int(ds.get("NumberOfFrames", 1) or 1)
-    return rows * cols * samples * frames * ((int(ds.get("BitsAllocated", 8) or 8) + 7) // 8)
+def decoded_bytes(ds: Dataset, get: Callable[[str, Any], Any] | None = None) -> int:
+    """The bytes the decoded pixels of ``ds`` take, from its image attributes (read by
+    ``get``, ``ds.get`` by default)."""
+    get = ds.get if get is None else get
+    rows, cols = int(get("Rows", 0) or 0), int(get("Columns", 0) or 0)
+    samples, frames = int(get("SamplesPerPixel", 1) or 1), int(get("NumberOfFrames", 1) or 1)
+    return rows * cols * samples * frames * ((int(get("BitsAllocated", 8) or 8) + 7) // 8)
 
 
 def frames_of(ds: Dataset) -> NDArray:
@@ -149,25 +153,27 @@ def native_frames(ds: Dataset, raw: memoryview | None = None) -> NDArray | None:
     pydicom decodes them (the same values and dtype: unused high bits cleared, or the sign
     extended), read as a view of the element's bytes without pydicom's decoder; None for
     any other pixel data, or odd attributes (then :func:`frames_of`).  ``raw``: the Pixel
-    Data value when ``ds`` (a header) does not hold it."""
+    Data value when ``ds`` (a header of raw elements) does not hold it; its attributes are
+    then read by :func:`_raw_getter`."""
     try:
-        return _native(ds, raw)
+        return _native(ds, raw, None if raw is None else _raw_getter(ds))
     except Exception:  # noqa: BLE001 - odd attribute values: pydicom's decoder decides
         return None
 
 
-def _native(ds: Dataset, value: memoryview | None = None) -> NDArray | None:
-    if decoded_bytes(ds) > MAX_DECODED_BYTES:
+def _native(ds: Dataset, value: memoryview | None = None, get: Callable[[str, Any], Any] | None = None) -> NDArray | None:
+    get = ds.get if get is None else get
+    if decoded_bytes(ds, get) > MAX_DECODED_BYTES:
         return None  # frames_of refuses it, as for any other syntax
     meta = getattr(ds, "file_meta", None)
-    syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
-    if syntax not in NATIVE_SYNTAXES or str(ds.get("PhotometricInterpretation", "")) not in ("MONOCHROME1", "MONOCHROME2"):
+    syntax = _syntax(meta) if meta is not None else ""
+    if syntax not in NATIVE_SYNTAXES or str(get("PhotometricInterpretation", "")) not in ("MONOCHROME1", "MONOCHROME2"):
         return None
-    allocated, stored = int(ds.get("BitsAllocated", 0) or 0), int(ds.get("BitsStored", 0) or 0)
-    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    signed = ds.get("PixelRepresentation", None)
-    if (allocated not in (8, 16) or not 0 < stored <= allocated or signed not in (0, 1) or int(ds.get("SamplesPerPixel", 1) or 1) != 1
+    allocated, stored = int(get("BitsAllocated", 0) or 0), int(get("BitsStored", 0) or 0)
+    rows, cols = int(get("Rows", 0) or 0), int(get("Columns", 0) or 0)
+    frames = int(get("NumberOfFrames", 1) or 1)
+    signed = get("PixelRepresentation", None)
+    if (allocated not in (8, 16) or not 0 < stored <= allocated or signed not in (0, 1) or int(get("SamplesPerPixel", 1) or 1) != 1
             or min(rows, cols, frames) < 1):
         return None
     raw = ds.PixelData if value is None else value
@@ -176,12 +182,66 @@ def _native(ds: Dataset, value: memoryview | None = None) -> NDArray | None:
         return None
     dtype = np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}")
     stack = np.frombuffer(raw, dtype=dtype, count=count).reshape(frames, rows, cols)
-    if stored < allocated and not signed:  # as pydicom: the unused high bits never count
-        stack = stack & np.array((1 << stored) - 1, dtype=dtype)
-    elif stored < allocated:  # ... and the sign bit is extended
-        shift = allocated - stored
-        stack = np.right_shift(np.left_shift(stack, shift), shift)
-    return stack
+    if stored == allocated or _within(stack, stored, bool(signed)):
+        return stack  # no unused high bit set: clearing them (or extending the sign) changes nothing
+    if not signed:  # as pydicom: the unused high bits never count
+        return stack & np.array((1 << stored) - 1, dtype=dtype)
+    shift = allocated - stored  # ... and the sign bit is extended
+    return np.right_shift(np.left_shift(stack, shift), shift)
+
+
+def _within(stack: NDArray, stored: int, signed: bool) -> bool:
+    """Every value of ``stack`` is one that ``stored`` bits hold (unsigned, or two's complement)."""
+    if signed:
+        return -(1 << (stored - 1)) <= int(stack.min()) and int(stack.max()) < 1 << (stored - 1)
+    return int(stack.max()) < 1 << stored
+
+
+_SIMPLE_SYNTAXES = {uid.encode() + pad: uid for uid in NATIVE_SYNTAXES for pad in (b"", b"\0")}
+_US_TAGS = {"Rows": 0x00280010, "Columns": 0x00280011, "SamplesPerPixel": 0x00280002, "BitsAllocated": 0x00280100,
+            "BitsStored": 0x00280101, "PixelRepresentation": 0x00280103}
+_PHOTOMETRIC = {name.encode() + pad: name for name in ("MONOCHROME1", "MONOCHROME2") for pad in (b"", b" ")}
+_UNSURE = object()
+
+
+def _syntax(meta: Dataset) -> str:
+    """The Transfer Syntax UID of ``meta`` as text; a raw native one read from its bytes."""
+    raw = meta.get_item(0x00020010)
+    if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) and raw.value in _SIMPLE_SYNTAXES:
+        return _SIMPLE_SYNTAXES[raw.value]
+    return str(meta.get("TransferSyntaxUID", ""))
+
+
+def _raw_getter(ds: Dataset) -> Callable[[str, Any], Any]:
+    """``ds.get`` for the image attributes of a header of raw little-endian elements, which
+    reads the common encodings straight from their bytes: US of one value (Rows, Bits
+    Allocated, ...), PhotometricInterpretation MONOCHROME1/2, NumberOfFrames of digits
+    only; pydicom converts everything else (the values are the same: these are the
+    encodings whose conversion is plain)."""
+
+    def get(keyword: str, default: Any = None) -> Any:
+        value = _simple(keyword, ds)
+        return ds.get(keyword, default) if value is _UNSURE else default if value is None else value
+
+    return get
+
+
+def _simple(keyword: str, ds: Dataset) -> Any:
+    """The value of ``keyword`` read from its raw bytes, None when absent, or :data:`_UNSURE`."""
+    tag = _US_TAGS.get(keyword) or {"PhotometricInterpretation": 0x00280004, "NumberOfFrames": 0x00280008}.get(keyword)
+    if tag is None:
+        return _UNSURE
+    raw = ds.get_item(tag)
+    if raw is None:
+        return None
+    if not isinstance(raw, RawDataElement) or not raw.is_little_endian or not isinstance(raw.value, bytes):
+        return _UNSURE
+    if keyword in _US_TAGS:
+        return int.from_bytes(raw.value, "little") if raw.VR in ("US", None) and len(raw.value) == 2 else _UNSURE
+    if keyword == "PhotometricInterpretation":
+        return _PHOTOMETRIC.get(raw.value, _UNSURE) if raw.VR in ("CS", None) else _UNSURE
+    digits = raw.value.strip(b" ")
+    return int(digits) if raw.VR in ("IS", None) and digits.isdigit() and len(digits) <= 12 else _UNSURE
 
 
 def skipped(ds: Dataset) -> bool:
@@ -263,7 +323,7 @@ def _native_view(data: bytes) -> NDArray | None:
 
     try:
         ds, offset, source = read_fast(data)
-        if str(ds.file_meta.get("TransferSyntaxUID", "")) not in NATIVE_SYNTAXES or any(tag >> 16 != 2 for tag in ds.file_meta.keys()):
+        if _syntax(ds.file_meta) not in NATIVE_SYNTAXES or any(tag >> 16 != 2 for tag in ds.file_meta.keys()):
             return None
         if is_vr_bytes(data[source.start + 4:source.start + 6]) == source.implicit:
             return None

@@ -224,29 +224,32 @@ def detect_gray(gray: NDArray[np.uint8]) -> list[Box]:
     upscale = gray.shape[0] < s.upscale_below
     image = np.repeat(np.repeat(gray, 2, axis=0), 2, axis=1) if upscale else gray
     boxes: list[Box] = []
-    white, black = _tophats(image, s.tophat)
+    white, black = _tophats(image, s.tophat, np.uint8)
     boxes.extend(_text_boxes(white, image, s))
-    boxes.extend(_text_boxes(black, 255 - image, s))
+    boxes.extend(_text_boxes(black, image, s, inverted=True))
     if upscale:
         boxes = [(y0 // 2, x0 // 2, (y1 + 1) // 2, (x1 + 1) // 2) for y0, x0, y1, x1 in boxes]
     return clip_boxes(boxes, gray.shape[:2])
 
 
-def _tophats(gray: NDArray[np.uint8], size: int) -> list[NDArray[np.int16]]:
+def _tophats(gray: NDArray[np.uint8], size: int, dtype: type = np.int16) -> list[NDArray]:
     """White and black top-hats with a ``size`` x ``size`` square: OpenCV's when installed
     (the same numbers as scipy's grey opening and closing, whose mirrored border adds no new
-    value to a minimum or maximum, at a small part of the cost), else scipy's."""
+    value to a minimum or maximum, at a small part of the cost), else scipy's.  Their
+    values are 0 to 255: ``dtype`` ``np.uint8`` holds them as well (for comparisons and
+    maxima only, as the stroke detector uses them)."""
     cv2 = _cv2()
     if cv2 is not None:
         image = np.ascontiguousarray(gray, dtype=np.uint8)
         kernel = np.ones((size, size), dtype=np.uint8)
         white = cv2.morphologyEx(image, cv2.MORPH_TOPHAT, kernel)
         black = cv2.morphologyEx(image, cv2.MORPH_BLACKHAT, kernel)
-        return [white.astype(np.int16), black.astype(np.int16)]
+        return [white if dtype is np.uint8 else white.astype(dtype), black if dtype is np.uint8 else black.astype(dtype)]
     from scipy import ndimage
 
     image16 = gray.astype(np.int16)
-    return [image16 - ndimage.grey_opening(image16, size=(size, size)), ndimage.grey_closing(image16, size=(size, size)) - image16]
+    found = [image16 - ndimage.grey_opening(image16, size=(size, size)), ndimage.grey_closing(image16, size=(size, size)) - image16]
+    return [response.astype(dtype) for response in found]
 
 
 @lru_cache(maxsize=1)
@@ -302,10 +305,12 @@ class Components:
     starts: NDArray[np.intp]
 
 
-def _components(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings,
-                mask: NDArray[np.bool_] | None = None, points: NDArray[np.intp] | None = None) -> Components:
+def _components(response: NDArray, level: NDArray[np.uint8], s: Settings, mask: NDArray[np.bool_] | None = None,
+                points: NDArray[np.intp] | None = None, inverted: bool = False) -> Components:
     """The components of ``response >= s.contrast`` (``mask``, and ``points``: its set
-    pixels' flat indices in raster order, when already computed), with their statistics."""
+    pixels' flat indices in raster order, when already computed), with their statistics;
+    ``inverted``: the grey levels are those of ``255 - level`` (dark text), taken at the
+    components' pixels only."""
     if mask is None:
         mask = response >= s.contrast
     if points is None:
@@ -327,7 +332,10 @@ def _components(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settin
     edges = np.concatenate((starts, [len(points)])).astype(np.intp)
     areas = np.diff(edges).astype(np.float64)
     peaks = np.maximum.reduceat(response.ravel()[points[order]], starts).astype(np.float64)
-    levels = np.maximum.reduceat(level.ravel()[points[order]], starts).astype(np.float64)
+    if inverted:  # the maximum of 255 - level is 255 - its minimum
+        levels = (255 - np.minimum.reduceat(level.ravel()[points[order]], starts).astype(np.int64)).astype(np.float64)
+    else:
+        levels = np.maximum.reduceat(level.ravel()[points[order]], starts).astype(np.float64)
     return Components(boxes, areas, peaks, levels, cols, edges)
 
 
@@ -423,7 +431,9 @@ def _strokes(parts: Components, index: int) -> int:
     return int(np.count_nonzero(ink[1:] & ~ink[:-1]) + (1 if ink[0] else 0))
 
 
-def _text_boxes(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settings) -> list[Box]:
+def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, inverted: bool = False) -> list[Box]:
+    """Text boxes of one polarity: ``response`` its top-hat, ``level`` the grey levels
+    (``inverted``: of dark text, whose levels are ``255 - level``)."""
     mask = response >= s.contrast
     points = np.flatnonzero(mask)  # ascending: raster order
     if len(points) * SPARSE_SHARE > mask.size:
@@ -433,7 +443,7 @@ def _text_boxes(response: NDArray[np.int16], level: NDArray[np.uint8], s: Settin
         rows[points // mask.shape[1]] = True
     if not _rows_may_hold_glyph(rows, s):
         return []  # no glyph, so no line of text
-    parts = _components(response, level, s, mask, points)
+    parts = _components(response, level, s, mask, points, inverted)
     boxes, areas, peaks, levels = parts.boxes, parts.areas, parts.peaks, parts.levels
     if len(boxes) == 0:
         return []
