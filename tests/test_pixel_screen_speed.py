@@ -290,3 +290,27 @@ def test_the_screen_reads_the_bytes_as_pydicom_does():
             assert pixels.screen_bytes(data) == pixels.screen(ds)
     assert all(pixels._native_view(data) is None for data in declined)
     assert read >= 19  # the synthetic files (14) and pydicom's uncompressed grey ones (5)
+
+
+def test_a_line_needs_three_glyphs_or_a_run_of_touching_ones():
+    """The stroke detector stops early when fewer glyph candidates than a line needs are
+    found and none is a run of touching glyphs: two glyphs give nothing, three a line, and
+    one run of touching glyphs (a comb of strokes) a line too."""
+    s = textdetect.settings()
+    assert s.min_glyphs == 3  # the shapes below are drawn for three
+
+    def drawn(count: int, comb: bool = False) -> list:
+        image = np.full((60, 120), 20, dtype=np.uint8)
+        if comb:  # a bar with a stroke every 5 pixels below it: touching glyphs
+            image[20, 10:40] = 220
+            image[20:28, 10:40:5] = 220
+        for k in range(count):  # hollow 10 x 6 glyphs, 3 pixels apart, on one line
+            x = 10 + 9 * k
+            image[20:30, x:x + 6] = 220
+            image[21:29, x + 1:x + 5] = 20
+        response = np.where(image > 100, 200, 0).astype(np.uint8)
+        return textdetect._text_boxes(response, image, s)
+
+    assert drawn(2) == []
+    assert len(drawn(3)) == 1
+    assert len(drawn(0, comb=True)) == 1

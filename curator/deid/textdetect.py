@@ -456,9 +456,9 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
     )
     single = glyph & (widths <= s.max_aspect * heights)
     run = glyph & (widths > s.run_aspect * heights) & (heights <= s.max_height // 2)
-    if not single.any() and not run.any():
-        return []  # no glyph candidate, so no group
     run[run] = [_strokes(parts, int(i)) >= s.min_glyphs for i in np.flatnonzero(run)]
+    if not run.any() and np.count_nonzero(single) < s.min_glyphs:
+        return []  # a group of fewer glyphs than a line needs, and no run of touching glyphs: no text
     groups = _group(boxes, peaks, levels, np.flatnonzero(single | run), s)
     found: list[Box] = []
     small = np.flatnonzero(((heights < s.min_height * 3) | (areas < s.min_area * 4)) & (heights <= s.max_height))
