@@ -151,7 +151,7 @@ def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool =
         freetext.load()  # the word lists of free text, read once here rather than on a first text
         scrub_rules()
         if _SCREEN:
-            textdetect.prepare()  # the pixel screen's imports (OpenCV, scipy), once
+            textdetect.prepare()  # the pixel screen's imports (OpenCV; scipy only without it), once
     _READY = settings
 
 
