@@ -393,3 +393,12 @@ def test_a_plural_never_overrides_a_word_that_means_something_else():
                                           ("Scintigraphie des conduits biliaires", "set of biliary ducts")])
 def test_ccam_short_names(text, region):
     assert _regions(normalize_description(text)) == [region]
+
+
+@pytest.mark.parametrize("name", ["t1_tse_dixon_cor_W", "T1 VIBE DIXON W", "mDIXON W", "AX LAVA FLEX W", "IDEAL W"])
+def test_a_final_w_of_a_fat_water_series_is_the_water_image_not_contrast(name):
+    # A last "w" is "with contrast" in an exam name ("CT Abd w"), but in the name of a Dixon-type
+    # series it names the water image; a contrast word still counts there.
+    assert _code(normalize_text(name), "contrast") is None
+    assert _code(normalize_text("CT ABD W"), "contrast") == "RID28769"
+    assert _code(normalize_text("T1 VIBE DIXON POST GD W"), "contrast") == "RID28769"

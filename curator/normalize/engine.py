@@ -323,7 +323,7 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
     for k in range(1, len(toks)):
         if toks[k] in rules.abbreviations and toks[k - 1] in rules.abbreviation_after:
             found.append(_Found(Hit("body_region", (rules.abbreviations[toks[k]],), "exact"), k, k + 1))
-    if len(toks) >= 2 and toks[-1] in rules.final_words:
+    if len(toks) >= 2 and toks[-1] in rules.final_words and not rules.final_unless & set(toks):
         attribute, code = rules.final_words[toks[-1]]
         if not any(f.hit.attribute == attribute for f in found):
             found.append(_Found(Hit(attribute, (code,), "exact"), len(toks) - 1, len(toks)))

@@ -95,6 +95,7 @@ class ContextRules:
     abbreviations: dict[str, str] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
     abbreviation_after: frozenset[str] = frozenset()
     final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
+    final_unless: frozenset[str] = frozenset()                  # ... not after "dixon" (the water image)
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
@@ -140,7 +141,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         element_words=word_set("element_words"), indication_words=word_set("indication_words"),
         indication_links=word_set("indication_links"), oncology_region=region, abbreviations=abbreviations,
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
-        final_words=final, abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
+        final_words=final, final_unless=word_set("final_words_unless"),
+        abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
         spine_levels=spine_levels,
         spine_words=frozenset(fold(str(w)) for w in _term_list(levels.get("after"), "vocabulary.yaml context spine_levels")),
         **_region_rules(data, terms),
