@@ -194,10 +194,7 @@ def clean_values(texts: list[str], values: frozenset[str], tag: int,
                  conventions: Mapping[int, frozenset[str]] | None = None) -> list[str]:
     """:func:`clean_text` of each value of a multi-valued element; a name or ID split over
     neighbouring values (``VB40\\ROSTKO\\WSKA``) empties both."""
-    out = [clean_text(v, values, tag, conventions) if v else v for v in texts]
-    for i in split_parts(out, values):
-        out[i] = ""
-    return out
+    return _without_split_parts([clean_text(v, values, tag, conventions) if v else v for v in texts], values)
 
 
 def keep_text(text: str, values: frozenset[str]) -> str:
@@ -208,17 +205,20 @@ def keep_text(text: str, values: frozenset[str]) -> str:
 def keep_values(values: list[str], ids: frozenset[str]) -> list[str]:
     """:func:`keep_text` of each value of a kept multi-valued string; a name or ID split over
     neighbouring values (``VB40\\ROSTKO\\WSKA``) empties both values."""
-    out = [keep_text(v, ids) for v in values]
-    for i in split_parts(out, ids):
-        out[i] = ""
-    return out
+    return _without_split_parts([keep_text(v, ids) for v in values], ids)
 
 
 def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
     """Kept coded values (CS, AE, UR): a value holding a person-name or ID-like part of the
     patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) is emptied, and so
     are two neighbouring values that hold one only together (``ROSTKO\\WSKA``)."""
-    out = ["" if code_holds_identifier(v, ids, freetext.is_word) else v for v in values]
+    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) else v for v in values], ids)
+
+
+def _without_split_parts(out: list[str], ids: frozenset[str]) -> list[str]:
+    """``out`` with both of two neighbouring values emptied where they hold a name or ID of
+    ``ids`` only together (:func:`curator.deid.scrub.split_parts`): one rule for cleaned,
+    kept and coded multi-valued elements."""
     for i in split_parts(out, ids):
         out[i] = ""
     return out
