@@ -121,17 +121,14 @@ def iter_frames(ds: Dataset, indices: list[int] | None = None) -> Iterator[tuple
     yield from zip(wanted, iter_pixels(ds, indices=wanted))
 
 
-def _sampled_frames(ds: Dataset, indices: Callable[[int], list[int]]) -> Iterator[tuple[int, NDArray]]:
-    """The frames :func:`screen` looks at: from the whole decoded image when it fits in
-    :data:`MAX_DECODED_BYTES`, else decoded one at a time."""
+def _screened_frames(ds: Dataset) -> Iterator[tuple[int, NDArray]]:
+    """Every frame, as :func:`screen` looks at them: from the whole decoded image when it
+    fits in :data:`MAX_DECODED_BYTES`, else decoded one at a time."""
     if decoded_bytes(ds) <= MAX_DECODED_BYTES:
         stack = native_frames(ds)
-        if stack is None:
-            stack = frames_of(ds)
-        for index in indices(len(stack)):
-            yield index, stack[index]
+        yield from enumerate(stack if stack is not None else frames_of(ds))
         return
-    yield from iter_frames(ds, indices(frame_count(ds)))
+    yield from iter_frames(ds)
 
 
 def not_screened(exc: Exception) -> str:
@@ -259,14 +256,9 @@ def screen(ds: Dataset) -> str | None:
     if skipped(ds):
         return None
     try:
-        return _screen_frames(_sampled_frames(ds, _screened_indices))
+        return _screen_frames(_screened_frames(ds))
     except Exception as exc:  # noqa: BLE001 - no decoder, a broken frame, too large: fail closed
         return not_screened(exc)
-
-
-def _screened_indices(count: int) -> list[int]:
-    """The frames the screen looks at: all of them."""
-    return list(range(count))
 
 
 def _screen_frames(frames: Iterator[tuple[int, NDArray]]) -> str | None:
@@ -297,7 +289,7 @@ def screen_bytes(data: bytes) -> str | None:
     stack = _native_view(data)
     if stack is not None:
         try:
-            return _screen_frames((index, stack[index]) for index in _screened_indices(len(stack)))
+            return _screen_frames(enumerate(stack))
         except Exception as exc:  # noqa: BLE001 - as screen: fail closed
             return not_screened(exc)
     import pydicom
