@@ -24,9 +24,12 @@ and bands over CT, MR, mammography and radiography, 12/16-bit; shares no code wi
 others; measured, never tuned on) and ``blind2`` (tests/pixel_blind2.py: modality screens and
 labels (CT/MR corners, XA cine, RGB ultrasound, radiograph and mammography labels, viewer
 screenshots), written without looking at the detector or the other generators; every drawn
-line counts, identifiers and technical text alike), reported side by side.
+line counts, identifiers and technical text alike) and ``blind3`` (tests/pixel_blind3.py: TrueType and
+bitmap fonts in vendor-like layouts, scanned forms, dose reports, photographs, NM pages, multi-frame,
+PALETTE COLOR/JPEG/RLE/JPEG 2000/JPEG-LS; written blind to the detector, its per-image results
+never looked at), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ from curator.testing.synthetic_text import cases  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pixel_blind import blind_cases  # noqa: E402
 from pixel_blind2 import blind2_cases  # noqa: E402
+from pixel_blind3 import blind3_cases, missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -68,15 +72,21 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     """``own``: curator.testing.synthetic_text (the tuning set); ``heldout``: tests/pixel_heldout.py
     (plain pydicom + Pillow, shares no code with curator; looked at, so tuned against);
     ``blind``: tests/pixel_blind.py (scanner overlays over CT, MR, MG, DX and CR; measured, never tuned on);
-    ``blind2``: tests/pixel_blind2.py (modality screens and labels, written blind to the detector)."""
+    ``blind2``: tests/pixel_blind2.py (modality screens and labels, written blind to the detector);
+    ``blind3``: tests/pixel_blind3.py (vendor layouts, forms, photographs, written blind to the detector)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
         return [Item(c.name, c.dataset, c.lines) for c in blind_cases(count, seed)]
     if which == "blind2":
         return [Item(c.name, c.dataset, c.lines) for c in blind2_cases(count, seed)]
+    if which == "blind3":
+        if missing_fonts():
+            raise SystemExit(f"error: blind3 needs fonts that are not installed: {', '.join(missing_fonts())} "
+                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind3_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40, help="images per set")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
-                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2 (never tuned on)")
+                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2, blind3 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
