@@ -74,7 +74,8 @@ def test_the_skeleton_rule_spares_words_and_short_skeletons():
     values = identifier_values(_dataset(ARABIC))
     assert code_holds_identifier("ALHARBI", values) and code_holds_identifier("NOURAH", values)
     assert not code_holds_identifier("HERB", values)  # a word of the word lists: same skeleton, kept
-    assert not code_holds_identifier("NOURA", values)  # "nr": under 3 consonants
+    assert code_holds_identifier("NOURA", values)  # "nr": two consonants, a whole word (round 6)
+    assert not code_holds_identifier("NR", values) and not code_holds_identifier("NEAR", values)
     assert has_identifier("Scanner of Al-Harbi", values) and not has_identifier("Scanner HERBAL", values)
     assert keep_text("CT AlHarbi 2", values) == "CT 2"
     assert not has_identifier("ALHARBI", identifier_values(_dataset("SMITH^JOHN")))

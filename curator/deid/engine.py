@@ -32,7 +32,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import UID, UID_dictionary
 
 from curator import __version__
-from curator.deid import freetext
+from curator.deid import frame_text, freetext
 from curator.deid import table
 from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
@@ -275,6 +275,8 @@ class Engine:
         pseudonym = self.pseudo.patient(patient.patient_key)
         state = _State(sop_class, offset, pseudonym, patient.values, stats, patient.conventions or self.conventions)
         self._clean(ds, (), state)
+        if _frame_text_removed(ds):
+            stats["frame_text_removed"] += 1
         if self.keep_age:
             if age is not None:
                 ds.PatientAge = age
@@ -587,6 +589,24 @@ class Engine:
         meta.ImplementationVersionName = IMPLEMENTATION_VERSION
         ds.file_meta = meta
         ds.preamble = b"\0" * 128
+
+
+def _frame_text_removed(ds: Dataset) -> bool:
+    """Remove text segments (JPEG COM/APPn, JPEG 2000 COM) from compressed frames; True if any
+    (:mod:`curator.deid.frame_text`).  An Extended Offset Table no longer fits: it goes."""
+    element = ds.get(TAG_PIXEL_DATA)
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    encapsulated = syntax.is_encapsulated if syntax is not None else getattr(element, "is_undefined_length", False)
+    if element is None or element.VR not in ("OB", "OW", "OB or OW") or not encapsulated or not element.value:
+        return False
+    cleaned = frame_text.without_text(bytes(element.value))
+    if cleaned is None:
+        return False
+    element.value = cleaned
+    for tag in (0x7FE00001, 0x7FE00002):  # Extended Offset Table and its Lengths
+        if tag in ds:
+            del ds[tag]
+    return True
 
 
 def _undecodable(ds: Dataset, tag: int) -> bool:

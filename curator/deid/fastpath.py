@@ -48,7 +48,7 @@ from curator.deid.engine import (
     private_text_safe,
     top_code,
 )
-from curator.deid import freetext
+from curator.deid import frame_text, freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
 from curator.deid.scrub import identifier_values
 from curator.dicom.elements import (
@@ -221,6 +221,9 @@ class FastEngine:
         problem = self._pixel_problem(data, top, syntax)
         if problem:
             raise PixelProblem(problem)
+        pixels = top.get(PIXEL_DATA)
+        if pixels is not None and pixels.length == UNDEFINED and frame_text.without_text(data[pixels.vstart:pixels.end]):
+            raise Unsupported("text segments in compressed frames")  # the engine removes them
         age = None
         if e.keep_age:
             probe = Dataset()

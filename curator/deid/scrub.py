@@ -32,6 +32,7 @@ class _Rules:
     min_value_length: int
     min_name_part_length: int
     min_glued_name_length: int
+    short_name_letters: tuple[int, int]
     part_tags: frozenset[int]
     min_part_length: int
     part_stopwords: frozenset[str]
@@ -53,6 +54,7 @@ def scrub_rules() -> _Rules:
         min_value_length=int(data["min_value_length"]),
         min_name_part_length=int(data["min_name_part_length"]),
         min_glued_name_length=int(data["min_glued_name_length"]),
+        short_name_letters=(int(data["short_name_letters"][0]), int(data["short_name_letters"][1])),
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
@@ -242,11 +244,11 @@ def _consonants() -> dict[str, tuple[str, ...]]:
     return {str(k): tuple(str(v) for v in choices) for k, choices in data["consonants"].items()}
 
 
-def consonant_skeletons(text: str) -> frozenset[str]:
+def consonant_skeletons(text: str, minimum: int = _SKELETON_MIN) -> frozenset[str]:
     """The Latin consonant skeletons of the Arabic or Hebrew words of a value ("الحربي" ->
     "hrb", "hrby"; ``mappings/transliteration.yaml`` ``consonants``): a Latin spelling of the
-    name has one of them (:func:`latin_skeleton`).  Skeletons under 3 consonants are left out
-    (too many words share them)."""
+    name has one of them (:func:`latin_skeleton`).  Skeletons under ``minimum`` consonants
+    (3: too many words share them) are left out."""
     table = _consonants()
     words: list[list[str]] = []
     for word in _ARABIC_HEBREW.findall(text):
@@ -260,7 +262,7 @@ def consonant_skeletons(text: str) -> frozenset[str]:
     out = {s for spellings in words for s in spellings}
     for first, second in zip(words, words[1:]):  # glued forms ("AlharbiNoura", "BENSHUSHAN")
         out.update(a + b for a in first for b in second)
-    return frozenset(s for s in out if len(s) >= _SKELETON_MIN)
+    return frozenset(s for s in out if len(s) >= minimum)
 
 
 _LATIN_VOWELS = str.maketrans("", "", "aeiou")
@@ -298,9 +300,20 @@ def unconfused(folded: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _value_skeletons(values: frozenset[str]) -> frozenset[str]:
-    """The consonant skeletons of the values written in Arabic or Hebrew letters."""
-    return frozenset(s for value in values if _ARABIC_HEBREW.search(value) for s in consonant_skeletons(value))
+def _value_skeletons(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The consonant skeletons of the values written in Arabic or Hebrew letters: those of 3
+    consonants or more, and those of exactly 2 (short given names: "ريم" Reem, "דן" Dan)."""
+    found = {s for value in values if _ARABIC_HEBREW.search(value) for s in consonant_skeletons(value, 2)}
+    return frozenset(s for s in found if len(s) >= _SKELETON_MIN), frozenset(s for s in found if len(s) == 2)
+
+
+def _short_spelling(word: str, short: frozenset[str]) -> bool:
+    """Whether the folded Latin ``word`` spells a name of two consonants in ``short``: a whole
+    word of 3 to 6 letters with a vowel ("Reem", "Dan"; not the code "RM") whose consonants
+    are those two."""
+    rules = scrub_rules()
+    return (rules.short_name_letters[0] <= len(word) <= rules.short_name_letters[1]
+            and word.translate(_LATIN_VOWELS) in short and any(v in word for v in "aeiou"))
 
 
 def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
@@ -308,11 +321,12 @@ def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
     spell a name of ``values`` written only in Arabic or Hebrew letters, by consonant skeleton
     ("ALHARBI NOURAH" for "الحربي^نورة"), as paths are compared (:func:`latin_skeleton`); a
     skeleton of ``min_glued_name_length`` consonants or more also inside a longer word
-    ("PSALZAHRANI" holds "zhrn"), as Latin name parts are found inside words.  A word of
-    curator's word lists never matches (codes and device strings are written in words: "Herb"
-    stays for "حربي")."""
-    skeletons = _value_skeletons(values)
-    if not skeletons:
+    ("PSALZAHRANI" holds "zhrn"); a short name of two consonants only as a whole word of its
+    length (:func:`_short_spelling`: "REEM" for "ريم").  A word of curator's word lists never
+    matches (codes and device strings are written in words: "Herb" stays for "حربي", "ARM"
+    and "ROOM" for "ريم")."""
+    skeletons, short = _value_skeletons(values)
+    if not skeletons and not short:
         return []
     from curator.deid.freetext import is_word  # freetext imports this module
 
@@ -323,7 +337,7 @@ def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
         if not word.isascii() or is_word(word):
             continue
         inside = word.translate(_LATIN_VOWELS)
-        if latin_skeleton(word) in skeletons or any(s in inside for s in glued):
+        if latin_skeleton(word) in skeletons or any(s in inside for s in glued) or _short_spelling(word, short):
             spans.append((match.start(), match.end()))
     return spans
 
