@@ -201,9 +201,9 @@ def evaluate_real(items: list[dict], header: bool | str = True, show_errors: boo
     keys = ("labelled", "right", "conf_right", "conf_wrong", "low_wrong", "imprecise", "abstained", "invented")
     stats = {f: dict.fromkeys(keys, 0) for f in REAL_FIELDS}
     errors = []
-    contradictory = contradictory_names(items)
+    contradictory = contradictory_names(items, header)
     for item in items:
-        if (item.get("institution", ""), item["text"].casefold()) in contradictory:
+        if _name_key(item, header) in contradictory:
             continue
         result = predict_real(item, header)
         for field in REAL_FIELDS:
@@ -237,7 +237,7 @@ def evaluate_real(items: list[dict], header: bool | str = True, show_errors: boo
                     if field == "body_region" else label(want)
                 errors.append(f"{verdict:<9} {item['id']} {item['text']!r}: {field} want {want_text} got {label(got)}"
                               + (f" ({conf:.2f})" if got else ""))
-    skipped = sum((i.get("institution", ""), i["text"].casefold()) in contradictory for i in items)
+    skipped = sum(_name_key(i, header) in contradictory for i in items)
     return {"stats": stats, "errors": errors, "n": len(items) - skipped, "contradictory": skipped}
 
 
@@ -245,13 +245,20 @@ def region_verdict(got: frozenset[str], regions: frozenset[str], foci: frozenset
     return judge_any(got, allowed) if allowed else judge_region(got, regions, foci)
 
 
-def contradictory_names(items: list[dict]) -> set[tuple[str, str]]:
+def _name_key(item: dict, header: bool | str) -> tuple[str, ...]:
+    key = (item.get("institution", ""), item["text"].casefold())
+    return key + (item.get("modality", ""),) if header else key
+
+
+def contradictory_names(items: list[dict], header: bool | str = False) -> set[tuple[str, ...]]:
     """Names one source labels in two different ways (one order name mapped to several
-    procedures): no answer can be right for both, so they are counted apart."""
-    seen: dict[tuple[str, str], set[tuple]] = {}
+    procedures): no answer can be right for both, so they are counted apart.  With the header
+    Modality given, a name listed under two modalities (Malaysia's ``Pelvis`` as a radiograph
+    and as a CT) is two questions, not a contradiction."""
+    seen: dict[tuple[str, ...], set[tuple]] = {}
     for item in items:
-        key = (item.get("institution", ""), item["text"].casefold())
-        seen.setdefault(key, set()).add(tuple(item.get(f, "") for f in ("modality", "body_region", "focus", "contrast", "laterality")))
+        labels = tuple(item.get(f, "") for f in ("modality", "body_region", "focus", "region_any", "contrast", "laterality"))
+        seen.setdefault(_name_key(item, header), set()).add(labels)
     return {key for key, labels in seen.items() if len(labels) > 1}
 
 
@@ -294,6 +301,7 @@ def main_real(args: argparse.Namespace) -> int:
             ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv"),
             ("CCAM imaging acts (France, fr)", DATA / "descriptions_real_ccam.csv"),
             ("CUPS imaging procedures (Colombia, es)", DATA / "descriptions_real_cups.csv"),
+            ("MY Core imaging code list (Ministry of Health Malaysia, en)", DATA / "descriptions_real_mycore.csv"),
             ("MR series descriptions of public BIDS datasets (held out by site)", DATA / "descriptions_real_bids.csv")]
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]

@@ -64,6 +64,16 @@ Labels are always the *source's own* attributes (never curator's output):
       python scripts/build_real_descriptions.py cups-extract SNAPSHOT.git   # writes cups_imaging.csv
       python scripts/build_real_descriptions.py cups
 
+* Malaysia's national imaging code list (Ministry of Health Malaysia; MY Core FHIR implementation
+  guide of Malaysia Healthcare Nexus, CodeSystem ``imaging-my-core``, CC0; English): 761 exam names
+  as a radiology information system lists them (``tests/data/mycore_imaging.csv``, read from a git
+  snapshot of ``nhphong245/my-core-ig-r4``).  Labels come from each exam's own ``modalityDisplay``
+  and ``regionDisplay`` properties (``MYCORE_MODALITY``, ``MYCORE_REGIONS``: the mapping was
+  written before curator was run on these names)::
+
+      python scripts/build_real_descriptions.py mycore-extract SNAPSHOT.git   # writes mycore_imaging.csv
+      python scripts/build_real_descriptions.py mycore
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -348,6 +358,85 @@ def cups_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+# Malaysia's national imaging code list (MY Core FHIR IG of the Ministry of Health's Malaysia
+# Healthcare Nexus, CodeSystem imaging-my-core, CC0): every exam carries the list's own modality
+# and region (regionDisplay).  Mapping fixed before curator was ever run on these names.
+MYCORE_IN = ROOT / "tests" / "data" / "mycore_imaging.csv"
+MYCORE_OUT = ROOT / "tests" / "data" / "descriptions_real_mycore.csv"
+MYCORE_COMMIT = "9f9afb730d805733a86d1419bdc59be945daf8e5"
+MYCORE_FILE = "input/resources/CodeSystem-imaging-my-core.json"
+# modalityDisplay -> RadLex modality, only where it names one technique.
+MYCORE_MODALITY = {"GENERAL RADIOGRAPHY": "RID10345", "GENERAL RADIOGRAPHY (Mobile)": "RID10345", "CT": "RID10321",
+                   "MRI": "RID10312", "ULTRASOUND": "RID10326", "ULTRASOUND (Mobile)": "RID10326",
+                   "MAMMOGRAPHY": "RID10357", "FLUOROSCOPY": "RID10361", "ANGIOGRAPHY": "RID49584"}
+WHOLE_BODY, BONE = "RID39569", "RID13197"
+CHEST_GROUP = (THORAX, MEDIASTINUM, BREAST)
+# regionDisplay (the " (Mobile)" / " (ULTRASOUND (Mobile))" tail removed) -> RadLex regions.
+# Organ systems follow the CCAM chapters (respiratory, endocrine, CNS) and CUPS sub-categories
+# (digestive tract, urinary system); technique or procedure groups (CTA, ARTHROGRAM, DYNAMIC,
+# FUNCTIONAL, MRA, MRV, OTHERS, ANATOMICAL REGION, arteries/veins, musculoskeletal system,
+# interventional and C-arm procedures, BMD, film) give none.
+MYCORE_REGIONS = {
+    "ABDOMEN": (ABDOMEN,), "CHEST": CHEST_GROUP, "THORAX": CHEST_GROUP, "MRI THORAX": CHEST_GROUP,
+    "EXTREMITIES": EXTREMITIES, "PELVIS": (PELVIS,), "MRI PELVIS": (PELVIS,),
+    "SKELETAL SURVEY": (BONE, WHOLE_BODY), "SKELETAL SURVEY - Infant": (BONE, WHOLE_BODY),
+    "SKULL & FACIAL BONES": (HEAD, FACE), "SKULL AND FACIAL BONES": (HEAD, FACE), "SKULL": (HEAD, FACE),
+    "TMJ (Temporo-Mandibular Joints)": (HEAD, FACE),
+    "SPINES": SPINAL, "SPINE": SPINAL, "MRI SPINES": SPINAL,
+    "HEAD AND NECK": HEAD_NECK, "HEAD & NECK": HEAD_NECK, "VENOGRAPHY HEAD & NECK": HEAD_NECK,
+    "ANGIOGRAM - CEREBRAL": HEAD_NECK,
+    "BREAST": (BREAST,), "BREAST (MAMMOGRAPHY)": (BREAST,),
+    "HEPATOBILLIARY SYSTEM": (ABDOMEN,), "HEPATOBILIARY SYSTEM & PANCREAS": (ABDOMEN,),
+    "URINARY SYSTEM": (ABDOMEN, PELVIS), "URINARY SYSTEM (IVU)": (ABDOMEN, PELVIS),
+    "CNS": (HEAD,) + SPINAL,
+    "DIGESTIVE SYSTEM": (NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS),
+    "GASTROINTESTINAL SYSTEM": (NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS),
+    "ENDOCRINE SYSTEM": (HEAD, NECK, THORAX, MEDIASTINUM, ABDOMEN),
+    "RESPIRATORY SYSTEM": (HEAD, FACE, NECK, THORAX, MEDIASTINUM),
+    "REPRODUCTIVE SYSTEM - FEMALE": (ABDOMEN, PELVIS), "REPRODUCTIVE SYSTEM - MALE": (ABDOMEN, PELVIS),
+    "ANGIOGRAM - THORACIC": (THORAX, MEDIASTINUM), "VENOGRAPHY THORACIC": (THORAX, MEDIASTINUM),
+    "ANGIOGRAM \u2013 ABDOMINAL / PELVIS": (ABDOMEN, PELVIS), "VENOGRAPHY ABDOMINAL / PELVIS": (ABDOMEN, PELVIS),
+    "VENOGRAPHY EXTREMITIES": EXTREMITIES,
+}
+
+
+def _utf8_repaired(text: str) -> str:
+    """The list has a few en dashes stored as UTF-8 read as Windows-1252 ("\u00e2\u20ac\u201c"): decode them back."""
+    try:
+        return text.encode("cp1252").decode("utf-8") if "\u00e2\u20ac" in text else text
+    except UnicodeError:
+        return text
+
+
+def mycore_extract(snapshot: Path) -> list[dict[str, str]]:
+    """(code, modality, region, name) of each exam of the code system, in its order."""
+    data = json.loads(_git(snapshot, "show", f"{MYCORE_COMMIT}:{MYCORE_FILE}"))
+    rows = []
+    for concept in data["concept"]:
+        props = {p["code"]: p.get("valueString", p.get("valueCode", "")) for p in concept.get("property", [])}
+        if not props:       # "No Information"
+            continue
+        rows.append({"code": concept["code"], "modality": props.get("modalityDisplay", ""),
+                     "region": _utf8_repaired(props.get("regionDisplay", "")), "name": _utf8_repaired(" ".join(concept["display"].split()))})
+    return rows
+
+
+def mycore_labels(modality: str, region: str) -> dict[str, str]:
+    bare = re.sub(r" \((ULTRASOUND \(Mobile\)|Mobile)\)$", "", region)
+    return {"modality": MYCORE_MODALITY.get(modality, ""), "region_any": "+".join(dict.fromkeys(MYCORE_REGIONS.get(bare, ())))}
+
+
+def mycore_rows(path: Path) -> list[dict[str, str]]:
+    rows = []
+    for entry in csv.DictReader(path.open(encoding="utf-8")):
+        lab = mycore_labels(entry["modality"], entry["region"])
+        rows.append({"id": f"MYCORE{entry['code']}", "source": "mycore",
+                     "institution": "Ministry of Health Malaysia (MY Core imaging code list)", "lang": "en", "level": "study",
+                     "text": entry["name"], "modality": lab["modality"], "body_region": "", "focus": "",
+                     "region_any": lab["region_any"], "contrast": "", "laterality": "", "split": split_of("mycore", entry["name"])})
+    return rows
+
+
 BIDS_OUT = ROOT / "tests" / "data" / "descriptions_real_bids.csv"
 BIDS_LICENCES = {"CC0", "CC0-1.0", "PDDL", "ODC-PDDL"}
 BIDS_WEIGHTING = {"T1w": "RID10794", "T2w": "RID10795", "PDw": "RID10792", "PD": "RID10792",
@@ -508,6 +597,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv == ["cups"]:
         write(cups_rows(CUPS_IN), CUPS_OUT)
+        return 0
+    if argv[:1] == ["mycore-extract"] and len(argv) == 2:
+        write(mycore_extract(Path(argv[1])), MYCORE_IN)
+        return 0
+    if argv == ["mycore"]:
+        write(mycore_rows(MYCORE_IN), MYCORE_OUT)
         return 0
     if argv == ["ccam"]:
         write(ccam_rows(CCAM_IN), CCAM_OUT)

@@ -153,3 +153,21 @@ def test_cups_set_labels_come_from_the_sub_category():
     assert build.cups_labels("RADIOLOGIA GENERAL DE EXTREMIDADES SUPERIORES") == {"modality": "", "region_any": "RID1852+RID1850"}
     assert build.cups_labels("OTRAS ECOGRAFIAS") == {"modality": "RID10326", "region_any": ""}
     assert all(r["split"] == build.split_of("cups", r["text"]) for r in rows)
+
+
+def test_mycore_set_labels_come_from_the_lists_own_properties():
+    """tests/data/descriptions_real_mycore.csv (English, Malaysia's national imaging code list) is
+    rebuilt by the script from the extract: modality and region group from each exam's own
+    modalityDisplay and regionDisplay, with the mapping written before curator ever read it."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_mycore.csv")
+    assert build.mycore_rows(build.MYCORE_IN) == rows
+    assert len(rows) >= 700 and {r["lang"] for r in rows} == {"en"}
+    assert sum(bool(r["region_any"]) for r in rows) >= 380
+    assert build.mycore_labels("CT", "HEAD AND NECK") == {"modality": "RID10321", "region_any": "RID9080+RID13284+RID7488"}
+    assert build.mycore_labels("GENERAL RADIOGRAPHY (Mobile)", "SPINE (Mobile)") == {"modality": "RID10345", "region_any": "RID7741+RID2509+RID2524"}
+    assert build.mycore_labels("ULTRASOUND (Mobile)", "URINARY SYSTEM (ULTRASOUND (Mobile))")["region_any"] == "RID56+RID2507"
+    assert build.mycore_labels("INTERVENTIONAL RADIOLOGY", "ANGIOPLASTY") == {"modality": "", "region_any": ""}
+    assert all(r["split"] == build.split_of("mycore", r["text"]) for r in rows)

@@ -198,6 +198,7 @@ def _known_pairs_cached() -> frozenset[tuple[str, str]]:
     return _known_pairs(lexicon())
 
 
+
 def _best_phrase(lex: Lexicon, toks: list[str], i: int) -> tuple[int, Entry, str] | None:
     """Longest phrase at ``i``, or a phrase whose last word the description cut short."""
     n = len(toks)
@@ -292,6 +293,8 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     found = _context_rules(lex, toks, fold(text or ""), found, context, frozenset(in_phrase))
     if _thin_language(lex, toks, matched):
         found.append(_Found(Hit("ctx:thin_language", (), "exact"), 0, 0))
+    if _unconfirmed_language(lex, toks, matched, found):
+        found.append(_Found(Hit("ctx:unconfirmed_language", (), "exact"), 0, 0))
     hits = tuple(f.hit for f in found)
     return TextAnalysis(hits, excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
 
@@ -309,6 +312,33 @@ def _thin_language(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]]
     return any(key in lex.phrase_languages and not lex.phrase_languages[key] & rules.deep_languages for key in matched)
 
 
+def _shown_languages(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]], bound: frozenset[str]) -> set[str]:
+    """Languages the text shows besides the words of ``bound``: function words (``language_words``)
+    and value phrases that no deeply tuned language's terms list."""
+    rules = lex.rules
+    present = set(toks)
+    shown = {lang for lang, words in rules.language_words.items() if words & present}
+    for key in matched:
+        langs = lex.phrase_languages.get(key, frozenset())
+        if not (len(key) == 1 and key[0] in bound) and not langs & rules.deep_languages:
+            shown |= langs
+    return shown
+
+
+def _unconfirmed_language(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]], found: list[_Found]) -> bool:
+    """A region read from a word that names a region only in some languages (vocabulary.yaml
+    context ``only_in_language``: "mano") in a text that shows none of them."""
+    bound: dict[str, set[str]] = {}
+    for lang, words in lex.rules.only_in_language.items():
+        for word in words:
+            bound.setdefault(word, set()).add(lang)
+    used = {toks[f.start] for f in found if f.hit.attribute == "body_region" and f.end - f.start == 1 and toks[f.start] in bound}
+    if not used:
+        return False
+    shown = _shown_languages(lex, toks, matched, frozenset(bound))
+    return any(not bound[word] & shown for word in used)
+
+
 _NM_PET = ("RID10330", "RID10337", "RID10341")
 _CT = "RID10321"
 
@@ -322,7 +352,7 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
     found = [f for f in found if not f.needs or rules.has_context(f.needs, toks, folded)]
     for k in range(1, len(toks)):
         if toks[k] in rules.abbreviations and toks[k - 1] in rules.abbreviation_after:
-            found.append(_Found(Hit("body_region", (rules.abbreviations[toks[k]],), "exact"), k, k + 1))
+            found.append(_Found(Hit("body_region", rules.abbreviations[toks[k]], "exact"), k, k + 1))
     if len(toks) >= 2 and toks[-1] in rules.final_words and not rules.final_unless & set(toks):
         attribute, code = rules.final_words[toks[-1]]
         if not any(f.hit.attribute == attribute for f in found):
@@ -331,7 +361,7 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
     if rules.spine_levels:
         found = _spine_levels(rules, toks, found, in_phrase)
-    found = _alternatives(rules, toks, _language_bound(rules, toks, found))
+    found = _alternatives(rules, toks, _conditions(rules, toks, _excluded(rules, toks, _language_bound(rules, toks, found))))
     if rules.fetal_words & set(toks):
         found.append(_Found(Hit("ctx:fetal", (), "exact"), 0, 0))
     modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes}
@@ -372,6 +402,26 @@ def _after_marker(rules: ContextRules, markers: frozenset[tuple[str, ...]], toks
     regions = [f for f in found if f.hit.attribute == "body_region"]
     return [f for f in regions if any(end <= f.start < end + rules.alternative_window
                                       and any(g.end <= end - 1 for g in regions if g is not f) for end in ends)]
+
+
+def _excluded(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:
+    """Body-region hits within ``exclusion_window`` words after an exclusion word ("excluding
+    iliac, tibial") name what is not imaged: dropped."""
+    ends = [k + len(m) for m in rules.exclusion_markers for k in range(len(toks) - len(m) + 1) if tuple(toks[k:k + len(m)]) == m]
+    return [f for f in found if not (f.hit.attribute == "body_region"
+                                     and any(end <= f.start < end + rules.exclusion_window for end in ends))]
+
+
+def _conditions(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:
+    """A region word just before a systemic condition ("renal failure") names the indication:
+    dropped when another region is named."""
+    named = [f for f in found if f.hit.attribute == "body_region"]
+    starts = {f.start for f in named}
+    # the condition word next, or one word further when that word names no region ("renal osteo-dystrophy")
+    cond = [f for f in named if set(toks[f.end:f.end + (1 if f.end + 1 in starts or f.end in starts else 2)]) & rules.condition_words]
+    if not cond or len(cond) == len(named):
+        return found
+    return [f for f in found if f not in cond]
 
 
 def _alternatives(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:
@@ -463,6 +513,7 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named_codes - {c})]
         if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
                 or (analysis.values("ctx:alternative") and len(keep) > 1)
+                or analysis.values("ctx:unconfirmed_language")
                 or (analysis.values("ctx:thin_language") and _thin_evidence(lex, keep, use))):
             conf = min(conf, CONF["uncertain_region"])
         return Claim(tuple(keep), conf)

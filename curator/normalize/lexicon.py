@@ -92,7 +92,7 @@ class ContextRules:
     indication_words: frozenset[str] = frozenset()              # "lung cancer" after PET: an indication
     indication_links: frozenset[str] = frozenset()              # "cancer of the lung"
     oncology_region: str = ""                                   # PET/CT for a cancer: skull base to mid-thigh
-    abbreviations: dict[str, str] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
+    abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
     abbreviation_after: frozenset[str] = frozenset()
     final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
     final_unless: frozenset[str] = frozenset()                  # ... not after "dixon" (the water image)
@@ -101,9 +101,13 @@ class ContextRules:
     spine_words: frozenset[str] = frozenset()
     alternative_markers: frozenset[tuple[str, ...]] = frozenset()  # "et/ou": either region
     alternative_window: int = 0
+    exclusion_markers: frozenset[tuple[str, ...]] = frozenset()  # "excluding": the regions after it are not imaged
+    exclusion_window: int = 0
+    condition_words: frozenset[str] = frozenset()   # "renal failure": the organ is the indication
     fetal_words: frozenset[str] = frozenset()                   # organs beside these are the fetus's
     fetal_regions: frozenset[str] = frozenset()                 # ... unless inside these (abdomen, pelvis)
     not_in_language: dict[str, frozenset[str]] = field(default_factory=dict)  # "mano" is no hand in French
+    only_in_language: dict[str, frozenset[str]] = field(default_factory=dict)  # "mano" is a hand only in es/it
     language_words: dict[str, frozenset[str]] = field(default_factory=dict)
     region_group: dict[str, str] = field(default_factory=dict)  # Playbook region -> body-region group
     adjacent_groups: frozenset[frozenset[str]] = frozenset()
@@ -128,11 +132,11 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         return frozenset(" ".join(tokens(w)) for w in _term_list(data.get(key), f"vocabulary.yaml context {key}"))
 
     after = data.get("after_abbreviation") or {}
-    abbreviations = {fold(str(k)): str(v) for k, v in (after.get("words") or {}).items()}
+    abbreviations = {fold(str(k)): tuple(str(c) for c in (v if isinstance(v, list) else [v])) for k, v in (after.get("words") or {}).items()}
     final = {fold(str(k)): (str(v["attribute"]), str(v["code"])) for k, v in (data.get("final_words") or {}).items()}
     levels = data.get("spine_levels") or {}
     spine_levels = {fold(str(k)): str(v) for k, v in (levels.get("words") or {}).items()}
-    for code in [*abbreviations.values(), *(c for _a, c in final.values()), *spine_levels.values()]:
+    for code in [*(c for codes in abbreviations.values() for c in codes), *(c for _a, c in final.values()), *spine_levels.values()]:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
@@ -166,9 +170,13 @@ def _region_rules(data: dict, terms: dict) -> dict:
     return {
         "alternative_markers": frozenset(tuple(tokens(w)) for w in _term_list(data.get("alternative_markers"), "vocabulary.yaml context alternative_markers")),
         "alternative_window": int(data.get("alternative_window") or 0),
+        "exclusion_markers": frozenset(tuple(tokens(w)) for w in _term_list(data.get("exclusion_markers"), "vocabulary.yaml context exclusion_markers")),
+        "exclusion_window": int(data.get("exclusion_window") or 0),
+        "condition_words": frozenset(fold(str(w)) for w in _term_list(data.get("condition_words"), "vocabulary.yaml context condition_words")),
         "fetal_regions": frozenset(str(c) for c in data.get("fetal_regions") or ()),
         "fetal_words": frozenset(fold(str(w)) for w in _term_list(data.get("fetal_words"), "vocabulary.yaml context fetal_words")),
         "not_in_language": per_language("not_in_language"),
+        "only_in_language": per_language("only_in_language"),
         "language_words": per_language("language_words"),
         "region_group": groups,
         "adjacent_groups": adjacent,
