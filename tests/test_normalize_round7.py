@@ -61,3 +61,30 @@ def test_exam_names_of_hospital_lists_imply_their_organ():
     assert _regions("OPG (Orthopantomogram)", "DX") == [("maxillofacial region", True)]
     assert _regions("FL Urethrogram Retrograde", "RF") == [("urethra", True)]
     assert _regions("KUB", "DX") == [("abdomen", True)]
+
+
+def test_an_italian_plural_that_is_a_portuguese_word_needs_italian_context():
+    # "teste": Italian heads (plural of testa), Portuguese "test" (TUSS "Teste Do Perclorato")
+    assert _regions("Teste Do Perclorato", "NM") == []
+    assert _regions("Teste De Estímulo Com Tsh Recombinante", "NM") == []
+
+
+def test_not_included_regions_are_not_imaged():
+    assert _regions("Rm - Mão (Não Inclui Punho)", "MR") == [("hand", True)]
+    assert _regions("Us - Próstata Transretal (Não Inclui Abdome Inferior Masculino)", "US") == [("prostate", True)]
+
+
+def test_vaginal_and_rectal_routes_imply_the_pelvis_more_weakly_than_named_anatomy():
+    assert _regions("US Transvaginal", "US") == [("pelvis", True)]
+    assert _regions("US Prostate Transrectal", "US") == [("prostate", True)]
+
+
+def test_more_exam_names_imply_their_organ():
+    assert _regions("Fluoro VCUG", "RF") == [("urinary bladder", True)]
+    assert _regions("Fluoro HSG", "RF") == [("uterus", True)]
+    assert _regions("NM Renogram MAG3", "NM") == [("kidney", True)]
+    assert _regions("NM Myocardial Perfusion", "NM") == [("heart", True)]
+    assert _regions("Cintilografia Do Miocárdio Perfusão - Repouso", "NM") == [("heart", True)]
+    assert _regions("RP Vertebral Kyphoplasty With Imaging Guidance 1 Level") == [("spine", True)]
+    assert _regions("Rx - Coluna Dorso-Lombar Para Escoliose", "DX") == [("thoracolumbar spine region", True)]
+    assert _regions("Rx - Mãos E Punhos Para Idade Óssea", "DX") == [("hand", True), ("wrist", True)]
