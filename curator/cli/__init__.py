@@ -4,10 +4,14 @@ Each command lives in its own module under ``curator.cli`` and exposes ``registe
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import os
 import re
 import sys
+import warnings
+from collections.abc import Iterator
 
 import typer
 
@@ -71,6 +75,25 @@ def _usage_error(exc: BaseException) -> int:
     return ExitCode.USAGE
 
 
+@contextlib.contextmanager
+def _pydicom_silenced() -> Iterator[None]:
+    """pydicom's warnings and log lines quote header values (a Specific Character Set that
+    holds a name, a value that is no date): none reaches the console, whatever the command
+    (CURATOR_DEBUG=1 shows them)."""
+    if os.environ.get("CURATOR_DEBUG"):
+        yield
+        return
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
+        logger.setLevel(logging.CRITICAL)
+        try:
+            yield
+        finally:
+            logger.setLevel(level)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status: the one place that decides it.
 
@@ -79,7 +102,8 @@ def run(argv: list[str] | None = None) -> int:
     click's usage errors, printed as ``error: …``); 3 internal error, with a hint.
     """
     try:
-        code = app(args=argv, prog_name="curator", standalone_mode=False)
+        with _pydicom_silenced():
+            code = app(args=argv, prog_name="curator", standalone_mode=False)
     except CuratorError as exc:
         typer.echo(f"error: {exc}", err=True)
         return int(exc.exit_code)

@@ -13,6 +13,7 @@
   audit's parallel pixel screen;
 * :mod:`curator.deid.scrub` — identifier values of a dataset and their removal from free text;
 * :mod:`curator.deid.freetext` — free text cleaned by allowlist;
+* :mod:`curator.deid.charset` — a dataset whose character set does not decode its text, written in UTF-8;
 * :mod:`curator.deid.leakcheck` — keyed digests of source identifiers and the fail-closed
   search for them in a release.
 

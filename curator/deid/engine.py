@@ -54,6 +54,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
 TAG_PATIENT_AGE = 0x00101010
 TAG_PATIENT_SEX = 0x00100040
+TAG_PATIENT_ID = 0x00100020
 TAG_ETHNIC_GROUP = 0x00102160
 TAG_BIRTH_DATE = 0x00100030
 TAG_SOP_CLASS = 0x00080016
@@ -277,6 +278,9 @@ class Engine:
         self._clean(ds, (), state)
         if _frame_text_removed(ds):
             stats["frame_text_removed"] += 1
+        if TAG_PATIENT_ID not in ds and self.decisions.action(TAG_PATIENT_ID, sop_class, ()) == "P":
+            ds.PatientID = pseudonym  # type 2, absent in the source: the release still links the patient's files
+            stats["P_added"] += 1
         if self.keep_age:
             if age is not None:
                 ds.PatientAge = age

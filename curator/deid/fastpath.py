@@ -215,6 +215,8 @@ class FastEngine:
         charset = self._text(data, charset_el, "latin-1").strip() if charset_el else ""
         if "\\" in charset or charset not in CHARSETS:
             raise Unsupported("character set")
+        if 0x00100020 not in top:
+            raise Unsupported("no Patient ID")  # the engine adds the pseudonym
         enc = CHARSETS[charset]
         stats: Counter = Counter()
         sop_class = self._text(data, top[0x00080016], enc).strip("\0 ") if 0x00080016 in top else ""

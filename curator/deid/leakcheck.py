@@ -44,10 +44,20 @@ def _patient_tags() -> frozenset[int]:
     return frozenset(tag for k in data["patient_keywords"] if (tag := tag_for_keyword(k)) is not None)
 
 
+@cache
+def _placeholders() -> frozenset[str]:
+    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    return frozenset(fold(str(w)) for w in data.get("placeholder_words") or ())
+
+
 def _tokens(text: str) -> Iterator[str]:
-    """Tokens worth checking: letters of 4+ characters, or 5+ characters with digits."""
+    """Tokens worth checking: letters of 4+ characters, or 5+ characters with digits
+    (placeholder words such as ``anonymized`` are not identifiers)."""
+    placeholders = _placeholders()
     for token in _TOKEN.findall(text):
         token = fold(token)
+        if token in placeholders:
+            continue
         if (token.isalpha() and len(token) >= 4) or (not token.isalpha() and len(token) >= 5):
             yield token
     compact = fold(re.sub(r"[\s\-./()+]", "", text))

@@ -77,6 +77,7 @@ from curator.common.faults import (
 )
 from curator.common.imports import gc_paused
 from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
+from curator.deid.charset import portable_text
 from curator.dicom.header import HeaderError, read_header_bytes
 from curator.common.journal import Journal, matches, written_with
 from curator.deid.scrub import scrub_rules as scrub_rules  # the collection rules of identifier_values
@@ -412,6 +413,8 @@ def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict 
         stats["pixel_instances_cleaned"] += int(outcome.cleaned)
         if outcome.reason is not None:
             result["quarantined"] = outcome.reason
+    if portable_text(ds):  # a character set no reader decodes: the text written in UTF-8
+        stats["text_rewritten_in_utf8"] += 1
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return [buffer.getvalue()], result

@@ -11,6 +11,7 @@ import io
 import json
 import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -309,6 +310,8 @@ def _read_general(fp: BinaryIO, size: int) -> pydicom.Dataset:
         raise HeaderError("truncated (the header ends early)") from None
     except NotImplementedError:
         raise HeaderError("unsupported encoding (transfer syntax pydicom cannot read)") from None
+    except zlib.error:
+        raise HeaderError("corrupt deflated data (the dataset cannot be inflated)") from None
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, MemoryError, UnicodeError, AttributeError) as exc:
         if not has_preamble and not _looks_like_raw_dataset(head):
             raise HeaderError(_NOT_DICOM) from None

@@ -23,6 +23,7 @@ import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -46,6 +47,18 @@ class _Limits:
 def _limits() -> _Limits:
     data = yaml.safe_load((mappings_dir() / "sources.yaml").read_text(encoding="utf-8"))
     return _Limits(float(data["max_ratio"]), int(data["max_member_bytes"]))
+
+
+# What a corrupt compressed stream raises besides OSError/EOFError (zlib and lzma errors
+# are no OSError): a corrupt member or file is rejected, never the end of the run.
+_STREAM_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+
+
+def _fault(exc: BaseException) -> str:
+    """The kind of a read failure, in words where its class name says nothing (``error``)."""
+    if isinstance(exc, (zlib.error, lzma.LZMAError, gzip.BadGzipFile)):
+        return "corrupt compressed data"
+    return type(exc).__name__
 
 
 def _archive_kind(head: bytes) -> str | None:
@@ -140,12 +153,18 @@ class ArchiveSource(Source):
 def _archive_items(path: Path, prefix: str, kind: str, archive_size: int) -> Iterator[Item | Rejection]:
     label = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else "."
     seen = 0
+    names: dict[str, int] = {}
     try:
         for entry in _zip_items(path, prefix, archive_size) if kind == "zip" else _tar_items(path, prefix, archive_size):
             seen += 1
+            copies = names[entry.relpath] = names.get(entry.relpath, 0) + 1
+            if copies > 1:  # two members of one name: one path could name either (the listings disagree)
+                yield Rejection(f"{entry.relpath} [copy {copies}]",
+                                "duplicate member name in archive (only the first member of this name is read)")
+                continue
             yield entry
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        yield Rejection(label, f"broken {kind} archive ({type(exc).__name__}); members after this point not read")
+    except (zipfile.BadZipFile, tarfile.TarError, *_STREAM_ERRORS) as exc:
+        yield Rejection(label, f"broken {kind} archive ({_fault(exc)}); members after this point not read")
         return
     if not seen:  # every input is accounted for: an archive without a file says so
         yield Rejection(label, f"empty {kind} archive (no file in it)")
@@ -180,8 +199,8 @@ def _zip_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
                 continue
             try:
                 data = archive.read(member)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
-                yield Rejection(relpath, f"archive member cannot be read ({type(exc).__name__})")
+            except (zipfile.BadZipFile, NotImplementedError, *_STREAM_ERRORS) as exc:
+                yield Rejection(relpath, f"archive member cannot be read ({_fault(exc)})")
                 continue
             total += len(data)
             yield _nested_or_item(relpath, data, f"{member.file_size}:{member.CRC:08x}")
@@ -218,9 +237,9 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
         # A compressed single file, or an empty tar archive.
         try:
             yield _compressed_file_item(path, prefix, archive_size)
-        except (OSError, EOFError, lzma.LZMAError) as exc:
+        except _STREAM_ERRORS as exc:
             label = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else path.name
-            yield Rejection(label, f"broken compressed file ({type(exc).__name__})")
+            yield Rejection(label, f"broken compressed file ({_fault(exc)})")
         return
     limits = _limits()
     total = 0

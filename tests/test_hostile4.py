@@ -1,0 +1,262 @@
+"""Hostile inputs, round 4, and releases of data nobody here wrote, checked by the clients
+users run.
+
+* tests/hostile4.py (plain pydicom) through scan, audit, deid, publish and validate: corrupt
+  compressed streams, duplicate archive member names, FIFOs and sockets, structure that
+  lies, broken character sets, cohorts that break the model.  Every command keeps the exit
+  status contract, every item is accounted for with its real reason, the source is
+  untouched, no pydicom warning (they quote header values) reaches the console.
+* pydicom's own test files (every bundled DICOM file) published as a release: `validate
+  --key` passes, and CKAN's DCAT parser, mlcroissant, the official FHIR JSON schema and
+  dciodvfy read it.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from curator.cli import run
+from tests.conftest import pydicom_files_dir, write_fixed_key
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import adversarial  # noqa: E402  (helper modules beside the tests, not a package)
+import hostile4  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "examples" / "release.yaml"
+
+
+def _state(root: Path) -> dict[str, str]:
+    """Every entry of ``root``: its kind, and its bytes' digest or its link target."""
+    out = {}
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(dirpath) / name
+            mode = path.lstat().st_mode
+            if stat.S_ISREG(mode):
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() + f":{path.lstat().st_mtime_ns}"
+            else:
+                out[str(path)] = f"{stat.S_IFMT(mode):o}:" + (os.readlink(path) if path.is_symlink() else "")
+    return out
+
+
+def _run(args: list[str]) -> tuple[int, str, list[str]]:
+    """Exit status, console text, and the pydicom warnings raised in this process."""
+    out, err = io.StringIO(), io.StringIO()
+    with warnings.catch_warnings(record=True) as seen, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        warnings.simplefilter("always")
+        code = run(args)
+    pydicom_warnings = [str(w.message) for w in seen if "pydicom" in (w.filename or "")]
+    return code, out.getvalue() + err.getvalue(), pydicom_warnings
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("hostile4")
+    source = root / "source"
+    hostile4.write_cases(source)
+    before = _state(source)
+    write_fixed_key(root / "key")
+    key = str(root / "key")
+    commands = {
+        "scan": ["scan", str(source), "--index", str(root / "scan.parquet"), "-w", "1"],
+        "audit": ["audit", str(source), "-f", "json", "-o", str(root / "audit.json"), "-w", "1",
+                  "--index", str(root / "audit.parquet")],
+        "deid": ["deid", str(source), str(root / "deid"), "--key", key, "--workers", "1"],
+        "publish": ["publish", str(source), str(root / "release"), "--key", key, "--config", str(CONFIG), "-w", "1",
+                    "--release-date", "2026-11-30"],
+        "validate": ["validate", str(root / "release"), "--key", key],
+    }
+    results = {name: _run(args) for name, args in commands.items()}
+    return {"root": root, "source": source, "before": before, "after": _state(source), "results": results}
+
+
+def test_every_command_keeps_the_contract_with_nothing_from_pydicom(runs):
+    """Found: a corrupt .dcm.gz stopped scan, audit, deid and publish ("internal error
+    (error)", exit 3: zlib's error is no OSError); a released file whose character set was
+    nonsense failed `validate --key` ("an element cannot be decoded", exit 1); pydicom's
+    warnings, which quote header values, reached the console of publish and validate."""
+    for name, (code, console, pydicom_warnings) in runs["results"].items():
+        assert code == 0, (name, console[-2000:])
+        assert "Traceback" not in console and "internal error" not in console, name
+        assert pydicom_warnings == [], (name, pydicom_warnings[:3])
+    assert "identifiers: ok" in runs["results"]["validate"][1]
+
+
+def test_the_source_is_untouched(runs):
+    assert runs["after"] == runs["before"]
+    kinds = {Path(p).name: v.split(":")[0] for p, v in runs["after"].items()}
+    assert kinds["fifo.dcm"] == f"{stat.S_IFIFO:o}" and kinds["socket.dcm"] == f"{stat.S_IFSOCK:o}"
+
+
+def test_every_item_is_accounted_for_with_its_real_reason(runs):
+    root = runs["root"]
+    audit = json.loads((root / "audit.json").read_text())
+    reasons = {row["path"]: row["reason"] for row in audit["rejected"]}
+    expected = {
+        "dcm_gz_corrupt.dcm.gz": "broken compressed file (corrupt compressed data)",
+        "deflated_corrupt.dcm": "corrupt deflated data (the dataset cannot be inflated)",
+        "zip_corrupt_deflate.zip!/member.dcm": "archive member cannot be read (corrupt compressed data)",
+        "zip_lzma_corrupt.zip!/member.dcm": "archive member cannot be read (corrupt compressed data)",
+        "zip_duplicates.zip!/same.dcm [copy 2]": "duplicate member name in archive (only the first member of this name is read)",
+        "fifo.dcm": "not a regular file",
+        "socket.dcm": "not a regular file",
+        "nested_5000.dcm": "sequences nested deeper than 64 levels",
+        "no_sop_class.dcm": "not a DICOM instance (SOP Class UID missing)",
+        "no_sop_instance.dcm": "not a DICOM instance (SOP Instance UID missing)",
+        "preamble_only.dcm": "not DICOM (no DICM prefix and no readable DICOM dataset)",
+        "tar_traversal.tar!/../../escape.dcm": "'..' in archive member path (path traversal)",
+        "tar_traversal.tar!//etc/abs.dcm": "absolute path in archive (path traversal)",
+        "private_syntax_ge.dcm": "unsupported transfer syntax (not a DICOM transfer syntax UID)",
+        "zip_lying_size.zip!/liar.dcm": "compression ratio above 200 (possible decompression bomb)",
+    }
+    assert {p: reasons.get(p) for p in expected} == expected
+    for written in ("ok.dcm", "zip_duplicates.zip!/same.dcm", "tar_traversal.tar!/fine.dcm", "wrong_vrs.dcm",
+                    "charset_nonsense.dcm", "charset_mixed.dcm", "charset_2022_broken_escape.dcm"):
+        assert written not in reasons, (written, reasons.get(written))
+    report = json.loads((root / "deid" / "deid-report.json").read_text())
+    counts = report["counts"]
+    assert counts["items"] == counts["written"] + counts["quarantined"] + counts["rejected"] == len(audit["rejected"]) + audit["instances"]
+    assert not [r for r in report["rejected"] if "changed during the run" in r["reason"]], report["rejected"]
+
+
+def test_broken_character_sets_are_released_in_utf8_and_valid_ones_as_they_are(runs):
+    texts = {}
+    for path in (runs["root"] / "release" / "dicom").rglob("*.dcm"):
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        texts[int(ds.InstanceNumber)] = str(ds.get("SpecificCharacterSet", ""))
+    assert {texts[n] for n in (80, 81, 82)} == {"ISO_IR 192"}  # nonsense, ISO 2022 alone, ISO_IR 192 as extension
+    assert texts[1] == "" and texts[83] == "ISO_IR 100"  # no set, and a valid one: untouched
+
+
+def test_no_identifier_of_a_broken_file_in_any_output(runs):
+    plants = [adversarial.Plant(hostile4.HOSTILE_NAME, "name"), adversarial.Plant(hostile4.HOSTILE_MRN, "mrn")]
+    console = {name: text for name, (_, text, _) in runs["results"].items()}
+    root = runs["root"]
+    hits = adversarial.search([root / "deid", root / "release"], plants, console)
+    assert hits == [], hits[:10]
+
+
+def test_a_header_value_in_a_pydicom_warning_never_reaches_the_console(tmp_path):
+    """Found: a Specific Character Set holding a name ('ISO_IR 100\\Kowalczyk77001') was
+    printed by publish and validate, in pydicom's 'Unknown encoding' warning."""
+    source = tmp_path / "source"
+    source.mkdir()
+    ds = hostile4.hostile._ct(1)
+    ds.SpecificCharacterSet = ["ISO_IR 100", "Kowalczyk77001"]
+    (source / "a.dcm").write_bytes(hostile4.hostile._bytes(ds))
+    write_fixed_key(tmp_path / "key")
+    args = ["publish", str(source), str(tmp_path / "release"), "--key", str(tmp_path / "key"), "--config", str(CONFIG),
+            "-w", "1", "--release-date", "2026-11-30"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "always"}
+    code = "import sys; from curator.cli import main; sys.argv[0] = 'curator'; main(sys.argv[1:])"
+    for command in (args, ["validate", str(tmp_path / "release"), "--key", str(tmp_path / "key")]):
+        done = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "Kowalczyk" not in done.stdout + done.stderr and "Warning" not in done.stderr, done.stderr[-2000:]
+    assert not [p for p in (tmp_path / "release").rglob("*") if p.is_file() and b"Kowalczyk" in p.read_bytes()]
+
+
+# --- pydicom's test files as a release, read by the clients users run ---------------
+
+
+@pytest.fixture(scope="module")
+def pydicom_release(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("pydicom-release")
+    source = root / "source" / "pydicom"
+    source.mkdir(parents=True)
+    for path in sorted(pydicom_files_dir().iterdir()):
+        if path.is_file() and (path.suffix == ".dcm" or path.read_bytes()[128:132] == b"DICM"):
+            shutil.copy(path, source / path.name)
+    write_fixed_key(root / "key")
+    publish = _run(["publish", str(root / "source"), str(root / "release"), "--key", str(root / "key"), "--config",
+                    str(CONFIG), "-w", "2", "--release-date", "2026-11-30"])
+    validate = _run(["validate", str(root / "release"), "--key", str(root / "key")])
+    return {"root": root, "source": source, "release": root / "release", "publish": publish, "validate": validate}
+
+
+def test_pydicom_files_publish_and_validate(pydicom_release):
+    """Found: an instance without Patient ID (pydicom's ExplVR_*NoMeta.dcm, an RT Ion Plan)
+    was released without one, and publish stopped ("series table row 17: column
+    patient_pseudonym is missing or empty", exit 2); files whose patient is named
+    'ANONYMIZED' or 'Name^First' failed `validate --key`, on curator's own dummy values and
+    on the word 'name' of the catalogue."""
+    code, console, _ = pydicom_release["publish"]
+    assert code == 0, console[-2000:]
+    code, console, _ = pydicom_release["validate"]
+    assert code == 0 and "identifiers: ok" in console, console[-2000:]
+    ids = set()
+    for path in (pydicom_release["release"] / "dicom").rglob("*.dcm"):
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        assert str(ds.get("PatientID", "") or "") == path.relative_to(pydicom_release["release"] / "dicom").parts[0]
+        ids.add(str(ds.PatientID))
+    assert len(ids) > 5
+
+
+def test_ckan_reads_the_pydicom_release(pydicom_release):
+    venv = ROOT / ".ci" / "ckan-venv" / "bin" / "python"
+    if not venv.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CKAN virtualenv missing (.ci/ckan-venv): run .ci/run")
+        pytest.skip("CKAN virtualenv missing (.ci/ckan-venv): run .ci/run")
+    import pandas as pd
+
+    release = pydicom_release["release"]
+    done = subprocess.run([str(venv), str(ROOT / "tests" / "ckan" / "parse_catalog.py"), str(release / "catalog.ttl"),
+                           "turtle", "euro_dcat_ap_3,euro_health_dcat_ap"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (dataset,) = json.loads(done.stdout)
+    table = pd.read_csv(release / "metadata" / "series.csv")
+    assert dataset["number_of_records"] == table["study_uid"].nunique()
+    assert dataset["number_of_unique_individuals"] == table["patient_pseudonym"].nunique()
+    assert {r["format"] for r in dataset["resources"]} == {"DICOM", "JSON", "CSV", "Parquet"}
+
+
+def test_mlcroissant_iterates_every_series_of_the_pydicom_release(pydicom_release):
+    import mlcroissant as mlc
+    import pandas as pd
+
+    release = pydicom_release["release"]
+    dataset = mlc.Dataset(jsonld=release / "croissant.json")
+    (record_set,) = dataset.metadata.record_sets
+    records = list(dataset.records(record_set=record_set.uuid))
+    assert len(records) == len(pd.read_csv(release / "metadata" / "series.csv")) > 5
+
+
+def test_the_fhir_of_the_pydicom_release_matches_the_official_schema(pydicom_release):
+    import test_fhir_schema
+
+    resources = test_fhir_schema._resources(pydicom_release["release"] / "fhir")
+    assert resources
+    problems = {f"{r['resourceType']}/{r['id']}": test_fhir_schema.schema_errors(r, "R4B") for r in resources}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def _dciodvfy_kinds(path: Path) -> set[str]:
+    done = subprocess.run(["dciodvfy", "-new", str(path)], capture_output=True, text=True, errors="replace", timeout=60)
+    return {re.sub(r"\s+", " ", re.sub(r"<[^>]*>|\"[^\"]*\"|\d+", "#", line)).strip()
+            for line in done.stderr.splitlines() if line.startswith("Error")}
+
+
+def test_dciodvfy_finds_no_error_in_the_release_that_the_source_lacks(pydicom_release):
+    if shutil.which("dciodvfy") is None:
+        pytest.skip("dciodvfy (dicom3tools) not installed")
+    source = set().union(*(_dciodvfy_kinds(p) for p in sorted(pydicom_release["source"].iterdir())))
+    released = {}
+    for path in sorted((pydicom_release["release"] / "dicom").rglob("*.dcm")):
+        for kind in _dciodvfy_kinds(path) - source:
+            released.setdefault(kind, path.name)
+    assert released == {}
