@@ -64,6 +64,7 @@ def render() -> str:
         "what the option needs, nothing to publish, an OUT that curator will not replace, an output that cannot "
         "be written: read-only file system, no permission) |",
         "| 3 | internal error (a bug): `error: internal error (KIND); run again with CURATOR_DEBUG=1 to see where` |",
+        "| 130 | interrupted (Ctrl-C): `error: interrupted; …`; a `deid` or `publish` run resumes when run again with the same options |",
         "",
         "Bad options are refused before any work starts: `publish` checks `--release-date`, `--release-id`,",
         "`--dicomweb-url`, release.yaml, the overrides and OUT before it scans anything or creates its",

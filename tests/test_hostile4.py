@@ -260,3 +260,38 @@ def test_dciodvfy_finds_no_error_in_the_release_that_the_source_lacks(pydicom_re
         for kind in _dciodvfy_kinds(path) - source:
             released.setdefault(kind, path.name)
     assert released == {}
+
+
+def test_ctrl_c_says_the_output_is_incomplete_and_the_run_resumes(tmp_path):
+    """Found: Ctrl-C ended deid and publish with status 130 and not a word (typer turns
+    KeyboardInterrupt into a silent Exit(130)); now the console says the output is
+    incomplete, the journal marks it, no worker is left, and the same command completes it."""
+    source = tmp_path / "source"
+    for copy in range(3):  # enough work that the signal arrives while it runs
+        (source / f"site{copy}").mkdir(parents=True)
+        for path in sorted(pydicom_files_dir().glob("*.dcm")):
+            shutil.copy(path, source / f"site{copy}" / path.name)
+    write_fixed_key(tmp_path / "key")
+    out = tmp_path / "out"
+    args = ["deid", str(source), str(out), "--key", str(tmp_path / "key"), "--workers", "2"]
+    code = "import sys; from curator.cli import main; sys.argv[0] = 'curator'; main(sys.argv[1:])"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    import signal
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    journal = out / ".curator-deid-journal.jsonl"
+    deadline = time.monotonic() + 120
+    while not journal.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, (child.returncode, err[-2000:])
+    assert err.startswith("error: interrupted;") and "Traceback" not in err, err[-2000:]
+    assert journal.exists() and not (out / "deid-report.json").exists()
+    ps = subprocess.run(["ps", "-o", "pid=", "--ppid", str(child.pid)], capture_output=True, text=True)
+    assert ps.stdout.strip() == ""
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (out / "deid-report.json").exists() and not journal.exists()

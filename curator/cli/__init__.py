@@ -75,6 +75,15 @@ def _usage_error(exc: BaseException) -> int:
     return ExitCode.USAGE
 
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+def _interrupted() -> int:
+    typer.echo("error: interrupted; what was written is incomplete (deid and publish resume it when run again "
+               "with the same options)", err=True)
+    return INTERRUPTED
+
+
 @contextlib.contextmanager
 def _pydicom_silenced() -> Iterator[None]:
     """pydicom's warnings and log lines quote header values (a Specific Character Set that
@@ -110,8 +119,7 @@ def run(argv: list[str] | None = None) -> int:
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("aborted", err=True)
-        return 130
+        return _interrupted()
     except _click_errors() as exc:
         return _usage_error(exc)
     except Exception as exc:  # bugs
@@ -120,6 +128,8 @@ def run(argv: list[str] | None = None) -> int:
         # Never a traceback (it could quote header values): the kind of failure only.
         typer.echo(f"error: internal error ({type(exc).__name__}); run again with CURATOR_DEBUG=1 to see where", err=True)
         return ExitCode.INTERNAL
+    if code == INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130), returned as its code
+        return _interrupted()
     # With standalone_mode=False click returns the code of ``typer.Exit`` (or the command's None).
     return int(code) if isinstance(code, int) else ExitCode.OK
 
