@@ -244,8 +244,10 @@ def test_french_and_spanish_anatomy_of_procedure_catalogues():
     assert _regions(normalize_description("RESONANCIA MAGNETICA DE PARES CRANEANOS")) == ["head"]
     assert _regions(normalize_description("Échographie du pénis")) == ["penis"]
     assert _regions(normalize_description("Pelvimétrie par radiographie")) == ["pelvis"]
-    # vertebral artery is no vertebral column: "vertebral" alone stays unread
-    assert normalize_description("ARTERIOGRAFÍA VERTEBRAL")["body_region"] is None
+    # vertebral artery is no vertebral column: "vertebral" alone stays unread, the angiography
+    # phrase names the artery (round 7)
+    assert _regions(normalize_description("ARTERIOGRAFÍA VERTEBRAL")) == ["vertebral artery"]
+    assert normalize_description("VERTEBRAL")["body_region"] is None
 
 
 def test_french_catalogue_modality_names_and_mr_exam_names():

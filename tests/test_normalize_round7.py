@@ -88,3 +88,11 @@ def test_more_exam_names_imply_their_organ():
     assert _regions("RP Vertebral Kyphoplasty With Imaging Guidance 1 Level") == [("spine", True)]
     assert _regions("Rx - Coluna Dorso-Lombar Para Escoliose", "DX") == [("thoracolumbar spine region", True)]
     assert _regions("Rx - Mãos E Punhos Para Idade Óssea", "DX") == [("hand", True), ("wrist", True)]
+
+
+def test_named_vessels_and_dural_sinuses_in_their_region():
+    assert _regions("CT Sinus Thrombosis", "CT") == [("head", True)]
+    assert _regions("FLEBOGRAFÍA DE SENO SAGITAL SUPERIOR", "XA") == [("head", True)]
+    assert _regions("DOPPLER DE TRONCO CELIACO", "US") == [("set of visceral arteries", True)]
+    assert _regions("ARTERIOGRAFÍA VERTEBRAL", "XA") == [("vertebral artery", True)]
+    assert _regions("RADIOGRAFÍA DE COLUMNA VERTEBRAL", "DX") == [("spine", True)]   # the spine's adjective stays the spine
