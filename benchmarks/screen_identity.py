@@ -15,6 +15,7 @@ and reports the CPU time per image of the screen on each group::
 
     python benchmarks/screen_identity.py record /tmp/screen-before.json   # on the old code
     python benchmarks/screen_identity.py check /tmp/screen-before.json    # on the new code
+    python benchmarks/screen_identity.py check /tmp/screen-before.json --header-pass  # ... and as deid screens
 
 Exit code 0 when every verdict is the same, 1 with the differing images listed.
 """
@@ -98,8 +99,26 @@ def _ct(count: int) -> Iterator[tuple[str, str, bytes]]:
             series += 1
 
 
-def verdicts(count: int, seeds: list[int], ct: int, variants: bool = False) -> tuple[dict[str, str | None], dict[str, list[float]]]:
-    """The screen's verdict per image, and (images, CPU seconds) per group."""
+def _header_pass_verdict(data: bytes) -> str | None:
+    """The verdict as ``curator deid``'s header pass gets it: the screen given the header
+    that the pass read to judge the item readable (:func:`curator.deid.run._fast_read`);
+    ``"rejected"`` when the pass rejects the item (it is then not screened)."""
+    from curator.deid import pixels, run
+
+    header, rejected = run._checked_header(data)
+    if rejected or header is None:
+        return "rejected"
+    try:
+        return pixels.screen_bytes(data, run._fast_read([header]))
+    except Exception as exc:  # noqa: BLE001 - recorded as by verdicts()
+        return f"raised {type(exc).__name__}"
+
+
+def verdicts(count: int, seeds: list[int], ct: int, variants: bool = False,
+             header_pass: bool = False) -> tuple[dict[str, str | None], dict[str, list[float]]]:
+    """The screen's verdict per image, and (images, CPU seconds) per group.  ``header_pass``:
+    also each image's verdict as the header pass of ``curator deid`` gets it (``NAME (header
+    pass)``; :func:`_header_pass_verdict`)."""
     import logging
 
     from curator.deid import pixels
@@ -117,6 +136,8 @@ def verdicts(count: int, seeds: list[int], ct: int, variants: bool = False) -> t
                 verdict = f"raised {type(exc).__name__}"
             spent = time.process_time() - start
             found[name] = verdict
+            if header_pass:
+                found[f"{name} (header pass)"] = _header_pass_verdict(data)
             entry = cost.setdefault(group, [0, 0.0])
             entry[0] += 1
             entry[1] += spent
@@ -131,8 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="2", help="comma-separated seeds of the image sets (default 2)")
     parser.add_argument("--ct", type=int, default=100, help="CT slices of the --vs-dcmanon shape (default 100)")
     parser.add_argument("--variants", action="store_true", help="also each uncompressed grey image flipped both ways")
+    parser.add_argument("--header-pass", action="store_true",
+                        help="also each image as deid's header pass screens it (the header it read handed over; "
+                             "must equal the image's own verdict unless the pass rejects the image)")
     args = parser.parse_args(argv)
-    found, cost = verdicts(args.count, [int(s) for s in args.seeds.split(",")], args.ct, args.variants)
+    found, cost = verdicts(args.count, [int(s) for s in args.seeds.split(",")], args.ct, args.variants, args.header_pass)
+    if args.header_pass:
+        handed = {name: found.pop(name) for name in [n for n in found if n.endswith(" (header pass)")]}
+        unlike = sorted(name for name, verdict in handed.items() if verdict not in ("rejected", found[name[:-len(" (header pass)")]]))
+        for name in unlike:
+            print(f"header pass differs: {name}: {found[name[:-len(' (header pass)')]]!r} -> {handed[name]!r}")
+        screened = sum(1 for verdict in handed.values() if verdict != "rejected")
+        print(f"header pass: {screened} images screened with the header handed over, {len(unlike)} verdicts unlike the screen's own")
+        if unlike:
+            return 1
     for group, (n, seconds) in cost.items():
         print(f"{group}: {int(n)} images, screen {1000 * seconds / max(n, 1):.2f} ms CPU per image")
     flagged = sum(1 for v in found.values() if v)

@@ -33,6 +33,7 @@ from pydicom.sequence import Sequence
 
 from curator.deid import textdetect
 from curator.deid.profile import method_code_item
+from curator.dicom.elements import RawSource
 from curator.errors import CuratorError
 
 RISK_MODALITIES = frozenset({"US", "SC", "XA", "ES", "OT"})
@@ -280,13 +281,14 @@ def _in_band(box: textdetect.Box, shape: tuple[int, ...]) -> bool:
     return y < band * rows or y > (1 - band) * rows or x < band * cols or x > (1 - band) * cols
 
 
-def screen_bytes(data: bytes) -> str | None:
+def screen_bytes(data: bytes, header: tuple[Dataset, int, RawSource] | None = None) -> str | None:
     """:func:`screen` of a Part 10 file's bytes (None when it cannot be read).
 
     Uncompressed grey pixel data that ends the file is screened from a view of ``data``
     under the header of :func:`curator.dicom.fastheader.read_fast` (:func:`_native_view`),
-    without pydicom reading the file again; anything else as pydicom reads it."""
-    stack = _native_view(data)
+    without pydicom reading the file again; anything else as pydicom reads it.  ``header``:
+    ``read_fast(data)``, when the caller has it already (not parsed again)."""
+    stack = _native_view(data, header)
     if stack is not None:
         try:
             return _screen_frames(enumerate(stack))
@@ -302,19 +304,20 @@ def screen_bytes(data: bytes) -> str | None:
     return screen(ds)
 
 
-def _native_view(data: bytes) -> NDArray | None:
+def _native_view(data: bytes, header: tuple[Dataset, int, RawSource] | None = None) -> NDArray | None:
     """The frames :func:`native_frames` gives for the dataset pydicom reads from ``data``,
     as a view of ``data``, when that is certain without pydicom: a Part 10 file in Implicit
     or Explicit VR Little Endian (``read_fast`` reads the same elements as pydicom's reader
     there: its tests compare them) whose first element is encoded as its transfer syntax
     says (pydicom would switch encodings otherwise), whose file meta is group 2 only, and
     whose Pixel Data has a defined length and is followed only by elements tagged after it
-    (nothing after it could change an attribute).  None otherwise: then pydicom reads it."""
+    (nothing after it could change an attribute).  None otherwise: then pydicom reads it.
+    ``header``: ``read_fast(data)``, already read by the caller."""
     from curator.dicom.elements import element_header, is_vr_bytes
     from curator.dicom.fastheader import read_fast
 
     try:
-        ds, offset, source = read_fast(data)
+        ds, offset, source = read_fast(data) if header is None else header
         if _syntax(ds.file_meta) not in NATIVE_SYNTAXES or any(tag >> 16 != 2 for tag in ds.file_meta.keys()):
             return None
         if is_vr_bytes(data[source.start + 4:source.start + 6]) == source.implicit:

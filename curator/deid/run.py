@@ -78,7 +78,8 @@ from curator.common.faults import (
 from curator.common.imports import gc_paused
 from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
 from curator.deid.charset import portable_text
-from curator.dicom.header import HeaderError, read_header_bytes
+from curator.dicom.elements import RawSource
+from curator.dicom.header import Header, HeaderError, read_header_bytes, read_header_source
 from curator.common.journal import Journal, matches, written_with
 from curator.deid.scrub import scrub_rules as scrub_rules  # the collection rules of identifier_values
 from curator.deid.scrub import identifier_values, scrub_text
@@ -190,19 +191,29 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
         return {"error": VANISHED}
     except Exception:  # noqa: BLE001 - pydicom reads everything else
         data = None
-    headers: list[Dataset] = []  # the header read by the readability check, for the leak digests
+    headers: list[Header] = []  # the header read by the readability check, for the screen and the leak digests
     facts = _scan_header(ref, data, headers) if data is not None else _scan_pydicom(ref)
     if _SCREEN and "error" not in facts and not facts["risk"]:
         try:
-            facts["risk"] = pixels.screen_bytes(data) if data is not None else None
+            facts["risk"] = pixels.screen_bytes(data, _fast_read(headers)) if data is not None else None
         except Exception as exc:  # noqa: BLE001 - the screen never stops a run, nor lets an image out unscreened
             facts["risk"] = pixels.not_screened(exc)
     if leak and data is not None:
-        facts["leak"] = _leak_digests(data, headers[0] if headers else None)
+        facts["leak"] = _leak_digests(data, headers[0].dataset if headers else None)
     return facts
 
 
-def _scan_header(ref: tuple[str, object], data: bytes | None = None, headers: list[Dataset] | None = None) -> dict:
+def _fast_read(headers: list[Header]) -> tuple[Dataset, int, RawSource] | None:
+    """What :func:`curator.dicom.fastheader.read_fast` gives for the item's bytes, when the
+    header pass read its header that way (``headers``: the header read, or none): the
+    screen then does not parse the header again."""
+    if not headers or headers[0].source is None:
+        return None
+    source = headers[0].source
+    return headers[0].dataset, source.end, source
+
+
+def _scan_header(ref: tuple[str, object], data: bytes | None = None, headers: list[Header] | None = None) -> dict:
     """Header facts of one item (from ``data``, its bytes, when already read): byte-level
     walk when it applies.  ``headers``: receives the header read to judge the item readable."""
     if data is None:
@@ -247,11 +258,11 @@ def _not_an_instance(data: bytes) -> dict | None:
     return _checked_header(data)[1]
 
 
-def _checked_header(data: bytes) -> tuple[Dataset | None, dict | None]:
-    """The header of ``data`` and ``None``, or ``None`` and the rejection of
-    :func:`_not_an_instance`."""
+def _checked_header(data: bytes) -> tuple[Header | None, dict | None]:
+    """The header of ``data`` (with the bytes the fast reader read it from) and ``None``, or
+    ``None`` and the rejection of :func:`_not_an_instance`."""
     try:
-        return read_header_bytes(data), None
+        return read_header_source(io.BytesIO(data), len(data)), None
     except HeaderError as exc:
         return None, {"error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - as the scan rejects it
