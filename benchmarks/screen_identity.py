@@ -101,15 +101,19 @@ def _ct(count: int) -> Iterator[tuple[str, str, bytes]]:
 
 def _header_pass_verdict(data: bytes) -> str | None:
     """The verdict as ``curator deid``'s header pass gets it: the screen given the header
-    that the pass read to judge the item readable (:func:`curator.deid.run._fast_read`);
-    ``"rejected"`` when the pass rejects the item (it is then not screened)."""
-    from curator.deid import pixels, run
+    that the pass read to judge the item readable (``read_header_source``: the dataset, where
+    its pixel data start, the bytes; ``curator.deid.run``), or ``"rejected"`` when that read
+    fails (the pass then rejects the item and does not screen it)."""
+    from curator.deid import pixels
+    from curator.dicom.header import read_header_source
 
-    header, rejected = run._checked_header(data)
-    if rejected or header is None:
-        return "rejected"
     try:
-        return pixels.screen_bytes(data, run._fast_read([header]))
+        header = read_header_source(io.BytesIO(data), len(data))
+    except Exception:  # noqa: BLE001 - the header pass rejects it
+        return "rejected"
+    handed = None if header.source is None else (header.dataset, header.source.end, header.source)
+    try:
+        return pixels.screen_bytes(data, handed)
     except Exception as exc:  # noqa: BLE001 - recorded as by verdicts()
         return f"raised {type(exc).__name__}"
 
