@@ -44,7 +44,7 @@ def runs(tmp_path_factory) -> dict:
     commands = {
         "scan": ["scan", str(source), "--index", str(root / "scan.parquet"), "-w", "1"],
         "audit": ["audit", str(source), "-f", "json", "-o", str(root / "audit" / "report.json"), "-w", "1",
-                  "--index", str(root / "audit" / "index.parquet")],
+                  "--index", str(root / "audit" / "index.parquet"), "--full-paths"],  # the paths' words: the opt-in
         "deid": ["deid", str(source), str(root / "deid"), "--key", str(root / "key"), "--workers", "1"],
         "publish": ["publish", str(source), str(root / "release"), "--key", str(root / "key"),
                     "--config", str(ROOT / "examples" / "release.yaml"), "-w", "1", "--release-date", "2026-11-30"],
@@ -230,7 +230,7 @@ def test_a_misfiled_file_does_not_keep_the_folder_name_of_another_patient(tmp_pa
     b.StudyInstanceUID, b.SeriesInstanceUID = hostile.ROOT_UID + "2", hostile.ROOT_UID + "2.1"
     (folder / "a.dcm").write_bytes(hostile._bytes(a))
     (folder / "b_misfiled.dcm").write_bytes(hostile._bytes(b))
-    scan_source(tmp_path / "src", tmp_path / "index.parquet", workers=1)
+    scan_source(tmp_path / "src", tmp_path / "index.parquet", workers=1, full_paths=True)  # words shown (opt-in)
     table = pq.read_table(tmp_path / "index.parquet")
     assert sorted(table.column("path").to_pylist()) == ["site_a/~_~/a.dcm", "site_a/~_~/b_misfiled.dcm"]
     assert table.schema.metadata[b"curator_site_rule"] == b"folder"

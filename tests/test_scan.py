@@ -184,7 +184,7 @@ def test_a_file_that_kills_a_local_worker_is_rejected_alone(tmp_path: Path, monk
     (source / "a" / "boom").write_bytes(b"whatever")
     monkeypatch.setattr(scan, "_original_read_one", scan._read_one, raising=False)
     monkeypatch.setattr(scan, "_read_one", _read_one_or_die)  # inherited by the forked workers
-    result = scan_source(source, tmp_path / "i.parquet", workers=2, progress=False)
+    result = scan_source(source, tmp_path / "i.parquet", workers=2, progress=False, full_paths=True)
     frame = result.frame()
     assert result.stats.indexed == 40 and result.stats.rejected == 1
     assert list(frame.loc[frame.status == "rejected", "path"]) == ["a/boom"]

@@ -54,6 +54,7 @@ def register(app: typer.Typer) -> None:
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
+        full_paths: bool = options.FullPaths,
         progress: Optional[bool] = options.Progress,
         scheduler: Optional[str] = options.Scheduler,
     ) -> None:
@@ -69,7 +70,8 @@ def register(app: typer.Typer) -> None:
         from curator.report.render import render
 
         settings = audit_settings(_weights(weight), overrides, provenance, batch_threshold, k)
-        report = audit_source(source, settings=settings, pixel_screen=pixel_screen, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
+        scan_options = options.scan_kwargs(index, workers, site_from, progress, scheduler, full_paths=full_paths)
+        report = audit_source(source, settings=settings, pixel_screen=pixel_screen, **scan_options)
         text = render(report, format)
         if batches is not None:
             from curator.analyses.enrich import covariates_of

@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
+        full_paths: bool = options.FullPaths,
         progress: Optional[bool] = options.Progress,
     ) -> None:
         """Write one row per distinct description with its proposal, for a curator to confirm or correct."""
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
         from curator.index.scan import scan_source
 
         table = load_overrides(overrides) if overrides else None
-        frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress)).frame()
+        frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, full_paths=full_paths)).frame()
         rows = review_rows(evidence_from_index(frame), table)
         from curator.common.faults import writing
 

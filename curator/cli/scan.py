@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
         site_from: str = options.SiteFrom,
+        full_paths: bool = options.FullPaths,
         progress: Optional[bool] = options.Progress,
         scheduler: Optional[str] = options.Scheduler,
     ) -> None:
@@ -24,7 +25,7 @@ def register(app: typer.Typer) -> None:
         import_pydicom()  # before any module that imports it: without its download helpers
         from curator.index.scan import scan_source
 
-        result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler))
+        result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler, full_paths=full_paths))
         s = result.stats
         typer.echo(f"{s.seen} files: {s.indexed} indexed ({s.reused} unchanged since the last scan), {s.rejected} rejected")
         for reason, count in sorted(s.reasons.items()):

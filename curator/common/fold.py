@@ -2,13 +2,18 @@
 
 ``fold(text)``: case-folded, NFKD-decomposed, combining marks removed, and the letters of
 ``mappings/fold.yaml`` that NFKD leaves whole replaced (``ł``→``l``, ``ø``→``o``,
-``æ``→``ae``, ``þ``→``th``, ``ß``→``ss``...).  Identifier scrubbing (``curator.deid.scrub``),
+``æ``→``ae``, ``þ``→``th``, ``ß``→``ss``...), invisible format characters removed (zero-width
+space and joiners, soft hyphen, bidirectional marks).  ``INSIDE_WORD``: a regular-expression
+character class of the characters a word tokenizer must not break at (those invisible
+characters and combining marks), so that ``Ko\u200bwalczyk`` and a decomposed ``Jo\u0301zef``
+are one word for every matcher.  Identifier scrubbing (``curator.deid.scrub``),
 free-text cleaning (``curator.deid.freetext``), description normalization
 (``curator.normalize.lexicon``) and the leak check all match on this form, so that a
 name written ``Łukasz`` in one field and ``Lukasz`` in another is one name everywhere.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache, lru_cache
 
@@ -18,9 +23,34 @@ from curator.resources import mappings_dir
 
 
 @cache
-def _letters() -> dict[int, str]:
-    data = yaml.safe_load((mappings_dir() / "fold.yaml").read_text(encoding="utf-8"))
-    return str.maketrans({str(k): str(v) for k, v in data["letters"].items()})
+def _data() -> dict:
+    return yaml.safe_load((mappings_dir() / "fold.yaml").read_text(encoding="utf-8"))
+
+
+def _ranges(entries: list[str]) -> list[tuple[int, int]]:
+    out = []
+    for entry in entries:
+        first, _, last = str(entry).partition("-")
+        out.append((int(first, 16), int(last or first, 16)))
+    return out
+
+
+@cache
+def _letters() -> dict[int, str | None]:
+    data = _data()
+    table: dict[int, str | None] = {ord(str(k)): str(v) for k, v in data["letters"].items()}
+    for first, last in _ranges(data["invisible"]):
+        table.update(dict.fromkeys(range(first, last + 1)))
+    return table
+
+
+def _inside_word() -> str:
+    data = _data()
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                   for a, b in _ranges(data["invisible"]) + _ranges(data["combining"]))
+
+
+INSIDE_WORD = "[" + _inside_word() + "]"
 
 
 @lru_cache(maxsize=1 << 17)

@@ -38,7 +38,7 @@ from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, De
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
-from curator.deid.scrub import code_holds_identifier, fold, id_parts, scrub_text, skeleton_words, split_parts, unconfused
+from curator.deid.scrub import code_holds_identifier, fold, id_parts, matched_words, scrub_text, split_parts
 from curator.dicom.vr import STRING_VRS, value_conforms
 
 BINARY_DUMMY = b"\0" * 8
@@ -159,10 +159,11 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     tokens = _tokens(values)
     if not tokens:
         return False
-    if skeleton_words(text, values):  # a Latin spelling of a name written in Arabic or Hebrew letters
+    found, named = matched_words(text, values)
+    if named:  # a Latin spelling of a name written in Arabic or Hebrew letters
         return True
     folded = fold(text)
-    words = [unconfused(w) or w for w in _WORD.findall(folded)]  # "kоwalska" (Cyrillic о) is "kowalska"
+    words = [w.latin for w in found]  # "kоwalska" (Cyrillic о) is "kowalska"
     if any(t in tokens for t in words) or split_parts(words, values):  # split_parts: "ROSTKO WSKA"
         return True
     latin = " ".join(words)

@@ -29,11 +29,11 @@ from itertools import chain
 
 from pydicom.datadict import DicomDictionary
 
-from curator.common.fold import fold
+from curator.common.fold import INSIDE_WORD, fold
 from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
 from curator.deid.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
 _CODE_MEANING = 0x00080104
 _LEX_WORD = re.compile(r"[a-z0-9]+")
 # What may stand between the words of one name ("Dr. Anna-Maria Nowak").

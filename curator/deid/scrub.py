@@ -13,15 +13,18 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import pydicom
 from pydicom.dataelem import RawDataElement
 
 from curator.dicom.walk import Element, is_empty, walk
-from curator.common.fold import fold  # the one fold of the project (also curator.deid.scrub.fold)
+from curator.common.fold import INSIDE_WORD, fold  # the one fold of the project (also curator.deid.scrub.fold)
 from curator.resources import keyword_tags, load_yaml, mappings_dir
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A word: letters and digits, not broken at invisible characters or combining marks
+# (curator.common.fold.INSIDE_WORD: "Ko\u200bwalczyk", a decomposed "Jo\u0301zef").
+_WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,7 @@ def latin_skeleton(word: str) -> str | None:
     return skeleton if len(skeleton) >= _SKELETON_MIN else None
 
 
-_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LETTERS = re.compile(rf"[^\W\d_](?:[^\W\d_]|{INSIDE_WORD})*", re.UNICODE)
 _LATIN_LETTER = re.compile(r"[a-z]")
 
 
@@ -340,6 +343,34 @@ def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
         if latin_skeleton(word) in skeletons or any(s in inside for s in glued) or _short_spelling(word, short):
             spans.append((match.start(), match.end()))
     return spans
+
+
+class Word(NamedTuple):
+    """A word of a text as every identifier matcher reads it."""
+
+    start: int
+    end: int
+    folded: str  # fold() of the word
+    latin: str  # the folded word in Latin letters when it mixes scripts ("kоwalska": "kowalska"), else folded
+
+
+def words_of(text: str) -> list[Word]:
+    """The words of ``text`` (letters and digits, not broken at invisible characters or
+    combining marks), folded and read in Latin letters (:func:`unconfused`)."""
+    out = []
+    for match in _WORD.finditer(text):
+        folded = fold(match.group())
+        out.append(Word(match.start(), match.end(), folded, unconfused(folded) or folded))
+    return out
+
+
+def matched_words(text: str, values: frozenset[str]) -> tuple[list[Word], list[tuple[int, int]]]:
+    """What every identifier matcher starts from (:func:`curator.deid.engine.has_identifier`,
+    :func:`code_holds_identifier`, :func:`mentions`, :func:`_drop_values`): the words of
+    ``text`` with both readings (:func:`words_of`), and the spans of Latin spellings of names
+    of ``values`` written only in Arabic or Hebrew letters (:func:`skeleton_words`).  A new
+    matcher that starts here cannot forget either reading."""
+    return words_of(text), skeleton_words(text, values)
 
 
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
@@ -470,14 +501,15 @@ def code_holds_identifier(value: str, values: frozenset[str],
     Short words are not matched in codes (a name part "MR" or "CT" would empty Modality),
     nor name parts that ``is_word`` calls vocabulary: codes are written in words, so a
     header whose person is "Enter^Text" must not empty the SR Value Type ``TEXT``."""
-    if skeleton_words(value, values):
+    words, named = matched_words(value, values)
+    if named:
         return True
     parts = _code_parts(values, is_word)
     if not parts:
         return False
     folded = fold(value)
-    folded = unconfused(folded) or folded
-    return any(part in folded for part in parts)
+    latin = " ".join(w.latin for w in words)
+    return any(part in folded or part in latin for part in parts)
 
 
 @lru_cache(maxsize=4096)
@@ -514,14 +546,15 @@ def mentions(text: str, values: frozenset[str]) -> bool:
     words, phrases, ids = _compiled(values)
     if not (words or phrases):
         return False
-    if skeleton_words(text, values):
+    found, named = matched_words(text, values)
+    if named:
         return True
-    folded = [fold(w) for w in _WORD.findall(text)]
-    if any(w in words for w in folded):
+    readings = [w.folded for w in found] + [w.latin for w in found if w.latin != w.folded]
+    if any(w in words for w in readings):
         return True
-    if ids and any(i in w for w in folded for i in ids):
+    if ids and any(i in w for w in readings for i in ids):
         return True
-    glued = " ".join(folded)
+    glued = " ".join(w.folded for w in found) + "\n" + " ".join(w.latin for w in found)
     return any(" ".join(p) in glued for p in phrases)
 
 
@@ -558,21 +591,20 @@ def scrub_values(text: str, values: frozenset[str]) -> str:
 
 
 def _drop_values(text: str, values: frozenset[str]) -> str:
-    for start, end in reversed(skeleton_words(text, values)):  # Latin spellings of Arabic/Hebrew names
+    for start, end in reversed(matched_words(text, values)[1]):  # Latin spellings of Arabic/Hebrew names
         text = text[:start] + " " + text[end:]
     words, phrases, ids = _compiled(values)
     if words or phrases:
-        spans = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+        spans = words_of(text)
         drop = [False] * len(spans)
-        folded = [s[2] for s in spans]
+        folded = [w.folded for w in spans]
         for phrase in phrases:
             n = len(phrase)
             for i in range(len(folded) - n + 1):
                 if tuple(folded[i : i + n]) == phrase:
                     for j in range(i, i + n):
                         drop[j] = True
-        for i, token in enumerate(folded):
-            latin = unconfused(token) or token  # "kоwalska" with a Cyrillic о is "kowalska"
+        for i, (_, _, token, latin) in enumerate(spans):  # latin: "kоwalska" with a Cyrillic о is "kowalska"
             if token in words or latin in words or (ids and any(part in latin for part in ids)):
                 drop[i] = True
         for i in split_parts(folded, values):  # a name split over two words or values
@@ -580,7 +612,7 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
         if any(drop):
             pieces = []
             last = 0
-            for (start, end, _), gone in zip(spans, drop):
+            for (start, end, _, _), gone in zip(spans, drop):
                 if gone:
                     pieces.append(text[last:start])
                     pieces.append(" ")

@@ -234,11 +234,12 @@ class _PreviousIndex:
         self._block_rows: list[dict] = []
 
     @classmethod
-    def open(cls, path: Path, site_rule: str) -> _PreviousIndex | None:
-        """``None`` when there is no usable previous index (missing, other version, other site rule)."""
+    def open(cls, path: Path, site_rule: str, paths_rule: str = "masked") -> _PreviousIndex | None:
+        """``None`` when there is no usable previous index (missing, other version, other site or paths rule)."""
         table = read_index_table(path, ("path_key", "fingerprint", "status"))
-        if table is None or (table.schema.metadata or {}).get(b"curator_site_rule") != site_rule.encode():
-            return None  # site labels were computed with another rule
+        meta = (table.schema.metadata or {}) if table is not None else {}
+        if table is None or meta.get(b"curator_site_rule") != site_rule.encode() or meta.get(b"curator_paths") != paths_rule.encode():
+            return None  # site labels or paths were computed with another rule
         try:
             return cls(path, table)
         except (pa.ArrowInvalid, OSError, ValueError):
@@ -304,6 +305,7 @@ def scan_source(
     site_rule: str = "folder",
     on_row: Callable[[dict], None] | None = None,
     scheduler: str | None = None,
+    full_paths: bool = False,
 ) -> ScanResult:
     """Scan ``source`` into its index and return where it is with the scan's counts.
 
@@ -316,6 +318,9 @@ def scan_source(
     ignored).  Files of a folder source are opened by the workers by absolute path (the
     folder must be shared with them); archive members are sent to them as bytes.  The
     index is the same as a local scan's.
+    ``full_paths``: store paths with only identifier values removed; by default every path
+    word that is not a known safe word is ``~`` (:func:`curator.deid.freetext.allowlisted_path`:
+    a folder may be named after a person whom no readable header names).
     """
     if site_rule not in SITE_RULES:
         raise CuratorError(f"unknown site rule {site_rule!r}; choose one of {', '.join(SITE_RULES)}")
@@ -326,10 +331,18 @@ def scan_source(
     # One scan at a time per index: two would write the same temporary file (and salt).
     with exclusive(path.with_name(path.name + ".lock"), "the index of this source", "or give another --index"), \
             disk_full_is_an_error("the index"):
-        return _scan_locked(src, path, workers, progress, site_rule, on_row, scheduler)
+        return _scan_locked(src, path, workers, progress, (site_rule, full_paths), on_row, scheduler)
 
 
-def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | None, site_rule: str,
+def _shown_path(path: str | None, full_paths: bool) -> str | None:
+    """A scrubbed path as the index keeps it: as it is with ``full_paths``, else with every
+    word that is not a known safe word as ``~``."""
+    from curator.deid.freetext import allowlisted_path
+
+    return path if full_paths else allowlisted_path(path)
+
+
+def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | None, rules: tuple[str, bool],
                  on_row: Callable[[dict], None] | None, scheduler: str | None) -> ScanResult:
     """:func:`scan_source` once it holds the lock of the index at ``path``."""
     try:
@@ -338,7 +351,9 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
         if is_no_space(exc):
             raise  # said as a full disk by scan_source
         raise CuratorError(f"index folder cannot be written ({exc.strerror or 'OS error'})") from None
-    previous = _PreviousIndex.open(path, site_rule)
+    site_rule, full_paths = rules
+    paths_rule = "full" if full_paths else "masked"
+    previous = _PreviousIndex.open(path, site_rule, paths_rule)
     executor = make_executor(workers, scheduler, initializer=_quiet_worker)  # CuratorError when a scheduler is unreachable
     remote = executor.kind == "dask"  # workers elsewhere need absolute paths
     if executor.kind == "local":
@@ -353,7 +368,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
     with contextlib.ExitStack() as stack:
         stack.enter_context(executor)
         try:
-            writer = IndexWriter(path, metadata={"curator_site_rule": site_rule})
+            writer = IndexWriter(path, metadata={"curator_site_rule": site_rule, "curator_paths": paths_rule})
         except OSError as exc:
             if is_no_space(exc):
                 raise
@@ -362,6 +377,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
         stack.callback(bar.close)
 
         def finish(row: dict, relpath: str) -> None:
+            row["path"] = _shown_path(row["path"], full_paths)
             if row["status"] == "indexed":
                 global_tokens.update(row["id_tokens"] or ())
                 first = seen_sops.get(row["sop_key"])
@@ -397,7 +413,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
                     finish(row, task[0])
                 bar.advance(len(tasks))
             for relpath, row in pending_rejections:
-                row["path"] = scrub_path(relpath, global_tokens, salt)
+                row["path"] = _shown_path(scrub_path(relpath, global_tokens, salt), full_paths)
                 if row["site"] is not None and row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
                     row["site"] = scrub_path(row["site"], global_tokens, salt)
                 _count(stats, row)
