@@ -74,7 +74,7 @@ def runs(tmp_path_factory) -> dict:
     commands = {
         "scan": ["scan", str(source), "--index", str(root / "scan.parquet"), "-w", "1"],
         "audit": ["audit", str(source), "-f", "json", "-o", str(root / "audit.json"), "-w", "1",
-                  "--index", str(root / "audit.parquet")],
+                  "--index", str(root / "audit.parquet"), "--full-paths"],  # reasons per path: the paths' words shown (opt-in)
         "deid": ["deid", str(source), str(root / "deid"), "--key", key, "--workers", "1"],
         "publish": ["publish", str(source), str(root / "release"), "--key", key, "--config", str(CONFIG), "-w", "1",
                     "--release-date", "2026-11-30"],
