@@ -255,3 +255,28 @@ def write_cases(root: str | Path) -> list[str]:
             assert data is not None
             path.write_bytes(data)
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
+
+
+def lying_frame(syntax: str, side: int = 65500) -> bytes:
+    """An 8 x 8 CT whose one compressed frame (JPEG baseline or JPEG 2000, real encoders)
+    declares ``side`` x ``side`` pixels in its own header (SOF0, SIZ)."""
+    from PIL import Image
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEG2000Lossless, JPEGBaseline8Bit
+
+    buffer = io.BytesIO()
+    if syntax == JPEGBaseline8Bit:
+        Image.new("L", (8, 8)).save(buffer, "JPEG")
+        frame = bytearray(buffer.getvalue())
+        at = frame.index(b"\xff\xc0")
+        struct.pack_into(">HH", frame, at + 5, side, side)
+    else:
+        assert syntax == JPEG2000Lossless
+        Image.new("L", (8, 8)).save(buffer, "JPEG2000", irreversible=False, no_jp2=True)
+        frame = bytearray(buffer.getvalue())
+        at = frame.index(b"\xff\x4f\xff\x51")
+        struct.pack_into(">II", frame, at + 8, side, side)
+    ds = _ct(95)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+    ds.PixelData = encapsulate([bytes(frame)])
+    return _bytes(ds, syntax)

@@ -295,3 +295,55 @@ def test_ctrl_c_says_the_output_is_incomplete_and_the_run_resumes(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (out / "deid-report.json").exists() and not journal.exists()
+
+
+def test_a_compressed_frame_that_claims_a_huge_image_is_never_decoded(tmp_path):
+    """Found: a 1 KB JPEG frame whose SOF header claims 65,500 x 65,500 pixels (Rows and
+    Columns say 8 x 8) made the audit's pixel screen take 21 GB resident; under a 4 GB
+    address-space limit the audit died (SIGABRT, no report).  The frame headers are read
+    before decoding now; such a frame is not decoded (audit: not screened; deid: quarantined).
+    The audit runs here under that limit, so that a regression cannot take the machine's memory."""
+    import resource
+
+    from pydicom.uid import JPEG2000Lossless, JPEGBaseline8Bit
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "jpeg.dcm").write_bytes(hostile4.lying_frame(JPEGBaseline8Bit))
+    code = "import sys; from curator.cli import main; sys.argv[0] = 'curator'; main(sys.argv[1:])"
+    limit = 4 << 30
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run([sys.executable, "-c", code, "audit", str(source), "-f", "json", "-o", str(tmp_path / "a.json"),
+                           "--index", str(tmp_path / "index.parquet"), "-w", "1"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=cap, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    screen = json.loads((tmp_path / "a.json").read_text())["burned_in"]["pixel_screen"]
+    assert (screen["not_decoded"], screen["screened"]) == (1, 0)
+
+    from curator.deid import pixels
+    from curator.dicom.frame_header import frame_size, oversized_frame
+
+    for syntax in (JPEGBaseline8Bit, JPEG2000Lossless):
+        ds = pydicom.dcmread(io.BytesIO(hostile4.lying_frame(syntax)))
+        assert oversized_frame(ds) == "frame 1 declares 65500 x 65500 pixels, more than the header's 8 x 8", syntax
+        with pytest.raises(pixels.FrameLargerThanHeader):
+            pixels.frames_of(ds)
+        honest = pydicom.dcmread(io.BytesIO(hostile4.lying_frame(syntax, side=8)))
+        assert oversized_frame(honest) is None and pixels.frames_of(honest).shape == (1, 8, 8)
+    decoded = 0
+    for path in sorted(pydicom_files_dir().glob("*.dcm")):  # every real frame a decoder reads: its true size
+        ds = pydicom.dcmread(path, force=True)
+        syntax = ds.file_meta.get("TransferSyntaxUID")
+        if "PixelData" not in ds or syntax is None or not syntax.is_encapsulated or pixels.decoded_bytes(ds) > 1 << 26:
+            continue
+        try:
+            ds.pixel_array  # noqa: B018
+        except Exception:  # noqa: BLE001 - no decoder here, or broken on purpose (a SIZ holding a delimiter)
+            continue
+        assert oversized_frame(ds) is None, path.name
+        decoded += 1
+    assert decoded >= 10
+    assert frame_size(b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x0b\x08\x00\x10\x00\x20\x01") == (32, 16)

@@ -34,6 +34,7 @@ from pydicom.sequence import Sequence
 from curator.deid import textdetect
 from curator.deid.profile import method_code_item
 from curator.dicom.elements import RawSource
+from curator.dicom.frame_header import oversized_frame
 from curator.errors import CuratorError
 
 RISK_MODALITIES = frozenset({"US", "SC", "XA", "ES", "OT"})
@@ -98,6 +99,7 @@ def frames_of(ds: Dataset) -> NDArray:
     :class:`PixelsTooLarge` rather than decode more than :data:`MAX_DECODED_BYTES`."""
     if decoded_bytes(ds) > MAX_DECODED_BYTES:
         raise PixelsTooLarge(f"pixel data would decode to {decoded_bytes(ds):,} bytes")
+    _check_frame_headers(ds)
     pixels = ds.pixel_array
     if int(ds.get("NumberOfFrames", 1) or 1) == 1:
         pixels = pixels[np.newaxis, ...]
@@ -118,6 +120,7 @@ def iter_frames(ds: Dataset, indices: list[int] | None = None) -> Iterator[tuple
     one = decoded_bytes(ds) // frame_count(ds)
     if one > MAX_DECODED_BYTES:
         raise PixelsTooLarge(f"one frame would decode to {one:,} bytes")
+    _check_frame_headers(ds)
     wanted = sorted(set(indices)) if indices is not None else list(range(frame_count(ds)))
     yield from zip(wanted, iter_pixels(ds, indices=wanted))
 
@@ -132,9 +135,21 @@ def _screened_frames(ds: Dataset) -> Iterator[tuple[int, NDArray]]:
     yield from iter_frames(ds)
 
 
+class FrameLargerThanHeader(ValueError):
+    """A compressed frame declares more pixels than Rows x Columns: never decoded."""
+
+
+def _check_frame_headers(ds: Dataset) -> None:
+    problem = oversized_frame(ds)
+    if problem is not None:
+        raise FrameLargerThanHeader(problem)
+
+
 def not_screened(exc: Exception) -> str:
     """The quarantine reason of pixels that cannot be screened (no value quoted)."""
-    if isinstance(exc, PixelsTooLarge):
+    if isinstance(exc, FrameLargerThanHeader):
+        detail = str(exc)
+    elif isinstance(exc, PixelsTooLarge):
         detail = f"{exc}, over the limit of {MAX_DECODED_BYTES:,}"
     elif isinstance(exc, NotImplementedError):
         detail = "no decoder for its transfer syntax"

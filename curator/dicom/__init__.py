@@ -5,6 +5,7 @@ the size pixel data must have.
 * :mod:`curator.dicom.header`: read a DICOM header (stop before pixel data) from a file, bytes or DICOM JSON, with a clear rejection reason;
 * :mod:`curator.dicom.walk`: walk every element at any depth without converting values;
 * :mod:`curator.dicom.pixel_size`: the size native pixel data must have (one check for scan, audit and deid).
+* :mod:`curator.dicom.frame_header`: the image size a compressed frame declares, checked before decoding.
 
 The names below are imported lazily (importing the package loads none of its modules).
 """
