@@ -280,3 +280,24 @@ def lying_frame(syntax: str, side: int = 65500) -> bytes:
     ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
     ds.PixelData = encapsulate([bytes(frame)])
     return _bytes(ds, syntax)
+
+
+def deflate_bomb(zeros: int = 64 << 20) -> bytes:
+    """A Deflated Explicit VR Little Endian CT whose dataset holds a private OB of ``zeros``
+    zero bytes: about a thousandth of that on disk (deflate's best ratio)."""
+    import zlib
+
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    data = _bytes(_ct(96), DeflatedExplicitVRLittleEndian)
+    meta_end = 144 + struct.unpack("<I", data[140:144])[0]
+    body = zlib.decompress(data[meta_end:], -15)
+    at = body.index(b"\xe0\x7f\x10\x00")  # before Pixel Data: a private block in group 0x0009
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    parts = [data[:meta_end], deflater.compress(body[:at]),
+             deflater.compress(struct.pack("<HH2sH", 0x0009, 0x0010, b"LO", 4) + b"ACME"),
+             deflater.compress(struct.pack("<HH2sHI", 0x0009, 0x1010, b"OB", 0, zeros))]
+    chunk = b"\0" * (1 << 20)
+    parts.extend(deflater.compress(chunk) for _ in range(zeros >> 20))
+    parts += [deflater.compress(body[at:]), deflater.flush()]
+    return b"".join(parts)

@@ -347,3 +347,25 @@ def test_a_compressed_frame_that_claims_a_huge_image_is_never_decoded(tmp_path):
         decoded += 1
     assert decoded >= 10
     assert frame_size(b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x0b\x08\x00\x10\x00\x20\x01") == (32, 16)
+
+
+def test_a_deflate_bomb_is_rejected_before_it_is_inflated(tmp_path):
+    """Found: a 3 MB Deflated Explicit VR file holding 3 GiB of zeros was inflated whole by
+    the scan and again by the audit's pixel screen (2.6 GB resident, 26 s, then
+    'malformed DICOM header (MemoryError)' under a 4 GB limit; a machine without a limit
+    gives each worker 3 GB).  A deflated dataset is now inflated in bounded pieces first and
+    rejected beyond the archives' ratio (mappings/sources.yaml), by every command."""
+    from curator.index.scan import scan_source
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "bomb.dcm").write_bytes(hostile4.deflate_bomb())
+    assert (source / "bomb.dcm").stat().st_size < (1 << 20)
+    scan_source(source, tmp_path / "index.parquet", workers=1)
+    import pyarrow.parquet as pq
+
+    (row,) = pq.read_table(tmp_path / "index.parquet").to_pylist()
+    assert (row["status"], row["reason"]) == ("rejected", "deflated dataset expands beyond 200 times its size (possible decompression bomb)")
+    from curator.deid.pixel_screen import screen_source
+
+    assert screen_source(source, workers=1)["screened"] == 0

@@ -13,6 +13,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
+from curator.dicom.header import check_inflated_size
 from curator.common.executors import make_executor
 from curator.sources.base import Item
 from curator.sources.registry import open_source
@@ -36,6 +37,7 @@ def _screen_one(relpath: str, path: str | None, data: bytes | None) -> tuple[str
         try:
             if data is None:
                 data = Item(relpath, 0, "", path=path).read()
+            check_inflated_size(io.BytesIO(data), len(data))  # a deflate bomb is never inflated whole
             ds = pydicom.dcmread(io.BytesIO(data), force=True)
             if pixels.skipped(ds):  # no pixel data, or 1-bit masks
                 return None

@@ -13,6 +13,7 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from typing import BinaryIO
 
 import pydicom
@@ -33,6 +34,7 @@ from curator.dicom.elements import (
     element_header,
 )
 from curator.dicom.fastheader import read_fast
+from curator.resources import load_yaml, mappings_dir
 from curator.dicom.pixel_size import dataset_problem, is_encapsulated
 from curator.dicom.vr import LONG_LENGTH_VR_BYTES
 
@@ -300,6 +302,8 @@ def _read_general(fp: BinaryIO, size: int) -> pydicom.Dataset:
     head = fp.read(132)
     fp.seek(0)
     has_preamble = len(head) == 132 and head[128:132] == b"DICM"
+    if has_preamble:
+        check_inflated_size(fp, size)
     try:
         ds = pydicom.dcmread(fp, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
     except InvalidDicomError:
@@ -319,6 +323,45 @@ def _read_general(fp: BinaryIO, size: int) -> pydicom.Dataset:
     _check_identity(ds, has_preamble, head)
     _check_pixel_data_complete(fp, size, ds)
     return ds
+
+
+_DEFLATED = b"1.2.840.10008.1.2.1.99"
+_INFLATE_CHUNK = 1 << 20
+
+
+@cache
+def _max_ratio() -> float:
+    """The decompression-bomb ratio of archives (``mappings/sources.yaml``), for deflated datasets too."""
+    return float(load_yaml(mappings_dir() / "sources.yaml")["max_ratio"])
+
+
+def check_inflated_size(fp: BinaryIO, size: int) -> None:
+    """A Deflated Explicit VR Little Endian dataset that inflates beyond ``max_ratio`` times
+    its size is rejected before pydicom inflates it whole (a 3 MB file held 3 GiB of zeros:
+    3 GB resident per worker).  The stream is inflated in bounded pieces and thrown away."""
+    meta = fp.read(4096)
+    fp.seek(0)
+    if _DEFLATED not in meta or meta[132:136] != b"\x02\x00\x00\x00" or len(meta) < 144:
+        return
+    start = 144 + struct.unpack("<I", meta[140:144])[0]
+    limit = max(_max_ratio() * max(size - start, 1), float(_INFLATE_CHUNK))
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    fp.seek(start)
+    total = 0
+    try:
+        while total <= limit:
+            data = inflater.unconsumed_tail or fp.read(_INFLATE_CHUNK)
+            if not data:
+                break
+            total += len(inflater.decompress(data, _INFLATE_CHUNK))
+            if inflater.eof:
+                break
+    except zlib.error:
+        pass  # pydicom's read names a corrupt stream
+    finally:
+        fp.seek(0)
+    if total > limit:
+        raise HeaderError(f"deflated dataset expands beyond {_max_ratio():g} times its size (possible decompression bomb)")
 
 
 def _check_identity(ds: pydicom.Dataset, has_preamble: bool, head: bytes) -> None:
