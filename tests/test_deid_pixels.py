@@ -250,3 +250,61 @@ def test_strokes_beside_a_cut_line_are_its_text_only_in_its_colour():
     grey = frame.copy()
     grey[y0:y1, x1 + 10:x1 + 40:6] = 1900  # grey strokes: not the white text's
     assert not textdetect.same_colour(grey, (y0, x1 + 8, y1, x1 + 42), [line])
+
+
+def _marked_ct(marks: list[tuple[str, int, int, int, str]]) -> tuple[pydicom.Dataset, list[tuple[int, int, np.ndarray]]]:
+    """A CT flagged YES (pydicom's CT_small, each pixel 4 x 4) with ``marks`` (text, row,
+    column, pixel size, font file) drawn brighter than its anatomy; each mark's ink (row,
+    column of its box, mask)."""
+    from PIL import Image, ImageDraw, ImageFont
+    from pydicom.data import get_testdata_file
+
+    ds = _name_ct(None, flag="YES")
+    base = pydicom.dcmread(get_testdata_file("CT_small.dcm")).pixel_array.astype(np.int32)
+    frame = np.kron(base, np.ones((4, 4), dtype=np.int32))
+    inks = []
+    for text, y, x, size, face in marks:
+        canvas = Image.new("L", (frame.shape[1], frame.shape[0]), 0)
+        ImageDraw.Draw(canvas).text((x, y), text, fill=255, font=ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{face}", size))
+        alpha = np.asarray(canvas, dtype=np.float64) / 255
+        frame = np.rint(frame * (1 - alpha) + 3000 * alpha).astype(np.int32)
+        ys, xs = np.nonzero(alpha >= 0.5)
+        inks.append((int(ys.min()), int(xs.min()), (alpha >= 0.5)[ys.min():ys.max() + 1, xs.min():xs.max() + 1]))
+    ds.PixelData = frame.astype(np.int16).tobytes()
+    return ds, inks
+
+
+def test_a_lone_marker_a_view_and_the_marks_of_a_scale_are_cut():
+    """Words standing alone (an L/R marker, a view, the depth marks of a scale: the model
+    sees the single digits of a scale not at all, its two-digit marks and the marker as
+    boxes too short for a line) are cut, not released under a NO."""
+    bold, plain = "DejaVuSans-Bold.ttf", "DejaVuSans.ttf"
+    ds, inks = _marked_ct([("R", 380, 40, 56, bold), ("PA", 30, 240, 20, bold)]
+                          + [(str(depth), 110 + depth * 20, 490, 11, plain) for depth in (0, 5, 10, 15)])
+    outcome = pixels.clean(ds)
+    assert outcome.reason is None and outcome.cleaned and ds.BurnedInAnnotation == "NO"
+    cut = np.zeros(pixels.frames_of(ds).shape[1:3], dtype=bool)
+    for _, (y0, x0, y1, x1) in outcome.regions:
+        cut[y0:y1, x0:x1] = True
+    for y, x, ink in inks:
+        assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all()
+    assert cut.sum() < 2.5 * sum(int(ink.sum()) for _, _, ink in inks) + 4000  # tight boxes, not the anatomy
+
+
+def test_screen_sees_a_bitmap_font_enlarged_twice_running_off_the_edge():
+    """Red-team round 5: Pillow's bitmap font enlarged twice (strokes two pixels wide, glyphs
+    that fill their boxes like blobs) in the top band of a 256 x 256 CT, running off its
+    right edge, was not seen by the default screen."""
+    from redteam5_archive import _anatomy, _text_picture
+
+    def ct(frame: np.ndarray) -> pydicom.Dataset:
+        ds = _name_ct(None)
+        ds.Rows, ds.Columns = frame.shape
+        ds.PixelData = (frame.astype(np.int16) * 8).tobytes()
+        return ds
+
+    anatomy = _anatomy(256, 256, 3)
+    named = anatomy.copy()
+    named[:40] = np.maximum(named[:40], _text_picture("DOBRZANSKA IRENA NB2291847", (256, 256), 2)[:40])
+    assert pixels.screen(ct(named)) == pixels.SCREEN_REASON
+    assert pixels.screen(ct(anatomy)) is None

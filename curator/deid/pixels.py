@@ -421,17 +421,21 @@ def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], in
     original = np.array(frame, copy=True)
     done: list[textdetect.Box] = []
     redacted: list[textdetect.Box] = []
-    lines = textdetect.detect_lines(frame)
+    alone: list[textdetect.Line] = []  # words standing alone (markers, depth marks)
+    lines = textdetect.detect_lines(frame, alone=alone)
     for round_ in range(ROUNDS):
         parts = textdetect.complete_glyphs(original, [part for _, line_parts in lines for part in line_parts])
         _cut(frame, parts, fill)
         done.extend(box for box, _ in lines)
         redacted.extend(parts)
-        lines = _remaining(frame, done, original, fine=round_ == 0 and bool(done))
+        lines = _remaining(frame, done, original, fine=round_ == 0 and bool(done), alone=alone)
         if not lines:
             break
     else:
         return redacted, len(done), "text-like regions remain after pixel cleaning"
+    marks = textdetect.column_marks(original, [box for box, _ in alone], redacted)
+    _cut(frame, marks, fill)
+    redacted.extend(marks)
     return redacted, len(done), _residue(frame, original, done, redacted, fill)
 
 
@@ -466,7 +470,8 @@ def _stretched(line: textdetect.Box, pieces: list[textdetect.Box]) -> textdetect
     return (y0, x0, y1, x1)
 
 
-def _remaining(frame: NDArray, done: list[textdetect.Box], original: NDArray, fine: bool = False) -> list[textdetect.Line]:
+def _remaining(frame: NDArray, done: list[textdetect.Box], original: NDArray, fine: bool = False,
+               alone: list[textdetect.Line] | None = None) -> list[textdetect.Line]:
     """Text the check still finds: the model's lines beside a region already cut (the
     rest of a line) or just above or below one (the next line of its block, a short
     word), or confirmed by the stroke detector, and the stroke detector's boxes
@@ -476,11 +481,16 @@ def _remaining(frame: NDArray, done: list[textdetect.Box], original: NDArray, fi
     polarity and grey level of a line they are next to (in ``original``, the frame before
     redaction: an edge of the image beside a line is not; small print, anti-aliased, is
     fainter than the line);
+    words standing alone (:func:`textdetect.lone_word`: one colour, glyph-shaped) anywhere;
     elsewhere, once the text is cut, the model's boxes are anatomy it mistakes for text."""
-    found = textdetect.detect_lines(frame, done)
+    words: list[textdetect.Line] = []
+    found = textdetect.detect_lines(frame, done, words)
+    if alone is not None:
+        alone.extend(words)
     strokes = textdetect.detect(frame)
     kept = [line for line in found
-            if textdetect.near(line[0], done) or textdetect.stacked(line[0], done) or textdetect.overlaps(line[0], strokes)]
+            if textdetect.near(line[0], done) or textdetect.stacked(line[0], done) or textdetect.overlaps(line[0], strokes)
+            or line in words]
     small = textdetect.detect_fine(frame) if fine else []
     beside = [box for box in strokes
               if textdetect.same_colour(original, box, [line for line in done if textdetect.near(box, [line]) or textdetect.stacked(box, [line])])]

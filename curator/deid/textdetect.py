@@ -77,6 +77,10 @@ class Settings:
     residue_share: float  # ... glyph pieces at least this share of the way from its background's level to its text's
     residue_piece: int  # ... reaching at most this many pixels out of the cut
     colour_tolerance: int  # check: strokes beside a cut line are its text's when of its polarity and within this many grey levels of its text's
+    thin_share: float  # glyphs filling their boxes are strokes when at most this share of their pixels survives a 3 x 3 erosion
+    lone_reach: float  # a short model box standing alone: its glyphs stay within this share of its height around it
+    lone_uniform: float  # ... and at least this share of their pixels is near the text's level (one colour)
+    lone_mark_uniform: float  # ... this share when it holds a single glyph (an L/R marker)
 
 
 @lru_cache(maxsize=1)
@@ -471,13 +475,27 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
             continue  # not one line: a chain of unrelated structures
         if not is_run and not _aligned(boxes[members], s):
             continue
-        if float(np.median(fill[members])) > s.max_group_fill:
+        if float(np.median(fill[members])) > s.max_group_fill and not _thin(mask, boxes[members], s):
             continue  # blobs, not strokes
         line_level = float(np.median(levels[members]))
         box = _absorb(box, boxes, np.flatnonzero(np.abs(levels - line_level) <= 2 * s.level_tolerance), s)
         marks = small[np.abs(levels[small] - line_level) <= s.level_tolerance]
         found.append(_with_marks(box, boxes, marks, s))
     return found
+
+
+def _thin(mask: NDArray[np.bool_], members: NDArray, s: Settings) -> bool:
+    """Glyphs that fill much of their boxes yet are drawn in thin strokes (a bitmap font
+    enlarged twice: strokes two pixels wide in glyphs as small as a blob): in most of
+    them, at most :attr:`Settings.thin_share` of the pixels set in their box survive an
+    erosion by a 3 x 3 square (a blob keeps its inside)."""
+    from scipy import ndimage
+
+    shares = []
+    for y0, x0, y1, x1 in members.tolist():
+        crop = mask[y0:y1, x0:x1]
+        shares.append(float(ndimage.binary_erosion(crop, structure=np.ones((3, 3), dtype=bool)).sum()) / max(int(crop.sum()), 1))
+    return float(np.median(shares)) <= s.thin_share
 
 
 def _absorb(box: Box, boxes: NDArray, pool: NDArray, s: Settings) -> Box:
@@ -632,13 +650,14 @@ def detect_model(frame: NDArray) -> list[Box]:
     return sorted({box for box, _ in detect_lines(frame)})
 
 
-def detect_lines(frame: NDArray, anchors: list[Box] | None = None) -> list[Line]:
+def detect_lines(frame: NDArray, anchors: list[Box] | None = None, alone: list[Line] | None = None) -> list[Line]:
     """Text lines of one frame by the detection model, on its grey windows (colour
     frames: luminance), each with the boxes of its glyph runs (what is blacked out);
     regions higher than a text line can be are not text.  A box too short for a line
     (a word of two or three letters: ``AP``, ``LAT``) is text when it stands in an
     annotation block: just above or below, or along, a line the model found, or one of
-    ``anchors`` (lines already cut), of a similar height."""
+    ``anchors`` (lines already cut), of a similar height; or when it holds a word by
+    itself (:func:`lone_word`: then it is also added to ``alone``)."""
     s = settings()
     views = windows(frame)[: 1 if frame.ndim == 3 else None]
     found: list[tuple[Box, int]] = []
@@ -651,8 +670,14 @@ def detect_lines(frame: NDArray, anchors: list[Box] | None = None) -> list[Line]
     lines = [(raw, index) for raw, index in found if _line_shaped(raw, s)]
     block = [raw for raw, _ in lines] + list(anchors or [])
     lines += [(raw, index) for raw, index in found if not _line_shaped(raw, s) and _word_in_block(raw, block, s)]
-    responses: dict[int, list[NDArray[np.int16]]] = {}
     out: list[Line] = []
+    for raw, index in found:  # a short word standing alone (an L/R marker, PA, a depth mark)
+        if (raw, index) not in lines:
+            word = lone_word(raw, views[index], frame.shape[:2], s)
+            out.extend(word)
+            if alone is not None:
+                alone.extend(word)
+    responses: dict[int, list[NDArray[np.int16]]] = {}
     for raw, index in lines:
         view = views[index]
         grow = int(s.accent_reach * (raw[2] - raw[0]))  # accents and cedillas beyond the model's box
@@ -666,6 +691,110 @@ def detect_lines(frame: NDArray, anchors: list[Box] | None = None) -> list[Line]
         if clipped:
             out.append((clipped[0], tuple(clip_boxes(list(parts), frame.shape[:2]))))
     return sorted(set(out))
+
+
+def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Settings) -> list[Line]:
+    """A short box of the model (too short for a line, in no block) that holds a word by
+    itself: an L/R marker, a view (PA, LAT), a depth mark (10): as a line with its glyphs
+    (none when it is not one).  Burned-in text is drawn in one colour: the glyphs are the
+    components of one polarity at least half-way from the background's level (around the
+    box) to the text's (the box's brightest, or darkest, pixels), at least
+    :attr:`Settings.lone_uniform` of their pixels near the text's level (anatomy is shaded;
+    :attr:`Settings.lone_mark_uniform` for a single glyph: a marker is drawn solid),
+    none running out of the box grown by :attr:`Settings.lone_reach` of its height (a
+    structure of the image), one at least not filled like a bar."""
+    from scipy import ndimage
+
+    y0, x0, y1, x1 = raw
+    h, w = y1 - y0, x1 - x0
+    rows, cols = view.shape[:2]
+    if not s.min_height <= h <= s.max_line or w < s.min_word_aspect * h / 2:
+        return []
+    grow = max(2, int(s.lone_reach * h))
+    e0, f0, e1, f1 = max(y0 - grow, 0), max(x0 - grow, 0), min(y1 + grow, rows), min(x1 + grow, cols)
+    g0, h0, g1, h1 = max(y0 - h, 0), max(x0 - h, 0), min(y1 + h, rows), min(x1 + h, cols)
+    around = view[g0:g1, h0:h1].astype(np.int16)
+    ring = np.ones(around.shape, dtype=bool)
+    ring[e0 - g0:e1 - g0, f0 - h0:f1 - h0] = False
+    if not ring.any() or y1 <= y0 or x1 <= x0:
+        return []
+    contrast, level, background = _lone_levels(around, ring, (slice(max(y0, 0) - g0, y1 - g0), slice(max(x0, 0) - h0, x1 - h0)))
+    if contrast < s.contrast:
+        return []
+    window = level[e0 - g0:e1 - g0, f0 - h0:f1 - h0]
+    labels, _ = ndimage.label(window >= background + 0.5 * contrast, structure=np.ones((3, 3), dtype=bool))
+    glyphs: list[Box] = []
+    near = uniform = 0
+    open_edges = (e0 > 0, f0 > 0, e1 < rows, f1 < cols)
+    thin = False
+    for index, sl in enumerate(ndimage.find_objects(labels)):
+        if sl is None or sl[0].stop - sl[0].start < 0.3 * h:
+            continue
+        if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
+                or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
+            return []  # runs out of the window: a structure of the image
+        ink = window[sl][labels[sl] == index + 1]
+        near += int((ink >= background + 0.85 * contrast).sum())
+        uniform += int(ink.size)
+        thin |= ink.size <= 0.85 * (sl[0].stop - sl[0].start) * (sl[1].stop - sl[1].start)
+        m = s.margin
+        glyphs.append((e0 + sl[0].start - m, f0 + sl[1].start - m, e0 + sl[0].stop + m, f0 + sl[1].stop + m))
+    if not glyphs or not thin or near < (s.lone_uniform if len(glyphs) > 1 else s.lone_mark_uniform) * uniform:
+        return []
+    parts = clip_boxes(glyphs, shape)
+    return [(_union(np.array(parts)), tuple(parts))] if parts else []
+
+
+def _lone_levels(around: NDArray[np.int16], ring: NDArray[np.bool_], inner: tuple[slice, slice]) -> tuple[float, NDArray[np.int16], float]:
+    """(contrast, grey levels in the text's polarity, background level) of a word in
+    ``around`` (its box is ``inner``): the polarity whose brightest 1% in the box stands
+    out most from the median of ``ring`` (around the box)."""
+    found = []
+    for polarity in (0, 1):
+        level = around if polarity == 0 else 255 - around
+        background = float(np.median(level[ring]))
+        found.append((float(np.percentile(level[inner], 99)) - background, level, background))
+    return found[0] if found[0][0] >= found[1][0] else found[1]
+
+
+def column_marks(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
+    """Marks of a scale beside words standing alone (``words``, cut): glyphs of a word's
+    polarity and grey level (at least :attr:`Settings.ink_share` of the way from its
+    background's level to its text's, in ``frame`` before redaction) and height, in the column it stands in, left- or right-aligned with
+    it (the depth marks 0, 5, 10, 15 of an ultrasound: the model sees the two-digit ones
+    only).  Returns their boxes, to cut too; what ``cut`` covers is left out."""
+    from scipy import ndimage
+
+    s = settings()
+    view = windows(frame)[0]
+    rows, cols = view.shape
+    found: list[Box] = []
+    for y0, x0, y1, x1 in words:
+        body = max(y1 - y0 - 2 * s.margin, 2)
+        levels = _levels_at(view, (y0, x0, y1, x1), s)
+        if levels is None:
+            continue
+        polarity, background, text = levels
+        f0, f1 = max(x0 - body, 0), min(x1 + body, cols)
+        crop = view[:, f0:f1]
+        response = _tophats(crop, s.tophat)[polarity]
+        level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
+        ink = ((response >= s.contrast // 2) & (level >= background + s.ink_share * (text - background))
+               & (level <= text + s.colour_tolerance))
+        for b0, c0, b1, c1 in cut:
+            ink[max(b0, 0):max(b1, 0), max(c0 - f0, 0):max(c1 - f0, 0)] = False
+        labels, _ = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
+        for index, sl in enumerate(ndimage.find_objects(labels)):
+            if sl is None:
+                continue
+            height, width = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+            fill = float((labels[sl] == index + 1).mean())
+            left, right = f0 + sl[1].start, f0 + sl[1].stop
+            aligned = abs(left - (x0 + s.margin)) <= 2 or abs(right - (x1 - s.margin)) <= 2
+            if (aligned and 0.7 * body <= height <= 1.3 * body and width <= 1.3 * body
+                    and s.min_fill <= fill <= s.max_fill):
+                found.append((sl[0].start - s.margin, left - s.margin, sl[0].stop + s.margin, right + s.margin))
+    return clip_boxes(found, (rows, cols))
 
 
 def _word_in_block(box: Box, lines: list[Box], s: Settings) -> bool:
