@@ -25,7 +25,10 @@ One person per surface, so a hit says where it came from:
 - ``short``: Arabic and Hebrew given names of under three consonants ("Reem", "Dan") spelt
   in Latin letters in kept strings;
 - ``folder``: a readable image whose header names nobody, in a folder (and under a file
-  name) named after a person.
+  name) named after a person;
+- ``privbin``: safe private byte values (OB) holding the name in Shift_JIS and UTF-16 and
+  the accession number;
+- ``links``: a symbolic link and a zip member named after a person whose files name nobody.
 
 ``build(root)`` writes the archive and returns a :class:`Planted`; ``leaks(paths, planted,
 consoles)`` lists every plant found in outputs.
@@ -372,10 +375,36 @@ def _folder(p: Planted) -> None:
     p.items += 1
 
 
+def _private_bytes(p: Planted) -> None:
+    """Safe private byte values (TCIA `k`, OB): a Fuji Kanji Department Name holding the
+    Japanese name in Shift_JIS, a GE product ID holding the Latin name in UTF-16, a Sectra
+    examination number that is the accession number."""
+    ds = _header(SOP["CT"], "Tanaka^Yumiko=田中^由美子", "JP-88412", charset=["", "ISO 2022 IR 87"])
+    _pixels_attributes(ds)
+    ds.PixelData = _phantom().tobytes()
+    ds.AccessionNumber = "RT6A77120"
+    ds.private_block(0x0009, "FDMS 1.0", create=True).add_new(0x92, "OB", "田中由美子".encode("shift_jis"))
+    ds.private_block(0x0009, "GEMS_IDEN_01", create=True).add_new(0x04, "OB", "TANAKA YUMIKO".encode("utf-16-le"))
+    ds.private_block(0x0009, "SECTRA_Ident_01", create=True).add_new(0x02, "OB", b"RT6A77120 ")
+    _write(ds, p.root / "OSAKA" / "privbin" / "im1.dcm")
+    p.add("privbin", "Tanaka", "Yumiko", "田中", "RT6A77120")
+    p.items += 1
+
+
+def _links(p: Planted) -> None:
+    """A symbolic link and a zip member named after a person whose files name nobody."""
+    target = p.root / "GDYNIA" / "Zielinska Marta 1957-03-12" / "Zielinska_CT.dcm"
+    (p.root / "GDYNIA" / "Nowakowska_Halina.dcm").symlink_to(target)
+    with zipfile.ZipFile(p.root / "GDYNIA" / "transfer.zip", "w") as zf:
+        zf.writestr(zipfile.ZipInfo("Nowakowska Halina/ct.dcm", (2023, 6, 19, 8, 0, 0)), _plain_ct("", ""))
+    p.add("links", "Nowakowska", "Halina")
+    p.items += 2
+
+
 def build(root: Path) -> Planted:
     planted = Planted(root)
     for surface in (_jpeg, _j2k, _documents, _dicomdir, _packed, _unicode, _pn_groups, _forms, _meta,
-                    _staff, _short, _folder):
+                    _staff, _short, _folder, _private_bytes, _links):
         surface(planted)
     return planted
 
@@ -383,7 +412,8 @@ def build(root: Path) -> Planted:
 # --- searching outputs -----------------------------------------------------------------------
 
 ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "latin-1", "cp1250", "cp1251", "iso8859-7", "iso8859-8",
-             "cp1256", "euc-kr", "shift_jis", "gb18030")
+             "cp1256", "euc-kr", "shift_jis", "gb18030", "iso2022_jp", "iso2022_kr")
+_TWO_BYTE = ("utf-16-le", "utf-16-be", "euc-kr", "shift_jis", "gb18030")  # also read from the second byte
 _INVISIBLE = dict.fromkeys(c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")
 _GAPS = re.compile(r"[\s\-_.,/^]+")
 
@@ -422,6 +452,7 @@ def leaks(paths: list[Path], planted: Planted, consoles: dict[str, str] | None =
     found = []
     for where, data in blobs:
         readings = {folded(data.decode(codec, "ignore")) for codec in ENCODINGS}
+        readings |= {folded(data[1:].decode(codec, "ignore")) for codec in _TWO_BYTE}
         squeezed = {_GAPS.sub("", r) for r in readings}
         for text, surface in planted.texts:
             needle = folded(text)

@@ -47,6 +47,10 @@ UNLISTED_KEPT_VRS = frozenset({
 # URLs): what the TCIA knowledge base calls a code may hold anything a site wrote, and an
 # implicit VR file gives the element the knowledge base's VR whatever its bytes.
 CHECKED_PRIVATE_VRS = STRING_VRS - TEXT_VRS - {"PN", "UI", "DA", "DT"}
+# Safe private byte values (TCIA `k`: a Fuji "Kanji Department Name", a Sectra "Examination
+# number" stored as OB) are kept only when no text reading of their bytes holds an identifier
+# (curator.deid.engine.binary_value_safe; red team round 6).
+BYTE_VRS = frozenset({"OB", "OW", "OB or OW"})
 # Coded strings: kept, but a value holding a person's name part or an ID-like part of the
 # patient's headers is emptied (curator.deid.scrub.code_holds_identifier), whatever the attribute.
 CODE_VRS = frozenset({"CS", "AE", "UR"})
@@ -245,7 +249,7 @@ class Decisions:
         """What happens to a private element of ``vr`` whose signature is safe."""
         if vr == "SQ":
             return Op.CLEAN_ITEMS
-        if vr in TEXT_VRS or vr in CHECKED_PRIVATE_VRS:
+        if vr in TEXT_VRS or vr in CHECKED_PRIVATE_VRS or vr in BYTE_VRS:
             return Op.KEEP_IF_SAFE  # kept whole or not at all: text that cleaning would change goes
         if vr in ("PN", "UN", "UI", "DA", "DT"):
             return Op.REMOVE

@@ -34,7 +34,7 @@ from pydicom.uid import UID, UID_dictionary
 from curator import __version__
 from curator.deid import frame_text, freetext
 from curator.deid import table
-from curator.deid.decisions import DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
+from curator.deid.decisions import BYTE_VRS, DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
@@ -662,9 +662,24 @@ class _State:
     conventions: Mapping[int, frozenset[str]] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
+def _binary_codecs() -> tuple[str, ...]:
+    return tuple(str(c) for c in load_yaml(mappings_dir() / "identifiers.yaml")["binary_text_codecs"])
+
+
+def binary_value_safe(data: bytes, values: frozenset[str]) -> bool:
+    """Whether the bytes of a safe private OB/OW value hold no identifier value in any text
+    reading a writer may have used (``mappings/identifiers.yaml`` ``binary_text_codecs``:
+    Latin-1, UTF-8, UTF-16, Shift_JIS...).  Patterns and person-name rules are not applied:
+    binary numbers read as text look like dates or words by chance."""
+    return not any(has_identifier(data.decode(codec, "ignore"), values) for codec in _binary_codecs())
+
+
 def _private_value_safe(element: DataElement, values: frozenset[str]) -> bool:
     """:func:`private_text_safe` of a kept private element (a value pydicom cannot read as
-    its VR is not safe)."""
+    its VR is not safe); :func:`binary_value_safe` of a byte value."""
+    if element.VR in BYTE_VRS:
+        return isinstance(element.value, bytes) and binary_value_safe(element.value, values)
     try:
         value = element.value
         parts = [str(v) for v in value] if isinstance(value, _MULTI) else [_joined(value)]

@@ -28,7 +28,7 @@ from pydicom.uid import RE_VALID_UID, UID, UID_dictionary
 
 from curator.dicom import pixel_size
 from curator.deid import table
-from curator.deid.decisions import REPLACE, Decision, Op, creator_tag, is_private_creator
+from curator.deid.decisions import BYTE_VRS, REPLACE, Decision, Op, creator_tag, is_private_creator
 from curator.deid.engine import (
     UID_LIKE,
     BINARY_DUMMY,
@@ -39,6 +39,7 @@ from curator.deid.engine import (
     Engine,
     PatientContext,
     apply_extra,
+    binary_value_safe,
     clean_values,
     derive_age,
     extra_for_instance,
@@ -519,6 +520,8 @@ class FastEngine:
         return encode_sequence(el.tag, items)
 
     def _private_safe(self, el: _Elem, run: _Run) -> bool:
+        if el.vr in BYTE_VRS:
+            return binary_value_safe(bytes(run.buf[el.vstart:el.vstart + el.length]), run.values)
         parts = self._values(el, run)
         return private_text_safe(" ".join(parts), run.values, el.vr, parts)
 
