@@ -216,6 +216,8 @@ def run_set(items: list[Item], langs: str, pad: int, verbose: bool) -> dict[str,
         "113101 without a changed pixel": str(total["code_without_change"]),
         f"redacted pixels outside text boxes (pad {pad}px)":
             f"{100 * total['outside'] / max(total['redacted'], 1):.2f}% of {total['redacted']}",
+        "... in released images only (quarantined ones are not released)":
+            f"{100 * sum(r['outside'] for r in released) / max(sum(r['redacted'] for r in released), 1):.2f}%",
         "text-free images with pixels blacked out": f"{total['control_changed']}/{controls}",
         "screen: images with text flagged / text-free flagged": f"{hits}/{texts} / {false}/{controls}",
         "cleaning speed (1 process)": f"{count / total['cpu']:.2f} files/s CPU; {count / total['seconds']:.2f} wall",
