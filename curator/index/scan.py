@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -334,12 +335,19 @@ def scan_source(
         return _scan_locked(src, path, workers, progress, (site_rule, full_paths), on_row, scheduler)
 
 
+# The path of a DICOMweb item (curator.sources.dicomweb): curator's own one-way keys of its
+# study, series and instance, no word of the source: shown as it is.
+_DICOMWEB_PATH = re.compile(r"dicomweb(?:~[0-9a-f]{16}){3}")
+
+
 def _shown_path(path: str | None, full_paths: bool) -> str | None:
     """A scrubbed path as the index keeps it: as it is with ``full_paths``, else with every
-    word that is not a known safe word as ``~``."""
+    word that is not a known safe word as ``~`` (a DICOMweb item's keys stay)."""
     from curator.deid.freetext import allowlisted_path
 
-    return path if full_paths else allowlisted_path(path)
+    if full_paths or (path is not None and _DICOMWEB_PATH.fullmatch(path)):
+        return path
+    return allowlisted_path(path)
 
 
 def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | None, rules: tuple[str, bool],
