@@ -309,7 +309,8 @@ def _forms(p: Planted) -> None:
     ds.SeriesDescription = "A. Nowicka kontrola"
     ds.ImageComments = ("Pesel 570-312-123-45 / 57031 212345; ur. 12.03.1957, 1957/03/12, 12 mars 1957; "
                         "adres ul. Lipowa 17; tel. 601-234-567")
-    ds.AdditionalPatientHistory = "Kontrola po 12.03.1957 (Nowicka A.)"
+    ds.AdditionalPatientHistory = "Kontrola po 12.03.1957 (Nowicka A.), pisownia: N o w i c k a"
+    ds.ProtocolName = "N.O.W.I.C.K.A CT"
     ds.RequestedProcedureDescription = "CT 570 312 123 45"
     _write(ds, p.root / "WARSZAWA" / "57031212345" / "im1.dcm")
     p.add("forms", "Nowicka", "Agnieszka", "57031212345", "570-312-123-45", "57031 212345", "570 312 123 45",

@@ -310,3 +310,24 @@ def test_a_safe_private_byte_value_holding_an_identifier_goes(name, charset, blo
     kept = {int(e.tag): e.value for e in written if e.tag.group == 0x0009}
     assert blob + b"\0" * (len(blob) % 2) not in kept.values()
     assert b"RADIOLOGY " in kept.values()
+
+
+# --- class 6: a name spelt out letter by letter ---------------------------------------------
+
+
+def test_a_name_spelt_out_letter_by_letter_goes():
+    """Found by round 6 (probe): "Pat. N o w a k" in Image Comments, "N.O.W.A.K head" in a
+    Study Description and "N-O-W-A-K" in a kept code were released: each letter is a word of
+    its own.  Runs of 4 or more single letters with one separator between each are read as one
+    word too (curator.deid.scrub.spelled_out, in matched_words: every matcher); runs that spell
+    no identifier ("T 1 W", "A B C D") stay."""
+    from curator.deid.engine import has_identifier, keep_text
+    from curator.deid.scrub import code_holds_identifier, mentions, scrub_values
+
+    ds = pydicom.Dataset()
+    ds.PatientName = "NOWAK^ANNA"
+    values = identifier_values(ds)
+    assert "w" not in keep_text("N.O.W.A.K head", values).lower() and keep_text("N.O.W.A.K head", values).endswith("head")
+    assert scrub_values("Pat. N o w a k, C T A B", values) == "Pat. , C T A B"
+    assert code_holds_identifier("N-O-W-A-K", values) and has_identifier("n o w a k", values) and mentions("N O W A K", values)
+    assert not code_holds_identifier("A-B-C-D", values) and keep_text("A B C D head", values) == "A B C D head"

@@ -246,7 +246,7 @@ def test_a_file_that_kills_its_cluster_worker_is_rejected_alone(tmp_path: Path, 
     client = distributed.Client(scheduler, set_as_default=False)
     try:
         client.register_plugin(_Bomb())
-        result = scan_source(source, tmp_path / "i.parquet", scheduler=scheduler, progress=False)
+        result = scan_source(source, tmp_path / "i.parquet", scheduler=scheduler, progress=False, full_paths=True)
     finally:
         client.unregister_worker_plugin(_Bomb.name)
         client.close()

@@ -364,13 +364,29 @@ def words_of(text: str) -> list[Word]:
     return out
 
 
+# A name spelt out letter by letter ("N O W A K", "N.O.W.A.K", "K-O-W-A-L"): single letters,
+# one separator between each, read as one word (red team round 6).
+_SPELLED = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-][^\W\d_]){3,}(?![^\W_])")
+
+
+def spelled_out(text: str) -> list[Word]:
+    """The runs of 4 or more single letters of ``text`` with one separator between each
+    ("N O W A K"), each as one word of its letters ("nowak")."""
+    out = []
+    for match in _SPELLED.finditer(text):
+        folded = fold(re.sub(r"[ .\-]", "", match.group()))
+        out.append(Word(match.start(), match.end(), folded, unconfused(folded) or folded))
+    return out
+
+
 def matched_words(text: str, values: frozenset[str]) -> tuple[list[Word], list[tuple[int, int]]]:
     """What every identifier matcher starts from (:func:`curator.deid.engine.has_identifier`,
     :func:`code_holds_identifier`, :func:`mentions`, :func:`_drop_values`): the words of
     ``text`` with both readings (:func:`words_of`), and the spans of Latin spellings of names
     of ``values`` written only in Arabic or Hebrew letters (:func:`skeleton_words`).  A new
-    matcher that starts here cannot forget either reading."""
-    return words_of(text), skeleton_words(text, values)
+    matcher that starts here cannot forget either reading.  Names spelt out letter by letter
+    (:func:`spelled_out`) follow the words, as one word each."""
+    return words_of(text) + spelled_out(text), skeleton_words(text, values)
 
 
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
@@ -609,6 +625,10 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
                 drop[i] = True
         for i in split_parts(folded, values):  # a name split over two words or values
             drop[i] = True
+        for run in spelled_out(text):  # "N O W A K": every letter goes
+            if run.folded in words or run.latin in words or (ids and any(part in run.latin for part in ids)):
+                for i, span in enumerate(spans):
+                    drop[i] = drop[i] or run.start <= span.start < run.end
         if any(drop):
             pieces = []
             last = 0
