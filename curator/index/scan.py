@@ -45,7 +45,7 @@ from curator.index.store import (
     salt_for,
     scrub_path,
 )
-from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source, source_kind
+from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source
 from curator.sources.registry import open_source
 
 CHUNK = 16  # items in the first task sent to a local worker; each next task doubles, up to ...
@@ -332,9 +332,7 @@ def scan_source(
     # One scan at a time per index: two would write the same temporary file (and salt).
     with exclusive(path.with_name(path.name + ".lock"), "the index of this source", "or give another --index"), \
             disk_full_is_an_error("the index"):
-        # A DICOMweb source has no paths: its items are named by curator's keys, shown whole.
-        whole = full_paths or source_kind(source) == "dicomweb"
-        return _scan_locked(src, path, workers, progress, (site_rule, whole), on_row, scheduler)
+        return _scan_locked(src, path, workers, progress, (site_rule, full_paths), on_row, scheduler)
 
 
 # The path of a DICOMweb item (curator.sources.dicomweb): curator's own one-way keys of its
