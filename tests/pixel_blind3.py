@@ -17,13 +17,13 @@ lossless, JPEG 2000 lossless and JPEG-LS lossless.  BurnedInAnnotation is YES, N
 random, independent of the pixels.  About one case in six is text-free, with text-like
 structures instead (rulers, grids, wires, stents, dense dots, ECG traces, calipers).
 
-Ground truth: every drawn line in every frame it is drawn on is a :class:`Line` (box and ink
+Ground truth: every drawn line in every frame it is drawn on is a :class:`pixel_blind2.Line` (box and ink
 mask in that frame, stored-pixel changes only), whether it identifies someone or not.
 """
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from collections.abc import Callable, Sequence
@@ -37,6 +37,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence as DicomSequence
 from scipy import ndimage
+
+from pixel_blind2 import Line  # the ground-truth line benchmarks/pixels.py scores: one interface for both sets
 
 FONT_ROOT = Path("/usr/share/fonts/truetype")
 FONTS = {  # face -> file under FONT_ROOT (Debian: fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)
@@ -69,23 +71,6 @@ def missing_fonts() -> list[str]:
 
 
 # ---------------------------------------------------------------- ground truth
-
-@dataclass
-class Line:
-    """One drawn line of text in one frame: ink box (y0, x0, y1, x1, end exclusive) and the ink
-    mask inside it (glyph, outline or shadow coverage >= 0.5 where the stored pixels changed)."""
-
-    text: str
-    frame: int
-    box: tuple[int, int, int, int]
-    ink: np.ndarray = field(repr=False)
-    identifier: bool = True
-
-    def tokens(self) -> list[str]:
-        """Words of 3+ letters or digits, upper case."""
-        cleaned = "".join(c if c.isalnum() else " " for c in self.text)
-        return [word.upper() for word in cleaned.split() if len(word) >= 3]
-
 
 @dataclass
 class Blind3Case:
