@@ -151,3 +151,41 @@ def test_cli_writes_the_covariate_table(tmp_path: Path):
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) > 15 and {"key", "batch", "site", "manufacturer", "model", "thickness_band", "under_threshold"} <= set(rows[0])
     assert {r["under_threshold"] for r in rows} == {"true", "false"}  # threshold 2 splits the batches
+
+
+def _shared_id_source(folder: Path, births: list[str]) -> Path:
+    """One PatientID without issuer, one study per birth date (two people when the dates differ)."""
+    for n, birth in enumerate(births):
+        ds = planted_dataset(n)
+        ds.StudyInstanceUID = f"1.2.826.0.1.3680043.8.498.8888.{n + 1}"
+        ds.SeriesInstanceUID = f"1.2.826.0.1.3680043.8.498.9999.{n + 1}"
+        ds.PatientBirthDate = birth
+        target = folder / "site-a" / f"study{n}" / "img"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ds.save_as(target, enforce_file_format=True)
+    return folder
+
+
+def _fixed_salt(folder: Path) -> Path:
+    """A fixed index salt: under a random one the two dates' 2-digit tags would agree 1 run in 256."""
+    folder.mkdir(parents=True)
+    (folder / "i.parquet.salt").write_text("11" * 32 + "\n")  # tags 0f and bb for the two dates
+    return folder
+
+
+def test_one_patient_id_given_to_two_people_is_a_finding(tmp_path: Path):
+    two = _report(_shared_id_source(tmp_path / "two", ["19570312", "19840923", "19570312"]), _fixed_salt(tmp_path / "a"))
+    assert two["patient_identity"]["ids_shared"] == 1
+    assert [f["count"] for f in two["findings"] if f["code"] == "patient_ids_shared"] == [1]
+    assert_no_planted(json.dumps(two), "audit report")
+    same = _report(_shared_id_source(tmp_path / "same", ["19570312", "19570312"]), tmp_path / "b")
+    assert same["patient_identity"]["ids_shared"] == 0
+    assert "patient_ids_shared" not in {f["code"] for f in same["findings"]}
+
+
+def test_the_index_holds_two_hex_digits_of_the_birth_date_not_the_date(tmp_path: Path):
+    source = _shared_id_source(tmp_path / "src", ["19570312", "19840923"])
+    frame = scan_source(source, _fixed_salt(tmp_path / "index") / "i.parquet", workers=1, progress=False).frame()
+    tags = set(frame["birth_tag"])
+    assert len(tags) == 2 and all(len(t) == 2 and int(t, 16) >= 0 for t in tags)
+    assert not any("1957" in str(v) or "1984" in str(v) for v in frame.astype(str).to_numpy().ravel())

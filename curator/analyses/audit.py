@@ -28,7 +28,7 @@ from curator.deid import withheld
 from curator.deid.kanon import index_risk
 from curator.index.store import SCHEMA as INDEX_SCHEMA
 from curator.common.jsontext import finite
-from curator.analyses.patient_identity import resolve_index
+from curator.analyses.patient_identity import resolve_index, shared_patient_ids
 from curator.resources import mappings_dir
 from curator.analyses.series_view import GroupView, present
 
@@ -39,7 +39,7 @@ SEVERITIES = ("info", "warning", "error")
 DEMOGRAPHICS = {"age": "age_years", "sex": "patient_sex", "ethnic_group": "ethnic_group", "size": "patient_size", "weight": "patient_weight"}
 # Index columns the audit reads (the others serve the scan, de-identification and release).
 AUDIT_COLUMNS = tuple(dict.fromkeys([
-    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "person_key", "site", "modality", "sop_class_uid",
+    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "person_key", "birth_tag", "site", "modality", "sop_class_uid",
     "manufacturer", "model", "software_versions", "study_description", "series_description", "protocol_name",
     "body_part_examined", *EVIDENCE_COLUMNS.values(), *DEMOGRAPHICS.values(), "age_source", "burned_in_annotation",
     "identifiers_present", "private_creators", "missing_type1", "missing_type2", "nonconformant", "implausible",
@@ -209,6 +209,9 @@ def _findings(report: dict[str, Any], documents: int = 0) -> list[dict[str, Any]
     identity = report["patient_identity"]
     add("warning", "patient_conflicts", identity["conflicts"],
         "studies whose instances name more than one PatientID (each joined to its majority patient)")
+    add("warning", "patient_ids_shared", identity.get("ids_shared", 0),
+        "PatientIDs (with their IssuerOfPatientID) given to people with different birth dates: de-identification "
+        "gives each such ID one pseudonym; add the issuer or correct the IDs before release")
     add("info", "patient_issuer_joined", identity["studies_joined"] - identity["conflicts"],
         "studies whose instances name their patient with another or no IssuerOfPatientID (joined to the study's patient)")
     if "k_anonymity" in report:
@@ -263,6 +266,7 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
     is_indexed = pc.fill_null(pc.equal(table["status"], "indexed"), False)
     indexed = table if pc.all(is_indexed).as_py() is not False else table.filter(is_indexed)
     rejected = table.select(["path", "reason"]).filter(pc.invert(is_indexed)).sort_by([("path", "ascending"), ("reason", "ascending")])
+    shared = shared_patient_ids(indexed)
     indexed, identity = resolve_index(indexed)  # one patient per study
     view = GroupView(indexed, "series_key")
     report: dict[str, Any] = {
@@ -281,7 +285,7 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
         "private_creators": [{"creator": a["attribute"], "instances": a["instances"]} for a in _list_counts(indexed["private_creators"])],
         "missing_attributes": {"type1": _list_counts(indexed["missing_type1"]), "type2": _list_counts(indexed["missing_type2"])},
         "quality": _quality(indexed, weights),
-        "patient_identity": identity.summary(),
+        "patient_identity": {**identity.summary(), "ids_shared": shared},
     }
     if pixel_screen is not None:
         report["burned_in"]["pixel_screen"] = dict(pixel_screen)

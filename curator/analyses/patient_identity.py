@@ -106,3 +106,21 @@ def resolve_index(indexed: "pa.Table") -> tuple["pa.Table", Resolution]:
     resolved = pc.coalesce(pc.take(chosen, position), indexed["patient_key"])
     column = indexed.column_names.index("patient_key")
     return indexed.set_column(column, "patient_key", resolved), resolution
+
+
+def shared_patient_ids(indexed: "pa.Table") -> int:
+    """PatientIDs (with their issuer) whose instances carry different birth dates.
+
+    Two people given one ID (number ranges reused across sites, an issuer left empty) are
+    merged into one pseudonym by de-identification; the audit says so.  The index holds
+    only ``birth_tag``, 2 hex digits of a salted key of the birth date, so a pair of
+    different dates goes unseen 1 time in 256 and the date cannot be read back.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not indexed.num_rows or "birth_tag" not in indexed.column_names:
+        return 0
+    pairs = pa.table({"patient": indexed["patient_key"], "birth": indexed["birth_tag"]}).filter(pc.is_valid(indexed["birth_tag"]))
+    tags = pairs.group_by("patient").aggregate([("birth", "count_distinct")])
+    return int(pc.sum(pc.greater(tags["birth_count_distinct"], 1)).as_py() or 0)

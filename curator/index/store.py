@@ -43,6 +43,7 @@ SCHEMA = pa.schema(
         ("study_key", _S),
         ("patient_key", _S),
         ("person_key", _S),  # salted key of the PatientID alone (the person whatever the issuer)
+        ("birth_tag", _S),  # 2 hex digits of a salted key of PatientBirthDate (tells people sharing a PatientID apart; too short to recover the date)
         ("institution", _S),
         ("site", _S),
         ("modality", _S),
@@ -100,7 +101,7 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = tuple(SCHEMA.names)
-FORMAT_VERSION = "3"   # 3: flip_angle and echo_train_length (MR weighting header rules)
+FORMAT_VERSION = "4"   # 3: flip_angle and echo_train_length (MR weighting header rules); 4: birth_tag
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:
