@@ -12,12 +12,12 @@ from __future__ import annotations
 import struct
 from functools import cache
 
+from curator.dicom.frame_header import jpeg_segments
 from curator.resources import load_yaml, mappings_dir
 
 _ITEM, _END = b"\xfe\xff\x00\xe0", b"\xfe\xff\xdd\xe0"
-_JPEG_SOS, _JPEG_COM = 0xFFDA, 0xFFFE
+_JPEG_COM = 0xFFFE
 _J2K_SOT, _J2K_SOD, _J2K_COM = 0xFF90, 0xFF93, 0xFF64
-_STANDALONE = frozenset({0xFF01, *range(0xFFD0, 0xFFD8)})  # TEM, RSTn: markers without a length
 
 
 @cache
@@ -29,19 +29,11 @@ def _kept_app() -> frozenset[int]:
 def _jpeg(frame: bytes) -> bytes:
     """``frame`` (starting with SOI) without COM and unlisted APPn segments before its first scan."""
     out, pos = [frame[:2]], 2
-    while pos + 4 <= len(frame):
-        marker = struct.unpack_from(">H", frame, pos)[0]
-        if marker >> 8 != 0xFF or marker == _JPEG_SOS:
-            break
-        if marker in _STANDALONE or marker == 0xFFFF:
-            out.append(frame[pos:pos + (2 if marker != 0xFFFF else 1)])
-            pos += 2 if marker != 0xFFFF else 1
-            continue
-        end = pos + 2 + struct.unpack_from(">H", frame, pos + 2)[0]
+    for marker, start, end in jpeg_segments(frame):
         if end > len(frame):
             break
         if not (marker == _JPEG_COM or (0xFFE0 <= marker <= 0xFFEF and marker not in _kept_app())):
-            out.append(frame[pos:end])
+            out.append(frame[start:end])
         pos = end
     out.append(frame[pos:])
     return b"".join(out)

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from pydicom.dataset import Dataset
 
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
-_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RSTn: no length
+_JPEG_SOS, _JPEG_FILL = 0xFFDA, 0xFFFF
+_STANDALONE = frozenset({0xFF01, *range(0xFFD0, 0xFFD8)})  # TEM, RSTn: markers without a length
 _J2K_SIZ = b"\xff\x4f\xff\x51"
 _HEAD = 64 * 1024  # a frame header is found in its first bytes
 
@@ -33,25 +34,31 @@ def frame_size(frame: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+def jpeg_segments(frame: bytes) -> Iterator[tuple[int, int, int]]:
+    """``(marker, start, end)`` of each marker segment of a JPEG codestream after its SOI,
+    up to its first scan (SOS not included): a fill byte is a segment of 1 byte, TEM and RSTn
+    of 2.  The walk stops at a byte that is no marker; the last segment may end past
+    ``frame`` (a truncated codestream, or only its first bytes given)."""
     pos = 2
-    while pos + 4 <= len(head):
-        if head[pos] != 0xFF:
-            return None
-        marker = head[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in _STANDALONE:
-            pos += 2
-            continue
-        length = struct.unpack(">H", head[pos + 2:pos + 4])[0]
-        if marker in _SOF and pos + 9 <= len(head):
-            rows, columns = struct.unpack(">HH", head[pos + 5:pos + 9])
+    while pos + 4 <= len(frame):
+        marker = struct.unpack_from(">H", frame, pos)[0]
+        if marker >> 8 != 0xFF or marker == _JPEG_SOS:
+            return
+        if marker == _JPEG_FILL:
+            size = 1
+        elif marker in _STANDALONE:
+            size = 2
+        else:
+            size = 2 + struct.unpack_from(">H", frame, pos + 2)[0]
+        yield marker, pos, pos + size
+        pos += size
+
+
+def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+    for marker, start, _ in jpeg_segments(head):
+        if (marker & 0xFF) in _SOF and start + 9 <= len(head):
+            rows, columns = struct.unpack(">HH", head[start + 5:start + 9])
             return columns, rows
-        if marker == 0xDA:  # start of scan: no frame header before it
-            return None
-        pos += 2 + length
     return None
 
 
