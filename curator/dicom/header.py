@@ -13,7 +13,6 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
-from functools import cache
 from typing import BinaryIO
 
 import pydicom
@@ -34,7 +33,6 @@ from curator.dicom.elements import (
     element_header,
 )
 from curator.dicom.fastheader import read_fast
-from curator.resources import load_yaml, mappings_dir
 from curator.dicom.pixel_size import dataset_problem, is_encapsulated
 from curator.dicom.vr import LONG_LENGTH_VR_BYTES
 
@@ -329,12 +327,6 @@ _DEFLATED = b"1.2.840.10008.1.2.1.99"
 _INFLATE_CHUNK = 1 << 20
 
 
-@cache
-def _max_ratio() -> float:
-    """The decompression-bomb ratio of archives (``mappings/sources.yaml``), for deflated datasets too."""
-    return float(load_yaml(mappings_dir() / "sources.yaml")["max_ratio"])
-
-
 def check_inflated_size(fp: BinaryIO, size: int) -> None:
     """A Deflated Explicit VR Little Endian dataset that inflates beyond ``max_ratio`` times
     its size is rejected before pydicom inflates it whole (a 3 MB file held 3 GiB of zeros:
@@ -343,8 +335,11 @@ def check_inflated_size(fp: BinaryIO, size: int) -> None:
     fp.seek(0)
     if _DEFLATED not in meta or meta[132:136] != b"\x02\x00\x00\x00" or len(meta) < 144:
         return
+    from curator.sources.local import archive_limits  # the archives' ratio, for deflated datasets too
+
+    ratio = archive_limits().max_ratio
     start = 144 + struct.unpack("<I", meta[140:144])[0]
-    limit = max(_max_ratio() * max(size - start, 1), float(_INFLATE_CHUNK))
+    limit = max(ratio * max(size - start, 1), float(_INFLATE_CHUNK))
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     fp.seek(start)
     total = 0
@@ -361,7 +356,7 @@ def check_inflated_size(fp: BinaryIO, size: int) -> None:
     finally:
         fp.seek(0)
     if total > limit:
-        raise HeaderError(f"deflated dataset expands beyond {_max_ratio():g} times its size (possible decompression bomb)")
+        raise HeaderError(f"deflated dataset expands beyond {ratio:g} times its size (possible decompression bomb)")
 
 
 def _check_identity(ds: pydicom.Dataset, has_preamble: bool, head: bytes) -> None:

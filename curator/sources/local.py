@@ -38,15 +38,16 @@ from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source
 
 
 @dataclass(frozen=True)
-class _Limits:
-    max_ratio: float
+class ArchiveLimits:
+    max_ratio: float  # decompressed bytes per compressed byte beyond which data is a decompression bomb
     max_member_bytes: int
 
 
 @cache
-def _limits() -> _Limits:
+def archive_limits() -> ArchiveLimits:
+    """The decompression limits of ``mappings/sources.yaml`` (archives, compressed files, deflated datasets)."""
     data = yaml.safe_load((mappings_dir() / "sources.yaml").read_text(encoding="utf-8"))
-    return _Limits(float(data["max_ratio"]), int(data["max_member_bytes"]))
+    return ArchiveLimits(float(data["max_ratio"]), int(data["max_member_bytes"]))
 
 
 # What a corrupt compressed stream raises besides OSError/EOFError (zlib and lzma errors
@@ -177,7 +178,7 @@ def _nested_or_item(relpath: str, data: bytes, fingerprint: str) -> Item | Rejec
 
 
 def _zip_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Rejection]:
-    limits = _limits()
+    limits = archive_limits()
     with zipfile.ZipFile(path) as archive:
         members = sorted(archive.infolist(), key=lambda m: m.filename)
         total = 0
@@ -217,7 +218,7 @@ def _compressed_file_item(path: Path, prefix: str, archive_size: int) -> Item | 
     opener = _DECOMPRESSORS.get(magic)
     if opener is None:
         return Rejection(relpath, "not a tar archive")
-    limit = min(_limits().max_ratio * max(archive_size, 1), _limits().max_member_bytes)
+    limit = min(archive_limits().max_ratio * max(archive_size, 1), archive_limits().max_member_bytes)
     limit = max(int(limit), 1 << 20)
     with opener(path, "rb") as stream:
         data = stream.read(limit + 1)
@@ -241,7 +242,7 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
             label = prefix[: -len(ARCHIVE_SEPARATOR)] if prefix else path.name
             yield Rejection(label, f"broken compressed file ({_fault(exc)})")
         return
-    limits = _limits()
+    limits = archive_limits()
     total = 0
     # Streaming mode: members are read in archive order, nothing is unpacked to disk.
     with tarfile.open(path, mode="r|*") as archive:
