@@ -602,7 +602,7 @@ def _frame_text_removed(ds: Dataset) -> bool:
     element = ds.get(TAG_PIXEL_DATA)
     syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
     encapsulated = syntax.is_encapsulated if syntax is not None else getattr(element, "is_undefined_length", False)
-    if element is None or element.VR not in ("OB", "OW", "OB or OW") or not encapsulated or not element.value:
+    if element is None or element.VR not in BYTE_VRS or not encapsulated or not element.value:
         return False
     cleaned = frame_text.without_text(bytes(element.value))
     if cleaned is None:

@@ -607,7 +607,9 @@ def scrub_values(text: str, values: frozenset[str]) -> str:
 
 
 def _drop_values(text: str, values: frozenset[str]) -> str:
-    for start, end in reversed(matched_words(text, values)[1]):  # Latin spellings of Arabic/Hebrew names
+    # Latin spellings of Arabic/Hebrew names first (the spans matched_words gives; its words
+    # are read below from the text without them)
+    for start, end in reversed(skeleton_words(text, values)):
         text = text[:start] + " " + text[end:]
     words, phrases, ids = _compiled(values)
     if words or phrases:
