@@ -27,9 +27,14 @@ screenshots), written without looking at the detector or the other generators; e
 line counts, identifiers and technical text alike) and ``blind3`` (tests/pixel_blind3.py: TrueType and
 bitmap fonts in vendor-like layouts, scanned forms, dose reports, photographs, NM pages, multi-frame,
 PALETTE COLOR/JPEG/RLE/JPEG 2000/JPEG-LS; written blind to the detector, its per-image results
-never looked at), reported side by side.
+never looked at) and ``blind4`` (tests/pixel_blind4.py: low-contrast text over anatomy, text cut by the
+edge, shadowed, outlined, italic, condensed, tiny and huge fonts, dot-matrix and seven-segment
+characters, vertical and tilted text, inverted boxes; Cyrillic, Greek, Thai, Devanagari and Korean
+names; XA/US cine with text on some frames only, PET/CT fusion, viewer and terminal screenshots,
+fundus, dental panoramic, whole-slide tiles; controls with rulers, calipers, grids and ECG traces;
+written blind to the detector and the other generators), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -56,6 +61,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from pixel_blind import blind_cases  # noqa: E402
 from pixel_blind2 import blind2_cases  # noqa: E402
 from pixel_blind3 import blind3_cases, missing_fonts  # noqa: E402
+from pixel_blind4 import blind4_cases  # noqa: E402
+from pixel_blind4 import missing_fonts as blind4_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -73,7 +80,8 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     (plain pydicom + Pillow, shares no code with curator; looked at, so tuned against);
     ``blind``: tests/pixel_blind.py (scanner overlays over CT, MR, MG, DX and CR; measured, never tuned on);
     ``blind2``: tests/pixel_blind2.py (modality screens and labels, written blind to the detector);
-    ``blind3``: tests/pixel_blind3.py (vendor layouts, forms, photographs, written blind to the detector)."""
+    ``blind3``: tests/pixel_blind3.py (vendor layouts, forms, photographs, written blind to the detector);
+    ``blind4``: tests/pixel_blind4.py (hard text: low contrast, edges, odd fonts and scripts; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -85,8 +93,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind3 needs fonts that are not installed: {', '.join(missing_fonts())} "
                              "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind3_cases(count, seed)]
+    if which == "blind4":
+        if blind4_missing_fonts():
+            raise SystemExit(f"error: blind4 needs fonts that are not installed: {', '.join(blind4_missing_fonts())} "
+                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind4_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -234,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40, help="images per set")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
-                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2, blind3 (never tuned on)")
+                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2, blind3, blind4 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
