@@ -74,6 +74,19 @@ Labels are always the *source's own* attributes (never curator's output):
       python scripts/build_real_descriptions.py mycore-extract SNAPSHOT.git   # writes mycore_imaging.csv
       python scripts/build_real_descriptions.py mycore
 
+* Scottish Medical Imaging (SMI, NHS Scotland's national PACS archive in the Safe Haven of the
+  University of Dundee's Health Informatics Centre; English): the aggregate model of CT tags of the
+  public repository ``SMI/BadMedicine.Dicom`` (file ``BadMedicine.Dicom/DicomDataGeneratorDescBodyPart.csv``:
+  the 2,000 most frequent (Modality, StudyDescription, BodyPartExamined, SeriesDescription) of the
+  archive's CT series with their counts).  Labels are the DICOM headers' own: Modality (CT) and
+  BodyPartExamined as the scanners wrote it, mapped to RadLex regions (``SMI_BODY_PART``: written
+  before curator was run on these names); a name's ``region_any`` is the union over the archive's
+  series carrying it (a thorax-abdomen-pelvis study holds series labelled CHEST and ABDOMEN).  The
+  repository is GPL-3.0, so the names are NOT shipped: this script reads a local git snapshot and
+  writes a file outside the project for ``benchmarks/normalize.py --external FILE``::
+
+      python scripts/build_real_descriptions.py smi SNAPSHOT.git OUT.csv
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -571,6 +584,54 @@ def _bids_dataset(snapshot: Path, names: list[str], described: dict) -> list[dic
     return list(out.values())
 
 
+SMI_COMMIT = "07eab2024cf1d0eee98088ebec4ac867fa92baa3"
+SMI_FILE = "BadMedicine.Dicom/DicomDataGeneratorDescBodyPart.csv"
+SMI_MODALITY = {"CT": "RID10321"}
+# BodyPartExamined as the archive's scanners wrote it (DICOM defined terms and local values) ->
+# the RadLex regions it names, with the conventions of the SIGTAP, CCAM, CUPS and MY Core sets
+# (chest = thorax, mediastinum and breast; the head holds the face; the spine its sacrum and
+# coccyx; limbs with their girdles).  Written from the list of values, before curator was run.
+_CHEST = (THORAX, MEDIASTINUM, BREAST)
+_LIMBS = (SHOULDER, UPPER, PELVIS, LOWER)
+SMI_BODY_PART = {
+    "HEAD": (HEAD, FACE), "BRAIN": (HEAD,), "CT HEAD": (HEAD, FACE), "CT BRAIN": (HEAD,), "SINUSES": (HEAD, FACE),
+    "NECK": (NECK,), "C SPINE": (SPINE,), "C_SPINE": (SPINE,), "SPINE": (SPINE, SACRUM, COCCYX),
+    "CHEST": _CHEST, "HRCT": _CHEST, "CTPA": _CHEST, "HEART": (THORAX, MEDIASTINUM), "CARDIAC": (THORAX, MEDIASTINUM),
+    "CTA CARDIAC": (THORAX, MEDIASTINUM), "CTA_CARDIAC": (THORAX, MEDIASTINUM),
+    "ABDOMEN": (ABDOMEN,), "PELVIS": (PELVIS,), "KUB": (ABDOMEN, PELVIS), "CT KUB": (ABDOMEN, PELVIS),
+    "COLON": (ABDOMEN, PELVIS), "COLONOGRAPHY": (ABDOMEN, PELVIS),
+    "ABDO_PELVIS": (ABDOMEN, PELVIS), "ABDOMEN_PELVIS": (ABDOMEN, PELVIS), "ABDO_PELVI": (ABDOMEN, PELVIS),
+    "CHEST_ABDO": _CHEST + (ABDOMEN,), "CHEST_ABDOMEN": _CHEST + (ABDOMEN,),
+    "CHEST_ABDO_PELVI": _CHEST + (ABDOMEN, PELVIS), "CHEST_ABDO_PELV": _CHEST + (ABDOMEN, PELVIS),
+    "CT CHEST_ABDO_PE": _CHEST + (ABDOMEN, PELVIS), "CHEST_TO_PELVIS": _CHEST + (ABDOMEN, PELVIS),
+    "CHEST_TO_P": _CHEST + (ABDOMEN, PELVIS), "CH_AB_PEL": _CHEST + (ABDOMEN, PELVIS), "CAP": _CHEST + (ABDOMEN, PELVIS),
+    "C_A_P": _CHEST + (ABDOMEN, PELVIS),
+    "UPPER_EXT": (SHOULDER, UPPER), "UPPER EXTREMITY": (SHOULDER, UPPER), "LOWER EXTREMITY": (PELVIS, LOWER),
+    "EXTREMITY": _LIMBS, "PERIPHERAL": _LIMBS,
+}
+
+
+def smi_rows(snapshot: Path) -> list[dict[str, str]]:
+    """One row per (level, modality, name): the study and the series descriptions of the archive's
+    model, each with the union of the regions its series' BodyPartExamined name."""
+    text = _git(snapshot, "show", f"{SMI_COMMIT}:{SMI_FILE}")
+    names: dict[tuple[str, str, str], set[str]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        regions = SMI_BODY_PART.get(" ".join(row["BodyPartExamined"].split()).upper(), ())
+        for level, column in (("study", "StudyDescription"), ("series", "SeriesDescription")):
+            name = " ".join(row[column].split())
+            if name:
+                names.setdefault((level, row["Modality"], name), set()).update(regions)
+    rows = []
+    for n, ((level, modality, name), regions) in enumerate(sorted(names.items(), key=lambda kv: (kv[0][0], kv[0][2].casefold(), kv[0][1]))):
+        ordered = [r for r in (HEAD, FACE, NECK, SPINE, SACRUM, COCCYX, THORAX, MEDIASTINUM, BREAST, ABDOMEN, PELVIS, SHOULDER, UPPER, LOWER) if r in regions]
+        rows.append({"id": f"SMI{level[:2].upper()}{n:04d}", "source": f"smi-{level}",
+                     "institution": f"Scottish Medical Imaging archive (NHS Scotland), {level} descriptions", "lang": "en",
+                     "level": level, "text": name, "modality": SMI_MODALITY.get(modality, ""), "body_region": "", "focus": "",
+                     "region_any": "+".join(ordered), "contrast": "", "laterality": "", "split": split_of(f"smi-{level}", name)})
+    return rows
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
     extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
     columns = COLUMNS + extra if rows and "split" in rows[0] else tuple(rows[0])
@@ -609,6 +670,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv == ["sigtap"]:
         write(sigtap_rows(SIGTAP_IN), SIGTAP_OUT)
+        return 0
+    if argv[:1] == ["smi"] and len(argv) == 3:
+        write(smi_rows(Path(argv[1])), Path(argv[2]))
         return 0
     if argv[:1] == ["hospitals"] and len(argv) == 4:
         write(hospital_rows(Path(argv[1]), Path(argv[2])), Path(argv[3]))
