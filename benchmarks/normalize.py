@@ -159,17 +159,27 @@ def judge_region(got: frozenset[str], regions: frozenset[str], foci: frozenset[s
     return "right" if covered and all(v == "ok" for v in verdicts) else "imprecise"
 
 
+WHOLE_BODY = "RID39569"
+
+
 def judge_any(got: frozenset[str], allowed: frozenset[str]) -> str:
     """A source that gives a group of regions (SIGTAP's forma de organizacao): right when every
-    answered region lies inside one of them, imprecise when it is broader than one, else wrong."""
+    answered region lies inside one of them, imprecise when it is broader than one (the whole
+    body holds every region), else wrong.  A filing list files each exam under one group: an
+    answer of several regions of which some lie inside the group and the others outside it is
+    ``filed`` ("Thorax Abdomen Pelvis" under THORAX, a CT of the head and thorax under the
+    nervous system): the group confirms a part, the others are the list's filing, neither right
+    nor confidently wrong.  A single region outside the group stays wrong."""
     verdicts = []
     for code in got:
         if code in allowed or _ancestors(code) & allowed:
             verdicts.append("right")
-        elif any(code in _ancestors(a) for a in allowed):
+        elif code == WHOLE_BODY or any(code in _ancestors(a) for a in allowed):
             verdicts.append("imprecise")
         else:
-            return "wrong"
+            verdicts.append("outside")
+    if "outside" in verdicts:
+        return "filed" if len(verdicts) > 1 and set(verdicts) != {"outside"} else "wrong"
     return "right" if all(v == "right" for v in verdicts) else "imprecise"
 
 
@@ -198,7 +208,7 @@ def predict_real(item: dict, header: bool | str) -> dict:
 
 def evaluate_real(items: list[dict], header: bool | str = True, show_errors: bool = False) -> dict:
     """Per field: labelled, right, confidently wrong, wrong below the threshold, imprecise, abstained, invented."""
-    keys = ("labelled", "right", "conf_right", "conf_wrong", "low_wrong", "imprecise", "abstained", "invented")
+    keys = ("labelled", "right", "conf_right", "conf_wrong", "low_wrong", "imprecise", "filed", "abstained", "invented")
     stats = {f: dict.fromkeys(keys, 0) for f in REAL_FIELDS}
     errors = []
     contradictory = contradictory_names(items, header)
@@ -265,11 +275,12 @@ def contradictory_names(items: list[dict], header: bool | str = False) -> set[tu
 def print_real(title: str, out: dict) -> None:
     extra = f" ({out['contradictory']} more whose source gives contradictory labels, counted apart)" if out.get("contradictory") else ""
     print(f"\n{title}: {out['n']} descriptions{extra}")
-    print(f"{'field':<12}{'labelled':>9}{'right':>9}{'conf-wrong':>12}{'low-wrong':>11}{'imprecise':>11}{'abstained':>11}{'invented':>10}")
+    print(f"{'field':<12}{'labelled':>9}{'right':>9}{'conf-wrong':>12}{'low-wrong':>11}{'imprecise':>11}{'filed':>8}{'abstained':>11}{'invented':>10}")
     for field, s in out["stats"].items():
         n = s["labelled"]
         print(f"{field:<12}{n:>9}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['low_wrong'], n):>11}"
-              f"{pct(s['imprecise'], n):>11}{pct(s['abstained'], n):>11}{s['invented']:>10}")
+              f"{pct(s['imprecise'], n):>11}{pct(s['filed'], n):>8}{pct(s['abstained'], n):>11}{s['invented']:>10}")
+    print("  filed: several regions, some inside the group the list files the exam under, the others outside")
 
 
 def synthetic_as_real(items: list[dict]) -> list[dict]:

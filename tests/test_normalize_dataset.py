@@ -104,6 +104,22 @@ def test_a_region_group_label_accepts_any_region_inside_it():
     assert bench.evaluate_real([elsewhere])["stats"]["body_region"]["conf_wrong"] == 1
 
 
+def test_a_filing_list_multi_region_exam_is_filed_not_confidently_wrong():
+    """Round 8: a list that files each exam under one group (Malaysia's "Thorax Abdomen Pelvis"
+    under THORAX, the Scottish archive's chest-abdomen-pelvis series labelled CHEST): an answer of
+    several regions, some inside the group, is ``filed``; a single region outside stays wrong and
+    the whole body is broader than any group (imprecise)."""
+    bench = _bench()
+    item = {"id": "x", "text": "Thorax Abdomen Pelvis", "level": "study", "modality": "RID10321",
+            "body_region": "", "focus": "", "region_any": "RID1243+RID1384", "contrast": "", "laterality": ""}
+    stats = bench.evaluate_real([item])["stats"]["body_region"]
+    assert stats["filed"] == 1 and stats["conf_wrong"] == 0 and stats["right"] == 0
+    alone = dict(item, text="Abdomen Pelvis")
+    assert bench.evaluate_real([alone])["stats"]["body_region"]["conf_wrong"] == 1
+    whole = dict(item, text="PET FDG Whole body")
+    assert bench.evaluate_real([whole])["stats"]["body_region"]["imprecise"] == 1
+
+
 def test_bids_series_set_labels_come_from_the_datasets_own_naming():
     """tests/data/descriptions_real_bids.csv: MR series descriptions from CC0 BIDS datasets; the
     weighting is the BIDS suffix the dataset gave the series, held out by acquiring site."""
