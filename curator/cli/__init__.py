@@ -5,7 +5,9 @@ Each command lives in its own module under ``curator.cli`` and exposes ``registe
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
+import io
 import logging
 import os
 import re
@@ -71,7 +73,7 @@ def _usage_error(exc: BaseException) -> int:
     # click quotes paths as given; keep their last part only (a folder may name a patient)
     message = re.sub(r"'([^']*/[^']*)'", lambda m: "'" + (m.group(1).rstrip("/").rsplit("/", 1)[-1] or "/") + "'", message)
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None and getattr(ctx, "command_path", None) else ""
-    typer.echo(f"error: {message}{hint}", err=True)
+    _say(f"error: {message}{hint}")
     return ExitCode.USAGE
 
 
@@ -79,8 +81,8 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _interrupted() -> int:
-    typer.echo("error: interrupted; what was written is incomplete (deid and publish resume it when run again "
-               "with the same options)", err=True)
+    _say("error: interrupted; what was written is incomplete (deid and publish resume it when run again "
+         "with the same options)")
     return INTERRUPTED
 
 
@@ -103,35 +105,92 @@ def _pydicom_silenced() -> Iterator[None]:
             logger.setLevel(level)
 
 
+# What writing to a standard stream raises when it cannot be written: closed (EBADF), a pipe
+# whose reader has gone (EPIPE, `curator audit X | head -1`), a full device (ENOSPC), I/O.
+_STREAM_ERRNOS = frozenset({errno.EPIPE, errno.EBADF, errno.ENOSPC, errno.EIO})
+
+
+class _ClosedStream(io.TextIOBase):
+    """Standard output when the process started with it closed (Python gives ``None``,
+    which click's echo takes as "write nothing"): writing raises, so that a report sent
+    nowhere is an error (exit 2), never a silent success."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _say(message: str) -> None:
+    """``message`` on standard error; nothing when standard error itself cannot be written
+    (the exit status still tells)."""
+    with contextlib.suppress(OSError, ValueError):
+        typer.echo(message, err=True)
+
+
+def _unwritable_output(exc: OSError) -> int:
+    """``error: cannot write the output (…)``, exit 2; standard output is pointed at
+    /dev/null so that Python's flush at exit does not fail again (and exit 120)."""
+    _say(f"error: cannot write the output ({os.strerror(exc.errno or errno.EIO)})")
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())  # type: ignore[union-attr]
+    return ExitCode.USAGE
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status: the one place that decides it.
 
     0 ok; 1 checks failed or findings at or above ``--fail-on`` (commands say so with
     ``typer.Exit(ExitCode.CHECKS_FAILED)``); 2 usage or input error (``CuratorError`` and
-    click's usage errors, printed as ``error: …``); 3 internal error, with a hint.
+    click's usage errors, printed as ``error: …``; an output that cannot be written, standard
+    output included); 3 internal error, with a hint.
     """
+    closed = sys.stdout is None
+    if closed:
+        sys.stdout = _ClosedStream()
+    try:
+        return _run(argv)
+    finally:
+        if closed:
+            sys.stdout = None
+
+
+def _run(argv: list[str] | None) -> int:
+    stdout = sys.stdout
     try:
         with _pydicom_silenced():
             code = app(args=argv, prog_name="curator", standalone_mode=False)
     except CuratorError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
         return int(exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        if sys.stdout is not stdout:  # click met a broken pipe (EPIPE): it swapped stdout and exits 1
+            sys.stdout = stdout
+            return _unwritable_output(OSError(errno.EPIPE, os.strerror(errno.EPIPE)))
     except (typer.Abort, KeyboardInterrupt):
         return _interrupted()
     except _click_errors() as exc:
         return _usage_error(exc)
+    except OSError as exc:
+        if exc.errno in _STREAM_ERRNOS:  # the output cannot be written: a standard stream, most often
+            return _unwritable_output(exc)
+        return _internal(exc)
     except Exception as exc:  # bugs
-        if os.environ.get("CURATOR_DEBUG"):
-            raise
-        # Never a traceback (it could quote header values): the kind of failure only.
-        typer.echo(f"error: internal error ({type(exc).__name__}); run again with CURATOR_DEBUG=1 to see where", err=True)
-        return ExitCode.INTERNAL
+        return _internal(exc)
     if code == INTERRUPTED:  # typer turns Ctrl-C into a silent Exit(130), returned as its code
         return _interrupted()
     # With standalone_mode=False click returns the code of ``typer.Exit`` (or the command's None).
     return int(code) if isinstance(code, int) else ExitCode.OK
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("CURATOR_DEBUG"):
+        raise exc
+    # Never a traceback (it could quote header values): the kind of failure only.
+    _say(f"error: internal error ({type(exc).__name__}); run again with CURATOR_DEBUG=1 to see where")
+    return ExitCode.INTERNAL
 
 
 def main(argv: list[str] | None = None) -> None:
