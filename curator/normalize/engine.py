@@ -235,6 +235,33 @@ def _split_case(lex: Lexicon, text: str) -> str:
     return _LETTERS.sub(cut, text)
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _split_camel(lex: Lexicon, text: str) -> str:
+    """A protocol name written in camel case ("HeadAcute", "ColonPRONE", "ThorHR"): where a
+    lower-case letter meets a capital, the change of case stands for a space when the piece
+    before it (three letters or more) is a known word naming a value.  Only such pieces are cut
+    off, so an unknown word keeps its capitals ("iDose", "PreMonitoring")."""
+    def cut(match: re.Match[str]) -> str:
+        pieces = _CAMEL.split(match.group(0))
+        if len(pieces) < 2:
+            return match.group(0)
+        out, current = [], ""
+        for piece in pieces[:-1]:
+            current += piece
+            entry = lex.phrases.get((fold(current),))
+            if len(current) >= 3 and entry is not None and entry.kind == "value":
+                out.append(current)
+                current = ""
+        rest = current + pieces[-1]
+        # a piece of one or two letters cut off a known word ("PelvisDP", "LungHR") is a protocol
+        # suffix, not a word of its own: it is not read
+        out.append(rest if current or len(rest) > 2 or len(out) == 0 else "")
+        return " ".join(out).strip()
+    return _LETTERS.sub(cut, text)
+
+
 def _both_known(lex: Lexicon, left: str, right: str) -> bool:
     a, b = lex.phrases.get((fold(left),)), lex.phrases.get((fold(right),))
     return bool(a and b and "ambiguous" not in (a.kind, b.kind) and "value" in (a.kind, b.kind))
@@ -256,7 +283,7 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     """Scan one description: longest phrase first, then kernels, glued words, truncations; then
     the context rules.  ``context`` is the header Modality when there is one ("PT", "NM"...)."""
     lex = lexicon()
-    toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_case(lex, text or ""))))
+    toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_camel(lex, _split_case(lex, text or "")))))
     n = len(toks)
     found: list[_Found] = []
     excluded: list[str] = []
