@@ -74,6 +74,7 @@ class Op(Enum):
     HASH = "hash"  # each value replaced by its keyed pseudonym
     NEW_UIDS = "new-uids"  # every UID remapped
     NEW_INSTANCE_UIDS = "new-instance-uids"  # UIDs remapped but the standard ones (counted when one changed)
+    KEEP_CLASS_UIDS = "keep-class-uids"  # class/scheme UIDs kept, remapped when one holds an identifier (counted then)
     DUMMY = "dummy"  # a dummy value of the VR
     SHIFT_DATES = "shift-dates"  # shifted by the patient's offset
     SCRUB = "scrub"  # free text cleaned
@@ -221,7 +222,9 @@ class Decisions:
             return Decision(Op.DUMMY, "D", unless_empty=True)
         if vr == "UI":
             if CLASS_UID_KEYWORD.search(keyword_for_tag(tag) or "Private"):
-                return Decision(Op.KEEP, unless_empty=True)
+                # kept, but a site's own scheme or class UID built from the MRN or the birth
+                # date (root.<MRN>.<YYYYMMDD>) is remapped (red team 7)
+                return Decision(Op.KEEP_CLASS_UIDS, "U", unless_empty=True)
             return Decision(Op.NEW_INSTANCE_UIDS, "U", unless_empty=True)
         if vr in DATE_VRS:
             if self.date_mode == "shift":

@@ -38,7 +38,9 @@ from curator.deid.decisions import BYTE_VRS, DROP_OVERLAY, REPLACE, UNLISTED, De
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
-from curator.deid.scrub import code_holds_identifier, fold, id_parts, matched_words, scrub_text, split_parts
+from curator.deid.scrub import (
+    code_holds_identifier, fold, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
+)
 from curator.dicom.vr import STRING_VRS, value_conforms
 
 BINARY_DUMMY = b"\0" * 8
@@ -174,9 +176,10 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=1)
 def identifier_patterns() -> tuple[re.Pattern[str], ...]:
-    """The date/phone/ID/e-mail patterns of ``mappings/identifiers.yaml`` (as curator.deid.scrub)."""
-    data = load_yaml(mappings_dir() / "identifiers.yaml")
-    return tuple(re.compile(p, re.UNICODE) for p in data["patterns"].values())
+    """The date/phone/ID/e-mail patterns of ``mappings/identifiers.yaml``, compiled once by
+    curator.deid.scrub (with their ``{months}`` filled in: compiled here on their own, the
+    month-name date patterns looked for the text "{months}" and never matched; red team 7)."""
+    return scrub_rules().patterns
 
 
 def clean_text(text: str, values: frozenset[str], tag: int | None = None,
@@ -395,6 +398,11 @@ class Engine:
             if new == element.value:
                 return False
             element.value = new
+        elif op is Op.KEEP_CLASS_UIDS:
+            value = element.value
+            if not uid_holds_identifier([str(v) for v in value] if isinstance(value, _MULTI) else [str(value)], st.values):
+                return False
+            element.value = self._remap(value, keep_standard=True)
         elif op is Op.DUMMY:
             self._dummy(element)
         elif op is Op.SHIFT_DATES:

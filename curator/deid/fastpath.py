@@ -51,7 +51,7 @@ from curator.deid.engine import (
 )
 from curator.deid import frame_text, freetext
 from curator.deid.pseudonyms import shift_date, shift_datetime
-from curator.deid.scrub import identifier_values
+from curator.deid.scrub import identifier_values, uid_holds_identifier
 from curator.dicom.elements import (
     EXPLICIT_HEAD,
     ITEM_END,
@@ -462,6 +462,10 @@ class FastEngine:
             if self._values_bytes(encoded) == [v.strip("\0 ") for v in values]:
                 return None
             return encoded
+        if op is Op.KEEP_CLASS_UIDS:
+            if not uid_holds_identifier([v.strip("\0 ") for v in values], run.values):
+                return None
+            return self._uids(el, run, keep_standard=True)
         if op is Op.DUMMY:
             return self._dummy(el, run)
         if op is Op.SHIFT_DATES:

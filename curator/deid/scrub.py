@@ -443,15 +443,36 @@ def _romanize_hangul(text: str) -> str:
     return "".join(out)
 
 
+# Groups holding a digit joined by a hyphen, space, dot or slash: a postcode ("50-386",
+# "1200-202", "K1A 0B1") or a house and flat number, whose groups are each too short to be a part.
+_NUMBER_GROUPS = re.compile(r"(?<![^\W_])[^\W_]*\d[^\W_]*(?:[-./ ][^\W_]*\d[^\W_]*)+(?![^\W_])")
+
+
 def _parts(text: str) -> list[str]:
     """The words of an identifier value that identify on their own (a street name of an
     address, the number part of an ID): ``min_part_length`` characters or more, generic
-    address words (street, road, calle, ulica...) left out."""
+    address words (street, road, calle, ulica...) left out; and its digit-bearing groups
+    joined by a separator, together ``min_part_length`` letters and digits or more (a
+    postcode written "50-386", whose groups alone are too short; red team 7)."""
     rules = scrub_rules()
-    return [
+    words = [
         word for word in _WORD.findall(text)
         if (len(word) >= rules.min_part_length or _CJK.search(word)) and fold(word) not in rules.part_stopwords
     ]
+    groups = [g for g in _NUMBER_GROUPS.findall(text) if sum(c.isalnum() for c in g) >= rules.min_part_length]
+    return words + groups
+
+
+def uid_holds_identifier(uids: list[str], values: frozenset[str]) -> bool:
+    """Whether a UID that is not a standard one (``1.2.840.10008.``) holds, in one of its
+    components, a number of the patient's identifiers of ``min_part_length`` digits or more
+    (the MRN or birth date of ``values``): a site that builds its UIDs as
+    ``<root>.<MRN>.<YYYYMMDD>``."""
+    numbers = [part for part in id_parts(values) if part.isdigit()]
+    return bool(numbers) and any(
+        number in component
+        for uid in uids if not uid.startswith("1.2.840.10008.")
+        for component in uid.split(".") for number in numbers)
 
 
 @cache

@@ -1,0 +1,178 @@
+"""Red team, round 7: an independent archive (tests/redteam7_archive.py) of synthetic people
+in seven character sets, through every command; and one test per leak class it found, each
+on both de-identification paths (the dataset engine and the byte path) and each failing
+without its fix."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian
+
+from curator.deid.engine import Engine, PatientContext
+from curator.deid.fastpath import FastEngine, Unsupported
+from curator.deid.profile import load_profile
+from curator.deid.scrub import identifier_values
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import redteam7_archive as r7  # noqa: E402
+
+KEY = bytes(range(64, 96))
+
+
+# --- the archive through every command ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    from leakrun import run_every_command
+
+    root = tmp_path_factory.mktemp("redteam7")
+    planted = r7.build(root / "archive")
+    console = run_every_command(root, planted.root, ("json",))  # validate must pass too
+    hits = r7.leaks([root / name for name in ("audit", "deid", "release")], planted, console)
+    return {"planted": planted, "hits": hits}
+
+
+def test_every_plant_is_in_the_archive(runs):
+    planted = runs["planted"]
+    assert {value for _, value, _ in r7.leaks([planted.root], planted)} == {p.value for p in planted.plants}
+
+
+def test_no_plant_in_any_output_but_the_classes_left_open(runs):
+    """Audit (json, index), deid, publish and validate: no plant in any file, file name or
+    console, but those of the classes still open (docs/deid.md, known gaps)."""
+    open_classes = {"staff name in a site folder", "name inside a code string", "patient name spelt in ASCII"}
+    assert [hit for hit in runs["hits"] if hit[2] not in open_classes] == []
+
+
+# --- both de-identification paths -----------------------------------------------------------
+
+
+def _both(ds: Dataset) -> list[Dataset]:
+    """``ds`` de-identified by the dataset engine and by the byte path (research profile;
+    the byte path declines character sets it does not read, which the engine then takes)."""
+    data = io.BytesIO()
+    ds.save_as(data, enforce_file_format=True)
+    context = PatientContext("p", identifier_values(ds))
+    slow = pydicom.dcmread(io.BytesIO(data.getvalue()))
+    Engine(load_profile("research"), KEY).deidentify(slow, context)
+    try:
+        fast, _ = FastEngine(Engine(load_profile("research"), KEY)).deidentify_bytes(data.getvalue(), context)
+    except Unsupported:
+        assert ds.SpecificCharacterSet not in ("ISO_IR 192", "ISO_IR 100")
+        return [slow]
+    return [slow, pydicom.dcmread(io.BytesIO(fast))]
+
+
+def _ct(charset: str = "ISO_IR 192") -> Dataset:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = r7.CT
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = "1.2.826.0.1.3680043.10.1077.9.1"
+    ds.SpecificCharacterSet = charset
+    ds.PatientName = "Wróblewski^Bogumił"
+    ds.PatientID = "4401827"
+    ds.PatientBirthDate = "19611203"
+    ds.Modality = "CT"
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.1077.9.2"
+    ds.SeriesInstanceUID = "1.2.826.0.1.3680043.10.1077.9.3"
+    return ds
+
+
+def _text(ds: Dataset) -> str:
+    return r7.fold("\n".join(r7._texts("x.dcm", _bytes(ds))))
+
+
+def _bytes(ds: Dataset) -> bytes:
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
+DATES = ("03-DEC-61", "3 Dec 61", "1961 Dec 03", "1961-DEC-03", "Dec the 3rd 1961", "December the 3rd, 1961")
+
+
+@pytest.mark.parametrize("date", DATES)
+def test_a_birth_date_with_a_month_name_goes_from_free_text(date):
+    """A two-digit year ("03-DEC-61"), the year first ("1961 Dec 03") and "Dec the 3rd
+    1961" were kept in free text: the month is a word, the numbers are small."""
+    ds = _ct()
+    ds.ImageComments = f"DOB {date} seen in clinic"
+    for out in _both(ds):
+        assert "dec" not in r7.fold(out.ImageComments) and "61" not in out.ImageComments, out.ImageComments
+        assert "clinic" in out.ImageComments
+
+
+@pytest.mark.parametrize("date", DATES[:2] + ("3 December 1961", "December 3, 1961"))
+def test_a_month_name_date_in_safe_private_text_goes(date):
+    """Safe private text is kept only without an identifier-like pattern; the month-name date
+    patterns were compiled there without their month names and never matched."""
+    ds = _ct()
+    ds.private_block(0x0013, "GEMS_GENIE_1", create=True).add_new(0x26, "LT", f"acquired; DOB {date}")
+    for out in _both(ds):
+        assert date.casefold() not in _text(out)
+
+
+def test_ordinary_text_with_numbers_and_months_stays():
+    ds = _ct()
+    ds.ImageComments = "T2 3 mm slices, 12 sec delay, contrast given 2 May"
+    for out in _both(ds):
+        assert out.ImageComments == ds.ImageComments
+
+
+@pytest.mark.parametrize("postcode", ["50-386", "1200-202", "K1A 0B1"])
+def test_the_postcode_of_the_patients_address_goes_from_free_text(postcode):
+    """A postcode's groups are each too short to be an address part on their own."""
+    ds = _ct()
+    ds.PatientAddress = f"ul. Zrodlana 7 m. 12, {postcode} Wroclaw"
+    ds.ImageComments = f"lives at {postcode}, 5 mm nodule"
+    for out in _both(ds):
+        assert postcode.casefold() not in r7.fold(out.ImageComments) and "5 mm nodule" in out.ImageComments
+
+
+def _coded(scheme_uid: str) -> Dataset:
+    ds = _ct()
+    code = Dataset()
+    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "L1", "99LOCAL", "Chest"
+    code.CodingSchemeUID = scheme_uid
+    ds.ProcedureCodeSequence = Sequence([code])
+    ds.SeriesDescription = "chest"
+    return ds
+
+
+@pytest.mark.parametrize("uid", ["1.2.826.0.1.3680043.10.1077.4401827.19611203.99",
+                                 "1.2.826.0.1.3680043.10.1077.19611203",
+                                 "1.2.826.0.1.3680043.10.1077.44018270"])
+def test_a_scheme_uid_built_from_the_mrn_or_birth_date_is_remapped(uid):
+    """A UID kept because its keyword names a class or scheme (Coding Scheme UID) was kept
+    whatever it held: a site's <root>.<MRN>.<YYYYMMDD>."""
+    for out in _both(_coded(uid)):
+        new = out.ProcedureCodeSequence[0].CodingSchemeUID
+        assert new != uid and "4401827" not in new and "19611203" not in new
+
+
+@pytest.mark.parametrize("uid", ["1.2.826.0.1.3680043.10.1077.5.1", "1.2.840.10008.2.16.4"])
+def test_a_scheme_uid_without_an_identifier_stays(uid):
+    for out in _both(_coded(uid)):
+        assert out.ProcedureCodeSequence[0].CodingSchemeUID == uid
+
+
+@pytest.mark.parametrize("charset, codec, family", [
+    ("ISO_IR 148", "iso8859-9", "Yıldırım"), ("ISO_IR 144", "iso8859-5", "Воробьёв"),
+    ("ISO_IR 166", "tis-620", "ศรีสวัสดิ์"), ("ISO_IR 101", "iso8859-2", "Wróblewski"),
+])
+def test_a_name_in_a_safe_private_byte_value_in_a_dicom_character_set_goes(charset, codec, family):
+    """Safe private bytes were read in eleven encodings, not in ISO 8859-5, -9 or TIS-620."""
+    ds = _ct(charset)
+    ds.PatientName = f"{family}^X"
+    ds.private_block(0x0009, "FDMS 1.0", create=True).add_new(0x92, "OB", family.encode(codec) + b" ")
+    for out in _both(ds):
+        assert r7.fold(family) not in _text(out)
