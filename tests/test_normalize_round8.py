@@ -54,3 +54,10 @@ def test_bones_named_together_or_glued_name_their_part_of_the_limb_or_skull():
     assert _regions("XR Radius and Ulna", "DX") == [("forearm", True)]
     assert _regions("PetroBone", "DX") == [("temporal bone", True)]
     assert _regions("PetroTemporal Bone Ray", "DX") == [("temporal bone", True)]
+
+
+def test_ctpa_names_the_pulmonary_arteries_with_ct_and_iv_contrast():
+    out = normalize_description("CTPA 1.0 I26f 3")
+    assert [v["label"] for v in out["body_region"]] == ["set of pulmonary arteries"]
+    assert out["modality"]["code"] == "RID10321" and out["modality"]["confidence"] >= CONFIDENT
+    assert out["contrast"]["code"] == "RID28769"
