@@ -86,6 +86,14 @@ def _date_forms(birth: str) -> list[str]:
     return [f"{d}-{month}-{y[2:]}", f"{y} {month.title()} {d}", f"{y}-{month}-{d}", f"{month.title()} the {int(d)}{nth} {y}"]
 
 
+# Scripts whose Latin spellings curator does not derive (no romanization of Thai or Devanagari).
+UNROMANIZED = "Thai or Devanagari name spelt in Latin"
+
+
+def _spelt(person: Person, surface: str) -> str:
+    return UNROMANIZED if person.key in ("th", "hi") else surface
+
+
 def _uid(person: Person, n: int) -> str:
     return f"{ROOT}.{person.mrn}.{person.birth}.{n}"
 
@@ -239,7 +247,7 @@ def _gsps(p: Person, plants: list[Plant]) -> Dataset:
     ds.ContentLabel = f"{p.family_plain[:8]}_MEAS"
     ds.ContentDescription = "measurement"
     ds.ContentCreatorName = "Baker^Tom"
-    plants.append(Plant(f"{p.family_plain[:8]}_MEAS", "name inside a code string"))
+    plants.append(Plant(f"{p.family_plain[:8]}_MEAS", _spelt(p, "name cut short in a code string")))
     text = Dataset()
     text.UnformattedTextValue = f"pt {p.family_plain} {p.given_plain} *{_date_forms(p.birth)[0]}"
     text.BoundingBoxAnnotationUnits = "PIXEL"
@@ -321,7 +329,7 @@ def build(root: str | Path) -> Planted:
         _write(_gsps(p, plants), folder / "pr.dcm")
         _write(_rtstruct(p, plants), folder / "rs.dcm")
         plants.append(Plant(p.family, "patient name in its own script"))
-        plants.append(Plant(p.family_plain, "patient name spelt in ASCII"))
+        plants.append(Plant(p.family_plain, _spelt(p, "patient name spelt in ASCII")))
     plants.append(Plant("Zawadzkiej", "staff name in a site folder"))
     # A site folder per patient, with a file no one can read: its site label is the folder.
     person = PEOPLE[1]

@@ -45,11 +45,17 @@ def test_every_plant_is_in_the_archive(runs):
     assert {value for _, value, _ in r7.leaks([planted.root], planted)} == {p.value for p in planted.plants}
 
 
-def test_no_plant_in_any_output_but_the_classes_left_open(runs):
+def test_no_plant_in_any_output_but_the_class_left_open(runs):
     """Audit (json, index), deid, publish and validate: no plant in any file, file name or
-    console, but those of the classes still open (docs/deid.md, known gaps)."""
-    open_classes = {"staff name in a site folder", "name inside a code string", "patient name spelt in ASCII"}
-    assert [hit for hit in runs["hits"] if hit[2] not in open_classes] == []
+    console, but those of the class still open (test below)."""
+    assert [hit for hit in runs["hits"] if hit[2] != r7.UNROMANIZED] == []
+
+
+@pytest.mark.xfail(strict=True, reason="open: curator has no romanization of Thai or Devanagari, so the Latin "
+                   "spelling of such a name (SRISAWAT for ศรีสวัสดิ์, CHATURVEDI for चतुर्वेदी) in a kept code or "
+                   "free text it cannot allowlist is not found (4 hits in 2 files of the archive; notes/redteam7.md)")
+def test_a_thai_or_devanagari_name_spelt_in_latin_goes(runs):
+    assert [hit for hit in runs["hits"] if hit[2] == r7.UNROMANIZED] == []
 
 
 # --- both de-identification paths -----------------------------------------------------------
@@ -176,3 +182,52 @@ def test_a_name_in_a_safe_private_byte_value_in_a_dicom_character_set_goes(chars
     ds.private_block(0x0009, "FDMS 1.0", create=True).add_new(0x92, "OB", family.encode(codec) + b" ")
     for out in _both(ds):
         assert r7.fold(family) not in _text(out)
+
+
+def test_a_site_label_from_the_top_folder_shows_safe_words_only(tmp_path):
+    """Left open by round 6, found again: the top folder is the site label, scrubbed of the
+    headers' values only; a folder named after a radiologist whom no header names was every
+    label of its site in the index and the audit report.  Masked like paths now, with a keyed
+    suffix so that two sites masked alike stay two sites; ``--full-paths`` shows it."""
+    from typer.testing import CliRunner
+
+    from curator.cli import app
+    from curator.index.store import read_index_table
+
+    p = r7.PEOPLE[0]
+    for folder in ("Pracownia_dr_Zawadzkiej", "Pracownia_dr_Nowickiej", "site-b"):
+        r7._write(r7._ct(p, len(folder), "", "THORAX", []), tmp_path / "src" / folder / "ct.dcm")
+
+    def labels(*extra: str) -> tuple[set[str], str]:
+        result = CliRunner().invoke(app, ["audit", str(tmp_path / "src"), "-f", "json", "-o", str(tmp_path / "r.json"),
+                                          "-w", "1", "--index", str(tmp_path / "i.parquet"), *extra])
+        assert result.exit_code == 0, result.output
+        return ({row["site"] for row in read_index_table(tmp_path / "i.parquet").to_pylist()},
+                (tmp_path / "r.json").read_text(encoding="utf-8") + result.output)
+
+    sites, report = labels()
+    assert "zawadzk" not in report.lower() and "nowick" not in report.lower()
+    assert len(sites) == 3 and "site-b" in sites and all("zawadzk" not in s.lower() for s in sites)
+    sites, _ = labels("--full-paths")
+    assert "Pracownia_dr_Zawadzkiej" in sites
+
+
+@pytest.mark.parametrize("label", ["WROBLEWS_MEAS", "MEAS_WROBLE", "WROBLEWSKI"])
+def test_a_name_cut_short_in_a_code_string_goes(label):
+    """A name cut to fit an 8-character field ("WROBLEWS" for Wróblewski) in a kept code
+    string (a presentation state's Content Label) was kept: only whole name parts were looked for."""
+    ds = _ct()
+    ds.ContentLabel = label
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+    for out in _both(ds):
+        assert "wroble" not in str(out.get("ContentLabel", "")).lower()  # emptied (a dummy where type 1)
+        assert list(out.ImageType) == ["ORIGINAL", "PRIMARY", "AXIAL"]
+
+
+def test_codes_that_begin_like_a_long_name_but_shorter_stay():
+    ds = _ct()
+    ds.PatientName = "Axialowski^Originalny"
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+    ds.ContentLabel = "AXIAL_MEAS"
+    for out in _both(ds):
+        assert list(out.ImageType) == ["ORIGINAL", "PRIMARY", "AXIAL"] and out.ContentLabel == "AXIAL_MEAS"

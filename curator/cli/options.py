@@ -11,9 +11,9 @@ Index = typer.Option(None, "--index", help="Index file (Parquet) to create or re
                      "$XDG_CACHE_HOME/curator or ~/.cache/curator.", dir_okay=False)
 Workers = typer.Option(None, "--workers", "-w", min=1, help="Worker processes reading headers. Default: all cores; at most 4 per core (at least 32).")
 SiteFrom = typer.Option("folder", "--site-from", help="Site label: 'folder' (top folder of the source) or 'institution' (Institution Name as written).")
-FullPaths = typer.Option(False, "--full-paths", help="Show source paths in the index and the report with only the "
-    "patients' identifier values removed. Default: every word of a path that is not a known safe word shows as ~ "
-    "(a folder may be named after a person whom no readable header names).")
+FullPaths = typer.Option(False, "--full-paths", help="Show source paths and top-folder site labels in the index and the "
+    "report with only the patients' identifier values removed. Default: every word of a path that is not a known safe "
+    "word shows as ~ (a folder may be named after a person whom no readable header names).")
 Progress = typer.Option(None, "--progress/--no-progress", help="Show a progress bar. Default: only on a terminal.")
 Scheduler = typer.Option(None, "--scheduler", envvar="CURATOR_SCHEDULER", help="Dask scheduler address "
     "(tcp://HOST:PORT) to run on a cluster; the source must be reachable from the workers by the same path. "

@@ -35,6 +35,7 @@ class _Rules:
     min_value_length: int
     min_name_part_length: int
     min_glued_name_length: int
+    truncated_name_letters: int
     short_name_letters: tuple[int, int]
     part_tags: frozenset[int]
     min_part_length: int
@@ -57,6 +58,7 @@ def scrub_rules() -> _Rules:
         min_value_length=int(data["min_value_length"]),
         min_name_part_length=int(data["min_name_part_length"]),
         min_glued_name_length=int(data["min_glued_name_length"]),
+        truncated_name_letters=int(data["truncated_name_letters"]),
         short_name_letters=(int(data["short_name_letters"][0]), int(data["short_name_letters"][1])),
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
@@ -551,7 +553,12 @@ def code_holds_identifier(value: str, values: frozenset[str],
 
 @lru_cache(maxsize=4096)
 def _code_parts(values: frozenset[str], is_word: Callable[[str], bool] | None) -> tuple[str, ...]:
+    """The parts of ``values`` looked for in a coded value: :func:`id_parts`, and the first
+    ``truncated_name_letters`` letters of each longer person-name part (a name cut to fit an
+    8-character field: "WROBLEWS_MEAS" for Wróblewski; red team 7)."""
     parts = _compiled(values)[2]
+    cut = scrub_rules().truncated_name_letters
+    parts += tuple(sorted({p[:cut] for p in parts if p.isalpha() and len(p) > cut + 1}))
     if is_word is None:
         return parts
     return tuple(p for p in parts if not (p.isalpha() and is_word(p)))

@@ -350,6 +350,26 @@ def _shown_path(path: str | None, full_paths: bool) -> str | None:
     return allowlisted_path(path)
 
 
+def _shown_site(site: str | None, relpath: str, full_paths: bool, salt: bytes) -> str | None:
+    """A site label taken from the top folder as the index keeps it: with ``full_paths`` as
+    scrubbed, else masked like paths (every word that is not a known safe word as ``~``; red
+    team 7: a folder named after a radiologist, "Pracownia_TK_dr_Zawadzkiej", was every
+    site's label in the audit) and, when a word was masked, followed by ``~`` and six hex
+    digits of the salted key of the folder, so that two sites masked alike stay apart."""
+    folder = _top_folder(relpath)
+    if full_paths or not site or folder is None or site == "unknown" or site.startswith("inst-"):
+        return site
+    return _masked_site(site, folder, salt)
+
+
+@lru_cache(maxsize=1024)
+def _masked_site(site: str, folder: str, salt: bytes) -> str:
+    from curator.deid.freetext import allowlisted_path
+
+    masked = allowlisted_path(site) or site
+    return site if masked == folder else f"{masked}~{key('site', folder, salt)[:6]}"
+
+
 def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | None, rules: tuple[str, bool],
                  on_row: Callable[[dict], None] | None, scheduler: str | None) -> ScanResult:
     """:func:`scan_source` once it holds the lock of the index at ``path``."""
@@ -360,7 +380,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             raise  # said as a full disk by scan_source
         raise CuratorError(f"index folder cannot be written ({exc.strerror or 'OS error'})") from None
     site_rule, full_paths = rules
-    paths_rule = "full" if full_paths else "masked"
+    paths_rule = "full" if full_paths else "masked-sites"  # an index of masked paths but raw site labels is not reused
     previous = _PreviousIndex.open(path, site_rule, paths_rule)
     executor = make_executor(workers, scheduler, initializer=_quiet_worker)  # CuratorError when a scheduler is unreachable
     remote = executor.kind == "dask"  # workers elsewhere need absolute paths
@@ -386,6 +406,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
 
         def finish(row: dict, relpath: str) -> None:
             row["path"] = _shown_path(row["path"], full_paths)
+            row["site"] = _shown_site(row["site"], relpath, full_paths, salt)
             if row["status"] == "indexed":
                 global_tokens.update(row["id_tokens"] or ())
                 first = seen_sops.get(row["sop_key"])
@@ -423,7 +444,7 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             for relpath, row in pending_rejections:
                 row["path"] = _shown_path(scrub_path(relpath, global_tokens, salt), full_paths)
                 if row["site"] is not None and row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
-                    row["site"] = scrub_path(row["site"], global_tokens, salt)
+                    row["site"] = _shown_site(scrub_path(row["site"], global_tokens, salt), relpath, full_paths, salt)
                 _count(stats, row)
                 writer.add(row)
                 if on_row:
