@@ -127,9 +127,25 @@ def test_a_month_name_date_in_safe_private_text_goes(date):
         assert date.casefold() not in _text(out)
 
 
+MORE_DATES = ("61/12/03", "1961/12/3", "1961.12.3", "3.XII.61", "Dec 3 '61", "3 Dec '61", "3 ธ.ค. 2504", "٣/١٢/١٩٦١")
+
+
+@pytest.mark.parametrize("date", MORE_DATES)
+def test_a_birth_date_in_other_short_forms_goes(date):
+    """Found by probing after the archive run: the year first with a one-digit day, a
+    two-digit year first, a Roman month with a two-digit year, an apostrophe year, a Thai
+    date (Buddhist-era year) and a date in Arabic-Indic digits were kept in free text and
+    in safe private text."""
+    ds = _ct()
+    ds.ImageComments = f"DOB {date} seen"
+    ds.private_block(0x0013, "GEMS_GENIE_1", create=True).add_new(0x26, "LT", f"acquired; DOB {date}")
+    for out in _both(ds):
+        assert out.ImageComments == "DOB seen" and (0x0013, 0x1026) not in out
+
+
 def test_ordinary_text_with_numbers_and_months_stays():
     ds = _ct()
-    ds.ImageComments = "T2 3 mm slices, 12 sec delay, contrast given 2 May"
+    ds.ImageComments = "T2 3 mm slices, 12 sec delay, contrast given 2 May, 5 x 10 mm, ratio 3/4, v2.1.3"
     for out in _both(ds):
         assert out.ImageComments == ds.ImageComments
 
@@ -231,3 +247,24 @@ def test_codes_that_begin_like_a_long_name_but_shorter_stay():
     ds.ContentLabel = "AXIAL_MEAS"
     for out in _both(ds):
         assert list(out.ImageType) == ["ORIGINAL", "PRIMARY", "AXIAL"] and out.ContentLabel == "AXIAL_MEAS"
+
+
+@pytest.mark.parametrize("text", ["jan.kowalski(at)poczta.pl", "jan dot kowalski at gmail dot com", "WRBBGM61T03D969X",
+                                  "@jkowalski", "https://fb.com/jan.kowalski", "K1A 0B1"])
+def test_safe_private_free_text_holding_unknown_words_goes(text):
+    """A safe private element whose knowledge-base name says free text (a GE "Study
+    Comments", LT) was kept whole when it held no header value, pattern or name pattern:
+    an e-mail written around the e-mail pattern, a tax code, a handle, a postcode.  Its words
+    must now all be safe words, as in public free text."""
+    ds = _ct()
+    ds.private_block(0x0013, "GEMS_GENIE_1", create=True).add_new(0x26, "LT", f"contact {text}")
+    for out in _both(ds):
+        assert (0x0013, 0x1026) not in out
+
+
+def test_safe_private_free_text_of_safe_words_and_technical_private_text_stay():
+    ds = _ct()
+    ds.private_block(0x0013, "GEMS_GENIE_1", create=True).add_new(0x26, "LT", "follow up chest CT, no contrast")
+    ds.private_block(0x0011, "GEMS_GENIE_1", create=True).add_new(0x37, "LT", "ACQ_CORR_V2 XK9")  # a name, not free text
+    for out in _both(ds):
+        assert out[0x00131026].value == "follow up chest CT, no contrast" and out[0x00111037].value == "ACQ_CORR_V2 XK9"

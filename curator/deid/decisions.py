@@ -112,6 +112,7 @@ class Decisions:
         self.drop_overlays = self.overlay_data_action in ("X", "C")
         private = by_pattern[table.PATTERN_PRIVATE]
         self.safe_private: frozenset[tuple[str, ...]] | None = table.safe_private() if private in ("C", "K") else None
+        self.private_free_text = table.safe_private_free_text(freetext.free_text_endings()) if self.safe_private else frozenset()
         options = set(profile.options)
         if "retain_modified_dates" in options:
             self.date_mode = "shift"

@@ -39,7 +39,7 @@ from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import (
-    code_holds_identifier, fold, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
+    ascii_digits, code_holds_identifier, fold, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
 )
 from curator.dicom.vr import STRING_VRS, value_conforms
 
@@ -229,14 +229,17 @@ def _without_split_parts(out: list[str], ids: frozenset[str]) -> list[str]:
     return out
 
 
-def private_text_safe(text: str, values: frozenset[str], vr: str = "LO", parts: list[str] | None = None) -> bool:
+def private_text_safe(text: str, values: frozenset[str], vr: str = "LO", parts: list[str] | None = None,
+                      free_text: bool = False) -> bool:
     """A safe private text element (technical values of the TCIA knowledge base) is kept
     whole only when it holds no identifier, no identifier-like pattern and no person name
     (``curator.deid.freetext.has_name``); a code, number, age, time or AE title (``vr``) only
     when its values (``parts``; default: ``text``) also keep to the VR's repertoire."""
     if not value_conforms(vr, [text] if parts is None else parts):
         return False
-    if has_identifier(text, values) or UID_LIKE.search(text) or any(p.search(text) for p in identifier_patterns()):
+    if has_identifier(text, values) or UID_LIKE.search(text) or any(p.search(ascii_digits(text)) for p in identifier_patterns()):
+        return False
+    if free_text and not freetext.private_text_kept(text):  # comments and descriptions: every word safe (red team 7)
         return False
     return not freetext.has_name(text)
 
@@ -445,7 +448,8 @@ class Engine:
                 if op is Op.CLEAN_ITEMS:
                     for item in element.value or ():
                         self._clean(item, signature, st)
-                keep = op in (Op.KEEP, Op.CLEAN_ITEMS) or (op is Op.KEEP_IF_SAFE and _private_value_safe(element, st.values))
+                keep = op in (Op.KEEP, Op.CLEAN_ITEMS) or (op is Op.KEEP_IF_SAFE and _private_value_safe(
+                    element, st.values, signature in decisions.private_free_text))
             if keep:
                 used.add(owner)
                 stats["private_kept"] += 1
@@ -550,7 +554,7 @@ class Engine:
         text = str(value or "")
         if has_identifier(text, st.values) or UID_LIKE.search(text):
             return True
-        return patterns and any(p.search(text) for p in identifier_patterns())
+        return patterns and any(p.search(ascii_digits(text)) for p in identifier_patterns())
 
     def _set(self, ds: Dataset, tag: int, value: str) -> None:
         ds[tag] = DataElement(tag, dictionary_VR(tag), value)
@@ -683,9 +687,10 @@ def binary_value_safe(data: bytes, values: frozenset[str]) -> bool:
     return not any(has_identifier(data.decode(codec, "ignore"), values) for codec in _binary_codecs())
 
 
-def _private_value_safe(element: DataElement, values: frozenset[str]) -> bool:
+def _private_value_safe(element: DataElement, values: frozenset[str], free_text: bool = False) -> bool:
     """:func:`private_text_safe` of a kept private element (a value pydicom cannot read as
-    its VR is not safe); :func:`binary_value_safe` of a byte value."""
+    its VR is not safe; ``free_text``: its name in the knowledge base says free text);
+    :func:`binary_value_safe` of a byte value."""
     if element.VR in BYTE_VRS:
         return isinstance(element.value, bytes) and binary_value_safe(element.value, values)
     try:
@@ -693,7 +698,7 @@ def _private_value_safe(element: DataElement, values: frozenset[str]) -> bool:
         parts = [str(v) for v in value] if isinstance(value, _MULTI) else [_joined(value)]
     except (ValueError, TypeError, OverflowError):
         return False
-    return private_text_safe(" ".join(parts), values, element.VR, parts)
+    return private_text_safe(" ".join(parts), values, element.VR, parts, free_text)
 
 
 def _joined(value) -> str:

@@ -501,7 +501,7 @@ class FastEngine:
                 op = decisions.private_op(el.vr)
                 if op is Op.CLEAN_ITEMS:
                     kept = self._sequence(el, signature, run)
-                elif op is Op.KEEP or (op is Op.KEEP_IF_SAFE and self._private_safe(el, run)):
+                elif op is Op.KEEP or (op is Op.KEEP_IF_SAFE and self._private_safe(el, run, signature in decisions.private_free_text)):
                     kept = run.buf[el.start:el.end]
             if kept is not None:
                 used.add(owner)
@@ -523,11 +523,11 @@ class FastEngine:
             items.append(b"".join(cleaned[tag] for tag in sorted(cleaned)))
         return encode_sequence(el.tag, items)
 
-    def _private_safe(self, el: _Elem, run: _Run) -> bool:
+    def _private_safe(self, el: _Elem, run: _Run, free_text: bool) -> bool:
         if el.vr in BYTE_VRS:
             return binary_value_safe(bytes(run.buf[el.vstart:el.vstart + el.length]), run.values)
         parts = self._values(el, run)
-        return private_text_safe(" ".join(parts), run.values, el.vr, parts)
+        return private_text_safe(" ".join(parts), run.values, el.vr, parts, free_text)
 
     def _values(self, el: _Elem, run: _Run) -> list[str]:
         text = run.buf[el.vstart:el.vstart + el.length].decode(run.enc if el.vr in TEXT_VRS or el.vr == "PN" else "latin-1")

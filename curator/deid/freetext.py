@@ -204,6 +204,17 @@ def is_free_text(tag: int) -> bool:
     return vr in vrs or keyword.endswith(endings) or tag in _clean_tags()
 
 
+def free_text_endings() -> tuple[str, ...]:
+    """The keyword endings that make an attribute free text (Comments, Description, Notes...)."""
+    return _free_text_class()[1]
+
+
+def private_text_kept(text: str) -> bool:
+    """Whether safe private free text (a "Study Comments" of the knowledge base) may be kept
+    whole: the allowlist keeps every word of it."""
+    return allowlist(text)[1] == 0
+
+
 @cache
 def _free_text_class() -> tuple[frozenset[str], tuple[str, ...], frozenset[int]]:
     data = _rules_data()

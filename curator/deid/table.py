@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -315,6 +316,23 @@ def known_creators() -> frozenset[str]:
 def safe_private() -> frozenset[tuple[str, ...]]:
     """Signature paths whose every row in the TCIA knowledge base says ``k`` (keep)."""
     dispositions: dict[tuple[str, ...], set[str]] = {}
+    for path, record in _kb_rows():
+        dispositions.setdefault(path, set()).add(record["private_disposition"].strip().lower())
+    return frozenset(path for path, marks in dispositions.items() if marks == {"k"})
+
+
+@cache
+def safe_private_free_text(endings: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    """The safe signature paths (:func:`safe_private`) whose name in the knowledge base ends
+    in one of ``endings`` (a GE "Study Comments", a "Batch Description"): free text, kept
+    only when the allowlist keeps every word (red team 7)."""
+    safe = safe_private()
+    return frozenset(path for path, record in _kb_rows()
+                     if path in safe and record["tag_name"].rpartition(":")[2].strip().endswith(endings))
+
+
+def _kb_rows() -> Iterator[tuple[tuple[str, ...], dict[str, str]]]:
+    """(signature path, row) of every row of the TCIA knowledge base whose pattern parses."""
     with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         for record in reader:
@@ -334,5 +352,4 @@ def safe_private() -> frozenset[tuple[str, ...]]:
                 pos = match.end()
             if not ok or pos != len(pattern) or not segments:
                 continue
-            dispositions.setdefault(tuple(segments), set()).add(record["private_disposition"].strip().lower())
-    return frozenset(path for path, marks in dispositions.items() if marks == {"k"})
+            yield tuple(segments), record
