@@ -66,8 +66,9 @@ def _both(data: bytes, profile: Profile) -> tuple[_Recorder, _Recorder] | None:
     fast = _Recorder(fast_engine.decisions)
     try:
         # every element asks the table (the byte path remembers decisions per tag, VR,
-        # SOP class and path; that memo is checked below to change nothing)
-        with mock.patch.object(fastpath, "_STEPS_CACHED", 0):
+        # SOP class and path, and the outcomes of changed elements: both memos are checked
+        # below to change nothing)
+        with mock.patch.object(fastpath, "_STEPS_CACHED", 0), mock.patch.object(fastpath, "_MEMO_BYTES", -1):
             fast_bytes, fast_stats = FastEngine(fast_engine).deidentify_bytes(data, context)
     except (Unsupported, PixelProblem):
         return None

@@ -151,3 +151,47 @@ def test_file_meta_is_written_as_pydicom_writes_it():
     assert compared > 300
     for odd in ("", "1.02.3", "1.2 3", "1." + "2" * 70):
         assert not fastpath._plain_uid(odd)
+
+
+def test_one_engine_for_many_files_gives_each_file_its_own_result():
+    """The byte path remembers the outcome of changed elements across files (the same
+    description or UID recurs in every file of a series); one engine de-identifying the whole
+    corpus twice, under two patient contexts of different identifier values, gives the bytes
+    and counts a new engine gives for each file alone."""
+    engine = Engine(load_profile("research"), KEY)
+    shared = FastEngine(engine)
+    compared = 0
+    for _ in range(2):
+        for name, data in _corpus():
+            for values in (frozenset({P["family"]}), frozenset({P["family"], "CT", "HEAD", "BRAIN", "CHEST"})):
+                context = PatientContext("p", values)
+                try:
+                    alone = FastEngine(engine).deidentify_bytes(data, context)
+                except (Unsupported, PixelProblem):
+                    continue
+                assert shared.deidentify_bytes(data, context) == alone, name
+                compared += 1
+    assert compared >= 200
+
+
+def test_changed_elements_of_a_series_are_cleaned_once(monkeypatch):
+    """The second file of a series (same descriptions, dates and study UID) takes the cleaned
+    free text from the byte path's memo: free text is cleaned once, not once per file."""
+    from curator.deid import engine as engine_module
+
+    calls = []
+    real = engine_module.freetext.clean
+    monkeypatch.setattr(engine_module.freetext, "clean", lambda *args: calls.append(args) or real(*args))
+    fast = FastEngine(Engine(load_profile("research"), KEY))
+    context = PatientContext("p", frozenset({P["family"]}))
+    first, second = planted_ct(0), planted_ct(0)
+    second.SOPInstanceUID = second.SOPInstanceUID + ".2"
+    outputs = []
+    for ds in (first, second):
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        outputs.append(fast.deidentify_bytes(buffer.getvalue(), context))
+        if ds is first:
+            once = len(calls)
+    assert once > 0 and len(calls) == once
+    assert outputs[0][1] == outputs[1][1]  # the same counts for both files

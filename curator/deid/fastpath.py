@@ -77,6 +77,10 @@ CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO 
 _VR_TEXT = {vr: vr.decode("ascii") for vr in VR_BYTES}
 _STEPS_CACHED = 1 << 16  # decisions remembered per process (tag, VR, SOP class, path)
 _VIEW_SIZE = 64 * 1024  # top-level values kept as they are from this size on are views of the input, not copies
+# Outcomes of changed elements remembered per process (see FastEngine._remembered): at most
+# _MEMO_SIZE of them (then all forgotten at once), of elements up to _MEMO_BYTES long (a few MB).
+_MEMO_SIZE = 1 << 12
+_MEMO_BYTES = 1024
 
 
 @lru_cache(maxsize=8192)
@@ -169,7 +173,7 @@ def _empty_value(encoded: bytes) -> bool:
 class _Run:
     """State of one file."""
 
-    __slots__ = ("buf", "conventions", "enc", "new_sop", "offset", "pseudonym", "sop_class", "stats", "values")
+    __slots__ = ("buf", "context", "conventions", "enc", "new_sop", "offset", "pseudonym", "sop_class", "stats", "values")
 
     def __init__(self, buf, enc, sop_class, offset, pseudonym, values, stats, conventions=None):
         self.buf = buf
@@ -181,6 +185,9 @@ class _Run:
         self.stats = stats
         self.conventions = conventions or {}
         self.new_sop = None
+        # everything an element's outcome depends on besides the element itself and the
+        # engine (the key of FastEngine._remembered)
+        self.context = (enc, sop_class, offset, pseudonym, values, tuple(sorted(self.conventions.items())))
 
 
 class FastEngine:
@@ -191,6 +198,7 @@ class FastEngine:
         self._encodings_cache: dict[str, list[str]] = {}
         self._post_cache: dict[tuple, tuple[frozenset[int], dict[int, bytes]]] = {}
         self._steps: dict[tuple[int, str, str, tuple[str, ...]], tuple[Decision, bool, bool]] = {}
+        self._memo: dict[tuple, tuple[bytes | None, tuple[tuple[str, int], ...]]] = {}
 
     # --- entry point --------------------------------------------------------------
 
@@ -382,10 +390,7 @@ class FastEngine:
             if as_is:  # kept as it is, not counted (the most common decision); large values as views
                 out[tag] = buf[el.start:el.end] if el.end - el.start < _VIEW_SIZE or path else memoryview(buf)[el.start:el.end]
                 continue
-            result = self._carry_out(el, decision, path, run)
-            if result is not None and needs_value and _empty_value(result):
-                result = self._dummy(el, run)  # as Engine: a type 1/1C attribute is never left empty
-                run.stats["D_required"] += 1
+            result = self._remembered(el, decision, needs_value, path, run)
             if result is not None:
                 out[tag] = result
             if tag == 0x00080018 and not path and result is not None:
@@ -393,6 +398,42 @@ class FastEngine:
         if private:
             self._private(private, path, run, out)
         return out
+
+    def _remembered(self, el: _Elem, decision: Decision, needs_value: bool, path: tuple[str, ...], run: _Run) -> bytes | None:
+        """:meth:`_outcome`, remembered: the same element bytes under the same decision and
+        the same file context (:attr:`_Run.context`) give the same bytes and the same counts,
+        and most changed elements recur unchanged in every file of a series (descriptions,
+        study and series UIDs, dates, sequences).  Not the instance's own SOP Instance UID,
+        which never recurs (remembering it would be state per instance)."""
+        if el.end - el.start > _MEMO_BYTES or (el.tag == 0x00080018 and not path):
+            return self._outcome(el, decision, needs_value, path, run)
+        key = (el.tag, el.vr, path, bytes(run.buf[el.start:el.end]), run.context)
+        memo = self._memo
+        known = memo.get(key)
+        if known is None:
+            stats, run.stats = run.stats, Counter()
+            try:
+                known = (self._outcome(el, decision, needs_value, path, run), tuple(run.stats.items()))
+            finally:
+                stats.update(run.stats)
+                run.stats = stats
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = known
+        else:
+            stats = run.stats
+            for name, count in known[1]:
+                stats[name] += count
+        return known[0]
+
+    def _outcome(self, el: _Elem, decision: Decision, needs_value: bool, path: tuple[str, ...], run: _Run) -> bytes | None:
+        """The element ``el`` after ``decision`` (:meth:`_carry_out`), given a value when it
+        must keep one (``needs_value``)."""
+        result = self._carry_out(el, decision, path, run)
+        if result is not None and needs_value and _empty_value(result):
+            result = self._dummy(el, run)  # as Engine: a type 1/1C attribute is never left empty
+            run.stats["D_required"] += 1
+        return result
 
     def _step(self, key: tuple[int, str, str, tuple[str, ...]]) -> tuple[Decision, bool, bool]:
         """The decision for a public element ``(tag, VR, SOP class, path)``, whether it
