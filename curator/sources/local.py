@@ -59,6 +59,10 @@ def _fault(exc: BaseException) -> str:
     """The kind of a read failure, in words where its class name says nothing (``error``)."""
     if isinstance(exc, (zlib.error, lzma.LZMAError, gzip.BadGzipFile)):
         return "corrupt compressed data"
+    if type(exc) is OSError and exc.errno is None:  # bz2's 'Invalid data stream': no system call failed
+        return "corrupt compressed data"
+    if isinstance(exc, EOFError):
+        return "compressed data ends early"
     return type(exc).__name__
 
 
