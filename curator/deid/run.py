@@ -92,6 +92,8 @@ DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 SITE_RULES = ("folder", "institution")
 IN_FLIGHT_PER_WORKER = 3
 BATCH = 8  # items per round trip to a worker
+UNREADABLE_ELEMENT = ("an element cannot be read (a value representation that is not DICOM's, "
+                      "e.g. bytes after the end of the dataset)")
 JOURNAL_NAME = ".curator-deid-journal.jsonl"  # in OUT while a run is incomplete (resumes it)
 LOCK_NAME = ".curator-deid.lock"  # in OUT while a run holds it
 VANISHED = "vanished during the run (deleted from the source)"
@@ -383,6 +385,8 @@ def _write_one(task: tuple) -> dict:
             tmp.unlink(missing_ok=True)
         if is_no_space(exc):
             return {"fatal": NO_SPACE}
+        if isinstance(exc, NotImplementedError):  # pydicom: a VR it does not know (bytes after the dataset, most often)
+            return {"error": UNREADABLE_ELEMENT}
         return {"error": f"could not be de-identified ({type(exc).__name__})"}
 
 
