@@ -56,3 +56,68 @@ def test_standard_output_that_cannot_be_written_is_an_error(one_file):
     done = _curator(["scan", str(one_file / "missing"), "-w", "1"], stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL, preexec_fn=lambda: os.close(2))
     assert done.returncode == 2
+
+
+def test_a_corrupt_bzip2_member_is_rejected_as_corrupt_data(tmp_path):
+    """Found (left by round 4): a zip member whose bzip2 stream is corrupt was rejected as
+    'archive member cannot be read (OSError)'; bz2 raises a bare OSError (no errno)."""
+    import zipfile
+
+    import hostile4
+
+    from curator.sources.registry import open_source
+
+    (tmp_path / "a.zip").write_bytes(hostile4._zip_method_corrupt(hostile.one_ct(), zipfile.ZIP_BZIP2))
+    (item,) = list(open_source(tmp_path).items())
+    assert item.reason == "archive member cannot be read (corrupt compressed data)"
+
+
+def test_bytes_after_the_dataset_get_a_reason_not_an_exception_name(tmp_path):
+    """Found: a file with garbage after its Pixel Data (read by pydicom as an element of an
+    unknown VR) was rejected by deid as 'could not be de-identified (NotImplementedError)'."""
+    import json
+
+    import hostile5
+
+    from curator.deid.run import UNREADABLE_ELEMENT, DeidOptions, deidentify
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "a.dcm").write_bytes(hostile5._trailing_garbage())
+    deidentify(tmp_path / "source", tmp_path / "out", b"k" * 32, DeidOptions(workers=1))
+    report = json.loads((tmp_path / "out" / "deid-report.json").read_text())
+    assert [r["reason"] for r in report["rejected"]] == [UNREADABLE_ELEMENT]
+    assert "NotImplementedError" not in UNREADABLE_ELEMENT
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> dict:
+    from tests.conftest import write_fixed_key
+
+    root = tmp_path_factory.mktemp("hostile5-release")
+    (root / "source" / "site").mkdir(parents=True)
+    (root / "source" / "site" / "a.dcm").write_bytes(hostile.one_ct())
+    write_fixed_key(root / "key")
+    done = _curator(["publish", str(root / "source"), str(root / "release"), "--key", str(root / "key"), "--config",
+                     str(ROOT / "examples" / "release.yaml"), "-w", "1", "--release-date", "2026-11-30"],
+                    capture_output=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {"root": root, "release": root / "release", "key": root / "key"}
+
+
+@pytest.mark.parametrize("name, data, check", [
+    ("fhir/Patient.ndjson", b"\xff\xfe\x00garbage\xe9\n", "fhir R4B: failed: Patient.ndjson is not UTF-8 text"),
+    ("fhir/ImagingStudy.ndjson", b"\xff" * 64, "fhir R4B: failed: ImagingStudy.ndjson is not UTF-8 text"),
+    ("metadata/deid-report.json", b"[" * 100000 + b"]" * 100000, "identifiers: failed: metadata/deid-report.json"),
+], ids=["ndjson-not-utf8", "imagingstudy-not-utf8", "report-nested-deep"])
+def test_validate_of_a_hand_edited_release_fails_its_checks_not_itself(release, tmp_path, name, data, check):
+    """Found: `validate` of a release whose FHIR NDJSON was not UTF-8 ended 'internal error
+    (UnicodeDecodeError)', and one whose deid-report.json was nested 100,000 deep 'internal
+    error (RecursionError)' (exit 3); now the check fails (exit 1) and says why."""
+    import shutil
+
+    edited = tmp_path / "release"
+    shutil.copytree(release["release"], edited)
+    (edited / name).write_bytes(data)
+    done = _curator(["validate", str(edited), "--key", str(release["key"])], capture_output=True)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert check in done.stdout and "checksums: failed: 1 changed" in done.stdout, done.stdout

@@ -347,7 +347,11 @@ def read_ndjson(path: str | Path, version: str = "R4B") -> list:
     """Parse every line of an NDJSON file with fhir.resources (raises CuratorError on a bad line)."""
     out = []
     p = Path(path)
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CuratorError(f"{p.name} is not UTF-8 text") from None
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:

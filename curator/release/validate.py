@@ -83,7 +83,7 @@ def _identifiers(release: Path, key: bytes) -> str:
         digests = list(record["identifier_digests"])
         fingerprint = str(record["key_fingerprint"])
         lengths = list(record.get("identifier_token_lengths") or [])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested too deep
         return "failed: metadata/deid-report.json is missing, unreadable or holds no identifier digests and key fingerprint"
     if not hmac.compare_digest(fingerprint, key_fingerprint(key)):
         return "failed: this key is not the release's key (its fingerprint differs); give the key the release was published with"
@@ -98,5 +98,6 @@ def _identifiers(release: Path, key: bytes) -> str:
 
 def _fhir_version(release: Path) -> str:
     """R4B unless the bundle says R5 (R5-only ImagingStudy fields)."""
-    text = (release / "fhir" / "ImagingStudy.ndjson").read_text(encoding="utf-8") if (release / "fhir" / "ImagingStudy.ndjson").exists() else ""
+    path = release / "fhir" / "ImagingStudy.ndjson"
+    text = path.read_bytes().decode("utf-8", "replace") if path.is_file() else ""  # not UTF-8: the FHIR check says so
     return "R5" if '"modality":[{"coding"' in text.replace(" ", "") else "R4B"
