@@ -86,12 +86,12 @@ def _date_forms(birth: str) -> list[str]:
     return [f"{d}-{month}-{y[2:]}", f"{y} {month.title()} {d}", f"{y}-{month}-{d}", f"{month.title()} the {int(d)}{nth} {y}"]
 
 
-# Scripts whose Latin spellings curator does not derive (no romanization of Thai or Devanagari).
-UNROMANIZED = "Thai or Devanagari name spelt in Latin"
+# A script whose Latin spellings curator does not derive (no romanization of Thai).
+UNROMANIZED = "Thai name spelt in Latin"
 
 
 def _spelt(person: Person, surface: str) -> str:
-    return UNROMANIZED if person.key in ("th", "hi") else surface
+    return UNROMANIZED if person.key == "th" else surface
 
 
 def _uid(person: Person, n: int) -> str:

@@ -177,6 +177,8 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
         return ()
     if _CJK.search(text):
         return tuple(sorted(set(_cjk_spellings(text)) | set(_kana_spellings(text))))
+    if _DEVANAGARI.search(text):
+        return _devanagari_spellings(text)
     if not _NON_LATIN.search(text):
         expanded = fold(text.casefold().translate(_expansions()))
         return (expanded,) if expanded != fold(text) else ()
@@ -194,6 +196,46 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
                 spelled = spelled.replace(pair, latin)
             for form in (spelled, source):
                 out.add(fold(form.translate(table)).translate(table) if source is written else form.translate(table))
+    return tuple(sorted(out))
+
+
+_DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+
+
+@cache
+def _devanagari() -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str], dict[str, str], str]:
+    data = _transliteration()["devanagari"]
+    consonants = {str(k): tuple(map(str, v)) if isinstance(v, list) else (str(v),) for k, v in data["consonants"].items()}
+    vowels, signs, modifiers = ({str(k): str(v) for k, v in data[name].items()} for name in ("vowels", "signs", "modifiers"))
+    return consonants, vowels, signs, modifiers, str(data["virama"])
+
+
+def _devanagari_spellings(text: str) -> tuple[str, ...]:
+    """Latin spellings of a value in Devanagari (``mappings/transliteration.yaml``
+    ``devanagari``): each consonant spelling, with and without the a of a word's last
+    consonant ("विनायक": vinayak, vinayaka; "चतुर्वेदी": chaturvedi, chaturwedi)."""
+    consonants, vowels, signs, modifiers, virama = _devanagari()
+    out = set()
+    for system in (0, 1):
+        for final_a in ("", "a"):
+            letters: list[str] = []
+            pending = False  # a consonant whose vowel is not written yet
+            for char in unicodedata.normalize("NFC", text) + " ":
+                if char in consonants:
+                    letters.append("a" * pending + consonants[char][min(system, len(consonants[char]) - 1)])
+                    pending = True
+                elif char in signs:
+                    letters.append(signs[char])
+                    pending = False
+                elif char == virama:
+                    pending = False
+                elif char in modifiers or char in vowels:
+                    letters.append("a" * pending + modifiers.get(char, vowels.get(char, "")))
+                    pending = False
+                elif not unicodedata.combining(char):  # a nukta is ignored; anything else ends a word
+                    letters.append(final_a * pending + char)
+                    pending = False
+            out.add(fold("".join(letters).strip()))
     return tuple(sorted(out))
 
 
