@@ -523,11 +523,12 @@ def _files(paths: list[Path]) -> list[tuple[str, bytes]]:
         for path in sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]:
             data = path.read_bytes()
             found.append((f"{path} (name)", str(path.relative_to(top.parent)).encode("utf-8", "surrogateescape")))
-            found.append((str(path), _without_pixels(data)))
-            if path.suffix == ".parquet":
+            if path.suffix == ".parquet":  # its cells, not its compressed, salted bytes (chance matches)
                 import pyarrow.parquet as pq
 
-                found.append((f"{path} (cells)", str(pq.read_table(path).to_pylist()).encode("utf-8")))
+                found.append((f"{path} (cells)", str(pq.read_table(path).to_pylist()).encode("utf-8") + repr(pq.read_metadata(path).metadata).encode("utf-8")))
+                continue
+            found.append((str(path), _without_pixels(data)))
             if zipfile.is_zipfile(io.BytesIO(data)):
                 with zipfile.ZipFile(io.BytesIO(data)) as archive:
                     for member in archive.namelist():

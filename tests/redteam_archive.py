@@ -698,7 +698,8 @@ def find_tokens(paths: list[Path], tokens: list[Token], texts: dict[str, str] | 
             if not path.is_file():
                 continue
             data = path.read_bytes()
-            blobs[f"file:{path}"] = data
+            if path.suffix != ".parquet":  # Parquet: its cells below, not its compressed, salted bytes
+                blobs[f"file:{path}"] = data
             if zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as zf:
                     blobs[f"zip:{path}"] = "\n".join(zf.namelist()).encode("utf-8")
@@ -706,7 +707,7 @@ def find_tokens(paths: list[Path], tokens: list[Token], texts: dict[str, str] | 
                         blobs[f"zip:{path}!{info.filename}"] = zf.read(info)
             if path.suffix == ".parquet":
                 import pyarrow.parquet as pq
-                blobs[f"parquet:{path}"] = str(pq.read_table(path).to_pylist()).encode("utf-8")
+                blobs[f"parquet:{path}"] = str(pq.read_table(path).to_pylist()).encode("utf-8") + repr(pq.read_metadata(path).metadata).encode("utf-8")
     wanted = [(t, needles(t), jis_bytes(t.text)) for t in tokens]
     hits = []
     for where, data in blobs.items():
