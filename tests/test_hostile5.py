@@ -121,3 +121,21 @@ def test_validate_of_a_hand_edited_release_fails_its_checks_not_itself(release, 
     done = _curator(["validate", str(edited), "--key", str(release["key"])], capture_output=True)
     assert done.returncode == 1, done.stderr[-2000:]
     assert check in done.stdout and "checksums: failed: 1 changed" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("delta", [-8, 8, -2])
+def test_a_file_meta_group_length_that_lies_is_read_by_its_elements(delta):
+    """Found: a file whose File Meta Information Group Length was 8 bytes short (old
+    archives write such files; pydicom and dcmtk read them) was rejected by every command as
+    'truncated (the header ends early)': the fast reader ended the meta where the length
+    said.  Now a length that does not match the group's elements sends the file to the
+    general reader, which walks the elements."""
+    import io
+
+    import hostile5
+
+    from curator.dicom.header import read_header
+
+    data = hostile5._meta_length(107, delta)
+    ds = read_header(io.BytesIO(data), len(data))
+    assert (str(ds.file_meta.TransferSyntaxUID), ds.InstanceNumber) == ("1.2.840.10008.1.2.1", 107)

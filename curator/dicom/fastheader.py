@@ -116,6 +116,16 @@ def _parse(buf: bytes, pos: int, implicit: bool, stop_at_pixels: bool, end: int 
     return elements, pos
 
 
+def _group_2_end(buf: bytes, pos: int) -> int:
+    """Where the File Meta elements (group 0002, explicit VR little endian) end, walked."""
+    while pos + 8 <= len(buf) and buf[pos:pos + 2] == b"\x02\x00":
+        _, _, length, size = element_header(buf, pos, False)
+        if length == UNDEFINED:
+            raise Unsupported("file meta element of undefined length")
+        pos += size + length
+    return pos
+
+
 def _meta(buf: bytes) -> tuple[FileMetaDataset, int]:
     if len(buf) < 144 or buf[128:132] != b"DICM":
         raise Unsupported("no preamble")
@@ -123,6 +133,8 @@ def _meta(buf: bytes) -> tuple[FileMetaDataset, int]:
     if group_length_tag != 0x00020000 or vr != b"UL":
         raise Unsupported("file meta without group length")
     end = 132 + size + length + U32.unpack_from(buf, 132 + size)[0]
+    if _group_2_end(buf, 132) != end:  # a group length that lies (common in old archives)
+        raise Unsupported("file meta group length does not match its elements")
     raw, _ = _parse(buf, 132, False, False, end=end)
     meta = FileMetaDataset(raw)
     return meta, end
