@@ -32,7 +32,7 @@ def test_cli_deid_writes_output_and_report(tmp_path):
     for value in P.values():
         assert value not in text
     # Refusals: non-empty OUT, OUT inside SOURCE, unknown profile, missing key.
-    again = run_cli("deid", str(source), str(out), "--key", str(key))
+    again = run_cli("deid", str(source), str(out), "--key", str(key), "--k", "1")
     assert again.returncode == 2 and again.stderr.startswith("error: ") and "not empty" in again.stderr
     inside = run_cli("deid", str(source), str(source / "o"), "--key", str(key))
     assert inside.returncode == 2 and "inside the source" in inside.stderr
@@ -41,7 +41,7 @@ def test_cli_deid_writes_output_and_report(tmp_path):
     nokey = run_cli("deid", str(source), str(tmp_path / "o3"), "--key", str(tmp_path / "nokey"))
     assert nokey.returncode == 2 and "key file not found" in nokey.stderr
     assert "Traceback" not in profile.stderr + nokey.stderr + inside.stderr
-    forced = run_cli("deid", str(source), str(out), "--key", str(key), "--force", "--workers", "1")
+    forced = run_cli("deid", str(source), str(out), "--key", str(key), "--force", "--workers", "1", "--k", "1")
     assert forced.returncode == 0, forced.stderr
 
 
@@ -76,3 +76,25 @@ def test_cli_deid_access_tier(tmp_path):
     assert report["k_anonymity"]["after"]["satisfied"]
     bad = run_cli("deid", str(source), str(tmp_path / "o2"), "--key", str(key), "--access", "open")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "unknown access tier" in bad.stderr
+
+def test_force_never_mixes_runs_of_two_keys(tmp_path):
+    """hostile5 class 5: ``--force`` into an OUT holding a finished run made with another key
+    used to write the second key's pseudonym tree beside the first (and a report of the
+    second only). It is refused (exit 2); the same key and settings may still write in."""
+    source = tmp_path / "src"
+    source.mkdir()
+    write(planted_ct(0), source / "a.dcm")
+    key, other = tmp_path / "key", tmp_path / "other"
+    for path in (key, other):
+        assert run_cli("keygen", str(path)).returncode == 0
+    out = tmp_path / "out"
+    assert run_cli("deid", str(source), str(out), "--key", str(key), "--workers", "1").returncode == 0
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    mixed = run_cli("deid", str(source), str(out), "--key", str(other), "--force", "--workers", "1")
+    assert mixed.returncode == 2 and mixed.stderr.startswith("error: ") and "another key" in mixed.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before
+    profile = run_cli("deid", str(source), str(out), "--key", str(key), "--profile", "strict", "--force", "--workers", "1")
+    assert profile.returncode == 2 and "other settings" in profile.stderr
+    same = run_cli("deid", str(source), str(out), "--key", str(key), "--force", "--workers", "1")
+    assert same.returncode == 0, same.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == before

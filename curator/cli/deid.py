@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         clean_pixels: bool = typer.Option(False, "--clean-pixels", help="Look at every image: black out the regions "
             "a text detector finds (tight boxes), check again, and quarantine what still looks like text."),
         recipe: Path | None = typer.Option(None, "--recipe", help="User recipe in the pydicom/deid format, applied on top of the profile."),
-        force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT."),
+        force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT (never beside a run made with another key or other settings)."),
         site_from: str = options.SiteFrom,
         scheduler: str | None = options.Scheduler,
         to: str | None = typer.Option(None, "--to", help="Also store the de-identified instances to this DICOMweb server "

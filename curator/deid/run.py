@@ -528,15 +528,35 @@ def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path
 
 def _check_output(out_dir: Path, journal: Path, settings: str, force: bool) -> None:
     """Refuse a non-empty OUT, unless it holds an interrupted run with the same settings
-    (resumed) or ``force`` (write into it, keeping what is there)."""
+    (resumed) or ``force`` (write into it, keeping what is there).  A run never writes
+    beside another run's output made with another key or other settings (an interrupted
+    run's journal, or a finished run's report whose settings digest differs), even with
+    ``force``: two pseudonym trees in one release."""
     if not out_dir.is_dir() or not any(entry.name != LOCK_NAME for entry in out_dir.iterdir()):
         return
     interrupted = written_with(journal, settings)
-    if interrupted or force:
+    if interrupted:
         return
-    if interrupted is False:
-        raise CuratorError("the output folder holds an interrupted run with other settings (use --force to write into it)")
-    raise CuratorError("the output folder is not empty (use --force to write into it)")
+    if interrupted is False or _finished_with_other_settings(out_dir / REPORT_NAME, settings):
+        raise CuratorError("the output folder holds a de-identification run made with another key or other "
+                           "settings; choose a new folder (runs are never mixed, not even with --force)")
+    if not force:
+        raise CuratorError("the output folder is not empty (use --force to write into it)")
+
+
+def _finished_with_other_settings(report: Path, settings: str) -> bool:
+    """Whether ``report`` is a finished run's report whose settings digest is not ``settings``
+    (a report without one, from an older curator, counts as other settings)."""
+    if not report.is_file():
+        return False
+    try:
+        written = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False  # not a report of curator's: the folder's own file, kept
+    if not isinstance(written, dict) or written.get("schema") != REPORT_SCHEMA:
+        return False
+    chosen = written.get("settings")
+    return not isinstance(chosen, dict) or chosen.get("digest") != settings
 
 
 def _settings_digest(profile: Profile, key: bytes, k: int, clean_pixels: bool, site_from: str, quarantine: bool,
@@ -696,8 +716,10 @@ class _Run:
         self.engine = Engine(profile, key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
         self.pixel_quarantined: list[tuple[int, str, bool]] = []  # (position, reason, written) of pixel cleaning
+        self.settings_digest = ""  # the keyed digest of the settings (execute), in the report: --force checks it
 
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
+        self.settings_digest = settings
         initargs = (self.profile, self.key, self.clean_pixels, True)
         if scheduler_address(scheduler) is None:  # before the first task: local workers are forked ready (see
             _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)  # _init_worker), with the run's engine
@@ -967,6 +989,7 @@ class _Run:
             "settings": {
                 "k": self.k, "clean_pixels": self.clean_pixels, "quarantine_folder": self.quarantine_path is not None,
                 "site_from": self.site_from, "access": self.access.tier, "max_suppression": self.access.suppression,
+                "digest": self.settings_digest,
             },
             "counts": {
                 "items": item_count,
