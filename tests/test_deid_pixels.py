@@ -308,3 +308,31 @@ def test_screen_sees_a_bitmap_font_enlarged_twice_running_off_the_edge():
     named[:40] = np.maximum(named[:40], _text_picture("DOBRZANSKA IRENA NB2291847", (256, 256), 2)[:40])
     assert pixels.screen(ct(named)) == pixels.SCREEN_REASON
     assert pixels.screen(ct(anatomy)) is None
+
+
+def test_a_line_turned_a_quarter_is_cut():
+    """A fax header up the edge of a scanned form, a label along the side of a radiograph:
+    a line of text turned 90 degrees (reading upwards or downwards), which the model sees
+    upright only in pieces, is cut whole (found on the frame turned a quarter), not
+    released under a NO."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 11)
+    for angle in (90, 270):
+        ds, _ = _marked_ct([("MRN 20-265 ACC", 30, 240, 20, "DejaVuSans-Bold.ttf")])
+        frame = pixels.frames_of(ds)[0].astype(np.int32)
+        strip = Image.new("L", (260, 16), 0)
+        ImageDraw.Draw(strip).text((2, 1), "FAX 14:56:04 Kilbride General P.1/1", fill=255, font=font)
+        alpha = np.asarray(strip.rotate(angle, expand=True), dtype=np.float64) / 255  # 260 x 16
+        y, x = 120, 4
+        region = frame[y:y + alpha.shape[0], x:x + alpha.shape[1]]
+        frame[y:y + alpha.shape[0], x:x + alpha.shape[1]] = np.rint(region * (1 - alpha) + 3000 * alpha)
+        ds.PixelData = frame.astype(np.int16).tobytes()
+        ink = alpha >= 0.5
+        outcome = pixels.clean(ds)
+        cut = np.zeros(frame.shape, dtype=bool)
+        for _, (y0, x0, y1, x1) in outcome.regions:
+            cut[y0:y1, x0:x1] = True
+        assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
+        assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all(), angle
+        assert cut[:, 40:200].sum() == 0  # the anatomy beside the turned line is left alone

@@ -436,7 +436,32 @@ def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], in
     marks = textdetect.column_marks(original, [box for box, _ in alone], redacted)
     _cut(frame, marks, fill)
     redacted.extend(marks)
-    return redacted, len(done), _residue(frame, original, done, redacted, fill)
+    left = _residue(frame, original, done, redacted, fill)
+    turned = 0 if left else _turned(frame, original, redacted, fill)
+    if turned < 0:
+        return redacted, len(done), "text-like regions turned 90 degrees remain after pixel cleaning"
+    return redacted, len(done) + turned, left
+
+
+def _turned(frame: NDArray, original: NDArray, redacted: list[textdetect.Box], fill: object) -> int:
+    """Lines of text turned a quarter (:func:`textdetect.turned_lines`, on the frame before
+    redaction turned 90 degrees) are cut too, with what the check beside cut lines
+    (:func:`_residue`) finds beyond their ends; -1 when text remains after that (the check
+    keeps finding more, or the model still finds a turned line in the cut frame), else
+    the number of lines cut."""
+    turned, before = np.rot90(frame, 1), np.ascontiguousarray(np.rot90(original, 1))  # turned: a view, cut in place
+    width = frame.shape[1]
+    cut = [textdetect.turn_box(box, width) for box in redacted]
+    lines = textdetect.turned_lines(before, cut)
+    if not lines:
+        return 0
+    start = len(cut)
+    parts = [part for _, line_parts in lines for part in line_parts]
+    _cut(turned, parts, fill)
+    cut.extend(parts)
+    left = _residue(turned, before, [box for box, _ in lines], cut, fill)
+    redacted.extend(textdetect.unturn_box(box, width) for box in cut[start:])
+    return -1 if left or textdetect.turned_lines(turned, cut) else len(lines)
 
 
 def _cut(frame: NDArray, boxes: list[textdetect.Box], fill: object) -> None:

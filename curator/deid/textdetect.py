@@ -81,6 +81,7 @@ class Settings:
     lone_reach: float  # a short model box standing alone: its glyphs stay within this share of its height around it
     lone_uniform: float  # ... and at least this share of their pixels is near the text's level (one colour)
     lone_mark_uniform: float  # ... this share when it holds a single glyph (an L/R marker)
+    turned_length: int  # a line turned a quarter is at least this long (pixels)
 
 
 @lru_cache(maxsize=1)
@@ -691,6 +692,51 @@ def detect_lines(frame: NDArray, anchors: list[Box] | None = None, alone: list[L
         if clipped:
             out.append((clipped[0], tuple(clip_boxes(list(parts), frame.shape[:2]))))
     return sorted(set(out))
+
+
+def turned_lines(turned: NDArray, cut: list[Box]) -> list[Line]:
+    """Lines of text turned a quarter (a fax header up the edge of a scanned form, a label
+    along the side of a radiograph), looked for on the frame turned 90 degrees
+    (``turned``, before redaction): the model's lines, where the stroke detector confirms
+    them (the model is run only then), line-shaped and at least
+    :attr:`Settings.turned_length` long, each with its glyph runs grown over the glyphs
+    beside them (:func:`complete_glyphs`), in the turned frame's coordinates, along a side
+    of the frame (:func:`_side_band`).  A line mostly within the boxes of ``cut`` that were wider than high before turning (upright
+    text already cut, turned alike: a block of upright lines, turned, can line up like
+    text) is left out."""
+    s = settings()
+    view = np.ascontiguousarray(turned)
+    strokes = detect(view)
+    if not strokes:
+        return []
+    done = np.zeros(view.shape[:2], dtype=bool)
+    for y0, x0, y1, x1 in cut:
+        if y1 - y0 >= x1 - x0:  # upright text's boxes (wider than high before turning), not pieces of the turned line
+            done[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    found = [(box, parts) for box, parts in detect_lines(view)
+             if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
+             and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)]
+    return [(box, tuple(complete_glyphs(view, list(parts)))) for box, parts in found]
+
+
+def _side_band(box: Box, rows: int, s: Settings) -> bool:
+    """A turned line (``box`` of the turned frame, ``rows`` high) runs along a side of the
+    frame: within :attr:`Settings.screen_band` of its left or right edge (forms and labels
+    are written there; a vertical structure inside the image is not text)."""
+    centre = (box[0] + box[2]) / 2
+    return centre < s.screen_band * rows or centre > (1 - s.screen_band) * rows
+
+
+def turn_box(box: Box, width: int) -> Box:
+    """``box`` of a frame ``width`` pixels wide, in the frame turned by ``np.rot90`` (once)."""
+    y0, x0, y1, x1 = box
+    return (width - x1, y0, width - x0, y1)
+
+
+def unturn_box(box: Box, width: int) -> Box:
+    """:func:`turn_box` undone: ``box`` of the turned frame in the frame's coordinates."""
+    r0, c0, r1, c1 = box
+    return (c0, width - r1, c1, width - r0)
 
 
 def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Settings) -> list[Line]:
