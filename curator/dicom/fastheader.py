@@ -133,8 +133,10 @@ def _meta(buf: bytes) -> tuple[FileMetaDataset, int]:
     if group_length_tag != 0x00020000 or vr != b"UL":
         raise Unsupported("file meta without group length")
     end = 132 + size + length + U32.unpack_from(buf, 132 + size)[0]
-    if _group_2_end(buf, 132) != end:  # a group length that lies (common in old archives)
-        raise Unsupported("file meta group length does not match its elements")
+    walked = _group_2_end(buf, 132)
+    if walked != end and max(walked, end) < len(buf):  # a group length that lies (common in old
+        raise Unsupported("file meta group length does not match its elements")  # archives); a
+    # file cut inside its File Meta (the walk or the length running past the end) is truncated
     raw, _ = _parse(buf, 132, False, False, end=end)
     meta = FileMetaDataset(raw)
     return meta, end
