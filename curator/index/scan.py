@@ -478,6 +478,15 @@ def _tasks_by_chunk(src: Source, chunking: tuple[int, ...], stats: ScanStats, sa
         yield tasks
 
 
+_SITE_SUFFIX = re.compile(r"~[0-9a-f]{6}$")
+
+
+def _split_site_suffix(site: str) -> tuple[str, str]:
+    """A site label and the salted suffix :func:`_masked_site` gave it ("" when none)."""
+    match = _SITE_SUFFIX.search(site)
+    return (site, "") if match is None else (site[:match.start()], match.group())
+
+
 def _folder_rescrub(folders: set[str], tokens: set[str], salt: bytes, site_rule: str) -> Callable[[pa.Table], pa.Table] | None:
     """The last scrub of the index: folder names with the identifier tokens of *every*
     header of the source, not only of the files in them (found by the red team: a file
@@ -496,8 +505,9 @@ def _folder_rescrub(folders: set[str], tokens: set[str], salt: bytes, site_rule:
     def site_of(site: str | None) -> str | None:
         if not site or site_rule != "folder":
             return site
-        if site not in sites:
-            sites[site] = scrub_path(site, tokens, salt)
+        if site not in sites:  # a masked label's salted suffix (_shown_site) is kept as it is: six
+            label, suffix = _split_site_suffix(site)  # hex digits such as "120519" read as a date
+            sites[site] = scrub_path(label, tokens, salt) + suffix  # and two sites became one "~~~"
         return sites[site]
 
     def rewrite(table: pa.Table) -> pa.Table:
