@@ -316,8 +316,8 @@ def known_creators() -> frozenset[str]:
 def safe_private() -> frozenset[tuple[str, ...]]:
     """Signature paths whose every row in the TCIA knowledge base says ``k`` (keep)."""
     dispositions: dict[tuple[str, ...], set[str]] = {}
-    for path, record in _kb_rows():
-        dispositions.setdefault(path, set()).add(record["private_disposition"].strip().lower())
+    for path, disposition, _ in _kb_rows():
+        dispositions.setdefault(path, set()).add(disposition)
     return frozenset(path for path, marks in dispositions.items() if marks == {"k"})
 
 
@@ -327,11 +327,18 @@ def safe_private_free_text(endings: tuple[str, ...]) -> frozenset[tuple[str, ...
     in one of ``endings`` (a GE "Study Comments", a "Batch Description"): free text, kept
     only when the allowlist keeps every word (red team 7)."""
     safe = safe_private()
-    return frozenset(path for path, record in _kb_rows()
-                     if path in safe and record["tag_name"].rpartition(":")[2].strip().endswith(endings))
+    return frozenset(path for path, _, name in _kb_rows() if path in safe and name.endswith(endings))
 
 
-def _kb_rows() -> Iterator[tuple[tuple[str, ...], dict[str, str]]]:
+@cache
+def _kb_rows() -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    """(signature path, disposition, element name) of every row of the TCIA knowledge base
+    whose pattern parses: read once for :func:`safe_private` and :func:`safe_private_free_text`."""
+    return tuple((path, record["private_disposition"].strip().lower(), record["tag_name"].rpartition(":")[2].strip())
+                 for path, record in _kb_records())
+
+
+def _kb_records() -> Iterator[tuple[tuple[str, ...], dict[str, str]]]:
     """(signature path, row) of every row of the TCIA knowledge base whose pattern parses."""
     with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
