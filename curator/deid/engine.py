@@ -237,7 +237,10 @@ def private_text_safe(text: str, values: frozenset[str], vr: str = "LO", parts: 
     when its values (``parts``; default: ``text``) also keep to the VR's repertoire."""
     if not value_conforms(vr, [text] if parts is None else parts):
         return False
-    if has_identifier(text, values) or UID_LIKE.search(text) or any(p.search(ascii_digits(text)) for p in identifier_patterns()):
+    if has_identifier(text, values) or UID_LIKE.search(text):
+        return False
+    digits = ascii_digits(text)  # once, not once per pattern
+    if any(p.search(digits) for p in identifier_patterns()):
         return False
     if free_text and not freetext.private_text_kept(text):  # comments and descriptions: every word safe (red team 7)
         return False
@@ -554,7 +557,10 @@ class Engine:
         text = str(value or "")
         if has_identifier(text, st.values) or UID_LIKE.search(text):
             return True
-        return patterns and any(p.search(ascii_digits(text)) for p in identifier_patterns())
+        if not patterns:
+            return False
+        digits = ascii_digits(text)  # once, not once per pattern
+        return any(p.search(digits) for p in identifier_patterns())
 
     def _set(self, ds: Dataset, tag: int, value: str) -> None:
         ds[tag] = DataElement(tag, dictionary_VR(tag), value)
