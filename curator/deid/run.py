@@ -716,10 +716,8 @@ class _Run:
         self.engine = Engine(profile, key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
         self.pixel_quarantined: list[tuple[int, str, bool]] = []  # (position, reason, written) of pixel cleaning
-        self.settings_digest = ""  # the keyed digest of the settings (execute), in the report: --force checks it
 
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
-        self.settings_digest = settings
         initargs = (self.profile, self.key, self.clean_pixels, True)
         if scheduler_address(scheduler) is None:  # before the first task: local workers are forked ready (see
             _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)  # _init_worker), with the run's engine
@@ -746,7 +744,7 @@ class _Run:
             totals, written_by_record = self._write(pool, plan, journal, item_count)
             self._drop_stale(journal)
             quarantined, rejected = self._outcomes()
-        report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan)
+        report = self._report(item_count, written_by_record, totals, quarantined, rejected, plan, settings)
         if self.leak is not None:
             from curator.deid.leakcheck import record_of
 
@@ -974,7 +972,7 @@ class _Run:
         return _dec(self.items.execute("SELECT relpath FROM items WHERE position = ?", (position,)).fetchone()[0])
 
     def _report(self, item_count: int, written_by_record: Counter, totals: Counter, quarantined: list[dict], rejected: list[dict],
-                plan: dict) -> dict:
+                plan: dict, settings: str) -> dict:
         chosen = self.profile
         return {
             "schema": REPORT_SCHEMA,
@@ -989,7 +987,7 @@ class _Run:
             "settings": {
                 "k": self.k, "clean_pixels": self.clean_pixels, "quarantine_folder": self.quarantine_path is not None,
                 "site_from": self.site_from, "access": self.access.tier, "max_suppression": self.access.suppression,
-                "digest": self.settings_digest,
+                "digest": settings,  # the keyed settings digest: deid --force checks it (_check_output)
             },
             "counts": {
                 "items": item_count,
