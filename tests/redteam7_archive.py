@@ -136,6 +136,19 @@ def _write(ds: Dataset, path: Path) -> None:
     ds.save_as(path, enforce_file_format=True)
 
 
+def _instance(p: Person, sop_class: str, modality: str, series: int) -> Dataset:
+    """The one instance of series ``series`` of ``p``: its File Meta, patient, modality,
+    series UID and numbers (the SR, GSPS and RTSTRUCT builders below)."""
+    ds = Dataset()
+    _meta(ds, sop_class, _uid(p, series * 10))
+    _patient(ds, p)
+    ds.Modality = modality
+    ds.SeriesInstanceUID = _uid(p, series)
+    ds.SeriesNumber = series
+    ds.InstanceNumber = 1
+    return ds
+
+
 def _ct(p: Person, n: int, comments: str, description: str, plants: list[Plant]) -> Dataset:
     ds = Dataset()
     _meta(ds, CT, _uid(p, 100 + n), ae=f"CT_{p.family_plain[:6]}")
@@ -198,13 +211,7 @@ def _staff_text(plants: list[Plant]) -> str:
 
 
 def _sr(p: Person, plants: list[Plant]) -> Dataset:
-    ds = Dataset()
-    _meta(ds, SR, _uid(p, 300))
-    _patient(ds, p)
-    ds.Modality = "SR"
-    ds.SeriesInstanceUID = _uid(p, 30)
-    ds.SeriesNumber = 30
-    ds.InstanceNumber = 1
+    ds = _instance(p, SR, "SR", 30)
     ds.ValueType = "CONTAINER"
     ds.ContinuityOfContent = "SEPARATE"
     ds.CompletionFlag = "COMPLETE"
@@ -237,13 +244,7 @@ def _sr(p: Person, plants: list[Plant]) -> Dataset:
 
 
 def _gsps(p: Person, plants: list[Plant]) -> Dataset:
-    ds = Dataset()
-    _meta(ds, GSPS, _uid(p, 400))
-    _patient(ds, p)
-    ds.Modality = "PR"
-    ds.SeriesInstanceUID = _uid(p, 40)
-    ds.SeriesNumber = 40
-    ds.InstanceNumber = 1
+    ds = _instance(p, GSPS, "PR", 40)
     ds.ContentLabel = f"{p.family_plain[:8]}_MEAS"
     ds.ContentDescription = "measurement"
     ds.ContentCreatorName = "Baker^Tom"
@@ -285,13 +286,7 @@ def _private(ds: Dataset, p: Person, plants: list[Plant]) -> None:
 
 
 def _rtstruct(p: Person, plants: list[Plant]) -> Dataset:
-    ds = Dataset()
-    _meta(ds, RTSTRUCT, _uid(p, 500))
-    _patient(ds, p)
-    ds.Modality = "RTSTRUCT"
-    ds.SeriesInstanceUID = _uid(p, 50)
-    ds.SeriesNumber = 50
-    ds.InstanceNumber = 1
+    ds = _instance(p, RTSTRUCT, "RTSTRUCT", 50)
     ds.StructureSetLabel = "RT plan"
     ds.StructureSetDate = "20240312"
     roi = Dataset()
