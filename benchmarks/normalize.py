@@ -203,7 +203,8 @@ def predict_real(item: dict, header: bool | str) -> dict:
             cell = item.get(column) or ""
             evidence[keyword] = cell.split("\\") if keyword in ("ScanningSequence", "SequenceVariant") else (cell or None)
         return normalize_series(evidence)
-    return normalize_description(item["text"], modality=modality, level=item.get("level") or "study")
+    return normalize_description(item["text"], modality=modality, level=item.get("level") or "study",
+                                 study_description=item.get("study_description") or None)
 
 
 def evaluate_real(items: list[dict], header: bool | str = True, show_errors: bool = False) -> dict:
@@ -256,7 +257,7 @@ def region_verdict(got: frozenset[str], regions: frozenset[str], foci: frozenset
 
 
 def _name_key(item: dict, header: bool | str) -> tuple[str, ...]:
-    key = (item.get("institution", ""), item["text"].casefold())
+    key = (item.get("institution", ""), item["text"].casefold(), (item.get("study_description") or "").casefold())
     return key + (item.get("modality", ""),) if header else key
 
 

@@ -81,7 +81,11 @@ Labels are always the *source's own* attributes (never curator's output):
   archive's CT series with their counts).  Labels are the DICOM headers' own: Modality (CT) and
   BodyPartExamined as the scanners wrote it, mapped to RadLex regions (``SMI_BODY_PART``: written
   before curator was run on these names); a name's ``region_any`` is the union over the archive's
-  series carrying it (a thorax-abdomen-pelvis study holds series labelled CHEST and ABDOMEN).  The
+  series carrying it (a thorax-abdomen-pelvis study holds series labelled CHEST and ABDOMEN).
+  The model keeps each series' study, so a third part (``smi-series-in-study``, column
+  ``study_description``) has one row per (study name, series name): the series read with its
+  study's description, as curator reads a DICOM series, labelled with that pair's own
+  BodyPartExamined; it is development data only when both names are.  The
   repository is GPL-3.0, so the names are NOT shipped: this script reads a local git snapshot and
   writes a file outside the project for ``benchmarks/normalize.py --external FILE``::
 
@@ -624,11 +628,38 @@ def smi_rows(snapshot: Path) -> list[dict[str, str]]:
                 names.setdefault((level, row["Modality"], name), set()).update(regions)
     rows = []
     for n, ((level, modality, name), regions) in enumerate(sorted(names.items(), key=lambda kv: (kv[0][0], kv[0][2].casefold(), kv[0][1]))):
-        ordered = [r for r in (HEAD, FACE, NECK, SPINE, SACRUM, COCCYX, THORAX, MEDIASTINUM, BREAST, ABDOMEN, PELVIS, SHOULDER, UPPER, LOWER) if r in regions]
         rows.append({"id": f"SMI{level[:2].upper()}{n:04d}", "source": f"smi-{level}",
                      "institution": f"Scottish Medical Imaging archive (NHS Scotland), {level} descriptions", "lang": "en",
                      "level": level, "text": name, "modality": SMI_MODALITY.get(modality, ""), "body_region": "", "focus": "",
-                     "region_any": "+".join(ordered), "contrast": "", "laterality": "", "split": split_of(f"smi-{level}", name)})
+                     "region_any": _smi_regions(regions), "contrast": "", "laterality": "", "split": split_of(f"smi-{level}", name),
+                     "study_description": ""})
+    return rows + smi_pairs(text)
+
+
+def _smi_regions(regions: set[str]) -> str:
+    return "+".join(r for r in (HEAD, FACE, NECK, SPINE, SACRUM, COCCYX, THORAX, MEDIASTINUM, BREAST, ABDOMEN, PELVIS, SHOULDER, UPPER, LOWER)
+                    if r in regions)
+
+
+def smi_pairs(text: str) -> list[dict[str, str]]:
+    """One row per (study name, series name, modality) of the model: a series read with its
+    study's description, as a DICOM series is, labelled with that pair's BodyPartExamined.
+    Development only when both names are in the development part of the study and series
+    rows; else held out (a held-out name is never seen in a development pair)."""
+    pairs: dict[tuple[str, str, str], set[str]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        study, series = (" ".join(row[c].split()) for c in ("StudyDescription", "SeriesDescription"))
+        if study and series:
+            regions = SMI_BODY_PART.get(" ".join(row["BodyPartExamined"].split()).upper(), ())
+            pairs.setdefault((study, series, row["Modality"]), set()).update(regions)
+    rows = []
+    for n, ((study, series, modality), regions) in enumerate(sorted(pairs.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1].casefold(), kv[0][2]))):
+        dev = split_of("smi-study", study) == split_of("smi-series", series) == "dev"
+        rows.append({"id": f"SMIPA{n:04d}", "source": "smi-series-in-study",
+                     "institution": "Scottish Medical Imaging archive (NHS Scotland), series in their study", "lang": "en",
+                     "level": "series", "text": series, "modality": SMI_MODALITY.get(modality, ""), "body_region": "", "focus": "",
+                     "region_any": _smi_regions(regions), "contrast": "", "laterality": "", "split": "dev" if dev else "holdout",
+                     "study_description": study})
     return rows
 
 

@@ -64,7 +64,7 @@ def test_json_format_from_option_or_suffix(tmp_path):
     a = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     assert a == json.loads((tmp_path / "b.txt").read_text(encoding="utf-8"))
     assert a[0]["laterality"]["code"] == "RID5824" and a[0]["modality"]["source"] == "description"
-    assert a[0]["input"] == {"description": "MRI KNEE LEFT", "modality": "", "body_part_examined": "", "level": "study"}
+    assert a[0]["input"] == {"description": "MRI KNEE LEFT", "modality": "", "body_part_examined": "", "level": "study", "study_description": ""}
 
 
 def test_overrides_and_site(tmp_path):

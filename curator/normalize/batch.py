@@ -1,8 +1,9 @@
 """Normalization of a list of descriptions without DICOM files (``curator normalize``).
 
 Input: a CSV with a ``description`` column and optional ``modality`` (DICOM Modality, e.g.
-CT, MR, DX), ``body_part_examined`` (DICOM BodyPartExamined) and ``level`` (``study`` or
-``series``; default ``study``) columns.  Output: per row and per attribute the RadLex code,
+CT, MR, DX), ``body_part_examined`` (DICOM BodyPartExamined), ``level`` (``study`` or
+``series``; default ``study``) and ``study_description`` (a series row's study: what the series
+name and header leave open is read from it, source ``study``) columns.  Output: per row and per attribute the RadLex code,
 label, confidence and source, as CSV or JSON (rows in input order; JSON keys sorted).
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from curator.normalize.lexicon import ATTRIBUTES
 from curator.normalize.overrides import Overrides
 from curator.normalize.series import normalize_description
 
-OPTIONAL_COLUMNS = ("modality", "body_part_examined", "level")
+OPTIONAL_COLUMNS = ("modality", "body_part_examined", "level", "study_description")
 LEVELS = ("study", "series")
 FORMATS = ("csv", "json")
 VALUE_KEYS = ("code", "label", "confidence", "source")
@@ -51,7 +52,8 @@ def read_descriptions(path: Path, encoding: str = "utf-8", delimiter: str = "aut
             if level not in LEVELS:
                 raise CuratorError(f"{name}: line {number}: level must be 'study' or 'series'")
             rows.append({"description": row["description"], "modality": row.get("modality", "").upper(),
-                         "body_part_examined": row.get("body_part_examined", ""), "level": level})
+                         "body_part_examined": row.get("body_part_examined", ""), "level": level,
+                         "study_description": row.get("study_description", "")})
     except csv.Error as exc:
         raise CuratorError(f"{name}: not a valid CSV file ({exc})") from None
     return rows
@@ -104,7 +106,8 @@ def normalize_rows(rows: Iterable[dict[str, str]], overrides: Overrides | None =
     for row in rows:
         result = normalize_description(row["description"], modality=row.get("modality") or None,
                                        body_part_examined=row.get("body_part_examined") or None,
-                                       level=row.get("level") or "study", overrides=overrides, site=site)
+                                       level=row.get("level") or "study", overrides=overrides, site=site,
+                                       study_description=row.get("study_description") or None)
         out.append({"input": dict(row), **result})
     return out
 

@@ -37,19 +37,28 @@ def normalize_text(text: str | None, overrides: Overrides | None = None, site: s
 
 
 def normalize_description(description: str | None, modality: str | None = None, body_part_examined: str | None = None,
-                          level: str = "study", overrides: Overrides | None = None, site: str | None = None) -> dict:
+                          level: str = "study", overrides: Overrides | None = None, site: str | None = None,
+                          study_description: str | None = None) -> dict:
     """Normalize one Study (``level="study"``) or Series Description with the header values a
-    list of exam names may carry (``Modality``, ``BodyPartExamined``), without a DICOM file."""
+    list of exam names may carry (``Modality``, ``BodyPartExamined``), without a DICOM file.
+
+    ``study_description`` (series only): the Study Description of the series' study, read as
+    the DICOM path reads it (what the series text and header leave open, source ``study``)."""
     if level not in ("study", "series"):
         raise ValueError(f"level must be 'study' or 'series', not {level!r}")
     field = "StudyDescription" if level == "study" else "SeriesDescription"
     evidence = {field: description, "Modality": modality, "BodyPartExamined": body_part_examined, "site": site}
+    fields: tuple[str, ...] = (field,)
+    if level == "series" and evidence_text(study_description):
+        evidence["StudyDescription"] = study_description
+        fields = (field, "StudyDescription")
     # an exam name of a code list is no series: exclusion words (scanogram, survey) do not apply
-    return normalize_series(evidence, overrides, _fields=(field,), _header=True, _exclusions=level == "series")
+    return normalize_series(evidence, overrides, _fields=fields, _header=True, _exclusions=level == "series",
+                            _study_context=len(fields) > 1)
 
 
 def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = None, *, _fields: Sequence[str] | None = None,
-                     _header: bool = False, _exclusions: bool = True) -> dict:
+                     _header: bool = False, _exclusions: bool = True, _study_context: bool = False) -> dict:
     """RadLex attributes of one series from its description(s) and header evidence.
 
     See docs/normalization.md for the evidence keys, the output shape and the confidence
@@ -63,7 +72,7 @@ def normalize_series(evidence: Mapping[str, Any], overrides: Overrides | None = 
     with_header = _header or not _fields
     per_field, unmapped = _analyses(ev, fields, evidence_text(ev.get("Modality")).upper() if with_header else "")
     excluded = _exclusion(ev, per_field, fields, _fields is not None and _exclusions)
-    series_claims, sources = _description_claims(ev, per_field, fields, overrides, site, study_only=not _fields)
+    series_claims, sources = _description_claims(ev, per_field, fields, overrides, site, study_only=not _fields or _study_context)
 
     head = header_claims(ev) if with_header else {}
     for attribute in ATTRIBUTES:
@@ -126,10 +135,13 @@ _STUDY_CARRIES = ("body_region", "contrast", "laterality", "modality")
 def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnalysis], fields: Sequence[str],
                         overrides: Overrides | None, site: str | None, study_only: bool) -> tuple[dict[str, Claim], dict[str, str]]:
     """Claims of the descriptions (site overrides first), series text first, then protocol
-    name, then study text; and the source of each (``override`` or ``description``).
+    name, then study text; and the source of each (``override``, ``description``, or ``study``
+    for the study text of a series).
 
     ``study_only`` (a series with its study's text): the study text speaks for the whole
-    study, so only regions, contrast, laterality and modality carry over, at reduced confidence."""
+    study, so only regions, contrast, laterality and modality carry over, at reduced confidence,
+    and only when the study names no other modality than the series' header (a CT series of
+    an "MR Brain" study says nothing of the MR exam's region)."""
     series_claims: dict[str, Claim] = {}
     sources: dict[str, str] = {}
     factors = {"SeriesDescription": 1.0, "ProtocolName": CONF["protocol"],
@@ -147,6 +159,8 @@ def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnaly
                 del claims["contrast"]
             if "contrast" in claims and claims["contrast"].codes == (WITH,):
                 claims["contrast"] = Claim((WITH,), min(claims["contrast"].confidence, 0.7))
+            if _other_modality(ov.get("modality") or claims.get("modality"), ev):
+                claims, ov = {}, {}
         for attribute, claim in {**claims, **ov}.items():
             if attribute in series_claims:
                 continue
@@ -155,8 +169,16 @@ def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnaly
                 sources[attribute] = "override"
             elif claim.codes is not None or claim.problem:
                 series_claims[attribute] = claim
-                sources[attribute] = "description"
+                sources[attribute] = "study" if field == "StudyDescription" and study_only else "description"
     return series_claims, sources
+
+
+def _other_modality(claim: Claim | None, ev: Mapping[str, Any]) -> bool:
+    """The study text names a modality the series' header Modality cannot be."""
+    header = evidence_text(ev.get("Modality")).upper()
+    if not header or claim is None or not claim.codes:
+        return False
+    return not compatible("modality", claim.codes, ("",), ev)
 
 
 def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None, excluded: str | None,
@@ -182,8 +204,8 @@ def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None
             conf = max(d_conf, h_conf) + CONF["agree_bonus"]
             if attribute == "modality":
                 return render(attribute, h_codes, "header", min(conf, 0.99)), None, None
-            src = "description" if d_conf >= h_conf or attribute in ("body_region", "weighting") else "header"
-            codes = d_codes if src == "description" else h_codes
+            from_text = d_conf >= h_conf or attribute in ("body_region", "weighting")
+            src, codes = (source or "description", d_codes) if from_text else ("header", h_codes)
             return render(attribute, codes, src, min(conf, 0.99)), None, None
         conflict = {
             "attribute": attribute,
@@ -194,7 +216,7 @@ def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None
             return render(attribute, h_codes, "header", CONF["conflict_modality"]), None, conflict
         return None, "conflict: the description and the header disagree", conflict
     if d_codes:
-        return render(attribute, d_codes, "description", d_conf), None, None
+        return render(attribute, d_codes, source or "description", d_conf), None, None
     if h_codes:
         return render(attribute, h_codes, "header", h_conf), None, None
     problem = (d.problem if d else None) or (h.problem if h else None)
