@@ -32,9 +32,16 @@ edge, shadowed, outlined, italic, condensed, tiny and huge fonts, dot-matrix and
 characters, vertical and tilted text, inverted boxes; Cyrillic, Greek, Thai, Devanagari and Korean
 names; XA/US cine with text on some frames only, PET/CT fusion, viewer and terminal screenshots,
 fundus, dental panoramic, whole-slide tiles; controls with rulers, calipers, grids and ECG traces;
-written blind to the detector and the other generators), reported side by side.
+written blind to the detector and the other generators) and ``blind5`` (tests/pixel_blind5.py, session 9:
+mammography of 2,000+ px with laterality markers, DX/CR with lead markers and text on collimation
+borders, CT topograms, dose-report pages, text visible only in the header's second display window,
+lossy JPEG ultrasound and film sheets with small text, colour Doppler with coloured text, multi-frame
+with the name on one frame, endoscopy with drop shadows, CT with halo text across the body outline,
+DXA reports, key images, RT portal images, wide-field fundus; Arabic, Hebrew, Japanese, Chinese,
+Vietnamese, Georgian and Armenian names; controls with clips, staples, wires, tubes and stroke
+clusters; written blind to the detector and the other generators), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -63,6 +70,8 @@ from pixel_blind2 import blind2_cases  # noqa: E402
 from pixel_blind3 import blind3_cases, missing_fonts  # noqa: E402
 from pixel_blind4 import blind4_cases  # noqa: E402
 from pixel_blind4 import missing_fonts as blind4_missing_fonts  # noqa: E402
+from pixel_blind5 import blind5_cases  # noqa: E402
+from pixel_blind5 import missing_fonts as blind5_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -81,7 +90,9 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     ``blind``: tests/pixel_blind.py (scanner overlays over CT, MR, MG, DX and CR; measured, never tuned on);
     ``blind2``: tests/pixel_blind2.py (modality screens and labels, written blind to the detector);
     ``blind3``: tests/pixel_blind3.py (vendor layouts, forms, photographs, written blind to the detector);
-    ``blind4``: tests/pixel_blind4.py (hard text: low contrast, edges, odd fonts and scripts; written blind)."""
+    ``blind4``: tests/pixel_blind4.py (hard text: low contrast, edges, odd fonts and scripts; written blind);
+    ``blind5``: tests/pixel_blind5.py (mammography, collimation borders, display-window-only and lossy text,
+    right-to-left and CJK scripts; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -98,8 +109,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind4 needs fonts that are not installed: {', '.join(blind4_missing_fonts())} "
                              "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind4_cases(count, seed)]
+    if which == "blind5":
+        if blind5_missing_fonts():
+            raise SystemExit(f"error: blind5 needs fonts that are not installed: {', '.join(blind5_missing_fonts())} "
+                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind5_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -247,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40, help="images per set")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
-                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2, blind3, blind4 (never tuned on)")
+                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2, blind3, blind4, blind5 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
