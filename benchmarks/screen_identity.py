@@ -3,8 +3,9 @@
 Records (``record``) or compares (``check``) what :func:`curator.deid.pixels.screen_bytes`
 says (None, the text-like reason, or the not-screened reason) for every image of:
 
-* the three image sets of ``benchmarks/pixels.py`` (``own``, ``heldout``, ``blind``;
-  ``--count`` images each per seed, for each of ``--seeds``);
+* the image sets of ``benchmarks/pixels.py`` (``own``, ``heldout``, ``blind``, ``blind2``,
+  ``blind3``, ``blind4``; ``--count`` images each per seed, for each of ``--seeds``; blind3 and
+  blind4 only when their fonts are installed);
 * every file of pydicom's test data (``pydicom.data``) that reads as DICOM;
 * ``--ct`` CT slices of the shape ``benchmarks/deid.py --vs-dcmanon`` times (512x512,
   16-bit, full headers);
@@ -61,13 +62,20 @@ def _flipped(dataset) -> bytes | None:
 
 def _sets(count: int, seeds: list[int], variants: bool) -> Iterator[tuple[str, str, bytes]]:
     from pixel_blind import blind_cases
+    from pixel_blind2 import blind2_cases
+    from pixel_blind3 import blind3_cases, missing_fonts
+    from pixel_blind4 import blind4_cases
+    from pixel_blind4 import missing_fonts as blind4_missing_fonts
     from pixel_heldout import heldout_cases
 
     from curator.testing.synthetic_text import cases
 
+    makers = [("own", cases), ("heldout", heldout_cases), ("blind", blind_cases), ("blind2", blind2_cases)]
+    makers += [("blind3", blind3_cases)] if not missing_fonts() else []
+    makers += [("blind4", blind4_cases)] if not blind4_missing_fonts() else []
     for seed in seeds:
-        for group, made in (("own", cases(count, seed)), ("heldout", heldout_cases(count, seed)), ("blind", blind_cases(count, seed))):
-            for case in made:
+        for group, maker in makers:
+            for case in maker(count, seed):
                 yield group, f"{group}/{seed}/{case.name}", _encoded(case.dataset)
                 flipped = _flipped(case.dataset) if variants else None
                 if flipped is not None:

@@ -314,3 +314,98 @@ def test_a_line_needs_three_glyphs_or_a_run_of_touching_ones():
     assert drawn(2) == []
     assert len(drawn(3)) == 1
     assert len(drawn(0, comb=True)) == 1
+
+
+def test_the_level_guess_bounds_the_exact_order_statistics_on_large_frames():
+    """``_guessed_levels`` (a sample, checked by counting) never gives levels closer to the
+    middle than the exact order statistics, and on frames large enough to use it the windows
+    are still those of the float path: the same views, so the same second-view decision."""
+    rng = np.random.default_rng(6)
+    s = textdetect.settings()
+    guessed = 0
+    for trial in range(60):
+        rows, cols = (int(v) for v in rng.integers(128, 300, 2))
+        span = int(rng.integers(300, 4000))
+        base = rng.integers(0, span // 8 + 1, (rows, cols))
+        share = float(rng.random()) * 0.5
+        frame = np.where(rng.random((rows, cols)) < share, span - base, base)  # two modes, as air and body
+        if trial % 3 == 0:
+            frame = rng.integers(0, span + 1, (rows, cols))
+        if trial % 4 == 1:  # the sampled pixels mislead: their tails are far heavier than the frame's
+            frame = span // 2 + rng.integers(0, span // 10, (rows, cols))
+            sampled = frame[::textdetect.SAMPLE_STEP, ::textdetect.SAMPLE_STEP]
+            tails = rng.random(sampled.shape)
+            sampled[tails < 0.05], sampled[tails > 0.95] = 0, span
+        frame.flat[:2] = (0, span)
+        frame = frame.astype(np.uint16 if trial % 2 else np.int16)
+        view = textdetect.windows(frame)[0]
+        n = view.size
+        virtual = (n - 1) * np.asarray(s.percentiles, dtype=np.float64) / 100
+        below, above = min(int(np.floor(virtual[0])) + 1, n - 1), min(int(np.floor(virtual[-1])), n - 1)
+        guess = textdetect._guessed_levels(view, below, above)
+        ordered = np.sort(view.ravel())
+        if guess is not None:
+            guessed += 1
+            assert guess[0] >= ordered[below] and guess[1] <= ordered[above], trial
+        fast = textdetect.windows(frame)
+        reference = textdetect.windows(frame.astype(np.float32))
+        assert len(fast) == len(reference) and all(np.array_equal(a, b) for a, b in zip(fast, reference)), trial
+    assert guessed > 20
+
+
+def _reference_may_hold_text(points: np.ndarray, shape: tuple[int, int], s) -> bool:
+    """The early test of ``_text_boxes`` on the arrays of ``_components`` (as it computes it)."""
+    mask = np.zeros(shape, dtype=bool)
+    mask.flat[points] = True
+    response = mask.astype(np.uint8) * 255
+    parts = textdetect._components(response, response, s, mask, points)
+    boxes, areas = parts.boxes, parts.areas
+    heights, widths = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    fill = areas / np.maximum(heights * widths, 1)
+    glyph = (heights >= s.min_height) & (heights <= s.max_height) & (areas >= s.min_area) & (fill >= s.min_fill) & (fill <= s.max_fill)
+    single = glyph & (widths <= s.max_aspect * heights)
+    run = glyph & (widths > s.run_aspect * heights) & (heights <= s.max_height // 2)
+    run[run] = [textdetect._strokes(parts, int(i)) >= s.min_glyphs for i in np.flatnonzero(run)]
+    return bool(run.any() or np.count_nonzero(single) >= s.min_glyphs)
+
+
+def test_the_few_pixel_test_equals_the_array_test():
+    """Masks of at most ``FEW`` pixels skip the component arrays when they can hold no line
+    (``_few_may_hold_text``): the same answer as the arrays give, on scattered pixels, small
+    glyph-like blocks and thin runs of touching glyphs."""
+    rng = np.random.default_rng(7)
+    s = textdetect.settings()
+    answers = {True: 0, False: 0}
+    for trial in range(1500):
+        shape = (int(rng.integers(8, 60)), int(rng.integers(12, 80)))
+        mask = np.zeros(shape, dtype=bool)
+        for _ in range(int(rng.integers(0, 3))):  # blocks of a few pixels, some glyph-sized
+            h, w = int(rng.integers(1, 9)), int(rng.integers(1, 26))
+            y, x = int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1]))
+            block = rng.random((h, w)) < float(rng.random())
+            mask[y:y + h, x:x + w] |= block[:max(min(h, shape[0] - y), 0), :max(min(w, shape[1] - x), 0)]
+        mask |= rng.random(shape) < 0.005
+        for _ in range(int(rng.integers(0, 4)) if trial % 2 else 0):  # hollow glyphs of 5 to 7 rows
+            h, w = int(rng.integers(4, 8)), int(rng.integers(2, 10))
+            y, x = int(rng.integers(0, shape[0] - h)), int(rng.integers(0, shape[1] - w))
+            mask[y:y + h, x:x + w] = True
+            mask[y + 1:y + h - 1, x + 1:x + w - 1] = False
+        if trial % 5 == 0:  # a comb: touching glyphs joined by a top row
+            h, teeth = int(rng.integers(4, 7)), int(rng.integers(2, 5))
+            y, x = int(rng.integers(0, shape[0] - h)), int(rng.integers(0, max(shape[1] - 6 * teeth, 1)))
+            mask[y, x:x + 6 * teeth] = True
+            mask[y:y + h, x:x + 6 * teeth:6] = True
+        points = np.flatnonzero(mask)
+        if len(points) > textdetect.FEW or len(points) == 0:
+            continue
+        got = textdetect._few_may_hold_text(points, shape[1], s)
+        assert got == _reference_may_hold_text(points, shape, s), trial
+        answers[got] += 1
+    assert min(answers.values()) > 20, answers
+    for width, holds in ((8, True), (9, False)):  # glyphs exactly max_aspect wide, and one column wider
+        mask = np.zeros((12, 40), dtype=bool)
+        for x in (1, 13, 25):
+            mask[2:7, x:x + width] = True
+            mask[3:6, x + 1:x + width - 1] = False
+        points = np.flatnonzero(mask)
+        assert textdetect._few_may_hold_text(points, 40, s) is holds is _reference_may_hold_text(points, mask.shape, s)

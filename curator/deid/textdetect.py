@@ -117,9 +117,10 @@ def windows(frame: NDArray) -> list[NDArray[np.uint8]]:
 
 def _integer_windows(frame: NDArray) -> list[NDArray[np.uint8]] | None:
     """:func:`windows` of a grey frame of integers, bit for bit, at the cost of a histogram
-    (None for other frames): each view is a lookup table over the frame's values (the same
-    float32 arithmetic on the same values), and the percentiles are those of the sorted
-    values rebuilt from the histogram (the same multiset, so the same numbers).  The
+    (None for other frames): the first view is the float32 arithmetic of :func:`_scale` on
+    the frame's values, element by element (the same operations on the same numbers), the
+    second a lookup table over the frame's values, and the percentiles are those of the
+    sorted values rebuilt from the histogram (the same multiset, so the same numbers).  The
     histogram is skipped when the first view's own (256 levels) already proves that the
     percentile window is wide (:func:`_surely_wide`): then there is no second view."""
     if frame.ndim != 2 or frame.dtype.kind not in "iu" or not frame.size:
@@ -129,16 +130,19 @@ def _integer_windows(frame: NDArray) -> list[NDArray[np.uint8]] | None:
         return None
     values = np.arange(lowest, highest + 1).astype(np.float32)  # exact: |values| <= 2**24
     table = _scale(values)
+    span = float(highest) - float(lowest)
+    if span <= 0:
+        return [np.zeros(frame.shape, dtype=np.uint8)]
+    # value v gives table[v - lowest]: the same float32 steps on float32(v), exact as v is
+    views = [_scaled(frame.astype(np.float32), float(lowest), float(highest))]
+    if _surely_wide(views[0], table, settings().percentiles, span):
+        return views
     if frame.dtype.kind == "u" and highest < 1 << 16:  # the values index a table from 0 directly
         index = frame
         offset = lowest
     else:
         index = frame - lowest if frame.dtype.kind == "u" else frame.astype(np.int64) - lowest
         offset = 0
-    views = [np.take(_padded(table, offset), index)]
-    span = float(highest) - float(lowest)
-    if span <= 0 or _surely_wide(views[0], table, settings().percentiles, span):
-        return views
     counts = np.bincount((frame - lowest if offset else index).ravel(), minlength=values.size)
     low, high = histogram_percentiles(values, counts, settings().percentiles)
     if (high - low) < 0.6 * span:
@@ -168,21 +172,58 @@ def _surely_wide(view: NDArray[np.uint8], table: NDArray[np.uint8], q: tuple[flo
     and the high one at least the value at ``floor(v)`` (both clamped to the ends as
     numpy does).  When the smallest value of the high one's level exceeds the largest of
     the low one's level by at least ``0.6 * span + 1`` (integers; the 1 covers rounding),
-    ``high - low < 0.6 * span`` is false, as the exact computation would find."""
+    ``high - low < 0.6 * span`` is false, as the exact computation would find.
+
+    The two levels are first guessed from a sample of ``view`` (:func:`_guessed_levels`,
+    checked by counting, so a guess only ever proves what the histogram would): the
+    histogram of all the pixels only when the guess proves nothing."""
     n = view.size
+    virtual = (n - 1) * np.true_divide(np.asarray((q[0], q[-1]), dtype=np.float64), 100)
+    below = min(max(int(np.floor(virtual[0])) + 1, 0), n - 1)  # the low percentile is at most this one
+    above = min(max(int(np.floor(virtual[1])), 0), n - 1)  # the high one at least this one
+    guess = _guessed_levels(view, below, above)
+    if guess is not None and _apart(table, *guess, span):
+        return True
     cv2 = _cv2()
     if cv2 is not None and n < 1 << 24:  # float32 counts: exact below 2**24
         counts = cv2.calcHist([np.ascontiguousarray(view)], [0], None, [256], [0, 256]).ravel().astype(np.int64)
     else:
         counts = np.bincount(view.ravel(), minlength=256)
-    virtual = (n - 1) * np.true_divide(np.asarray((q[0], q[-1]), dtype=np.float64), 100)
-    below = min(max(int(np.floor(virtual[0])) + 1, 0), n - 1)  # the low percentile is at most this one
-    above = min(max(int(np.floor(virtual[1])), 0), n - 1)  # the high one at least this one
     ends = np.cumsum(counts)
     low_level, high_level = (int(np.searchsorted(ends, k, side="right")) for k in (below, above))
+    return _apart(table, low_level, high_level, span)
+
+
+def _apart(table: NDArray[np.uint8], low_level: int, high_level: int, span: float) -> bool:
+    """The largest value of ``low_level`` and the smallest of ``high_level`` (levels of
+    ``table``) are at least ``0.6 * span + 1`` apart."""
     largest_low = int(np.searchsorted(table, low_level, side="right")) - 1  # table positions
     smallest_high = int(np.searchsorted(table, high_level, side="left"))
     return smallest_high - largest_low >= 0.6 * span + 1
+
+
+SAMPLE_STEP = 4  # the level guess of _surely_wide looks at every 4th pixel of every 4th row
+
+
+def _guessed_levels(view: NDArray[np.uint8], below: int, above: int) -> tuple[int, int] | None:
+    """Levels ``low`` and ``high`` such that the pixel at sorted position ``below`` of
+    ``view`` has a level of at most ``low`` and the one at ``above`` at least ``high``
+    (both checked by counting every pixel), guessed with some room from a sample; None
+    when the view is small or the check fails.  Levels further apart than the exact ones
+    are never given, so :func:`_apart` of them can only prove what the exact ones prove."""
+    n = view.size
+    if view.ndim != 2 or n < 1 << 14:
+        return None
+    sample = view[::SAMPLE_STEP, ::SAMPLE_STEP]
+    m = sample.size
+    ends = np.cumsum(np.bincount(sample.ravel(), minlength=256))
+    want_low = min(m, 2 * (below + 1) * m // n + 2)  # twice the share the pixel at ``below`` needs, and two more
+    want_high = min(m, 2 * (n - above) * m // n + 2)
+    low = int(np.searchsorted(ends, want_low, side="left"))
+    high = int(np.searchsorted(ends, m - want_high, side="right"))
+    if np.count_nonzero(view <= low) < below + 1 or np.count_nonzero(view >= high) < n - above:
+        return None
+    return low, high
 
 
 def histogram_percentiles(values: NDArray[np.float32], counts: NDArray[np.intp], q: tuple[float, ...]) -> NDArray[np.float64]:
@@ -212,7 +253,17 @@ def _scale(data: NDArray) -> NDArray[np.uint8]:
     low, high = float(data.min()), float(data.max())
     if high <= low:
         return np.zeros(data.shape, dtype=np.uint8)
-    return ((data - low) * (255.0 / (high - low)) + 0.5).astype(np.uint8)
+    return _scaled(data, low, high)
+
+
+def _scaled(data: NDArray, low: float, high: float) -> NDArray[np.uint8]:
+    """``data`` (``low`` to ``high``, ``high > low``) brought to 0-255: ``(data - low) *
+    (255 / (high - low)) + 0.5`` in ``data``'s float type, truncated (the last two steps in
+    place: the same operations)."""
+    scaled = data - low
+    scaled *= 255.0 / (high - low)
+    scaled += 0.5
+    return scaled.astype(np.uint8)
 
 
 def detect(frame: NDArray) -> list[Box]:
@@ -416,6 +467,39 @@ def _flooded(rows: list[int], cols: list[int]) -> tuple[NDArray[np.int32], int]:
     return np.array(numbers, dtype=np.int32), count
 
 
+def _few_may_hold_text(points: NDArray[np.intp], width: int, s: Settings) -> bool:
+    """False when the few ``points`` (flat indices of a mask ``width`` wide, raster order)
+    hold neither a run of touching glyphs nor ``min_glyphs`` single glyphs: the test of
+    :func:`_text_boxes` before it groups glyphs, on the same numbers (integers, and float
+    divisions and products that Python rounds as numpy does), in plain Python."""
+    rows, cols = divmod(points, width)
+    row_list, col_list = rows.tolist(), cols.tolist()
+    numbers, count = _flooded(row_list, col_list)
+    members: list[list[int]] = [[] for _ in range(count)]
+    for i, number in enumerate(numbers.tolist()):
+        members[number - 1].append(i)
+    singles = 0
+    for found in members:
+        ys, xs = [row_list[i] for i in found], [col_list[i] for i in found]
+        height, width_, area = max(ys) - min(ys) + 1, max(xs) - min(xs) + 1, len(found)
+        fill = area / max(height * width_, 1)
+        if not (s.min_height <= height <= s.max_height and area >= s.min_area and s.min_fill <= fill <= s.max_fill):
+            continue
+        singles += width_ <= s.max_aspect * height
+        if width_ > s.run_aspect * height and height <= s.max_height // 2 and _column_runs(xs, min(xs), width_) >= s.min_glyphs:
+            return True
+    return singles >= s.min_glyphs
+
+
+def _column_runs(xs: list[int], x0: int, width: int) -> int:
+    """:func:`_strokes` of a component whose pixels' columns are ``xs`` (box from ``x0``, ``width`` wide)."""
+    per_column = [0] * width
+    for x in xs:
+        per_column[x - x0] += 1
+    ink = [n > 2 for n in per_column]
+    return sum(1 for i, inked in enumerate(ink) if inked and (i == 0 or not ink[i - 1]))
+
+
 def _compressed(coords: NDArray[np.intp], size: int) -> tuple[NDArray[np.intp], int]:
     """Coordinates after each run of unused ones shrinks to a single one, and the new size."""
     used = np.zeros(size, dtype=bool)
@@ -448,6 +532,8 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         rows[points // mask.shape[1]] = True
     if not _rows_may_hold_glyph(rows, s):
         return []  # no glyph, so no line of text
+    if len(points) <= FEW and not _few_may_hold_text(points, mask.shape[1], s):
+        return []  # as the early return below, without the arrays
     parts = _components(response, level, s, mask, points, inverted)
     boxes, areas, peaks, levels = parts.boxes, parts.areas, parts.peaks, parts.levels
     if len(boxes) == 0:
