@@ -18,6 +18,7 @@ All parameters are data in ``mappings/pixel_text.yaml``.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -134,7 +135,7 @@ def _integer_windows(frame: NDArray) -> list[NDArray[np.uint8]] | None:
     if span <= 0:
         return [np.zeros(frame.shape, dtype=np.uint8)]
     # value v gives table[v - lowest]: the same float32 steps on float32(v), exact as v is
-    views = [_scaled(frame.astype(np.float32), float(lowest), float(highest))]
+    views = [_scaled_frame(frame, float(lowest), float(highest))]
     if _surely_wide(views[0], table, settings().percentiles, span):
         return views
     if frame.dtype.kind == "u" and highest < 1 << 16:  # the values index a table from 0 directly
@@ -148,6 +149,27 @@ def _integer_windows(frame: NDArray) -> list[NDArray[np.uint8]] | None:
     if (high - low) < 0.6 * span:
         views.append(np.take(_padded(_scale(np.clip(values, low, high)), offset), index))
     return views
+
+
+SCRATCH_LIMIT = 1 << 20  # frames of up to this many pixels are scaled in a float32 buffer kept per thread
+_SCRATCH = threading.local()
+
+
+def _scaled_frame(frame: NDArray, low: float, high: float) -> NDArray[np.uint8]:
+    """:func:`_scaled` of ``frame`` as float32, with the same ufuncs and types, in a buffer
+    each thread keeps (a fresh 4-byte-per-pixel array per frame is mapped and faulted in
+    by the allocator each time: as much system time as the arithmetic takes)."""
+    if frame.size > SCRATCH_LIMIT:
+        return _scaled(frame.astype(np.float32), low, high)
+    buffer = getattr(_SCRATCH, "buffer", None)
+    if buffer is None:
+        buffer = _SCRATCH.buffer = np.empty(SCRATCH_LIMIT, dtype=np.float32)
+    scaled = buffer[:frame.size].reshape(frame.shape)
+    np.copyto(scaled, frame, casting="safe" if frame.dtype.itemsize < 4 else "unsafe")  # exact: |values| <= 2**24
+    np.subtract(scaled, low, out=scaled)
+    np.multiply(scaled, 255.0 / (high - low), out=scaled)
+    np.add(scaled, 0.5, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def _padded(table: NDArray[np.uint8], offset: int) -> NDArray[np.uint8]:
