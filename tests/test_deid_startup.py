@@ -2,6 +2,7 @@
 load pandas, and local workers inherit the run's ready engine instead of building one."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -126,3 +127,37 @@ def test_the_collector_is_paused_only_while_a_process_loads(planted_source, key_
     args = ["deid", str(planted_source), str(tmp_path / "out"), "--key", str(key_file), "--workers", "2"]
     assert cli_run(args) == 0 and gc.isenabled()
     assert len(list((tmp_path / "out").rglob("*.dcm"))) == 3
+
+
+def _recording(monkeypatch, name: str, log) -> None:
+    """``run.<name>`` (a batch function the pool runs) writes, in the worker, its process id
+    and the id of the process's engine (0: none) before each batch."""
+    original = getattr(run, name)
+
+    def recorded(tasks):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{name} {os.getpid()} {id(run._ENGINE) if run._ENGINE is not None else 0}\n")
+        return original(tasks)
+
+    recorded.__module__, recorded.__qualname__ = run.__name__, name  # pickled by reference, as the original
+    monkeypatch.setattr(run, name, recorded)
+
+
+def test_the_header_pass_starts_before_the_writing_pass_is_ready(planted_source, tmp_path, monkeypatch) -> None:
+    """With local workers, those of the header pass are forked before the run's process builds
+    its engine and reads the word lists (it does so while they work); those of the writing
+    pass are forked after, and de-identify with the run's own engine (inherited, not rebuilt)."""
+    log = tmp_path / "batches.log"
+    _fresh_process(monkeypatch)
+    _recording(monkeypatch, "_scan_batch", log)
+    _recording(monkeypatch, "_write_batch", log)
+    report = run.deidentify(planted_source, tmp_path / "out", KEY, run.DeidOptions(workers=2, leak_digests=True))
+    assert report["counts"]["written"] == 3
+    rows = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    scans = [(pid, engine) for name, pid, engine in rows if name == "_scan_batch"]
+    writes = [(pid, engine) for name, pid, engine in rows if name == "_write_batch"]
+    assert scans and writes
+    assert all(engine == "0" for _, engine in scans)  # forked before the engine existed
+    assert {engine for _, engine in writes} == {str(id(run._ENGINE))}  # the run's engine, inherited
+    assert not {pid for pid, _ in scans} & {pid for pid, _ in writes}  # two sets of workers
+    assert str(os.getpid()) not in {pid for pid, _ in scans + writes}

@@ -23,12 +23,11 @@ from functools import cache
 from pathlib import Path
 
 import pydicom
-import yaml
 from pydicom.datadict import tag_for_keyword
 
 from curator.dicom.walk import is_empty, strings, walk
 from curator.dicom.header import HeaderError, read_header, read_header_bytes
-from curator.resources import mappings_dir
+from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import fold
 from curator.dicom.vr import BYTES_VRS, NUMBER_VRS
 
@@ -39,15 +38,28 @@ _ADDRESS_TAGS = frozenset({0x00101040})  # PatientAddress
 
 
 @cache
+def _identifiers() -> dict:
+    """``mappings/identifiers.yaml``, parsed once per process (with libyaml when there)."""
+    return load_yaml(mappings_dir() / "identifiers.yaml")
+
+
+@cache
 def _patient_tags() -> frozenset[int]:
-    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    data = _identifiers()
     return frozenset(tag for k in data["patient_keywords"] if (tag := tag_for_keyword(k)) is not None)
 
 
 @cache
 def _placeholders() -> frozenset[str]:
-    data = yaml.safe_load((mappings_dir() / "identifiers.yaml").read_text(encoding="utf-8"))
+    data = _identifiers()
     return frozenset(fold(str(w)) for w in data.get("placeholder_words") or ())
+
+
+def prepare() -> None:
+    """Read the rules of :func:`patient_tokens` now (a run's process, before it forks the
+    workers of its header pass), not in every worker on its first header."""
+    _patient_tags()
+    _placeholders()
 
 
 def _tokens(text: str) -> Iterator[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import hmac
 import io
@@ -91,6 +92,9 @@ REPORT_SCHEMA = "curator.deid-report/1"
 DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 SITE_RULES = ("folder", "institution")
 IN_FLIGHT_PER_WORKER = 3
+# Batches in flight per worker in a header pass that starts while the run's process gets ready
+# to write (about 0.5 s of CPU, see _Run.execute): enough work queued for the workers meanwhile.
+IN_FLIGHT_WHILE_LOADING = 32
 BATCH = 8  # items per round trip to a worker
 UNREADABLE_ELEMENT = ("an element cannot be read (a value representation that is not DICOM's, "
                       "e.g. bytes after the end of the dataset)")
@@ -131,6 +135,7 @@ def quiet_pydicom() -> Iterator[None]:
 
 
 _READY: tuple | None = None  # the (profile, key, clean_pixels) that _ENGINE was built for
+_SCAN_KEY: bytes | None = None  # the run's key in this process (the header pass's leak digests)
 
 
 def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool = False, engine: Engine | None = None) -> None:
@@ -139,13 +144,8 @@ def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool =
     A local worker is forked from the run's process, which got ready before starting the
     pool: it inherits all of it (copy on write) and builds nothing.  ``engine``: an engine
     already built with these settings (the run's own), reused."""
-    global _ENGINE, _FAST, _READY, _SCREEN
-    _SCREEN = not clean_pixels
-    if quiet:  # a worker process: silence pydicom for its whole life
-        warnings.simplefilter("ignore")
-        pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
-        pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
-        logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+    global _ENGINE, _FAST, _READY
+    _init_scan(key, clean_pixels, quiet)
     settings = (profile, key, clean_pixels)
     if _ENGINE is not None and _READY == settings:
         return
@@ -153,10 +153,37 @@ def _init_worker(profile: Profile, key: bytes, clean_pixels: bool, quiet: bool =
         _ENGINE = engine if engine is not None else Engine(profile, key, clean_pixels=clean_pixels)
         _FAST = FastEngine(_ENGINE)
         freetext.load()  # the word lists of free text, read once here rather than on a first text
+    _READY = settings
+
+
+def _init_scan(key: bytes, clean_pixels: bool, quiet: bool = False, leak: bool = False) -> None:
+    """Make this process ready for the header pass (:func:`_scan_one`) only: what it reads
+    (the identifier rules, the pixel screen's imports and settings; with ``leak``, the
+    rules of the leak digests), not the engine and word lists of the writing pass.
+    ``quiet``: a worker process, pydicom silenced for its whole life."""
+    global _SCAN_KEY, _SCREEN
+    _SCREEN = not clean_pixels
+    _SCAN_KEY = key
+    if quiet:
+        warnings.simplefilter("ignore")
+        pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+        pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
+        logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+    with gc_paused():
         scrub_rules()
         if _SCREEN:
             textdetect.prepare()  # the pixel screen's imports (OpenCV; scipy only without it), once
-    _READY = settings
+        if leak:
+            from curator.deid.leakcheck import prepare
+
+            prepare()
+
+
+def _init_scan_worker(key: bytes, clean_pixels: bool, leak: bool) -> None:
+    """Initializer of a local worker of the header pass, forked from the run's process after
+    :func:`_init_scan` and before the writing pass was ready (see ``_Run.execute``)."""
+    gc.enable()  # forked while the run's process loads with the collector paused, possibly
+    _init_scan(key, clean_pixels, quiet=True, leak=leak)
 
 
 def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
@@ -245,12 +272,12 @@ def _leak_digests(data: bytes, header: Dataset | None = None) -> list[tuple[str,
     be read."""
     from curator.deid.leakcheck import digest, patient_tokens
 
-    assert _READY is not None
+    key = _SCAN_KEY
+    assert key is not None
     try:
         tokens = patient_tokens(header if header is not None else read_header_bytes(data))
     except Exception:  # noqa: BLE001 - an unreadable header, or one the walk cannot take, costs its digests, not the run
         return []
-    key = _READY[1]
     return [(digest(key, token), len(token)) for token in tokens]
 
 
@@ -466,11 +493,12 @@ def _batches(tasks: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]
         yield batch
 
 
-def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict]) -> Iterator[tuple[tuple, dict]]:
-    """``(task, result)`` for each task, in batches as they complete, at most ``workers * 3``
-    batches in flight; a task that kills its worker process gets ``crashed(task)`` (see
-    :func:`curator.common.executors.tolerant_map`)."""
-    window = max(pool.workers * IN_FLIGHT_PER_WORKER, 1)
+def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict],
+         in_flight: int = IN_FLIGHT_PER_WORKER) -> Iterator[tuple[tuple, dict]]:
+    """``(task, result)`` for each task, in batches as they complete, at most ``workers *
+    in_flight`` batches in flight; a task that kills its worker process gets ``crashed(task)``
+    (see :func:`curator.common.executors.tolerant_map`)."""
+    window = max(pool.workers * in_flight, 1)
     for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window, ordered=False):
         yield from zip(batch, results)
 
@@ -713,27 +741,34 @@ class _Run:
         # (digest, length) of the source's patient identifier tokens, when asked
         self.leak: set[tuple[str, int]] | None = set() if options.leak_digests else None
         self.pseudo = Pseudonymizer(key)
-        self.engine = Engine(profile, key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
+        self.engine: Engine | None = None  # the plan's view of the profile (see _ready_to_write)
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
         self.pixel_quarantined: list[tuple[int, str, bool]] = []  # (position, reason, written) of pixel cleaning
 
     def execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
-        initargs = (self.profile, self.key, self.clean_pixels, True)
-        if scheduler_address(scheduler) is None:  # before the first task: local workers are forked ready (see
-            _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)  # _init_worker), with the run's engine
-        pool: Executor = make_executor(workers, scheduler, initializer=_init_worker, initargs=initargs)
-        if pool.kind == "serial":
-            pool.shutdown()
-            pool = SerialExecutor()
-        elif pool.kind == "dask":
-            self.out_path = self.out_path.resolve()  # workers write the output: give them absolute paths
-            self.quarantine_path = self.quarantine_path.resolve() if self.quarantine_path is not None else None
+        """Both passes and the report.  Local worker processes are forked ready (they inherit
+        what this process loaded): those of the header pass as soon as it can start, with what
+        it reads (:func:`_init_scan`); this process then gets ready to write (engine, word
+        lists: :meth:`_ready_to_write`) while they work, and the workers of the writing pass
+        are forked from it ready.  One process, or a Dask cluster: ready to write first."""
+        local = scheduler_address(scheduler) is None
+        early = local and workers > 1  # the header pass's own workers, forked before the writing pass is ready
+        if early:
+            _init_scan(self.key, self.clean_pixels, leak=self.leak is not None)
+        else:
+            self._ready_to_write(local)
         journal: Journal | None = None
         with quiet_pydicom(), contextlib.closing(_open_items()) as items, contextlib.ExitStack() as stack:
-            stack.enter_context(pool)
             self.items = items
-            item_count = self._scan(pool)
+            if early:
+                scan_args = (self.key, self.clean_pixels, self.leak is not None)
+                with make_executor(workers, None, initializer=_init_scan_worker, initargs=scan_args) as scan_pool:
+                    item_count = self._scan(scan_pool, IN_FLIGHT_WHILE_LOADING)
+            pool = stack.enter_context(self._pool(workers, scheduler))
+            if not early:
+                item_count = self._scan(pool)
             self._reject_duplicates()
+            assert self.engine is not None  # made ready by the header pass at the latest
             plan = _plan(items, self.pseudo, self.engine, self.k, self.site_from, self.access)
             _with_conventions(plan, self.conventions.result())
             self.out_path.mkdir(parents=True, exist_ok=True)
@@ -752,8 +787,31 @@ class _Run:
         _check_accounting(report["counts"]["written"], len(quarantined), len(rejected), item_count)
         return report
 
-    def _scan(self, pool: Executor) -> int:
-        """Pass 1: headers (per-instance facts go to the on-disk table, not to memory)."""
+    def _ready_to_write(self, local: bool = True) -> None:
+        """The plan's engine, and (``local``) this process ready to de-identify, once: local
+        workers forked after it inherit it all (see :func:`_init_worker`)."""
+        if self.engine is not None:
+            return
+        self.engine = Engine(self.profile, self.key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
+        if local:
+            _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)
+
+    def _pool(self, workers: int, scheduler: str | None) -> Executor:
+        """The executor of the writing pass (and of both passes unless local workers)."""
+        initargs = (self.profile, self.key, self.clean_pixels, True)
+        pool: Executor = make_executor(workers, scheduler, initializer=_init_worker, initargs=initargs)
+        if pool.kind == "serial":  # this process, already ready (its initializer would silence pydicom for good)
+            pool.shutdown()
+            pool = SerialExecutor()
+        elif pool.kind == "dask":
+            self.out_path = self.out_path.resolve()  # workers write the output: give them absolute paths
+            self.quarantine_path = self.quarantine_path.resolve() if self.quarantine_path is not None else None
+        return pool
+
+    def _scan(self, pool: Executor, in_flight: int = IN_FLIGHT_PER_WORKER) -> int:
+        """Pass 1: headers (per-instance facts go to the on-disk table, not to memory).  This
+        process gets ready to write at its first result, if not yet (``in_flight`` batches per
+        worker keep the workers busy meanwhile)."""
         items = self.items
 
         def reject(position: int, relpath: str, reason: str) -> None:
@@ -781,7 +839,8 @@ class _Run:
         def crashed(task: tuple) -> dict:
             return {"error": "reader process crashed on this file"}
 
-        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed):
+        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed, in_flight):
+            self._ready_to_write()
             if self.leak is not None:
                 self.leak.update(map(tuple, facts.get("leak", ())))
             if "error" in facts:
@@ -799,6 +858,7 @@ class _Run:
                         position,
                     ),
                 )
+        self._ready_to_write()
         items.execute("CREATE INDEX items_relpath ON items (relpath)")
         items.commit()
         return items.execute("SELECT COUNT(*) FROM items").fetchone()[0]
@@ -999,7 +1059,7 @@ class _Run:
                 "series": plan["series"],
             },
             "actions": {name: totals[name] for name in sorted(totals)},
-            "demographics": _demographics(plan, written_by_record, self.engine.keep_age),
+            "demographics": _demographics(plan, written_by_record, bool(self.engine and self.engine.keep_age)),
             "k_anonymity": plan["k_anonymity"],
             "patient_identity": plan["patient_identity"],
             "quarantined": quarantined,
