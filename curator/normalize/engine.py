@@ -535,9 +535,13 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         # a focus inside a region also named: keep the region ("thorax ... lung" -> thorax);
         # a part named beside its whole of the same kind (`within`: a spine level beside "spine",
         # a finger beside "hand"): keep the part ("cervical spine ... spinal" -> cervical spine)
+        # a focus whose region holds a named region ("cervical spine ... facet block": the facet
+        # joints of the spine, the cervical spine named) is that region's too: keep the region
         named_codes = set(codes)
         inner = {w for c in codes for w in lex.concepts[c].within if c in lex.concepts} & named_codes
-        keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & named_codes - {c})]
+        regions = {c for c in named_codes if c in lex.concepts and not lex.concepts[c].focus}
+        held = {a for r in regions for a in ancestors(lex, r)}
+        keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & (named_codes | held) - {c})]
         if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
                 or (analysis.values("ctx:alternative") and len(keep) > 1)
                 or analysis.values("ctx:unconfirmed_language")

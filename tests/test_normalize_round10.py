@@ -1,0 +1,79 @@
+"""Round 10 of issue 16: structures and exam names the dev parts of the real sets left unread
+(brachial plexus, mediastinum, diaphragm, cisternography, the venae cavae and brachiocephalic
+veins, the appendix, the fallopian tubes, facet joints, nerve plexuses, the brainstem...), as
+RadLex terms in every supported language (mappings/descriptions/), and one reading rule: a focus
+whose region holds a region the text names is that region's ("cervical spine ... facet block" is
+the cervical spine).  Each test fails without its change."""
+from __future__ import annotations
+
+from curator.normalize import CONFIDENT, normalize_description
+
+
+def _regions(text: str, modality: str | None = None) -> list[tuple[str, bool]]:
+    """(label, confident) of each body region answered."""
+    values = normalize_description(text, modality=modality)["body_region"] or []
+    return sorted((v["label"], v["confidence"] >= CONFIDENT) for v in values)
+
+
+def test_the_brachial_plexus_in_every_language():
+    for text in ("MRI Brachial Plex- Left", "RM plexo braquial", "IRM plexus brachial", "MRT Plexus brachialis", "RM plesso brachiale"):
+        assert _regions(text, "MR") == [("brachial plexus", True)], text
+    # named with the chest (the Playbook's region), the region is kept
+    assert _regions("MR CHEST BRACHIAL PLEXUS", "MR") == [("thorax", True)]
+
+
+def test_the_mediastinum_is_anatomy_and_a_chest_window():
+    assert _regions("MEDIASTINUM 1.0 B20f", "CT") == [("mediastinum", True)]
+    assert _regions("MR Mediastinum wo", "MR") == [("mediastinum", True)]
+    # "media" is never a cut "mediastinum": the middle cerebral artery, the intima-media
+    assert _regions("RM arteria cerebral media", "MR") == [("brain", True)]
+    assert ("mediastinum", False) not in _regions("doppler des art. cerv.céph extracrân. +mesure épaisseur intima-média", "US")
+
+
+def test_cisternography_images_the_head():
+    for text in ("Cisternography", "MRI Cisternogram", "CISTERNOGRAFIA POR TOMOGRAFIA COMPUTADA (TC)", "cisternographie isotop."):
+        assert _regions(text) == [("head", True)], text
+
+
+def test_the_diaphragm_and_the_sniff_test():
+    assert _regions("Diaphragm", "RF") == [("diaphragm", True)]
+    assert _regions("FL Sniff Test", "RF") == [("diaphragm", True)]
+    # below the diaphragm is the side the text names
+    assert _regions("CT ABDOMEN GUIDANCE SUBDIAPHRAGM DRAINAGE", "CT") == [("abdomen", True)]
+
+
+def test_veins_of_the_superior_mediastinum():
+    assert _regions("phlébo VCSup IV") == [("superior vena cava", True)]
+    assert _regions("phlébo sélect. vn brachiocéphalique/VCSup v.v") == [("brachiocephalic vein", True), ("superior vena cava", True)]
+
+
+def test_pelvic_and_abdominal_structures():
+    assert _regions("CT APPX", "CT") == [("appendix", True)]
+    assert _regions("RADIO-FLUOROSCOPY HYSTEROSALPINGOGRAPHY UTERUS FALLOPIAN TUBES", "RF") == [("set of fallopian tubes", True), ("uterus", True)]
+    assert _regions("FL Catheterization of Fallopian Tube", "RF") == [("uterine tube", True)]
+    assert _regions("déférentovésiculographie pct conduit déférent +guid écho") == [("seminal vesicle", True)]
+    assert _regions("ECOGRAFÍA DOPPLER CON EVALUACION DE FLUJO SANGUINEO EN HIPERTENSION PORTAL A COLOR", "US") == [("portal vein", True)]
+    assert _regions("RP Celiac Plexus Nerve Block") == [("celiac nerve plexus", True)]
+
+
+def test_spine_structures_and_a_focus_inside_a_named_spine_level():
+    assert _regions("RP Facet Inj") == [("facet joint of spine", True)]
+    assert _regions("CT CERVICAL SPINE GUIDANCE SINGLE SPINAL LEVEL FACET BLOCK", "CT") == [("cervical vertebral column", True)]
+    assert _regions("CT SACR WO IVCON", "CT") == [("sacrum", True)]
+    assert _regions("CT SACR IL JT", "CT") == [("sacroiliac joints", True)]
+    assert _regions("FLEBOGRAFÍA DE VASOS ESPINALES SOD") == [("spine", True)]
+    # a focus of another region keeps both ("knee" and "femur" are parts of the lower limb, not of each other)
+    assert _regions("XR knee femur", "CR") == [("femur", True), ("knee", True)]
+
+
+def test_the_brainstem_is_no_cut_esophagus():
+    assert _regions("MRI Brain Stem", "MR") == [("brainstem", True)]
+    assert _regions("RM tronco encefalico", "MR") == [("brainstem", True)]
+
+
+def test_limb_vessels_and_thoracic_names():
+    assert _regions("RP Fem Pop Artery PTA") == [("femoral artery", True), ("popliteal artery", True)]
+    assert _regions("APICOGRAMA", "CR") == [("thorax", True)]
+    assert _regions("Insertion of Bronchial Stent - Right") == [("lung", True)]
+    assert _regions("Angiomammographie spectrale unilatérale ou bilatérale") == [("breast", True)]
+    assert _regions("EPREUVE DE PERMEABILITE TUBAIRES HYSTÉROSALPINGOSONOGRAPHIE CONTRASTE") == [("uterus", True)]
