@@ -77,3 +77,39 @@ def test_limb_vessels_and_thoracic_names():
     assert _regions("Insertion of Bronchial Stent - Right") == [("lung", True)]
     assert _regions("Angiomammographie spectrale unilatérale ou bilatérale") == [("breast", True)]
     assert _regions("EPREUVE DE PERMEABILITE TUBAIRES HYSTÉROSALPINGOSONOGRAPHIE CONTRASTE") == [("uterus", True)]
+
+
+def test_exam_names_of_hospital_lists_imply_their_anatomy():
+    assert _regions("MRCP", "MR") == [("set of hepatopancreatic ampullas", True)]
+    assert normalize_description("MRCP")["modality"]["label"] == "magnetic resonance imaging"
+    assert _regions("CT IVU", "CT") == [("urinary tract", True)]
+    assert _regions("Barium follow through", "RF") == [("small intestine", True)]
+    assert _regions("PTBD", "XA") == [("set of biliary ducts", True)]
+    assert _regions("TIPS", "XA") == [("portal vein", True)]
+    assert _regions("V/Q scan", "NM") == [("lung", True)]
+    assert _regions("AXR") == [("abdomen", True)]
+    assert _regions("Lat ceph", "CR") == [("head", True)]
+    assert _regions("ECOGRAFIA TRANSFONTANELAR", "US") == [("head", True)]
+    assert _regions("Lavement baryté", "RF") == [("large intestine", True)]
+
+
+def test_axilla_groin_and_their_lymph_nodes():
+    assert _regions("US Axilla", "US") == [("axilla", True)]
+    assert _regions("US Groin", "US") == [("inguinal part of abdomen", True)]
+    assert _regions("US GUIDE GROIN LYM NODE BX", "US") == [("inguinal lymph node", True)]
+    assert _regions("ULTRASOUND GUIDANCE AXILLARY LYMPH NODE BIOPSY", "US") == [("axillary lymph node", True)]
+    # the axillary view of a shoulder radiograph is a projection, not the axilla
+    assert _regions("XR Shoulder axillary view", "CR") == [("shoulder girdle", True)]
+
+
+def test_adjectives_and_short_names_in_other_languages():
+    assert _regions("Échographie testiculaire", "US") == [("set of testicles", True)]
+    assert _regions("IRM hypophysaire", "MR") == [("sella turcica", True)]
+    assert _regions("Angioscanner des troncs supra-aortiques", "CT") == [("set of cervical arteries", True)]
+    assert _regions("ARTERIOGRAFIA CAROTIDEA", "XA") == [("set of carotid arteries", True)]
+    assert _regions("VIAS DIGESTIVAS ALTAS", "RF") == [("upper gastrointestinal tract", True)]
+    assert _regions("RADIOGRAFIA DE ARTEJOS", "CR") == [("set of toes", True)]
+    assert _regions("Radiographie de l'abdomen sans préparation", "CR") == [("abdomen", True)]
+    # short forms that are something else in English stay unread ("TSA": a shoulder arthroplasty; "porto")
+    assert _regions("TSA") == []
+    assert _regions("MR PORTO FEMUR LT IRN EVAL WO IVCON", "MR") == [("femur", True)]
