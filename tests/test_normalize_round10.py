@@ -113,3 +113,15 @@ def test_adjectives_and_short_names_in_other_languages():
     # short forms that are something else in English stay unread ("TSA": a shoulder arthroplasty; "porto")
     assert _regions("TSA") == []
     assert _regions("MR PORTO FEMUR LT IRN EVAL WO IVCON", "MR") == [("femur", True)]
+
+
+def test_fluoroscopy_and_dental_exam_names():
+    assert _regions("MCU", "RF") == [("urinary bladder", True)]
+    assert _regions("Nephrostogram", "RF") == [("urinary tract", True)]
+    assert _regions("Oesophagogram", "RF") == [("esophagus", True)]
+    assert _regions("Enteroclysis", "RF") == [("small intestine", True)]
+    assert _regions("Bitewing", "IO") == [("maxillofacial region", True)]
+    assert _regions("Orthoroentgenogram", "CR") == [("lower extremity", True)]
+    assert _regions("RF ERCP BIL DCTS PANCR DCTS", "RF") == [("set of biliary ducts", True), ("set of pancreatic ducts", True)]
+    # a cut word keeps one meaning ("oesoph." is the esophagus, whichever exam name begins so)
+    assert _regions("Rx oesoph. +opacification") == [("esophagus", False)]
