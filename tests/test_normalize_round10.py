@@ -125,3 +125,11 @@ def test_fluoroscopy_and_dental_exam_names():
     assert _regions("RF ERCP BIL DCTS PANCR DCTS", "RF") == [("set of biliary ducts", True), ("set of pancreatic ducts", True)]
     # a cut word keeps one meaning ("oesoph." is the esophagus, whichever exam name begins so)
     assert _regions("Rx oesoph. +opacification") == [("esophagus", False)]
+
+
+def test_spine_junctions_and_levels_in_every_language():
+    assert _regions("IRM rachis dorso-lombaire", "MR") == [("thoracolumbar spine region", True)]
+    assert _regions("RM columna cervicodorsal", "MR") == [("cervicothoracic spine region", True)]
+    assert _regions("MRI cervicothoracic spine", "MR") == [("cervicothoracic spine region", True)]
+    assert _regions("MRI wervelkolom lumbaal", "MR") == [("lumbar vertebral column", True)]
+    assert _regions("RM colonna lombare", "MR") == [("lumbar vertebral column", True)]
