@@ -72,6 +72,17 @@ def render() -> str:
         "`catalog.ttl`, holding nothing MANIFEST does not list); `--index` overwrites only a curator index.",
         "A key file readable by group or others is used, with a warning on standard error (as ssh does).",
         "File names that are not UTF-8 are read; they appear in reports with their odd bytes as `\\xNN`.",
+        "An empty value (`--key \"\"`, `--to=`, an empty SOURCE) is refused (`error: --key: empty value`, exit 2):",
+        "a path, URL or value is never empty, so an unset shell variable is never read as the current folder or as",
+        "\"not given\". Messages name a path by its last part only (a folder may be named after a patient).",
+        "An output file named `-` is standard output (the Unix convention): `curator keygen - > FILE` (FILE then has",
+        "your umask's mode, not 0600), `normalize -o -`, `mappings review --out -`, `audit -o -`; the command's",
+        "summary line then goes to standard error. `audit --batches -` is refused (standard output carries the report).",
+        "",
+        "Every file is accounted for, by every command with the same reason: an image whose Pixel Data is",
+        "empty (zero length, or encapsulated with no fragment) is `image without pixel data (empty Pixel Data)`",
+        "to `scan`, `audit`, `deid` and `publish` alike; native Pixel Data shorter than its Rows, Columns, frames",
+        "and bits say is `truncated (pixel data shorter than the image size)`.",
         "",
     ]
     for name, command in _commands(root, "curator"):

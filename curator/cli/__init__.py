@@ -156,8 +156,34 @@ def run(argv: list[str] | None = None) -> int:
             sys.stdout = None
 
 
+def _empty_value(argv: list[str]) -> str | None:
+    """``error: …`` for the first empty value on the command line (``--key ""``, ``--to=``,
+    an empty SOURCE): a path, URL or value is never empty, and click would take ``""`` for
+    the current folder (``curator mappings review ""`` scanned it) or for "not given" (``--to
+    "$UNSET"`` stored nothing and exited 0)."""
+    command = argv[0] if argv and argv[0] in COMMAND_MODULES else ""
+    if command == "mappings" and len(argv) > 1 and argv[1] == "review":  # the one group and its command
+        command += " review"
+    hint = f" (see `curator {command} --help`)" if command else ""
+    previous = ""
+    for token in argv:
+        if token == "--":
+            break
+        if token.startswith("--") and token.endswith("=") and len(token) > 3:
+            return f"error: {token[:-1]}: empty value{hint}"
+        if token == "":
+            named = previous if previous.startswith("-") and previous != "-" and "=" not in previous else ""
+            return f"error: {named}: empty value{hint}" if named else f"error: an argument is empty ('' is no path or value){hint}"
+        previous = token
+    return None
+
+
 def _run(argv: list[str] | None) -> int:
     stdout = sys.stdout
+    empty = _empty_value(sys.argv[1:] if argv is None else list(argv))
+    if empty is not None:
+        _say(empty)
+        return ExitCode.USAGE
     try:
         with _pydicom_silenced():
             code = app(args=argv, prog_name="curator", standalone_mode=False)

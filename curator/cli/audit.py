@@ -37,7 +37,8 @@ def register(app: typer.Typer) -> None:
     def audit(
         source: str = typer.Argument(..., help="A folder or a zip/tar archive."),
         format: str = typer.Option("text", "--format", "-f", help="Report format: text, json or html."),
-        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file instead of standard output.", dir_okay=False),
+        out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to this file instead of standard "
+                                           "output (-: standard output).", dir_okay=False),
         fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit with status 1 when a finding of this severity or worse exists: warning or error."),
         weight: list[str] = typer.Option([], "--weight", help="Quality-score weight, DIMENSION=NUMBER (completeness, "
                                          "conformance, plausibility; a finite number >= 0); repeatable."),
@@ -64,6 +65,8 @@ def register(app: typer.Typer) -> None:
             raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
         if fail_on is not None and fail_on not in FAIL_ON:
             raise CuratorError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
+        if options.is_stdout(batches):
+            raise CuratorError("--batches needs a file name (- is standard output, which carries the report)")
         from curator.analyses.audit import exit_status
         from curator.common.faults import writing
         from curator.analyses.pipeline import audit_settings, audit_source
@@ -79,9 +82,5 @@ def register(app: typer.Typer) -> None:
 
             with writing(batches.name):
                 write_batches_csv(covariates_of(report), batches)
-        if out is None:
-            typer.echo(text, nl=False)
-        else:
-            with writing(out.name):
-                out.write_text(text, encoding="utf-8")
+        options.write_output(out if out is not None else Path(options.STDOUT), text)
         raise typer.Exit(exit_status(report, fail_on))

@@ -1,6 +1,7 @@
-"""``curator keygen FILE``: write a new secret de-identification key."""
+"""``curator keygen FILE``: write a new secret de-identification key (``-``: to standard output)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -9,10 +10,16 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("keygen")
     def keygen(
-        file: Path = typer.Argument(..., help="Where to write the key (refused if it exists)."),
+        file: Path = typer.Argument(..., help="Where to write the key (refused if it exists); - writes it to "
+                                    "standard output (`curator keygen - > FILE`: FILE gets your umask's mode, "
+                                    "not 0600)."),
     ) -> None:
         """Write a new random 32-byte key (mode 0600) for `curator deid --key`."""
-        from curator.deid.pseudonyms import write_key
+        from curator.deid.pseudonyms import new_key_text, write_key
 
+        if str(file) == "-":  # the Unix convention: the key text to standard output, nothing else there
+            sys.stdout.write(new_key_text())
+            sys.stdout.flush()
+            return
         write_key(file)
         typer.echo(f"key written to {file.name} (mode 0600); keep it secret and backed up")

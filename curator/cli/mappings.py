@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
     @mappings.command("review")
     def review(
         source: str = typer.Argument(..., help="A folder or a zip/tar archive (its headers are scanned into the index)."),
-        out: Path = typer.Option(..., "--out", "-o", help="Review CSV to write.", dir_okay=False),
+        out: Path = typer.Option(..., "--out", "-o", help="Review CSV to write; - for standard output.", dir_okay=False),
         overrides: Optional[List[Path]] = typer.Option(None, "--overrides", help="Site override YAML or a reviewed CSV (repeatable); applied first."),
         index: Optional[Path] = options.Index,
         workers: Optional[int] = options.Workers,
@@ -34,10 +34,8 @@ def register(app: typer.Typer) -> None:
         table = load_overrides(overrides) if overrides else None
         frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, full_paths=full_paths)).frame()
         rows = review_rows(evidence_from_index(frame), table)
-        from curator.common.faults import writing
-
-        with writing(out.name):
-            write_review(rows, out)
-        typer.echo(f"{len(rows)} distinct descriptions written to {out.name}")
+        options.write_output(out, write_review(rows))
+        typer.echo(f"{len(rows)} distinct descriptions written to "
+                   f"{'standard output' if options.is_stdout(out) else out.name}", err=options.is_stdout(out))
 
     app.add_typer(mappings, name="mappings")

@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
     def normalize(
         input_csv: Path = typer.Argument(..., help="CSV with a 'description' column; optional 'modality', 'body_part_examined', "
                                         "'level' (study|series), 'study_description' (a series row's study)."),
-        out: Path = typer.Option(..., "--out", "-o", help="File to write (CSV or JSON, see --format).", dir_okay=False),
+        out: Path = typer.Option(..., "--out", "-o", help="File to write (CSV or JSON, see --format); - for standard output.", dir_okay=False),
         fmt: Optional[str] = typer.Option(None, "--format", help="csv or json (default: from the --out suffix, else csv)."),
         overrides: Optional[List[Path]] = typer.Option(None, "--overrides", help="Site override YAML or a reviewed CSV (repeatable); applied first."),
         site: Optional[str] = typer.Option(None, "--site", help="Site name whose overrides apply (default: overrides for every site, '*')."),
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Map each description (with its optional header values) to RadLex: code, label, confidence and source per attribute."""
         from curator.normalize import load_overrides
-        from curator.normalize.batch import normalize_rows, read_descriptions, write_results
+        from curator.normalize.batch import normalize_rows, read_descriptions, render_results
 
         chosen = (fmt or ("json" if out.suffix.lower() == ".json" else "csv")).lower()
         rows = read_descriptions(input_csv, encoding, delimiter)
@@ -33,9 +33,9 @@ def register(app: typer.Typer) -> None:
             raise CuratorError("--format must be csv or json")
         table = load_overrides(overrides) if overrides else None
         results = normalize_rows(rows, table, site)
-        from curator.common.faults import writing
+        from curator.cli.options import is_stdout, write_output
 
-        with writing(out.name):
-            write_results(results, out, chosen)
+        write_output(out, render_results(results, chosen))
         answered = sum(1 for r in results if r["body_region"] or r["modality"])
-        typer.echo(f"{len(results)} descriptions normalized ({answered} with a modality or body region) -> {out.name}")
+        typer.echo(f"{len(results)} descriptions normalized ({answered} with a modality or body region) -> "
+                   f"{'standard output' if is_stdout(out) else out.name}", err=is_stdout(out))

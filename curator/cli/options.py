@@ -20,6 +20,25 @@ Scheduler = typer.Option(None, "--scheduler", envvar="CURATOR_SCHEDULER", help="
     "Default: local worker processes.")
 
 
+STDOUT = "-"  # the Unix convention: an output file named - is standard output
+
+
+def is_stdout(path: Optional[Path]) -> bool:
+    """Whether the output file the user named is ``-`` (standard output)."""
+    return path is not None and str(path) == STDOUT
+
+
+def write_output(path: Path, text: str) -> None:
+    """``text`` to the file the user named, or to standard output for ``-``."""
+    from curator.common.faults import writing
+
+    if is_stdout(path):
+        typer.echo(text, nl=False)
+        return
+    with writing(path.name):
+        path.write_text(text, encoding="utf-8")
+
+
 def scan_kwargs(index: Optional[Path], workers: Optional[int], site_from: str, progress: Optional[bool], scheduler: Optional[str] = None,
                 full_paths: bool = False) -> dict:
     return {"index_path": index, "workers": workers, "site_rule": site_from, "progress": progress, "scheduler": scheduler,

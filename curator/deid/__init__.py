@@ -69,6 +69,7 @@ _EXPORTS = {
     "top_code_years": "kanon",
     "Unsupported": "fastpath",
     "VANISHED": "run",
+    "new_key_text": "pseudonyms",
     "write_key": "pseudonyms",
 }
 

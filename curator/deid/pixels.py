@@ -121,7 +121,10 @@ def iter_frames(ds: Dataset, indices: list[int] | None = None) -> Iterator[tuple
     if one > MAX_DECODED_BYTES:
         raise PixelsTooLarge(f"one frame would decode to {one:,} bytes")
     _check_frame_headers(ds)
-    wanted = sorted(set(indices)) if indices is not None else list(range(frame_count(ds)))
+    if indices is None:  # lazily: a header may promise two billion frames over 128 bytes of pixels
+        yield from zip(range(frame_count(ds)), iter_pixels(ds))
+        return
+    wanted = sorted(set(indices))
     yield from zip(wanted, iter_pixels(ds, indices=wanted))
 
 

@@ -38,6 +38,15 @@ MIN_OFFSET_DAYS = 365
 MAX_OFFSET_DAYS = 3650
 
 
+def new_key_text() -> str:
+    """The text of a key file holding a new random key (what :func:`write_key` writes)."""
+    return (
+        "# curator de-identification key. Keep it secret; never publish it.\n"
+        "# Losing it means pseudonyms and dates can no longer be reproduced.\n"
+        f"{KEY_PREFIX}{secrets.token_bytes(KEY_BYTES).hex()}\n"
+    )
+
+
 def write_key(path: str | os.PathLike[str]) -> Path:
     """Write a new random key to ``path`` (mode 0600); refuse to overwrite anything."""
     target = Path(path)
@@ -45,12 +54,7 @@ def write_key(path: str | os.PathLike[str]) -> Path:
         raise CuratorError(f"key file already exists, not overwritten: {target.name}")
     if not target.parent.exists():
         raise CuratorError("folder of the key file does not exist")
-    key = secrets.token_bytes(KEY_BYTES)
-    text = (
-        "# curator de-identification key. Keep it secret; never publish it.\n"
-        "# Losing it means pseudonyms and dates can no longer be reproduced.\n"
-        f"{KEY_PREFIX}{key.hex()}\n"
-    )
+    text = new_key_text()
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

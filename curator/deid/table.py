@@ -297,19 +297,25 @@ def public_signature(tag: int) -> str:
 
 
 @cache
-@cache
 def known_creators() -> frozenset[str]:
     """The private creators the TCIA knowledge base knows (lower case, trimmed): vendor and
     product blocks, whatever their elements' dispositions."""
-    with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
-        patterns = [record["element_sig_pattern"] for record in csv.DictReader(handle)]
     out = set()
-    for pattern in patterns:
-        for match in _SEGMENT.finditer(pattern):
+    for record in _kb_file():
+        for match in _SEGMENT.finditer(record["element_sig_pattern"]):
             key = _segment_key(match.group(1), match.group(2))
             if key is not None and key.count(",") == 2:
                 out.add(key.split(",")[1])
     return frozenset(out)
+
+
+@cache
+def _kb_file() -> tuple[dict[str, str], ...]:
+    """Every row of the TCIA knowledge base, the CSV read and parsed once per process for
+    :func:`known_creators` (the index) and :func:`safe_private` (de-identification), which
+    ``publish`` both needs."""
+    with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
+        return tuple(csv.DictReader(handle))
 
 
 @cache
@@ -340,23 +346,21 @@ def _kb_rows() -> tuple[tuple[tuple[str, ...], str, str], ...]:
 
 def _kb_records() -> Iterator[tuple[tuple[str, ...], dict[str, str]]]:
     """(signature path, row) of every row of the TCIA knowledge base whose pattern parses."""
-    with open(ontologies_dir() / KB_FILE, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for record in reader:
-            pattern = record["element_sig_pattern"]
-            segments = []
-            pos = 0
-            ok = True
-            for match in _SEGMENT.finditer(pattern):
-                if match.start() != pos:
-                    ok = False
-                    break
-                key = _segment_key(match.group(1), match.group(2))
-                if key is None:
-                    ok = False
-                    break
-                segments.append(key)
-                pos = match.end()
-            if not ok or pos != len(pattern) or not segments:
-                continue
-            yield tuple(segments), record
+    for record in _kb_file():
+        pattern = record["element_sig_pattern"]
+        segments = []
+        pos = 0
+        ok = True
+        for match in _SEGMENT.finditer(pattern):
+            if match.start() != pos:
+                ok = False
+                break
+            key = _segment_key(match.group(1), match.group(2))
+            if key is None:
+                ok = False
+                break
+            segments.append(key)
+            pos = match.end()
+        if not ok or pos != len(pattern) or not segments:
+            continue
+        yield tuple(segments), record

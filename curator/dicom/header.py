@@ -387,11 +387,17 @@ def _check_pixel_data_complete(fp: BinaryIO, size: int, ds: pydicom.Dataset) -> 
     check_pixel_element(fp, size, position, ds.is_little_endian in (True, None), ds, transfer_syntax)
 
 
+EMPTY_PIXELS = "image without pixel data (empty Pixel Data)"
+
+
 def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: bool,
-                        ds: pydicom.Dataset | None = None, transfer_syntax: str | None = None) -> None:
+                        ds: pydicom.Dataset | None = None, transfer_syntax: str | None = None,
+                        image_bytes: int | None = None) -> None:
     """Raise ``HeaderError`` when the element at ``position`` (before ``size``) is Pixel
-    Data whose value runs past the end of the file, or (given the header ``ds``) native
-    Pixel Data shorter than its image attributes say (:mod:`curator.dicom.pixel_size`)."""
+    Data whose value runs past the end of the file, is empty (zero length, or encapsulated
+    with no fragment: :data:`EMPTY_PIXELS`, the one reason of every command), or is native
+    Pixel Data shorter than its image attributes say (:mod:`curator.dicom.pixel_size`; from
+    the header ``ds``, or ``image_bytes`` when the caller knows the size without it)."""
     fp.seek(position)
     endian = "<" if little_endian else ">"
     header = fp.read(12)
@@ -414,28 +420,36 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
     else:
         length = struct.unpack(endian + "H", header[6:8])[0]
         value_start = position + 8
+    is_pixel_data = ((group << 16) | element) == PIXEL_DATA
     if length == UNDEFINED:
-        _check_fragments(fp, size, value_start, endian)
+        if not _check_fragments(fp, size, value_start, endian) and is_pixel_data:
+            raise HeaderError(EMPTY_PIXELS)
+    elif length == 0 and is_pixel_data:
+        raise HeaderError(EMPTY_PIXELS)
     elif transfer_syntax and ((group << 16) | element) == PIXEL_DATA and is_encapsulated(transfer_syntax):
         raise HeaderError("malformed pixel data (not encapsulated, as its transfer syntax requires)")
     elif value_start + length > size:
         raise HeaderError("truncated (pixel data shorter than declared)")
-    elif ds is not None and ((group << 16) | element) == PIXEL_DATA and dataset_problem(ds, transfer_syntax, length):
+    elif is_pixel_data and (dataset_problem(ds, transfer_syntax, length) if ds is not None
+                            else image_bytes is not None and length < image_bytes):
         raise HeaderError("truncated (pixel data shorter than the image size)")
 
 
-def _check_fragments(fp: BinaryIO, size: int, offset: int, endian: str) -> None:
-    """Walk the items of encapsulated pixel data up to the sequence delimiter."""
+def _check_fragments(fp: BinaryIO, size: int, offset: int, endian: str) -> int:
+    """Walk the items of encapsulated pixel data up to the sequence delimiter; the number
+    of fragments (items after the Basic Offset Table)."""
     fp.seek(offset)
+    items = 0
     while True:
         item = fp.read(8)
         if len(item) < 8:
             raise HeaderError("truncated (encapsulated pixel data has no end)")
         group, element, length = struct.unpack(endian + "HHL", item)
         if (group << 16) | element == SEQUENCE_END:
-            return
+            return max(items - 1, 0)
         if (group << 16) | element != ITEM:
             raise HeaderError("malformed encapsulated pixel data")
+        items += 1
         offset += 8 + length
         if offset > size:
             raise HeaderError("truncated (encapsulated pixel data shorter than declared)")

@@ -33,9 +33,10 @@ from pydicom.dataelem import RawDataElement
 from pydicom.tag import BaseTag
 
 from curator.dicom.elements import RawSource
-from curator.dicom.walk import charset_of, decode_raw_text, meta_bytes_text
+from curator.dicom.walk import charset_of, decode_raw_text, meta_bytes_text, meta_text
 from curator.index.extract import instance_record, varying_cuts
 from curator.dicom.header import check_pixel_element, is_uid_text
+from curator.dicom.pixel_size import dataset_values, is_encapsulated, native_pixel_bytes
 
 MAX_TEMPLATES = 16  # per process; a scan meets series one after the other
 _TEMPLATES: OrderedDict[int, Template] = OrderedDict()
@@ -65,6 +66,7 @@ class _Layout:
     implicit: bool
     charset: tuple[str, ...]
     meta_delta_from: int | None  # Group Length minus the Media Storage SOP Instance UID length
+    image_bytes: int | None = None  # native Pixel Data size the (shared) image attributes say; None: not judged
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,17 @@ def _layout_of(ds: pydicom.Dataset, source: RawSource | None) -> _Layout | None:
     if position > offset:
         return None
     fixed.append(bytes(buf[position:offset + 4]))
-    return _Layout(tuple(fixed), tuple(c for _, c in cuts), implicit, charset, meta_delta_from)
+    return _Layout(tuple(fixed), tuple(c for _, c in cuts), implicit, charset, meta_delta_from, _image_bytes(ds))
+
+
+def _image_bytes(ds: pydicom.Dataset) -> int | None:
+    """What a full read checks native Pixel Data against (the image attributes and the
+    transfer syntax are in the fixed bytes: every matching file shares them)."""
+    rows, columns, samples, frames, bits, photometric = dataset_values(ds)
+    syntax = meta_text(ds, "TransferSyntaxUID")
+    if not rows or not columns or not bits or is_encapsulated(syntax):
+        return None
+    return native_pixel_bytes(rows, columns, samples or 1, frames or 1, bits, photometric)
 
 
 def learn(layout: _Layout | None, salt: bytes, base: Mapping[str, Any], reusable: bool) -> None:
@@ -167,7 +179,7 @@ def match(fp: BinaryIO, buf: bytes, size: int, salt: bytes) -> dict[str, Any] | 
         pixel_at = end - 4
         if pixel_at + 12 > len(buf) or pixel_at >= size:
             return None
-        check_pixel_element(fp, size, pixel_at, True)
+        check_pixel_element(fp, size, pixel_at, True, image_bytes=template.layout.image_bytes)
         _TEMPLATES.move_to_end(template_id)
         return instance_record(template.base, elements, meta_bytes_text(media_value) if media_value is not None else None,
                                sop_text or None)

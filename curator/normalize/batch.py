@@ -146,8 +146,12 @@ def render_json(results: Sequence[dict]) -> str:
     return json.dumps(list(results), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_results(results: Sequence[dict], out: Path, fmt: str) -> None:
+def render_results(results: Sequence[dict], fmt: str) -> str:
+    """The text of :func:`write_results`."""
     if fmt not in FORMATS:
         raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
-    text = render_csv(results) if fmt == "csv" else render_json(results)
-    Path(out).write_text(text, encoding="utf-8")
+    return render_csv(results) if fmt == "csv" else render_json(results)
+
+
+def write_results(results: Sequence[dict], out: Path, fmt: str) -> None:
+    Path(out).write_text(render_results(results, fmt), encoding="utf-8")

@@ -276,16 +276,18 @@ def open_path(text: str) -> Source:
     """The folder or archive at the path ``text`` (:class:`CuratorError` when it does not
     exist or is neither a folder nor a readable archive)."""
     path = Path(text)
+    shown = path.name or text  # the last part only, as every message: a folder may be named after a patient
     if not path.exists():
-        raise CuratorError(f"source not found: {text}")
+        raise CuratorError(f"source not found: {shown}")
     if path.is_dir():
         return FolderSource(path)
     try:
         with open(path, "rb") as handle:
             head = handle.read(512)
     except OSError as exc:
-        raise CuratorError(f"source cannot be read: {text} ({exc.strerror or 'OS error'})") from None
+        raise CuratorError(f"source cannot be read: {shown} ({exc.strerror or 'OS error'})") from None
     kind = _archive_kind(head)
     if kind is None:
-        raise CuratorError(f"source is neither a folder nor a zip/tar archive: {text}")
+        single = " (one DICOM file: give the folder that holds it)" if head[128:132] == b"DICM" else ""
+        raise CuratorError(f"source is neither a folder nor a zip/tar archive: {shown}{single}")
     return ArchiveSource(path, kind)
