@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from curator.normalize.mapfiles import load_mapping
 from curator.resources import mappings_dir
 
 SCHEME = "RADLEX"
@@ -36,7 +36,7 @@ class _Rules:
 
 @cache
 def _rules() -> _Rules:
-    data = yaml.safe_load((mappings_dir() / RULES_FILE).read_text(encoding="utf-8"))
+    data = load_mapping(mappings_dir() / RULES_FILE)
     return _Rules(
         tuple(data["series_description_code"]),
         frozenset(str(k) for k in data["anatomic_region_sop_classes"]),

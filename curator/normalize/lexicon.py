@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 
 from curator.common.fold import fold  # the one fold of the project (as curator.deid.scrub.fold)
-from curator.resources import load_yaml, mappings_dir, ontologies_dir
+from curator.normalize.mapfiles import LexiconError, load_mapping
+from curator.resources import mappings_dir, ontologies_dir
 from curator.normalize.sequence import SequenceRule, SequenceRuleError, load_rules
 
 ATTRIBUTES = ("modality", "body_region", "contrast", "weighting", "plane", "laterality")
@@ -31,11 +32,6 @@ VALUE_FILES = {
 # a word ("C-", "+/-"), never inside one ("C-SPINE", "PET-TC").
 _TOKEN = re.compile(r"[a-z0-9]+|\+|\*|-(?=\s|$|/|\)|,|;)")
 _NUMERIC = re.compile(r"^\d+(mm|cm|ms|s|sec|kv|kev|mas|x\d+|[a-z])?$|^x\d+$|^\d+x\d+$")
-
-
-class LexiconError(ValueError):
-    """The shipped lexicon is inconsistent (a duplicate phrase with two meanings, a RID
-    missing from the RadLex subset...).  Raised when the lexicon is compiled."""
 
 
 def tokens(text: str) -> list[str]:
@@ -240,7 +236,7 @@ class Lexicon:
 
 
 def _load_yaml(path: Path) -> dict:
-    return load_yaml(path) or {}
+    return load_mapping(path)
 
 
 def _term_list(values, where: str) -> list[str]:

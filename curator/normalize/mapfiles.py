@@ -1,0 +1,213 @@
+"""The shape of the description mapping files (``mappings/descriptions/*.yaml``).
+
+A site may add terms to these files; a malformed entry (a ``codes:`` key where a concept
+has ``code:``, a missing key, a list where a word is expected) is refused when the lexicon
+is compiled, with the one error form of the files a person writes
+(:mod:`curator.common.userfile`): ``body_region.yaml: concepts[3].code: is required``.
+The models check the shape only; what the codes mean (a RID of the shipped RadLex subset, a
+phrase with two meanings) is checked by :func:`curator.normalize.lexicon.compile_lexicon`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import yaml
+
+from curator.common import userfile
+from curator.common.userfile import UserModel
+from curator.errors import CuratorError
+from curator.resources import load_yaml
+
+
+class LexiconError(CuratorError, ValueError):
+    """The description mapping files are malformed or inconsistent (a missing key, a
+    duplicate phrase with two meanings, a RID missing from the RadLex subset...).  Raised
+    when the lexicon is compiled; the CLI prints ``error: <file>: <field>: <reason>``, exit 2."""
+
+Words = list[str]
+ByLanguage = dict[str, Words]
+
+
+class ImpliedTerms(UserModel):
+    """Terms that name a concept and imply another value (``CTA``: CT, with IV contrast)."""
+
+    implies: dict[str, str]
+    terms: Words
+
+
+class ConceptEntry(UserModel):
+    """One value of a value file: a RadLex code, its terms per language, header values."""
+
+    code: str
+    header: Optional[Words] = None
+    compatible: Optional[Words] = None
+    region: Optional[str] = None
+    focus: bool = False
+    focus_optional: bool = False
+    within: Optional[Words] = None
+    supersedes: Optional[Words] = None
+    implies: Optional[dict[str, str]] = None
+    terms: Optional[ByLanguage] = None
+    implied_terms: Optional[list[ImpliedTerms]] = None
+
+
+class Combination(UserModel):
+    """Several codes named by one phrase or header value (``TAP``: thorax, abdomen, pelvis)."""
+
+    codes: Words
+    header: Optional[Words] = None
+    terms: Optional[ByLanguage] = None
+
+
+class ValueFile(UserModel):
+    """``modality.yaml``, ``body_region.yaml``, ``contrast.yaml``, ``weighting.yaml``,
+    ``plane.yaml``, ``laterality.yaml``."""
+
+    attribute: str
+    concepts: list[ConceptEntry]
+    combinations: Optional[list[Combination]] = None
+    implies_modality: Optional[str] = None
+    plurals: Optional[Words] = None
+    # [ending, plural ending]: the plural ending null means "no plural"
+    plural_endings: Optional[dict[str, list[tuple[str, Optional[str]]]]] = None
+    non_image_header: Optional[Words] = None
+    agent_negations: Optional[Words] = None
+    header_rules: Optional[list[dict[str, Any]]] = None  # checked by sequence.load_rules
+
+
+class WordGroup(UserModel):
+    words: Optional[Words] = None
+    patterns: Optional[Words] = None
+
+
+class FinalWord(UserModel):
+    attribute: str
+    code: str
+
+
+class AfterAbbreviation(UserModel):
+    words: Optional[dict[str, Union[str, Words]]] = None
+    after: Optional[Words] = None
+
+
+class SpineLevels(UserModel):
+    words: Optional[dict[str, str]] = None
+    after: Optional[Words] = None
+
+
+class ContextSection(UserModel):
+    """``vocabulary.yaml`` ``context``: the reading rules' word lists."""
+
+    needs: Optional[dict[str, WordGroup]] = None
+    reason_prefixes: Optional[Words] = None
+    element_words: Optional[Words] = None
+    indication_words: Optional[Words] = None
+    indication_links: Optional[Words] = None
+    oncology_region: Optional[str] = None
+    fields_of_view: Optional[Words] = None
+    final_words: Optional[dict[str, FinalWord]] = None
+    final_words_unless: Optional[Words] = None
+    after_abbreviation: Optional[AfterAbbreviation] = None
+    spine_levels: Optional[SpineLevels] = None
+    alternative_markers: Optional[Words] = None
+    alternative_window: Optional[int] = None
+    condition_words: Optional[Words] = None
+    exclusion_markers: Optional[Words] = None
+    exclusion_window: Optional[int] = None
+    fetal_regions: Optional[Words] = None
+    fetal_words: Optional[Words] = None
+    not_in_language: Optional[ByLanguage] = None
+    only_in_language: Optional[ByLanguage] = None
+    language_words: Optional[ByLanguage] = None
+    deep_languages: Optional[Words] = None
+    one_volume_groups: Optional[list[Words]] = None
+    region_groups: Optional[ByLanguage] = None  # group name -> RIDs
+    adjacent_groups: Optional[list[Words]] = None
+
+
+class ImpliedGroup(UserModel):
+    implies: dict[str, str]
+    terms: Words
+    needs: Optional[str] = None
+
+
+class FlagGroup(UserModel):
+    reason: Optional[str] = None
+    implies: Optional[dict[str, str]] = None
+    terms: Optional[Words] = None
+
+
+class T1Context(UserModel):
+    reason: Optional[str] = None
+    terms: Optional[dict[str, str]] = None
+
+
+class ValuePattern(UserModel):
+    attribute: str
+    code: str
+    patterns: Words
+    number_prefixes: Optional[Words] = None
+
+
+class ProcedureModifiers(UserModel):
+    words: Optional[Words] = None
+    prefixes: Optional[Words] = None
+
+
+class VocabularyFile(UserModel):
+    """``vocabulary.yaml``: implied values, context rules, exclusions, neutral and ambiguous words."""
+
+    implied: Optional[list[ImpliedGroup]] = None
+    context: Optional[ContextSection] = None
+    derived_map: Optional[FlagGroup] = None
+    no_term: Optional[FlagGroup] = None
+    t1_context: Optional[T1Context] = None
+    value_patterns: Optional[list[ValuePattern]] = None
+    ct_kernel_patterns: Optional[Words] = None
+    exclude: Optional[ByLanguage] = None  # kind -> words
+    neutral: Optional[Words] = None
+    ambiguous: Optional[dict[str, str]] = None
+    procedure_modifiers: Optional[ProcedureModifiers] = None
+
+
+class DicomCodesFile(UserModel):
+    """``dicom-codes.yaml``: which codes a series' DICOM carries, and where."""
+
+    series_description_code: Words
+    anatomic_region_sop_classes: dict[str, str]
+    laterality_values: dict[str, str]
+    laterality_sop_classes: dict[str, str]
+
+
+MODELS: dict[str, type[UserModel]] = {
+    "vocabulary.yaml": VocabularyFile,
+    "dicom-codes.yaml": DicomCodesFile,
+}
+
+
+def model_of(filename: str) -> type[UserModel]:
+    """The model of one file of ``mappings/descriptions/`` (a value file unless named above)."""
+    return MODELS.get(filename, ValueFile)
+
+
+def load_mapping(path: Path) -> dict[str, Any]:
+    """The data of one description mapping file, checked against its model (an empty file is
+    an empty mapping); :class:`LexiconError` ``<file>: <field>: <reason>`` otherwise."""
+    try:
+        data = load_yaml(path)
+    except FileNotFoundError:
+        raise LexiconError(f"{path.name}: description mapping file not found") from None
+    except UnicodeDecodeError:
+        raise LexiconError(f"{path.name}: description mapping file cannot be read as UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise LexiconError(f"{path.name}: description mapping file is not readable YAML{where}") from None
+    if data is None:
+        data = {}
+    try:
+        userfile.validate(model_of(path.name), data, path.name)
+    except CuratorError as exc:
+        raise LexiconError(str(exc)) from None
+    return data
