@@ -161,3 +161,26 @@ def test_the_header_pass_starts_before_the_writing_pass_is_ready(planted_source,
     assert {engine for _, engine in writes} == {str(id(run._ENGINE))}  # the run's engine, inherited
     assert not {pid for pid, _ in scans} & {pid for pid, _ in writes}  # two sets of workers
     assert str(os.getpid()) not in {pid for pid, _ in scans + writes}
+
+
+def test_local_workers_inherit_the_loaded_objects_frozen() -> None:
+    """A local pool's processes are forked with every object of the forking process frozen
+    (``gc.freeze``): their collector never traverses, nor copies the pages of, the engine and
+    word lists they inherit; the forking process gets its objects back."""
+    import gc
+
+    from curator.common.executors import LocalExecutor
+    from curator.common.imports import gc_frozen
+
+    assert gc.get_freeze_count() == 0
+    with LocalExecutor(2) as pool:
+        inherited = [pool.submit(gc.get_freeze_count).result() for _ in range(4)]
+    assert gc.get_freeze_count() == 0
+    assert all(count > 1000 for count in inherited)
+    gc.freeze()  # a process that froze its own objects keeps them frozen
+    try:
+        with gc_frozen():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

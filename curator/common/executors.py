@@ -44,6 +44,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Self
 
+from curator.common.imports import gc_frozen
 from curator.errors import CuratorError
 
 SCHEDULER_ENV = "CURATOR_SCHEDULER"
@@ -114,10 +115,16 @@ class LocalExecutor(Executor):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         initargs = (os.getpid(), self._initializer, self._initargs)
+        self._forked = False
         return ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker, initargs=initargs)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        return self._pool.submit(fn, *args)
+        if self._forked:
+            return self._pool.submit(fn, *args)
+        with gc_frozen():  # the pool forks its processes at its first task: they inherit this one's objects frozen
+            future = self._pool.submit(fn, *args)
+        self._forked = True
+        return future
 
     def recover(self) -> bool:
         self._pool.shutdown(cancel_futures=True)
