@@ -278,12 +278,34 @@ def _join_numbers(lex: Lexicon, toks: list[str]) -> list[str]:
     return out
 
 
+def _level_lists(lex: Lexicon, text: str) -> str:
+    """A list of spine levels names every level it lists: "XR C/T/L spine" is read as "XR
+    cervical spine thoracic spine lumbar spine" (vocabulary.yaml ``spine_level_lists``); two
+    neighbouring levels alone ("T/L spine") are left to the lexicon (their junction region)."""
+    rules = lex.rules
+    if rules.level_list is None:
+        return text
+    folded = fold(text)
+    out, last = [], 0
+    for match in rules.level_list.finditer(folded):
+        listed = match.group("list") or match.group("after")
+        items = [rules.level_items[i] for i in rules.level_item.findall(listed)]
+        places = sorted({place for place, _phrase in items})
+        if len(places) < 2 or (len(items) == 2 and places[1] - places[0] == 1):
+            continue
+        out += [folded[last:match.start()], " ".join(dict.fromkeys(phrase for _place, phrase in items))]
+        last = match.end()
+    # the pattern's positions are those of the folded text, which is then read instead
+    return "".join(out) + folded[last:] if out else text
+
+
 @lru_cache(maxsize=65536)
 def analyse(text: str | None, context: str = "") -> TextAnalysis:
     """Scan one description: longest phrase first, then kernels, glued words, truncations; then
     the context rules.  ``context`` is the header Modality when there is one ("PT", "NM"...)."""
     lex = lexicon()
-    toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_camel(lex, _split_case(lex, text or "")))))
+    text = _level_lists(lex, text or "")
+    toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_camel(lex, _split_case(lex, text)))))
     n = len(toks)
     found: list[_Found] = []
     excluded: list[str] = []

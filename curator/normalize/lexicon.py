@@ -95,6 +95,11 @@ class ContextRules:
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
+    # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
+    # the column, the phrase it stands for))
+    level_list: re.Pattern[str] | None = None
+    level_items: dict[str, tuple[int, str]] = field(default_factory=dict)
+    level_item: re.Pattern[str] = re.compile("(?!)")   # one item of such a list
     alternative_markers: frozenset[tuple[str, ...]] = frozenset()  # "et/ou": either region
     alternative_window: int = 0
     exclusion_markers: frozenset[tuple[str, ...]] = frozenset()  # "excluding": the regions after it are not imaged
@@ -145,8 +150,28 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
         spine_levels=spine_levels,
         spine_words=frozenset(fold(str(w)) for w in _term_list(levels.get("after"), "vocabulary.yaml context spine_levels")),
+        **_level_lists(data.get("spine_level_lists")),
         **_region_rules(data, terms),
     )
+
+
+def _level_lists(data: dict | None) -> dict:
+    """The pattern of a list of spine levels before or after a spine word ("C/T/L spine",
+    "spine cervical/thoracic/lumbar"), and what each item of such a list stands for."""
+    if not data:
+        return {}
+    items = {fold(str(item)): (place, str(phrase)) for place, (phrase, words) in enumerate(data["levels"]) for item in words}
+
+    def alternation(words) -> str:
+        return "|".join(r"\s+".join(map(re.escape, fold(str(w)).split())) for w in sorted(words, key=len, reverse=True))
+
+    item = rf"(?:{alternation(items)})"
+    separator = "|".join(rf"\s+{re.escape(s)}\s+" if s.isalpha() else rf"\s*{re.escape(s)}\s*" for s in data["separators"])
+    listed = rf"(?P<list>{item}(?:(?:{separator}){item})+)"
+    spine = rf"(?:{alternation(data['spine_words'])})"
+    pattern = rf"(?<![a-z0-9]){listed}[\s-]*{spine}(?![a-z0-9])|(?<![a-z0-9]){spine}\s+{listed.replace('P<list>', 'P<after>')}(?![a-z0-9])"
+    return {"level_list": re.compile(pattern), "level_items": items,
+            "level_item": re.compile(rf"(?<![a-z0-9]){item}(?![a-z0-9])")}
 
 
 def _region_rules(data: dict, terms: dict) -> dict:

@@ -96,6 +96,12 @@ class SpineLevels(UserModel):
     after: Optional[Words] = None
 
 
+class SpineLevelLists(UserModel):
+    levels: list[tuple[str, Words]]   # [phrase, [list items]] in the order of the column
+    separators: Words
+    spine_words: Words
+
+
 class ContextSection(UserModel):
     """``vocabulary.yaml`` ``context``: the reading rules' word lists."""
 
@@ -110,6 +116,7 @@ class ContextSection(UserModel):
     final_words_unless: Optional[Words] = None
     after_abbreviation: Optional[AfterAbbreviation] = None
     spine_levels: Optional[SpineLevels] = None
+    spine_level_lists: Optional[SpineLevelLists] = None
     alternative_markers: Optional[Words] = None
     alternative_window: Optional[int] = None
     condition_words: Optional[Words] = None
