@@ -64,7 +64,10 @@ def render() -> str:
         "what the option needs, nothing to publish, an OUT that curator will not replace, an output that cannot "
         "be written: read-only file system, no permission, standard output closed, full or a pipe whose reader has gone) |",
         "| 3 | internal error (a bug): `error: internal error (KIND); run again with CURATOR_DEBUG=1 to see where` |",
-        "| 130 | interrupted (Ctrl-C): `error: interrupted; …`; a `deid` or `publish` run resumes when run again with the same options |",
+        "| 130 | interrupted (Ctrl-C, to the command or its whole process group): `error: interrupted; …` and nothing else "
+        "(no traceback, none from the workers); files under their final names are complete (a `publish` release stays in "
+        "its staging folder), and a `deid` or `publish` run resumes when run again with the same options, giving the bytes "
+        "of an uninterrupted run. A Ctrl-C once the command has returned (the interpreter shutting down) changes nothing |",
         "",
         "Bad options are refused before any work starts: `publish` checks `--release-date`, `--release-id`,",
         "`--dicomweb-url`, release.yaml, the overrides and OUT before it scans anything or creates its",

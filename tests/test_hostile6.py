@@ -169,3 +169,97 @@ def test_the_private_tag_knowledge_base_is_read_once_per_process():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "1", done.stderr[-1500:]
+
+
+# --- Ctrl-C: a real SIGINT to the whole process group, as a terminal sends it ----------------
+
+def _tree(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def ct_source(tmp_path_factory) -> dict:
+    from curator.testing.synthetic import default_study, write_ct_series
+    from tests.conftest import write_fixed_key
+
+    root = tmp_path_factory.mktemp("hostile6-sigint")
+    for n in range(2):
+        write_ct_series(root / "source" / "site-a" / f"s{n}", 40, default_study(), series_number=10 + n, rows=128,
+                        columns=128, seed=n)
+    write_fixed_key(root / "key")
+    done = _curator_run(["deid", str(root / "source"), str(root / "clean"), "--key", str(root / "key"), "--workers", "2"])
+    assert done.returncode == 0, done.stderr
+    return {"root": root, "clean": _tree(root / "clean")}
+
+
+def _curator_run(args: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", CODE, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+AT_EXIT = "at exit (the command has returned; the interpreter shuts down)\n"
+# The last thing the interpreter does before it ends (atexit handlers run last registered
+# first): says so on standard error, then gives the signal a second to arrive.
+AT_EXIT_CODE = ("import atexit, sys, time; "
+                f"atexit.register(lambda: (sys.stderr.write({AT_EXIT!r}), sys.stderr.flush(), time.sleep(1))); ")
+
+
+def _interrupted(args: list[str], when) -> tuple[int, str, str]:
+    """Run the command in its own process group, with SIGINT as a shell leaves it, and send
+    SIGINT to the group when ``when()`` is true, or ("at exit") while the interpreter shuts down."""
+    import signal
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", (AT_EXIT_CODE if when == "at exit" else "") + CODE, *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert child.stderr is not None
+    if when == "at exit":
+        for line in child.stderr:
+            if line == AT_EXIT:
+                break
+    else:
+        deadline = time.monotonic() + 120
+        while not when() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert child.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(child.pid, signal.SIGINT)
+    out, err = child.communicate(timeout=300)
+    return child.returncode, out, err
+
+
+def test_ctrl_c_during_deid_exits_130_and_the_rerun_gives_the_uninterrupted_output(ct_source):
+    """Ctrl-C with 10 of 80 instances written: exit 130, one line on standard error (no
+    traceback from the parent or its workers), no OUT file under its final name that the
+    journal does not vouch for; the same command again gives the bytes of an uninterrupted run."""
+    root = ct_source["root"]
+    out = root / "interrupted"
+    args = ["deid", str(root / "source"), str(out), "--key", str(root / "key"), "--workers", "2"]
+    code, _, err = _interrupted(args, lambda: out.exists() and sum(1 for _ in out.rglob("*.dcm")) >= 10)
+    assert (code, err) == (130, "error: interrupted; what was written is incomplete (deid and publish resume it "
+                                "when run again with the same options)\n")
+    left = {name: digest for name, digest in _tree(out).items() if not name.endswith(".part")}
+    left.pop(".curator-deid-journal.jsonl")
+    assert len(left) >= 10 and all(ct_source["clean"].get(name) == digest for name, digest in left.items()), \
+        "a file under its final name that is not the complete output"
+    done = _curator_run(args)
+    assert done.returncode == 0, done.stderr
+    assert _tree(out) == ct_source["clean"]
+
+
+def test_ctrl_c_once_the_command_has_returned_changes_nothing(ct_source):
+    """Found: a Ctrl-C just after `deid` printed its last line killed Python by the signal
+    while it shut down (joining its worker pool): status -2 (130 to a shell, 'interrupted')
+    after a complete run, with no word on standard error (4 runs of 4 on a one-file source),
+    or a KeyboardInterrupt traceback from an exit handler.  Now the interpreter ignores
+    SIGINT once the command has decided its status: 0, nothing on standard error."""
+    root = ct_source["root"]
+    out = root / "at_end"
+    code, _, err = _interrupted(["deid", str(root / "source"), str(out), "--key", str(root / "key"),
+                                 "--workers", "2"], "at exit")
+    assert (code, err) == (0, "")
+    assert _tree(out) == ct_source["clean"]

@@ -11,6 +11,7 @@ import io
 import logging
 import os
 import re
+import signal
 import sys
 import warnings
 from collections.abc import Iterator
@@ -221,4 +222,11 @@ def _internal(exc: Exception) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    sys.exit(int(run(argv)))
+    code = int(run(argv))
+    # The command has decided its status (its output complete, or ``error: interrupted``):
+    # a Ctrl-C while the interpreter shuts down (worker pools joined, files closed) changes
+    # nothing. Without this, Python died of the signal there (status -2, 130 to a shell)
+    # after a complete run, with no word on standard error.
+    with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
