@@ -34,3 +34,22 @@ def test_a_list_of_spine_levels_names_every_level(text, expected) -> None:
     found = _regions(text, "DX")
     assert {code for code, _c in found} == expected, found
     assert all(confidence >= 0.8 for _code, confidence in found)
+
+
+NM, RADIOGRAPHY = "RID10330", "RID10345"
+
+
+@pytest.mark.parametrize("text", [
+    "Exploration radio-isotopique du squelette", "Radio isotopique du rein", "Exploration isotopique du coeur",
+    "cisternographie isotop.", "Gammagraphie thyroïdienne", "Tomoscintigraphie myocardique", "gammagraphie osseuse",
+    "Cintilografia renal", "Scintigrafia ossea", "Szintigraphie der Schilddrüse", "radioisotope renogram",
+    "Estudio radioisotópico renal", "Centellografía ósea",
+])
+def test_radioisotope_words_are_nuclear_medicine_never_a_radiograph(text) -> None:
+    modality = normalize_description(text)["modality"]
+    assert modality is not None and modality["code"] == NM, (text, modality)
+
+
+def test_a_radiograph_stays_a_radiograph() -> None:
+    for text in ("Radiographie du thorax", "Radio du bassin", "Rx torax"):
+        assert normalize_description(text)["modality"]["code"] == RADIOGRAPHY
