@@ -349,6 +349,42 @@ def test_a_compressed_frame_that_claims_a_huge_image_is_never_decoded(tmp_path):
     assert frame_size(b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x0b\x08\x00\x10\x00\x20\x01") == (32, 16)
 
 
+def test_an_rle_frame_holding_the_bytes_of_a_jpeg_2000_header_is_decoded(tmp_path):
+    """Found by the end-of-session measure on the blind5 image set: the frame-header check
+    searched for a JPEG 2000 SOC+SIZ anywhere in a frame's first 64 KiB, so an RLE frame
+    whose literal run held the pixel values 255, 79, 255, 81 read the next 16 bytes as a
+    size of 67 million pixels, and a legitimate image was never decoded: the audit counted it
+    'not decoded' and ``curator deid`` (even without --clean-pixels) quarantined it.  A
+    codestream's SIZ is only where a codestream puts it: right after SOC at the frame's
+    start, or in a JP2 file's jp2c box, which a lying size there still trips."""
+    import numpy as np
+    from PIL import Image
+    from pydicom.uid import RLELossless
+
+    from curator.dicom.frame_header import frame_size
+
+    ds = pydicom.dcmread(pydicom_files_dir() / "CT_small.dcm")
+    image = np.zeros((64, 64), np.uint8)
+    row = [255, 79, 255, 81, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 9]  # SOC, SIZ, then a "size"
+    image[10, :len(row)] = row
+    ds.Rows, ds.Columns, ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 64, 64, 8, 8, 7, 0
+    ds.compress(RLELossless, image)
+    assert b"\xff\x4f\xff\x51" in ds.PixelData  # the bytes are there, inside an RLE segment
+    source = tmp_path / "source"
+    source.mkdir()
+    ds.save_as(source / "rle.dcm")
+    assert run(["audit", str(source), "-f", "json", "-o", str(tmp_path / "a.json"),
+                "--index", str(tmp_path / "index.parquet"), "-w", "1"]) == 0
+    screen = json.loads((tmp_path / "a.json").read_text())["burned_in"]["pixel_screen"]
+    assert (screen["not_decoded"], screen["screened"]) == (0, 1)
+    key = write_fixed_key(tmp_path / "key")
+    assert run(["deid", str(source), str(tmp_path / "out"), "--key", str(key), "--workers", "1"]) == 0
+    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
+    buffer = io.BytesIO()  # a JP2 file (not a bare codestream) still has its size read
+    Image.new("L", (8, 8)).save(buffer, "JPEG2000", irreversible=False, no_jp2=False)
+    assert frame_size(buffer.getvalue()) == (8, 8)
+
+
 def test_a_deflate_bomb_is_rejected_before_it_is_inflated(tmp_path):
     """Found: a 3 MB Deflated Explicit VR file holding 3 GiB of zeros was inflated whole by
     the scan and again by the audit's pixel screen (2.6 GB resident, 26 s, then

@@ -17,7 +17,8 @@ from pydicom.dataset import Dataset
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
 _JPEG_SOS, _JPEG_FILL = 0xFFDA, 0xFFFF
 _STANDALONE = frozenset({0xFF01, *range(0xFFD0, 0xFFD8)})  # TEM, RSTn: markers without a length
-_J2K_SIZ = b"\xff\x4f\xff\x51"
+_J2K_SIZ = b"\xff\x4f\xff\x51"  # SOC, then SIZ: the first marker segment of a codestream
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"  # the JP2 file format's signature box
 _HEAD = 64 * 1024  # a frame header is found in its first bytes
 
 
@@ -27,10 +28,24 @@ def frame_size(frame: bytes) -> tuple[int, int] | None:
     head = frame[:_HEAD]
     if head[:2] == b"\xff\xd8":
         return _jpeg_size(head)
-    at = head.find(_J2K_SIZ)  # a raw codestream, or one inside a JP2 file's jp2c box
-    if at >= 0 and len(head) >= at + 24:
+    at = _j2k_siz(head)
+    if at is not None and len(head) >= at + 24:
         xsiz, ysiz, xosiz, yosiz = struct.unpack(">IIII", head[at + 8:at + 24])
         return max(xsiz - xosiz, 0), max(ysiz - yosiz, 0)
+    return None
+
+
+def _j2k_siz(head: bytes) -> int | None:
+    """Where the SIZ marker of a JPEG 2000 codestream starts: right after its SOC (a raw
+    codestream, as DICOM stores it), or at the start of a JP2 file's jp2c box; None for any
+    other frame.  The four bytes of SOC and SIZ are not searched for anywhere else: an RLE
+    or JPEG-LS frame can hold them by chance (pixel values 255, 79, 255, 81 in a literal
+    run), and their next 16 bytes read as a size made a legitimate image 'oversized'."""
+    if head.startswith(_J2K_SIZ):
+        return 0
+    if head.startswith(_JP2_SIGNATURE):
+        at = head.find(b"jp2c" + _J2K_SIZ)
+        return None if at < 0 else at + 4
     return None
 
 
