@@ -53,3 +53,43 @@ def test_radioisotope_words_are_nuclear_medicine_never_a_radiograph(text) -> Non
 def test_a_radiograph_stays_a_radiograph() -> None:
     for text in ("Radiographie du thorax", "Radio du bassin", "Rx torax"):
         assert normalize_description(text)["modality"]["code"] == RADIOGRAPHY
+
+
+def _series(name: str, study: str, modality: str = "CT") -> dict:
+    return normalize_description(name, modality=modality, level="series", study_description=study)
+
+
+@pytest.mark.parametrize("name, study, expected", [
+    ("Topogram  0.6  T20s", "CT CHEST ABDOMEN PELVIS", {"RID1243", "RID56", "RID2507"}),
+    ("Dose Report", "CT Head", {"RID9080"}),
+    ("Patient Protocol", "CT Head W/O", {"RID9080"}),
+    ("Key Images", "CT Thorax", {"RID1243"}),
+    ("SCOUT", "CT Abdomen", {"RID56"}),
+])
+def test_an_excluded_series_has_its_study_region(name, study, expected) -> None:
+    result = _series(name, study)
+    assert result.get("excluded"), result
+    found = result["body_region"] or []
+    assert {r["code"] for r in found} == expected, found
+    assert all(r["source"] == "study" and r["confidence"] < 0.8 for r in found)
+    assert result["contrast"] is None and result["laterality"] is None   # the region only
+
+
+@pytest.mark.parametrize("name, study, modality", [
+    ("Scout", "MR Brain", "CT"),            # the study names a modality the series cannot be
+    ("Topogram", "CT cervical", "CT"),      # an ambiguous study: nothing
+    ("Topogram", "HRCT", "CT"),             # a study stating no region
+    ("Scout chest", "CT Abdomen", "CT"),    # the series' own name states a region: not the study's
+    ("Patient Protocol", "CT Head", "SR"),  # a report object of a CT study
+])
+def test_an_excluded_series_never_guesses_a_region(name, study, modality) -> None:
+    result = _series(name, study, modality)
+    assert result.get("excluded") and result["body_region"] is None, result
+    assert result["reasons"]["body_region"].startswith("excluded")
+
+
+def test_an_excluded_dicom_series_reads_its_study_as_other_series_do() -> None:
+    from curator.normalize import normalize_series
+    result = normalize_series({"SeriesDescription": "Topogram 0.6 T20s", "StudyDescription": "CT Thorax", "Modality": "CT"})
+    assert [(r["code"], r["source"]) for r in result["body_region"]] == [("RID1243", "study")]
+    assert result["excluded"] == "localizer" and result["modality"]["code"] == "RID10321"

@@ -24,11 +24,12 @@ def test_a_series_that_states_no_region_takes_its_studys_below_the_threshold_wit
     assert _regions(res) == ["RID9080"]
     assert res["body_region"][0]["source"] == "study" and res["body_region"][0]["confidence"] < CONFIDENT
     assert res["modality"]["source"] == "header"
-    # the series' own region wins; an excluded series (a localizer) stays excluded
+    # the series' own region wins; an excluded series (a localizer) stays excluded, with its
+    # study's region since round 10b (as the scanner copies BodyPartExamined into it)
     own = normalize_series({"SeriesDescription": "Chest 1.0", "StudyDescription": "CT Head", "Modality": "CT"})
     assert _regions(own) == ["RID1243"] and own["body_region"][0]["source"] == "description"
     scout = normalize_series({"SeriesDescription": "Topogram 0.6 T20s", "StudyDescription": "CT Head", "Modality": "CT"})
-    assert scout["body_region"] is None and scout["excluded"] == "localizer"
+    assert _regions(scout) == ["RID9080"] and scout["body_region"][0]["source"] == "study" and scout["excluded"] == "localizer"
 
 
 def test_a_study_of_another_modality_says_nothing_of_the_series():

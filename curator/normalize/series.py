@@ -186,7 +186,7 @@ def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None
     """(value, reason it is undetermined, conflict) of one attribute from the description's
     claim ``d`` (from ``source``) and the header's claim ``h``."""
     lex = lexicon()
-    if excluded is not None and (attribute != "modality" or not (h and h.codes)):
+    if excluded is not None and (attribute != "modality" or not (h and h.codes)) and not _inherits_region(attribute, d, source):
         return None, f"excluded: {excluded.replace('_', ' ')} series", None
     if d is not None and source == "override":
         if d.codes:
@@ -197,7 +197,7 @@ def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None
     d_codes = d.codes if d else None
     h_codes = h.codes if h else None
     d_conf, h_conf = (d.confidence if d else 0.0), (h.confidence if h else 0.0)
-    if excluded is not None:  # modality of an excluded series: header only
+    if excluded is not None and attribute == "modality":  # modality of an excluded series: header only
         d_codes = None
     if d_codes and h_codes:
         if compatible(attribute, d_codes, h_codes, ev):
@@ -221,6 +221,16 @@ def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None
         return render(attribute, h_codes, "header", h_conf), None, None
     problem = (d.problem if d else None) or (h.problem if h else None)
     return None, problem or NO_EVIDENCE, None
+
+
+def _inherits_region(attribute: str, d: Claim | None, source: str | None) -> bool:
+    """An excluded series (topogram, dose report, key images, screen save) whose own name
+    states no region has its study's region, as every series does (source ``study``, below
+    the threshold): the scanner copies the study's BodyPartExamined into it, and a catalogue
+    filtered by region should list it with its exam.  Only a region the study states; an
+    ambiguous study (no codes) or one naming a modality the series cannot be (no claim) gives
+    nothing."""
+    return attribute == "body_region" and source == "study" and d is not None and bool(d.codes)
 
 
 def _weighting_is_mr(result: dict[str, Any], reasons: dict[str, str], conflicts: list[dict]) -> None:
