@@ -184,3 +184,33 @@ def test_local_workers_inherit_the_loaded_objects_frozen() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_what_a_run_loaded_stays_frozen_until_it_ends(planted_source, tmp_path, monkeypatch) -> None:
+    """The engine and word lists a run loads live as long as it: out of the collector's
+    reach (``gc.freeze``) while it writes, back at the end."""
+    import gc
+
+    seen: list[int] = []
+    original = run._write_batch
+
+    def recorded(tasks):
+        seen.append(gc.get_freeze_count())
+        return original(tasks)
+
+    _fresh_process(monkeypatch)
+    monkeypatch.setattr(run, "_write_batch", recorded)
+    report = run.deidentify(planted_source, tmp_path / "out", KEY, run.DeidOptions(workers=1))
+    assert report["counts"]["written"] == 3
+    assert seen and all(count > 1000 for count in seen)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_command_ends_with_its_objects_frozen(tmp_path) -> None:
+    """The console script freezes what the command loaded before the process exits: the
+    collector's last pass does not traverse it all again."""
+    code = ("import atexit, gc; atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+            "from curator.cli import main; main(['keygen', 'k'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "frozen True"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import io
 import logging
@@ -221,7 +222,9 @@ def _internal(exc: Exception) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.  The process ends with the command: what it
+    loaded is frozen (``gc.freeze``), so that the collector's last pass at exit does not
+    traverse it all again (about 0.1 s after a de-identification); the exit frees it."""
     code = int(run(argv))
     # The command has decided its status (its output complete, or ``error: interrupted``):
     # a Ctrl-C while the interpreter shuts down (worker pools joined, files closed) changes
@@ -229,4 +232,5 @@ def main(argv: list[str] | None = None) -> None:
     # after a complete run, with no word on standard error.
     with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()
     sys.exit(code)

@@ -76,7 +76,7 @@ from curator.common.faults import (
     is_no_space,
     no_space_message,
 )
-from curator.common.imports import gc_paused
+from curator.common.imports import gc_frozen, gc_paused
 from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
 from curator.deid.charset import portable_text
 from curator.dicom.elements import RawSource
@@ -742,6 +742,7 @@ class _Run:
         self.leak: set[tuple[str, int]] | None = set() if options.leak_digests else None
         self.pseudo = Pseudonymizer(key)
         self.engine: Engine | None = None  # the plan's view of the profile (see _ready_to_write)
+        self._thaw: contextlib.ExitStack | None = None  # ends what execute keeps frozen
         self.conventions = freetext.ConventionCounter()  # site conventions of free text (pass 1)
         self.pixel_quarantined: list[tuple[int, str, bool]] = []  # (position, reason, written) of pixel cleaning
 
@@ -750,7 +751,13 @@ class _Run:
         what this process loaded): those of the header pass as soon as it can start, with what
         it reads (:func:`_init_scan`); this process then gets ready to write (engine, word
         lists: :meth:`_ready_to_write`) while they work, and the workers of the writing pass
-        are forked from it ready.  One process, or a Dask cluster: ready to write first."""
+        are forked from it ready.  One process, or a Dask cluster: ready to write first.
+        What was loaded stays out of the cyclic collector's reach until the run ends."""
+        with contextlib.ExitStack() as thaw:
+            self._thaw = thaw
+            return self._execute(workers, scheduler, journal_path, settings)
+
+    def _execute(self, workers: int, scheduler: str | None, journal_path: Path, settings: str) -> dict:
         local = scheduler_address(scheduler) is None
         early = local and workers > 1  # the header pass's own workers, forked before the writing pass is ready
         if early:
@@ -792,9 +799,12 @@ class _Run:
         workers forked after it inherit it all (see :func:`_init_worker`)."""
         if self.engine is not None:
             return
-        self.engine = Engine(self.profile, self.key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
+        with gc_paused():
+            self.engine = Engine(self.profile, self.key, clean_pixels=self.clean_pixels)  # the plan's view of the profile
         if local:
             _init_worker(self.profile, self.key, self.clean_pixels, engine=self.engine)
+        if self._thaw is not None:  # all of it lives as long as the run: frozen until it ends (its
+            self._thaw.enter_context(gc_frozen())  # collections then never traverse it again)
 
     def _pool(self, workers: int, scheduler: str | None) -> Executor:
         """The executor of the writing pass (and of both passes unless local workers)."""
