@@ -153,11 +153,12 @@ def test_legal_basis_and_purpose_arrive_as_labelled_resources(harvested, config,
 
 
 def test_typical_age_is_left_out_when_k_anonymity_removed_every_age(tmp_path, graph):
-    """The public tier at k=5 removes every age of the example collection: no range claimed."""
+    """The public tier at k=2 removes every age of the example collection: no range claimed (at k=5 one of
+    its sites holds fewer than 5 patients: the public tier refuses it)."""
     key = tmp_path / "release.key"
     write_key(key)
     out = tmp_path / "release"
-    options = PublishOptions(release_date="2026-11-23", workers=2, access="public")
+    options = PublishOptions(release_date="2026-11-23", workers=2, access="public", k=2)
     publish(ROOT / "examples" / "collection", out, read_key(key), CONFIG, options)
     assert typical_age_range(read_instances(out / "dicom")) == (None, None)
     (dataset,) = _parse(out / "catalog.ttl", "turtle")

@@ -263,3 +263,31 @@ def test_ctrl_c_once_the_command_has_returned_changes_nothing(ct_source):
                                  "--workers", "2"], "at exit")
     assert (code, err) == (0, "")
     assert _tree(out) == ct_source["clean"]
+
+
+def test_the_public_tier_refuses_a_site_of_fewer_than_k_patients(tmp_path):
+    """Found (round 5's open item): `deid --access public --k 5` of six patients at one site
+    and one at another wrote the release with exit 0: age, sex and ethnic group removed for
+    all seven, 'NOT reached', and the lone patient's studies still singled out by their site.
+    Now refused before anything is written (exit 2, counts only, the ways out named); the
+    restricted tier still releases it."""
+    from tests.conftest import write_fixed_key
+
+    n = 0
+    for site, patients in (("site_big", 6), ("site_small", 1)):
+        for _ in range(patients):
+            n += 1
+            ds = hostile6._ct(n)
+            ds.PatientID, ds.PatientName, ds.PatientAge = f"{hostile.HOSTILE_MRN}{n}", f"{hostile.HOSTILE_NAME}{n}^X", f"{40 + n:03d}Y"
+            ds.StudyInstanceUID, ds.SeriesInstanceUID = f"{hostile.ROOT_UID}7.{n}", f"{hostile.ROOT_UID}7.{n}.1"
+            (tmp_path / "source" / site).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "source" / site / f"{n}.dcm").write_bytes(hostile6._bytes(ds))
+    write_fixed_key(tmp_path / "key")
+    args = ["deid", str(tmp_path / "source"), str(tmp_path / "out"), "--key", str(tmp_path / "key"), "--workers", "1"]
+    code, out, err = _run([*args, "--access", "public", "--k", "5"])
+    assert code == 2 and err.startswith("error: public tier: k-anonymity (k=5) cannot be reached: 1 of 2 sites hold "
+                                        "fewer than 5 patients"), err
+    assert "--access restricted" in err and "site_small" not in err and hostile.HOSTILE_NAME not in err
+    assert list((tmp_path / "out").iterdir()) == []
+    code, out, err = _run([*args, "--access", "restricted", "--k", "5"])
+    assert code == 0 and len(list((tmp_path / "out").rglob("*.dcm"))) == 7, err

@@ -1120,6 +1120,20 @@ def _duplicate_reason(kept: int, kept_ref: str, digest: str | None, kept_digest:
 PLAN_CHUNK = 2000  # rows of the items table read (and output names written) at a time
 
 
+def _unreachable(records: list[kanon.Record], k: int) -> str:
+    """Why the public tier refuses: sites with fewer than ``k`` patients single out their
+    studies by the site alone, whatever else is removed (hostile round 6).  Counts only: a
+    site label may be a person's name."""
+    patients: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        patients[record.site or ""].add(record.patient)
+    small = sum(1 for members in patients.values() if len(members) < k)
+    return (f"public tier: k-anonymity (k={k}) cannot be reached: {small} of {len(patients)} sites "
+            f"hold fewer than {k} patients, whose studies the site alone singles out whatever else is removed; "
+            "nothing was written. Leave such a site's folder out or merge it with another, lower --k, "
+            "or choose the restricted tier (deid --access restricted; publish: access_rights RESTRICTED in release.yaml)")
+
+
 def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder",
           access: kanon.Access | None = None) -> dict:
     """Per-patient identifier values, k-anonymity, output names.
@@ -1175,6 +1189,8 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
     if engine.keep_age:
         summary = kanon.apply(record_list, k, access)
         summary["applied"] = True
+        if access.enforced and not summary["after"]["satisfied"]:
+            raise CuratorError(_unreachable(record_list, k))
     else:
         summary = {"applied": False, "k": k, "access": access.tier, "reason": "patient characteristics are not kept by this profile"}
     contexts = {}
