@@ -291,3 +291,19 @@ def test_the_public_tier_refuses_a_site_of_fewer_than_k_patients(tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
     code, out, err = _run([*args, "--access", "restricted", "--k", "5"])
     assert code == 0 and len(list((tmp_path / "out").rglob("*.dcm"))) == 7, err
+
+
+def test_a_series_under_two_site_folders_lists_both_and_is_a_finding(tmp_path):
+    """Found (round 5's open item): a series whose instances lay under two site folders showed
+    the majority's site alone in the audit's series and in a release's series.csv, and no
+    finding said so.  Now its site lists both ('site_a; site_b') and the audit warns."""
+    for n, site in ((1, "site_a"), (2, "site_a"), (3, "site_b")):
+        (tmp_path / "source" / site).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "source" / site / f"{n}.dcm").write_bytes(hostile6._bytes(hostile6._ct(n)))
+    code, out, err = _run(["audit", str(tmp_path / "source"), "-f", "json", "-w", "1", "--no-pixel-screen",
+                           "--full-paths", "--index", str(tmp_path / "i.parquet")])
+    import json
+
+    report = json.loads(out)
+    assert [(s["site"], s["instances"]) for s in report["series"]] == [("site_a; site_b", 3)]
+    assert [f["count"] for f in report["findings"] if f["code"] == "series_at_several_sites"] == [1]

@@ -73,6 +73,8 @@ def _or_missing(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(present(column), column, MISSING)
 
 
+SITE_SEPARATOR = "; "  # between the sites of a series that lies under several site folders
+
 MODE_COLUMNS = {
     "site": "site", "modality": "modality", "manufacturer": "manufacturer", "model": "model",
     "software_versions": "software_versions", "study_description": "study_description",
@@ -87,6 +89,10 @@ def series_rows(view: GroupView) -> list[dict[str, Any]]:
     columns: dict[str, list] = {"key": view.keys, "study_key": [row["study_key"] for row in view.first_rows(["study_key"])]}
     for field, column in MODE_COLUMNS.items():
         columns[field] = view.modes(column)
+    # A series under two site folders (a copy or a transfer gone wrong) lists every site, not its
+    # majority's alone (hostile round 6); the finding series_at_several_sites counts them.
+    columns["site"] = [SITE_SEPARATOR.join(sites) if len(sites) > 1 else mode
+                       for sites, mode in zip(view.distinct("site"), columns["site"])]
     columns["instances"] = view.sizes.tolist()
     first_acquisition = view.first_present("acquisition")
     parsed = {text: json.loads(text) for text in set(first_acquisition.values())}  # shared by series, read-only
@@ -206,6 +212,9 @@ def _findings(report: dict[str, Any], documents: int = 0) -> list[dict[str, Any]
     add("warning", "implausible_values", q["plausibility"]["fail"], "values are outside plausible ranges")
     add("info", "identifiers_present", len(report["identifiers"]["attributes"]), "identifying attributes are present (de-identify before sharing)")
     add("info", "private_creators", len(report["private_creators"]), "private tag creators are present")
+    add("warning", "series_at_several_sites", sum(1 for r in report["series"] if SITE_SEPARATOR in (r["site"] or "")),
+        "series whose instances lie under more than one site folder (each listed with every site, "
+        f"'{SITE_SEPARATOR.strip()}'-separated): a copy or a transfer gone wrong?")
     identity = report["patient_identity"]
     add("warning", "patient_conflicts", identity["conflicts"],
         "studies whose instances name more than one PatientID (each joined to its majority patient)")

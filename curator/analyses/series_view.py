@@ -115,6 +115,18 @@ class GroupView:
         names = [*values.to_pylist(), None]  # code -1 picks None
         return [names[m] for m in mode.tolist()]
 
+    def distinct(self, column: str) -> list[tuple[Any, ...]]:
+        """The present values of ``column`` of every group, distinct and sorted, in key order."""
+        codes, values = self._codes(column)
+        out: list[list[Any]] = [[] for _ in self.keys]
+        if len(values):
+            rows = np.flatnonzero(codes >= 0)
+            pairs = np.unique(self._group_of_sorted[rows] * len(values) + codes[rows])
+            names = values.to_pylist()
+            for group, value in zip((pairs // len(values)).tolist(), (pairs % len(values)).tolist()):
+                out[group].append(names[value])
+        return [tuple(sorted(group)) for group in out]
+
     def _codes(self, column: str) -> tuple[np.ndarray, pa.Array]:
         """Codes of ``column`` in sorted row order (-1: not present) and the values they stand for."""
         data = self.table[column]

@@ -40,7 +40,8 @@ SERIES_COLUMNS: dict[str, tuple[str, str, Literal["string", "integer", "decimal"
     "study_uid": ("Study UID", "Pseudonymous Study Instance UID (2.25 form, keyed)", "string"),
     "series_uid": ("Series UID", "Pseudonymous Series Instance UID (2.25 form, keyed)", "string"),
     "patient_pseudonym": ("Patient pseudonym", "Keyed patient pseudonym, consistent across the release", "string"),
-    "site": ("Site", "Site label of the curation (folder of the source)", "string"),
+    "site": ("Site", "Site label of the curation (folder of the source); a series under several site folders "
+             "lists every site, sorted, '; '-separated", "string"),
     "modality": ("Modality", "DICOM modality defined term", "string"),
     "manufacturer": ("Manufacturer", "Equipment manufacturer", "string"),
     "model": ("Model", "Manufacturer's model name", "string"),
