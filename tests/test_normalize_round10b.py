@@ -93,3 +93,19 @@ def test_an_excluded_dicom_series_reads_its_study_as_other_series_do() -> None:
     result = normalize_series({"SeriesDescription": "Topogram 0.6 T20s", "StudyDescription": "CT Thorax", "Modality": "CT"})
     assert [(r["code"], r["source"]) for r in result["body_region"]] == [("RID1243", "study")]
     assert result["excluded"] == "localizer" and result["modality"]["code"] == "RID10321"
+
+
+@pytest.mark.parametrize("text", ["RoutineSeq 5.0 H40s", "Thin Slice 1.25 H41s", "Spiral 4.0 J40s 3", "Recon 1.0 Hr38"])
+def test_a_head_kernel_suggests_the_head_below_the_threshold(text) -> None:
+    result = normalize_description(text, modality="CT", level="series")
+    assert [(r["code"], r["confidence"]) for r in result["body_region"]] == [("RID9080", 0.75)], result["body_region"]
+
+
+def test_a_head_kernel_yields_to_a_region_named_by_the_series_or_its_study() -> None:
+    assert [r["code"] for r in normalize_description("Neck 1.0 H31s", modality="CT")["body_region"]] == ["RID7488"]
+    assert _regions("Abdomen 5.0 B30f", "CT") == [("RID56", 0.95)]        # a body kernel suggests nothing
+    found = _series("Thin Slice 1.25 H41s", "CT Neck")["body_region"]
+    assert [(r["code"], r["source"]) for r in found] == [("RID7488", "study")]
+    # a study of another modality carries nothing: the kernel's suggestion stands
+    found = _series("Thin Slice 1.25 H41s", "MR Brain")["body_region"]
+    assert [(r["code"], r["source"]) for r in found] == [("RID9080", "description")]

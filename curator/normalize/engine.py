@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from curator.normalize.lexicon import ContextRules, Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
+from curator.normalize.lexicon import WEAK, ContextRules, Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
 from curator.normalize.sequence import weighting_from_header
 
 # Confidence of a value by where it comes from (see docs/normalization.md, "Confidence").
@@ -24,6 +24,8 @@ CONF = {
     "prefix": 0.75,      # a truncated word with one meaning only ("ABDOM"): below the threshold,
                          # a cut word may be a whole word of another language ("back", "calc")
     "implied": 0.85,     # a vendor word implies it (TSE -> MR, B30f -> CT, FDG -> PET)
+    "weak": 0.75,        # the practice of the exam suggests it (a head kernel -> head): below
+                         # the threshold, only when nothing names it
     "protocol": 0.9,     # ProtocolName instead of SeriesDescription (factor)
     "study": 0.75,       # StudyDescription used for a series attribute (below the threshold)
     "header_modality": 0.99,
@@ -51,7 +53,7 @@ _PUNCT = frozenset({"+", "*", "-"})
 class Hit:
     attribute: str
     codes: tuple[str, ...]
-    quality: str  # exact | compound | prefix | implied
+    quality: str  # exact | compound | prefix | implied | weak (below the threshold)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def _record(entry: Entry, quality: str, excluded: list[str], unmapped: list[str]
         out.append(Hit(entry.attribute, entry.codes, quality))
         out.extend(Hit(attr, (code,), "implied") for attr, code in entry.implies)
     elif entry.kind == "implied":
-        out.extend(Hit(attr, (code,), "implied") for attr, code in entry.implies)
+        strength = "weak" if entry.attribute == WEAK else "implied"
+        out.extend(Hit(attr, (code,), strength) for attr, code in entry.implies)
     elif entry.kind == "exclude":
         excluded.append(entry.attribute)
     elif entry.kind == "t1ctx":
@@ -111,7 +114,8 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
     truncation."""
     for pattern in lex.kernel_patterns:
         if pattern.match(tok):
-            return [(Entry("implied", "", (), (("modality", "RID10321"),)), "implied")]
+            regions = [(entry, "implied") for region, entry in lex.kernel_regions if region.match(tok)]
+            return [(Entry("implied", "", (), (("modality", "RID10321"),)), "implied"), *regions]
     for pattern, named in lex.value_patterns:
         if pattern.match(tok):
             return [(named, "exact")]
@@ -512,7 +516,7 @@ class Claim:
     problem: str | None = None
 
 
-_BEST = {"exact": 3, "compound": 2, "prefix": 1, "implied": 0}
+_BEST = {"exact": 3, "compound": 2, "prefix": 1, "implied": 0, "weak": -1}
 # (flags carry the quality of the word that raised them; they never give a value)
 
 
@@ -545,8 +549,8 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
             return Claim((WITH_WITHOUT,), min(CONF["implied"], CONFIDENT))
     if not hits:
         return Claim(None)
-    named = [h for h in hits if h.quality != "implied"]
-    use = named or hits
+    named = [h for h in hits if h.quality not in ("implied", "weak")]
+    use = named or [h for h in hits if h.quality == "implied"] or hits
     conf = _quality(use)
     if attribute == "body_region":
         codes: list[str] = []

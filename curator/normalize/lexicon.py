@@ -232,6 +232,8 @@ class Lexicon:
     phrase_languages: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
     sequence_rules: tuple[SequenceRule, ...] = ()   # weighting.yaml header_rules
     number_prefixes: frozenset[str] = frozenset()   # "sb 1000": read as the one token "sb1000"
+    # kernels made for one region (vocabulary.yaml kernel_regions): a weak implied region
+    kernel_regions: tuple[tuple[re.Pattern[str], Entry], ...] = ()
 
     def procedure_modifier(self, text: str | None) -> str | None:
         """The first word of ``text`` naming a Playbook modifier the normalizer does not model."""
@@ -378,6 +380,8 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         terms=terms,
         header_values=values.header_values,
         kernel_patterns=tuple(re.compile(p) for p in vocab.get("ct_kernel_patterns") or ()),
+        kernel_regions=tuple((re.compile(p), Entry("implied", WEAK, (), _implies(group["implies"], terms, "kernel_regions")))
+                             for group in vocab.get("kernel_regions") or [] for p in group["patterns"]),
         value_patterns=_value_patterns(vocab.get("value_patterns") or [], terms, values.implies_modality),
         non_image_modalities=values.non_image,
         agent_negations=values.negations,
@@ -490,6 +494,16 @@ def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules
         table.add(str(word), Entry("ambiguous"), "vocabulary.yaml ambiguous")
         ambiguous[fold(str(word))] = str(why)
     return flag_reasons, ambiguous
+
+
+WEAK = "weak"   # the attribute of an implied entry whose values are given below the threshold
+
+
+def _implies(values: dict, terms: dict, where: str) -> tuple[tuple[str, str], ...]:
+    for code in values.values():
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml {where}: {code} is not in the RadLex subset")
+    return tuple(sorted((str(a), str(c)) for a, c in values.items()))
 
 
 def _by_head(phrases: dict[tuple[str, ...], Entry]) -> dict[tuple[str, ...], list[tuple[str, Entry]]]:

@@ -139,6 +139,11 @@ class ImpliedGroup(UserModel):
     needs: Optional[str] = None
 
 
+class KernelRegion(UserModel):
+    implies: dict[str, str]
+    patterns: Words
+
+
 class FlagGroup(UserModel):
     reason: Optional[str] = None
     implies: Optional[dict[str, str]] = None
@@ -166,6 +171,7 @@ class VocabularyFile(UserModel):
     """``vocabulary.yaml``: implied values, context rules, exclusions, neutral and ambiguous words."""
 
     implied: Optional[list[ImpliedGroup]] = None
+    kernel_regions: Optional[list[KernelRegion]] = None
     context: Optional[ContextSection] = None
     derived_map: Optional[FlagGroup] = None
     no_term: Optional[FlagGroup] = None

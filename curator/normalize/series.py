@@ -146,6 +146,7 @@ def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnaly
     sources: dict[str, str] = {}
     factors = {"SeriesDescription": 1.0, "ProtocolName": CONF["protocol"],
                "StudyDescription": CONF["study"] / 0.95 if study_only else 1.0}
+    study_region = _study_names_region(ev, per_field, fields, study_only)
     for field in fields:
         if field not in per_field:
             continue
@@ -162,7 +163,8 @@ def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnaly
             if _other_modality(ov.get("modality") or claims.get("modality"), ev):
                 claims, ov = {}, {}
         for attribute, claim in {**claims, **ov}.items():
-            if attribute in series_claims:
+            if attribute in series_claims or (attribute == "body_region" and study_region and attribute not in ov
+                                              and field != "StudyDescription" and _weak_only(per_field[field])):
                 continue
             if attribute in ov:
                 series_claims[attribute] = ov[attribute]
@@ -171,6 +173,23 @@ def _description_claims(ev: Mapping[str, Any], per_field: Mapping[str, TextAnaly
                 series_claims[attribute] = claim
                 sources[attribute] = "study" if field == "StudyDescription" and study_only else "description"
     return series_claims, sources
+
+
+def _study_names_region(ev: Mapping[str, Any], per_field: Mapping[str, TextAnalysis], fields: Sequence[str],
+                        study_only: bool) -> bool:
+    """A series read with its study: the study text names a region it carries to the series."""
+    if not study_only or "StudyDescription" not in fields or "StudyDescription" not in per_field:
+        return False
+    claims = _text_claims(per_field["StudyDescription"])
+    region = claims.get("body_region")
+    return bool(region and region.codes) and not _other_modality(claims.get("modality"), ev)
+
+
+def _weak_only(analysis: TextAnalysis) -> bool:
+    """The series text suggests its region only by the practice of the exam (a portal venous
+    phase, a head kernel): a region its study names wins over it."""
+    hits = analysis.values("body_region")
+    return bool(hits) and all(h.quality == "weak" for h in hits)
 
 
 def _other_modality(claim: Claim | None, ev: Mapping[str, Any]) -> bool:
