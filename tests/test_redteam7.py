@@ -51,11 +51,9 @@ def test_no_plant_in_any_output_but_the_class_left_open(runs):
     assert [hit for hit in runs["hits"] if hit[2] != r7.UNROMANIZED] == []
 
 
-@pytest.mark.xfail(strict=True, reason="open: curator has no romanization of Thai (RTGS spells by sound: final "
-                   "consonants change, clusters and marked letters fall silent), so the Latin spelling of a Thai name "
-                   "(SRISAWAT for ศรีสวัสดิ์) in a kept code string is not found (4 hits: 2 plants in the deid and "
-                   "release copies of 1 file; notes/redteam7.md)")
 def test_a_thai_name_spelt_in_latin_goes(runs):
+    """Closed by red team 8 (mappings/transliteration.yaml ``thai``): SRISAWAT for ศรีสวัสดิ์
+    in a kept code string and in free text."""
     assert [hit for hit in runs["hits"] if hit[2] == r7.UNROMANIZED] == []
 
 

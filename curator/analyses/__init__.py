@@ -27,6 +27,8 @@ _EXPORTS = {
     "BATCH_COLUMNS": "harmonization",
     "batches": "harmonization",
     "build_report": "audit",
+    "number_alike": "audit",
+    "shown_path": "audit",
     "COVARIATE_COLUMNS": "harmonization",
     "covariate_table": "harmonization",
     "covariates_of": "enrich",

@@ -224,13 +224,18 @@ class LeakCheck:
         return not self.leaks and not self.unreadable
 
 
-def check_release(root: Path, key: bytes, digests: Iterable[str], lengths: Iterable[int] = ()) -> LeakCheck:
+def check_release(root: Path, key: bytes, digests: Iterable[str], lengths: Iterable[int] = (),
+                  rendered: frozenset[str] = frozenset()) -> LeakCheck:
     """Search every file of a release for the source's identifier tokens (fails closed).
 
     A token matches when its digest is among ``digests``; words of the release are also
     searched for tokens of ``lengths`` (6+ characters) inside them, folded, except in runs
     of digits only or long hexadecimal runs (UIDs, checksums), where a chance match is likely.
-    A file that cannot be read, or a DICOM element that cannot be decoded, is reported."""
+    A file that cannot be read, or a DICOM element that cannot be decoded, is reported.
+    The files of ``rendered`` (release paths) are curator's own rendering of another file of
+    the release, byte for byte (the caller has rendered it again): their data is searched in
+    that file, their words are curator's text and that data, and are not searched again (a
+    patient named "White" is no longer found in the colours of the HTML report's charts)."""
     wanted = set(digests)
     sizes = sorted({int(n) for n in lengths if int(n) >= SUBSTRING_MIN})
     result = LeakCheck()
@@ -239,6 +244,8 @@ def check_release(root: Path, key: bytes, digests: Iterable[str], lengths: Itera
         rel = path.relative_to(root).as_posix()
         if path.is_symlink() or not path.is_file():
             result.unreadable.append(f"{rel} (not a regular file)")
+            continue
+        if rel in rendered:
             continue
         try:
             words, compact = _file_words(path, rel)

@@ -133,6 +133,7 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
         if vr == "PN":
             for spelling in (text, *spellings):
                 _add_name_parts(spelling, found)
+            found.update(_korean_surnames(text))
 
 
 def _add_name_parts(text: str, found: set[str]) -> None:
@@ -179,6 +180,8 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
         return tuple(sorted(set(_cjk_spellings(text)) | set(_kana_spellings(text))))
     if _DEVANAGARI.search(text):
         return _devanagari_spellings(text)
+    if _THAI.search(text):
+        return _thai_spellings(text)
     if not _NON_LATIN.search(text):
         expanded = fold(text.casefold().translate(_expansions()))
         return (expanded,) if expanded != fold(text) else ()
@@ -189,7 +192,10 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
     # written, and what the tables do not know (a Greek accent) folded and spelled again
     written = unicodedata.normalize("NFC", text.casefold())
     out = set()
+    letters = {ord(c) for c in base if _NON_LATIN.match(c)}
     for table in tables:
+        if not letters <= table.keys():  # a system of the other script (greeklish)
+            continue
         for source in (base, written):
             spelled = source
             for pair, latin in pairs:
@@ -239,6 +245,123 @@ def _devanagari_spellings(text: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+_THAI = re.compile(r"[\u0e01-\u0e4e]+")
+_THAI_CHOICES = 64  # spellings kept per Thai word
+
+
+@dataclass(frozen=True)
+class _ThaiTable:
+    initials: dict[str, tuple[str, ...]]
+    finals: dict[str, tuple[str, ...]]
+    leading: dict[str, str]
+    signs: dict[str, str]
+    compounds: dict[str, str]
+    cluster_first: frozenset[str]
+    cluster_second: frozenset[str]
+    silent_r_after: frozenset[str]
+    silent_lead: dict[str, frozenset[str]]
+    ignored: frozenset[str]
+    silent_mark: str
+
+
+@cache
+def _thai() -> _ThaiTable:
+    data = _transliteration()["thai"]
+
+    def choices(table: dict) -> dict[str, tuple[str, ...]]:
+        return {str(k): tuple(map(str, v)) if isinstance(v, list) else (str(v or ""),) for k, v in table.items()}
+
+    texts = {name: {str(k): str(v or "") for k, v in data[name].items()} for name in ("leading", "signs", "compounds")}
+    sets = {name: frozenset(map(str, data[name])) for name in ("cluster_first", "cluster_second", "silent_r_after")}
+    return _ThaiTable(
+        choices(data["initials"]), choices(data["finals"]), texts["leading"], texts["signs"], texts["compounds"],
+        sets["cluster_first"], sets["cluster_second"], sets["silent_r_after"],
+        {str(k): frozenset(map(str, v)) for k, v in data["silent_lead"].items()},
+        frozenset(map(str, data["ignored"])), str(data["silent_mark"]))
+
+
+def _thai_spellings(text: str) -> tuple[str, ...]:
+    """Latin spellings of the Thai words of a value (``mappings/transliteration.yaml``
+    ``thai``): "ศรีสวัสดิ์^สมพงษ์" is also "srisawat^sompong", "sisawat^somphong"...  Each
+    word's spellings are enumerated (:func:`_thai_word`); the value is written once per
+    spelling of its most varied word, the other words taking theirs in turn, so that every
+    word's spellings are collected (and its parts with them)."""
+    pieces = _THAI.split(text)
+    words = [_thai_word(word) for word in _THAI.findall(text)]
+    if not words:
+        return ()
+    out = set()
+    for k in range(max(len(w) for w in words)):
+        spelled = [pieces[0]]
+        for word, piece in zip(words, pieces[1:]):
+            spelled += [word[k % len(word)], piece]
+        out.add(fold("".join(spelled)))
+    return tuple(sorted(out - {fold(text)}))
+
+
+def _thai_word(word: str) -> tuple[str, ...]:
+    """The spellings of one Thai word: silent letters (the thanthakhat's consonant with its
+    vowel sign, and the consonant before it too) taken out, then read syllable by syllable
+    (:func:`_thai_syllables`) in both initial spellings (RTGS and popular)."""
+    table = _thai()
+    letters = "".join(c for c in unicodedata.normalize("NFC", word) if c not in table.ignored)
+    signs = "".join(table.signs)
+    mark = re.escape(table.silent_mark)
+    variants = {re.sub(rf"[^{signs}]?[^{signs}][{signs}]?{mark}", "", letters), re.sub(rf"[^{signs}][{signs}]?{mark}", "", letters)}
+    out: dict[str, None] = {}
+    for variant in sorted(variants):
+        for system in (0, 1):
+            out.update(dict.fromkeys(_thai_syllables(variant, system, table)))
+    return tuple(sorted(out)[:_THAI_CHOICES]) or (word,)
+
+
+def _thai_syllables(text: str, system: int, table: _ThaiTable) -> list[str]:
+    """The spellings of ``text`` (Thai letters without silent ones), read from its end: at
+    each syllable start, its onset (a leading vowel, a consonant, a cluster or a silent
+    leading letter), its vowel (signs and vowel letters read together, or the inherent o or a)
+    and, when the next consonant carries no vowel sign, that consonant closing it or not."""
+    spelled: dict[int, list[str]] = {len(text): [""]}
+    for i in range(len(text) - 1, -1, -1):
+        spelled[i] = sorted({head + tail for head, k in _thai_syllable(text, i, system, table)
+                             for tail in spelled.get(k, [])})[:_THAI_CHOICES]
+    return spelled[0]
+
+
+def _thai_syllable(text: str, i: int, system: int, t: _ThaiTable) -> list[tuple[str, int]]:
+    """The readings of the syllable starting at ``i``: (its spelling, where the next starts)."""
+    n = len(text)
+
+    def pick(choices: tuple[str, ...]) -> str:
+        return choices[min(system, len(choices) - 1)]
+
+    lead = t.leading.get(text[i], "") if text[i] in t.leading else None
+    j = i + (lead is not None)
+    if j >= n or text[j] not in t.initials:
+        return [] if lead is not None and j < n else [(text[i] if lead is None else lead, i + 1)]
+    first, onsets = text[j], []
+    onsets.append((pick(t.initials[first]), j + 1))
+    second = text[j + 1] if j + 1 < n else ""
+    if second in t.cluster_second and (first in t.cluster_first or (second == "ร" and first in t.silent_r_after)):
+        onsets.append((pick(t.initials[first]) + pick(t.initials[second]), j + 2))
+        if first in t.silent_r_after and second == "ร":
+            onsets.append((pick(t.initials[first]), j + 2))
+    if second and second in t.silent_lead.get(first, ()):
+        onsets.append((pick(t.initials[second]), j + 2))
+    out = []
+    for onset, k in onsets:
+        key = "" if lead is None else text[i]
+        while k < n and text[k] in t.signs:
+            key, k = key + text[k], k + 1
+        if k < n and key + text[k] in t.compounds and not (k + 1 < n and text[k + 1] in t.signs) and (key or k + 1 < n):
+            key, k = key + text[k], k + 1
+        vowel = t.compounds.get(key, "".join(t.leading.get(c, t.signs.get(c, "")) for c in key))
+        closes = k < n and text[k] in t.finals and not (k + 1 < n and text[k + 1] in t.signs)
+        if closes:
+            out.append((onset + (vowel or "o") + pick(t.finals[text[k]]), k + 1))
+        out.append((onset + (vowel or "a"), k))
+    return out
+
+
 _KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
@@ -278,7 +401,16 @@ def _kana_spellings(text: str) -> tuple[str, ...]:
         out.append(syllable)
     typed = fold("".join(out))
     passport = re.sub("ou|oo", "o", typed).replace("uu", "u")
-    return tuple(sorted({typed, passport, re.sub("ou|oo", "oh", typed)} - {fold(text)}))
+    hepburn = {typed, passport, re.sub("ou|oo", "oh", typed)}
+    return tuple(sorted(hepburn | {_kunrei(spelling) for spelling in hepburn} - {fold(text)}))
+
+
+def _kunrei(hepburn: str) -> str:
+    """A Hepburn spelling in Kunrei-shiki ("takahashi^shouko": "takahasi^syouko";
+    ``mappings/transliteration.yaml`` ``kana_kunrei``)."""
+    for old, new in _transliteration()["kana_kunrei"]:
+        hepburn = hepburn.replace(str(old), str(new))
+    return hepburn
 
 
 _ARABIC_HEBREW = re.compile(r"[\u0590-\u05ff\u0600-\u06ff]+")
@@ -408,17 +540,22 @@ def words_of(text: str) -> list[Word]:
     return out
 
 
-# A name spelt out letter by letter ("N O W A K", "N.O.W.A.K", "K-O-W-A-L"): single letters,
-# one separator between each, read as one word (red team round 6).
-_SPELLED = re.compile(r"(?<![^\W_])[^\W\d_](?:[ .\-][^\W\d_]){3,}(?![^\W_])")
+# A name spelt out letter by letter ("N O W A K", "N.O.W.A.K", "K-O-W-A-L", "J. O. H. N.",
+# "J_O_H_N", "[J][O][H][N]"): single letters with the same one to three characters that are
+# neither letters nor digits between each (red team rounds 6 and 8: "N o w a k, C T A B" is two
+# runs, the name and what follows), read as one word; the span takes
+# a bracket before and a dot or bracket after, so nothing of the name is left behind.
+_SPELL_GAP = r"(?:[^\w\n]|_){1,3}"
+_SPELLED = re.compile(rf"[\[(]?(?<![^\W_])[^\W\d_]({_SPELL_GAP})[^\W\d_](?![^\W_])(?:\1[^\W\d_](?![^\W_]))+[.)\]]?")
+_SPELL_LETTER = re.compile(r"[^\W\d_]")
 
 
 def spelled_out(text: str) -> list[Word]:
-    """The runs of 4 or more single letters of ``text`` with one separator between each
-    ("N O W A K"), each as one word of its letters ("nowak")."""
+    """The runs of 3 or more single letters of ``text`` with the same short gap of other
+    characters between each ("N O W A K", "J.O.H.N."), each as one word of its letters ("nowak")."""
     out = []
     for match in _SPELLED.finditer(text):
-        folded = fold(re.sub(r"[ .\-]", "", match.group()))
+        folded = fold("".join(_SPELL_LETTER.findall(match.group())))
         out.append(Word(match.start(), match.end(), folded, unconfused(folded) or folded))
     return out
 
@@ -458,7 +595,40 @@ def _cjk_spellings(text: str) -> tuple[str, ...]:
         spaced.append(" ".join(syllables))
     out = {fold("".join(joined)), fold("".join(spaced))}
     out |= {_VOICELESS.sub(lambda m: m.group(1) + _VOICELESS_OF[m.group(2)], spelling) for spelling in out}
+    out |= _korean_name_spellings(text, out)
     return tuple(sorted(out - {fold(text)}))
+
+
+def _korean_name_spellings(text: str, spellings: set[str]) -> set[str]:
+    """The spellings of a Korean name in person-name form ("박^서연") with the vowels of its
+    given name as passports write them (``mappings/transliteration.yaml`` ``hangul``
+    ``given_vowels``): "bak^suyun", "bak^soyon"...  Empty for other values."""
+    family, sep, _ = text.partition("^")
+    surnames, vowels = _korean_customs()
+    if not sep or family.strip() not in surnames:
+        return set()
+    out: set[str] = set()
+    for spelling in spellings:
+        head, _, tail = spelling.partition("^")
+        out.update(f"{head}^{tail.replace(old, new)}" for old, new in vowels if old in tail)
+    return out
+
+
+def _korean_surnames(text: str) -> tuple[str, ...]:
+    """The customary spellings of the Hangul family name of a person name, in any of its
+    component groups ("박^서연", "Park^Seoyeon=朴^瑞妍=박^서연": park,
+    pak, bak, bahk; ``hangul`` ``surnames``), each a value of its own: matched as a whole
+    word, not inside longer ones (Park is not looked for in "parked")."""
+    surnames = _korean_customs()[0]
+    return tuple(spelling for group in text.split("=") if "^" in group
+                 for spelling in surnames.get(group.partition("^")[0].strip(), ()))
+
+
+@cache
+def _korean_customs() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str], ...]]:
+    hangul = _transliteration()["hangul"]
+    return ({str(k): tuple(map(str, v)) for k, v in hangul["surnames"].items()},
+            tuple((str(a), str(b)) for a, b in hangul["given_vowels"]))
 
 
 # Older romanizations (McCune-Reischauer, passports) write a name's first g/d/b/j as k/t/p/ch:
@@ -665,13 +835,26 @@ def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> st
     return text
 
 
+# Characters that stand for ASCII ones in numbers and dates, one for one: full-width forms
+# ("０９０－４１２７", typed on Japanese, Chinese and Korean keyboards), dashes and the minus
+# sign, the ideographic space (red team 8).
+_ASCII_FORMS: dict[int, int | str] = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},
+                                      **{ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"},
+                                      0x3000: " "}
+
+
 def ascii_digits(text: str) -> str:
-    """``text`` with every decimal digit of another script as its ASCII digit, one character
-    for one (the patterns' spans hold in both): a birth date written in Arabic-Indic digits,
-    ``٣/١٢/١٩٦١``, is a date (red team 7).  ``text`` itself when it has no such digit."""
-    if text.isascii() or not any(c.isdecimal() and not c.isascii() for c in text):
+    """``text`` with every decimal digit of another script as its ASCII digit, and full-width
+    forms, dashes and the minus sign as their ASCII characters, one character for one (the
+    patterns' spans hold in both): a birth date written in Arabic-Indic digits, ``٣/١٢/١٩٦١``,
+    is a date (red team 7), a phone number typed ``０９０－４１２７－３３８５`` or ``010−2947−5518``
+    a phone number (red team 8).  ``text`` itself when it has none of them."""
+    if text.isascii():
         return text
-    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
+    folded = text.translate(_ASCII_FORMS)
+    if not any(c.isdecimal() and not c.isascii() for c in folded):
+        return text if folded == text else folded
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in folded)
 
 
 def scrub_text(text: str | None, values: Iterable[str] = ()) -> str | None:
@@ -700,6 +883,9 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
     for start, end in reversed(skeleton_words(text, values)):
         text = text[:start] + " " + text[end:]
     words, phrases, ids = _compiled(values)
+    for run in reversed(spelled_out(text)):  # "N.O.W.A.K.": its letters and what is between them go
+        if run.folded in words or run.latin in words or (ids and any(part in run.latin for part in ids)):
+            text = text[:run.start] + " " + text[run.end:]
     if words or phrases:
         spans = words_of(text)
         drop = [False] * len(spans)
@@ -715,10 +901,6 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
                 drop[i] = True
         for i in split_parts(folded, values):  # a name split over two words or values
             drop[i] = True
-        for run in spelled_out(text):  # "N O W A K": every letter goes
-            if run.folded in words or run.latin in words or (ids and any(part in run.latin for part in ids)):
-                for i, span in enumerate(spans):
-                    drop[i] = drop[i] or run.start <= span.start < run.end
         if any(drop):
             pieces = []
             last = 0

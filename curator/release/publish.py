@@ -461,11 +461,14 @@ def _released_paths(report: dict[str, Any]) -> dict[str, Any]:
     """The audit report with its rejected files' paths allowlisted word by word
     (:func:`curator.deid.freetext.allowlisted_path`): the hospital's report keeps the paths
     scrubbed of the headers' identifiers, so that its files can be found; a release may not
-    keep a folder named after a person whom no readable header names."""
+    keep a folder named after a person whom no readable header names.  Paths made alike by
+    the allowlist are numbered (:func:`curator.analyses.audit.number_alike`)."""
     from curator.deid.freetext import allowlisted_path
 
+    from curator.analyses.audit import number_alike
+
     rejected = [dict(row, path=allowlisted_path(row.get("path"))) for row in report.get("rejected", [])]
-    return {**report, "rejected": rejected}
+    return {**report, "rejected": number_alike(rejected)}
 
 
 def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from curator.analyses.audit import shown_path
 from curator.report import charts
 from curator.report.charts import Bar, count, esc
 
@@ -569,7 +570,7 @@ def _rejected(page: _Page, report: Mapping[str, Any]) -> None:
                     [Bar(k, v, charts.REJECTED) for k, v in items], unit="files"),
         "Rejected files per reason (details in parentheses are grouped).")
     rows, note = _capped(list(rejected), "rejected files")
-    page.add(_table(["file (relative to the source)", "reason"], [[r.get("path"), r.get("reason")] for r in rows]))
+    page.add(_table(["file (relative to the source)", "reason"], [[shown_path(r), r.get("reason")] for r in rows]))
     if note:
         page.p(note, "note")
     page.end()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from curator.analyses.audit import DEMOGRAPHICS
+from curator.analyses.audit import DEMOGRAPHICS, shown_path
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -90,7 +90,7 @@ def render_text(report: Mapping[str, Any]) -> str:
         add("Rejected files")
         add("--------------")
         for r in report["rejected"]:
-            add(f"  {r['path']}: {r['reason']}")
+            add(f"  {shown_path(r)}: {r['reason']}")
     return "\n".join(out) + "\n"
 
 
