@@ -61,7 +61,8 @@ def render() -> str:
         "| 1 | checks failed: `validate` found a problem (each failed check says which files), "
         "`audit --fail-on` found a finding at or above that severity, `--to` could not store every instance |",
         "| 2 | usage or input error, printed as `error: …` (a missing or invalid option, a file that is not "
-        "what the option needs, nothing to publish, an OUT that curator will not replace, an output that cannot "
+        "what the option needs, nothing to publish or de-identify (a source with no readable instance: `deid` still writes "
+        "its report of every file's rejection), an OUT that curator will not replace, an output that cannot "
         "be written: read-only file system, no permission, standard output closed, full or a pipe whose reader has gone) |",
         "| 3 | internal error (a bug): `error: internal error (KIND); run again with CURATOR_DEBUG=1 to see where` |",
         "| 130 | interrupted (Ctrl-C, to the command or its whole process group): `error: interrupted; …` and nothing else "

@@ -307,3 +307,24 @@ def test_a_series_under_two_site_folders_lists_both_and_is_a_finding(tmp_path):
     report = json.loads(out)
     assert [(s["site"], s["instances"]) for s in report["series"]] == [("site_a; site_b", 3)]
     assert [f["count"] for f in report["findings"] if f["code"] == "series_at_several_sites"] == [1]
+
+
+def test_deid_of_a_source_with_no_instance_is_an_input_error(tmp_path):
+    """Found: `deid` of a folder holding only a DICOMDIR (or nothing) wrote an OUT with its
+    report and no instance and exited 0, where `publish` says 'nothing to publish' (exit 2): a
+    pipeline `deid SRC OUT && upload OUT` shipped an empty release.  Now exit 2 with the reason;
+    the report (every file's rejection) is still written."""
+    from tests.conftest import write_fixed_key
+
+    (tmp_path / "source" / "cd").mkdir(parents=True)
+    (tmp_path / "source" / "cd" / "DICOMDIR").write_bytes(hostile6._dicomdir([["IMG1"]]))
+    (tmp_path / "empty").mkdir()
+    write_fixed_key(tmp_path / "key")
+    code, out, err = _run(["deid", str(tmp_path / "source"), str(tmp_path / "out"), "--key", str(tmp_path / "key"),
+                           "--workers", "1"])
+    assert (code, err) == (2, "error: nothing de-identified: the source has no readable DICOM instance (1 of 1 items "
+                              "rejected; the reasons are in deid-report.json)\n")
+    assert (tmp_path / "out" / "deid-report.json").exists()
+    code, out, err = _run(["deid", str(tmp_path / "empty"), str(tmp_path / "out2"), "--key", str(tmp_path / "key"),
+                           "--workers", "1"])
+    assert (code, err) == (2, "error: nothing de-identified: the source holds no file\n")

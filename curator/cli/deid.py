@@ -63,6 +63,13 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(summary_line(kan))
         typer.echo(f"report: {Path(out) / REPORT_NAME}")
+        if not counts["written"] and not counts["quarantined"]:  # as publish: an empty OUT is never a success
+            from curator.errors import CuratorError
+
+            if not counts["items"]:
+                raise CuratorError("nothing de-identified: the source holds no file")
+            raise CuratorError(f"nothing de-identified: the source has no readable DICOM instance ({counts['rejected']} "
+                               f"of {counts['items']} items rejected; the reasons are in {REPORT_NAME})")
         if to:
             from curator.sources.dicomweb import store_tree
 
