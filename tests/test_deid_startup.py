@@ -214,3 +214,41 @@ def test_a_command_ends_with_its_objects_frozen(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "frozen True"
+
+
+def _windows(monkeypatch) -> list[int]:
+    """The in-flight windows (batches) the passes of a run ask for, recorded."""
+    asked: list[int] = []
+    original = run.tolerant_map
+
+    def recorded(executor, fn, chunks, crashed, window, **kwargs):
+        def asking() -> int:
+            asked.append(window() if callable(window) else window)
+            return asked[-1]
+
+        return original(executor, fn, chunks, crashed, asking, **kwargs)
+
+    monkeypatch.setattr(run, "tolerant_map", recorded)
+    return asked
+
+
+def test_the_header_pass_queues_more_only_for_items_sent_as_paths(planted_source, tmp_path, monkeypatch) -> None:
+    """While the run's process gets ready to write, the header pass keeps more batches in
+    flight, but only of items the workers read themselves: an archive's members travel as
+    their bytes, and their run keeps the usual window (memory)."""
+    import zipfile
+
+    _fresh_process(monkeypatch)
+    asked = _windows(monkeypatch)
+    run.deidentify(planted_source, tmp_path / "out", KEY, run.DeidOptions(workers=2))
+    assert max(asked) == 2 * run.IN_FLIGHT_WHILE_LOADING
+    archive = tmp_path / "source.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in sorted(planted_source.rglob("*")):
+            if path.is_file():
+                handle.write(path, path.relative_to(planted_source).as_posix())
+    _fresh_process(monkeypatch)
+    asked.clear()
+    report = run.deidentify(archive, tmp_path / "out-zip", KEY, run.DeidOptions(workers=2))
+    assert report["counts"]["written"] == 3
+    assert asked and max(asked) == 2 * run.IN_FLIGHT_PER_WORKER

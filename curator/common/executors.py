@@ -173,12 +173,12 @@ def tolerant_map(
     fn: Callable[[list], list],
     chunks: Iterable[list | Ready],
     crashed: Callable[[Any], Any],
-    window: int,
+    window: int | Callable[[], int],
     attempts: int = 2,
     ordered: bool = True,
 ) -> Iterator[tuple[list, list]]:
     """``(tasks, fn(tasks))`` for each chunk of tasks, with at most ``window`` chunks in
-    flight on ``executor``: in the order of ``chunks``, or (``ordered=False``) as they
+    flight on ``executor`` (a callable: asked again before each chunk is sent): in the order of ``chunks``, or (``ordered=False``) as they
     complete, which keeps every worker busy when chunks take uneven times.
 
     ``fn`` (a picklable module-level function) maps a list of tasks to the list of their
@@ -239,7 +239,7 @@ def tolerant_map(
             pending.append((chunk.tasks, chunk.results))
         elif chunk:
             pending.append((chunk, executor.submit(fn, chunk)))
-        yield from drain(max(window, 1))
+        yield from drain(max(window() if callable(window) else window, 1))
     yield from drain(0)
 
 

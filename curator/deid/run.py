@@ -494,11 +494,13 @@ def _batches(tasks: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]
 
 
 def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict],
-         in_flight: int = IN_FLIGHT_PER_WORKER) -> Iterator[tuple[tuple, dict]]:
+         in_flight: Callable[[], int] = lambda: IN_FLIGHT_PER_WORKER) -> Iterator[tuple[tuple, dict]]:
     """``(task, result)`` for each task, in batches as they complete, at most ``workers *
-    in_flight`` batches in flight; a task that kills its worker process gets ``crashed(task)``
-    (see :func:`curator.common.executors.tolerant_map`)."""
-    window = max(pool.workers * in_flight, 1)
+    in_flight()`` batches in flight (asked before each batch is sent); a task that kills its
+    worker process gets ``crashed(task)`` (see :func:`curator.common.executors.tolerant_map`)."""
+    def window() -> int:
+        return max(pool.workers * in_flight(), 1)
+
     for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window, ordered=False):
         yield from zip(batch, results)
 
@@ -821,8 +823,13 @@ class _Run:
     def _scan(self, pool: Executor, in_flight: int = IN_FLIGHT_PER_WORKER) -> int:
         """Pass 1: headers (per-instance facts go to the on-disk table, not to memory).  This
         process gets ready to write at its first result, if not yet (``in_flight`` batches per
-        worker keep the workers busy meanwhile)."""
+        worker keep the workers busy meanwhile, as long as the items sent are paths: an item
+        sent as its bytes, an archive member, brings the window back to its usual size)."""
         items = self.items
+        inline = [False]  # an item was sent as its bytes
+
+        def window() -> int:
+            return in_flight if self.engine is None and not inline[0] else IN_FLIGHT_PER_WORKER
 
         def reject(position: int, relpath: str, reason: str) -> None:
             items.execute("INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)", (position, _enc(relpath), _enc(reason)))
@@ -844,12 +851,13 @@ class _Run:
                     "INSERT INTO items (position, relpath, fingerprint) VALUES (?, ?, ?)",
                     (position, _enc(thing.relpath), _enc(thing.fingerprint)),
                 )
+                inline[0] = inline[0] or ref[0] == "bytes"
                 yield position, ref, self.leak is not None
 
         def crashed(task: tuple) -> dict:
             return {"error": "reader process crashed on this file"}
 
-        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed, in_flight):
+        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed, window):
             self._ready_to_write()
             if self.leak is not None:
                 self.leak.update(map(tuple, facts.get("leak", ())))
