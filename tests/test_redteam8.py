@@ -311,3 +311,33 @@ def test_two_rejected_files_under_one_masked_path_stay_two(tmp_path):
     released = _released_paths({"rejected": [{"path": "a/Nakashima/x.dcm", "reason": "r"},
                                              {"path": "a/Okonkwo/x.dcm", "reason": "r"}]})["rejected"]
     assert released[0]["path"] == released[1]["path"] and [r["same_path"] for r in released] == [1, 2]
+
+
+@pytest.mark.parametrize("date", ["11 марта 2024", "11 Μαρτίου 2024", "11 ΜΑΡΤΙΟΥ 2024", "11 مارس 2024", "١١ مارس ٢٠٢٤",
+                                  "11 באפריל 2024", "11 KASIM 2024", "11 Ağustos 2024", "11 listopadu 2024", "11. ožujka 2024.",
+                                  "11 marraskuuta 2024", "2024. március 11.", "11 martie 2024", "11 Mac 2024",
+                                  "ngày 11 tháng 3 năm 2024", "2024年3月11号"])
+def test_a_date_with_a_month_name_of_another_language_goes(date):
+    """The month names were those of Western European languages, Polish and Thai: a date
+    with a Russian, Greek, Arabic, Hebrew, Turkish, Czech, Croatian, Finnish, Hungarian,
+    Romanian or Malay month kept its day and year (the month itself went as an unknown
+    word), a Vietnamese date ("tháng 3") and a Chinese one ending in 号 stayed."""
+    ds = _ct()
+    ds.ImageComments = f"seen {date} ok"
+    for out in _both(ds):
+        assert out.ImageComments.replace(".", "").split() == ["seen", "ok"], out.ImageComments
+
+
+@pytest.mark.parametrize("age", ["ninety-three-year-old", "ninety three years old", "a hundred and one years"])
+def test_an_age_over_89_in_words_goes(age):
+    ds = _ct()
+    ds.ImageComments = f"{age} woman, fall"
+    for out in _both(ds):
+        assert out.ImageComments == "woman, fall", out.ImageComments
+
+
+def test_words_of_numbers_and_months_that_are_no_date_or_age_stay():
+    ds = _ct()
+    ds.ImageComments = "ninety degrees rotation, 3 years follow-up, Mart protocol, mac 5 mm"
+    for out in _both(ds):
+        assert out.ImageComments == ds.ImageComments
