@@ -336,3 +336,60 @@ def test_a_line_turned_a_quarter_is_cut():
         assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
         assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all(), angle
         assert cut[:, 40:200].sum() == 0  # the anatomy beside the turned line is left alone
+
+
+def test_fringe_cuts_what_a_box_left_at_its_edge_and_stops_at_its_reach():
+    """The check before labelling looks at every side of every cut box: ink of the text's
+    colour touching a box from outside (a letter's leg, a descender's tail past the margin)
+    is cut, but a structure of the image it is fused with is followed only
+    ``fringe_reach`` pixels."""
+    frame, (y0, x0, y1, x1) = _drawn_line("Jqy 5521", x=40)
+    box = (y0 - 3, x0 + 2, y1 - 2, x1 + 3)  # misses the first columns and the bottom rows of the ink
+    extra = textdetect.fringe(frame, [box])
+    covered = np.zeros(frame.shape, dtype=bool)
+    for b0, c0, b1, c1 in extra + [box]:
+        covered[b0:b1, c0:c1] = True
+    ink = frame[y0:y1, x0:x1] > 2500
+    assert covered[y0:y1, x0:x1][ink].all()
+    fused = frame.copy()
+    fused[y1 - 4:y1 - 1, 5:x0] = 4000  # a bright bar of the image running into the line from the left
+    reach = textdetect.settings().fringe_reach
+    assert all(c0 >= box[1] - reach - 1 for _, c0, _, _ in textdetect.fringe(fused, [box]))
+    assert textdetect.fringe(frame, [(y0 - 3, x0 - 4, y1 + 3, x1 + 4)]) == []  # nothing left: nothing added
+
+
+def test_a_letter_fused_with_a_dark_edge_is_cut_whole_before_labelling():
+    """Held-out CT (JPEG-LS, seed 2, image 10): the left leg of the A of a dark 'Acc#' line
+    is fused with a dark edge of the CT, and 14 of its pixels were released under a NO."""
+    from pixel_heldout import heldout_case
+
+    item = heldout_case(10, 2)
+    shape = pixels.frames_of(item.dataset).shape[1:3]
+    outcome = pixels.clean(item.dataset)
+    cut = np.zeros(shape, dtype=bool)
+    for _, (y0, x0, y1, x1) in outcome.regions:
+        cut[y0:y1, x0:x1] = True
+    assert outcome.reason is None and item.dataset.BurnedInAnnotation == "NO"
+    assert all(cut[line.box[0]:line.box[2], line.box[1]:line.box[3]][line.ink].all() for line in item.lines)
+
+
+def test_a_bright_disc_is_not_a_word_standing_alone():
+    """blind4's fundus photo: the model boxed the bright optic disc (vessels crossing it)
+    after the text was cut, and it was cut as a word standing alone (one colour, within
+    its box, filling 79% of it like a letter might): a 60 x 60 px block of the retina went
+    black.  A glyph is drawn in strokes; a disc keeps its inside under an erosion by a
+    square of a third of its height.  A bold letter of the same size is still a word."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    s = textdetect.settings()
+    for shape, expected in (("disc", False), ("O", True), ("R", True)):
+        canvas = Image.new("L", (200, 200), 40)
+        draw = ImageDraw.Draw(canvas)
+        if shape == "disc":
+            draw.ellipse((75, 75, 125, 125), fill=230)
+        else:
+            draw.text((75, 64), shape, fill=230, font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 60))
+        view = np.asarray(canvas, dtype=np.uint8)
+        ys, xs = np.nonzero(view > 135)
+        raw = (int(ys.min()) - 2, int(xs.min()) - 2, int(ys.max()) + 3, int(xs.max()) + 3)
+        assert bool(textdetect.lone_word(raw, view, view.shape, s)) is expected, shape

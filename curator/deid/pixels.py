@@ -440,6 +440,10 @@ def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], in
     _cut(frame, marks, fill)
     redacted.extend(marks)
     left = _residue(frame, original, done, redacted, fill)
+    if not left:
+        rims = textdetect.fringe(original, redacted)
+        _cut(frame, rims, fill)
+        redacted.extend(rims)
     turned = 0 if left else _turned(frame, original, redacted, fill)
     if turned < 0:
         return redacted, len(done), "text-like regions turned 90 degrees remain after pixel cleaning"

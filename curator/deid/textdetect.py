@@ -83,6 +83,9 @@ class Settings:
     lone_uniform: float  # ... and at least this share of their pixels is near the text's level (one colour)
     lone_mark_uniform: float  # ... this share when it holds a single glyph (an L/R marker)
     turned_length: int  # a line turned a quarter is at least this long (pixels)
+    stroke_share: float  # a glyph of a word standing alone is drawn in strokes thinner than this share of its height ...
+    solid_share: float  # ... so at most this share of its pixels survives an erosion by a square that wide (a disc is a blob)
+    fringe_reach: int  # check: strokes of a cut box's colour touching it from outside are cut within this many pixels of it
 
 
 @lru_cache(maxsize=1)
@@ -887,7 +890,10 @@ def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Sett
         if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
                 or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
             return []  # runs out of the window: a structure of the image
-        ink = window[sl][labels[sl] == index + 1]
+        own = labels[sl] == index + 1
+        if _solid(own, s):
+            return []  # a blob (a bright disc, a lesion), not a glyph drawn in strokes
+        ink = window[sl][own]
         near += int((ink >= background + 0.85 * contrast).sum())
         uniform += int(ink.size)
         thin |= ink.size <= 0.85 * (sl[0].stop - sl[0].start) * (sl[1].stop - sl[1].start)
@@ -897,6 +903,18 @@ def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Sett
         return []
     parts = clip_boxes(glyphs, shape)
     return [(_union(np.array(parts)), tuple(parts))] if parts else []
+
+
+def _solid(glyph: NDArray[np.bool_], s: Settings) -> bool:
+    """A component of a word standing alone is a blob, not a glyph: more than
+    :attr:`Settings.solid_share` of its pixels survive an erosion by a square of
+    :attr:`Settings.stroke_share` of its height (at least 3 pixels): glyphs are drawn in
+    strokes thinner than that, even bold ones; a disc or a lesion keeps its inside."""
+    from scipy import ndimage
+
+    side = max(3, int(s.stroke_share * glyph.shape[0]))
+    core = ndimage.binary_erosion(glyph, structure=np.ones((side, side), dtype=bool))
+    return float(core.sum()) > s.solid_share * float(glyph.sum())
 
 
 def _lone_levels(around: NDArray[np.int16], ring: NDArray[np.bool_], inner: tuple[slice, slice]) -> tuple[float, NDArray[np.int16], float]:
@@ -1315,3 +1333,55 @@ def _ink_of(crop: NDArray[np.uint8], responses: list[NDArray[np.int16]], s: Sett
         mask |= strong & (level >= background + s.ink_share * contrast)
         kept.append(polarity)
     return mask, tuple(kept)
+
+
+def fringe(frame: NDArray, cut: list[Box]) -> list[Box]:
+    """What the cut boxes left of the glyphs at their edges (the check before labelling,
+    on every side of every box, not only beyond a line's ends): strokes of a box's own
+    polarity (top-hat) at least :attr:`Settings.residue_share` of the way from the grey
+    level in it (its median) to its text's and within :attr:`Settings.colour_tolerance` of
+    the text's level (in ``frame``, before redaction: bright anatomy beside white text is not
+    its colour) that touch the box from
+    outside (the tail of a descender curling past the margin, the leg of a letter fused
+    with a dark edge of the image, anti-aliased rims); each is cut within
+    :attr:`Settings.fringe_reach` pixels of the box (a structure of the image it is fused
+    with is not followed further).  Returns their boxes, to cut too."""
+    from scipy import ndimage
+
+    s = settings()
+    view = windows(frame)[0]
+    rows, cols = view.shape
+    blocked = np.zeros(view.shape, dtype=bool)
+    for y0, x0, y1, x1 in cut:
+        blocked[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    reach = s.fringe_reach
+    extra: list[Box] = []
+    for box in sorted(set(clip_boxes(cut, view.shape))):
+        y0, x0, y1, x1 = box
+        e0, f0, e1, f1 = max(y0 - reach, 0), max(x0 - reach, 0), min(y1 + reach, rows), min(x1 + reach, cols)
+        pad = s.tophat  # the top-hats see beyond the ring (a crop of the text alone has no background)
+        g0, h0 = max(e0 - pad, 0), max(f0 - pad, 0)
+        ring = (slice(e0 - g0, e1 - g0), slice(f0 - h0, f1 - h0))
+        crop = view[e0:e1, f0:f1]
+        responses = [r[ring] for r in _tophats(view[g0:min(e1 + pad, rows), h0:min(f1 + pad, cols)], s.tophat)]
+        inner = (slice(y0 - e0, y1 - e0), slice(x0 - f0, x1 - f0))
+        found = _text_levels(crop[inner], [r[inner] for r in responses], s)
+        free = ~blocked[e0:e1, f0:f1]
+        if found is None or not free.any():
+            continue
+        polarity, background, text = found  # the box's median: its ring may be a structure of the image
+        level = crop.astype(np.int16) if polarity == 0 else 255 - crop.astype(np.int16)
+        if text - background < s.contrast // 2:
+            continue
+        floor = max(background + s.residue_share * (text - background), text - s.colour_tolerance)  # the text's colour
+        weak = free & (responses[polarity] >= s.contrast // 4) & (level >= floor)
+        if not weak.any():
+            continue
+        edge = np.zeros(crop.shape, dtype=bool)  # the pixels just outside the box
+        edge[max(y0 - e0 - 1, 0):y1 - e0 + 1, max(x0 - f0 - 1, 0):x1 - f0 + 1] = True
+        edge[inner] = False
+        labels, _ = ndimage.label(weak, structure=np.ones((3, 3), dtype=bool))
+        for label in sorted(set(np.unique(labels[edge & weak]).tolist()) - {0}):
+            ys, xs = np.nonzero(labels == label)
+            extra.append((e0 + int(ys.min()) - 1, f0 + int(xs.min()) - 1, e0 + int(ys.max()) + 2, f0 + int(xs.max()) + 2))
+    return clip_boxes(extra, view.shape)
