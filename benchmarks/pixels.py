@@ -223,6 +223,7 @@ def run_set(items: list[Item], langs: str, pad: int, verbose: bool) -> dict[str,
     for case in items:
         row = measure(case, langs, pad)
         row["control_changed"] = int(not case.planted and bool(row["redacted"]))
+        row["control_quarantined"] = int(not case.planted and row["quarantined"])
         rows.append(row)
         if verbose:
             print(case.name, {k: v for k, v in row.items() if v}, flush=True)
@@ -248,6 +249,7 @@ def run_set(items: list[Item], langs: str, pad: int, verbose: bool) -> dict[str,
         "... in released images only (quarantined ones are not released)":
             f"{100 * sum(r['outside'] for r in released) / max(sum(r['redacted'] for r in released), 1):.2f}%",
         "text-free images with pixels blacked out": f"{total['control_changed']}/{controls}",
+        "text-free images quarantined (a human review)": f"{total['control_quarantined']}/{controls}",
         "screen: images with text flagged / text-free flagged": f"{hits}/{texts} / {false}/{controls}",
         "cleaning speed (1 process)": f"{count / total['cpu']:.2f} files/s CPU; {count / total['seconds']:.2f} wall",
         "screen speed (decode + screen, 1 process)": f"{cpu_rate:.1f} files/s CPU; {rate:.1f} wall",
