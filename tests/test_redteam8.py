@@ -341,3 +341,20 @@ def test_words_of_numbers_and_months_that_are_no_date_or_age_stay():
     ds.ImageComments = "ninety degrees rotation, 3 years follow-up, Mart protocol, mac 5 mm"
     for out in _both(ds):
         assert out.ImageComments == ds.ImageComments
+
+
+@pytest.mark.parametrize("number", ["+33 6 12 34 56 78", "+49 (0) 30 1234567", "+7 (495) 123-45-67", "+82 (0)2 3410 2114"])
+def test_an_international_number_with_short_or_bracketed_groups_goes_whole(number):
+    """The phone pattern took the groups of 2 to 4 digits: the country and area codes of
+    these numbers stayed ("+33 6", "+49 (0)", "+7")."""
+    ds = _ct()
+    ds.ImageComments = f"tel {number} ok"
+    for out in _both(ds):
+        assert out.ImageComments == "tel ok", out.ImageComments
+
+
+def test_signed_small_numbers_stay():
+    ds = _ct()
+    ds.ImageComments = "SNR +3 dB, +1 2 mm shift, T2 +5"
+    for out in _both(ds):
+        assert out.ImageComments == ds.ImageComments
