@@ -285,6 +285,10 @@ def scenarios(root: str | Path) -> list[tuple[str, list[str], dict[str, str | No
         ("publish source", [*pub, str(r / "p0"), "--key", key, "--config", cfg, "-w", "2",
                             "--release-date", "2026-12-01"], {}, 0),
         ("validate release", ["validate", str(r / "p0"), "--key", key], {}, 0),
+        ("deid DICOMDIR-only source", ["deid", str(r / "dicomdir_only"), str(r / "d1"), "--key", key, "--workers", "1"], {}, 2),
+        ("publish DICOMDIR-only source", ["publish", str(r / "dicomdir_only"), str(r / "p3"), "--key", key, "--config", cfg,
+                                          "-w", "1"], {}, 2),
+        ("deid public, one patient", [*deid, str(r / "d2"), "--key", key, "--workers", "1", "--access", "public"], {}, 2),
     ]
     nohome = {"HOME": None, "XDG_CACHE_HOME": None, "CURATOR_CACHE": None}
     out += [
@@ -329,6 +333,8 @@ def prepare(root: Path) -> list[str]:
     os.chmod(root / "key", 0o600)
     shutil.copy(Path(__file__).resolve().parent.parent / "examples" / "release.yaml", root / "release.yaml")
     (root / "d.csv").write_text("description\nCT Brain\n")
+    (root / "dicomdir_only").mkdir()
+    (root / "dicomdir_only" / "DICOMDIR").write_bytes(_dicomdir([["IMG1"]]))
     (root / "readonly").mkdir()
     os.chmod(root / "readonly", 0o555)
     return written
