@@ -328,3 +328,15 @@ def test_deid_of_a_source_with_no_instance_is_an_input_error(tmp_path):
     code, out, err = _run(["deid", str(tmp_path / "empty"), str(tmp_path / "out2"), "--key", str(tmp_path / "key"),
                            "--workers", "1"])
     assert (code, err) == (2, "error: nothing de-identified: the source holds no file\n")
+
+
+def test_a_self_extracting_zip_is_read_as_a_zip(tmp_path):
+    """Found: a zip behind a Windows program stub (a PACS viewer's self-extracting export,
+    which zipfile and unzip read) was rejected as 'not DICOM'; its instances were lost."""
+    from curator.sources.registry import open_source
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "study.exe").write_bytes(hostile6.cases()["site_a/zip_sfx.zip"])
+    (tmp_path / "site" / "program.exe").write_bytes(b"MZ" + b"\x90" * 4094)  # a program without a zip stays 'not DICOM'
+    items = {item.relpath: getattr(item, "reason", None) for item in open_source(tmp_path).items()}
+    assert items == {"site/program.exe": None, "site/study.exe!/sfx.dcm": None}

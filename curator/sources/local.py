@@ -82,6 +82,19 @@ def _archive_kind(head: bytes) -> str | None:
     return None
 
 
+def _file_kind(path: str | os.PathLike[str], head: bytes) -> str | None:
+    """:func:`_archive_kind`, and ``'zip'`` for a self-extracting zip: a Windows program
+    (``MZ``) with a zip archive after it, as PACS viewers and burners export a study
+    (zipfile reads it; only such files are looked at beyond their head)."""
+    kind = _archive_kind(head)
+    if kind is None and head.startswith(b"MZ"):
+        try:
+            return "zip" if zipfile.is_zipfile(path) else None
+        except OSError:
+            return None
+    return kind
+
+
 def _unsafe_member_name(name: str) -> str | None:
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return "absolute path in archive (path traversal)"
@@ -136,7 +149,7 @@ class FolderSource(Source):
             except OSError as exc:
                 yield Rejection(relpath, f"cannot be read ({exc.strerror or 'OS error'})")
                 continue
-            kind = _archive_kind(head)
+            kind = _file_kind(entry.path, head)
             if kind is not None:
                 yield from _archive_items(Path(entry.path), relpath + ARCHIVE_SEPARATOR, kind, info.st_size)
                 continue
@@ -286,7 +299,7 @@ def open_path(text: str) -> Source:
             head = handle.read(512)
     except OSError as exc:
         raise CuratorError(f"source cannot be read: {shown} ({exc.strerror or 'OS error'})") from None
-    kind = _archive_kind(head)
+    kind = _file_kind(path, head)
     if kind is None:
         single = " (one DICOM file: give the folder that holds it)" if head[128:132] == b"DICM" else ""
         raise CuratorError(f"source is neither a folder nor a zip/tar archive: {shown}{single}")
