@@ -23,6 +23,7 @@ People and what they try:
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -418,6 +419,18 @@ def _texts(name: str, data: bytes) -> list[str]:
                                                                                 "shift_jis", "euc-kr")]
 
 
+def _found(folded: str, digits: str, plant: Plant) -> bool:
+    """round 7's :func:`redteam7_archive.found`, on a text folded once (``digits``: the folded
+    text with the separators between digits gone)."""
+    probe = fold(plant.value)
+    if plant.word:
+        return re.search(rf"(?<![^\W_]){re.escape(probe)}(?![^\W_])", folded) is not None
+    if probe in folded:
+        return True
+    number = r7._digits(plant.value)
+    return number.isdigit() and len(number) >= 8 and number in digits
+
+
 def leaks(folders: list[Path], planted: Planted, console: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
     """Every (where, plant, surface) found in the files below ``folders`` and ``console``."""
     sources = [(k, [v]) for k, v in (console or {}).items()]
@@ -426,5 +439,10 @@ def leaks(folders: list[Path], planted: Planted, console: dict[str, str] | None 
             if path.is_file():
                 rel = path.relative_to(folder).as_posix()
                 sources.append((f"{folder.name}/{rel}", _texts(rel, path.read_bytes())))
-    return [(where, plant.value, plant.surface) for where, texts in sources for plant in planted.plants
-            if any(r7.found(t, plant) for t in texts)]
+    hits = []
+    for where, texts in sources:
+        folded = [fold(text) for text in dict.fromkeys(texts)]  # each text folded once, not once per plant
+        digits = [r7._digits(text) for text in folded]
+        hits += [(where, plant.value, plant.surface) for plant in planted.plants
+                 if any(_found(text, number, plant) for text, number in zip(folded, digits))]
+    return hits
