@@ -80,8 +80,8 @@ DEEP = "identifier in a deep or nested sequence"
 FILES = "name in a tar or zip member"
 HEADER = "patient name or ID as the header writes it"
 CODED = "patient name in another spelling in a kept code string"
-# Open (round 8): a name the header writes in Latin letters, in another Latin spelling of the
-# same Arabic name in a kept code string (KAHTANI for AL-QAHTANI: q/k, y/i, doubled letters).
+# A name the header writes in Latin letters, in another Latin spelling of the same Arabic name in
+# a kept code string (KAHTANI for AL-QAHTANI: q/k, y/i, doubled letters; closed in round 8).
 LATIN_VARIANT = "Latin name in another Latin spelling in a kept code string"
 
 

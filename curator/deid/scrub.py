@@ -760,7 +760,44 @@ def code_holds_identifier(value: str, values: frozenset[str],
         return False
     folded = fold(value)
     latin = " ".join(w.latin for w in words)
-    return any(part in folded or part in latin for part in parts)
+    return any(part in folded or part in latin for part in parts) or _variant_in_code(value, parts, is_word)
+
+
+def variant_key(word: str) -> str:
+    """The key two Latin spellings of one name share (``mappings/transliteration.yaml``
+    ``latin_variants``): a leading article dropped, letters of one sound made one (q, c -> k),
+    vowels (and y) dropped, doubled consonants made single: "AL-QAHTANI", "Kahtani" and
+    "Qahtany" are all "khtn", "Abdullah" and "Abdallah" "bdlh" (red team 8)."""
+    rules = _transliteration()["latin_variants"]
+    folded = fold(word)
+    for article in rules["articles"]:
+        if folded.startswith(str(article)) and len(folded) > len(str(article)) + 3:
+            folded = folded[len(str(article)):]
+            break
+    key = re.sub(r"[^a-z]", "", folded.translate(str.maketrans(dict(rules["same_sound"]))))
+    key = re.sub(rf"[{rules['vowels']}]", "", key)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def _variant_in_code(value: str, parts: tuple[str, ...], is_word: Callable[[str], bool] | None) -> bool:
+    """Whether a word of a coded value (``variant_min_letters`` letters or more, not
+    vocabulary) is another Latin spelling of a person-name part of ``parts`` (the same
+    :func:`variant_key`, of ``variant_min_consonants`` consonants or more): "KAHTANI_A" for a
+    patient AL-QAHTANI."""
+    rules = _transliteration()["latin_variants"]
+    keys = _variant_keys(parts, int(rules["variant_min_consonants"]))
+    if not keys:
+        return False
+    for word in re.findall(r"[^\W\d_]+", fold(value)):
+        if len(word) >= int(rules["variant_min_letters"]) and word.isascii() and not (is_word and is_word(word)):
+            if variant_key(word) in keys:
+                return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _variant_keys(parts: tuple[str, ...], minimum: int) -> frozenset[str]:
+    return frozenset(k for p in parts if p.isalpha() and p.isascii() and len(k := variant_key(p)) >= minimum)
 
 
 @lru_cache(maxsize=4096)
