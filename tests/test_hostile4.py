@@ -378,7 +378,7 @@ def test_an_rle_frame_holding_the_bytes_of_a_jpeg_2000_header_is_decoded(tmp_pat
     screen = json.loads((tmp_path / "a.json").read_text())["burned_in"]["pixel_screen"]
     assert (screen["not_decoded"], screen["screened"]) == (0, 1)
     key = write_fixed_key(tmp_path / "key")
-    assert run(["deid", str(source), str(tmp_path / "out"), "--key", str(key), "--workers", "1"]) == 0
+    assert run(["deid", str(source), str(tmp_path / "out"), "--key", str(key), "-w", "1"]) == 0
     assert len(list((tmp_path / "out").rglob("*.dcm"))) == 1
     buffer = io.BytesIO()  # a JP2 file (not a bare codestream) still has its size read
     Image.new("L", (8, 8)).save(buffer, "JPEG2000", irreversible=False, no_jp2=False)

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Argument(..., help="Output folder (must be empty or new, and outside SOURCE)."),
         profile: str = typer.Option("research", "--profile", help="Profile name in mappings/deid/ (research, strict) or a profile YAML file."),
         key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
-        workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: all cores; at most 4 per core, at least 32)."),
+        workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: all cores; at most 4 per core, at least 32)."),
         k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group and site."),
         access: str = typer.Option("non-public", "--access", help="Access tier: non-public or restricted "
             "(k-anonymity measured and reported), public (enforced with the least loss; refused, exit 2, when a "
