@@ -15,9 +15,10 @@ def register(app: typer.Typer) -> None:
                                     "not 0600)."),
     ) -> None:
         """Write a new random 32-byte key (mode 0600) for `curator deid --key`."""
+        from curator.cli.options import is_stdout
         from curator.deid.pseudonyms import new_key_text, write_key
 
-        if str(file) == "-":  # the Unix convention: the key text to standard output, nothing else there
+        if is_stdout(file):  # the Unix convention: the key text to standard output, nothing else there
             sys.stdout.write(new_key_text())
             sys.stdout.flush()
             return

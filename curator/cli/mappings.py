@@ -35,7 +35,6 @@ def register(app: typer.Typer) -> None:
         frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, full_paths=full_paths)).frame()
         rows = review_rows(evidence_from_index(frame), table)
         options.write_output(out, write_review(rows))
-        typer.echo(f"{len(rows)} distinct descriptions written to "
-                   f"{'standard output' if options.is_stdout(out) else out.name}", err=options.is_stdout(out))
+        options.summary(out, f"{len(rows)} distinct descriptions written to {{out}}")
 
     app.add_typer(mappings, name="mappings")

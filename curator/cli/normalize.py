@@ -33,9 +33,8 @@ def register(app: typer.Typer) -> None:
             raise CuratorError("--format must be csv or json")
         table = load_overrides(overrides) if overrides else None
         results = normalize_rows(rows, table, site)
-        from curator.cli.options import is_stdout, write_output
+        from curator.cli.options import summary, write_output
 
         write_output(out, render_results(results, chosen))
         answered = sum(1 for r in results if r["body_region"] or r["modality"])
-        typer.echo(f"{len(results)} descriptions normalized ({answered} with a modality or body region) -> "
-                   f"{'standard output' if is_stdout(out) else out.name}", err=is_stdout(out))
+        summary(out, f"{len(results)} descriptions normalized ({answered} with a modality or body region) -> {{out}}")

@@ -39,6 +39,12 @@ def write_output(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def summary(path: Path, text: str) -> None:
+    """A command's summary line naming the output ``path`` (``{out}`` in ``text``): on
+    standard error when the output itself goes to standard output (``-``)."""
+    typer.echo(text.replace("{out}", "standard output" if is_stdout(path) else path.name), err=is_stdout(path))
+
+
 def scan_kwargs(index: Optional[Path], workers: Optional[int], site_from: str, progress: Optional[bool], scheduler: Optional[str] = None,
                 full_paths: bool = False) -> dict:
     return {"index_path": index, "workers": workers, "site_rule": site_from, "progress": progress, "scheduler": scheduler,

@@ -768,15 +768,23 @@ def variant_key(word: str) -> str:
     ``latin_variants``): a leading article dropped, letters of one sound made one (q, c -> k),
     vowels (and y) dropped, doubled consonants made single: "AL-QAHTANI", "Kahtani" and
     "Qahtany" are all "khtn", "Abdullah" and "Abdallah" "bdlh" (red team 8)."""
-    rules = _transliteration()["latin_variants"]
+    articles, same_sound, vowels = _variant_rules()
     folded = fold(word)
-    for article in rules["articles"]:
-        if folded.startswith(str(article)) and len(folded) > len(str(article)) + 3:
-            folded = folded[len(str(article)):]
+    for article in articles:
+        if folded.startswith(article) and len(folded) > len(article) + 3:
+            folded = folded[len(article):]
             break
-    key = re.sub(r"[^a-z]", "", folded.translate(str.maketrans(dict(rules["same_sound"]))))
-    key = re.sub(rf"[{rules['vowels']}]", "", key)
+    key = vowels.sub("", re.sub(r"[^a-z]", "", folded.translate(same_sound)))
     return re.sub(r"(.)\1+", r"\1", key)
+
+
+@cache
+def _variant_rules() -> tuple[tuple[str, ...], dict[int, str], re.Pattern[str]]:
+    """``latin_variants``' articles, its table of letters of one sound and its vowels as a
+    pattern, built once (:func:`variant_key` runs on every word of every kept code string)."""
+    rules = _transliteration()["latin_variants"]
+    return (tuple(map(str, rules["articles"])), str.maketrans(dict(rules["same_sound"])),
+            re.compile(rf"[{rules['vowels']}]"))
 
 
 def _variant_in_code(value: str, parts: tuple[str, ...], is_word: Callable[[str], bool] | None) -> bool:

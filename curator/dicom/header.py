@@ -426,7 +426,7 @@ def check_pixel_element(fp: BinaryIO, size: int, position: int, little_endian: b
             raise HeaderError(EMPTY_PIXELS)
     elif length == 0 and is_pixel_data:
         raise HeaderError(EMPTY_PIXELS)
-    elif transfer_syntax and ((group << 16) | element) == PIXEL_DATA and is_encapsulated(transfer_syntax):
+    elif transfer_syntax and is_pixel_data and is_encapsulated(transfer_syntax):
         raise HeaderError("malformed pixel data (not encapsulated, as its transfer syntax requires)")
     elif value_start + length > size:
         raise HeaderError("truncated (pixel data shorter than declared)")

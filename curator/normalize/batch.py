@@ -147,11 +147,8 @@ def render_json(results: Sequence[dict]) -> str:
 
 
 def render_results(results: Sequence[dict], fmt: str) -> str:
-    """The text of :func:`write_results`."""
+    """The text of ``results`` in ``fmt`` (csv or json), as ``curator normalize`` writes it."""
     if fmt not in FORMATS:
         raise CuratorError(f"--format must be one of {', '.join(FORMATS)}")
     return render_csv(results) if fmt == "csv" else render_json(results)
 
-
-def write_results(results: Sequence[dict], out: Path, fmt: str) -> None:
-    Path(out).write_text(render_results(results, fmt), encoding="utf-8")
