@@ -39,9 +39,17 @@ lossy JPEG ultrasound and film sheets with small text, colour Doppler with colou
 with the name on one frame, endoscopy with drop shadows, CT with halo text across the body outline,
 DXA reports, key images, RT portal images, wide-field fundus; Arabic, Hebrew, Japanese, Chinese,
 Vietnamese, Georgian and Armenian names; controls with clips, staples, wires, tubes and stroke
-clusters; written blind to the detector and the other generators), reported side by side.
+clusters; written blind to the detector and the other generators) and ``blind6`` (tests/pixel_blind6.py,
+session 11: CT four-corner vendor overlays, text over bright MR anatomy, faint demographics a few grey
+levels above a mid-grey background, 7-9 px vertical IDs along the edge, ultrasound header bars with depth
+digits and outlined letters, XA/RF cine with the name on some frames, PET/CT fusion with colour bars,
+mammography markers, dental panoramics, OCT report pages, 3D-rendering viewer screenshots, scanned
+requisition forms with handwriting-like entries, dose pages, 1 px leading, text in rounded pills; Thai,
+Devanagari, Hebrew, Arabic, CJK, Korean, Greek and Cyrillic names; controls with clips, wires, rulers,
+grids, trabecular texture, calipers and ECG traces; written blind to the detector and the other
+generators), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -72,6 +80,8 @@ from pixel_blind4 import blind4_cases  # noqa: E402
 from pixel_blind4 import missing_fonts as blind4_missing_fonts  # noqa: E402
 from pixel_blind5 import blind5_cases  # noqa: E402
 from pixel_blind5 import missing_fonts as blind5_missing_fonts  # noqa: E402
+from pixel_blind6 import blind6_cases  # noqa: E402
+from pixel_blind6 import missing_fonts as blind6_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -92,7 +102,9 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     ``blind3``: tests/pixel_blind3.py (vendor layouts, forms, photographs, written blind to the detector);
     ``blind4``: tests/pixel_blind4.py (hard text: low contrast, edges, odd fonts and scripts; written blind);
     ``blind5``: tests/pixel_blind5.py (mammography, collimation borders, display-window-only and lossy text,
-    right-to-left and CJK scripts; written blind)."""
+    right-to-left and CJK scripts; written blind);
+    ``blind6``: tests/pixel_blind6.py (vendor overlays, faint and vertical text, cine, fusion, report pages,
+    forms, tight leading, pills; many scripts; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -114,8 +126,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind5 needs fonts that are not installed: {', '.join(blind5_missing_fonts())} "
                              "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind5_cases(count, seed)]
+    if which == "blind6":
+        if blind6_missing_fonts():
+            raise SystemExit(f"error: blind6 needs fonts that are not installed: {', '.join(blind6_missing_fonts())} "
+                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind6_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -265,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40, help="images per set")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
-                        help="comma-separated: own (tuning set), heldout (independent, looked at), blind, blind2, blind3, blind4, blind5 (never tuned on)")
+                        help="comma-separated: own (tuning set), heldout (independent, looked at), "
+                        "blind, blind2, blind3, blind4, blind5, blind6 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
