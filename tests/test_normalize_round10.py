@@ -60,7 +60,8 @@ def test_spine_structures_and_a_focus_inside_a_named_spine_level():
     assert _regions("RP Facet Inj") == [("facet joint of spine", True)]
     assert _regions("CT CERVICAL SPINE GUIDANCE SINGLE SPINAL LEVEL FACET BLOCK", "CT") == [("cervical vertebral column", True)]
     assert _regions("CT SACR WO IVCON", "CT") == [("sacrum", True)]
-    assert _regions("CT SACR IL JT", "CT") == [("sacroiliac joints", True)]
+    # below the threshold since round 11: lists file the sacroiliac joints under the spine or the pelvis
+    assert _regions("CT SACR IL JT", "CT") == [("sacroiliac joints", False)]
     assert _regions("FLEBOGRAFÍA DE VASOS ESPINALES SOD") == [("spine", True)]
     # a focus of another region keeps both ("knee" and "femur" are parts of the lower limb, not of each other)
     assert _regions("XR knee femur", "CR") == [("femur", True), ("knee", True)]

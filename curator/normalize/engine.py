@@ -38,7 +38,8 @@ CONF = {
     "header_implied": 0.85,
     "agree_bonus": 0.03,
     "conflict_modality": 0.9,
-    "uncertain_region": 0.75,  # regions of a composite act or a fetus's organs: below the threshold
+    "uncertain_region": 0.75,  # regions of a composite act, a fetus's organs or a structure that code
+                               # lists file under different regions: below the threshold
 }
 CONFIDENT = 0.8   # the threshold of a "confident" answer (benchmarks/normalize.py)
 
@@ -258,6 +259,12 @@ def _split_camel(lex: Lexicon, text: str) -> str:
             if len(current) >= 3 and entry is not None and entry.kind == "value":
                 out.append(current)
                 current = ""
+        # the last piece a known word that names or implies a value ("PercutaneoCholecystostomy",
+        # a list whose export dropped a space): cut off too, the piece before it stays as it is
+        last = lex.phrases.get((fold(pieces[-1]),))
+        if current and len(pieces[-1]) >= 6 and last is not None and (last.kind == "value" or (last.kind == "implied" and last.implies)):
+            out.append(current)
+            current = ""
         rest = current + pieces[-1]
         # a piece of one or two letters cut off a known word ("PelvisDP", "LungHR") is a protocol
         # suffix, not a word of its own: it is not read
@@ -344,6 +351,9 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
             for hit in _record(entry, quality, excluded, unmapped, tok):
                 found.append(_Found(hit, i - 1, i, entry.needs))
     found = _context_rules(lex, toks, fold(text or ""), found, context, frozenset(in_phrase))
+    header_modality = lex.header_values["modality"].get(header_key(context)) if context else None
+    if header_modality:   # the modality the header states (what `filed_under_modalities` asks)
+        found.append(_Found(Hit("ctx:header_modality", tuple(header_modality), "exact"), 0, 0))
     if _thin_language(lex, toks, matched):
         found.append(_Found(Hit("ctx:thin_language", (), "exact"), 0, 0))
     if _unconfirmed_language(lex, toks, matched, found):
@@ -571,7 +581,8 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
                 or (analysis.values("ctx:alternative") and len(keep) > 1)
                 or analysis.values("ctx:unconfirmed_language")
-                or (analysis.values("ctx:thin_language") and _thin_evidence(lex, keep, use))):
+                or (analysis.values("ctx:thin_language") and _thin_evidence(lex, keep, use))
+                or _filed_apart(lex, keep, analysis)):
             conf = min(conf, CONF["uncertain_region"])
         return Claim(tuple(keep), conf)
     distinct = list(dict.fromkeys(c for h in use for c in h.codes))
@@ -617,6 +628,24 @@ def _composite(lex: Lexicon, codes: list[str]) -> bool:
         reached |= more
         grown = bool(more)
     return reached != groups
+
+
+def _filed_apart(lex: Lexicon, codes: list[str], analysis: TextAnalysis) -> bool:
+    """A structure at the boundary of two body regions, which code lists file under either
+    (`filed_under` in body_region.yaml; with `filed_under_modalities`, only in an exam of those
+    modalities, by the text or the header): which region the exam belongs to is uncertain."""
+    modalities = {c for h in analysis.values("modality") + analysis.values("ctx:header_modality") for c in h.codes}
+    for code in codes:
+        concept = lex.concepts.get(code)
+        if concept is None or not concept.filed_under:
+            continue
+        if concept.filed_under_modalities and not modalities & set(concept.filed_under_modalities):
+            continue
+        # the text names one of the regions it may be filed under too ("US Neck Parotid"): settled
+        if (set(concept.filed_under) | {concept.region}) & (set(codes) - {code}):
+            continue
+        return True
+    return False
 
 
 def _outside_pregnancy(lex: Lexicon, codes: list[str]) -> bool:

@@ -76,6 +76,10 @@ class Concept:
     focus_optional: bool = False
     within: tuple[str, ...] = ()
     supersedes: tuple[str, ...] = ()
+    # other body regions that code lists file this structure under (a structure at the boundary of
+    # two regions: the sacroiliac joints under the spine or the pelvis): its region is uncertain
+    filed_under: tuple[str, ...] = ()
+    filed_under_modalities: tuple[str, ...] = ()   # only in exams of these modalities (a neck radiograph)
 
 
 @dataclass(frozen=True)
@@ -344,6 +348,13 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
     for attribute, filename in VALUE_FILES.items():
         _read_value_file(attribute, filename, _load_yaml(desc / filename), terms, table, values)
     phrases = table.phrases
+    for concept in values.concepts.values():
+        for code in concept.filed_under:
+            if values.concepts.get(code) is None or values.concepts[code].attribute != "body_region":
+                raise LexiconError(f"body_region.yaml: {concept.code} filed_under {code}, not a body region of the file")
+        for code in concept.filed_under_modalities:
+            if values.concepts.get(code) is None or values.concepts[code].attribute != "modality":
+                raise LexiconError(f"body_region.yaml: {concept.code} filed_under_modalities {code}, not a modality of modality.yaml")
 
     # English plurals ("wrists", "bilat ankles"): only where the plural means nothing else
     for phrase, entry in values.plurals:
@@ -425,6 +436,8 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
             header=tuple(item.get("header") or ()), compatible=tuple(item.get("compatible") or ()),
             region=item.get("region"), focus=bool(item.get("focus")), focus_optional=bool(item.get("focus_optional")),
             within=tuple(item.get("within") or ()), supersedes=tuple(item.get("supersedes") or ()),
+            filed_under=tuple(item.get("filed_under") or ()),
+            filed_under_modalities=tuple(item.get("filed_under_modalities") or ()),
         )
         values.concepts[code] = concept
         for value in concept.header:

@@ -47,6 +47,8 @@ class ConceptEntry(UserModel):
     focus_optional: bool = False
     within: Optional[Words] = None
     supersedes: Optional[Words] = None
+    filed_under: Optional[Words] = None
+    filed_under_modalities: Optional[Words] = None
     implies: Optional[dict[str, str]] = None
     terms: Optional[ByLanguage] = None
     implied_terms: Optional[list[ImpliedTerms]] = None
