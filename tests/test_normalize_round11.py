@@ -4,11 +4,13 @@ vocabulary the dev parts of the real sets left unread.
 - Structures at the boundary of two body regions (`filed_under` in
   mappings/descriptions/body_region.yaml): the sacroiliac joints (spine or pelvis), the hip
   (pelvis or thigh), the sternum (thorax or the skeleton), the nasopharynx (head or neck), the
-  salivary glands (head or neck), and a neck radiograph (`filed_under_modalities`: the soft
+  salivary glands (head or neck), the sternoclavicular joint (thorax or shoulder girdle), the
+  esophagus (neck, thorax, abdomen), and a neck radiograph (`filed_under_modalities`: the soft
   tissues or the cervical spine).  Named alone they are given below the threshold; named with
   one of the regions they may be filed under, the region is settled.
 - Vocabulary: sialography, pancreatography, loopograms, reflux studies, femoral anteversion, the
-  post nasal space, intrathoracic, the alveolocapillary membrane; a camel-case word whose last
+  post nasal space, intrathoracic, the alveolocapillary membrane, metacarpals, metatarsals, the
+  pubic symphysis, the hyoid, contrast swallows and meals, ascitic taps; a camel-case word whose last
   piece is a known exam word ("PercutaneoCholecystostomy").
 
 Each test fails without its change, but for the two guards (regions that stay confident)."""
@@ -67,7 +69,7 @@ def test_exam_names_of_the_dev_parts():
     assert _regions("SIALOGRAFIA (CUALQUIER GLANDULA) SOD") == [("salivary gland", False)]
     assert _regions("Pancréatographie rétrograde par cathétérisme de la papille duodénale majeure") == [("set of pancreatic ducts", True)]
     assert _regions("Loopogram Distal - Barium", "RF") == [("gastrointestinal tract", True)]
-    assert _regions("Recherche radio-isotopique d'un reflux gastrooesophagien") == [("esophagus", True)]
+    assert _regions("Recherche radio-isotopique d'un reflux gastrooesophagien") == [("esophagus", False)]
     assert _regions("RADIOGRAFÍA DE ANTEVERSIÓN FEMORAL", "DX") == [("femur", True)]
     assert _regions("CT femoral anteversion", "CT") == [("femur", True)]
     assert _regions("Post Nasal Space", "DX") == [("nasopharynx", False)]
@@ -111,3 +113,32 @@ def test_filed_under_modalities_must_name_a_modality(tmp_path):
         data["concepts"][0]["filed_under_modalities"] = ["RID1243"]   # the thorax
     with pytest.raises(LexiconError, match="filed_under_modalities RID1243"):
         _lexicon_with(tmp_path, bad_modality)
+
+
+def test_the_sternoclavicular_joint_and_the_esophagus_are_filed_apart():
+    # the sternoclavicular joint: thorax or shoulder girdle (SIGTAP); the esophagus runs through
+    # the neck, the thorax and the abdomen (MY Core files a barium swallow with the skull)
+    assert _regions("RADIOGRAFIA DE ARTICULACAO ESTERNO-CLAVICULAR", "DX") == [("sternoclavicular joint", False)]
+    assert _regions("Barium Swallow", "RF") == [("esophagus", False)]
+    assert _regions("Contrast Swallow", "RF") == [("esophagus", False)]
+    # the esophagus named with the neck is settled
+    assert ("esophagus", True) in _regions("FL Neck Esophagus", "RF")
+
+
+def test_bones_of_the_hand_foot_pelvis_and_neck():
+    assert _regions("Metacarpal Right", "DX") == [("hand", True)]
+    assert _regions("RX METACARPIANOS", "DX") == [("hand", True)]
+    assert _regions("Metatarsals Left", "DX") == [("foot", True)]
+    assert _regions("Radiographie des métatarsiens", "DX") == [("foot", True)]
+    assert _regions("Symphysis Pubis", "DX") == [("pelvis", True)]
+    assert _regions("RX SINFISIS DEL PUBIS", "DX") == [("pelvis", True)]
+    assert _regions("CT hyoid bone", "CT") == [("neck", True)]
+    assert _regions("Paranasal Sinus", "DX") == [("paranasal sinuses", True)]
+
+
+def test_exam_names_of_hospital_lists():
+    assert _regions("Dacrocystogram", "RF") == [("face", True)]
+    assert _regions("Ascitic Tap", "US") == [("abdomen", True)]
+    assert _regions("Gastrografin Meal", "RF") == [("stomach", True)]
+    # "bone age" is no hand (the Playbook files XR Bone Age under the skeleton)
+    assert _regions("XR Bone Age Extended", "DX") == []
