@@ -142,3 +142,10 @@ def test_exam_names_of_hospital_lists():
     assert _regions("Gastrografin Meal", "RF") == [("stomach", True)]
     # "bone age" is no hand (the Playbook files XR Bone Age under the skeleton)
     assert _regions("XR Bone Age Extended", "DX") == []
+
+
+def test_digestive_names_the_gastrointestinal_tract():
+    assert _regions("Recherche topographique d'une déperdition sanguine digestive, par méthode radio-isotopique") == [("gastrointestinal tract", True)]
+    assert _regions("GAMMAGRAFIA DE SANGRADO DIGESTIVO") == [("gastrointestinal tract", True)]
+    # oral contrast ("opacification digestive") stays no anatomy
+    assert _regions("TDM abdomen avec opacification digestive", "CT") == [("abdomen", True)]
