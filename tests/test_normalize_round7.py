@@ -26,7 +26,8 @@ def test_ext_is_an_extremity_only_right_after_a_modality():
 
 def test_tap_is_thorax_abdomen_pelvis_only_right_after_a_ct_word():
     assert _regions("Pleural Tap", "US") == [("pleura", True)]
-    assert _regions("Ascitic Tap", "US") == []
+    # since round 11 an ascitic tap is a paracentesis (the abdomen), never thorax-abdomen-pelvis
+    assert _regions("Ascitic Tap", "US") == [("abdomen", True)]
     assert _regions("CT TAP", "CT") == [("abdomen", True), ("pelvis", True), ("thorax", True)]
 
 
@@ -57,7 +58,8 @@ def test_an_access_route_written_with_via_is_no_region():
 
 
 def test_exam_names_of_hospital_lists_imply_their_organ():
-    assert _regions("Barium Swallow", "RF") == [("esophagus", True)]
+    # below the threshold since round 11: the esophagus runs through three regions (filed_under)
+    assert _regions("Barium Swallow", "RF") == [("esophagus", False)]
     assert _regions("OPG (Orthopantomogram)", "DX") == [("maxillofacial region", True)]
     assert _regions("FL Urethrogram Retrograde", "RF") == [("urethra", True)]
     assert _regions("KUB", "DX") == [("abdomen", True)]
