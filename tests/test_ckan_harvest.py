@@ -153,8 +153,8 @@ def test_legal_basis_and_purpose_arrive_as_labelled_resources(harvested, config,
 
 
 def test_typical_age_is_left_out_when_k_anonymity_removed_every_age(tmp_path, graph):
-    """The public tier at k=2 removes every age of the example collection: no range claimed (at k=5 one of
-    its sites holds fewer than 5 patients: the public tier refuses it)."""
+    """The public tier at k=2 removes every age of the example collection: no range claimed (at k=5 its
+    sites of fewer than 5 patients are first merged into 'other sites', docs/deid.md)."""
     key = tmp_path / "release.key"
     write_key(key)
     out = tmp_path / "release"

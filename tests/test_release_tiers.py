@@ -229,10 +229,40 @@ def test_local_suppression_spares_everyone_else():
     assert strict["loss"]["total"] > summary["loss"]["total"]
 
 
-def test_enforce_cannot_reach_k_when_a_site_is_too_small():
-    records = _records([("040Y", "F", None, "a")] * 6 + [("040Y", "F", None, "b")])
+def _sites(spec: dict[str, int]) -> list[kanon.Record]:
+    """One 40-year-old woman per patient, ``spec``: site -> its number of patients."""
+    return _records([("040Y", "F", None, site) for site, n in spec.items() for _ in range(n)])
+
+
+@pytest.mark.parametrize("spec, merged, label_count", [
+    ({"a": 6, "b": 1}, {"a", "b"}, 7),  # b alone is too small: the smallest other site joins it
+    ({"a": 6, "b": 6, "c": 3, "d": 3}, {"c", "d"}, 6),  # the small sites together reach k: nothing else moves
+    ({"a": 6, "b": 7, "c": 2, "d": 2}, {"a", "c", "d"}, 10),  # 4 < 5: the smallest remaining site (a, 6) joins
+    ({"a": 6, "b": 6, "c": 2, "d": 2}, {"a", "c", "d"}, 10),  # a tie between a and b: the smaller label
+    ({"a": 5, "b": 9}, set(), 0),  # every site has k patients: nothing merged
+])
+def test_sites_of_fewer_than_k_patients_are_merged_with_the_least_loss(spec, merged, label_count):
+    records = _sites(spec)
     summary = kanon.enforce(records, 5, 0.05)
-    assert summary["after"]["satisfied"] is False and summary["after"]["patients_below_k"] == 1
+    assert summary["after"]["satisfied"] and summary["after"]["smallest_group"] >= 5
+    sites = summary["site_generalization"]
+    assert (sites["possible"], sites["sites"], sites["sites_merged"], sites["patients_merged"]) == (
+        True, len(spec), len(merged), label_count)
+    assert {r.extra["source_site"] for r in records if r.site == kanon.GENERALISED_SITE} == merged
+    assert {r.site for r in records} - {kanon.GENERALISED_SITE} == set(spec) - merged
+    # merging the sites left every other value as it was: 40-year-old women, exact
+    assert summary["generalization"] == {"age": "exact", "sex": "exact", "ethnic_group": "exact"}
+    assert summary["suppressed_records"] == 0
+    assert ("merged into 'other sites'" in kanon.summary_line(summary)) == bool(merged)
+    assert "'a'" not in kanon.summary_line(summary)  # counts only, never a source label
+
+
+def test_enforce_cannot_reach_k_when_all_sites_together_are_too_small():
+    records = _sites({"a": 2, "b": 2})
+    summary = kanon.enforce(records, 5, 0.05)
+    assert summary["after"]["satisfied"] is False and summary["after"]["patients_below_k"] == 4
+    assert summary["site_generalization"]["possible"] is False
+    assert {r.site for r in records} == {"a", "b"}  # nothing merged when merging cannot help
     assert all(v is None for r in records for v in kanon.released(r).values())
 
 

@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
         workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: all cores; at most 4 per core, at least 32)."),
         k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group and site."),
         access: str = typer.Option("non-public", "--access", help="Access tier: non-public or restricted "
-            "(k-anonymity measured and reported), public (enforced with the least loss; refused, exit 2, when a "
-            "site holds fewer than --k patients)."),
+            "(k-anonymity measured and reported), public (enforced with the least loss; sites of fewer than --k "
+            "patients merged into 'other sites'; refused, exit 2, only when all sites together hold fewer)."),
         max_suppression: float | None = typer.Option(None, "--max-suppression", min=0.0, max=1.0, help="Public tier: "
             "largest share of records whose quasi-identifiers may be suppressed (default 0.05)."),
         quarantine: Path | None = typer.Option(None, "--quarantine", help="Folder for instances at risk of "

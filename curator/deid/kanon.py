@@ -20,7 +20,13 @@ Tiers (see ``docs/deid.md``):
 Loss: per attribute, the mean over records of the level's height divided by the highest
 level (0 exact, 1 removed; a suppressed record counts 1 for every attribute); the total is
 the mean over the attributes.  Ties go to fewer suppressed records, then to the node with
-the lower levels (age first).  Site is never altered: it is in every group.
+the lower levels (age first).
+
+Site is in every group, so no node of the lattice helps a site of fewer than ``k`` patients:
+in the public tier such sites are first merged into one generalised site,
+:data:`GENERALISED_SITE` (:func:`merge_sites`: every small site, then, while that group is
+still below ``k``, the remaining sites with the fewest patients, one at a time).  Only when
+even all sites together hold fewer than ``k`` patients is ``k`` out of reach.
 """
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ ACCESS_RIGHTS = {"PUBLIC": "public", "RESTRICTED": "restricted", "NON_PUBLIC": "
 ATTRIBUTES = ("age", "sex", "ethnic_group")
 QUASI_IDENTIFIERS = (*ATTRIBUTES, "site")
 UNIT = "study of a patient; group size counts distinct patients"
+GENERALISED_SITE = "other sites"  # the label of the sites merged by the public tier
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -263,13 +270,52 @@ def measure(records: list[Record], k: int) -> dict:
     }
 
 
+def merge_sites(sites: dict[str, set[str]], k: int) -> set[str] | None:
+    """The sites to merge into one generalised site so that every site holds ``k`` patients,
+    with the least loss: every site of fewer than ``k`` patients, then, while the merged
+    group is still below ``k``, the remaining site with the fewest patients (ties: the
+    smaller label), one at a time.  ``sites``: label -> its distinct patients.  An empty set
+    when no site is small; ``None`` when even all sites together hold fewer than ``k``."""
+    merged = {site for site, patients in sites.items() if len(patients) < k}
+    if not merged:
+        return set()
+    members = set().union(*(sites[site] for site in merged))
+    rest = sorted((len(patients), site) for site, patients in sites.items() if site not in merged)
+    while len(members) < k and rest:
+        _, site = rest.pop(0)
+        merged.add(site)
+        members |= sites[site]
+    return merged if len(members) >= k else None
+
+
+def _merge_small_sites(records: list[Record], k: int) -> dict:
+    """Apply :func:`merge_sites` to ``records`` (their ``site`` becomes
+    :data:`GENERALISED_SITE`, the source label kept in ``extra['source_site']``); the
+    counts of the report (never a label: a folder may be named after a person)."""
+    sites: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        sites[record.site or ""].add(record.patient)
+    merged = merge_sites(sites, k)
+    if merged is None:
+        return {"possible": False, "sites": len(sites), "sites_merged": 0, "patients_merged": 0, "records_merged": 0}
+    label = GENERALISED_SITE
+    moved = [r for r in records if (r.site or "") in merged]
+    for record in moved:
+        record.extra["source_site"] = record.site
+        record.site = label
+    return {"possible": True, "sites": len(sites), "sites_merged": len(merged),
+            "patients_merged": len({r.patient for r in moved}), "records_merged": len(moved), "label": label}
+
+
 def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
-    """Pick the lattice node (plus local suppression) of least loss that makes ``records``
-    k-anonymous, and apply it to them; the summary.  When no node qualifies (a site with
-    fewer than ``k`` patients), every attribute is removed and ``satisfied`` is false."""
+    """Merge the sites of fewer than ``k`` patients (:func:`merge_sites`), then pick the
+    lattice node (plus local suppression) of least loss that makes ``records`` k-anonymous,
+    and apply it to them; the summary.  When even all sites together hold fewer than ``k``
+    patients, nothing is merged, every attribute is removed and ``satisfied`` is false."""
     _check_k(k)
     records.sort(key=lambda r: (r.patient, r.study))
     before = risk(records, k)
+    sites = _merge_small_sites(records, k)
     limit = int(max_suppression * len(records) + 1e-9)
     best: tuple | None = None
     columns = _Columns(records)
@@ -287,7 +333,7 @@ def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
     return {
         "k": k, "quasi_identifiers": list(QUASI_IDENTIFIERS), "unit": UNIT, "enforced": True,
         "max_suppression": max_suppression, "nodes_evaluated": len(nodes),
-        "before": before, "after": after, "generalization": _describe(node),
+        "before": before, "after": after, "generalization": _describe(node), "site_generalization": sites,
         "suppressed_records": len(suppressed), "suppressed_patients": len({r.patient for r in suppressed}),
         "loss": _loss(records),
     }
@@ -349,6 +395,10 @@ def summary_line(summary: dict) -> str:
     loss = summary["loss"]
     state = "reached" if after["satisfied"] else "NOT reached"
     kept = ", ".join(f"{name.replace('_', ' ')} {how}" for name, how in summary["generalization"].items())
+    merged = summary.get("site_generalization") or {}
+    if merged.get("sites_merged"):
+        kept += (f"; {merged['sites_merged']} of {merged['sites']} sites merged into '{merged['label']}' "
+                 f"({merged['patients_merged']} patients)")
     return (
         f"access public: k-anonymity (k={summary['k']}) {state}: {kept}; {summary['suppressed_records']} records "
         f"suppressed; loss {loss['total']:.2f} (age {loss['age']:.2f}, sex {loss['sex']:.2f}, "

@@ -88,6 +88,9 @@ from curator.sources.base import Item, Rejection, is_inside
 from curator.sources.registry import open_source
 
 REPORT_NAME = "deid-report.json"
+# key of deidentify()'s returned report (not of the file): the index study keys
+# (curator.index.store.key) of the studies whose site the public tier generalised
+MERGED_STUDIES = "_merged_study_keys"
 REPORT_SCHEMA = "curator.deid-report/1"
 DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 SITE_RULES = ("folder", "institution")
@@ -688,9 +691,11 @@ def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
         _check_output(out_path, journal_path, settings, options.force)
         run = _Run(source, out_path, quarantine_path, chosen, key, options, tier)
         report = run.execute(options.workers or os.cpu_count() or 1, options.scheduler, journal_path, settings)
+        merged_studies = report.pop(MERGED_STUDIES)
         (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
         if options.journal is None:
             journal_path.unlink(missing_ok=True)  # complete: nothing left to resume
+    report[MERGED_STUDIES] = merged_studies  # for curator publish, never written
     return report
 
 
@@ -1079,6 +1084,7 @@ class _Run:
             "actions": {name: totals[name] for name in sorted(totals)},
             "demographics": _demographics(plan, written_by_record, bool(self.engine and self.engine.keep_age)),
             "k_anonymity": plan["k_anonymity"],
+            MERGED_STUDIES: plan["merged_studies"],
             "patient_identity": plan["patient_identity"],
             "quarantined": quarantined,
             "rejected": rejected,
@@ -1129,17 +1135,18 @@ PLAN_CHUNK = 2000  # rows of the items table read (and output names written) at 
 
 
 def _unreachable(records: list[kanon.Record], k: int) -> str:
-    """Why the public tier refuses: sites with fewer than ``k`` patients single out their
-    studies by the site alone, whatever else is removed (hostile round 6).  Counts only: a
-    site label may be a person's name."""
+    """Why the public tier refuses: even all sites merged into one (kanon.merge_sites) hold
+    fewer than ``k`` patients, whose studies the release would single out whatever else is
+    removed.  Counts only: a site label may be a person's name."""
     patients: dict[str, set[str]] = defaultdict(set)
     for record in records:
         patients[record.site or ""].add(record.patient)
-    small = sum(1 for members in patients.values() if len(members) < k)
-    return (f"public tier: k-anonymity (k={k}) cannot be reached: {small} of {len(patients)} sites "
-            f"hold fewer than {k} patients, whose studies the site alone singles out whatever else is removed; "
-            "nothing was written. Leave such a site's folder out or merge it with another, lower --k, "
-            "or choose the restricted tier (deid --access restricted; publish: access_rights RESTRICTED in release.yaml)")
+    everyone = len({r.patient for r in records})
+    sites = f"all {len(patients)} sites together hold" if len(patients) > 1 else "its one site holds"
+    return (f"public tier: k-anonymity (k={k}) cannot be reached: the source has {everyone} patients, fewer than {k} "
+            f"even with every site merged ({sites} {everyone}); nothing was written. Lower --k to {everyone} or "
+            "below, or choose the restricted tier (deid --access restricted; publish: access_rights RESTRICTED "
+            "in release.yaml)")
 
 
 def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int, site_from: str = "folder",
@@ -1199,8 +1206,12 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
         summary["applied"] = True
         if access.enforced and not summary["after"]["satisfied"]:
             raise CuratorError(_unreachable(record_list, k))
+        # the studies whose site was generalised, by the index's study key (curator publish
+        # relabels their site in its tables and reports); kept out of deid-report.json
+        merged_studies = _study_keys(r.study for r in record_list if "source_site" in r.extra)
     else:
         summary = {"applied": False, "k": k, "access": access.tier, "reason": "patient characteristics are not kept by this profile"}
+        merged_studies = []
     contexts = {}
     for record in record_list:
         demo: dict[int, str | None] = {}
@@ -1222,7 +1233,18 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
         "series": len(series),
         "patient_identity": identity.summary(),
         "k_anonymity": summary,
+        "merged_studies": merged_studies,
     }
+
+
+def _study_keys(studies: Iterable[str]) -> list[str]:
+    """The index's keys (curator.index.store.key, imported only when needed) of ``studies``."""
+    studies = set(studies)
+    if not studies:
+        return []
+    from curator.index.store import key
+
+    return sorted(key("study", study) for study in studies)
 
 
 def _resolve_patients(db: sqlite3.Connection) -> patient_identity.Resolution:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curator import __version__
@@ -40,9 +41,9 @@ from curator.release.catalog import (
 )
 from curator.release.croissant import write_croissant
 from curator.common.csvcell import safe_frame
-from curator.deid.kanon import Access, access_of, summary_line
+from curator.deid.kanon import GENERALISED_SITE, Access, access_of, summary_line
 from curator.deid.pseudonyms import Pseudonymizer, check_key
-from curator.deid.run import DeidOptions, deidentify
+from curator.deid.run import MERGED_STUDIES, DeidOptions, deidentify
 from curator.sources.base import is_dicomweb_spec
 from curator.errors import CuratorError
 from curator.common.executors import check_workers
@@ -257,6 +258,9 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
                                scheduler=options.scheduler, force=True, journal=staging / "deid-journal.jsonl",
                                extra_elements=codes, site_from=options.site_from, leak_digests=True)
     deid_report = deidentify(source_path, release / "dicom", key, deid_options)
+    merged_studies = set(deid_report.pop(MERGED_STUDIES, None) or ())
+    if merged_studies:  # the public tier merged small sites: every table and report shows the merged label
+        report = build_report(_generalise_sites(scan.table(AUDIT_COLUMNS), merged_studies), settings=settings)
     # the report holds the leak record of the source (digests, lengths, key fingerprint), from the header pass
     (release / "dicom" / "deid-report.json").replace(metadata / "deid-report.json")
 
@@ -297,6 +301,19 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
         "k_anonymity": deid_report["k_anonymity"],
         "patient_identity": deid_report["patient_identity"],
     }
+
+
+def _generalise_sites(table: pa.Table, merged_studies: set[str]) -> pa.Table:
+    """The index with the site of the public tier's merged studies (by study key) set to the
+    generalised label (:data:`curator.deid.kanon.GENERALISED_SITE`).  A site label any of
+    whose studies was merged is merged on every row (its rejected files' rows too), so that
+    no table or report of the release counts it apart."""
+    sites, studies = table.column("site").to_pylist(), table.column("study_key").to_pylist()
+    merged_labels = {site for site, study in zip(sites, studies) if study in merged_studies}
+    labels = [GENERALISED_SITE if site in merged_labels or study in merged_studies else site
+              for site, study in zip(sites, studies)]
+    index = table.schema.get_field_index("site")
+    return table.set_column(index, table.schema.field(index), pa.array(labels, table.schema.field(index).type))
 
 
 def _resume_state(staging: Path, options: PublishOptions, config_file: Path) -> tuple[str, str]:
