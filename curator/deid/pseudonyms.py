@@ -70,10 +70,14 @@ def write_key(path: str | os.PathLike[str]) -> Path:
 def read_key(path: str | os.PathLike[str]) -> bytes:
     """The 32-byte key stored in ``path`` (written by :func:`write_key`)."""
     target = Path(path)
+    from curator.common.userfile import NotASmallFile, read_small
+
     try:
-        text = target.read_text(encoding="utf-8")
+        text = read_small(target).decode("utf-8")
     except FileNotFoundError:
         raise CuratorError("key file not found (create one with `curator keygen FILE`)") from None
+    except NotASmallFile as exc:
+        raise CuratorError(f"key file {exc}: {target.name}") from None
     except (OSError, UnicodeDecodeError):
         raise CuratorError("key file cannot be read as text") from None
     for line in text.splitlines():

@@ -223,8 +223,10 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     if options.fhir_version not in ("R4B", "R5"):
         raise CuratorError("--fhir-version must be R4B (FHIR R4) or R5")
     config_file = Path(os.fspath(config_path))
-    if not config_file.is_file():
+    if not config_file.exists():
         raise CuratorError(f"release configuration not found: {config_file.name} (see examples/release.yaml)")
+    if not config_file.is_file():  # a FIFO or a device is never read (it could wait or never end)
+        raise CuratorError(f"release configuration is not a regular file (a folder, a FIFO or a device): {config_file.name}")
     config = load_release_config(config_file)
     check_options(options, config)
     staging = check_locations(source_path, out_path, force)

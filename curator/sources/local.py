@@ -112,6 +112,23 @@ def _head(path: str, size: int = 512) -> bytes:
         os.close(fd)
 
 
+ZERO_CHECK_LIMIT = 16 << 20  # larger files of zero blocks are read as any other file
+
+
+def _only_zero_blocks(path: str, head: bytes, size: int) -> str | None:
+    """Why a file made of 512-byte blocks of zeros only is rejected (an empty tar archive is
+    two or more of them: tar reads no header in it, nor does a DICOM reader), else ``None``."""
+    if size < 1024 or size % 512 or size > ZERO_CHECK_LIMIT or head.count(0) != len(head):
+        return None
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if chunk.count(0) != len(chunk):
+                return None
+    if path.lower().endswith(".tar"):
+        return "empty tar archive (no file in it)"
+    return "only zero bytes (an empty tar archive or a zeroed file; no DICOM data)"
+
+
 class FolderSource(Source):
     """A folder walked recursively in sorted order; symbolic links are not followed."""
 
@@ -152,6 +169,10 @@ class FolderSource(Source):
             kind = _file_kind(entry.path, head)
             if kind is not None:
                 yield from _archive_items(Path(entry.path), relpath + ARCHIVE_SEPARATOR, kind, info.st_size)
+                continue
+            zeros = _only_zero_blocks(entry.path, head, info.st_size)
+            if zeros:
+                yield Rejection(relpath, zeros)
                 continue
             yield Item(relpath, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", path=entry.path)
 
@@ -285,6 +306,18 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
             yield _nested_or_item(relpath, data, f"{member.size}:{int(member.mtime)}")
 
 
+def _regular_head(path: Path) -> bytes | None:
+    """The first 512 bytes of ``path``, ``None`` when it is not a regular file (opened without
+    blocking, so that a FIFO is told apart before anything waits on it)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, 512)
+    finally:
+        os.close(fd)
+
+
 def open_path(text: str) -> Source:
     """The folder or archive at the path ``text`` (:class:`CuratorError` when it does not
     exist or is neither a folder nor a readable archive)."""
@@ -295,10 +328,11 @@ def open_path(text: str) -> Source:
     if path.is_dir():
         return FolderSource(path)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(512)
+        head = _regular_head(path)
     except OSError as exc:
         raise CuratorError(f"source cannot be read: {shown} ({exc.strerror or 'OS error'})") from None
+    if head is None:  # never opened for reading as a file: a FIFO would wait for a writer, /dev/zero never end
+        raise CuratorError(f"source is neither a folder nor a zip/tar archive: {shown} (a FIFO, a device or a socket)")
     kind = _file_kind(path, head)
     if kind is None:
         single = " (one DICOM file: give the folder that holds it)" if head[128:132] == b"DICM" else ""
