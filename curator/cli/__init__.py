@@ -110,6 +110,9 @@ def _pydicom_silenced() -> Iterator[None]:
 # What writing to a standard stream raises when it cannot be written: closed (EBADF), a pipe
 # whose reader has gone (EPIPE, `curator audit X | head -1`), a full device (ENOSPC), I/O.
 _STREAM_ERRNOS = frozenset({errno.EPIPE, errno.EBADF, errno.ENOSPC, errno.EIO})
+# OSErrors that only a path given on the command line causes (too long, a symbolic link loop),
+# wherever they are met: a usage error, never an internal one (hostile round 7)
+_PATH_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
 
 
 class _ClosedStream(io.TextIOBase):
@@ -204,6 +207,10 @@ def _run(argv: list[str] | None) -> int:
     except OSError as exc:
         if exc.errno in _STREAM_ERRNOS:  # the output cannot be written: a standard stream, most often
             return _unwritable_output(exc)
+        if exc.errno in _PATH_ERRNOS:  # a path the user gave that the system cannot resolve
+            _say(f"error: a path given cannot be used ({os.strerror(exc.errno)}): a path is at most 4,096 bytes, "
+                 "a name 255, and symbolic links may not loop")
+            return ExitCode.USAGE
         return _internal(exc)
     except Exception as exc:  # bugs
         return _internal(exc)

@@ -95,7 +95,14 @@ def exclusive(lock_path: str | os.PathLike[str], what: str, hint: str = "or choo
 
     path = Path(lock_path)
     with disk_full_is_an_error(what):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a file (not a folder) of that name, or in its path
+            raise UnwritableError(f"cannot write {what} (a file, not a folder, is in its place)") from None
+        except OSError as exc:
+            if is_no_space(exc):
+                raise
+            raise UnwritableError(f"cannot write {what} ({exc.strerror or 'OS error'})") from None
         lock = FileLock(path, timeout=0)
         try:
             lock.acquire()
