@@ -196,6 +196,10 @@ class Server:
             if _is_read_timeout(exc):
                 raise CuratorError(self._timeout_message(what)) from None
             raise CuratorError(f"cannot reach the DICOMweb server at {self.label} while {what} ({_connection_reason(exc)})") from None
+        except requests.exceptions.JSONDecodeError:  # before RequestException, of which it is one
+            raise CuratorError(f"the server at {self.label} answered something that is not DICOMweb JSON while {what} "
+                               "(an HTML page, a login or another service: the URL must be the DICOMweb root, "
+                               "e.g. https://host/dicom-web)") from None
         except requests.exceptions.RequestException as exc:
             raise CuratorError(f"the DICOMweb request to {self.label} failed while {what} ({type(exc).__name__})") from None
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
