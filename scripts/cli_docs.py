@@ -88,6 +88,17 @@ def render() -> str:
         "to `scan`, `audit`, `deid` and `publish` alike; native Pixel Data shorter than its Rows, Columns, frames",
         "and bits say is `truncated (pixel data shorter than the image size)`.",
         "",
+        "Files named on the command line (`--key`, `--config`, profiles, overrides, provenance) are read only when they",
+        "are regular files of at most 4 MiB: a FIFO or a device (`/dev/zero`) is refused at once, never waited on or",
+        "read for ever (`error: key file is not a regular file (a folder, a FIFO or a device): NAME`); a SOURCE that",
+        "is a FIFO or a device likewise, and inside a source such entries are `not a regular file`. A path the system",
+        "cannot resolve (over 4,096 bytes, a name over 255, a symbolic link loop) is `error: a path given cannot be",
+        "used (…)`, exit 2; an OUT that cannot be made (a file in its place, a read-only file system, an",
+        "unwritable `CURATOR_CACHE`) is `error: cannot write …`, exit 2. An option given twice takes its last value",
+        "(the click convention). Environment variables curator does not know are ignored; `NO_COLOR` and `TERM` change",
+        "nothing (curator writes no colour). A file of zero blocks only is `empty tar archive (no file in it)` when its",
+        "name ends in `.tar`, else `only zero bytes (…)`. `tests/hostile7.py` lists these cases with their status.",
+        "",
     ]
     for name, command in _commands(root, "curator"):
         lines += [f"## `{name}`", "", (command.help or "").strip(), "", "| parameter | kind | default | meaning |", "| --- | --- | --- | --- |"]

@@ -265,58 +265,6 @@ def test_ctrl_c_once_the_command_has_returned_changes_nothing(ct_source):
     assert _tree(out) == ct_source["clean"]
 
 
-def test_the_public_tier_merges_a_site_of_fewer_than_k_patients(tmp_path):
-    """Found (round 5's open item): `deid --access public --k 5` of six patients at one site
-    and one at another wrote the release with exit 0: age, sex and ethnic group removed for
-    all seven, 'NOT reached', and the lone patient's studies still singled out by their site.
-    Round 6 refused it (exit 2); round 7 merges the small site with the smallest other one into
-    'other sites' (kanon.merge_sites), everywhere a publish shows a site, counts only in the
-    reports; refused only when all sites together hold fewer than k patients."""
-    import csv
-    import json
-
-    from tests.conftest import write_fixed_key
-
-    n = 0
-    for site, patients in (("site_big", 6), ("site_small", 1)):
-        for _ in range(patients):
-            n += 1
-            ds = hostile6._ct(n)
-            ds.PatientID, ds.PatientName, ds.PatientAge = f"{hostile.HOSTILE_MRN}{n}", f"{hostile.HOSTILE_NAME}{n}^X", f"{40 + n:03d}Y"
-            ds.StudyInstanceUID, ds.SeriesInstanceUID = f"{hostile.ROOT_UID}7.{n}", f"{hostile.ROOT_UID}7.{n}.1"
-            (tmp_path / "source" / site).mkdir(parents=True, exist_ok=True)
-            (tmp_path / "source" / site / f"{n}.dcm").write_bytes(hostile6._bytes(ds))
-    write_fixed_key(tmp_path / "key")
-    args = ["deid", str(tmp_path / "source"), str(tmp_path / "out"), "--key", str(tmp_path / "key"), "--workers", "1"]
-    code, out, err = _run([*args, "--access", "public", "--k", "5"])
-    assert (code, err) == (0, ""), err
-    assert "k-anonymity (k=5) reached" in out and "2 of 2 sites merged into 'other sites' (7 patients)" in out, out
-    assert len(list((tmp_path / "out").rglob("*.dcm"))) == 7 and "site_small" not in out
-    report = json.loads((tmp_path / "out" / "deid-report.json").read_text())
-    assert report["k_anonymity"]["site_generalization"] == {
-        "possible": True, "sites": 2, "sites_merged": 2, "patients_merged": 7, "records_merged": 7, "label": "other sites"}
-    assert "_merged_study_keys" not in report
-    # publish: the series table, the batches and the audit report show the merged site only
-    (tmp_path / "public.yaml").write_text((ROOT / "examples" / "release.yaml").read_text().replace(
-        "access_rights: NON_PUBLIC", "access_rights: PUBLIC"))
-    code, out, err = _run(["publish", str(tmp_path / "source"), str(tmp_path / "release"), "--key", str(tmp_path / "key"),
-                           "--config", str(tmp_path / "public.yaml"), "--k", "5", "-w", "1", "--release-date", "2026-12-01"])
-    assert code == 0, err
-    rows = list(csv.DictReader((tmp_path / "release" / "metadata" / "series.csv").open()))
-    assert len(rows) == 7 and {r["site"] for r in rows} == {"other sites"}
-    assert _run(["validate", str(tmp_path / "release"), "--key", str(tmp_path / "key")])[0] == 0  # SHACL, leak check
-    for path in (tmp_path / "release").rglob("*"):
-        if path.is_file() and path.suffix != ".dcm":
-            text = path.read_text(errors="replace")
-            assert "site_small" not in text and "site_big" not in text, path
-    # refused (exit 2, nothing written) only when even every site together is below k
-    code, out, err = _run([*args[:2], str(tmp_path / "out10"), *args[3:], "--access", "public", "--k", "10"])
-    assert code == 2 and err.startswith("error: public tier: k-anonymity (k=10) cannot be reached: the source has 7 "
-                                        "patients, fewer than 10 even with every site merged"), err
-    assert "--access restricted" in err and "site_small" not in err and hostile.HOSTILE_NAME not in err
-    assert list((tmp_path / "out10").iterdir()) == []
-
-
 def test_a_series_under_two_site_folders_lists_both_and_is_a_finding(tmp_path):
     """Found (round 5's open item): a series whose instances lay under two site folders showed
     the majority's site alone in the audit's series and in a release's series.csv, and no
