@@ -193,9 +193,107 @@ def _file_texts(path: Path) -> Iterator[str]:
         yield from _parquet_texts(path)
     else:
         try:
-            yield data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise Unreadable("neither DICOM, Parquet nor UTF-8 text") from None
+        yield from _structured_texts(path.name, text)
+
+
+@cache
+def _vocabulary_fields() -> dict[str, frozenset[str]]:
+    """``mappings/privacy/vocabulary-fields.yaml``: field name -> curator's own values of it."""
+    data = load_yaml(mappings_dir() / "privacy" / "vocabulary-fields.yaml")
+    return {str(name): frozenset(fold(str(v)) for v in values) for name, values in (data.get("fields") or {}).items()}
+
+
+def _vocabulary_value(field_name: object, value: object) -> bool:
+    """Whether ``value`` is one of curator's own values of the field ``field_name``
+    (``mappings/privacy/vocabulary-fields.yaml``): such a value is not searched."""
+    values = _vocabulary_fields().get(str(field_name))
+    return values is not None and isinstance(value, str) and fold(value.strip()) in values
+
+
+def _json_texts(node: object) -> Iterator[str]:
+    """Every key and scalar of parsed JSON as text, but the values of curator's vocabulary fields."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield str(k)
+            if not _vocabulary_value(k, v):
+                yield from _json_texts(v)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _json_texts(item)
+    elif isinstance(node, str):
+        yield from _cell_texts(node)
+    elif node is not None:
+        yield str(node)
+
+
+def _cell_texts(text: str) -> Iterator[str]:
+    """A string value; one holding a JSON object or array (a CSV or Parquet cell) read as JSON too."""
+    import json
+
+    yield from _raw_if_not_object(text)
+    stripped = text.strip()
+    if stripped[:1] in "{[" and stripped[-1:] in "}]":
+        try:
+            parsed = json.loads(stripped)
+        except (ValueError, RecursionError):
+            return
+        yield from _json_texts(parsed)
+
+
+def _raw_if_not_object(text: str) -> Iterator[str]:
+    """The text itself, unless it is a JSON object or array that parses (then its parts are
+    read instead, so that a vocabulary value inside it can be told apart)."""
+    import json
+
+    stripped = text.strip()
+    if stripped[:1] in "{[" and stripped[-1:] in "}]":
+        try:
+            json.loads(stripped)
+            return
+        except (ValueError, RecursionError):
+            pass
+    yield text
+
+
+def _structured_texts(name: str, text: str) -> Iterator[str]:
+    """The texts of a release file: a JSON, NDJSON or CSV file read as structured data (its
+    keys, columns and values: :func:`_vocabulary_value`), any other text, or one that does not
+    parse, whole."""
+    import csv
+    import io
+    import json
+
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    try:
+        if suffix in ("json", "jsonld"):
+            yield from list(_json_texts(json.loads(text)))
+            return
+        if suffix == "ndjson":
+            out: list[str] = []
+            for line in text.splitlines():
+                if line.strip():
+                    out.extend(_json_texts(json.loads(line)))
+            yield from out
+            return
+        if suffix == "csv":
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+            out = []
+            header = rows[0] if rows else []
+            out.extend(header)
+            for row in rows[1:]:
+                if len(row) != len(header):
+                    raise ValueError("ragged CSV")
+                for column, cell in zip(header, row):
+                    if not _vocabulary_value(column, cell):
+                        out.extend(_cell_texts(cell))
+            yield from out
+            return
+    except (ValueError, RecursionError, csv.Error):
+        pass  # not what its name says: searched whole
+    yield text
 
 
 def _parquet_texts(path: Path) -> Iterator[str]:
@@ -207,9 +305,13 @@ def _parquet_texts(path: Path) -> Iterator[str]:
     except (pa.ArrowException, OSError):
         raise Unreadable("unreadable Parquet") from None
     yield " ".join(table.schema.names)
-    for column in table.columns:
+    for name, column in zip(table.schema.names, table.columns):
         for value in column.to_pylist():
-            yield value if isinstance(value, str) else str(value)
+            if isinstance(value, str):
+                if not _vocabulary_value(name, value):
+                    yield from _cell_texts(value)
+            else:
+                yield str(value)
 
 
 @dataclass
