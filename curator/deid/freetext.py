@@ -31,7 +31,7 @@ from pydicom.datadict import DicomDictionary
 
 from curator.common.fold import INSIDE_WORD, fold
 from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
-from curator.deid.scrub import is_identifier_word, scrub_patterns, scrub_text, scrub_values
+from curator.deid.scrub import is_identifier_word, name_word_forms, scrub_patterns, scrub_text, scrub_values
 
 _WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
 _CODE_MEANING = 0x00080104
@@ -313,6 +313,21 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) 
     return drop
 
 
+def _name_word_forms(spans: list[tuple[int, int, str, str]], text: str, upper: bool, values: frozenset[str]) -> set[int]:
+    """Indexes of the words that are a form of the patient's given names and an ordinary word
+    ("Rob" for Robert, "Joke" for Johanna: :func:`curator.deid.scrub.name_word_forms`), written
+    as a name: capitalised, in mixed-case text, not the first word of a sentence (red team 9)."""
+    forms = name_word_forms(values) if values and not upper else frozenset()
+    if not forms:
+        return set()
+    return {i for i, (start, _, original, folded) in enumerate(spans)
+            if folded in forms and _capitalised(original) and len(original) > 1
+            and i > 0 and not _SENTENCE_END.search(text[:start])}
+
+
+_SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
+
+
 def has_name(text: str) -> bool:
     """Whether ``text`` holds a person-name pattern (a title or role and a name...), for
     technical text kept whole or not at all (safe private elements)."""
@@ -363,7 +378,7 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
     vanish = {i for i, s in enumerate(spans) if is_identifier_word(s[3], values)} if values else set()
     letters = [c for c in text if c.isalpha()]
     upper = bool(letters) and all(not c.islower() for c in letters)
-    names = _name_words(spans, text, upper)
+    names = _name_words(spans, text, upper) | _name_word_forms(spans, text, upper, values)
     n = len(spans)
     drop = [
         i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1) or _glued_safe(s[2]))

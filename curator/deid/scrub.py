@@ -133,6 +133,7 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
         if vr == "PN":
             for spelling in (text, *spellings):
                 _add_name_parts(spelling, found)
+                found.update(_other_name_forms(spelling))
             found.update(_korean_surnames(text))
 
 
@@ -145,6 +146,69 @@ def _add_name_parts(text: str, found: set[str]) -> None:
         if len(parts) > 1:  # glued forms ("JOHNDOE", "DOEJOHN") of the two main parts
             found.add(parts[0] + parts[1])
             found.add(parts[1] + parts[0])
+        found.update(_glued_runs(group))
+
+
+def _glued_runs(group: str) -> set[str]:
+    """The words of each component of a name glued, every run of two or more that is not made
+    of particles only, marked as a name ("DELAFUENTE", "FUENTEORTEGA" for "de la Fuente
+    Ortega": a surname with particles, or a double surname, written as one word in a code or
+    a folder name, whose own words may be dictionary words; red team 9)."""
+    particles = scrub_rules().particles
+    out: set[str] = set()
+    for component in group.split("^"):
+        words = [w for w in re.split(r"[\s,'’\-]+", component) if w]
+        for i in range(len(words)):
+            for j in range(i + 2, len(words) + 1):
+                if any(fold(w) not in particles for w in words[i:j]):
+                    out.add("".join(words[i:j]) + "^")
+    return out
+
+
+@cache
+def _name_form_table() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """``mappings/privacy/given-name-forms.yaml``: each folded form of a given name to the
+    other forms of its groups, those that are not words of the word lists and those that are
+    ("Will", "Rob": :func:`name_word_forms`)."""
+    from curator.deid.freetext import is_word
+
+    names: dict[str, set[str]] = {}
+    words: dict[str, set[str]] = {}
+    for group in load_yaml(mappings_dir() / "privacy" / "given-name-forms.yaml")["groups"]:
+        forms = [fold(str(form)) for form in group]
+        for form in forms:
+            for other in forms:
+                if other != form:
+                    (words if any(is_word(w) for w in other.split()) else names).setdefault(form, set()).add(other)
+    return {form: (frozenset(names.get(form, ())), frozenset(words.get(form, ()))) for form in {*names, *words}}
+
+
+def _name_form_keys(text: str) -> set[str]:
+    """The folded given and family names of a person-name value, each part and each component whole."""
+    keys: set[str] = set()
+    for group in text.split("="):
+        for component in group.split("^"):
+            keys.add(fold(component.strip()))
+            keys.update(fold(w) for w in re.split(r"[\s,]+", component) if w)
+    return keys
+
+
+def _other_name_forms(text: str) -> set[str]:
+    """The other forms of the given names of a person-name value (a diminutive, the same name
+    in a neighbouring language: Bill and Billy for William, Sasha for Oleksandr), marked as
+    names; forms that are words are left to :func:`name_word_forms` (red team 9)."""
+    table = _name_form_table()
+    return {form + "^" for key in _name_form_keys(text) for form in table.get(key, ((), ()))[0]}
+
+
+@lru_cache(maxsize=4096)
+def name_word_forms(values: frozenset[str]) -> frozenset[str]:
+    """The forms of the given names of the person-name ``values`` that are ordinary words
+    ("Will" and "Rob" for William Robert, "Joke" for Johanna): free text loses them only where
+    they are written as a name, capitalised inside a sentence (:mod:`curator.deid.freetext`)."""
+    table = _name_form_table()
+    return frozenset(form for value in values if _PERSON_NAME.search(value)
+                     for key in _name_form_keys(value) for form in table.get(key, ((), ()))[1])
 
 
 _PERSON_NAME = re.compile(r"[\^=]")  # a value in person-name form (component separators)
@@ -768,23 +832,26 @@ def variant_key(word: str) -> str:
     ``latin_variants``): a leading article dropped, letters of one sound made one (q, c -> k),
     vowels (and y) dropped, doubled consonants made single: "AL-QAHTANI", "Kahtani" and
     "Qahtany" are all "khtn", "Abdullah" and "Abdallah" "bdlh" (red team 8)."""
-    articles, same_sound, vowels = _variant_rules()
+    articles, same_sound, vowels, groups = _variant_rules()
     folded = fold(word)
     for article in articles:
         if folded.startswith(article) and len(folded) > len(article) + 3:
             folded = folded[len(article):]
             break
+    for group, sound in groups:
+        folded = folded.replace(group, sound)
     key = vowels.sub("", re.sub(r"[^a-z]", "", folded.translate(same_sound)))
     return re.sub(r"(.)\1+", r"\1", key)
 
 
 @cache
-def _variant_rules() -> tuple[tuple[str, ...], dict[int, str], re.Pattern[str]]:
-    """``latin_variants``' articles, its table of letters of one sound and its vowels as a
-    pattern, built once (:func:`variant_key` runs on every word of every kept code string)."""
+def _variant_rules() -> tuple[tuple[str, ...], dict[int, str], re.Pattern[str], tuple[tuple[str, str], ...]]:
+    """``latin_variants``' articles, its table of letters of one sound, its vowels as a
+    pattern and its letter groups of one sound, built once (:func:`variant_key` runs on every
+    word of every kept code string)."""
     rules = _transliteration()["latin_variants"]
     return (tuple(map(str, rules["articles"])), str.maketrans(dict(rules["same_sound"])),
-            re.compile(rf"[{rules['vowels']}]"))
+            re.compile(rf"[{rules['vowels']}]"), tuple((str(a), str(b)) for a, b in rules.get("same_sounds") or ()))
 
 
 def _variant_in_code(value: str, parts: tuple[str, ...], is_word: Callable[[str], bool] | None) -> bool:

@@ -121,10 +121,12 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 @lru_cache(maxsize=4096)
 def token_hashes(values: frozenset[str], salt: bytes) -> frozenset[str]:
-    """Salted keys of the word tokens of identifier values (to scrub paths later)."""
-    from curator.deid.scrub import consonant_skeletons
+    """Salted keys of the word tokens of identifier values (to scrub paths later), and of the
+    forms of the given names that are ordinary words ("Joke" for Johanna: a folder name is no
+    sentence; :func:`curator.deid.scrub.name_word_forms`)."""
+    from curator.deid.scrub import consonant_skeletons, name_word_forms
 
-    found: set[str] = set()
+    found: set[str] = {key("token", form, salt) for form in name_word_forms(values)}
     for value in values:
         for token in _TOKEN.findall(value):
             token = fold(token)
