@@ -91,6 +91,19 @@ Labels are always the *source's own* attributes (never curator's output):
 
       python scripts/build_real_descriptions.py smi SNAPSHOT.git OUT.csv
 
+* Brazil's hierarchical classification of medical procedures CBHPM 2020 (Associacao Medica
+  Brasileira; its codes and terms are those of the ANS's TUSS table 22; Portuguese): the
+  diagnostic imaging procedures (nuclear medicine in vivo, radiology, ultrasound, CT, MR) of a
+  public copy of its ``code;name`` table (``david271201/PFC_2025``, file ``CBHPM 2020.csv``).
+  Labels come from the code structure the CBHPM defines (``CBHPM_MODALITY``, ``CBHPM_SUBGROUPS``:
+  written from the sub-group names before curator was run on these names): the group gives the
+  modality (409 US, 410 CT, 411 MR), the sub-group ``region_any`` where it names a body region or
+  an organ system (40801 "Cranio e face": head, face).  The copy declares no licence, so the
+  names are NOT shipped: this script reads a local git snapshot and writes a file outside the
+  project for ``benchmarks/normalize.py --external FILE``::
+
+      python scripts/build_real_descriptions.py cbhpm SNAPSHOT.git OUT.csv
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -663,6 +676,69 @@ def smi_pairs(text: str) -> list[dict[str, str]]:
     return rows
 
 
+CBHPM_COMMIT = "f5bda8777cce95b564de6237121926829078ee40"
+CBHPM_FILE = "CBHPM 2020.csv"
+# The CBHPM's own code structure: digits 1-3 the group (407 medicina nuclear in vivo, 408 radiologia,
+# 409 ultrassonografia, 410 tomografia computadorizada, 411 ressonancia magnetica), digits 4-5 the
+# sub-group.  Only the diagnostic sub-groups are kept (interventional sub-groups 40813, 40814,
+# 40902, 41002, 41102, therapy 40710 and in-vitro 40712 left out).  The group gives the modality
+# where it names one technique (409 US, 410 CT, 411 MR; 407 spans planar, SPECT and PET, 408
+# radiography, fluoroscopy, mammography and angiography: none).  The sub-group gives
+# ``region_any`` where its name is a body region or an organ system, with the conventions of the
+# SIGTAP, CCAM, CUPS and MY Core sets.  Written from the sub-group names, before curator was run
+# on any of these names.
+CBHPM_MODALITY = {"409": "RID10326", "410": "RID10321", "411": "RID10312"}
+CBHPM_SUBGROUPS = {
+    "40701": ("Cardiovascular in vivo", ()),
+    "40702": ("Digestivo in vivo", (HEAD, FACE, NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)),
+    "40703": ("Endocrino in vivo", (HEAD, NECK, THORAX, MEDIASTINUM, ABDOMEN)),
+    "40704": ("Geniturinario in vivo", (ABDOMEN, PELVIS)),
+    "40705": ("Hematologico in vivo", ()),
+    "40706": ("Musculo esqueletico in vivo", ()),
+    "40707": ("Nervoso in vivo", (HEAD, SPINE, SACRUM, COCCYX)),
+    "40708": ("Oncologia-infectologia in vivo", ()),
+    "40709": ("Respiratorio in vivo", (HEAD, FACE, NECK, THORAX, MEDIASTINUM)),
+    "40711": ("Outros in vivo de medicina nuclear", ()),
+    "40801": ("Cranio e face", (HEAD, FACE)),
+    "40802": ("Coluna vertebral", (SPINE, SACRUM, COCCYX)),
+    "40803": ("Esqueleto toracico e membros superiores", (THORAX, SHOULDER, UPPER)),
+    "40804": ("Bacia e membros inferiores", (PELVIS, LOWER)),
+    "40805": ("Torax", (THORAX, MEDIASTINUM, BREAST)),
+    "40806": ("Sistema digestivo", (NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)),
+    "40807": ("Sistema urinario", (ABDOMEN, PELVIS)),
+    "40808": ("Outros exames de radiologia geral", ()),
+    "40809": ("Procedimentos especiais de radiologia geral", ()),
+    "40810": ("Neurorradiologia", ()),
+    "40811": ("Radioscopia", ()),
+    "40812": ("Angiografia visceral e periferica", ()),
+    "40901": ("Ultrassonografia diagnostica", ()),
+    "41001": ("Tomografia computadorizada diagnostica", ()),
+    "41101": ("Ressonancia magnetica diagnostica", ()),
+}
+
+
+def cbhpm_rows(snapshot: Path) -> list[dict[str, str]]:
+    """One row per diagnostic imaging procedure of the CBHPM 2020 (its official name), labelled
+    from its code's group and sub-group."""
+    return cbhpm_parse(_git(snapshot, "show", f"{CBHPM_COMMIT}:{CBHPM_FILE}"))
+
+
+def cbhpm_parse(text: str) -> list[dict[str, str]]:
+    """The rows of the CBHPM's ``code;name`` table (``CBHPM 2020.csv``) that lie in a kept sub-group."""
+    text = text.lstrip("\ufeff")
+    rows: dict[str, dict[str, str]] = {}
+    for record in csv.reader(text.splitlines(), delimiter=";"):
+        if len(record) < 2 or record[0][:5] not in CBHPM_SUBGROUPS:
+            continue
+        code, name = record[0].strip(), " ".join(record[1].split())
+        regions = CBHPM_SUBGROUPS[code[:5]][1]
+        rows.setdefault(name.casefold(), {
+            "id": f"CBHPM{code}", "source": "cbhpm", "institution": "CBHPM 2020 (Associacao Medica Brasileira), imaging procedures",
+            "lang": "pt", "level": "study", "text": name, "modality": CBHPM_MODALITY.get(code[:3], ""), "body_region": "",
+            "focus": "", "region_any": "+".join(regions), "contrast": "", "laterality": "", "split": split_of("cbhpm", name)})
+    return sorted(rows.values(), key=lambda r: r["id"])
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
     extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
     columns = COLUMNS + extra if rows and "split" in rows[0] else tuple(rows[0])
@@ -704,6 +780,9 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["smi"] and len(argv) == 3:
         write(smi_rows(Path(argv[1])), Path(argv[2]))
+        return 0
+    if argv[:1] == ["cbhpm"] and len(argv) == 3:
+        write(cbhpm_rows(Path(argv[1])), Path(argv[2]))
         return 0
     if argv[:1] == ["hospitals"] and len(argv) == 4:
         write(hospital_rows(Path(argv[1]), Path(argv[2])), Path(argv[3]))
