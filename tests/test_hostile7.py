@@ -152,3 +152,25 @@ def test_the_public_tier_merges_a_site_of_fewer_than_k_patients(tmp_path):
                                         "patients, fewer than 13 even with every site merged"), err
     assert "--access restricted" in err and "site_small" not in err and hostile7.HOSTILE_NAME not in err
     assert list((tmp_path / "out13").iterdir()) == []
+
+
+def test_a_profile_without_demographics_still_merges_small_sites_in_the_public_tier(tmp_path):
+    """Found while building the merge: with the strict profile (age, sex and ethnic group not
+    kept) the public tier enforced nothing, so a publish of six patients at one site and one at
+    another named the lone patient's site in series.csv: site is then the one quasi-identifier
+    left.  Now its small sites merge all the same, and a source below k is refused."""
+    import json
+
+    from tests.conftest import write_fixed_key
+
+    hostile7._small(tmp_path / "source")
+    write_fixed_key(tmp_path / "key")
+    args = ["deid", str(tmp_path / "source"), str(tmp_path / "out"), "--key", str(tmp_path / "key"), "-w", "1",
+            "--profile", "strict", "--access", "public"]
+    code, out, err = _run(args)
+    assert (code, err) == (0, ""), err
+    assert "access public: 2 of 2 sites merged into 'other sites' (7 patients)" in out, out
+    kan = json.loads((tmp_path / "out" / "deid-report.json").read_text())["k_anonymity"]
+    assert kan["applied"] is False and kan["site_generalization"]["sites_merged"] == 2
+    code, out, err = _run([*args[:2], str(tmp_path / "out8"), *args[3:], "--k", "8"])
+    assert code == 2 and "cannot be reached: the source has 7 patients" in err, err

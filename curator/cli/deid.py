@@ -62,6 +62,10 @@ def register(app: typer.Typer) -> None:
             from curator.deid.kanon import summary_line
 
             typer.echo(summary_line(kan))
+        elif kan.get("site_generalization", {}).get("sites_merged"):  # public, a profile without demographics
+            from curator.deid.kanon import sites_text
+
+            typer.echo(f"access public: {sites_text(kan)}")
         typer.echo(f"report: {Path(out) / REPORT_NAME}")
         if not counts["written"] and not counts["quarantined"]:  # as publish: an empty OUT is never a success
             from curator.errors import CuratorError

@@ -288,7 +288,7 @@ def merge_sites(sites: dict[str, set[str]], k: int) -> set[str] | None:
     return merged if len(members) >= k else None
 
 
-def _merge_small_sites(records: list[Record], k: int) -> dict:
+def merge_small_sites(records: list[Record], k: int) -> dict:
     """Apply :func:`merge_sites` to ``records`` (their ``site`` becomes
     :data:`GENERALISED_SITE`, the source label kept in ``extra['source_site']``); the
     counts of the report (never a label: a folder may be named after a person)."""
@@ -315,7 +315,7 @@ def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
     _check_k(k)
     records.sort(key=lambda r: (r.patient, r.study))
     before = risk(records, k)
-    sites = _merge_small_sites(records, k)
+    sites = merge_small_sites(records, k)
     limit = int(max_suppression * len(records) + 1e-9)
     best: tuple | None = None
     columns = _Columns(records)
@@ -383,6 +383,15 @@ def note(record: Record) -> str:
     return ("k-anonymity: " + "; ".join(parts))[:64] if parts else ""
 
 
+def sites_text(summary: dict) -> str:
+    """``2 of 3 sites merged into 'other sites' (6 patients)``, or ``""`` when none was."""
+    merged = summary.get("site_generalization") or {}
+    if not merged.get("sites_merged"):
+        return ""
+    return (f"{merged['sites_merged']} of {merged['sites']} sites merged into '{merged['label']}' "
+            f"({merged['patients_merged']} patients)")
+
+
 def summary_line(summary: dict) -> str:
     """One line for the console and the catalogue: tier, k, the risk figures, the loss."""
     after = summary["after"]
@@ -395,10 +404,9 @@ def summary_line(summary: dict) -> str:
     loss = summary["loss"]
     state = "reached" if after["satisfied"] else "NOT reached"
     kept = ", ".join(f"{name.replace('_', ' ')} {how}" for name, how in summary["generalization"].items())
-    merged = summary.get("site_generalization") or {}
-    if merged.get("sites_merged"):
-        kept += (f"; {merged['sites_merged']} of {merged['sites']} sites merged into '{merged['label']}' "
-                 f"({merged['patients_merged']} patients)")
+    merged = sites_text(summary)
+    if merged:
+        kept += "; " + merged
     return (
         f"access public: k-anonymity (k={summary['k']}) {state}: {kept}; {summary['suppressed_records']} records "
         f"suppressed; loss {loss['total']:.2f} (age {loss['age']:.2f}, sex {loss['sex']:.2f}, "

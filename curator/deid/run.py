@@ -1206,12 +1206,15 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
         summary["applied"] = True
         if access.enforced and not summary["after"]["satisfied"]:
             raise CuratorError(_unreachable(record_list, k))
-        # the studies whose site was generalised, by the index's study key (curator publish
-        # relabels their site in its tables and reports); kept out of deid-report.json
-        merged_studies = _study_keys(r.study for r in record_list if "source_site" in r.extra)
     else:
         summary = {"applied": False, "k": k, "access": access.tier, "reason": "patient characteristics are not kept by this profile"}
-        merged_studies = []
+        if access.enforced:  # site alone is then the quasi-identifier: its small sites merge all the same
+            summary["site_generalization"] = kanon.merge_small_sites(record_list, k)
+            if not summary["site_generalization"]["possible"]:
+                raise CuratorError(_unreachable(record_list, k))
+    # the studies whose site was generalised, by the index's study key (curator publish
+    # relabels their site in its tables and reports); kept out of deid-report.json
+    merged_studies = _study_keys(r.study for r in record_list if "source_site" in r.extra)
     contexts = {}
     for record in record_list:
         demo: dict[int, str | None] = {}
