@@ -301,8 +301,9 @@ def scenarios(root: str | Path, html_url: str = "http://127.0.0.1:9/dicom-web") 
         ("publish --release-date 2026-02-30", [*pub, str(r / "p6"), "--key", key, "--config", cfg, "--release-date",
                                                "2026-02-30", *one], {}, 2, "error: --release-date"),
         # SOURCE and OUT
-        ("scan SOURCE symlink loop", ["scan", str(r / "loop"), *one], {}, 2, "error: "),
-        ("scan SOURCE dangling symlink", ["scan", str(r / "dangling"), *one], {}, 2, "error: "),
+        ("scan SOURCE symlink loop", ["scan", str(r / "loop"), *one], {}, 2, "error: source is a symbolic link that leads nowhere"),
+        ("deid SOURCE dangling symlink", ["deid", str(r / "dangling"), str(r / "o13"), "--key", key, *one], {}, 2,
+         "error: source is a symbolic link that leads nowhere"),
         ("scan SOURCE FIFO", ["scan", str(r / "source_fifo"), *one], {}, 2, "error: "),
         ("scan SOURCE over 4096 bytes", ["scan", long_path, *one], {}, 2, "error: "),
         ("deid OUT over 4096 bytes", ["deid", small, long_path, "--key", key, *one], {}, 2, "error: "),

@@ -70,12 +70,13 @@ def _names() -> list[str]:
 
 @pytest.mark.parametrize("name", _names())
 def test_every_command_line_keeps_the_contract(name, root, html_url):
-    """Found at the start of the round (12 of 34 wrong): a key file or release.yaml that is a
+    """Found at the start of the round (14 of 34 wrong): a key file or release.yaml that is a
     FIFO or /dev/zero, and a SOURCE that is a FIFO, hung for ever (or read zeros until memory
     ran out); a path over 4,096 bytes, OUT on a file system where it cannot be made and
     CURATOR_CACHE naming a file were 'internal error' (exit 3); a DICOMweb URL answering an
     HTML page said '(JSONDecodeError)'; /dev/zero as release.yaml was 'not found'; the public
-    tier refused a site below k (now merged: tests/test_release_tiers.py)."""
+    tier refused a site below k (now merged: tests/test_release_tiers.py); a SOURCE that is a
+    symbolic link loop or a dangling link was 'source not found'."""
     (scenario,) = [s for s in hostile7.scenarios(root, html_url) if s[0] == name]
     _, argv, env, expected, message = scenario
     code, out, err = _subprocess(argv, root) if name in HUNG else _run(argv, env)

@@ -547,7 +547,9 @@ def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path
         return
     source_path = Path(os.fspath(source))
     if not source_path.exists():
-        raise CuratorError("source not found")
+        from curator.sources.local import missing_source
+
+        raise CuratorError(missing_source(source_path))
     if is_inside(out_dir, source_path):
         raise CuratorError("the output folder must not be inside the source")
     if is_inside(source_path, out_dir):

@@ -306,6 +306,15 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
             yield _nested_or_item(relpath, data, f"{member.size}:{int(member.mtime)}")
 
 
+def missing_source(path: Path) -> str:
+    """Why a SOURCE path that does not exist is refused: not found, or a symbolic link that
+    leads nowhere (dangling, or a loop of links); its last part only."""
+    shown = path.name or str(path)
+    if os.path.lexists(path):
+        return f"source is a symbolic link that leads nowhere (dangling, or a loop of links): {shown}"
+    return f"source not found: {shown}"
+
+
 def _regular_head(path: Path) -> bytes | None:
     """The first 512 bytes of ``path``, ``None`` when it is not a regular file (opened without
     blocking, so that a FIFO is told apart before anything waits on it)."""
@@ -324,7 +333,7 @@ def open_path(text: str) -> Source:
     path = Path(text)
     shown = path.name or text  # the last part only, as every message: a folder may be named after a patient
     if not path.exists():
-        raise CuratorError(f"source not found: {shown}")
+        raise CuratorError(missing_source(path))
     if path.is_dir():
         return FolderSource(path)
     try:
