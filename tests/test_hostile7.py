@@ -118,6 +118,7 @@ def test_the_public_tier_merges_a_site_of_fewer_than_k_patients(tmp_path):
     from tests.conftest import write_fixed_key
 
     hostile7._small(tmp_path / "source")  # six patients at site_big, one at site_small
+    (tmp_path / "source" / "site_small" / "notes.txt").write_text("not DICOM\n")  # listed as rejected
     (tmp_path / "source" / "site_mid").mkdir()
     for n in range(5):  # and five at site_mid: the smallest site that brings site_small to k
         ds = hostile7._ct(760 + n)
@@ -147,6 +148,8 @@ def test_the_public_tier_merges_a_site_of_fewer_than_k_patients(tmp_path):
         if path.is_file() and path.suffix != ".dcm":
             text = path.read_text(errors="replace")
             assert "site_small" not in text and "site_mid" not in text, path
+    audit = json.loads((tmp_path / "release" / "metadata" / "audit-report.json").read_text())
+    assert [r["path"] for r in audit["rejected"]] == ["other sites/notes.txt"]
     # refused (exit 2, nothing written) only when even every site together is below k
     code, out, err = _run([*args[:2], str(tmp_path / "out13"), *args[3:], "--access", "public", "--k", "13"])
     assert code == 2 and err.startswith("error: public tier: k-anonymity (k=13) cannot be reached: the source has 12 "

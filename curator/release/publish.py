@@ -308,14 +308,22 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
 def _generalise_sites(table: pa.Table, merged_studies: set[str]) -> pa.Table:
     """The index with the site of the public tier's merged studies (by study key) set to the
     generalised label (:data:`curator.deid.kanon.GENERALISED_SITE`).  A site label any of
-    whose studies was merged is merged on every row (its rejected files' rows too), so that
-    no table or report of the release counts it apart."""
+    whose studies was merged is merged on every row, and a path whose top folder is such a
+    label (the folder rule: the label is the top folder) starts with the generalised label
+    instead, rejected files' rows included, so that no table, listing or report of the
+    release names or counts a merged site apart."""
     sites, studies = table.column("site").to_pylist(), table.column("study_key").to_pylist()
-    merged_labels = {site for site, study in zip(sites, studies) if study in merged_studies}
+    merged_labels = {site for site, study in zip(sites, studies) if study in merged_studies and site}
+    paths = []
+    for path in table.column("path").to_pylist():
+        top, slash, rest = (path or "").partition("/")
+        paths.append(GENERALISED_SITE + slash + rest if slash and top in merged_labels else path)
     labels = [GENERALISED_SITE if site in merged_labels or study in merged_studies else site
               for site, study in zip(sites, studies)]
-    index = table.schema.get_field_index("site")
-    return table.set_column(index, table.schema.field(index), pa.array(labels, table.schema.field(index).type))
+    for name, values in (("site", labels), ("path", paths)):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, table.schema.field(index), pa.array(values, table.schema.field(index).type))
+    return table
 
 
 def _resume_state(staging: Path, options: PublishOptions, config_file: Path) -> tuple[str, str]:
