@@ -393,3 +393,80 @@ def test_a_bright_disc_is_not_a_word_standing_alone():
         ys, xs = np.nonzero(view > 135)
         raw = (int(ys.min()) - 2, int(xs.min()) - 2, int(ys.max()) + 3, int(xs.max()) + 3)
         assert bool(textdetect.lone_word(raw, view, view.shape, s)) is expected, shape
+
+
+def test_a_turned_line_of_a_small_font_whose_glyphs_touch_in_twos_is_cut():
+    """A 7-pixel ID up the edge of a fluoroscopy frame in a tight font: its glyphs touch in
+    twos through their anti-aliased edges, so each component is too wide for one glyph and
+    too narrow for a run.  The stroke detector that admits the model on the turned frame
+    counts such pairs as two glyphs, so the line is cut, not released under a NO."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 10)
+    for angle in (90, 270):
+        ds, _ = _marked_ct([("MRN 20-265 ACC", 30, 240, 20, "DejaVuSans-Bold.ttf")])
+        frame = pixels.frames_of(ds)[0].astype(np.int32)
+        strip = Image.new("L", (200, 12), 0)
+        draw = ImageDraw.Draw(strip)
+        x = 1
+        for pair in ("MW", "OM", "WD", "QM", "MO", "DW"):  # two glyphs touching, then a gap
+            for char in pair:
+                draw.text((x, 0), char, fill=255, font=font)
+                x += int(draw.textlength(char, font=font)) - 1
+            x += 3
+        alpha = np.asarray(strip.rotate(angle, expand=True), dtype=np.float64) / 255
+        y = 150
+        region = frame[y:y + alpha.shape[0], :alpha.shape[1]]
+        frame[y:y + alpha.shape[0], :alpha.shape[1]] = np.rint(region * (1 - alpha) + 3000 * alpha)
+        ds.PixelData = frame.astype(np.int16).tobytes()
+        ink = alpha >= 0.5
+        outcome = pixels.clean(ds)
+        cut = np.zeros(frame.shape, dtype=bool)
+        for _, (y0, x0, y1, x1) in outcome.regions:
+            cut[y0:y1, x0:x1] = True
+        assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
+        assert cut[y:y + ink.shape[0], :ink.shape[1]][ink].all(), angle
+        assert cut[:, 40:200].sum() == 0  # the anatomy beside the turned line is left alone
+
+
+def test_pairs_of_touching_glyphs_count_as_two_only_when_asked():
+    """Three components each two glyphs wide (touching) make a line for
+    the check (``pairs``), not for the screen, whose verdicts stay as they were."""
+    s = textdetect.settings()
+    image = np.full((60, 120), 20, dtype=np.uint8)
+    for k in range(3):  # hollow 10 x 9 glyphs side by side in twos (18 pixels wide), the pairs 4 pixels apart
+        for x in (10 + 22 * k, 19 + 22 * k):
+            image[20:30, x:x + 9] = 220
+            image[21:29, x + 1:x + 8] = 20
+    response = np.where(image > 100, 200, 0).astype(np.uint8)
+    assert textdetect._text_boxes(response, image, s) == []
+    assert len(textdetect._text_boxes(response, image, s, pairs=True)) == 1
+
+
+def test_a_faint_turned_line_on_a_dark_band_along_the_edge_is_cut():
+    """A radiograph's ID up its left edge, drawn in black on a dark grey band a few grey
+    levels above black (18 of 256 levels in the full window, too faint for a stroke): the
+    turned check also looks at the darkest eighth of the frame's range, stretched, where the
+    line stands out, so it is cut, not released under a NO."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 10)
+    ds, _ = _marked_ct([("MRN 20-265 ACC", 30, 240, 20, "DejaVuSans-Bold.ttf")])
+    frame = pixels.frames_of(ds)[0].astype(np.int32)
+    low, high = int(frame.min()), 3000
+    frame[:, :16] = low + (high - low) * 18 // 255  # the band
+    strip = Image.new("L", (300, 12), 0)
+    ImageDraw.Draw(strip).text((1, 0), "Hospital de Sao Bras 1983-06-05", fill=255, font=font)
+    alpha = np.asarray(strip.rotate(90, expand=True), dtype=np.float64) / 255
+    y, x = 120, 2
+    region = frame[y:y + alpha.shape[0], x:x + alpha.shape[1]]
+    frame[y:y + alpha.shape[0], x:x + alpha.shape[1]] = np.rint(region * (1 - alpha) + low * alpha)
+    ds.PixelData = frame.astype(np.int16).tobytes()
+    ink = alpha >= 0.5
+    outcome = pixels.clean(ds)
+    cut = np.zeros(frame.shape, dtype=bool)
+    for _, (y0, x0, y1, x1) in outcome.regions:
+        cut[y0:y1, x0:x1] = True
+    assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
+    assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all()
+    assert cut[:, 40:200].sum() == 0  # the anatomy beside the band is left alone

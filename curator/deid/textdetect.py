@@ -86,6 +86,7 @@ class Settings:
     stroke_share: float  # a glyph of a word standing alone is drawn in strokes thinner than this share of its height ...
     solid_share: float  # ... so at most this share of its pixels survives an erosion by a square that wide (a disc is a blob)
     fringe_reach: int  # check: strokes of a cut box's colour touching it from outside are cut within this many pixels of it
+    end_share: float  # the turned check also looks at the darkest and brightest this share of a grey frame's range, stretched
 
 
 @lru_cache(maxsize=1)
@@ -291,23 +292,24 @@ def _scaled(data: NDArray, low: float, high: float) -> NDArray[np.uint8]:
     return scaled.astype(np.uint8)
 
 
-def detect(frame: NDArray) -> list[Box]:
-    """Boxes of text-like regions of one frame (grey or colour), in frame coordinates."""
+def detect(frame: NDArray, pairs: bool = False) -> list[Box]:
+    """Boxes of text-like regions of one frame (grey or colour), in frame coordinates
+    (``pairs``: glyphs of a small font touching in twos and threes count, see :func:`_text_boxes`)."""
     boxes: list[Box] = []
     for view in windows(frame):
-        boxes.extend(detect_gray(view))
+        boxes.extend(detect_gray(view, pairs))
     return merge_boxes(boxes)
 
 
-def detect_gray(gray: NDArray[np.uint8]) -> list[Box]:
-    """Text boxes of one 8-bit image, light and dark text alike."""
+def detect_gray(gray: NDArray[np.uint8], pairs: bool = False) -> list[Box]:
+    """Text boxes of one 8-bit image, light and dark text alike (``pairs``: see :func:`_text_boxes`)."""
     s = settings()
     upscale = gray.shape[0] < s.upscale_below
     image = np.repeat(np.repeat(gray, 2, axis=0), 2, axis=1) if upscale else gray
     boxes: list[Box] = []
     white, black = _tophats(image, s.tophat, np.uint8)
-    boxes.extend(_text_boxes(white, image, s))
-    boxes.extend(_text_boxes(black, image, s, inverted=True))
+    boxes.extend(_text_boxes(white, image, s, pairs=pairs))
+    boxes.extend(_text_boxes(black, image, s, inverted=True, pairs=pairs))
     if upscale:
         boxes = [(y0 // 2, x0 // 2, (y1 + 1) // 2, (x1 + 1) // 2) for y0, x0, y1, x1 in boxes]
     return clip_boxes(boxes, gray.shape[:2])
@@ -545,9 +547,13 @@ def _strokes(parts: Components, index: int) -> int:
     return int(np.count_nonzero(ink[1:] & ~ink[:-1]) + (1 if ink[0] else 0))
 
 
-def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, inverted: bool = False) -> list[Box]:
+def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, inverted: bool = False,
+                pairs: bool = False) -> list[Box]:
     """Text boxes of one polarity: ``response`` its top-hat, ``level`` the grey levels
-    (``inverted``: of dark text, whose levels are ``255 - level``)."""
+    (``inverted``: of dark text, whose levels are ``255 - level``).  ``pairs``: a component
+    too wide for one glyph and too narrow for a run (two or three glyphs of a small font
+    touching through their anti-aliased edges) is a candidate too, counting as the column
+    runs it holds (the check before labelling; the screen keeps single glyphs and runs)."""
     mask = response >= s.contrast
     points = np.flatnonzero(mask)  # ascending: raster order
     if len(points) * SPARSE_SHARE > mask.size:
@@ -557,7 +563,7 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         rows[points // mask.shape[1]] = True
     if not _rows_may_hold_glyph(rows, s):
         return []  # no glyph, so no line of text
-    if len(points) <= FEW and not _few_may_hold_text(points, mask.shape[1], s):
+    if len(points) <= FEW and not pairs and not _few_may_hold_text(points, mask.shape[1], s):
         return []  # as the early return below, without the arrays
     parts = _components(response, level, s, mask, points, inverted)
     boxes, areas, peaks, levels = parts.boxes, parts.areas, parts.peaks, parts.levels
@@ -573,14 +579,19 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
     single = glyph & (widths <= s.max_aspect * heights)
     run = glyph & (widths > s.run_aspect * heights) & (heights <= s.max_height // 2)
     run[run] = [_strokes(parts, int(i)) >= s.min_glyphs for i in np.flatnonzero(run)]
-    if not run.any() and np.count_nonzero(single) < s.min_glyphs:
+    weight = np.ones(len(boxes), dtype=np.int64)  # glyphs a candidate counts as
+    if pairs:
+        for i in np.flatnonzero(glyph & ~single & ~run & (widths <= s.run_aspect * heights) & (heights <= s.max_height // 2)):
+            weight[i] = _strokes(parts, int(i))
+            single[i] = weight[i] >= 2
+    if not run.any() and int(weight[single].sum()) < s.min_glyphs:
         return []  # a group of fewer glyphs than a line needs, and no run of touching glyphs: no text
     groups = _group(boxes, peaks, levels, np.flatnonzero(single | run), s)
     found: list[Box] = []
     small = np.flatnonzero(((heights < s.min_height * 3) | (areas < s.min_area * 4)) & (heights <= s.max_height))
     for members in groups:
         is_run = len(members) == 1 and run[members[0]]
-        if len(members) < s.min_glyphs and not is_run:
+        if int(weight[members].sum()) < s.min_glyphs and not is_run:
             continue
         box = _union(boxes[members])
         if box[2] - box[0] > s.line_height * heights[members].max():
@@ -817,17 +828,39 @@ def turned_lines(turned: NDArray, cut: list[Box]) -> list[Line]:
     text) is left out."""
     s = settings()
     view = np.ascontiguousarray(turned)
-    strokes = detect(view)
-    if not strokes:
-        return []
     done = np.zeros(view.shape[:2], dtype=bool)
     for y0, x0, y1, x1 in cut:
         if y1 - y0 >= x1 - x0:  # upright text's boxes (wider than high before turning), not pieces of the turned line
             done[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
-    found = [(box, parts) for box, parts in detect_lines(view)
-             if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
-             and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)]
+    found: list[Line] = []
+    seen: list[Box] = []  # strokes of the views looked at so far
+    for index, shown in enumerate([view] + end_windows(view)):
+        strokes = detect(shown, pairs=True)
+        if index:  # an end window: only strokes along a side that the full windows did not show
+            strokes = [box for box in strokes if _side_band(box, view.shape[0], s) and not overlaps(box, seen)]
+        seen += strokes
+        if not strokes:
+            continue
+        found += [(box, parts) for box, parts in detect_lines(shown)
+                  if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
+                  and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)
+                  and not overlaps(box, [line for line, _ in found])]
     return [(box, tuple(complete_glyphs(view, list(parts)))) for box, parts in found]
+
+
+def end_windows(frame: NDArray) -> list[NDArray[np.uint8]]:
+    """8-bit views of the dark and the bright end of a grey frame: the lowest and the
+    highest :attr:`Settings.end_share` of its range stretched over 256 levels, the rest
+    flat (faint text a few grey levels off a dark band or a bright label, which the full
+    and percentile windows show with too few levels for a stroke); none for colour."""
+    if frame.ndim != 2 or not frame.size:
+        return []
+    data = np.asarray(frame, dtype=np.float32)
+    low, high = float(data.min()), float(data.max())
+    reach = settings().end_share * (high - low)
+    if reach <= 0:
+        return []
+    return [_scale(np.clip(data, low, low + reach)), _scale(np.clip(data, high - reach, high))]
 
 
 def _side_band(box: Box, rows: int, s: Settings) -> bool:
