@@ -195,3 +195,39 @@ def test_changed_elements_of_a_series_are_cleaned_once(monkeypatch):
             once = len(calls)
     assert once > 0 and len(calls) == once
     assert outputs[0][1] == outputs[1][1]  # the same counts for both files
+
+
+def test_header_facts_of_a_series_are_worked_out_once(monkeypatch):
+    """The header pass remembers a series' facts by everything but the SOP Instance UID: the
+    second instance of a series takes them from the memo (with its own SOP Instance UID),
+    and an instance that differs in any remembered fact (patient, burned-in flag, an
+    identifier value deeper in the header) gets its own, as pydicom reads them."""
+    from curator.deid import run
+
+    monkeypatch.setattr(run, "_FACTS", {})
+    worked: list[dict] = []
+    real = run._facts
+    monkeypatch.setattr(run, "_facts", lambda *args: worked.append(real(*args)) or worked[-1])
+    first, second = planted_ct(0), planted_ct(0)
+    second.SOPInstanceUID = second.SOPInstanceUID + ".2"
+    other_patient, flagged, deeper, no_uid = (planted_ct(0) for _ in range(4))
+    other_patient.PatientID = "ZZOTHER0001"
+    flagged.BurnedInAnnotation = "YES"
+    deeper.OperatorsName = "ZZOPERATOR^Other"
+    no_uid.SOPInstanceUID = ""
+    for ds in (other_patient, flagged, deeper):
+        ds.SOPInstanceUID = ds.SOPInstanceUID + ".3"
+    facts, fresh = [], []
+    for ds in (first, second, other_patient, flagged, deeper, no_uid):
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        ref = ("bytes", buffer.getvalue())
+        before = len(worked)
+        found = run._scan_header(ref)
+        fresh.append(len(worked) > before)
+        assert found == run._scan_pydicom(ref)
+        facts.append(found)
+    assert fresh == [True, False, True, True, True, False]  # the second remembered; the last rejected before (no UID)
+    assert facts[1]["sop"] == str(second.SOPInstanceUID) != facts[0]["sop"]
+    assert facts[2]["patient"] != facts[0]["patient"] and facts[3]["risk"] and facts[4]["values"] != facts[0]["values"]
+    assert "error" in facts[5]

@@ -197,6 +197,7 @@ class FastEngine:
         self.e = engine
         self._encodings_cache: dict[str, list[str]] = {}
         self._post_cache: dict[tuple, tuple[frozenset[int], dict[int, bytes]]] = {}
+        self._age_cache: dict[tuple, tuple[str | None, bool]] = {}  # see _age
         self._steps: dict[tuple[int, str, str, tuple[str, ...]], tuple[Decision, bool, bool]] = {}
         self._memo: dict[tuple, tuple[bytes | None, tuple[tuple[str, int], ...]]] = {}
 
@@ -237,16 +238,9 @@ class FastEngine:
             raise Unsupported("text segments in compressed frames")  # the engine removes them
         age = None
         if e.keep_age:
-            probe = Dataset()
-            for tag in (0x00101010, 0x00100030, 0x00080020, 0x00080021, 0x00080022, 0x00080023):
-                if tag in top:
-                    probe[tag] = _to_element(tag, top[tag].vr, self._text(data, top[tag], enc).rstrip("\0 "))
-            age = derive_age(probe)
-            if age is not None:
-                age = top_code(age)
-                current = self._text(data, top[0x00101010], enc).strip("\0 ").upper() if 0x00101010 in top else ""
-                if age != current:
-                    stats["age_derived_or_top_coded"] += 1
+            age, changed = self._age(data, top, enc)
+            if changed:
+                stats["age_derived_or_top_coded"] += 1
         run = _Run(data, enc, sop_class, e.pseudo.date_offset(patient.patient_key), e.pseudo.patient(patient.patient_key), patient.values, stats,
                    patient.conventions or e.conventions)
         out = self._dataset(elems, (), run)  # dict tag -> bytes
@@ -279,6 +273,28 @@ class FastEngine:
         if pending:
             parts.append(b"".join(pending))
         return parts, stats
+
+    def _age(self, data: bytes, top: dict[int, _Elem], enc: str) -> tuple[str | None, bool]:
+        """The age kept (derived from the dates when absent, top-coded), and whether it
+        differs from the Patient's Age the file holds; remembered by the texts it comes
+        from (the same for every instance of a study)."""
+        texts = tuple((tag, top[tag].vr, self._text(data, top[tag], enc)) for tag in _AGE_TAGS if tag in top)
+        known = self._age_cache.get(texts)
+        if known is not None:
+            return known
+        probe = Dataset()
+        for tag, vr, text in texts:
+            probe[tag] = _to_element(tag, vr, text.rstrip("\0 "))
+        age = derive_age(probe)
+        changed = False
+        if age is not None:
+            age = top_code(age)
+            current = next((text for tag, _, text in texts if tag == 0x00101010), "").strip("\0 ").upper()
+            changed = age != current
+        if len(self._age_cache) >= 64:
+            self._age_cache.clear()
+        self._age_cache[texts] = (age, changed)
+        return age, changed
 
     def _post(self, charset: str, age, demographics: tuple, note: str) -> tuple[frozenset[int], dict[int, bytes]]:
         """Encoded elements written after cleaning (cached: the same for most files)."""
@@ -718,6 +734,63 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
     Raises :class:`Unsupported` for anything the byte walk does not handle exactly like
     pydicom (the caller then reads the file with pydicom).
     """
+    scanned = scan_header_bytes(data, collect_vrs, collect_tags)
+    return scanned.probe(), scanned.values
+
+
+class Scanned:
+    """What :func:`scan_header_bytes` found: the identifier values, the raw top-level
+    facts (:meth:`probe` builds their small dataset) and :attr:`key`, equal for two
+    headers whose facts other than the SOP Instance UID are equal (same bytes, same
+    character set, same elements present), and the identifier values equal."""
+
+    __slots__ = ("elements", "encoding", "key", "sop", "values")
+
+    def __init__(self, elements: tuple, encoding: str, flags: tuple[bool, ...], sop: tuple | None, values: frozenset[str]):
+        self.elements = elements  # (tag, VR, raw value) of the probe's tags but the SOP Instance UID, in _PROBE_TAGS order
+        self.encoding = encoding
+        self.sop = sop  # (tag, VR, raw value) of the SOP Instance UID, or None
+        self.values = values
+        self.key = (elements, encoding, flags, values)
+
+    def sop_text(self) -> str | None:
+        """The SOP Instance UID as the probe holds it (None when absent)."""
+        if self.sop is None:
+            return None
+        return self.sop[2].decode(self.encoding).rstrip("\0 ")
+
+    def probe(self) -> Dataset:
+        """The small dataset of the top-level facts (elements converted by pydicom)."""
+        data = {found[0]: found for found in self.elements}
+        if self.sop is not None:
+            data[self.sop[0]] = self.sop
+        probe = Dataset()
+        for tag in _PROBE_TAGS:
+            found = data.get(tag)
+            if found is not None:
+                probe[tag] = _to_element(tag, found[1], found[2].decode(self.encoding).rstrip("\0 "))
+        flags = self.key[2]
+        for tag, present in zip(_PRESENCE_TAGS, flags):
+            if present:
+                probe[tag] = _to_element(tag, *_PRESENCE_ELEMENTS[tag])
+        return probe
+
+
+_SOP_INSTANCE = 0x00080018
+_AGE_TAGS = (0x00101010, 0x00100030, 0x00080020, 0x00080021, 0x00080022, 0x00080023)  # what the age kept is derived from
+_PRESENCE_TAGS = (*_PIXEL_TAGS, 0x00041220, 0x00420011)  # only their presence matters to the first pass
+_PRESENCE_ELEMENTS: dict[int, tuple[str, bytes | list[Dataset]]] = {
+    **{tag: ("OB", b"") for tag in _PIXEL_TAGS},
+    0x00041220: ("SQ", []),  # a media directory
+    0x00420011: ("OB", b""),  # Encapsulated Document: its presence withholds the instance (curator.deid.withheld)
+}
+
+
+def scan_header_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset[int]) -> Scanned:
+    """:func:`scan_bytes` before its small dataset is built (:meth:`Scanned.probe`).
+
+    Raises :class:`Unsupported` for anything the byte walk does not handle exactly like
+    pydicom (the caller then reads the file with pydicom)."""
     if len(data) < 132 or data[128:132] != b"DICM":
         raise Unsupported("no Part 10 header")
     meta, body_pos = FastEngine._meta(None, data)
@@ -731,29 +804,28 @@ def scan_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: frozenset
     if "\\" in charset or charset not in CHARSETS:
         raise Unsupported("character set")
     enc = CHARSETS[charset]
-    probe = Dataset()
+    found: list[tuple] = []
+    sop = None
     for tag in _PROBE_TAGS:
         el = top.get(tag)
         if el is not None and el.length:
-            text = data[el.vstart:el.vstart + el.length].decode(enc).rstrip("\0 ")
+            raw = data[el.vstart:el.vstart + el.length]
+            raw.decode(enc)  # as the probe decodes it: an undecodable value goes through pydicom
             if el.vr in ("US", "SS", "UL", "SL", "FL", "FD", "OB", "OW", "UN", "SQ"):
                 raise Unsupported("unexpected VR")
-            probe[tag] = _to_element(tag, el.vr, text)
-    for tag in _PIXEL_TAGS:
-        if tag in top:
-            probe[tag] = _to_element(tag, "OB", b"")
-    if 0x00041220 in top:
-        probe[0x00041220] = _to_element(0x00041220, "SQ", [])
-    if 0x00420011 in top:  # Encapsulated Document: its presence withholds the instance (curator.deid.withheld)
-        probe[0x00420011] = _to_element(0x00420011, "OB", b"")
+            if tag == _SOP_INSTANCE:
+                sop = (tag, el.vr, raw)
+            else:
+                found.append((tag, el.vr, raw))
+    flags = tuple(tag in top for tag in _PRESENCE_TAGS)
     # The identifier values come from curator.deid.scrub itself, run on small datasets that
     # hold only the elements it collects (raw bytes, converted by pydicom as usual).
     batches: list[dict] = []
     _collect(data, elems, charset, collect_vrs, collect_tags, batches)
-    found: set[str] = set()
+    values: set[str] = set()
     for batch in batches:
-        found |= identifier_values(Dataset(batch))
-    return probe, frozenset(found)
+        values |= identifier_values(Dataset(batch))
+    return Scanned(tuple(found), enc, flags, sop, frozenset(values))
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:

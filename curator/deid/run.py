@@ -36,6 +36,7 @@ from typing import overload
 
 import pydicom
 import pydicom.config
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
@@ -53,7 +54,7 @@ from curator.deid.engine import (
     patient_key_of,
     top_code,
 )
-from curator.deid.fastpath import FastEngine, PixelProblem, scan_bytes
+from curator.deid.fastpath import FastEngine, PixelProblem, scan_header_bytes
 from curator.deid import pixels, textdetect
 from curator.deid.pixels import burned_in_risk
 from curator.deid.withheld import withheld_reason
@@ -262,10 +263,31 @@ def _scan_header(ref: tuple[str, object], data: bytes | None = None, headers: li
         headers.append(header)
     try:
         rules = scrub_rules()
-        probe, values = scan_bytes(data, rules.collect_vrs, rules.collect_tags)
+        scanned = scan_header_bytes(data, rules.collect_vrs, rules.collect_tags)
+        sop = scanned.sop_text()  # as _facts reads it from the probe (a single value)
+        sop = str(DataElement(0x00080018, "UI", sop).value or "").strip() if sop and "\\" not in sop else ""
+        known = _FACTS.get(scanned.key) if sop else None
+        if known is not None:  # the facts of an earlier instance of the series, but its SOP Instance UID
+            return {**known, "sop": sop}
+        probe = scanned.probe()
     except Exception:  # noqa: BLE001 - pydicom reads everything else
         return _scan_pydicom(ref, checked=True)
-    return _facts(probe, values, burned_in_risk(probe))
+    facts = _facts(probe, scanned.values, burned_in_risk(probe))
+    if "error" not in facts:
+        if len(_FACTS) >= FACTS_REMEMBERED:
+            _FACTS.clear()
+        _FACTS[scanned.key] = dict(facts)
+    return facts
+
+
+# The header facts of the last few series read by this process (the first pass), by their
+# header's raw facts other than the SOP Instance UID (:attr:`curator.deid.fastpath.Scanned.key`):
+# the instances of a series differ in little else, and come one after the other in the
+# listing, so a series' facts are worked out once per batch of its instances (its probe
+# dataset, patient key, age, withheld and burned-in checks), not per slice.  A few entries
+# of a few KiB, forgotten at once when full (memory stays flat); only readable instances'.
+FACTS_REMEMBERED = 4
+_FACTS: dict[tuple, dict] = {}
 
 
 def _leak_digests(data: bytes, header: Dataset | None = None) -> list[tuple[str, int]]:
