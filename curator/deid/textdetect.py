@@ -86,7 +86,6 @@ class Settings:
     stroke_share: float  # a glyph of a word standing alone is drawn in strokes thinner than this share of its height ...
     solid_share: float  # ... so at most this share of its pixels survives an erosion by a square that wide (a disc is a blob)
     fringe_reach: int  # check: strokes of a cut box's colour touching it from outside are cut within this many pixels of it
-    end_share: float  # the turned check also looks at the darkest and brightest this share of a grey frame's range, stretched
 
 
 @lru_cache(maxsize=1)
@@ -828,39 +827,17 @@ def turned_lines(turned: NDArray, cut: list[Box]) -> list[Line]:
     text) is left out."""
     s = settings()
     view = np.ascontiguousarray(turned)
+    strokes = detect(view, pairs=True)
+    if not strokes:
+        return []
     done = np.zeros(view.shape[:2], dtype=bool)
     for y0, x0, y1, x1 in cut:
         if y1 - y0 >= x1 - x0:  # upright text's boxes (wider than high before turning), not pieces of the turned line
             done[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
-    found: list[Line] = []
-    seen: list[Box] = []  # strokes of the views looked at so far
-    for index, shown in enumerate([view] + end_windows(view)):
-        strokes = detect(shown, pairs=True)
-        if index:  # an end window: only strokes along a side that the full windows did not show
-            strokes = [box for box in strokes if _side_band(box, view.shape[0], s) and not overlaps(box, seen)]
-        seen += strokes
-        if not strokes:
-            continue
-        found += [(box, parts) for box, parts in detect_lines(shown)
-                  if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
-                  and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)
-                  and not overlaps(box, [line for line, _ in found])]
+    found = [(box, parts) for box, parts in detect_lines(view)
+             if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
+             and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)]
     return [(box, tuple(complete_glyphs(view, list(parts)))) for box, parts in found]
-
-
-def end_windows(frame: NDArray) -> list[NDArray[np.uint8]]:
-    """8-bit views of the dark and the bright end of a grey frame: the lowest and the
-    highest :attr:`Settings.end_share` of its range stretched over 256 levels, the rest
-    flat (faint text a few grey levels off a dark band or a bright label, which the full
-    and percentile windows show with too few levels for a stroke); none for colour."""
-    if frame.ndim != 2 or not frame.size:
-        return []
-    data = np.asarray(frame, dtype=np.float32)
-    low, high = float(data.min()), float(data.max())
-    reach = settings().end_share * (high - low)
-    if reach <= 0:
-        return []
-    return [_scale(np.clip(data, low, low + reach)), _scale(np.clip(data, high - reach, high))]
 
 
 def _side_band(box: Box, rows: int, s: Settings) -> bool:
