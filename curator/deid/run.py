@@ -89,8 +89,9 @@ from curator.sources.base import Item, Rejection, is_inside
 from curator.sources.registry import open_source
 
 REPORT_NAME = "deid-report.json"
-# key of deidentify()'s returned report (not of the file): the index study keys
-# (curator.index.store.key) of the studies whose site the public tier generalised
+# key of _Run.execute()'s report, taken out before the report is written or returned: the
+# index study keys (curator.index.store.key) of the studies whose site the public tier
+# generalised (deidentify_merging_sites() hands them to curator publish)
 MERGED_STUDIES = "_merged_study_keys"
 REPORT_SCHEMA = "curator.deid-report/1"
 DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
@@ -681,7 +682,16 @@ class DeidOptions:
 def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], key: bytes,
                options: DeidOptions | None = None) -> dict:
     """De-identify every instance of ``source`` into ``out_dir`` with ``key``; return the
-    report (``options``: :class:`DeidOptions`, the defaults when None).
+    report, as written to ``OUT/deid-report.json`` (see :func:`deidentify_merging_sites`)."""
+    return deidentify_merging_sites(source, out_dir, key, options)[0]
+
+
+def deidentify_merging_sites(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], key: bytes,
+                             options: DeidOptions | None = None) -> tuple[dict, list[str]]:
+    """De-identify every instance of ``source`` into ``out_dir`` with ``key``; return the
+    report (``options``: :class:`DeidOptions`, the defaults when None) and the index study
+    keys (:func:`curator.index.store.key`) of the studies whose site the public tier merged
+    into :data:`kanon.GENERALISED_SITE` (for curator publish's tables; never written).
 
     Resumable: every instance written is recorded, with the SHA-256 of its bytes, in a
     journal (``options.journal``).  A run into an OUT that holds the journal of an
@@ -719,8 +729,7 @@ def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], 
         (out_path / REPORT_NAME).write_text(json.dumps(report, indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
         if options.journal is None:
             journal_path.unlink(missing_ok=True)  # complete: nothing left to resume
-    report[MERGED_STUDIES] = merged_studies  # for curator publish, never written
-    return report
+    return report, merged_studies
 
 
 def _check_accounting(written: int, quarantined: int, rejected: int, items: int) -> None:

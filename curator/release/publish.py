@@ -43,7 +43,7 @@ from curator.release.croissant import write_croissant
 from curator.common.csvcell import safe_frame
 from curator.deid.kanon import GENERALISED_SITE, Access, access_of, summary_line
 from curator.deid.pseudonyms import Pseudonymizer, check_key
-from curator.deid.run import MERGED_STUDIES, DeidOptions, deidentify
+from curator.deid.run import DeidOptions, deidentify_merging_sites
 from curator.sources.base import is_dicomweb_spec
 from curator.errors import CuratorError
 from curator.common.executors import check_workers
@@ -259,8 +259,8 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     deid_options = DeidOptions(profile=options.profile, k=options.k, access=_access(options, config), workers=options.workers,
                                scheduler=options.scheduler, force=True, journal=staging / "deid-journal.jsonl",
                                extra_elements=codes, site_from=options.site_from, leak_digests=True)
-    deid_report = deidentify(source_path, release / "dicom", key, deid_options)
-    merged_studies = set(deid_report.pop(MERGED_STUDIES, None) or ())
+    deid_report, merged = deidentify_merging_sites(source_path, release / "dicom", key, deid_options)
+    merged_studies = set(merged)
     if merged_studies:  # the public tier merged small sites: every table and report shows the merged label
         report = build_report(_generalise_sites(scan.table(AUDIT_COLUMNS), merged_studies), settings=settings)
     # the report holds the leak record of the source (digests, lengths, key fingerprint), from the header pass
