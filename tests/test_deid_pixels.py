@@ -310,6 +310,24 @@ def test_screen_sees_a_bitmap_font_enlarged_twice_running_off_the_edge():
     assert pixels.screen(ct(anatomy)) is None
 
 
+def _assert_turned_line_cut(ds: pydicom.Dataset, frame: np.ndarray, alpha: np.ndarray, y: int, x: int,
+                            angle: int) -> None:
+    """Blend the turned line ``alpha`` into ``frame`` at (``y``, ``x``) as bright text, clean
+    ``ds`` and check every glyph pixel is cut, the image labelled NO and the anatomy beside
+    the line (columns 40-200) left alone."""
+    region = frame[y:y + alpha.shape[0], x:x + alpha.shape[1]]
+    frame[y:y + alpha.shape[0], x:x + alpha.shape[1]] = np.rint(region * (1 - alpha) + 3000 * alpha)
+    ds.PixelData = frame.astype(np.int16).tobytes()
+    ink = alpha >= 0.5
+    outcome = pixels.clean(ds)
+    cut = np.zeros(frame.shape, dtype=bool)
+    for _, (y0, x0, y1, x1) in outcome.regions:
+        cut[y0:y1, x0:x1] = True
+    assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
+    assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all(), angle
+    assert cut[:, 40:200].sum() == 0  # the anatomy beside the turned line is left alone
+
+
 def test_a_line_turned_a_quarter_is_cut():
     """A fax header up the edge of a scanned form, a label along the side of a radiograph:
     a line of text turned 90 degrees (reading upwards or downwards), which the model sees
@@ -324,18 +342,7 @@ def test_a_line_turned_a_quarter_is_cut():
         strip = Image.new("L", (260, 16), 0)
         ImageDraw.Draw(strip).text((2, 1), "FAX 14:56:04 Kilbride General P.1/1", fill=255, font=font)
         alpha = np.asarray(strip.rotate(angle, expand=True), dtype=np.float64) / 255  # 260 x 16
-        y, x = 120, 4
-        region = frame[y:y + alpha.shape[0], x:x + alpha.shape[1]]
-        frame[y:y + alpha.shape[0], x:x + alpha.shape[1]] = np.rint(region * (1 - alpha) + 3000 * alpha)
-        ds.PixelData = frame.astype(np.int16).tobytes()
-        ink = alpha >= 0.5
-        outcome = pixels.clean(ds)
-        cut = np.zeros(frame.shape, dtype=bool)
-        for _, (y0, x0, y1, x1) in outcome.regions:
-            cut[y0:y1, x0:x1] = True
-        assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
-        assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all(), angle
-        assert cut[:, 40:200].sum() == 0  # the anatomy beside the turned line is left alone
+        _assert_turned_line_cut(ds, frame, alpha, 120, 4, angle)
 
 
 def test_fringe_cuts_what_a_box_left_at_its_edge_and_stops_at_its_reach():
@@ -415,18 +422,7 @@ def test_a_turned_line_of_a_small_font_whose_glyphs_touch_in_twos_is_cut():
                 x += int(draw.textlength(char, font=font)) - 1
             x += 3
         alpha = np.asarray(strip.rotate(angle, expand=True), dtype=np.float64) / 255
-        y = 150
-        region = frame[y:y + alpha.shape[0], :alpha.shape[1]]
-        frame[y:y + alpha.shape[0], :alpha.shape[1]] = np.rint(region * (1 - alpha) + 3000 * alpha)
-        ds.PixelData = frame.astype(np.int16).tobytes()
-        ink = alpha >= 0.5
-        outcome = pixels.clean(ds)
-        cut = np.zeros(frame.shape, dtype=bool)
-        for _, (y0, x0, y1, x1) in outcome.regions:
-            cut[y0:y1, x0:x1] = True
-        assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
-        assert cut[y:y + ink.shape[0], :ink.shape[1]][ink].all(), angle
-        assert cut[:, 40:200].sum() == 0  # the anatomy beside the turned line is left alone
+        _assert_turned_line_cut(ds, frame, alpha, 150, 0, angle)
 
 
 def test_pairs_of_touching_glyphs_count_as_two_only_when_asked():
