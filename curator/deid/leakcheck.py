@@ -230,31 +230,20 @@ def _json_texts(node: object) -> Iterator[str]:
 
 
 def _cell_texts(text: str) -> Iterator[str]:
-    """A string value; one holding a JSON object or array (a CSV or Parquet cell) read as JSON too."""
+    """A string value; one holding a JSON object or array that parses (a CSV or Parquet cell)
+    is read as JSON instead, its parts searched apart, so that a vocabulary value inside it
+    can be told apart."""
     import json
 
-    yield from _raw_if_not_object(text)
     stripped = text.strip()
     if stripped[:1] in "{[" and stripped[-1:] in "}]":
         try:
             parsed = json.loads(stripped)
         except (ValueError, RecursionError):
-            return
-        yield from _json_texts(parsed)
-
-
-def _raw_if_not_object(text: str) -> Iterator[str]:
-    """The text itself, unless it is a JSON object or array that parses (then its parts are
-    read instead, so that a vocabulary value inside it can be told apart)."""
-    import json
-
-    stripped = text.strip()
-    if stripped[:1] in "{[" and stripped[-1:] in "}]":
-        try:
-            json.loads(stripped)
-            return
-        except (ValueError, RecursionError):
             pass
+        else:
+            yield from _json_texts(parsed)
+            return
     yield text
 
 
