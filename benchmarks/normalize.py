@@ -300,10 +300,15 @@ def synthetic_as_real(items: list[dict]) -> list[dict]:
 
 
 def by_source(items: list[dict]) -> list[tuple[str, list[dict]]]:
-    """The items of a set grouped per institution and language (only when there are several)."""
+    """The items of a set grouped per institution and language (only when there are several);
+    a set of many institutions (the IDC series set: one per collection) per source part instead."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for item in items:
         groups.setdefault((item.get("institution", ""), item.get("lang", "")), []).append(item)
+    if len(groups) > 12:
+        groups = {}
+        for item in items:
+            groups.setdefault((item.get("source", ""), item.get("lang", "")), []).append(item)
     return [(f"{inst} [{lang}]", rows) for (inst, lang), rows in sorted(groups.items())] if len(groups) > 1 else []
 
 
@@ -318,6 +323,9 @@ def main_real(args: argparse.Namespace) -> int:
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]
     print_by_language([item for _title, items in sets for item in items], split)
+    # Series descriptions as scanners write them, apart from the study/order-level lists above
+    sets.append((f"real series: Imaging Data Commons collections (CC BY; split by collection), {split} split",
+                 load_real(DATA / "descriptions_real_series.csv", split)))
     synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
     sets.append((f"synthetic: {synth_file} (hand-written)", synthetic_as_real(load(DATA / synth_file))))
     names = {True: "header modality given", "sequence": "header modality and sequence header given", False: "text only"}
