@@ -47,9 +47,14 @@ mammography markers, dental panoramics, OCT report pages, 3D-rendering viewer sc
 requisition forms with handwriting-like entries, dose pages, 1 px leading, text in rounded pills; Thai,
 Devanagari, Hebrew, Arabic, CJK, Korean, Greek and Cyrillic names; controls with clips, wires, rulers,
 grids, trabecular texture, calipers and ECG traces; written blind to the detector and the other
+generators) and ``blind7`` (tests/pixel_blind7.py, session blind7: CT/MR/CR/DX/MG/US/XA/RF/SC/NM/PT,
+8/10/12/16-bit signed and unsigned, MONOCHROME1/2, RGB and YBR_FULL, five transfer syntaxes, vendor
+info blocks, label boxes, tilted and vertical lines, translucent banners, film sheets, worklists, dose
+pages, 6-40 px fonts; Latin with diacritics, Cyrillic, Greek, CJK, Hebrew, Arabic; 8 controls of 40
+with rulers, calipers, scale bars and colour bars; written blind to the detector and the other
 generators), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -82,6 +87,8 @@ from pixel_blind5 import blind5_cases  # noqa: E402
 from pixel_blind5 import missing_fonts as blind5_missing_fonts  # noqa: E402
 from pixel_blind6 import blind6_cases  # noqa: E402
 from pixel_blind6 import missing_fonts as blind6_missing_fonts  # noqa: E402
+from pixel_blind7 import blind7_cases  # noqa: E402
+from pixel_blind7 import missing_fonts as blind7_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -104,7 +111,9 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     ``blind5``: tests/pixel_blind5.py (mammography, collimation borders, display-window-only and lossy text,
     right-to-left and CJK scripts; written blind);
     ``blind6``: tests/pixel_blind6.py (vendor overlays, faint and vertical text, cine, fusion, report pages,
-    forms, tight leading, pills; many scripts; written blind)."""
+    forms, tight leading, pills; many scripts; written blind);
+    ``blind7``: tests/pixel_blind7.py (session blind7: vendor corners, label boxes, cine, film sheets, worklist
+    and report screens over 11 modalities; every header flag state; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -131,8 +140,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind6 needs fonts that are not installed: {', '.join(blind6_missing_fonts())} "
                              "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind6_cases(count, seed)]
+    if which == "blind7":
+        if blind7_missing_fonts():
+            raise SystemExit(f"error: blind7 needs fonts that are not installed: {', '.join(blind7_missing_fonts())} "
+                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind7_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -283,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
                         help="comma-separated: own (tuning set), heldout (independent, looked at), "
-                        "blind, blind2, blind3, blind4, blind5, blind6 (never tuned on)")
+                        "blind, blind2, blind3, blind4, blind5, blind6, blind7 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
