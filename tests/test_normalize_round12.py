@@ -96,3 +96,21 @@ def test_guards_new_words_keep_never_guess():
     assert _regions("ULTRASOUND PENILE VESSELS", "US") == []
     # "oidos" stays the temporal bones (an older Spanish term), the ear words name the ear
     assert _regions("TC de oidos", "CT") == [("temporal bone", True)]
+
+
+@pytest.mark.parametrize("text, modality, label", [
+    ("Thoraco-Lumbar Spine", "DX", "thoracolumbar spine region"),   # was the lumbar spine ("thoraco" unread)
+    ("RX - Região coccígea", None, "coccyx"),
+    ("AORTOGRAMA DE CAYADO AORTICO", None, "thoracic aorta"),
+    ("Videofluoroscopia faringea", None, "pharynx"),
+    ("ORTOGRAMA DE MIEMBROS INFERIORES", None, "lower extremity"),
+])
+def test_dev_tokens_left_unread(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+def test_extracranial_in_a_vascular_exam_is_the_neck():
+    assert _regions("Doppler de vasos extracranianos", "US") == [("set of cervical arteries", True)]
+    assert _regions("Extracranial Doppler", "US") == [("set of cervical arteries", True)]
+    # without a vascular word it names nothing: the head stays the head
+    assert _regions("TC de crânio extracraniano", "CT") == [("head", True)]
