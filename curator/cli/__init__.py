@@ -128,10 +128,14 @@ class _ClosedStream(io.TextIOBase):
 
 
 def _say(message: str) -> None:
-    """``message`` on standard error; nothing when standard error itself cannot be written
-    (the exit status still tells)."""
+    """``message`` on standard error, on one line with every control character escaped (a
+    name given on the command line may hold a line break or a terminal escape sequence:
+    :func:`curator.common.visible.visible`); nothing when standard error itself cannot be
+    written (the exit status still tells)."""
+    from curator.common.visible import visible
+
     with contextlib.suppress(OSError, ValueError):
-        typer.echo(message, err=True)
+        typer.echo(visible(message), err=True)
 
 
 def _unwritable_output(exc: OSError) -> int:

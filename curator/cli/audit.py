@@ -67,6 +67,7 @@ def register(app: typer.Typer) -> None:
             raise CuratorError(f"--fail-on must be one of {', '.join(FAIL_ON)}")
         if options.is_stdout(batches):
             raise CuratorError("--batches needs a file name (- is standard output, which carries the report)")
+        options.outputs_outside(source, out=out, batches=batches, index=index)
         from curator.analyses.audit import exit_status
         from curator.common.faults import writing
         from curator.analyses.pipeline import audit_settings, audit_source

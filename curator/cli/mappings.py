@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         from curator.normalize import evidence_from_index, load_overrides, review_rows, write_review
         from curator.index.scan import scan_source
 
+        options.outputs_outside(source, out=out, index=index)
         table = load_overrides(overrides) if overrides else None
         frame = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, full_paths=full_paths)).frame()
         rows = review_rows(evidence_from_index(frame), table)

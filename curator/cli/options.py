@@ -29,14 +29,37 @@ def is_stdout(path: Optional[Path]) -> bool:
 
 
 def write_output(path: Path, text: str) -> None:
-    """``text`` to the file the user named, or to standard output for ``-``."""
-    from curator.common.faults import writing
+    """``text`` to the file the user named (whole or not at all: a full disk leaves no cut
+    file under its name, :func:`curator.common.faults.write_whole`), or to standard output
+    for ``-``."""
+    from curator.common.faults import write_whole, writing
 
     if is_stdout(path):
         typer.echo(text, nl=False)
         return
     with writing(path.name):
-        path.write_text(text, encoding="utf-8")
+        write_whole(path, text.encode("utf-8"))
+
+
+def outputs_outside(source: str, **outputs: Optional[Path]) -> None:
+    """Refuse, before any work, an output file (``--index``, ``--out``, ``--batches``: the
+    keyword names the option) inside a local SOURCE (curator never writes into a source; the
+    next scan would also list the file) and two options naming one file (the second would
+    overwrite the first)."""
+    from curator.errors import CuratorError
+    from curator.sources.base import is_inside, source_kind
+
+    named = {f"--{option}": path for option, path in outputs.items() if path is not None and not is_stdout(path)}
+    if source_kind(source) == "path" and Path(source).is_dir():
+        for option, path in named.items():
+            if is_inside(path, Path(source)):
+                raise CuratorError(f"{option} is inside SOURCE: curator never writes into a source; choose a file outside it")
+    seen: dict[Path, str] = {}
+    for option, path in named.items():
+        resolved = path.resolve()
+        if resolved in seen:
+            raise CuratorError(f"{seen[resolved]} and {option} name the same file; give each its own")
+        seen[resolved] = option
 
 
 def summary(path: Path, text: str) -> None:

@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
         import_pydicom()  # before any module that imports it: without its download helpers
         from curator.index.scan import scan_source
 
+        options.outputs_outside(source, index=index)
         result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler, full_paths=full_paths))
         s = result.stats
         typer.echo(f"{s.seen} files: {s.indexed} indexed ({s.reused} unchanged since the last scan), {s.rejected} rejected")

@@ -7,6 +7,8 @@
 * :mod:`curator.common.faults`: one run at a time per output or index (lock files); a full disk as a clear error;
 * :mod:`curator.common.journal`: the journal of outputs written (with SHA-256), verified when a killed run is resumed;
 * :mod:`curator.common.imports`: pydicom imported without its test-data downloader (start-up time);
+* :mod:`curator.common.regular`: a named file opened without blocking, refused unless regular (and small);
+* :mod:`curator.common.visible`: text shown on a terminal with its control characters escaped;
 * :mod:`curator.common.lazy`: the lazy public names of every subpackage (PEP 562 `__getattr__`).
 
 The names below are imported lazily (importing the package loads none of its modules).
@@ -32,6 +34,9 @@ _EXPORTS = {
     "NO_SPACE": "faults",
     "no_space_message": "faults",
     "NoSpaceError": "faults",
+    "NotASmallFile": "regular",
+    "open_regular": "regular",
+    "read_small": "regular",
     "read_yaml": "userfile",
     "Ready": "executors",
     "RunLocked": "faults",
@@ -43,6 +48,7 @@ _EXPORTS = {
     "TIMEOUT_ENV": "executors",
     "tolerant_map": "executors",
     "UserModel": "userfile",
+    "visible": "visible",
     "writing": "faults",
     "written_with": "journal",
 }

@@ -17,6 +17,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,6 +78,34 @@ def writing(name: str) -> Iterator[None]:
         if is_no_space(exc):
             raise NoSpaceError(no_space_message(name)) from None
         raise CuratorError(f"cannot write {name} ({exc.strerror or 'OS error'})") from None
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """``data`` into the file ``path``, whole or not at all: a new or regular file is written
+    beside it (``.NAME.PID.part``) and renamed over it, so that a full disk or an interrupt
+    leaves the previous file or none, never a cut one that looks complete (the mode of a
+    file replaced is kept; a symbolic link is written through).  Anything else (/dev/null,
+    a FIFO, a terminal) is written directly."""
+    path = Path(os.path.realpath(path))
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(part, "wb") as handle:
+            handle.write(data)
+        if info is not None:
+            os.chmod(part, stat.S_IMODE(info.st_mode))
+        os.replace(part, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
 
 
 def no_space_message(what: str) -> str:

@@ -16,15 +16,16 @@ readers expect; a mapping or a list where text is expected is an error.
 """
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from curator.common.regular import SMALL_FILE_LIMIT, NotASmallFile, open_regular, read_small
 from curator.errors import CuratorError
+
+__all__ = ["SMALL_FILE_LIMIT", "NotASmallFile", "UserModel", "load", "open_regular", "read_small", "read_yaml", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -90,36 +91,6 @@ def validate(model: type[M], data: Any, name: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise CuratorError(f"{name}: " + f"; {name}: ".join(problems(exc))) from None
-
-
-SMALL_FILE_LIMIT = 4 << 20  # a key, a profile, a release.yaml: a few KiB; 4 MiB is a generous ceiling
-
-
-class NotASmallFile(OSError):
-    """A file the user names that is no regular file (a FIFO, a device, a folder) or is
-    larger than :data:`SMALL_FILE_LIMIT`; ``str()`` says which, without the path."""
-
-
-def read_small(path: str | os.PathLike[str], limit: int = SMALL_FILE_LIMIT) -> bytes:
-    """The bytes of a small regular file the user names (a key, a YAML settings file).
-
-    Opened without blocking and checked before it is read: a FIFO (which would wait for a
-    writer for ever) or a device such as ``/dev/zero`` (which never ends) raises
-    :class:`NotASmallFile`, as does a file over ``limit`` bytes; other ``OSError`` (missing,
-    no permission) propagate for the caller's message."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotASmallFile("is not a regular file (a folder, a FIFO or a device)")
-        chunks, size = [], 0
-        while chunk := os.read(fd, 1 << 20):
-            size += len(chunk)
-            if size > limit:
-                raise NotASmallFile(f"is larger than {limit >> 20} MiB")
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def read_yaml(path: Path, what: str) -> Any:

@@ -210,18 +210,31 @@ def _expand_field(field_name: str, where: str) -> list[int]:
 
 def apply_recipe(profile: Profile, recipe_path: str | os.PathLike[str]) -> Profile:
     """``profile`` with a pydicom/deid recipe layered on top."""
+    import tempfile
+
+    from curator.common.regular import NotASmallFile, read_small
+
     path = Path(recipe_path)
     where = f"recipe {path.name}"
-    if not path.is_file():
-        raise CuratorError(f"{where}: file not found")
+    try:  # read once as every file the user names (a FIFO or a device refused at once); deid reads the copy
+        data = read_small(path)
+    except FileNotFoundError:
+        raise CuratorError(f"{where}: file not found") from None
+    except NotASmallFile as exc:
+        raise CuratorError(f"{where} {exc}") from None
+    except OSError as exc:
+        raise CuratorError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         from deid.config import DeidRecipe
         from deid.logger import bot
 
         bot.level = 0  # deid's own logger is chatty at import and parse time
         logging.getLogger("deid").setLevel(logging.ERROR)
-        recipe = DeidRecipe(deid=str(path), base=False)
-        actions = recipe.get_actions() or []
+        with tempfile.TemporaryDirectory(prefix="curator-recipe-") as folder:
+            copy = Path(folder) / "deid.recipe"
+            copy.write_bytes(data)
+            recipe = DeidRecipe(deid=str(copy), base=False)
+            actions = recipe.get_actions() or []
     except CuratorError:
         raise
     except SystemExit:

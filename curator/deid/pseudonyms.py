@@ -61,8 +61,12 @@ def write_key(path: str | os.PathLike[str]) -> Path:
         raise CuratorError(f"key file already exists, not overwritten: {target.name}") from None
     except OSError as exc:
         raise CuratorError(f"key file cannot be written ({exc.strerror or 'OS error'})") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:  # a full disk: no empty or cut key file is left under the name
+        target.unlink(missing_ok=True)
+        raise CuratorError(f"cannot write the key file ({exc.strerror or 'OS error'}); nothing was left in its place") from None
     os.chmod(target, 0o600)
     return target
 
@@ -70,7 +74,7 @@ def write_key(path: str | os.PathLike[str]) -> Path:
 def read_key(path: str | os.PathLike[str]) -> bytes:
     """The 32-byte key stored in ``path`` (written by :func:`write_key`)."""
     target = Path(path)
-    from curator.common.userfile import NotASmallFile, read_small
+    from curator.common.regular import NotASmallFile, read_small
 
     try:
         text = read_small(target).decode("utf-8")

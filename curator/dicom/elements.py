@@ -43,6 +43,22 @@ class NeedMore(Unsupported):
     """The buffer ends inside an element: read more of the file."""
 
 
+class InvalidVR(Unsupported):
+    """Two bytes where an explicit VR element has its VR that name no VR (at ``offset``).
+
+    On the first element of a dataset the dataset may be implicit VR under a File Meta
+    that says explicit (pydicom's general reader switches); after valid elements it is
+    corrupt data, named so when the general reader rejects it (hostile round 8)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__("VR bytes are not a VR")
+        self.offset = offset
+        self.after_elements = False  # set by the dataset reader: valid elements came before
+
+
+INVALID_VR = "element with an invalid VR (two bytes that name no VR, after valid explicit VR elements)"
+
+
 @dataclass(frozen=True)
 class RawSource:
     """The bytes a dataset was read from: ``buf[start:end]`` holds its elements up to
@@ -71,7 +87,7 @@ def element_header(buf: bytes, pos: int, implicit: bool) -> tuple[int, bytes | N
             raise NeedMore
         return tag, vr, U32.unpack_from(buf, pos + 8)[0], 12
     if not is_vr_bytes(vr):
-        raise Unsupported("VR bytes are not a VR")
+        raise InvalidVR(pos)
     return tag, vr, U16.unpack_from(buf, pos + 6)[0], 8
 
 

@@ -28,6 +28,7 @@ from curator.dicom.elements import (
     PIXEL_TAGS,
     U32,
     UNDEFINED,
+    InvalidVR,
     NeedMore,
     RawSource,
     Unsupported,
@@ -71,7 +72,7 @@ def _parse_explicit(buf: bytes, pos: int, stop_at_pixels: bool) -> tuple[dict, i
         text = vr_text.get(vr)
         if text is None:
             if not is_vr_bytes(vr):
-                raise Unsupported("VR bytes are not a VR")
+                raise InvalidVR(pos)
             text = vr_text[vr] = vr.decode("ascii")
         key = BaseTag(tag)
         elements[key] = raw_type(key, text, length, buf[start:pos], start, False, True)
@@ -151,7 +152,11 @@ def read_fast(buf: bytes) -> tuple[Dataset, int, RawSource]:
     if syntax is None or str(syntax) in (EXPLICIT_BE, DEFLATED_LE) or str(syntax).startswith(DEFLATED_LE):
         raise Unsupported("transfer syntax needs the general reader")
     implicit = str(syntax) == IMPLICIT_LE
-    elements, offset = _parse(buf, pos, implicit, True)
+    try:
+        elements, offset = _parse(buf, pos, implicit, True)
+    except InvalidVR as exc:
+        exc.after_elements = exc.offset > pos
+        raise
     ds = Dataset(elements)
     encoding: str | list[str] = "iso8859"
     if 0x00080005 in elements:

@@ -27,6 +27,8 @@ from curator.dicom.elements import (
     PIXEL_TAGS,
     SEQUENCE_END,
     UNDEFINED,
+    INVALID_VR,
+    InvalidVR,
     NeedMore,
     RawSource,
     Unsupported,
@@ -242,6 +244,7 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
     buf = fp.read(PREFIX) if prefix is None else prefix
     if buf.startswith(JSON_MAGIC):
         return Header(_read_json(buf + fp.read()), None)
+    invalid_vr = False
     while True:
         try:
             ds, offset, source = read_fast(buf)
@@ -250,7 +253,8 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
                 raise HeaderError("truncated (the header ends early)") from None
             buf += fp.read()
             continue
-        except Unsupported:
+        except Unsupported as exc:
+            invalid_vr = isinstance(exc, InvalidVR) and exc.after_elements
             break
         except (ValueError, struct.error, UnicodeError, KeyError, TypeError):
             break  # let the general reader judge (and name) the problem
@@ -262,7 +266,12 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
         _check_pixel_data_complete(fp, size, ds)
         return Header(ds, source)
     fp.seek(0)
-    return Header(_read_general(fp, size), None)
+    try:
+        return Header(_read_general(fp, size), None)
+    except HeaderError:
+        if invalid_vr:  # the general reader went on as implicit VR and lost its way: say why
+            raise HeaderError(INVALID_VR) from None
+        raise
 
 
 def _unresolved_bulk_data(tag: str, vr: str, uri: str) -> bytes | None:

@@ -214,15 +214,28 @@ def _token_key(word: str, salt: bytes) -> str:
     return key("token", fold(word), salt)
 
 
+def _cache_home() -> str:
+    """``$XDG_CACHE_HOME`` when it is an absolute path (the XDG specification ignores a
+    relative one), else ``~/.cache``; :class:`CuratorError` when the home folder is empty
+    or relative (``HOME=""`` made Python's ``~`` the root folder, a relative one the current
+    folder: an index written where nobody looks for it)."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or ""
+    if os.path.isabs(xdg):
+        return xdg
+    home = os.path.expanduser("~")
+    if home == "~" or not os.path.isabs(home) or os.environ.get("HOME", "/") == "":
+        raise CuratorError("no folder for the index cache: HOME is empty or relative; set CURATOR_CACHE or HOME, "
+                           "or give --index")
+    return os.path.join(home, ".cache")
+
+
 def default_index_path(source: str | os.PathLike[str]) -> Path:
     """Where the index of ``source`` lives when ``--index`` is not given.
 
     ``$CURATOR_CACHE`` or ``$XDG_CACHE_HOME/curator`` or ``~/.cache/curator``; the file
     name is a key of the source's absolute path (which may itself name a patient).
     """
-    base = os.environ.get("CURATOR_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "curator"
-    )
+    base = os.environ.get("CURATOR_CACHE") or os.path.join(_cache_home(), "curator")
     text = os.fspath(source)
     absolute = text if "://" in text else os.path.abspath(text)  # a URL names the same source from anywhere
     return Path(base) / f"index-{key('source', absolute)}.parquet"

@@ -20,6 +20,7 @@ Two sources, same meaning:
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -129,9 +130,12 @@ def _from_yaml(path: Path, entries: dict) -> None:
 
 
 def _from_csv(path: Path, entries: dict) -> None:
+    from curator.common.regular import NotASmallFile, read_small
+
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(io.StringIO(read_small(path, limit=None).decode("utf-8"), newline="")))
+    except NotASmallFile as exc:
+        raise CuratorError(f"cannot read review file {path.name}: {exc}") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CuratorError(f"cannot read review file {path.name}: {type(exc).__name__}") from None
     if rows and not {"site", "field", "description", "status"} <= set(rows[0]):
@@ -163,13 +167,11 @@ def load_overrides(paths: Iterable[str | Path] | str | Path | None) -> Overrides
         if path.is_dir():
             for child in sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")):
                 _from_yaml(child, entries)
+        elif not path.exists():
+            raise CuratorError(f"override file {path.name} not found")
         elif path.suffix.lower() in (".yaml", ".yml"):
-            if not path.is_file():
-                raise CuratorError(f"override file {path.name} not found")
-            _from_yaml(path, entries)
+            _from_yaml(path, entries)  # a FIFO or a device: "is not a regular file" (read_small)
         elif path.suffix.lower() == ".csv":
-            if not path.is_file():
-                raise CuratorError(f"override file {path.name} not found")
             _from_csv(path, entries)
         else:
             raise CuratorError(f"override file {path.name}: expected .yaml or .csv")

@@ -347,8 +347,10 @@ def read_ndjson(path: str | Path, version: str = "R4B") -> list:
     """Parse every line of an NDJSON file with fhir.resources (raises CuratorError on a bad line)."""
     out = []
     p = Path(path)
+    from curator.common.regular import read_small
+
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_small(p, limit=None).decode("utf-8")  # a FIFO in its place is refused, never waited on
     except UnicodeDecodeError:
         raise CuratorError(f"{p.name} is not UTF-8 text") from None
     for n, line in enumerate(text.splitlines(), 1):
@@ -365,6 +367,8 @@ def read_fhir_dir(folder: str | Path, version: str = "R4B") -> dict[str, int]:
     """Parse every resource of a written FHIR folder (the NDJSON files and the Bundle).
 
     Returns the number of resources per type; raises CuratorError on the first bad one."""
+    from curator.common.regular import read_small
+
     root = Path(folder)
     counts: dict[str, int] = {}
     for rtype in RESOURCE_TYPES:
@@ -377,7 +381,7 @@ def read_fhir_dir(folder: str | Path, version: str = "R4B") -> dict[str, int]:
         counts[rtype] = len(resources)
     bundle = root / "bundle.json"
     try:
-        parsed = parse_resource(json.loads(bundle.read_text(encoding="utf-8")), version)
+        parsed = parse_resource(json.loads(read_small(bundle, limit=None).decode("utf-8")), version)
     except FileNotFoundError:
         raise CuratorError("FHIR folder lacks bundle.json") from None
     except Exception:

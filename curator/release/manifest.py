@@ -27,7 +27,10 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def release_files(root: Path) -> list[str]:
+def release_files(root: Path, special: list[str] | None = None) -> list[str]:
+    """The relative paths of the regular files of a release but MANIFEST; ``special``, when
+    given, receives those of FIFOs, devices and sockets (which a release never holds: they
+    are neither hashed nor read, a FIFO would wait for ever)."""
     rels = []
     for p in root.rglob("*"):
         if p.is_symlink():
@@ -36,6 +39,8 @@ def release_files(root: Path) -> list[str]:
             rel = p.relative_to(root).as_posix()
             if rel != MANIFEST_NAME:
                 rels.append(rel)
+        elif special is not None and not p.is_dir():
+            special.append(p.relative_to(root).as_posix())
     return sorted(rels, key=lambda r: r.encode("utf-8"))
 
 
@@ -89,22 +94,25 @@ class ManifestCheck:
     missing: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    special: list[str] = field(default_factory=list)  # FIFOs, devices, sockets: never read
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.changed or self.unlisted)
+        return not (self.missing or self.changed or self.unlisted or self.special)
 
     def problems(self) -> list[str]:
         return ([f"missing: {p}" for p in self.missing] + [f"checksum differs: {p}" for p in self.changed]
-                + [f"not in MANIFEST: {p}" for p in self.unlisted])
+                + [f"not in MANIFEST: {p}" for p in self.unlisted]
+                + [f"not a regular file: {p}" for p in self.special])
 
 
 def verify_manifest(release_dir: str | Path) -> ManifestCheck:
     """Re-hash every file and compare with ``MANIFEST``."""
     root = Path(release_dir)
     listed = read_manifest(root / MANIFEST_NAME)
-    present = set(release_files(root))
-    missing = sorted(p for p in listed if p not in present)
+    special: list[str] = []
+    present = set(release_files(root, special))
+    missing = sorted(p for p in listed if p not in present and p not in special)
     changed = sorted(p for p in listed if p in present and sha256_file(root / p) != listed[p])
     unlisted = sorted(present - set(listed))
-    return ManifestCheck(missing, changed, unlisted)
+    return ManifestCheck(missing, changed, unlisted, sorted(special))

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from curator.analyses.audit import DEMOGRAPHICS, shown_path
+from curator.common.visible import visible
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -91,7 +92,9 @@ def render_text(report: Mapping[str, Any]) -> str:
         add("--------------")
         for r in report["rejected"]:
             add(f"  {shown_path(r)}: {r['reason']}")
-    return "\n".join(out) + "\n"
+    # one element of ``out`` is one line: a header value (a manufacturer, a model, a path) with
+    # a line break or a terminal escape sequence is shown escaped, never acted on
+    return "\n".join(visible(line) for line in out) + "\n"
 
 
 def _risk(report: Mapping[str, Any], add) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from curator.common.visible import visible
+
 DICOMWEB_PREFIX = "dicomweb+"
 SourceKind = Literal["dicomweb", "fsspec", "path"]
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
@@ -90,24 +92,12 @@ class Rejection:
         object.__setattr__(self, "relpath", text_name(self.relpath))
 
 
-# Characters of a file name that would act on a terminal or a text report instead of being
-# shown: C0/C1 controls (a newline forges a report line, ESC starts a terminal sequence) and
-# the bidirectional overrides that disguise names.  Found by the red team.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def text_name(name: str) -> str:
-    """A file name as UTF-8 text: bytes that are not UTF-8 (``os`` decodes them as lone
-    surrogates) become ``\\xNN``, and so do control characters (``\\u202e`` for a
-    bidirectional override), so that keys, the index and messages can hold the name and
-    print it as it is; the file itself is still opened by its real path."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    if _CONTROL.search(name):
-        name = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", name)
-    return name
+    """A file name as UTF-8 text (:func:`curator.common.visible.visible`): bytes that are not
+    UTF-8 become ``\\xNN``, and so do control characters (``\\u202e`` for a bidirectional
+    override), so that keys, the index and messages can hold the name and print it as it
+    is; the file itself is still opened by its real path."""
+    return visible(name)
 
 
 class Source:

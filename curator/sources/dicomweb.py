@@ -121,8 +121,10 @@ def _credentials() -> tuple[dict[str, str], tuple[str, str] | None]:
     password = os.environ.get("CURATOR_DICOMWEB_PASSWORD")
     path = os.environ.get("CURATOR_DICOMWEB_CREDENTIALS")
     if not token and not user and path:
+        from curator.common.regular import read_small
+
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(read_small(path).decode("utf-8"))  # a FIFO or a device refused, never waited on
         except OSError as exc:
             raise CuratorError(f"the file named by CURATOR_DICOMWEB_CREDENTIALS cannot be read ({exc.strerror or 'OS error'})") from None
         except ValueError:
@@ -133,7 +135,11 @@ def _credentials() -> tuple[dict[str, str], tuple[str, str] | None]:
         user = data.get("username") or data.get("user")
         password = data.get("password")
     if token:
-        return {"Authorization": f"Bearer {str(token).strip()}"}, None
+        token = str(token).strip()
+        if not token.isprintable() or not token.isascii():  # a line break would add a header of its own
+            raise CuratorError("the DICOMweb token (CURATOR_DICOMWEB_TOKEN or the credentials file) holds a line break "
+                               "or another character a token never holds; give it on one line, as issued")
+        return {"Authorization": f"Bearer {token}"}, None
     if user:
         if password is None:
             raise CuratorError("a DICOMweb user name is set but no password (CURATOR_DICOMWEB_PASSWORD)")

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from curator.common.regular import NotASmallFile, open_regular
 from curator.errors import CuratorError
 from curator.resources import mappings_dir
 from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source
@@ -103,9 +104,15 @@ def _unsafe_member_name(name: str) -> str | None:
     return None
 
 
-def _head(path: str, size: int = 512) -> bytes:
-    """The first ``size`` bytes of a file (without a Python file object: listing opens every file)."""
-    fd = os.open(path, os.O_RDONLY)
+def _head(path: str | Path, size: int = 512) -> bytes | None:
+    """The first ``size`` bytes of a file, ``None`` when it is not a regular file
+    (:func:`curator.common.userfile.open_regular`: opened without blocking and checked on the
+    opened file, so that a FIFO put in a listed file's place is told apart before anything
+    waits on it; no Python file object: listing opens every file)."""
+    try:
+        fd = open_regular(path)
+    except NotASmallFile:
+        return None
     try:
         return os.read(fd, size)
     finally:
@@ -166,6 +173,9 @@ class FolderSource(Source):
             except OSError as exc:
                 yield Rejection(relpath, f"cannot be read ({exc.strerror or 'OS error'})")
                 continue
+            if head is None:  # replaced by a FIFO or a device since it was listed
+                yield Rejection(relpath, "not a regular file")
+                continue
             kind = _file_kind(entry.path, head)
             if kind is not None:
                 yield from _archive_items(Path(entry.path), relpath + ARCHIVE_SEPARATOR, kind, info.st_size)
@@ -224,7 +234,7 @@ def _zip_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
             if member.is_dir():
                 continue
             relpath = prefix + member.filename
-            problem = _unsafe_member_name(member.filename)
+            problem = _unsafe_member_name(member.filename) or _zip_member_kind(member)
             if problem is None and member.flag_bits & 0x1:
                 problem = "encrypted archive member"
             if problem is None and member.file_size > limits.max_member_bytes:
@@ -243,6 +253,18 @@ def _zip_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
                 continue
             total += len(data)
             yield _nested_or_item(relpath, data, f"{member.file_size}:{member.CRC:08x}")
+
+
+def _zip_member_kind(member: zipfile.ZipInfo) -> str | None:
+    """Why a zip member that is no regular file is not read, as a tar member of its kind is
+    not: a symbolic link (``zip --symlinks`` stores the target's path as the member's data), a
+    FIFO, a device; from the Unix mode in the external attributes (none: a regular file)."""
+    mode = member.external_attr >> 16
+    if not stat.S_IFMT(mode) or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "link inside archive (not followed)"
+    return "special file inside archive"
 
 
 _DECOMPRESSORS: dict[bytes, Callable[..., Any]] = {b"\x1f\x8b": gzip.open, b"BZ": bz2.open, b"\xfd7": lzma.open}
@@ -315,18 +337,6 @@ def missing_source(path: Path) -> str:
     return f"source not found: {shown}"
 
 
-def _regular_head(path: Path) -> bytes | None:
-    """The first 512 bytes of ``path``, ``None`` when it is not a regular file (opened without
-    blocking, so that a FIFO is told apart before anything waits on it)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, 512)
-    finally:
-        os.close(fd)
-
-
 def open_path(text: str) -> Source:
     """The folder or archive at the path ``text`` (:class:`CuratorError` when it does not
     exist or is neither a folder nor a readable archive)."""
@@ -337,7 +347,7 @@ def open_path(text: str) -> Source:
     if path.is_dir():
         return FolderSource(path)
     try:
-        head = _regular_head(path)
+        head = _head(path)
     except OSError as exc:
         raise CuratorError(f"source cannot be read: {shown} ({exc.strerror or 'OS error'})") from None
     if head is None:  # never opened for reading as a file: a FIFO would wait for a writer, /dev/zero never end
