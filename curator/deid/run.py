@@ -234,7 +234,16 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
             facts["risk"] = pixels.not_screened(exc)
     if leak and data is not None:
         facts["leak"] = _leak_digests(data, headers[0].dataset if headers else None)
+    if data is not None and "error" not in facts:
+        facts["content"] = _content_digest(data)
     return facts
+
+
+def _content_digest(data: bytes) -> str:
+    """The SHA-256 of an item's bytes: what the header pass read is what the writing pass
+    de-identifies, or the item is rejected as changed (a fingerprint of size and mtime
+    misses a rewrite that keeps both, and a listing is older than the read)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _fast_read(headers: list[Header]) -> tuple[Dataset, int, RawSource] | None:
@@ -401,17 +410,22 @@ def _printable(value: str) -> bool:
 def _write_one(task: tuple) -> dict:
     """De-identify one item and write it (runs in a worker).
 
-    ``{"stats", "sha256"}`` when written; ``{"reused": True}`` when the output of an
-    interrupted run is there with the journaled checksum ``expect``; ``{"error"}`` (the
-    item is rejected); ``{"fatal"}`` when the disk is full (the run stops)."""
-    ref, context, dest_root, relpath, clean, extra, expect = task
+    ``{"stats", "sha256", "source"}`` when written (``source``: the SHA-256 of the bytes read);
+    ``{"reused": True}`` when the output of an interrupted run is there with the journaled
+    checksum ``expect``; ``{"error"}`` (the item is rejected: :data:`CHANGED` when its bytes
+    are not those the header pass read, ``content``); ``{"fatal"}`` when the disk is full
+    (the run stops)."""
+    ref, context, dest_root, relpath, clean, extra, expect, content = task
     assert _ENGINE is not None and _FAST is not None
     target = Path(dest_root) / relpath
     if expect is not None and matches(target, expect):
         return {"reused": True}
     tmp = target.with_name(target.name + ".part")
     try:
-        output, result = _deidentified(ref, context, clean, extra)
+        data = _read(ref)  # once: the bytes checked are the bytes de-identified
+        if content is not None and _content_digest(data) != content:
+            return {"error": CHANGED}  # rewritten since the header pass: never a mix of two versions
+        output, result = _deidentified(("bytes", data), context, clean, extra)
         if output is None:
             return result
         if "quarantined" in result:  # pixel cleaning could not make it safe: never in OUT
@@ -427,7 +441,7 @@ def _write_one(task: tuple) -> dict:
                 handle.write(part)
                 digest.update(part)
         os.replace(tmp, target)
-        return {**result, "sha256": digest.hexdigest()}
+        return {**result, "sha256": digest.hexdigest(), "source": content}
     except FileNotFoundError as exc:
         tmp.unlink(missing_ok=True)
         if exc.filename is not None and str(exc.filename).startswith(str(dest_root)):
@@ -550,7 +564,7 @@ def _open_items() -> sqlite3.Connection:
 
     One row per item of the source, keyed by its 0-based position in the sorted listing:
     relative path, its fingerprint when listed, rejection reason, header facts
-    (``has_facts``), output name.  An anonymous SQLite database: pages beyond its small
+    (``has_facts``), output name, the SHA-256 of the bytes the header pass read (``content``).  An anonymous SQLite database: pages beyond its small
     cache go to a temporary file that SQLite unlinks as soon as it opens it, so nothing is
     left behind, even by a killed run."""
     db = sqlite3.connect("")
@@ -558,7 +572,7 @@ def _open_items() -> sqlite3.Connection:
     db.execute(
         "CREATE TABLE items (position INTEGER PRIMARY KEY, relpath BLOB NOT NULL, fingerprint BLOB, reason BLOB,"
         " has_facts INTEGER NOT NULL DEFAULT 0, sop BLOB, study BLOB, series BLOB, patient BLOB,"
-        " vals TEXT, age BLOB, sex BLOB, ethnic_group BLOB, site BLOB, risk BLOB, target BLOB)"
+        " vals TEXT, age BLOB, sex BLOB, ethnic_group BLOB, site BLOB, risk BLOB, target BLOB, content BLOB)"
     )
     return db
 
@@ -745,7 +759,7 @@ class _Rows:
     rather than one per item; a path not in the chunks read so far (an item listed out of
     order) is looked up alone.  Rows are dropped once used: memory stays flat."""
 
-    COLUMNS = "position, fingerprint, reason, has_facts, risk, series, patient, study, target"
+    COLUMNS = "position, fingerprint, reason, has_facts, risk, series, patient, study, target, content"
 
     def __init__(self, items: sqlite3.Connection, size: int = 512):
         self.items, self.size, self.next = items, size, 0
@@ -906,11 +920,12 @@ class _Run:
                     self.conventions.add(tag, facts["patient"], facts["site"], _convention_text(text, facts["values"]))
                 items.execute(
                     "UPDATE items SET has_facts = 1, sop = ?, study = ?, series = ?, patient = ?, vals = ?,"
-                    " age = ?, sex = ?, ethnic_group = ?, site = ?, risk = ? WHERE position = ?",
+                    " age = ?, sex = ?, ethnic_group = ?, site = ?, risk = ?, content = ? WHERE position = ?",
                     (
                         *(_enc(facts[name]) for name in ("sop", "study", "series", "patient")),
                         json.dumps(sorted(facts["values"])),
                         *(_enc(facts[name]) for name in ("age", "sex", "ethnic_group", "site", "risk")),
+                        _enc(facts.get("content")),
                         position,
                     ),
                 )
@@ -968,7 +983,8 @@ class _Run:
                 continue  # added during the run
             position = row[0]
             listed[position] = 1
-            fingerprint, reason, has_facts, risk, series, patient, study, target = (_dec(v) if isinstance(v, bytes) else v for v in row[1:])
+            fingerprint, reason, has_facts, risk, series, patient, study, target, content = (
+                _dec(v) if isinstance(v, bytes) else v for v in row[1:])
             if not has_facts or reason is not None:
                 continue
             if isinstance(thing, Rejection) or thing.fingerprint != fingerprint:
@@ -988,7 +1004,9 @@ class _Run:
             else:
                 extra = None
             journal_key = _journal_key(dest is self.out_path, target)
-            expect = journal.entries.get(journal_key, {}).get("sha256")
+            entry = journal.entries.get(journal_key, {})
+            # an interrupted run's output is reused only when made from these very bytes
+            expect = entry.get("sha256") if content is not None and entry.get("info", {}).get("source") == content else None
             try:
                 ref = _ref(thing)
             except FileNotFoundError:
@@ -997,7 +1015,7 @@ class _Run:
             context = plan["contexts"][(patient, study)]
             clean = {"quarantine": None if self.quarantine_path is None else str(self.quarantine_path)} if self.clean_pixels else None
             self.in_flight[position] = (patient, study)
-            yield position, journal_key, (ref, context, str(dest), target, clean, extra, expect)
+            yield position, journal_key, (ref, context, str(dest), target, clean, extra, expect, content)
 
     def _write(self, pool: Executor, plan: dict, journal: Journal, item_count: int) -> tuple[Counter, Counter]:
         """Pass 2: write every instance (or reuse its journaled output); the action totals and
@@ -1028,7 +1046,7 @@ class _Run:
                 stats = journal.entries[journal_key]["info"].get("stats", {})
             else:
                 stats = result["stats"]
-                journal.record(journal_key, result["sha256"], {"stats": stats})
+                journal.record(journal_key, result["sha256"], {"stats": stats, "source": result.get("source")})
             totals.update(stats)
             if journal_key.startswith("out:"):
                 written_by_record[record] += 1
