@@ -99,6 +99,20 @@ def render() -> str:
         "nothing (curator writes no colour). A file of zero blocks only is `empty tar archive (no file in it)` when its",
         "name ends in `.tar`, else `only zero bytes (…)`. `tests/hostile7.py` lists these cases with their status.",
         "",
+        "Every file curator reads by name (a recipe, a CSV of `normalize` or of `--overrides`, a release's",
+        "`catalog.ttl` and FHIR files, `CURATOR_DICOMWEB_CREDENTIALS`) is opened the same way, so a FIFO or a device",
+        "is refused likewise; `validate` lists a FIFO or a device inside a release as `not a regular file` (exit 1).",
+        "Error lines and the text report show control characters (a line break, a terminal escape sequence in a",
+        "name or a header value) as `\\xNN`: one error is one line, and nothing reaches the terminal to act on it.",
+        "Output files are never written inside a folder SOURCE (`--index`, `--out`, `--batches`: `error: --index is",
+        "inside SOURCE…`), and two options never name one file. A report or table (`audit -o`, `--batches`,",
+        "`normalize -o`, `mappings review --out`) and a key are written whole or not at all: a full disk leaves no",
+        "cut file under the final name. The index cache is `$CURATOR_CACHE`, else `$XDG_CACHE_HOME/curator` when that",
+        "is an absolute path, else `~/.cache/curator`; an empty or relative `HOME` is refused there (`error: no",
+        "folder for the index cache…`). A DICOMweb token holding a line break is refused. `deid` hashes the bytes",
+        "its header pass read and those it de-identifies: a file rewritten in between is rejected as `changed",
+        "during the run`, whatever its size and time say. `tests/hostile8.py` lists these cases with their status.",
+        "",
     ]
     for name, command in _commands(root, "curator"):
         lines += [f"## `{name}`", "", (command.help or "").strip(), "", "| parameter | kind | default | meaning |", "| --- | --- | --- | --- |"]
