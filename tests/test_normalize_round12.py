@@ -114,3 +114,14 @@ def test_extracranial_in_a_vascular_exam_is_the_neck():
     assert _regions("Extracranial Doppler", "US") == [("set of cervical arteries", True)]
     # without a vascular word it names nothing: the head stays the head
     assert _regions("TC de crânio extracraniano", "CT") == [("head", True)]
+
+
+def test_interventional_names_of_hospital_lists():
+    # the inferior petrosal sinus is a dural venous sinus (the head), not the paranasal sinuses
+    assert _regions("Petrosal Sinus Sampling") == [("head", True)]
+    assert _regions("Duodenal Stenting") == [("duodenum", True)]
+    assert _regions("Coeliac Angiogram") == [("set of visceral arteries", True)]
+    assert _regions("Suprapubic Catheter Insertion") == [("urinary bladder", True)]
+    # guards: "coeliac" without a vascular word names no vessel; "CT Sinus" stays the paranasal sinuses
+    assert _regions("Coeliac disease small bowel MR") == [("small intestine", True)]
+    assert _regions("CT Sinus", "CT") == [("paranasal sinuses", True)]
