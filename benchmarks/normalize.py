@@ -305,7 +305,7 @@ def by_source(items: list[dict]) -> list[tuple[str, list[dict]]]:
     groups: dict[tuple[str, str], list[dict]] = {}
     for item in items:
         groups.setdefault((item.get("institution", ""), item.get("lang", "")), []).append(item)
-    if len(groups) > 12:
+    if len(groups) > 50:
         groups = {}
         for item in items:
             groups.setdefault((item.get("source", ""), item.get("lang", "")), []).append(item)

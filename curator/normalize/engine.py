@@ -414,7 +414,7 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
     rules = lex.rules
     found = [f for f in found if not f.needs or rules.has_context(f.needs, toks, folded)]
     for k in range(1, len(toks)):
-        if toks[k] in rules.abbreviations and toks[k - 1] in rules.abbreviation_after:
+        if toks[k] in rules.abbreviations and toks[k - 1] in rules.abbreviation_only_after.get(toks[k], rules.abbreviation_after):
             found.append(_Found(Hit("body_region", rules.abbreviations[toks[k]], "exact"), k, k + 1))
     if len(toks) >= 2 and toks[-1] in rules.final_words and not rules.final_unless & set(toks):
         attribute, code = rules.final_words[toks[-1]]
@@ -709,6 +709,13 @@ def header_claims(ev: Mapping[str, Any]) -> dict[str, Claim]:
         codes = lex.header_values["body_region"].get(body)
         if codes:
             out["body_region"] = Claim(codes, CONF["header_body"])
+    if "body_region" not in out and out.get("modality") and out["modality"].codes:
+        # what the stated modality implies, as its terms do (modality.yaml ``implies``: MG, the
+        # breast): the region of "L CC", "R MLO", "SPECIMEN" of a mammography series
+        concept = lex.concepts.get(out["modality"].codes[0])
+        regions = tuple(code for attr, code in (concept.implies if concept else ()) if attr == "body_region")
+        if regions:
+            out["body_region"] = Claim(regions, CONF["implied"])
     agent = evidence_text(ev.get("ContrastBolusAgent"))
     if agent and " ".join(tokens(agent)) not in lex.agent_negations and tokens(agent):
         out["contrast"] = Claim((WITH,), CONF["header_contrast"])

@@ -80,6 +80,8 @@ class Concept:
     # two regions: the sacroiliac joints under the spine or the pelvis): its region is uncertain
     filed_under: tuple[str, ...] = ()
     filed_under_modalities: tuple[str, ...] = ()   # only in exams of these modalities (a neck radiograph)
+    # what the concept implies (modality.yaml: mammography -> the breast), also when a header states it
+    implies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class ContextRules:
     oncology_region: str = ""                                   # PET/CT for a cancer: skull base to mid-thigh
     abbreviations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "le" -> lower extremity, after "CT"...
     abbreviation_after: frozenset[str] = frozenset()
+    abbreviation_only_after: dict[str, frozenset[str]] = field(default_factory=dict)  # "cap": after "CT" only, not "TC"
     final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
     final_unless: frozenset[str] = frozenset()                  # ... not after "dixon" (the water image)
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
@@ -152,6 +155,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
         final_words=final, final_unless=word_set("final_words_unless"),
         abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
+        abbreviation_only_after={fold(str(k)): frozenset(fold(str(w)) for w in _term_list(v, "vocabulary.yaml context after_abbreviation only_after"))
+                                 for k, v in (after.get("only_after") or {}).items()},
         spine_levels=spine_levels,
         spine_words=frozenset(fold(str(w)) for w in _term_list(levels.get("after"), "vocabulary.yaml context spine_levels")),
         **_level_lists(data.get("spine_level_lists")),
@@ -438,6 +443,7 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
             within=tuple(item.get("within") or ()), supersedes=tuple(item.get("supersedes") or ()),
             filed_under=tuple(item.get("filed_under") or ()),
             filed_under_modalities=tuple(item.get("filed_under_modalities") or ()),
+            implies=tuple(sorted((item.get("implies") or {}).items())),
         )
         values.concepts[code] = concept
         for value in concept.header:
@@ -486,7 +492,7 @@ def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules
         if needs and needs not in rules.contexts:
             raise LexiconError(f"vocabulary.yaml: implied group needs {needs!r}, not a context of `context.needs`")
         for word in _term_list(group["terms"], "vocabulary.yaml implied"):
-            table.add(word, Entry("implied", "", (), implies, needs), "vocabulary.yaml implied")
+            table.add(word, Entry("implied", WEAK if group.get("weak") else "", (), implies, needs), "vocabulary.yaml implied")
     for kind in ("derived_map", "no_term"):
         group = vocab.get(kind) or {}
         implies = tuple(sorted((group.get("implies") or {}).items()))

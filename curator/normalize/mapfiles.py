@@ -91,6 +91,7 @@ class FinalWord(UserModel):
 class AfterAbbreviation(UserModel):
     words: Optional[dict[str, Union[str, Words]]] = None
     after: Optional[Words] = None
+    only_after: Optional[dict[str, Words]] = None   # a word read only after these (not the shared list)
 
 
 class SpineLevels(UserModel):
@@ -139,6 +140,7 @@ class ImpliedGroup(UserModel):
     implies: dict[str, str]
     terms: Words
     needs: Optional[str] = None
+    weak: Optional[bool] = None   # given below the threshold (a cue some exams of another region share)
 
 
 class KernelRegion(UserModel):
