@@ -301,11 +301,11 @@ def synthetic_as_real(items: list[dict]) -> list[dict]:
 
 def by_source(items: list[dict]) -> list[tuple[str, list[dict]]]:
     """The items of a set grouped per institution and language (only when there are several);
-    a set of many institutions (the IDC series set: one per collection) per source part instead."""
+    a set of collections (the IDC series set: one institution per collection) per source part instead."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for item in items:
         groups.setdefault((item.get("institution", ""), item.get("lang", "")), []).append(item)
-    if len(groups) > 50:
+    if any(item.get("collection") for item in items):
         groups = {}
         for item in items:
             groups.setdefault((item.get("source", ""), item.get("lang", "")), []).append(item)
