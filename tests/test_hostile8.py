@@ -141,3 +141,54 @@ def test_a_file_rewritten_between_the_passes_with_size_and_mtime_kept_is_rejecte
     assert [r["reason"] for r in report["rejected"]] == [CHANGED]
     assert report["counts"]["written"] == len(files) - 1
     assert len(list((tmp_path / "out").rglob("*.dcm"))) == len(files) - 1
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("to", ["the command", "its process group"])
+def test_sigterm_during_deid_exits_143_with_one_line_and_the_rerun_resumes(to, tmp_path):
+    """Found: SIGTERM (``timeout``, ``kill``, systemd, a container stopping) killed deid by
+    the signal, status -15, with nothing on standard error.  Now it stops as on Ctrl-C: exit
+    143 (128 + 15), one line, no worker left, no file under its final name that is not
+    complete, and the same command again gives the bytes of an uninterrupted run."""
+    import signal
+    import time
+
+    from curator.deid.pseudonyms import read_key
+    from curator.deid.run import DeidOptions, deidentify
+    from curator.testing.synthetic import default_study, write_ct_series
+    from tests.conftest import write_fixed_key
+
+    for n in range(2):
+        write_ct_series(tmp_path / "source" / "site-a" / f"s{n}", 40, default_study(), series_number=10 + n, rows=128,
+                        columns=128, seed=n)
+    write_fixed_key(tmp_path / "key")
+    deidentify(tmp_path / "source", tmp_path / "clean", read_key(tmp_path / "key"), DeidOptions(workers=1))
+    out = tmp_path / "out"
+    args = ["deid", str(tmp_path / "source"), str(out), "--key", str(tmp_path / "key"), "--workers", "2"]
+    child = subprocess.Popen([sys.executable, "-c", CODE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (out.exists() and sum(1 for _ in out.rglob("*.dcm")) >= 10) and child.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert child.poll() is None, "the run ended before it could be stopped"
+    workers = subprocess.run(["pgrep", "-P", str(child.pid)], capture_output=True, text=True, check=False).stdout.split()
+    (os.kill if to == "the command" else os.killpg)(child.pid, signal.SIGTERM)
+    _, err = child.communicate(timeout=300)
+    assert (child.returncode, err) == (143, "error: terminated (SIGTERM); what was written is incomplete (deid and "
+                                            "publish resume it when run again with the same options)\n")
+    time.sleep(1)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker outlived the run"
+    clean = _tree(tmp_path / "clean")
+    left = {name: digest for name, digest in _tree(out).items() if not name.endswith(".part")}
+    left.pop(".curator-deid-journal.jsonl")
+    assert all(clean.get(name) == digest for name, digest in left.items()), "a file under its final name is not complete"
+    code, _, err = _run(args, {}, tmp_path)
+    assert (code, err) == (0, ""), err
+    assert _tree(out) == clean

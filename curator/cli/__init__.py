@@ -80,9 +80,43 @@ def _usage_error(exc: BaseException) -> int:
 
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+TERMINATED = 143  # 128 + SIGTERM
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, ``kill``, systemd or a container stopping) raised where the run
+    is, so that it stops as on Ctrl-C: workers shut down, files under their final names
+    complete, one line on standard error (hostile round 8: it died by the signal, status
+    -15, with nothing said)."""
+
+
+_TERM_STATE = {"terminated": False}
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_run() -> Iterator[None]:
+    """SIGTERM raises :class:`_Terminated` for the duration of the command (restored after)."""
+    def stop(signum: int, frame: object) -> None:
+        _TERM_STATE["terminated"] = True
+        raise _Terminated()
+
+    _TERM_STATE["terminated"] = False
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: the default stays
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupted() -> int:
+    if _TERM_STATE["terminated"]:
+        _say("error: terminated (SIGTERM); what was written is incomplete (deid and publish resume it when run again "
+             "with the same options)")
+        return TERMINATED
     _say("error: interrupted; what was written is incomplete (deid and publish resume it when run again "
          "with the same options)")
     return INTERRUPTED
@@ -159,7 +193,10 @@ def run(argv: list[str] | None = None) -> int:
     if closed:
         sys.stdout = _ClosedStream()
     try:
-        return _run(argv)
+        with _sigterm_stops_the_run():
+            return _run(argv)
+    except _Terminated:  # arrived while the run was ending (its status not decided yet)
+        return _interrupted()
     finally:
         if closed:
             sys.stdout = None

@@ -150,17 +150,25 @@ def _interrupt_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+# held back while forking: Ctrl-C, and SIGTERM, which the command line turns into the same stop
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
 def _start_worker(parent: int, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
-    """First thing a local worker process runs: Ctrl-C let through again (it was forked
-    with it held back, :func:`_interrupt_held`), the orphan watchdog, then the initializer."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    """First thing a local worker process runs: Ctrl-C and SIGTERM let through again (it was
+    forked with them held back, :func:`_interrupt_held`; SIGTERM ends a worker at once, as by
+    default: the command line's handler, inherited, is for the run's own process), the orphan
+    watchdog, then the initializer."""
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     watchdog = threading.Thread(target=_exit_when_orphaned, args=(parent,), name="curator-orphan-watchdog", daemon=True)
     watchdog.start()
     if initializer is not None:
