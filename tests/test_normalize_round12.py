@@ -125,3 +125,12 @@ def test_interventional_names_of_hospital_lists():
     # guards: "coeliac" without a vascular word names no vessel; "CT Sinus" stays the paranasal sinuses
     assert _regions("Coeliac disease small bowel MR") == [("small intestine", True)]
     assert _regions("CT Sinus", "CT") == [("paranasal sinuses", True)]
+
+
+def test_catalan_terms_of_bones_and_organs():
+    # Catalan (a supported language) had no term for the radius, ulna, pancreas...; "radi" also reads a
+    # hospital list's glued "RadiLeft" (an export that lost "us " after "Radius", as it did after "Humerus")
+    assert _regions("RX radi esquerre") == [("radius", True)]
+    assert _regions("RadiLeft") == [("radius", True)]
+    assert _regions("TAC de pancrees", "CT") == [("pancreas", True)]
+    assert _regions("Rx radiology") == []
