@@ -103,7 +103,7 @@ def render() -> str:
         "",
         "Every file curator reads by name (a recipe, a CSV of `normalize` or of `--overrides`, a release's",
         "`catalog.ttl` and FHIR files, `CURATOR_DICOMWEB_CREDENTIALS`) is opened the same way, so a FIFO or a device",
-        "is refused likewise; `validate` lists a FIFO or a device inside a release as `not a regular file` (exit 1).",
+        "is refused likewise; `validate` lists a symbolic link, a FIFO or a device inside a release as a failed check (exit 1; it was `error: release holds a symbolic link`, exit 2).",
         "Error lines and the text report show control characters (a line break, a terminal escape sequence in a",
         "name or a header value) as `\\xNN`: one error is one line, and nothing reaches the terminal to act on it.",
         "Output files are never written inside a folder SOURCE (`--index`, `--out`, `--batches`: `error: --index is",

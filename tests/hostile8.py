@@ -175,6 +175,9 @@ def prepare(root: Path) -> list[str]:
     (root / "fake_release").mkdir()
     (root / "fake_release" / "MANIFEST").write_text("")
     os.mkfifo(root / "fake_release" / "catalog.ttl")
+    (root / "linked_release").mkdir()
+    (root / "linked_release" / "MANIFEST").write_text("")
+    os.symlink("/etc/passwd", root / "linked_release" / "catalog.ttl")
     (root / "cwd").mkdir()
     mount_full(root / "full")
     return written
@@ -215,6 +218,7 @@ def scenarios(root: str | Path) -> list[Scenario]:
          "error: .*not a regular file"),
         ("audit --index FIFO", ["audit", small, "--no-pixel-screen", "--index", str(r / "fifo"), *one], {}, 2, "error: "),
         ("validate catalog.ttl a FIFO", ["validate", str(r / "fake_release")], {}, 1, None),
+        ("validate catalog.ttl a symlink outside", ["validate", str(r / "linked_release")], {}, 1, None),
         # outputs where they do harm
         ("scan --index inside SOURCE", ["scan", small, "--index", str(r / "small" / "i.parquet"), *one], {}, 2,
          "error: .*inside"),

@@ -29,11 +29,15 @@ def sha256_file(path: str | Path) -> str:
 
 def release_files(root: Path, special: list[str] | None = None) -> list[str]:
     """The relative paths of the regular files of a release but MANIFEST; ``special``, when
-    given, receives those of FIFOs, devices and sockets (which a release never holds: they
-    are neither hashed nor read, a FIFO would wait for ever)."""
+    given, receives those of symbolic links, FIFOs, devices and sockets (which a release never
+    holds: they are neither hashed nor read, a FIFO would wait for ever; ``validate`` lists
+    them as a failed check), else a symbolic link is a :class:`CuratorError`."""
     rels = []
     for p in root.rglob("*"):
         if p.is_symlink():
+            if special is not None:
+                special.append(p.relative_to(root).as_posix())
+                continue
             raise CuratorError(f"release holds a symbolic link, which a MANIFEST cannot vouch for: {p.relative_to(root).as_posix()}")
         if p.is_file():
             rel = p.relative_to(root).as_posix()
@@ -103,7 +107,7 @@ class ManifestCheck:
     def problems(self) -> list[str]:
         return ([f"missing: {p}" for p in self.missing] + [f"checksum differs: {p}" for p in self.changed]
                 + [f"not in MANIFEST: {p}" for p in self.unlisted]
-                + [f"not a regular file: {p}" for p in self.special])
+                + [f"symbolic link, FIFO or device: {p}" for p in self.special])
 
 
 def verify_manifest(release_dir: str | Path) -> ManifestCheck:

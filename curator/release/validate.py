@@ -49,7 +49,8 @@ def validate_release(release: Path, key: bytes | None = None, fhir_version: str 
     check = verify_manifest(release)
     problems = [_named(label, files) for label, files in (("missing", check.missing), ("changed", check.changed),
                                                            ("not in MANIFEST", check.unlisted),
-                                                           ("not a regular file", check.special)) if files]
+                                                           ("symbolic link, FIFO or device", check.special))
+                if files]
     result.checks["checksums"] = "ok" if not problems else "failed: " + "; ".join(problems)
     for profile in DEFAULT_PROFILES:
         try:
