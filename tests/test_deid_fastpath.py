@@ -231,3 +231,52 @@ def test_header_facts_of_a_series_are_worked_out_once(monkeypatch):
     assert facts[1]["sop"] == str(second.SOPInstanceUID) != facts[0]["sop"]
     assert facts[2]["patient"] != facts[0]["patient"] and facts[3]["risk"] and facts[4]["values"] != facts[0]["values"]
     assert "error" in facts[5]
+
+
+def test_series_facts_are_found_by_the_bytes_the_readability_check_walked(monkeypatch):
+    """The header pass finds a series' remembered facts by a key read from the bytes its
+    readability check already walked (:func:`curator.deid.fastpath.facts_key`), without the
+    byte walk of the whole header: a second instance of the series takes them (with its own
+    SOP Instance UID); an instance that differs only in a person name inside a sequence, or
+    only after its pixel data, or in a fact the probe reads, gets its own, as pydicom reads
+    them."""
+    from pydicom.dataset import Dataset
+
+    from curator.deid import fastpath, run
+    from curator.deid.scrub import scrub_rules
+
+    monkeypatch.setattr(run, "_FACTS", {})
+    walked: list[int] = []
+    real = run.scan_header_bytes
+    monkeypatch.setattr(run, "scan_header_bytes", lambda *args: walked.append(1) or real(*args))
+
+    def with_item(ds: Dataset, name: str) -> Dataset:
+        item = Dataset()
+        item.PerformingPhysicianName = name
+        ds.ProcedureCodeSequence = [item]
+        return ds
+
+    first, second, nested, trailing, sex = (with_item(planted_ct(0), "ZZNESTED^Same") for _ in range(5))
+    nested.ProcedureCodeSequence[0].PerformingPhysicianName = "ZZNESTED^Other"
+    trailing.add_new(0x7FE10010, "LO", "ZZ TRAILING CREATOR")
+    trailing.add_new(0x7FE11001, "PN", "ZZTRAILING^Person")
+    sex.PatientSex = "M"
+    rules = scrub_rules()
+    facts, full = [], []
+    for number, ds in enumerate((first, second, nested, trailing, sex)):
+        ds.SOPInstanceUID = f"{ds.SOPInstanceUID}.{number}"
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        data = buffer.getvalue()
+        header, rejected = run._checked_header(data)
+        assert rejected is None and header is not None and header.source is not None
+        assert fastpath.facts_key(data, header.source, rules.collect_vrs, rules.collect_tags) is not None
+        before = len(walked)
+        found = run._scan_header(("bytes", data))
+        full.append(len(walked) > before)
+        assert found == run._scan_pydicom(("bytes", data))
+        facts.append(found)
+    assert full == [True, False, True, True, True]
+    assert facts[1]["sop"] == f"{first.SOPInstanceUID[:-2]}.1" != facts[0]["sop"]
+    assert "ZZTRAILING^Person" in facts[3]["values"] and "ZZTRAILING^Person" not in facts[0]["values"]
+    assert facts[2]["values"] != facts[0]["values"] and facts[4]["sex"] == "M"

@@ -67,8 +67,10 @@ from curator.dicom.elements import (
     encode_sequence,
     sequence_items,
     skip_fragments,
+    skip_sequence,
     value_offset,
 )
+from curator.dicom.elements import PIXEL_TAGS, RawSource
 from curator.dicom.vr import LEADING_SPACE_VRS, LONG_LENGTH_VR_BYTES, NUMBER_SIZES, SINGLE_VALUE_VRS, TEXT_VRS, VR_BYTES
 
 
@@ -826,6 +828,115 @@ def scan_header_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: fr
     for batch in batches:
         values |= identifier_values(Dataset(batch))
     return Scanned(tuple(found), enc, flags, sop, frozenset(values))
+
+
+# What :func:`facts_key` keeps of a header at most (bytes of its elements other than the
+# SOP Instance UID): beyond it, no key (the header pass works the facts out as usual).
+_KEY_BYTES = 64 * 1024
+_KEY_TAGS = frozenset({*_PROBE_TAGS, 0x00080005, *_PRESENCE_TAGS}) - {_SOP_INSTANCE}
+_SOP_VRS_REFUSED = frozenset({b"US", b"SS", b"UL", b"SL", b"FL", b"FD", b"OB", b"OW", b"UN", b"SQ"})
+_META_PER_INSTANCE = frozenset({0x00020000, 0x00020003})  # group length, Media Storage SOP Instance UID
+
+
+def facts_key(data: bytes, source: RawSource, collect_vrs: frozenset[str],
+              collect_tags: frozenset[int]) -> tuple[tuple, str] | None:
+    """A key of what the header pass's facts of ``data`` depend on, read from the bytes
+    the readability check already walked (``source``, Explicit VR Little Endian), and the
+    SOP Instance UID as :meth:`Scanned.sop_text` gives it; ``None`` when the header is
+    not one this key is made for (the facts are then worked out as usual).
+
+    The key holds, besides the File Meta (its per-instance elements aside), the raw bytes
+    (tag, VR, value) of every top-level element the facts are read from (the probe's
+    elements but the SOP Instance UID, the character set, the elements whose presence
+    counts) and of every element :func:`scan_header_bytes` collects identifier values
+    from or walks into (by VR or tag, every sequence with its items, every element stored
+    as UN), and everything after the pixel data element: two headers with equal keys have
+    equal facts but for the SOP Instance UID (and :func:`scan_header_bytes` judges them
+    alike), so the facts of one are those of the other.  Not made for Implicit VR, pixel
+    data of undefined length, a SOP Instance UID that is not a single text value, or more
+    than :data:`_KEY_BYTES` bytes of kept values."""
+    if source.implicit or len(data) < 144:
+        return None
+    parts: list[tuple] = []
+    kept = 0
+    pos, start = 132, source.start
+    try:
+        while pos < start:  # File Meta (explicit VR little endian)
+            tag, vr, length, size = element_header(data, pos, False)
+            if length == UNDEFINED:
+                return None
+            end = pos + size + length
+            if tag not in _META_PER_INSTANCE:
+                parts.append((tag, data[pos + size:end]))
+            pos = end
+        if pos != start:
+            return None
+        unpack, unpack_long, limit = EXPLICIT_HEAD.unpack_from, U32.unpack_from, source.end
+        walked_vrs = _walked_vrs(collect_vrs)
+        sop: bytes | None = None
+        charset = b""
+        while pos < limit:
+            if pos + 8 > limit:
+                return None
+            group, element, vr, length = unpack(data, pos)
+            tag = (group << 16) | element
+            if vr in LONG_LENGTH_VR_BYTES:
+                length = unpack_long(data, pos + 8)[0]
+                vstart = pos + 12
+            elif vr in VR_BYTES:
+                vstart = pos + 8
+            else:
+                return None
+            if length == UNDEFINED:
+                if vr != b"SQ":
+                    return None
+                end = skip_sequence(data, vstart, False)
+            else:
+                end = vstart + length
+            if end > limit:
+                return None
+            if tag == _SOP_INSTANCE:
+                if vr in _SOP_VRS_REFUSED:
+                    return None
+                sop = data[vstart:end]
+            elif vr in walked_vrs or tag in _KEY_TAGS or tag in collect_tags:
+                kept += end - vstart
+                parts.append((tag, vr, data[vstart:end]))
+                if tag == 0x00080005:
+                    charset = data[vstart:end]
+            pos = end
+        if pos != limit:
+            return None
+        if limit < len(data):  # the pixel data element (its presence), and everything after it
+            tag, vr, length, size = element_header(data, limit, False)
+            if tag not in PIXEL_TAGS or length == UNDEFINED or limit + size + length > len(data):
+                return None
+            tail = data[limit + size + length:]
+            kept += len(tail)
+            parts.append((tag, vr, tail))
+    except (NeedMore, Unsupported, KeyError):
+        return None
+    if kept > _KEY_BYTES or not sop:
+        return None
+    return _sop_of(tuple(parts), sop, charset)
+
+
+@lru_cache(maxsize=8)
+def _walked_vrs(collect_vrs: frozenset[str]) -> frozenset[bytes]:
+    """The VRs (as bytes) of the elements :func:`scan_header_bytes` collects from or walks into."""
+    return frozenset({b"SQ", b"UN", *(vr.encode("ascii") for vr in collect_vrs)})
+
+
+def _sop_of(key: tuple, sop: bytes, charset_raw: bytes) -> tuple[tuple, str] | None:
+    charset = charset_raw.decode("latin-1").strip()
+    encoding = CHARSETS.get(charset) if "\\" not in charset else None
+    if encoding is None:
+        return None
+    try:
+        text = sop.decode(encoding).rstrip("\0 ")
+    except UnicodeDecodeError:
+        return None
+    return (("raw", key), text) if text else None
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:

@@ -54,7 +54,7 @@ from curator.deid.engine import (
     patient_key_of,
     top_code,
 )
-from curator.deid.fastpath import FastEngine, PixelProblem, scan_header_bytes
+from curator.deid.fastpath import FastEngine, PixelProblem, facts_key, scan_header_bytes
 from curator.deid import pixels, textdetect
 from curator.deid.pixels import burned_in_risk
 from curator.deid.withheld import withheld_reason
@@ -271,11 +271,19 @@ def _scan_header(ref: tuple[str, object], data: bytes | None = None, headers: li
         return rejected
     if headers is not None and header is not None:
         headers.append(header)
+    rules = scrub_rules()
+    raw_key = None
+    if header is not None and header.source is not None:  # the bytes the readability check walked
+        found = facts_key(data, header.source, rules.collect_vrs, rules.collect_tags)
+        if found is not None:
+            raw_key, sop = found
+            sop = _sop_uid(sop)
+            known = _FACTS.get(raw_key) if sop else None
+            if known is not None:  # an earlier instance of the series: its facts, but the SOP Instance UID
+                return {**known, "sop": sop}
     try:
-        rules = scrub_rules()
         scanned = scan_header_bytes(data, rules.collect_vrs, rules.collect_tags)
-        sop = scanned.sop_text()  # as _facts reads it from the probe (a single value)
-        sop = str(DataElement(0x00080018, "UI", sop).value or "").strip() if sop and "\\" not in sop else ""
+        sop = _sop_uid(scanned.sop_text())  # as _facts reads it from the probe (a single value)
         known = _FACTS.get(scanned.key) if sop else None
         if known is not None:  # the facts of an earlier instance of the series, but its SOP Instance UID
             return {**known, "sop": sop}
@@ -286,12 +294,20 @@ def _scan_header(ref: tuple[str, object], data: bytes | None = None, headers: li
     if "error" not in facts:
         if len(_FACTS) >= FACTS_REMEMBERED:
             _FACTS.clear()
-        _FACTS[scanned.key] = dict(facts)
+        _FACTS[raw_key if raw_key is not None else scanned.key] = dict(facts)
     return facts
 
 
-# The header facts of the last few series read by this process (the first pass), by their
-# header's raw facts other than the SOP Instance UID (:attr:`curator.deid.fastpath.Scanned.key`):
+def _sop_uid(text: str | None) -> str:
+    """A SOP Instance UID read from the bytes, as :func:`_facts` reads it from the probe
+    dataset (a single value, converted by pydicom; empty when none)."""
+    return str(DataElement(0x00080018, "UI", text).value or "").strip() if text and "\\" not in text else ""
+
+
+# The header facts of the last few series read by this process (the first pass), by the raw
+# bytes they depend on other than the SOP Instance UID (:func:`curator.deid.fastpath.facts_key`,
+# read from the bytes the readability check walked, so that a hit needs no further walk of the
+# header; else :attr:`curator.deid.fastpath.Scanned.key`):
 # the instances of a series differ in little else, and come one after the other in the
 # listing, so a series' facts are worked out once per batch of its instances (its probe
 # dataset, patient key, age, withheld and burned-in checks), not per slice.  A few entries
