@@ -433,10 +433,10 @@ def _write_one(task: tuple) -> dict:
     (the run stops)."""
     ref, context, dest_root, relpath, clean, extra, expect, content = task
     assert _ENGINE is not None and _FAST is not None
-    target = Path(dest_root) / relpath
-    if expect is not None and matches(target, expect):
+    target = os.path.join(dest_root, relpath)  # relpath: "/"-separated names without "." or ".."
+    if expect is not None and matches(Path(target), expect):
         return {"reused": True}
-    tmp = target.with_name(target.name + ".part")
+    tmp = target + ".part"
     try:
         data = _read(ref)  # once: the bytes checked are the bytes de-identified
         if content is not None and _content_digest(data) != content:
@@ -447,30 +447,53 @@ def _write_one(task: tuple) -> dict:
         if "quarantined" in result:  # pixel cleaning could not make it safe: never in OUT
             if clean["quarantine"] is None:
                 return {"quarantined": result["quarantined"]}
-            target = Path(clean["quarantine"]) / relpath
-            tmp = target.with_name(target.name + ".part")
+            target = os.path.join(clean["quarantine"], relpath)
+            tmp = target + ".part"
             result["written_to_quarantine"] = True
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        with open(tmp, "wb") as handle:
+        with _created(tmp) as handle:
             for part in output:
                 handle.write(part)
                 digest.update(part)
         os.replace(tmp, target)
         return {**result, "sha256": digest.hexdigest(), "source": content}
     except FileNotFoundError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         if exc.filename is not None and str(exc.filename).startswith(str(dest_root)):
             return {"error": f"could not be de-identified ({type(exc).__name__})"}
         return {"error": VANISHED}
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the run
         with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+            os.unlink(tmp)
         if is_no_space(exc):
             return {"fatal": NO_SPACE}
         if isinstance(exc, NotImplementedError):  # pydicom: a VR it does not know (bytes after the dataset, most often)
             return {"error": UNREADABLE_ELEMENT}
         return {"error": f"could not be de-identified ({type(exc).__name__})"}
+
+
+# Folders of the output this process made (or found) already: a series' instances go to one
+# folder, made once rather than asked for at each file.  Forgotten at once when full.
+FOLDERS_REMEMBERED = 256
+_FOLDERS: set[str] = set()
+
+
+def _created(path: str) -> io.BufferedWriter:
+    """``path`` opened for writing, its folders made first when this process has not made them
+    yet (or when they were removed since)."""
+    folder = os.path.dirname(path)
+    if folder not in _FOLDERS:
+        os.makedirs(folder, exist_ok=True)
+        if len(_FOLDERS) >= FOLDERS_REMEMBERED:
+            _FOLDERS.clear()
+        _FOLDERS.add(folder)
+    try:
+        return open(path, "wb")
+    except FileNotFoundError:  # removed since this process made it
+        _FOLDERS.discard(folder)
+        os.makedirs(folder, exist_ok=True)
+        return open(path, "wb")
 
 
 def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict | None,
