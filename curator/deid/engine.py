@@ -39,7 +39,7 @@ from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import (
-    ascii_digits, code_holds_identifier, fold, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
+    ascii_digits, code_holds_identifier, fold, holds_abbreviated_name, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
 )
 from curator.dicom.vr import STRING_VRS, value_conforms
 
@@ -168,6 +168,8 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     words = [w.latin for w in found]  # "kоwalska" (Cyrillic о) is "kowalska"
     if any(t in tokens for t in words) or split_parts(words, values):  # split_parts: "ROSTKO WSKA"
         return True
+    if holds_abbreviated_name(text, values, freetext.is_word):  # "PAPAD AP", "I SOMC" (red team 10)
+        return True
     latin = " ".join(words)
     # ID-like parts inside longer words ("H12345678"), CJK characters (no word boundaries);
     # phrases need no check: their words of 3+ characters are tokens above.
@@ -199,7 +201,7 @@ def clean_values(texts: list[str], values: frozenset[str], tag: int,
                  conventions: Mapping[int, frozenset[str]] | None = None) -> list[str]:
     """:func:`clean_text` of each value of a multi-valued element; a name or ID split over
     neighbouring values (``VB40\\ROSTKO\\WSKA``) empties both."""
-    return _without_split_parts([clean_text(v, values, tag, conventions) if v else v for v in texts], values)
+    return _without_split_parts([clean_text(v, values, tag, conventions) if v else v for v in texts], values, texts)
 
 
 def keep_text(text: str, values: frozenset[str]) -> str:
@@ -210,21 +212,22 @@ def keep_text(text: str, values: frozenset[str]) -> str:
 def keep_values(values: list[str], ids: frozenset[str]) -> list[str]:
     """:func:`keep_text` of each value of a kept multi-valued string; a name or ID split over
     neighbouring values (``VB40\\ROSTKO\\WSKA``) empties both values."""
-    return _without_split_parts([keep_text(v, ids) for v in values], ids)
+    return _without_split_parts([keep_text(v, ids) for v in values], ids, values)
 
 
 def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
     """Kept coded values (CS, AE, UR): a value holding a person-name or ID-like part of the
     patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) is emptied, and so
     are two neighbouring values that hold one only together (``ROSTKO\\WSKA``)."""
-    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) else v for v in values], ids)
+    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) else v for v in values], ids, values)
 
 
-def _without_split_parts(out: list[str], ids: frozenset[str]) -> list[str]:
+def _without_split_parts(out: list[str], ids: frozenset[str], original: list[str]) -> list[str]:
     """``out`` with both of two neighbouring values emptied where they hold a name or ID of
     ``ids`` only together (:func:`curator.deid.scrub.split_parts`): one rule for cleaned,
-    kept and coded multi-valued elements."""
-    for i in split_parts(out, ids):
+    kept and coded multi-valued elements.  Read on the ``original`` values too: one half
+    cleaned on its own ("ROSTKO", the start of Rostkowska) must not leave the other ("WSKA")."""
+    for i in split_parts(out, ids) | split_parts([str(v) for v in original], ids):
         out[i] = ""
     return out
 

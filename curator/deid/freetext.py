@@ -122,6 +122,19 @@ def _last_names() -> frozenset[str]:
     return frozenset(_read_list(data["last_names"]))
 
 
+@cache
+def _imaging_words() -> frozenset[str]:
+    """The words labels and codes are written in: ``imaging_wordlists`` and the lexicon."""
+    lists = [_read_list(relative) for relative in _rules_data().get("imaging_wordlists") or ()]
+    return frozenset(chain.from_iterable(lists)) | frozenset(_lexicon_words())
+
+
+def is_imaging_word(token: str) -> bool:
+    """Whether the folded ``token`` is a word of the imaging vocabulary (``imaging_wordlists``,
+    the lexicon): what labels and codes are written in."""
+    return token in _imaging_words()
+
+
 def is_word(token: str) -> bool:
     """Whether the folded ``token`` is in the word lists (vocabulary, not a name by itself)."""
     return token in _words()

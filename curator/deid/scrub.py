@@ -36,6 +36,9 @@ class _Rules:
     min_name_part_length: int
     min_glued_name_length: int
     truncated_name_letters: int
+    name_prefix_letters: tuple[int, int]
+    name_prefix_word_letters: int
+    name_initials_letters: tuple[int, int]
     short_name_letters: tuple[int, int]
     part_tags: frozenset[int]
     min_part_length: int
@@ -59,6 +62,9 @@ def scrub_rules() -> _Rules:
         min_name_part_length=int(data["min_name_part_length"]),
         min_glued_name_length=int(data["min_glued_name_length"]),
         truncated_name_letters=int(data["truncated_name_letters"]),
+        name_prefix_letters=(int(data["name_prefix_letters"][0]), int(data["name_prefix_letters"][1])),
+        name_prefix_word_letters=int(data["name_prefix_word_letters"]),
+        name_initials_letters=(int(data["name_initials_letters"][0]), int(data["name_initials_letters"][1])),
         short_name_letters=(int(data["short_name_letters"][0]), int(data["short_name_letters"][1])),
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
@@ -821,10 +827,11 @@ def code_holds_identifier(value: str, values: frozenset[str],
         return True
     parts = _code_parts(values, is_word)
     if not parts:
-        return False
+        return holds_abbreviated_name(value, values, is_word)
     folded = fold(value)
     latin = " ".join(w.latin for w in words)
-    return any(part in folded or part in latin for part in parts) or _variant_in_code(value, parts, is_word)
+    return (any(part in folded or part in latin for part in parts) or _variant_in_code(value, parts, is_word)
+            or holds_abbreviated_name(value, values, is_word))
 
 
 def variant_key(word: str) -> str:
@@ -886,6 +893,60 @@ def _code_parts(values: frozenset[str], is_word: Callable[[str], bool] | None) -
     if is_word is None:
         return parts
     return tuple(p for p in parts if not (p.isalpha() and is_word(p)))
+
+
+@lru_cache(maxsize=4096)
+def _abbreviations(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The abbreviated forms of the person-name parts of ``values`` (Latin letters, three letters
+    or more, particles left out) that a label writes (``mappings/identifiers.yaml``
+    ``name_prefix_letters``, ``name_initials_letters``): a part of three letters, the first
+    letters of a longer part, and the first letters of two parts glued ("elepap").  Returns the
+    forms that stay when they are words, and the long prefixes that go even then."""
+    rules = scrub_rules()
+    parts = sorted({t for value in values if _PERSON_NAME.search(value)
+                    for t in (fold(w) for w in _WORD.findall(value))
+                    if len(t) >= 3 and t.isascii() and t.isalpha() and t not in rules.particles})
+    forms: set[str] = {p for p in parts if len(p) == 3}
+    long: set[str] = set()
+    half, always = rules.name_prefix_letters
+    for part in parts:
+        for n in range(half, len(part)):
+            if n >= always or 2 * n >= len(part):
+                (long if n >= rules.name_prefix_word_letters else forms).add(part[:n])
+    low, high = rules.name_initials_letters
+    for first in parts:
+        for second in parts:
+            if first != second:
+                forms.update(glued for i in range(low, min(high, len(first)) + 1)
+                             for j in range(low, min(high, len(second)) + 1)
+                             if len(glued := first[:i] + second[:j]) >= low + high - 1)
+    return frozenset(forms - long), frozenset(long)
+
+
+def abbreviated_name(word: str, values: frozenset[str], is_word: Callable[[str], bool] | None) -> bool:
+    """Whether the folded whole ``word`` of a label is an abbreviated form of a person-name part
+    of ``values`` (:func:`_abbreviations`: "papad", "somc", "kim", "elepap"): not when it is a
+    word of ``is_word`` shorter than ``name_prefix_word_letters`` ("lung" for Lungren), nor when
+    it is a word of the imaging vocabulary ("original" for Originalny). Red team 10."""
+    forms, long = _abbreviations(values)
+    if word in long:
+        from curator.deid.freetext import is_imaging_word  # freetext imports this module
+
+        return not is_imaging_word(word)
+    return word in forms and not (is_word is not None and is_word(word))
+
+
+def _letter_words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", fold(text))
+
+
+def holds_abbreviated_name(text: str, values: frozenset[str], is_word: Callable[[str], bool] | None) -> bool:
+    """Whether a run of letters of ``text`` ("PAPAD AP", "I SOMC", "KIM_PR", "ELEPAP01") is an
+    abbreviated person-name part of ``values`` (:func:`abbreviated_name`)."""
+    forms, long = _abbreviations(values)
+    if not (forms or long):
+        return False
+    return any(abbreviated_name(w, values, is_word) for w in _letter_words(text))
 
 
 def split_parts(parts: list[str], values: frozenset[str]) -> set[int]:
@@ -1008,9 +1069,17 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
                 if tuple(folded[i : i + n]) == phrase:
                     for j in range(i, i + n):
                         drop[j] = True
+        forms, long = _abbreviations(values)
+        word_check: Callable[[str], bool] | None = None
+        if forms or long:
+            from curator.deid.freetext import is_word  # freetext imports this module
+
+            word_check = is_word
         for i, (_, _, token, latin) in enumerate(spans):  # latin: "kоwalska" with a Cyrillic о is "kowalska"
             if token in words or latin in words or (ids and any(part in latin for part in ids)):
                 drop[i] = True
+            elif (forms or long) and any(abbreviated_name(w, values, word_check) for w in _letter_words(latin)):
+                drop[i] = True  # "PAPAD", "KIM_PR", "ELEPAP01": an abbreviated name in a label
         for i in split_parts(folded, values):  # a name split over two words or values
             drop[i] = True
         if any(drop):
