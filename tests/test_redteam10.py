@@ -154,3 +154,27 @@ def test_a_percent_sign_after_a_number_stays():
     ds.ImageComments = "stenosis 40%, ratio 100%40"
     for out in _both(ds):
         assert out.ImageComments == "stenosis 40%, ratio 100%40"
+
+
+# --- left from round 9: the rest of an IBAN or a NIR --------------------------------------------
+
+
+@pytest.mark.parametrize("text, rest", [("NIR 2 58 02 75 115 042 12; seen", ("2", "12")),
+                                        ("NIR 1 85 05 78 006 084 36", ("1", "36")),
+                                        ("IBAN NL80 RABO 0314 7228 75, ok", ("NL80", "RABO")),
+                                        ("bank GB52 BARC 2003 5347 6149 08", ("GB52", "BARC"))])
+def test_a_grouped_iban_or_nir_goes_whole(text, rest):
+    """The account number or the middle groups went as numbers; the IBAN's country, check digits
+    and bank code, the NIR's sex digit and key stayed (``iban``, ``nir`` patterns)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert not set(rest) & set(out.ImageComments.replace(",", " ").replace(";", " ").split()), out.ImageComments
+
+
+@pytest.mark.parametrize("text", ["AX T2 FLAIR 3D, 5 mm", "CT 120 kV 250 mAs", "1 of 2, series 3 of 12"])
+def test_research_text_with_letters_and_digit_groups_stays(text):
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert out.ImageComments == text
