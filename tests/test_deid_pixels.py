@@ -437,3 +437,72 @@ def test_pairs_of_touching_glyphs_count_as_two_only_when_asked():
     response = np.where(image > 100, 200, 0).astype(np.uint8)
     assert textdetect._text_boxes(response, image, s) == []
     assert len(textdetect._text_boxes(response, image, s, pairs=True)) == 1
+
+
+def _flat_field(text: str | None) -> tuple[pydicom.Dataset, np.ndarray, np.ndarray]:
+    """A 12-bit mammogram-like frame: a flat, slightly noisy background with a textured
+    breast on the right, and ``text`` 6 grey levels (of 255 in the full window) above the
+    background at the bottom left; returns the dataset, the text's ink mask and the breast."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rows, cols = 300, 360
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    breast = ((yy - rows / 2) / (rows * 0.45)) ** 2 + ((xx - cols) / (cols * 0.6)) ** 2 <= 1
+    texture = np.cumsum(np.cumsum(rng.normal(0, 1, (rows, cols)), axis=0), axis=1)
+    texture = (texture - texture.min()) / (texture.max() - texture.min())
+    frame = np.where(breast, 1500 + 1000 * texture, 100.0) + rng.normal(0, 2, (rows, cols))
+    ink = np.zeros((rows, cols), dtype=bool)
+    if text:
+        canvas = Image.new("L", (cols, rows), 0)
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 11)
+        ImageDraw.Draw(canvas).text((8, 262), text, fill=255, font=font)
+        alpha = np.asarray(canvas, dtype=np.float64) / 255
+        frame += alpha * 6 / 255 * (frame.max() - frame.min())
+        ink = alpha >= 0.5
+    ds = _name_ct(None)
+    ds.Rows, ds.Columns = rows, cols
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = np.clip(np.rint(frame), 0, 4095).astype(np.uint16).tobytes()
+    return ds, ink, breast
+
+
+def test_faint_text_on_a_flat_field_is_cut_and_the_anatomy_left_alone():
+    """A mammogram's site and name a few grey levels above its flat background: invisible
+    in the full window (the model and the stroke detector see nothing there), they are
+    found in the flat field's own window and cut, not released under a NO; the breast is
+    not touched, and the same image without text is left as it is."""
+    ds, ink, breast = _flat_field("GARCIA NUNEZ JOSE 1957-03-02")
+    outcome = pixels.clean(ds)
+    cut = np.zeros(ink.shape, dtype=bool)
+    for _, (y0, x0, y1, x1) in outcome.regions:
+        cut[y0:y1, x0:x1] = True
+    assert outcome.reason is None and ds.get("BurnedInAnnotation") == "NO"
+    assert cut[ink].all()
+    assert not (cut & breast).any()
+    plain, _, _ = _flat_field(None)
+    assert pixels.clean(plain).regions == []
+
+
+def test_text_the_model_misses_but_the_screen_sees_is_quarantined_not_released_under_a_no():
+    """Two lines 1 pixel apart against the top edge of a CT: the model finds neither, only
+    the technique line in the bottom right corner, which is cut; the pixel screen still
+    sees the two lines in the frame as it would be released, so the instance is
+    quarantined (fail closed) instead of being labelled NO."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    ds = _name_ct(None, flag="NO")
+    frame = pixels.frames_of(ds)[0].astype(np.int32)
+    canvas = Image.new("L", (frame.shape[1], frame.shape[0]), 0)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 9)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((4, 2), "Szoke Ildiko", fill=255, font=font)
+    below = draw.textbbox((4, 2), "Szoke Ildiko", font=font)[3] + 1  # the next line 1 pixel below
+    draw.text((4, below - draw.textbbox((0, 0), "2", font=font)[1]), "213-749-9596 Born 20190919", fill=255, font=font)
+    draw.text((300, 480), "KV 120  MAS 142  SL 5.0", fill=255, font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 14))
+    alpha = np.asarray(canvas, dtype=np.float64) / 255
+    ds.PixelData = np.rint(frame * (1 - alpha) + frame.max() * alpha).astype(np.int16).tobytes()
+    lines = textdetect.detect_lines(pixels.frames_of(ds)[0])
+    assert lines and all(box[0] > 400 for box, _ in lines)  # the model sees the technique line only
+    outcome = pixels.clean(ds)
+    assert outcome.regions and outcome.reason == pixels.LEFT_REASON

@@ -12,7 +12,8 @@ Header flags cannot be trusted, so the pixels are looked at:
   header says: text regions found by the detector are blacked out (tight boxes), the
   frame is searched again, and only when pixels changed and nothing text-like remains is
   the instance labelled BurnedInAnnotation ``NO`` with the Clean Pixel Data code (113101).
-  Otherwise it is quarantined with a reason (fail closed).
+  Otherwise it is quarantined with a reason (fail closed); so is a cleaned image in which
+  the pixel screen still finds text (:data:`LEFT_REASON`).
 
 Images over :data:`MAX_DECODED_BYTES` decoded are read one frame at a time (pydicom's
 ``iter_pixels``), so memory holds one frame; pixels that cannot be decoded are never
@@ -45,6 +46,7 @@ ROUNDS = 3  # detect-redact rounds before the final check
 RESIDUE_ROUNDS = 3  # rounds of the check beside cut lines (each may cut what the one before left)
 SCREEN_REASON = "text-like regions in the pixels (pixel screen)"
 NOT_SCREENED = "pixel data cannot be screened for burned-in text"
+LEFT_REASON = "text-like regions remain after pixel cleaning (pixel screen)"
 
 
 def burned_in_risk(ds: Dataset) -> str | None:
@@ -398,6 +400,8 @@ def clean(ds: Dataset) -> Outcome:
             return Outcome(boxes=lines, reason=f"{left} (frame {index + 1})", regions=regions)
     if not regions:
         return Outcome()
+    if _screen_frames(enumerate(stack)):  # never labelled NO while the screen's stroke detector still sees text
+        return Outcome(boxes=lines, reason=LEFT_REASON, regions=regions)
     _store(ds, stack)
     ds.BurnedInAnnotation = "NO"
     _add_code(ds, CLEAN_PIXEL_CODE)
@@ -447,7 +451,23 @@ def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], in
     turned = 0 if left else _turned(frame, original, redacted, fill)
     if turned < 0:
         return redacted, len(done), "text-like regions turned 90 degrees remain after pixel cleaning"
-    return redacted, len(done) + turned, left
+    faint = 0 if left else _faint(frame, original, redacted, fill)
+    if faint < 0:
+        return redacted, len(done) + turned, "faint text-like regions on a flat field remain after pixel cleaning"
+    return redacted, len(done) + turned + faint, left
+
+
+def _faint(frame: NDArray, original: NDArray, redacted: list[textdetect.Box], fill: object) -> int:
+    """Faint lines on a flat field (:func:`textdetect.faint_lines`, on the frame before
+    redaction) are cut too; -1 when the model still finds one in the cut frame, else the
+    number of lines cut."""
+    lines = textdetect.faint_lines(original, redacted)
+    if not lines:
+        return 0
+    parts = [part for _, line_parts in lines for part in line_parts]
+    _cut(frame, parts, fill)
+    redacted.extend(parts)
+    return -1 if textdetect.faint_lines(frame, redacted) else len(lines)
 
 
 def _turned(frame: NDArray, original: NDArray, redacted: list[textdetect.Box], fill: object) -> int:

@@ -86,6 +86,9 @@ class Settings:
     stroke_share: float  # a glyph of a word standing alone is drawn in strokes thinner than this share of its height ...
     solid_share: float  # ... so at most this share of its pixels survives an erosion by a square that wide (a disc is a blob)
     fringe_reach: int  # check: strokes of a cut box's colour touching it from outside are cut within this many pixels of it
+    flat_window: float  # faint text: a window this share of a grey frame's range either side of its commonest level ...
+    flat_share: float  # ... looked at by the model only when at least this share of the frame lies within it (a flat field)
+    flat_ring: float  # ... a line found there is text when at least this share of the pixels around it lie within the window too
 
 
 @lru_cache(maxsize=1)
@@ -772,16 +775,19 @@ def detect_model(frame: NDArray) -> list[Box]:
     return sorted({box for box, _ in detect_lines(frame)})
 
 
-def detect_lines(frame: NDArray, anchors: list[Box] | None = None, alone: list[Line] | None = None) -> list[Line]:
+def detect_lines(frame: NDArray, anchors: list[Box] | None = None, alone: list[Line] | None = None,
+                 views: list[NDArray[np.uint8]] | None = None) -> list[Line]:
     """Text lines of one frame by the detection model, on its grey windows (colour
     frames: luminance), each with the boxes of its glyph runs (what is blacked out);
     regions higher than a text line can be are not text.  A box too short for a line
     (a word of two or three letters: ``AP``, ``LAT``) is text when it stands in an
     annotation block: just above or below, or along, a line the model found, or one of
     ``anchors`` (lines already cut), of a similar height; or when it holds a word by
-    itself (:func:`lone_word`: then it is also added to ``alone``)."""
+    itself (:func:`lone_word`: then it is also added to ``alone``).  ``views``: these 8-bit
+    views of the frame instead of its windows."""
     s = settings()
-    views = windows(frame)[: 1 if frame.ndim == 3 else None]
+    if views is None:
+        views = windows(frame)[: 1 if frame.ndim == 3 else None]
     found: list[tuple[Box, int]] = []
     for index, view in enumerate(views):
         result, _ = _model()(np.stack([view] * 3, axis=2), use_det=True, use_cls=False, use_rec=False)
@@ -838,6 +844,62 @@ def turned_lines(turned: NDArray, cut: list[Box]) -> list[Line]:
              if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
              and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)]
     return [(box, tuple(complete_glyphs(view, list(parts)))) for box, parts in found]
+
+
+def flat_view(frame: NDArray, s: Settings) -> NDArray[np.uint8] | None:
+    """The 8-bit view of a grey frame's flat field: a window :attr:`Settings.flat_window`
+    of its range either side of its commonest level (of 512), stretched to 0-255, or None
+    when less than :attr:`Settings.flat_share` of the frame lies within it (no flat field:
+    the model is not run) or the frame is in colour.  Text a few grey levels from a flat
+    background (a mammogram's site line, demographics on an unexposed band) stands out
+    there; the anatomy is clipped to black or white."""
+    if frame.ndim != 2:
+        return None
+    data = np.asarray(frame, dtype=np.float32)
+    low, high = float(data.min()), float(data.max())
+    if high <= low:
+        return None
+    bins = 512
+    counts = np.bincount(((data - low) * ((bins - 1) / (high - low))).astype(np.intp).ravel(), minlength=bins)
+    level = low + (int(np.argmax(counts)) + 0.5) * (high - low) / (bins - 1)
+    half = s.flat_window * (high - low)
+    view = np.clip((data - (level - half)) * (127.5 / half) + 0.5, 0, 255).astype(np.uint8)
+    inside = (view > 0) & (view < 255)
+    return view if float(inside.mean()) >= s.flat_share else None
+
+
+def faint_lines(frame: NDArray, cut: list[Box]) -> list[Line]:
+    """Lines of faint text on a flat field (:func:`flat_view`): the model's lines there
+    (:func:`detect_lines` on that view) around which at least :attr:`Settings.flat_ring` of
+    the pixels (half a line height on every side) lie within the window too (anatomy
+    clipped to black or white around a box is not a flat field), faint (less than
+    :attr:`Settings.contrast` grey levels between the box's darkest and brightest pixels
+    in the full window), and not within the boxes already ``cut`` (mostly)."""
+    s = settings()
+    view = flat_view(frame, s)
+    if view is None:
+        return []
+    inside = (view > 0) & (view < 255)
+    full = windows(frame)[0]
+    done = np.zeros(view.shape, dtype=bool)
+    for y0, x0, y1, x1 in cut:
+        done[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    out: list[Line] = []
+    for box, parts in detect_lines(frame, views=[view]):
+        y0, x0, y1, x1 = box
+        if done[y0:y1, x0:x1].mean() >= 0.5:
+            continue
+        low, high = np.percentile(full[y0:y1, x0:x1], (1, 99))
+        if high - low >= s.contrast:
+            continue  # text the full window shows: the other steps' (cut or checked there)
+        reach = max((y1 - y0) // 2, 1)
+        r0, q0 = max(y0 - reach, 0), max(x0 - reach, 0)
+        ring = np.ones((min(y1 + reach, view.shape[0]) - r0, min(x1 + reach, view.shape[1]) - q0), dtype=bool)
+        ring[y0 - r0:y1 - r0, x0 - q0:x1 - q0] = False
+        around = inside[r0:r0 + ring.shape[0], q0:q0 + ring.shape[1]][ring]
+        if around.size and float(around.mean()) >= s.flat_ring:
+            out.append((box, parts))
+    return out
 
 
 def _side_band(box: Box, rows: int, s: Settings) -> bool:
