@@ -103,6 +103,10 @@ def folder_report(tmp_path_factory):
 
 
 def _with_credentials(monkeypatch, server: Orthanc) -> None:
+    # A real server, used as in production: a kept-alive connection the server closed between two
+    # requests ("connection failed" at load 11+ in CI) is retried, as the default settings do.
+    monkeypatch.setenv("CURATOR_DICOMWEB_RETRIES", "2")
+    monkeypatch.setenv("CURATOR_DICOMWEB_TIMEOUT", "30")
     for name, value in server.credentials_env().items():
         monkeypatch.setenv(name, value)
 
