@@ -1069,16 +1069,12 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
                 if tuple(folded[i : i + n]) == phrase:
                     for j in range(i, i + n):
                         drop[j] = True
-        forms, long = _abbreviations(values)
-        word_check: Callable[[str], bool] | None = None
-        if forms or long:
-            from curator.deid.freetext import is_word  # freetext imports this module
+        from curator.deid.freetext import is_word  # freetext imports this module
 
-            word_check = is_word
         for i, (_, _, token, latin) in enumerate(spans):  # latin: "kоwalska" with a Cyrillic о is "kowalska"
             if token in words or latin in words or (ids and any(part in latin for part in ids)):
                 drop[i] = True
-            elif (forms or long) and any(abbreviated_name(w, values, word_check) for w in _letter_words(latin)):
+            elif holds_abbreviated_name(latin, values, is_word):
                 drop[i] = True  # "PAPAD", "KIM_PR", "ELEPAP01": an abbreviated name in a label
         for i in split_parts(folded, values):  # a name split over two words or values
             drop[i] = True

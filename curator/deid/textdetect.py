@@ -836,14 +836,20 @@ def turned_lines(turned: NDArray, cut: list[Box]) -> list[Line]:
     strokes = detect(view, pairs=True)
     if not strokes:
         return []
-    done = np.zeros(view.shape[:2], dtype=bool)
-    for y0, x0, y1, x1 in cut:
-        if y1 - y0 >= x1 - x0:  # upright text's boxes (wider than high before turning), not pieces of the turned line
-            done[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    # upright text's boxes (wider than high before turning), not pieces of the turned line
+    done = _covered(view.shape[:2], [box for box in cut if box[2] - box[0] >= box[3] - box[1]])
     found = [(box, parts) for box, parts in detect_lines(view)
              if _line_shaped(box, s) and box[3] - box[1] >= s.turned_length and overlaps(box, strokes)
              and done[box[0]:box[2], box[1]:box[3]].mean() < 0.5 and _side_band(box, view.shape[0], s)]
     return [(box, tuple(complete_glyphs(view, list(parts)))) for box, parts in found]
+
+
+def _covered(shape: tuple[int, ...], boxes: list[Box]) -> NDArray[np.bool_]:
+    """A mask of ``shape`` set inside ``boxes`` (the parts of them within the frame)."""
+    mask = np.zeros(shape, dtype=bool)
+    for y0, x0, y1, x1 in boxes:
+        mask[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    return mask
 
 
 def flat_view(frame: NDArray, s: Settings) -> NDArray[np.uint8] | None:
@@ -881,9 +887,7 @@ def faint_lines(frame: NDArray, cut: list[Box]) -> list[Line]:
         return []
     inside = (view > 0) & (view < 255)
     full = windows(frame)[0]
-    done = np.zeros(view.shape, dtype=bool)
-    for y0, x0, y1, x1 in cut:
-        done[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    done = _covered(view.shape, cut)
     out: list[Line] = []
     for box, parts in detect_lines(frame, views=[view]):
         y0, x0, y1, x1 = box
@@ -1423,9 +1427,7 @@ def fringe(frame: NDArray, cut: list[Box]) -> list[Box]:
     s = settings()
     view = windows(frame)[0]
     rows, cols = view.shape
-    blocked = np.zeros(view.shape, dtype=bool)
-    for y0, x0, y1, x1 in cut:
-        blocked[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)] = True
+    blocked = _covered(view.shape, cut)
     reach = s.fringe_reach
     extra: list[Box] = []
     for box in sorted(set(clip_boxes(cut, view.shape))):
