@@ -1,0 +1,81 @@
+"""Round 13 of issue 16: classes found on the development parts and on probe names written for
+the round (no held-out item was looked at).
+
+- structures of a joint name the joint: cruciate ligaments and menisci (the knee), the rotator
+  cuff (the shoulder), the Achilles tendon (the ankle), the plantar fascia (the foot), in every
+  supported language; the anal fistula (the perineum);
+- exams and views named by a technique or an eponym: Gamma Knife planning (the head),
+  transoesophageal echocardiography (the heart; "echo" alone stays ambiguous), hydrocele (the
+  scrotum), the occipitomental (Waters) and Caldwell views (the face);
+- "lower abdomen" (pt/es `abdome inferior`, de `Unterbauch`): the pelvis, below the threshold
+  (IDC dev: `RESSONANCIA MAGNETICA DE ABDOME INFERIOR` labelled PELVIS read as the abdomen);
+- a glued "unilateral" (`MR BREASTUNI UE`, IDC dev): the breast, so that the two-letter `UE` beside
+  it is no longer a confident upper limb.
+
+Each test fails without its change (the words were unread, or read as another region)."""
+from __future__ import annotations
+
+import pytest
+
+from curator.normalize import CONFIDENT, normalize_description
+
+
+def _regions(text: str, modality: str | None = None) -> list[tuple[str, bool]]:
+    """(label, confident) of each body region answered."""
+    values = normalize_description(text, modality=modality)["body_region"] or []
+    return sorted((v["label"], v["confidence"] >= CONFIDENT) for v in values)
+
+
+@pytest.mark.parametrize("text, modality, label", [
+    ("MRI Cruciate Ligament Left", "MR", "knee"),
+    ("RM LIGAMENTO CRUZADO ANTERIOR", "MR", "knee"),
+    ("MRI Meniscus", "MR", "knee"),
+    ("IRM ménisque", "MR", "knee"),
+    ("Kreuzband MRT", "MR", "knee"),
+    ("MRI Rotator Cuff Right", "MR", "shoulder girdle"),
+    ("ECOGRAFIA DE MANGUITO ROTADOR", "US", "shoulder girdle"),
+    ("Échographie de la coiffe des rotateurs", "US", "shoulder girdle"),
+    ("US Achilles Tendon", "US", "ankle"),
+    ("Ultrassonografia do tendão de Aquiles", "US", "ankle"),
+    ("US Plantar Fascia", "US", "foot"),
+    ("ECOGRAFIA DE FASCIA PLANTAR", "US", "foot"),
+    ("MRI Fistula in Ano", "MR", "perineum"),
+])
+def test_structures_of_a_joint_name_the_joint(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+@pytest.mark.parametrize("text, modality, label", [
+    ("Gamma Knife Planning", "MR", "head"),
+    ("Transoesophageal Echo", "US", "heart"),
+    ("Échographie transoesophagienne", "US", "heart"),
+    ("US Hydrocele", "US", "scrotum"),
+    ("XR Waters View", "CR", "face"),
+    ("XR Occipitomental View", "CR", "face"),
+])
+def test_exams_and_views_that_imply_their_anatomy(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("RESSONANCIA MAGNETICA DE ABDOME INFERIOR", "MR"),
+    ("ECOGRAFIA ABDOMEN INFERIOR", "US"),
+    ("Sonographie Unterbauch", "US"),
+])
+def test_lower_abdomen_is_the_pelvis_below_the_threshold(text, modality):
+    assert _regions(text, modality) == [("pelvis", False)]
+
+
+def test_upper_abdomen_stays_the_abdomen():
+    assert _regions("RESSONANCIA MAGNETICA DE ABDOME SUPERIOR", "MR") == [("abdomen", True)]
+
+
+def test_glued_unilateral_is_read_and_ue_is_no_confident_limb():
+    assert _regions("BREASTUNI", "MR") == [("breast", True)]
+    assert all(not confident for _, confident in _regions("MR BREASTUNI UE", "MR"))
+
+
+@pytest.mark.parametrize("text", ["US Echo", "TEE", "US Lower Abdomen Echo"])
+def test_guards_echo_alone_stays_no_heart(text):
+    """"echo" alone (ultrasound or spin echo) and an unexplained TEE give no heart."""
+    assert ("heart", True) not in _regions(text, "US")
