@@ -79,3 +79,49 @@ def test_glued_unilateral_is_read_and_ue_is_no_confident_limb():
 def test_guards_echo_alone_stays_no_heart(text):
     """"echo" alone (ultrasound or spin echo) and an unexplained TEE give no heart."""
     assert ("heart", True) not in _regions(text, "US")
+
+
+# Round 13b: anatomy no term named (probe names of a hospital list's style: "MRI Thalamus",
+# "US Nipple", "XR Olecranon"), each mapped to the region concept that holds it.
+@pytest.mark.parametrize("text, modality, label", [
+    ("MRI Thalamus", "MR", "brain"),
+    ("MRI Cerebellum", "MR", "brain"),
+    ("RM DE CEREBELO", "MR", "brain"),
+    ("IRM du cervelet", "MR", "brain"),
+    ("MRI Corpus Callosum", "MR", "brain"),
+    ("MRI Tongue", "MR", "face"),
+    ("TC DE FOSAS NASALES", "CT", "face"),
+    ("MRI Eyeball", "MR", "orbits"),
+    ("CT Cochlea", "CT", "ear"),
+    ("CT Epiglottis", "CT", "larynx"),
+    ("US Tonsils", "US", "neck"),
+    ("CT Thymus", "CT", "mediastinum"),
+    ("MRI Pericardium", "MR", "heart"),
+    ("US Nipple Left", "US", "breast"),
+    ("US Umbilicus", "US", "abdomen"),
+    ("ECOGRAFIA DE FLANCO", "US", "abdomen"),
+    ("US Buttock", "US", "pelvis"),
+    ("MRI Vulva", "MR", "perineum"),
+    ("US Endometrium", "US", "uterus"),
+    ("US Epididymis", "US", "scrotum"),
+    ("XR Olecranon", "CR", "elbow"),
+    ("XR Hamate", "CR", "wrist"),
+    ("XR Malleolus", "CR", "ankle"),
+    ("RX - Cuboide", "CR", "foot"),
+    ("MRI Glenoid", "MR", "shoulder girdle"),
+    ("MRI Conus Medullaris", "MR", "lumbar vertebral column"),
+    ("US Popliteal Fossa", "US", "knee"),
+    ("MRI Hamstrings", "MR", "thigh"),
+])
+def test_anatomy_with_no_term_before(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("écho sinus maxil. +/- sinus frontal", "US"),   # "frontal" is no cut German Frontallappen
+    ("XR MOUTH TO ANUS", "RF"),                      # the gut from mouth to anus is no perineum
+    ("MR VOCAL CORD JT BILAT", "MR"),                # the Playbook's focus, not a larynx answer
+])
+def test_guards_new_terms_do_not_read_into_other_names(text, modality):
+    labels = [label for label, _ in _regions(text, modality)]
+    assert "brain" not in labels and "perineum" not in labels and "larynx" not in labels
