@@ -85,6 +85,7 @@ from curator.dicom.header import Header, HeaderError, read_header_bytes, read_he
 from curator.common.journal import Journal, matches, written_with
 from curator.deid.scrub import scrub_rules as scrub_rules  # the collection rules of identifier_values
 from curator.deid.scrub import identifier_values, scrub_text
+from curator.deid import scrub
 from curator.sources.base import Item, Rejection, is_inside
 from curator.sources.registry import open_source
 
@@ -175,7 +176,7 @@ def _init_scan(key: bytes, clean_pixels: bool, quiet: bool = False, leak: bool =
         pydicom.config.settings.writing_validation_mode = pydicom.config.IGNORE
         logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     with gc_paused():
-        scrub_rules()
+        scrub.prepare()  # the identifier rules and the other forms of given names (all word lists)
         if _SCREEN:
             textdetect.prepare()  # the pixel screen's imports (OpenCV; scipy only without it), once
         if leak:
