@@ -52,9 +52,15 @@ generators) and ``blind7`` (tests/pixel_blind7.py, session blind7: CT/MR/CR/DX/M
 info blocks, label boxes, tilted and vertical lines, translucent banners, film sheets, worklists, dose
 pages, 6-40 px fonts; Latin with diacritics, Cyrillic, Greek, CJK, Hebrew, Arabic; 8 controls of 40
 with rulers, calipers, scale bars and colour bars; written blind to the detector and the other
+generators) and ``blind8`` (tests/pixel_blind8.py, session blind8: hand-made 5x7 dot-matrix font, text over
+anatomy, speckle, ECG grids and gradients, text a few values above its background, CT text at -1000 HU over
+air, outlined and shadowed labels, inverse-video cards, 7 px and 60-90 px fonts, italic, condensed and
+underlined, lines cut by the border, turned 90 and 180 degrees, lower-case names, one-frame-of-eight and
+every-frame cine, mosaics, report and ECG captures; Hangul, Japanese, Chinese, Thai, Devanagari, Arabic,
+Hebrew, Cyrillic, Greek; big-endian, RLE, deflated; written blind to the detector and the other
 generators), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -89,6 +95,8 @@ from pixel_blind6 import blind6_cases  # noqa: E402
 from pixel_blind6 import missing_fonts as blind6_missing_fonts  # noqa: E402
 from pixel_blind7 import blind7_cases  # noqa: E402
 from pixel_blind7 import missing_fonts as blind7_missing_fonts  # noqa: E402
+from pixel_blind8 import blind8_cases  # noqa: E402
+from pixel_blind8 import missing_fonts as blind8_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -113,7 +121,9 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     ``blind6``: tests/pixel_blind6.py (vendor overlays, faint and vertical text, cine, fusion, report pages,
     forms, tight leading, pills; many scripts; written blind);
     ``blind7``: tests/pixel_blind7.py (session blind7: vendor corners, label boxes, cine, film sheets, worklist
-    and report screens over 11 modalities; every header flag state; written blind)."""
+    and report screens over 11 modalities; every header flag state; written blind);
+    ``blind8``: tests/pixel_blind8.py (session blind8: dot-matrix, faint, outlined, turned, cut and tiny or
+    huge text over anatomy and textures, one-frame cine, many scripts; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -145,8 +155,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind7 needs fonts that are not installed: {', '.join(blind7_missing_fonts())} "
                              "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind7_cases(count, seed)]
+    if which == "blind8":
+        if blind8_missing_fonts():
+            raise SystemExit(f"error: blind8 needs fonts that are not installed: {', '.join(blind8_missing_fonts())} "
+                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind8_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -297,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
                         help="comma-separated: own (tuning set), heldout (independent, looked at), "
-                        "blind, blind2, blind3, blind4, blind5, blind6, blind7 (never tuned on)")
+                        "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
