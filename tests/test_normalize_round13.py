@@ -125,3 +125,31 @@ def test_anatomy_with_no_term_before(text, modality, label):
 def test_guards_new_terms_do_not_read_into_other_names(text, modality):
     labels = [label for label, _ in _regions(text, modality)]
     assert "brain" not in labels and "perineum" not in labels and "larynx" not in labels
+
+
+# Round 13c: probe names of the Spanish, Portuguese and French lists' styles.
+@pytest.mark.parametrize("text, modality, label", [
+    ("RADIOGRAFIA DE ESCAFOIDES", "CR", "wrist"),
+    ("RX - Escafóide", "CR", "wrist"),
+    ("RADIOGRAFIA DE CUELLO DE PIE", "CR", "ankle"),            # was neck + foot
+    ("RADIOGRAFIA DE AGUJEROS DE CONJUNCION", "CR", "spine"),
+    ("ECOGRAFIA DOPPLER DE VASOS ESPLACNICOS", "US", "set of visceral arteries"),
+    ("Ultrassonografia de região cervical", "US", "neck"),
+    ("Coroscanner", None, "heart"),
+    ("Uroscanner", None, "urinary tract"),
+    ("Dentascanner", None, "maxillofacial region"),
+    ("Bili-IRM", None, "set of biliary ducts"),
+])
+def test_list_style_names_of_es_pt_fr(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+def test_french_exam_names_keep_their_modality_and_contrast():
+    result = normalize_description("Coroscanner")
+    assert result["modality"]["code"] == "RID10321" and result["contrast"]["code"] == "RID28769"
+    assert normalize_description("Uroscanner")["modality"]["code"] == "RID10321"
+    assert normalize_description("Bili-IRM")["modality"]["code"] == "RID10312"
+
+
+def test_guard_splanchnic_needs_a_vascular_word():
+    assert _regions("nervios esplacnicos", None) == []
