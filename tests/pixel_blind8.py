@@ -850,10 +850,52 @@ def ct_scout_tiny(rng: np.random.Generator, text: bool) -> tuple[Canvas, dict[st
     return c, _meta("CT", 16, signed=True, flag=pick(rng, ["NO", None]), window=(40, 400))
 
 
+def us_palette_index(rng: np.random.Generator, text: bool) -> tuple[Canvas, dict[str, Any]]:
+    """PALETTE COLOR ultrasound: stored indices 0-199 grey, 200-255 a colour ramp; text at colour
+    indices (green, orange) and at grey index 190 over the sector."""
+    base = speckle(rng, 400, 560) * 185 + 4
+    c = Canvas(base[None].copy(), text)
+    green, orange = 215.0, 245.0
+    name = latin_style(person(rng), rng)
+    c.lines([(name, True), (an_id(rng), True), (age(rng), True)], pick(rng, ["sans", "noto", "lsansi"]), 13, 4, 6,
+            green)
+    c.lines([(pick(rng, INSTITUTIONS), True), (a_date(rng, 2016, 2025), True), ("MI 0.9 TIS 0.4", False)],
+            "cond", 12, 4, 554, orange, right=True)
+    note = pick(rng, ["RT OVARY", "LT TESTIS", "BLADDER"]) + " " + a_date(rng, 2016, 2025)
+    c.put(note, glyphs(note, "sans", 14), int(rng.integers(200, 300)), int(rng.integers(180, 260)), 190, True)
+    c.frames[0, 100:300, 548:556] = np.linspace(255, 200, 200)[:, None]  # colour bar in palette indices
+    return c, _meta("US", 8, photometric="PALETTE COLOR", flag=pick(rng, ["NO", None]))
+
+
+def pt_hot_fusion(rng: np.random.Generator, text: bool) -> tuple[Canvas, dict[str, Any]]:
+    """PET/CT fusion RGB with a hot-iron palette: white and orange text over the coloured uptake."""
+    h, w = 420, 420
+    ct = resize(_real("ct_small"), h, w)
+    uptake = ellipse(h, w, 200, 230, 30, 40) * 0.9 + ellipse(h, w, 300, 210, 25, 25) * 0.6
+    for _ in range(4):
+        uptake += ellipse(h, w, float(rng.integers(80, 340)), float(rng.integers(80, 340)), 12, 12) * rng.random()
+    uptake = np.clip(smooth(uptake, 6) + ct * 0.15, 0, 1)
+    hot = np.stack([np.clip(uptake * 3, 0, 1), np.clip(uptake * 3 - 1, 0, 1), np.clip(uptake * 3 - 2, 0, 1)], -1)
+    a = np.clip(uptake * 1.6, 0, 0.85)[..., None]
+    img = ct[..., None] * 200 * (1 - a) + hot * 255 * a
+    img[60:360, 404:414] = np.stack([np.linspace(1, 0, 300)] * 3, -1)[:, None, :] * np.array([255, 200, 60])
+    c = Canvas(np.clip(img, 0, 255)[None].copy(), text)
+    script = pick(rng, ["chinese", "hangul"])
+    k = int(rng.integers(len(NAMES[script])))
+    c.put(NAMES[script][k], glyphs(NAMES[script][k], "cjk", 15), 6, 8, (255, 255, 255), True)
+    c.lines([(ROMANIZED[script][k], True), (an_id(rng), True), (a_date(rng, 1940, 2000), True)], "sans", 11, 26, 8,
+            (255, 160, 40))
+    c.lines([("SUVmax 7.4", False), ("FDG 3.1 MBq/kg", False)], "sans", 11, 380, 8, (255, 255, 255))
+    site = pick(rng, INSTITUTIONS)
+    c.put(site, glyphs(site, "obl", 12), int(rng.integers(180, 230)), int(rng.integers(150, 230)), (255, 255, 255), True)
+    return c, _meta("PT", 8, photometric="RGB", ts=RLELossless, flag=pick(rng, ["YES", None]))
+
+
 SCENES: list[tuple[str, Scene]] = [(f.__name__, f) for f in (
     ct_head_dotmatrix, us_doppler_colour, cr_chest_inverse, sc_report_table, mr_outlined, us_speckle_cine,
     mg_big_small, xa_one_frame, dx_hand_cropped, sc_ecg_grid, ct_small_faint_air, nm_bone_lowercase,
-    ot_viewer_gradient, mr_turned, rf_circle_shadow, mr_mosaic, us_ob_large, ct_scout_tiny)]
+    ot_viewer_gradient, mr_turned, rf_circle_shadow, mr_mosaic, us_ob_large, ct_scout_tiny, us_palette_index,
+    pt_hot_fusion)]
 
 
 # ---------------------------------------------------------------- DICOM
@@ -861,12 +903,12 @@ SCENES: list[tuple[str, Scene]] = [(f.__name__, f) for f in (
 SOP = {"CT": "1.2.840.10008.5.1.4.1.1.2", "MR": "1.2.840.10008.5.1.4.1.1.4", "CR": "1.2.840.10008.5.1.4.1.1.1",
        "DX": "1.2.840.10008.5.1.4.1.1.1.1", "MG": "1.2.840.10008.5.1.4.1.1.1.2", "US": "1.2.840.10008.5.1.4.1.1.6.1",
        "USM": "1.2.840.10008.5.1.4.1.1.3.1", "XA": "1.2.840.10008.5.1.4.1.1.12.1", "RF": "1.2.840.10008.5.1.4.1.1.12.2",
-       "NM": "1.2.840.10008.5.1.4.1.1.20", "SC": "1.2.840.10008.5.1.4.1.1.7", "OT": "1.2.840.10008.5.1.4.1.1.7"}
+       "NM": "1.2.840.10008.5.1.4.1.1.20", "PT": "1.2.840.10008.5.1.4.1.1.7", "SC": "1.2.840.10008.5.1.4.1.1.7", "OT": "1.2.840.10008.5.1.4.1.1.7"}
 
 
 def _stored(frames: np.ndarray, meta: dict[str, Any]) -> np.ndarray:
     bits = int(meta["bits"])
-    if meta["photometric"] == "RGB":
+    if meta["photometric"] in ("RGB", "PALETTE COLOR"):
         return np.clip(np.round(frames), 0, 255).astype(np.uint8)
     v = frames - float(meta["intercept"])
     if meta["signed"]:
@@ -917,6 +959,8 @@ def _dataset(arr: np.ndarray, meta: dict[str, Any], seed: int, index: int, scene
     ds.PhotometricInterpretation = meta["photometric"]
     if rgb:
         ds.PlanarConfiguration = 0
+    if meta["photometric"] == "PALETTE COLOR":
+        _palette(ds)
     ds.Rows, ds.Columns = int(arr.shape[1]), int(arr.shape[2])
     alloc = 8 if arr.dtype.itemsize == 1 else 16
     ds.BitsAllocated, ds.BitsStored = alloc, int(meta["bits"]) if not rgb else 8
@@ -939,6 +983,18 @@ def _dataset(arr: np.ndarray, meta: dict[str, Any], seed: int, index: int, scene
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
         ds.compress(RLELossless, arr if frames > 1 else arr[0], encoding_plugin="pydicom")
     return ds
+
+
+def _palette(ds: Dataset) -> None:
+    """A 256-entry 16-bit palette: 0-199 grey, 200-255 green through yellow to orange-red."""
+    grey = np.linspace(0, 65535, 200)
+    t = np.linspace(0, 1, 56)
+    red = np.concatenate([grey, 65535 * np.clip(t * 2, 0.1, 1)])
+    green = np.concatenate([grey, 65535 * np.clip(1.4 - t, 0, 1)])
+    blue = np.concatenate([grey, 65535 * 0.1 * (1 - t)])
+    for colour, lut in (("Red", red), ("Green", green), ("Blue", blue)):
+        setattr(ds, f"{colour}PaletteColorLookupTableDescriptor", [256, 0, 16])
+        setattr(ds, f"{colour}PaletteColorLookupTableData", np.round(lut).astype("<u2").tobytes())
 
 
 def dicom_bytes(ds: Dataset) -> bytes:

@@ -17,7 +17,7 @@ import pixel_blind8
 pytestmark = pytest.mark.skipif(bool(pixel_blind8.missing_fonts()),
                                 reason="blind8 needs fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei")
 
-COUNT, SEED = 23, 3  # every scene once among the 19 text images (18 scenes), 4 controls
+COUNT, SEED = 25, 3  # every scene once among the 20 text images (20 scenes), 5 controls
 
 
 @lru_cache(maxsize=None)
@@ -70,9 +70,9 @@ def test_files_write_read_and_decode() -> None:
         modalities.add(str(ds.Modality))
         frames.add(int(ds.get("NumberOfFrames", 1)))
     assert len(syntaxes) == 5  # explicit and implicit little endian, big endian, RLE, deflated
-    assert {"MONOCHROME1", "MONOCHROME2", "RGB"} <= photometric
+    assert {"MONOCHROME1", "MONOCHROME2", "RGB", "PALETTE COLOR"} <= photometric
     assert {(8, 0), (12, 0), (16, 0), (16, 1)} <= bits
-    assert {"CT", "MR", "CR", "DX", "MG", "US", "XA", "RF", "SC", "NM", "OT"} <= modalities
+    assert {"CT", "MR", "CR", "DX", "MG", "US", "XA", "RF", "SC", "NM", "OT", "PT"} <= modalities
     assert {"NO", "YES", "absent"} <= flags
     assert len(frames) >= 3  # single frames, a 6-frame cine and an 8-frame run
 
