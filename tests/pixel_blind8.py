@@ -13,8 +13,9 @@ background (added, so the contrast stays the same over a gradient); CT text at -
 boxes; 5-7 px and 60-90 px fonts; condensed, italic and underlined fonts; names split over two
 lines; lines touching or cut by the image border; text turned 90 and 180 degrees; lower-case names;
 coloured text over colour Doppler; report and ECG secondary captures with tables and grids; cine
-runs with text on every frame or on one frame only; MONOCHROME1; signed 16-bit CT; mosaics with a
-label in every tile; Hangul, Japanese, Chinese, Thai, Devanagari, Arabic, Hebrew, Cyrillic and
+runs with text on every frame or on one frame only; MONOCHROME1; PALETTE COLOR; signed 16-bit CT;
+mosaics with a label in every tile; a digitised film with grain over its text, a header tilted by
+the scanner and a dithered (every other pixel) receipt stamp; Hangul, Japanese, Chinese, Thai, Devanagari, Arabic, Hebrew, Cyrillic and
 Greek names beside Latin ones; dates in a dozen formats.
 
 Every image is a pydicom Dataset built from scratch (file meta included) over real pixel content
@@ -174,9 +175,9 @@ def _trim(a: np.ndarray) -> np.ndarray:
 
 
 def glyphs(text: str, key: str, size: int, *, aa: bool = True, shear: float = 0.0, squeeze: float = 1.0,
-           underline: bool = False, turn: int = 0) -> np.ndarray:
+           underline: bool = False, turn: int = 0, tilt: float = 0.0) -> np.ndarray:
     """Alpha mask of ``text`` in TrueType font ``key`` at ``size`` px; sheared (italic), squeezed
-    (condensed), underlined, turned by ``turn`` quarter turns."""
+    (condensed), underlined, tilted by ``tilt`` degrees, turned by ``turn`` quarter turns."""
     f = font(key, size)
     x0, y0, x1, y1 = f.getbbox(text)
     pad = size
@@ -194,8 +195,16 @@ def glyphs(text: str, key: str, size: int, *, aa: bool = True, shear: float = 0.
     if squeeze != 1.0:
         img = img.resize((max(1, int(img.size[0] * squeeze)), img.size[1]),
                          Image.Resampling.LANCZOS if aa else Image.Resampling.NEAREST)
+    if tilt:
+        img = img.rotate(tilt, resample=Image.Resampling.BILINEAR, expand=True)
     a = np.clip(np.asarray(img, dtype=np.float64) / 255.0, 0.0, 1.0)
     return np.rot90(_trim(a), turn).copy()
+
+
+def dither(a: np.ndarray) -> np.ndarray:
+    """Every other pixel of the glyphs, as a 1-bit printer or fax half-tones grey text."""
+    yy, xx = np.mgrid[0:a.shape[0], 0:a.shape[1]]
+    return _trim((a >= 0.5) * ((yy + xx) % 2 == 0))
 
 
 def bitmap(text: str, scale: int = 1, dots: bool = False, turn: int = 0) -> np.ndarray:
@@ -891,11 +900,40 @@ def pt_hot_fusion(rng: np.random.Generator, text: bool) -> tuple[Canvas, dict[st
     return c, _meta("PT", 8, photometric="RGB", ts=RLELossless, flag=pick(rng, ["YES", None]))
 
 
+def sc_scanned_film(rng: np.random.Generator, text: bool) -> tuple[Canvas, dict[str, Any]]:
+    """A digitised 2x2 CT film, 12-bit: printer text in every frame of the sheet, a header tilted by
+    the scanner, a dithered receipt stamp, film grain over everything (text included)."""
+    h, w = 540, 440
+    grain = rng.normal(0, 35, (h, w))
+    img = np.full((h, w), 180.0)
+    tile = resize(_real("ct_head"), 200, 200) * 3300 + 150
+    for r in range(2):
+        for q in range(2):
+            img[60 + r * 230:260 + r * 230, 15 + q * 215:215 + q * 215] = np.rot90(tile, r * 2 + q)
+    c = Canvas(img[None].copy(), text)
+    name, pid = latin_style(person(rng), rng), an_id(rng)
+    tilt = float(rng.uniform(-1.6, 1.6))
+    head = f"{pick(rng, INSTITUTIONS)}  {a_date(rng, 2005, 2015)}"
+    c.put(head, glyphs(head, "lmono", 14, tilt=tilt), 8, 14, 3900, True)
+    c.put(name, glyphs(name, "lmono", 14, tilt=tilt), 30, 14, 3900, True)
+    for r in range(2):
+        for q in range(2):
+            y, x = 62 + r * 230, 18 + q * 215
+            z = f"Z {float(rng.uniform(-200, 50)):.1f}"
+            c.put(z, glyphs(z, "lmono", 9), y + 186, x, 3800, False)
+            if (r + q) % 2 == 0:
+                c.put(pid, glyphs(pid, "lmono", 9), y, x, 3800, True)
+    stamp = "RECEIVED " + a_date(rng, 2005, 2015)
+    c.put(stamp, dither(glyphs(stamp, "sansb", 16, tilt=8.0)), int(rng.integers(110, 170)), 236, 3000, True)
+    c.frames[0] += grain  # the film grain is in both renders, so only the text differs
+    return c, _meta("SC", 12, flag=pick(rng, [None, "NO"]), ts=ImplicitVRLittleEndian)
+
+
 SCENES: list[tuple[str, Scene]] = [(f.__name__, f) for f in (
     ct_head_dotmatrix, us_doppler_colour, cr_chest_inverse, sc_report_table, mr_outlined, us_speckle_cine,
     mg_big_small, xa_one_frame, dx_hand_cropped, sc_ecg_grid, ct_small_faint_air, nm_bone_lowercase,
     ot_viewer_gradient, mr_turned, rf_circle_shadow, mr_mosaic, us_ob_large, ct_scout_tiny, us_palette_index,
-    pt_hot_fusion)]
+    pt_hot_fusion, sc_scanned_film)]
 
 
 # ---------------------------------------------------------------- DICOM
@@ -981,7 +1019,7 @@ def _dataset(arr: np.ndarray, meta: dict[str, Any], seed: int, index: int, scene
     ds["PixelData"].VR = "OB" if alloc == 8 else "OW"
     if meta["ts"] == RLELossless:
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.compress(RLELossless, arr if frames > 1 else arr[0], encoding_plugin="pydicom")
+        ds.compress(RLELossless, arr if frames > 1 else arr[0], encoding_plugin="pydicom", generate_instance_uid=False)
     return ds
 
 
@@ -1006,7 +1044,7 @@ def dicom_bytes(ds: Dataset) -> bytes:
 
 def _scene_for(index: int) -> tuple[str, Scene]:
     if index % 5 == 4:
-        return SCENES[(index // 5 * 7 + 3) % len(SCENES)]
+        return SCENES[(index // 5 * 5 + 3) % len(SCENES)]
     return SCENES[(index - index // 5) % len(SCENES)]
 
 

@@ -17,7 +17,7 @@ import pixel_blind8
 pytestmark = pytest.mark.skipif(bool(pixel_blind8.missing_fonts()),
                                 reason="blind8 needs fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei")
 
-COUNT, SEED = 25, 3  # every scene once among the 20 text images (20 scenes), 5 controls
+COUNT, SEED = 26, 3  # every scene once among the 21 text images (21 scenes), 5 controls
 
 
 @lru_cache(maxsize=None)
@@ -41,6 +41,10 @@ def test_same_seed_same_bytes_other_seed_other_images() -> None:
     other = [pixel_blind8.dicom_bytes(c.dataset) for c in pixel_blind8.blind8_cases(5, 12)]
     assert first == again
     assert all(a != b for a, b in zip(first, other, strict=True))
+    # every scene, every transfer syntax (RLE compression must not draw a new instance UID)
+    for i in range(len(_cases())):
+        assert pixel_blind8.dicom_bytes(pixel_blind8.blind8_case(i, SEED).dataset) == \
+            pixel_blind8.dicom_bytes(_cases()[i].dataset), _cases()[i].name
 
 
 def test_every_scene_and_every_fifth_a_control() -> None:
