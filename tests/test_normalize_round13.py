@@ -153,3 +153,34 @@ def test_french_exam_names_keep_their_modality_and_contrast():
 
 def test_guard_splanchnic_needs_a_vascular_word():
     assert _regions("nervios esplacnicos", None) == []
+
+
+# Round 13d: interventional and ward names of an English list ("Angioplasty - Femoral").
+@pytest.mark.parametrize("text, modality, label", [
+    ("Angioplasty - Femoral", "XA", "lower extremity"),
+    ("Stenting - Popliteal", "XA", "lower extremity"),
+    ("Atherectomy - Femoral", "XA", "lower extremity"),
+    ("Angioplasty - Peroneal", "XA", "lower extremity"),
+    ("Stenting - Iliac", "XA", "set of iliac vessels"),
+    ("US Umbilical Hernia", "US", "abdomen"),
+    ("ECOGRAFIA DE HERNIA UMBILICAL", "US", "abdomen"),
+    ("US Ascites", "US", "abdomen"),
+    ("US Appendicitis", "US", "appendix"),
+    ("US Hip DDH", "US", "hip"),
+    ("US Folliculometry", "US", "ovary"),
+    ("US Guided Suprapubic Aspiration", "US", "urinary bladder"),
+    ("US Guided Thoracocentesis", "US", "pleura"),
+])
+def test_interventional_and_ward_names(text, modality, label):
+    assert [label for label, _ in _regions(text, modality)] == [label]
+
+
+@pytest.mark.parametrize("text", ["CT Femoral Head", "XR Femoral Neck", "MRI Iliac Bone"])
+def test_guard_vessel_adjectives_need_a_vascular_exam(text):
+    labels = [label for label, _ in _regions(text, text.split()[0].replace("XR", "CR").replace("MRI", "MR"))]
+    assert "set of iliac vessels" not in labels and labels != ["lower extremity"]
+
+
+def test_guard_cut_vertebral_stays_the_spine():
+    """"vertéb." (CCAM's short names) stays the spine: the vertebral artery is only a phrase."""
+    assert _regions("Rx segt lomb. vertéb. selon 4incidences", "CR") != []
