@@ -36,3 +36,31 @@ def run_every_command(root: Path, source: Path, formats: Iterable[str]) -> dict[
         assert result.exit_code == 0, result.output
         console[name] = result.output
     return console
+
+
+def where_found(hits: Iterable[tuple[str, str, str]], root: Path) -> list[str]:
+    """For a failing leak test: each hit's value and where it sits, the column and row of
+    a Parquet index, else the first 60 characters around it in the file (UTF-8), so a rare
+    leak says at once what carried it."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    found: list[str] = []
+    for where, value, _ in hits:
+        path = root / where
+        if not path.is_file():
+            found.append(f"{where}: {value!r} (console or inside an archive)")
+            continue
+        if path.suffix == ".parquet":
+            for row_number, row in enumerate(pq.read_table(path).to_pylist()):
+                columns = [c for c, v in row.items() if value in json.dumps(v, ensure_ascii=False, default=str)]
+                if columns:
+                    found.append(f"{where} row {row_number} ({row.get('status')}): {value!r} in {columns}: "
+                                 + "; ".join(f"{c}={row[c]!r:.200}" for c in columns))
+            continue
+        text = path.read_bytes().decode("utf-8", "replace")
+        at = text.find(value)
+        found.append(f"{where}: {value!r} " + (f"in ...{text[max(at - 30, 0):at + len(value) + 30]!r}..." if at >= 0
+                                                 else "(in another encoding)"))
+    return found

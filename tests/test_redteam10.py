@@ -57,7 +57,9 @@ def test_no_plant_in_any_output(runs):
     """Audit (json, html, text on stdout, index), deid (and --clean-pixels --quarantine), publish
     and validate --key: no plant in any file, file name or console output.  On main before
     round 10 (7f22041): 48 hits of 16 plants in 4 classes (notes/redteam10.md)."""
-    assert runs["hits"] == []
+    from leakrun import where_found
+
+    assert runs["hits"] == [], where_found(runs["hits"], runs["root"])
     assert "identifiers: ok" in runs["console"]["validate"]
 
 
