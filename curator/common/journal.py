@@ -4,9 +4,11 @@ A journal is a text file of JSON lines, appended to and flushed as outputs are w
 
 * the first line names the settings of the run (an opaque digest): a journal written
   with other settings is not trusted (:meth:`Journal.open` starts it afresh);
-* each further line records one output: its key (its name in the output), the SHA-256
-  of its bytes as written, and what the run needs to know about it (``info``: action
-  counts, for the de-identification report).
+* each further line records one output: its key (its name in the output), the checksum
+  of its bytes as written (:mod:`curator.common.digests`: SHA-256 of chunks, so that a
+  de-identified file's pixel data, hashed once as its source's, is not hashed again), and
+  what the run needs to know about it (``info``: action counts, for the
+  de-identification report).
 
 A resumed run reuses an output only when the file is there *and* its bytes still have the
 recorded checksum (:meth:`Journal.reusable`): a file damaged or truncated since (or
@@ -16,31 +18,20 @@ keys are output names (pseudonymous) and the settings digest is keyed.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import IO, Any
 
-SCHEMA = "curator.common.journal/1"
-_BLOCK = 1 << 20
+from curator.common.digests import file_digest
+
+# /2: checksums of curator.common.digests (a /1 journal held plain SHA-256: not trusted, started afresh)
+SCHEMA = "curator.common.journal/2"
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str | None:
-    """The SHA-256 of a file's bytes, ``None`` when it cannot be read."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(_BLOCK):
-                digest.update(block)
-    except OSError:
-        return None
-    return digest.hexdigest()
-
-
-def matches(path: str | os.PathLike[str], sha256: str | None) -> bool:
-    """Whether the file at ``path`` exists and has the checksum ``sha256``."""
-    return sha256 is not None and file_sha256(path) == sha256
+def matches(path: str | os.PathLike[str], checksum: str | None) -> bool:
+    """Whether the file at ``path`` exists and has the checksum ``checksum`` (:func:`curator.common.digests.file_digest`)."""
+    return checksum is not None and file_digest(path) == checksum
 
 
 class Journal:
@@ -74,13 +65,14 @@ class Journal:
     def reusable(self, key: str, file: str | os.PathLike[str]) -> dict[str, Any] | None:
         """The recorded ``info`` of ``key`` when ``file`` still has the recorded checksum."""
         entry = self.entries.get(key)
-        if entry is None or not matches(file, entry.get("sha256")):
+        if entry is None or not matches(file, entry.get("checksum")):
             return None
         return entry.get("info") or {}
 
-    def record(self, key: str, sha256: str, info: dict[str, Any] | None = None) -> None:
-        """Append one output (flushed at once: a kill loses at most the line being written)."""
-        entry = {"key": key, "sha256": sha256, "info": info or {}}
+    def record(self, key: str, checksum: str, info: dict[str, Any] | None = None) -> None:
+        """Append one output, with the checksum of its bytes (:mod:`curator.common.digests`;
+        flushed at once: a kill loses at most the line being written)."""
+        entry = {"key": key, "checksum": checksum, "info": info or {}}
         self._handle.write(json.dumps(entry, sort_keys=True, allow_nan=False) + "\n")
         self._handle.flush()  # not kept in ``entries``: memory holds only what a resume needs
 
@@ -113,7 +105,7 @@ def read_entries(path: str | os.PathLike[str], settings: str) -> dict[str, dict[
     for line in lines[1:]:
         try:
             entry = json.loads(line)
-            entries[str(entry["key"])] = {"sha256": str(entry["sha256"]), "info": dict(entry.get("info") or {})}
+            entries[str(entry["key"])] = {"checksum": str(entry["checksum"]), "info": dict(entry.get("info") or {})}
         except (ValueError, KeyError, TypeError):
             continue  # a torn line
     return entries

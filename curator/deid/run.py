@@ -82,6 +82,7 @@ from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
 from curator.deid.charset import portable_text
 from curator.dicom.elements import RawSource
 from curator.dicom.header import Header, HeaderError, read_header_bytes, read_header_source
+from curator.common.digests import chunks, digest, parts_digest
 from curator.common.journal import Journal, matches, written_with
 from curator.deid.scrub import scrub_rules as scrub_rules  # the collection rules of identifier_values
 from curator.deid.scrub import identifier_values, scrub_text
@@ -241,10 +242,12 @@ def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:
 
 
 def _content_digest(data: bytes) -> str:
-    """The SHA-256 of an item's bytes: what the header pass read is what the writing pass
-    de-identifies, or the item is rejected as changed (a fingerprint of size and mtime
-    misses a rewrite that keeps both, and a listing is older than the read)."""
-    return hashlib.sha256(data).hexdigest()
+    """The checksum of an item's bytes (:func:`curator.common.digests.digest`, SHA-256 of its
+    chunks): what the header pass read is what the writing pass de-identifies, or the item is
+    rejected as changed (a fingerprint of size and mtime misses a rewrite that keeps both,
+    and a listing is older than the read).  The writing pass keeps the chunks' hashes: the
+    output's checksum takes those of the pixel data it shares (not hashed a third time)."""
+    return digest(data)
 
 
 def _fast_read(headers: list[Header]) -> tuple[Dataset, int, RawSource] | None:
@@ -427,7 +430,8 @@ def _printable(value: str) -> bool:
 def _write_one(task: tuple) -> dict:
     """De-identify one item and write it (runs in a worker).
 
-    ``{"stats", "sha256", "source"}`` when written (``source``: the SHA-256 of the bytes read);
+    ``{"stats", "checksum", "source"}`` when written (``checksum``: of the bytes written,
+    ``source``: of the bytes read; :mod:`curator.common.digests`);
     ``{"reused": True}`` when the output of an interrupted run is there with the journaled
     checksum ``expect``; ``{"error"}`` (the item is rejected: :data:`CHANGED` when its bytes
     are not those the header pass read, ``content``); ``{"fatal"}`` when the disk is full
@@ -440,7 +444,8 @@ def _write_one(task: tuple) -> dict:
     tmp = target + ".part"
     try:
         data = _read(ref)  # once: the bytes checked are the bytes de-identified
-        if content is not None and _content_digest(data) != content:
+        source = chunks(data)  # the pixel data's chunk hashes serve the output's checksum too
+        if content is not None and source.hexdigest() != content:
             return {"error": CHANGED}  # rewritten since the header pass: never a mix of two versions
         output, result = _deidentified(("bytes", data), context, clean, extra)
         if output is None:
@@ -451,13 +456,11 @@ def _write_one(task: tuple) -> dict:
             target = os.path.join(clean["quarantine"], relpath)
             tmp = target + ".part"
             result["written_to_quarantine"] = True
-        digest = hashlib.sha256()
         with _created(tmp) as handle:
             for part in output:
                 handle.write(part)
-                digest.update(part)
         os.replace(tmp, target)
-        return {**result, "sha256": digest.hexdigest(), "source": content}
+        return {**result, "checksum": parts_digest(output, source, data), "source": content}
     except FileNotFoundError as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -1046,7 +1049,7 @@ class _Run:
             journal_key = _journal_key(dest is self.out_path, target)
             entry = journal.entries.get(journal_key, {})
             # an interrupted run's output is reused only when made from these very bytes
-            expect = entry.get("sha256") if content is not None and entry.get("info", {}).get("source") == content else None
+            expect = entry.get("checksum") if content is not None and entry.get("info", {}).get("source") == content else None
             try:
                 ref = _ref(thing)
             except FileNotFoundError:
@@ -1086,7 +1089,7 @@ class _Run:
                 stats = journal.entries[journal_key]["info"].get("stats", {})
             else:
                 stats = result["stats"]
-                journal.record(journal_key, result["sha256"], {"stats": stats, "source": result.get("source")})
+                journal.record(journal_key, result["checksum"], {"stats": stats, "source": result.get("source")})
             totals.update(stats)
             if journal_key.startswith("out:"):
                 written_by_record[record] += 1
