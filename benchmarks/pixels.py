@@ -211,7 +211,9 @@ def measure(case: Item, langs: str, pad: int) -> dict:
     row = {"seconds": seconds, "cpu": cpu, "quarantined": not released, "cleaned": outcome.cleaned,
            "fully": 0, "partly": 0, "missed": 0, "boxes": len(case.planted),
            "redacted": 0, "outside": 0, "tokens": 0, "readable_before": 0, "readable_after": 0,
-           "no_with_text": 0, "released_with_text": 0, "code_without_change": 0}
+           "no_with_text": 0, "released_with_text": 0, "code_without_change": 0,
+           "screen_left": int(outcome.reason == pixels.LEFT_REASON), "screen_left_all_cut": 0,
+           "reason": outcome.reason or ""}  # why quarantined (shown by --verbose)
     frames = sorted({p.frame for p in case.planted} | {f for f, _ in outcome.regions})
     masks = {f: _mask(shape, [b for g, b in outcome.regions if g == f]) for f in frames}
     for planted in case.planted:
@@ -223,6 +225,7 @@ def measure(case: Item, langs: str, pad: int) -> dict:
     for f in frames:
         row["redacted"] += int(masks[f].sum())
         row["outside"] += int((masks[f] & ~truth[f]).sum())
+    row["screen_left_all_cut"] = int(bool(row["screen_left"]) and row["fully"] == row["boxes"])
     if released and row["fully"] < row["boxes"]:
         row["released_with_text"] = 1
         if str(ds.get("BurnedInAnnotation", "")) == "NO":
@@ -273,7 +276,7 @@ def run_set(items: list[Item], langs: str, pad: int, verbose: bool) -> dict[str,
         rows.append(row)
         if verbose:
             print(case.name, {k: v for k, v in row.items() if v}, flush=True)
-    total = {k: sum(r[k] for r in rows) for k in rows[0]}
+    total = {k: sum(r[k] for r in rows) for k in rows[0] if k != "reason"}
     released = [r for r in rows if not r["quarantined"]]
     boxes_released = sum(r["boxes"] for r in released)
     fully_released = sum(r["fully"] for r in released)
@@ -287,6 +290,8 @@ def run_set(items: list[Item], langs: str, pad: int, verbose: bool) -> dict[str,
             f"{fully_released} + {total['boxes'] - boxes_released} of {total['boxes']} "
             f"({100 * (fully_released + total['boxes'] - boxes_released) / max(total['boxes'], 1):.1f}%)",
         "images quarantined": str(total["quarantined"]),
+        "... by the screen of the cleaned frames (step 7) / of them with every planted line cut":
+            f"{total['screen_left']} / {total['screen_left_all_cut']}",
         "released images with planted text not fully redacted": str(total["released_with_text"]),
         "released images labelled NO while planted text remains": str(total["no_with_text"]),
         "113101 without a changed pixel": str(total["code_without_change"]),
