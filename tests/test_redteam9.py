@@ -185,22 +185,25 @@ def test_validate_passes_a_patient_named_like_a_value_of_curators_vocabulary_and
     # the word in a description column of the CSV, in a JSON report's description
     rows = list(csv.reader(series_csv.open(encoding="utf-8", newline="")))
     description = rows[1][rows[0].index("series_description")]
-    assert "series.csv" in edited("metadata/series.csv", f",{description},", ",Other,")
-    assert "audit-report.json" in edited("metadata/audit-report.json", f'"{description}"', '"Other"')
+    # (the word alone is a word of the imaging vocabulary a release keeps, no one's identity: only
+    # the name whole is searched, red team 11)
+    assert "series.csv" in edited("metadata/series.csv", f",{description},", ",Other Mavis,")
+    assert "audit-report.json" in edited("metadata/audit-report.json", f'"{description}"', '"Other Mavis"')
+    assert edited("metadata/series.csv", f",{description},", ",Other,") == "ok"
     # in another key of the field's JSON object, or as a value of the field that is not curator's
     assert "series.csv" in edited("metadata/series.csv", '""modality_family"": ""other""',
-                                  '""modality_family"": ""other"", ""note"": ""other""')
+                                  '""modality_family"": ""other"", ""note"": ""mavis""')
     assert "series.csv" in edited("metadata/series.csv", '""modality_family"": ""other""', '""modality_family"": ""mavis""')
     assert "series.csv" in edited("metadata/series.csv", '""modality_family"": ""other""', '""modality_family"": ""other mavis""')
     # the value in a JSON report: not searched; but a file that does not parse is searched whole
     assert edited("metadata/audit-report.json", '"modality_family": "ct"', '"modality_family": "other"') == "ok"
     assert "audit-report.json" in edited("metadata/audit-report.json", '"modality_family": "ct"',
-                                         '"modality_family": "other",,')
+                                         '"modality_family": "other mavis",,')
     assert "series.parquet" in _identifiers_after_parquet_edit(release, tmp_path)
 
 
 def _identifiers_after_parquet_edit(release: Path, tmp_path: Path) -> str:
-    """series.parquet with a series description "Other": searched."""
+    """series.parquet with a series description "Other Mavis": searched."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -209,7 +212,7 @@ def _identifiers_after_parquet_edit(release: Path, tmp_path: Path) -> str:
     path = release / "metadata" / "series.parquet"
     table = pq.read_table(path)
     column = table.schema.get_field_index("series_description")
-    table = table.set_column(column, "series_description", pa.array(["Other"] * table.num_rows, pa.large_string()))
+    table = table.set_column(column, "series_description", pa.array(["Other Mavis"] * table.num_rows, pa.large_string()))
     pq.write_table(table, path)
     return _identifiers(release, tmp_path / "key")
 
@@ -220,7 +223,7 @@ def test_validate_still_finds_the_vocabulary_word_in_dicom(tmp_path):
     release = _release_with_sr(tmp_path, "Other^Mavis")
     path = sorted((release / "dicom").rglob("*.dcm"))[0]
     ds = pydicom.dcmread(path)
-    ds.SeriesDescription = "Other"
+    ds.SeriesDescription = "OTHER MAVIS"
     ds.save_as(path)
     assert path.relative_to(release).as_posix() in _identifiers(release, tmp_path / "key")
 

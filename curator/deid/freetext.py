@@ -31,7 +31,7 @@ from pydicom.datadict import DicomDictionary
 
 from curator.common.fold import INSIDE_WORD, fold
 from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
-from curator.deid.scrub import is_identifier_word, name_word_forms, scrub_patterns, scrub_text, scrub_values
+from curator.deid.scrub import initials_of_name, is_identifier_word, name_word_forms, scrub_patterns, scrub_text, scrub_values
 
 _WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
 _CODE_MEANING = 0x00080104
@@ -389,6 +389,8 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
     if not spans:
         return text, 0
     vanish = {i for i, s in enumerate(spans) if is_identifier_word(s[3], values)} if values else set()
+    if vanish:  # the patient's initials next to the name: "Raghunathan P", "P. Raghunathan" (red team 11)
+        vanish |= initials_of_name(text, [(s[0], s[1]) for s in spans], vanish, values)
     letters = [c for c in text if c.isalpha()]
     upper = bool(letters) and all(not c.islower() for c in letters)
     names = _name_words(spans, text, upper) | _name_word_forms(spans, text, upper, values)

@@ -97,8 +97,29 @@ def patient_tokens(ds: pydicom.Dataset) -> set[str]:
                 tokens = set(_tokens(value.replace("^", " ")))
                 if tag in _ADDRESS_TAGS:  # street words ("lane", "road") are not identifying alone
                     tokens = {t for t in tokens if len(t) >= 6 or any(c.isdigit() for c in t)}
+                if vr == "PN":
+                    tokens = _name_tokens(value, tokens)
                 found.update(tokens)
     return found
+
+
+def _name_tokens(value: str, tokens: set[str]) -> set[str]:
+    """The tokens of a person name to search for: a part that is a word of the imaging
+    vocabulary the release keeps ("Thorax", "Normal", "Series", "White": a description keeps
+    it as a word, and the word alone is no one's identity) is searched only glued to another
+    part of the name, in either order ("thoraxnormal", "normalthorax", "thoraxwilhelmina"),
+    which :func:`_file_words` reads from neighbouring words too ("Thorax Normal").  Round 10
+    found a patient named like the vocabulary failing ``validate --key`` on the descriptions
+    of the release (red team 11)."""
+    from curator.deid.freetext import is_imaging_word  # freetext imports curator.deid.scrub, as this module does
+
+    vocabulary = {t for t in tokens if t.isalpha() and is_imaging_word(t)}
+    if not vocabulary:
+        return tokens
+    parts = [fold(t) for t in _TOKEN.findall(value.replace("^", " ").replace("=", " "))]
+    parts = [p for p in dict.fromkeys(parts) if p.isalpha() and len(p) >= 2 and p not in _placeholders()]
+    glued = {a + b for a in parts for b in parts if a != b and (a in vocabulary or b in vocabulary)}
+    return (tokens - vocabulary) | glued
 
 
 def _source_tokens(items: Iterable) -> set[str]:
@@ -355,7 +376,11 @@ def _file_words(path: Path, rel: str) -> tuple[set[str], set[str]]:
     compact: set[str] = set()
     for text in _file_texts(path):
         text = text.replace("^", " ")
-        words.update(_TOKEN.findall(fold(text)))
+        folded = _TOKEN.findall(fold(text))
+        words.update(folded)
+        # neighbouring words glued: a name whose parts are vocabulary words ("Thorax Normal",
+        # :func:`_name_tokens`) is searched as one token
+        compact.update(a + b for a, b in zip(folded, folded[1:]) if a.isalpha() and b.isalpha())
         if len(text) <= 64:
             joined = fold(re.sub(r"[\s\-./()+]", "", text))
             if len(joined) >= 6 and any(c.isdigit() for c in joined):

@@ -44,7 +44,14 @@ class _Rules:
     min_part_length: int
     part_stopwords: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
+    dotted_abbreviations: frozenset[str]
+    parameter_run: re.Pattern[str]
     path_patterns: tuple[re.Pattern[str], ...]
+
+
+# One to three numbers of up to four digits, no leading zero, joined by spaces, x, × or *, and
+# nothing number-like after them ("kV 120 0161 496 0123" and "TE 12 13.03.1980" are not parameters).
+_PARAMETER_RUN = r"[1-9]\d{0,3}(?:(?:\s*[x×*]\s*|\s+)[1-9]\d{0,3}){0,2}(?![\d./-])(?!(?:\s*[x×*]\s*|\s+)\d)"
 
 
 @cache
@@ -52,6 +59,7 @@ def scrub_rules() -> _Rules:
     data = load_yaml(mappings_dir() / "identifiers.yaml")
     # Longest first, so that "march" is not read as "mar" followed by "ch".
     months = "|".join(re.escape(m) for m in sorted(set(map(str, data["month_names"])), key=lambda m: (-len(m), m)))
+    parameters = "|".join(re.escape(str(w)) for w in data.get("parameter_words") or ()) or "(?!)"
     tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
     part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
     return _Rules(
@@ -70,6 +78,8 @@ def scrub_rules() -> _Rules:
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(re.compile(p.replace("{months}", months), re.UNICODE) for p in data["patterns"].values()),
+        parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
+        dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
     )
 
@@ -949,13 +959,103 @@ def _letter_words(text: str) -> list[str]:
     return re.findall(r"[^\W\d_]+", fold(text))
 
 
+def _camel_parts(text: str) -> list[str]:
+    """The folded parts of the runs of letters of ``text`` written in camel case ("DvorNet":
+    "dvor", "net"): an algorithm, a model or a file named after the patient (red team 11)."""
+    parts: list[str] = []
+    for run in re.findall(r"[^\W\d_]+", text):
+        cuts = [i for i in range(1, len(run)) if run[i].isupper() and run[i - 1].islower()]
+        if cuts:
+            parts += [fold(run[a:b]) for a, b in zip([0, *cuts], [*cuts, len(run)])]
+    return parts
+
+
+@lru_cache(maxsize=4096)
+def _prefixes(values: frozenset[str]) -> frozenset[str]:
+    """Every prefix of ``name_prefix_letters`` letters or more of a person-name part of
+    ``values`` (Latin letters), whatever part of the name it is: a camel-case part is an
+    abbreviation by its form ("Dvor" of Dvorakova in "DvorNet")."""
+    rules = scrub_rules()
+    half = rules.name_prefix_letters[0]
+    parts = {t for value in values if _PERSON_NAME.search(value) for t in (fold(w) for w in _WORD.findall(value))
+             if t.isascii() and t.isalpha() and t not in rules.particles}
+    return frozenset(part[:n] for part in parts for n in range(half, len(part)))
+
+
 def holds_abbreviated_name(text: str, values: frozenset[str], is_word: Callable[[str], bool] | None) -> bool:
     """Whether a run of letters of ``text`` ("PAPAD AP", "I SOMC", "KIM_PR", "ELEPAP01") is an
-    abbreviated person-name part of ``values`` (:func:`abbreviated_name`)."""
+    abbreviated person-name part of ``values`` (:func:`abbreviated_name`), or a camel-case part
+    of one is a prefix of a name part that is not a word ("DvorNet")."""
     forms, long = _abbreviations(values)
     if not (forms or long):
         return False
-    return any(abbreviated_name(w, values, is_word) for w in _letter_words(text))
+    if any(abbreviated_name(w, values, is_word) for w in _letter_words(text)):
+        return True
+    camel = _camel_parts(text)
+    if not camel:
+        return False
+    from curator.deid.freetext import is_imaging_word  # freetext imports this module
+
+    prefixes = _prefixes(values)
+    return any(p in prefixes and not (is_word is not None and is_word(p)) and not is_imaging_word(p) for p in camel)
+
+
+@lru_cache(maxsize=4096)
+def _initials(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The initials of the person names of ``values`` (folded, given-family and family-given:
+    "lw", "wl" for Wójcik^Łukasz), and the first letters of their parts."""
+    rules = scrub_rules()
+    whole: set[str] = set()
+    first: set[str] = set()
+    for value in values:
+        if not _PERSON_NAME.search(value):
+            continue
+        for group in value.split("="):
+            parts = [t for t in (fold(w) for w in _WORD.findall(group.replace("^", " ")))
+                     if t.isalpha() and len(t) >= 2 and t not in rules.particles]
+            first.update(p[0] for p in parts)
+            if 2 <= len(parts) <= 4:
+                whole.update(("".join(p[0] for p in parts), "".join(p[0] for p in reversed(parts))))
+    return frozenset(whole), frozenset(first)
+
+
+def _initial_letter(text: str, start: int, end: int) -> bool:
+    word = text[start:end]
+    return 1 <= len(word) <= 3 and word.isalpha() and word.isupper()
+
+
+def initials_of_name(text: str, spans: list[tuple[int, int]], named: set[int], values: frozenset[str]) -> set[int]:
+    """The indices of ``spans`` (words of ``text``) that are the patient's initials: upper-case
+    letters of the name's first letters next to a removed name word (``named``: "Raghunathan P",
+    "Zhou X.Y.", "P. Raghunathan"), and the whole initials written with full stops anywhere ("L.W.",
+    but not those of ``mappings/identifiers.yaml`` ``dotted_abbreviations``: "p.o.").  Red team 11."""
+    whole, first = _initials(values)
+    if not first:
+        return set()
+    out: set[int] = set()
+    for i in named:
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(spans) and j not in named:
+                start, end = spans[j]
+                between = text[spans[j - step][1]:start] if step == 1 else text[end:spans[j - step][0]]
+                if not (_initial_letter(text, start, end) and set(fold(text[start:end])) <= first
+                        and len(between) <= 3 and not between.strip(" .,")):
+                    break
+                out.add(j)
+                j += step
+    abbreviations = scrub_rules().dotted_abbreviations
+    i = 0
+    while i < len(spans):  # "L.W.", "Ł. W.": single letters each followed by a full stop
+        j = i
+        while (j < len(spans) and spans[j][1] - spans[j][0] == 1 and text[spans[j][0]].isalpha()
+               and text[spans[j][1]:spans[j][1] + 1] == "." and (j == i or not text[spans[j - 1][1] + 1:spans[j][0]].strip())):
+            j += 1
+        letters = "".join(fold(text[a:b]) for a, b in spans[i:j])
+        if 2 <= j - i <= 4 and letters in whole and letters not in abbreviations:
+            out.update(range(i, j))
+        i = max(j, i + 1)
+    return out
 
 
 def split_parts(parts: list[str], values: frozenset[str]) -> set[int]:
@@ -996,6 +1096,14 @@ def mentions(text: str, values: frozenset[str]) -> bool:
     return any(" ".join(p) in glued for p in phrases)
 
 
+def _parameters_hidden(probe: str, run: re.Pattern[str]) -> str:
+    """``probe`` with the digits of acquisition parameter runs ("matrix 512 512 120") as ``#``,
+    one for one, so that no pattern reads them (``parameter_words``)."""
+    if not run.search(probe):
+        return probe
+    return run.sub(lambda m: re.sub(r"\d", "#", m.group()), probe)
+
+
 def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> str:
     """``text`` with date-, phone-, e-mail- and ID-like patterns replaced.
 
@@ -1004,6 +1112,8 @@ def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> st
     """
     rules = scrub_rules()
     probe = ascii_digits(text)
+    if not paths and any(c.isdigit() for c in probe):
+        probe = _parameters_hidden(probe, rules.parameter_run)
     for pattern in rules.path_patterns if paths else rules.patterns:
         if probe is text:
             text = probe = pattern.sub(replacement, text)
@@ -1080,13 +1190,16 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
                         drop[j] = True
         from curator.deid.freetext import is_word  # freetext imports this module
 
-        for i, (_, _, token, latin) in enumerate(spans):  # latin: "kоwalska" with a Cyrillic о is "kowalska"
+        for i, (start, end, token, latin) in enumerate(spans):  # latin: "kоwalska" with a Cyrillic о is "kowalska"
             if token in words or latin in words or (ids and any(part in latin for part in ids)):
                 drop[i] = True
-            elif holds_abbreviated_name(latin, values, is_word):
-                drop[i] = True  # "PAPAD", "KIM_PR", "ELEPAP01": an abbreviated name in a label
+            elif holds_abbreviated_name(f"{latin} {text[start:end]}", values, is_word):
+                drop[i] = True  # "PAPAD", "KIM_PR", "ELEPAP01", "DvorNet": an abbreviated name in a label
         for i in split_parts(folded, values):  # a name split over two words or values
             drop[i] = True
+        bounds = [(w.start, w.end) for w in spans]
+        for i in initials_of_name(text, bounds, {i for i, gone in enumerate(drop) if gone}, values):
+            drop[i] = True  # "Raghunathan P", "L.W."
         if any(drop):
             pieces = []
             last = 0
@@ -1101,6 +1214,13 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
 
 
 def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    # what a removed value leaves: empty brackets ("( )"), a full stop or comma alone after a
+    # space ("seen 13.3.1930." -> "seen ."; round 10)
+    text = re.sub(r"[(\[{]\s*[)\]}]", " ", text)
+    text = re.sub(r"\.(?:\s+\.)+", ".", text)  # the full stops of removed initials ("L. W." -> " . .")
+    text = re.sub(r"(?<=\S)\s+([.,;:])(?=\s|$)", r"\1", text)
+    text = re.sub(r"^\s*[.,;:]+(?=\s|$)", "", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"(\s*[-_,;:/]\s*){2,}", " ", text)
     return text.strip(" -_,;:/")
