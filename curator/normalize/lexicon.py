@@ -100,6 +100,7 @@ class ContextRules:
     final_words: dict[str, tuple[str, str]] = field(default_factory=dict)  # "w" last: with contrast
     final_unless: frozenset[str] = frozenset()                  # ... not after "dixon" (the water image)
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
+    window_regions: frozenset[str] = frozenset()                # "LUNG 3.0 B70f" of a CT series: a window, not the range
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
     # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
@@ -144,7 +145,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     final = {fold(str(k)): (str(v["attribute"]), str(v["code"])) for k, v in (data.get("final_words") or {}).items()}
     levels = data.get("spine_levels") or {}
     spine_levels = {fold(str(k)): str(v) for k, v in (levels.get("words") or {}).items()}
-    for code in [*(c for codes in abbreviations.values() for c in codes), *(c for _a, c in final.values()), *spine_levels.values()]:
+    for code in [*(c for codes in abbreviations.values() for c in codes), *(c for _a, c in final.values()), *spine_levels.values(),
+                 *(str(c) for c in data.get("window_regions") or ())]:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
@@ -153,6 +155,7 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         element_words=word_set("element_words"), indication_words=word_set("indication_words"),
         indication_links=word_set("indication_links"), oncology_region=region, abbreviations=abbreviations,
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
+        window_regions=frozenset(str(c) for c in data.get("window_regions") or ()),
         final_words=final, final_unless=word_set("final_words_unless"),
         abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
         abbreviation_only_after={fold(str(k)): frozenset(fold(str(w)) for w in _term_list(v, "vocabulary.yaml context after_abbreviation only_after"))

@@ -115,6 +115,7 @@ class ContextSection(UserModel):
     indication_links: Optional[Words] = None
     oncology_region: Optional[str] = None
     fields_of_view: Optional[Words] = None
+    window_regions: Optional[Words] = None   # regions a CT series' reconstruction window is named after
     final_words: Optional[dict[str, FinalWord]] = None
     final_words_unless: Optional[Words] = None
     after_abbreviation: Optional[AfterAbbreviation] = None

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from curator.normalize.engine import (
-    CONF, MR, WITH, WITH_WITHOUT, WITHOUT, Claim, TextAnalysis, evidence_text, analyse, compatible, header_claims, render, resolve,
+    CONF, MR, WITH, WITH_WITHOUT, WITHOUT, Claim, TextAnalysis, ancestors, evidence_text, analyse, compatible, header_claims, render, resolve,
 )
 from curator.normalize.lexicon import ATTRIBUTES, lexicon
 from curator.normalize.overrides import Overrides
@@ -108,7 +109,31 @@ def _analyses(ev: Mapping[str, Any], fields: Sequence[str], header_modality: str
         analysis = analyse(text, header_modality)
         per_field[field] = analysis
         unmapped.extend(analysis.unmapped)
-    return per_field, unmapped
+    return _window_regions(per_field, header_modality), unmapped
+
+
+def _window_regions(per_field: dict[str, TextAnalysis], header_modality: str) -> dict[str, TextAnalysis]:
+    """A CT series' name that names only a window region (vocabulary.yaml context
+    ``window_regions``: "CT LUNG 3.0 B70f", "CORONAL MEDIASTINO") names its reconstruction, not
+    the scanned range: those regions are given below the threshold (and a region the study names
+    wins over them), unless the series' study names only the region they lie in ("CT CHEST"; a
+    chest-abdomen-pelvis study's lung window is its whole range)."""
+    lex = lexicon()
+    windows = lex.rules.window_regions
+    if header_modality != "CT" or not windows:
+        return per_field
+    study = per_field.get("StudyDescription")
+    study_codes = {c for h in study.values("body_region") if h.quality != "weak" for c in h.codes} if study else set()
+    out = dict(per_field)
+    for field in ("SeriesDescription", "ProtocolName"):
+        analysis = per_field.get(field)
+        named = [h for h in analysis.values("body_region") if h.quality not in ("implied", "weak")] if analysis else []
+        if not analysis or not named or not all(set(h.codes) <= windows for h in named):
+            continue
+        if study_codes and all(study_codes <= {c} | ancestors(lex, c) for h in named for c in h.codes):
+            continue   # the study names only the region the window lies in ("CT CHEST")
+        out[field] = replace(analysis, hits=tuple(replace(h, quality="weak") if h in named else h for h in analysis.hits))
+    return out
 
 
 def _exclusion(ev: Mapping[str, Any], per_field: Mapping[str, TextAnalysis], fields: Sequence[str],
