@@ -184,3 +184,22 @@ def test_guard_vessel_adjectives_need_a_vascular_exam(text):
 def test_guard_cut_vertebral_stays_the_spine():
     """"vertéb." (CCAM's short names) stays the spine: the vertebral artery is only a phrase."""
     assert _regions("Rx segt lomb. vertéb. selon 4incidences", "CR") != []
+
+
+# Round 13e: "de face" is a radiograph's frontal view, but the face in a CT, MR or ultrasound exam.
+@pytest.mark.parametrize("text, modality", [
+    ("TC de face", "CT"),
+    ("RM de face", "MR"),
+    ("Ultrassonografia de face", None),
+])
+def test_de_face_in_a_cross_sectional_exam_is_the_face(text, modality):
+    assert _regions(text, modality) == [("face", True)]
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Radiographie du thorax de face", "thorax"),
+    ("Rx main de face", "hand"),
+    ("Téléradiographie du membre supérieur en totalité, de face", "upper extremity"),
+])
+def test_guard_de_face_stays_a_view_in_a_radiograph(text, label):
+    assert _regions(text, "CR") == [(label, True)]
