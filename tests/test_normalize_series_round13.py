@@ -35,3 +35,10 @@ def test_window_word_in_a_study_of_its_own_region_stays_confident():
         assert _region(got) == ([("RID1301", "description")], 0.95), study
     got = normalize_series({"Modality": "CT", "SeriesDescription": "MEDIASTINUM 1.0 B20f", "StudyDescription": "CT Thorax"})
     assert _region(got) == ([("RID1384", "description")], 0.95)
+
+
+def test_chest_abdomen_abbreviation():
+    # "Ch/Abd" is the chest-abdomen of the "CH/AB/PEL" family ("ch" alone stays no region)
+    got = normalize_description("Ch/Abd 5.0 B60f", modality="CT", level="series")
+    assert sorted(v["code"] for v in got["body_region"]) == ["RID1243", "RID56"]
+    assert normalize_description("CH 5.0 B60f", modality="CT", level="series")["body_region"] is None
