@@ -116,6 +116,20 @@ def render() -> str:
         "its header pass read and those it de-identifies: a file rewritten in between is rejected as `changed",
         "during the run`, whatever its size and time say. `tests/hostile8.py` lists these cases with their status.",
         "",
+        "A URL that is published (`publish --dicomweb-url`, the IRIs of release.yaml such as `landing_page`) never",
+        "holds a user name or password (`https://user:pw@host/…` is refused, exit 2), as a DICOMweb SOURCE or `--to`",
+        "never does. A key file holding two different keys is refused (`error: key file holds 2 different keys`);",
+        "a byte-order mark before the key line is ignored. `CURATOR_DICOMWEB_TIMEOUT` (> 0), `CURATOR_DICOMWEB_BACKOFF`",
+        "(>= 0), `CURATOR_DICOMWEB_RETRIES` (a whole number >= 0) and `CURATOR_DICOMWEB_PAGE` (a whole number >= 1)",
+        "are checked (`error: CURATOR_DICOMWEB_PAGE must be a whole number (at least 1)`); a scheduler address that",
+        "is not one names where it came from (`--scheduler or $CURATOR_SCHEDULER`). Encapsulated pixel data holding",
+        "more or fewer frames than Number of Frames (by its offset table, or its fragments that start a JPEG,",
+        "JPEG-LS or JPEG 2000 codestream) is never screened nor released: it is quarantined as `pixel data cannot",
+        "be screened for burned-in text (the pixel data holds 3 frames, more than the 1 of Number of Frames)`.",
+        "`publish` lists the source again after de-identification: a file rewritten, added or removed after the",
+        "scan (the audit report's and the catalogue's source) is `error: the source changed while it was published",
+        "(…)`, exit 2, and the same command resumes. `tests/hostile9.py` lists these cases with their status.",
+        "",
     ]
     for name, command in _commands(root, "curator"):
         lines += [f"## `{name}`", "", (command.help or "").strip(), "", "| parameter | kind | default | meaning |", "| --- | --- | --- | --- |"]

@@ -366,9 +366,9 @@ def _probe(address: str, timeout: float) -> None:
             return  # other transports: let distributed try
         host, port = parse_host_port(location)
     except (ValueError, TypeError):
-        raise CuratorError(f"not a Dask scheduler address: {address} (give tcp://HOST:PORT)") from None
+        raise CuratorError(f"not a Dask scheduler address (--scheduler or ${SCHEDULER_ENV}): {address} (give tcp://HOST:PORT)") from None
     if not host or not port:
-        raise CuratorError(f"not a Dask scheduler address: {address} (give tcp://HOST:PORT)")
+        raise CuratorError(f"not a Dask scheduler address (--scheduler or ${SCHEDULER_ENV}): {address} (give tcp://HOST:PORT)")
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except (OSError, ValueError):

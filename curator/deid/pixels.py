@@ -35,7 +35,7 @@ from pydicom.sequence import Sequence
 from curator.deid import textdetect
 from curator.deid.profile import method_code_item
 from curator.dicom.elements import RawSource
-from curator.dicom.frame_header import oversized_frame
+from curator.dicom.frame_header import oversized_frame, miscounted_frames
 from curator.errors import CuratorError
 
 RISK_MODALITIES = frozenset({"US", "SC", "XA", "ES", "OT"})
@@ -141,11 +141,12 @@ def _screened_frames(ds: Dataset) -> Iterator[tuple[int, NDArray]]:
 
 
 class FrameLargerThanHeader(ValueError):
-    """A compressed frame declares more pixels than Rows x Columns: never decoded."""
+    """A compressed frame declares more pixels than Rows x Columns, or the pixel data holds
+    more frames than Number of Frames: never decoded (quarantined unscreened)."""
 
 
 def _check_frame_headers(ds: Dataset) -> None:
-    problem = oversized_frame(ds)
+    problem = oversized_frame(ds) or miscounted_frames(ds)
     if problem is not None:
         raise FrameLargerThanHeader(problem)
 

@@ -77,18 +77,19 @@ def read_key(path: str | os.PathLike[str]) -> bytes:
     from curator.common.regular import NotASmallFile, read_small
 
     try:
-        text = read_small(target).decode("utf-8")
+        text = read_small(target).decode("utf-8-sig")  # a byte-order mark (Notepad's) is not part of the line
     except FileNotFoundError:
         raise CuratorError("key file not found (create one with `curator keygen FILE`)") from None
     except NotASmallFile as exc:
         raise CuratorError(f"key file {exc}: {target.name}") from None
     except (OSError, UnicodeDecodeError):
         raise CuratorError("key file cannot be read as text") from None
-    for line in text.splitlines():
-        match = _KEY_LINE.match(line.strip())
-        if match:
-            _warn_if_open(target)
-            return bytes.fromhex(match.group(1))
+    keys = {match.group(1).lower() for match in map(_KEY_LINE.match, map(str.strip, text.splitlines())) if match}
+    if len(keys) > 1:  # which one a run used would be a guess, and a wrong guess re-keys a release
+        raise CuratorError(f"key file holds {len(keys)} different keys; keep one line '{KEY_PREFIX}…' per file")
+    if keys:
+        _warn_if_open(target)
+        return bytes.fromhex(keys.pop())
     raise CuratorError(f"not a curator key file (expected a line '{KEY_PREFIX}<64 hex digits>')")
 
 

@@ -9,6 +9,7 @@ not decoded.
 """
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Iterator
 
@@ -81,6 +82,49 @@ def _frames(ds: Dataset) -> Iterator[bytes]:
     from pydicom.encaps import generate_frames
 
     yield from generate_frames(ds.PixelData, number_of_frames=max(int(ds.get("NumberOfFrames", 1) or 1), 1))
+
+
+def _starts_a_codestream(head: bytes) -> bool:
+    return head[:2] == b"\xff\xd8" or head.startswith(_J2K_SIZ) or head.startswith(_JP2_SIGNATURE)
+
+
+def frames_held(pixel_data: bytes, extended_offsets: bytes | None = None) -> int | None:
+    """How many frames encapsulated ``pixel_data`` holds by its own account: the entries of
+    its Extended Offset Table (``extended_offsets``) or Basic Offset Table, else the fragments
+    that start a JPEG, JPEG-LS or JPEG 2000 codestream (a frame split over fragments starts
+    once); None when neither says (RLE without an offset table, fragments pydicom cannot split)."""
+    from pydicom.encaps import parse_basic_offsets, parse_fragments
+
+    if extended_offsets:
+        return len(extended_offsets) // 8
+    try:
+        buffer = io.BytesIO(pixel_data)
+        offsets = parse_basic_offsets(buffer)
+        if offsets:
+            return len(offsets)
+        _, starts = parse_fragments(buffer)
+    except Exception:  # noqa: BLE001 - fragments pydicom cannot split: the decoder refuses them too
+        return None
+    view = memoryview(pixel_data)
+    held = sum(_starts_a_codestream(bytes(view[at + 8:at + 20])) for at in starts)
+    return held or None
+
+
+def miscounted_frames(ds: Dataset) -> str | None:
+    """Why the encapsulated pixel data of ``ds`` must not be screened or released: it holds
+    more frames than Number of Frames says (a decoder, and the screen, would look at the
+    first ones only; a viewer that follows the offset table shows the others), or fewer
+    (the decoder fails on a frame that is not there), or None."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax is None or not syntax.is_encapsulated or "PixelData" not in ds:
+        return None
+    declared = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+    extended = ds.get("ExtendedOffsetTable")
+    held = frames_held(ds.PixelData, extended if isinstance(extended, bytes) else None)
+    if held is not None and held != declared:
+        return f"the pixel data holds {held} frames, {'more' if held > declared else 'fewer'} than the {declared} of Number of Frames"
+    return None
 
 
 def oversized_frame(ds: Dataset) -> str | None:

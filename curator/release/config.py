@@ -49,9 +49,23 @@ def _check_email(value: str | None) -> str | None:
     return value
 
 
+def holds_credentials(iri: str) -> bool:
+    """An http(s) IRI naming a user or a password before its host (``https://user:pw@host/``):
+    never written into a catalogue, which is published."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(iri)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and "@" in parts.netloc
+
+
 def _check_iri(value: str) -> str:
     if not isinstance(value, str) or not _IRI.match(value):
         raise ValueError("must be an absolute IRI (http(s)://…)")
+    if holds_credentials(value):
+        raise ValueError("must not hold a user name or password (the catalogue is published)")
     return value
 
 

@@ -201,7 +201,7 @@ def check_options(options: PublishOptions, config: ReleaseConfig) -> None:
     if not is_release_id(_slug_release(options, config)):
         raise CuratorError("the release identifier made from the title and version of release.yaml is not a valid slug: give --release-id")
     if options.dicomweb_url is not None and not is_http_url(options.dicomweb_url):
-        raise CuratorError("--dicomweb-url must be an http(s) URL")
+        raise CuratorError("--dicomweb-url must be an http(s) URL naming no user or password (it is published in the catalogue)")
     if options.k < 1 or options.batch_threshold < 1 or (options.workers is not None and options.workers < 1):
         raise CuratorError("--k, --batch-threshold and --workers must be at least 1")
     check_workers(options.workers, options.scheduler)
@@ -259,7 +259,9 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     deid_options = DeidOptions(profile=options.profile, k=options.k, access=_access(options, config), workers=options.workers,
                                scheduler=options.scheduler, force=True, journal=staging / "deid-journal.jsonl",
                                extra_elements=codes, site_from=options.site_from, leak_digests=True)
+    listed = _listing(scan)
     deid_report, merged = deidentify_merging_sites(source_path, release / "dicom", key, deid_options)
+    _check_unchanged(listed, source_path, index_path or staging / "source-index.parquet", options)
     merged_studies = set(merged)
     if merged_studies:  # the public tier merged small sites: every table and report shows the merged label
         report = build_report(_generalise_sites(scan.table(AUDIT_COLUMNS), merged_studies), settings=settings)
@@ -303,6 +305,31 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
         "k_anonymity": deid_report["k_anonymity"],
         "patient_identity": deid_report["patient_identity"],
     }
+
+
+def _listing(scan: Any) -> list[tuple[str, str]]:
+    """Every item of a scan's index with its fingerprint (size and mtime, or an archive
+    member's CRC), in one order."""
+    columns = scan.table(["path", "fingerprint"]).to_pydict()
+    return sorted(zip(columns["path"], (f or "" for f in columns["fingerprint"])))
+
+
+def _check_unchanged(listed: list[tuple[str, str]], source_path: Path | str, index_path: Path,
+                     options: PublishOptions) -> None:
+    """Refuse a release whose source changed between the scan (which the audit report, the
+    series' codes and the catalogue's years come from) and the end of de-identification
+    (which the DICOM files come from): a file rewritten, added or removed in between would
+    make the report describe other files than the release holds.  The source is listed again
+    (unchanged files reuse the index: no header read).  A DICOMweb source is not listed again
+    (one more query of every instance); its instances carry their UIDs."""
+    if is_dicomweb_spec(source_path):
+        return
+    again = scan_source(source_path, index_path=index_path, workers=options.workers, progress=False,
+                        site_rule=options.site_from, scheduler=options.scheduler)
+    changed = len({path for path, _ in set(listed) ^ set(_listing(again))})
+    if changed:
+        raise CuratorError(f"the source changed while it was published ({changed} items rewritten, added or removed "
+                           "after the scan); run the same command again when it no longer changes (the run resumes)")
 
 
 def _generalise_sites(table: pa.Table, merged_studies: set[str]) -> pa.Table:

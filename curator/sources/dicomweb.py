@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,14 +58,21 @@ class InstanceUnreadable(OSError):
         self.strerror = message
 
 
-def _float_env(name: str, default: float) -> float:
+def _float_env(name: str, default: float, least: float = 0.0, whole: bool = False) -> float:
+    """``$name`` as a finite number of at least ``least`` (a whole number when ``whole``),
+    else ``default`` when unset or empty; a clear error naming the variable otherwise (a
+    negative retry count or a page of 0 would mean no request, or a loop that never ends)."""
     value = os.environ.get(name)
     if not value:
         return default
+    kind = "a whole number" if whole else "a number"
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise CuratorError(f"{name} must be a number") from None
+        raise CuratorError(f"{name} must be {kind} (at least {least:g})") from None
+    if not math.isfinite(number) or number < least or (whole and not number.is_integer()):
+        raise CuratorError(f"{name} must be {kind} (at least {least:g})")
+    return number
 
 
 @dataclass(frozen=True)
@@ -79,10 +87,10 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
-            timeout=_float_env("CURATOR_DICOMWEB_TIMEOUT", cls.timeout),
-            retries=int(_float_env("CURATOR_DICOMWEB_RETRIES", cls.retries)),
+            timeout=_float_env("CURATOR_DICOMWEB_TIMEOUT", cls.timeout, least=0.001),
+            retries=int(_float_env("CURATOR_DICOMWEB_RETRIES", cls.retries, whole=True)),
             backoff=_float_env("CURATOR_DICOMWEB_BACKOFF", cls.backoff),
-            page=max(1, int(_float_env("CURATOR_DICOMWEB_PAGE", cls.page))),
+            page=int(_float_env("CURATOR_DICOMWEB_PAGE", cls.page, least=1, whole=True)),
         )
 
 
