@@ -128,7 +128,10 @@ def render() -> str:
         "be screened for burned-in text (the pixel data holds 3 frames, more than the 1 of Number of Frames)`.",
         "`publish` lists the source again after de-identification: a file rewritten, added or removed after the",
         "scan (the audit report's and the catalogue's source) is `error: the source changed while it was published",
-        "(…)`, exit 2, and the same command resumes. `tests/hostile9.py` lists these cases with their status.",
+        "(…)`, exit 2, and the same command resumes. A file the user names (key, recipe, CSV, review file, YAML,",
+        "catalogue, FHIR file, `CURATOR_DICOMWEB_CREDENTIALS`) is refused in one wording: `error: WHAT not found: NAME`,",
+        "`error: WHAT is not a regular file (…): NAME`, `error: WHAT cannot be read: NAME (Permission denied)`.",
+        "`tests/hostile9.py` lists these cases with their status.",
         "",
     ]
     for name, command in _commands(root, "curator"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -140,3 +141,39 @@ def test_a_source_rewritten_while_publish_runs_gives_no_release_that_contradicts
     report = json.loads((tmp_path / "rel" / "metadata" / "audit-report.json").read_text())
     released = (tmp_path / "rel" / "metadata" / "series.csv").read_text().splitlines()
     assert report["inventory"]["by_modality"]["MR"]["series"] == 1 == sum(",MR," in line for line in released)
+
+
+REGULAR = r"is not a regular file \(a folder, a FIFO or a device\)"
+
+
+@pytest.mark.parametrize(("what", "argv", "env"), [
+    ("key file", ["deid", "{small}", "{tmp}/o", "--key", "{file}"], {}),
+    ("recipe", ["deid", "{small}", "{tmp}/o", "--key", "{key}", "--recipe", "{file}"], {}),
+    ("CSV file", ["normalize", "{file}", "-o", "-"], {}),
+    ("review file", ["normalize", "{csv}", "-o", "-", "--overrides", "{file}.csv"], {}),
+    ("provenance file", ["audit", "{small}", "--no-pixel-screen", "--provenance", "{file}.yaml", "-w", "1"], {}),
+    ("the file named by CURATOR_DICOMWEB_CREDENTIALS", ["scan", "http://127.0.0.1:9/dicom-web", "-w", "1"],
+     {"CURATOR_DICOMWEB_CREDENTIALS": "{file}"}),
+])
+def test_every_file_named_by_the_user_is_refused_in_one_wording(what, argv, env, root, monkeypatch, tmp_path):
+    """Round 8's open item: the callers of read_small worded the same refusal six ways
+    ('recipe r: file not found', 'r.csv: no such file', 'cannot read review file r.csv: …',
+    'catalogue r is not a regular file', 'key file is not a regular file …: r'); now one
+    helper (curator.common.regular.read_named) says '{what} not found: NAME' and '{what} is not a
+    regular file (…): NAME', the file by its last part only."""
+    import os
+
+    monkeypatch.setenv("CURATOR_CACHE", str(root / "cache"))
+    fifo = tmp_path / "fifo"
+    for name in ("fifo", "fifo.csv", "fifo.yaml"):
+        os.mkfifo(tmp_path / name)
+    for file, problem in ((fifo, REGULAR), (tmp_path / "gone", "not found")):
+        fill = {"small": str(root / "small"), "tmp": str(tmp_path), "key": str(root / "key"), "csv": str(root / "d.csv"),
+                "file": str(file)}
+        args = [a.format(**fill) for a in argv]
+        name = next((Path(a).name for a in args if a.startswith(str(file))), file.name)
+        if what in ("review file", "provenance file") and problem == "not found":
+            continue  # refused before it is read: 'override file not found: NAME', click's 'does not exist'
+        code, out, err = _run(args, {k: v.format(**fill) for k, v in env.items()}, root / "cwd")
+        last = err.strip().splitlines()[-1]
+        assert code == 2 and re.fullmatch(rf"error: {re.escape(what)} {problem}: {re.escape(name)}( \(.*\))?", last), last

@@ -94,7 +94,7 @@ def test_bad_input_is_an_error_with_exit_2(tmp_path, content, message):
 
 def test_missing_file_not_utf8_and_bad_format(tmp_path):
     proc = _run("normalize", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o.csv"), cwd=tmp_path)
-    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert proc.returncode == 2 and "error: CSV file not found: none.csv" in proc.stderr
     (tmp_path / "latin.csv").write_bytes("description\nTC T\xd3RAX\n".encode("latin-1"))
     with pytest.raises(CuratorError, match="not valid utf-8 at line 2"):
         read_descriptions(tmp_path / "latin.csv")

@@ -603,10 +603,10 @@ def load_provenance(paths: Iterable[str | Path] | str | Path | None = None) -> l
         p = Path(p)
         if p.is_dir():
             files.extend(sorted(list(p.glob("*.yaml")) + list(p.glob("*.yml"))))
-        elif p.is_file():
+        elif p.exists():  # a regular file, or a FIFO or a device that read_named refuses by name
             files.append(p)
         else:
-            raise CuratorError(f"provenance file {p.name}: not found")
+            raise CuratorError(f"provenance file not found: {p.name}")
     rules: list[ProvenanceRule] = []
     for f in files:
         data = userfile.read_yaml(f, "provenance file")

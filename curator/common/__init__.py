@@ -36,6 +36,7 @@ _EXPORTS = {
     "NoSpaceError": "faults",
     "NotASmallFile": "regular",
     "open_regular": "regular",
+    "read_named": "regular",
     "read_small": "regular",
     "read_yaml": "userfile",
     "Ready": "executors",

@@ -56,3 +56,22 @@ def read_small(path: str | os.PathLike[str], limit: int | None = SMALL_FILE_LIMI
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_named(path: str | os.PathLike[str], what: str, limit: int | None = SMALL_FILE_LIMIT, hint: str = "") -> bytes:
+    """:func:`read_small` of a file the user names, with one wording for what can go wrong,
+    naming ``what`` it is and the file by its last part only (a folder may be named after a
+    patient): ``{what} not found: NAME{hint}``, ``{what} is not a regular file (a folder, a
+    FIFO or a device): NAME``, ``{what} is larger than 4 MiB: NAME``, ``{what} cannot be
+    read: NAME (Permission denied)``, each a :class:`curator.errors.CuratorError`."""
+    from curator.errors import CuratorError
+
+    name = os.path.basename(os.path.normpath(os.fspath(path))) or os.fspath(path)
+    try:
+        return read_small(path, limit)
+    except FileNotFoundError:
+        raise CuratorError(f"{what} not found: {name}{hint}") from None
+    except NotASmallFile as exc:
+        raise CuratorError(f"{what} {exc}: {name}") from None
+    except OSError as exc:
+        raise CuratorError(f"{what} cannot be read: {name} ({exc.strerror or type(exc).__name__})") from None

@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from curator.common.regular import SMALL_FILE_LIMIT, NotASmallFile, open_regular, read_small
+from curator.common.regular import SMALL_FILE_LIMIT, NotASmallFile, open_regular, read_named, read_small
 from curator.errors import CuratorError
 
-__all__ = ["SMALL_FILE_LIMIT", "NotASmallFile", "UserModel", "load", "open_regular", "read_small", "read_yaml", "validate"]
+__all__ = ["SMALL_FILE_LIMIT", "NotASmallFile", "UserModel", "load", "open_regular", "read_named", "read_small", "read_yaml", "validate"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -101,13 +101,9 @@ def read_yaml(path: Path, what: str) -> Any:
     syntax error).
     """
     try:
-        text = read_small(path).decode("utf-8")
-    except FileNotFoundError:
-        raise CuratorError(f"{path.name}: {what} not found") from None
-    except NotASmallFile as exc:
-        raise CuratorError(f"{path.name}: {what} {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CuratorError(f"{path.name}: {what} cannot be read as UTF-8 text ({type(exc).__name__})") from None
+        text = read_named(path, what).decode("utf-8")
+    except UnicodeDecodeError:
+        raise CuratorError(f"{what} is not UTF-8 text: {path.name}") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

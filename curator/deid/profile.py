@@ -212,18 +212,11 @@ def apply_recipe(profile: Profile, recipe_path: str | os.PathLike[str]) -> Profi
     """``profile`` with a pydicom/deid recipe layered on top."""
     import tempfile
 
-    from curator.common.regular import NotASmallFile, read_small
+    from curator.common.regular import read_named
 
     path = Path(recipe_path)
     where = f"recipe {path.name}"
-    try:  # read once as every file the user names (a FIFO or a device refused at once); deid reads the copy
-        data = read_small(path)
-    except FileNotFoundError:
-        raise CuratorError(f"{where}: file not found") from None
-    except NotASmallFile as exc:
-        raise CuratorError(f"{where} {exc}") from None
-    except OSError as exc:
-        raise CuratorError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    data = read_named(path, "recipe")  # read once, as every file the user names (a FIFO refused at once); deid reads the copy
     try:
         from deid.config import DeidRecipe
         from deid.logger import bot

@@ -74,16 +74,13 @@ def write_key(path: str | os.PathLike[str]) -> Path:
 def read_key(path: str | os.PathLike[str]) -> bytes:
     """The 32-byte key stored in ``path`` (written by :func:`write_key`)."""
     target = Path(path)
-    from curator.common.regular import NotASmallFile, read_small
+    from curator.common.regular import read_named
 
+    data = read_named(target, "key file", hint=" (create one with `curator keygen FILE`)")
     try:
-        text = read_small(target).decode("utf-8-sig")  # a byte-order mark (Notepad's) is not part of the line
-    except FileNotFoundError:
-        raise CuratorError("key file not found (create one with `curator keygen FILE`)") from None
-    except NotASmallFile as exc:
-        raise CuratorError(f"key file {exc}: {target.name}") from None
-    except (OSError, UnicodeDecodeError):
-        raise CuratorError("key file cannot be read as text") from None
+        text = data.decode("utf-8-sig")  # a byte-order mark (Notepad's) is not part of the line
+    except UnicodeDecodeError:
+        raise CuratorError(f"key file cannot be read as text: {target.name}") from None
     keys = {match.group(1).lower() for match in map(_KEY_LINE.match, map(str.strip, text.splitlines())) if match}
     if len(keys) > 1:  # which one a run used would be a guess, and a wrong guess re-keys a release
         raise CuratorError(f"key file holds {len(keys)} different keys; keep one line '{KEY_PREFIX}…' per file")

@@ -67,16 +67,9 @@ def decoded_text(path: Path, encoding: str) -> str:
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise CuratorError(f"--encoding: unknown encoding {encoding!r}") from None
-    from curator.common.regular import NotASmallFile, read_small
+    from curator.common.regular import read_named
 
-    try:
-        data = read_small(path, limit=None)  # a FIFO or a device refused at once, never waited on
-    except FileNotFoundError:
-        raise CuratorError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise CuratorError(f"{name}: is a folder, not a CSV file") from None
-    except NotASmallFile as exc:
-        raise CuratorError(f"{name}: {exc}") from None
+    data = read_named(path, "CSV file", limit=None)  # a FIFO or a device refused at once, never waited on
     try:
         return data.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as exc:

@@ -130,14 +130,13 @@ def _from_yaml(path: Path, entries: dict) -> None:
 
 
 def _from_csv(path: Path, entries: dict) -> None:
-    from curator.common.regular import NotASmallFile, read_small
+    from curator.common.regular import read_named
 
+    data = read_named(path, "review file", limit=None)
     try:
-        rows = list(csv.DictReader(io.StringIO(read_small(path, limit=None).decode("utf-8"), newline="")))
-    except NotASmallFile as exc:
-        raise CuratorError(f"cannot read review file {path.name}: {exc}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CuratorError(f"cannot read review file {path.name}: {type(exc).__name__}") from None
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CuratorError(f"review file is not a UTF-8 CSV file: {path.name} ({type(exc).__name__})") from None
     if rows and not {"site", "field", "description", "status"} <= set(rows[0]):
         raise CuratorError(f"{path.name}: not a review file (needs site, field, description, status columns)")
     for n, row in enumerate(rows, 2):
@@ -168,7 +167,7 @@ def load_overrides(paths: Iterable[str | Path] | str | Path | None) -> Overrides
             for child in sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml")):
                 _from_yaml(child, entries)
         elif not path.exists():
-            raise CuratorError(f"override file {path.name} not found")
+            raise CuratorError(f"override file not found: {path.name}")
         elif path.suffix.lower() in (".yaml", ".yml"):
             _from_yaml(path, entries)  # a FIFO or a device: "is not a regular file" (read_small)
         elif path.suffix.lower() == ".csv":

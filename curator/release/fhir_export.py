@@ -347,10 +347,10 @@ def read_ndjson(path: str | Path, version: str = "R4B") -> list:
     """Parse every line of an NDJSON file with fhir.resources (raises CuratorError on a bad line)."""
     out = []
     p = Path(path)
-    from curator.common.regular import read_small
+    from curator.common.regular import read_named
 
     try:
-        text = read_small(p, limit=None).decode("utf-8")  # a FIFO in its place is refused, never waited on
+        text = read_named(p, "FHIR file", limit=None).decode("utf-8")  # a FIFO in its place is refused, never waited on
     except UnicodeDecodeError:
         raise CuratorError(f"{p.name} is not UTF-8 text") from None
     for n, line in enumerate(text.splitlines(), 1):

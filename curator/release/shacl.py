@@ -176,17 +176,10 @@ def read_catalogue(path: str | Path) -> Graph:
     """The graph of a Turtle or JSON-LD catalogue file (``CuratorError`` when it cannot be read)."""
     p = Path(path)
     fmt = "json-ld" if p.suffix in (".jsonld", ".json") else "turtle"
-    from curator.common.regular import NotASmallFile, read_small
+    from curator.common.regular import read_named
 
     g = Graph()
-    try:
-        data = read_small(p, limit=None)  # a FIFO or a device in its place is refused, never waited on
-    except FileNotFoundError:
-        raise CuratorError(f"catalogue not found: {p.name}") from None
-    except NotASmallFile as exc:
-        raise CuratorError(f"catalogue {p.name} {exc}") from None
-    except OSError as exc:
-        raise CuratorError(f"catalogue cannot be read: {p.name} ({exc.strerror or type(exc).__name__})") from None
+    data = read_named(p, "catalogue", limit=None)  # a FIFO or a device in its place is refused, never waited on
     try:
         g.parse(data=data, format=fmt, publicID=p.absolute().as_uri())  # relative IRIs resolve as from the file
     except Exception:  # rdflib raises many parser-specific types

@@ -129,12 +129,11 @@ def _credentials() -> tuple[dict[str, str], tuple[str, str] | None]:
     password = os.environ.get("CURATOR_DICOMWEB_PASSWORD")
     path = os.environ.get("CURATOR_DICOMWEB_CREDENTIALS")
     if not token and not user and path:
-        from curator.common.regular import read_small
+        from curator.common.regular import read_named
 
+        raw = read_named(path, "the file named by CURATOR_DICOMWEB_CREDENTIALS")  # a FIFO or a device refused
         try:
-            data = json.loads(read_small(path).decode("utf-8"))  # a FIFO or a device refused, never waited on
-        except OSError as exc:
-            raise CuratorError(f"the file named by CURATOR_DICOMWEB_CREDENTIALS cannot be read ({exc.strerror or 'OS error'})") from None
+            data = json.loads(raw.decode("utf-8"))
         except ValueError:
             raise CuratorError("the file named by CURATOR_DICOMWEB_CREDENTIALS is not JSON ({\"token\": …} or {\"username\": …, \"password\": …})") from None
         if not isinstance(data, dict):
