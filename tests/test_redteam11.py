@@ -193,9 +193,10 @@ def test_a_day_first_date_in_a_path_goes():
 
 
 @pytest.mark.parametrize("text, cleaned", [("seen 13.3.1930.", "seen."), ("Fr. Hildegard (BRUENNIGHAUSEN), ok", "Fr., ok"),
-                                           ("CT 2024-04-15 ; ok", "CT; ok")])
+                                           ("CT 2024-04-15 ; ok", "CT; ok"),
+                                           ("Marisol Q. seen; Quillan, M.; dob 7/4/61", "seen; dob")])
 def test_a_removed_value_leaves_no_stray_punctuation(text, cleaned):
-    ds = _ct(name="Brünnighausen^Hildegard")
+    ds = _ct(name="Brünnighausen^Hildegard" if "Quillan" not in text else "Quillan^Marisol")
     ds.ImageComments = text
     for out in _both(ds):
         assert out.ImageComments == cleaned

@@ -1215,11 +1215,13 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
-    # what a removed value leaves: empty brackets ("( )"), a full stop or comma alone after a
-    # space ("seen 13.3.1930." -> "seen ."; round 10)
+    # what a removed value leaves: empty brackets ("( )"), the full stops of removed initials, a
+    # run of punctuation alone after a space ("seen 13.3.1930." gave "seen ."; round 10), kept as
+    # its last mark and joined to the word before ("seen; Quillan, M.;" -> "seen;"; red team 11)
     text = re.sub(r"[(\[{]\s*[)\]}]", " ", text)
     text = re.sub(r"\.(?:\s+\.)+", ".", text)  # the full stops of removed initials ("L. W." -> " . .")
-    text = re.sub(r"(?<=\S)\s+([.,;:])(?=\s|$)", r"\1", text)
+    text = re.sub(r"(?<=\S)\s+[.,;:](?:\s*[.,;:])*(?=\s|$)", lambda m: m.group().strip()[-1], text)
+    text = re.sub(r"[,;:](?:\s*[,;:])+", lambda m: m.group()[-1], text)
     text = re.sub(r"^\s*[.,;:]+(?=\s|$)", "", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"(\s*[-_,;:/]\s*){2,}", " ", text)
