@@ -203,3 +203,23 @@ def test_de_face_in_a_cross_sectional_exam_is_the_face(text, modality):
 ])
 def test_guard_de_face_stays_a_view_in_a_radiograph(text, label):
     assert _regions(text, "CR") == [(label, True)]
+
+
+# Round 13f: a code list's "noun - qualifier" names (MY Core: "Limb - Lower", "Hernia - Umbilical")
+# read as the phrase the two words make; two words that make no phrase stay a list.
+@pytest.mark.parametrize("text, modality, label", [
+    ("Limb - Lower", "US", "lower extremity"),          # was "limb of body"
+    ("Limb - Upper", "US", "upper extremity"),
+    ("Hernia - Umbilical", "US", "abdomen"),            # abstained
+    ("Artery - Femoral", "US", "femoral artery"),       # abstained
+])
+def test_noun_dash_qualifier_is_read_as_its_phrase(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+@pytest.mark.parametrize("text, labels", [
+    ("Neck - Chest", ["neck", "thorax"]),
+    ("Spine - Lumbar", ["lumbar vertebral column"]),
+])
+def test_guard_dash_lists_stay_lists(text, labels):
+    assert [label for label, _ in _regions(text, "CT")] == sorted(labels)

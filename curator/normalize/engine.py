@@ -310,6 +310,24 @@ def _level_lists(lex: Lexicon, text: str) -> str:
     return "".join(out) + folded[last:] if out else text
 
 
+def _inverted_pairs(lex: Lexicon, toks: list[str], split_at: set[int]) -> list[str]:
+    """A code list's "noun - qualifier" names ("Limb - Lower", "Hernia - Umbilical", "Artery -
+    Femoral") read as the one phrase of the lexicon the two words make, in the order it knows
+    ("lower limb", "hernia umbilical"); the dash moves behind them.  Two words that make no value
+    phrase stay a list ("Neck - Chest")."""
+    out = list(toks)
+    for i in range(len(out) - 2):
+        a, dash, b = out[i], out[i + 1], out[i + 2]
+        if dash != "-" or {i, i + 2} & split_at:
+            continue
+        for pair in ((a, b), (b, a)):
+            entry = lex.phrases.get(pair)
+            if entry is not None and entry.kind == "value":
+                out[i], out[i + 1], out[i + 2] = pair[0], pair[1], dash
+                break
+    return out
+
+
 @lru_cache(maxsize=65536)
 def analyse(text: str | None, context: str = "") -> TextAnalysis:
     """Scan one description: longest phrase first, then kernels, glued words, truncations; then
@@ -317,6 +335,7 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     lex = lexicon()
     text = _level_lists(lex, text or "")
     toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_camel(lex, _split_case(lex, text)))))
+    toks = _inverted_pairs(lex, toks, split_at)
     n = len(toks)
     found: list[_Found] = []
     excluded: list[str] = []
