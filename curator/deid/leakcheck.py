@@ -352,6 +352,7 @@ def check_release(root: Path, key: bytes, digests: Iterable[str], lengths: Itera
     sizes = sorted({int(n) for n in lengths if int(n) >= SUBSTRING_MIN})
     result = LeakCheck()
     seen: dict[str, bool] = {}
+    seen_whole: dict[str, bool] = {}  # compact forms and neighbouring words glued, matched whole
     for path in sorted(p for p in root.rglob("*") if not p.is_dir()):
         rel = path.relative_to(root).as_posix()
         if path.is_symlink() or not path.is_file():
@@ -364,7 +365,8 @@ def check_release(root: Path, key: bytes, digests: Iterable[str], lengths: Itera
         except Unreadable as exc:
             result.unreadable.append(f"{rel} ({exc})")
             continue
-        if any(digest(key, c) in wanted for c in compact) or any(_word_leaks(w, key, wanted, sizes, seen) for w in words):
+        if (any(_whole_leaks(c, key, wanted, seen_whole) for c in compact)
+                or any(_word_leaks(w, key, wanted, sizes, seen) for w in words)):
             result.leaks.append(rel)
     return result
 
@@ -386,6 +388,15 @@ def _file_words(path: Path, rel: str) -> tuple[set[str], set[str]]:
             if len(joined) >= 6 and any(c.isdigit() for c in joined):
                 compact.add(joined)
     return words, compact
+
+
+def _whole_leaks(token: str, key: bytes, wanted: set[str], seen: dict[str, bool]) -> bool:
+    """True when the digest of ``token`` (a compact form or two neighbouring words glued, which
+    repeat from file to file) is among the source's."""
+    found = seen.get(token)
+    if found is None:
+        found = seen[token] = digest(key, token) in wanted
+    return found
 
 
 def _word_leaks(word: str, key: bytes, wanted: set[str], sizes: list[int], seen: dict[str, bool]) -> bool:
