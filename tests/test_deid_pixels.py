@@ -506,3 +506,21 @@ def test_text_the_model_misses_but_the_screen_sees_is_quarantined_not_released_u
     assert lines and all(box[0] > 400 for box, _ in lines)  # the model sees the technique line only
     outcome = pixels.clean(ds)
     assert outcome.regions and outcome.reason == pixels.LEFT_REASON
+
+
+def test_a_lone_marker_the_model_does_not_see_is_cut_in_the_colour_of_the_cut_text():
+    """blind7's CT four-corner images: the model boxes the R marker at the left edge (cut
+    as a word standing alone) but not the L at the right edge, a bold 10 px glyph, which
+    was released under a NO. A single glyph of the colour and size of a cut marker, along
+    an edge, that passes the tests of a word standing alone is cut too; the anatomy is not."""
+    bold, plain = "DejaVuSans-Bold.ttf", "DejaVuSans.ttf"
+    ds, inks = _marked_ct([("SMITH JOHN 1957-03-02", 12, 12, 14, plain), ("ID 4471902", 30, 12, 14, plain),
+                           ("R", 250, 6, 11, bold), ("L", 250, 500, 11, bold)])
+    outcome = pixels.clean(ds)
+    assert outcome.reason is None and ds.BurnedInAnnotation == "NO"
+    cut = np.zeros(pixels.frames_of(ds).shape[1:3], dtype=bool)
+    for _, (y0, x0, y1, x1) in outcome.regions:
+        cut[y0:y1, x0:x1] = True
+    for y, x, ink in inks:
+        assert cut[y:y + ink.shape[0], x:x + ink.shape[1]][ink].all()
+    assert cut.sum() < 2.5 * sum(int(ink.sum()) for _, _, ink in inks) + 4000  # tight boxes, not the anatomy

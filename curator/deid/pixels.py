@@ -442,6 +442,7 @@ def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], in
     else:
         return redacted, len(done), "text-like regions remain after pixel cleaning"
     marks = textdetect.column_marks(original, [box for box, _ in alone], redacted)
+    marks += textdetect.lone_glyphs(original, [box for box, _ in alone], redacted + marks)
     _cut(frame, marks, fill)
     redacted.extend(marks)
     left = _residue(frame, original, done, redacted, fill)

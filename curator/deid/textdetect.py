@@ -981,6 +981,51 @@ def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Sett
     return [(_union(np.array(parts)), tuple(parts))] if parts else []
 
 
+def lone_glyphs(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
+    """Single glyphs standing alone in the colour and size of a word standing alone that
+    was cut (``words``, :func:`lone_word`: markers come in pairs, and the model that boxed
+    the R at one edge finds no box around the L at the other, a bold 10 px glyph): the
+    components of the strokes of a word's polarity within
+    :attr:`Settings.colour_tolerance` of its text's level, outside the cut, in the bands
+    along the frame's edges (:attr:`Settings.screen_band`), 0.7 to 1.3 times as high as the
+    word's glyphs, glyph-shaped, that pass :func:`lone_word`'s tests (isolated, one colour,
+    drawn in strokes). Glyphs of the lines cut are not the reference: an NM page's ROI
+    rings, drawn in the text's colour, passed as C and O. Returns the boxes to cut."""
+    from scipy import ndimage
+
+    s = settings()
+    view = windows(frame)[0]
+    known = [(levels[0], levels[2], box[2] - box[0] - 2 * s.margin) for box in words
+             if (levels := _levels_at(view, box, s)) is not None]
+    if not known:
+        return []
+    responses = _tophats(view, s.tophat)
+    covered = _covered(view.shape, cut)
+    rows, cols = view.shape[:2]
+    band = s.screen_band
+    found: list[Box] = []
+    for polarity in sorted({p for p, _, _ in known}):
+        level = view.astype(np.int16) if polarity == 0 else 255 - view.astype(np.int16)
+        texts = [t for p, t, _ in known if p == polarity]
+        tall = max(h for p, _, h in known if p == polarity)
+        mask = (responses[polarity] >= s.contrast) & ~covered
+        mask &= np.min([np.abs(level - t) for t in texts], axis=0) <= s.colour_tolerance
+        labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+        for sl in ndimage.find_objects(labels):
+            if sl is None:
+                continue
+            y0, x0, y1, x1 = sl[0].start, sl[1].start, sl[0].stop, sl[1].stop
+            h, w = y1 - y0, x1 - x0
+            cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
+            if not (max(s.min_height, 0.7 * tall) <= h <= 1.3 * tall and w <= s.max_aspect * h and int(mask[sl].sum()) >= s.min_area):
+                continue
+            if band * rows <= cy <= (1 - band) * rows and band * cols <= cx <= (1 - band) * cols:
+                continue  # inside the image, not along an edge where scanners write
+            for _, parts in lone_word((y0, x0, y1, x1), view, frame.shape, s):
+                found.extend(parts)
+    return sorted(set(found))
+
+
 def _solid(glyph: NDArray[np.bool_], s: Settings) -> bool:
     """A component of a word standing alone is a blob, not a glyph: more than
     :attr:`Settings.solid_share` of its pixels survive an erosion by a square of
