@@ -511,6 +511,8 @@ def _texts(name: str, data: bytes) -> list[str]:
             for info in archive.infolist():
                 out += _texts(info.filename, archive.read(info))
         return out
+    if r9.r7.is_parquet(name):
+        return r9._texts(name, data)
     return r9._texts(name, data) + [data.decode(codec, "replace") for codec in _MORE]
 
 

@@ -385,14 +385,26 @@ def _texts(name: str, data: bytes) -> list[str]:
             for info in archive.infolist():
                 out += _texts(info.filename, archive.read(info))
         return out
-    if name.endswith(".parquet"):
+    if is_parquet(name):  # its cells and metadata, never its compressed bytes (see is_parquet)
         import pyarrow.parquet as pq
 
-        out.append(json.dumps(pq.read_table(io.BytesIO(data)).to_pylist(), ensure_ascii=False, default=str))
+        table = pq.read_table(io.BytesIO(data))
+        out.append(json.dumps(table.to_pylist(), ensure_ascii=False, default=str))
+        out += [k.decode("utf-8", "replace") + " " + v.decode("utf-8", "replace") for k, v in (table.schema.metadata or {}).items()]
+        return out
     if data[128:132] == b"DICM":
         out.append(_dicom_values(data))
     out += [data.decode(codec, "replace") for codec in _CODECS]
     return out
+
+
+def is_parquet(name: str) -> bool:
+    """Whether a file is searched by its cells alone: its compressed bytes (salted keys,
+    random from one index to the next) read in the search's codecs turn into any text by
+    chance: U+FDF4, the ligature ARABIC LIGATURE MOHAMMAD, folds (NFKD) to the planted
+    given name "محمد" and is the bytes F4 FD read as UTF-16 (2**-16 a place; 4% of random
+    files of 8 kB: session 13, notes/indexaudit13.md).  Rounds 5 and 6 searched cells only."""
+    return name.endswith(".parquet")
 
 
 def found(text: str, plant: Plant) -> bool:

@@ -415,6 +415,8 @@ def _texts(name: str, data: bytes) -> list[str]:
                 handle = archive.extractfile(member)
                 out += _texts(member.name, handle.read() if handle else b"")
         return out
+    if r7.is_parquet(name):
+        return r7._texts(name, data)
     return r7._texts(name, data) + [data.decode(codec, "replace") for codec in ("iso2022_jp", "iso2022_kr", "iso8859-7",
                                                                                 "shift_jis", "euc-kr")]
 
