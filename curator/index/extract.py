@@ -600,7 +600,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
         record["image_orientation"] = [round(float(v), 4) for v in orientation] if orientation and len(orientation) == 6 else None
     except Exception:
         record["image_orientation"] = None
-    record["radiopharmaceutical"] = _radiopharmaceutical(ds)
+    record["radiopharmaceutical"] = freetext.clean_kept(_radiopharmaceutical(ds), frozen) or None  # free text, as the agent
     # Demographics.
     birth = _date(ds, "PatientBirthDate")
     study = _first_date(ds)
