@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -65,6 +66,23 @@ def test_the_radiopharmaceutical_column_loses_the_patients_name(tmp_path, text, 
     shown = {row["radiopharmaceutical"] for row in rows}
     assert all("kowalczyk" not in (value or "").casefold() and "jadwiga" not in (value or "").casefold() for value in shown), shown
     assert shown == {"FDG"} if text else shown == {"Fluorodeoxyglucose for"}, shown
+
+
+def test_rows_an_older_index_wrote_are_read_again(tmp_path):
+    """An index of version 4 holds the radiopharmaceutical as written: a re-scan must read
+    its files again, not reuse its rows (which keep the name)."""
+    (tmp_path / "src").mkdir()
+    _pet(1, "FDG Kowalczyk").save_as(tmp_path / "src" / "pt1.dcm", enforce_file_format=True, implicit_vr=False,
+                                     little_endian=True)
+    index = tmp_path / "index.parquet"
+    scan_source(tmp_path / "src", index, workers=1, progress=False)
+    table = pq.read_table(index)
+    column = table.schema.get_field_index("radiopharmaceutical")
+    old = table.set_column(column, "radiopharmaceutical", pa.array(["FDG Kowalczyk"]))
+    pq.write_table(old.replace_schema_metadata({**table.schema.metadata, b"curator_index_version": b"4"}), index)
+    result = scan_source(tmp_path / "src", index, workers=1, progress=False)
+    assert result.stats.reused == 0
+    assert result.frame()["radiopharmaceutical"].tolist() == ["FDG"]
 
 
 @pytest.fixture(scope="module")

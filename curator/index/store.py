@@ -101,7 +101,9 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = tuple(SCHEMA.names)
-FORMAT_VERSION = "4"   # 3: flip_angle and echo_train_length (MR weighting header rules); 4: birth_tag
+# 3: flip_angle and echo_train_length (MR weighting header rules); 4: birth_tag; 5: radiopharmaceutical
+# cleaned of identifier values (a re-scan reused the rows of older indexes, the name with them)
+FORMAT_VERSION = "5"
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:
