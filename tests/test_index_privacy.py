@@ -85,6 +85,20 @@ def test_rows_an_older_index_wrote_are_read_again(tmp_path):
     assert result.frame()["radiopharmaceutical"].tolist() == ["FDG"]
 
 
+def test_code_columns_lose_the_patients_name(tmp_path):
+    """Modality, Patient's Sex, Laterality and Image Laterality were copied as written: a
+    header with the patient's family name in them put it in the index (CS allows it)."""
+    (tmp_path / "src").mkdir()
+    for number in (1, 2):
+        ds = _pet(number, "FDG")
+        ds.Modality = ds.PatientSex = ds.Laterality = ds.ImageLaterality = "KOWALCZYK"
+        ds.save_as(tmp_path / "src" / f"pt{number}.dcm", enforce_file_format=True, implicit_vr=False, little_endian=True)
+    _pet(3, "FDG").save_as(tmp_path / "src" / "pt3.dcm", enforce_file_format=True, implicit_vr=False, little_endian=True)
+    rows = scan_source(tmp_path / "src", tmp_path / "index.parquet", workers=1, progress=False).table().to_pylist()
+    columns = ("modality", "patient_sex", "laterality", "image_laterality")
+    assert [[row[c] for c in columns] for row in rows] == [[None] * 4, [None] * 4, ["PT", None, None, None]]
+
+
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     """Red team 10's archive, and a series of three CTs of its Saudi patient whose every free

@@ -77,8 +77,10 @@ NUMBER_FIELDS = {
     "number_of_frames": "NumberOfFrames",
 }
 # Free text shown only after scrubbing.
-# Index columns copied as they are: codes and UIDs of classes (no free text).
-_RAW_FIELDS = frozenset({"modality", "sop_class_uid", "patient_sex", "laterality", "image_laterality"})
+# Index columns copied as they are: the UID of a class (no free text).  Codes (modality, sex,
+# laterality) are cleaned of identifier values like device strings: a header may hold the
+# patient's name in any of them (session 13).
+_RAW_FIELDS = frozenset({"sop_class_uid"})
 # Free text: cleaned by allowlist (curator.deid.freetext) before it enters the index.
 SCRUBBED_FIELDS = {
     "study_description": "StudyDescription",
