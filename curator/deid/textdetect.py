@@ -89,6 +89,7 @@ class Settings:
     flat_window: float  # faint text: a window this share of a grey frame's range either side of its commonest level ...
     flat_share: float  # ... looked at by the model only when at least this share of the frame lies within it (a flat field)
     flat_ring: float  # ... a line found there is text when at least this share of the pixels around it lie within the window too
+    thick_ratio: float  # lone_glyphs: a glyph keeps at least this share of the cut marker's 2 x 2 erosion survival (ROI rings are one pixel thin)
 
 
 @lru_cache(maxsize=1)
@@ -989,13 +990,14 @@ def lone_glyphs(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
     :attr:`Settings.colour_tolerance` of its text's level, outside the cut, in the bands
     along the frame's edges (:attr:`Settings.screen_band`), 0.7 to 1.3 times as high as the
     word's glyphs, glyph-shaped, that pass :func:`lone_word`'s tests (isolated, one colour,
-    drawn in strokes). Glyphs of the lines cut are not the reference: an NM page's ROI
+    drawn in strokes), with strokes as thick as the word's (:func:`_thick_share` at least
+    :attr:`Settings.thick_ratio` of the word's: ROI rings are drawn one pixel thin). Glyphs of the lines cut are not the reference: an NM page's ROI
     rings, drawn in the text's colour, passed as C and O. Returns the boxes to cut."""
     from scipy import ndimage
 
     s = settings()
     view = windows(frame)[0]
-    known = [(levels[0], levels[2], box[2] - box[0] - 2 * s.margin) for box in words
+    known = [(levels[0], levels[2], box[2] - box[0] - 2 * s.margin, _thick_share(view, box, levels)) for box in words
              if (levels := _levels_at(view, box, s)) is not None]
     if not known:
         return []
@@ -1004,10 +1006,11 @@ def lone_glyphs(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
     rows, cols = view.shape[:2]
     band = s.screen_band
     found: list[Box] = []
-    for polarity in sorted({p for p, _, _ in known}):
+    for polarity in sorted({p for p, _, _, _ in known}):
         level = view.astype(np.int16) if polarity == 0 else 255 - view.astype(np.int16)
-        texts = [t for p, t, _ in known if p == polarity]
-        tall = max(h for p, _, h in known if p == polarity)
+        texts = [t for p, t, _, _ in known if p == polarity]
+        tall = max(h for p, _, h, _ in known if p == polarity)
+        thick = min(k for p, _, _, k in known if p == polarity)
         mask = (responses[polarity] >= s.contrast) & ~covered
         mask &= np.min([np.abs(level - t) for t in texts], axis=0) <= s.colour_tolerance
         labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
@@ -1022,8 +1025,24 @@ def lone_glyphs(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
             if band * rows <= cy <= (1 - band) * rows and band * cols <= cx <= (1 - band) * cols:
                 continue  # inside the image, not along an edge where scanners write
             for _, parts in lone_word((y0, x0, y1, x1), view, frame.shape, s):
-                found.extend(parts)
+                levels = _levels_at(view, parts[0], s)
+                if levels is not None and _thick_share(view, parts[0], levels) >= s.thick_ratio * thick:
+                    found.extend(parts)
     return sorted(set(found))
+
+
+def _thick_share(view: NDArray[np.uint8], box: Box, levels: tuple[int, float, float]) -> float:
+    """Share of the ink in ``box`` (at least half-way from the background's level to the
+    text's, in the text's polarity) that survives an erosion by a 2 x 2 square: strokes at
+    least two pixels thick (a marker's) keep some, lines one pixel thin (an ROI ring) none."""
+    from scipy import ndimage
+
+    y0, x0, y1, x1 = (max(v, 0) for v in box)
+    polarity, background, text = levels
+    crop = view[y0:y1, x0:x1].astype(np.int16)
+    ink = (crop if polarity == 0 else 255 - crop) >= background + 0.5 * (text - background)
+    kept = ndimage.binary_erosion(ink, structure=np.ones((2, 2), dtype=bool))
+    return float(kept.sum()) / max(int(ink.sum()), 1)
 
 
 def _solid(glyph: NDArray[np.bool_], s: Settings) -> bool:
