@@ -2,6 +2,7 @@
 column cleans it, and cleaning that fails fails closed (session 13, notes/indexaudit13.md)."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -97,6 +98,22 @@ def test_code_columns_lose_the_patients_name(tmp_path):
     rows = scan_source(tmp_path / "src", tmp_path / "index.parquet", workers=1, progress=False).table().to_pylist()
     columns = ("modality", "patient_sex", "laterality", "image_laterality")
     assert [[row[c] for c in columns] for row in rows] == [[None] * 4, [None] * 4, ["PT", None, None, None]]
+
+
+@pytest.mark.parametrize("name, text, part", [("Al-Harbi^Mohammed=الحربي^محمد", "FDG الحربي", "الحربي"),
+                                              ("Kim^Minjun=김^민준", "FDG 민준", "민준")])
+def test_the_acquisition_column_loses_the_patients_name(tmp_path, name, text, part):
+    """The acquisition parameters' strings (radiopharmaceutical, kernel, coil...) were vetoed by
+    the analysis's own test, which split the name at ``^`` only and skipped parts of under 3
+    letters: a name's ideographic group and a two-letter given name stayed in the index."""
+    (tmp_path / "src").mkdir()
+    for number in (1, 2):
+        ds = _pet(number, text)
+        ds.SpecificCharacterSet, ds.PatientName = "ISO_IR 192", name
+        ds.save_as(tmp_path / "src" / f"pt{number}.dcm", enforce_file_format=True, implicit_vr=False, little_endian=True)
+    rows = scan_source(tmp_path / "src", tmp_path / "index.parquet", workers=1, progress=False).table().to_pylist()
+    assert [json.loads(row["acquisition"])["radiopharmaceutical"] for row in rows] == ["FDG", "FDG"]
+    assert all(part not in json.dumps(row, ensure_ascii=False, default=str) for row in rows)
 
 
 @pytest.fixture(scope="module")

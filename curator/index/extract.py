@@ -631,7 +631,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     record["checks_conformance"] = n_conform
     record["checks_plausibility"] = n_plaus
     record["id_tokens"] = sorted(token_hashes(values, salt))
-    record["acquisition"] = json.dumps(finite(_safe_call(_acquisition, ds)), sort_keys=True, allow_nan=False)
+    record["acquisition"] = json.dumps(finite(_cleaned(_safe_call(_acquisition, ds), frozen)), sort_keys=True, allow_nan=False)
     segmentation = _safe_call(_segmentation, ds)
     record["segmentation"] = json.dumps(finite(segmentation), sort_keys=True, allow_nan=False) if segmentation else None
     return record
@@ -657,6 +657,21 @@ def _safe_call(function, ds: pydicom.Dataset) -> Any:
         return function(ds)
     except Exception as exc:  # an odd header must not lose the instance
         return {"error": f"extraction failed ({type(exc).__name__})"}
+
+
+def _cleaned(parameters: dict[str, Any], values: frozenset[str]) -> dict[str, Any]:
+    """The acquisition parameters with their strings (and lists of strings) cleaned of the
+    header's identifier values as device strings are: the analysis's own veto splits names at
+    ``^`` only and skips parts under 3 letters, so "FDG الحربي" (the name's ideographic group)
+    and "FDG 민준" stayed (session 13)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return freetext.clean_kept(value, values) or None
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        return value
+
+    return {name: clean(value) for name, value in parameters.items()}
 
 
 def _acquisition(ds: pydicom.Dataset) -> dict[str, Any]:

@@ -103,8 +103,8 @@ SCHEMA = pa.schema(
 COLUMNS = tuple(SCHEMA.names)
 # 3: flip_angle and echo_train_length (MR weighting header rules); 4: birth_tag; 5: radiopharmaceutical
 # cleaned of identifier values (a re-scan reused the rows of older indexes, the name with them);
-# 6: modality, sex and laterality cleaned of identifier values too
-FORMAT_VERSION = "6"
+# 6: modality, sex and laterality cleaned of identifier values too; 7: the acquisition strings too
+FORMAT_VERSION = "7"
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:
