@@ -195,9 +195,9 @@ def cases() -> dict[str, tuple[bytes | None, str, str | None]]:
             "site_a/frames_text.dcm": (_native_frames(909, "abc"), INDEXED, None),
             "site_a/odd_person_name.dcm": (_odd_person_name(910), INDEXED, None),
             "site_a/huge_ut.dcm": (_huge_ut(911), REJECTED, None),
-            # read by its elements (round 5's rule for a File Meta group length that lies): the
-            # dataset is then read as big endian, and finds no SOP Class UID
-            "site_a/group2_in_dataset.dcm": (_group2_in_dataset(912), REJECTED, "not a DICOM instance"),
+            # read by its elements (round 5's rule for a File Meta group length that lies), the
+            # dataset read as big endian finds no SOP Class UID: the reason says why (session 13)
+            "site_a/group2_in_dataset.dcm": (_group2_in_dataset(912), REJECTED, "File Meta elements (group 0002) inside"),
             "site_a/line\nbreak.dcm": (_bytes(_ct(913)), INDEXED, None),
             "site_b/overlapping.zip": (_overlapping_zip(914), REJECTED, None),
             "site_b/pax_traversal.tar": (_pax_traversal(915), INDEXED, None),

@@ -39,6 +39,16 @@ class Unsupported(Exception):
     """These bytes need pydicom's general reader."""
 
 
+class MetaPastGroupLength(Unsupported):
+    """File Meta (group 0002) elements go on past the end its group length gives: a group
+    length that lies (old archives: the general reader reads the elements), or File Meta
+    elements inside the dataset (``past``: True when the elements run past the length)."""
+
+    def __init__(self, message: str, past: bool) -> None:
+        super().__init__(message)
+        self.past = past
+
+
 class NeedMore(Unsupported):
     """The buffer ends inside an element: read more of the file."""
 

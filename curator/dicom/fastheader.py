@@ -29,6 +29,7 @@ from curator.dicom.elements import (
     U32,
     UNDEFINED,
     InvalidVR,
+    MetaPastGroupLength,
     NeedMore,
     RawSource,
     Unsupported,
@@ -136,7 +137,7 @@ def _meta(buf: bytes) -> tuple[FileMetaDataset, int]:
     end = 132 + size + length + U32.unpack_from(buf, 132 + size)[0]
     walked = _group_2_end(buf, 132)
     if walked != end and max(walked, end) < len(buf):  # a group length that lies (common in old
-        raise Unsupported("file meta group length does not match its elements")  # archives); a
+        raise MetaPastGroupLength("file meta group length does not match its elements", walked > end)  # archives); a
     # file cut inside its File Meta (the walk or the length running past the end) is truncated
     raw, _ = _parse(buf, 132, False, False, end=end)
     meta = FileMetaDataset(raw)

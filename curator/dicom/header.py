@@ -29,6 +29,7 @@ from curator.dicom.elements import (
     UNDEFINED,
     INVALID_VR,
     InvalidVR,
+    MetaPastGroupLength,
     NeedMore,
     RawSource,
     Unsupported,
@@ -46,6 +47,8 @@ _RAW_START_GROUPS = {0x0002, 0x0008}
 
 _DICOMDIR = "1.2.840.10008.1.3.10"
 _NOT_DICOM = "not DICOM (no DICM prefix and no readable DICOM dataset)"
+META_IN_DATASET = "File Meta elements (group 0002) inside the dataset, past the File Meta group length"
+_MISREAD = ("not a DICOM instance", "malformed DICOM header", "unsupported encoding")  # what a wrong syntax gives
 
 
 def _uid_value(ds: pydicom.Dataset, keyword: str) -> object:
@@ -244,7 +247,7 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
     buf = fp.read(PREFIX) if prefix is None else prefix
     if buf.startswith(JSON_MAGIC):
         return Header(_read_json(buf + fp.read()), None)
-    invalid_vr = False
+    invalid_vr = meta_in_dataset = False
     while True:
         try:
             ds, offset, source = read_fast(buf)
@@ -255,6 +258,7 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
             continue
         except Unsupported as exc:
             invalid_vr = isinstance(exc, InvalidVR) and exc.after_elements
+            meta_in_dataset = isinstance(exc, MetaPastGroupLength) and exc.past
             break
         except (ValueError, struct.error, UnicodeError, KeyError, TypeError):
             break  # let the general reader judge (and name) the problem
@@ -268,9 +272,11 @@ def _read_header(fp: BinaryIO, size: int, prefix: bytes | None) -> Header:
     fp.seek(0)
     try:
         return Header(_read_general(fp, size), None)
-    except HeaderError:
+    except HeaderError as exc:
         if invalid_vr:  # the general reader went on as implicit VR and lost its way: say why
             raise HeaderError(INVALID_VR) from None
+        if meta_in_dataset and str(exc).startswith(_MISREAD):  # the File Meta read by its elements
+            raise HeaderError(META_IN_DATASET) from None  # (a group length that lies) gave a dataset read wrong
         raise
 
 
