@@ -3,9 +3,9 @@
 ``fold(text)``: case-folded, NFKD-decomposed, combining marks removed, and the letters of
 ``mappings/fold.yaml`` that NFKD leaves whole replaced (``ł``→``l``, ``ø``→``o``,
 ``æ``→``ae``, ``þ``→``th``, ``ß``→``ss``...), invisible format characters removed (zero-width
-space and joiners, soft hyphen, bidirectional marks).  ``INSIDE_WORD``: a regular-expression
-character class of the characters a word tokenizer must not break at (those invisible
-characters and combining marks), so that ``Ko\u200bwalczyk`` and a decomposed ``Jo\u0301zef``
+space and joiners, soft hyphen, bidirectional marks).  ``INSIDE_WORD``: a regular expression
+of one character a word tokenizer must not break at (those invisible characters and every
+mark: Unicode Mn, Mc, Me), so that ``Ko\u200bwalczyk`` and a decomposed ``Jo\u0301zef``
 are one word for every matcher.  Identifier scrubbing (``curator.deid.scrub``),
 free-text cleaning (``curator.deid.freetext``), description normalization
 (``curator.normalize.lexicon``) and the leak check all match on this form, so that a
@@ -44,13 +44,25 @@ def _letters() -> dict[int, str | None]:
     return table
 
 
+def _class(ranges: list[tuple[int, int]]) -> str:
+    return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
+
+
 def _inside_word() -> str:
+    """The pattern of one character of :data:`INSIDE_WORD`: the ranges of the Basic
+    Multilingual Plane as one class, the others behind a single range and a look-behind
+    (a class holding characters past U+FFFF is searched range by range: twice the time of
+    every word's reading on Latin text; this form costs the same as a small class)."""
     data = _data()
-    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
-                   for a, b in _ranges(data["invisible"]) + _ranges(data["combining"]))
+    ranges = _ranges(data["invisible"]) + _ranges(data["combining"])
+    bmp = [(a, min(b, 0xFFFF)) for a, b in ranges if a <= 0xFFFF]
+    astral = [(max(a, 0x10000), b) for a, b in ranges if b > 0xFFFF]
+    if not astral:
+        return _class(bmp)
+    return f"(?:{_class(bmp)}|[\U00010000-\U0010ffff](?<={_class(astral)}))"
 
 
-INSIDE_WORD = "[" + _inside_word() + "]"
+INSIDE_WORD = _inside_word()
 
 
 @lru_cache(maxsize=1 << 17)

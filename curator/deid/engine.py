@@ -37,6 +37,7 @@ from curator.deid import table
 from curator.deid.decisions import BYTE_VRS, DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
 from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
+from curator.common.fold import INSIDE_WORD
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import (
     ascii_digits, code_holds_identifier, fold, holds_abbreviated_name, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
@@ -53,6 +54,7 @@ DUMMY = {
     "US": 0, "SV": 0, "UV": 0,
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WHOLE_WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
 UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
 TAG_PATIENT_AGE = 0x00101010
 TAG_PATIENT_SEX = 0x00100040
@@ -151,7 +153,8 @@ def derive_age(ds: Dataset) -> str | None:
 def _tokens(values: frozenset[str]) -> frozenset[str]:
     out = set()
     for value in values:
-        for token in _WORD.findall(fold(value)):
+        folded = fold(value)  # words cut at marks (\w) and whole (marks inside: as matched_words reads the text)
+        for token in {*_WORD.findall(folded), *_WHOLE_WORD.findall(folded)}:
             if len(token) >= 3 or (token.isalpha() and len(token) >= 2):
                 out.add(token)
     return frozenset(out)

@@ -889,7 +889,7 @@ def _variant_in_code(value: str, parts: tuple[str, ...], is_word: Callable[[str]
     keys = _variant_keys(parts, int(rules["variant_min_consonants"]))
     if not keys:
         return False
-    for word in re.findall(r"[^\W\d_]+", fold(value)):
+    for word in _LETTERS.findall(fold(value)):
         if len(word) >= int(rules["variant_min_letters"]) and word.isascii() and not (is_word and is_word(word)):
             if variant_key(word) in keys:
                 return True
@@ -956,14 +956,14 @@ def abbreviated_name(word: str, values: frozenset[str], is_word: Callable[[str],
 
 
 def _letter_words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", fold(text))
+    return _LETTERS.findall(fold(text))
 
 
 def _camel_parts(text: str) -> list[str]:
     """The folded parts of the runs of letters of ``text`` written in camel case ("DvorNet":
     "dvor", "net"): an algorithm, a model or a file named after the patient (red team 11)."""
     parts: list[str] = []
-    for run in re.findall(r"[^\W\d_]+", text):
+    for run in _LETTERS.findall(text):
         cuts = [i for i in range(1, len(run)) if run[i].isupper() and run[i - 1].islower()]
         if cuts:
             parts += [fold(run[a:b]) for a, b in zip([0, *cuts], [*cuts, len(run)])]
