@@ -35,7 +35,7 @@ from pydicom.sequence import Sequence
 from curator.deid import textdetect
 from curator.deid.profile import method_code_item
 from curator.dicom.elements import RawSource
-from curator.dicom.frame_header import oversized_frame, miscounted_frames
+from curator.dicom.frame_header import frame_count_problem, miscounted_frames, oversized_frame
 from curator.errors import CuratorError
 
 RISK_MODALITIES = frozenset({"US", "SC", "XA", "ES", "OT"})
@@ -46,6 +46,7 @@ ROUNDS = 3  # detect-redact rounds before the final check
 RESIDUE_ROUNDS = 3  # rounds of the check beside cut lines (each may cut what the one before left)
 SCREEN_REASON = "text-like regions in the pixels (pixel screen)"
 NOT_SCREENED = "pixel data cannot be screened for burned-in text"
+NOT_CLEANED = "pixel data cannot be decoded for cleaning"
 LEFT_REASON = "text-like regions remain after pixel cleaning (pixel screen)"
 
 
@@ -146,22 +147,47 @@ class FrameLargerThanHeader(ValueError):
 
 
 def _check_frame_headers(ds: Dataset) -> None:
-    problem = oversized_frame(ds) or miscounted_frames(ds)
+    problem = frame_count_problem(ds) or oversized_frame(ds) or miscounted_frames(ds)
     if problem is not None:
         raise FrameLargerThanHeader(problem)
 
 
-def not_screened(exc: Exception) -> str:
+def not_screened(exc: Exception, ds: Dataset | None = None) -> str:
     """The quarantine reason of pixels that cannot be screened (no value quoted)."""
+    return f"{NOT_SCREENED} ({decode_failure(exc, ds)})"
+
+
+def _decoder_available(syntax: Any) -> bool:
+    from pydicom.pixels import get_decoder
+
+    try:
+        return bool(get_decoder(syntax).is_available)
+    except Exception:  # noqa: BLE001 - no decoder implemented for it at all
+        return False
+
+
+def decode_failure(exc: Exception, ds: Dataset | None = None) -> str:
+    """Why the pixel data of ``ds`` could not be decoded, in plain words (what is wrong with
+    the file, never a value): the exception's type only when nothing better is known."""
     if isinstance(exc, FrameLargerThanHeader):
-        detail = str(exc)
-    elif isinstance(exc, PixelsTooLarge):
-        detail = f"{exc}, over the limit of {MAX_DECODED_BYTES:,}"
-    elif isinstance(exc, NotImplementedError):
-        detail = "no decoder for its transfer syntax"
-    else:
-        detail = f"no frame can be decoded here: {type(exc).__name__}"
-    return f"{NOT_SCREENED} ({detail})"
+        return str(exc)
+    if isinstance(exc, PixelsTooLarge):
+        return f"{exc}, over the limit of {MAX_DECODED_BYTES:,}"
+    problem = frame_count_problem(ds) if ds is not None else None
+    if problem is not None:
+        return problem
+    if isinstance(exc, NotImplementedError):
+        return "no decoder for its transfer syntax"
+    if isinstance(exc, MemoryError):
+        return "too large to decode here"
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax is not None and syntax.is_transfer_syntax and syntax.is_encapsulated:
+        return "no decoder for its transfer syntax" if not _decoder_available(syntax) else (
+            f"its {syntax.name} stream is corrupt, cut short or of a form no installed decoder reads")
+    if syntax is not None and syntax.is_transfer_syntax:
+        return "its uncompressed data do not match Rows, Columns, Bits Allocated and Samples per Pixel"
+    return f"no frame can be decoded here: {type(exc).__name__}"
 
 
 NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})  # Implicit / Explicit VR Little Endian
@@ -280,7 +306,7 @@ def screen(ds: Dataset) -> str | None:
     try:
         return _screen_frames(_screened_frames(ds))
     except Exception as exc:  # noqa: BLE001 - no decoder, a broken frame, too large: fail closed
-        return not_screened(exc)
+        return not_screened(exc, ds)
 
 
 def _screen_frames(frames: Iterator[tuple[int, NDArray]]) -> str | None:
@@ -384,12 +410,15 @@ def clean(ds: Dataset) -> Outcome:
     """Black out the text regions of every frame, check again, and label the instance."""
     if skipped(ds):
         return Outcome()
+    problem = frame_count_problem(ds)
+    if problem is not None:
+        return Outcome(reason=f"{NOT_CLEANED} ({problem})")
     if decoded_bytes(ds) > MAX_DECODED_BYTES:
         return _check_large(ds)
     try:
         stack = np.array(frames_of(ds), copy=True)
     except Exception as exc:  # noqa: BLE001 - no decoder: fail closed
-        return Outcome(reason=f"pixel data cannot be decoded for cleaning ({type(exc).__name__})")
+        return Outcome(reason=f"{NOT_CLEANED} ({decode_failure(exc, ds)})")
     fill = stack.max() if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1" else stack.min()
     regions: list[tuple[int, textdetect.Box]] = []
     lines = 0
@@ -419,7 +448,7 @@ def _check_large(ds: Dataset) -> Outcome:
                 return Outcome(reason=f"text-like regions in an image too large to clean ({decoded_bytes(ds):,} bytes decoded, "
                                       f"over the limit of {MAX_DECODED_BYTES:,}; frame {index + 1})")
     except Exception as exc:  # noqa: BLE001 - no decoder, a broken frame, one frame too large: fail closed
-        return Outcome(reason=f"pixel data cannot be decoded for cleaning ({type(exc).__name__})")
+        return Outcome(reason=f"{NOT_CLEANED} ({decode_failure(exc, ds)})")
     return Outcome()
 
 

@@ -110,6 +110,19 @@ def frames_held(pixel_data: bytes, extended_offsets: bytes | None = None) -> int
     return held or None
 
 
+def frame_count_problem(ds: Dataset) -> str | None:
+    """Why Number of Frames of ``ds`` cannot say how many frames to decode (not a whole
+    number, or negative), or None (absent, or 0, which readers take as 1)."""
+    try:
+        value = ds.get("NumberOfFrames")
+        if value is None or str(value).strip() == "":
+            return None
+        count = int(str(value).strip())
+    except Exception:  # noqa: BLE001 - text where a number is due
+        return "Number of Frames is not a whole number"
+    return "Number of Frames is negative" if count < 0 else None
+
+
 def miscounted_frames(ds: Dataset) -> str | None:
     """Why the encapsulated pixel data of ``ds`` must not be screened or released: it holds
     more frames than Number of Frames says (a decoder, and the screen, would look at the
