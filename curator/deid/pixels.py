@@ -223,8 +223,8 @@ def _native(ds: Dataset, value: memoryview | None = None, get: Callable[[str, An
         return None
     raw = ds.PixelData if value is None else value
     count = rows * cols * frames
-    if not isinstance(raw, (bytes, memoryview)) or len(raw) < count * allocated // 8:
-        return None
+    if not isinstance(raw, (bytes, memoryview)) or not count * allocated // 8 <= len(raw) < (count + rows * cols) * allocated // 8:
+        return None  # short, or holding more whole frames than Number of Frames: frames_of refuses it
     dtype = np.dtype(f"<{'i' if signed else 'u'}{allocated // 8}")
     stack = np.frombuffer(raw, dtype=dtype, count=count).reshape(frames, rows, cols)
     if stored == allocated or _within(stack, stored, bool(signed)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 from collections.abc import Iterator
 
 from pydicom.dataset import Dataset
@@ -123,21 +124,56 @@ def frame_count_problem(ds: Dataset) -> str | None:
     return "Number of Frames is negative" if count < 0 else None
 
 
+def _declared_text(ds: Dataset, declared: int) -> str:
+    """How the count Number of Frames gives is named in a reason."""
+    value = ds.get("NumberOfFrames")
+    if value is None or str(value).strip() == "":
+        return f"the {declared} of an image without Number of Frames"
+    if int(str(value).strip()) == 0:
+        return "the 1 that Number of Frames 0 is read as"
+    return f"the {declared} of Number of Frames"
+
+
 def miscounted_frames(ds: Dataset) -> str | None:
-    """Why the encapsulated pixel data of ``ds`` must not be screened or released: it holds
-    more frames than Number of Frames says (a decoder, and the screen, would look at the
-    first ones only; a viewer that follows the offset table shows the others), or fewer
-    (the decoder fails on a frame that is not there), or None."""
+    """Why the pixel data of ``ds`` must not be screened or released: it holds more frames
+    than Number of Frames says (a decoder, and the screen, would look at the first ones only;
+    a viewer that follows the offset table, or reads uncompressed frames by the data's
+    length, shows the others), or fewer (the decoder fails on a frame that is not there),
+    or None.  Uncompressed frames are counted by the pixel data's length (whole frames)."""
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-    if syntax is None or not syntax.is_encapsulated or "PixelData" not in ds:
+    if syntax is None or "PixelData" not in ds:
         return None
     declared = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+    if not syntax.is_encapsulated:
+        held = _native_frames_held(ds, declared)
+        if held is not None and held > declared:
+            return f"the pixel data holds {held} frames, more than {_declared_text(ds, declared)}"
+        return None
     extended = ds.get("ExtendedOffsetTable")
     held = frames_held(ds.PixelData, extended if isinstance(extended, bytes) else None)
     if held is not None and held != declared:
         return f"the pixel data holds {held} frames, {'more' if held > declared else 'fewer'} than the {declared} of Number of Frames"
     return None
+
+
+def _native_frames_held(ds: Dataset, declared: int) -> int | None:
+    """How many whole frames uncompressed pixel data holds by its length (None for 1-bit
+    pixels, packed across frames, and attributes the length cannot be read from).  Number
+    of Frames 0 or absent reads as 1, as pydicom (and the screen) read it: pixel data of
+    one frame under Number of Frames 0 is screened whole; two frames' bytes under it are not."""
+    from pydicom.pixels.utils import get_expected_length
+
+    try:
+        if int(ds.get("BitsAllocated", 0) or 0) % 8:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's warning on Number of Frames 0
+            one = get_expected_length(ds, "bytes") // declared
+    except Exception:  # noqa: BLE001 - odd attributes: the decoder judges them
+        return None
+    value = ds.PixelData
+    return len(value) // one if one > 0 and isinstance(value, (bytes, bytearray, memoryview)) else None
 
 
 def oversized_frame(ds: Dataset) -> str | None:
