@@ -70,7 +70,8 @@ def render() -> str:
         "its staging folder), and a `deid` or `publish` run resumes when run again with the same options, giving the bytes "
         "of an uninterrupted run. A Ctrl-C once the command has returned (the interpreter shutting down) changes nothing |",
         "| 143 | terminated (SIGTERM, to the command or its process group: `timeout`, `kill`, systemd, a container "
-        "stopping): as 130, with `error: terminated (SIGTERM); …`, workers stopped, the run resumable |",
+        "stopping): as 130, with `error: terminated (SIGTERM); …`, workers stopped, the run resumable; once the "
+        "command has decided its status (its output complete), SIGTERM and Ctrl-C change nothing |",
         "",
         "Bad options are refused before any work starts: `publish` checks `--release-date`, `--release-id`,",
         "`--dicomweb-url`, release.yaml, the overrides and OUT before it scans anything or creates its",

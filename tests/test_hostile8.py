@@ -165,8 +165,8 @@ def test_sigterm_during_deid_exits_143_with_one_line_and_the_rerun_resumes(to, t
     from curator.testing.synthetic import default_study, write_ct_series
     from tests.conftest import write_fixed_key
 
-    for n in range(2):
-        write_ct_series(tmp_path / "source" / "site-a" / f"s{n}", 40, default_study(), series_number=10 + n, rows=128,
+    for n in range(4):  # 240 instances: the signal lands mid-run, not while a finished run shuts down
+        write_ct_series(tmp_path / "source" / "site-a" / f"s{n}", 60, default_study(), series_number=10 + n, rows=128,
                         columns=128, seed=n)
     write_fixed_key(tmp_path / "key")
     deidentify(tmp_path / "source", tmp_path / "clean", read_key(tmp_path / "key"), DeidOptions(workers=1))
@@ -193,3 +193,34 @@ def test_sigterm_during_deid_exits_143_with_one_line_and_the_rerun_resumes(to, t
     code, _, err = _run(args, {}, tmp_path)
     assert (code, err) == (0, ""), err
     assert _tree(out) == clean
+
+
+def test_sigterm_once_the_command_has_returned_changes_nothing(tmp_path):
+    """Found (session 13, a fresh-clone CI): SIGTERM while the interpreter shut down after a
+    complete run killed Python by the signal (status -15, nothing on standard error): the
+    command's handler is restored when it returns.  Now SIGTERM is ignored from then on, as
+    Ctrl-C is (tests/test_hostile6.py): status 0, the complete output."""
+    import signal
+
+    from test_hostile6 import AT_EXIT, AT_EXIT_CODE
+
+    from curator.deid.pseudonyms import read_key
+    from curator.deid.run import DeidOptions, deidentify
+    from curator.testing.synthetic import default_study, write_ct_series
+    from tests.conftest import write_fixed_key
+
+    write_ct_series(tmp_path / "source" / "site-a" / "s0", 2, default_study(), rows=64, columns=64, seed=1)
+    write_fixed_key(tmp_path / "key")
+    deidentify(tmp_path / "source", tmp_path / "clean", read_key(tmp_path / "key"), DeidOptions(workers=1))
+    args = ["deid", str(tmp_path / "source"), str(tmp_path / "out"), "--key", str(tmp_path / "key"), "--workers", "2"]
+    child = subprocess.Popen([sys.executable, "-c", AT_EXIT_CODE + CODE, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             start_new_session=True)
+    assert child.stderr is not None
+    for line in child.stderr:
+        if line == AT_EXIT:
+            break
+    os.killpg(child.pid, signal.SIGTERM)
+    _, err = child.communicate(timeout=300)
+    assert (child.returncode, err) == (0, "")
+    assert _tree(tmp_path / "out") == _tree(tmp_path / "clean")

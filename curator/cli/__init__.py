@@ -278,7 +278,11 @@ def main(argv: list[str] | None = None) -> None:
     # a Ctrl-C while the interpreter shuts down (worker pools joined, files closed) changes
     # nothing. Without this, Python died of the signal there (status -2, 130 to a shell)
     # after a complete run, with no word on standard error.
+    # SIGTERM likewise: the handler of the command (``_sigterm_stops_the_run``) is gone by now,
+    # and the default action killed Python with status -15 and no word after a complete run
+    # (tests/test_hostile8.py, once in a fresh-clone CI of session 13).
     with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     gc.freeze()
     sys.exit(code)
