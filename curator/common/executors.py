@@ -136,6 +136,29 @@ class LocalExecutor(Executor):
     def shutdown(self) -> None:
         self._pool.shutdown(cancel_futures=True)
 
+    def __exit__(self, *exc: object) -> None:
+        exc_type = exc[0] if exc else None
+        if isinstance(exc_type, type) and issubclass(exc_type, BaseException) and not issubclass(exc_type, Exception):
+            self.abort()  # Ctrl-C, SIGTERM (or an exit): the run stops, its work in flight is thrown away
+        else:
+            self.shutdown()
+
+    def abort(self) -> None:
+        """Stop the workers at once (SIGTERM, which ends a worker by default: ``_start_worker``).
+        A graceful shutdown after Ctrl-C joined workers that could be blocked sending a result
+        the pool no longer read: ``deid`` hung until killed (tests/test_hostile6.py's Ctrl-C
+        test, twice in session 13's fresh-clone CI runs, a worker stuck in
+        ``concurrent.futures.process._sendback_result``). Their outputs are written whole or
+        not at all (``.part`` files renamed), so nothing half-written takes a final name."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                process.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                process.join(timeout=10)
+
 
 ORPHAN_POLL = 0.5  # seconds between two checks, in a local worker, that its parent is alive
 
