@@ -154,10 +154,9 @@ class LocalExecutor(Executor):
         for process in processes:
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 process.terminate()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            with contextlib.suppress(OSError, ValueError, AssertionError):
-                process.join(timeout=10)
+        # then joined: the pool's manager thread sees them gone and ends (not joining it left
+        # concurrent.futures' exit hook writing to its closed wake-up pipe: a traceback at exit)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 ORPHAN_POLL = 0.5  # seconds between two checks, in a local worker, that its parent is alive
