@@ -52,6 +52,33 @@ def _start(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=env)
 
 
+# The command, made to stop itself (SIGSTOP) right after the journal records its Nth output:
+# a kill then lands mid-run whatever the machine's speed (polling for N outputs raced a
+# writing pass of 45 ms: the run could end between two polls, once in a fresh-clone CI).
+_STOP_AFTER = """
+import os, signal, sys
+from curator.common.journal import Journal
+from curator.cli import main
+limit, record, done = int(sys.argv.pop(1)), Journal.record, [0]
+def stopping(self, *args, **kwargs):
+    record(self, *args, **kwargs)
+    done[0] += 1
+    if done[0] == limit:
+        os.kill(os.getpid(), signal.SIGSTOP)
+Journal.record = stopping
+main()
+"""
+
+
+def _start_stopping_after(outputs: int, *args: str) -> subprocess.Popen:
+    """Start the command; it stops itself once its journal holds ``outputs`` entries (the
+    journal is written by the main process, one worker or many); wait until it is stopped."""
+    proc = subprocess.Popen([sys.executable, "-c", _STOP_AFTER, str(outputs), *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _wait_for(proc, lambda: _stopped(proc.pid), f"{outputs} instances were written")
+    return proc
+
+
 def _wait_for(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> None:
     """Poll until ``ready()`` (bounded in time); the run must still be going then."""
     deadline = time.monotonic() + DEADLINE
@@ -150,11 +177,11 @@ def test_killed_deid_resumes_byte_identical(point: str, source: Path, key_file: 
     """Item 20: `curator deid` killed during its header pass or while writing, then run again
     (no --force), gives the output of an uninterrupted run."""
     out = tmp_path / "out"
-    proc = _start(*_deid_args(source, out, key_file))
     if point == "headers":  # the lock is held, nothing is journaled yet
+        proc = _start(*_deid_args(source, out, key_file))
         _wait_for(proc, lambda: (out / LOCK_NAME).exists() and not (out / JOURNAL_NAME).exists(), "the header pass")
     else:
-        _wait_for(proc, lambda: _journal_lines(out / JOURNAL_NAME) >= 20, "20 instances were written")
+        proc = _start_stopping_after(20, *_deid_args(source, out, key_file))
     _kill(proc)
     done_before = _journal_lines(out / JOURNAL_NAME)
     again = _run(*_deid_args(source, out, key_file))
@@ -168,8 +195,7 @@ def test_output_of_a_file_deleted_before_the_resume_is_not_kept(source: Path, ke
     keep its output (the output equals a run on the source as it is now)."""
     src = _copy(source, tmp_path)
     out = tmp_path / "out"
-    proc = _start(*_deid_args(src, out, key_file))
-    _wait_for(proc, lambda: _journal_lines(out / JOURNAL_NAME) >= 20, "20 instances were written")
+    proc = _start_stopping_after(20, *_deid_args(src, out, key_file))
     _kill(proc)
     sorted(src.rglob("*.dcm"))[0].unlink()  # the first listed: written (one worker, in order)
     again = _run(*_deid_args(src, out, key_file))
@@ -186,11 +212,12 @@ def test_killed_publish_resumes_and_redoes_damaged_staging(point: str, source: P
     out = tmp_path / "release"
     staging = tmp_path / ".release.partial"
     journal = staging / "deid-journal.jsonl"
-    proc = _start(*_publish_args(source, out, key_file))
     if point == "scan":
+        proc = _start(*_publish_args(source, out, key_file))
         _wait_for(proc, lambda: (staging / "source-index.parquet.lock").exists(), "the scan")
     else:
-        _wait_for(proc, lambda: _journal_lines(journal) >= 20, "20 instances were de-identified")
+        proc = _start_stopping_after(20, *_publish_args(source, out, key_file))
+        assert _journal_lines(journal) == 20
     _kill(proc)
     assert not out.exists() and staging.exists()
     damaged = sorted((staging / "release" / "dicom").rglob("*.dcm"))[:2] if point == "deid" else []
@@ -207,8 +234,7 @@ def test_killed_publish_resumes_and_redoes_damaged_staging(point: str, source: P
 def test_killed_run_leaves_no_worker_behind(source: Path, key_file: Path, tmp_path: Path):
     """Item 13: the worker processes of a killed run exit within seconds."""
     out = tmp_path / "out"
-    proc = _start(*_deid_args(source, out, key_file, workers=2))
-    _wait_for(proc, lambda: _outputs(out) >= 8, "8 instances were written")
+    proc = _start_stopping_after(8, *_deid_args(source, out, key_file, workers=2))
     children = _children(proc.pid)
     assert children, "the run has no worker process"
     _kill(proc)
