@@ -58,9 +58,17 @@ air, outlined and shadowed labels, inverse-video cards, 7 px and 60-90 px fonts,
 underlined, lines cut by the border, turned 90 and 180 degrees, lower-case names, one-frame-of-eight and
 every-frame cine, mosaics, report and ECG captures; Hangul, Japanese, Chinese, Thai, Devanagari, Arabic,
 Hebrew, Cyrillic, Greek; big-endian, RLE, deflated; written blind to the detector and the other
+generators) and ``blind9`` (tests/pixel_blind9.py, session blind9: four-corner vendor blocks mixing
+identifiers and technique, text at window-chosen values on 12/14/16-bit data, MONOCHROME1 mammograms with
+laterality markers beside the name, a DX logo plate and 7 px technologist initials, dark text on bright
+pages, text cut by every border, JPEG baseline grey and YBR_FULL_422 cine, JPEG 2000 and JPEG-LS lossless,
+MR series and US cine with text on some frames only and moving, a PACS viewer screenshot, a scanned request
+form with scribbles, 6-9 px and 40-72 px fonts, text turned 90 degrees; Latin with diacritics, Cyrillic,
+Greek, Arabic, Hebrew, CJK, Hangul, Devanagari, Thai; written blind to the detector and the other
 generators), reported side by side.
 
-Usage: ``python benchmarks/pixels.py [--count N] [--seed S] [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8] [--quick] [--no-ocr]``.
+Usage: ``python benchmarks/pixels.py [--count N] [--seed S]
+[--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8,blind9] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -97,6 +105,8 @@ from pixel_blind7 import blind7_cases  # noqa: E402
 from pixel_blind7 import missing_fonts as blind7_missing_fonts  # noqa: E402
 from pixel_blind8 import blind8_cases  # noqa: E402
 from pixel_blind8 import missing_fonts as blind8_missing_fonts  # noqa: E402
+from pixel_blind9 import blind9_cases  # noqa: E402
+from pixel_blind9 import missing_fonts as blind9_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -123,7 +133,10 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     ``blind7``: tests/pixel_blind7.py (session blind7: vendor corners, label boxes, cine, film sheets, worklist
     and report screens over 11 modalities; every header flag state; written blind);
     ``blind8``: tests/pixel_blind8.py (session blind8: dot-matrix, faint, outlined, turned, cut and tiny or
-    huge text over anatomy and textures, one-frame cine, many scripts; written blind)."""
+    huge text over anatomy and textures, one-frame cine, many scripts; written blind);
+    ``blind9``: tests/pixel_blind9.py (session blind9: vendor corners, window-level text, MONOCHROME1
+    mammograms, JPEG lossy and lossless syntaxes, moving text on some frames, PACS screenshot, scanned
+    form, edges, tiny and huge fonts, many scripts; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -160,8 +173,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind8 needs fonts that are not installed: {', '.join(blind8_missing_fonts())} "
                              "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind8_cases(count, seed)]
+    if which == "blind9":
+        if blind9_missing_fonts():
+            raise SystemExit(f"error: blind9 needs fonts that are not installed: {', '.join(blind9_missing_fonts())} "
+                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-noto-mono, fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind9_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -317,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
                         help="comma-separated: own (tuning set), heldout (independent, looked at), "
-                        "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8 (never tuned on)")
+                        "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
