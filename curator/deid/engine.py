@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -276,9 +276,13 @@ class Engine:
         self,
         ds: Dataset,
         patient: PatientContext | None = None,
-        extra: Callable[[Dataset], None] | Dataset | Mapping[str, object] | None = None,
+        extra: object = None,
     ) -> Counter:
-        """De-identify ``ds`` in place (file meta included); return counts per action."""
+        """De-identify ``ds`` in place (file meta included); return counts per action.
+
+        ``extra``: elements added last (:func:`apply_extra`): a callable ``f(ds)``, a Dataset,
+        a mapping ``{keyword: value}``, or an object whose ``for_instance(sop_class, tags)``
+        gives them per instance (:class:`curator.normalize.SeriesCodes`)."""
         if patient is None:
             patient = PatientContext(patient_key_of(ds))
         stats: Counter = Counter()

@@ -522,14 +522,12 @@ def _deidentified(ref: tuple[str, object], context: PatientContext, clean: dict 
     if problem:
         return None, {"error": problem}
     original_series = str(ds.get("SeriesInstanceUID", "") or "").strip()
-    hook: Callable[[Dataset], None] | Dataset | Mapping[str, object] | None = None
+    hook: object = extra  # a Dataset, a mapping, or per-instance elements (``for_instance``), as the fast path
     if callable(extra):
         def hook_of_series(d: Dataset) -> None:
             extra(original_series, d)
 
         hook = hook_of_series
-    elif isinstance(extra, (Dataset, Mapping)):
-        hook = extra
     stats = _ENGINE.deidentify(ds, context, hook)
     result: dict = {"stats": stats}
     if clean:
