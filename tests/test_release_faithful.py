@@ -11,6 +11,7 @@ instances of either path.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,7 +19,10 @@ import pandas as pd
 import pydicom
 import pytest
 import yaml
+from pydicom.data import get_testdata_file
 from pydicom.uid import ImplicitVRLittleEndian
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCAT, RDF
 
 from curator.release.publish import PublishOptions, publish
 from curator.resources import mappings_dir
@@ -49,6 +53,8 @@ def _write_source(root: Path) -> None:
         ds.pop("StudyDescription", None)
         ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
         syn.write_dataset(ds, root / sites[3].key / f"{ds.SOPInstanceUID}.dcm")
+    (root / sites[4].key).mkdir(parents=True)
+    shutil.copy(get_testdata_file("waveform_ecg.dcm"), root / sites[4].key / "ecg.dcm")  # modality ECG
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +101,23 @@ def test_the_codes_of_the_series_table_and_fhir_are_in_every_released_instance(r
     assert not wrong, wrong
     # the fast path's UTF-8 instances and pydicom's Greek and implicit VR ones were all checked
     assert checked["ISO_IR 126"] == 2 and checked["ISO_IR 192"] >= 4, dict(checked)
+
+
+def test_every_modality_released_is_named_with_its_meaning_in_fhir_and_the_catalogue(release: Path):
+    """The modalities FHIR and the catalogue list are those of the released files, each with
+    its DICOM code meaning (an ECG waveform was 'DCM:ECG (DICOM modality)', FHIR without display)."""
+    modalities = {str(ds.Modality) for ds in _instances(release)}
+    assert {"CT", "MR", "ECG"} <= modalities
+    fhir = {}
+    for line in (release / "fhir" / "ImagingStudy.ndjson").read_text(encoding="utf-8").splitlines():
+        study = json.loads(line)
+        for coding in [*study["modality"], *(s["modality"] for s in study["series"])]:
+            fhir[coding["code"]] = coding.get("display")
+    assert set(fhir) == modalities
+    assert {m for m, display in fhir.items() if not display} == set()
+    graph = Graph().parse(release / "catalog.ttl")
+    dataset = next(graph.subjects(RDF.type, DCAT.Dataset))
+    values = {str(v) for v in graph.objects(dataset, URIRef("http://healthdataportal.eu/ns/health#hasCodeValues"))}
+    named = {v.split()[0].removeprefix("DCM:"): v for v in values if v.startswith("DCM:") and not v[4].isdigit()}
+    assert set(named) == modalities
+    assert {v for v in named.values() if f"({fhir[v.split()[0][4:]]})" not in v} == set()
