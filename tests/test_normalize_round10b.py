@@ -78,7 +78,7 @@ def test_an_excluded_series_has_its_study_region(name, study, expected) -> None:
 @pytest.mark.parametrize("name, study, modality", [
     ("Scout", "MR Brain", "CT"),            # the study names a modality the series cannot be
     ("Topogram", "CT cervical", "CT"),      # an ambiguous study: nothing
-    ("Topogram", "HRCT", "CT"),             # a study stating no region
+    ("Topogram", "CT Multi Area", "CT"),    # a study stating no region ("HRCT" suggests the lungs since round 14)
     ("Scout chest", "CT Abdomen", "CT"),    # the series' own name states a region: not the study's
     ("Patient Protocol", "CT Head", "SR"),  # a report object of a CT study
 ])

@@ -25,9 +25,9 @@ VENDOR_NAMES = [
     ("t2_tirm_cor", STIR), ("t2_tirm_tra_dark-fluid", FLAIR), ("stir_cor", STIR), ("swi_tra", None),
     ("resolve_4scan_trace", DWI), ("t1_vibe_fs_tra_post", T1), ("tfl3d1_16ns", T1), ("tfl_epinav_ME2_pt8mm", T1),
     ("MEMPRAGE RMS", T1), ("mp2rage", None), ("tfl_b1map", None), ("trufi_loc", None), ("trufi cine", SSFP),
-    # GE
+    # GE ("AX T1 FLAIR" is T1 below the threshold: test_normalize_round14)
     ("AX FSPGR BRAVO", T1), ("Sag CUBE T2", T2), ("Sag CUBE", None), ("Sag CUBE FLAIR", FLAIR), ("Ax T2 FRFSE", T2),
-    ("Ax PROPELLER", None), ("Ax T2 PROPELLER", T2), ("AX T1 FLAIR", T1), ("Ax MERGE", T2STAR), ("Ax LAVA", T1),
+    ("Ax PROPELLER", None), ("Ax T2 PROPELLER", T2), ("Ax MERGE", T2STAR), ("Ax LAVA", T1),
     ("LAVA-Flex", None), ("AX SWAN", None), ("FIESTA", SSFP),
     # Philips
     ("sT1W_3D_TFE", T1), ("3D_TFE", None), ("T1W_TSE", T1), ("T2W_TSE", T2), ("T2W_FFE", T2STAR), ("T2*W_FFE", T2STAR),

@@ -77,8 +77,9 @@ def _record(entry: Entry, quality: str, excluded: list[str], unmapped: list[str]
         out.append(Hit(entry.attribute, entry.codes, quality))
         out.extend(Hit(attr, (code,), "implied") for attr, code in entry.implies)
     elif entry.kind == "implied":
-        strength = "weak" if entry.attribute == WEAK else "implied"
-        out.extend(Hit(attr, (code,), strength) for attr, code in entry.implies)
+        weak = entry.attribute == WEAK or entry.attribute.startswith(WEAK + ":")
+        only = entry.attribute.partition(":")[2].split(",") if ":" in entry.attribute else None
+        out.extend(Hit(attr, (code,), "weak" if weak and (only is None or attr in only) else "implied") for attr, code in entry.implies)
     elif entry.kind == "exclude":
         excluded.append(entry.attribute)
     elif entry.kind == "t1ctx":
@@ -597,6 +598,11 @@ def resolve(analysis: TextAnalysis, attribute: str) -> Claim:
         regions = {c for c in named_codes if c in lex.concepts and not lex.concepts[c].focus}
         held = {a for r in regions for a in ancestors(lex, r)}
         keep = [c for c in codes if c not in inner and not (_region_of(lex, c) & (named_codes | held) - {c})]
+        # a structure found in every region (`everywhere` in vocabulary.yaml: lymph nodes) named
+        # beside a region is that region's focus ("US NECK ... DEEP CERVICAL LYMPH NODE BIOPSY")
+        anywhere = set(keep) & lex.rules.everywhere
+        if anywhere and any(c not in anywhere and c not in lex.rules.fields_of_view for c in keep):
+            keep = [c for c in keep if c not in anywhere]
         if (_composite(lex, keep) or (analysis.values("ctx:fetal") and _outside_pregnancy(lex, keep))
                 or (analysis.values("ctx:alternative") and len(keep) > 1)
                 or analysis.values("ctx:unconfirmed_language")

@@ -101,6 +101,7 @@ class ContextRules:
     final_unless: frozenset[str] = frozenset()                  # ... not after "dixon" (the water image)
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
     window_regions: frozenset[str] = frozenset()                # "LUNG 3.0 B70f" of a CT series: a window, not the range
+    everywhere: frozenset[str] = frozenset()                    # lymph nodes: beside a region, that region's focus
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
     # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
@@ -146,7 +147,7 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     levels = data.get("spine_levels") or {}
     spine_levels = {fold(str(k)): str(v) for k, v in (levels.get("words") or {}).items()}
     for code in [*(c for codes in abbreviations.values() for c in codes), *(c for _a, c in final.values()), *spine_levels.values(),
-                 *(str(c) for c in data.get("window_regions") or ())]:
+                 *(str(c) for c in data.get("window_regions") or ()), *(str(c) for c in data.get("everywhere") or ())]:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
@@ -156,6 +157,7 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         indication_links=word_set("indication_links"), oncology_region=region, abbreviations=abbreviations,
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
         window_regions=frozenset(str(c) for c in data.get("window_regions") or ()),
+        everywhere=frozenset(str(c) for c in data.get("everywhere") or ()),
         final_words=final, final_unless=word_set("final_words_unless"),
         abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
         abbreviation_only_after={fold(str(k)): frozenset(fold(str(w)) for w in _term_list(v, "vocabulary.yaml context after_abbreviation only_after"))
@@ -494,8 +496,15 @@ def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules
         needs = str(group.get("needs") or "")
         if needs and needs not in rules.contexts:
             raise LexiconError(f"vocabulary.yaml: implied group needs {needs!r}, not a context of `context.needs`")
+        weak = group.get("weak")
+        if isinstance(weak, list):   # only these attributes below the threshold ("T1 FLAIR": the weighting, not MR)
+            if not set(weak) <= {attr for attr, _code in implies}:
+                raise LexiconError(f"vocabulary.yaml: implied group weak {weak!r} names an attribute it does not imply")
+            strength = WEAK + ":" + ",".join(sorted(weak))
+        else:
+            strength = WEAK if weak else ""
         for word in _term_list(group["terms"], "vocabulary.yaml implied"):
-            table.add(word, Entry("implied", WEAK if group.get("weak") else "", (), implies, needs), "vocabulary.yaml implied")
+            table.add(word, Entry("implied", strength, (), implies, needs), "vocabulary.yaml implied")
     for kind in ("derived_map", "no_term"):
         group = vocab.get(kind) or {}
         implies = tuple(sorted((group.get("implies") or {}).items()))

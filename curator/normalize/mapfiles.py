@@ -116,6 +116,7 @@ class ContextSection(UserModel):
     oncology_region: Optional[str] = None
     fields_of_view: Optional[Words] = None
     window_regions: Optional[Words] = None   # regions a CT series' reconstruction window is named after
+    everywhere: Optional[Words] = None       # structures found in every region (lymph nodes)
     final_words: Optional[dict[str, FinalWord]] = None
     final_words_unless: Optional[Words] = None
     after_abbreviation: Optional[AfterAbbreviation] = None
@@ -141,7 +142,9 @@ class ImpliedGroup(UserModel):
     implies: dict[str, str]
     terms: Words
     needs: Optional[str] = None
-    weak: Optional[bool] = None   # given below the threshold (a cue some exams of another region share)
+    # given below the threshold (a cue some exams of another region share); a list: only these
+    # attributes ("T1 FLAIR": the weighting, not the modality)
+    weak: Optional[Union[bool, list[str]]] = None
 
 
 class KernelRegion(UserModel):
