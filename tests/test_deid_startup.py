@@ -252,3 +252,37 @@ def test_the_header_pass_queues_more_only_for_items_sent_as_paths(planted_source
     report = run.deidentify(archive, tmp_path / "out-zip", KEY, run.DeidOptions(workers=2))
     assert report["counts"]["written"] == 3
     assert asked and max(asked) == 2 * run.IN_FLIGHT_PER_WORKER
+
+
+_NO_LOAD_AFTER_READY = """
+import sys, yaml
+from pathlib import Path
+from curator.common.imports import import_pydicom
+import_pydicom()
+from curator.deid import run
+from curator.deid.engine import PatientContext
+from curator.deid.profile import load_profile
+
+key = b"startup-test-key-0123456789abcdef"
+run._init_scan(key, False)  # what the run's process reads before it forks the header pass's workers
+run._init_worker(load_profile("research"), key, False)  # ... and before the writing pass's
+loaded = []
+original = yaml.load
+yaml.load = lambda stream, Loader=None: loaded.append(Loader) or original(stream, Loader=Loader)
+for path in sorted(p for p in Path(sys.argv[1]).rglob("*") if p.is_file()):
+    facts = run._scan_one(("path", str(path)))
+    assert "error" not in facts and facts["values"], facts
+    output, result = run._deidentified(("path", str(path)), PatientContext("p", facts["values"]), None, None)
+    assert output is not None, result
+print(len(loaded))
+"""
+
+
+def test_forked_workers_read_no_rule_file(planted_source) -> None:
+    """Everything the workers of either pass read from ``mappings/`` (identifier rules,
+    transliteration tables, what is never released, pixel screen settings...) is read by the
+    run's process before it forks them: a worker inherits it and parses no YAML file at its
+    first person name or code string (each worker parsed ``transliteration.yaml`` again)."""
+    result = subprocess.run([sys.executable, "-c", _NO_LOAD_AFTER_READY, str(planted_source)],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0", result.stdout + result.stderr

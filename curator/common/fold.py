@@ -17,14 +17,12 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-import yaml
-
-from curator.resources import mappings_dir
+from curator.resources import load_yaml, mappings_dir
 
 
 @cache
 def _data() -> dict:
-    return yaml.safe_load((mappings_dir() / "fold.yaml").read_text(encoding="utf-8"))
+    return load_yaml(mappings_dir() / "fold.yaml")
 
 
 def _ranges(entries: list[str]) -> list[tuple[int, int]]:

@@ -57,6 +57,7 @@ from curator.deid.engine import (
 from curator.deid.fastpath import FastEngine, PixelProblem, facts_key, scan_header_bytes
 from curator.deid import pixels, textdetect
 from curator.deid.pixels import burned_in_risk
+from curator.deid.withheld import rules as withheld_rules
 from curator.deid.withheld import withheld_reason
 from curator.deid.profile import Profile, apply_recipe, load_profile
 from curator.deid.pseudonyms import Pseudonymizer, check_key, short_hash
@@ -178,6 +179,7 @@ def _init_scan(key: bytes, clean_pixels: bool, quiet: bool = False, leak: bool =
         logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     with gc_paused():
         scrub.prepare()  # the identifier rules and the other forms of given names (all word lists)
+        withheld_rules()  # what is never released (read at each worker's first instance otherwise)
         if _SCREEN:
             textdetect.prepare()  # the pixel screen's imports (OpenCV; scipy only without it), once
         if leak:

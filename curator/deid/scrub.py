@@ -185,9 +185,13 @@ def prepare() -> None:
     """Load what :func:`identifier_values` reads, now (a process about to fork workers): the
     rules, and the other forms of given names, whose split into names and words reads every
     word list (:func:`curator.deid.freetext.is_word`): about 0.4 s of CPU that each worker
-    forked before it would pay again at its first person name."""
+    forked before it would pay again at its first person name; and the tables of
+    ``mappings/transliteration.yaml`` (about 10 ms), which every worker of both passes
+    otherwise parsed again at its first person name or kept code string."""
     scrub_rules()
     _name_form_table()
+    for table in _TRANSLITERATION_TABLES:
+        table()
 
 
 @cache
@@ -878,6 +882,11 @@ def _variant_rules() -> tuple[tuple[str, ...], dict[int, str], re.Pattern[str], 
     rules = _transliteration()["latin_variants"]
     return (tuple(map(str, rules["articles"])), str.maketrans(dict(rules["same_sound"])),
             re.compile(rf"[{rules['vowels']}]"), tuple((str(a), str(b)) for a, b in rules.get("same_sounds") or ()))
+
+
+# Every table built from mappings/transliteration.yaml, built by prepare() before workers fork.
+_TRANSLITERATION_TABLES = (_transliteration, _spelling_tables, _expansions, _devanagari, _thai, _kana_table,
+                           _consonants, _confusables, _korean_customs, _hangul_tables, _variant_rules)
 
 
 def _variant_in_code(value: str, parts: tuple[str, ...], is_word: Callable[[str], bool] | None) -> bool:

@@ -24,10 +24,9 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import yaml
 from numpy.typing import NDArray
 
-from curator.resources import mappings_dir
+from curator.resources import load_yaml, mappings_dir
 
 Box = tuple[int, int, int, int]  # y0, x0, y1, x1 (end exclusive)
 Line = tuple[Box, tuple[Box, ...]]  # a text line's box, and the boxes of its glyph runs that cover its ink
@@ -94,7 +93,7 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    data = yaml.safe_load((mappings_dir() / "pixel_text.yaml").read_text(encoding="utf-8"))["detector"]
+    data = load_yaml(mappings_dir() / "pixel_text.yaml")["detector"]
     data["percentiles"] = tuple(data["percentiles"])
     return Settings(**data)
 

@@ -30,11 +30,10 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 
 from curator.common.regular import NotASmallFile, open_regular
 from curator.errors import CuratorError
-from curator.resources import mappings_dir
+from curator.resources import load_yaml, mappings_dir
 from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source
 
 
@@ -47,7 +46,7 @@ class ArchiveLimits:
 @cache
 def archive_limits() -> ArchiveLimits:
     """The decompression limits of ``mappings/sources.yaml`` (archives, compressed files, deflated datasets)."""
-    data = yaml.safe_load((mappings_dir() / "sources.yaml").read_text(encoding="utf-8"))
+    data = load_yaml(mappings_dir() / "sources.yaml")
     return ArchiveLimits(float(data["max_ratio"]), int(data["max_member_bytes"]))
 
 
