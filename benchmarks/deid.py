@@ -21,6 +21,9 @@ start-up included), on 1,000 CT slices of 20 patients (``--files``; 512×512):
 Rust anonymizer on PyPI; its default, the DICOM basic profile) run one process per core
 (it has no command line of its own: a small Python driver with a process pool).  The
 two alternate, ``--rounds`` rounds (default 3); medians are compared, the ratio last.
+Each round also prints the CPU seconds (user + system) of all the command's processes, and
+their medians and ratio (on a shared machine the wall times follow its load; CPU seconds
+much less).  curator's modules are byte-compiled first, as an installed package's are.
 
 ``--freetext`` runs curator single-process with and without the free-text layer
 (``curator.deid.freetext``: allowlist and person-name patterns in descriptions, protocol names,
@@ -199,17 +202,31 @@ if __name__ == "__main__":
 """
 
 
-def _command_seconds(command: list[str], out: Path) -> float:
-    """Wall seconds of one whole command writing into a fresh ``out``."""
+def _command_seconds(command: list[str], out: Path) -> tuple[float, float]:
+    """Wall seconds of one whole command writing into a fresh ``out``, and the CPU seconds
+    (user + system) of all its processes (``wait4``: the command and the workers it waited for)."""
     import subprocess
 
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
     shutil.rmtree(out, ignore_errors=True)
-    return elapsed
+    return elapsed, usage.ru_utime + usage.ru_stime
+
+
+def _byte_compiled(package: Path) -> None:
+    """``package``'s modules compiled to bytecode, as an installed package is (pip compiles
+    a wheel's modules when it installs it): a checkout run with ``PYTHONDONTWRITEBYTECODE``
+    would otherwise compile every module of curator again in each timed command."""
+    import compileall
+
+    compileall.compile_dir(str(package), quiet=2)
 
 
 def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, without_screen: bool = False) -> float:
@@ -225,20 +242,24 @@ def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, 
     driver = scratch / "dcmanon_driver.py"
     driver.write_text(_DCMANON_DRIVER, encoding="utf-8")
     root = str(Path(_HERE).parent)
+    _byte_compiled(Path(root) / "curator")
     curator = [sys.executable, "-c", f"import sys; sys.path.insert(0, {root!r}); from curator.cli import main; sys.exit(main())",
                "deid", str(src), str(scratch / "out-curator"), "--key", str(key), "--profile", "research"]
     dcmanon = [sys.executable, str(driver), str(src), str(scratch / "out-dcmanon"), str(cores)]
     no_screen = [arg if arg != str(scratch / "out-curator") else str(scratch / "out-no-screen") for arg in curator]
     no_screen[2] = (f"import sys; sys.path.insert(0, {root!r}); from curator.deid import pixels; "
-                    "pixels.screen_bytes = lambda data: None; from curator.cli import main; sys.exit(main())")
+                    "pixels.screen_bytes = lambda *args: None; from curator.cli import main; sys.exit(main())")
     commands = {"curator": curator, "dcmanon": dcmanon, **({"no-screen": no_screen} if without_screen else {})}
     rates: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for round_ in range(1, rounds + 1):
         order = list(commands) if round_ % 2 else list(reversed(commands))
         for name in order:
-            seconds = _command_seconds(commands[name], scratch / f"out-{name}")
+            seconds, cpu_seconds = _command_seconds(commands[name], scratch / f"out-{name}")
             rates[name].append(n_files / seconds)
-            print(f"  round {round_}  {name:<9} {seconds:7.2f} s  {n_files / seconds:7.1f} files/s", flush=True)
+            cpu[name].append(cpu_seconds)
+            print(f"  round {round_}  {name:<9} {seconds:7.2f} s  {n_files / seconds:7.1f} files/s  "
+                  f"CPU {cpu_seconds:6.2f} s (all processes)  load {os.getloadavg()[0]:.1f}", flush=True)
     medians = {name: statistics.median(values) for name, values in rates.items()}
     ratio = medians["curator"] / medians["dcmanon"]
     if without_screen:
@@ -246,6 +267,10 @@ def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, 
               f"{medians['no-screen']:.1f} files/s, {medians['no-screen'] / medians['dcmanon']:.2f}x dcmanon")
     print(f"median of {rounds}: curator {medians['curator']:.1f} files/s, dcmanon {medians['dcmanon']:.1f} files/s "
           f"({cores} cores; load average {os.getloadavg()[0]:.1f})")
+    cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
+    print(f"CPU seconds (user + system, all processes; median of {rounds}): curator {cpu_medians['curator']:.2f}, "
+          f"dcmanon {cpu_medians['dcmanon']:.2f} (ratio {cpu_medians['dcmanon'] / cpu_medians['curator']:.2f}x: "
+          f"what a shared machine's load distorts least)")
     print(f"ratio curator / dcmanon: {ratio:.2f}x (target >= 1.0x)")
     return ratio
 
