@@ -121,3 +121,26 @@ def test_every_modality_released_is_named_with_its_meaning_in_fhir_and_the_catal
     named = {v.split()[0].removeprefix("DCM:"): v for v in values if v.startswith("DCM:") and not v[4].isdigit()}
     assert set(named) == modalities
     assert {v for v in named.values() if f"({fhir[v.split()[0][4:]]})" not in v} == set()
+
+
+def test_frames_cleaned_of_text_end_with_one_sequence_delimiter(tmp_path: Path):
+    """pydicom's 693_J2KI.dcm holds a JPEG 2000 comment, removed by de-identification: its
+    encapsulated Pixel Data is rewritten and must still end with one Sequence Delimitation Item
+    (the rewritten value carried its own, pydicom wrote another one after it: 8 stray bytes
+    after Pixel Data, dciodvfy 'Illegal zero bytes where explicit Value Representation expected')."""
+    from curator.deid.run import DeidOptions, deidentify
+
+    source = tmp_path / "src" / "site"
+    source.mkdir(parents=True)
+    shutil.copy(get_testdata_file("693_J2KI.dcm"), source / "j2k.dcm")
+    out = tmp_path / "out"
+    report = deidentify(tmp_path / "src", out, key=KEY, options=DeidOptions(k=1, workers=1))
+    assert report["actions"].get("frame_text_removed") == 1, report["actions"]
+    (released,) = sorted(out.rglob("*.dcm"))
+    data = released.read_bytes()
+    pixel_data = data.rindex(b"\xe0\x7f\x10\x00")  # (7FE0,0010), explicit VR, undefined length
+    position, items = pixel_data + 12, 0
+    while data[position:position + 4] == b"\xfe\xff\x00\xe0":  # items: offset table, fragments
+        position += 8 + int.from_bytes(data[position + 4:position + 8], "little")
+        items += 1
+    assert items >= 2 and data[position:] == b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"

@@ -94,7 +94,9 @@ def _items(value: bytes) -> list[bytes] | None:
 
 def without_text(value: bytes) -> bytes | None:
     """Encapsulated Pixel Data ``value`` without text segments in its frames; ``None`` if
-    it holds none (or is not encapsulated).  A non-empty Basic Offset Table is recomputed."""
+    it holds none (or is not encapsulated).  A non-empty Basic Offset Table is recomputed.
+    The items only, as pydicom holds the value: the writer of the undefined length adds the
+    Sequence Delimitation Item (one more here made 8 stray bytes after Pixel Data)."""
     items = _items(value)
     if items is None:
         return None
@@ -112,7 +114,7 @@ def without_text(value: bytes) -> bytes | None:
         table = struct.pack(f"<{len(offsets)}I", *(starts.get(o, o) for o in offsets))
     parts = [_ITEM + struct.pack("<I", len(table)) + table]
     parts += [_ITEM + struct.pack("<I", len(f)) + f for f in cleaned]
-    return b"".join(parts) + _END + b"\0\0\0\0"
+    return b"".join(parts)  # no Sequence Delimitation Item: the writer of the undefined length adds it
 
 
 def _offsets(fragments: list[bytes]) -> list[int]:
