@@ -97,8 +97,8 @@ def read_yaml(path: Path, what: str) -> Any:
     """The parsed content of a user's YAML file (``None`` when empty).
 
     A file that is missing, unreadable, no regular file, too large (:func:`read_small`) or
-    not YAML is a CuratorError naming ``what`` and the file's name (with the line of a YAML
-    syntax error).
+    not YAML (or nested deeper than the parser's recursion) is a CuratorError naming ``what``
+    and the file's name (with the line of a YAML syntax error).
     """
     try:
         text = read_named(path, what).decode("utf-8")
@@ -110,6 +110,8 @@ def read_yaml(path: Path, what: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise CuratorError(f"{path.name}: {what} is not readable YAML{where}") from None
+    except RecursionError:  # PyYAML composes nested collections recursively: '[[[[...' 100,000 deep
+        raise CuratorError(f"{path.name}: {what} is not readable YAML (nested too deeply)") from None
 
 
 def load(model: type[M], path: Path, what: str) -> M:
