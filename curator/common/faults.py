@@ -21,6 +21,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from curator.common.visible import visible
 from curator.errors import CuratorError
 
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -106,6 +107,34 @@ def write_whole(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             part.unlink()
         raise
+
+
+def first_link(folder: Path) -> str | None:
+    """The name of a symbolic link inside ``folder`` (at any depth; links are not followed),
+    or ``None``.  Curator writes no link: one in an output folder was put there, and a run
+    writing through it (``OUT/site -> SOURCE/site``, ``OUT/deid-report.json -> a source
+    file``) would write outside OUT, into the source itself."""
+    todo = [str(folder)]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as entries:
+                for entry in sorted(entries, key=lambda e: e.name):
+                    if entry.is_symlink():
+                        return entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return None
+
+
+def refuse_links(folder: Path, what: str) -> None:
+    """:class:`~curator.errors.CuratorError` when ``folder`` (an output folder that exists)
+    holds a symbolic link (:func:`first_link`), named by its last part only."""
+    name = first_link(folder) if folder.is_dir() and not folder.is_symlink() else None
+    if name is not None:
+        raise CuratorError(f"{what} holds a symbolic link (curator writes none, and never writes through one; "
+                           f"remove it or choose another folder): {visible(name)}")
 
 
 def no_space_message(what: str) -> str:

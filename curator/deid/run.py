@@ -77,6 +77,7 @@ from curator.common.faults import (
     exclusive,
     is_no_space,
     no_space_message,
+    refuse_links,
 )
 from curator.common.imports import gc_frozen, gc_paused
 from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
@@ -778,6 +779,9 @@ def deidentify_merging_sites(source: str | os.PathLike[str], out_dir: str | os.P
     settings = _settings_digest(chosen, key, options.k, options.clean_pixels, options.site_from,
                                 quarantine_path is not None, options.extra_elements, tier)
     journal_path = Path(os.fspath(options.journal)) if options.journal is not None else out_path / JOURNAL_NAME
+    refuse_links(out_path, "the output folder")  # before the lock file is made in it
+    if quarantine_path is not None:
+        refuse_links(quarantine_path, "the quarantine folder")
     with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
         _check_output(out_path, journal_path, settings, options.force)
         run = _Run(source, out_path, quarantine_path, chosen, key, options, tier)

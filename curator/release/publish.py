@@ -47,7 +47,7 @@ from curator.deid.run import DeidOptions, deidentify_merging_sites
 from curator.sources.base import is_dicomweb_spec
 from curator.errors import CuratorError
 from curator.common.executors import check_workers
-from curator.common.faults import disk_full_is_an_error, exclusive
+from curator.common.faults import disk_full_is_an_error, exclusive, refuse_links
 from curator.release.fhir_export import write_fhir
 from curator.analyses.harmonization import covariate_table, write_batches_csv
 from curator.index.store import key as make_key
@@ -230,6 +230,7 @@ def publish(source: str | os.PathLike[str], out: str | os.PathLike[str], key: by
     config = load_release_config(config_file)
     check_options(options, config)
     staging = check_locations(source_path, out_path, force)
+    refuse_links(staging, "the release's staging folder")  # an interrupted run's, resumed: written into
     with disk_full_is_an_error("the release"):
         staging.mkdir(parents=True, exist_ok=True)
     with exclusive(staging / LOCK_NAME, "this release folder"), disk_full_is_an_error("the release"):
