@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Self
 
 
 from curator.common.regular import NotASmallFile, open_regular
@@ -55,10 +55,45 @@ def archive_limits() -> ArchiveLimits:
 _STREAM_ERRORS = (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
 
 
+class BrokenTarHeader(tarfile.ReadError):
+    """A tar member's header that is corrupt (its checksum is wrong) or cut short, past the
+    first: tarfile takes it for the end of the archive and stops without a word."""
+
+
+# tarfile's own classes for these two (not in typeshed's stubs)
+_BROKEN_HEADERS = tuple(getattr(tarfile, name) for name in ("InvalidHeaderError", "TruncatedHeaderError"))
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """A tar member's header: one that is corrupt or cut short after the first raises
+    :class:`BrokenTarHeader`, so the members after it are reported as not read."""
+
+    @classmethod
+    def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Self:
+        try:
+            return super().fromtarfile(tarfile_)
+        except _BROKEN_HEADERS:
+            if tarfile_.offset == 0:
+                raise  # the first header: not a tar archive (tarfile says so itself)
+            raise BrokenTarHeader("corrupt member header") from None
+
+
+# Read failures whose class name says nothing to a user, in words (messages are never quoted:
+# zipfile's name the member, which may be named after a patient).
+_FAULT_WORDS: tuple[tuple[type[BaseException], str], ...] = (
+    (BrokenTarHeader, "a member's header is corrupt or cut short"),
+    (zipfile.BadZipFile, "corrupt zip data: a checksum or a header does not match"),
+    (NotImplementedError, "compressed with a method curator cannot read"),
+)
+
+
 def _fault(exc: BaseException) -> str:
     """The kind of a read failure, in words where its class name says nothing (``error``)."""
     if isinstance(exc, (zlib.error, lzma.LZMAError, gzip.BadGzipFile)):
         return "corrupt compressed data"
+    for kind, words in _FAULT_WORDS:
+        if isinstance(exc, kind):
+            return words
     if type(exc) is OSError and exc.errno is None:  # bz2's 'Invalid data stream': no system call failed
         return "corrupt compressed data"
     if isinstance(exc, EOFError):
@@ -304,7 +339,7 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
     limits = archive_limits()
     total = 0
     # Streaming mode: members are read in archive order, nothing is unpacked to disk.
-    with tarfile.open(path, mode="r|*") as archive:
+    with tarfile.open(path, mode="r|*", tarinfo=_CheckedTarInfo) as archive:
         for member in archive:
             relpath = prefix + member.name
             if member.isdir():
