@@ -11,7 +11,8 @@ differently; ``tests/test_deid_decisions.py`` checks that they also carry them o
 Public elements: the profile's action (compound codes resolved by the attribute's type in
 the IOD), then what that action means for the element's VR (PS3.15 E.1: a dummy of the
 VR, new UIDs for UI, shifted dates under Retain Longitudinal Temporal Information with
-Modified Dates...).  Elements the table does not list: kept, except person names
+Modified Dates...).  Elements no data dictionary knows (not private, not in the standard):
+removed.  Elements the table does not list: kept, except person names
 (dummy), instance UIDs (remapped, standard ones kept), dates (as the listed dates) and
 text that is free text or holds an identifier of the patient (cleaned).  Private
 elements: removed, unless Retain Safe Private is on and the TCIA knowledge base says
@@ -23,7 +24,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from pydicom.datadict import keyword_for_tag
+from pydicom.datadict import get_entry, keyword_for_tag
 
 from curator.deid import freetext
 from curator.deid import table
@@ -213,6 +214,10 @@ class Decisions:
         return Op.KEEP  # TM, AS, numbers: nothing identifying to clean
 
     def _unlisted(self, tag: int, vr: str) -> Decision:
+        if not known_tag(tag):
+            # no dictionary knows what it holds: bytes after the dataset read as an element (a
+            # zip appended to the file), a misparsed item's remains (hostile round 10)
+            return _REMOVE
         if vr in UNLISTED_KEPT_VRS:
             return _KEEP
         if vr in CODE_VRS:  # type 1 codes too: a name in Image Type goes (vocabulary words never match)
@@ -260,6 +265,18 @@ class Decisions:
         return Op.KEEP
 
 
+def known_tag(tag: int) -> bool:
+    """True for a public element the DICOM data dictionary names (repeating groups, retired
+    elements and group lengths included): curator knows what its value is."""
+    if tag & 0xFFFF == 0:
+        return True  # a group length: a count
+    try:
+        get_entry(tag)
+    except KeyError:
+        return False
+    return True
+
+
 def is_private_creator(tag: int) -> bool:
     """True for a private creator element (gggg,0010-00FF)."""
     return 0x10 <= tag & 0xFFFF <= 0xFF
@@ -272,5 +289,5 @@ def creator_tag(tag: int) -> int:
 
 __all__ = [
     "CLASS_UID_KEYWORD", "CODE_VRS", "DROP_OVERLAY", "Decision", "Decisions", "Op", "REPLACE", "UNLISTED",
-    "UNLISTED_KEPT_VRS", "creator_tag", "is_private_creator",
+    "UNLISTED_KEPT_VRS", "creator_tag", "is_private_creator", "known_tag",
 ]
