@@ -139,6 +139,16 @@ def render() -> str:
         "catalogue, FHIR file, `CURATOR_DICOMWEB_CREDENTIALS`) is refused in one wording: `error: WHAT not found: NAME`,",
         "`error: WHAT is not a regular file (…): NAME`, `error: WHAT cannot be read: NAME (Permission denied)`.",
         "`tests/hostile9.py` lists these cases with their status.",
+        "A YAML file nested deeper than the parser can follow (`[[[[…` 100,000 deep) is `error: NAME: WHAT is not",
+        "readable YAML (nested too deeply)`, exit 2. An output folder that `deid` writes into (OUT with `--force` or",
+        "resumed, `--quarantine`) and `publish`'s staging folder are refused when they hold a symbolic link (`error:",
+        "the output folder holds a symbolic link (…): NAME`): curator writes none, and a run writing through one",
+        "(`OUT/deid-report.json` linked to a source file) would write into the source. A tar archive whose member",
+        "header past the first is corrupt is `broken tar archive (a member's header is corrupt or cut short); members",
+        "after this point not read` (tarfile took it for the end of the archive, without a word); a zip member that",
+        "cannot be read says why in words (`corrupt zip data: a checksum or a header does not match`, `compressed",
+        "with a method curator cannot read`). `deid` removes public elements no data dictionary knows (bytes after",
+        "the dataset read as an element, the remains of a broken item). `tests/hostile10.py` lists these cases.",
         "",
     ]
     for name, command in _commands(root, "curator"):
