@@ -107,3 +107,45 @@ def test_t1_flair_is_t1_below_the_threshold():
     assert flair["label"] == "fluid-attenuated inversion recovery" and flair["confidence"] >= CONFIDENT
     t1 = normalize_description("Ax T1")["weighting"]
     assert t1["label"] == "T1 weighted" and t1["confidence"] >= CONFIDENT
+
+
+# Round 14b: vocabulary gaps of exam code lists (probe names written for the round, every supported
+# language where the term has a clear single meaning; MY Core and CUPS style short names).
+@pytest.mark.parametrize("text, modality, label", [
+    ("XR Ilium", "DX", "pelvis"),
+    ("Iliac Crest 2.0 B20f", "CT", "pelvis"),
+    ("Radiografía de cresta ilíaca", "DX", "pelvis"),
+    ("Röntgen Beckenkamm", "DX", "pelvis"),
+    ("US Adnexa", "US", "pelvis"),
+    ("CT Petrous", "CT", "temporal bone"),
+    ("RM ápice petroso", "MR", "temporal bone"),
+    ("MRI TFCC", "MR", "wrist"),
+    ("IRM du fibrocartilage triangulaire", "MR", "wrist"),
+    ("MRI ACL Left", "MR", "knee"),
+    ("ACJ Right", "DX", "acromioclavicular joint"),
+    ("US Thyroglossal Cyst", "US", "neck"),
+    ("Ecografía de quiste tirogloso", "US", "neck"),
+    ("CT Lacrimal Sac", "CT", "orbits"),
+    ("TC de vías nasolagrimales", "CT", "orbits"),
+    ("MRI Gastrocnemius", "MR", "calf"),
+    ("US Cubital Fossa", "US", "elbow"),
+    ("CT Clivus", "CT", "head"),
+    ("RM de clivo", "MR", "head"),
+    ("CT Occiput", "CT", "head"),
+])
+def test_anatomy_of_code_lists_in_every_language(text, modality, label):
+    assert _regions(text, modality) == [(label, True)]
+
+
+@pytest.mark.parametrize("text", ["US DVT", "Varicose Veins", "ECO DOPPLER TVP"])
+def test_venous_conditions_suggest_the_legs_below_the_threshold(text):
+    assert _regions(text, "US") == [("lower extremity", False)]
+
+
+def test_a_named_limb_wins_over_dvt():
+    assert _regions("Venous Doppler DVT upper limb", "US") == [("upper extremity", True)]
+
+
+def test_twins_are_no_calf_muscles():
+    # guard: es/it/fr/pt "gemelos", "gemelli", "jumeaux", "gêmeos" are twins as often as the calf muscles
+    assert _regions("ECOGRAFIA OBSTETRICA GEMELOS", "US") == _regions("ECOGRAFIA OBSTETRICA", "US")
