@@ -144,3 +144,23 @@ def test_frames_cleaned_of_text_end_with_one_sequence_delimiter(tmp_path: Path):
         position += 8 + int.from_bytes(data[position + 4:position + 8], "little")
         items += 1
     assert items >= 2 and data[position:] == b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+
+
+def test_cleaned_text_keeps_no_control_character_where_a_value_was_removed(tmp_path: Path):
+    """A description 'AX<NUL>T1<NUL><MRN>' lost the MRN and kept the NUL before it as its last
+    character (dciodvfy: 'Trailing character invalid for this VR', an error its source did not
+    have); control characters where text is cleaned go as white space does."""
+    from curator.deid.run import DeidOptions, deidentify
+
+    study = syn.Study(site=syn.SITES[0], patient=syn.PATIENTS[0], number=1, description="TC TORAX")
+    (ds,) = syn.ct_series(study, 1, rows=16, columns=16)
+    ds.SeriesDescription = f"AX\0T1\0{ds.PatientID}"
+    ds.ImageComments = f"AXIAL\x07\x1f{ds.PatientID}\0"
+    syn.write_dataset(ds, tmp_path / "src" / "site" / "ct.dcm")
+    deidentify(tmp_path / "src", tmp_path / "out", key=KEY, options=DeidOptions(k=1, workers=1))
+    (released,) = sorted((tmp_path / "out").rglob("*.dcm"))
+    out = pydicom.dcmread(released, stop_before_pixels=True)
+    for keyword in ("SeriesDescription", "ImageComments"):
+        raw = out[keyword].value
+        assert str(ds.PatientID) not in raw
+        assert not any(ord(c) < 32 for c in raw), (keyword, raw)

@@ -1223,7 +1223,9 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text)
+    # control characters go as white space does: a NUL before a removed value was left as the
+    # text's last character (dciodvfy: "Trailing character invalid"; release14)
+    text = re.sub(r"[\s\x00-\x1f\x7f]+", " ", text)
     # what a removed value leaves: empty brackets ("( )"), the full stops of removed initials, a
     # run of punctuation alone after a space ("seen 13.3.1930." gave "seen ."; round 10), kept as
     # its last mark and joined to the word before ("seen; Quillan, M.;" -> "seen;"; red team 11)
