@@ -250,6 +250,29 @@ def test_ctrl_c_during_deid_exits_130_and_the_rerun_gives_the_uninterrupted_outp
     assert _tree(out) == ct_source["clean"]
 
 
+def test_ctrl_c_that_finds_a_worker_waiting_for_a_task_leaves_it_alone(capfd):
+    """Found (session 14): Ctrl-C reaches every process of the terminal's group; a local pool's
+    worker waiting for its next task took it as a KeyboardInterrupt and died with a traceback
+    on standard error, after the run's one line 'error: interrupted' (the Ctrl-C test above,
+    with the run's process stopped a second while Ctrl-C reached its idle workers: 1 run in 1).
+    Now the workers ignore SIGINT: the run's own
+    process stops them when it stops.  The signal goes to idle workers only (their last
+    result received): without the fix the pool breaks and standard error has the traceback."""
+    import signal
+
+    from curator.common.executors import make_executor
+
+    with make_executor(2) as pool:
+        assert [f.result() for f in [pool.submit(pow, n, 2) for n in range(4)]] == [0, 1, 4, 9]  # both forked, idle
+        workers = list(pool._pool._processes)  # the pids of its ProcessPoolExecutor's workers
+        assert len(workers) == 2
+        for pid in workers:
+            os.kill(pid, signal.SIGINT)
+        assert [f.result(timeout=300) for f in [pool.submit(pow, n, 3) for n in range(4)]] == [0, 1, 8, 27]
+        assert sorted(pool._pool._processes) == sorted(workers)  # none died
+    assert "KeyboardInterrupt" not in capfd.readouterr().err
+
+
 def test_ctrl_c_once_the_command_has_returned_changes_nothing(tmp_path):
     """Found: a Ctrl-C just after `deid` printed its last line killed Python by the signal
     while it shut down (joining its worker pool): status -2 (130 to a shell, 'interrupted')

@@ -184,12 +184,19 @@ _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 def _start_worker(parent: int, initializer: Callable[..., Any] | None, initargs: tuple) -> None:
-    """First thing a local worker process runs: Ctrl-C and SIGTERM let through again (it was
-    forked with them held back, :func:`_interrupt_held`; SIGTERM ends a worker at once, as by
-    default: the command line's handler, inherited, is for the run's own process), the orphan
-    watchdog, then the initializer."""
+    """First thing a local worker process runs: Ctrl-C ignored and SIGTERM let through again
+    (it was forked with both held back, :func:`_interrupt_held`), the orphan watchdog, then
+    the initializer.
+
+    SIGTERM ends a worker at once, as by default (the command line's handler, inherited, is
+    for the run's own process): :meth:`LocalExecutor.abort` stops the workers with it.  Ctrl-C
+    reaches every process of the terminal's group, the workers too; the run's process stops
+    them (``abort``) when it stops.  A worker that took it itself while waiting for a task
+    died with a ``KeyboardInterrupt`` traceback on standard error after the run's one line
+    ``error: interrupted`` (tests/test_hostile6.py)."""
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     watchdog = threading.Thread(target=_exit_when_orphaned, args=(parent,), name="curator-orphan-watchdog", daemon=True)
     watchdog.start()
