@@ -1,9 +1,10 @@
 """Fault injection: kill -9 then rerun, concurrent runs, a full disk, a source that changes
 during the run, damaged staging, worker processes that die or outlive their parent.
 
-Deterministic: runs are interrupted when a given number of outputs exist (by polling, bounded
-in time), concurrent runs are made concurrent by stopping the first (SIGSTOP) while it holds
-its lock, and source changes are made between the two passes of the de-identification.
+Deterministic: a run to interrupt stops itself (SIGSTOP) at a given point (after its Nth item
+read or output journaled: tests/stopping.py) and is killed there, whatever the machine's
+speed; concurrent runs are made concurrent the same way, the first stopped while it holds its
+lock; source changes are made between the two passes of the de-identification.
 """
 from __future__ import annotations
 
@@ -28,12 +29,14 @@ from curator.common.journal import Journal
 from curator.release.publish import PublishOptions, publish
 from curator.testing.synthetic import default_study, write_ct_series
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stopping  # noqa: E402  (a helper module beside the tests, not a package)
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "release.yaml"
 DATE = "2026-11-23"
 SERIES, SLICES, SIZE = 2, 30, 128  # 60 instances, about 2 MiB de-identified
-POLL = 0.005
-DEADLINE = 180.0
+DEADLINE = stopping.DEADLINE  # seconds: a guard against a hang only, generous for a loaded 2-core machine
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -48,44 +51,13 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(_cli(*args), capture_output=True, text=True, cwd=ROOT, env=env, timeout=DEADLINE)
 
 
-def _start(*args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen(_cli(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=env)
-
-
-# The command, made to stop itself (SIGSTOP) right after the journal records its Nth output:
-# a kill then lands mid-run whatever the machine's speed (polling for N outputs raced a
-# writing pass of 45 ms: the run could end between two polls, once in a fresh-clone CI).
-_STOP_AFTER = """
-import os, signal, sys
-from curator.common.journal import Journal
-from curator.cli import main
-limit, record, done = int(sys.argv.pop(1)), Journal.record, [0]
-def stopping(self, *args, **kwargs):
-    record(self, *args, **kwargs)
-    done[0] += 1
-    if done[0] == limit:
-        os.kill(os.getpid(), signal.SIGSTOP)
-Journal.record = stopping
-main()
-"""
-
-
-def _start_stopping_after(outputs: int, *args: str) -> subprocess.Popen:
-    """Start the command; it stops itself once its journal holds ``outputs`` entries (the
-    journal is written by the main process, one worker or many); wait until it is stopped."""
-    proc = subprocess.Popen([sys.executable, "-c", _STOP_AFTER, str(outputs), *map(str, args)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    _wait_for(proc, lambda: _stopped(proc.pid), f"{outputs} instances were written")
-    return proc
-
-
-def _wait_for(proc: subprocess.Popen, ready: Callable[[], bool], what: str) -> None:
-    """Poll until ``ready()`` (bounded in time); the run must still be going then."""
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline and proc.poll() is None and not ready():
-        time.sleep(POLL)
-    assert proc.poll() is None, f"the run ended before {what}"
-    assert ready(), f"timed out waiting for {what}"
+def _start_stopping_after(hook: str, count: int, *args: str) -> subprocess.Popen:
+    """Start the command; it stops itself (SIGSTOP) after the ``count``th return of ``hook``
+    (tests/stopping.py: ``stopping.JOURNALED``, an output journaled by the main process, one
+    worker or many; ``stopping.HEADER_READ``, ``stopping.INDEXED``, an item read with one
+    worker). Polling for N outputs raced a writing pass of 45 ms: the run could end between
+    two polls (once in a fresh-clone CI)."""
+    return stopping.start(hook, count, [*args], cwd=ROOT)
 
 
 def _holds_lock(pid: int, lock: Path | None) -> bool:
@@ -104,25 +76,6 @@ def _holds_lock(pid: int, lock: Path | None) -> bool:
         if "->" not in fields and len(fields) > 5 and fields[4] == str(pid) and fields[5].rsplit(":", 1)[-1] == inode:
             return True
     return False
-
-
-def _freeze_holding(proc: subprocess.Popen, lock: Callable[[], Path | None], what: str) -> None:
-    """Wait until ``proc`` holds the lock on ``lock()``, stop it (SIGSTOP) and wait until it
-    is stopped: it then holds the lock for as long as the test needs."""
-    _wait_for(proc, lambda: _holds_lock(proc.pid, lock()), f"{what} to hold its lock")
-    proc.send_signal(signal.SIGSTOP)
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline and not _stopped(proc.pid):
-        time.sleep(POLL)
-    assert _stopped(proc.pid), f"{what} did not stop"
-    assert _holds_lock(proc.pid, lock()), f"{what} released its lock before it was stopped"
-
-
-def _stopped(pid: int) -> bool:
-    try:
-        return "\nState:\tT" in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -177,11 +130,11 @@ def test_killed_deid_resumes_byte_identical(point: str, source: Path, key_file: 
     """Item 20: `curator deid` killed during its header pass or while writing, then run again
     (no --force), gives the output of an uninterrupted run."""
     out = tmp_path / "out"
-    if point == "headers":  # the lock is held, nothing is journaled yet
-        proc = _start(*_deid_args(source, out, key_file))
-        _wait_for(proc, lambda: (out / LOCK_NAME).exists() and not (out / JOURNAL_NAME).exists(), "the header pass")
+    if point == "headers":  # stopped after 10 items of the header pass: the lock is held, nothing is journaled yet
+        proc = _start_stopping_after(stopping.HEADER_READ, 10, *_deid_args(source, out, key_file))
+        assert _holds_lock(proc.pid, out / LOCK_NAME) and not (out / JOURNAL_NAME).exists()
     else:
-        proc = _start_stopping_after(20, *_deid_args(source, out, key_file))
+        proc = _start_stopping_after(stopping.JOURNALED, 20, *_deid_args(source, out, key_file))
     _kill(proc)
     done_before = _journal_lines(out / JOURNAL_NAME)
     again = _run(*_deid_args(source, out, key_file))
@@ -195,7 +148,7 @@ def test_output_of_a_file_deleted_before_the_resume_is_not_kept(source: Path, ke
     keep its output (the output equals a run on the source as it is now)."""
     src = _copy(source, tmp_path)
     out = tmp_path / "out"
-    proc = _start_stopping_after(20, *_deid_args(src, out, key_file))
+    proc = _start_stopping_after(stopping.JOURNALED, 20, *_deid_args(src, out, key_file))
     _kill(proc)
     sorted(src.rglob("*.dcm"))[0].unlink()  # the first listed: written (one worker, in order)
     again = _run(*_deid_args(src, out, key_file))
@@ -212,11 +165,11 @@ def test_killed_publish_resumes_and_redoes_damaged_staging(point: str, source: P
     out = tmp_path / "release"
     staging = tmp_path / ".release.partial"
     journal = staging / "deid-journal.jsonl"
-    if point == "scan":
-        proc = _start(*_publish_args(source, out, key_file))
-        _wait_for(proc, lambda: (staging / "source-index.parquet.lock").exists(), "the scan")
+    if point == "scan":  # stopped after 10 items indexed
+        proc = _start_stopping_after(stopping.INDEXED, 10, *_publish_args(source, out, key_file))
+        assert _holds_lock(proc.pid, staging / "source-index.parquet.lock") and not journal.exists()
     else:
-        proc = _start_stopping_after(20, *_publish_args(source, out, key_file))
+        proc = _start_stopping_after(stopping.JOURNALED, 20, *_publish_args(source, out, key_file))
         assert _journal_lines(journal) == 20
     _kill(proc)
     assert not out.exists() and staging.exists()
@@ -234,7 +187,7 @@ def test_killed_publish_resumes_and_redoes_damaged_staging(point: str, source: P
 def test_killed_run_leaves_no_worker_behind(source: Path, key_file: Path, tmp_path: Path):
     """Item 13: the worker processes of a killed run exit within seconds."""
     out = tmp_path / "out"
-    proc = _start_stopping_after(8, *_deid_args(source, out, key_file, workers=2))
+    proc = _start_stopping_after(stopping.JOURNALED, 8, *_deid_args(source, out, key_file, workers=2))
     children = _children(proc.pid)
     assert children, "the run has no worker process"
     _kill(proc)
@@ -271,13 +224,14 @@ def _refused(result: subprocess.CompletedProcess) -> None:
 def test_second_deid_into_the_same_output_is_refused(source: Path, key_file: Path, clean_deid: dict, tmp_path: Path):
     """Item 10: while a deid holds OUT, a second deid into OUT is refused; the first completes.
 
-    The first run is frozen as soon as it holds its lock, which it takes before it reads the
-    source and keeps until its last file is written.  (It was frozen after its fifth written
-    instance: the writing pass now takes about 45 ms for these 60 instances, so on an idle
-    machine the run often ended before the test saw it hold the lock, 5 failures in 6 runs.)"""
+    The first run stops itself after the first item of its header pass: it holds its lock,
+    which it takes before it reads the source and keeps until its last file is written.  (It
+    was frozen after its fifth written instance, then as soon as the test saw it hold the lock
+    by polling: the run could end between two polls on an idle machine, or while the test was
+    descheduled on a loaded one.)"""
     out = tmp_path / "out"
-    first = _start(*_deid_args(source, out, key_file))
-    _freeze_holding(first, lambda: out / LOCK_NAME, "the first deid")  # the first run holds its lock, frozen
+    first = _start_stopping_after(stopping.HEADER_READ, 1, *_deid_args(source, out, key_file))
+    assert _holds_lock(first.pid, out / LOCK_NAME), "the first deid does not hold its lock"
     try:
         _refused(_run(*_deid_args(source, out, key_file)))
     finally:
@@ -290,9 +244,8 @@ def test_second_publish_into_the_same_release_is_refused(source: Path, key_file:
     """Item 10: a second publish into the same OUT neither crashes nor removes the staging of the first."""
     out = tmp_path / "release"
     staging = tmp_path / ".release.partial"
-    first = _start(*_publish_args(source, out, key_file))
-    _wait_for(first, lambda: (staging / "publish-state.json").exists(), "the staging folder")
-    _freeze_holding(first, lambda: staging / "publish.lock", "the first publish")
+    first = _start_stopping_after(stopping.JOURNALED, 1, *_publish_args(source, out, key_file))  # de-identifying
+    assert (staging / "publish-state.json").exists() and _holds_lock(first.pid, staging / "publish.lock")
     try:
         second = _run(*_publish_args(source, out, key_file), "--release-date", "2026-12-01")  # other settings: would clear the staging
         _refused(second)
@@ -305,9 +258,8 @@ def test_second_publish_into_the_same_release_is_refused(source: Path, key_file:
 def test_second_scan_or_audit_of_the_same_cache_is_refused(source: Path, tmp_path: Path):
     """Item 10: two runs sharing the index cache: the second is refused, the first completes."""
     env = dict(os.environ, CURATOR_CACHE=str(tmp_path / "cache"))
-    first = _start("scan", source, "--workers", 1, env=env)
-    cache = tmp_path / "cache"
-    _freeze_holding(first, lambda: next(cache.glob("*.lock"), None) if cache.exists() else None, "the first scan")
+    first = stopping.start(stopping.INDEXED, 1, ["scan", source, "--workers", 1], cwd=ROOT, env=env)
+    assert _holds_lock(first.pid, next((tmp_path / "cache").glob("*.lock"), None)), "the first scan does not hold its lock"
     try:
         _refused(_run("audit", source, "--workers", 1, env=env))
         _refused(_run("scan", source, "--workers", 1, env=env))

@@ -34,6 +34,7 @@ from tests.conftest import pydicom_files_dir, write_fixed_key
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402  (helper modules beside the tests, not a package)
 import hostile4  # noqa: E402
+import stopping  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "release.yaml"
@@ -277,16 +278,15 @@ def test_ctrl_c_says_the_output_is_incomplete_and_the_run_resumes(tmp_path):
     code = "import sys; from curator.cli import main; sys.argv[0] = 'curator'; main(sys.argv[1:])"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     import signal
-    import time
 
-    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    # The run stops itself (tests/stopping.py) after its first output journaled and Ctrl-C lands
+    # there (polling for the journal raced the run: it could end before the signal).
+    child = stopping.start(stopping.JOURNALED, 1, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     journal = out / ".curator-deid-journal.jsonl"
-    deadline = time.monotonic() + 120
-    while not journal.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=120)
+    stopping.resume(child)
+    _, err = child.communicate(timeout=300)
     assert child.returncode == 130, (child.returncode, err[-2000:])
     assert err.startswith("error: interrupted;") and "Traceback" not in err, err[-2000:]
     assert journal.exists() and not (out / "deid-report.json").exists()

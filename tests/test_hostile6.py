@@ -18,6 +18,7 @@ from curator.cli import run
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile  # noqa: E402  (helper modules beside the tests, not a package)
 import hostile6  # noqa: E402
+import stopping  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = "import sys; from curator.cli import main; sys.argv[0] = 'curator'; main(sys.argv[1:])"
@@ -201,32 +202,43 @@ def ct_source(tmp_path_factory) -> dict:
 
 AT_EXIT = "at exit (the command has returned; the interpreter shuts down)\n"
 # The last thing the interpreter does before it ends (atexit handlers run last registered
-# first): says so on standard error, then gives the signal a second to arrive.
-AT_EXIT_CODE = ("import atexit, sys, time; "
-                f"atexit.register(lambda: (sys.stderr.write({AT_EXIT!r}), sys.stderr.flush(), time.sleep(1))); ")
+# first): says so on standard error, then waits for a line on standard input, which the test
+# writes once it has sent its signal (it gave the signal a second to arrive: on a loaded
+# machine the test could send it after the interpreter had ended, and pass without trying).
+AT_EXIT_CODE = ("import atexit, sys; "
+                f"atexit.register(lambda: (sys.stderr.write({AT_EXIT!r}), sys.stderr.flush(), sys.stdin.readline())); ")
 
 
-def _interrupted(args: list[str], when) -> tuple[int, str, str]:
-    """Run the command in its own process group, with SIGINT as a shell leaves it, and send
-    SIGINT to the group when ``when()`` is true, or ("at exit") while the interpreter shuts down."""
+def signal_at_exit(args: list[str], signum: int) -> tuple[int, str, str]:
+    """Run the command in its own process group (SIGINT as a shell leaves it) and send
+    ``signum`` to the group while the interpreter shuts down, after the command has returned."""
     import signal
-    import time
 
-    child = subprocess.Popen([sys.executable, "-c", (AT_EXIT_CODE if when == "at exit" else "") + CODE, *args],
+    child = subprocess.Popen([sys.executable, "-c", AT_EXIT_CODE + CODE, *args], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert child.stderr is not None
-    if when == "at exit":
-        for line in child.stderr:
-            if line == AT_EXIT:
-                break
-    else:
-        deadline = time.monotonic() + 120
-        while not when() and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert child.poll() is None, "the run ended before it could be interrupted"
+    for line in child.stderr:
+        if line == AT_EXIT:
+            break
+    os.killpg(child.pid, signum)
+    out, err = child.communicate("signal sent\n", timeout=300)
+    return child.returncode, out, err
+
+
+def _interrupted(args: list[str], journaled: int) -> tuple[int, str, str]:
+    """Run the command in its own process group, with SIGINT as a shell leaves it; it stops
+    itself (tests/stopping.py) once ``journaled`` outputs are written and journaled, and Ctrl-C
+    (SIGINT to the group, as a terminal sends it) lands there: mid-run whatever the machine's
+    speed.  (Polling for the outputs raced the run: it could end before the signal.)"""
+    import signal
+
+    child = stopping.start(stopping.JOURNALED, journaled, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.killpg(child.pid, signal.SIGINT)
+    stopping.resume(child)
     out, err = child.communicate(timeout=300)
     return child.returncode, out, err
 
@@ -238,7 +250,7 @@ def test_ctrl_c_during_deid_exits_130_and_the_rerun_gives_the_uninterrupted_outp
     root = ct_source["root"]
     out = root / "interrupted"
     args = ["deid", str(root / "source"), str(out), "--key", str(root / "key"), "--workers", "2"]
-    code, _, err = _interrupted(args, lambda: out.exists() and sum(1 for _ in out.rglob("*.dcm")) >= 10)
+    code, _, err = _interrupted(args, 10)
     assert (code, err) == (130, "error: interrupted; what was written is incomplete (deid and publish resume it "
                                 "when run again with the same options)\n")
     left = {name: digest for name, digest in _tree(out).items() if not name.endswith(".part")}
@@ -290,8 +302,10 @@ def test_ctrl_c_once_the_command_has_returned_changes_nothing(tmp_path):
     write_fixed_key(tmp_path / "key")
     deidentify(tmp_path / "source", tmp_path / "clean", read_key(tmp_path / "key"), DeidOptions(workers=1))
     out = tmp_path / "at_end"
-    code, _, err = _interrupted(["deid", str(tmp_path / "source"), str(out), "--key", str(tmp_path / "key"),
-                                 "--workers", "2"], "at exit")
+    import signal
+
+    code, _, err = signal_at_exit(["deid", str(tmp_path / "source"), str(out), "--key", str(tmp_path / "key"),
+                                   "--workers", "2"], signal.SIGINT)
     assert (code, err) == (0, "")
     assert _tree(out) == _tree(tmp_path / "clean")
 

@@ -24,6 +24,7 @@ from curator.cli import run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile8  # noqa: E402  (helper modules beside the tests, not a package)
+import stopping  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = "import sys; from curator.cli import main; sys.argv[0] = 'curator'; main(sys.argv[1:])"
@@ -144,6 +145,14 @@ def test_a_file_rewritten_between_the_passes_with_size_and_mtime_kept_is_rejecte
     assert len(list((tmp_path / "out").rglob("*.dcm"))) == len(files) - 1
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie has)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 def _tree(folder: Path) -> dict[str, str]:
     import hashlib
 
@@ -165,27 +174,28 @@ def test_sigterm_during_deid_exits_143_with_one_line_and_the_rerun_resumes(to, t
     from curator.testing.synthetic import default_study, write_ct_series
     from tests.conftest import write_fixed_key
 
-    for n in range(4):  # 240 instances: the signal lands mid-run, not while a finished run shuts down
-        write_ct_series(tmp_path / "source" / "site-a" / f"s{n}", 60, default_study(), series_number=10 + n, rows=128,
+    for n in range(2):  # 80 instances; the run stops itself after 10 outputs and the signal lands there
+        write_ct_series(tmp_path / "source" / "site-a" / f"s{n}", 40, default_study(), series_number=10 + n, rows=128,
                         columns=128, seed=n)
     write_fixed_key(tmp_path / "key")
     deidentify(tmp_path / "source", tmp_path / "clean", read_key(tmp_path / "key"), DeidOptions(workers=1))
     out = tmp_path / "out"
     args = ["deid", str(tmp_path / "source"), str(out), "--key", str(tmp_path / "key"), "--workers", "2"]
-    child = subprocess.Popen([sys.executable, "-c", CODE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not (out.exists() and sum(1 for _ in out.rglob("*.dcm")) >= 10) and child.poll() is None \
-            and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert child.poll() is None, "the run ended before it could be stopped"
+    # stopped (tests/stopping.py) once 10 outputs are journaled: polling for them raced the run,
+    # which could end before the signal (once in a fresh-clone CI of session 13)
+    child = stopping.start(stopping.JOURNALED, 10, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
     workers = subprocess.run(["pgrep", "-P", str(child.pid)], capture_output=True, text=True, check=False).stdout.split()
+    assert workers, "the run has no worker process"
     (os.kill if to == "the command" else os.killpg)(child.pid, signal.SIGTERM)
+    stopping.resume(child)
     _, err = child.communicate(timeout=300)
     assert (child.returncode, err) == (143, "error: terminated (SIGTERM); what was written is incomplete (deid and "
                                             "publish resume it when run again with the same options)\n")
-    time.sleep(1)
-    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker outlived the run"
+    deadline = time.monotonic() + 60  # the run joins its workers before it exits: only a guard for a loaded machine
+    while [w for w in workers if _alive(int(w))] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(int(w))], "a worker outlived the run"
     clean = _tree(tmp_path / "clean")
     left = {name: digest for name, digest in _tree(out).items() if not name.endswith(".part")}
     left.pop(".curator-deid-journal.jsonl")
@@ -202,7 +212,7 @@ def test_sigterm_once_the_command_has_returned_changes_nothing(tmp_path):
     Ctrl-C is (tests/test_hostile6.py): status 0, the complete output."""
     import signal
 
-    from test_hostile6 import AT_EXIT, AT_EXIT_CODE
+    from test_hostile6 import signal_at_exit
 
     from curator.deid.pseudonyms import read_key
     from curator.deid.run import DeidOptions, deidentify
@@ -213,14 +223,6 @@ def test_sigterm_once_the_command_has_returned_changes_nothing(tmp_path):
     write_fixed_key(tmp_path / "key")
     deidentify(tmp_path / "source", tmp_path / "clean", read_key(tmp_path / "key"), DeidOptions(workers=1))
     args = ["deid", str(tmp_path / "source"), str(tmp_path / "out"), "--key", str(tmp_path / "key"), "--workers", "2"]
-    child = subprocess.Popen([sys.executable, "-c", AT_EXIT_CODE + CODE, *args], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                             start_new_session=True)
-    assert child.stderr is not None
-    for line in child.stderr:
-        if line == AT_EXIT:
-            break
-    os.killpg(child.pid, signal.SIGTERM)
-    _, err = child.communicate(timeout=300)
-    assert (child.returncode, err) == (0, "")
+    code, _, err = signal_at_exit(args, signal.SIGTERM)
+    assert (code, err) == (0, "")
     assert _tree(tmp_path / "out") == _tree(tmp_path / "clean")

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,9 @@ from curator.release.publish import PublishOptions, publish
 from curator.testing.synthetic import PLANTED_VALUES, default_study, write_ct_series
 from curator.release.validate import validate_release
 from tests.conftest import assert_no_planted, write_planted
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stopping  # noqa: E402  (a helper module beside the tests, not a package)
 
 ROOT = Path(__file__).resolve().parent.parent
 COLLECTION = ROOT / "examples" / "collection"
@@ -144,23 +146,19 @@ def test_killed_publish_leaves_no_release_and_resumes_identically(key_file: Path
     staging = tmp_path / ".release.partial"
     command = [sys.executable, "-c", "from curator.cli import main; main()", "publish", str(source), str(out), "--key", str(key_file),
                "--config", str(CONFIG), "--release-date", "2026-11-23", "--workers", "1"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # publish stops itself (tests/stopping.py) once 40 instances are journaled and is killed
+    # there (polling for them raced the run: it could finish between two polls)
+    proc = stopping.start(stopping.JOURNALED, 40, command[3:])
     journal = staging / "deid-journal.jsonl"
-    deadline = time.monotonic() + 600  # bounded, generous: a loaded 2-core machine is slow to get there
-    while time.monotonic() < deadline and proc.poll() is None:
-        if journal.exists() and journal.read_text().count("\n") >= 40:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "publish finished before it could be interrupted"
-    assert journal.read_text().count("\n") >= 40, "timed out waiting for 40 journaled instances"
+    assert journal.read_text().count("\n") == 41  # the settings line, then 40 instances
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not out.exists() and staging.exists()  # no half release
     written_before = journal.read_text().count("\n")
-    resumed = subprocess.run(command, capture_output=True, text=True)
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=stopping.DEADLINE)
     assert resumed.returncode == 0, resumed.stderr
     clean = tmp_path / "clean"
-    subprocess.run([*command[:5], str(clean), *command[6:]], check=True, capture_output=True)
+    subprocess.run([*command[:5], str(clean), *command[6:]], check=True, capture_output=True, timeout=stopping.DEADLINE)
     assert _tree(out) == _tree(clean)
     assert written_before >= 40  # the resumed run reused what the killed run had written
 
