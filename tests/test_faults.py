@@ -26,6 +26,7 @@ from curator.deid.pseudonyms import read_key
 from curator.deid.run import CHANGED, JOURNAL_NAME, LOCK_NAME, VANISHED, DeidOptions, deidentify
 from curator.common.faults import RunLocked, exclusive
 from curator.common.journal import Journal
+from curator.errors import CuratorError
 from curator.release.publish import PublishOptions, publish
 from curator.testing.synthetic import default_study, write_ct_series
 
@@ -182,6 +183,19 @@ def test_killed_publish_resumes_and_redoes_damaged_staging(point: str, source: P
     again = _run(*_publish_args(source, out, key_file))
     assert again.returncode == 0, again.stderr
     assert _tree(out) == clean_release
+
+
+def test_a_publish_state_cut_by_a_stop_is_cleared_and_the_run_completes(source: Path, key_file: Path,
+                                                                         clean_release: dict, tmp_path: Path):
+    """publish-state.json was written in place: a run killed between its truncation and its
+    write left it empty, and every later run ended 'internal error (JSONDecodeError)', exit 3,
+    until the staging folder was deleted by hand.  Now it is written whole or not at all, and a
+    state that cannot be read is another run's leftovers (cleared)."""
+    staging = tmp_path / ".release.partial"
+    staging.mkdir()
+    (staging / "publish-state.json").write_text("")  # as the killed run left it
+    publish(source, tmp_path / "release", read_key(key_file), CONFIG, PublishOptions(release_date=DATE, workers=1))
+    assert _tree(tmp_path / "release") == clean_release
 
 
 def test_killed_run_leaves_no_worker_behind(source: Path, key_file: Path, tmp_path: Path):
@@ -426,6 +440,23 @@ def test_a_file_that_kills_a_deid_worker_is_rejected_alone(stage: str, source: P
 
 
 # --- the journal -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("head", ["", '{"schema": "curator.common.journal/2", "setti'])
+def test_a_journal_cut_before_its_first_line_ended_is_resumed(head: str, source: Path, key_file: Path, clean_deid: dict,
+                                                              tmp_path: Path):
+    """Found (test_hostile4's Ctrl-C test on a loaded machine, 1 run in 2): a run stopped
+    between creating its journal and writing its first line (Ctrl-C, SIGTERM, kill -9) left it
+    empty or cut, and the same command then refused the folder ('made with another key or
+    other settings').  Nothing is written before that line: the run resumes it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / JOURNAL_NAME).write_text(head)  # as the stopped run left it
+    deidentify(source, out, key=read_key(key_file), options=DeidOptions(workers=1))
+    assert _tree(out) == clean_deid
+    (out / JOURNAL_NAME).write_text('{"schema": "curator.common.journal/2", "settings": "0"}\n')  # a whole line: other settings
+    with pytest.raises(CuratorError, match="another key or other settings"):
+        deidentify(source, out, key=read_key(key_file), options=DeidOptions(workers=1))
 
 
 def test_journal_ignores_torn_lines_and_other_settings(tmp_path: Path):

@@ -112,10 +112,32 @@ def read_entries(path: str | os.PathLike[str], settings: str) -> dict[str, dict[
 
 
 def written_with(path: str | os.PathLike[str], settings: str) -> bool | None:
-    """``None`` when there is no journal at ``path``; else whether it has ``settings``."""
+    """``None`` when there is no journal at ``path``; else whether a run with ``settings`` may
+    resume it: it has ``settings``, or it was cut before its first line ended (:func:`_cut_at_head`)."""
     if not Path(path).exists():
         return None
-    return read_entries(path, settings) is not None
+    return read_entries(path, settings) is not None or _cut_at_head(path)
+
+
+_HEAD_START = json.dumps({"schema": SCHEMA, "settings": ""}, sort_keys=True)[:-3]  # '{"schema": "...", "settings": '
+
+
+def _cut_at_head(path: str | os.PathLike[str]) -> bool:
+    """Whether the journal at ``path`` was cut before the end of its first line (empty
+    included): its run was stopped (Ctrl-C, SIGTERM, kill -9, a power cut) between creating it
+    and writing the settings line.  It records nothing: the run writes no output before that
+    line, so any run may resume it (:meth:`Journal.open` starts it afresh).  Such a journal
+    made the same command refuse the folder as 'made with another key or other settings'
+    (test_hostile4's Ctrl-C test, which signalled the run as soon as its journal existed)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(_HEAD_START) + 4096)
+    except OSError:
+        return False
+    if b"\n" in start or len(start) > len(_HEAD_START) + 4095:
+        return False
+    text = start.decode("utf-8", "replace")
+    return _HEAD_START.startswith(text) or text.startswith(_HEAD_START)
 
 
 def _ends_with_newline(path: Path) -> bool:

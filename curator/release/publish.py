@@ -47,7 +47,7 @@ from curator.deid.run import DeidOptions, deidentify_merging_sites
 from curator.sources.base import is_dicomweb_spec
 from curator.errors import CuratorError
 from curator.common.executors import check_workers
-from curator.common.faults import disk_full_is_an_error, exclusive, refuse_links
+from curator.common.faults import disk_full_is_an_error, exclusive, refuse_links, write_whole
 from curator.release.fhir_export import write_fhir
 from curator.analyses.harmonization import covariate_table, write_batches_csv
 from curator.index.store import key as make_key
@@ -361,7 +361,12 @@ def _resume_state(staging: Path, options: PublishOptions, config_file: Path) -> 
     Another run's leftovers (other settings) are cleared."""
     state_file = staging / STATE_FILE
     settings_hash = _settings_hash(options, config_file.read_text(encoding="utf-8"))
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else {}
+    except (ValueError, UnicodeDecodeError):  # cut by a run stopped as it wrote it (older curator)
+        state = {"settings_hash": None}
+    if not isinstance(state, dict):
+        state = {"settings_hash": None}
     if state and state.get("settings_hash") != settings_hash:
         _clear(staging)  # another run's leftovers: start afresh
         state = {}
@@ -369,7 +374,7 @@ def _resume_state(staging: Path, options: PublishOptions, config_file: Path) -> 
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", release_date):
         raise CuratorError("--release-date must be YYYY-MM-DD")
     state = {"settings_hash": settings_hash, "release_date": release_date}
-    state_file.write_text(json.dumps(state, sort_keys=True, allow_nan=False))
+    write_whole(state_file, json.dumps(state, sort_keys=True, allow_nan=False).encode())  # whole or not at all
     return settings_hash, release_date
 
 
