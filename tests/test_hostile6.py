@@ -285,6 +285,37 @@ def test_ctrl_c_that_finds_a_worker_waiting_for_a_task_leaves_it_alone(capfd):
     assert "KeyboardInterrupt" not in capfd.readouterr().err
 
 
+# A pool whose worker stops in the middle of sending a result, as one stopped by Ctrl-C or
+# SIGTERM while it sent a result larger than the pipe holds (a chunk of the scan's rows).
+HALF_A_RESULT = """
+import os, pathlib, struct, sys, time
+from curator.common.executors import make_executor
+def send_half(flag):
+    pipe = sys._getframe(1).f_locals["result_queue"]._writer  # concurrent.futures' _process_worker's
+    os.write(pipe.fileno(), struct.pack("!i", 1 << 20) + b"0123456789")  # 10 bytes of a 1 MiB result
+    pathlib.Path(flag).touch()
+    time.sleep(3600)
+pool = make_executor(2)
+pool.submit(send_half, sys.argv[1])
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.01)
+pool.abort()
+print("ended")
+"""
+
+
+def test_a_run_stopped_while_a_worker_sends_a_large_result_ends(tmp_path):
+    """Found (session 14): stopping the local pool (Ctrl-C, SIGTERM: LocalExecutor.abort) hung
+    for ever when a worker was stopped in the middle of sending a result: the pool's manager
+    thread waited for the rest of it, and the run's process, which held a writing end of the
+    pipe, joined that thread (a pool whose tasks return 200 kB: abort hung 4 times in 4 series
+    of up to 60 runs).  Here the worker has sent the first 10 bytes of a 1 MiB result when the
+    pool is stopped: it ends at once; without the fix the child runs until its time limit."""
+    done = subprocess.run([sys.executable, "-c", HALF_A_RESULT, str(tmp_path / "sent")], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ended\n", "")
+
+
 def test_ctrl_c_once_the_command_has_returned_changes_nothing(tmp_path):
     """Found: a Ctrl-C just after `deid` printed its last line killed Python by the signal
     while it shut down (joining its worker pool): status -2 (130 to a shell, 'interrupted')

@@ -154,9 +154,25 @@ class LocalExecutor(Executor):
         for process in processes:
             with contextlib.suppress(OSError, ValueError, AttributeError):
                 process.terminate()
+        _unblock_pipes(self._pool)
         # then joined: the pool's manager thread sees them gone and ends (not joining it left
         # concurrent.futures' exit hook writing to its closed wake-up pipe: a traceback at exit)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _unblock_pipes(pool: ProcessPoolExecutor) -> None:
+    """Close this process's own writing end of the pool's result pipe (only the workers write
+    to it), once the workers are stopped.
+
+    A worker stopped while it sent a result larger than the pipe holds (one of the scan's
+    chunks of rows) left part of it in the pipe: the pool's manager thread waited for the rest,
+    and ``shutdown`` joined it, forever, since this process held a writing end too (abort of a
+    pool of 2 whose tasks return 200 kB: hung 4 times in 4 series of up to 60 runs, at the
+    first or seventh run).  With that end closed, the end of the pipe comes once the workers
+    are gone: the manager thread marks the pool broken and ends.  (CPython's private
+    attributes: where they are missing, nothing is closed.)"""
+    with contextlib.suppress(AttributeError, OSError):
+        pool._result_queue._writer.close()  # type: ignore[attr-defined]  # multiprocessing SimpleQueue: typeshed omits _writer
 
 
 ORPHAN_POLL = 0.5  # seconds between two checks, in a local worker, that its parent is alive
