@@ -33,6 +33,7 @@ from pydicom.uid import UID, UID_dictionary
 
 from curator import __version__
 from curator.deid import frame_text, freetext
+from curator.deid.charset import escapes_removed
 from curator.deid import table
 from curator.deid.decisions import BYTE_VRS, DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
@@ -286,6 +287,8 @@ class Engine:
         if patient is None:
             patient = PatientContext(patient_key_of(ds))
         stats: Counter = Counter()
+        if escapes_removed(ds):  # before any value is read: no escape sequence glued to a name
+            stats["text_rewritten_in_utf8"] += 1
         sop_class = str(ds.get("SOPClassUID", "") or "")
         age = derive_age(ds) if self.keep_age else None
         if age is not None:

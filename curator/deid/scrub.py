@@ -18,7 +18,7 @@ from typing import NamedTuple
 import pydicom
 from pydicom.dataelem import RawDataElement
 
-from curator.dicom.walk import Element, is_empty, walk
+from curator.dicom.walk import Element, is_empty, walk, without_escapes
 from curator.common.fold import INSIDE_WORD, fold  # the one fold of the project (also curator.deid.scrub.fold)
 from curator.resources import keyword_tags, load_yaml, mappings_dir
 
@@ -54,11 +54,41 @@ class _Rules:
 _PARAMETER_RUN = r"[1-9]\d{0,3}(?:(?:\s*[x×*]\s*|\s+)[1-9]\d{0,3}){0,2}(?![\d./-])(?!(?:\s*[x×*]\s*|\s+)\d)"
 
 
+def _alternation(words: Iterable[object]) -> str:
+    """One regular-expression alternation of ``words``, longest first (so that "march" is not
+    read as "mar" followed by "ch"); a space or hyphen inside a word matches either
+    ("twenty-first", "twenty first", "dix-sept")."""
+    ordered = sorted({str(w) for w in words}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s-]").replace(r"\-", r"[\s-]") for w in ordered) or "(?!)"
+
+
+def _pattern_words(data: dict) -> dict[str, str]:
+    """The alternations the patterns of ``mappings/identifiers.yaml`` name in braces: ``{months}``
+    (``month_names``), ``{long_months}`` (those of at least ``long_month_letters`` letters: no
+    "may", "mar", "ago" or "set", which are words too, where a date has no year to confirm it)
+    and every list of ``pattern_words`` (day and number words, street types: red team 12)."""
+    months = [str(m) for m in data["month_names"]]
+    words = {"months": _alternation(months),
+             "long_months": _alternation(m for m in months if len(m) >= int(data["long_month_letters"]))}
+    for name, values in (data.get("pattern_words") or {}).items():
+        words[str(name)] = _alternation(values)
+    # {year_words}: a year written in words, two to seven number words ("nineteen forty-one",
+    # "mil novecientos cincuenta y seis", "two thousand and three").
+    joiner = r"(?:[\s-]+(?:(?:and|y|e|et)[\s-]+)?)"
+    words["year_words"] = rf"(?:{words['number_words']})(?:{joiner}(?:{words['number_words']})){{1,6}}(?![^\W_])"
+    return words
+
+
+def _filled(pattern: str, words: dict[str, str]) -> str:
+    for name, alternation in words.items():
+        pattern = pattern.replace("{" + name + "}", alternation)
+    return pattern
+
+
 @cache
 def scrub_rules() -> _Rules:
     data = load_yaml(mappings_dir() / "identifiers.yaml")
-    # Longest first, so that "march" is not read as "mar" followed by "ch".
-    months = "|".join(re.escape(m) for m in sorted(set(map(str, data["month_names"])), key=lambda m: (-len(m), m)))
+    words = _pattern_words(data)
     parameters = "|".join(re.escape(str(w)) for w in data.get("parameter_words") or ()) or "(?!)"
     tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
     part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
@@ -77,7 +107,7 @@ def scrub_rules() -> _Rules:
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
-        patterns=tuple(re.compile(p.replace("{months}", months), re.UNICODE) for p in data["patterns"].values()),
+        patterns=tuple(re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
@@ -137,7 +167,7 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
             continue
         if isinstance(single, (bytes, bytearray)):
             single = bytes(single).decode("latin-1")
-        text = str(single).strip()
+        text = without_escapes(str(single)).strip()
         if not text:
             continue
         found.add(text)

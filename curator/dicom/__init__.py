@@ -23,6 +23,7 @@ _EXPORTS = {
     "Element": "walk",
     "element_header": "elements",
     "element_text": "walk",
+    "ESCAPE_SEQUENCE": "walk",
     "encode_element": "elements",
     "encode_header": "elements",
     "encode_sequence": "elements",
@@ -59,6 +60,7 @@ _EXPORTS = {
     "VR_BYTES": "vr",
     "VRS": "vr",
     "walk": "walk",
+    "without_escapes": "walk",
 }
 
 __all__ = sorted(_EXPORTS)

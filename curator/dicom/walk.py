@@ -8,6 +8,7 @@ helpers below read them.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -106,6 +107,18 @@ def _tag_of(keyword: str) -> int | None:
     return None if tag is None else int(tag)
 
 
+# An ISO 2022 escape sequence (ESC, intermediate bytes, a final byte: PS3.5 6.1.2.5.3).  pydicom 3
+# decodes ISO 2022 IR 58 (GB 2312) with Python's codec of that name, which does not consume the
+# sequence ESC $ ) A as the Japanese codecs do, and keeps it in the text ("\x1b$)A患者"): every
+# reader of text removes it (red team 12).
+ESCAPE_SEQUENCE = re.compile("\x1b[\x20-\x2f]*[\x30-\x7e]?")
+
+
+def without_escapes(text: str) -> str:
+    """``text`` without the ISO 2022 escape sequences a decoder left in it."""
+    return ESCAPE_SEQUENCE.sub("", text) if "\x1b" in text else text
+
+
 def element_text(ds: pydicom.Dataset, element: int | str) -> str | None:
     """The value of the element ``element`` (a tag or a keyword) of ``ds`` as text:
     several values joined by a backslash, bytes read as Latin-1, stripped of padding;
@@ -134,7 +147,7 @@ def element_text(ds: pydicom.Dataset, element: int | str) -> str | None:
         text = "\\".join(str(v) for v in value)
     else:
         text = str(value)
-    return text.strip().strip("\0").strip() or None
+    return without_escapes(text).strip().strip("\0").strip() or None
 
 
 _META_TAGS = {"MediaStorageSOPClassUID": 0x00020002, "MediaStorageSOPInstanceUID": 0x00020003, "TransferSyntaxUID": 0x00020010}
