@@ -459,7 +459,7 @@ def scenarios(root: str | Path) -> list[Scenario]:
         ("scan --index a folder", ["scan", small, "--index", str(r / "index_dir"), *one], {}, 2, "error: .*--index"),
         ("scan CURATOR_CACHE a file", ["scan", small, *one], {"CURATOR_CACHE": str(r / "cache_file")}, 2, "error: "),
         ("deid --recipe binary", [*deid, str(r / "o2"), "--key", key, "--recipe", str(r / "recipe_binary"), *one], {}, 2,
-         "error: .*recipe"),
+         r"error: recipe is not UTF-8 text: recipe_binary$"),
         ("deid --recipe malformed", [*deid, str(r / "o3"), "--key", key, "--recipe", str(r / "recipe_bad"), *one], {}, 2,
          "error: .*recipe"),
     ]

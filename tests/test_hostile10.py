@@ -55,7 +55,9 @@ def test_every_command_line_keeps_the_contract(name, root, monkeypatch):
     SOURCE/1.dcm``) wrote its report through the link over a source file (exit 0); a
     quarantine folder holding links was taken (exit 0) and a publish staging folder holding one
     was refused only as 'the output folder must not be inside the source' (exit 2, a wrong
-    reason): both are now refused for their link before anything is written."""
+    reason): both are now refused for their link before anything is written.  Later in the
+    round: a binary recipe was 'not a valid deid recipe (UnicodeDecodeError)', a Python class
+    name; now 'recipe is not UTF-8 text', as every other file the user names."""
     monkeypatch.setenv("CURATOR_CACHE", str(root / "cache"))
     (scenario,) = [s for s in hostile10.scenarios(root) if s[0] == name]
     _, argv, env, expected, message = scenario

@@ -218,6 +218,10 @@ def apply_recipe(profile: Profile, recipe_path: str | os.PathLike[str]) -> Profi
     where = f"recipe {path.name}"
     data = read_named(path, "recipe")  # read once, as every file the user names (a FIFO refused at once); deid reads the copy
     try:
+        data.decode("utf-8")  # deid reads it as text: say so, not 'UnicodeDecodeError'
+    except UnicodeDecodeError:
+        raise CuratorError(f"recipe is not UTF-8 text: {path.name}") from None
+    try:
         from deid.config import DeidRecipe
         from deid.logger import bot
 
