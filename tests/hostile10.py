@@ -8,8 +8,10 @@ rounds 1 to 9 did not try.
   defined-length sequence; sequences nested with undefined lengths and never closed; a
   preamble, elements after the pixel data (group 7FE1) and Data Set Trailing Padding
   (FFFC,FFFC) holding the patient's name (deid's output must not); a zip appended to a DICOM
-  file; Decimal Strings that are NaN or infinite (the audit's JSON must stay JSON); a value
-  of 30,000 multiplicity; Rows and Columns of 0; Bits Stored above Bits Allocated; PALETTE
+  file; the name in compressed frames where a decoder does not look (a JPEG comment split
+  over two fragments or after the scan, bytes after JPEG's EOI or JPEG 2000's EOC); Decimal
+  Strings that are NaN or infinite (the audit's JSON must stay JSON); a value of 30,000
+  multiplicity; Rows and Columns of 0; Bits Stored above Bits Allocated; PALETTE
   COLOR without its palette; a Modality LUT whose data is shorter than its descriptor;
   Float Pixel Data of NaN; a folder named like an archive member ('col.zip!') beside the
   archive; a zip member compressed with a method Python lacks (Deflate64) or whose CRC lies;
@@ -45,7 +47,7 @@ from pathlib import Path
 
 from hostile import HOSTILE_MRN, HOSTILE_NAME, _bytes, _ct
 from hostile7 import _small
-from hostile9 import JPEG_BASELINE, _encapsulated, _real_frame
+from hostile9 import J2K_LOSSLESS, JPEG_BASELINE, _encapsulated, _real_frame
 
 __all__ = ["HOSTILE_MRN", "HOSTILE_NAME", "cases", "prepare", "scenarios"]
 
@@ -132,6 +134,23 @@ def _hidden_identifier_cases(n: int) -> dict[str, bytes]:
         "identifier_in_trailing_padding.dcm": _bytes(_ct(n + 2)) + _explicit(0xFFFCFFFC, b"OB", who * 4),
         "zip_appended.dcm": _bytes(_ct(n + 3)) + buffer.getvalue(),
     }
+
+
+def _frame_text_cases(n: int) -> dict[str, bytes]:
+    """The patient's name and number inside compressed frames where a JPEG or JPEG 2000
+    reader does not look: a JPEG comment split over two fragments, a comment after the scan,
+    bytes after a JPEG's EOI and after a JPEG 2000 codestream's EOC."""
+    who = f"{HOSTILE_NAME} {HOSTILE_MRN}".encode()
+    jpeg, j2k = _real_frame("jpeg", 3), _real_frame("j2k", 3)
+    com = b"\xff\xfe" + struct.pack(">H", len(who) + 2) + who
+    with_com = jpeg[:2] + com + jpeg[2:]
+    eoi = jpeg.rindex(b"\xff\xd9")
+    cases = {"frame_comment_split_over_fragments.dcm": (JPEG_BASELINE, [with_com[:10], with_com[10:]]),
+             "frame_comment_after_the_scan.dcm": (JPEG_BASELINE, [jpeg[:eoi] + com + jpeg[eoi:]]),
+             "frame_text_after_eoi.dcm": (JPEG_BASELINE, [jpeg + who + b"\0" * (len(jpeg + who) % 2)]),
+             "frame_text_after_j2k_eoc.dcm": (J2K_LOSSLESS, [j2k + who + b"\0" * (len(j2k + who) % 2)])}
+    return {name: _with_pixels(_encapsulated(n + i, syntax, [jpeg if syntax == JPEG_BASELINE else j2k], "1"), b"", frags)
+            for i, (name, (syntax, frags)) in enumerate(cases.items())}
 
 
 def _value_cases(n: int) -> dict[str, bytes]:
@@ -225,7 +244,8 @@ def cases() -> dict[str, tuple[bytes | None, str, str | None]]:
         warnings.simplefilter("ignore")
         out: dict[str, tuple[bytes | None, str | None, str | None]] = {"site_a/ok.dcm": (_bytes(_ct(1000)), INDEXED, None)}
         for group, outcome in ((_offset_cases(1001), INDEXED), (_sequence_cases(1010), ANY),
-                               (_hidden_identifier_cases(1020), INDEXED), (_value_cases(1030), ANY)):
+                               (_hidden_identifier_cases(1020), INDEXED), (_value_cases(1030), ANY),
+                               (_frame_text_cases(1090), INDEXED)):
             out.update({f"site_a/{name}": (data, outcome, None) for name, data in group.items()})
         data = out["site_a/fragment_tag_wrong.dcm"][0]
         out["site_a/fragment_tag_wrong.dcm"] = (data, ANY, None)  # an Item Delimiter where a fragment is

@@ -103,7 +103,11 @@ def test_deid_writes_no_identifier_held_where_a_header_reader_does_not_look(host
     engine as an element of a tag no dictionary knows, VR UN, and kept (the zip, its member
     named after the patient and its text in deid's output); the remains of an item cut by an
     Item Delimiter inside it (the end of the patient's name) likewise.  Elements no data
-    dictionary knows are now removed; every item is accounted for, the source untouched."""
+    dictionary knows are now removed.  Later in the round: the patient's name inside
+    compressed frames where a decoder does not look (a JPEG comment split over two fragments
+    or after the scan, bytes after EOI or a JPEG 2000 EOC) was released, 4 files of 4; now
+    frames are cleaned whole, past their first scan and their end.  Every item is accounted
+    for, the source untouched."""
     root, before, _, (code, _, err) = hostile_runs
     assert code == 0, err[-2000:]
     assert "Traceback" not in err and not hostile10.leaks(err)
