@@ -164,3 +164,23 @@ def test_cleaned_text_keeps_no_control_character_where_a_value_was_removed(tmp_p
         raw = out[keyword].value
         assert str(ds.PatientID) not in raw
         assert not any(ord(c) < 32 for c in raw), (keyword, raw)
+
+
+def test_a_source_whose_folder_names_are_masked_publishes_byte_identical_twice(tmp_path: Path):
+    """Site labels that are not safe words are masked with a salted suffix ("~~3c51db"); the
+    salt was the staging index's, random per run, so series.csv, series.parquet, batches.csv
+    and the audit report differed between two publishes of the same source with the same key."""
+    root = tmp_path / "src"
+    for number, folder in enumerate(("Radiologia_Zzarvelo", "oncology-ward-7")):
+        study = syn.Study(site=syn.SITES[number], patient=syn.PATIENTS[number], number=1, description="TC TORAX")
+        for ds in syn.ct_series(study, 1, rows=16, columns=16):
+            syn.write_dataset(ds, root / folder / f"{ds.SOPInstanceUID}.dcm")
+    digests = []
+    for run in ("first", "second"):
+        out = tmp_path / run
+        publish(root, out, KEY, CONFIG, PublishOptions(release_date="2026-12-02", workers=1, k=1))
+        digests.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    sites = set(pd.read_csv(tmp_path / "first" / "metadata" / "series.csv", dtype=str)["site"])
+    assert len(sites) == 2 and any("~" in site for site in sites), sites  # a label masked
+    assert digests[0].keys() == digests[1].keys()
+    assert sorted(name for name in digests[0] if digests[0][name] != digests[1][name]) == []

@@ -20,6 +20,7 @@ _EXPORTS = {
     "scan_source": "scan",
     "SCHEMA": "store",
     "scrub_path": "store",
+    "seed_salt": "store",
     "token_hashes": "store",
 }
 

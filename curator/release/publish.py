@@ -50,7 +50,7 @@ from curator.common.executors import check_workers
 from curator.common.faults import disk_full_is_an_error, exclusive, refuse_links, write_whole
 from curator.release.fhir_export import write_fhir
 from curator.analyses.harmonization import covariate_table, write_batches_csv
-from curator.index.store import key as make_key
+from curator.index.store import key as make_key, seed_salt
 from curator.release.manifest import MANIFEST_NAME, release_files, read_manifest, write_manifest
 from curator.normalize import SeriesCodes, series_codes
 from curator.analyses.pipeline import audit_settings
@@ -246,7 +246,10 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     metadata = release / "metadata"
     metadata.mkdir(parents=True, exist_ok=True)
 
-    # 1. Scan and audit the source.
+    # 1. Scan and audit the source.  The staging index's salt comes from the key: the masked
+    # site labels of the tables and reports are salted, and a release is deterministic.
+    if index_path is None:
+        seed_salt(staging / "source-index.parquet", hmac.new(key, b"curator publish: index salt", hashlib.sha256).digest())
     scan = scan_source(source_path, index_path=index_path or staging / "source-index.parquet", workers=options.workers,
                        progress=False, site_rule=options.site_from, scheduler=options.scheduler)
     if not scan.stats.indexed:
