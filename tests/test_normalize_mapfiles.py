@@ -57,6 +57,8 @@ BROKEN = [
     ("plane.yaml", "attribute: plane\n", "attribute: [plane]\n", "plane.yaml: attribute: Input should be a valid string"),
     ("vocabulary.yaml", "implied:\n", f"implied_words: [{SECRET}]\nimplied:\n", "vocabulary.yaml: implied_words: is not a known field"),
     ("dicom-codes.yaml", "laterality_values:\n", "laterality_valuez:\n", "dicom-codes.yaml: laterality_values: is required"),
+    # a per-attribute `weak` list may only name attributes its group implies (round 14: "T1 FLAIR")
+    ("vocabulary.yaml", "    weak: [weighting]\n", f"    weak: [{SECRET}]\n", "].weak: names an attribute the group does not imply"),
 ]
 
 

@@ -488,7 +488,7 @@ def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules
     """The words of vocabulary.yaml (implied, flags, T1 context, exclusions, neutral,
     ambiguous) added to ``table``; returns (flag reasons, ambiguous words' reasons)."""
     flag_reasons: dict[str, str] = {}
-    for group in vocab.get("implied", []):
+    for number, group in enumerate(vocab.get("implied", [])):
         implies = tuple(sorted(group["implies"].items()))
         for _attr, code in implies:
             if code not in terms:
@@ -499,7 +499,7 @@ def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules
         weak = group.get("weak")
         if isinstance(weak, list):   # only these attributes below the threshold ("T1 FLAIR": the weighting, not MR)
             if not set(weak) <= {attr for attr, _code in implies}:
-                raise LexiconError(f"vocabulary.yaml: implied group weak {weak!r} names an attribute it does not imply")
+                raise LexiconError(f"vocabulary.yaml: implied[{number}].weak: names an attribute the group does not imply")
             strength = WEAK + ":" + ",".join(sorted(weak))
         else:
             strength = WEAK if weak else ""
