@@ -184,3 +184,22 @@ def test_a_source_whose_folder_names_are_masked_publishes_byte_identical_twice(t
     assert len(sites) == 2 and any("~" in site for site in sites), sites  # a label masked
     assert digests[0].keys() == digests[1].keys()
     assert sorted(name for name in digests[0] if digests[0][name] != digests[1][name]) == []
+
+
+def test_a_rescan_keeps_the_masked_site_labels_the_public_tier_shows(tmp_path: Path):
+    """publish lists the source again after de-identification (a changed source is refused),
+    reusing the index; each re-scan masked the masked labels once more ('~_wing~557310' ->
+    '~_wing~557310~557310'), and the public tier, whose tables are rebuilt from the index after
+    that, showed the twice-masked labels (15-site release: '~~26110a~26110a', '~~~~2a0aed')."""
+    from curator.index.scan import scan_source
+
+    for number, folder in enumerate(("Radiologia_Zzarvelo", "Kowalski_wing", "site-a")):
+        study = syn.Study(site=syn.SITES[number], patient=syn.PATIENTS[number], number=1, description="TC TORAX")
+        for ds in syn.ct_series(study, 1, rows=16, columns=16):
+            syn.write_dataset(ds, tmp_path / "src" / folder / f"{ds.SOPInstanceUID}.dcm")
+    labels = []
+    for _ in range(3):
+        scan = scan_source(tmp_path / "src", index_path=tmp_path / "index.parquet", workers=1, progress=False)
+        labels.append(sorted(set(scan.table(["site"]).column("site").to_pylist())))
+    assert sum("~" in label for label in labels[0]) == 2, labels[0]
+    assert labels[1] == labels[0] and labels[2] == labels[0]

@@ -366,8 +366,11 @@ def _shown_site(site: str | None, relpath: str, full_paths: bool, salt: bytes) -
 def _masked_site(site: str, folder: str, salt: bytes) -> str:
     from curator.deid.freetext import allowlisted_path
 
+    suffix = f"~{key('site', folder, salt)[:6]}"
+    if site.endswith(suffix):  # shown already: a row of an unchanged file, reused by a re-scan
+        return site
     masked = allowlisted_path(site) or site
-    return site if masked == folder else f"{masked}~{key('site', folder, salt)[:6]}"
+    return site if masked == folder else f"{masked}{suffix}"
 
 
 def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | None, rules: tuple[str, bool],
