@@ -205,3 +205,36 @@ def test_iso_2022_ir_58_text_is_released_decodable_and_without_the_name():
             text = str(back.get(keyword, ""))
             assert "\x1b" not in text and "$)" not in text and "欧阳" not in text, (keyword, text)
         assert "T2" in str(back.FrameLabel)
+
+
+# --- class 6 (found by probing kept labels): a name after a title, a date with a month name --------
+
+
+@pytest.mark.parametrize("keyword, value, gone", [
+    ("FrameLabel", "Dr Bonfiglio review", "Bonfiglio"),
+    ("FrameLabel", "born 3 March 1941", "1941"),
+    ("DimensionDescriptionLabel", "stack of Mr Whitmore", "Whitmore"),
+    ("DimensionDescriptionLabel", "the fourteenth of February", "February"),
+])
+def test_a_label_with_a_titled_name_or_a_month_date_is_cleaned(keyword, value, gone):
+    """Unlisted text that is no free text was cleaned only when it held the patient's own
+    values or a UID (curator.deid.engine.label_holds_name_or_date)."""
+    ds = _ct()
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("keyword, value", [
+    ("Manufacturer", "Philips Medical Systems"),
+    ("ReceiveCoilName", "Atlas Head/Neck"),
+    ("FrameLabel", "T2 1"),
+    ("DimensionDescriptionLabel", "Stack ID"),
+])
+def test_a_device_string_or_label_with_a_first_name_stays(keyword, value):
+    """Only a name after a title or role counts in labels: a first name before a capitalised
+    word is a maker or a coil there."""
+    ds = _ct()
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == value

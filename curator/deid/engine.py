@@ -208,6 +208,24 @@ def clean_values(texts: list[str], values: frozenset[str], tag: int,
     return _without_split_parts([clean_text(v, values, tag, conventions) if v else v for v in texts], values, texts)
 
 
+def label_holds_name_or_date(text: str) -> bool:
+    """Unlisted text that is no free text (a Frame Label, a Dimension Description Label, an
+    Annotation Group Label) holds a person's name after a title or role, or a date written
+    with a month name or a day in words: it is cleaned as free text (:func:`clean_label`).  It
+    was cleaned only of the patient's own values, so "Dr Bonfiglio review" and "born 3 March
+    1941" stayed (red team 12).  Numbers alone never count: codes (SNOMED CT values) stay."""
+    if not text.strip():
+        return False
+    digits = ascii_digits(text)
+    return freetext.has_name(text, titled=True) or any(p.search(digits) for p in scrub_rules().month_patterns)
+
+
+def clean_label(texts: list[str], values: frozenset[str]) -> list[str]:
+    """Each value of an unlisted text for which :func:`label_holds_name_or_date` holds, through
+    the free-text allowlist (names, dates and unknown words go)."""
+    return _without_split_parts([(freetext.clean(v, values) or "") if v else v for v in texts], values, texts)
+
+
 def keep_text(text: str, values: frozenset[str]) -> str:
     """Kept text that is not free text (device strings): the identifier values go."""
     return freetext.clean_kept(text, values) or ""
@@ -429,6 +447,13 @@ class Engine:
         elif op is Op.SCRUB:
             self._scrub(element, st)
         elif op is Op.SCRUB_IF_IDENTIFIER:
+            value = element.value
+            if isinstance(value, (str, *_MULTI)) and label_holds_name_or_date(_joined(value)):
+                texts = [str(v) for v in value] if isinstance(value, _MULTI) else [str(value)]
+                cleaned = clean_label(texts, st.values)
+                element.value = cleaned if isinstance(value, _MULTI) else cleaned[0]
+                st.stats["text_cleaned"] += 1
+                return True
             if not self._text_has_identifier(element, st):
                 return False
             self._scrub(element, st)

@@ -31,6 +31,8 @@ from curator.deid import table
 from curator.deid.decisions import BYTE_VRS, REPLACE, Decision, Op, creator_tag, is_private_creator
 from curator.deid.engine import (
     UID_LIKE,
+    clean_label,
+    label_holds_name_or_date,
     BINARY_DUMMY,
     DUMMY,
     IMPLEMENTATION_CLASS_UID,
@@ -533,6 +535,9 @@ class FastEngine:
             return self._scrub(el, run)
         if op is Op.SCRUB_IF_IDENTIFIER:
             text = " ".join(values)
+            if label_holds_name_or_date(text):
+                run.stats["text_cleaned"] += 1
+                return self._strings(tag, vr, clean_label(self._values(el, run), run.values), run)
             if not (has_identifier(text, run.values) or UID_LIKE.search(text)):
                 return None
             return self._scrub(el, run)

@@ -258,8 +258,9 @@ def _code_like(word: str) -> bool:
     return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
 
 
-def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) -> set[int]:
-    """Indexes of the words that a person-name pattern covers."""
+def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, titled: bool = False) -> set[int]:
+    """Indexes of the words that a person-name pattern covers; ``titled``: only those after a
+    title or a role (no first-name or weak-trigger pattern: "Philips Medical Systems" stays)."""
     r = rules()
     first, last = _first_names(), _last_names()
     drop: set[int] = set()
@@ -305,6 +306,8 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) 
                     taken += 1
                 else:
                     break
+        elif titled:
+            continue
         elif folded in r.weak and joined(i):
             j = i  # the first and last names after "by", "per"... ("seen by Will Brown")
             while joined(j) and j - i < r.max_name_words:
@@ -341,15 +344,17 @@ def _name_word_forms(spans: list[tuple[int, int, str, str]], text: str, upper: b
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 
 
-def has_name(text: str) -> bool:
+def has_name(text: str, titled: bool = False) -> bool:
     """Whether ``text`` holds a person-name pattern (a title or role and a name...), for
-    technical text kept whole or not at all (safe private elements)."""
+    technical text kept whole or not at all (safe private elements); ``titled``: a name after
+    a title or a role only (labels and device strings, where a first name before a capitalised
+    word is a maker or a coil: "Philips Medical Systems", "Atlas Head/Neck")."""
     spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
     if not spans:
         return False
     letters = [c for c in text if c.isalpha()]
     upper = bool(letters) and all(not c.islower() for c in letters)
-    return bool(_name_words(spans, text, upper))
+    return bool(_name_words(spans, text, upper, titled))
 
 
 def _rebuild(text: str, spans: list[tuple[int, int, str, str]], drop: list[bool], placeholder: str,

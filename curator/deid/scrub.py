@@ -44,6 +44,7 @@ class _Rules:
     min_part_length: int
     part_stopwords: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
+    month_patterns: tuple[re.Pattern[str], ...]  # those of `patterns` that need a month name or a day in words
     dotted_abbreviations: frozenset[str]
     parameter_run: re.Pattern[str]
     path_patterns: tuple[re.Pattern[str], ...]
@@ -108,6 +109,8 @@ def scrub_rules() -> _Rules:
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()),
+        month_patterns=tuple(re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()
+                             if "months}" in str(p) or "{day_words}" in str(p)),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
