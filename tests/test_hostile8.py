@@ -226,3 +226,28 @@ def test_sigterm_once_the_command_has_returned_changes_nothing(tmp_path):
     code, _, err = signal_at_exit(args, signal.SIGTERM)
     assert (code, err) == (0, "")
     assert _tree(tmp_path / "out") == _tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize(("hook", "signame", "expected"), [
+    ("curator.cli:_run", "SIGINT", (130, "error: interrupted; what was written is incomplete (deid and publish resume it "
+                                         "when run again with the same options)\n")),
+    ("curator.cli:run", "SIGINT", (0, "")),
+    ("curator.cli:run", "SIGTERM", (0, "")),
+])
+def test_a_signal_as_the_command_returns_gives_a_status_never_a_traceback(hook, signame, expected, tmp_path):
+    """Found (session 14): a Ctrl-C just after the command's body had returned, inside
+    ``cli.run``, came out of ``main`` as a KeyboardInterrupt traceback, status -2 (``run`` caught
+    SIGTERM's exception only); just after ``run`` had returned, before ``main`` ignored the
+    signals, Ctrl-C gave the same traceback and SIGTERM killed Python (-15, not a word).  Now
+    the first is 'interrupted' (130) and the second changes nothing.  The command stops itself
+    (tests/stopping.py) right after the function returns, and the signal lands there."""
+    import signal
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "a.dcm").write_bytes(hostile8._bytes(hostile8._ct(1)))
+    child = stopping.start(hook, 1, ["scan", tmp_path / "source", "--index", tmp_path / "i.parquet", "--workers", "1"],
+                           text=True, start_new_session=True)
+    os.kill(child.pid, getattr(signal, signame))
+    stopping.resume(child)
+    _, err = child.communicate(timeout=300)
+    assert (child.returncode, err) == expected

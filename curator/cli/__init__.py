@@ -90,12 +90,15 @@ class _Terminated(KeyboardInterrupt):
     -15, with nothing said)."""
 
 
-_TERM_STATE = {"terminated": False}
+_TERM_STATE = {"terminated": False, "console": False}  # console: the process ends with the command (main)
 
 
 @contextlib.contextmanager
 def _sigterm_stops_the_run() -> Iterator[None]:
-    """SIGTERM raises :class:`_Terminated` for the duration of the command (restored after)."""
+    """SIGTERM raises :class:`_Terminated` for the duration of the command; restored after,
+    or (the console script, :func:`main`) Ctrl-C and SIGTERM ignored from then on, before
+    :func:`run` returns: the status is decided (main ignored them only once ``run`` had
+    returned, and a SIGTERM in between killed Python by the signal, a Ctrl-C gave a traceback)."""
     def stop(signum: int, frame: object) -> None:
         _TERM_STATE["terminated"] = True
         raise _Terminated()
@@ -109,7 +112,11 @@ def _sigterm_stops_the_run() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if _TERM_STATE["console"]:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        else:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _interrupted() -> int:
@@ -195,7 +202,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         with _sigterm_stops_the_run():
             return _run(argv)
-    except _Terminated:  # arrived while the run was ending (its status not decided yet)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (_Terminated) as the run was ending: never a traceback
         return _interrupted()
     finally:
         if closed:
@@ -273,14 +280,16 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script.  The process ends with the command: what it
     loaded is frozen (``gc.freeze``), so that the collector's last pass at exit does not
     traverse it all again (about 0.1 s after a de-identification); the exit frees it."""
+    _TERM_STATE["console"] = True
     code = int(run(argv))
     # The command has decided its status (its output complete, or ``error: interrupted``):
     # a Ctrl-C while the interpreter shuts down (worker pools joined, files closed) changes
     # nothing. Without this, Python died of the signal there (status -2, 130 to a shell)
     # after a complete run, with no word on standard error.
-    # SIGTERM likewise: the handler of the command (``_sigterm_stops_the_run``) is gone by now,
-    # and the default action killed Python with status -15 and no word after a complete run
-    # (tests/test_hostile8.py, once in a fresh-clone CI of session 13).
+    # SIGTERM likewise: the default action killed Python with status -15 and no word after a
+    # complete run (tests/test_hostile8.py, once in a fresh-clone CI of session 13). Both are
+    # ignored already as ``run`` returns (``_sigterm_stops_the_run``); again here, for a signal
+    # that landed while they were being set.
     with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
