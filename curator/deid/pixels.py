@@ -420,6 +420,7 @@ def clean(ds: Dataset) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - no decoder: fail closed
         return Outcome(reason=f"{NOT_CLEANED} ({decode_failure(exc, ds)})")
     fill = stack.max() if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1" else stack.min()
+    static = _static_lines(stack)
     regions: list[tuple[int, textdetect.Box]] = []
     lines = 0
     for index in range(stack.shape[0]):
@@ -430,12 +431,61 @@ def clean(ds: Dataset) -> Outcome:
             return Outcome(boxes=lines, reason=f"{left} (frame {index + 1})", regions=regions)
     if not regions:
         return Outcome()
+    lines += _cut_static(stack, static, regions, fill)
     if _screen_frames(enumerate(stack)):  # never labelled NO while the screen's stroke detector still sees text
         return Outcome(boxes=lines, reason=LEFT_REASON, regions=regions)
     _store(ds, stack)
     ds.BurnedInAnnotation = "NO"
     _add_code(ds, CLEAN_PIXEL_CODE)
     return Outcome(boxes=lines, cleaned=True, regions=regions)
+
+
+def _static_lines(stack: NDArray) -> list[tuple[textdetect.Line, list[int]]]:
+    """The lines of a cine's mean frame (burned-in text stays where it is while the image
+    moves, so its own noise averages out), found by :func:`textdetect.local_lines` on
+    that frame's local contrast view, with the frames that show each (see
+    :func:`_frames_showing`); found before redaction, and kept only beside what the frames'
+    own search cut (:func:`_cut_static`).  None for a single frame."""
+    if stack.shape[0] < 2:
+        return []
+    mean = stack.mean(axis=0, dtype=np.float32)
+    found = textdetect.local_lines(mean)  # gated by the frames' cut lines later
+    if not found:
+        return []
+    views = [textdetect.local_view(frame).astype(np.float32) - 128 for frame in stack]
+    reference = textdetect.local_view(mean).astype(np.float32) - 128
+    return [(line, _frames_showing(line[0], views, reference)) for line in found]
+
+
+def _frames_showing(box: textdetect.Box, views: list[NDArray], reference: NDArray) -> list[int]:
+    """The frames whose local contrast view matches the mean frame's in ``box`` at least
+    :attr:`~curator.deid.textdetect.Settings.static_share` as well as the best frame does
+    (text on every frame: all of them; a name on one frame of a cine: that one)."""
+    y0, x0, y1, x1 = (max(v, 0) for v in box)
+    ref = reference[y0:y1, x0:x1]
+    crops = [view[y0:y1, x0:x1] for view in views]
+    # each frame is a share of the mean: its own noise matches it by about its energy / frames
+    scores = [float((crop * ref).mean() - (crop * crop).mean() / len(views)) for crop in crops]
+    best = max(scores)
+    share = textdetect.settings().static_share
+    return [index for index, score in enumerate(scores) if best > 0 and score >= share * best]
+
+
+def _cut_static(stack: NDArray, static: list[tuple[textdetect.Line, list[int]]], regions: list[tuple[int, textdetect.Box]],
+                fill: object) -> int:
+    """The lines of the cine's mean frame (:func:`_static_lines`) that continue a line cut on
+    some frame are cut on every frame that shows them; the number of lines cut."""
+    cut = [box for _, box in regions]
+    settings = textdetect.settings()
+    count = 0
+    for (box, _), frames in static:
+        if not any(textdetect.same_line(box, other, settings) for other in cut):
+            continue
+        count += 1
+        for index in frames:  # the line whole: in one frame its glyphs are fused with the noise
+            _cut(stack[index], [box], fill)
+            regions.append((index, box))
+    return count
 
 
 def _check_large(ds: Dataset) -> Outcome:
@@ -470,6 +520,12 @@ def _clean_frame(frame: NDArray, fill: object) -> tuple[list[textdetect.Box], in
             break
     else:
         return redacted, len(done), "text-like regions remain after pixel cleaning"
+    if frame.ndim == 3:  # colour maps: what luminance hides of a cut line, in the local contrast view
+        more = textdetect.continued_lines(original, redacted)
+        parts = [part for _, line_parts in more for part in line_parts]
+        _cut(frame, parts, fill)
+        redacted.extend(parts)
+        done.extend(box for box, _ in more)
     marks = textdetect.column_marks(original, [box for box, _ in alone], redacted)
     marks += textdetect.lone_glyphs(original, [box for box, _ in alone], redacted + marks)
     _cut(frame, marks, fill)

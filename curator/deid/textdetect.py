@@ -89,6 +89,11 @@ class Settings:
     flat_share: float  # ... looked at by the model only when at least this share of the frame lies within it (a flat field)
     flat_ring: float  # ... a line found there is text when at least this share of the pixels around it lie within the window too
     thick_ratio: float  # lone_glyphs: a glyph keeps at least this share of the cut marker's 2 x 2 erosion survival (ROI rings are one pixel thin)
+    local_sigma: float  # local contrast view: grey levels as standard deviations from the mean of a Gaussian window this wide ...
+    local_gain: float  # ... times this, around mid-grey ...
+    local_floor: float  # ... with at least this standard deviation (8-bit levels): a flat field's noise is not text
+    local_overlap: float  # a line of the local view continues a cut line when their rows overlap by this share of the smaller height
+    static_share: float  # a cine's line found on its mean frame is cut on each frame matching it at least this share as well as the best
 
 
 @lru_cache(maxsize=1)
@@ -819,6 +824,65 @@ def detect_lines(frame: NDArray, anchors: list[Box] | None = None, alone: list[L
         if clipped:
             out.append((clipped[0], tuple(clip_boxes(list(parts), frame.shape[:2]))))
     return sorted(set(out))
+
+
+def local_view(frame: NDArray) -> NDArray[np.uint8]:
+    """The local contrast view of a frame (grey or colour: its first 8-bit window): each
+    pixel as standard deviations from the mean of a Gaussian window of
+    :attr:`Settings.local_sigma` (at least :attr:`Settings.local_floor` levels), times
+    :attr:`Settings.local_gain` around mid-grey.  Text a few levels above speckle, or
+    white over the white-hot spot of a colour map, stands out there as it does not in any
+    window of the whole range."""
+    cv2 = _cv2()
+    s = settings()
+    data = windows(frame)[0].astype(np.float32)
+    if cv2 is not None:
+        mean = cv2.GaussianBlur(data, (0, 0), s.local_sigma)
+        spread = cv2.GaussianBlur((data - mean) ** 2, (0, 0), s.local_sigma)
+    else:
+        from scipy import ndimage
+
+        mean = ndimage.gaussian_filter(data, s.local_sigma)
+        spread = ndimage.gaussian_filter((data - mean) ** 2, s.local_sigma)
+    z = (data - mean) / np.sqrt(np.maximum(spread, s.local_floor ** 2))
+    return np.clip(z * s.local_gain + 128.5, 0, 255).astype(np.uint8)
+
+
+def local_lines(frame: NDArray) -> list[Line]:
+    """The model's lines (:func:`detect_lines`) on the local contrast view of ``frame``."""
+    view = local_view(frame)
+    return detect_lines(view, views=[view])
+
+
+def continued_lines(frame: NDArray, cut: list[Box]) -> list[Line]:
+    """Lines of the model on the local contrast view (:func:`local_view`) of ``frame``
+    (before redaction) that continue text already cut: crossing a box of ``cut`` along its
+    rows (overlapping by :attr:`Settings.local_overlap` of the smaller height), each with
+    its glyph runs in that view that are not within the cut boxes already.  A line the
+    model split where part of it is as bright as the image under it (a name crossing a
+    hot spot) is cut whole; the view is searched only beside what was cut, as anatomy
+    stands out there too."""
+    if not cut:
+        return []
+    s = settings()
+    done = _covered(frame.shape[:2], cut)
+    out: list[Line] = []
+    for box, parts in local_lines(frame):
+        if not any(same_line(box, other, s) for other in cut):
+            continue
+        new = tuple(p for p in parts if done[max(p[0], 0):max(p[2], 0), max(p[1], 0):max(p[3], 0)].mean() < 0.9)
+        if new:
+            out.append((box, new))
+    return out
+
+
+def same_line(box: Box, other: Box, s: Settings) -> bool:
+    """``box`` crosses ``other`` and their rows overlap by :attr:`Settings.local_overlap`
+    of the smaller height."""
+    if box[1] >= other[3] or other[1] >= box[3]:
+        return False
+    rows = min(box[2], other[2]) - max(box[0], other[0])
+    return rows >= s.local_overlap * min(box[2] - box[0], other[2] - other[0])
 
 
 def turned_lines(turned: NDArray, cut: list[Box]) -> list[Line]:
