@@ -74,19 +74,30 @@ def test_a_corrupt_bzip2_member_is_rejected_as_corrupt_data(tmp_path):
 
 def test_bytes_after_the_dataset_get_a_reason_not_an_exception_name(tmp_path):
     """Found: a file with garbage after its Pixel Data (read by pydicom as an element of an
-    unknown VR) was rejected by deid as 'could not be de-identified (NotImplementedError)'."""
+    unknown VR) was rejected by deid as 'could not be de-identified (NotImplementedError)'.
+    Since hostile round 10 (2093709) a public element whose tag no dictionary knows is removed,
+    so garbage read as such an element goes and the file is released without it; garbage read
+    as an element of a private group, which is not removed by its tag alone, still gets the
+    plain reason."""
     import json
 
     import hostile5
 
     from curator.deid.run import UNREADABLE_ELEMENT, DeidOptions, deidentify
 
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "a.dcm").write_bytes(hostile5._trailing_garbage())
-    deidentify(tmp_path / "source", tmp_path / "out", b"k" * 32, DeidOptions(workers=1))
-    report = json.loads((tmp_path / "out" / "deid-report.json").read_text())
+    private = hostile5._bytes(hostile5._ct(106)) + b"\xe1\x7f\x10\x00ZZ\x08\x00" + hostile.HOSTILE_MRN.encode()
+    for name, data in {"garbage": hostile5._trailing_garbage(), "private": private}.items():
+        (tmp_path / name / "source").mkdir(parents=True)
+        (tmp_path / name / "source" / "a.dcm").write_bytes(data)
+        deidentify(tmp_path / name / "source", tmp_path / name / "out", b"k" * 32, DeidOptions(workers=1))
+    garbage = json.loads((tmp_path / "garbage" / "out" / "deid-report.json").read_text())
+    assert garbage["rejected"] == [] and garbage["quarantined"] == []
+    (written,) = (tmp_path / "garbage" / "out").rglob("*.dcm")
+    assert b"GARBAGE" not in written.read_bytes() and hostile.HOSTILE_MRN.encode() not in written.read_bytes()
+    report = json.loads((tmp_path / "private" / "out" / "deid-report.json").read_text())
     assert [r["reason"] for r in report["rejected"]] == [UNREADABLE_ELEMENT]
     assert "NotImplementedError" not in UNREADABLE_ELEMENT
+    assert not list((tmp_path / "private" / "out").rglob("*.dcm"))
 
 
 @pytest.fixture(scope="module")
