@@ -228,11 +228,18 @@ def test_sigterm_once_the_command_has_returned_changes_nothing(tmp_path):
     assert _tree(tmp_path / "out") == _tree(tmp_path / "clean")
 
 
+_INTERRUPTED = (130, "error: interrupted; what was written is incomplete (deid and publish resume it "
+                    "when run again with the same options)\n")
+
+
 @pytest.mark.parametrize(("hook", "signame", "expected"), [
-    ("curator.cli:_run", "SIGINT", (130, "error: interrupted; what was written is incomplete (deid and publish resume it "
-                                         "when run again with the same options)\n")),
-    ("curator.cli:run", "SIGINT", (0, "")),
-    ("curator.cli:run", "SIGTERM", (0, "")),
+    # Right after the command's body returned, inside cli.run: 'interrupted' when Python runs the
+    # handler before run sets the signal ignored, or the complete run's status (0, nothing said)
+    # when the ignoring comes first; which comes first as the process resumes is not fixed (the
+    # fresh-clone CI of 919be05 saw the second once). Both are a status; a traceback is not.
+    ("curator.cli:_run", "SIGINT", (_INTERRUPTED, (0, ""))),
+    ("curator.cli:run", "SIGINT", ((0, ""),)),
+    ("curator.cli:run", "SIGTERM", ((0, ""),)),
 ])
 def test_a_signal_as_the_command_returns_gives_a_status_never_a_traceback(hook, signame, expected, tmp_path):
     """Found (session 14): a Ctrl-C just after the command's body had returned, inside
@@ -250,4 +257,4 @@ def test_a_signal_as_the_command_returns_gives_a_status_never_a_traceback(hook, 
     os.kill(child.pid, getattr(signal, signame))
     stopping.resume(child)
     _, err = child.communicate(timeout=300)
-    assert (child.returncode, err) == expected
+    assert (child.returncode, err) in expected
