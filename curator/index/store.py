@@ -262,14 +262,11 @@ def check_index_target(path: Path) -> None:
 
 def salt_for(index_path: Path) -> bytes:
     """The secret salt of an index, created (mode 0600) on first use."""
-    salt_file = index_path.with_name(index_path.name + ".salt")
+    salt_file = _salt_file(index_path)
     if salt_file.exists():
         return bytes.fromhex(salt_file.read_text().strip())
-    salt_file.parent.mkdir(parents=True, exist_ok=True)
     salt = secrets.token_bytes(32)
-    fd = os.open(salt_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(salt.hex() + "\n")
+    _write_salt(salt_file, salt)
     return salt
 
 
@@ -277,9 +274,17 @@ def seed_salt(index_path: Path, salt: bytes) -> None:
     """Give a new index this salt (:func:`salt_for` reads it) unless it has one already:
     ``curator publish`` derives its staging index's salt from the release key, so that the
     masked site labels its tables show ("~~3c51db") are the same in every run."""
-    salt_file = index_path.with_name(index_path.name + ".salt")
-    if salt_file.exists():
-        return
+    salt_file = _salt_file(index_path)
+    if not salt_file.exists():
+        _write_salt(salt_file, salt)
+
+
+def _salt_file(index_path: Path) -> Path:
+    return index_path.with_name(index_path.name + ".salt")
+
+
+def _write_salt(salt_file: Path, salt: bytes) -> None:
+    """A new salt file, mode 0600 from its creation (never readable by others, never overwritten)."""
     salt_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(salt_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
