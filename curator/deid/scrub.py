@@ -90,6 +90,7 @@ def _filled(pattern: str, words: dict[str, str]) -> str:
 def scrub_rules() -> _Rules:
     data = load_yaml(mappings_dir() / "identifiers.yaml")
     words = _pattern_words(data)
+    patterns = {str(p): re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()}
     parameters = "|".join(re.escape(str(w)) for w in data.get("parameter_words") or ()) or "(?!)"
     tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
     part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
@@ -108,9 +109,8 @@ def scrub_rules() -> _Rules:
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
-        patterns=tuple(re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()),
-        month_patterns=tuple(re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()
-                             if "months}" in str(p) or "{day_words}" in str(p)),
+        patterns=tuple(patterns.values()),
+        month_patterns=tuple(c for p, c in patterns.items() if "months}" in p or "{day_words}" in p),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
