@@ -316,6 +316,7 @@ def main_real(args: argparse.Namespace) -> int:
     split = "holdout" if args.holdout else "dev"
     real = [("RSNA RadLex Playbook names", DATA / "descriptions_real.csv"),
             ("SIGTAP imaging procedures (Brazil, pt)", DATA / "descriptions_real_sigtap.csv"),
+            ("SIGTAP ultrasound and nuclear medicine procedures (Brazil, pt)", DATA / "descriptions_real_sigtap_us_nm.csv"),
             ("CCAM imaging acts (France, fr)", DATA / "descriptions_real_ccam.csv"),
             ("CUPS imaging procedures (Colombia, es)", DATA / "descriptions_real_cups.csv"),
             ("MY Core imaging code list (Ministry of Health Malaysia, en)", DATA / "descriptions_real_mycore.csv"),

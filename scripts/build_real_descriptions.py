@@ -159,6 +159,30 @@ SIGTAP_FORMS = {
     "020703": ("ressonancia magnetica do abdomen, pelve e membros inferiores", (ABDOMEN, PELVIS, LOWER)),
 }
 
+# SIGTAP sub-groups 02.05 (ultrasound) and 02.08 (nuclear medicine in vivo), read from the FHIR
+# CodeSystem BRTabelaSUS (SIGTAP version 201701A) of a public snapshot of kyriosdata/rnds-ig.
+SIGTAP_US_NM_IN = ROOT / "tests" / "data" / "sigtap_imaging_us_nm.csv"
+SIGTAP_US_NM_OUT = ROOT / "tests" / "data" / "descriptions_real_sigtap_us_nm.csv"
+SIGTAP_US_NM_FILE = "input/fsh/codesystems/BRTabelaSUS.fsh"
+SIGTAP_US_NM_MODALITY = {"0205": "RID10326", "0208": "RID10330"}   # ultrassonografia US, medicina nuclear NM
+# The forms of 02.05 name no region (circulatory system "in any anatomical region", and "the
+# other systems"); the forms of 02.08 name organ systems, mapped to the regions where the organs
+# lie with the conventions of the CBHPM in-vivo sub-groups and the CCAM chapters (cardiovascular,
+# skeletal, haematological and "other" lie anywhere: none).
+SIGTAP_US_NM_FORMS = {
+    "020501": ("ultrassonografias do sistema circulatorio (qualquer regiao anatomica)", ()),
+    "020502": ("ultrassonografias dos demais sistemas", ()),
+    "020801": ("aparelho cardiovascular", ()),
+    "020802": ("aparelho digestivo", (HEAD, FACE, NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)),
+    "020803": ("aparelho endocrino", (HEAD, NECK, THORAX, MEDIASTINUM, ABDOMEN)),
+    "020804": ("aparelho geniturinario", (ABDOMEN, PELVIS)),
+    "020805": ("aparelho esqueletico", ()),
+    "020806": ("sistema nervoso", (HEAD, SPINE, SACRUM, COCCYX)),
+    "020807": ("aparelho respiratorio", (HEAD, FACE, NECK, THORAX, MEDIASTINUM)),
+    "020808": ("sistema hematopoietico e linfatico", ()),
+    "020809": ("outros", ()),
+}
+
 
 def split_of(source: str, text: str) -> str:
     digest = hashlib.sha256(f"{source}\x1f{text}".encode()).digest()
@@ -235,6 +259,24 @@ def sigtap_rows(path: Path) -> list[dict[str, str]]:
                      "laterality": "", "split": split_of("sigtap", name)})
     return rows
 
+
+def sigtap_us_nm_extract(snapshot: Path) -> list[dict[str, str]]:
+    """The procedures of SIGTAP sub-groups 02.05 and 02.08 in a snapshot's BRTabelaSUS CodeSystem."""
+    text = _git(snapshot, "show", f"HEAD:{SIGTAP_US_NM_FILE}")
+    found = re.findall(r'^\* #(020[58]\d{6}) "(.*)"$', text, re.M)
+    return [{"code": code, "name": name} for code, name in sorted(found)]
+
+
+def sigtap_us_nm_rows(path: Path) -> list[dict[str, str]]:
+    rows = []
+    for row in csv.DictReader(path.open(encoding="utf-8")):
+        code, name = row["code"], " ".join(row["name"].split())
+        _, regions = SIGTAP_US_NM_FORMS[code[:6]]
+        rows.append({"id": f"SIGTAP{code}", "source": "sigtap-us-nm", "institution": "Ministerio da Saude (Brazil), SIGTAP",
+                     "lang": "pt", "level": "study", "text": name, "modality": SIGTAP_US_NM_MODALITY[code[:4]],
+                     "body_region": "", "focus": "", "region_any": "+".join(regions), "contrast": "",
+                     "laterality": "", "split": split_of("sigtap-us-nm", name)})
+    return rows
 
 CCAM_IN = ROOT / "tests" / "data" / "ccam_imaging.csv"
 CCAM_OUT = ROOT / "tests" / "data" / "descriptions_real_ccam.csv"
@@ -777,6 +819,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv == ["sigtap"]:
         write(sigtap_rows(SIGTAP_IN), SIGTAP_OUT)
+        return 0
+    if argv[:1] == ["sigtap-us-nm-extract"] and len(argv) == 2:
+        write(sigtap_us_nm_extract(Path(argv[1])), SIGTAP_US_NM_IN)
+        return 0
+    if argv == ["sigtap-us-nm"]:
+        write(sigtap_us_nm_rows(SIGTAP_US_NM_IN), SIGTAP_US_NM_OUT)
         return 0
     if argv[:1] == ["smi"] and len(argv) == 3:
         write(smi_rows(Path(argv[1])), Path(argv[2]))

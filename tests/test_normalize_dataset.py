@@ -95,6 +95,20 @@ def test_sigtap_set_labels_come_from_the_code_structure():
     assert {r["lang"] for r in rows.values()} == {"pt"}
 
 
+def test_sigtap_us_nm_set_labels_come_from_the_code_structure():
+    """tests/data/descriptions_real_sigtap_us_nm.csv (SIGTAP 02.05 and 02.08) is rebuilt by the
+    script: modality from the sub-group, the region group from an organ-system form only."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert build.sigtap_us_nm_rows(build.SIGTAP_US_NM_IN) == _rows("descriptions_real_sigtap_us_nm.csv")
+    rows = {r["id"]: r for r in _rows("descriptions_real_sigtap_us_nm.csv")}
+    assert rows["SIGTAP0205020046"]["modality"] == "RID10326" and rows["SIGTAP0205020046"]["region_any"] == ""
+    assert rows["SIGTAP0208040056"]["modality"] == "RID10330" and rows["SIGTAP0208040056"]["region_any"] == "RID56+RID2507"
+    assert rows["SIGTAP0208050027"]["region_any"] == ""         # skeletal: bones lie everywhere
+    assert not set(rows) & {f"SIGTAP{r['code']}" for r in _rows("sigtap_imaging.csv")}
+
+
 def test_a_region_group_label_accepts_any_region_inside_it():
     bench = _bench()
     item = {"id": "x", "text": "RADIOGRAFIA DE JOELHO (AP + LATERAL)", "level": "study", "modality": "",
