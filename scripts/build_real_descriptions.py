@@ -104,6 +104,21 @@ Labels are always the *source's own* attributes (never curator's output):
 
       python scripts/build_real_descriptions.py cbhpm SNAPSHOT.git OUT.csv
 
+* The US Department of Veterans Affairs' radiology procedure file (VistA file 71, RAD/NUC MED
+  PROCEDURES, as the FOIA release of VistA carries it; public domain, a work of the US federal
+  government; English): 520 procedure names as a hospital radiology system lists them (``CT HEAD
+  W/O CONT``, ``SPINE LUMBOSACRAL MIN 2 VIEWS``, ``ECHOGRAM PELVIC COMPLETE``), read from a git
+  snapshot of ``WorldVistA/VistA-M`` (``tests/data/va_radiology_procedures.csv``).  Labels come
+  from each procedure's own fields: its CPT code (field 9) gives ``region_any`` through the CPT
+  radiology subsection the code lies in ("Diagnostic Radiology - Head and Neck": head, face,
+  neck; ``VA_CPT_SUBSECTIONS``, written from the subsection names before curator was run on
+  these names), its AMIS workload codes (multiple 2) the modality where they name a technique
+  (COMPUTED TOMOGRAPHY, ULTRASOUND, NUCLEAR MEDICINE, the plain-film categories).  The CPT codes
+  themselves (AMA) are not shipped: the extract keeps the subsection name::
+
+      python scripts/build_real_descriptions.py va-extract SNAPSHOT.git   # writes va_radiology_procedures.csv
+      python scripts/build_real_descriptions.py va
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -509,6 +524,86 @@ def mycore_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+VA_IN = ROOT / "tests" / "data" / "va_radiology_procedures.csv"
+VA_OUT = ROOT / "tests" / "data" / "descriptions_real_va.csv"
+VA_COMMIT = "b7aecb9029"
+VA_FILE = "Packages/Radiology Nuclear Medicine/Globals/71+RAD-NUC MED PROCEDURES.zwr"
+# CPT radiology subsections (first code, last code, name as CPT heads it) -> RadLex regions, with
+# the conventions of the sets above (chest: thorax, mediastinum, breast; digestive tract: neck to
+# pelvis; organ systems of nuclear medicine as CCAM's chapters).  Subsections that name no region
+# (vascular procedures, other procedures, guidance, haematopoietic, musculoskeletal,
+# cardiovascular and "other" nuclear medicine, radiation oncology, medicine codes) give none.
+VA_CPT_SUBSECTIONS = (
+    (70010, 70559, "Diagnostic Radiology: Head and Neck", HEAD_NECK),
+    (71010, 71599, "Diagnostic Radiology: Chest", CHEST_GROUP),
+    (72010, 72299, "Diagnostic Radiology: Spine and Pelvis", (*SPINAL, PELVIS)),
+    (73000, 73299, "Diagnostic Radiology: Upper Extremities", (SHOULDER, UPPER)),
+    (73500, 73799, "Diagnostic Radiology: Lower Extremities", (PELVIS, LOWER)),
+    (74000, 74199, "Diagnostic Radiology: Abdomen", (ABDOMEN, PELVIS)),
+    (74200, 74399, "Diagnostic Radiology: Gastrointestinal Tract", (NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)),
+    (74400, 74499, "Diagnostic Radiology: Urinary Tract", (ABDOMEN, PELVIS)),
+    (74700, 74799, "Diagnostic Radiology: Gynecological and Obstetrical", (ABDOMEN, PELVIS)),
+    (75500, 75599, "Diagnostic Radiology: Heart", (THORAX, MEDIASTINUM)),
+    (75600, 75999, "Diagnostic Radiology: Vascular Procedures", ()),
+    (76000, 76499, "Diagnostic Radiology: Other Procedures", ()),
+    (76500, 76599, "Diagnostic Ultrasound: Head and Neck", HEAD_NECK),
+    (76600, 76699, "Diagnostic Ultrasound: Chest", CHEST_GROUP),
+    (76700, 76799, "Diagnostic Ultrasound: Abdomen and Retroperitoneum", (ABDOMEN,)),
+    (76800, 76800, "Diagnostic Ultrasound: Spinal Canal", SPINAL),
+    (76801, 76869, "Diagnostic Ultrasound: Pelvis", (ABDOMEN, PELVIS)),
+    (76870, 76879, "Diagnostic Ultrasound: Genitalia", (ABDOMEN, PELVIS)),
+    (76880, 76899, "Diagnostic Ultrasound: Extremities", EXTREMITIES),
+    (76900, 76999, "Diagnostic Ultrasound: Guidance and Other Procedures", ()),
+    (77000, 77999, "Radiologic Guidance, Breast, Bone and Joint Studies, Radiation Oncology", ()),
+    (78000, 78099, "Nuclear Medicine: Endocrine System", (HEAD, NECK, THORAX, MEDIASTINUM, ABDOMEN)),
+    (78100, 78199, "Nuclear Medicine: Hematopoietic, Reticuloendothelial and Lymphatic System", ()),
+    (78200, 78299, "Nuclear Medicine: Gastrointestinal System", (HEAD, FACE, NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)),
+    (78300, 78399, "Nuclear Medicine: Musculoskeletal System", ()),
+    (78400, 78499, "Nuclear Medicine: Cardiovascular System", ()),
+    (78500, 78599, "Nuclear Medicine: Respiratory System", (HEAD, FACE, NECK, THORAX, MEDIASTINUM)),
+    (78600, 78699, "Nuclear Medicine: Nervous System", (HEAD, *SPINAL)),
+    (78700, 78799, "Nuclear Medicine: Genitourinary System", (ABDOMEN, PELVIS)),
+    (78800, 79999, "Nuclear Medicine: Other Procedures and Therapy", ()),
+)
+# MAJOR RAD/NUC MED AMIS CODES (VistA file 71.1) that name a technique -> modality; the others are
+# workload groups (gastrointestinal, genitourinary, angiograms, interventional, other, portable).
+VA_AMIS_MODALITY = {"1": "RID10345", "2": "RID10345", "3": "RID10345", "5": "RID10345", "7": "RID10345",
+                    "8": "RID10345", "21": "RID10321", "23": "RID10326", "27": "RID10330"}
+
+
+def va_extract(snapshot: Path) -> list[dict[str, str]]:
+    """(ien, name, CPT subsection, AMIS codes) of each procedure of VistA file 71, in IEN order."""
+    names: dict[int, tuple[str, str]] = {}
+    amis: dict[int, list[str]] = {}
+    for line in _git(snapshot, "show", f"{VA_COMMIT}:{VA_FILE}").splitlines():
+        if m := re.match(r'\^RAMIS\(71,(\d+),0\)="(.*)"$', line):
+            fields = m.group(2).split("^")
+            names[int(m.group(1))] = (" ".join(fields[0].split()), fields[8] if len(fields) > 8 else "")
+        elif m := re.match(r'\^RAMIS\(71,(\d+),2,\d+,0\)="(\d+)', line):
+            amis.setdefault(int(m.group(1)), []).append(m.group(2))
+    rows = []
+    for ien, (name, cpt) in sorted(names.items()):
+        section = next((s for lo, hi, s, _r in VA_CPT_SUBSECTIONS if cpt.isdigit() and lo <= int(cpt) <= hi), "")
+        rows.append({"ien": str(ien), "name": name, "cpt_subsection": section, "amis": "+".join(amis.get(ien, []))})
+    return rows
+
+
+def va_rows(path: Path) -> list[dict[str, str]]:
+    regions = {name: r for _lo, _hi, name, r in VA_CPT_SUBSECTIONS}
+    rows, seen = [], set()
+    for entry in csv.DictReader(path.open(encoding="utf-8")):
+        if entry["name"].casefold() in seen:
+            continue
+        seen.add(entry["name"].casefold())
+        modalities = {VA_AMIS_MODALITY[a] for a in entry["amis"].split("+") if a in VA_AMIS_MODALITY}
+        rows.append({"id": f"VA71-{entry['ien']}", "source": "va-vista",
+                     "institution": "US Department of Veterans Affairs (VistA radiology procedure file)", "lang": "en",
+                     "level": "study", "text": entry["name"], "modality": modalities.pop() if len(modalities) == 1 else "",
+                     "body_region": "", "focus": "", "region_any": "+".join(dict.fromkeys(regions.get(entry["cpt_subsection"], ()))),
+                     "contrast": "", "laterality": "", "split": split_of("va-vista", entry["name"])})
+    return rows
+
+
 BIDS_OUT = ROOT / "tests" / "data" / "descriptions_real_bids.csv"
 BIDS_LICENCES = {"CC0", "CC0-1.0", "PDDL", "ODC-PDDL"}
 BIDS_WEIGHTING = {"T1w": "RID10794", "T2w": "RID10795", "PDw": "RID10792", "PD": "RID10792",
@@ -810,6 +905,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["mycore-extract"] and len(argv) == 2:
         write(mycore_extract(Path(argv[1])), MYCORE_IN)
+        return 0
+    if argv[:1] == ["va-extract"] and len(argv) == 2:
+        write(va_extract(Path(argv[1])), VA_IN)
+        return 0
+    if argv == ["va"]:
+        write(va_rows(VA_IN), VA_OUT)
         return 0
     if argv == ["mycore"]:
         write(mycore_rows(MYCORE_IN), MYCORE_OUT)

@@ -4,6 +4,7 @@ development-set targets.  The held-out file is NOT evaluated here (benchmarks/no
 from __future__ import annotations
 
 import csv
+import re
 import importlib.util
 from pathlib import Path
 
@@ -201,3 +202,27 @@ def test_mycore_set_labels_come_from_the_lists_own_properties():
     assert build.mycore_labels("ULTRASOUND (Mobile)", "URINARY SYSTEM (ULTRASOUND (Mobile))")["region_any"] == "RID56+RID2507"
     assert build.mycore_labels("INTERVENTIONAL RADIOLOGY", "ANGIOPLASTY") == {"modality": "", "region_any": ""}
     assert all(r["split"] == build.split_of("mycore", r["text"]) for r in rows)
+
+
+def test_va_set_labels_come_from_the_procedures_own_fields():
+    """tests/data/descriptions_real_va.csv (English, the VA's VistA radiology procedure file) is
+    rebuilt by the script from the extract: region group from the CPT subsection of each
+    procedure's own CPT code, modality from its AMIS workload codes where they name a technique."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_va.csv")
+    assert build.va_rows(build.VA_IN) == rows
+    assert len(rows) >= 500 and {r["lang"] for r in rows} == {"en"}
+    assert sum(bool(r["region_any"]) for r in rows) >= 280
+    by_text = {r["text"]: r for r in rows}
+    assert by_text["CT HEAD W/O CONT"]["region_any"] == "RID9080+RID13284+RID7488"
+    assert by_text["CT HEAD W/O CONT"]["modality"] == "RID10321"
+    assert by_text["HUMERUS 2 OR MORE VIEWS"]["region_any"] == "RID1852+RID1850"
+    assert by_text["HUMERUS 2 OR MORE VIEWS"]["modality"] == "RID10345"
+    # a workload group (angiograms) names no technique; a vascular subsection no region
+    assert by_text["ANGIO VISCERAL SELECT CP"]["modality"] == "" and by_text["ANGIO VISCERAL SELECT CP"]["region_any"] == ""
+    assert all(r["split"] == build.split_of("va-vista", r["text"]) for r in rows)
+    # the extract keeps the CPT subsection's name, never a CPT code
+    extract = _rows("va_radiology_procedures.csv")
+    assert not any(re.search(r"\b7\d{4}\b", " ".join(e.values())) for e in extract)
