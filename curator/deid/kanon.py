@@ -31,7 +31,7 @@ even all sites together hold fewer than ``k`` patients is ``k`` out of reach.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -270,6 +270,29 @@ def measure(records: list[Record], k: int) -> dict:
     }
 
 
+def one_spelling(records: list[Record]) -> int:
+    """Give the ethnic groups that differ only in case, accents or compatibility forms
+    (``Asian``, ``ASIAN``, ``asian``: the one fold, :func:`curator.common.fold.fold`) one
+    spelling, the one most records carry (ties: the smaller string), so that the public
+    tier's groups are groups of the bytes it releases: a spelling of its own would single a
+    record out of its group.  The tiers that only measure keep every value as written.
+    The number of records whose value was respelled."""
+    from curator.common.fold import fold
+
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        if record.ethnic_group is not None:
+            spellings[fold(record.ethnic_group)][record.ethnic_group] += 1
+    chosen = {folded: min(counts, key=lambda s: (-counts[s], s)) for folded, counts in spellings.items()}
+    changed = 0
+    for record in records:
+        if record.ethnic_group is not None:
+            value = chosen[fold(record.ethnic_group)]
+            changed += value != record.ethnic_group
+            record.ethnic_group = value
+    return changed
+
+
 def merge_sites(sites: dict[str, set[str]], k: int) -> set[str] | None:
     """The sites to merge into one generalised site so that every site holds ``k`` patients,
     with the least loss: every site of fewer than ``k`` patients, then, while the merged
@@ -315,6 +338,7 @@ def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
     _check_k(k)
     records.sort(key=lambda r: (r.patient, r.study))
     before = risk(records, k)
+    one_spelling(records)
     sites = merge_small_sites(records, k)
     limit = int(max_suppression * len(records) + 1e-9)
     best: tuple | None = None

@@ -401,7 +401,9 @@ def _facts(ds: Dataset, values: frozenset[str], risk: str | None) -> dict:
             "values": frozenset(v for v in values if _printable(v)),
             "age": top_code(age) if age else None,
             "sex": str(ds.get("PatientSex", "") or "").strip().upper() or None,
-            "ethnic_group": str(ds.get("EthnicGroup", "") or "").strip().upper() or None,
+            # as written: a released demographic keeps its bytes (the public tier picks one
+            # spelling per folded value, kanon.enforce)
+            "ethnic_group": str(ds.get("EthnicGroup", "") or "").strip() or None,
             "site": str(ds.get("InstitutionName", "") or "").strip().casefold() or None,
             "risk": risk,
             "texts": {tag: str(ds[tag].value) for tag in CONVENTION_TAGS if tag in ds and ds[tag].value},
