@@ -65,10 +65,16 @@ pages, text cut by every border, JPEG baseline grey and YBR_FULL_422 cine, JPEG 
 MR series and US cine with text on some frames only and moving, a PACS viewer screenshot, a scanned request
 form with scribbles, 6-9 px and 40-72 px fonts, text turned 90 degrees; Latin with diacritics, Cyrillic,
 Greek, Arabic, Hebrew, CJK, Hangul, Devanagari, Thai; written blind to the detector and the other
-generators), reported side by side.
+generators) and ``blind10`` (tests/pixel_blind10.py, session blind10: GE/Siemens/Philips/Fuji/Agfa-like
+corner and label layouts over pydicom's real CT, MR, NM and ultrasound images (mammograms filled with their
+resampled texture), MONOCHROME1 text that displays light, halo text and a hand-typed note over anatomy,
+translucent bands, grey text in outline boxes, vertical and border-cut 6-8 px text, measurement labels with
+arrows, moving text on some frames of MR/XA/US cine, RGB/YBR_FULL/YBR_FULL_422; explicit, implicit and
+big-endian, deflated, RLE, JPEG baseline, JPEG 2000 and JPEG-LS lossless; written blind to the detector and
+the other generators), reported side by side.
 
 Usage: ``python benchmarks/pixels.py [--count N] [--seed S]
-[--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8,blind9] [--quick] [--no-ocr]``.
+[--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8,blind9,blind10] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -107,6 +113,8 @@ from pixel_blind8 import blind8_cases  # noqa: E402
 from pixel_blind8 import missing_fonts as blind8_missing_fonts  # noqa: E402
 from pixel_blind9 import blind9_cases  # noqa: E402
 from pixel_blind9 import missing_fonts as blind9_missing_fonts  # noqa: E402
+from pixel_blind10 import blind10_cases  # noqa: E402
+from pixel_blind10 import missing_fonts as blind10_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
 
 
@@ -136,7 +144,9 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     huge text over anatomy and textures, one-frame cine, many scripts; written blind);
     ``blind9``: tests/pixel_blind9.py (session blind9: vendor corners, window-level text, MONOCHROME1
     mammograms, JPEG lossy and lossless syntaxes, moving text on some frames, PACS screenshot, scanned
-    form, edges, tiny and huge fonts, many scripts; written blind)."""
+    form, edges, tiny and huge fonts, many scripts; written blind);
+    ``blind10``: tests/pixel_blind10.py (session blind10: vendor corners and labels over pydicom's real images,
+    MONOCHROME1, halo and boxed text, bands, moving cine text, eight transfer syntaxes; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
     if which == "blind":
@@ -178,8 +188,13 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind9 needs fonts that are not installed: {', '.join(blind9_missing_fonts())} "
                              "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-noto-mono, fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind9_cases(count, seed)]
+    if which == "blind10":
+        if blind10_missing_fonts():
+            raise SystemExit(f"error: blind10 needs fonts that are not installed: {', '.join(blind10_missing_fonts())} "
+                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
+        return [Item(c.name, c.dataset, c.lines) for c in blind10_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9)")
+        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -335,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
                         help="comma-separated: own (tuning set), heldout (independent, looked at), "
-                        "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9 (never tuned on)")
+                        "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")
     parser.add_argument("--no-ocr", action="store_true", help="skip the tesseract readability check")
