@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 
-from curator.normalize import ATTRIBUTES, CONFIDENT, lexicon, normalize_description, normalize_series, normalize_text  # noqa: E402
+from curator.normalize import ATTRIBUTES, CONFIDENT, lexicon, normalize_description, normalize_series, normalize_text, study_contrast  # noqa: E402
 from curator.normalize.engine import analyse  # noqa: E402
 
 
@@ -330,6 +330,8 @@ def main_real(args: argparse.Namespace) -> int:
                  load_real(DATA / "descriptions_real_series.csv", split)))
     synth_file = "descriptions_holdout.csv" if args.holdout else "descriptions_dev.csv"
     sets.append((f"synthetic: {synth_file} (hand-written)", synthetic_as_real(load(DATA / synth_file))))
+    print_study_contrast(f"real studies: contrast of MR series read with their study (BIDS, held out by site), {split} split",
+                         load_real(DATA / "descriptions_real_bids_studies.csv", split))
     names = {True: "header modality given", "sequence": "header modality and sequence header given", False: "text only"}
     for title, items in sets:
         for header in (True, "sequence", False) if has_sequence_header(items) else (True, False):
@@ -340,6 +342,48 @@ def main_real(args: argparse.Namespace) -> int:
             if header and by_source(items):
                 print_by_source(by_source(items))
     return 0
+
+
+def evaluate_study_contrast(items: list[dict], study: bool) -> dict:
+    """Contrast of the MR series of a study-grouped set (descriptions_real_bids_studies.csv): each
+    series read alone (its name and the header Modality, ContrastBolusAgent when the sidecar kept
+    one), or with its study's other series (``study_contrast``)."""
+    by_study: dict[str, list[dict]] = {}
+    for item in items:
+        by_study.setdefault(item["study"], []).append(item)
+    s = dict.fromkeys(("labelled", "right", "conf_right", "conf_wrong", "low_wrong", "abstained", "invented"), 0)
+    for key in sorted(by_study):
+        rows = by_study[key]
+        evidence = [{"SeriesDescription": r["text"], "Modality": DICOM_MODALITY[r["modality"]],
+                     "ContrastBolusAgent": r.get("contrast_agent") or None} for r in rows]
+        results = [normalize_series(ev) for ev in evidence]
+        if study:
+            results = study_contrast(list(zip(evidence, results)))
+        for row, result in zip(rows, results):
+            got, conf = codes_of(result.get("contrast"))
+            want = _codes(row["contrast"])
+            if not want:
+                s["invented"] += got is not None
+                continue
+            s["labelled"] += 1
+            if got is None:
+                s["abstained"] += 1
+            elif got == want:
+                s["right"] += 1
+                s["conf_right"] += conf >= CONFIDENT
+            else:
+                s["conf_wrong" if conf >= CONFIDENT else "low_wrong"] += 1
+    return s
+
+
+def print_study_contrast(title: str, items: list[dict]) -> None:
+    print(f"\n{title}: {len(items)} series in {len({i['study'] for i in items})} studies, header modality given")
+    print(f"  {'read':<22}{'labelled':>9}{'right':>9}{'conf-right':>12}{'conf-wrong':>12}{'low-wrong':>11}{'abstained':>11}{'invented':>10}")
+    for name, study in (("series alone", False), ("with its study", True)):
+        s = evaluate_study_contrast(items, study)
+        n = s["labelled"]
+        print(f"  {name:<22}{n:>9}{pct(s['right'], n):>9}{pct(s['conf_right'], n):>12}{pct(s['conf_wrong'], n):>12}"
+              f"{pct(s['low_wrong'], n):>11}{pct(s['abstained'], n):>11}{s['invented']:>10}")
 
 
 def print_by_language(items: list[dict], split: str) -> None:

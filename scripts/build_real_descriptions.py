@@ -738,6 +738,52 @@ def _bids_dataset(snapshot: Path, names: list[str], described: dict) -> list[dic
     return list(out.values())
 
 
+BIDS_STUDIES_OUT = ROOT / "tests" / "data" / "descriptions_real_bids_studies.csv"
+
+
+def bids_study_rows(snapshots: list[Path]) -> list[dict[str, str]]:
+    """The BIDS sets' series grouped by study: one row per sidecar (nothing deduplicated), with
+    ``study`` an opaque number per (dataset, subject, session) in path order (no subject label is
+    written).  Only datasets with a contrast label (a ``ce-`` entity or a README rule) are kept:
+    the set measures contrast read from a study's series together (curator.normalize.study).
+    Labels and split as the BIDS set (``bids_rows``); ``contrast_agent`` is the sidecar's
+    ContrastBolusAgent or ContrastBolusIngredient when the converter wrote one."""
+    rows: list[dict[str, str]] = []
+    for snapshot in snapshots:
+        names = _git(snapshot, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+        if "dataset_description.json" not in names:
+            continue
+        described = json.loads(_git(snapshot, "show", "HEAD:dataset_description.json") or "{}")
+        if str(described.get("License", "")).strip() not in BIDS_LICENCES:
+            continue
+        folder = snapshot.parent if snapshot.name == ".git" else snapshot
+        folder = folder.parent if folder.name == "repo" else folder
+        dataset = folder.name.replace("+", "/").rsplit("/", 1)[-1]
+        rules = BIDS_README_CONTRAST.get(dataset, {})
+        wanted = sorted(n for n in names if BIDS_SUFFIX.search(n) and not BIDS_DERIVED.search(n) and not _acq_contradicts(n))
+        studies: dict[str, str] = {}
+        part: list[dict[str, str]] = []
+        for name, sidecar in zip(wanted, _read_json_blobs(snapshot, wanted)):
+            match = BIDS_SUFFIX.search(name)
+            text = " ".join(str(sidecar.get("SeriesDescription") or "").split()) if isinstance(sidecar, dict) else ""
+            if match is None or not isinstance(sidecar, dict) or not text:
+                continue
+            where = re.match(r"(sub-[^/]+)/(?:(ses-[^/]+)/)?", name)
+            if where is None:
+                continue
+            study = studies.setdefault(where.group(0), f"{dataset}-s{len(studies) + 1:03d}")
+            ce = re.search(r"_ce-([A-Za-z0-9]+)", name)
+            contrast = "RID28769" if ce else next((code for key, code in rules.items() if name.endswith(key)), "")
+            agent = sidecar.get("ContrastBolusAgent") or sidecar.get("ContrastBolusIngredient") or ""
+            part.append({"id": f"{study}-{len(part):04d}", "study": study, "text": text, "modality": "RID10312",
+                         "contrast": contrast, "weighting": BIDS_WEIGHTING[match.group(1)],
+                         "split": split_of("bids", f"{dataset}|{_site(sidecar)}"), "site": _site(sidecar),
+                         "contrast_agent": str(agent)})
+        if any(r["contrast"] for r in part):
+            rows += part
+    return rows
+
+
 SMI_COMMIT = "07eab2024cf1d0eee98088ebec4ac867fa92baa3"
 SMI_FILE = "BadMedicine.Dicom/DicomDataGeneratorDescBodyPart.csv"
 SMI_MODALITY = {"CT": "RID10321"}
@@ -893,6 +939,14 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["bids"] and len(argv) >= 2:
         rows = bids_rows([Path(a) for a in argv[1:]])
         write(sorted(rows, key=lambda r: (r["id"].split("-")[0], r["text"].casefold(), r["weighting"], r["contrast"])), BIDS_OUT)
+        return 0
+    if argv[:1] == ["bids-studies"] and len(argv) >= 2:
+        rows = bids_study_rows([Path(a) for a in argv[1:]])
+        with BIDS_STUDIES_OUT.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        print(f"{BIDS_STUDIES_OUT}: {len(rows)} rows in {len({r['study'] for r in rows})} studies")
         return 0
     if argv[:1] == ["ccam-extract"] and len(argv) == 2:
         write(ccam_extract(Path(argv[1])), CCAM_IN)

@@ -84,12 +84,12 @@ def _reported(result: dict[str, Any]) -> dict[str, Any]:
 
 def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str, Any]], overrides=None) -> dict[str, Any]:
     """Add ``normalized`` to every series row; return the report's ``normalization`` section
-    and the per-study procedures."""
-    from curator.normalize import normalize_series, study_procedure, summarize
+    and the per-study procedures.  The series of a study are read together for their contrast
+    (``curator.normalize.study``: a pre-contrast twin of a post-contrast series)."""
+    from curator.normalize import normalize_series, study_contrast, study_procedure, summarize
 
-    results_by_study: dict[str, list[dict]] = defaultdict(list)
+    rows_by_study: dict[str, list[dict[str, Any]]] = defaultdict(list)
     study_evidence: dict[str, dict] = {}
-    summary_rows = []
     # Series sharing one evidence dict (``evidence_by_series``) share one result; the
     # dicts stay alive in ``evidence`` meanwhile, so their identity is a safe key.
     cache: dict[int, dict] = {}
@@ -97,15 +97,16 @@ def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str
         ev = evidence[row["key"]]
         if id(ev) not in cache:
             cache[id(ev)] = _reported(normalize_series(ev, overrides))
-        result = cache[id(ev)]  # shared, never modified after this point
-        row["normalized"] = result
-        results_by_study[row["study_key"]].append(result)
+        row["normalized"] = cache[id(ev)]  # shared, never modified after this point
+        rows_by_study[row["study_key"]].append(row)
         study_evidence.setdefault(row["study_key"], {"StudyDescription": ev.get("StudyDescription"), "site": row["site"]})
-        summary_rows.append((row["site"], row["series_description"], result))
     procedures = []
     study_cache: dict[tuple, tuple] = {}
-    for study_key in sorted(results_by_study):
-        results, ev = results_by_study[study_key], study_evidence[study_key]
+    for study_key in sorted(rows_by_study):
+        rows, ev = rows_by_study[study_key], study_evidence[study_key]
+        for row, result in zip(rows, study_contrast([(evidence[r["key"]], r["normalized"]) for r in rows])):
+            row["normalized"] = result
+        results = [r["normalized"] for r in rows]
         # Studies with the same series results (shared objects) and evidence share their procedure.
         memo_key = (tuple(map(id, results)), ev["StudyDescription"], ev["site"])
         if memo_key not in study_cache:
@@ -113,6 +114,7 @@ def normalize_rows(series: list[dict[str, Any]], evidence: Mapping[str, dict[str
         value, reason = study_cache[memo_key]
         procedures.append({"study_key": study_key, "site": study_evidence[study_key]["site"], "procedure": value,
                            "reason": None if value else reason})
+    summary_rows = [(row["site"], row["series_description"], row["normalized"]) for row in series]
     return {"normalization": summarize(summary_rows), "procedures": procedures}
 
 

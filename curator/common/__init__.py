@@ -3,6 +3,7 @@
 * :mod:`curator.common.csvcell`: every CSV cell safe from spreadsheet formulas (OWASP);
 * :mod:`curator.common.jsontext`: every JSON number finite (``allow_nan=False``);
 * :mod:`curator.common.fold`: the one Unicode fold used by every match (``mappings/fold.yaml``);
+  ``repair_mojibake``: UTF-8 text that was decoded as Windows-1252, repaired;
 * :mod:`curator.common.executors`: local process pool, in-process, or Dask cluster behind one interface; the crash-tolerant parallel map;
 * :mod:`curator.common.faults`: one run at a time per output or index (lock files); a full disk as a clear error;
 * :mod:`curator.common.journal`: the journal of outputs written (with SHA-256), verified when a killed run is resumed;
@@ -25,6 +26,7 @@ _EXPORTS = {
     "Executor": "executors",
     "finite": "jsontext",
     "fold": "fold",
+    "repair_mojibake": "fold",
     "is_no_space": "faults",
     "Journal": "journal",
     "load": "userfile",

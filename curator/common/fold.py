@@ -71,3 +71,33 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.translate(_letters())
+
+
+# A UTF-8 lead byte (C2-F4) read as Windows-1252 or Latin-1, followed by a continuation byte
+# (80-BF) read the same way: "TÃ³rax" is "Tórax" whose UTF-8 bytes were decoded as Windows-1252.
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+                       "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+
+def _byte(ch: str) -> bytes:
+    """The byte a Windows-1252 (or, for its five undefined bytes, Latin-1) decoder read as ``ch``."""
+    try:
+        return ch.encode("cp1252")
+    except UnicodeEncodeError:
+        if ord(ch) < 0x100:
+            return bytes([ord(ch)])
+        raise
+
+
+@lru_cache(maxsize=1 << 12)
+def repair_mojibake(text: str) -> str:
+    """``text`` whose UTF-8 bytes were decoded as Windows-1252/Latin-1 ("TÃ³rax", "CRÃ‚NIO"),
+    decoded again as UTF-8; any other text unchanged.  Only a text that re-encodes to bytes and
+    decodes as strict UTF-8 is repaired, so a correct "Tórax" or a Latin-1 "Ã" before a letter
+    ("MÃO") is never changed."""
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    try:
+        return b"".join(_byte(ch) for ch in text).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from curator.common.fold import repair_mojibake
 from curator.normalize.lexicon import WEAK, ContextRules, Entry, Lexicon, fold, header_key, is_numeric, lexicon, tokens
 from curator.normalize.sequence import weighting_from_header
 
@@ -224,6 +225,25 @@ def _best_phrase(lex: Lexicon, toks: list[str], i: int) -> tuple[int, Entry, str
     return best
 
 
+def sequence_words(lex: Lexicon, text: str) -> tuple[str, ...]:
+    """The words of a description without its contrast words ("t1 space sag iso" for
+    "t1_space_sag_iso+C" and for "t1_space_sag_iso")."""
+    toks = tokens(repair_mojibake(text))
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        best = _best_phrase(lex, toks, i)
+        if best is not None:
+            length, entry, _quality = best
+            if entry.attribute == "contrast" or any(attribute == "contrast" for attribute, _code in entry.implies):
+                i += length
+                continue
+        if toks[i] not in _PUNCT:
+            out.append(toks[i])
+        i += 1
+    return tuple(out)
+
+
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -334,7 +354,7 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     """Scan one description: longest phrase first, then kernels, glued words, truncations; then
     the context rules.  ``context`` is the header Modality when there is one ("PT", "NM"...)."""
     lex = lexicon()
-    text = _level_lists(lex, text or "")
+    text = _level_lists(lex, repair_mojibake(text or ""))
     toks, split_at = _split_glued(lex, _join_numbers(lex, tokens(_split_camel(lex, _split_case(lex, text)))))
     toks = _inverted_pairs(lex, toks, split_at)
     n = len(toks)

@@ -248,6 +248,11 @@ class Lexicon:
     number_prefixes: frozenset[str] = frozenset()   # "sb 1000": read as the one token "sb1000"
     # kernels made for one region (vocabulary.yaml kernel_regions): a weak implied region
     kernel_regions: tuple[tuple[re.Pattern[str], Entry], ...] = ()
+    # contrast.yaml study_pairs: the confidence of a contrast read from a study's pair of the same
+    # sequence, and the last words that mark the post-contrast one only beside its pair ("_C")
+    study_pair_confidence: float = 0.75
+    study_weighting_confidence: float | None = None
+    study_post_markers: frozenset[str] = frozenset()
 
     def procedure_modifier(self, text: str | None) -> str | None:
         """The first word of ``text`` naming a Playbook modifier the normalizer does not model."""
@@ -345,6 +350,7 @@ class _ValueFiles:
     implies_modality: dict[str, str] = field(default_factory=dict)
     non_image: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()
+    study_pairs: dict = field(default_factory=dict)
 
 
 def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
@@ -418,6 +424,10 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
                           and phrases[key].kind == "value"},
         sequence_rules=_sequence_rules(desc, values.concepts),
         number_prefixes=frozenset(fold(str(w)) for group in vocab.get("value_patterns") or [] for w in group.get("number_prefixes") or ()),
+        study_pair_confidence=float(values.study_pairs.get("confidence", 0.75)),
+        study_weighting_confidence=(None if values.study_pairs.get("weighting_confidence") is None
+                                    else float(values.study_pairs["weighting_confidence"])),
+        study_post_markers=frozenset(fold(str(w)) for w in _term_list(values.study_pairs.get("post_markers"), "contrast.yaml study_pairs")),
     )
 
 
@@ -481,6 +491,7 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
         values.non_image = frozenset(data.get("non_image_header") or ())
     if attribute == "contrast":
         values.negations = frozenset(fold(v) for v in _term_list(data.get("agent_negations"), "contrast.yaml agent_negations"))
+        values.study_pairs = dict(data.get("study_pairs") or {})
 
 
 def _read_vocabulary_terms(vocab: dict, terms: dict[str, tuple[str, str]], rules: ContextRules,

@@ -62,6 +62,14 @@ class Combination(UserModel):
     terms: Optional[ByLanguage] = None
 
 
+class StudyPairs(UserModel):
+    """``contrast.yaml`` ``study_pairs``: the same sequence twice in a study, once marked post-contrast."""
+
+    confidence: float
+    weighting_confidence: Optional[float] = None
+    post_markers: Optional[Words] = None
+
+
 class ValueFile(UserModel):
     """``modality.yaml``, ``body_region.yaml``, ``contrast.yaml``, ``weighting.yaml``,
     ``plane.yaml``, ``laterality.yaml``."""
@@ -75,6 +83,7 @@ class ValueFile(UserModel):
     plural_endings: Optional[dict[str, list[tuple[str, Optional[str]]]]] = None
     non_image_header: Optional[Words] = None
     agent_negations: Optional[Words] = None
+    study_pairs: Optional[StudyPairs] = None
     header_rules: Optional[list[dict[str, Any]]] = None  # checked by sequence.load_rules
 
 
