@@ -13,6 +13,8 @@ parts and of the way Portuguese exam lists are written (no held-out item was loo
   language ("LINFOCINTILOGRAFIA"), the organ scintigraphies the lexicon lists
   ("CISTOCINTILOGRAFIA": the bladder *and* nuclear medicine), the radioisotope nouns
   ("C/ RADIOISOTOPO") (SIGTAP 02.08 dev: 9 names gave no modality from their text);
+- nuclear medicine function measures named by the organ's physiology: the glomerular
+  filtration (the kidneys), the perchlorate discharge test (the thyroid) (SIGTAP 02.08 dev abstained);
 - ultrasound named by an adjective ("PAQUIMETRIA ULTRASSONICA") and the transoesophageal
   echocardiography ("ECOCARDIOGRAFIA TRANSESOFAGICA": the heart, and no modality).
 
@@ -125,3 +127,13 @@ def test_organ_scintigraphy_keeps_its_organ():
 @pytest.mark.parametrize("text", ["PAQUIMETRIA ULTRASSÔNICA", "ECOCARDIOGRAFIA TRANSESOFAGICA"])
 def test_ultrasound_by_an_adjective_or_the_transoesophageal_echo(text):
     assert [name for name, _ in _label(text, "modality")] == ["ultrasound"]
+
+
+@pytest.mark.parametrize("text, label", [
+    ("DETERMINACAO DE FILTRACAO GLOMERULAR", "kidney"),
+    ("mesure isotopique de la filtration glomerulaire", "kidney"),
+    ("TESTE DO PERCLORATO C/ RADIOISOTOPO", "thyroid gland"),
+    ("perchlorate discharge test", "thyroid gland"),
+])
+def test_nuclear_medicine_function_measures_name_their_organ(text, label):
+    assert [name for name, _ in _label(text, "body_region", "NM")] == [label]

@@ -95,3 +95,19 @@ def test_the_audit_reads_a_study_s_series_together():
     report = build_report(pa.Table.from_pylist(rows, schema=SCHEMA))
     contrast = {s["key"]: (s["normalized"]["contrast"] or {}).get("label") for s in report["series"]}
     assert contrast == {"a1": WITHOUT, "a2": WITH, "b1": None}
+
+
+def test_curator_normalize_reads_series_rows_of_one_study_together_and_never_writes_the_label(tmp_path):
+    from curator.normalize.batch import normalize_rows, read_descriptions, render_results
+
+    src = tmp_path / "series.csv"
+    src.write_text("description,modality,level,study\n"
+                   "t1_space_sag_iso,MR,series,ACC20261202X1\n"
+                   "t1_space_sag_iso+C,MR,series,ACC20261202X1\n"
+                   "t1_space_sag_iso,MR,series,ACC20261202X2\n"
+                   "t1_space_sag_iso,MR,study,ACC20261202X2\n", encoding="utf-8")
+    results = normalize_rows(read_descriptions(src))
+    assert [(r["contrast"] or {}).get("code") for r in results] == ["RID28768", "RID28769", None, None]
+    assert results[0]["contrast"]["source"] == "study"
+    for fmt in ("csv", "json"):
+        assert "ACC20261202" not in render_results(results, fmt)

@@ -11,7 +11,8 @@ def register(app: typer.Typer) -> None:
     @app.command("normalize")
     def normalize(
         input_csv: Path = typer.Argument(..., help="CSV with a 'description' column; optional 'modality', 'body_part_examined', "
-                                        "'level' (study|series), 'study_description' (a series row's study)."),
+                                        "'level' (study|series), 'study_description' (a series row's study), 'study' (series rows of one study: "
+                                        "read together for their contrast; never written)."),
         out: Path = typer.Option(..., "--out", "-o", help="File to write (CSV or JSON, see --format); - for standard output.", dir_okay=False),
         fmt: Optional[str] = typer.Option(None, "--format", help="csv or json (default: from the --out suffix, else csv)."),
         overrides: Optional[List[Path]] = typer.Option(None, "--overrides", help="Site override YAML or a reviewed CSV (repeatable); applied first."),

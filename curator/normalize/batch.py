@@ -2,8 +2,10 @@
 
 Input: a CSV with a ``description`` column and optional ``modality`` (DICOM Modality, e.g.
 CT, MR, DX), ``body_part_examined`` (DICOM BodyPartExamined), ``level`` (``study`` or
-``series``; default ``study``) and ``study_description`` (a series row's study: what the series
-name and header leave open is read from it, source ``study``) columns.  Output: per row and per attribute the RadLex code,
+``series``; default ``study``), ``study_description`` (a series row's study: what the series
+name and header leave open is read from it, source ``study``) and ``study`` (any label naming a
+series row's study: the series rows of one study are read together for their contrast,
+``curator.normalize.study``; used to group the rows only, never written) columns.  Output: per row and per attribute the RadLex code,
 label, confidence and source, as CSV or JSON (rows in input order; JSON keys sorted).
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ from curator.normalize.overrides import Overrides
 from curator.normalize.series import normalize_description
 
 OPTIONAL_COLUMNS = ("modality", "body_part_examined", "level", "study_description")
+# read to group rows, never written to the output (a study label may be an accession number)
+GROUP_COLUMNS = ("study",)
 LEVELS = ("study", "series")
 FORMATS = ("csv", "json")
 VALUE_KEYS = ("code", "label", "confidence", "source")
@@ -42,7 +46,7 @@ def read_descriptions(path: Path, encoding: str = "utf-8", delimiter: str = "aut
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
         header = [h.strip() for h in (reader.fieldnames or [])]
         if "description" not in header:
-            raise CuratorError(f"{name}: no 'description' column (columns: description, optional {', '.join(OPTIONAL_COLUMNS)})")
+            raise CuratorError(f"{name}: no 'description' column (columns: description, optional {', '.join(OPTIONAL_COLUMNS + GROUP_COLUMNS)})")
         rows = []
         for number, raw in enumerate(reader, start=2):
             if None in raw:
@@ -53,7 +57,7 @@ def read_descriptions(path: Path, encoding: str = "utf-8", delimiter: str = "aut
                 raise CuratorError(f"{name}: line {number}: level must be 'study' or 'series'")
             rows.append({"description": row["description"], "modality": row.get("modality", "").upper(),
                          "body_part_examined": row.get("body_part_examined", ""), "level": level,
-                         "study_description": row.get("study_description", "")})
+                         "study_description": row.get("study_description", ""), "study": row.get("study", "")})
     except csv.Error as exc:
         raise CuratorError(f"{name}: not a valid CSV file ({exc})") from None
     return rows
@@ -99,14 +103,31 @@ def _delimiter(text: str, choice: str, name: str) -> str:
 
 def normalize_rows(rows: Iterable[dict[str, str]], overrides: Overrides | None = None, site: str | None = None) -> list[dict]:
     """One result per input row (the input values, then each attribute's value or None)."""
+    rows = list(rows)
     out = []
     for row in rows:
         result = normalize_description(row["description"], modality=row.get("modality") or None,
                                        body_part_examined=row.get("body_part_examined") or None,
                                        level=row.get("level") or "study", overrides=overrides, site=site,
                                        study_description=row.get("study_description") or None)
-        out.append({"input": dict(row), **result})
-    return out
+        out.append({"input": {k: v for k, v in row.items() if k not in GROUP_COLUMNS}, **result})
+    return _study_contrast(out, [row.get("study", "").strip() for row in rows])
+
+
+def _study_contrast(results: list[dict], study_of: list[str]) -> list[dict]:
+    """The series rows that share a ``study`` cell read together for their contrast."""
+    from curator.normalize.study import study_contrast
+
+    studies: dict[str, list[int]] = {}
+    for n, (result, study) in enumerate(zip(results, study_of)):
+        if (result["input"].get("level") or "study") == "series" and study:
+            studies.setdefault(study, []).append(n)
+    for members in studies.values():
+        evidence = [{"SeriesDescription": results[n]["input"]["description"], "Modality": results[n]["input"].get("modality") or None}
+                    for n in members]
+        for n, changed in zip(members, study_contrast(list(zip(evidence, [results[n] for n in members])))):
+            results[n] = dict(changed)
+    return results
 
 
 def _cells(value) -> dict[str, str]:
