@@ -137,3 +137,14 @@ def test_ultrasound_by_an_adjective_or_the_transoesophageal_echo(text):
 ])
 def test_nuclear_medicine_function_measures_name_their_organ(text, label):
     assert [name for name, _ in _label(text, "body_region", "NM")] == [label]
+
+
+@pytest.mark.parametrize("text, field, label", [
+    ("MMG BILATERAL", "modality", "mammography"),
+    ("MMG BILATERAL", "body_region", "breast"),
+    ("URO-TC", "body_region", "urinary tract"),
+    ("UROTOMOGRAFIA", "modality", "computed tomography"),
+])
+def test_brazilian_exam_abbreviations(text, field, label):
+    """"MMG" (mamografia) and "URO-TC" (CT urography) of Brazilian order lists."""
+    assert [name for name, _ in _label(text, field)] == [label]
