@@ -148,3 +148,23 @@ def test_nuclear_medicine_function_measures_name_their_organ(text, label):
 def test_brazilian_exam_abbreviations(text, field, label):
     """"MMG" (mamografia) and "URO-TC" (CT urography) of Brazilian order lists."""
     assert [name for name, _ in _label(text, field)] == [label]
+
+
+def test_tc_ce_of_portugal_is_no_contrast_statement():
+    """"TAC CE" / "TC CE" / "RM CE": the Portuguese (Portugal) crânio-encefálica, not "contrast
+    enhanced" (was "with contrast", confidently): the modality stays, no contrast is claimed."""
+    for text, modality in (("TAC CE", "computed tomography"), ("TC CE", "computed tomography"), ("RM CE", "magnetic resonance imaging")):
+        assert _label(text, "contrast") == []
+        assert _label(text, "modality") == [(modality, True)]
+    # guard: English "CT CE" keeps its contrast; a contrast word after "TC CE" is read
+    assert _label("CT CE CHEST", "contrast") == [("imaging with IV contrast", True)]
+    assert _label("TC CE com contraste", "contrast") == [("imaging with IV contrast", True)]
+
+
+@pytest.mark.parametrize("text, labels", [
+    ("TC dos seios perinasais", ["paranasal sinuses"]),
+    ("Ecografia tiroideia", ["thyroid gland"]),
+    ("TC toraco-abdomino-pélvica", ["abdomen", "pelvis", "thorax"]),
+])
+def test_portuguese_of_portugal_region_words(text, labels):
+    assert [name for name, _ in _label(text, "body_region")] == labels
