@@ -168,3 +168,11 @@ def test_tc_ce_of_portugal_is_no_contrast_statement():
 ])
 def test_portuguese_of_portugal_region_words(text, labels):
     assert [name for name, _ in _label(text, "body_region")] == labels
+
+
+def test_a_truncation_whose_completions_imply_overlapping_facts_keeps_the_shared_ones():
+    # "CYSTO" completes to cystography (the bladder) and cystoscintigraphy (nuclear medicine and
+    # the bladder): two meanings since round 15 split them, both name the bladder
+    for text, modality in (("NM Cysto Reflux", "NM"), ("Cysto", None), ("PLACENTOGRAM W/CONT CYSTO CP", None)):
+        values = normalize_description(text, modality=modality)["body_region"] or []
+        assert [v["label"] for v in values] == ["urinary bladder"], text

@@ -66,8 +66,9 @@ def test_exam_names_of_hospital_lists_imply_their_organ():
 
 
 def test_an_italian_plural_that_is_a_portuguese_word_needs_italian_context():
-    # "teste": Italian heads (plural of testa), Portuguese "test" (TUSS "Teste Do Perclorato")
-    assert _regions("Teste Do Perclorato", "NM") == []
+    # "teste": Italian heads (plural of testa), Portuguese "test" (TUSS "Teste Do Perclorato");
+    # the perchlorate discharge test is a thyroid function measure (round 15b), never the head
+    assert _regions("Teste Do Perclorato", "NM") == [("thyroid gland", True)]
     assert _regions("Teste De Estímulo Com Tsh Recombinante", "NM") == []
 
 

@@ -109,6 +109,14 @@ def _same(entries: list[Entry]) -> Entry | None:
             common &= set(e.codes)
         if common:
             return Entry("value", first.attribute, tuple(c for c in first.codes if c in common))
+    if all(e.kind == "implied" and not e.needs for e in entries):
+        # completions implying overlapping facts share those ("CYSTO" -> cystography: the bladder,
+        # cystoscintigraphy: nuclear medicine and the bladder; both: the bladder)
+        shared = set(first.implies)
+        for e in entries[1:]:
+            shared &= set(e.implies)
+        if shared:
+            return Entry("implied", "", (), tuple(pair for pair in first.implies if pair in shared))
     return None
 
 
