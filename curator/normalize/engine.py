@@ -149,7 +149,8 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         three = _three_parts(lex, tok)
         if three is not None:
             return [(entry, "compound") for entry in three]
-    if len(tok) >= 4 and tok.isalpha():
+    if len(tok) >= 4 and tok.isalpha() and not any(tok in words for words in lex.rules.whole_words.values()):
+        # a whole word of a supported language is no truncation ("male" is not "maleolo")
         words = [w for w in lex.prefix_words(tok) if w != tok]
         # a truncation keeps at least half of the word ("none" is not "nonenhanced")
         if not words or 2 * len(tok) < min(len(w) for w in words):

@@ -118,6 +118,7 @@ class ContextRules:
     fetal_regions: frozenset[str] = frozenset()                 # ... unless inside these (abdomen, pelvis)
     not_in_language: dict[str, frozenset[str]] = field(default_factory=dict)  # "mano" is no hand in French
     only_in_language: dict[str, frozenset[str]] = field(default_factory=dict)  # "mano" is a hand only in es/it
+    whole_words: dict[str, frozenset[str]] = field(default_factory=dict)  # "male", "back": no truncation
     language_words: dict[str, frozenset[str]] = field(default_factory=dict)
     region_group: dict[str, str] = field(default_factory=dict)  # Playbook region -> body-region group
     adjacent_groups: frozenset[frozenset[str]] = frozenset()
@@ -212,6 +213,7 @@ def _region_rules(data: dict, terms: dict) -> dict:
         "fetal_words": frozenset(fold(str(w)) for w in _term_list(data.get("fetal_words"), "vocabulary.yaml context fetal_words")),
         "not_in_language": per_language("not_in_language"),
         "only_in_language": per_language("only_in_language"),
+        "whole_words": per_language("whole_words"),
         "language_words": per_language("language_words"),
         "region_group": groups,
         "adjacent_groups": adjacent,
@@ -397,6 +399,10 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
             table.origin[key] = "plural"
         if phrases.get(key) == entry:
             table.languages.setdefault(key, set()).add(lang)
+    for lang, words in rules.whole_words.items():
+        named = sorted(w for w in words if (w,) in phrases)
+        if named:
+            raise LexiconError(f"vocabulary.yaml context: whole_words {lang}: {', '.join(named)} already a term")
     modifiers = vocab.get("procedure_modifiers") or {}
     return Lexicon(
         phrases=phrases,

@@ -140,6 +140,7 @@ class ContextSection(UserModel):
     fetal_words: Optional[Words] = None
     not_in_language: Optional[ByLanguage] = None
     only_in_language: Optional[ByLanguage] = None
+    whole_words: Optional[ByLanguage] = None
     language_words: Optional[ByLanguage] = None
     deep_languages: Optional[Words] = None
     one_volume_groups: Optional[list[Words]] = None

@@ -1,0 +1,57 @@
+"""Round 16 of issue 16: confident answers read from words that mean something else (no
+held-out item was looked at; probes in the styles of the lists' development parts).
+
+- a whole word of a supported language is no truncation of a longer term of another
+  (`whole_words` in vocabulary.yaml): `Pelvis Male` was the pelvis and the ankle (Spanish
+  "maleolo") at 0.95, `MRI Back` the pelvis (Swedish "backen"), `asse lungo` (Italian "long
+  axis") the lung.
+
+Each test fails without its change; the guards pass before and after."""
+from __future__ import annotations
+
+import pytest
+
+from curator.normalize import CONFIDENT, normalize_description
+from curator.normalize.lexicon import LexiconError, compile_lexicon
+from curator.resources import mappings_dir, ontologies_dir
+
+
+def _regions(text: str, modality: str | None = None) -> list[tuple[str, bool]]:
+    """(label, confident) of each body region answered."""
+    values = normalize_description(text, modality=modality)["body_region"] or []
+    return sorted((v["label"], v["confidence"] >= CONFIDENT) for v in values)
+
+
+@pytest.mark.parametrize("text, modality, regions", [
+    ("Pelvis Male", "DX", [("pelvis", True)]),            # was pelvis + ankle ("maleolo"), both at 0.95
+    ("Male Pelvis", "US", [("pelvis", True)]),
+    ("MRI Back", "MR", []),                                # was pelvis ("backen", sv)
+    ("US Back Lump", "US", []),
+    ("Stenting - Stem", "XA", []),                         # was esophagus ("stemple")
+    ("US Kidney Lower Pole", "US", [("kidney", True)]),    # "pole" was the thumb (pt "polegar")
+    ("CT Pancreas Tail", "CT", [("pancreas", True)]),      # "tail" was the coccyx ("tailbone")
+    ("RM asse lungo cuore", "MR", [("heart", True)]),      # "lungo" (it, long) was the lung
+    ("Ecografia renal leve", "US", [("kidney", True)]),    # "leve" (es, mild) was the liver (nl "lever")
+])
+def test_whole_words_are_no_truncations(text, modality, regions):
+    assert _regions(text, modality) == regions
+
+
+@pytest.mark.parametrize("text, modality, label", [
+    ("CT ABDOM", "CT", "abdomen"),       # guard: a cut that is no word stays a truncation
+    ("XR VERTEB", "DX", "spine"),
+    ("CT PELV", "CT", "pelvis"),
+])
+def test_truncations_that_are_no_words_still_read(text, modality, label):
+    assert [lab for lab, _c in _regions(text, modality)] == [label]
+
+
+def test_a_whole_word_that_is_already_a_term_is_a_lexicon_error(tmp_path):
+    import shutil
+    mappings = tmp_path / "mappings"
+    shutil.copytree(mappings_dir(), mappings)
+    vocabulary = mappings / "descriptions" / "vocabulary.yaml"
+    text = vocabulary.read_text(encoding="utf-8")
+    vocabulary.write_text(text.replace("    en: [back, bass,", "    en: [pelvis, back, bass,", 1), encoding="utf-8")
+    with pytest.raises(LexiconError, match="whole_words en: pelvis already a term"):
+        compile_lexicon(mappings, ontologies_dir())
