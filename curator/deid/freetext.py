@@ -53,6 +53,8 @@ class Rules:
     tags: frozenset[int]
     min_patients: int
     min_sites: int
+    residence: frozenset[str]
+    place_prepositions: frozenset[str]
 
 
 @cache
@@ -77,6 +79,8 @@ def rules() -> Rules:
         tags=tags,
         min_patients=int(data["convention"]["patients"]),
         min_sites=int(data["convention"]["sites"]),
+        residence=frozenset(fold(str(t)) for t in data["places"]["residence_words"]),
+        place_prepositions=frozenset(fold(str(t)) for t in data["places"]["prepositions"]),
     )
 
 
@@ -320,13 +324,53 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
             nxt_original, nxt = spans[i + 1][2], spans[i + 1][3]
             if is_safe(folded):  # a word that is also a first name ("Will", "Patient"): only before a last name
                 pair = nxt in last and not is_safe(nxt) and (upper or _capitalised(original) and _capitalised(nxt_original))
+                # ... or before a last name that is a word too, both written as a name in mixed-case
+                # text ("FRANK CHURCH called", "with Grace Hill"), neither an imaging word (red team 13)
+                pair = pair or not upper and nxt in last and _written_as_name(spans, text, i)
             elif upper:
                 pair = nxt in last or not is_safe(nxt)
-            else:
-                pair = _capitalised(original) and _capitalised(nxt_original)
+            else:  # ... or both in capitals ("sent to GRACE HILL"): red team 13
+                pair = (_capitalised(original) and _capitalised(nxt_original)
+                        or nxt in last and _written_as_name(spans, text, i))
             if pair:
                 drop.update((i, i + 1))
     return drop
+
+
+def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) -> set[int]:
+    """Indexes of the words of place names in a clause about where a person lives ("lives on Maple
+    Avenue in Springfield near Lake Oswego"): after a residence word, up to the end of the clause,
+    the capitalised words after each place preposition, whatever the word lists say (a town of
+    dictionary words; red team 13).  Mixed-case text only: capitals tell no name from a word."""
+    r = rules()
+    if upper:
+        return set()
+    drop: set[int] = set()
+    n = len(spans)
+    for i in (i for i, span in enumerate(spans) if span[3] in r.residence):
+        for j in range(i + 1, n):
+            if _CLAUSE_END.search(text[spans[j - 1][1]:spans[j][0]]):
+                break
+            if spans[j - 1][3] in r.place_prepositions or j - 1 in drop:
+                if _capitalised(spans[j][2]) and not spans[j][2].isupper():
+                    drop.add(j)
+    return drop
+
+
+_CLAUSE_END = re.compile(r"[.;!?\n]")
+
+
+def _written_as_name(spans: list[tuple[int, int, str, str]], text: str, i: int) -> bool:
+    """Words i and i + 1 of mixed-case text are written as a person's name: both in capitals
+    (two letters or more), or both capitalised and not at the start of a sentence; and neither
+    is an imaging word ("FRANK BLOOD", "Grace Hill" at a sentence start stay)."""
+    (start, _, first, folded), (_, _, second, nxt) = spans[i], spans[i + 1]
+    if is_imaging_word(folded) or is_imaging_word(nxt):
+        return False
+    if first.isupper() and second.isupper():
+        return len(first) > 1 and len(second) > 1 and first.isalpha() and second.isalpha()
+    return (_capitalised(first) and _capitalised(second) and i > 0
+            and not _SENTENCE_END.search(text[:start]))
 
 
 def _name_word_forms(spans: list[tuple[int, int, str, str]], text: str, upper: bool, values: frozenset[str]) -> set[int]:
@@ -399,6 +443,7 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
     letters = [c for c in text if c.isalpha()]
     upper = bool(letters) and all(not c.islower() for c in letters)
     names = _name_words(spans, text, upper) | _name_word_forms(spans, text, upper, values)
+    names |= _place_words(spans, text, upper)
     n = len(spans)
     drop = [
         i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1) or _glued_safe(s[2]))

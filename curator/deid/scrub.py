@@ -69,10 +69,19 @@ def _pattern_words(data: dict) -> dict[str, str]:
     "may", "mar", "ago" or "set", which are words too, where a date has no year to confirm it)
     and every list of ``pattern_words`` (day and number words, street types: red team 12)."""
     months = [str(m) for m in data["month_names"]]
+    short = [m for m in months if len(m) < int(data["long_month_letters"])]
     words = {"months": _alternation(months),
-             "long_months": _alternation(m for m in months if len(m) >= int(data["long_month_letters"]))}
+             "long_months": _alternation(m for m in months if len(m) >= int(data["long_month_letters"])),
+             # the short ones written as a month, capitalised or in capitals ("May 3", "3 MAR"), matched
+             # case-sensitively: "may", "mar" and "set" are words in lower case (red team 13)
+             "short_months_titled": _alternation([m[:1].upper() + m[1:] for m in short] + [m.upper() for m in short])}
     for name, values in (data.get("pattern_words") or {}).items():
         words[str(name)] = _alternation(values)
+    # {after_date_word}: right after one of `date_words` and one space, the word itself not part of
+    # the match ("ECG from 29.05" keeps "from"; red team 13)
+    words["after_date_word"] = "(?:" + "|".join(
+        rf"(?<=(?<![^\W_]){re.escape(str(w))}\s)" for w in sorted({str(w) for w in data.get("date_words") or ()})
+    ) + ")" if data.get("date_words") else "(?!)"
     # {year_words}: a year written in words, two to seven number words ("nineteen forty-one",
     # "mil novecientos cincuenta y seis", "two thousand and three").
     joiner = r"(?:[\s-]+(?:(?:and|y|e|et)[\s-]+)?)"
