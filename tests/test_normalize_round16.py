@@ -5,6 +5,12 @@ held-out item was looked at; probes in the styles of the lists' development part
   (`whole_words` in vocabulary.yaml): `Pelvis Male` was the pelvis and the ankle (Spanish
   "maleolo") at 0.95, `MRI Back` the pelvis (Swedish "backen"), `asse lungo` (Italian "long
   axis") the lung.
+- a region word that names a part of the structure beside it (`part_of`, `part_links`):
+  `Neck of Femur Right` was the neck and the femur, `Humeral Neck`, `Bladder Neck`, `Pancreatic
+  Neck` the organ and the neck, `cuello uterino` / Portuguese `colo uterino` the neck (or the
+  colon, confidently) beside the uterus;
+- `submandibular` is the neck (the gland: the salivary glands), not the mandible (`Sialogram
+  Submandibular Left`, MY Core dev, was the mandible at 0.9).
 
 Each test fails without its change; the guards pass before and after."""
 from __future__ import annotations
@@ -55,3 +61,48 @@ def test_a_whole_word_that_is_already_a_term_is_a_lexicon_error(tmp_path):
     vocabulary.write_text(text.replace("    en: [back, bass,", "    en: [pelvis, back, bass,", 1), encoding="utf-8")
     with pytest.raises(LexiconError, match="whole_words en: pelvis already a term"):
         compile_lexicon(mappings, ontologies_dir())
+
+
+@pytest.mark.parametrize("text, modality, regions", [
+    ("Neck of Femur Right", "DX", [("femur", True)]),             # was neck + femur (0.75)
+    ("Fractured Neck of Femur", "DX", [("femur", True)]),
+    ("Surgical Neck of Humerus", "DX", [("humerus", True)]),
+    ("Humeral Neck", "DX", [("humerus", True)]),
+    ("Neck of Radius", "DX", [("radius", True)]),
+    ("Scapular Neck", "DX", [("scapula", True)]),
+    ("US Bladder Neck", "US", [("urinary bladder", True)]),
+    ("MRI Pancreatic Neck", "MR", [("pancreas", True)]),
+    ("US Gallbladder Neck", "US", [("gallbladder", True)]),
+    ("RADIOGRAFIA DEL CUELLO DEL FEMUR", "DX", [("femur", True)]),
+    ("Radiografia collo del femore", "DX", [("femur", True)]),
+    ("RADIOGRAFIA DE CUELLO FEMORAL", "DX", [("femur", True)]),
+    ("ECOGRAFIA DE CUELLO UTERINO", "US", [("uterus", True)]),
+    ("Ultrassonografia do colo uterino", "US", [("uterus", True)]),   # was large intestine + uterus at 0.95
+    ("Ecografia del cuello vesical", "US", [("urinary bladder", True)]),
+])
+def test_a_neck_beside_its_structure_is_its_part(text, modality, regions):
+    assert _regions(text, modality) == regions
+
+
+@pytest.mark.parametrize("text, modality, regions", [
+    ("CT Neck Thorax", "CT", [("neck", True), ("thorax", True)]),      # guard: a neck before a region
+    ("CT Head and Neck", "CT", [("head", True), ("neck", True)]),
+    ("MRI Neck of Femur and Pelvis", "MR", [("femur", True), ("pelvis", True)]),
+    ("US Neck", "US", [("neck", True)]),
+])
+def test_the_neck_region_stays(text, modality, regions):
+    assert _regions(text, modality) == regions
+
+
+@pytest.mark.parametrize("text, modality, regions", [
+    ("Sialogram Submandibular Left", "RF", [("neck", True)]),   # was the mandible (0.9)
+    ("US Submandibular Lymph Node", "US", [("neck", True)]),
+    ("Ecografia submaxilar", "US", [("neck", True)]),             # was the maxilla
+    ("Ecografia glandula submandibular", "US", [("salivary gland", False)]),
+])
+def test_submandibular_is_the_neck_not_the_mandible(text, modality, regions):
+    assert _regions(text, modality) == regions
+
+
+def test_mandible_guard():
+    assert _regions("MRI Mandible", "MR") == [("mandible", True)]

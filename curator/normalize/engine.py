@@ -473,6 +473,8 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
     if rules.spine_levels:
         found = _spine_levels(rules, toks, found, in_phrase)
+    if rules.part_of:
+        found = _parts(rules, toks, found)
     found = _alternatives(rules, toks, _conditions(rules, toks, _excluded(rules, toks, _language_bound(rules, toks, found))))
     if rules.fetal_words & set(toks):
         found.append(_Found(Hit("ctx:fetal", (), "exact"), 0, 0))
@@ -496,6 +498,24 @@ def _spine_levels(rules: ContextRules, toks: list[str], found: list[_Found], in_
         return found
     kept = [f for f in found if not (f.hit.attribute == "body_region" and f.end - f.start == 1 and f.start in levels)]
     return kept + [_Found(Hit("body_region", (rules.spine_levels[toks[k]],), "exact"), k, k + 1) for k in levels]
+
+
+_PART_GAP = 3   # at most this many link words between a part and its whole ("neck of the femur")
+
+
+def _parts(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:
+    """A region word right after a structure it is a part of, or before it with only link words
+    between ("femur neck", "bladder neck", "neck of the femur", "cuello del femur"), names that
+    part of the structure, not the region: dropped, the structure kept."""
+    regions = [f for f in found if f.hit.attribute == "body_region"]
+
+    def names_a_part(f: _Found) -> bool:
+        wholes = rules.part_of.get(f.hit.codes[0], frozenset()) if len(f.hit.codes) == 1 else frozenset()
+        return any(set(g.hit.codes) & wholes and (
+            g.end == f.start or (f.end < g.start <= f.end + _PART_GAP and all(t in rules.part_links for t in toks[f.end:g.start])))
+            for g in regions if g is not f)
+
+    return [f for f in found if not (f.hit.attribute == "body_region" and names_a_part(f))]
 
 
 def _language_bound(rules: ContextRules, toks: list[str], found: list[_Found]) -> list[_Found]:

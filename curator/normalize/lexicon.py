@@ -102,6 +102,8 @@ class ContextRules:
     fields_of_view: frozenset[str] = frozenset()                # never an indication (whole body)
     window_regions: frozenset[str] = frozenset()                # "LUNG 3.0 B70f" of a CT series: a window, not the range
     everywhere: frozenset[str] = frozenset()                    # lymph nodes: beside a region, that region's focus
+    part_of: dict[str, frozenset[str]] = field(default_factory=dict)  # "neck" beside the femur: the femur's neck
+    part_links: frozenset[str] = frozenset()                    # "neck of the femur", "cuello del femur"
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
     # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
@@ -147,8 +149,10 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
     final = {fold(str(k)): (str(v["attribute"]), str(v["code"])) for k, v in (data.get("final_words") or {}).items()}
     levels = data.get("spine_levels") or {}
     spine_levels = {fold(str(k)): str(v) for k, v in (levels.get("words") or {}).items()}
+    part_of = {str(part): frozenset(str(c) for c in wholes) for part, wholes in (data.get("part_of") or {}).items()}
     for code in [*(c for codes in abbreviations.values() for c in codes), *(c for _a, c in final.values()), *spine_levels.values(),
-                 *(str(c) for c in data.get("window_regions") or ()), *(str(c) for c in data.get("everywhere") or ())]:
+                 *(str(c) for c in data.get("window_regions") or ()), *(str(c) for c in data.get("everywhere") or ()),
+                 *part_of, *(c for wholes in part_of.values() for c in wholes)]:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: after_abbreviation {code} is not in the RadLex subset")
     return ContextRules(
@@ -159,6 +163,7 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         fields_of_view=frozenset(str(c) for c in data.get("fields_of_view") or ()),
         window_regions=frozenset(str(c) for c in data.get("window_regions") or ()),
         everywhere=frozenset(str(c) for c in data.get("everywhere") or ()),
+        part_of=part_of, part_links=word_set("part_links"),
         final_words=final, final_unless=word_set("final_words_unless"),
         abbreviation_after=frozenset(fold(str(w)) for w in _term_list(after.get("after"), "vocabulary.yaml context after_abbreviation")),
         abbreviation_only_after={fold(str(k)): frozenset(fold(str(w)) for w in _term_list(v, "vocabulary.yaml context after_abbreviation only_after"))

@@ -126,6 +126,8 @@ class ContextSection(UserModel):
     fields_of_view: Optional[Words] = None
     window_regions: Optional[Words] = None   # regions a CT series' reconstruction window is named after
     everywhere: Optional[Words] = None       # structures found in every region (lymph nodes)
+    part_of: Optional[dict[str, Words]] = None   # a region word naming a part of these ("femur neck")
+    part_links: Optional[Words] = None           # words between the part and its whole ("neck of the femur")
     final_words: Optional[dict[str, FinalWord]] = None
     final_words_unless: Optional[Words] = None
     after_abbreviation: Optional[AfterAbbreviation] = None
