@@ -722,6 +722,11 @@ class DeidOptions:
     of every readable item, their lengths, the key's fingerprint), computed in the header
     pass from the bytes it reads anyway (``curator publish`` stores it; no further pass
     over the source).
+
+    ``listed_before``: for a caller that has just listed the same source (``curator publish``'s
+    scan, :func:`curator.index.scan.listed_fingerprints`): the fingerprint of a plain file in
+    that listing by relative path; a file unchanged since is not opened again to be listed
+    (:meth:`curator.sources.base.Source.relisted`).  The items are the same.
     """
 
     profile: str | os.PathLike[str] | Profile = "research"
@@ -737,6 +742,7 @@ class DeidOptions:
     extra_elements: ExtraElements = None
     site_from: str = "folder"
     leak_digests: bool = False
+    listed_before: Callable[[str], str | None] | None = None
 
 
 def deidentify(source: str | os.PathLike[str], out_dir: str | os.PathLike[str], key: bytes,
@@ -816,12 +822,25 @@ class _Rows:
         self.end = items.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM items").fetchone()[0]
 
     def get(self, relpath: bytes) -> tuple | None:
-        row = self.rows.pop(relpath, None)
+        row = self._peek(relpath)
+        self.rows.pop(relpath, None)
+        return row
+
+    def fingerprint(self, relpath: str) -> str | None:
+        """The fingerprint ``relpath`` had in the header pass's listing (``None``: not a plain
+        item then), for :meth:`curator.sources.base.Source.relisted`; the row stays for :meth:`get`."""
+        row = self._peek(relpath.encode("utf-8", "surrogatepass"))
+        return None if row is None or row[1] is None else _dec(row[1])
+
+    def _peek(self, relpath: bytes) -> tuple | None:
+        row = self.rows.get(relpath)
         if row is None and self.next < self.end:
             self._read_chunk()
-            row = self.rows.pop(relpath, None)
+            row = self.rows.get(relpath)
         if row is None:
             row = self.items.execute(f"SELECT {self.COLUMNS} FROM items WHERE relpath = ?", (relpath,)).fetchone()
+            if row is not None:
+                self.rows[relpath] = row  # until get() takes it
         return row
 
     def _read_chunk(self) -> None:
@@ -841,6 +860,7 @@ class _Run:
         self.profile, self.key, self.access = profile, key, access
         self.k, self.clean_pixels, self.site_from = options.k, options.clean_pixels, options.site_from
         self.extra_elements = options.extra_elements
+        self.listed_before = options.listed_before
         # (digest, length) of the source's patient identifier tokens, when asked
         self.leak: set[tuple[str, int]] | None = set() if options.leak_digests else None
         self.pseudo = Pseudonymizer(key)
@@ -936,7 +956,9 @@ class _Run:
             items.execute("INSERT INTO items (position, relpath, reason) VALUES (?, ?, ?)", (position, _enc(relpath), _enc(reason)))
 
         def scan_tasks() -> Iterator[tuple[int, tuple[str, object], bool]]:
-            for position, thing in enumerate(open_source(self.source).items()):
+            source = open_source(self.source)
+            listing = source.items() if self.listed_before is None else source.relisted(self.listed_before)
+            for position, thing in enumerate(listing):
                 if isinstance(thing, Rejection):
                     reject(position, thing.relpath, thing.reason)
                     continue
@@ -1010,7 +1032,7 @@ class _Run:
         wanted = {self.items.execute("SELECT relpath FROM items WHERE position = ?", (position,)).fetchone()[0]: position
                   for position in positions}
         digests: dict[int, str] = {}
-        for thing in open_source(self.source).items():
+        for thing in open_source(self.source).relisted(_Rows(self.items).fingerprint):
             position = wanted.get(thing.relpath.encode("utf-8", "surrogatepass"))
             if position is None or isinstance(thing, Rejection):
                 continue
@@ -1026,7 +1048,7 @@ class _Run:
         is rejected; one added since is not part of this run; one gone is found by the caller."""
         items = self.items
         rows = _Rows(items)
-        for thing in open_source(self.source).items():
+        for thing in open_source(self.source).relisted(rows.fingerprint):  # unchanged files not opened to be listed
             row = rows.get(thing.relpath.encode("utf-8", "surrogatepass"))
             if row is None:
                 continue  # added during the run

@@ -16,6 +16,7 @@ _EXPORTS = {
     "age_years": "extract",
     "FORMAT_VERSION": "store",
     "key": "store",
+    "listed_fingerprints": "scan",
     "read_index_table": "store",
     "scan_source": "scan",
     "SCHEMA": "store",

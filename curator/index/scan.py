@@ -246,14 +246,22 @@ class _PreviousIndex:
         except (pa.ArrowInvalid, OSError, ValueError):
             return None
 
-    def reusable(self, path_key: str, fingerprint: str) -> dict | None:
-        """The previous row of ``path_key`` when it was indexed with the same fingerprint."""
+    def _row(self, path_key: str) -> int | None:
         wanted = np.uint64(int(path_key, 16))
         at = int(np.searchsorted(self._keys, wanted))
         if at >= len(self._keys) or self._keys[at] != wanted:
             return None
-        row = int(self._rows[at])
-        if self._fingerprints[row].as_py() != fingerprint:
+        return int(self._rows[at])
+
+    def fingerprint(self, path_key: str) -> str | None:
+        """The fingerprint ``path_key`` was indexed with (``None``: not indexed)."""
+        row = self._row(path_key)
+        return None if row is None else self._fingerprints[row].as_py()
+
+    def reusable(self, path_key: str, fingerprint: str) -> dict | None:
+        """The previous row of ``path_key`` when it was indexed with the same fingerprint."""
+        row = self._row(path_key)
+        if row is None or self._fingerprints[row].as_py() != fingerprint:
             return None
         group = bisect.bisect_right(self._starts, row) - 1
         table = self._group_table
@@ -266,6 +274,20 @@ class _PreviousIndex:
             self._block_rows = table.slice(block * self.BLOCK, self.BLOCK).to_pylist()
             self._block = block
         return self._block_rows[offset % self.BLOCK]
+
+
+def listed_fingerprints(index_path: str | os.PathLike[str], site_rule: str = "folder",
+                        full_paths: bool = False) -> Callable[[str], str | None] | None:
+    """The fingerprint with which the index at ``index_path`` (a scan's, with these rules)
+    holds an item by its relative path, ``None`` for an item it does not hold as indexed:
+    for a later listing of the same source (:meth:`curator.sources.base.Source.relisted`)
+    that need not open the files the scan just listed.  ``None`` when there is no usable index."""
+    path = Path(index_path)
+    previous = _PreviousIndex.open(path, site_rule, "full" if full_paths else "masked-sites")
+    if previous is None:
+        return None
+    salt = salt_for(path)
+    return lambda relpath: previous.fingerprint(key("path", relpath, salt))
 
 
 class _Progress:
@@ -462,8 +484,10 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
 def _tasks_by_chunk(src: Source, chunking: tuple[int, ...], stats: ScanStats, salt: bytes,
                     previous: _PreviousIndex | None, task_of: Callable[[Item], tuple]) -> Iterator[list | Ready]:
     """The reading tasks of each chunk of the listing; rejections and rows reused from the
-    previous index pass as ready (counted in ``stats``)."""
-    for chunk in _chunks(src.items(), *chunking):
+    previous index pass as ready (counted in ``stats``).  A file the previous index holds with
+    its fingerprint unchanged is not opened to be listed (:meth:`Source.relisted`)."""
+    listing = src.items() if previous is None else src.relisted(lambda relpath: previous.fingerprint(key("path", relpath, salt)))
+    for chunk in _chunks(listing, *chunking):
         tasks: list[tuple] = []
         for item in chunk:
             stats.seen += 1

@@ -65,7 +65,7 @@ from curator.release.table import (
 )
 from curator.report.render import render
 from curator.resources import mappings_dir, ontologies_dir
-from curator.index.scan import scan_source
+from curator.index.scan import listed_fingerprints, scan_source
 from curator.common.slug import slug
 from curator.sources.base import is_inside
 
@@ -262,7 +262,8 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     codes = _CodesBySeries(_codes_by_series(report), key)
     deid_options = DeidOptions(profile=options.profile, k=options.k, access=_access(options, config), workers=options.workers,
                                scheduler=options.scheduler, force=True, journal=staging / "deid-journal.jsonl",
-                               extra_elements=codes, site_from=options.site_from, leak_digests=True)
+                               extra_elements=codes, site_from=options.site_from, leak_digests=True,
+                               listed_before=listed_fingerprints(index_path or staging / "source-index.parquet", options.site_from))
     listed = _listing(scan)
     deid_report, merged = deidentify_merging_sites(source_path, release / "dicom", key, deid_options)
     _check_unchanged(listed, source_path, index_path or staging / "source-index.parquet", options.site_from)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -107,6 +107,14 @@ class Source:
 
     def items(self) -> Iterator[Item | Rejection]:
         raise NotImplementedError
+
+    def relisted(self, listed_before: Callable[[str], str | None]) -> Iterator[Item | Rejection]:
+        """:meth:`items` again, for a run that listed this source before: ``listed_before(relpath)``
+        gives the fingerprint a plain file had in the earlier listing (``None``: not listed
+        then, or not as a plain file).  The same items as :meth:`items`; a source that can
+        tell a file unchanged by its fingerprint alone does not open it again (a folder:
+        size and modification time), others list as :meth:`items` does."""
+        return self.items()
 
 
 def is_inside(inner: Path, outer: Path) -> bool:

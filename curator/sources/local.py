@@ -34,7 +34,7 @@ from typing import Any, Self
 from curator.common.regular import NotASmallFile, open_regular
 from curator.errors import CuratorError
 from curator.resources import load_yaml, mappings_dir
-from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source
+from curator.sources.base import ARCHIVE_SEPARATOR, Item, Rejection, Source, text_name
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,15 @@ class FolderSource(Source):
     def items(self) -> Iterator[Item | Rejection]:
         yield from self._walk(self.root, "")
 
-    def _walk(self, folder: Path, prefix: str) -> Iterator[Item | Rejection]:
+    def relisted(self, listed_before: Callable[[str], str | None]) -> Iterator[Item | Rejection]:
+        """:meth:`items`, but a file listed before as a plain file with the same size and
+        modification time is not opened again to tell its kind (a DICOM file, an archive, zero
+        blocks): it is the item it was.  A file rewritten since without changing either is
+        caught by whoever reads it (de-identification compares the bytes' checksum)."""
+        yield from self._walk(self.root, "", listed_before)
+
+    def _walk(self, folder: Path, prefix: str,
+              listed_before: Callable[[str], str | None] | None = None) -> Iterator[Item | Rejection]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -193,7 +201,7 @@ class FolderSource(Source):
                     yield Rejection(relpath, "symbolic link (not followed)")
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    yield from self._walk(Path(entry.path), relpath + "/")
+                    yield from self._walk(Path(entry.path), relpath + "/", listed_before)
                     continue
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
@@ -201,6 +209,11 @@ class FolderSource(Source):
                 continue
             if not stat.S_ISREG(info.st_mode):
                 yield Rejection(relpath, "not a regular file")
+                continue
+            fingerprint = f"{info.st_size}:{info.st_mtime_ns}"
+            # "!/" never in a file's path but in a folder named "x!": never taken for an archive member's
+            if listed_before is not None and ARCHIVE_SEPARATOR not in relpath and listed_before(text_name(relpath)) == fingerprint:
+                yield Item(relpath, info.st_size, fingerprint, path=entry.path)
                 continue
             try:
                 head = _head(entry.path)
@@ -218,7 +231,7 @@ class FolderSource(Source):
             if zeros:
                 yield Rejection(relpath, zeros)
                 continue
-            yield Item(relpath, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", path=entry.path)
+            yield Item(relpath, info.st_size, fingerprint, path=entry.path)
 
 
 class ArchiveSource(Source):
