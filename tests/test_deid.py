@@ -571,7 +571,8 @@ def test_k_anonymity_measured_by_default_enforced_for_public(tmp_path):
     report = deidentify(root, out, key=KEY, options=DeidOptions(k=5, workers=1, access="public"))
     kan = report["k_anonymity"]
     assert kan["enforced"] and kan["after"]["satisfied"] and kan["after"]["smallest_group"] == 7
-    assert kan["generalization"] == {"age": "removed", "sex": "removed", "ethnic_group": "exact"}
+    assert kan["generalization"] == {"age": "removed", "sex": "removed", "ethnic_group": "exact", "size": "exact",
+                                     "weight": "exact"}
     assert kan["loss"]["age"] == 1.0 and kan["loss"]["sex"] == 1.0 and kan["loss"]["ethnic_group"] == 0.0
     released = {(d.get("PatientAge"), d.PatientSex, d.get("EthnicGroup")) for d in read_all(out)}
     assert len(released) == 1 and next(iter(released))[:2] == (None, "")

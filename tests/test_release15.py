@@ -9,6 +9,8 @@ released file by the keyed SOP Instance UID.
 """
 from __future__ import annotations
 
+import csv
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,13 +19,16 @@ import pytest
 
 from curator.common.fold import fold
 from curator.deid.pseudonyms import Pseudonymizer
+from curator.deid.run import DeidOptions, deidentify
 from curator.release.publish import PublishOptions, publish
-from release15_source import write_source
+from curator.testing import synthetic as syn
+from release15_source import sites, write_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "examples" / "release.yaml"
 KEY = bytes(range(32))
 DEMOGRAPHICS = ("PatientAge", "PatientSex", "PatientSize", "PatientWeight", "EthnicGroup")
+QUASI_IDENTIFIERS = ("PatientAge", "PatientSex", "EthnicGroup", "PatientSize", "PatientWeight")  # and the site
 
 
 def _config(tmp: Path, access: str) -> Path:
@@ -49,6 +54,11 @@ def _publish(tmp_path_factory, source: tuple[Path, dict], access: str) -> Path:
 @pytest.fixture(scope="module")
 def non_public(tmp_path_factory, source) -> Path:
     return _publish(tmp_path_factory, source, "NON_PUBLIC")
+
+
+@pytest.fixture(scope="module")
+def restricted(tmp_path_factory, source) -> Path:
+    return _publish(tmp_path_factory, source, "RESTRICTED")
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +131,70 @@ def test_public_grouping_folds_the_case_of_ethnic_groups_and_writes_one_spelling
     summary = kanon.enforce(records, 5, 0.0)
     assert summary["generalization"]["ethnic_group"] == "exact", summary["generalization"]
     assert {kanon.released(r)["ethnic_group"] for r in records} == {"Asian", "White"}
+
+
+def _site_of_series(release: Path) -> dict[str, str]:
+    with open(release / "metadata" / "series.csv", encoding="utf-8", newline="") as handle:
+        return {row["series_uid"]: row["site"] for row in csv.DictReader(handle)}
+
+
+def test_the_public_tier_is_k_anonymous_over_every_quasi_identifier(source, public: Path):
+    """PatientSize and PatientWeight are quasi-identifiers: the public tier released them
+    exactly (until round 15): over (age, sex, ethnic group, size, weight, site), as released,
+    70 groups held fewer than k = 5 patients (most of them one); now every group, computed
+    from the released files and the series table's site, holds k patients."""
+    site = _site_of_series(public)
+    studies: dict[tuple[str, str], tuple] = {}
+    for path in sorted((public / "dicom").rglob("*.dcm")):
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        values = _values(ds)
+        released = (*(values[keyword] for keyword in QUASI_IDENTIFIERS), site[str(ds.SeriesInstanceUID)])
+        known = studies.setdefault((str(ds.PatientID), str(ds.StudyInstanceUID)), released)
+        assert known == released  # one value per study
+    groups: dict[tuple, set[str]] = defaultdict(set)
+    for (patient, _), released in studies.items():
+        groups[released].add(patient)
+    below = {values: len(patients) for values, patients in groups.items() if len(patients) < 5}
+    assert not below, (len(below), sorted(below.values()))
+    assert len(studies) == source[1]["studies"]
+
+
+@pytest.mark.parametrize("tier", ["non_public", "restricted"])
+def test_controlled_tiers_keep_size_and_weight_exact(source, tier: str, request):
+    """The controlled tiers release every PatientSize and PatientWeight as written (bands are
+    the public tier's): counted per instance."""
+    release = request.getfixturevalue(tier)
+    for keyword in ("PatientSize", "PatientWeight"):
+        pairs = [(before[keyword], after[keyword]) for _, before, after in _pairs(source[0], release)]
+        written = [b for b, _ in pairs if b is not None]
+        assert [a for b, a in pairs if b is not None] == written, keyword
+        assert len(written) > 100 and all(a is None for b, a in pairs if b is None)
+
+
+def _banded_site(root: Path) -> None:
+    """Ten patients of one age, sex and ethnic group at one site, each of a size and weight
+    of their own: five in [1.70, 1.75) m and [70, 75) kg, five in [1.75, 1.80) and [75, 80)."""
+    site = sites()[0]
+    for n in range(10):
+        patient = dataclasses.replace(syn.synthetic_patient(900 + n), age="050Y", sex="F", ethnic_group="White",
+                                      size=f"{1.70 + n / 100:.2f}", weight=f"{70.5 + n:.1f}")
+        study = syn.Study(site=site, patient=patient, number=1, description="CT CHEST")
+        for i, ds in enumerate(syn.ct_series(study, 1, rows=16, columns=16, seed=n)):
+            syn.write_dataset(ds, root / site.key / patient.key / f"{i}.dcm")
+
+
+def test_the_public_tier_writes_the_finest_bands_that_reach_k(tmp_path):
+    """No two patients share a size or a weight: exact values put each in a group of one;
+    the least loss keeps age, sex and ethnic group exact and writes size and weight in the
+    finest bands that reach k = 5 (5 cm, 5 kg: the band's lower edge), not removed."""
+    _banded_site(tmp_path / "src")
+    report = deidentify(tmp_path / "src", tmp_path / "out", key=KEY, options=DeidOptions(k=5, workers=1, access="public"))
+    summary = report["k_anonymity"]
+    assert summary["generalization"] == {"age": "exact", "sex": "exact", "ethnic_group": "exact",
+                                         "size": "5 cm bands", "weight": "5 kg bands"}, summary["generalization"]
+    assert summary["suppressed_records"] == 0 and summary["after"]["smallest_group"] == 5
+    released = [pydicom.dcmread(p, stop_before_pixels=True) for p in sorted((tmp_path / "out").rglob("*.dcm"))]
+    assert sorted({(str(ds.PatientSize), str(ds.PatientWeight)) for ds in released}) == [("1.7", "70"), ("1.75", "75")]
+    assert all("size, weight band floors" in str(ds.DeidentificationMethod) for ds in released)
+    deidentify(tmp_path / "src", tmp_path / "kept", key=KEY, options=DeidOptions(k=5, workers=1))
+    assert len({str(pydicom.dcmread(p).PatientSize) for p in (tmp_path / "kept").rglob("*.dcm")}) == 10

@@ -116,6 +116,11 @@ def test_non_public_release_keeps_demographics_and_reports_the_truth(archive, pu
     assert kan["after"] == _risk_of(released, source, kan["k"])
 
 
+def _text(ds: pydicom.Dataset, keyword: str) -> str | None:
+    value = ds.get(keyword)
+    return str(value) if value not in (None, "") else None
+
+
 def _risk_of(released: list[pydicom.Dataset], source: dict, k: int) -> dict:
     """The k-anonymity figures of released files, computed from the files themselves."""
     records = {}
@@ -123,7 +128,8 @@ def _risk_of(released: list[pydicom.Dataset], source: dict, k: int) -> dict:
         src = source[ds.SOPInstanceUID]
         records[(ds.PatientID, ds.StudyInstanceUID)] = kanon.Record(
             ds.PatientID, ds.StudyInstanceUID, ds.get("PatientAge") or None, ds.get("PatientSex") or None,
-            ds.get("EthnicGroup") or None, "folder:" + src["site"])
+            ds.get("EthnicGroup") or None, "folder:" + src["site"], size=_text(ds, "PatientSize"),
+            weight=_text(ds, "PatientWeight"))
     return kanon.risk(list(records.values()), k)
 
 
@@ -166,7 +172,7 @@ def test_public_tier_is_k_anonymous_with_the_loss_reported(archive, tmp_path, k)
     assert figures["satisfied"] and figures["smallest_group"] >= k, figures
     kan = report["k_anonymity"]
     assert kan["enforced"] and kan["after"] == figures
-    assert set(kan["loss"]) == {"age", "sex", "ethnic_group", "suppression", "total"}
+    assert set(kan["loss"]) == {"age", "sex", "ethnic_group", "size", "weight", "suppression", "total"}
     claims = report["demographics"]["released"]
     assert claims["instances_with_age"] == sum(1 for ds in released if ds.get("PatientAge"))
     assert claims["instances_with_sex"] == sum(1 for ds in released if ds.get("PatientSex"))
@@ -196,13 +202,15 @@ def _best_loss_by_brute_force(root: Path, source: dict, k: int) -> float:
         rec.age = rec.age or (top_code(age) if age else None)
         rec.sex = rec.sex or (str(ds.PatientSex) or None)
         rec.ethnic_group = rec.ethnic_group or ds.get("EthnicGroup")
+        rec.size = rec.size or (str(ds.PatientSize) if ds.get("PatientSize") is not None else None)
+        rec.weight = rec.weight or (str(ds.PatientWeight) if ds.get("PatientWeight") is not None else None)
     records = list(base.values())
     best = 1.0
     for node in itertools.product(*(range(len(kanon.levels(a))) for a in kanon.ATTRIBUTES)):
         for r in records:
             r.node, r.suppressed = node, False
         if kanon.risk(records, k)["satisfied"]:
-            best = min(best, sum(i / (len(kanon.levels(a)) - 1) for a, i in zip(kanon.ATTRIBUTES, node)) / 3)
+            best = min(best, sum(i / (len(kanon.levels(a)) - 1) for a, i in zip(kanon.ATTRIBUTES, node)) / len(kanon.ATTRIBUTES))
     return round(best, 4)
 
 
@@ -218,7 +226,8 @@ def test_local_suppression_spares_everyone_else():
     records = _records(spec)
     summary = kanon.enforce(records, 5, 0.15)
     assert summary["after"]["satisfied"] and summary["after"]["smallest_group"] == 5
-    assert summary["generalization"] == {"age": "5-year bands", "sex": "exact", "ethnic_group": "exact"}
+    assert summary["generalization"] == {"age": "5-year bands", "sex": "exact", "ethnic_group": "exact", "size": "exact",
+                                         "weight": "exact"}
     assert summary["suppressed_records"] == 5  # the outliers, together a group of five
     assert summary["loss"]["suppression"] == 0.125 and summary["loss"]["sex"] == 0.125
     kept = {kanon.released(r)["age"] for r in records if not r.suppressed}
@@ -251,7 +260,8 @@ def test_sites_of_fewer_than_k_patients_are_merged_with_the_least_loss(spec, mer
     assert {r.extra["source_site"] for r in records if r.site == kanon.GENERALISED_SITE} == merged
     assert {r.site for r in records} - {kanon.GENERALISED_SITE} == set(spec) - merged
     # merging the sites left every other value as it was: 40-year-old women, exact
-    assert summary["generalization"] == {"age": "exact", "sex": "exact", "ethnic_group": "exact"}
+    assert summary["generalization"] == {"age": "exact", "sex": "exact", "ethnic_group": "exact", "size": "exact",
+                                         "weight": "exact"}
     assert summary["suppressed_records"] == 0
     assert ("merged into 'other sites'" in kanon.summary_line(summary)) == bool(merged)
     assert "'a'" not in kanon.summary_line(summary)  # counts only, never a source label

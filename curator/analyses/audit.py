@@ -226,7 +226,7 @@ def _findings(report: dict[str, Any], documents: int = 0) -> list[dict[str, Any]
     if "k_anonymity" in report:
         risk = report["k_anonymity"]["after"]
         add("info", "k_anonymity_risk", risk["records_below_k"],
-            f"studies in groups of fewer than k={report['k_anonymity']['k']} patients over age, sex, ethnic group and site")
+            f"studies in groups of fewer than k={report['k_anonymity']['k']} patients over age, sex, ethnic group, size, weight and site")
     incomplete = sum(1 for site in report["demographics"].values() for name in DEMOGRAPHICS if site[name]["missing"])
     add("warning", "demographics_incomplete", incomplete, "site × attribute pairs with demographics missing in some studies")
     if "segmentation_summary" in report:

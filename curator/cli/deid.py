@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         profile: str = typer.Option("research", "--profile", help="Profile name in mappings/deid/ (research, strict) or a profile YAML file."),
         key: Path = typer.Option(..., "--key", help="Key file written by `curator keygen`."),
         workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: all cores; at most 4 per core, at least 32)."),
-        k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group and site."),
+        k: int = typer.Option(5, "--k", min=1, help="k of k-anonymity over age, sex, ethnic group, size, weight and site."),
         access: str = typer.Option("non-public", "--access", help="Access tier: non-public or restricted "
             "(k-anonymity measured and reported), public (enforced with the least loss; sites of fewer than --k "
             "patients merged into 'other sites'; refused, exit 2, only when all sites together hold fewer)."),

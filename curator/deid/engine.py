@@ -61,6 +61,8 @@ TAG_PATIENT_AGE = 0x00101010
 TAG_PATIENT_SEX = 0x00100040
 TAG_PATIENT_ID = 0x00100020
 TAG_ETHNIC_GROUP = 0x00102160
+TAG_PATIENT_SIZE = 0x00101020
+TAG_PATIENT_WEIGHT = 0x00101030
 TAG_BIRTH_DATE = 0x00100030
 TAG_SOP_CLASS = 0x00080016
 TAG_PIXEL_DATA = 0x7FE00010
@@ -75,7 +77,8 @@ class PatientContext:
 
     ``values``: identifier values found anywhere in the patient's headers (removed from
     free text).  ``demographics``: final values for PatientAge / PatientSex / EthnicGroup
-    decided across the whole output (k-anonymity); ``None`` as a value removes the
+    (and, in the public tier, PatientSize / PatientWeight) decided across the whole output
+    (k-anonymity); ``None`` as a value removes the
     element, a missing key leaves the engine's own result.
     """
 
@@ -611,8 +614,8 @@ class Engine:
         if self.profile.recipe:
             method += " + recipe"
         methods = [method[:64]]
-        if note:
-            methods.append(note[:64])
+        if note:  # one value or several, backslash-separated (curator.deid.kanon.note)
+            methods.extend(part[:64] for part in note.split("\\"))
         ds.DeidentificationMethod = methods if len(methods) > 1 else methods[0]
         codes = Sequence()
         # 113101 (Clean Pixel Data) is added by curator.deid.pixels.clean, only to

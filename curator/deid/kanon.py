@@ -1,4 +1,5 @@
-"""Access tiers and k-anonymity over the quasi-identifiers (age, sex, ethnic group, site).
+"""Access tiers and k-anonymity over the quasi-identifiers (age, sex, ethnic group, size,
+weight, site).
 
 A *record* is one study of one patient (a patient's age differs between studies); a group
 is the set of records with the same released quasi-identifiers, and its size is the number
@@ -12,10 +13,13 @@ Tiers (see ``docs/deid.md``):
 * ``public``: k-anonymity is *enforced* with the least information loss, as ARX does:
   every node of the generalization lattice (one level per attribute, from
   ``mappings/privacy/generalization.yaml``: age exact, 5/10/20-year bands, removed; sex
-  kept or removed; ethnic group kept or removed) is tried together with local suppression
+  kept or removed; ethnic group kept or removed; size and weight exact, in bands of three
+  widths, removed) is tried together with local suppression
   (the records still in groups below ``k`` lose all their quasi-identifier values) of at
   most ``max_suppression`` of the records; among the nodes whose every group, suppressed
-  records included, has ``k`` patients, the one with the least loss wins.
+  records included, has ``k`` patients, the one with the least loss wins (branch and bound:
+  the nodes in order of their loss without suppression, a lower bound of their loss, until
+  that bound exceeds the best loss found: the same node as trying them all).
 
 Loss: per attribute, the mean over records of the level's height divided by the highest
 level (0 exact, 1 removed; a suppressed record counts 1 for every attribute); the total is
@@ -35,7 +39,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from curator.errors import CuratorError
 from curator.resources import load_yaml, mappings_dir
@@ -43,7 +47,8 @@ from curator.resources import load_yaml, mappings_dir
 GENERALIZATION_FILE = "privacy/generalization.yaml"
 TIERS = ("public", "restricted", "non-public")
 ACCESS_RIGHTS = {"PUBLIC": "public", "RESTRICTED": "restricted", "NON_PUBLIC": "non-public"}
-ATTRIBUTES = ("age", "sex", "ethnic_group")
+ATTRIBUTES = ("age", "sex", "ethnic_group", "size", "weight")
+BANDED = ("size", "weight")  # DS values generalized into bands given by their edges
 QUASI_IDENTIFIERS = (*ATTRIBUTES, "site")
 UNIT = "study of a patient; group size counts distinct patients"
 GENERALISED_SITE = "other sites"  # the label of the sites merged by the public tier
@@ -52,18 +57,39 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
+Level = int | tuple[float, ...] | None  # 0 exact, a band width, band edges, None removed
+
+
+def _level(name: str, value: object) -> tuple[Level, str]:
+    """One level of ``generalization.yaml`` and its description."""
+    if value is None:
+        return None, "removed"
+    if isinstance(value, dict) and name in BANDED:
+        edges = tuple(float(edge) for edge in value["edges"])
+        if not edges or list(edges) != sorted(set(edges)):
+            raise ValueError(f"{GENERALIZATION_FILE}: the band edges of {name} must increase")
+        return edges, str(value["label"])
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0 and (name == "age" or value == 0):
+        return value, "exact" if value == 0 else f"{value}-year bands"
+    raise ValueError(f"{GENERALIZATION_FILE}: a level of {name} is not 0, a band width (age), band edges or null")
+
+
 @cache
 def _hierarchy() -> dict:
     data = load_yaml(mappings_dir() / GENERALIZATION_FILE)
-    levels = {name: tuple(data["attributes"][name]["levels"]) for name in ATTRIBUTES}
-    for name, values in levels.items():
-        if not values or values[0] != 0 or values[-1] is not None:
+    parsed = {name: [_level(name, v) for v in data["attributes"][name]["levels"]] for name in ATTRIBUTES}
+    for name, values in parsed.items():
+        if len(values) < 2 or values[0][0] != 0 or values[-1][0] is not None:
             raise ValueError(f"{GENERALIZATION_FILE}: levels of {name} must go from 0 (exact) to null (removed)")
-    return {"levels": levels, "top": int(data["top_code_age_years"]), "max_suppression": float(data["max_suppression"])}
+    return {
+        "levels": {name: tuple(level for level, _ in values) for name, values in parsed.items()},
+        "labels": {name: tuple(label for _, label in values) for name, values in parsed.items()},
+        "top": int(data["top_code_age_years"]), "max_suppression": float(data["max_suppression"]),
+    }
 
 
-def levels(attribute: str) -> tuple[int | None, ...]:
-    """The generalization levels of ``attribute`` (0 exact, n a band width, None removed)."""
+def levels(attribute: str) -> tuple[Level, ...]:
+    """The generalization levels of ``attribute`` (0 exact, n a band width, band edges, None removed)."""
     return _hierarchy()["levels"][attribute]
 
 
@@ -109,8 +135,10 @@ class Record:
     sex: str | None
     ethnic_group: str | None
     site: str | None
+    size: str | None = None  # PatientSize as written (a DS value in metres)
+    weight: str | None = None  # PatientWeight as written (a DS value in kilograms)
     instances: int = 0  # instances written for this record (set after the write pass)
-    node: tuple[int, ...] = (0, 0, 0)  # level index per attribute of ATTRIBUTES
+    node: tuple[int, ...] = (0,) * len(ATTRIBUTES)  # level index per attribute of ATTRIBUTES
     suppressed: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -128,9 +156,11 @@ def top_code_years() -> int:
 
 
 @cache
-def _released_age(age: str | None, width: int | None) -> str | None:
+def _released_age(age: str | None, width: Level) -> str | None:
     if age is None or width is None:
         return None
+    if not isinstance(width, int):
+        raise ValueError("age levels are band widths")
     if width == 0:
         return age
     years = _years(age)
@@ -140,16 +170,33 @@ def _released_age(age: str | None, width: int | None) -> str | None:
     return f"{top:03d}Y" if years >= top else f"{min(years // width * width, top):03d}Y"
 
 
+def number(value: str | None) -> float | None:
+    """A DS value as a number; ``None`` when absent, not a finite number, or not above 0
+    (a size or weight of 0 says unknown)."""
+    try:
+        out = float((value or "").strip())
+    except ValueError:
+        return None
+    return out if 0 < out < float("inf") else None
+
+
+@cache
+def _released_band(value: str | None, level: Level) -> str | None:
+    """A size or weight at ``level``: as written (0), the lower edge of its band, or None."""
+    if level is None or number(value) is None:
+        return None
+    if not isinstance(level, tuple):
+        return (value or "").strip()
+    amount = number(value) or 0.0
+    edge = max((e for e in level if e <= amount), default=level[0])
+    return f"{edge:g}"
+
+
 def released(record: Record) -> dict[str, str | None]:
     """The values written for this record (``None``: removed or absent)."""
     if record.suppressed:
         return {name: None for name in ATTRIBUTES}
-    widths = {name: levels(name)[i] for name, i in zip(ATTRIBUTES, record.node)}
-    return {
-        "age": _released_age(record.age, widths["age"]),
-        "sex": record.sex if widths["sex"] is not None else None,
-        "ethnic_group": record.ethnic_group if widths["ethnic_group"] is not None else None,
-    }
+    return {name: _level_value(record, name, levels(name)[i]) or None for name, i in zip(ATTRIBUTES, record.node)}
 
 
 def released_age(record: Record) -> str | None:
@@ -200,47 +247,71 @@ def _loss(records: list[Record]) -> dict[str, float]:
 
 
 class _Columns:
-    """The records as columns: per attribute and level the released value of every record
-    (computed once, so that each node of the lattice costs one pass of tuple look-ups)."""
+    """The records as columns of integer codes: per attribute and level the code of every
+    record's released value (computed once, so that each node of the lattice costs a few
+    array passes; the empty value, removed or absent, has its own code per level)."""
 
     def __init__(self, records: list[Record]):
-        self.patients = [r.patient for r in records]
-        self.sites = [r.site or "" for r in records]
-        self.values = {
-            name: [[_level_value(r, name, width) for r in records] for width in levels(name)] for name in ATTRIBUTES
+        import numpy as np
+
+        self.n = len(records)
+        self.patients = _codes([r.patient for r in records])[0]
+        self.patient_radix = len(set(self.patients.tolist())) + 1
+        self.sites = _codes([r.site or "" for r in records])[0]
+        self.codes: dict[str, list[tuple[Any, int, int]]] = {
+            name: [_codes([_level_value(r, name, level) for r in records]) for level in levels(name)]
+            for name in ATTRIBUTES
         }
+        self._np = np
 
-    def keys(self, node: tuple[int, ...]) -> list[tuple]:
-        columns = [self.values[name][i] for name, i in zip(ATTRIBUTES, node)]
-        return list(zip(*columns, self.sites))
+    def group_sizes(self, node: tuple[int, ...], suppressed: Any = None) -> Any:
+        """Per record, the distinct patients of its group under ``node``; the records at the
+        indices ``suppressed`` keep only their site (every attribute empty)."""
+        np = self._np
+        key = self.sites
+        for name, i in zip(ATTRIBUTES, node):
+            codes, empty, radix = self.codes[name][i]
+            if suppressed is not None and len(suppressed):
+                codes = codes.copy()
+                codes[suppressed] = empty
+            key = np.unique(key * radix + codes, return_inverse=True)[1].reshape(-1)
+        _, first = np.unique(key * self.patient_radix + self.patients, return_index=True)
+        patients_per_key = np.bincount(key[first], minlength=int(key.max(initial=0)) + 1)
+        return patients_per_key[key]
 
-    def sizes(self, keys: list[tuple]) -> dict[tuple, int]:
-        groups: dict[tuple, set[str]] = defaultdict(set)
-        for key, patient in zip(keys, self.patients):
-            groups[key].add(patient)
-        return {key: len(members) for key, members in groups.items()}
+
+def _codes(values: list[str]) -> tuple[Any, int, int]:
+    """Integer codes of ``values`` (in sorted order of the distinct values), the code of
+    the empty value (one past the others when no value is empty) and one past the largest
+    code (a record's codes combine into one key with it)."""
+    import numpy as np
+
+    distinct = sorted(set(values))
+    index = {value: i for i, value in enumerate(distinct)}
+    empty = index.get("", len(distinct))
+    return np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values)), empty, len(distinct) + 1
 
 
-def _level_value(record: Record, name: str, width: int | None) -> str:
+def _level_value(record: Record, name: str, level: Level) -> str:
     if name == "age":
-        return _released_age(record.age, width) or ""
+        return _released_age(record.age, level) or ""
+    if name in BANDED:
+        return _released_band(getattr(record, name), level) or ""
     value = getattr(record, name)
-    return (value or "") if width is not None else ""
+    return (value or "") if level is not None else ""
 
 
 def _try(columns: _Columns, node: tuple[int, ...], k: int, limit: int) -> tuple[bool, list[int]]:
     """Whether ``node``, with the records of its small groups suppressed (at most
     ``limit``), leaves every group with ``k`` patients; the suppressed record indices."""
-    keys = columns.keys(node)
-    sizes = columns.sizes(keys)
-    small = [i for i, key in enumerate(keys) if sizes[key] < k]
+    sizes = columns.group_sizes(node)
+    small = (sizes < k).nonzero()[0]
     if len(small) > limit:
-        return False, small
-    if not small:
+        return False, small.tolist()
+    if not len(small):
         return True, []
-    for i in small:  # a suppressed record keeps only its site
-        keys[i] = ("",) * len(ATTRIBUTES) + (columns.sites[i],)
-    return min(columns.sizes(keys).values()) >= k, small
+    # a suppressed record keeps only its site
+    return bool(columns.group_sizes(node, small).min() >= k), small.tolist()
 
 
 def _node_loss(node: tuple[int, ...], suppressed: int, n: int) -> float:
@@ -251,11 +322,7 @@ def _node_loss(node: tuple[int, ...], suppressed: int, n: int) -> float:
 
 
 def _describe(node: tuple[int, ...]) -> dict[str, str]:
-    out = {}
-    for name, i in zip(ATTRIBUTES, node):
-        width = levels(name)[i]
-        out[name] = "removed" if width is None else ("exact" if width == 0 else f"{width}-year bands")
-    return out
+    return {name: _hierarchy()["labels"][name][i] for name, i in zip(ATTRIBUTES, node)}
 
 
 def measure(records: list[Record], k: int) -> dict:
@@ -265,7 +332,7 @@ def measure(records: list[Record], k: int) -> dict:
     figures = risk(records, k)
     return {
         "k": k, "quasi_identifiers": list(QUASI_IDENTIFIERS), "unit": UNIT, "enforced": False,
-        "before": figures, "after": figures, "generalization": _describe((0, 0, 0)),
+        "before": figures, "after": figures, "generalization": _describe((0,) * len(ATTRIBUTES)),
         "suppressed_records": 0, "suppressed_patients": 0, "loss": _loss(records),
     }
 
@@ -343,8 +410,13 @@ def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
     limit = int(max_suppression * len(records) + 1e-9)
     best: tuple | None = None
     columns = _Columns(records)
-    nodes = list(itertools.product(*(range(len(levels(name))) for name in ATTRIBUTES)))
+    nodes = sorted(itertools.product(*(range(len(levels(name))) for name in ATTRIBUTES)),
+                   key=lambda n: (_node_loss(n, 0, 1), n))
+    evaluated = 0
     for node in nodes:
+        if best is not None and round(_node_loss(node, 0, 1), 9) > best[0]:
+            break  # its loss, at least this bound, cannot equal the best's: nor can any after it
+        evaluated += 1
         ok, small = _try(columns, node, k, limit)
         if ok:
             rank = (round(_node_loss(node, len(small), len(records)), 9), len(small), node, small)
@@ -356,7 +428,7 @@ def enforce(records: list[Record], k: int, max_suppression: float) -> dict:
     suppressed = [r for r in records if r.suppressed]
     return {
         "k": k, "quasi_identifiers": list(QUASI_IDENTIFIERS), "unit": UNIT, "enforced": True,
-        "max_suppression": max_suppression, "nodes_evaluated": len(nodes),
+        "max_suppression": max_suppression, "nodes": len(nodes), "nodes_evaluated": evaluated,
         "before": before, "after": after, "generalization": _describe(node), "site_generalization": sites,
         "suppressed_records": len(suppressed), "suppressed_patients": len({r.patient for r in suppressed}),
         "loss": _loss(records),
@@ -392,19 +464,30 @@ def released_counts(records: Iterable[Record]) -> dict[str, int]:
 
 
 def note(record: Record) -> str:
-    """Text for DeidentificationMethod describing the generalization of this record."""
+    """Text for DeidentificationMethod describing the generalization of this record; values
+    of at most 64 characters (LO) separated by a backslash (the attribute is multi-valued)."""
     if record.suppressed:
-        return "k-anonymity: age, sex and ethnic group suppressed"
-    parts, removed = [], []
+        return "k-anonymity: " + ", ".join(name.replace("_", " ") for name in ATTRIBUTES) + " suppressed"
+    parts, banded, removed = [], [], []
     for name, i in zip(ATTRIBUTES, record.node):
-        width = levels(name)[i]
-        if width is None:
+        level = levels(name)[i]
+        if level is None:
             removed.append(name.replace("_", " "))
-        elif width:
-            parts.append(f"age {width}y band floor")
+        elif isinstance(level, tuple):
+            banded.append(name)
+        elif level:
+            parts.append(f"age {level}y band floor")
+    if banded:
+        parts.append(", ".join(banded) + " band floors")
     if removed:
         parts.append(", ".join(removed) + " removed")
-    return ("k-anonymity: " + "; ".join(parts))[:64] if parts else ""
+    values: list[str] = []
+    for part in parts:
+        if values and len(values[-1]) + 2 + len(part) <= 64:
+            values[-1] += "; " + part
+        else:
+            values.append(("k-anonymity: " + part)[:64])
+    return "\\".join(values)
 
 
 def sites_text(summary: dict) -> str:
@@ -426,6 +509,7 @@ def summary_line(summary: dict) -> str:
     if not summary.get("enforced"):
         return f"access {summary['access']}: k-anonymity (k={summary['k']}) measured, not enforced: {risk_text}"
     loss = summary["loss"]
+    losses = ", ".join(f"{name.replace('_', ' ')} {loss[name]:.2f}" for name in ATTRIBUTES)
     state = "reached" if after["satisfied"] else "NOT reached"
     kept = ", ".join(f"{name.replace('_', ' ')} {how}" for name, how in summary["generalization"].items())
     merged = sites_text(summary)
@@ -433,8 +517,7 @@ def summary_line(summary: dict) -> str:
         kept += "; " + merged
     return (
         f"access public: k-anonymity (k={summary['k']}) {state}: {kept}; {summary['suppressed_records']} records "
-        f"suppressed; loss {loss['total']:.2f} (age {loss['age']:.2f}, sex {loss['sex']:.2f}, "
-        f"ethnic group {loss['ethnic_group']:.2f}); {risk_text}"
+        f"suppressed; loss {loss['total']:.2f} ({losses}); {risk_text}"
     )
 
 
@@ -442,7 +525,7 @@ def index_risk(indexed: "pa.Table", k: int) -> dict:
     """The k-anonymity risk figures of a source, from its index (the audit's section).
 
     One record per study (its patient resolved, :mod:`curator.analyses.patient_identity`); its age,
-    sex and ethnic group are those of its first instance (path order) that has one, the
+    sex, ethnic group, size and weight are those of its first instance (path order) that has one, the
     age in whole years top-coded (months below one year), the site its index label.
     """
     import pyarrow.compute as pc
@@ -454,8 +537,11 @@ def index_risk(indexed: "pa.Table", k: int) -> dict:
     ages = studies.first_where(pc.is_valid(indexed["age_years"]), "age_years")
     sexes = studies.first_where(pc.fill_null(present(indexed["patient_sex"]), False), "patient_sex")
     ethnic = studies.first_where(pc.fill_null(present(indexed["ethnic_group"]), False), "ethnic_group")
+    sizes, weights = ({study: f"{value:g}" for study, value in studies.first_where(pc.is_valid(indexed[column]), column).items()
+                       if value is not None} for column in ("patient_size", "patient_weight"))
     records = [
-        Record(row["patient_key"] or "", study, _as_age(ages.get(study)), sexes.get(study), ethnic.get(study), row["site"])
+        Record(row["patient_key"] or "", study, _as_age(ages.get(study)), sexes.get(study), ethnic.get(study), row["site"],
+               size=sizes.get(study), weight=weights.get(study))
         for study, row in zip(studies.keys, firsts)
     ]
     out = measure(records, k)

@@ -39,6 +39,7 @@ import pydicom.config
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
 
 from curator.deid import freetext
 from curator.analyses import patient_identity
@@ -47,6 +48,8 @@ from curator.deid import kanon
 from curator.deid.engine import (
     TAG_ETHNIC_GROUP,
     TAG_PATIENT_AGE,
+    TAG_PATIENT_SIZE,
+    TAG_PATIENT_WEIGHT,
     TAG_PATIENT_SEX,
     Engine,
     PatientContext,
@@ -404,12 +407,23 @@ def _facts(ds: Dataset, values: frozenset[str], risk: str | None) -> dict:
             # as written: a released demographic keeps its bytes (the public tier picks one
             # spelling per folded value, kanon.enforce)
             "ethnic_group": str(ds.get("EthnicGroup", "") or "").strip() or None,
+            "size": _ds_text(ds, "PatientSize"),
+            "weight": _ds_text(ds, "PatientWeight"),
             "site": str(ds.get("InstitutionName", "") or "").strip().casefold() or None,
             "risk": risk,
             "texts": {tag: str(ds[tag].value) for tag in CONVENTION_TAGS if tag in ds and ds[tag].value},
         }
     except Exception as exc:  # noqa: BLE001
         return {"error": f"DICOM header cannot be interpreted ({type(exc).__name__})"}
+
+
+def _ds_text(ds: Dataset, keyword: str) -> str | None:
+    """A DS value as written (the first of several), for the public tier's bands."""
+    value = ds.get(keyword)
+    if isinstance(value, (list, tuple, MultiValue)):
+        value = value[0] if len(value) else None
+    text = str(value if value is not None else "").strip()
+    return text or None
 
 
 def _pixel_problem(ds: Dataset) -> str | None:
@@ -618,7 +632,8 @@ def _open_items() -> sqlite3.Connection:
     db.execute(
         "CREATE TABLE items (position INTEGER PRIMARY KEY, relpath BLOB NOT NULL, fingerprint BLOB, reason BLOB,"
         " has_facts INTEGER NOT NULL DEFAULT 0, sop BLOB, study BLOB, series BLOB, patient BLOB,"
-        " vals TEXT, age BLOB, sex BLOB, ethnic_group BLOB, site BLOB, risk BLOB, target BLOB, content BLOB)"
+        " vals TEXT, age BLOB, sex BLOB, ethnic_group BLOB, size BLOB, weight BLOB, site BLOB, risk BLOB, target BLOB,"
+        " content BLOB)"
     )
     return db
 
@@ -991,11 +1006,12 @@ class _Run:
                     self.conventions.add(tag, facts["patient"], facts["site"], _convention_text(text, facts["values"]))
                 items.execute(
                     "UPDATE items SET has_facts = 1, sop = ?, study = ?, series = ?, patient = ?, vals = ?,"
-                    " age = ?, sex = ?, ethnic_group = ?, site = ?, risk = ?, content = ? WHERE position = ?",
+                    " age = ?, sex = ?, ethnic_group = ?, size = ?, weight = ?, site = ?, risk = ?, content = ?"
+                    " WHERE position = ?",
                     (
                         *(_enc(facts[name]) for name in ("sop", "study", "series", "patient")),
                         json.dumps(sorted(facts["values"])),
-                        *(_enc(facts[name]) for name in ("age", "sex", "ethnic_group", "site", "risk")),
+                        *(_enc(facts.get(name)) for name in ("age", "sex", "ethnic_group", "size", "weight", "site", "risk")),
                         _enc(facts.get("content")),
                         position,
                     ),
@@ -1288,7 +1304,7 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
     last = -1
     while True:
         rows = db.execute(
-            "SELECT position, relpath, sop, study, series, patient, vals, age, sex, ethnic_group, site"
+            "SELECT position, relpath, sop, study, series, patient, vals, age, sex, ethnic_group, size, weight, site"
             " FROM items WHERE has_facts = 1 AND position > ? ORDER BY position LIMIT ?",
             (last, PLAN_CHUNK),
         ).fetchall()
@@ -1298,7 +1314,7 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
         for row in rows:
             position, vals = row[0], row[6]
             relpath, sop, study, series_uid, own_key = map(_dec, row[1:6])
-            age, sex, ethnic_group, site = map(_dec, row[7:])
+            age, sex, ethnic_group, size, weight, site = map(_dec, row[7:])
             patient_key = identity.patient(study, own_key)
             values[patient_key].update(json.loads(vals))
             series.add(series_uid)
@@ -1306,7 +1322,8 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
             record = records.get(record_key)
             if record is None:
                 record = records[record_key] = kanon.Record(patient_key, study, None, None, None, _site(relpath, site, site_from))
-            _fill(record, own_key == patient_key, {"age": age, "sex": sex, "ethnic_group": ethnic_group})
+            _fill(record, own_key == patient_key,
+                  {"age": age, "sex": sex, "ethnic_group": ethnic_group, "size": size, "weight": weight})
             patient = pseudo.patient(patient_key)
             target = "/".join(
                 (
@@ -1346,6 +1363,9 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
             demo[TAG_PATIENT_AGE] = kept["age"]
             demo[TAG_PATIENT_SEX] = kept["sex"] or ""  # type 2: present, empty when unknown or removed
             demo[TAG_ETHNIC_GROUP] = kept["ethnic_group"]
+            if access.enforced:  # the controlled tiers keep every instance's size and weight as written
+                demo[TAG_PATIENT_SIZE] = kept["size"]
+                demo[TAG_PATIENT_WEIGHT] = kept["weight"]
             note = kanon.note(record)
         contexts[(record.patient, record.study)] = PatientContext(
             record.patient, frozen.get(record.patient, frozenset()), demo, note

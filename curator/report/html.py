@@ -346,7 +346,7 @@ def _risk(page: _Page, report: Mapping[str, Any]) -> None:
     kan = report.get("k_anonymity")
     if isinstance(kan, Mapping) and isinstance(kan.get("after"), Mapping):
         risk, k = kan["after"], _int(kan.get("k"))
-        page.h3("Re-identification risk (k-anonymity over age, sex, ethnic group and site)")
+        page.h3("Re-identification risk (k-anonymity over age, sex, ethnic group, size, weight and site)")
         page.add(_table(["k", "studies", "patients", "groups", "smallest group", "studies below k", "patients below k"],
                         [[k, _int(risk.get("records")), _int(risk.get("patients")), _int(risk.get("groups")),
                           _int(risk.get("smallest_group")), _int(risk.get("records_below_k")), _int(risk.get("patients_below_k"))]],

@@ -105,7 +105,7 @@ def _risk(report: Mapping[str, Any], add) -> None:
     kan = report.get("k_anonymity")
     if kan:
         r = kan["after"]
-        add(f"  k-anonymity (k={kan['k']}, measured over age, sex, ethnic group, site): smallest group {r['smallest_group']}, "
+        add(f"  k-anonymity (k={kan['k']}, measured over age, sex, ethnic group, size, weight, site): smallest group {r['smallest_group']}, "
             f"{r['records_below_k']} studies of {r['patients_below_k']} patients in groups below k")
 
 
