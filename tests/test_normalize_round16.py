@@ -106,3 +106,36 @@ def test_submandibular_is_the_neck_not_the_mandible(text, modality, regions):
 
 def test_mandible_guard():
     assert _regions("MRI Mandible", "MR") == [("mandible", True)]
+
+
+# 16c: vocabulary of the abstaining classes the lists' styles show (CUPS, MY Core probes)
+@pytest.mark.parametrize("text, modality, label", [
+    ("RADIOGRAFÍA DE ARCO CIGOMATICO", "DX", "face"),
+    ("RADIOGRAFÍA DE ESCANOGRAMA", "DX", "lower extremity"),
+    ("CAVOGRAFÍA INFERIOR", "XA", "inferior vena cava"),
+    ("ECOGRAFÍA DE APENDICE", "US", "appendix"),
+    ("RADIOGRAFIA DE APENDICE XIFOIDES", "DX", "sternum"),
+    ("RESONANCIA MAGNETICA FETAL", "MR", "gestation"),
+    ("MRI Fetal", "MR", "gestation"),
+    ("RESONANCIA MAGNETICA DE PLACENTA", "MR", "gestation"),
+    ("écho 1grosS uniq. +doppler MF pr souffrance foetale", "US", "gestation"),
+    ("TRACTOGRAFIA POR RESONANCIA MAGNETICA", "MR", "brain"),
+    ("ENTEROTOMOGRAFIA", "CT", "small intestine"),
+    ("ECOGRAFÍA DOPPLER DE ARTERIAS UTERINAS", "US", "uterus"),
+])
+def test_abstaining_classes_now_read(text, modality, label):
+    assert [lab for lab, _c in _regions(text, modality)] == [label]
+
+
+def test_glued_enterography_keeps_its_modality():
+    assert normalize_description("ENTEROTOMOGRAFIA")["modality"]["label"] == "computed tomography"
+
+
+@pytest.mark.parametrize("text, modality, regions", [
+    ("RP Chest Tube Place", "XA", [("thorax", True)]),        # "place" is no cut of "placenta"
+    ("MG BREAST GUIDE RT CLIP PLACE", "MG", [("breast", True)]),
+    ("MRI Fetal Brain", "MR", [("brain", False)]),           # named anatomy wins over the fetal exam
+    ("ECOGRAFIA DE TIROIDES", "US", [("thyroid gland", True)]),
+])
+def test_guards_of_the_new_vocabulary(text, modality, regions):
+    assert _regions(text, modality) == regions
