@@ -86,6 +86,8 @@ ADDRESS = "street, postcode or city of an address"
 DATES = "date written with a month name, without its year, or in another language"
 ACCESSION = "accession-like token in free text"
 CAPS_NAME = "name in capitals in a comment"
+LABEL = "label that is no free text (window explanation, layer description, implant group): a name, ID or phone"
+GEMINATED = "Arabic name in Latin letters with a doubled consonant (shadda) and a glued article"
 
 
 @dataclass(frozen=True)
@@ -455,6 +457,8 @@ def _seoul_gsps(p: Person, plants: list[Plant]) -> Dataset:
         texts.append(text)
     annotation.TextObjectSequence = Sequence(texts)
     ds.GraphicAnnotationSequence = Sequence([annotation])
+    layer.GraphicLayerDescription = "callback tel 010-9921-3307"
+    plants.append(Plant("010-9921-3307", LABEL))
     plants += [Plant("황서연 님", GSPS_TEXT), Plant("Hwang S.Y", GSPS_TEXT)]
     return ds
 
@@ -541,6 +545,8 @@ def _kahira_us(p: Person, plants: list[Plant]) -> Dataset:
     ds.add_new(0x70050010, "LO", "TOSHIBA_MEC_CT3")
     ds.add_new(0x70051030, "UN", b"ELSHENNAWY^YASMIN^^^ ")
     ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.FrameLabel = "Elshennawi liver"
+    plants.append(Plant("Elshennawi", GEMINATED))
     plants += [Plant("YASMIN ELSHENNAWY", PRIVATE_UN), Plant("0100-334-5521", PRIVATE_UN),
                Plant("قسم الأشعة", PRIVATE_UN), Plant("ELSHENNAWY", PRIVATE_UN)]
     _pixels(ds)
@@ -583,6 +589,17 @@ def _simple(p: Person, plants: list[Plant], sop_class: str, modality: str, descr
     return ds
 
 
+def _portland_mg(p: Person, plants: list[Plant]) -> Dataset:
+    """The mammogram: the comment's leftovers, and labels that are no free text holding a name of
+    dictionary words and an accession-like token."""
+    ds = _simple(p, plants, MG, "MG", "SCREENING MAMMOGRAM BILATERAL")
+    ds.WindowCenter, ds.WindowWidth = ["2047", "2047"], ["4096", "2048"]
+    ds.WindowCenterWidthExplanation = ["FRANK CHURCH", "Acc 24-770416"]
+    ds.ImplantTemplateGroupName = "Frank Church"
+    plants += [Plant("FRANK CHURCH", LABEL), Plant("24-770416", LABEL), Plant("Frank Church", LABEL)]
+    return ds
+
+
 def _write(ds: Dataset, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
@@ -613,7 +630,7 @@ def build(root: str | Path) -> Planted:
                Plant("ElShennawy_Yasmin", DOCUMENT), Plant("23/11/1977", DOCUMENT)]
     _write(_simple(th, plants, CR, "CR", "CHEST PA"), root / th.site / "CR" / "1.dcm")
     _write(_simple(cn, plants, MR, "MR", "MR 头颅平扫"), root / cn.site / "MR" / "1.dcm")
-    _write(_simple(us, plants, MG, "MG", "SCREENING MAMMOGRAM BILATERAL"), root / us.site / "MG" / "1.dcm")
+    _write(_portland_mg(us, plants), root / us.site / "MG" / "1.dcm")
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

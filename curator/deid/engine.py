@@ -213,14 +213,18 @@ def clean_values(texts: list[str], values: frozenset[str], tag: int,
 
 def label_holds_name_or_date(text: str) -> bool:
     """Unlisted text that is no free text (a Frame Label, a Dimension Description Label, an
-    Annotation Group Label) holds a person's name after a title or role, or a date written
+    Annotation Group Label) holds a person's name after a title or role, a date written
     with a month name or a day in words: it is cleaned as free text (:func:`clean_label`).  It
     was cleaned only of the patient's own values, so "Dr Bonfiglio review" and "born 3 March
-    1941" stayed (red team 12).  Numbers alone never count: codes (SNOMED CT values) stay."""
+    1941" stayed (red team 12); so did a date in digits with separators, a phone number or an
+    e-mail address, a number after an identifier word ("Acc 24-778812", "MRN 7734102") and a
+    name of dictionary words written as a name ("FRANK CHURCH"): red team 13,
+    ``mappings/identifiers.yaml`` ``label_patterns``, ``label_pattern_names``.  Numbers alone
+    never count: codes (SNOMED CT values) stay."""
     if not text.strip():
         return False
     digits = ascii_digits(text)
-    return freetext.has_name(text, titled=True) or any(p.search(digits) for p in scrub_rules().month_patterns)
+    return freetext.has_name(text, titled=True) or any(p.search(digits) for p in scrub_rules().label_patterns)
 
 
 def clean_label(texts: list[str], values: frozenset[str]) -> list[str]:

@@ -269,6 +269,8 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
     first, last = _first_names(), _last_names()
     drop: set[int] = set()
     n = len(spans)
+    # the text is two words and numbers only: a name alone, as labels write it ("Carl Zeiss Meditec" is more)
+    alone = sum(not s[2].isdigit() for s in spans) == 2
 
     def joined(i: int) -> bool:
         """Words i and i + 1 belong to one name: only spaces, hyphens or apostrophes between,
@@ -310,7 +312,9 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
                     taken += 1
                 else:
                     break
-        elif titled:
+        elif titled:  # a label that is a first and a last name written as a name ("FRANK CHURCH"): red team 13
+            if alone and folded in first and joined(i) and spans[i + 1][3] in last and _written_as_name(spans, text, i, True):
+                drop.update((i, i + 1))
             continue
         elif folded in r.weak and joined(i):
             j = i  # the first and last names after "by", "per"... ("seen by Will Brown")
@@ -326,12 +330,13 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
                 pair = nxt in last and not is_safe(nxt) and (upper or _capitalised(original) and _capitalised(nxt_original))
                 # ... or before a last name that is a word too, both written as a name in mixed-case
                 # text ("FRANK CHURCH called", "with Grace Hill"), neither an imaging word (red team 13)
-                pair = pair or not upper and nxt in last and _written_as_name(spans, text, i)
+                # (a text that is only such a name, "FRANK CHURCH", "Frank Church 2", in any case)
+                pair = pair or nxt in last and (alone or not upper) and _written_as_name(spans, text, i, alone)
             elif upper:
                 pair = nxt in last or not is_safe(nxt)
             else:  # ... or both in capitals ("sent to GRACE HILL"): red team 13
                 pair = (_capitalised(original) and _capitalised(nxt_original)
-                        or nxt in last and _written_as_name(spans, text, i))
+                        or nxt in last and _written_as_name(spans, text, i, alone))
             if pair:
                 drop.update((i, i + 1))
     return drop
@@ -360,17 +365,18 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
 _CLAUSE_END = re.compile(r"[.;!?\n]")
 
 
-def _written_as_name(spans: list[tuple[int, int, str, str]], text: str, i: int) -> bool:
+def _written_as_name(spans: list[tuple[int, int, str, str]], text: str, i: int, label: bool = False) -> bool:
     """Words i and i + 1 of mixed-case text are written as a person's name: both in capitals
-    (two letters or more), or both capitalised and not at the start of a sentence; and neither
-    is an imaging word ("FRANK BLOOD", "Grace Hill" at a sentence start stay)."""
+    (two letters or more), or both capitalised and not at the start of a sentence (in a
+    ``label``: anywhere); and neither is an imaging word ("FRANK BLOOD", "Grace Hill" at a
+    sentence start stay)."""
     (start, _, first, folded), (_, _, second, nxt) = spans[i], spans[i + 1]
     if is_imaging_word(folded) or is_imaging_word(nxt):
         return False
     if first.isupper() and second.isupper():
         return len(first) > 1 and len(second) > 1 and first.isalpha() and second.isalpha()
-    return (_capitalised(first) and _capitalised(second) and i > 0
-            and not _SENTENCE_END.search(text[:start]))
+    return (_capitalised(first) and _capitalised(second)
+            and (label or i > 0 and not _SENTENCE_END.search(text[:start])))
 
 
 def _name_word_forms(spans: list[tuple[int, int, str, str]], text: str, upper: bool, values: frozenset[str]) -> set[int]:

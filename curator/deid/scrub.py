@@ -45,6 +45,8 @@ class _Rules:
     part_stopwords: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     month_patterns: tuple[re.Pattern[str], ...]  # those of `patterns` that need a month name or a day in words
+    # those that make an unlisted label free text: the month patterns and `label_patterns`
+    label_patterns: tuple[re.Pattern[str], ...]
     dotted_abbreviations: frozenset[str]
     parameter_run: re.Pattern[str]
     path_patterns: tuple[re.Pattern[str], ...]
@@ -95,11 +97,23 @@ def _filled(pattern: str, words: dict[str, str]) -> str:
     return pattern
 
 
+# The patterns that need a month name, a day in words or a date word ({long_months}, {short_months_titled},
+# {day_words}, {after_date_word}...): they count in labels (curator.deid.engine.label_holds_name_or_date).
+_MONTH_WORDS = re.compile(r"\{(?:\w*months\w*|day_words|after_date_word)\}")
+
+
 @cache
 def scrub_rules() -> _Rules:
     data = load_yaml(mappings_dir() / "identifiers.yaml")
     words = _pattern_words(data)
     patterns = {str(p): re.compile(_filled(str(p), words), re.UNICODE) for p in data["patterns"].values()}
+    month_patterns = tuple(c for p, c in patterns.items() if _MONTH_WORDS.search(p))
+    named = {str(name): patterns[str(p)] for name, p in data["patterns"].items()}
+    label = {str(name): re.compile(_filled(str(p), words), re.UNICODE) for name, p in data["label_patterns"].items()}
+    for name in data["label_pattern_names"]:
+        if str(name) not in named:
+            raise ValueError(f"mappings/identifiers.yaml: label_pattern_names: {name} is no pattern")
+        label[str(name)] = named[str(name)]
     parameters = "|".join(re.escape(str(w)) for w in data.get("parameter_words") or ()) or "(?!)"
     tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
     part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
@@ -119,7 +133,8 @@ def scrub_rules() -> _Rules:
         min_part_length=int(data["min_part_length"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(patterns.values()),
-        month_patterns=tuple(c for p, c in patterns.items() if "months}" in p or "{day_words}" in p),
+        month_patterns=month_patterns,
+        label_patterns=month_patterns + tuple(label.values()),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
@@ -576,10 +591,18 @@ def consonant_skeletons(text: str, minimum: int = _SKELETON_MIN) -> frozenset[st
     out = {s for spellings in words for s in spellings}
     for first, second in zip(words, words[1:]):  # glued forms ("AlharbiNoura", "BENSHUSHAN")
         out.update(a + b for a in first for b in second)
-    return frozenset(s for s in out if len(s) >= minimum)
+    return frozenset(s for s in map(_single, out) if len(s) >= minimum)
 
 
 _LATIN_VOWELS = str.maketrans("", "", "aeiou")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _single(skeleton: str) -> str:
+    """A skeleton with each run of one consonant written once: Arabic and Hebrew write a doubled
+    consonant once (the shadda, the dagesh are marks), Latin spellings twice ("Shennawi",
+    "Hassan", "Mohammed" for "الشناوي", "حسن", "محمد": red team 13)."""
+    return _DOUBLED.sub(r"\1", skeleton)
 
 
 def latin_skeleton(word: str) -> str | None:
@@ -591,7 +614,7 @@ def latin_skeleton(word: str) -> str | None:
         return None
     if folded.startswith(("al", "el")) and len(folded) > 5:
         folded = folded[2:]
-    skeleton = folded.translate(_LATIN_VOWELS)
+    skeleton = _single(folded.translate(_LATIN_VOWELS))
     return skeleton if len(skeleton) >= _SKELETON_MIN else None
 
 
@@ -650,7 +673,7 @@ def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
         word = fold(match.group())
         if not word.isascii() or is_word(word):
             continue
-        inside = word.translate(_LATIN_VOWELS)
+        inside = _single(word.translate(_LATIN_VOWELS))
         if latin_skeleton(word) in skeletons or any(s in inside for s in glued) or _short_spelling(word, short):
             spans.append((match.start(), match.end()))
     return spans
