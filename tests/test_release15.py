@@ -198,3 +198,56 @@ def test_the_public_tier_writes_the_finest_bands_that_reach_k(tmp_path):
     assert all("size, weight band floors" in str(ds.DeidentificationMethod) for ds in released)
     deidentify(tmp_path / "src", tmp_path / "kept", key=KEY, options=DeidOptions(k=5, workers=1))
     assert len({str(pydicom.dcmread(p).PatientSize) for p in (tmp_path / "kept").rglob("*.dcm")}) == 10
+
+
+def _pseudonyms_by_patient_id(source: Path, release: Path) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for _, before, after in _pairs(source, release):
+        out[before["PatientID"] or ""].add(after["PatientID"] or "")
+    return out
+
+
+def test_instances_without_issuer_are_linked_only_where_one_issuer_is_seen(source, non_public: Path):
+    """Until round 15 a patient key was (PatientID, issuer): a study without
+    IssuerOfPatientID at a site whose every other instance carries its one issuer was a
+    second patient (issuer_missing: 2 pseudonyms), and one PatientID without issuer at two
+    sites was one patient (id_reused: two people, 1 pseudonym).  Now: linked at the site
+    (1), one patient per site (2); never linked when the site shows two issuers
+    (two_issuers: 2); a shared regional issuer still links two sites (regional: 1)."""
+    root, truth = source
+    pseudonyms = _pseudonyms_by_patient_id(root, non_public)
+    found = {case: len(pseudonyms[expected["patient_id"]]) for case, expected in truth["identity"].items()}
+    assert found == {case: expected["pseudonyms"] for case, expected in truth["identity"].items()}
+
+
+def test_the_audit_and_the_release_agree_on_the_linked_patients(source, non_public: Path):
+    """The audit (index keys) and de-identification (first pass) share the rule
+    (curator.analyses.patient_identity.link_issuers): same counts, same patients."""
+    import json
+
+    audit = json.loads((non_public / "metadata" / "audit-report.json").read_text(encoding="utf-8"))
+    deid = json.loads((non_public / "metadata" / "deid-report.json").read_text(encoding="utf-8"))
+    for name in ("issuer_missing_linked", "issuer_missing_per_site"):
+        assert audit["patient_identity"][name] == deid["patient_identity"][name] > 0, name
+    released = {after["PatientID"] for _, _, after in _pairs(source[0], non_public)}
+    assert audit["patients"] == deid["counts"]["patients"] == len(released)
+    assert audit["patient_identity"]["ids_shared"] == 0  # the reused ID is two patients, one per site
+
+
+@pytest.mark.parametrize("named, linked, per_site", [
+    # one issuer at the site, the PatientID seen under it: linked
+    ([("a", "p", "I", "pI"), ("a", "p", None, "p0")], {("a", "p0"): "pI"}, set()),
+    # two issuers at the site: which one is missing is unknown, never linked
+    ([("a", "p", "I", "pI"), ("a", "q", "J", "qJ"), ("a", "p", None, "p0")], {}, set()),
+    # the issuer is seen only at another site: a PatientID never links across sites
+    ([("b", "p", "I", "pI"), ("a", "p", None, "p0")], {}, set()),
+    # the same PatientID without issuer at two sites: one patient per site
+    ([("a", "p", None, "p0"), ("b", "p", None, "p0"), ("a", "x", "I", "xI")], {}, {("a", "p0"), ("b", "p0")}),
+    # no PatientID (a name's key): never linked, never per site
+    ([("a", None, None, "n"), ("b", None, None, "n"), ("a", "p", "I", "pI")], {}, set()),
+])
+def test_link_issuers_both_ways(named, linked, per_site):
+    from curator.analyses.patient_identity import link_issuers
+
+    links = link_issuers(named)
+    assert (links.linked, links.per_site) == (linked, per_site)

@@ -142,7 +142,7 @@ def test_memoized_records_equal_fully_computed_ones(tmp_path: Path, monkeypatch)
     assert computed["n"] < 9  # the memo was used
     monkeypatch.setattr(extract, "_digest", lambda ds, salt, source=None: None)
     full = scan_source(source, tmp_path / "full.parquet", workers=1, progress=False).frame()
-    drop = ["path_key", "patient_key", "person_key", "birth_tag", "id_tokens"]
+    drop = ["path_key", "patient_key", "person_key", "issuer_key", "birth_tag", "id_tokens"]
     assert memo.drop(columns=drop).equals(full.drop(columns=drop))
 
 

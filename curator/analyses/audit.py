@@ -28,7 +28,7 @@ from curator.deid import withheld
 from curator.deid.kanon import index_risk
 from curator.index.store import SCHEMA as INDEX_SCHEMA
 from curator.common.jsontext import finite
-from curator.analyses.patient_identity import resolve_index, shared_patient_ids
+from curator.analyses.patient_identity import link_index_issuers, resolve_index, shared_patient_ids
 from curator.resources import mappings_dir
 from curator.analyses.series_view import GroupView, present
 
@@ -39,7 +39,8 @@ SEVERITIES = ("info", "warning", "error")
 DEMOGRAPHICS = {"age": "age_years", "sex": "patient_sex", "ethnic_group": "ethnic_group", "size": "patient_size", "weight": "patient_weight"}
 # Index columns the audit reads (the others serve the scan, de-identification and release).
 AUDIT_COLUMNS = tuple(dict.fromkeys([
-    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "person_key", "birth_tag", "site", "modality", "sop_class_uid",
+    "path", "status", "reason", "sop_key", "series_key", "study_key", "patient_key", "person_key", "issuer_key", "birth_tag", "site",
+    "modality", "sop_class_uid",
     "manufacturer", "model", "software_versions", "study_description", "series_description", "protocol_name",
     "body_part_examined", *EVIDENCE_COLUMNS.values(), *DEMOGRAPHICS.values(), "age_source", "burned_in_annotation",
     "identifiers_present", "private_creators", "missing_type1", "missing_type2", "nonconformant", "implausible",
@@ -299,8 +300,9 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
     is_indexed = pc.fill_null(pc.equal(table["status"], "indexed"), False)
     indexed = table if pc.all(is_indexed).as_py() is not False else table.filter(is_indexed)
     rejected = table.select(["path", "reason"]).filter(pc.invert(is_indexed)).sort_by([("path", "ascending"), ("reason", "ascending")])
+    indexed, links = link_index_issuers(indexed)  # instances without issuer: linked, per site, or as they are
     shared = shared_patient_ids(indexed)
-    indexed, identity = resolve_index(indexed)  # one patient per study
+    indexed, identity = resolve_index(indexed, links)  # one patient per study
     view = GroupView(indexed, "series_key")
     report: dict[str, Any] = {
         "report_version": REPORT_VERSION,

@@ -1297,7 +1297,7 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
     per-patient and per-study state stays here."""
     access = access or kanon.Access()
     db.execute("CREATE INDEX items_sop ON items (sop, position)")
-    identity = _resolve_patients(db)
+    identity, named = _resolve_patients(db, site_from)
     values: dict[str, set[str]] = defaultdict(set)
     records: dict[tuple[str, str], kanon.Record] = {}
     series: set[str] = set()
@@ -1315,13 +1315,15 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
             position, vals = row[0], row[6]
             relpath, sop, study, series_uid, own_key = map(_dec, row[1:6])
             age, sex, ethnic_group, size, weight, site = map(_dec, row[7:])
+            place = _site(relpath, site, site_from)
+            own_key = named(place, own_key)  # an instance without issuer: linked, per site, or as it is
             patient_key = identity.patient(study, own_key)
             values[patient_key].update(json.loads(vals))
             series.add(series_uid)
             record_key = (patient_key, study)
             record = records.get(record_key)
             if record is None:
-                record = records[record_key] = kanon.Record(patient_key, study, None, None, None, _site(relpath, site, site_from))
+                record = records[record_key] = kanon.Record(patient_key, study, None, None, None, place)
             _fill(record, own_key == patient_key,
                   {"age": age, "sex": sex, "ethnic_group": ethnic_group, "size": size, "weight": weight})
             patient = pseudo.patient(patient_key)
@@ -1392,19 +1394,49 @@ def _study_keys(studies: Iterable[str]) -> list[str]:
     return sorted(key("study", study) for study in studies)
 
 
-def _resolve_patients(db: sqlite3.Connection) -> patient_identity.Resolution:
-    """One patient per study (:mod:`curator.analyses.patient_identity`), from the items table."""
-    counts = [
-        (_dec(study), _dec(patient), n)
-        for study, patient, n in db.execute(
-            "SELECT study, patient, COUNT(*) FROM items WHERE has_facts = 1 GROUP BY study, patient ORDER BY study, patient"
-        )
-    ]
-    return patient_identity.resolve(counts, _person_of)
+class _Named:
+    """The patient an instance names, its issuer missing or not
+    (:func:`curator.analyses.patient_identity.link_issuers` decided it)."""
+
+    def __init__(self, links: patient_identity.IssuerLinks):
+        self.links = links
+
+    def __call__(self, site: str | None, patient: str) -> str:
+        place = site or ""
+        linked = self.links.linked.get((place, patient))
+        if linked is not None:
+            return linked
+        if (place, patient) in self.links.per_site:
+            return patient + patient_identity.SITE_SCOPE + place
+        return patient
+
+
+def _resolve_patients(db: sqlite3.Connection, site_from: str) -> tuple[patient_identity.Resolution, _Named]:
+    """One patient per study (:mod:`curator.analyses.patient_identity`), from the items table,
+    after the instances without issuer are linked (``link_issuers``)."""
+    placed: Counter[tuple[str, str | None, str]] = Counter()  # (patient, site, study) -> instances
+    for relpath, site, patient, study in db.execute(
+        "SELECT relpath, site, patient, study FROM items WHERE has_facts = 1 ORDER BY position"
+    ):
+        placed[(_dec(patient) or "", _site(_dec(relpath) or "", _dec(site), site_from), _dec(study) or "")] += 1
+    named_keys = set()
+    for patient, place, _ in placed:
+        kind, _, rest = patient.partition("\0")
+        issuer, _, person = rest.partition("\0")
+        named_keys.add((place or "", person if kind == "id" and person else None, issuer or None, patient))
+    named = _Named(patient_identity.link_issuers(sorted(named_keys, key=lambda r: tuple(v or "" for v in r))))
+    counts: Counter[tuple[str, str]] = Counter()
+    for (patient, place, study), n in placed.items():
+        counts[(study, named(place, patient))] += n
+    resolution = patient_identity.resolve(((study, patient, n) for (study, patient), n in sorted(counts.items())), _person_of)
+    resolution.links = named.links
+    return resolution, named
 
 
 def _person_of(patient_key: str) -> str:
-    """The person a patient key names whatever the issuer (``id\0issuer\0PatientID``)."""
+    """The person a patient key names whatever the issuer (``id\0issuer\0PatientID``, and
+    the site of a PatientID without issuer named per site)."""
+    patient_key = patient_key.split(patient_identity.SITE_SCOPE)[0]
     kind, _, rest = patient_key.partition("\0")
     return "id\0" + rest.partition("\0")[2] if kind == "id" else patient_key
 

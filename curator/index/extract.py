@@ -585,6 +585,8 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
         patient = "\x00name:" + (element_text(ds, "PatientName") or "") + "\x00" + (element_text(ds, "PatientBirthDate") or "")
     record["patient_key"] = key("patient", patient, salt)
     record["person_key"] = key("patient", patient.rsplit("\x00", 1)[0] if element_text(ds, "PatientID") else patient, salt)
+    issuer = element_text(ds, "IssuerOfPatientID") if element_text(ds, "PatientID") else None
+    record["issuer_key"] = key("issuer", issuer, salt) if issuer else None
     birth_date = element_text(ds, "PatientBirthDate") if element_text(ds, "PatientID") else None
     record["birth_tag"] = key("birth", birth_date, salt)[:2] if birth_date else None
     record["institution"] = element_text(ds, "InstitutionName")  # used for the site label, then replaced by its key

@@ -43,6 +43,7 @@ SCHEMA = pa.schema(
         ("study_key", _S),
         ("patient_key", _S),
         ("person_key", _S),  # salted key of the PatientID alone (the person whatever the issuer)
+        ("issuer_key", _S),  # salted key of IssuerOfPatientID (null: no PatientID, or no issuer)
         ("birth_tag", _S),  # 2 hex digits of a salted key of PatientBirthDate (tells people sharing a PatientID apart; too short to recover the date)
         ("institution", _S),
         ("site", _S),
@@ -103,8 +104,9 @@ SCHEMA = pa.schema(
 COLUMNS = tuple(SCHEMA.names)
 # 3: flip_angle and echo_train_length (MR weighting header rules); 4: birth_tag; 5: radiopharmaceutical
 # cleaned of identifier values (a re-scan reused the rows of older indexes, the name with them);
-# 6: modality, sex and laterality cleaned of identifier values too; 7: the acquisition strings too
-FORMAT_VERSION = "7"
+# 6: modality, sex and laterality cleaned of identifier values too; 7: the acquisition strings too;
+# 8: issuer_key (instances without IssuerOfPatientID linked, curator.analyses.patient_identity)
+FORMAT_VERSION = "8"
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:
