@@ -139,3 +139,28 @@ def test_glued_enterography_keeps_its_modality():
 ])
 def test_guards_of_the_new_vocabulary(text, modality, regions):
     assert _regions(text, modality) == regions
+
+
+# 16d: contrast exams named after the organ they fill (VA dev abstentions), every supported language
+@pytest.mark.parametrize("text, modality, label", [
+    ("DISCOGRAM CERVICAL S&I", "RF", "cervical vertebral column"),
+    ("DISCOGRAFIA", "RF", "spine"),
+    ("LARYNGOGRAM CONT CP", "RF", "larynx"),
+    ("ANGIOCARDIOGRAM CINE S&I", "XA", "heart"),
+    ("ECHOENCEPHALOGRAM B-SCAN", "US", "brain"),
+    ("EPIDIDYMOGRAM S&I", "RF", "scrotum"),
+    ("ANGIO CORPORA CAVERNOSOGRAM S&I", "XA", "penis"),
+    ("URETHROCYSTOGRAM RETROGRADE S&I", "RF", "urinary bladder"),
+    ("PNEUMOPERITONEUM S&I", "RF", "abdomen"),
+    ("PERCUT REMOVAL OF GALL STONE CP", "RF", "gallbladder"),
+    ("Extraccion de calculos biliares", "RF", "gallbladder"),
+    ("ENDOSCOPIC CATH BIL DUCTS S&I", "RF", "set of biliary ducts"),
+    ("CALCANEOUS 2 VIEWS", "DX", "calcaneus"),
+    ("FL Seminal Vesiculogram", "RF", "seminal vesicle"),
+])
+def test_contrast_exams_name_their_organ(text, modality, label):
+    assert [lab for lab, _c in _regions(text, modality)] == [label]
+
+
+def test_echoencephalography_is_ultrasound():
+    assert normalize_description("ECHOENCEPHALOGRAM")["modality"]["label"] == "ultrasound"
