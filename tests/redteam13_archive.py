@@ -87,6 +87,8 @@ DATES = "date written with a month name, without its year, or in another languag
 ACCESSION = "accession-like token in free text"
 CAPS_NAME = "name in capitals in a comment"
 LABEL = "label that is no free text (window explanation, layer description, implant group): a name, ID or phone"
+LEGACY = "retired or rare place: curve (50xx), interpretation module, file meta private information, preamble, trailing padding, nested icon"
+WORKPLACE = "a place of dictionary words after 'at' (occupation, location)"
 GEMINATED = "Arabic name in Latin letters with a doubled consonant (shadda) and a glued article"
 
 
@@ -600,6 +602,48 @@ def _portland_mg(p: Person, plants: list[Plant]) -> Dataset:
     return ds
 
 
+def _portland_legacy(p: Person, plants: list[Plant]) -> Dataset:
+    """A CT an old PACS migrated: a curve with a label, the retired Interpretation module, the
+    file meta's private information and source AE title, text in the preamble and in trailing
+    padding, an icon inside a referenced image's item; occupation and location of words."""
+    ds = _base(p, CT, "CT", 2)
+    ds.StudyDescription = "CT CHEST"
+    ds.BurnedInAnnotation = "NO"
+    _pixels(ds)
+    for element, vr, value in ((0x50000005, "US", 1), (0x50000010, "US", 2), (0x50000020, "CS", "TAC"),
+                               (0x50000022, "LO", "curve of Delacroix Renee"), (0x50002500, "LO", "RDELACROIX"),
+                               (0x50003000, "OW", np.array([1, 2], dtype=np.uint16).tobytes()),
+                               (0x4008010C, "PN", "Fairbairn^Oswin"), (0x40080102, "PN", "Quennell^Aldous"),
+                               (0x40080040, "SH", "RES-5519302"), (0x40080042, "LO", "Fairbairn Radiology"),
+                               (0x00321033, "LO", "Delacroix family practice"), (0x00380300, "LO", "Ward 7 bed Delacroix")):
+        ds.add_new(element, vr, value)
+    ds.Occupation = "Teacher at Oswego High"
+    ds.file_meta.SourceApplicationEntityTitle = "DELACROIX_WS"
+    ds.file_meta.PrivateInformationCreatorUID = f"{ROOT}.77"
+    ds.file_meta.PrivateInformation = b"patient Renee Delacroix OHS0982243 "
+    ds.preamble = b"II*\0" + b"Renee ORourke-Delacroix 1969 TIFF".ljust(124, b" ")
+    reference = Dataset()
+    reference.ReferencedSOPClassUID = MG
+    reference.ReferencedSOPInstanceUID = _uid(p, 1001)
+    icon = Dataset()
+    icon.Rows, icon.Columns = 1, 16
+    icon.SamplesPerPixel = 1
+    icon.PhotometricInterpretation = "MONOCHROME2"
+    icon.BitsAllocated = icon.BitsStored = 8
+    icon.HighBit = 7
+    icon.PixelRepresentation = 0
+    icon.PixelData = b"DELACROIX RENEE "
+    reference.IconImageSequence = Sequence([icon])
+    ds.ReferencedImageSequence = Sequence([reference])
+    ds.add_new(0xFFFCFFFC, "OB", b"ORourke-Delacroix trailing pad ")
+    plants += [Plant("curve of Delacroix", LEGACY), Plant("RDELACROIX", LEGACY), Plant("Fairbairn", LEGACY),
+               Plant("Quennell", LEGACY), Plant("5519302", LEGACY), Plant("family practice", LEGACY),
+               Plant("bed Delacroix", LEGACY), Plant("DELACROIX_WS", LEGACY), Plant("Renee Delacroix", LEGACY),
+               Plant("Renee ORourke-Delacroix 1969", LEGACY), Plant("DELACROIX RENEE", LEGACY),
+               Plant("trailing pad", LEGACY), Plant("Oswego High", WORKPLACE)]
+    return ds
+
+
 def _write(ds: Dataset, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
@@ -631,6 +675,7 @@ def build(root: str | Path) -> Planted:
     _write(_simple(th, plants, CR, "CR", "CHEST PA"), root / th.site / "CR" / "1.dcm")
     _write(_simple(cn, plants, MR, "MR", "MR 头颅平扫"), root / cn.site / "MR" / "1.dcm")
     _write(_portland_mg(us, plants), root / us.site / "MG" / "1.dcm")
+    _write(_portland_legacy(us, plants), root / us.site / "CT" / "1.dcm")
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

@@ -64,7 +64,7 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
     words written beside the plants survive the cleaning (r13.KEPT); the encapsulated PDF and CDA
     are not released (mappings/privacy/not-released.yaml)."""
     released = _released(runs["root"] / tier)
-    assert len(released) == 13  # 15 instances but the PDF and the CDA (rejected)
+    assert len(released) == 14  # 16 instances but the PDF and the CDA (rejected)
     assert not [ds for ds in released if "EncapsulatedDocument" in ds]
     for ds in released:
         assert ds.PatientSex == "F" and str(ds.PatientAge).endswith("Y")
@@ -231,3 +231,32 @@ def test_an_arabic_name_with_a_doubled_consonant_goes(name, value, gone):
     ds.FrameLabel = value
     for out in _both(ds):
         assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")
+
+
+# --- class 6: a place of dictionary words after "at", "near", "in" ---------------------------------
+
+
+@pytest.mark.parametrize("keyword, text, place", [
+    ("Occupation", "Teacher at Oswego High", "Oswego"),
+    ("ImageComments", "follow-up at Grace Hill next week", "Hill"),
+    ("ImageComments", "prior CT near Lake Placid", "Placid"),
+])
+def test_a_place_of_dictionary_words_after_at_goes(keyword, text, place):
+    """A workplace or clinic named in words of the word lists stayed where no residence word
+    stood before it (mappings/freetext/rules.yaml ``places.anywhere``)."""
+    ds = _ct()
+    setattr(ds, keyword, text)
+    for out in _both(ds):
+        assert place not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("text", [
+    "lesion in Segment 7, pain in Left Knee",
+    "seen in Clinic, then in Emergency",
+    "Mass in Liver, at Level L4",
+])
+def test_clinical_capitals_after_in_or_at_stay(text):
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text

@@ -143,8 +143,10 @@ def test_a_birth_date_in_other_short_forms_goes(date):
 
 
 def test_ordinary_text_with_numbers_and_months_stays():
+    """A month alone stays; a day and a month ("given 2 May") are a date without its year, which
+    goes since red team 13 (HIPAA: every element of a date but the year)."""
     ds = _ct()
-    ds.ImageComments = "T2 3 mm slices, 12 sec delay, contrast given 2 May, 5 x 10 mm, ratio 3/4, v2.1.3"
+    ds.ImageComments = "T2 3 mm slices, 12 sec delay, contrast given in May, 5 x 10 mm, ratio 3/4, v2.1.3"
     for out in _both(ds):
         assert out.ImageComments == ds.ImageComments
 

@@ -55,6 +55,7 @@ class Rules:
     min_sites: int
     residence: frozenset[str]
     place_prepositions: frozenset[str]
+    place_anywhere: frozenset[str]
 
 
 @cache
@@ -81,12 +82,20 @@ def rules() -> Rules:
         min_sites=int(data["convention"]["sites"]),
         residence=frozenset(fold(str(t)) for t in data["places"]["residence_words"]),
         place_prepositions=frozenset(fold(str(t)) for t in data["places"]["prepositions"]),
+        place_anywhere=frozenset(fold(str(t)) for t in data["places"]["anywhere"]),
     )
 
 
 def _read_list(relative: str) -> list[str]:
     """The words of a word list (one set is built from all of them, once: start-up time)."""
     return (ontologies_dir() / relative).read_text(encoding="utf-8").split()
+
+
+@cache
+def _clinical_words() -> frozenset[str]:
+    """The words of mappings/freetext/clinical-words.yaml (every language), folded."""
+    clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
+    return frozenset(w for entries in clinical.values() for entry in entries for w in _LEX_WORD.findall(fold(str(entry))))
 
 
 @cache
@@ -359,6 +368,15 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
             if spans[j - 1][3] in r.place_prepositions or j - 1 in drop:
                 if _capitalised(spans[j][2]) and not spans[j][2].isupper():
                     drop.add(j)
+    # anywhere: a capitalised word that is no imaging word after "at", "near"... and the capitalised
+    # words joined to it ("Teacher at Oswego High", "seen at Grace Hill": red team 13)
+    for i in (i for i, span in enumerate(spans[:-1]) if span[3] in r.place_anywhere):
+        j = i + 1
+        while (j < n and j - i <= r.max_name_words and _capitalised(spans[j][2]) and not spans[j][2].isupper()
+               and not is_imaging_word(spans[j][3]) and spans[j][3] not in _clinical_words()
+               and _NAME_GAP.fullmatch(text[spans[j - 1][1]:spans[j][0]])):
+            drop.add(j)
+            j += 1
     return drop
 
 
