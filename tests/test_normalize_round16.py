@@ -164,3 +164,33 @@ def test_contrast_exams_name_their_organ(text, modality, label):
 
 def test_echoencephalography_is_ultrasound():
     assert normalize_description("ECHOENCEPHALOGRAM")["modality"]["label"] == "ultrasound"
+
+
+# 16e: glued words are split into terms of the supported languages only; English lay bone names
+@pytest.mark.parametrize("text, modality, regions", [
+    ("Ecografia mamaria bilateralmente", "US", [("breast", True)]),          # was breast + scapula (lt "mente")
+    ("Radiografia de joelhos bilateralmente", "DX", [("knee", True)]),
+    ("Breastbone", "DX", [("sternum", False)]),                               # was the breast at 0.9
+    ("Fingertips", "DX", [("finger", True)]),                                 # was finger + portal vein ("tips")
+    ("Jawbone", "DX", [("mandible", True)]),
+    ("Shinbone", "DX", [("tibia", True)]),
+    ("Hipbone", "DX", [("pelvis", True)]),
+    ("Backbone", "DX", [("spine", True)]),
+    ("Thighbone", "DX", [("femur", True)]),
+])
+def test_glued_words_of_supported_languages(text, modality, regions):
+    assert _regions(text, modality) == regions
+
+
+def test_bilateralmente_stays_bilateral():
+    # guard: read as a laterality term now, no longer as the glued "bilateral" + "mente"
+    assert normalize_description("Ecografia mamaria bilateralmente")["laterality"]["label"] == "bilateral"
+
+
+@pytest.mark.parametrize("text, modality, labels", [
+    ("thoraxabdomen", "CT", ["abdomen", "thorax"]),   # guard: glued terms of supported languages
+    ("HumerLeft", "DX", ["humerus"]),
+    ("Kneecap Left", "DX", ["patella"]),
+])
+def test_glued_guards(text, modality, labels):
+    assert [lab for lab, _c in _regions(text, modality)] == labels

@@ -140,7 +140,8 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
                 # a two-letter piece only beside a number ("axt1") or as a glued side ("wristlt"):
                 # "port" is no "po" + "rt", "calcaneous" no "calcaneo" + "us"
                 continue
-            if a and b and a.kind != "ambiguous" and b.kind != "ambiguous" and "value" in (a.kind, b.kind):
+            if a and b and a.kind != "ambiguous" and b.kind != "ambiguous" and "value" in (a.kind, b.kind) \
+                    and _glued_language(lex, tok[:k]) and _glued_language(lex, tok[k:]):
                 found.append((a, b))
         if len(found) == 1:
             return [(found[0][0], "compound"), (found[0][1], "compound")]
@@ -159,6 +160,14 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         if entry is not None and entry.kind != "ambiguous":
             return [(entry, "prefix")]
     return None
+
+
+def _glued_language(lex: Lexicon, piece: str) -> bool:
+    """A piece of a glued word is read only as a term of a language glued words are read in
+    (vocabulary.yaml context ``glued_languages``): "bilateralmente" is no "bilateral" + the
+    Lithuanian "mente" (scapula)."""
+    langs = lex.phrase_languages.get((piece,))
+    return not (lex.rules.glued_languages and langs and not langs & lex.rules.glued_languages)
 
 
 def _three_parts(lex: Lexicon, tok: str) -> tuple[Entry, Entry, Entry] | None:

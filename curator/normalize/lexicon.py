@@ -125,6 +125,7 @@ class ContextRules:
     region_group: dict[str, str] = field(default_factory=dict)  # Playbook region -> body-region group
     adjacent_groups: frozenset[frozenset[str]] = frozenset()
     deep_languages: frozenset[str] = frozenset()   # languages whose lexicon a large real set tuned
+    glued_languages: frozenset[str] = frozenset()  # languages whose terms a glued word is split into
     one_volume: dict[str, str] = field(default_factory=dict)   # group -> the group it is imaged with (pelvis -> abdomen)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
@@ -223,6 +224,7 @@ def _region_rules(data: dict, terms: dict) -> dict:
         "region_group": groups,
         "adjacent_groups": adjacent,
         "deep_languages": frozenset(str(lang) for lang in data.get("deep_languages") or ()),
+        "glued_languages": frozenset(str(lang) for lang in data.get("glued_languages") or ()),
         "one_volume": {str(g): str(pair[0]) for pair in data.get("one_volume_groups") or () for g in pair[1:]},
     }
 

@@ -145,6 +145,7 @@ class ContextSection(UserModel):
     whole_words: Optional[ByLanguage] = None
     language_words: Optional[ByLanguage] = None
     deep_languages: Optional[Words] = None
+    glued_languages: Optional[Words] = None
     one_volume_groups: Optional[list[Words]] = None
     region_groups: Optional[ByLanguage] = None  # group name -> RIDs
     adjacent_groups: Optional[list[Words]] = None
