@@ -194,3 +194,23 @@ def test_bilateralmente_stays_bilateral():
 ])
 def test_glued_guards(text, modality, labels):
     assert [lab for lab, _c in _regions(text, modality)] == labels
+
+
+# 16f: a truncation completes only to terms of the supported languages (glued_languages)
+@pytest.mark.parametrize("text, modality", [
+    ("XR Tinning Left", "DX"),     # was the temporal bone (sv "tinningben")
+    ("CT Loki", "CT"),             # was the elbow (pl "lokiec")
+    ("XR Kors", "DX"),             # was the sacrum (sv "korsben")
+    ("US Zola", "US"),             # was the stomach (pl "zoladek")
+    ("RM enter", "MR"),            # "enter" is a whole English word, no cut of "enterotac" (16c)
+    ("Ecografia de vaso", "US"),   # es/it/pt "vaso" (vessel), no cut of "vasografia" (16d)
+    ("Ecografia del tracto", "US"),  # es "tracto", no cut of "tractografia" (16c)
+    ("RX mala posicion", "DX"),    # es/pt "mala" (bad), no cut of "malar" (16c)
+])
+def test_truncations_complete_to_supported_languages_only(text, modality):
+    assert _regions(text, modality) == []
+
+
+def test_truncation_guards():
+    assert [lab for lab, _c in _regions("Röntgen Hände", "DX")] == ["hand"]   # a German term now
+    assert [lab for lab, _c in _regions("CT ABDOM", "CT")] == ["abdomen"]

@@ -152,7 +152,7 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
             return [(entry, "compound") for entry in three]
     if len(tok) >= 4 and tok.isalpha() and not any(tok in words for words in lex.rules.whole_words.values()):
         # a whole word of a supported language is no truncation ("male" is not "maleolo")
-        words = [w for w in lex.prefix_words(tok) if w != tok]
+        words = [w for w in lex.prefix_words(tok) if w != tok and _glued_language(lex, w)]
         # a truncation keeps at least half of the word ("none" is not "nonenhanced")
         if not words or 2 * len(tok) < min(len(w) for w in words):
             return None
