@@ -57,6 +57,10 @@ DUMMY = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 _WHOLE_WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
 UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
+# A UID is an OID (PS3.5 9.1, ISO/IEC 8824): its first arc is 0, 1 or 2, the second below 40
+# under 0 and 1.  A kept device or technical string (Software Versions '4.1.6.25000') is
+# cleaned for a UID only in this form: a dotted version number of another form is no UID.
+OID_LIKE = re.compile(r"(?<![\w.])(?:[01]\.(?:[0-9]|[1-3][0-9])|2\.\d+)(?:\.\d+){2,}(?![\w.])")
 TAG_PATIENT_AGE = 0x00101010
 TAG_PATIENT_SEX = 0x00100040
 TAG_PATIENT_ID = 0x00100020
@@ -600,7 +604,7 @@ class Engine:
         if isinstance(value, _MULTI):
             value = " ".join(str(v) for v in value)
         text = str(value or "")
-        if has_identifier(text, st.values) or UID_LIKE.search(text):
+        if has_identifier(text, st.values) or OID_LIKE.search(text):
             return True
         if not patterns:
             return False

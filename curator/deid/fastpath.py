@@ -30,7 +30,7 @@ from curator.dicom import pixel_size
 from curator.deid import table
 from curator.deid.decisions import BYTE_VRS, REPLACE, Decision, Op, creator_tag, is_private_creator
 from curator.deid.engine import (
-    UID_LIKE,
+    OID_LIKE,
     clean_label,
     label_holds_name_or_date,
     BINARY_DUMMY,
@@ -538,7 +538,7 @@ class FastEngine:
             if label_holds_name_or_date(text):
                 run.stats["text_cleaned"] += 1
                 return self._strings(tag, vr, clean_label(self._values(el, run), run.values), run)
-            if not (has_identifier(text, run.values) or UID_LIKE.search(text)):
+            if not (has_identifier(text, run.values) or OID_LIKE.search(text)):
                 return None
             return self._scrub(el, run)
         raise Unsupported(f"operation {op}")
