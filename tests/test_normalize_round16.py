@@ -214,3 +214,19 @@ def test_truncations_complete_to_supported_languages_only(text, modality):
 def test_truncation_guards():
     assert [lab for lab, _c in _regions("Röntgen Hände", "DX")] == ["hand"]   # a German term now
     assert [lab for lab, _c in _regions("CT ABDOM", "CT")] == ["abdomen"]
+
+
+# 16g: a number of views is a projection radiograph, below the threshold, when nothing else implies a modality
+@pytest.mark.parametrize("text", ["MANDIBLE LESS THAN 4 VIEWS", "MASTOIDS 3 OR MORE VIEWS/SIDE", "ABDOMEN 1 VIEW"])
+def test_a_number_of_views_is_a_radiograph(text):
+    modality = normalize_description(text)["modality"]
+    assert modality["label"] == "projection radiography" and modality["confidence"] < CONFIDENT
+
+
+@pytest.mark.parametrize("text, label", [
+    ("MAMMOGRAM 4 VIEWS", "mammography"),             # guard: a named modality wins
+    ("NM BONE 3 VIEWS", "nuclear medicine imaging"),  # an implied one too
+    ("US ECHO 4 CHAMBER VIEW", "ultrasound"),         # no number right before "view"
+])
+def test_views_yield_to_other_modality_evidence(text, label):
+    assert normalize_description(text)["modality"]["label"] == label
