@@ -89,6 +89,7 @@ CAPS_NAME = "name in capitals in a comment"
 LABEL = "label that is no free text (window explanation, layer description, implant group): a name, ID or phone"
 LEGACY = "retired or rare place: curve (50xx), interpretation module, file meta private information, preamble, trailing padding, nested icon"
 WORKPLACE = "a place of dictionary words after 'at' (occupation, location)"
+SPELLING = "a name in a label in another spelling: French for Cyrillic, English vowels for Thai, a Greek pet name in Greek letters"
 GEMINATED = "Arabic name in Latin letters with a doubled consonant (shadda) and a glued article"
 
 
@@ -250,6 +251,8 @@ def _athina_ct(p: Person, plants: list[Plant]) -> Dataset:
     ds.StudyDescription = "CT ΘΩΡΑΚΟΣ"
     ds.SeriesDescription = "Thorax 1.0 Br40"
     ds.BodyPartExamined = "CHEST"
+    ds.FrameLabel = "Κατερίνα T1"
+    plants.append(Plant("Κατερίνα", SPELLING))
     _comment(p, ds, plants)
     _pixels(ds)
     bits = np.zeros((16, 16), dtype=np.uint8)
@@ -495,6 +498,8 @@ def _kyiv_ecg(p: Person, plants: list[Plant]) -> Dataset:
         notes.append(note)
     ds.WaveformAnnotationSequence = Sequence(notes)
     ds.AcquisitionContextSequence = Sequence([])
+    channel.ChannelLabel = "I Chevtchouk"
+    plants.append(Plant("Chevtchouk", SPELLING))
     plants += [Plant("Шевчук О", WAVEFORM), Plant("Bondarenko", WAVEFORM), Plant("067 441 2093", WAVEFORM)]
     _comment(p, ds, plants)
     return ds
@@ -644,6 +649,13 @@ def _portland_legacy(p: Person, plants: list[Plant]) -> Dataset:
     return ds
 
 
+def _bangkok_cr(p: Person, plants: list[Plant]) -> Dataset:
+    ds = _simple(p, plants, CR, "CR", "CHEST PA")
+    ds.FrameLabel = "SRISOOK CXR"
+    plants.append(Plant("SRISOOK", SPELLING))
+    return ds
+
+
 def _write(ds: Dataset, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
@@ -672,7 +684,7 @@ def build(root: str | Path) -> Planted:
            root / eg.site / "DOC" / "ElShennawy_Yasmin_referral.dcm")
     plants += [Plant("Mostafa", DOCUMENT), Plant("El-Shennawy", DOCUMENT), Plant("Tahrir", DOCUMENT),
                Plant("ElShennawy_Yasmin", DOCUMENT), Plant("23/11/1977", DOCUMENT)]
-    _write(_simple(th, plants, CR, "CR", "CHEST PA"), root / th.site / "CR" / "1.dcm")
+    _write(_bangkok_cr(th, plants), root / th.site / "CR" / "1.dcm")
     _write(_simple(cn, plants, MR, "MR", "MR 头颅平扫"), root / cn.site / "MR" / "1.dcm")
     _write(_portland_mg(us, plants), root / us.site / "MG" / "1.dcm")
     _write(_portland_legacy(us, plants), root / us.site / "CT" / "1.dcm")

@@ -260,3 +260,23 @@ def test_clinical_capitals_after_in_or_at_stay(text):
     ds.ImageComments = text
     for out in _both(ds):
         assert str(out.ImageComments) == text
+
+
+# --- class 7: a name in a label in another spelling -------------------------------------------------
+
+
+@pytest.mark.parametrize("charset, name, label, gone", [
+    ("ISO_IR 144", "Шевчук^Оксана^Петрівна", "I Chevtchouk", "Chevtchouk"),
+    ("ISO_IR 144", "Щербакова^Юлия", "Chtcherbakova J", "Chtcherbakova"),
+    ("ISO_IR 166", "ศรีสุข^สมหญิง", "SRISOOK CXR", "SRISOOK"),
+    ("ISO_IR 166", "บุญมี^สมชาย", "Boonmee 2", "Boonmee"),
+    ("ISO_IR 126", "Παπαδοπούλου^Αικατερίνη", "Κατερίνα T1", "Κατερίνα"),
+])
+def test_a_name_in_another_spelling_in_a_label_goes(charset, name, label, gone):
+    """A French spelling of a Cyrillic name (mappings/transliteration.yaml ``systems.french``), a
+    Thai name in English-style vowels (``thai.english_vowels``) and a Greek pet name written in
+    Greek letters (read in Latin letters: curator.deid.scrub._latin_reading) stayed in labels."""
+    ds = _ct(charset=charset, name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")

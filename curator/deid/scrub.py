@@ -462,7 +462,11 @@ def _thai_word(word: str) -> tuple[str, ...]:
     for variant in sorted(variants):
         for system in (0, 1):
             out.update(dict.fromkeys(_thai_syllables(variant, system, table)))
-    return tuple(sorted(out)[:_THAI_CHOICES]) or (word,)
+    spellings = sorted(out)[:_THAI_CHOICES]
+    # and in the English-style vowels Thai names are often written with ("Srisook", "Boonmee"): red team 13
+    for old, new in _transliteration()["thai"].get("english_vowels") or ():
+        spellings += [s.replace(str(old), str(new)) for s in spellings if str(old) in s]
+    return tuple(dict.fromkeys(spellings)) or (word,)
 
 
 def _thai_syllables(text: str, system: int, table: _ThaiTable) -> list[str]:
@@ -694,8 +698,22 @@ def words_of(text: str) -> list[Word]:
     out = []
     for match in _WORD.finditer(text):
         folded = fold(match.group())
-        out.append(Word(match.start(), match.end(), folded, unconfused(folded) or folded))
+        out.append(Word(match.start(), match.end(), folded, unconfused(folded) or _latin_reading(folded) or folded))
     return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _latin_reading(folded: str) -> str | None:
+    """A folded word all in Greek or Cyrillic letters in Latin letters (the first system of
+    ``mappings/transliteration.yaml``, its letter pairs first): a value's Latin spellings and
+    given-name forms then match it ("Κατερίνα" is "katerina", a form of Aikaterini: red team 13);
+    None for other words."""
+    if not _NON_LATIN.search(folded) or not all(_NON_LATIN.match(c) for c in folded if c.isalpha()):
+        return None
+    pairs, tables = _spelling_tables()
+    for pair, latin in pairs:
+        folded = folded.replace(pair, latin)
+    return folded.translate(tables[0])
 
 
 # A name spelt out letter by letter ("N O W A K", "N.O.W.A.K", "K-O-W-A-L", "J. O. H. N.",
