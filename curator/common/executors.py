@@ -415,8 +415,12 @@ def _probe(address: str, timeout: float) -> None:
     if not host or not port:
         raise CuratorError(f"not a Dask scheduler address (--scheduler or ${SCHEDULER_ENV}): {address} (give tcp://HOST:PORT)")
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
-    except (OSError, ValueError):
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            # A Dask scheduler speaks first (its handshake, before reading the client's): a
+            # server that accepts and says nothing would hold distributed's Client for ever.
+            if scheme == "tcp" and not sock.recv(1):
+                raise unreachable
+    except (OSError, ValueError):  # refused, no answer within the timeout (socket.timeout)
         raise unreachable from None
 
 

@@ -55,7 +55,7 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-_UNION_TAGS = frozenset({"str", "int", "float", "bool", "none", "list", "dict"})
+_UNION_TAGS = frozenset({"str", "int", "float", "bool", "none", "list", "dict", "constrained-str"})
 
 
 def _model_names() -> frozenset[str]:
@@ -69,6 +69,9 @@ def _model_names() -> frozenset[str]:
     return frozenset(names)
 
 
+MAX_PROBLEMS = 10  # problems named in one error line
+
+
 def problems(exc: ValidationError) -> list[str]:
     """``field: reason`` for every problem of a pydantic error, without the input values."""
     found = []
@@ -80,7 +83,10 @@ def problems(exc: ValidationError) -> list[str]:
         elif err["type"] == "extra_forbidden":
             reason = "is not a known field"
         found.append(f"{where}: {reason}")
-    return list(dict.fromkeys(found))
+    found = list(dict.fromkeys(found))
+    if len(found) > MAX_PROBLEMS:  # one error line a person reads (999 keywords too long: not 999 reasons)
+        found = [*found[:MAX_PROBLEMS], f"and {len(found) - MAX_PROBLEMS} more"]
+    return found
 
 
 def validate(model: type[M], data: Any, name: str) -> M:

@@ -136,9 +136,10 @@ def _meta(buf: bytes) -> tuple[FileMetaDataset, int]:
         raise Unsupported("file meta without group length")
     end = 132 + size + length + U32.unpack_from(buf, 132 + size)[0]
     walked = _group_2_end(buf, 132)
-    if walked != end and max(walked, end) < len(buf):  # a group length that lies (common in old
-        raise MetaPastGroupLength("file meta group length does not match its elements", walked > end)  # archives); a
-    # file cut inside its File Meta (the walk or the length running past the end) is truncated
+    if walked != end and walked + 8 <= len(buf):  # a group length that lies (common in old archives),
+        # even past the end of the file: the walk met the first element after group 2 (a file cut
+        # inside its File Meta, the walk running past the end, is truncated)
+        raise MetaPastGroupLength("file meta group length does not match its elements", walked > end)
     raw, _ = _parse(buf, 132, False, False, end=end)
     meta = FileMetaDataset(raw)
     return meta, end

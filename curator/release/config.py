@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from curator.common import userfile
 from curator.common.userfile import UserModel
@@ -29,7 +29,19 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _IRI = re.compile(r"^(https?|urn|mailto):[^\s<>\"{}|\\^`]+$")
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
-LangText = dict[str, str]
+# Lengths a person's statement about a release never needs (a catalogue, a landing page and
+# every FHIR and Croissant file carry these texts): a value beyond them is refused with its
+# field named, never written (a title of 3 MB was taken and copied into every file).
+MAX_SHORT = 1_000  # characters: titles, names, labels, keywords, version, codes
+MAX_LONG = 20_000  # characters: descriptions, notes, legal basis, purpose, coverage
+MAX_IRI = 2_000  # characters: IRIs and email addresses
+MAX_ITEMS = 1_000  # entries of a list (keywords of one language, concepts)
+
+Short = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
+Long = Annotated[str, StringConstraints(max_length=MAX_LONG)]
+Iri = Annotated[str, StringConstraints(max_length=MAX_IRI)]
+LangText = dict[str, Short]  # a short text in one or more languages (language tag -> text)
+LongText = dict[str, Long]
 
 
 def _check_lang_text(value: dict[str, str], *, min_languages: int = 1) -> dict[str, str]:
@@ -77,9 +89,9 @@ class _Model(UserModel):
 class ConceptRef(_Model):
     """A concept not in the shipped vocabulary: its IRI and a label (carried into the file)."""
 
-    iri: str
-    label: Union[str, LangText]
-    type: str | None = None  # an extra rdf:type IRI, e.g. a class the range shape needs
+    iri: Iri
+    label: Union[Short, LangText]
+    type: Iri | None = None  # an extra rdf:type IRI, e.g. a class the range shape needs
 
     @field_validator("iri")
     @classmethod
@@ -96,7 +108,8 @@ class ConceptRef(_Model):
         return _check_lang_text(v)
 
 
-Concept = Union[str, ConceptRef]
+Concept = Union[Short, ConceptRef]
+Concepts = Annotated[list[Concept], Field(max_length=MAX_ITEMS)]
 
 
 def _concepts(*codes: str) -> list[Concept]:
@@ -107,9 +120,9 @@ def _concepts(*codes: str) -> list[Concept]:
 class ContactPoint(_Model):
     """The dataset's contact point (vcard:Kind): a name and an email and/or a web page."""
 
-    name: str
-    email: str | None = None
-    url: str | None = None
+    name: Short
+    email: Iri | None = None
+    url: Iri | None = None
 
     @field_validator("email")
     @classmethod
@@ -131,12 +144,12 @@ class ContactPoint(_Model):
 class Agent(_Model):
     """An organisation: publisher, data holder (custodian) or health data access body."""
 
-    name: Union[str, LangText]
+    name: Union[Short, LangText]
     type: Concept | None = None
-    email: str | None = None
-    contact_page: str | None = None
-    homepage: str | None = None
-    description: LangText | None = None
+    email: Iri | None = None
+    contact_page: Iri | None = None
+    homepage: Iri | None = None
+    description: LongText | None = None
 
     @field_validator("name")
     @classmethod
@@ -169,9 +182,9 @@ class RetentionPeriod(_Model):
 
     Years (``2026``) or year-months (``2036-12``): the catalogue writes no exact date."""
 
-    start: str | None = None
-    end: str | None = None
-    comment: LangText | None = None
+    start: Short | None = None
+    end: Short | None = None
+    comment: LongText | None = None
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -201,8 +214,8 @@ class CatalogInfo(_Model):
     """The catalogue that holds the dataset (defaults to the dataset's title and description)."""
 
     title: LangText | None = None
-    description: LangText | None = None
-    homepage: str | None = None
+    description: LongText | None = None
+    homepage: Iri | None = None
 
     @field_validator("title", "description")
     @classmethod
@@ -218,26 +231,26 @@ class CatalogInfo(_Model):
 class ReleaseConfig(_Model):
     """The validated content of ``release.yaml``."""
 
-    base_iri: str = Field(description="prefix of every IRI the catalogue mints, ends with / or #")
+    base_iri: Iri = Field(description="prefix of every IRI the catalogue mints, ends with / or #")
     title: LangText
-    description: LangText
-    version: str
-    version_notes: LangText | None = None
-    keywords: dict[str, list[str]] = Field(default_factory=dict)
+    description: LongText
+    version: Short
+    version_notes: LongText | None = None
+    keywords: dict[str, Annotated[list[Short], Field(max_length=MAX_ITEMS)]] = Field(default_factory=dict)
     access_rights: Literal["PUBLIC", "RESTRICTED", "NON_PUBLIC"] = "NON_PUBLIC"
-    access_url: str
-    landing_page: str | None = None
+    access_url: Iri
+    landing_page: Iri | None = None
     licence: Concept
-    applicable_legislation: list[Concept] = Field(default_factory=lambda: _concepts("EHDS"))
-    legal_basis: LangText
-    purpose: LangText
-    health_category: list[Concept] = Field(min_length=1)
-    theme: list[Concept] = Field(default_factory=lambda: _concepts("HEAL"))
-    dataset_type: list[Concept] = Field(default_factory=lambda: _concepts("PERSONAL_DATA"))
-    language: list[Concept] = Field(default_factory=lambda: _concepts("ENG"))
-    spatial: list[Concept] = Field(default_factory=list)
+    applicable_legislation: Concepts = Field(default_factory=lambda: _concepts("EHDS"))
+    legal_basis: LongText
+    purpose: LongText
+    health_category: Concepts = Field(min_length=1)
+    theme: Concepts = Field(default_factory=lambda: _concepts("HEAL"))
+    dataset_type: Concepts = Field(default_factory=lambda: _concepts("PERSONAL_DATA"))
+    language: Concepts = Field(default_factory=lambda: _concepts("ENG"))
+    spatial: Concepts = Field(default_factory=list)
     availability: Concept = "STABLE"
-    population_coverage: LangText | None = None
+    population_coverage: LongText | None = None
     retention_period: RetentionPeriod | None = None
     publisher: Agent
     custodian: Agent | None = None

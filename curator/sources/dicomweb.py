@@ -30,10 +30,11 @@ import json
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from curator.errors import CuratorError
@@ -80,6 +81,7 @@ class Settings:
     """Network settings; each can be set in the environment (``CURATOR_DICOMWEB_…``)."""
 
     timeout: float = 30.0  # seconds to connect, and between bytes of an answer
+    deadline: float = 600.0  # seconds for one whole request, retries included (a server may send a byte a second)
     retries: int = 3  # further attempts after a connection error or HTTP 429/502/503/504
     backoff: float = 0.5  # seconds; the wait doubles at each retry
     page: int = 500  # QIDO-RS results per request
@@ -88,6 +90,7 @@ class Settings:
     def from_env(cls) -> Settings:
         return cls(
             timeout=_float_env("CURATOR_DICOMWEB_TIMEOUT", cls.timeout, least=0.001),
+            deadline=_float_env("CURATOR_DICOMWEB_DEADLINE", cls.deadline, least=0.001),
             retries=int(_float_env("CURATOR_DICOMWEB_RETRIES", cls.retries, whole=True)),
             backoff=_float_env("CURATOR_DICOMWEB_BACKOFF", cls.backoff),
             page=int(_float_env("CURATOR_DICOMWEB_PAGE", cls.page, least=1, whole=True)),
@@ -195,11 +198,36 @@ class Server:
 
     # -- errors ---------------------------------------------------------------------
     def call(self, what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``function(*args, **kwargs)``, any network or protocol failure as a CuratorError."""
+        """``function(*args, **kwargs)``, any network or protocol failure as a CuratorError;
+        one that has not ended within ``deadline`` seconds too (the timeout bounds the wait
+        between two bytes only: a server that sends one byte a second would hold the run for
+        ever).  The request runs in a daemon thread left behind, blocked, when it overruns."""
+        outcome: list[Any] = []
+
+        def request() -> None:
+            try:
+                outcome.append((True, function(*args, **kwargs)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                outcome.append((False, exc))
+
+        worker = threading.Thread(target=request, name="curator-dicomweb-request", daemon=True)
+        worker.start()
+        worker.join(self.settings.deadline)
+        if not outcome:
+            raise CuratorError(f"the DICOMweb server at {self.label} did not finish answering within "
+                               f"{self.settings.deadline:g} s while {what} (it sends too slowly; raise "
+                               "CURATOR_DICOMWEB_DEADLINE for a slow server)")
+        done, value = outcome[0]
+        if done:
+            return value
+        return self._failure(what, value)
+
+    def _failure(self, what: str, error: BaseException) -> NoReturn:
+        """``error`` of a request as a CuratorError (raised as it is when it is none of a network's)."""
         import requests
 
         try:
-            return function(*args, **kwargs)
+            raise error
         except requests.exceptions.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else 0
             raise HttpStatusError(self._status_message(what, status), status) from None

@@ -21,6 +21,7 @@ import gzip
 import lzma
 import os
 import stat
+import sys
 import tarfile
 import zipfile
 import zlib
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 
 from curator.common.regular import NotASmallFile, open_regular
@@ -64,24 +65,48 @@ class BrokenTarHeader(tarfile.ReadError):
 _BROKEN_HEADERS = tuple(getattr(tarfile, name) for name in ("InvalidHeaderError", "TruncatedHeaderError"))
 
 
+class MemberPastEnd(BrokenTarHeader):
+    """A tar member whose size (its header's, a PAX record's, a base-256 field's) runs past the
+    end the archive can have: tarfile would skip it block by block for ever (10^26 bytes)."""
+
+
 class _CheckedTarInfo(tarfile.TarInfo):
     """A tar member's header: one that is corrupt or cut short after the first raises
-    :class:`BrokenTarHeader`, so the members after it are reported as not read."""
+    :class:`BrokenTarHeader`, so the members after it are reported as not read; one whose data
+    would end past :attr:`end` (set per archive by :func:`_tar_info_class`) raises
+    :class:`MemberPastEnd` before tarfile seeks there."""
+
+    end: ClassVar[int] = sys.maxsize
 
     @classmethod
     def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Self:
         try:
-            return super().fromtarfile(tarfile_)
+            info = super().fromtarfile(tarfile_)
         except _BROKEN_HEADERS:
             if tarfile_.offset == 0:
                 raise  # the first header: not a tar archive (tarfile says so itself)
             raise BrokenTarHeader("corrupt member header") from None
+        if tarfile_.offset > cls.end:  # where tarfile will look for the next header
+            raise MemberPastEnd("member past the end")
+        return info
+
+
+def _tar_info_class(head: bytes, archive_size: int) -> type[_CheckedTarInfo]:
+    """:class:`_CheckedTarInfo` bounded for one archive: a plain tar's members end within the
+    file; a compressed one's within what it may expand to (a member beyond
+    ``max_member_bytes`` or that ratio is refused anyway)."""
+    limits = archive_limits()
+    compressed = head.startswith(tuple(_DECOMPRESSORS))
+    end = int(limits.max_member_bytes + limits.max_ratio * archive_size) if compressed else archive_size
+    return type("_BoundedTarInfo", (_CheckedTarInfo,), {"end": end})
 
 
 # Read failures whose class name says nothing to a user, in words (messages are never quoted:
 # zipfile's name the member, which may be named after a patient).
 _FAULT_WORDS: tuple[tuple[type[BaseException], str], ...] = (
+    (MemberPastEnd, "a member's size runs past the end of the archive"),
     (BrokenTarHeader, "a member's header is corrupt or cut short"),
+    (tarfile.ReadError, "cut short or not tar data"),
     (zipfile.BadZipFile, "corrupt zip data: a checksum or a header does not match"),
     (NotImplementedError, "compressed with a method curator cannot read"),
 )
@@ -133,8 +158,11 @@ def _file_kind(path: str | os.PathLike[str], head: bytes) -> str | None:
 def _unsafe_member_name(name: str) -> str | None:
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return "absolute path in archive (path traversal)"
-    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if ".." in parts:
         return "'..' in archive member path (path traversal)"
+    if not parts:  # '', '.', './': a name that is the archive itself
+        return "archive member without a file name"
     return None
 
 
@@ -351,8 +379,10 @@ def _tar_items(path: Path, prefix: str, archive_size: int) -> Iterator[Item | Re
         return
     limits = archive_limits()
     total = 0
+    with open(path, "rb") as start:
+        info_class = _tar_info_class(start.read(6), archive_size)
     # Streaming mode: members are read in archive order, nothing is unpacked to disk.
-    with tarfile.open(path, mode="r|*", tarinfo=_CheckedTarInfo) as archive:
+    with tarfile.open(path, mode="r|*", tarinfo=info_class) as archive:
         for member in archive:
             relpath = prefix + member.name
             if member.isdir():
