@@ -18,7 +18,9 @@ def _code(result, attribute):
 
 def test_kernel_words_imply_ct_only_beside_a_reconstruction_cue():
     assert normalize_text("XR CHEST (STANDARD)", field="StudyDescription")["modality"]["code"] == "RID10345"
-    assert _code(normalize_text("CHEST 2 VIEWS STANDARD"), "modality") is None
+    # never CT ("STANDARD" without a reconstruction cue); since round 16g the views make it a radiograph
+    assert _code(normalize_text("CHEST 2 VIEWS STANDARD"), "modality") == "RID10345"
+    assert _code(normalize_text("CHEST STANDARD"), "modality") is None
     assert _code(normalize_text("Thorax 1.25 STD"), "modality") == "RID10321"
     assert _code(normalize_text("AXIAL SOFT 5mm"), "modality") == "RID10321"
 
