@@ -104,6 +104,7 @@ def test_a_date_without_its_year_goes(text, date):
     "reduced from 1/2 to 1/3",
     "dose 3.5 mg on 2 days",
     "may be seen in 3 projections",
+    "DEC 12 SLICES, MAY 3 PHASES",
 ])
 def test_numbers_and_may_that_are_no_date_stay(text):
     ds = _ct()

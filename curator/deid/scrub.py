@@ -74,9 +74,10 @@ def _pattern_words(data: dict) -> dict[str, str]:
     short = [m for m in months if len(m) < int(data["long_month_letters"])]
     words = {"months": _alternation(months),
              "long_months": _alternation(m for m in months if len(m) >= int(data["long_month_letters"])),
-             # the short ones written as a month, capitalised or in capitals ("May 3", "3 MAR"), matched
+             # the short ones written as a month, capitalised ("May 3") or in capitals ("MAY 3RD"), matched
              # case-sensitively: "may", "mar" and "set" are words in lower case (red team 13)
-             "short_months_titled": _alternation([m[:1].upper() + m[1:] for m in short] + [m.upper() for m in short])}
+             "short_months_titled": _alternation([m[:1].upper() + m[1:] for m in short]),
+             "short_months_upper": _alternation([m.upper() for m in short])}
     for name, values in (data.get("pattern_words") or {}).items():
         words[str(name)] = _alternation(values)
     # {after_date_word}: right after one of `date_words` and one space, the word itself not part of
