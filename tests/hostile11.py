@@ -511,9 +511,10 @@ def scenarios(root: str | Path, servers: dict[str, HostileServer] | None = None)
         ("deid --workers 1e3", deid("o2", "-w", "1e3"), {}, 2, "error: "),
         ("publish --workers 0x10", pub("p2", "-w", "0x10"), {}, 2, "error: "),
         # DICOMweb servers that are hostile
-        ("scan DICOMweb garbage", ["scan", url("garbage"), *one], quick, 2, "error: "),
-        ("scan DICOMweb a header of 1 MB", ["scan", url("huge_header"), *one], quick, 2, "error: "),
-        ("scan DICOMweb 1,000 headers", ["scan", url("many_headers"), *one], quick, 2, "error: "),
+        ("scan DICOMweb garbage", ["scan", url("garbage"), *one], quick, 2,
+         "error: the DICOMweb server .* gave no valid HTTP answer .*not HTTP"),
+        ("scan DICOMweb a header of 1 MB", ["scan", url("huge_header"), *one], quick, 2, "error: .*header line longer"),
+        ("scan DICOMweb 1,000 headers", ["scan", url("many_headers"), *one], quick, 2, "error: .*more than 100 headers"),
         ("scan DICOMweb silent", ["scan", url("silent"), *one], quick, 2, "error: the DICOMweb server .* did not answer"),
         ("scan DICOMweb one byte a second", ["scan", url("drip"), *one], slow, 2,
          "error: the DICOMweb server .* did not finish answering within 5 s"),

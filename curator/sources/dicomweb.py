@@ -236,7 +236,10 @@ class Server:
         except requests.exceptions.ConnectionError as exc:
             if _is_read_timeout(exc):
                 raise CuratorError(self._timeout_message(what)) from None
-            raise CuratorError(f"cannot reach the DICOMweb server at {self.label} while {what} ({_connection_reason(exc)})") from None
+            reason = _connection_reason(exc)
+            if reason.startswith("the server"):  # reached, but what it sent is no HTTP answer
+                raise CuratorError(f"the DICOMweb server at {self.label} gave no valid HTTP answer while {what} ({reason})") from None
+            raise CuratorError(f"cannot reach the DICOMweb server at {self.label} while {what} ({reason})") from None
         except requests.exceptions.JSONDecodeError:  # before RequestException, of which it is one
             raise CuratorError(f"the server at {self.label} answered something that is not DICOMweb JSON while {what} "
                                "(an HTML page, a login or another service: the URL must be the DICOMweb root, "
@@ -346,7 +349,10 @@ def _is_read_timeout(exc: BaseException) -> bool:
 def _connection_reason(exc: BaseException) -> str:
     text = str(exc).lower()
     for needle, reason in (("refused", "connection refused: is the server running?"), ("name or service", "unknown host"),
-                           ("nodename", "unknown host"), ("certificate", "TLS certificate problem"), ("reset", "connection reset")):
+                           ("nodename", "unknown host"), ("certificate", "TLS certificate problem"), ("reset", "connection reset"),
+                           ("badstatusline", "the server answered something that is not HTTP"),
+                           ("linetoolong", "the server's answer has a header line longer than 64 KiB"),
+                           ("more than 100 headers", "the server's answer has more than 100 headers")):
         if needle in text:
             return reason
     return "connection failed"
