@@ -1415,10 +1415,12 @@ def _resolve_patients(db: sqlite3.Connection, site_from: str) -> tuple[patient_i
     """One patient per study (:mod:`curator.analyses.patient_identity`), from the items table,
     after the instances without issuer are linked (``link_issuers``)."""
     placed: Counter[tuple[str, str | None, str]] = Counter()  # (patient, site, study) -> instances
-    for relpath, site, patient, study in db.execute(
-        "SELECT relpath, site, patient, study FROM items WHERE has_facts = 1 ORDER BY position"
+    # grouped in SQL by the top folder (the path up to its first '/', UTF-8 bytes), all _site reads of it
+    for top, site, patient, study, n in db.execute(
+        "SELECT substr(relpath, 1, instr(relpath, X'2F')) AS top, site, patient, study, COUNT(*) FROM items"
+        " WHERE has_facts = 1 GROUP BY top, site, patient, study"
     ):
-        placed[(_dec(patient) or "", _site(_dec(relpath) or "", _dec(site), site_from), _dec(study) or "")] += 1
+        placed[(_dec(patient) or "", _site(_dec(top) + "-", _dec(site), site_from), _dec(study) or "")] += n
     named_keys = set()
     for patient, place, _ in placed:
         kind, _, rest = patient.partition("\0")
