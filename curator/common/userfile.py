@@ -74,7 +74,7 @@ MAX_PROBLEMS = 10  # problems named in one error line
 
 def problems(exc: ValidationError) -> list[str]:
     """``field: reason`` for every problem of a pydantic error, without the input values."""
-    found = []
+    placed = []
     for err in exc.errors(include_input=False, include_url=False, include_context=False):
         where = field_path(err["loc"]) or "(top level)"
         reason = err["msg"].removeprefix("Value error, ")
@@ -82,8 +82,13 @@ def problems(exc: ValidationError) -> list[str]:
             reason = "is required"
         elif err["type"] == "extra_forbidden":
             reason = "is not a known field"
-        found.append(f"{where}: {reason}")
-    found = list(dict.fromkeys(found))
+        placed.append((where, reason))
+    # A union (a text, or a text per language) tried on a mapping fails in both members: the
+    # member that read into the mapping says what is wrong inside it; the other ('should be a
+    # valid string' at the mapping itself) only confuses.
+    inner = {where for where, _ in placed}
+    found = list(dict.fromkeys(f"{where}: {reason}" for where, reason in placed
+                               if not any(other.startswith((where + ".", where + "[")) for other in inner)))
     if len(found) > MAX_PROBLEMS:  # one error line a person reads (999 keywords too long: not 999 reasons)
         found = [*found[:MAX_PROBLEMS], f"and {len(found) - MAX_PROBLEMS} more"]
     return found
