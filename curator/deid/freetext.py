@@ -161,6 +161,8 @@ def load() -> None:
     _words()
     _first_names()
     _last_names()
+    _imaging_words()  # the name and place rules ask for them on the first text (red team 13)
+    _clinical_words()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -357,7 +359,8 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     the capitalised words after each place preposition, whatever the word lists say (a town of
     dictionary words; red team 13).  Mixed-case text only: capitals tell no name from a word."""
     r = rules()
-    if upper:
+    words = {span[3] for span in spans}
+    if upper or r.residence.isdisjoint(words) and r.place_anywhere.isdisjoint(words):
         return set()
     drop: set[int] = set()
     n = len(spans)
