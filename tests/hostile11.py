@@ -348,7 +348,8 @@ class HostileServer:
     """A TCP server on a free port that answers each connection with ``behaviour``:
     ``garbage`` (bytes that are not HTTP), ``huge_header`` (a header line of 1 MB),
     ``many_headers`` (1,000 headers), ``silent`` (accepts, reads, never answers), ``drip``
-    (a valid status line, then one header byte a second for ever)."""
+    (a valid status line, then one body byte every 0.5 s for ever), ``bad_uid`` (a QIDO-RS
+    answer whose study UID holds the patient's name and terminal escapes)."""
 
     def __init__(self, behaviour: str):
         self.behaviour = behaviour
@@ -383,7 +384,11 @@ class HostileServer:
                 conn.recv(65536)
             except OSError:
                 pass
-            if self.behaviour == "garbage":
+            if self.behaviour == "bad_uid":  # a QIDO-RS answer whose study UID holds a name and escapes
+                body = ('[{"0020000D": {"vr": "UI", "Value": ["1.2.3.' + WHO + '\\u001b[2J"]}}]').encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+            elif self.behaviour == "garbage":
                 conn.sendall(bytes(range(256)) * 64 + f"{WHO}\x1b[2J".encode())
             elif self.behaviour == "huge_header":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\nX-Big: "
@@ -469,7 +474,7 @@ def prepare(root: Path) -> list[str]:
 Scenario = tuple[str, list[str], dict[str, str | None], "int | set[int]", str | None]
 
 # hostile servers every scenario names (started by :func:`start_servers`)
-BEHAVIOURS = ("garbage", "huge_header", "many_headers", "silent", "drip")
+BEHAVIOURS = ("garbage", "huge_header", "many_headers", "silent", "drip", "bad_uid")
 
 
 def start_servers() -> dict[str, HostileServer]:
@@ -519,6 +524,8 @@ def scenarios(root: str | Path, servers: dict[str, HostileServer] | None = None)
         ("scan DICOMweb one byte a second", ["scan", url("drip"), *one], slow, 2,
          "error: the DICOMweb server .* did not finish answering within 5 s"),
         ("audit DICOMweb garbage", ["audit", url("garbage"), *one], quick, 2, "error: "),
+        ("scan DICOMweb a study UID holding a name and escapes", ["scan", url("bad_uid"), *one], quick, 2,
+         "error: the DICOMweb server .* not valid DICOMweb while .*a UID that is not one"),
         ("deid DICOMweb one byte a second", ["deid", url("drip"), str(r / "o3"), "--key", key, *one], slow, 2,
          "error: the DICOMweb server .* did not finish answering within 5 s"),
         ("publish DICOMweb garbage", ["publish", url("garbage"), str(r / "p3"), "--key", key, "--config", cfg, *one],

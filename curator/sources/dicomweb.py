@@ -248,7 +248,7 @@ class Server:
             raise CuratorError(f"the DICOMweb request to {self.label} failed while {what} ({type(exc).__name__})") from None
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise CuratorError(f"the DICOMweb server at {self.label} answered something that is not valid "
-                               f"DICOMweb while {what} ({type(exc).__name__})") from None
+                               f"DICOMweb while {what} ({_invalid_words(exc)})") from None
 
     def _timeout_message(self, what: str) -> str:
         return (f"the DICOMweb server at {self.label} did not answer within {self.settings.timeout:g} s while {what} "
@@ -344,6 +344,16 @@ def _is_read_timeout(exc: BaseException) -> bool:
         stack.extend(getattr(current, "args", ()) if isinstance(current, BaseException) else ())
         stack.append(getattr(current, "reason", None))
     return False
+
+
+def _invalid_words(exc: BaseException) -> str:
+    """What is wrong with an answer that is not valid DICOMweb, in words (never the exception's
+    text: it may quote the answer, a UID holding a patient's name)."""
+    if isinstance(exc, ValueError):
+        return "a value DICOMweb does not allow there, such as a UID that is not one"
+    if isinstance(exc, (KeyError, IndexError)):
+        return "an entry lacks an attribute DICOMweb requires"
+    return "an entry is not shaped as DICOMweb JSON"
 
 
 def _connection_reason(exc: BaseException) -> str:
