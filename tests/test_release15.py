@@ -299,3 +299,20 @@ def test_a_dotted_version_number_is_no_uid(tmp_path, syntax: str):
     deidentify(tmp_path / "src", tmp_path / "out", key=KEY, options=DeidOptions(workers=1))
     kept = sorted(str(pydicom.dcmread(p).get("SoftwareVersions", "")) for p in (tmp_path / "out").rglob("*.dcm"))
     assert kept == ["", "4.1.6.25000"]
+
+
+def test_the_audit_report_says_what_the_issuer_rule_decided(non_public: Path):
+    """The text and HTML audit reports name the two counts of link_issuers (the JSON had them,
+    the rendered reports did not)."""
+    import json
+
+    from curator.report.render import render
+
+    report = json.loads((non_public / "metadata" / "audit-report.json").read_text(encoding="utf-8"))
+    identity = report["patient_identity"]
+    text = render(report, "text")
+    assert (f"{identity['issuer_missing_linked']} PatientIDs linked to their site's one issuer, "
+            f"{identity['issuer_missing_per_site']} named one patient per site") in text
+    html = render(report, "html").replace("&#x27;", "'")  # autoescaped apostrophes
+    assert (f"{identity['issuer_missing_linked']} PatientIDs linked to their site's one issuer, "
+            f"{identity['issuer_missing_per_site']} site and PatientID pairs named one patient per site") in html

@@ -357,7 +357,10 @@ def _risk(page: _Page, report: Mapping[str, Any]) -> None:
     if isinstance(identity, Mapping):
         page.p(f"Patient identity: {_int(identity.get('studies_joined'))} studies had instances naming another or no issuer "
                f"or another patient and were joined to their study's patient ({_int(identity.get('conflicts'))} with another "
-               f"PatientID: {_int(identity.get('conflict_instances'))} instances).", "note")
+               f"PatientID: {_int(identity.get('conflict_instances'))} instances). Without IssuerOfPatientID: "
+               f"{_int(identity.get('issuer_missing_linked'))} PatientIDs linked to their site's one issuer, "
+               f"{_int(identity.get('issuer_missing_per_site'))} site and PatientID pairs named one patient per site "
+               "(never linked across sites).", "note")
 
 
 def _bin_order(label: str) -> tuple[float, str]:

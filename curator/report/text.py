@@ -101,7 +101,9 @@ def _risk(report: Mapping[str, Any], add) -> None:
     identity = report.get("patient_identity")
     if identity:
         add(f"  patient identity: {identity['studies_joined']} studies joined to their patient "
-            f"({identity['conflicts']} with another PatientID, {identity['conflict_instances']} instances)")
+            f"({identity['conflicts']} with another PatientID, {identity['conflict_instances']} instances); "
+            f"without issuer: {identity.get('issuer_missing_linked', 0)} PatientIDs linked to their site's one issuer, "
+            f"{identity.get('issuer_missing_per_site', 0)} named one patient per site")
     kan = report.get("k_anonymity")
     if kan:
         r = kan["after"]
