@@ -89,7 +89,8 @@ CAPS_NAME = "name in capitals in a comment"
 LABEL = "label that is no free text (window explanation, layer description, implant group): a name, ID or phone"
 LEGACY = "retired or rare place: curve (50xx), interpretation module, file meta private information, preamble, trailing padding, nested icon"
 WORKPLACE = "a place of dictionary words after 'at' (occupation, location)"
-SPELLING = "a name in a label in another spelling: French for Cyrillic, English vowels for Thai, a Greek pet name in Greek letters"
+SPELLING = ("a name in a label in another spelling: French for Cyrillic, English vowels for Thai, a Greek pet name in "
+            "Greek letters, a Cantonese family name")
 GEMINATED = "Arabic name in Latin letters with a doubled consonant (shadda) and a glued article"
 
 
@@ -685,7 +686,10 @@ def build(root: str | Path) -> Planted:
     plants += [Plant("Mostafa", DOCUMENT), Plant("El-Shennawy", DOCUMENT), Plant("Tahrir", DOCUMENT),
                Plant("ElShennawy_Yasmin", DOCUMENT), Plant("23/11/1977", DOCUMENT)]
     _write(_bangkok_cr(th, plants), root / th.site / "CR" / "1.dcm")
-    _write(_simple(cn, plants, MR, "MR", "MR 头颅平扫"), root / cn.site / "MR" / "1.dcm")
+    guangzhou = _simple(cn, plants, MR, "MR", "MR 头颅平扫")
+    guangzhou.FrameLabel = "Leung Mei Ling T2"  # the family name in its Cantonese spelling
+    plants.append(Plant("Leung", SPELLING, True))
+    _write(guangzhou, root / cn.site / "MR" / "1.dcm")
     _write(_portland_mg(us, plants), root / us.site / "MG" / "1.dcm")
     _write(_portland_legacy(us, plants), root / us.site / "CT" / "1.dcm")
     return Planted(root, tuple(dict.fromkeys(plants)))

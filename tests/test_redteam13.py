@@ -272,11 +272,14 @@ def test_clinical_capitals_after_in_or_at_stay(text):
     ("ISO_IR 166", "ศรีสุข^สมหญิง", "SRISOOK CXR", "SRISOOK"),
     ("ISO_IR 166", "บุญมี^สมชาย", "Boonmee 2", "Boonmee"),
     ("ISO_IR 126", "Παπαδοπούλου^Αικατερίνη", "Κατερίνα T1", "Κατερίνα"),
+    ("GB18030", "LIANG^MEILING=梁^美玲", "Leung Mei Ling T2", "Leung"),
+    ("GB18030", "欧阳^建国", "AU-YEUNG KIN KWOK", "YEUNG"),
 ])
 def test_a_name_in_another_spelling_in_a_label_goes(charset, name, label, gone):
     """A French spelling of a Cyrillic name (mappings/transliteration.yaml ``systems.french``), a
-    Thai name in English-style vowels (``thai.english_vowels``) and a Greek pet name written in
-    Greek letters (read in Latin letters: curator.deid.scrub._latin_reading) stayed in labels."""
+    Thai name in English-style vowels (``thai.english_vowels``), a Greek pet name written in
+    Greek letters (read in Latin letters: curator.deid.scrub._latin_reading) and a Chinese family
+    name in its Cantonese spelling (``cantonese_surnames``) stayed in labels."""
     ds = _ct(charset=charset, name=name)
     ds.FrameLabel = label
     for out in _both(ds):

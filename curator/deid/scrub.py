@@ -761,19 +761,34 @@ def _cjk_spellings(text: str) -> tuple[str, ...]:
 
     joined: list[str] = []
     spaced: list[str] = []
+    cantonese: list[str] = []  # the family name in its Cantonese spelling (red team 13)
     for part in re.split(r"([\^=\s,]+)", text):
         if not part or not _CJK.search(part):
             joined.append(part)
             spaced.append(part)
+            cantonese.append(part)
             continue
         syllables = [_romanize_hangul(piece) for piece in lazy_pinyin(
             part, errors=lambda chars: list(chars))]  # type: ignore[arg-type, return-value]  # a list is documented; the stub says str
         joined.append("".join(syllables))
         spaced.append(" ".join(syllables))
-    out = {fold("".join(joined)), fold("".join(spaced))}
+        cantonese.append(" ".join(_cantonese_surname(part, syllables)))
+    out = {fold("".join(joined)), fold("".join(spaced)), fold("".join(cantonese))}
     out |= {_VOICELESS.sub(lambda m: m.group(1) + _VOICELESS_OF[m.group(2)], spelling) for spelling in out}
     out |= _korean_name_spellings(text, out)
     return tuple(sorted(out - {fold(text)}))
+
+
+def _cantonese_surname(part: str, syllables: list[str]) -> list[str]:
+    """``syllables`` (one per character of ``part``) with a family name at its start in its
+    Cantonese spelling (``mappings/transliteration.yaml`` ``cantonese_surnames``: 梁 Leung, 欧阳
+    Au Yeung); the syllables as they are when it starts with none."""
+    table = _transliteration().get("cantonese_surnames") or {}
+    for size in (2, 1):
+        spelling = table.get(part[:size])
+        if spelling is not None and len(syllables) >= size:
+            return [str(spelling)] + syllables[size:]
+    return syllables
 
 
 def _korean_name_spellings(text: str, spellings: set[str]) -> set[str]:
