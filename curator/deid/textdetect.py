@@ -94,12 +94,6 @@ class Settings:
     local_floor: float  # ... with at least this standard deviation (8-bit levels): a flat field's noise is not text
     local_overlap: float  # a line of the local view continues a cut line when their rows overlap by this share of the smaller height
     static_share: float  # a cine's line found on its mean frame is cut on each frame matching it at least this share as well as the best
-    scale_fill: float  # a scale (ruler): a bar, rows this full across the component, ...
-    scale_bar: int  # ... at most this many rows thick, ...
-    scale_tick: int  # ... with ticks off it at most this many pixels wide, solid, twice as long as wide, ...
-    scale_solid: float  # ... each filling at least this share of its box, ...
-    scale_ticks: int  # ... at least this many, ...
-    scale_spacing: float  # ... evenly spaced: each gap within this share of a whole number of the median gap
 
 
 @lru_cache(maxsize=1)
@@ -591,7 +585,7 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
     )
     single = glyph & (widths <= s.max_aspect * heights)
     run = glyph & (widths > s.run_aspect * heights) & (heights <= s.max_height // 2)
-    run[run] = [_strokes(parts, int(i)) >= s.min_glyphs and not _is_scale(mask, boxes[i], s) for i in np.flatnonzero(run)]
+    run[run] = [_strokes(parts, int(i)) >= s.min_glyphs for i in np.flatnonzero(run)]
     weight = np.ones(len(boxes), dtype=np.int64)  # glyphs a candidate counts as
     if pairs:
         for i in np.flatnonzero(glyph & ~single & ~run & (widths <= s.run_aspect * heights) & (heights <= s.max_height // 2)):
@@ -618,56 +612,6 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         marks = small[np.abs(levels[small] - line_level) <= s.level_tolerance]
         found.append(_with_marks(box, boxes, marks, s))
     return found
-
-
-def _ruler(crop: NDArray[np.bool_], s: Settings) -> bool:
-    """A scale's ruler, not touching glyphs: a straight bar across the whole component
-    (rows at least :attr:`Settings.scale_fill` full, at most :attr:`Settings.scale_bar`
-    thick) with ticks off it, each a solid stroke (:attr:`Settings.scale_solid` of its box)
-    at most :attr:`Settings.scale_tick` pixels wide and at least twice as long, touching
-    the bar, at least :attr:`Settings.scale_ticks` of them, evenly spaced (major ticks are
-    longer, a cut one leaves a gap of two), and at most one other piece (a structure of the
-    image the ruler crosses).  Glyphs fused with an underline are not solid bars (``I`` and
-    ``l`` alone are, and make no name)."""
-    from scipy import ndimage
-
-    width = crop.shape[1]
-    full = np.flatnonzero(crop.sum(axis=1) >= s.scale_fill * width)
-    if len(full) == 0 or len(full) > s.scale_bar or full[-1] - full[0] + 1 != len(full):
-        return False
-    rest = crop.copy()
-    rest[full[0]:full[-1] + 1] = False
-    number, _ = ndimage.label(rest, structure=np.ones((3, 3), dtype=bool))
-    centres, others = [], 0
-    for label, sl in enumerate(ndimage.find_objects(number), start=1):
-        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
-        touches = sl[0].stop == full[0] or sl[0].start == full[-1] + 1
-        solid = float((number[sl] == label).mean()) >= s.scale_solid
-        if w > s.scale_tick or h < 2 * w or not touches or not solid:
-            others += 1
-            continue
-        centres.append((sl[1].start + sl[1].stop) / 2)
-    if others > 1 or len(centres) < s.scale_ticks:
-        return False
-    gaps = np.diff(np.sort(centres))
-    unit = float(np.median(gaps))
-    if unit < 2:
-        return False
-    turns = gaps / unit
-    return bool(np.all((turns >= 1 - s.scale_spacing) & (np.abs(turns - np.round(turns)) <= s.scale_spacing)))
-
-
-def _is_scale(mask: NDArray[np.bool_], box: NDArray, s: Settings) -> bool:
-    """Whether the largest component in ``box`` of ``mask`` (a run of touching glyphs by its
-    shape) is a scale's ruler (:func:`_ruler`): the screen and the checks do not take it for text."""
-    from scipy import ndimage
-
-    y0, x0, y1, x1 = (int(v) for v in box)
-    crop = mask[y0:y1, x0:x1]
-    number, count = ndimage.label(crop, structure=np.ones((3, 3), dtype=bool))
-    if count > 1:
-        crop = number == 1 + int(np.argmax(np.bincount(number.ravel())[1:]))
-    return _ruler(crop, s)
 
 
 def _thin(mask: NDArray[np.bool_], members: NDArray, s: Settings) -> bool:
