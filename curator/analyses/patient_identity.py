@@ -74,6 +74,18 @@ class IssuerLinks:
     def summary(self) -> dict[str, int]:
         return {"issuer_missing_linked": len(self.linked), "issuer_missing_per_site": len(self.per_site)}
 
+    def named(self, site: str | None, patient: str, scoped: Callable[[str], str] = lambda key: key) -> str:
+        """The patient an instance at ``site`` naming ``patient`` names after the rule: the
+        patient with the issuer it is linked to, its key scoped to its site (``scoped`` of
+        ``patient + SITE_SCOPE + site``: the index hashes it), or ``patient`` as it is."""
+        place = site or ""
+        linked = self.linked.get((place, patient))
+        if linked is not None:
+            return linked
+        if (place, patient) in self.per_site:
+            return scoped(patient + SITE_SCOPE + place)
+        return patient
+
 
 def link_issuers(named: Iterable[tuple[str | None, str | None, str | None, str]]) -> IssuerLinks:
     """The rule for instances without IssuerOfPatientID (module docstring), from the distinct
@@ -188,8 +200,8 @@ def link_index_issuers(indexed: "pa.Table") -> tuple["pa.Table", IssuerLinks]:
     links = link_issuers(zip(*(distinct[c].to_pylist() for c in ("site", "person", "issuer", "patient"))))
     if not links.linked and not links.per_site:
         return indexed, links
-    mapping = {f"{place}\0{patient}": target for (place, patient), target in links.linked.items()}
-    mapping.update({f"{place}\0{patient}": key("patient", patient + SITE_SCOPE + place) for place, patient in links.per_site})
+    mapping = {f"{place}\0{patient}": links.named(place, patient, lambda scoped: key("patient", scoped))
+               for place, patient in (*links.linked, *links.per_site)}
     named_by = pc.binary_join_element_wise(site, indexed["patient_key"], "\0")
     position = pc.index_in(named_by, value_set=pa.array(list(mapping), pa.string()))
     chosen = pc.coalesce(pc.take(pa.array(list(mapping.values()), pa.string()), position), indexed["patient_key"])

@@ -1394,24 +1394,9 @@ def _study_keys(studies: Iterable[str]) -> list[str]:
     return sorted(key("study", study) for study in studies)
 
 
-class _Named:
-    """The patient an instance names, its issuer missing or not
-    (:func:`curator.analyses.patient_identity.link_issuers` decided it)."""
-
-    def __init__(self, links: patient_identity.IssuerLinks):
-        self.links = links
-
-    def __call__(self, site: str | None, patient: str) -> str:
-        place = site or ""
-        linked = self.links.linked.get((place, patient))
-        if linked is not None:
-            return linked
-        if (place, patient) in self.links.per_site:
-            return patient + patient_identity.SITE_SCOPE + place
-        return patient
-
-
-def _resolve_patients(db: sqlite3.Connection, site_from: str) -> tuple[patient_identity.Resolution, _Named]:
+def _resolve_patients(
+    db: sqlite3.Connection, site_from: str
+) -> tuple[patient_identity.Resolution, Callable[[str | None, str], str]]:
     """One patient per study (:mod:`curator.analyses.patient_identity`), from the items table,
     after the instances without issuer are linked (``link_issuers``)."""
     placed: Counter[tuple[str, str | None, str]] = Counter()  # (patient, site, study) -> instances
@@ -1426,12 +1411,13 @@ def _resolve_patients(db: sqlite3.Connection, site_from: str) -> tuple[patient_i
         kind, _, rest = patient.partition("\0")
         issuer, _, person = rest.partition("\0")
         named_keys.add((place or "", person if kind == "id" and person else None, issuer or None, patient))
-    named = _Named(patient_identity.link_issuers(sorted(named_keys, key=lambda r: tuple(v or "" for v in r))))
+    links = patient_identity.link_issuers(sorted(named_keys, key=lambda r: tuple(v or "" for v in r)))
+    named = links.named  # an instance without issuer: linked, per site, or as it is
     counts: Counter[tuple[str, str]] = Counter()
     for (patient, place, study), n in placed.items():
         counts[(study, named(place, patient))] += n
     resolution = patient_identity.resolve(((study, patient, n) for (study, patient), n in sorted(counts.items())), _person_of)
-    resolution.links = named.links
+    resolution.links = links
     return resolution, named
 
 
