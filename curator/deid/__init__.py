@@ -67,6 +67,7 @@ _EXPORTS = {
     "summary_line": "kanon",
     "top_code": "engine",
     "top_code_years": "kanon",
+    "UID_LIKE": "scrub",
     "Unsupported": "fastpath",
     "VANISHED": "run",
     "new_key_text": "pseudonyms",

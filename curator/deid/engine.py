@@ -41,7 +41,8 @@ from curator.deid.pseudonyms import Pseudonymizer, shift_date, shift_datetime
 from curator.common.fold import INSIDE_WORD
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import (
-    ascii_digits, code_holds_identifier, fold, holds_abbreviated_name, id_parts, matched_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
+    UID_LIKE, ascii_digits, code_holds_identifier, fold, holds_abbreviated_name, id_parts, matched_words,
+    scrub_rules, scrub_text, split_parts, uid_holds_identifier,
 )
 from curator.dicom.vr import STRING_VRS, value_conforms
 
@@ -56,7 +57,6 @@ DUMMY = {
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 _WHOLE_WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
-UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
 # A UID is an OID (PS3.5 9.1, ISO/IEC 8824): its first arc is 0, 1 or 2, the second below 40
 # under 0 and 1.  A kept device or technical string (Software Versions '4.1.6.25000') is
 # cleaned for a UID only in this form: a dotted version number of another form is no UID.

@@ -25,6 +25,9 @@ from curator.resources import keyword_tags, load_yaml, mappings_dir
 # A word: letters and digits, not broken at invisible characters or combining marks
 # (curator.common.fold.INSIDE_WORD: "Ko\u200bwalczyk", a decomposed "Jo\u0301zef").
 _WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)
+# A dotted run of four or more numbers, as a UID is written: removed from free text (the engine)
+# and refused in catalogue literals (curator.release.catalog).  The one definition of both uses.
+UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
 
 
 @dataclass(frozen=True)

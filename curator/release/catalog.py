@@ -35,7 +35,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XS
 from curator.errors import CuratorError
 from curator.release.config import ConceptRef, ReleaseConfig, holds_credentials, validation_message
 from curator.resources import ontologies_dir
-from curator.deid.scrub import scrub_patterns
+from curator.deid.scrub import UID_LIKE, scrub_patterns
 from curator.common.slug import slug
 
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -60,7 +60,6 @@ PREFIXES = {
 }
 
 _SLUG = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
-_UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
 _DATE_LIKE = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4})\b")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _METHODS = ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC")
@@ -69,7 +68,7 @@ _QUALITY = ("completeness", "conformance", "plausibility", "total")
 
 def is_release_id(value: str) -> bool:
     """A release identifier: a short slug starting with a letter, with no UID or date in it."""
-    return bool(_SLUG.match(value)) and not _UID_LIKE.search(value) and not _DATE_LIKE.search(value)
+    return bool(_SLUG.match(value)) and not UID_LIKE.search(value) and not _DATE_LIKE.search(value)
 
 
 def is_http_url(value: str) -> bool:
@@ -732,7 +731,7 @@ def _decimal(value: float) -> str:
 
 def _free_text(text: str) -> str:
     """Free text from the data (labels, manufacturer names): UID-, ID- and date-like runs removed."""
-    return " ".join(scrub_patterns(_UID_LIKE.sub(" ", str(text))).split())
+    return " ".join(scrub_patterns(UID_LIKE.sub(" ", str(text))).split())
 
 
 def _guard(g: Graph) -> None:
@@ -744,7 +743,7 @@ def _guard(g: Graph) -> None:
                 raise CuratorError("catalogue: refusing to write an exact date")
             if isinstance(term, Literal) and term.datatype == XSD.hexBinary:
                 continue  # checksums
-            if _UID_LIKE.search(text) or (isinstance(term, Literal) and _DATE_LIKE.search(text)):
+            if UID_LIKE.search(text) or (isinstance(term, Literal) and _DATE_LIKE.search(text)):
                 raise CuratorError("catalogue: refusing to write a value that looks like a UID or a date")
 
 
