@@ -79,13 +79,21 @@ def test_an_excluded_series_has_its_study_region(name, study, expected) -> None:
     ("Scout", "MR Brain", "CT"),            # the study names a modality the series cannot be
     ("Topogram", "CT cervical", "CT"),      # an ambiguous study: nothing
     ("Topogram", "CT Multi Area", "CT"),    # a study stating no region ("HRCT" suggests the lungs since round 14)
-    ("Scout chest", "CT Abdomen", "CT"),    # the series' own name states a region: not the study's
+    ("Dose Report chest", "CT Abdomen", "CT"),  # a dose report's own region: not the study's, and not its own
     ("Patient Protocol", "CT Head", "SR"),  # a report object of a CT study
 ])
 def test_an_excluded_series_never_guesses_a_region(name, study, modality) -> None:
     result = _series(name, study, modality)
     assert result.get("excluded") and result["body_region"] is None, result
     assert result["reasons"]["body_region"].startswith("excluded")
+
+
+def test_a_localizer_naming_its_region_gives_it_below_the_threshold() -> None:
+    """Round 17 (the lead's decision) reverses round 10b here: "Scout chest" in a "CT Abdomen"
+    study gave no region; now the scout's own region, never confident (tests/test_normalize_round17.py)."""
+    result = _series("Scout chest", "CT Abdomen")
+    assert result.get("excluded") == "localizer", result
+    assert [(r["code"], r["source"], r["confidence"]) for r in result["body_region"]] == [("RID1243", "description", 0.75)]
 
 
 def test_an_excluded_dicom_series_reads_its_study_as_other_series_do() -> None:

@@ -257,6 +257,9 @@ class Lexicon:
     number_prefixes: frozenset[str] = frozenset()   # "sb 1000": read as the one token "sb1000"
     # kernels made for one region (vocabulary.yaml kernel_regions): a weak implied region
     kernel_regions: tuple[tuple[re.Pattern[str], Entry], ...] = ()
+    # excluded series of these kinds (vocabulary.yaml exclude_own_region: a localizer) give the
+    # region their own name states, at this confidence (below the threshold)
+    excluded_region_confidence: dict[str, float] = field(default_factory=dict)
     # contrast.yaml study_pairs: the confidence of a contrast read from a study's pair of the same
     # sequence, and the last words that mark the post-contrast one only beside its pair ("_C")
     study_pair_confidence: float = 0.75
@@ -411,6 +414,7 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
         if named:
             raise LexiconError(f"vocabulary.yaml context: whole_words {lang}: {', '.join(named)} already a term")
     modifiers = vocab.get("procedure_modifiers") or {}
+    own_region = _excluded_region_confidence(vocab)
     return Lexicon(
         phrases=phrases,
         max_len=max(len(k) for k in phrases),
@@ -437,11 +441,28 @@ def compile_lexicon(mappings: Path, ontologies: Path) -> Lexicon:
                           and phrases[key].kind == "value"},
         sequence_rules=_sequence_rules(desc, values.concepts),
         number_prefixes=frozenset(fold(str(w)) for group in vocab.get("value_patterns") or [] for w in group.get("number_prefixes") or ()),
+        excluded_region_confidence=own_region,
         study_pair_confidence=float(values.study_pairs.get("confidence", 0.75)),
         study_weighting_confidence=(None if values.study_pairs.get("weighting_confidence") is None
                                     else float(values.study_pairs["weighting_confidence"])),
         study_post_markers=frozenset(fold(str(w)) for w in _term_list(values.study_pairs.get("post_markers"), "contrast.yaml study_pairs")),
     )
+
+
+def _excluded_region_confidence(vocab: dict) -> dict[str, float]:
+    """vocabulary.yaml ``exclude_own_region``: kind of excluded series -> the confidence of the
+    region its own name states; a kind of ``exclude``, below the threshold (never confident)."""
+    out = {}
+    for kind, confidence in (vocab.get("exclude_own_region") or {}).items():
+        if kind not in (vocab.get("exclude") or {}):
+            raise LexiconError(f"vocabulary.yaml exclude_own_region: {kind!r} is not a kind of `exclude`")
+        if not 0 < float(confidence) < REGION_CEILING:
+            raise LexiconError(f"vocabulary.yaml exclude_own_region: {kind}: {confidence} is not below the threshold {REGION_CEILING}")
+        out[str(kind)] = float(confidence)
+    return out
+
+
+REGION_CEILING = 0.8   # the confidence threshold (engine.CONFIDENT): an excluded series is never confident
 
 
 def _sequence_rules(desc: Path, concepts: dict[str, Concept]) -> tuple[SequenceRule, ...]:

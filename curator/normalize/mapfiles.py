@@ -200,6 +200,7 @@ class VocabularyFile(UserModel):
     value_patterns: Optional[list[ValuePattern]] = None
     ct_kernel_patterns: Optional[Words] = None
     exclude: Optional[ByLanguage] = None  # kind -> words
+    exclude_own_region: Optional[dict[str, float]] = None  # kind -> confidence of the region its own name states
     neutral: Optional[Words] = None
     ambiguous: Optional[dict[str, str]] = None
     procedure_modifiers: Optional[ProcedureModifiers] = None

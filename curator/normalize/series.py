@@ -230,6 +230,9 @@ def _decide(attribute: str, d: Claim | None, h: Claim | None, source: str | None
     """(value, reason it is undetermined, conflict) of one attribute from the description's
     claim ``d`` (from ``source``) and the header's claim ``h``."""
     lex = lexicon()
+    own = _own_region(attribute, d, source, excluded)
+    if own is not None:
+        return own, None, None
     if excluded is not None and (attribute != "modality" or not (h and h.codes)) and not _inherits_region(attribute, d, source):
         return None, f"excluded: {excluded.replace('_', ' ')} series", None
     if d is not None and source == "override":
@@ -275,6 +278,20 @@ def _inherits_region(attribute: str, d: Claim | None, source: str | None) -> boo
     ambiguous study (no codes) or one naming a modality the series cannot be (no claim) gives
     nothing."""
     return attribute == "body_region" and source == "study" and d is not None and bool(d.codes)
+
+
+def _own_region(attribute: str, d: Claim | None, source: str | None, excluded: str | None) -> list | None:
+    """An excluded series of a kind listed in vocabulary.yaml ``exclude_own_region`` (a
+    localizer, scout or topogram) whose own name states a region: that region, below the
+    threshold (``Scout chest`` shows the chest, but a scout is planned wider than the scan; the
+    lead's decision of round 17, reversing round 10b).  The header's BodyPartExamined is not
+    weighed in: the answer stays below the threshold whatever it says."""
+    if excluded is None or attribute != "body_region" or source != "description" or d is None or not d.codes:
+        return None
+    ceiling = lexicon().excluded_region_confidence.get(excluded)
+    if ceiling is None:
+        return None
+    return render(attribute, d.codes, "description", min(d.confidence, ceiling))
 
 
 def _weighting_is_mr(result: dict[str, Any], reasons: dict[str, str], conflicts: list[dict]) -> None:
