@@ -250,9 +250,19 @@ def keep_values(values: list[str], ids: frozenset[str]) -> list[str]:
 
 def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
     """Kept coded values (CS, AE, UR): a value holding a person-name or ID-like part of the
-    patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) is emptied, and so
+    patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) or an ID after its word
+    (:func:`_code_holds_id`) is emptied, and so
     are two neighbouring values that hold one only together (``ROSTKO\\WSKA``)."""
-    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) else v for v in values], ids, values)
+    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) or _code_holds_id(v) else v
+                                 for v in values], ids, values)
+
+
+def _code_holds_id(value: str) -> bool:
+    """A code string that holds an ID glued to its word ("ACC24778812", "MRN_0045521"), a date or an
+    e-mail address (``mappings/identifiers.yaml`` ``code_pattern_names``): an identifier of a patient
+    whatever its digits are (red team 14; only the patient's own values emptied a code before)."""
+    digits = ascii_digits(value)
+    return any(p.search(digits) for p in scrub_rules().code_patterns)
 
 
 def _without_split_parts(out: list[str], ids: frozenset[str], original: list[str]) -> list[str]:

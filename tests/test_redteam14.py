@@ -1,0 +1,120 @@
+"""Red team, round 14: the classes round 13 left (notes/redteam13.md "Left"), each as a class with
+its rule in mappings/, each test on both de-identification paths where the byte path takes the file
+and failing without its fix (figures in notes/redteam14.md)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_redteam8 import _both, _ct  # noqa: E402
+
+
+# --- class 1: a town in a residence clause of text written in capitals -----------------------------
+
+
+@pytest.mark.parametrize("text, town", [
+    ("LIVES IN LAKE OSWEGO", "OSWEGO"),
+    ("PT LIVES NEAR LAKE PLACID; CT CHEST", "PLACID"),
+    ("RESIDES IN NEW HAVEN WITH HER SON", "HAVEN"),
+    ("MOVED TO BATH IN MARCH", "BATH"),
+])
+def test_a_town_in_capitals_after_a_residence_word_goes(text, town):
+    """Capitals tell no name from a word, so the residence rule took mixed-case text only and "LIVES
+    IN LAKE OSWEGO" kept the town (mappings/freetext/rules.yaml ``places.not_places``)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert town not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text", [
+    "LIVES ALONE AT HOME",
+    "LIVES IN A NURSING HOME",
+    "MASS IN LEFT LOBE, LIVES WITH HUSBAND",
+    "LIVES WITH FAMILY. CT CHEST IN PRONE POSITION",
+])
+def test_capitals_about_a_dwelling_or_the_body_stay(text):
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
+
+
+# --- class 2: an ID glued to its word in a code string ---------------------------------------------
+
+
+@pytest.mark.parametrize("keyword, value, gone", [
+    ("ContentLabel", "ACC24778812", "24778812"),
+    ("ContentLabel", "MRN0045521", "0045521"),
+    ("ContentLabel", "PID_778812", "778812"),
+    ("ContentLabel", "PID-778812", "778812"),
+    ("FrameLabel", "MRN_0045521 T2", "0045521"),
+])
+def test_an_id_glued_to_its_word_in_a_code_or_label_goes(keyword, value, gone):
+    """A code string (CS) was emptied only when it held a part of the patient's own values, so an
+    accession or record number of the archive's ("ACC24778812") stayed (mappings/identifiers.yaml
+    ``code_pattern_names``; ``keyed_number`` reads an underscore as a separator)."""
+    ds = _ct()
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("keyword, value", [
+    ("ContentLabel", "LIVER_SEG_2"),
+    ("ContentLabel", "CASE_12"),
+    ("ContentLabel", "ROI_2024"),
+    ("ImageType", "ORIGINAL"),
+])
+def test_a_plain_code_stays(keyword, value):
+    ds = _ct()
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == value
+
+
+# --- class 3: Chinese given names in Cantonese, Hokkien or Vietnamese spellings --------------------
+
+
+@pytest.mark.parametrize("name, label, gone", [
+    ("陈^建国", "Kin Kwok T2", "Kwok"),
+    ("陳^志明", "Tsz Ming 2", "Tsz"),
+    ("张^伟强", "Cheung Wai Keung", "Keung"),
+    ("刘^德华", "LAU TAK WAH", "TAK"),
+    ("黄^诗雪", "SZE SUET LIVER", "SUET"),
+    ("陈^文雄", "Van Hung", "Hung"),
+    ("阮^文雄", "NGUYEN VAN HUNG", "HUNG"),
+    ("林^美玲", "Lim Mei Ling", "Lim"),
+    ("吴^亚九", "GOH A KAU", "GOH"),
+])
+def test_a_chinese_name_in_a_dialect_spelling_goes(name, label, gone):
+    """Only the family name had a Cantonese spelling (pypinyin reads Mandarin): a given name in the
+    Hong Kong Government Cantonese Romanisation ("Kin Kwok" for 建国), a Sino-Vietnamese reading ("Van
+    Hung" for 文雄) and a Hokkien family name ("Lim" for 林) stayed in labels
+    (mappings/transliteration.yaml ``jyutping_hk``, ``hokkien_surnames``; curator.deid.scrub._dialect_spellings)."""
+    ds = _ct(charset="GB18030", name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")
+
+
+# --- class 4: a month alone is no date element (HIPAA) ----------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "seen in March, stable",
+    "Seen in March for follow-up",
+    "follow-up in May, seen in August",
+    "moved in June, no change",
+])
+def test_a_month_alone_stays(text):
+    """The place rule after "in" took a capitalised month ("in March" became "in [-]"): a month without
+    its day is no date element under HIPAA's Safe Harbor (curator.deid.freetext._place_words)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
