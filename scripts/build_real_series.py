@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -48,6 +49,14 @@ LICENCES = {"CC BY 3.0", "CC BY 4.0"}
 HOLDOUT_PERCENT = 35
 PER_COLLECTION = 40
 CONSISTENT = 0.9
+# Collections whose descriptions carry planted (fake) identifiers: IDC's Pseudo-PHI-DICOM-Data was made
+# to test de-identification, with person names, a phone-like number and a date in its study and series
+# descriptions.  They are replaced by neutral placeholders before the set is written (the ids and the
+# labels do not change): the project ships no person name, real or fake.
+PLANTED_IDENTIFIERS = {"pseudo_phi_dicom_data"}
+REDACTIONS = ((re.compile(r"\bfor [A-Z][a-z]+ [A-Z][a-z]+\b"), "for [name removed]"),
+              (re.compile(r"\b\d{7,}\b"), "[number removed]"),
+              (re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s?\d{4}\b"), "[date removed]"))
 MODALITY = {"CT": "RID10321", "MR": "RID10312", "PT": "RID10337", "NM": "RID10330", "US": "RID10326",
             "MG": "RID10357", "CR": "RID10345", "DX": "RID10345", "XA": "RID49584", "RF": "RID10361"}
 HEAD, FACE, NECK, SPINE, SACRUM, COCCYX = "RID9080", "RID13284", "RID7488", "RID7741", "RID2509", "RID2524"
@@ -101,6 +110,15 @@ def split_of(collection: str) -> str:
 
 def _clean(text: object) -> str:
     return " ".join(str(text).split()) if isinstance(text, str) else ""
+
+
+def redacted(text: str, collection: str) -> str:
+    """``text`` with the planted identifiers of a ``PLANTED_IDENTIFIERS`` collection replaced."""
+    if collection not in PLANTED_IDENTIFIERS:
+        return text
+    for pattern, placeholder in REDACTIONS:
+        text = pattern.sub(placeholder, text)
+    return text
 
 
 def site_regions(tumor_locations: str) -> tuple[str, ...] | None:
@@ -169,10 +187,10 @@ def rows_from(series: list[dict], collections: dict[str, dict]) -> list[dict[str
         collection, modality, study, name = key
         vendor = sorted(vendors[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         rows.append({"id": f"IDC{n:05d}", "source": "idc-series-in-study" if study else "idc-series",
-                     "institution": f"IDC {collection}", "lang": "und", "level": "series", "text": name,
+                     "institution": f"IDC {collection}", "lang": "und", "level": "series", "text": redacted(name, collection),
                      "modality": MODALITY[modality], "body_region": "", "focus": "", "contrast": "", "laterality": "",
                      "split": split_of(collection), "region_any": "+".join(r for r in ORDER if r in names[key]),
-                     "study_description": study, "collection": collection, "manufacturer": vendor})
+                     "study_description": redacted(study, collection), "collection": collection, "manufacturer": vendor})
     return rows
 
 
@@ -195,6 +213,10 @@ def write_source(series: list[dict], collections: dict[str, dict], rows: list[di
              "and Fedorov A. et al., \"National Cancer Institute Imaging Data Commons\", RadioGraphics 2023.", "",
              f"Built by `python scripts/build_real_series.py`: {len(rows)} rows, {len(used)} collections, "
              f"{sum(r['split'] == 'holdout' for r in rows)} rows held out (split by collection).", "",
+             "Redacted: the collection pseudo_phi_dicom_data (IDC Pseudo-PHI-DICOM-Data, made to test",
+             "de-identification) plants fake identifiers in its descriptions; its person names, a phone-like",
+             "number and a date are replaced by `[name removed]`, `[number removed]` and `[date removed]`",
+             "(`PLANTED_IDENTIFIERS`, `REDACTIONS`; 6 rows; ids and labels unchanged).", "",
              "| collection | split | rows | licence | DOI |", "| --- | --- | --- | --- | --- |"]
     per = Counter(r["collection"] for r in rows)
     for c in used:

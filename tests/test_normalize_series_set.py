@@ -60,3 +60,40 @@ def test_shipped_set_shape():
     assert held and not held & {r["collection"] for r in rows if r["split"] == "dev"}
     source = (DATA / "descriptions_real_series_SOURCE.md").read_text(encoding="utf-8")
     assert all(f"| {c} |" in source for c in {r["collection"] for r in rows})
+
+
+def _person_names(text: str) -> list[tuple[str, str]]:
+    """Pairs of capitalised words that curator's name lists give as a first and a last name
+    (and that are no imaging words): "Scott Kaufman", not "Chest Wall"."""
+    import re
+
+    from curator.deid import freetext
+    toks = re.findall(r"\S+", text)
+    title = re.compile(r"[A-Z][a-z]+")
+    return [(a, b) for a, b in zip(toks, toks[1:])
+            if title.fullmatch(a) and title.fullmatch(b) and a.lower() in freetext._first_names()
+            and b.lower() in freetext._last_names()
+            and not freetext.is_imaging_word(a.lower()) and not freetext.is_imaging_word(b.lower())]
+
+
+def test_no_shipped_real_set_holds_a_person_name():
+    """Round 17: IDC's Pseudo-PHI-DICOM-Data plants fake names in study descriptions ("XR CHEST AP
+    PORTABLE for <first> <last>"); the shipped sets carry "[name removed]" instead."""
+    found = []
+    for path in sorted(DATA.glob("descriptions_real*.csv")):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            found += [(path.name, row["id"], pair) for column in ("text", "study_description")
+                      for pair in _person_names(row.get(column) or "")]
+    assert not found, found
+    assert _person_names("XR CHEST AP PORTABLE for Scott Kaufman") == [("Scott", "Kaufman")]   # the check can fail
+
+
+def test_planted_identifiers_are_replaced_when_the_set_is_built():
+    build = _build()
+    collection = next(iter(build.PLANTED_IDENTIFIERS))
+    assert build.redacted("PET-CT STUDY for Jane Doe", collection) == "PET-CT STUDY for [name removed]"
+    assert build.redacted("CT CH/AB/PEL - CD for 5551234567", collection) == "CT CH/AB/PEL - CD for [number removed]"
+    assert build.redacted("PARENCHYMAL PHASE Sep1999", collection) == "PARENCHYMAL PHASE [date removed]"
+    assert build.redacted("Recon for Jane Doe 12345678", "4d_lung") == "Recon for Jane Doe 12345678"   # other collections as published
+    rows = list(csv.DictReader((DATA / "descriptions_real_series.csv").open(encoding="utf-8")))
+    assert all(build.redacted(r[c], r["collection"]) == r[c] for r in rows for c in ("text", "study_description"))
