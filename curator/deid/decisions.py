@@ -103,6 +103,11 @@ class Decisions:
         by_tag, by_pattern = table.action_map(profile.options)
         self.by_tag: dict[int, str] = dict(by_tag)
         self.by_tag.update(profile.overrides)
+        # A conditional attribute whose condition the profile always removes goes with it
+        # (Ethics Committee Name without its Approval Number: "present when condition unsatisfied").
+        for tag, conditions in table.conditional_on().items():
+            if all(self.by_tag.get(condition) == "X" for condition in conditions):
+                self.by_tag[tag] = "X"
         self.replace: dict[int, str] = dict(profile.replace)
         self.curve_action = by_pattern[table.PATTERN_CURVES]
         self.overlay_comment_action = by_pattern[table.PATTERN_OVERLAY_COMMENTS]

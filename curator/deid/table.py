@@ -209,6 +209,16 @@ def must_have_value(tag: int, sop_class: str, parent: int | None) -> bool:
 
 
 @cache
+def conditional_on() -> dict[int, frozenset[int]]:
+    """Type 1C/2C attributes required only when another attribute is present (PS3.3): the
+    tag of each such attribute -> the tags whose presence is its condition (``conditional_on``
+    of the types file).  A profile that removes every one of them removes it too
+    (:class:`curator.deid.decisions.Decisions`): kept alone it breaks its module."""
+    data = load_yaml(ontologies_dir() / TYPES_FILE).get("conditional_on") or {}
+    return {_tag(keyword): frozenset(_tag(k) for k in conditions) for keyword, conditions in data.items()}
+
+
+@cache
 def may_need_value() -> frozenset[int]:
     """Every tag for which :func:`must_have_value` can be True (a cheap first test)."""
     types, required = _types_data()
