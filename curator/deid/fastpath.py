@@ -609,13 +609,14 @@ class FastEngine:
 
     def _uids(self, el: _Elem, run: _Run, keep_standard: bool) -> bytes:
         pseudo = self.e.pseudo
+        new_uid = pseudo.instance_uid if el.tag == 0x00080018 else pseudo.uid  # see instance_uid
         out = []
         for uid in run.buf[el.vstart:el.vstart + el.length].decode("latin-1").split("\\"):
             uid = uid.strip("\0 ")
             if not uid or keep_standard and (uid.startswith("1.2.840.10008.") or uid in UID_dictionary):
                 out.append(uid)
             else:
-                out.append(pseudo.uid(uid))
+                out.append(new_uid(uid))
         return encode_element(el.tag, "UI", "\\".join(out).encode("ascii"))
 
     def _dummy(self, el: _Elem, run: _Run) -> bytes:

@@ -120,6 +120,11 @@ class Pseudonymizer:
     def _uid(self, old: str) -> str:
         return "2.25." + str(int.from_bytes(self._mac("uid", old.strip())[:16], "big"))
 
+    def instance_uid(self, old: str) -> str:
+        """:meth:`uid` for an instance's own SOP Instance UID, not remembered: it never
+        recurs, and remembering it would be state per instance (up to the cache's bound)."""
+        return self._uid(old)
+
     def patient(self, patient_key: str) -> str:
         return "P" + self._mac("patient", patient_key).hex()[:15].upper()
 

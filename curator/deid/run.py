@@ -831,8 +831,8 @@ class _Rows:
 
     COLUMNS = "position, fingerprint, reason, has_facts, risk, series, patient, study, target, content"
 
-    def __init__(self, items: sqlite3.Connection, size: int = 512):
-        self.items, self.size, self.next = items, size, 0
+    def __init__(self, items: sqlite3.Connection, size: int | None = None):
+        self.items, self.size, self.next = items, size or ROWS_CHUNK, 0
         self.rows: dict[bytes, tuple] = {}
         self.end = items.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM items").fetchone()[0]
 
@@ -1269,6 +1269,7 @@ def _duplicate_reason(kept: int, kept_ref: str, digest: str | None, kept_digest:
             "the one whose bytes have the smallest SHA-256, whatever the order of the listing)")
 
 
+ROWS_CHUNK = 512  # rows of the items table held at a time by the write pass (_Rows)
 PLAN_CHUNK = 2000  # rows of the items table read (and output names written) at a time
 
 
@@ -1332,8 +1333,7 @@ def _plan(db: sqlite3.Connection, pseudo: Pseudonymizer, engine: Engine, k: int,
                     patient,
                     short_hash(pseudo.uid(study or f"study-of-{sop}")),
                     short_hash(pseudo.uid(series_uid or f"series-of-{sop}")),
-                    # not through the cache of pseudo.uid: one SOP UID per instance, used once
-                    short_hash(pseudo._uid(sop), 24) + ".dcm",
+                    short_hash(pseudo.instance_uid(sop), 24) + ".dcm",
                 )
             )
             targets.append((_enc(target), _enc(patient_key), position))
