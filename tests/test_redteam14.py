@@ -21,10 +21,12 @@ from test_redteam8 import _both, _ct  # noqa: E402
     ("PT LIVES NEAR LAKE PLACID; CT CHEST", "PLACID"),
     ("RESIDES IN NEW HAVEN WITH HER SON", "HAVEN"),
     ("MOVED TO BATH IN MARCH", "BATH"),
+    ("mammogram, benign. PT LIVES IN LAKE OSWEGO WITH HER DAUGHTER. REF", "OSWEGO"),
 ])
 def test_a_town_in_capitals_after_a_residence_word_goes(text, town):
     """Capitals tell no name from a word, so the residence rule took mixed-case text only and "LIVES
-    IN LAKE OSWEGO" kept the town (mappings/freetext/rules.yaml ``places.not_places``)."""
+    IN LAKE OSWEGO" kept the town (mappings/freetext/rules.yaml ``places.not_places``), also a clause
+    in capitals inside mixed-case text (found by the round 14 archive)."""
     ds = _ct()
     ds.ImageComments = text
     for out in _both(ds):
@@ -36,6 +38,8 @@ def test_a_town_in_capitals_after_a_residence_word_goes(text, town):
     "LIVES IN A NURSING HOME",
     "MASS IN LEFT LOBE, LIVES WITH HUSBAND",
     "LIVES WITH FAMILY. CT CHEST IN PRONE POSITION",
+    "lives alone. MASS IN LEFT LOBE",
+    "Lives in care home; nodule in Segment 7",
 ])
 def test_capitals_about_a_dwelling_or_the_body_stay(text):
     ds = _ct()
@@ -118,3 +122,64 @@ def test_a_month_alone_stays(text):
     ds.ImageComments = text
     for out in _both(ds):
         assert str(out.ImageComments) == text
+
+
+# --- the archive of round 14 (tests/redteam14_archive.py) through every command and tier -------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    import plants
+    import redteam14_archive as r14
+
+    root = tmp_path_factory.mktemp("redteam14")
+    planted = r14.build(root / "archive")
+    folders, console = plants.every_output(root, planted.root)
+    return {"root": root, "planted": planted, "hits": plants.leaks(folders, planted, console)}
+
+
+def test_every_plant_is_in_the_archive(runs):
+    import plants
+
+    planted = runs["planted"]
+    assert {value for _, value, _ in plants.leaks([planted.root], planted)} == {p.value for p in planted.plants}
+
+
+def test_no_plant_in_any_output(runs):
+    from leakrun import where_found
+
+    assert not runs["hits"], "\n".join(where_found(runs["hits"], runs["root"]))
+
+
+# --- class 5 (found by the archive): a name written decomposed (NFD) lost its other spellings ---------
+
+
+@pytest.mark.parametrize("name, keyword, value, gone", [
+    ("Mu\u0308ller-Lu\u0308denscheidt^Ju\u0308rgen", "ContentLabel", "MUELLER_J", "MUELLER"),
+    ("Mu\u0308ller-Lu\u0308denscheidt^Ju\u0308rgen", "FrameLabel", "Juergen T2", "Juergen"),
+    ("Bjo\u0308rk^A\u030asa", "ContentLabel", "BJOERK_AASA", "BJOERK"),
+])
+def test_a_name_written_decomposed_keeps_its_other_spellings(name, keyword, value, gone):
+    """ü written as u + U+0308 matched no entry of ``latin_expansions`` (ü → ue): the header's name
+    in NFD lost its spelling "Mueller" (curator.deid.scrub._latin_spellings reads NFC)."""
+    ds = _ct(name=name)
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("tier", ["deid", "deid-restricted"])
+def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tier):
+    """Every instance but the DICOMDIR is released (the zip's and the tar's members, the DICOMDIR's
+    image); age, sex, size and weight stay in the controlled tiers; the clinical words and the month
+    written beside the plants survive (r14.KEPT)."""
+    import pydicom
+    import redteam14_archive as r14
+
+    released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
+    assert len(released) == 10
+    for ds in released:
+        assert ds.PatientSex in ("F", "M") and str(ds.PatientAge).endswith("Y")
+        assert float(ds.PatientWeight) == 71.0 and float(ds.PatientSize) == 1.68
+    text = " ".join(str(ds.get(k, "")) for ds in released for k in ("ImageComments", "StudyDescription"))
+    assert [w for kept in r14.KEPT.values() for w in kept if w not in text] == []

@@ -362,8 +362,8 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     the capitalised words after each place preposition, whatever the word lists say (a town of
     dictionary words; red team 13); in text written in capitals, where capitals tell no name from a
     word, the words there that are no clinical word nor a kind of dwelling ("LIVES IN LAKE OSWEGO"
-    goes, "LIVES AT HOME" stays: ``places.not_places``; red team 14).  A month is no place ("in
-    March")."""
+    goes, "LIVES AT HOME" stays: ``places.not_places``; red team 14), also when only that clause is
+    in capitals.  A month is no place ("in March")."""
     r = rules()
     words = {span[3] for span in spans}
     if r.residence.isdisjoint(words) and (upper or r.place_anywhere.isdisjoint(words)):
@@ -372,23 +372,24 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     n = len(spans)
     months = scrub_rules().months
 
-    def place(j: int) -> bool:
+    def place(j: int, capitals: bool) -> bool:
         original, folded = spans[j][2], spans[j][3]
         if folded in months:
             return False
-        if upper:  # ("NEW HAVEN", "BATH" are imaging words too: not asked here)
+        if capitals:  # ("NEW HAVEN", "BATH" are imaging words too: not asked here)
             return (original.isalpha() and folded not in r.not_places and folded not in r.place_prepositions
                     and folded not in _clinical_words())
         return _capitalised(original) and not original.isupper()
 
     for i in (i for i, span in enumerate(spans) if span[3] in r.residence):
-        for j in range(i + 1, n):
+        end = next((j for j in range(i + 1, n) if _CLAUSE_END.search(text[spans[j - 1][1]:spans[j][0]])), n)
+        # a clause in capitals inside mixed-case text is read as capitals ("... PT LIVES IN LAKE OSWEGO.")
+        capitals = upper or not any(c.islower() for c in text[spans[i][0]:spans[end - 1][1]])
+        for j in range(i + 1, end):
             gap = text[spans[j - 1][1]:spans[j][0]]
-            if _CLAUSE_END.search(gap):
-                break
             # in capitals a place goes on only through words joined to it ("LIVES IN NEW YORK, CT CHEST")
-            after_place = j - 1 in drop and (not upper or _NAME_GAP.fullmatch(gap) is not None)
-            if (spans[j - 1][3] in r.place_prepositions or after_place) and place(j):
+            after_place = j - 1 in drop and (not capitals or _NAME_GAP.fullmatch(gap) is not None)
+            if (spans[j - 1][3] in r.place_prepositions or after_place) and place(j, capitals):
                 drop.add(j)
     if upper:
         return drop
@@ -396,7 +397,7 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     # words joined to it ("Teacher at Oswego High", "seen at Grace Hill": red team 13)
     for i in (i for i, span in enumerate(spans[:-1]) if span[3] in r.place_anywhere):
         j = i + 1
-        while (j < n and j - i <= r.max_name_words and place(j)
+        while (j < n and j - i <= r.max_name_words and place(j, False)
                and not is_imaging_word(spans[j][3]) and spans[j][3] not in _clinical_words()
                and _NAME_GAP.fullmatch(text[spans[j - 1][1]:spans[j][0]])):
             drop.add(j)

@@ -335,9 +335,12 @@ def _expansions() -> dict[int, str]:
 
 def _latin_spellings(text: str) -> tuple[str, ...]:
     """Other Latin spellings of a value: of Greek or Cyrillic letters, and the two-letter
-    spellings of Latin letters such as ø, å, ü (``mappings/transliteration.yaml``)."""
+    spellings of Latin letters such as ø, å, ü (``mappings/transliteration.yaml``).  Read composed
+    (NFC): a value written decomposed ("Mu" + U+0308 "ller") has the same spellings (red team 14:
+    "MUELLER_J" stayed in a code string for a header written in NFD)."""
     if text.isascii():
         return ()
+    text = unicodedata.normalize("NFC", text)
     if _CJK.search(text):
         return tuple(sorted(set(_cjk_spellings(text)) | set(_kana_spellings(text))))
     if _DEVANAGARI.search(text):
