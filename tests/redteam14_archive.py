@@ -370,6 +370,51 @@ def _boston_seg(p: Person, plants: list[Plant]) -> Dataset:
     return ds
 
 
+# --- round b: names in rejected files' paths, private creators, archive member names in legacy encodings
+
+
+def _round_b(root: Path, plants: list[Plant]) -> None:
+    """A truncated file and a text file in a folder named after a patient (in NFD) whose name is of
+    dictionary words (Mai, Lan); a CT named by its UID, with private creators naming the patient and a
+    physician; a zip member name in CP949 (no UTF-8 flag) and a tar member name in Latin-1; a file
+    named by the record number and birth date."""
+    vn, hk, kr, de, us = PEOPLE.values()
+    folder = root / vn.site / _nfd(f"Trần Mai Lan {vn.birth}")
+    folder.mkdir(parents=True, exist_ok=True)
+    data = io.BytesIO()
+    _hanoi_ct(vn, [], 3).save_as(data, enforce_file_format=True)
+    (folder / "broken.dcm").write_bytes(data.getvalue()[:300])
+    (folder / "ghi chu.txt").write_text(_nfd("Bệnh nhân Trần Mai Lan, SĐT 0983 221 457"), encoding="utf-8")
+    ct = _hanoi_ct(vn, [], 4)
+    block = ct.private_block(0x0031, _nfd("BS Hoàng Quốc Bảo - Nguyễn Minh Khai"), create=True)
+    block.add_new(0x01, "LO", "reviewed")
+    write(ct, root / vn.site / "uid" / f"{ct.SOPInstanceUID}.dcm")
+    plants += [Plant("Trần Mai Lan", PATH), Plant("0983 221 457", PATH), Plant("Mai Lan", PATH)]
+    data = io.BytesIO()
+    _seoul_us(kr, [], 3).save_as(data, enforce_file_format=True)
+    placeholder = f"XXXXXX_{kr.birth}/US0003.dcm"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(placeholder, data.getvalue())
+    legacy = f"김민준_{kr.birth}/US0003.dcm".encode("cp949")
+    assert len(legacy) == len(placeholder)
+    (root / kr.site / "legacy.zip").write_bytes(buffer.getvalue().replace(placeholder.encode(), legacy))
+    data = io.BytesIO()
+    mr = _muenchen_mr(de, [])
+    mr.SOPInstanceUID = mr.file_meta.MediaStorageSOPInstanceUID = uid(ROOT, de.key, 1002)
+    mr.InstanceNumber = 2
+    mr.save_as(data, enforce_file_format=True)
+    with tarfile.open(root / de.site / "latin1.tar", "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as archive:
+        member = tarfile.TarInfo("Müller-Lüdenscheidt Jürgen/IM0002")
+        member.size = len(data.getvalue())
+        member.mtime = 1718100000
+        archive.addfile(member, io.BytesIO(data.getvalue()))
+    mg = _boston_mg(us, [])
+    mg.SOPInstanceUID = mg.file_meta.MediaStorageSOPInstanceUID = uid(ROOT, us.key, 1002)
+    write(mg, root / us.site / "MG" / f"2290417_{us.birth}.dcm")
+    plants += [Plant(f"2290417_{us.birth}", PATH)]
+
+
 def build(root: str | Path) -> Planted:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
@@ -395,4 +440,5 @@ def build(root: str | Path) -> Planted:
     plants += [Plant("Mueller_Juergen", PATH)]
     write(_boston_mg(us, plants), root / us.site / "MG" / "1.dcm")
     write(_boston_seg(us, plants), root / us.site / "SEG" / "1.dcm")
+    _round_b(root, plants)
     return Planted(root, tuple(dict.fromkeys(plants)))
