@@ -247,6 +247,14 @@ def test_missing_hdab_and_public_access_fail_healthdcat_only(summary, config):
     assert validate_graph(public, "dcat-ap-3.0.1").conforms
     report = validate_graph(public, "healthdcat-ap-r8-nonpublic")
     assert any(f.path == str(DCTERMS.accessRights) for f in report.violations)
+    # every other shape of the level still applies (release16): PUBLIC and RESTRICTED conform
+    # without the value NON_PUBLIC, and a missing HDAB is still found
+    restricted = build_graph(summary, config.model_copy(update={"access_rights": "RESTRICTED"}))
+    for other in (public, restricted):
+        assert validate_graph(other, "healthdcat-ap-r8-nonpublic", access_value=False).conforms
+        other.remove((ds, HEALTH.hdab, None))
+        report = validate_graph(other, "healthdcat-ap-r8-nonpublic", access_value=False)
+        assert [f.path for f in report.violations] == [str(HEALTH.hdab)]
 
 
 def test_structured_data_rule_survives_the_missing_path_repair(summary, config):

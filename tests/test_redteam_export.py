@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -102,8 +103,27 @@ def test_a_public_release_validates(runs):
     result = validate_release(runs["root"] / "public")
     assert result.ok, result.checks
     assert result.checks["shacl dcat-ap-3.0.1"] == "ok"
-    assert result.checks["shacl healthdcat-ap-r8-nonpublic"].startswith("not applicable: the dataset's access rights are PUBLIC")
+    assert result.checks["shacl healthdcat-ap-r8-nonpublic"] == (
+        "ok (dataset access rights PUBLIC: every shape of HealthDCAT-AP's NON_PUBLIC level but the value NON_PUBLIC)")
     assert validate_release(runs["root"] / "release").checks["shacl healthdcat-ap-r8-nonpublic"] == "ok"
+
+
+def test_a_public_release_is_still_checked_against_healthdcat(runs, tmp_path):
+    """release16: a PUBLIC release was checked against DCAT-AP only ("not applicable" for the
+    HealthDCAT-AP shapes), so a catalogue without the mandatory HDAB (or any other HealthDCAT-AP
+    field) passed.  Now every HealthDCAT-AP shape but the access-rights value applies."""
+    from rdflib import Graph, URIRef
+
+    public = tmp_path / "public"
+    shutil.copytree(runs["root"] / "public", public)
+    g = Graph().parse(public / "catalog.ttl", format="turtle")
+    hdab = URIRef("http://healthdataportal.eu/ns/health#hdab")
+    assert any(g.triples((None, hdab, None)))
+    g.remove((None, hdab, None))
+    (public / "catalog.ttl").write_text(g.serialize(format="turtle"), encoding="utf-8")
+    result = validate_release(public)
+    assert result.checks["shacl healthdcat-ap-r8-nonpublic"].startswith("failed: 1 violations in catalog.ttl (dataset access rights PUBLIC")
+    assert result.checks["shacl dcat-ap-3.0.1"] == "ok"  # DCAT-AP alone does not ask for it
 
 
 # --- what the red team found, one rule each ------------------------------------------------

@@ -52,8 +52,12 @@ PROFILES: dict[str, tuple[str, ...]] = {
     ),
 }
 DEFAULT_PROFILES = ("dcat-ap-3.0.1", "healthdcat-ap-r8-nonpublic")
-# HealthDCAT-AP's NON_PUBLIC level (the shapes shipped) requires this access right; a PUBLIC
-# or RESTRICTED release (release.yaml access_rights) is checked against DCAT-AP only.
+# HealthDCAT-AP's NON_PUBLIC level (the shapes shipped) requires this value of the dataset's
+# dct:accessRights.  A release published PUBLIC or RESTRICTED (release.yaml access_rights)
+# cannot honestly carry it (docs/catalog.md "Access rights"); it is checked against the same
+# shapes with only that value constraint lifted (``for_access``): the NON_PUBLIC level's
+# shapes are the PUBLIC level's plus the fields mandatory for NON_PUBLIC datasets, so every
+# other constraint of both levels still applies.
 NON_PUBLIC = URIRef("http://publications.europa.eu/resource/authority/access-right/NON_PUBLIC")
 NON_PUBLIC_PROFILES = frozenset({"healthdcat-ap-r8-nonpublic"})
 
@@ -138,9 +142,40 @@ def shapes_graph(profile: str) -> Graph:
     return g
 
 
-def validate_graph(data: Graph, profile: str) -> ShaclReport:
-    """Validate a data graph offline (no inference, no network) against one profile."""
-    sg = _shapes(profile)
+@cache
+def _without_access_value(profile: str) -> Graph:
+    """The shapes of ``profile`` without the constraints that fix the value of the dataset's
+    ``dct:accessRights`` (its presence and count still checked)."""
+    sg = shapes_graph(profile)
+    for prop in list(sg.subjects(SH.path, DCTERMS.accessRights)):
+        for value in list(sg.objects(prop, SH.hasValue)):
+            sg.remove((prop, SH.hasValue, value))
+    return sg
+
+
+def access_levels(data: Graph) -> frozenset[URIRef]:
+    """The ``dct:accessRights`` of the datasets of ``data``."""
+    return frozenset(o for s in data.subjects(RDF.type, DCAT.Dataset) for o in data.objects(s, DCTERMS.accessRights)
+                     if isinstance(o, URIRef))
+
+
+def for_access(data: Graph, profile: str) -> str | None:
+    """What ``validate_graph(data, profile, access_value=False)`` checks instead of the
+    profile, when the catalogue's datasets are not NON_PUBLIC and the profile is a NON_PUBLIC
+    level (``None``: the profile applies as it is)."""
+    if profile not in NON_PUBLIC_PROFILES:
+        return None
+    rights = access_levels(data)
+    if not rights or NON_PUBLIC in rights:
+        return None
+    shown = ", ".join(sorted(str(r).rsplit("/", 1)[-1] for r in rights))
+    return f"dataset access rights {shown}: every shape of HealthDCAT-AP's NON_PUBLIC level but the value NON_PUBLIC"
+
+
+def validate_graph(data: Graph, profile: str, access_value: bool = True) -> ShaclReport:
+    """Validate a data graph offline (no inference, no network) against one profile;
+    ``access_value=False``: without the value the profile fixes for ``dct:accessRights``."""
+    sg = _shapes(profile) if access_value else _without_access_value(profile)
     conforms, rg, _ = pyshacl.validate(
         data, shacl_graph=sg, inference="none", advanced=True, allow_warnings=True, abort_on_first=False
     )
@@ -153,18 +188,6 @@ def validate_graph(data: Graph, profile: str) -> ShaclReport:
         findings.append(Finding(sev, str(focus) if isinstance(focus, URIRef) else "_", str(path or ""), str(msg or "")))
     findings.sort(key=lambda f: (f.severity, f.focus, f.path, f.message))
     return ShaclReport(profile, bool(conforms), tuple(findings))
-
-
-def not_applicable(data: Graph, profile: str) -> str | None:
-    """Why ``profile`` does not apply to the catalogue ``data`` (``None``: it applies): the
-    NON_PUBLIC level's shapes do not apply to a dataset published PUBLIC or RESTRICTED."""
-    if profile not in NON_PUBLIC_PROFILES:
-        return None
-    rights = {o for s in data.subjects(RDF.type, DCAT.Dataset) for o in data.objects(s, DCTERMS.accessRights)}
-    if not rights or NON_PUBLIC in rights:
-        return None
-    shown = ", ".join(sorted(str(r).rsplit("/", 1)[-1] for r in rights))
-    return f"not applicable: the dataset's access rights are {shown} (these shapes are HealthDCAT-AP's NON_PUBLIC level)"
 
 
 def validate_file(path: str | Path, profile: str) -> ShaclReport:

@@ -1,8 +1,9 @@
 """``curator validate RELEASE``: re-check a release as a repository would.
 
 * every file against ``MANIFEST`` (missing, changed, unlisted), naming the files;
-* ``catalog.ttl`` against the shipped DCAT-AP 3.0.1 and HealthDCAT-AP r8 shapes (pyshacl; the
-  HealthDCAT-AP NON_PUBLIC shapes only for a release published NON_PUBLIC);
+* ``catalog.ttl`` against the shipped DCAT-AP 3.0.1 and HealthDCAT-AP r8 shapes (pyshacl; a
+  release published PUBLIC or RESTRICTED against HealthDCAT-AP's NON_PUBLIC level without its
+  one access-rights value, :func:`curator.release.shacl.for_access`);
 * every FHIR resource parsed with fhir.resources;
 * with the de-identification key: the key is the release's (its keyed fingerprint), and no
   folded token of any file name, text or DICOM value, nor any part of a longer word, matches
@@ -41,7 +42,7 @@ def _named(label: str, files: list[str]) -> str:
 def validate_release(release: Path, key: bytes | None = None, fhir_version: str | None = None) -> ValidationResult:
     from curator.release.fhir_export import read_fhir_dir
     from curator.release.manifest import verify_manifest
-    from curator.release.shacl import DEFAULT_PROFILES, not_applicable, read_catalogue, validate_graph
+    from curator.release.shacl import DEFAULT_PROFILES, for_access, read_catalogue, validate_graph
 
     if not (release / "MANIFEST").is_file():
         raise CuratorError("not a release: no MANIFEST")
@@ -55,12 +56,10 @@ def validate_release(release: Path, key: bytes | None = None, fhir_version: str 
     for profile in DEFAULT_PROFILES:
         try:
             catalogue = read_catalogue(release / "catalog.ttl")
-            skipped = not_applicable(catalogue, profile)
-            if skipped:
-                result.checks[f"shacl {profile}"] = skipped
-                continue
-            report = validate_graph(catalogue, profile)
-            result.checks[f"shacl {profile}"] = "ok" if report.conforms else f"failed: {len(report.violations)} violations in catalog.ttl"
+            lifted = for_access(catalogue, profile)
+            report = validate_graph(catalogue, profile, access_value=lifted is None)
+            outcome = "ok" if report.conforms else f"failed: {len(report.violations)} violations in catalog.ttl"
+            result.checks[f"shacl {profile}"] = f"{outcome} ({lifted})" if lifted else outcome
         except CuratorError as exc:
             result.checks[f"shacl {profile}"] = f"failed: {exc}"
     version = fhir_version or _fhir_version(release)
