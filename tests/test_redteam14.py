@@ -106,6 +106,24 @@ def test_a_chinese_name_in_a_dialect_spelling_goes(name, label, gone):
         assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")
 
 
+@pytest.mark.parametrize("name, label, gone", [
+    ("陈^文庆", "TAN BOON KENG", "BOON"),
+    ("林^志明", "Lim Chee Beng T1", "Beng"),
+    ("黄^金水", "NG KIM SWEE", "SWEE"),
+    ("吴^亚九", "Goh Ah Kow", "Kow"),
+    ("许^美玉", "KOH BEE GEOK", "GEOK"),
+    ("郭^成源", "Quek Seng Guan", "Guan"),
+])
+def test_a_hokkien_given_name_goes(name, label, gone):
+    """A Hokkien given name in its English spelling ("Boon Keng" for 文庆) stayed: readings are taken
+    from taibun's Pe̍h-ōe-jī dictionary and spelt by mappings/transliteration.yaml ``hokkien_poj``, for a
+    value whose family name has a Hokkien spelling (``hokkien_surnames``)."""
+    ds = _ct(charset="GB18030", name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")
+
+
 # --- class 4: a month alone is no date element (HIPAA) ----------------------------------------------
 
 

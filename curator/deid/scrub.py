@@ -833,25 +833,53 @@ def _dialect_spellings(text: str) -> set[str]:
         rest = " ".join(choices[0] for choices in cantonese[0][len(family):])
         out.update(fold(f"{spelling} {rest}".strip() + given) for spelling in hokkien[family])
     out.add(fold("".join(cn2vn(piece) if _CJK.search(piece) else piece for piece in pieces)))
+    if family:  # a Hokkien family name: the given name in its Hokkien spellings too ("Tan Boon Keng")
+        table = _transliteration()["hokkien_poj"]
+        rest = pieces[0][len(family):]
+        spelt = [[[piece]] if not _CJK.search(piece) else [_syllable_spellings(_hokkien_reading(c), table) for c in piece]
+                 for piece in ([" ", rest] if rest else []) + pieces[1:]]
+        width = max((len(c) for piece in spelt for c in piece), default=1)
+        for spelling in hokkien[family]:
+            out.update(fold(str(spelling) + "".join(" ".join(c[min(k, len(c) - 1)] for c in piece) for piece in spelt))
+                       for k in range(width))
     return out
+
+
+@cache
+def _hokkien_converter() -> Callable[[str], str]:
+    from taibun import Converter  # Pe̍h-ōe-jī readings of Hokkien: a dictionary not written here
+
+    return Converter(system="POJ", format="strip", delimiter=" ").get
+
+
+def _hokkien_reading(char: str) -> str:
+    """The Pe̍h-ōe-jī reading of one character, lower case and letters only (``hokkien_poj``
+    ``literary`` first: the reading names use)."""
+    literary = _transliteration()["hokkien_poj"]["literary"]
+    reading = str(literary.get(char) or _hokkien_converter()(char))
+    return "".join(c for c in reading.casefold() if "a" <= c <= "z") or char
 
 
 def _jyutping_spellings(syllable: str) -> list[str]:
     """The spellings of one Jyutping ``syllable`` (tone number ignored) in the Hong Kong
     Government Cantonese Romanisation, the government's first; the syllable as it is when it is
     none (a character the dictionary lacks)."""
-    table = _transliteration()["jyutping_hk"]
-    bare = syllable.rstrip("123456")
+    return _syllable_spellings(syllable.rstrip("123456"), _transliteration()["jyutping_hk"])
+
+
+def _syllable_spellings(bare: str, table: dict) -> list[str]:
+    """The spellings of one syllable by a table of whole ``syllables``, ``initials`` and ``finals``
+    (``mappings/transliteration.yaml`` ``jyutping_hk``, ``hokkien_poj``), one per choice."""
     if bare in table["syllables"]:
         return [str(s) for s in table["syllables"][bare]]
-    for size in (2, 1, 0):
+    for size in (3, 2, 1, 0):
         initial, final = bare[:size], bare[size:]
         if (size == 0 or initial in table["initials"]) and final in table["finals"]:
             starts = table["initials"][initial] if size else [""]
             ends = table["finals"][final]
             return [str(starts[min(k, len(starts) - 1)]) + str(ends[min(k, len(ends) - 1)])
                     for k in range(max(len(starts), len(ends)))]
-    return [syllable]
+    return [bare]
 
 
 def _korean_name_spellings(text: str, spellings: set[str]) -> set[str]:
