@@ -201,3 +201,25 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
         assert float(ds.PatientWeight) == 71.0 and float(ds.PatientSize) == 1.68
     text = " ".join(str(ds.get(k, "")) for ds in released for k in ("ImageComments", "StudyDescription"))
     assert [w for kept in r14.KEPT.values() for w in kept if w not in text] == []
+
+
+# --- class 6: a person after a title or role in a code string ---------------------------------------
+
+
+@pytest.mark.parametrize("value", ["DR_TSANG_ROI", "PROF_NGUYEN_2", "NURSE_KOWALSKI", "TECH_JS4521"])
+def test_a_name_after_a_title_in_a_code_string_goes(value):
+    """A code string (CS) was emptied only for the patient's own values and IDs: a radiologist's or
+    technologist's name after a title or role stayed in a Content Label (curator.deid.freetext.code_has_name;
+    "DR" and "MR" are also modalities: a title there only before a name of the name lists)."""
+    ds = _ct()
+    ds.ContentLabel = value
+    for out in _both(ds):
+        assert str(out.ContentLabel) != value, out.ContentLabel
+
+
+@pytest.mark.parametrize("value", ["DR_CHEST", "MR_HEAD_T1", "MS_LESION_1", "SR_REPORT", "DR_AP_CHEST", "DR_PORTABLE"])
+def test_a_code_of_a_modality_and_words_stays(value):
+    ds = _ct()
+    ds.ContentLabel = value
+    for out in _both(ds):
+        assert str(out.ContentLabel) == value

@@ -260,9 +260,11 @@ def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
 def _code_holds_id(value: str) -> bool:
     """A code string that holds an ID glued to its word ("ACC24778812", "MRN_0045521"), a date or an
     e-mail address (``mappings/identifiers.yaml`` ``code_pattern_names``): an identifier of a patient
-    whatever its digits are (red team 14; only the patient's own values emptied a code before)."""
+    whatever its digits are; or a person's name after a title or role ("DR_TSANG_ROI":
+    :func:`curator.deid.freetext.code_has_name`).  Red team 14: only the patient's own values
+    emptied a code before."""
     digits = ascii_digits(value)
-    return any(p.search(digits) for p in scrub_rules().code_patterns)
+    return any(p.search(digits) for p in scrub_rules().code_patterns) or freetext.code_has_name(value)
 
 
 def _without_split_parts(out: list[str], ids: frozenset[str], original: list[str]) -> list[str]:

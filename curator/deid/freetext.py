@@ -450,6 +450,20 @@ def has_name(text: str, titled: bool = False) -> bool:
     return bool(_name_words(spans, text, upper, titled))
 
 
+def code_has_name(value: str) -> bool:
+    """Whether a code string (CS: words joined by underscores) names a person after a title or role
+    ("PROF_NGUYEN", "NURSE_KOWALSKI", "TECH_JS4521"), or after a title that is also a clinical
+    abbreviation when the next word is a first or last name of the lists and no safe or imaging word
+    ("DR_TSANG_ROI"; "DR_CHEST", "MR_HEAD_T1" stay): red team 14."""
+    text = value.replace("_", " ")
+    if has_name(text, titled=True):
+        return True
+    r = rules()
+    words = [fold(w) for w in _WORD.findall(text)]
+    return any(word in r.ambiguous and nxt.isalpha() and len(nxt) > 2 and (nxt in _last_names() or nxt in _first_names())
+               and not is_safe(nxt) and not is_imaging_word(nxt) for word, nxt in zip(words, words[1:]))
+
+
 def _rebuild(text: str, spans: list[tuple[int, int, str, str]], drop: list[bool], placeholder: str,
              vanish: set[int]) -> str:
     pieces: list[str] = []
