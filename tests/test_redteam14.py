@@ -223,3 +223,38 @@ def test_a_code_of_a_modality_and_words_stays(value):
     ds.ContentLabel = value
     for out in _both(ds):
         assert str(out.ContentLabel) == value
+
+
+# --- class 7: a Vietnamese name of word syllables; a town after a street in a residence clause --------
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("Chồng: Lê Văn Long, đi cùng", "Long"),
+    ("Lê Văn Long called about results", "Long"),
+    ("Phạm Văn Long, brother, informed", "Long"),
+    ("nurse note: Đỗ Văn Long present", "Long"),
+    ("Lives at 12 Pho Hue, Hanoi", "Hanoi"),
+    ("Lives at 12 Rue Haute, Lyon", "Haute"),
+])
+def test_a_vietnamese_name_of_words_or_a_town_after_a_street_goes(text, gone):
+    """"Lê Văn Long" folds to three words of the word lists (le, van, long): a family or middle name
+    written with its diacritics now marks a name (mappings/freetext/rules.yaml ``names``); and in a
+    residence clause a town after the street stayed (only words right after a place preposition went)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text", [
+    "Lesion in Right Lobe, lives alone at home",
+    "Lives with husband, MRI Brain normal",
+    "Lives independently, Left knee pain",
+    "van transport, long axis view",
+    "Le patient: Long segment stenosis",
+])
+def test_words_near_a_residence_word_or_a_folded_name_stay(text):
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text

@@ -21,6 +21,7 @@ go, nothing else changes.  Matching is on :func:`curator.common.fold.fold` forms
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -391,6 +392,11 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
             after_place = j - 1 in drop and (not capitals or _NAME_GAP.fullmatch(gap) is not None)
             if (spans[j - 1][3] in r.place_prepositions or after_place) and place(j, capitals):
                 drop.add(j)
+            # in mixed case, any capitalised word of the clause that is no imaging, clinical or dwelling
+            # word: a town after a street ("Lives at 12 Pho Hue, Hanoi": red team 14)
+            elif (not capitals and place(j, False) and spans[j][3] not in r.not_places
+                  and not is_imaging_word(spans[j][3]) and spans[j][3] not in _clinical_words()):
+                drop.add(j)
     if upper:
         return drop
     # anywhere: a capitalised word that is no imaging word after "at", "near"... and the capitalised
@@ -406,6 +412,50 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
 
 
 _CLAUSE_END = re.compile(r"[.;!?\n]")
+
+
+@cache
+def _name_marks() -> tuple[frozenset[str], frozenset[str]]:
+    """``names.marked_family_names`` and ``names.marked_middle_names`` of the rules file, as written
+    (NFC, case folded), those only whose diacritics tell them from a word ("Lê", not "Phan")."""
+    data = _rules_data()["names"]
+
+    def marked(key: str) -> frozenset[str]:
+        written = (unicodedata.normalize("NFC", str(w)).casefold() for w in data[key])
+        return frozenset(w for w in written if fold(w) != w)
+
+    return marked("marked_family_names"), marked("marked_middle_names")
+
+
+def _marked_names(spans: list[tuple[int, int, str, str]], text: str) -> set[int]:
+    """Indexes of the words of a name that a family or middle name written with its diacritics
+    marks ("Lê Văn Long", "Trần Thị Mai Lan": every syllable a word of some word list once folded;
+    red team 14): the marked word written capitalised, the capitalised words joined after it (and,
+    for a middle name, the one before it)."""
+    families, middles = _name_marks()
+    drop: set[int] = set()
+    n = len(spans)
+    for i, (_, _, original, _) in enumerate(spans):
+        written = unicodedata.normalize("NFC", original).casefold()
+        if not (_capitalised(original) or original.isupper()) or written not in families | middles:
+            continue
+        run = [i]
+        if written in middles and i > 0 and _joined_capital(spans, text, i - 1):
+            run.append(i - 1)
+        j = i
+        while j + 1 < n and j - i < rules().max_name_words and _joined_capital(spans, text, j):
+            j += 1
+            run.append(j)
+        if len(run) > 1:
+            drop.update(run)
+    return drop
+
+
+def _joined_capital(spans: list[tuple[int, int, str, str]], text: str, i: int) -> bool:
+    """Words i and i + 1 are joined (a space or hyphen between) and both written capitalised."""
+    gap = text[spans[i][1]:spans[i + 1][0]]
+    return (_NAME_GAP.fullmatch(gap) is not None and "." not in gap
+            and all(_capitalised(spans[k][2]) or spans[k][2].isupper() for k in (i, i + 1)))
 
 
 def _written_as_name(spans: list[tuple[int, int, str, str]], text: str, i: int, label: bool = False) -> bool:
@@ -506,7 +556,7 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
     letters = [c for c in text if c.isalpha()]
     upper = bool(letters) and all(not c.islower() for c in letters)
     names = _name_words(spans, text, upper) | _name_word_forms(spans, text, upper, values)
-    names |= _place_words(spans, text, upper)
+    names |= _place_words(spans, text, upper) | _marked_names(spans, text)
     n = len(spans)
     drop = [
         i in names or not (s[3] in conventions or is_safe(s[3], last=i == n - 1) or _glued_safe(s[2]))
