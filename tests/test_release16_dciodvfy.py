@@ -3,8 +3,8 @@
 The source (``tests/release16_source.py``): CT, MR, CR, DX, MG, US single- and multi-frame,
 legacy-converted enhanced CT and MR, Enhanced CT and MR, SEG, SR TID 1500, KOS, RTSTRUCT,
 GSPS, encapsulated PDF and secondary capture, of one patient enrolled in a clinical trial,
-plus four more patients (the public tier's k = 5).  ``curator deid`` in each access tier and
-``curator publish`` (non-public, public) run over it; every released file is paired with its
+plus four more patients (the public tier's k = 5).  ``curator deid`` in each access tier (and
+with the strict profile) and ``curator publish`` (non-public, public) run over it; every released file is paired with its
 source file through the keyed UID remapping, and dciodvfy's error kinds of both are compared
 (``tests/test_dicom_conformance.py``'s ``error_kinds``).  The encapsulated PDF is rejected
 with its reason (its document cannot be de-identified).  ``external``: needs Debian's
@@ -24,7 +24,7 @@ from curator.deid.run import DeidOptions, deidentify
 from curator.release.publish import PublishOptions, publish
 
 from release16_source import write_source
-from test_dicom_conformance import error_kinds
+from test_dicom_conformance import STRICT_REMOVES, error_kinds
 
 KEY = bytes(range(32))
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +89,18 @@ def test_publish_adds_no_dciodvfy_error_in_any_kind(source, tmp_path: Path, acce
     new, seen = _new_errors(root, kinds, out / "dicom")
     assert seen == _expected_kinds(kinds)
     assert not new, f"publish ({access}) introduced dciodvfy errors: {new}"
+
+
+def test_strict_profile_adds_no_dciodvfy_error_in_any_kind(source, tmp_path: Path):
+    """The strict profile (no date kept, Clean Structured Content off) removed the type 2
+    Acquisition Context Sequence of DX, MG and (legacy-converted) enhanced CT/MR, and emptied
+    the type 1 Content Date/Time of legacy-converted enhanced CT/MR (release16).  Presentation
+    Creation Date/Time (PS3.15: X, type 1 in presentation states) go by the standard's choice."""
+    root, kinds = source
+    out = tmp_path / "deid"
+    deidentify(root, out, key=KEY, options=DeidOptions(profile="strict", k=5, workers=2, quarantine=tmp_path / "q"))
+    new, seen = _new_errors(root, kinds, out)
+    assert seen == _expected_kinds(kinds)
+    new = {name: kept for name, kinds_ in new.items()
+           if (kept := [k for k in kinds_ if not k.startswith(STRICT_REMOVES)]) and not kept[0].endswith(" errors")}
+    assert not new, f"de-identification (strict) introduced dciodvfy errors: {new}"
