@@ -109,6 +109,7 @@ KEPT = {
     "kr": ("liver", "mild", "steatosis"),
     "de": ("knee", "meniscus", "tear"),
     "us": ("screening", "mammogram", "March", "benign", "calcifications"),
+    "sg": ("chest", "PA", "clear"),
 }
 
 
@@ -191,7 +192,7 @@ def _hanoi_ct(p: Person, plants: list[Plant], instance: int) -> Dataset:
     ds.ClinicalTrialSubjectID = f"KHAI-{p.mrn}"
     pixels(ds)
     if instance == 1:
-        plants += [Plant("Xuân Hương", RELATIVE), Plant("Phạm", RELATIVE, True), Plant("Trần", RELATIVE, True),
+        plants += [Plant("Xuân Hương", RELATIVE),
                    Plant("Văn Đức", RELATIVE), Plant("Quốc Bảo", PERFORMER), Plant("Hoàng", PERFORMER, True),
                    Plant("Phố Huế", PERFORMER), Plant("024 3869 3731", PERFORMER), Plant("Bạch Mai", PERFORMER),
                    Plant(f"RP{p.mrn}", REQUEST), Plant("0912 345 678", REQUEST), Plant("Minh Khai", DESCRIPTION),
@@ -415,14 +416,40 @@ def _round_b(root: Path, plants: list[Plant]) -> None:
     plants += [Plant(f"2290417_{us.birth}", PATH)]
 
 
+# --- round c: a Singapore site (a Hokkien name written in Han only); the classes found in round 14 ---
+
+
+CR = "1.2.840.10008.5.1.4.1.1.1"
+
+
+def _round_c(root: Path, plants: list[Plant]) -> None:
+    """``SINGAPORE_FUJI`` (GB18030): a patient named only in Han characters whose labels spell the
+    name in Hokkien; a Content Label naming the reader after a title; a comment naming a relative
+    in Vietnamese syllables that are English words; an address clause ending with a town."""
+    p = Person("sg", "SINGAPORE_FUJI", "陈^文庆", "GB18030", "SGH4410273", "19590823", "M", "065Y", "SG24CR0107",
+               "FUJIFILM Corporation", "FDR Go PLUS")
+    ds = _base(p, CR, "CR", 1)
+    ds.StudyDescription = "CHEST PA"
+    ds.FrameLabel = "TAN BOON KENG PA"
+    ds.ContentLabel = "DR_TSANG_ROI"
+    ds.ImageComments = "chest PA clear. Next of kin: Lê Văn Long. Lives at 12 Rue Haute, Lyon"
+    ds.BurnedInAnnotation = "NO"
+    pixels(ds)
+    write(ds, root / p.site / "CR" / "1.dcm")
+    _header_plants(p, plants, ("文庆",))
+    plants += [Plant("BOON KENG", DIALECT), Plant("TSANG", PROVENANCE), Plant("Văn Long", RELATIVE),
+               Plant("Rue Haute", CAPS_PLACE)]
+
+
 def build(root: str | Path) -> Planted:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
     vn, hk, kr, de, us = PEOPLE.values()
     _header_plants(vn, plants, ("Nguyễn", "Minh Khai"))
-    _header_plants(hk, plants, ("陳", "建國", "KIN KWOK"))
-    plants.append(Plant("CHAN", HEADER, True))
+    # no plant of one Han character or of four letters: a random pair of bytes reads as one in some code
+    # page of the search (a four-letter 'Trần' was found once in audit/report.json read in another encoding)
+    _header_plants(hk, plants, ("建國", "KIN KWOK"))
     _header_plants(kr, plants, ("Minjun", "敏俊", "민준", "김민준"))
     _header_plants(de, plants, ("Müller-Lüdenscheidt", "Jürgen"))
     _header_plants(us, plants, ("Fairweather", "Constance"))
@@ -441,4 +468,5 @@ def build(root: str | Path) -> Planted:
     write(_boston_mg(us, plants), root / us.site / "MG" / "1.dcm")
     write(_boston_seg(us, plants), root / us.site / "SEG" / "1.dcm")
     _round_b(root, plants)
+    _round_c(root, plants)
     return Planted(root, tuple(dict.fromkeys(plants)))

@@ -195,7 +195,7 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
     import redteam14_archive as r14
 
     released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
-    assert len(released) == 14
+    assert len(released) == 15
     for ds in released:
         assert ds.PatientSex in ("F", "M") and str(ds.PatientAge).endswith("Y")
         assert float(ds.PatientWeight) == 71.0 and float(ds.PatientSize) == 1.68
