@@ -69,3 +69,24 @@ def test_a_confident_or_unknown_own_region_rule_is_a_lexicon_error(tmp_path, rep
     vocabulary.write_text(text.replace("exclude_own_region:\n  localizer: 0.75\n", replacement, 1), encoding="utf-8")
     with pytest.raises(LexiconError, match=message):
         compile_lexicon(mappings, ontologies_dir())
+
+
+# 17c: vendor MR words that are words of order names (Playbook dev answers without a modality label)
+@pytest.mark.parametrize("text", [
+    "IR ARTHRO KNEE", "RP GUIDE EPI SPACE INJ", "RF URO INTRA-OP URINARY TRCT", "GUIDE INTRA-OP",
+    "RF C SPINE INTERVERT DSC INTRADISCAL CONTRAST", "GUIDE SIN SPIN LEV NERV BLOCK", "GUIDE LYM ND FNA",
+    "angio des mb sup.", "RP Swan-Ganz Cath Place", "PELVIS GEST PRGNCY FET ABN", "XA Hepatic Veins Hemodynamic Eval",
+])
+def test_an_order_word_that_is_also_a_vendor_word_implies_no_mr_or_pet(text) -> None:
+    modality = normalize_description(text)["modality"]
+    assert modality is None or modality["code"] not in ("RID10312", "RID10337"), (text, modality)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Ax T2 SPACE", "RID10312"), ("t1_vibe_ip_op", "RID10312"), ("COR IR", "RID10312"), ("AXL IR", "RID10312"),
+    ("DSC perfusion", "RID10312"), ("SAG SE", "RID10312"), ("18F-FET PET brain", "RID10337"),
+])
+def test_a_vendor_word_beside_a_sequence_cue_still_implies_its_modality(text, code) -> None:
+    """Guard (passes before and after)."""
+    modality = normalize_description(text)["modality"]
+    assert modality is not None and modality["code"] == code, (text, modality)
