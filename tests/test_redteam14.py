@@ -250,6 +250,8 @@ def test_a_vietnamese_name_of_words_or_a_town_after_a_street_goes(text, gone):
     "Lesion in Right Lobe, lives alone at home",
     "Lives with husband, MRI Brain normal",
     "Lives independently, Left knee pain",
+    "Lives in care home, Dementia, Fall yesterday",
+    "lives with wife, Smoker 20 pack years",
     "van transport, long axis view",
     "Le patient: Long segment stenosis",
 ])

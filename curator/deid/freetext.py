@@ -386,16 +386,15 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
         end = next((j for j in range(i + 1, n) if _CLAUSE_END.search(text[spans[j - 1][1]:spans[j][0]])), n)
         # a clause in capitals inside mixed-case text is read as capitals ("... PT LIVES IN LAKE OSWEGO.")
         capitals = upper or not any(c.islower() for c in text[spans[i][0]:spans[end - 1][1]])
+        numbers: set[int] = set()  # a house number right after a preposition: the place goes on after it
         for j in range(i + 1, end):
             gap = text[spans[j - 1][1]:spans[j][0]]
-            # in capitals a place goes on only through words joined to it ("LIVES IN NEW YORK, CT CHEST")
-            after_place = j - 1 in drop and (not capitals or _NAME_GAP.fullmatch(gap) is not None)
-            if (spans[j - 1][3] in r.place_prepositions or after_place) and place(j, capitals):
-                drop.add(j)
-            # in mixed case, any capitalised word of the clause that is no imaging, clinical or dwelling
-            # word: a town after a street ("Lives at 12 Pho Hue, Hanoi": red team 14)
-            elif (not capitals and place(j, False) and spans[j][3] not in r.not_places
-                  and not is_imaging_word(spans[j][3]) and spans[j][3] not in _clinical_words()):
+            # in capitals a place goes on only through words joined to it ("LIVES IN NEW YORK, CT CHEST");
+            # in mixed case also past a comma and a house number ("Lives at 12 Rue Haute, Lyon": red team 14)
+            after_place = (j - 1 in drop or j - 1 in numbers) and (not capitals or _NAME_GAP.fullmatch(gap) is not None)
+            if spans[j][2].isdigit() and spans[j - 1][3] in r.place_prepositions:
+                numbers.add(j)
+            elif (spans[j - 1][3] in r.place_prepositions or after_place) and place(j, capitals):
                 drop.add(j)
     if upper:
         return drop
