@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from curator.errors import CuratorError
 from curator.dicom.header import JSON_MAGIC
@@ -49,6 +49,51 @@ SCHEMES = ("http", "https")
 # Elements a server adds to WADO-RS metadata that are not part of the stored instance.
 SERVER_ADDED = ("00080056", "00081190", "00083002")
 _STUDY, _SERIES, _SOP = "0020000D", "0020000E", "00080018"
+
+
+class AnswerTooLarge(CuratorError):
+    """An answer declares or sends more bytes than ``Settings.max_bytes`` (after decompression)."""
+
+
+class _BoundedBody:
+    """A response's raw body (urllib3) that raises :class:`AnswerTooLarge` once more than
+    ``limit`` decoded bytes have come: requests reads a whole answer into memory, and a server
+    may declare 10^12 bytes, send for ever, or send a gzip bomb."""
+
+    def __init__(self, raw: Any, limit: int, label: str):
+        self._raw, self._limit, self._label, self._seen = raw, limit, label, 0
+
+    def _count(self, chunk: bytes) -> bytes:
+        self._seen += len(chunk)
+        if self._seen > self._limit:
+            self._raw.close()
+            raise AnswerTooLarge(_too_large(self._label, self._limit))
+        return chunk
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
+        for chunk in self._raw.stream(amt, decode_content=decode_content):
+            yield self._count(chunk)
+
+    def read(self, amt: int | None = None, *args: Any, **kwargs: Any) -> bytes:
+        return self._count(self._raw.read(amt, *args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _too_large(label: str, limit: int) -> str:
+    return (f"the DICOMweb server at {label} sent an answer larger than {limit:,} bytes (raise "
+            "CURATOR_DICOMWEB_MAX_BYTES for larger instances)")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default
 
 
 class InstanceUnreadable(OSError):
@@ -85,6 +130,7 @@ class Settings:
     retries: int = 3  # further attempts after a connection error or HTTP 429/502/503/504
     backoff: float = 0.5  # seconds; the wait doubles at each retry
     page: int = 500  # QIDO-RS results per request
+    max_bytes: int = 1 << 30  # bytes of one answer (after decompression): a lying or endless body is refused
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -94,6 +140,7 @@ class Settings:
             retries=int(_float_env("CURATOR_DICOMWEB_RETRIES", cls.retries, whole=True)),
             backoff=_float_env("CURATOR_DICOMWEB_BACKOFF", cls.backoff),
             page=int(_float_env("CURATOR_DICOMWEB_PAGE", cls.page, least=1, whole=True)),
+            max_bytes=int(_float_env("CURATOR_DICOMWEB_MAX_BYTES", cls.max_bytes, least=1, whole=True)),
         )
 
 
@@ -192,9 +239,28 @@ class Server:
         adapter = HTTPAdapter(max_retries=retry)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        session.hooks["response"].append(self._guard)
         self.session = session
         self.client = DICOMwebClient(self.url, session=session, timeout=(self.settings.timeout, self.settings.timeout))
         self.client.set_http_retry_params(retry=False)  # the session retries (connection errors too)
+
+    def _guard(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Each answer, before requests reads its body: a redirect to another scheme, host or
+        port is refused (the request's UIDs and the credentials stay with the server named);
+        a body larger than ``max_bytes``, declared or sent, is refused as it comes."""
+        limit = self.settings.max_bytes
+        if response.is_redirect:
+            target = urljoin(response.url, response.headers.get("location", ""))
+            if _origin(target) != _origin(self.url):
+                response.close()
+                raise CuratorError(f"the DICOMweb server at {self.label} redirected a request to another server "
+                                   "(not followed: give the URL of the server that answers)")
+        declared = (response.headers.get("content-length") or "").strip()
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise AnswerTooLarge(_too_large(self.label, limit))
+        response.raw = _BoundedBody(response.raw, limit, self.label)
+        return response
 
     # -- errors ---------------------------------------------------------------------
     def call(self, what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -313,6 +379,9 @@ class Server:
                            media_types=(("application/dicom", "*"),))
         except InvalidDicomError:
             raise InstanceUnreadable(f"the server sent this instance in a form that is not a DICOM file (WADO-RS from {self.label})") from None
+        except AnswerTooLarge:
+            raise InstanceUnreadable(f"the server sent this instance as more than {self.settings.max_bytes:,} bytes "
+                                     f"(WADO-RS from {self.label}; raise CURATOR_DICOMWEB_MAX_BYTES for larger instances)") from None
         buffer = io.BytesIO()
         try:
             pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
