@@ -71,7 +71,10 @@ resampled texture), MONOCHROME1 text that displays light, halo text and a hand-t
 translucent bands, grey text in outline boxes, vertical and border-cut 6-8 px text, measurement labels with
 arrows, moving text on some frames of MR/XA/US cine, RGB/YBR_FULL/YBR_FULL_422; explicit, implicit and
 big-endian, deflated, RLE, JPEG baseline, JPEG 2000 and JPEG-LS lossless; written blind to the detector and
-the other generators), reported side by side.
+the other generators) and ``short`` (tests/pixel_short.py, session 16: short technique words and
+markers (LAT, PA, AP, R, L, SUP, ERECT) with touching or spaced letters, in outline boxes or not, near
+edges or in bands, 9-24 px in regular, bold, condensed and narrow fonts, beside a corner identifier
+block; written for the check before labelling, so not blind), reported side by side.
 
 Usage: ``python benchmarks/pixels.py [--count N] [--seed S]
 [--sets own,heldout,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8,blind9,blind10] [--quick] [--no-ocr]``.
@@ -116,6 +119,8 @@ from pixel_blind9 import missing_fonts as blind9_missing_fonts  # noqa: E402
 from pixel_blind10 import blind10_cases  # noqa: E402
 from pixel_blind10 import missing_fonts as blind10_missing_fonts  # noqa: E402
 from pixel_heldout import heldout_cases  # noqa: E402
+from pixel_short import missing_fonts as short_missing_fonts  # noqa: E402
+from pixel_short import short_cases  # noqa: E402
 
 
 @dataclass
@@ -193,8 +198,14 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
             raise SystemExit(f"error: blind10 needs fonts that are not installed: {', '.join(blind10_missing_fonts())} "
                              "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
         return [Item(c.name, c.dataset, c.lines) for c in blind10_cases(count, seed)]
+    if which == "short":
+        if short_missing_fonts():
+            raise SystemExit(f"error: short needs fonts that are not installed: {', '.join(short_missing_fonts())} "
+                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core)")
+        return [Item(c.name, c.dataset, c.lines) for c in short_cases(count, seed)]
     if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} (own, heldout, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10)")
+        raise SystemExit(f"error: unknown image set {which!r} "
+                         "(own, heldout, short, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10)")
     return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
 
 
@@ -350,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--sets", default="own,heldout",
                         help="comma-separated: own (tuning set), heldout (independent, looked at), "
+                        "short (session 16: short technique words, touching or boxed; written for the check before labelling), "
                         "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")

@@ -309,13 +309,14 @@ def screen(ds: Dataset) -> str | None:
         return not_screened(exc, ds)
 
 
-def _screen_frames(frames: Iterator[tuple[int, NDArray]]) -> str | None:
-    """:data:`SCREEN_REASON` when one of ``frames`` shows text-like regions in its bands."""
+def _screen_frames(frames: Iterator[tuple[int, NDArray]], words: bool = False) -> str | None:
+    """:data:`SCREEN_REASON` when one of ``frames`` shows text-like regions in its bands
+    (``words``: words of two glyphs count, :func:`textdetect.detect`; the check before labelling)."""
     limit = textdetect.settings().max_side
     for _, frame in frames:
         while max(frame.shape[:2]) > limit:
             frame = frame[::2, ::2]
-        if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame)):
+        if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame, words=words)):
             return SCREEN_REASON
     return None
 
@@ -432,7 +433,7 @@ def clean(ds: Dataset) -> Outcome:
     if not regions:
         return Outcome()
     lines += _cut_static(stack, static, regions, fill)
-    if _screen_frames(enumerate(stack)):  # never labelled NO while the screen's stroke detector still sees text
+    if _screen_frames(enumerate(stack), words=True):  # never labelled NO while the stroke detector still sees text (or a short word)
         return Outcome(boxes=lines, reason=LEFT_REASON, regions=regions)
     _store(ds, stack)
     ds.BurnedInAnnotation = "NO"

@@ -94,6 +94,11 @@ class Settings:
     local_floor: float  # ... with at least this standard deviation (8-bit levels): a flat field's noise is not text
     local_overlap: float  # a line of the local view continues a cut line when their rows overlap by this share of the smaller height
     static_share: float  # a cine's line found on its mean frame is cut on each frame matching it at least this share as well as the best
+    word_min_height: int  # check before labelling: a word of two glyphs (PA, LAT with L and A touching) is at least this high ...
+    word_height_ratio: float  # ... its glyphs' heights within this ratio, tops and bottoms within ``baseline`` ...
+    word_gap: float  # ... at most this many heights apart
+    pair_edge: float  # ... a component wider than a glyph is the glyphs its column runs split into (ink between runs near its top or bottom only)
+    pair_aspect: float  # ... wider than a glyph: this many heights
 
 
 @lru_cache(maxsize=1)
@@ -299,24 +304,25 @@ def _scaled(data: NDArray, low: float, high: float) -> NDArray[np.uint8]:
     return scaled.astype(np.uint8)
 
 
-def detect(frame: NDArray, pairs: bool = False) -> list[Box]:
+def detect(frame: NDArray, pairs: bool = False, words: bool = False) -> list[Box]:
     """Boxes of text-like regions of one frame (grey or colour), in frame coordinates
-    (``pairs``: glyphs of a small font touching in twos and threes count, see :func:`_text_boxes`)."""
+    (``pairs``: glyphs of a small font touching in twos and threes count; ``words``: words
+    of two glyphs count too; see :func:`_text_boxes`)."""
     boxes: list[Box] = []
     for view in windows(frame):
-        boxes.extend(detect_gray(view, pairs))
+        boxes.extend(detect_gray(view, pairs, words))
     return merge_boxes(boxes)
 
 
-def detect_gray(gray: NDArray[np.uint8], pairs: bool = False) -> list[Box]:
-    """Text boxes of one 8-bit image, light and dark text alike (``pairs``: see :func:`_text_boxes`)."""
+def detect_gray(gray: NDArray[np.uint8], pairs: bool = False, words: bool = False) -> list[Box]:
+    """Text boxes of one 8-bit image, light and dark text alike (``pairs``, ``words``: see :func:`_text_boxes`)."""
     s = settings()
     upscale = gray.shape[0] < s.upscale_below
     image = np.repeat(np.repeat(gray, 2, axis=0), 2, axis=1) if upscale else gray
     boxes: list[Box] = []
     white, black = _tophats(image, s.tophat, np.uint8)
-    boxes.extend(_text_boxes(white, image, s, pairs=pairs))
-    boxes.extend(_text_boxes(black, image, s, inverted=True, pairs=pairs))
+    boxes.extend(_text_boxes(white, image, s, pairs=pairs, words=words))
+    boxes.extend(_text_boxes(black, image, s, inverted=True, pairs=pairs, words=words))
     if upscale:
         boxes = [(y0 // 2, x0 // 2, (y1 + 1) // 2, (x1 + 1) // 2) for y0, x0, y1, x1 in boxes]
     return clip_boxes(boxes, gray.shape[:2])
@@ -555,12 +561,16 @@ def _strokes(parts: Components, index: int) -> int:
 
 
 def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, inverted: bool = False,
-                pairs: bool = False) -> list[Box]:
+                pairs: bool = False, words: bool = False) -> list[Box]:
     """Text boxes of one polarity: ``response`` its top-hat, ``level`` the grey levels
     (``inverted``: of dark text, whose levels are ``255 - level``).  ``pairs``: a component
     too wide for one glyph and too narrow for a run (two or three glyphs of a small font
     touching through their anti-aliased edges) is a candidate too, counting as the column
-    runs it holds (the check before labelling; the screen keeps single glyphs and runs)."""
+    runs it holds (the turned-line check; the screen keeps single glyphs and runs).
+    ``words`` (the check before labelling): such a component counts as its column runs only
+    when it splits cleanly into glyphs (:func:`_split_pair`: a bold `LA` touching at the
+    feet), and a word of two glyphs (`PA`, `RT`, that `LA`) is text when it is shaped like
+    one (:func:`_word_pair`); a line needs ``min_glyphs`` otherwise."""
     mask = response >= s.contrast
     points = np.flatnonzero(mask)  # ascending: raster order
     if len(points) * SPARSE_SHARE > mask.size:
@@ -570,7 +580,7 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         rows[points // mask.shape[1]] = True
     if not _rows_may_hold_glyph(rows, s):
         return []  # no glyph, so no line of text
-    if len(points) <= FEW and not pairs and not _few_may_hold_text(points, mask.shape[1], s):
+    if len(points) <= FEW and not pairs and not words and not _few_may_hold_text(points, mask.shape[1], s):
         return []  # as the early return below, without the arrays
     parts = _components(response, level, s, mask, points, inverted)
     boxes, areas, peaks, levels = parts.boxes, parts.areas, parts.peaks, parts.levels
@@ -591,15 +601,22 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         for i in np.flatnonzero(glyph & ~single & ~run & (widths <= s.run_aspect * heights) & (heights <= s.max_height // 2)):
             weight[i] = _strokes(parts, int(i))
             single[i] = weight[i] >= 2
-    if not run.any() and int(weight[single].sum()) < s.min_glyphs:
+    elif words:  # wider than a glyph is high (`RT` touching at the top is as wide as an `M`), narrower than a run
+        for i in np.flatnonzero(glyph & ~run & (widths > s.pair_aspect * heights) & (widths <= s.run_aspect * heights)
+                                & (heights <= s.max_height // 2)):
+            weight[i] = _split_pair(mask, parts, int(i), s)
+            single[i] = single[i] or weight[i] >= 2
+    least = 2 if words else s.min_glyphs
+    if not run.any() and int(weight[single].sum()) < least:
         return []  # a group of fewer glyphs than a line needs, and no run of touching glyphs: no text
     groups = _group(boxes, peaks, levels, np.flatnonzero(single | run), s)
     found: list[Box] = []
     small = np.flatnonzero(((heights < s.min_height * 3) | (areas < s.min_area * 4)) & (heights <= s.max_height))
     for members in groups:
         is_run = len(members) == 1 and run[members[0]]
-        if int(weight[members].sum()) < s.min_glyphs and not is_run:
-            continue
+        if (int(weight[members].sum()) < s.min_glyphs or (words and len(members) == 1)) and not is_run:
+            if not (words and int(weight[members].sum()) >= 2 and _word_pair(boxes[members], s)):
+                continue
         box = _union(boxes[members])
         if box[2] - box[0] > s.line_height * heights[members].max():
             continue  # not one line: a chain of unrelated structures
@@ -612,6 +629,53 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         marks = small[np.abs(levels[small] - line_level) <= s.level_tolerance]
         found.append(_with_marks(box, boxes, marks, s))
     return found
+
+
+def _split_pair(mask: NDArray[np.bool_], parts: Components, index: int, s: Settings) -> int:
+    """The glyphs a component too wide for one glyph is made of (2 or 3), when its column
+    runs (:func:`_strokes`) split it cleanly: each run glyph-high, and the columns between
+    runs holding ink only near its top or bottom (``pair_edge``: glyphs of a word touch at
+    their feet, serifs or cross-bars: a bold `LA`, an `AT` kerned under the `T`'s bar);
+    else 1 (a speckle blob's neck, a structure of the image)."""
+    from scipy import ndimage
+
+    y0, x0, y1, x1 = (int(v) for v in parts.boxes[index])
+    height = y1 - y0
+    number, _ = ndimage.label(mask[y0:y1, x0:x1], structure=np.ones((3, 3), dtype=bool))
+    grid = number == int(np.argmax(np.bincount(number.ravel())[1:])) + 1  # the component (the largest in its box)
+    ink = grid.sum(axis=0) > 2
+    starts = np.flatnonzero(ink & ~np.concatenate(([False], ink[:-1])))
+    ends = np.flatnonzero(ink & ~np.concatenate((ink[1:], [False]))) + 1
+    if not 2 <= len(starts) <= 3:
+        return 1
+    edge = max(int(round(s.pair_edge * height)), 1)
+    for a, b in zip(starts, ends):
+        held = np.flatnonzero(grid[:, a:b].any(axis=1))
+        if held[-1] - held[0] + 1 < 0.6 * height:
+            return 1  # a run lower than a glyph
+    for b, a in zip(ends[:-1], starts[1:]):
+        between = np.flatnonzero(grid[:, b:a].any(axis=1))
+        if len(between) and (between.min() < edge <= between.max() or between.max() >= height - edge > between.min()
+                             or (edge <= between.min() and between.max() < height - edge)):
+            return 1  # joined in the middle rows, not at the feet or the top
+    return len(starts)
+
+
+def _word_pair(members: NDArray, s: Settings) -> bool:
+    """Two glyphs (or one component split in two) shaped like a word: at least
+    ``word_min_height`` high, heights within ``word_height_ratio``, tops and bottoms on one
+    line (within ``baseline`` of the height) and at most ``word_gap`` heights apart."""
+    heights = members[:, 2] - members[:, 0]
+    high, low = int(heights.max()), int(heights.min())
+    if low < s.word_min_height or high > s.word_height_ratio * low:
+        return False
+    tolerance = s.baseline * high
+    if np.ptp(members[:, 0]) > tolerance or np.ptp(members[:, 2]) > tolerance:
+        return False
+    if len(members) == 1:
+        return True
+    left, right = members[np.argsort(members[:, 1])]
+    return bool(right[1] - left[3] <= s.word_gap * high)
 
 
 def _thin(mask: NDArray[np.bool_], members: NDArray, s: Settings) -> bool:
