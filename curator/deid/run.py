@@ -108,6 +108,11 @@ IN_FLIGHT_PER_WORKER = 3
 # to write (about 0.5 s of CPU, see _Run.execute): enough work queued for the workers meanwhile.
 IN_FLIGHT_WHILE_LOADING = 32
 BATCH = 8  # items per round trip to a worker
+# ... or up to this many items of one series (one folder in the header pass, whose series are not
+# known yet): each worker works out a series' header facts and de-identified elements once
+# and remembers them (_FACTS, FastEngine's memo), so a series split over both workers in
+# batches of BATCH costs that work twice.  Items sent as their bytes stay in batches of BATCH.
+SERIES_BATCH = 32
 UNREADABLE_ELEMENT = ("an element cannot be read (a value representation that is not DICOM's, "
                       "e.g. bytes after the end of the dataset)")
 JOURNAL_NAME = ".curator-deid-journal.jsonl"  # in OUT while a run is incomplete (resumes it)
@@ -577,31 +582,58 @@ def _scan_batch(tasks: list[tuple[int, tuple, bool]]) -> list[dict]:
     return [_scan_one(ref, leak) for _, ref, leak in tasks]
 
 
+def _scan_group(task: tuple[int, tuple, bool]) -> str | None:
+    """The folder of a header pass task's file (where a series' files are, most often), ``None``
+    for an item sent as its bytes (:func:`_batches`)."""
+    kind, value = task[1]
+    return os.path.dirname(value) if kind == "path" and isinstance(value, str) else None
+
+
+def _write_group(task: tuple[int, str, tuple]) -> str | None:
+    """The output folder of a writing pass task (its series), ``None`` for an item sent as
+    its bytes (:func:`_batches`)."""
+    ref, _, _, target = task[2][:4]
+    return os.path.dirname(target) if ref[0] == "path" else None
+
+
 def _write_batch(tasks: list[tuple[int, str, tuple]]) -> list[dict]:
     """De-identify a batch of ``(position, journal key, task)`` (one round trip to a worker)."""
     return [_write_one(task) for _, _, task in tasks]
 
 
-def _batches(tasks: Iterable[tuple], size: int = BATCH) -> Iterator[list[tuple]]:
+def _batches(tasks: Iterable[tuple], size: int = BATCH, group: Callable[[tuple], str | None] | None = None,
+             most: int = SERIES_BATCH) -> Iterator[list[tuple]]:
+    """``tasks`` in lists of ``size``; with ``group`` (a task's series, or ``None`` for a task
+    that is not to wait in a longer batch), a batch of ``size`` or more goes on while the
+    tasks are of its series, up to ``most``."""
     batch: list[tuple] = []
+    last: str | None = None
     for task in tasks:
-        batch.append(task)
-        if len(batch) >= size:
+        key = group(task) if group is not None else None
+        if len(batch) >= size and key != last:  # a batch that went on for its series: at its end
             yield batch
+            batch = []
+        batch.append(task)
+        last = key
+        if len(batch) >= most or (len(batch) >= size and key is None):
+            yield batch  # at once: the next task is not read before this batch is sent
             batch = []
     if batch:
         yield batch
 
 
 def _map(fn: Callable[[list], list], tasks: Iterable[tuple], pool: Executor, crashed: Callable[[tuple], dict],
-         in_flight: Callable[[], int] = lambda: IN_FLIGHT_PER_WORKER) -> Iterator[tuple[tuple, dict]]:
+         in_flight: Callable[[], int] = lambda: IN_FLIGHT_PER_WORKER,
+         group: Callable[[tuple], str | None] | None = None) -> Iterator[tuple[tuple, dict]]:
     """``(task, result)`` for each task, in batches as they complete, at most ``workers *
     in_flight()`` batches in flight (asked before each batch is sent); a task that kills its
-    worker process gets ``crashed(task)`` (see :func:`curator.common.executors.tolerant_map`)."""
+    worker process gets ``crashed(task)`` (see :func:`curator.common.executors.tolerant_map`).
+    ``group``: a task's series (:func:`_batches`), with more than one worker."""
     def window() -> int:
         return max(pool.workers * in_flight(), 1)
 
-    for batch, results in tolerant_map(pool, fn, _batches(tasks), crashed, window, ordered=False):
+    batches = _batches(tasks, group=group if pool.workers > 1 else None)  # one process sees every series anyway
+    for batch, results in tolerant_map(pool, fn, batches, crashed, window, ordered=False):
         yield from zip(batch, results)
 
 
@@ -995,7 +1027,7 @@ class _Run:
         def crashed(task: tuple) -> dict:
             return {"error": "reader process crashed on this file"}
 
-        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed, window):
+        for (position, *_), facts in _map(_scan_batch, scan_tasks(), pool, crashed, window, _scan_group):
             self._ready_to_write()
             if self.leak is not None:
                 self.leak.update(map(tuple, facts.get("leak", ())))
@@ -1119,7 +1151,8 @@ class _Run:
             return {"error": "de-identification process crashed on this file"}
 
         self.in_flight: dict[int, tuple[str, str]] = {}  # (patient, study) of the tasks sent, until their result
-        for (position, journal_key, _task), result in _map(_write_batch, self._write_tasks(plan, journal, listed), pool, crashed):
+        tasks = self._write_tasks(plan, journal, listed)
+        for (position, journal_key, _task), result in _map(_write_batch, tasks, pool, crashed, group=_write_group):
             record = self.in_flight.pop(position)
             if "fatal" in result:
                 raise NoSpaceError(no_space_message("the output folder"))
