@@ -21,7 +21,7 @@ start-up included), on 1,000 CT slices of 20 patients (``--files``; 512×512):
 Rust anonymizer on PyPI; its default, the DICOM basic profile) run one process per core
 (it has no command line of its own: a small Python driver with a process pool).  The
 two alternate, ``--rounds`` rounds (default 3); medians are compared, the ratio last.
-Each round also prints the CPU seconds (user + system) of all the command's processes, and
+Each round also prints the CPU seconds (user + system, and each) of all the command's processes, and
 their medians and ratio (on a shared machine the wall times follow its load; CPU seconds
 much less).  curator's modules are byte-compiled first, as an installed package's are.
 
@@ -202,9 +202,9 @@ if __name__ == "__main__":
 """
 
 
-def _command_seconds(command: list[str], out: Path) -> tuple[float, float]:
-    """Wall seconds of one whole command writing into a fresh ``out``, and the CPU seconds
-    (user + system) of all its processes (``wait4``: the command and the workers it waited for)."""
+def _command_seconds(command: list[str], out: Path) -> tuple[float, float, float]:
+    """Wall seconds of one whole command writing into a fresh ``out``, and the user and the
+    system CPU seconds of all its processes (``wait4``: the command and the workers it waited for)."""
     import subprocess
 
     shutil.rmtree(out, ignore_errors=True)
@@ -217,7 +217,7 @@ def _command_seconds(command: list[str], out: Path) -> tuple[float, float]:
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
     shutil.rmtree(out, ignore_errors=True)
-    return elapsed, usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_utime, usage.ru_stime
 
 
 def _byte_compiled(package: Path) -> None:
@@ -252,14 +252,17 @@ def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, 
     commands = {"curator": curator, "dcmanon": dcmanon, **({"no-screen": no_screen} if without_screen else {})}
     rates: dict[str, list[float]] = {name: [] for name in commands}
     cpu: dict[str, list[float]] = {name: [] for name in commands}
+    users: dict[str, list[float]] = {name: [] for name in commands}  # user CPU: the tools' own work (system CPU: mostly the kernel's file writes, shared)
     for round_ in range(1, rounds + 1):
         order = list(commands) if round_ % 2 else list(reversed(commands))
         for name in order:
-            seconds, cpu_seconds = _command_seconds(commands[name], scratch / f"out-{name}")
+            seconds, user, system = _command_seconds(commands[name], scratch / f"out-{name}")
+            cpu_seconds = user + system
+            users[name].append(user)
             rates[name].append(n_files / seconds)
             cpu[name].append(cpu_seconds)
             print(f"  round {round_}  {name:<9} {seconds:7.2f} s  {n_files / seconds:7.1f} files/s  "
-                  f"CPU {cpu_seconds:6.2f} s (all processes)  load {os.getloadavg()[0]:.1f}", flush=True)
+                  f"CPU {cpu_seconds:6.2f} s (user {user:5.2f}, system {system:5.2f}; all processes)  load {os.getloadavg()[0]:.1f}", flush=True)
     medians = {name: statistics.median(values) for name, values in rates.items()}
     ratio = medians["curator"] / medians["dcmanon"]
     if without_screen:
@@ -271,6 +274,10 @@ def vs_dcmanon(src: Path, n_files: int, scratch: Path, rounds: int, cores: int, 
     print(f"CPU seconds (user + system, all processes; median of {rounds}): curator {cpu_medians['curator']:.2f}, "
           f"dcmanon {cpu_medians['dcmanon']:.2f} (ratio {cpu_medians['dcmanon'] / cpu_medians['curator']:.2f}x: "
           f"what a shared machine's load distorts least)")
+    user_medians = {name: statistics.median(values) for name, values in users.items()}
+    print(f"user CPU seconds (median of {rounds}): curator {user_medians['curator']:.2f}, dcmanon {user_medians['dcmanon']:.2f} "
+          f"(system: curator {cpu_medians['curator'] - user_medians['curator']:.2f}, "
+          f"dcmanon {cpu_medians['dcmanon'] - user_medians['dcmanon']:.2f}; medians' differences)")
     print(f"ratio curator / dcmanon: {ratio:.2f}x (target >= 1.0x)")
     return ratio
 
