@@ -260,3 +260,32 @@ def test_words_near_a_residence_word_or_a_folded_name_stay(text):
     ds.ImageComments = text
     for out in _both(ds):
         assert str(out.ImageComments) == text
+
+
+# --- class 8: a code string made of the words of the patient's name -----------------------------------
+
+
+@pytest.mark.parametrize("name, value", [
+    ("Lê^Văn Long", "LONG_LE"),
+    ("Lê^Văn Long", "VAN_LONG"),
+    ("Hồ^Văn An", "AN_HO"),
+])
+def test_a_code_of_the_patients_name_words_goes(name, value):
+    """Codes keep a name part that is a dictionary word or a particle ('long', 'le', 'an': codes are
+    written in words), so a code that is nothing but the name's words stayed (engine._code_is_name)."""
+    ds = _ct(name=name)
+    ds.ContentLabel = value
+    for out in _both(ds):
+        assert str(out.ContentLabel) != value, out.ContentLabel
+
+
+@pytest.mark.parametrize("name, value", [
+    ("Lê^Văn Long", "LONG_AXIS"),
+    ("Lê^Văn Long", "LONG_T2"),
+    ("Head^Will", "HEAD_FIRST"),
+])
+def test_a_code_with_a_name_word_and_another_word_stays(name, value):
+    ds = _ct(name=name)
+    ds.ContentLabel = value
+    for out in _both(ds):
+        assert str(out.ContentLabel) == value

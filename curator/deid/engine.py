@@ -42,7 +42,7 @@ from curator.common.fold import INSIDE_WORD
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import (
     UID_LIKE, ascii_digits, code_holds_identifier, fold, holds_abbreviated_name, id_parts, matched_words,
-    scrub_rules, scrub_text, split_parts, uid_holds_identifier,
+    person_name_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
 )
 from curator.dicom.vr import STRING_VRS, value_conforms
 
@@ -253,8 +253,16 @@ def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
     patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) or an ID after its word
     (:func:`_code_holds_id`) is emptied, and so
     are two neighbouring values that hold one only together (``ROSTKO\\WSKA``)."""
-    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) or _code_holds_id(v) else v
-                                 for v in values], ids, values)
+    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) or _code_holds_id(v)
+                                 or _code_is_name(v, ids) else v for v in values], ids, values)
+
+
+def _code_is_name(value: str, ids: frozenset[str]) -> bool:
+    """A code of two words or more, each a word of a person's name of the headers ("LONG_LE" for Lê
+    Văn Long): the name, though each of its words is a dictionary word or a particle that codes keep
+    alone (red team 14)."""
+    words = [fold(word) for word in re.split(r"[_\s,^-]+", value) if word]
+    return len(words) >= 2 and all(word in person_name_words(ids) for word in words)
 
 
 def _code_holds_id(value: str) -> bool:

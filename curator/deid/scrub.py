@@ -1008,6 +1008,13 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
     return frozenset(words), ordered, tuple(sorted(ids))
 
 
+@lru_cache(maxsize=4096)
+def person_name_words(values: frozenset[str]) -> frozenset[str]:
+    """The folded words of the values of ``values`` in person-name form (``^`` or ``=`` in them: the
+    names of the headers and their other spellings), particles included."""
+    return frozenset(fold(word) for value in values if _PERSON_NAME.search(value) for word in _WORD.findall(value))
+
+
 def is_identifier_word(folded: str, values: frozenset[str]) -> bool:
     """Whether the folded word is one of the identifier ``values`` (or holds an ID-like one)."""
     words, _, ids = _compiled(values)
