@@ -432,11 +432,12 @@ def _marked_names(spans: list[tuple[int, int, str, str]], text: str) -> set[int]
     red team 14): the marked word written capitalised, the capitalised words joined after it (and,
     for a middle name, the one before it)."""
     families, middles = _name_marks()
+    marks = families | middles
     drop: set[int] = set()
     n = len(spans)
     for i, (_, _, original, _) in enumerate(spans):
         written = unicodedata.normalize("NFC", original).casefold()
-        if not (_capitalised(original) or original.isupper()) or written not in families | middles:
+        if not (_capitalised(original) or original.isupper()) or written not in marks:
             continue
         run = [i]
         if written in middles and i > 0 and _joined_capital(spans, text, i - 1):
