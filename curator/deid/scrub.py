@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import pydicom
 from pydicom.dataelem import RawDataElement
@@ -28,6 +28,7 @@ _WORD = re.compile(rf"[^\W_](?:[^\W_]|{INSIDE_WORD})*", re.UNICODE)
 # A dotted run of four or more numbers, as a UID is written: removed from free text (the engine)
 # and refused in catalogue literals (curator.release.catalog).  The one definition of both uses.
 UID_LIKE = re.compile(r"(?<![\w.])\d+(?:\.\d+){3,}(?![\w.])")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -824,8 +825,7 @@ def _dialect_spellings(text: str) -> set[str]:
             continue
         cantonese.append([_jyutping_spellings(reading or char) for char, reading in get_jyutping_list(piece)])
     widest = max((len(choices) for piece in cantonese for choices in piece), default=1)
-    out = {fold("".join(" ".join(choices[min(k, len(choices) - 1)] for choices in piece) for piece in cantonese))
-           for k in range(widest)}
+    out = {fold(_kth_spelling(cantonese, k)) for k in range(widest)}
     hokkien = _transliteration().get("hokkien_surnames") or {}
     family = next((pieces[0][:size] for size in (2, 1) if pieces and pieces[0][:size] in hokkien), None)
     if family:
@@ -840,9 +840,20 @@ def _dialect_spellings(text: str) -> set[str]:
                  for piece in ([" ", rest] if rest else []) + pieces[1:]]
         width = max((len(c) for piece in spelt for c in piece), default=1)
         for spelling in hokkien[family]:
-            out.update(fold(str(spelling) + "".join(" ".join(c[min(k, len(c) - 1)] for c in piece) for piece in spelt))
-                       for k in range(width))
+            out.update(fold(str(spelling) + _kth_spelling(spelt, k)) for k in range(width))
     return out
+
+
+def _kth(choices: Sequence[T], k: int) -> T:
+    """The ``k``-th of ``choices``, or its last when it has fewer: spreading each syllable's
+    spellings over the spellings of a whole name, so that every spelling is in one of them."""
+    return choices[min(k, len(choices) - 1)]
+
+
+def _kth_spelling(pieces: list[list[list[str]]], k: int) -> str:
+    """The ``k``-th spelling of a value whose pieces hold, per character, its spellings: the
+    characters of a piece apart, the pieces (separators included) joined as they are."""
+    return "".join(" ".join(_kth(choices, k) for choices in piece) for piece in pieces)
 
 
 @cache
@@ -877,8 +888,7 @@ def _syllable_spellings(bare: str, table: dict) -> list[str]:
         if (size == 0 or initial in table["initials"]) and final in table["finals"]:
             starts = table["initials"][initial] if size else [""]
             ends = table["finals"][final]
-            return [str(starts[min(k, len(starts) - 1)]) + str(ends[min(k, len(ends) - 1)])
-                    for k in range(max(len(starts), len(ends)))]
+            return [str(_kth(starts, k)) + str(_kth(ends, k)) for k in range(max(len(starts), len(ends)))]
     return [bare]
 
 
