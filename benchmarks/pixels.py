@@ -82,6 +82,7 @@ Usage: ``python benchmarks/pixels.py [--count N] [--seed S]
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import os
 import shutil
@@ -101,26 +102,13 @@ from curator.deid import pixels, textdetect  # noqa: E402
 from curator.testing.synthetic_text import cases  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from pixel_blind import blind_cases  # noqa: E402
-from pixel_blind2 import blind2_cases  # noqa: E402
-from pixel_blind3 import blind3_cases, missing_fonts  # noqa: E402
-from pixel_blind4 import blind4_cases  # noqa: E402
-from pixel_blind4 import missing_fonts as blind4_missing_fonts  # noqa: E402
-from pixel_blind5 import blind5_cases  # noqa: E402
-from pixel_blind5 import missing_fonts as blind5_missing_fonts  # noqa: E402
-from pixel_blind6 import blind6_cases  # noqa: E402
-from pixel_blind6 import missing_fonts as blind6_missing_fonts  # noqa: E402
-from pixel_blind7 import blind7_cases  # noqa: E402
-from pixel_blind7 import missing_fonts as blind7_missing_fonts  # noqa: E402
-from pixel_blind8 import blind8_cases  # noqa: E402
-from pixel_blind8 import missing_fonts as blind8_missing_fonts  # noqa: E402
-from pixel_blind9 import blind9_cases  # noqa: E402
-from pixel_blind9 import missing_fonts as blind9_missing_fonts  # noqa: E402
-from pixel_blind10 import blind10_cases  # noqa: E402
-from pixel_blind10 import missing_fonts as blind10_missing_fonts  # noqa: E402
-from pixel_heldout import heldout_cases  # noqa: E402
-from pixel_short import missing_fonts as short_missing_fonts  # noqa: E402
-from pixel_short import short_cases  # noqa: E402
+
+
+# The image sets besides ``own``: name -> the module in tests/ whose ``<name>_cases(count, seed)``
+# makes them (and whose ``missing_fonts()``, where it has one, names the fonts it lacks).
+SETS = {name: f"pixel_{name}" for name in (
+    "heldout", "short", "blind", *(f"blind{n}" for n in range(2, 11)))}
+FONT_PACKAGES = "fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-mono fonts-wqy-microhei"
 
 
 @dataclass
@@ -154,59 +142,14 @@ def items_of(which: str, count: int, seed: int) -> list[Item]:
     MONOCHROME1, halo and boxed text, bands, moving cine text, eight transfer syntaxes; written blind)."""
     if which == "own":
         return [Item(c.name, c.dataset, c.planted) for c in cases(count, seed)]
-    if which == "blind":
-        return [Item(c.name, c.dataset, c.lines) for c in blind_cases(count, seed)]
-    if which == "blind2":
-        return [Item(c.name, c.dataset, c.lines) for c in blind2_cases(count, seed)]
-    if which == "blind3":
-        if missing_fonts():
-            raise SystemExit(f"error: blind3 needs fonts that are not installed: {', '.join(missing_fonts())} "
-                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind3_cases(count, seed)]
-    if which == "blind4":
-        if blind4_missing_fonts():
-            raise SystemExit(f"error: blind4 needs fonts that are not installed: {', '.join(blind4_missing_fonts())} "
-                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind4_cases(count, seed)]
-    if which == "blind5":
-        if blind5_missing_fonts():
-            raise SystemExit(f"error: blind5 needs fonts that are not installed: {', '.join(blind5_missing_fonts())} "
-                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind5_cases(count, seed)]
-    if which == "blind6":
-        if blind6_missing_fonts():
-            raise SystemExit(f"error: blind6 needs fonts that are not installed: {', '.join(blind6_missing_fonts())} "
-                             "(apt-get install fonts-dejavu-core fonts-liberation fonts-noto-core fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind6_cases(count, seed)]
-    if which == "blind7":
-        if blind7_missing_fonts():
-            raise SystemExit(f"error: blind7 needs fonts that are not installed: {', '.join(blind7_missing_fonts())} "
-                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind7_cases(count, seed)]
-    if which == "blind8":
-        if blind8_missing_fonts():
-            raise SystemExit(f"error: blind8 needs fonts that are not installed: {', '.join(blind8_missing_fonts())} "
-                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind8_cases(count, seed)]
-    if which == "blind9":
-        if blind9_missing_fonts():
-            raise SystemExit(f"error: blind9 needs fonts that are not installed: {', '.join(blind9_missing_fonts())} "
-                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-noto-mono, fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind9_cases(count, seed)]
-    if which == "blind10":
-        if blind10_missing_fonts():
-            raise SystemExit(f"error: blind10 needs fonts that are not installed: {', '.join(blind10_missing_fonts())} "
-                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core, fonts-wqy-microhei)")
-        return [Item(c.name, c.dataset, c.lines) for c in blind10_cases(count, seed)]
-    if which == "short":
-        if short_missing_fonts():
-            raise SystemExit(f"error: short needs fonts that are not installed: {', '.join(short_missing_fonts())} "
-                             "(fonts-dejavu-core, fonts-liberation, fonts-noto-core)")
-        return [Item(c.name, c.dataset, c.lines) for c in short_cases(count, seed)]
-    if which != "heldout":
-        raise SystemExit(f"error: unknown image set {which!r} "
-                         "(own, heldout, short, blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10)")
-    return [Item(c.name, c.dataset, c.lines) for c in heldout_cases(count, seed)]
+    if which not in SETS:
+        raise SystemExit(f"error: unknown image set {which!r} ({', '.join(('own', *SETS))})")
+    module = importlib.import_module(SETS[which])  # tests/pixel_<set>.py, imported only when asked for
+    missing = module.missing_fonts() if hasattr(module, "missing_fonts") else []
+    if missing:
+        raise SystemExit(f"error: {which} needs fonts that are not installed: {', '.join(missing)} "
+                         f"(.ci/run installs them: {FONT_PACKAGES})")
+    return [Item(c.name, c.dataset, c.lines) for c in getattr(module, f"{which}_cases")(count, seed)]
 
 
 def _languages() -> str:
