@@ -119,6 +119,15 @@ Labels are always the *source's own* attributes (never curator's output):
       python scripts/build_real_descriptions.py va-extract SNAPSHOT.git   # writes va_radiology_procedures.csv
       python scripts/build_real_descriptions.py va
 
+* Italy's national catalogue of specialist outpatient services (Catalogo nazionale delle prestazioni,
+  DPCM 12 January 2017 Allegato 4; Italian): the imaging services (ICD-9-CM 87.0-88.9, radioisotope
+  scans 92.0-92.1) of the copy in the HL7 Italia guide ``hl7-it/televisita``
+  (``tests/data/cnp_imaging.csv``).  Labels come from the ICD-9-CM category of each code
+  (``CNP_CATEGORIES``)::
+
+      python scripts/build_real_descriptions.py cnp-extract SNAPSHOT.git   # writes cnp_imaging.csv
+      python scripts/build_real_descriptions.py cnp
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -922,6 +931,140 @@ def cbhpm_parse(text: str) -> list[dict[str, str]]:
     return sorted(rows.values(), key=lambda r: r["id"])
 
 
+# Italy's national catalogue of specialist outpatient services (Catalogo nazionale delle prestazioni,
+# the nomenclatore of DPCM 12 January 2017, Allegato 4; Ministero della Salute; Italian), as the HL7
+# Italia FHIR guide ``hl7-it/televisita`` carries it (CodeSystem ``CsCatalogoNazionalePrestazioni``).
+# Its codes are ICD-9-CM procedure codes (Italian version 2007) with a national extension digit, so
+# each service lies in an ICD-9-CM category whose title names the technique and the body region.
+# Kept: the diagnostic imaging categories 87.0-88.9 and the radioisotope scans 92.0-92.1
+# (radiotherapy 92.2-92.4 left out).  Labels come from the category (``CNP_CATEGORIES``, written from
+# the ICD-9-CM category titles before curator was run on these names, with the conventions of the
+# SIGTAP, CCAM, CUPS and MY Core sets: the thorax holds the breasts, the spine its sacrum and coccyx,
+# limbs with their girdles, the digestive system from the neck to the pelvis).  The ICD-9-CM
+# "abdomen" (88.0, 88.1, 88.76: CT and ultrasound of the abdomen) is the abdominopelvic cavity, so
+# abdomen and pelvis.  The name is the service's text up to its first note (". ", "Incluso",
+# "Escluso", "Non associabile", which the catalogue writes after the name).
+CNP_IN = ROOT / "tests" / "data" / "cnp_imaging.csv"
+CNP_OUT = ROOT / "tests" / "data" / "descriptions_real_cnp.csv"
+CNP_FILE = "input/fsh/codesystems/cs_catalogo_nazionale_prestazioni.fsh"
+CNP_COMMIT = "2e68a0c169bca053c05845eb6e097d5baf843719"
+DIGESTIVE = (NECK, THORAX, MEDIASTINUM, ABDOMEN, PELVIS)
+CNP_CT, CNP_MR, CNP_US, CNP_MG = "RID10321", "RID10312", "RID10326", "RID10357"
+# ICD-9-CM category (or code) -> (title, modality where the title names one technique, regions)
+CNP_CATEGORIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "87.0": ("radiologia dei tessuti molli della faccia, del capo e del collo", "", HEAD_NECK),
+    "87.03": ("tomografia assiale computerizzata del capo", CNP_CT, HEAD_NECK),
+    "87.1": ("altra radiologia della faccia, del capo e del collo", "", HEAD_NECK),
+    "87.2": ("radiologia della colonna vertebrale", "", SPINAL),
+    "87.3": ("radiologia dei tessuti molli del torace", "", CHEST),
+    "87.37": ("altra mammografia", CNP_MG, CHEST),
+    "87.4": ("altra radiologia del torace", "", CHEST),
+    "87.41": ("tomografia assiale computerizzata del torace", CNP_CT, CHEST),
+    "87.5": ("radiologia delle vie biliari", "", (ABDOMEN,)),
+    "87.6": ("altra radiologia dell'apparato digerente", "", DIGESTIVE),
+    "87.7": ("radiologia dell'apparato urinario", "", (ABDOMEN, PELVIS)),
+    "87.71": ("tomografia assiale computerizzata del rene", CNP_CT, (ABDOMEN, PELVIS)),
+    "87.8": ("radiologia dell'apparato genitale femminile", "", (PELVIS,)),
+    "87.9": ("radiologia dell'apparato genitale maschile", "", (PELVIS,)),
+    "88.0": ("radiologia dei tessuti molli dell'addome", "", (ABDOMEN, PELVIS)),
+    "88.01": ("tomografia assiale computerizzata dell'addome", CNP_CT, (ABDOMEN, PELVIS)),
+    "88.1": ("altra radiologia dell'addome", "", (ABDOMEN, PELVIS)),
+    "88.21": ("radiologia della spalla e del braccio", "", UPPER_LIMB),
+    "88.22": ("radiologia del gomito e dell'avambraccio", "", UPPER_LIMB),
+    "88.23": ("radiologia del polso e della mano", "", UPPER_LIMB),
+    "88.24": ("radiologia dell'arto superiore, non specificato", "", UPPER_LIMB),
+    "88.25": ("pelvimetria", "", (PELVIS,)),
+    "88.26": ("altra radiologia della pelvi e dell'anca", "", (PELVIS,)),
+    "88.27": ("radiologia della coscia, del ginocchio e della gamba", "", LOWER_LIMB),
+    "88.28": ("radiologia della caviglia e del piede", "", LOWER_LIMB),
+    "88.29": ("radiologia dell'arto inferiore, non specificato", "", LOWER_LIMB),
+    "88.31": ("radiologia dello scheletro in toto", "", (BONE, WHOLE_BODY)),
+    "88.32": ("artrografia con contrasto", "", ()),
+    "88.33": ("altra radiologia dello scheletro", "", ()),
+    "88.38": ("altra tomografia assiale computerizzata", CNP_CT, ()),
+    "88.39": ("radiologia, altra e non specificata", "", ()),
+    "88.41": ("arteriografia delle arterie cerebrali", "", HEAD_NECK),
+    "88.42": ("aortografia", "", (THORAX, MEDIASTINUM, ABDOMEN)),
+    "88.43": ("arteriografia delle arterie polmonari", "", (THORAX, MEDIASTINUM)),
+    "88.44": ("arteriografia di altri vasi intratoracici", "", (THORAX, MEDIASTINUM)),
+    "88.45": ("arteriografia delle arterie renali", "", (ABDOMEN,)),
+    "88.47": ("arteriografia di altre arterie intraddominali", "", (ABDOMEN, PELVIS)),
+    "88.48": ("arteriografia dell'arteria femorale e di altre arterie dell'arto inferiore", "", LOWER_LIMB),
+    "88.49": ("arteriografia di altre sedi specificate", "", ()),
+    "88.5": ("angiocardiografia", "", (THORAX, MEDIASTINUM)),
+    "88.61": ("flebografia delle vene del capo e del collo", "", HEAD_NECK),
+    "88.63": ("flebografia di altre vene intratoraciche", "", (THORAX, MEDIASTINUM)),
+    "88.64": ("flebografia del sistema portale", "", (ABDOMEN,)),
+    "88.65": ("flebografia di altre vene intraddominali", "", (ABDOMEN, PELVIS)),
+    "88.66": ("flebografia della vena femorale e di altre vene dell'arto inferiore", "", LOWER_LIMB),
+    "88.67": ("flebografia di altre sedi specificate", "", ()),
+    "88.71": ("diagnostica ecografica del capo e del collo", CNP_US, HEAD_NECK),
+    "88.72": ("diagnostica ecografica del cuore", CNP_US, (THORAX, MEDIASTINUM)),
+    "88.73": ("diagnostica ecografica di altre sedi del torace", CNP_US, CHEST),
+    "88.74": ("diagnostica ecografica dell'apparato digerente", CNP_US, DIGESTIVE),
+    "88.75": ("diagnostica ecografica dell'apparato urinario", CNP_US, (ABDOMEN, PELVIS)),
+    "88.76": ("diagnostica ecografica addominale e retroperitoneale", CNP_US, (ABDOMEN, PELVIS)),
+    "88.77": ("diagnostica ecografica del sistema vascolare periferico", CNP_US, ()),
+    "88.78": ("diagnostica ecografica dell'utero gravido", CNP_US, (ABDOMEN, PELVIS)),
+    "88.79": ("altra diagnostica ecografica", CNP_US, ()),
+    "88.91": ("risonanza magnetica del cervello e del tronco encefalico", CNP_MR, (HEAD,)),
+    "88.92": ("risonanza magnetica del torace e del miocardio", CNP_MR, CHEST),
+    "88.93": ("risonanza magnetica della colonna vertebrale", CNP_MR, SPINAL),
+    "88.94": ("risonanza magnetica muscoloscheletrica", CNP_MR, ()),
+    "88.95": ("risonanza magnetica della pelvi, prostata e vescica", CNP_MR, (PELVIS,)),
+    "88.97": ("risonanza magnetica di altre e non specificate sedi", CNP_MR, ()),
+    "88.98": ("studio della densita' ossea", "", ()),
+    "88.99": ("altra diagnostica per immagini", "", ()),
+    "92.01": ("scintigrafia e studio funzionale della tiroide", "", (NECK,)),
+    "92.02": ("scintigrafia e studio funzionale del fegato", "", (ABDOMEN,)),
+    "92.03": ("scintigrafia e studio funzionale renale", "", (ABDOMEN,)),
+    "92.04": ("scintigrafia e studio funzionale gastrointestinale", "", DIGESTIVE),
+    "92.05": ("scintigrafia e studio funzionale del sistema cardiovascolare ed ematopoietico", "", ()),
+    "92.09": ("altra scintigrafia e studio funzionale", "", ()),
+    "92.11": ("scintigrafia cerebrale", "", (HEAD,)),
+    "92.12": ("scintigrafia di altre sedi del capo", "", (HEAD, FACE)),
+    "92.13": ("scintigrafia delle paratiroidi", "", (NECK,)),
+    "92.14": ("scintigrafia ossea", "", ()),
+    "92.15": ("scintigrafia polmonare", "", (THORAX, MEDIASTINUM)),
+    "92.16": ("scintigrafia del sistema linfatico", "", ()),
+    "92.18": ("scintigrafia total body", "", (WHOLE_BODY,)),
+    "92.19": ("scintigrafia di altre sedi", "", ()),
+}
+CNP_KEPT = re.compile(r"^(8[78]\.\d|92\.[01])")
+CNP_NOTE = re.compile(r"\. |Incluso|Escluso|Non associabile")
+
+
+def cnp_category(code: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """The most specific ICD-9-CM code or category of CNP_CATEGORIES a catalogue code lies in."""
+    return CNP_CATEGORIES.get(code[:5]) or CNP_CATEGORIES.get(code[:4])
+
+
+def cnp_extract(snapshot: Path) -> list[dict[str, str]]:
+    """(code, name) of each imaging service of the catalogue, names cut before their notes."""
+    text = _git(snapshot, "show", f"{CNP_COMMIT}:{CNP_FILE}")
+    rows = []
+    for code, full in re.findall(r'^\* #([0-9][0-9.A-Z]*) "(.*)"$', text, re.M):
+        if CNP_KEPT.match(code):
+            name = " ".join(CNP_NOTE.split(full, maxsplit=1)[0].split()).rstrip(" .")
+            rows.append({"code": code, "name": name})
+    return rows
+
+
+def cnp_rows(path: Path) -> list[dict[str, str]]:
+    rows, seen = [], set()
+    for entry in csv.DictReader(path.open(encoding="utf-8")):
+        code, name = entry["code"], entry["name"]
+        category = cnp_category(code)
+        if category is None or not name or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        _title, modality, regions = category
+        rows.append({"id": f"CNP{code}", "source": "cnp", "institution": "Ministero della Salute (Italy), Catalogo nazionale delle prestazioni",
+                     "lang": "it", "level": "study", "text": name, "modality": modality, "body_region": "", "focus": "",
+                     "region_any": "+".join(dict.fromkeys(regions)), "contrast": "", "laterality": "", "split": split_of("cnp", name)})
+    return rows
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
     extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
     columns = COLUMNS + extra if rows and "split" in rows[0] else tuple(rows[0])
@@ -980,6 +1123,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv == ["sigtap-us-nm"]:
         write(sigtap_us_nm_rows(SIGTAP_US_NM_IN), SIGTAP_US_NM_OUT)
+        return 0
+    if argv[:1] == ["cnp-extract"] and len(argv) == 2:
+        write(cnp_extract(Path(argv[1])), CNP_IN)
+        return 0
+    if argv == ["cnp"]:
+        write(cnp_rows(CNP_IN), CNP_OUT)
         return 0
     if argv[:1] == ["smi"] and len(argv) == 3:
         write(smi_rows(Path(argv[1])), Path(argv[2]))

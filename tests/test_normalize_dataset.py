@@ -186,6 +186,25 @@ def test_cups_set_labels_come_from_the_sub_category():
     assert all(r["split"] == build.split_of("cups", r["text"]) for r in rows)
 
 
+def test_cnp_set_labels_come_from_the_icd9cm_category():
+    """tests/data/descriptions_real_cnp.csv (Italian, the national catalogue of outpatient services)
+    is rebuilt by the script from its extract: modality and region group from the ICD-9-CM
+    category of each service's code, the name cut before the catalogue's notes."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_cnp.csv")
+    assert build.cnp_rows(build.CNP_IN) == rows
+    assert len(rows) >= 350 and {r["lang"] for r in rows} == {"it"}
+    assert build.cnp_category("87.03.1")[1:] == ("RID10321", ("RID9080", "RID13284", "RID7488"))
+    assert build.cnp_category("88.93.1")[1:] == ("RID10312", ("RID7741", "RID2509", "RID2524"))
+    assert build.cnp_category("88.23")[1:] == ("", ("RID1852", "RID1850"))      # category 88.2: by 4-digit code
+    assert build.cnp_category("88.38.2")[1:] == ("RID10321", ())                 # other CT: no one region
+    assert build.cnp_category("92.21") is None                                   # radiotherapy left out
+    assert all(r["split"] == build.split_of("cnp", r["text"]) for r in rows)
+    assert not any(word in r["text"] for r in rows for word in ("Incluso", "Escluso", "Non associabile"))
+
+
 def test_mycore_set_labels_come_from_the_lists_own_properties():
     """tests/data/descriptions_real_mycore.csv (English, Malaysia's national imaging code list) is
     rebuilt by the script from the extract: modality and region group from each exam's own
