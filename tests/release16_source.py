@@ -7,8 +7,8 @@ study, equipment and staff attributes copied from a synthetic CT slice of the sa
 * single-frame CT, MR (``curator.testing.synthetic``), CR, DX, MG (pydicom, their IOD's
   type 1 attributes set), US single- and multi-frame;
 * multi-frame: legacy-converted enhanced CT and MR (highdicom), Enhanced CT and Enhanced MR
-  (the legacy-converted objects under the Enhanced SOP class: their own errors, counted in
-  the source);
+  (``curator.testing.enhanced``, built to PS3.3 with pydicom: 0 dciodvfy errors; round 16
+  used the legacy-converted objects under the Enhanced SOP class, 62 and 59 errors);
 * derived: SEG (highdicom), SR TID 1500 measurement report (highdicom Comprehensive 3D SR),
   KOS (highdicom), RTSTRUCT, GSPS (highdicom), encapsulated PDF, secondary capture (highdicom).
 
@@ -27,6 +27,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 
 from curator.testing import synthetic as syn
+from curator.testing.enhanced import enhanced_image
 
 # Attributes of the patient, study, general series and equipment modules copied from a
 # synthetic CT slice of the same study (they carry the planted identifiers).
@@ -161,7 +162,7 @@ def us_multiframe(study: syn.Study) -> Dataset:
     return ds
 
 
-def _legacy(images: list[Dataset], kind: str, series: int, enhanced: bool) -> Dataset:
+def _legacy(images: list[Dataset], kind: str, series: int) -> Dataset:
     import highdicom as hd
 
     cls = hd.legacy.LegacyConvertedEnhancedCTImage if kind == "CT" else hd.legacy.LegacyConvertedEnhancedMRImage
@@ -172,9 +173,6 @@ def _legacy(images: list[Dataset], kind: str, series: int, enhanced: bool) -> Da
         setattr(out, keyword, images[0].StudyDate)
     for keyword in ("InstanceCreationTime", "ContentTime"):
         setattr(out, keyword, "100000")
-    if enhanced:  # the same content under the Enhanced SOP class (its own errors are the source's)
-        sop = "1.2.840.10008.5.1.4.1.1.2.1" if kind == "CT" else "1.2.840.10008.5.1.4.1.1.4.1"
-        out.SOPClassUID = out.file_meta.MediaStorageSOPClassUID = sop
     return out
 
 
@@ -279,8 +277,8 @@ def objects() -> dict[str, list[Dataset]]:
     return {
         "ct": ct, "mr": mr, "cr": [cr(ct[0])], "dx": [dx(ct[0])], "mg": [mg(ct[0])],
         "us": [syn.us_image(study, series_number=5, burned_in_annotation="NO")], "us_multiframe": [us_multiframe(study)],
-        "legacy_enhanced_ct": [_legacy(ct, "CT", 40, False)], "legacy_enhanced_mr": [_legacy(mr, "MR", 41, False)],
-        "enhanced_ct": [_legacy(ct, "CT", 42, True)], "enhanced_mr": [_legacy(mr, "MR", 43, True)],
+        "legacy_enhanced_ct": [_legacy(ct, "CT", 40)], "legacy_enhanced_mr": [_legacy(mr, "MR", 41)],
+        "enhanced_ct": [enhanced_image(ct, "CT", 42)], "enhanced_mr": [enhanced_image(mr, "MR", 43)],
         "seg": [seg], "sr_tid1500": [sr_tid1500(study, ct, seg)], "kos": [kos(study, ct)],
         "rtstruct": [syn.rtstruct(study, ct)], "gsps": [gsps(study, ct)], "pdf": [encapsulated_pdf(ct[0])],
         "secondary_capture": [secondary_capture(study, ct[0])],

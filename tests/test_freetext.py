@@ -177,3 +177,14 @@ def test_deid_keeps_site_conventions_and_nothing_else(tmp_path):
     assert protocols and all(p.startswith("ZZCONV routine") for p in protocols), protocols
     assert not any("ZZLOCAL" in p or "ZZONCE" in p for p in protocols)
     assert any(p.endswith(PH) for p in protocols)
+
+
+@pytest.mark.parametrize("text, expected", [("reformatted for ZZDOE^Jane^Quincy", "reformatted for"),
+                                            ("Prepared by ZZDOE^Jane, ok", "Prepared by, ok"),
+                                            ("ZZDOE^Jane^^^", ""), ("=ZZDOE^Jane= scan", "scan")])
+def test_a_name_in_person_name_form_goes_with_its_separators(text, expected):
+    """A patient's name written in text as DICOM writes it ("ZZDOE^Jane") left its "^"
+    behind ("reformatted for ^ ^"; Derivation Description, Image Comments of enhanced
+    images, round 17)."""
+    values = frozenset({"zzdoe", "jane", "quincy"})
+    assert freetext.clean(text, values) == expected

@@ -514,19 +514,23 @@ def code_has_name(value: str) -> bool:
                and not is_safe(nxt) and not is_imaging_word(nxt) for word, nxt in zip(words, words[1:]))
 
 
+_NAME_JOINERS = re.compile(r"[\^=\s]*")  # between two parts of a name: "ZZDOE^Jane", "=山田^太郎"
+
+
 def _rebuild(text: str, spans: list[tuple[int, int, str, str]], drop: list[bool], placeholder: str,
              vanish: set[int]) -> str:
     pieces: list[str] = []
     last = 0
     previous_dropped = False
     for i, ((start, end, _, _), gone) in enumerate(zip(spans, drop)):
+        between = _after_name(text[last:start], i - 1 in vanish)
         if i in vanish:  # a known identifier: removed without a trace (as curator.deid.scrub does)
-            pieces.append(text[last:start])
+            # with the separators of a name in person-name form ("ZZDOE^Jane": no "^" left)
+            pieces.append("" if i - 1 in vanish and _NAME_JOINERS.fullmatch(between) else between.rstrip("^="))
             pieces.append(" ")
             last = end
             continue
         if gone:
-            between = text[last:start]
             if previous_dropped and not between.strip(" -_.,;:/'"):
                 last = end  # one placeholder for a run of removed words
                 continue
@@ -535,12 +539,17 @@ def _rebuild(text: str, spans: list[tuple[int, int, str, str]], drop: list[bool]
             last = end
             previous_dropped = True
         else:
-            pieces.append(text[last:start])
+            pieces.append(between)
             pieces.append(text[start:end])
             last = end
             previous_dropped = False
-    pieces.append(text[last:])
+    pieces.append(_after_name(text[last:], len(spans) - 1 in vanish))
     return "".join(pieces)
+
+
+def _after_name(between: str, after_vanished: bool) -> str:
+    """The text between two words, without the person-name separators that followed a removed name."""
+    return between.lstrip("^=") if after_vanished else between
 
 
 def allowlist(text: str, conventions: frozenset[str] = frozenset(),
