@@ -37,6 +37,10 @@ def audit_source(source: str | os.PathLike[str], settings: AuditSettings | None 
                  **scan_options: Any) -> dict[str, Any]:
     """Scan ``source`` (reusing its index) and return its audit report; ``pixel_screen``
     also looks at the pixels of every image for burned-in text (:mod:`curator.deid.pixel_screen`)."""
+    if pixel_screen:
+        from curator.deid.pixels import pixel_limit
+
+        pixel_limit()  # a bad $CURATOR_MAX_PIXELS is a usage error before the scan
     result = scan_source(source, **scan_options)
     screen = None
     if pixel_screen:

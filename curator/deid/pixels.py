@@ -17,11 +17,15 @@ Header flags cannot be trusted, so the pixels are looked at:
 
 Images over :data:`MAX_DECODED_BYTES` decoded are read one frame at a time (pydicom's
 ``iter_pixels``), so memory holds one frame; pixels that cannot be decoded are never
-released unscreened (:data:`NOT_SCREENED`).
+released unscreened (:data:`NOT_SCREENED`).  Time is bounded too: an instance holding more
+pixels (rows x columns x frames) than :func:`pixel_limit` (``CURATOR_MAX_PIXELS``) is neither
+screened nor cleaned, it is quarantined with that reason (fail closed).
 """
 from __future__ import annotations
 
 import io
+import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +92,48 @@ class PixelsTooLarge(ValueError):
     """The image would decode to more than :data:`MAX_DECODED_BYTES`."""
 
 
+# Time: the screen and the cleaning look at every pixel of every frame (cleaning: about 3
+# million pixels a second of one core, the screen 7 to 140 million), so an instance of a
+# few kilobytes of JPEG-LS declaring 100 frames of 4096 x 4096 kept a worker busy for more
+# than ten minutes.  Above this many pixels (rows x columns x frames, samples not counted) an
+# instance is quarantined unscreened and uncleaned; measured figures in docs/deid.md.
+PIXEL_LIMIT_ENV = "CURATOR_MAX_PIXELS"
+MAX_PIXELS = 1 << 30
+
+
+class PixelsOverLimit(ValueError):
+    """The instance holds more pixels than :func:`pixel_limit`: not looked at (quarantined)."""
+
+
+def pixel_limit() -> int:
+    """Pixels (rows x columns x frames) one instance may hold to be screened or cleaned:
+    ``$CURATOR_MAX_PIXELS`` (a whole number of at least 1), else :data:`MAX_PIXELS`."""
+    text = os.environ.get(PIXEL_LIMIT_ENV, "").strip()
+    if not text:
+        return MAX_PIXELS
+    try:
+        value = float(text.replace("_", "")) if text.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 1 or not value.is_integer():
+        raise CuratorError(f"{PIXEL_LIMIT_ENV} must be a whole number of pixels (at least 1)")
+    return int(value)
+
+
+def pixel_count(ds: Dataset, get: Callable[[str, Any], Any] | None = None) -> int:
+    """Rows x Columns x Number of Frames of ``ds`` (read by ``get``, ``ds.get`` by default)."""
+    get = ds.get if get is None else get
+    return int(get("Rows", 0) or 0) * int(get("Columns", 0) or 0) * max(int(get("NumberOfFrames", 1) or 1), 1)
+
+
+def check_pixel_limit(count: int) -> None:
+    """:class:`PixelsOverLimit` when ``count`` pixels are more than :func:`pixel_limit`."""
+    limit = pixel_limit()
+    if count > limit:
+        raise PixelsOverLimit(f"{count:,} pixels (rows x columns x frames), more than the {limit:,} "
+                              f"one instance may hold to be looked at, ${PIXEL_LIMIT_ENV}")
+
+
 def decoded_bytes(ds: Dataset, get: Callable[[str, Any], Any] | None = None) -> int:
     """The bytes the decoded pixels of ``ds`` take, from its image attributes (read by
     ``get``, ``ds.get`` by default)."""
@@ -133,7 +179,10 @@ def iter_frames(ds: Dataset, indices: list[int] | None = None) -> Iterator[tuple
 
 def _screened_frames(ds: Dataset) -> Iterator[tuple[int, NDArray]]:
     """Every frame, as :func:`screen` looks at them: from the whole decoded image when it
-    fits in :data:`MAX_DECODED_BYTES`, else decoded one at a time."""
+    fits in :data:`MAX_DECODED_BYTES`, else decoded one at a time; :class:`PixelsOverLimit`
+    (before any decoding) when it holds more pixels than :func:`pixel_limit`."""
+    _check_frame_headers(ds)
+    check_pixel_limit(pixel_count(ds))
     if decoded_bytes(ds) <= MAX_DECODED_BYTES:
         stack = native_frames(ds)
         yield from enumerate(stack if stack is not None else frames_of(ds))
@@ -169,7 +218,7 @@ def _decoder_available(syntax: Any) -> bool:
 def decode_failure(exc: Exception, ds: Dataset | None = None) -> str:
     """Why the pixel data of ``ds`` could not be decoded, in plain words (what is wrong with
     the file, never a value): the exception's type only when nothing better is known."""
-    if isinstance(exc, FrameLargerThanHeader):
+    if isinstance(exc, (FrameLargerThanHeader, PixelsOverLimit)):
         return str(exc)
     if isinstance(exc, PixelsTooLarge):
         return f"{exc}, over the limit of {MAX_DECODED_BYTES:,}"
@@ -339,6 +388,7 @@ def screen_bytes(data: bytes, header: tuple[Dataset, int, RawSource] | None = No
     stack = _native_view(data, header)
     if stack is not None:
         try:
+            check_pixel_limit(stack.shape[0] * stack.shape[1] * stack.shape[2])
             return _screen_frames(enumerate(stack))
         except Exception as exc:  # noqa: BLE001 - as screen: fail closed
             return not_screened(exc)
@@ -414,6 +464,10 @@ def clean(ds: Dataset) -> Outcome:
     problem = frame_count_problem(ds)
     if problem is not None:
         return Outcome(reason=f"{NOT_CLEANED} ({problem})")
+    try:
+        check_pixel_limit(pixel_count(ds))
+    except PixelsOverLimit as exc:  # fail closed: never released uncleaned, never labelled NO
+        return Outcome(reason=f"{NOT_CLEANED} ({exc})")
     if decoded_bytes(ds) > MAX_DECODED_BYTES:
         return _check_large(ds)
     try:

@@ -735,6 +735,8 @@ def _settings_digest(profile: Profile, key: bytes, k: int, clean_pixels: bool, s
         "quarantine": quarantine, "extra_elements": extra, "tool_version": __version__,
         "access": [access.tier, access.suppression],
     }
+    if pixels.pixel_limit() != pixels.MAX_PIXELS:  # what is quarantined unscreened (the default: digests of earlier runs kept)
+        settings["pixel_limit"] = pixels.pixel_limit()
     text = json.dumps(settings, sort_keys=True, default=str)
     return hmac.new(key, b"curator-deid-journal\0" + text.encode(), hashlib.sha256).hexdigest()
 
@@ -831,6 +833,7 @@ def deidentify_merging_sites(source: str | os.PathLike[str], out_dir: str | os.P
         chosen = apply_recipe(chosen, options.recipe)
     if options.clean_pixels:
         pixels.require_detector()
+    pixels.pixel_limit()  # a bad $CURATOR_MAX_PIXELS is a usage error before anything is read
     settings = _settings_digest(chosen, key, options.k, options.clean_pixels, options.site_from,
                                 quarantine_path is not None, options.extra_elements, tier)
     journal_path = Path(os.fspath(options.journal)) if options.journal is not None else out_path / JOURNAL_NAME
