@@ -18,6 +18,7 @@ from typing import NamedTuple, TypeVar
 import pydicom
 from pydicom.dataelem import RawDataElement
 
+from curator.deid.checkdigits import CheckedPattern, checked
 from curator.dicom.walk import Element, is_empty, walk, without_escapes
 from curator.common.fold import INSIDE_WORD, fold  # the one fold of the project (also curator.deid.scrub.fold)
 from curator.resources import keyword_tags, load_yaml, mappings_dir
@@ -49,10 +50,12 @@ class _Rules:
     part_stopwords: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     month_patterns: tuple[re.Pattern[str], ...]  # those of `patterns` that need a month name or a day in words
-    # those that make an unlisted label free text: the month patterns and `label_patterns`
-    label_patterns: tuple[re.Pattern[str], ...]
-    # those that empty a kept code string (CS): an ID glued to its word ("ACC24778812"): red team 14
-    code_patterns: tuple[re.Pattern[str], ...]
+    # those that make an unlisted label free text: the month patterns, `label_patterns` and
+    # `checked_patterns` (national identifiers whose check digits hold: red team 15)
+    label_patterns: tuple[re.Pattern[str] | CheckedPattern, ...]
+    # those that empty a kept code string (CS): an ID glued to its word ("ACC24778812"): red team 14;
+    # and `checked_patterns`
+    code_patterns: tuple[re.Pattern[str] | CheckedPattern, ...]
     months: frozenset[str]  # the folded month names (a month alone is no date element)
     dotted_abbreviations: frozenset[str]
     parameter_run: re.Pattern[str]
@@ -125,6 +128,8 @@ def scrub_rules() -> _Rules:
     unknown = [name for name in data["code_pattern_names"] if str(name) not in label]
     if unknown:
         raise ValueError(f"mappings/identifiers.yaml: code_pattern_names: {unknown[0]} is no label pattern")
+    ids = tuple(checked(str(spec["pattern"]), str(spec["check"]), f"mappings/identifiers.yaml: checked_patterns: {name}")
+                for name, spec in (data.get("checked_patterns") or {}).items())
     parameters = "|".join(re.escape(str(w)) for w in data.get("parameter_words") or ()) or "(?!)"
     tags = keyword_tags(data["collect_keywords"], "mappings/identifiers.yaml")
     part_tags = keyword_tags(data["part_keywords"], "mappings/identifiers.yaml")
@@ -145,8 +150,8 @@ def scrub_rules() -> _Rules:
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(patterns.values()),
         month_patterns=month_patterns,
-        label_patterns=month_patterns + tuple(label.values()),
-        code_patterns=tuple(label[str(name)] for name in data["code_pattern_names"]),
+        label_patterns=month_patterns + tuple(label.values()) + ids,
+        code_patterns=tuple(label[str(name)] for name in data["code_pattern_names"]) + ids,
         months=frozenset(fold(str(m)) for m in data["month_names"]),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
@@ -342,7 +347,7 @@ def _latin_spellings(text: str) -> tuple[str, ...]:
     if text.isascii():
         return ()
     text = unicodedata.normalize("NFC", text)
-    if _CJK.search(text):
+    if _CJK.search(text) or _HALFWIDTH_KANA.search(text):
         return tuple(sorted(set(_cjk_spellings(text)) | set(_kana_spellings(text))))
     if _DEVANAGARI.search(text):
         return _devanagari_spellings(text)
@@ -534,6 +539,8 @@ def _thai_syllable(text: str, i: int, system: int, t: _ThaiTable) -> list[tuple[
 
 _KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+_HALFWIDTH_KANA = re.compile(r"[\uff66-\uff9f]")
 
 
 @cache
@@ -546,10 +553,15 @@ def _kana_spellings(text: str) -> tuple[str, ...]:
     """Hepburn spellings of the kana in a value ("=山本^花子=やまもと^はなこ" is also
     "yamamoto^hanako"; ``mappings/transliteration.yaml`` ``kana``): as typed ("satou"), as
     on passports ("sato") and with "oh" ("satoh"); other characters as they are."""
+    text = unicodedata.normalize("NFKC", text) if _HALFWIDTH_KANA.search(text) else text
     if not _KANA.search(text):
         return ()
     table = _kana_table()
     hiragana = text.translate(_KATAKANA_TO_HIRAGANA)
+    # the same name in the other kana (and in full width): a label in katakana kept the name the
+    # header's phonetic group wrote in hiragana ("ヤマダ タロウ" for "やまだ^たろう"), and a name in
+    # half-width katakana ("ﾔﾏﾀﾞ^ﾀﾛｳ") matched no full-width form (red team 15)
+    scripts = {hiragana, text.translate(_HIRAGANA_TO_KATAKANA), text}
     out: list[str] = []
     double = False
     i = 0
@@ -572,7 +584,7 @@ def _kana_spellings(text: str) -> tuple[str, ...]:
     typed = fold("".join(out))
     passport = re.sub("ou|oo", "o", typed).replace("uu", "u")
     hepburn = {typed, passport, re.sub("ou|oo", "oh", typed)}
-    return tuple(sorted(hepburn | {_kunrei(spelling) for spelling in hepburn} - {fold(text)}))
+    return tuple(sorted((hepburn | {_kunrei(spelling) for spelling in hepburn} - {fold(text)}) | scripts))
 
 
 def _kunrei(hepburn: str) -> str:

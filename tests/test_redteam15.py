@@ -1,0 +1,152 @@
+"""Red team, round 15: the archive of tests/redteam15_archive.py through every command and tier, and
+the classes it found, each with its rule in mappings/ and a test on both de-identification paths
+(figures in notes/redteam15.md)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_redteam8 import _both, _ct  # noqa: E402
+
+# --- class 1: a national identifier with valid check digits in a label or a code string -------------
+
+
+@pytest.mark.parametrize("keyword, value, gone", [
+    ("FrameLabel", "529.982.247-25", "982"),  # Brazilian CPF
+    ("FrameLabel", "CPF 529.982.247-25", "982"),
+    ("FrameLabel", "943 476 5919", "5919"),  # UK NHS number
+    ("FrameLabel", "110105193103031237", "1237"),  # Chinese resident identity number
+    ("FrameLabel", "SE45 5000 0000 0583 9825 7466", "7466"),  # IBAN
+    ("FrameLabel", "NL91ABNA0417164300", "164300"),
+    ("ContentLabel", "19310303-2383", "2383"),  # Swedish personnummer
+    ("ContentLabel", "RSSMRA31C03H501U", "RSSMRA"),  # Italian codice fiscale (name and birth date)
+])
+def test_a_national_id_in_a_label_or_code_goes(keyword, value, gone):
+    """A label or code string kept a number alone (codes are numbers), so a CPF, an NHS number, a
+    Chinese resident ID, an IBAN, a personnummer or a codice fiscale stayed whole there
+    (mappings/identifiers.yaml ``checked_patterns``: the form, and its check digits)."""
+    ds = _ct()
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("keyword, value", [
+    ("FrameLabel", "529.982.247-24"),  # the form of a CPF, its check digits wrong
+    ("FrameLabel", "943 476 5918"),
+    ("FrameLabel", "110105193103031230"),
+    ("FrameLabel", "NL92ABNA0417164300"),
+    ("ContentLabel", "RSSMRA31C03H501A"),
+    ("FrameLabel", "120 512 1024"),
+    ("FrameLabel", "LIVER SEG 2"),
+    ("ContentLabel", "T2_AX_3MM"),
+    ("ContentLabel", "MR12SAGT1FLAIR"),
+])
+def test_a_code_of_an_id_form_with_wrong_check_digits_stays(keyword, value):
+    ds = _ct()
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == value
+
+
+def test_a_personnummer_in_free_text_goes_whole():
+    """The date went, its four last digits stayed ("19310303-2383" left "-2383")."""
+    ds = _ct()
+    ds.ImageComments = "lung nodule, pnr 310303+2383; personnummer 19310303-2383"
+    for out in _both(ds):
+        assert "2383" not in str(out.ImageComments) and "lung nodule" in str(out.ImageComments)
+
+
+# --- class 2: an age over 89 with a unit or a word of another language ------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Patient 93 jaar, CT thorax", "patient 93 år, CT thorax", "93 årig kvinna", "bệnh nhân 93 tuổi, CT",
+    "pasien 93 tahun, CT dada", "pacient 93 de ani, CT", "ผู้ป่วย อายุ 93 ปี CT", "بیمار ۹۳ ساله CT",
+    "ασθενής 93 χρονών CT", "בן 93, CT", "93 y. o. male, CT chest", "93 évesen CT", "93-летняя пациентка",
+    "mother aged 93, lives alone",
+])
+def test_an_age_over_89_goes(text):
+    """HIPAA: an age over 89 is an identifier; the age pattern knew English, German, French, Spanish,
+    Italian... units, so "93 jaar", "93 år", "93 tuổi", "۹۳ ساله" kept the age, and so did an age
+    after its word and before a comma ("aged 93,"): mappings/identifiers.yaml ``age_over_89``."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert "93" not in str(out.ImageComments) and "۹۳" not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text, kept", [("patient 63 år, CT thorax", "63"), ("aged 63, lives alone", "63"),
+                                        ("93 mm mass, CT", "93 mm"), ("age 93.5 mm, CT", "CT")])
+def test_an_age_under_90_or_a_measure_stays(text, kept):
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert kept in str(out.ImageComments), out.ImageComments
+
+
+# --- class 3: a name in the other kana ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, keyword, value, gone", [
+    ("Yamada^Tarou=山田^太郎=やまだ^たろう", "FrameLabel", "ヤマダ タロウ T2", "ヤマダ"),
+    ("Yamada^Tarou=山田^太郎=やまだ^たろう", "FrameLabel", "ﾔﾏﾀﾞ ﾀﾛｳ", "ﾔﾏﾀﾞ"),
+    ("Yamada^Tarou=山田^太郎=ヤマダ^タロウ", "FrameLabel", "やまだ たろう", "やまだ"),
+    ("Yamada^Tarou=山田^太郎=ﾔﾏﾀﾞ^ﾀﾛｳ", "FrameLabel", "ヤマダ タロウ", "ヤマダ"),  # a guard: passed before
+])
+def test_a_name_in_the_other_kana_goes(name, keyword, value, gone):
+    """The header's phonetic group in hiragana did not name the katakana form, nor half-width
+    katakana any full-width form (curator.deid.scrub._kana_spellings)."""
+    ds = _ct(charset="ISO_IR 192", name=name)
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+# --- the archive of round 15 (tests/redteam15_archive.py) through every command and tier ------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    import plants
+    import redteam15_archive as r15
+
+    root = tmp_path_factory.mktemp("redteam15")
+    planted = r15.build(root / "archive")
+    folders, console = plants.every_output(root, planted.root)
+    return {"root": root, "planted": planted, "hits": plants.leaks(folders, planted, console)}
+
+
+def test_every_plant_is_in_the_archive(runs):
+    import plants
+
+    planted = runs["planted"]
+    assert {value for _, value, _ in plants.leaks([planted.root], planted)} == {p.value for p in planted.plants}
+
+
+def test_no_plant_in_any_output(runs):
+    from leakrun import where_found
+
+    assert not runs["hits"], "\n".join(where_found(runs["hits"], runs["root"]))
+
+
+@pytest.mark.parametrize("tier", ["deid", "deid-restricted"])
+def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tier):
+    """Every instance is released; sex, size and weight stay in the controlled tiers, ages over 89
+    (93 years, 1128 months) top-coded to 090Y; the clinical words beside the plants survive."""
+    import pydicom
+    import redteam15_archive as r15
+
+    released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
+    assert len(released) == 9
+    ages = sorted(str(ds.PatientAge) for ds in released)
+    assert ages == ["069Y"] + ["090Y"] * 8, ages
+    for ds in released:
+        assert ds.PatientSex in ("F", "M")
+        assert float(ds.PatientWeight) == 64.0 and float(ds.PatientSize) == 1.62
+    text = " ".join(str(ds.get(k, "")) for ds in released for k in ("ImageComments", "StudyDescription", "FrameLabel"))
+    assert [w for kept in r15.KEPT.values() for w in kept if w not in text] == []
