@@ -6,8 +6,8 @@ Machine-learning users load the series table straight from it, e.g.
 The JSON-LD is written by hand (mlcroissant is not a runtime dependency); the tests
 validate it with mlcroissant and read the records through it when mlcroissant is
 installed.  The ``@context`` is the standard Croissant 1.0 context (as mlcroissant 1.1.1
-``make_context()`` emits it).  Like the catalogue, it holds no UID, pseudonym or date:
-only the table's name, columns, checksum and size.
+``make_context()`` emits it).  Like the catalogue, it holds no UID, pseudonym or date of
+the data: only the table's name, columns, checksum and size, and the release's own date.
 """
 from __future__ import annotations
 
@@ -94,10 +94,12 @@ def _file_object(table: DistributionInfo) -> dict:
     }
 
 
-def build_croissant(summary: ReleaseSummary, config: ReleaseConfig) -> dict:
+def build_croissant(summary: ReleaseSummary, config: ReleaseConfig, date_published: str | None = None) -> dict:
     """The Croissant description of the series table (records from the CSV, else the Parquet).
 
-    Every file of the table (CSV and Parquet) is a FileObject with its SHA-256 and size."""
+    Every file of the table (CSV and Parquet) is a FileObject with its SHA-256 and size;
+    ``date_published`` (the release date, YYYY-MM-DD) is schema.org's datePublished, which
+    mlcroissant's validation recommends (a warning without it)."""
     if not summary.series_columns:
         raise CuratorError("summary: the series table has no column descriptions")
     tables = _tables(summary)
@@ -127,6 +129,7 @@ def build_croissant(summary: ReleaseSummary, config: ReleaseConfig) -> dict:
         "citeAs": f"{_text(config.title)}, version {config.version}. {_text(config.publisher.name)}. {dataset_iri}",
         "creator": {"@type": "sc:Organization", "name": _text(config.publisher.name)},
         "distribution": [_file_object(t) for t in tables],
+        **({"datePublished": date_published} if date_published else {}),
         "recordSet": [{
             "@type": "cr:RecordSet",
             "@id": "series",
@@ -139,11 +142,11 @@ def build_croissant(summary: ReleaseSummary, config: ReleaseConfig) -> dict:
 
 
 def write_croissant(summary: ReleaseSummary, config: ReleaseConfig, out_dir: str | Path,
-                    name: str = "croissant.json") -> Path:
+                    name: str = "croissant.json", date_published: str | None = None) -> Path:
     """Write the Croissant JSON-LD (sorted keys, stable) into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / name
-    doc = build_croissant(summary, config)
+    doc = build_croissant(summary, config, date_published)
     path.write_bytes((json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n").encode("utf-8"))
     return path

@@ -290,7 +290,7 @@ def _publish_staged(source_path: Path | str, out_path: Path, key: bytes, config_
     summary = _release_summary(scan, report, deid_report, instances, table, released, metadata, options, config,
                                settings_hash)
     write_catalog(summary, config, release)
-    write_croissant(summary, config, release)
+    write_croissant(summary, config, release, date_published=release_date)
     write_manifest(release)
 
     # 5. Rename into place.
@@ -443,17 +443,19 @@ def _write_reports(report: dict[str, Any], key: bytes, metadata: Path, released_
         (metadata / "segmentation-provenance.ttl").write_text(prov.serialize(format="turtle"), encoding="utf-8")
 
 
-def _distributions(metadata: Path, fhir_version: str) -> list[DistributionInfo]:
-    """The distributions of a release: DICOM, the series table twice, FHIR."""
+def _distributions(metadata: Path, fhir_version: str, dicom_bytes: int) -> list[DistributionInfo]:
+    """The distributions of a release: DICOM, the series table twice, FHIR (a folder's size: its files')."""
     fhir = "R4" if fhir_version == "R4B" else "R5"
+    fhir_bytes = sum(p.stat().st_size for p in sorted((metadata.parent / "fhir").rglob("*")) if p.is_file())
     return [
-        DistributionInfo(name="dicom", title="De-identified DICOM instances", path="dicom/", media_type="application/dicom", conforms_to=["DICOM"]),
+        DistributionInfo(name="dicom", title="De-identified DICOM instances", path="dicom/", media_type="application/dicom",
+                         conforms_to=["DICOM"], byte_size=dicom_bytes),
         DistributionInfo(name="series-csv", title="Series table (CSV)", path="metadata/series.csv", media_type="text/csv",
                          **_file_facts(metadata / "series.csv")),
         DistributionInfo(name="series-parquet", title="Series table (Parquet)", path="metadata/series.parquet",
                          media_type="application/vnd.apache.parquet", **_file_facts(metadata / "series.parquet")),
         DistributionInfo(name="fhir", title=f"FHIR {fhir} ImagingStudy bulk data", path="fhir/",
-                         media_type="application/fhir+ndjson", conforms_to=[f"FHIR-{fhir}"]),
+                         media_type="application/fhir+ndjson", conforms_to=[f"FHIR-{fhir}"], byte_size=fhir_bytes),
     ]
 
 
@@ -488,7 +490,8 @@ def _release_summary(scan: Any, report: dict[str, Any], deid_report: dict[str, A
         "disclosure_risk": summary_line(deid_report["k_anonymity"]) if deid_report["k_anonymity"].get("applied") else None,
         "run": RunProvenance(tool_version=__version__, profile=options.profile, mapping_version=_tree_hash(mappings_dir()),
                              radlex_version=_radlex_version(), settings_hash=settings_hash).model_dump(),
-        "distributions": [d.model_dump() for d in _distributions(metadata, options.fhir_version)],
+        "distributions": [d.model_dump() for d in _distributions(metadata, options.fhir_version,
+                                                                  int(instances["n_bytes"].sum()))],
         "dicomweb_url": options.dicomweb_url,
         "series_columns": [ColumnInfo(name=n, title=t, description=d, datatype=dt).model_dump() for n, (t, d, dt) in SERIES_COLUMNS.items()],
     })
@@ -517,8 +520,19 @@ def _clear(staging: Path) -> None:
 
 
 def _slug_release(options: PublishOptions, config: ReleaseConfig) -> str:
-    """The release identifier: given, or a slug of the (English) title and the version."""
-    return options.release_id or slug(f"{config.title.get('en') or next(iter(config.title.values()))} v{config.version}", "release", lower=True, max_length=48)
+    """The release identifier: given, or a slug of the title and the version.
+
+    The title is the English one, else the first (by language tag) with a Latin letter or a
+    digit; titles in other scripts only (Japanese and Greek) are named by a short digest of
+    them (``release-<8 hex>-v2-0-0``): their slug was the version alone (``v2-0-0``), the
+    same IRIs for any two such collections (round 17)."""
+    if options.release_id:
+        return options.release_id
+    titles = [config.title[lang] for lang in sorted(config.title, key=lambda lang: (lang != "en", lang))]
+    name = next((t for t in titles if slug(t, "")), None)
+    if name is None:
+        name = "release " + hashlib.sha256("\n".join(titles).encode("utf-8")).hexdigest()[:8]
+    return slug(f"{name} v{config.version}", "release", lower=True, max_length=48)
 
 
 def _released_paths(report: dict[str, Any]) -> dict[str, Any]:

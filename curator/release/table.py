@@ -30,7 +30,7 @@ INSTANCE_COLUMNS = (
     "path", "study_uid", "series_uid", "sop_instance_uid", "sop_class_uid", "instance_number", "series_number",
     "patient_pseudonym", "modality", "body_part_examined", "laterality", "manufacturer", "model", "software_versions",
     "study_description", "series_description", "patient_age_years", "patient_age_band", "patient_sex", "acquisition",
-    "segmentation",
+    "segmentation", "n_frames", "n_bytes",
 )
 # DeidentificationMethod note of k-anonymity's age generalization (curator.deid.kanon.note)
 _AGE_BAND = re.compile(r"age (\d{1,3})y band floor")
@@ -49,6 +49,9 @@ SERIES_COLUMNS: dict[str, tuple[str, str, Literal["string", "integer", "decimal"
     "study_description": ("Study description", "Study Description after de-identification", "string"),
     "series_description": ("Series description", "Series Description after de-identification", "string"),
     "n_instances": ("Instances", "Number of instances in the series", "integer"),
+    "n_frames": ("Frames", "Number of image frames in the series: Number of Frames of each multi-frame instance, "
+                 "1 for a single-frame image, 0 for an instance without pixel data (SR, KOS, RTSTRUCT...)", "integer"),
+    "n_bytes": ("Bytes", "Size in bytes of the series' DICOM files", "integer"),
     "body_region_codes": ("Body region (RadLex)", "RadLex RIDs of the body regions, separated by |", "string"),
     "body_region_labels": ("Body region", "RadLex labels of the body regions, separated by |", "string"),
     "contrast_code": ("Contrast (RadLex)", "RadLex RID of the contrast attribute", "string"),
@@ -95,7 +98,17 @@ def instance_record(path: Path, root: Path) -> dict[str, Any] | None:
         "patient_sex": element_text(ds, "PatientSex"),
         "acquisition": json.dumps(finite(acquisition_parameters(ds)), sort_keys=True, allow_nan=False),
         "segmentation": json.dumps(finite(segmentation), sort_keys=True, allow_nan=False) if segmentation else None,
+        "n_frames": _frames(ds),
+        "n_bytes": len(data),
     }
+
+
+def _frames(ds: pydicom.Dataset) -> int:
+    """Image frames of one instance: Number of Frames, else 1 for an image (Rows), else 0."""
+    text = element_text(ds, "NumberOfFrames")
+    if text and text.strip().isdigit():
+        return int(text)
+    return 1 if element_text(ds, "Rows") else 0
 
 
 def _age_band(ds: pydicom.Dataset) -> int | None:
@@ -161,6 +174,8 @@ def series_table(instances: pd.DataFrame, normalized: Mapping[str, dict], proced
             "study_description": first["study_description"],
             "series_description": first["series_description"],
             "n_instances": int(len(group)),
+            "n_frames": int(group["n_frames"].sum()),
+            "n_bytes": int(group["n_bytes"].sum()),
             "body_region_codes": body_codes or None,
             "body_region_labels": body_labels or None,
             "contrast_code": (norm.get("contrast") or {}).get("code"),
