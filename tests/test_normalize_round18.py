@@ -57,3 +57,16 @@ def test_longer_terms_still_win_over_the_adjective(text, modality, expected) -> 
 def test_vertebral_in_a_vascular_exam_is_never_the_spine(text) -> None:
     # guard: the spine takes "vertebral" only in phrases of the spine (body, fracture, morphometry)
     assert SPINE not in {r["code"] for r in _regions(text, "XA")}
+
+
+@pytest.mark.parametrize("text", ["Cistosonografia con mdc", "Urosonografia", "Salpingosonographie"])
+def test_an_organ_prefix_glued_to_a_sonography_word_is_ultrasound(text) -> None:
+    # 18c: as the glued scintigraphy words (round 15)
+    modality = normalize_description(text).get("modality")
+    assert modality and modality["code"] == "RID10326", modality
+
+
+def test_a_guidance_adjective_gives_no_modality() -> None:
+    # guard (18c tried the ultrasound adjectives and dropped them): "avec guidage echographique" is the
+    # guidance of a fluoroscopic cholangiography, not its modality
+    assert normalize_description("Cholangiographie transcutanee avec guidage echographique").get("modality") is None
