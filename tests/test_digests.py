@@ -9,7 +9,19 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from curator.common import digests
 from curator.common.digests import CHUNK, chunks, digest, file_digest, parts_digest
+
+
+def _plain(data: bytes) -> str:
+    """The plain hash of ``data`` with the algorithm the checksums use."""
+    if digests.ALGORITHM == "blake3":
+        import blake3
+
+        return blake3.blake3(data).hexdigest()
+    return hashlib.sha256(data).hexdigest()
 
 
 def _cases(seed: int = 7, count: int = 400):
@@ -34,11 +46,11 @@ def test_every_way_gives_the_same_checksum(tmp_path: Path):
         assert file_digest(tmp_path / "f") == expected
 
 
-def test_one_chunk_is_plain_sha256_and_lengths_differ():
-    assert digest(b"abc") == hashlib.sha256(b"abc").hexdigest()
-    assert digest(b"") == hashlib.sha256(b"").hexdigest()
+def test_one_chunk_is_the_plain_hash_and_lengths_differ():
+    assert digest(b"abc") == _plain(b"abc")
+    assert digest(b"") == _plain(b"")
     big = os.urandom(3 * CHUNK)
-    assert digest(big) != hashlib.sha256(big).hexdigest()
+    assert digest(big) != _plain(big)
     assert digest(big) != digest(big + b"\0") and digest(big) != digest(big[1:])
 
 
@@ -53,3 +65,17 @@ def test_the_source_chunks_serve_only_a_shared_end():
     not_the_end = [b"new header", memoryview(source)[2000:-1]]
     assert parts_digest(not_the_end, wrong, source) == digest(b"new header" + source[2000:-1])
     assert file_digest(Path("/nonexistent/curator-digests")) is None
+
+
+def test_blake3_when_installed():
+    """Issue 18: SHA-256 of a 512 x 512 slice took 0.3 ms, in both passes (a quarter of the
+    header pass's CPU besides the pixel screen); BLAKE3 takes 0.08 ms on the same CPU.  The
+    checksums are BLAKE3's wherever the package is installed (a runtime dependency)."""
+    blake3 = pytest.importorskip("blake3")
+    assert digests.ALGORITHM == "blake3"
+    assert digest(b"abc") == blake3.blake3(b"abc").hexdigest()
+    data = os.urandom(2 * CHUNK + 5)
+    view = memoryview(data)
+    listed = b"".join(blake3.blake3(part).digest() for part in (view[:5], view[5:5 + CHUNK], view[5 + CHUNK:]))
+    label = b"curator-chunked-blake3/1\0" + len(data).to_bytes(8, "big")
+    assert digest(data) == blake3.blake3(label + listed).hexdigest()

@@ -24,6 +24,7 @@ import pytest
 from curator.deid import run as deid_run
 from curator.deid.pseudonyms import read_key
 from curator.deid.run import CHANGED, JOURNAL_NAME, LOCK_NAME, VANISHED, DeidOptions, deidentify
+from curator.common.digests import digest
 from curator.common.faults import RunLocked, exclusive
 from curator.common.journal import Journal
 from curator.errors import CuratorError
@@ -464,7 +465,7 @@ def test_journal_ignores_torn_lines_and_other_settings(tmp_path: Path):
     target = tmp_path / "a.dcm"
     target.write_bytes(b"abc")
     journal = Journal.open(path, "s1")
-    journal.record("a", hashlib.sha256(b"abc").hexdigest(), {"stats": {"x": 1}})
+    journal.record("a", digest(b"abc"), {"stats": {"x": 1}})
     journal.close()
     with open(path, "a") as handle:
         handle.write('{"key": "b", "sha2')  # torn by a kill

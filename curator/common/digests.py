@@ -1,33 +1,55 @@
-"""Checksums of files that share their large end (a hash list of SHA-256).
+"""Checksums of files that share their large end (a hash list of BLAKE3, or of SHA-256).
 
 A de-identified instance ends with the pixel data of its source, byte for byte: the
 writing pass checks the source's bytes against the header pass's checksum, then journals
-the checksum of the output, and hashing both whole hashed the pixel data twice (about
-0.3 ms per 512×512 slice each).  :func:`digest` cuts a file into chunks of
-:data:`CHUNK` bytes counted *from its end* (the first chunk holds the rest), takes the
-SHA-256 of each, and the SHA-256 of their list: the chunks that lie in an end the two
-files share are the same chunks, hashed once (:func:`parts_digest`, with the source's
-:class:`Chunks`).
+the checksum of the output, and hashing both whole hashed the pixel data twice.
+:func:`digest` cuts a file into chunks of :data:`CHUNK` bytes counted *from its end* (the
+first chunk holds the rest), takes the hash of each, and the hash of their list: the
+chunks that lie in an end the two files share are the same chunks, hashed once
+(:func:`parts_digest`, with the source's :class:`Chunks`).
 
-A file of one chunk (at most :data:`CHUNK` bytes) has its plain SHA-256 as checksum.  The
-list of a longer file is hashed behind a label and the file's length, so that it can
-equal no plain SHA-256 and no list of another length (finding two files with the same
-checksum means finding a SHA-256 collision, as for the SHA-256 of the whole file).
+The hash is BLAKE3 (the ``blake3`` package: SIMD over the chunk's 1 KiB blocks, about
+0.08 ms for a 512×512 slice where SHA-256 takes 0.3 ms even with the CPU's SHA
+instructions; both passes hash every source file), or SHA-256 where ``blake3`` is not
+installed (:data:`ALGORITHM`).  Either is collision resistant: two files with one checksum
+mean a collision of the hash.  The checksums stay inside a run (the header pass's check,
+the journal of a resumable run), never in a release: which one is used changes no output.
+
+A file of one chunk (at most :data:`CHUNK` bytes) has the plain hash as checksum.  The
+list of a longer file is hashed behind a label (which names the hash) and the file's
+length, so that it can equal no plain hash and no list of another length.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 CHUNK = 1 << 16
-_LABEL = b"curator-chunked-sha256/1\0"
+
+
+_new: Callable[..., Any]  # a new hasher, of the data given if any
+try:
+    import blake3
+
+    _new = blake3.blake3  # one thread (blake3's default)
+    ALGORITHM = "blake3"
+except ImportError:  # not installed: SHA-256, the same scheme
+    _new = hashlib.sha256
+    ALGORITHM = "sha256"
+_LABEL = f"curator-chunked-{ALGORITHM}/1\0".encode()
+
+
+def _hash(data: bytes | memoryview) -> bytes:
+    """The hash of ``data`` (:data:`ALGORITHM`, 32 bytes)."""
+    return _new(data).digest()
 
 
 @dataclass(frozen=True)
 class Chunks:
-    """The SHA-256 of each chunk of a file (counted from its end, see the module), and its length."""
+    """The hash of each chunk of a file (counted from its end, see the module), and its length."""
 
     length: int
     hashes: tuple[bytes, ...]
@@ -36,7 +58,7 @@ class Chunks:
         """The file's checksum."""
         if len(self.hashes) == 1:
             return self.hashes[0].hex()
-        return hashlib.sha256(_LABEL + self.length.to_bytes(8, "big") + b"".join(self.hashes)).hexdigest()
+        return _new(_LABEL + self.length.to_bytes(8, "big") + b"".join(self.hashes)).hexdigest()
 
 
 def _first(length: int) -> int:
@@ -49,8 +71,8 @@ def chunks(data: bytes | memoryview) -> Chunks:
     view = memoryview(data)
     length = len(view)
     cut = _first(length)
-    hashes = [hashlib.sha256(view[:cut]).digest()]
-    hashes += [hashlib.sha256(view[start:start + CHUNK]).digest() for start in range(cut, length, CHUNK)]
+    hashes = [_hash(view[:cut])]
+    hashes += [_hash(view[start:start + CHUNK]) for start in range(cut, length, CHUNK)]
     return Chunks(length, tuple(hashes))
 
 
@@ -77,7 +99,7 @@ def parts_digest(parts: Sequence[bytes | memoryview], shared: Chunks | None = No
     hashes: list[bytes] = []
     if head:
         cut = _first(head)
-        hasher = hashlib.sha256()
+        hasher = _new()
         filled = 0  # bytes in hasher
         for view in views:
             while len(view):
@@ -87,7 +109,7 @@ def parts_digest(parts: Sequence[bytes | memoryview], shared: Chunks | None = No
                 filled += take
                 if filled == cut:
                     hashes.append(hasher.digest())
-                    hasher, filled, cut = hashlib.sha256(), 0, CHUNK
+                    hasher, filled, cut = _new(), 0, CHUNK
     return Chunks(length, tuple(hashes) + reused).hexdigest()
 
 
@@ -98,10 +120,10 @@ def file_digest(path: str | os.PathLike[str]) -> str | None:
             size = _first(os.fstat(handle.fileno()).st_size)
             hashes, length = [], 0
             while block := handle.read(size):
-                hashes.append(hashlib.sha256(block).digest())
+                hashes.append(_hash(block))
                 length += len(block)
                 size = CHUNK
     except OSError:
         return None
     # the length read is part of the checksum: a file that changed size while read gets another one
-    return Chunks(length, tuple(hashes) or (hashlib.sha256(b"").digest(),)).hexdigest()
+    return Chunks(length, tuple(hashes) or (_hash(b""),)).hexdigest()

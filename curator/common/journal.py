@@ -5,7 +5,7 @@ A journal is a text file of JSON lines, appended to and flushed as outputs are w
 * the first line names the settings of the run (an opaque digest): a journal written
   with other settings is not trusted (:meth:`Journal.open` starts it afresh);
 * each further line records one output: its key (its name in the output), the checksum
-  of its bytes as written (:mod:`curator.common.digests`: SHA-256 of chunks, so that a
+  of its bytes as written (:mod:`curator.common.digests`: a hash of chunks, so that a
   de-identified file's pixel data, hashed once as its source's, is not hashed again), and
   what the run needs to know about it (``info``: action counts, for the
   de-identification report).
