@@ -1,6 +1,15 @@
 """Hostile inputs, round 13 (plain pydicom, the standard library and the codecs of the test
 environment, no curator import): what rounds 1 to 12 did not try.
 
+* a source (:func:`write_source`) whose file names carry the patient's name and ID together
+  with newlines, ANSI escapes, bytes that are not UTF-8 and 255-byte names, on valid DICOM
+  files (processed, released: the names must reach no output) and on broken ones; a symbolic
+  link to a valid DICOM file outside the source, a symbolic link loop, a dangling link, a FIFO,
+  a socket, an empty file; zips whose members are named '../../x' and '/abs' with the name,
+  hold the same name twice, are flagged encrypted, or are 300 DICOM-like members of zeros (a
+  bomb just under the ratio); a tar with a hard link, a character device and a nested zip;
+* output paths (:func:`path_runs`: OUT, ``--index``, ``--out``, the key file) holding terminal
+  escapes, a line break and a byte that is not UTF-8;
 * pixel bombs (:func:`pixel_bombs`): honest encapsulated images, small on disk and huge
   decoded (100 frames of 4096 x 4096 in JPEG-LS and in baseline JPEG: 19 MB together, 3.4
   billion pixels), whose screening and cleaning took more than ten minutes; and
@@ -44,6 +53,125 @@ def pixel_bombs(folder: Path) -> list[str]:
         names.append(f"bomb{n}.dcm")
         (folder / names[-1]).write_bytes(_encapsulated(ds, syntax, [fragment] * BOMB_FRAMES))
     return names
+
+
+WHO = f"{HOSTILE_NAME}_{HOSTILE_MRN}"
+ESCAPES = "\x1b[2J\x1b]0;title\x07\r\n  0 rejected\x9b31m"
+
+
+def _dicom(n: int) -> bytes:
+    from hostile import _bytes, _ct
+
+    return _bytes(_ct(n))
+
+
+def _zip(members: list[tuple[str, bytes]], flag_encrypted: bool = False) -> bytes:
+    import io
+    import warnings
+    import zipfile
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        warnings.simplefilter("ignore")  # duplicate names are written on purpose
+        for name, data in members:
+            info = zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    data = bytearray(buffer.getvalue())
+    if flag_encrypted:  # bit 0 of the general purpose flags, local header and central directory
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = data.find(signature)
+            while at >= 0:
+                data[at + offset] |= 1
+                at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+def _bomb_member(n: int) -> bytes:
+    """A DICOM header followed by 1 MiB of zeros in its Pixel Data: deflates about 1,000 times."""
+    ds = _image(n, 1024, 1024)
+    ds.PixelData = bytes(1024 * 1024)
+    from hostile import _bytes
+
+    return _bytes(ds)
+
+
+def _tar(entries: list[tuple[str, bytes | None, bytes, str]]) -> bytes:
+    """(name, data, type, link name) members, written with tarfile."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for name, data, kind, link in entries:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname, info.mtime = kind, link, 1
+            if kind == tarfile.CHRTYPE:
+                info.devmajor, info.devminor = 1, 3
+            info.size = len(data or b"")
+            tf.addfile(info, io.BytesIO(data) if data else None)
+    return buffer.getvalue()
+
+
+def source_files() -> dict[bytes, bytes | str]:
+    """Relative path (bytes: some are not UTF-8) -> content, or a kind: 'fifo', 'socket',
+    'loop', 'dangling', 'outside' (a symbolic link to a valid file beside the source)."""
+    import tarfile
+
+    who, esc = WHO.encode(), ESCAPES.encode()
+    out: dict[bytes, bytes | str] = {
+        b"names/nl_" + who + b"\nok.dcm": _dicom(7501),
+        b"names/esc_" + who + esc + b".dcm": _dicom(7502),
+        b"names/\xff\xfe" + who + b"\xc3.dcm": _dicom(7503),
+        b"names/" + (who + b"_") * (255 // (len(who) + 1)) + b"x" * (255 - (len(who) + 1) * (255 // (len(who) + 1))): _dicom(7504),
+        who + b"/" + who + b".dcm": _dicom(7505),  # a folder (site) and a file named after the patient
+        b"names/broken_" + who + esc + b".dcm": b"DICM not really " + who,
+        b"names/empty_" + who + b".dcm": b"",
+        b"special/fifo_" + who + b".dcm": "fifo",
+        b"special/socket_" + who + b".dcm": "socket",
+        b"special/loop_" + who: "loop",
+        b"special/dangling_" + who + b".dcm": "dangling",
+        b"special/outside_" + who + b".dcm": "outside",
+        b"zips/traversal.zip": _zip([(f"../../{WHO}.dcm", _dicom(7510)), (f"/{WHO}/abs.dcm", _dicom(7511)),
+                                     (f"ok_{WHO}.dcm", _dicom(7512))]),
+        b"zips/duplicates.zip": _zip([(f"same_{WHO}.dcm", _dicom(7513)), (f"same_{WHO}.dcm", _dicom(7514))]),
+        b"zips/encrypted.zip": _zip([(f"secret_{WHO}.dcm", _dicom(7515))], flag_encrypted=True),
+        b"zips/bomb.zip": _zip([(f"b{i}.dcm", _bomb_member(7600 + i)) for i in range(300)]),
+        b"tars/links.tar": _tar([(f"real_{WHO}.dcm", _dicom(7520), tarfile.REGTYPE, ""),
+                                 (f"hard_{WHO}.dcm", None, tarfile.LNKTYPE, f"real_{WHO}.dcm"),
+                                 (f"dev_{WHO}.dcm", None, tarfile.CHRTYPE, ""),
+                                 (f"nested_{WHO}.zip", _zip([("in.dcm", _dicom(7521))]), tarfile.REGTYPE, "")]),
+    }
+    return out
+
+
+def write_source(root: Path) -> Path:
+    """The source folder under ``root`` (``root/source``) and, beside it, the file the
+    'outside' link points to."""
+    import socket
+
+    source = root / "source"
+    (root / "outside").mkdir(parents=True, exist_ok=True)
+    (root / "outside" / "target.dcm").write_bytes(_dicom(7530))
+    for relpath, content in source_files().items():
+        path = os.path.join(os.fsencode(source), relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if isinstance(content, bytes):
+            with open(path, "wb") as f:
+                f.write(content)
+        elif content == "fifo":
+            os.mkfifo(path)
+        elif content == "socket":
+            sock = socket.socket(socket.AF_UNIX)
+            sock.bind(path)
+            sock.close()
+        elif content == "loop":
+            os.symlink(os.path.basename(path), path)
+        elif content == "dangling":
+            os.symlink(b"nowhere.dcm", path)
+        else:
+            os.symlink(os.fsencode(root / "outside" / "target.dcm"), path)
+    return source
 
 
 def small_image(folder: Path) -> str:
@@ -133,6 +261,41 @@ def limit_runs(root: Path) -> list[tuple[str, list[str], dict[str, str]]]:
     return runs
 
 
+def odd(root: Path, stem: str, suffix: str = "") -> str:
+    """A path under ``root`` whose name holds terminal escapes, a line break and a byte that is
+    not UTF-8 (0x9b, the one-byte CSI of 8-bit terminals); the user's own name for an output,
+    echoed by the command (escaped), so no patient name in it."""
+    return os.fsdecode(os.fsencode(root) + b"/" + stem.encode() + ESCAPES.encode() + b"\x9b" + suffix.encode())
+
+
+def path_runs(root: Path) -> list[tuple[str, list[str]]]:
+    """Commands given output paths (OUT, --index, --out, the key file) that carry escapes and
+    a byte that is not UTF-8: each must exit 0 and echo neither raw (:func:`path_problems`)."""
+    key, small, cfg = str(root / "key"), str(root / "small"), str(root / "release.yaml")
+    index = odd(root, "idx", ".parquet")
+    return [
+        ("scan --index odd", ["scan", small, "--index", index, "-w", "1"]),
+        ("scan --index odd again", ["scan", small, "--index", index, "-w", "1"]),
+        ("audit --index odd", ["audit", small, "--index", index, "-f", "json", "-o", odd(root, "audit", ".json"), "-w", "1"]),
+        ("mappings review --index odd", ["mappings", "review", small, "--index", index, "--out", odd(root, "review", ".csv")]),
+        ("deid OUT odd", ["deid", small, odd(root, "deid"), "--key", key, "--k", "1", "-w", "1"]),
+        ("publish OUT odd", ["publish", small, odd(root, "publish"), "--key", key, "--config", cfg, "--k", "1", "-w", "1"]),
+        ("validate OUT odd", ["validate", odd(root, "publish"), "--key", key]),
+        ("keygen FILE odd", ["keygen", odd(root, "key")]),
+    ]
+
+
+def path_problems(code: int | None, out: str, err: str) -> list[str]:
+    """:func:`hostile12.problems_of` for exit 0, and standard output held to it too: no raw
+    control character, no byte that is not UTF-8 (decoded as U+FFFD)."""
+    from hostile12 import CONTROL
+
+    found = problems_of(code, out, err, 0, None)
+    if CONTROL.search(out) or "\ufffd" in out + err:
+        found.append("a raw control character or undecodable byte on standard output or error")
+    return found
+
+
 def env_of(root: Path, code: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": code, "CURATOR_CACHE": str(root / "cache")}
 
@@ -146,6 +309,12 @@ if __name__ == "__main__":
         root = Path(tmp)
         prepare(root)
         bad = total = 0
+        for name, argv in path_runs(root):
+            got, out, err, rss = run_curator(argv, env_of(root, code), root / "cwd", 300)
+            found = path_problems(got, out, err)
+            total += 1
+            bad += bool(found)
+            print(f"{'BAD' if found else 'ok '} {name}: {'; '.join(found)} | exit {got} | {(out + err)[-200:]!a}", flush=True)
         for name, argv, changes in bomb_runs(root) + limit_runs(root):
             started = time.monotonic()
             got, out, err, rss = run_curator(argv, {**env_of(root, code), **changes}, root / "cwd", float(os.environ.get("H13_TIMEOUT", "600")))

@@ -48,3 +48,16 @@ def test_a_pixel_limit_no_count_holds_is_a_usage_error(name, root):
     code, out, err, _ = run_curator(argv, {**hostile13.env_of(root, CODE), **changes}, root / "cwd", TIMEOUT)
     problems = problems_of(code, out, err, 2, "error: CURATOR_MAX_PIXELS must be a whole number")
     assert not problems, f"{name}: {problems} | {err.strip()[-400:]}"
+
+
+def test_output_paths_with_escapes_and_bytes_not_utf8(root):
+    """OUT, --index, --out and the key file named with terminal escapes, a line break and the
+    byte 0x9b, in sequence (validate reads what publish wrote; the second
+    scan reuses the first's index): on 66c95c4 publish and every --index ended in an internal
+    error (pyarrow opens files by UTF-8 name only) and deid, scan, keygen and mappings review
+    echoed the escapes raw on standard output."""
+    problems = []
+    for name, argv in hostile13.path_runs(root):
+        code, out, err, _ = run_curator(argv, hostile13.env_of(root, CODE), root / "cwd", TIMEOUT)
+        problems += [f"{name}: {p} | {(out + err)[-300:]!a}" for p in hostile13.path_problems(code, out, err)]
+    assert problems == []

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import typer
 
+from curator.cli.options import say
+
 from curator.cli import options
 from curator.common.imports import gc_paused, import_pydicom
 from curator.errors import ExitCode
@@ -54,19 +56,19 @@ def register(app: typer.Typer) -> None:
         report = deidentify(source, out, key_bytes, options)
         counts = report["counts"]
         kan = report["k_anonymity"]
-        typer.echo(
+        say(
             f"{counts['written']} written, {counts['quarantined']} quarantined, {counts['rejected']} rejected "
             f"of {counts['items']} items; {counts['patients']} patients"
         )
         if kan.get("applied"):
             from curator.deid.kanon import summary_line
 
-            typer.echo(summary_line(kan))
+            say(summary_line(kan))
         elif kan.get("site_generalization", {}).get("sites_merged"):  # public, a profile without demographics
             from curator.deid.kanon import sites_text
 
-            typer.echo(f"access public: {sites_text(kan)}")
-        typer.echo(f"report: {Path(out) / REPORT_NAME}")
+            say(f"access public: {sites_text(kan)}")
+        say(f"report: {Path(out) / REPORT_NAME}")
         if not counts["written"] and not counts["quarantined"]:  # as publish: an empty OUT is never a success
             from curator.errors import CuratorError
 
@@ -78,6 +80,6 @@ def register(app: typer.Typer) -> None:
             from curator.sources.dicomweb import store_tree
 
             stored = store_tree(to, Path(out), Path(out).with_name(f".{Path(out).name}.stow-journal"))
-            typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
+            say(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
             if stored.failed:
                 raise typer.Exit(ExitCode.CHECKS_FAILED)

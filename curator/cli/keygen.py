@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from curator.cli.options import say
+
 
 def register(app: typer.Typer) -> None:
     @app.command("keygen")
@@ -23,4 +25,4 @@ def register(app: typer.Typer) -> None:
             sys.stdout.flush()
             return
         write_key(file)
-        typer.echo(f"key written to {file.name} (mode 0600); keep it secret and backed up")
+        say(f"key written to {file.name} (mode 0600); keep it secret and backed up")

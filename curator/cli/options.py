@@ -62,10 +62,19 @@ def outputs_outside(source: str, **outputs: Optional[Path]) -> None:
         seen[resolved] = option
 
 
+def say(text: str, err: bool = False) -> None:
+    """One line of a command's summary, its control characters and undecodable bytes escaped
+    (:func:`curator.common.visible.visible`): a path the user named (OUT, ``--index``, the key
+    file) may hold a line break, a terminal escape sequence or bytes that are not UTF-8."""
+    from curator.common.visible import visible
+
+    typer.echo(visible(text), err=err)
+
+
 def summary(path: Path, text: str) -> None:
     """A command's summary line naming the output ``path`` (``{out}`` in ``text``): on
     standard error when the output itself goes to standard output (``-``)."""
-    typer.echo(text.replace("{out}", "standard output" if is_stdout(path) else path.name), err=is_stdout(path))
+    say(text.replace("{out}", "standard output" if is_stdout(path) else path.name), err=is_stdout(path))
 
 
 def scan_kwargs(index: Optional[Path], workers: Optional[int], site_from: str, progress: Optional[bool], scheduler: Optional[str] = None,

@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from curator.cli.options import say
+
 from curator.cli import options
 from curator.common.imports import gc_paused, import_pydicom
 from curator.errors import ExitCode
@@ -60,19 +62,19 @@ def register(app: typer.Typer) -> None:
 
             check_destination(to)
         summary = run(source, out, key_bytes, config, opts, force=force)
-        typer.echo(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "
+        say(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "
                    f"{summary['studies']} studies, {summary['individuals']} individuals")
-        typer.echo(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")
+        say(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")
         kan = summary["k_anonymity"]
         if kan.get("applied"):
             from curator.deid.kanon import summary_line
 
-            typer.echo(f"  {summary_line(kan)} (see metadata/deid-report.json)")
-        typer.echo(f"written to {out}")
+            say(f"  {summary_line(kan)} (see metadata/deid-report.json)")
+        say(f"written to {out}")
         if to:
             from curator.sources.dicomweb import store_tree
 
             stored = store_tree(to, out / "dicom", out.with_name(f".{out.name}.stow-journal"))
-            typer.echo(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
+            say(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
             if stored.failed:
                 raise typer.Exit(ExitCode.CHECKS_FAILED)

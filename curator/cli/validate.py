@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from curator.cli.options import say
+
 
 def register(app: typer.Typer) -> None:
     @app.command("validate")
@@ -22,5 +24,6 @@ def register(app: typer.Typer) -> None:
             raise CuratorError(f"release folder not found: {release.name}")
         result = validate_release(release, read_key(key) if key else None)
         for name, outcome in result.checks.items():
-            typer.echo(f"{name}: {outcome}")
+            for line in f"{name}: {outcome}".splitlines():  # a check may report on several lines
+                say(line)
         raise typer.Exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)

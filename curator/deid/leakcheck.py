@@ -310,8 +310,11 @@ def _parquet_texts(path: Path) -> Iterator[str]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from curator.index.store import parquet_input
+
     try:
-        table = pq.read_table(path)
+        with parquet_input(path) as source:
+            table = pq.read_table(source)
     except (pa.ArrowException, OSError):
         raise Unreadable("unreadable Parquet") from None
     yield " ".join(table.schema.names)

@@ -17,6 +17,8 @@ _EXPORTS = {
     "FORMAT_VERSION": "store",
     "key": "store",
     "listed_fingerprints": "scan",
+    "parquet_input": "store",
+    "parquet_output": "store",
     "read_index_table": "store",
     "scan_source": "scan",
     "SCHEMA": "store",

@@ -40,6 +40,7 @@ from curator.index.store import (
     default_index_path,
     empty_row,
     key,
+    parquet_input,
     read_index,
     read_index_table,
     salt_for,
@@ -218,7 +219,7 @@ class _PreviousIndex:
     BLOCK = 256  # rows converted to dicts at a time
 
     def __init__(self, path: Path, table: pa.Table):
-        self._file = pq.ParquetFile(path)
+        self._file = pq.ParquetFile(parquet_input(path))  # open while the re-scan reads its row groups
         meta = self._file.metadata
         self._starts = list(itertools.accumulate((meta.row_group(g).num_rows for g in range(meta.num_row_groups)), initial=0))
         indexed = pc.equal(table.column("status"), "indexed").to_numpy(zero_copy_only=False)

@@ -246,6 +246,19 @@ def default_index_path(source: str | os.PathLike[str]) -> Path:
     return Path(base) / f"index-{key('source', absolute)}.parquet"
 
 
+def parquet_input(path: str | os.PathLike[str]) -> pa.NativeFile:
+    """``path`` opened for pyarrow's Parquet reader.  pyarrow opens a file by name only when
+    the name is valid UTF-8; a folder or file name holding other bytes (Python holds them as
+    lone surrogates) ended a command with an internal error (UnicodeEncodeError), so files
+    are opened by Python and handed over."""
+    return pa.PythonFile(open(path, "rb"), mode="r")
+
+
+def parquet_output(path: str | os.PathLike[str]) -> pa.NativeFile:
+    """``path`` created (or truncated) for pyarrow's Parquet writer (see :func:`parquet_input`)."""
+    return pa.PythonFile(open(path, "wb"), mode="w")
+
+
 def check_index_target(path: Path) -> None:
     """Refuse to overwrite anything at ``path`` but a curator index (Parquet with curator's metadata)."""
     if not path.exists():
@@ -255,7 +268,11 @@ def check_index_target(path: Path) -> None:
     try:
         with path.open("rb") as handle:
             magic = handle.read(4)
-        meta = pq.read_schema(path).metadata or {} if magic == b"PAR1" else {}
+        if magic == b"PAR1":
+            with parquet_input(path) as source:
+                meta = pq.read_schema(source).metadata or {}
+        else:
+            meta = {}
     except (pa.ArrowInvalid, OSError):
         meta = {}
     if b"curator_index_version" not in meta:
@@ -308,7 +325,8 @@ class IndexWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {b"curator_index_version": FORMAT_VERSION.encode()}
         meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
-        self._writer = pq.ParquetWriter(self.tmp, SCHEMA.with_metadata(meta), compression="zstd")
+        self._sink = parquet_output(self.tmp)
+        self._writer = pq.ParquetWriter(self._sink, SCHEMA.with_metadata(meta), compression="zstd")
 
     def add(self, row: dict) -> None:
         self._rows.append(row)
@@ -324,19 +342,22 @@ class IndexWriter:
         """Finish the index; ``rewrite`` (when given) maps every written batch once more
         before the index takes its place (the scan's last scrub of folder names)."""
         self._flush()
-        self._writer.close()
+        with self._sink:
+            self._writer.close()
         if rewrite is not None:
             again = self.tmp.with_name(self.tmp.name + "2")
-            source = pq.ParquetFile(self.tmp)
-            with pq.ParquetWriter(again, source.schema_arrow, compression="zstd") as writer:
-                for batch in source.iter_batches():
-                    writer.write_table(rewrite(pa.Table.from_batches([batch], schema=source.schema_arrow)))
+            with parquet_input(self.tmp) as handle, parquet_output(again) as sink:
+                source = pq.ParquetFile(handle)
+                with pq.ParquetWriter(sink, source.schema_arrow, compression="zstd") as writer:
+                    for batch in source.iter_batches():
+                        writer.write_table(rewrite(pa.Table.from_batches([batch], schema=source.schema_arrow)))
             os.replace(again, self.tmp)
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
-            self._writer.close()
+            with self._sink:
+                self._writer.close()
         finally:
             self.tmp.unlink(missing_ok=True)
 
@@ -346,10 +367,12 @@ def read_index_table(path: Path, columns: Iterable[str] | None = None) -> pa.Tab
     if not path.exists():
         return None
     try:
-        meta = pq.read_schema(path).metadata or {}
-        if meta.get(b"curator_index_version") != FORMAT_VERSION.encode():
-            return None
-        return pq.read_table(path, columns=list(columns) if columns else None)
+        with parquet_input(path) as source:
+            meta = pq.read_schema(source).metadata or {}
+            if meta.get(b"curator_index_version") != FORMAT_VERSION.encode():
+                return None
+            source.seek(0)
+            return pq.read_table(source, columns=list(columns) if columns else None)
     except (pa.ArrowInvalid, OSError):
         return None
 

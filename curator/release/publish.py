@@ -421,7 +421,10 @@ class _Released:
 def _write_tables(table: pd.DataFrame, metadata: Path, batch_threshold: int) -> None:
     """The series table (CSV, Parquet) and the harmonization batches of the released series."""
     safe_frame(table).to_csv(metadata / "series.csv", index=False, lineterminator="\n")  # no spreadsheet formulas
-    table.to_parquet(metadata / "series.parquet", index=False)
+    from curator.index.store import parquet_output
+
+    with parquet_output(metadata / "series.parquet") as sink:
+        table.to_parquet(sink, index=False)
     _strip_parquet_timestamps(metadata / "series.parquet")
     image_rows = table[~table["is_segmentation"]]
     batch_frame = pd.DataFrame({
@@ -569,5 +572,9 @@ def _rekey(report: dict[str, Any], key: bytes) -> dict[str, Any]:
 
 def _strip_parquet_timestamps(path: Path) -> None:
     """Parquet files written by pandas carry no clock; rewrite without pandas metadata to be sure."""
-    table = pq.read_table(path)
-    pq.write_table(table.replace_schema_metadata(None), path, compression="zstd")
+    from curator.index.store import parquet_input, parquet_output
+
+    with parquet_input(path) as source:
+        table = pq.read_table(source)
+    with parquet_output(path) as sink:
+        pq.write_table(table.replace_schema_metadata(None), sink, compression="zstd")
