@@ -132,3 +132,22 @@ def test_enhanced_source_objects_pass_dciodvfy(source):
         ds = _read(root / kinds[kind][0])
         assert "PerFrameFunctionalGroupsSequence" in ds and ds.NumberOfFrames == 3
         assert error_kinds(root / kinds[kind][0]) == [], kind
+
+
+def test_acquisition_parameters_of_enhanced_images_are_those_of_their_slices():
+    """The series table's acquisition parameters of an Enhanced CT / MR are read from its
+    functional groups: spiral pitch and total collimation (CT Table Dynamics, CT Acquisition
+    Details), pixel bandwidth and imaging frequency (MR Imaging Modifier) and the resonant
+    nucleus were missing (None) until round 17, though the single-frame slices had them."""
+    from curator.analyses.acquisition import acquisition_parameters
+    from curator.testing import synthetic as syn
+    from curator.testing.enhanced import enhanced_image
+
+    study = syn.Study(site=syn.SITES[0], patient=syn.PATIENTS[0], number=1, description="TC TORAX")
+    for kind, slices in (("CT", syn.ct_series(study, 2, rows=16, columns=16)),
+                         ("MR", syn.mr_series(study, 2, rows=16, columns=16, series_number=2))):
+        single, enhanced = acquisition_parameters(slices[0]), acquisition_parameters(enhanced_image(slices, kind, 9))
+        keys = (("spiral_pitch_factor", "total_collimation_width_mm") if kind == "CT" else
+                ("pixel_bandwidth_hz", "imaging_frequency_mhz", "imaged_nucleus"))
+        for key in keys:
+            assert single[key] is not None and enhanced[key] == single[key], (kind, key)

@@ -88,6 +88,7 @@ _ECHO_TRAIN = 0x00180091
 _PIXEL_BANDWIDTH = 0x00180095
 _IMAGED_NUCLEUS = 0x00180085
 _IMAGING_FREQUENCY = 0x00180084
+_RESONANT_NUCLEUS = 0x00189100  # the enhanced MR's (Imaged Nucleus is the single-frame MR's)
 
 # PET / NM
 _RADIOPHARM_SEQ = 0x00540016
@@ -139,6 +140,8 @@ _FG_FALLBACK = {
         ("tube_current_ma", 0x00189321, 0x00189330, "f"),  # X-Ray Tube Current in mA
         ("exposure_time_ms", 0x00189321, 0x00189328, "f"),  # Exposure Time in ms
         ("ctdivol_mgy", 0x00189321, _CTDIVOL, "f"),
+        ("spiral_pitch_factor", 0x00189308, _PITCH, "f"),  # CT Table Dynamics
+        ("total_collimation_width_mm", 0x00189304, _TOTAL_COLLIMATION, "f"),  # CT Acquisition Details
     ),
     "mr": _FG_GEOMETRY + (
         ("repetition_time_ms", 0x00189112, _TR, "f"),
@@ -148,6 +151,8 @@ _FG_FALLBACK = {
         ("inversion_time_ms", 0x00189115, 0x00189079, "f"),  # Inversion Times
         ("receive_coil", 0x00189042, _RECEIVE_COIL, "s"),
         ("transmit_coil", 0x00189049, _TRANSMIT_COIL, "s"),
+        ("pixel_bandwidth_hz", 0x00189006, _PIXEL_BANDWIDTH, "f"),  # MR Imaging Modifier
+        ("imaging_frequency_mhz", 0x00189006, 0x00189098, "f"),  # its Transmitter Frequency (MHz)
     ),
     "pt": _FG_GEOMETRY,
     "other": _FG_GEOMETRY[:1] + _FG_GEOMETRY[2:],
@@ -520,7 +525,7 @@ def _mr(ds: Any) -> dict:
         "flip_angle_deg": _float(ds, _FLIP_ANGLE),
         "echo_train_length": _int(ds, _ECHO_TRAIN),
         "pixel_bandwidth_hz": _float(ds, _PIXEL_BANDWIDTH),
-        "imaged_nucleus": _str(ds, _IMAGED_NUCLEUS),
+        "imaged_nucleus": _str(ds, _IMAGED_NUCLEUS) or _str(ds, _RESONANT_NUCLEUS),
         "imaging_frequency_mhz": _float(ds, _IMAGING_FREQUENCY),
         "receive_coil": _str(ds, _RECEIVE_COIL),
         "transmit_coil": _str(ds, _TRANSMIT_COIL),
