@@ -300,6 +300,43 @@ def env_of(root: Path, code: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": code, "CURATOR_CACHE": str(root / "cache")}
 
 
+def source_runs(root: Path) -> list[tuple[str, list[str]]]:
+    """Every command over :func:`write_source` (``python tests/hostile13.py source``): all pass
+    on 66c95c4 already, so they are measured here, not tests (a test must be able to fail)."""
+    src, key, cfg = str(root / "source"), str(root / "key"), str(root / "release.yaml")
+    return [("audit", ["audit", src, "-w", "2", "-f", "json", "-o", str(root / "a.json"), "--index", str(root / "a.parquet")]),
+            ("audit text", ["audit", src, "-w", "2", "--index", str(root / "a.parquet")]),
+            ("audit html", ["audit", src, "-w", "2", "-f", "html", "-o", str(root / "a.html"), "--index", str(root / "a.parquet")]),
+            ("scan", ["scan", src, "-w", "2", "--index", str(root / "s.parquet")]),
+            ("deid", ["deid", src, str(root / "d"), "--key", key, "-w", "2", "--k", "1"]),
+            ("deid --clean-pixels", ["deid", src, str(root / "c"), "--key", key, "-w", "2", "--k", "1", "--clean-pixels",
+                                     "--quarantine", str(root / "q")]),
+            ("publish", ["publish", src, str(root / "p"), "--key", key, "--config", cfg, "--release-date", "2026-01-01",
+                         "--k", "1", "-w", "2"]),
+            ("mappings review", ["mappings", "review", src, "--out", str(root / "review.csv"), "--index", str(root / "m.parquet")])]
+
+
+def measure_source(root: Path, code: str) -> int:
+    from hostile12 import output_leaks
+
+    write_source(root)
+    bad = 0
+    for name, argv in source_runs(root):
+        started = time.monotonic()
+        got, out, err, rss = run_curator(argv, env_of(root, code), root / "cwd", 600)
+        found = path_problems(got, out, err)
+        bad += bool(found)
+        print(f"{'BAD' if found else 'ok '} source {name}: {'; '.join(found)} | exit {got} {time.monotonic() - started:.1f}s "
+              f"{rss} MiB | {(out + err)[-160:]!a}", flush=True)
+    report = json.loads((root / "d" / "deid-report.json").read_text())["counts"]
+    print("deid counts", report, "(322 items: 8 written)")
+    for leaked in [f for f in ("a.json", "a.html", "review.csv") if WHO.encode() in (root / f).read_bytes()] + [
+            p for folder in ("d", "c", "p", "q") if (root / folder).exists() for p in output_leaks(root / folder)]:
+        bad += 1
+        print("BAD the patient's name in", leaked)
+    return bad
+
+
 if __name__ == "__main__":
     import tempfile
 
@@ -308,6 +345,9 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         prepare(root)
+        if sys.argv[1:] == ["source"]:
+            print(f"{measure_source(root, code)} source problems")
+            sys.exit()
         bad = total = 0
         for name, argv in path_runs(root):
             got, out, err, rss = run_curator(argv, env_of(root, code), root / "cwd", 300)
