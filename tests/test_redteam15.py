@@ -3,6 +3,7 @@ the classes it found, each with its rule in mappings/ and a test on both de-iden
 (figures in notes/redteam15.md)."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -150,3 +151,77 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
         assert float(ds.PatientWeight) == 64.0 and float(ds.PatientSize) == 1.62
     text = " ".join(str(ds.get(k, "")) for ds in released for k in ("ImageComments", "StudyDescription", "FrameLabel"))
     assert [w for kept in r15.KEPT.values() for w in kept if w not in text] == []
+
+
+# --- class 4 (round b): a hyphenated given name whose second half is a word -------------------------
+
+
+@pytest.mark.parametrize("name, keyword, text, gone", [
+    ("이^지영", "FrameLabel", "Rhee Ji-young", "young"),
+    ("이^지영", "ImageComments", "Ms Rhee Ji-young, CT chest", "young"),
+    ("Lee^Jiyoung", "ImageComments", "Ms Lee Ji-young, CT chest", "young"),
+    ("Chan^Waiman", "ImageComments", "Mr Chan Wai-man, CT chest", "man"),
+    ("Park^Jaewon", "ImageComments", "Jae-won Park, non-contrast CT", "won"),
+])
+def test_a_hyphenated_given_name_goes_whole(name, keyword, text, gone):
+    """"Ji-young" for the given name Jiyoung: "Ji" went as an unknown word, "young" stayed as a word
+    (curator.deid.freetext._hyphenated_value); and 영 is also spelt "young" on passports
+    (mappings/transliteration.yaml ``hangul`` ``given_vowels``: eo -> ou)."""
+    ds = _ct(name=name)
+    setattr(ds, keyword, text)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")).replace("non-contrast", ""), out.get(keyword)
+
+
+@pytest.mark.parametrize("text", ["X-ray follow-up, T2-weighted", "non-contrast CT, young adult"])
+def test_hyphenated_words_that_are_no_name_stay(text):
+    ds = _ct(name="Lee^Jiyoung")
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
+
+
+# --- class 5 (round b): an age over 89 glued to the sex ---------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["93F with cough, CT chest", "95 M, CT chest",
+                                  "93yoF CT chest"])  # the last: a guard (went before as an unknown word)
+def test_an_age_over_89_glued_to_the_sex_goes(text):
+    """"93F with cough" kept the age (mappings/identifiers.yaml ``age_sex_over_89``)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert "9" not in str(out.ImageComments) and "CT" in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text", ["temp 99F, CT chest", "Temperature: 99F", "63F with cough", "CT 120M"])
+def test_a_temperature_or_a_younger_age_stays(text):
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
+
+
+# --- class 6 (round b; red team 14 left it): a particle between two words of the name ---------------
+
+
+@pytest.mark.parametrize("name, text, particle", [
+    ("Trần^Văn Hùng", "Tran Van Hung CT chest", "Van"),
+    ("van Beethoven^Ludwig", "Ludwig van Beethoven, CT", "van"),
+    ("Silva^Maria", "Maria da Silva, TC", "da"),
+])
+def test_a_particle_between_two_words_of_the_name_goes(name, text, particle):
+    """'Tran Van Hung' left 'Van' (Văn without its diacritics is the particle 'van', kept alone):
+    a particle between two words of the patient's name goes with them
+    (curator.deid.freetext.allowlist; mappings/identifiers.yaml ``name_particles``)."""
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert not re.search(rf"\b{particle}\b", str(out.ImageComments)), out.ImageComments
+
+
+def test_a_particle_away_from_the_name_stays():
+    ds = _ct(name="Trần^Văn Hùng")
+    ds.ImageComments = "Tran Van Hung, van and CT"
+    for out in _both(ds):
+        assert str(out.ImageComments) == "van and CT"

@@ -552,6 +552,20 @@ def _after_name(between: str, after_vanished: bool) -> str:
     return between.lstrip("^=") if after_vanished else between
 
 
+_HYPHENS = frozenset("-\u2010\u2011")
+
+
+def _hyphenated_value(spans: list[tuple[int, int, str, str]], text: str, values: frozenset[str]) -> set[int]:
+    """Two words joined by a hyphen that together are a word of the patient's values ("Ji-young"
+    for the given name Jiyoung or 지영, "Wai-man" for Waiman): the second, a dictionary word, stayed
+    once the first went as unknown (red team 15)."""
+    out: set[int] = set()
+    for i in range(len(spans) - 1):
+        if text[spans[i][1]:spans[i + 1][0]] in _HYPHENS and is_identifier_word(spans[i][3] + spans[i + 1][3], values):
+            out.update((i, i + 1))
+    return out
+
+
 def allowlist(text: str, conventions: frozenset[str] = frozenset(),
               values: frozenset[str] = frozenset()) -> tuple[str, int]:
     """``text`` with person-name patterns and unknown words replaced by the placeholder
@@ -560,6 +574,11 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
     if not spans:
         return text, 0
     vanish = {i for i, s in enumerate(spans) if is_identifier_word(s[3], values)} if values else set()
+    if values:
+        vanish |= _hyphenated_value(spans, text, values)
+    if vanish:  # a particle between two words of the name: "Tran Van Hung" left "Van" (red team 14 left it)
+        particles = scrub_rules().particles
+        vanish |= {i for i in range(1, len(spans) - 1) if i - 1 in vanish and i + 1 in vanish and spans[i][3] in particles}
     if vanish:  # the patient's initials next to the name: "Raghunathan P", "P. Raghunathan" (red team 11)
         vanish |= initials_of_name(text, [(s[0], s[1]) for s in spans], vanish, values)
     letters = [c for c in text if c.isalpha()]
