@@ -1,6 +1,6 @@
 """True Enhanced CT and Enhanced MR images through de-identification (round 17, item 1).
 
-The source is ``tests/release16_source.py``, whose Enhanced CT and MR are now built to PS3.3
+The source is ``tests/release16_source.py``, whose Enhanced CT, MR and XA are now built to PS3.3
 by ``curator.testing.enhanced`` (functional groups, dimensions, frame content DateTimes with
 a time zone offset, references to the single-frame slices they come from, the patient's name
 planted in per-frame text).  In every access tier the released enhanced objects keep:
@@ -80,7 +80,7 @@ def test_enhanced_functional_groups_keep_dates_uids_and_lose_names(source, tmp_p
     deidentify(root, out, key=KEY, options=DeidOptions(access=access, k=5, workers=2, quarantine=tmp_path / "q"))
     pseudo = Pseudonymizer(KEY)
     released = _released(out)
-    for kind in ("enhanced_ct", "enhanced_mr"):
+    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_xa"):
         src = pydicom.dcmread(root / kinds[kind][0], stop_before_pixels=True)
         new = released[pseudo.uid(str(src.SOPInstanceUID))]
         offset = _days(str(src.StudyDate), str(new.StudyDate))

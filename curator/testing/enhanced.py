@@ -27,10 +27,11 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from curator.testing.synthetic import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, synthetic_uid
 
-__all__ = ["ENHANCED_CT_STORAGE", "ENHANCED_MR_STORAGE", "TIME_ZONE", "enhanced_image"]
+__all__ = ["ENHANCED_CT_STORAGE", "ENHANCED_MR_STORAGE", "ENHANCED_XA_STORAGE", "TIME_ZONE", "enhanced_image", "enhanced_xa"]
 
 ENHANCED_CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1"
 ENHANCED_MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1"
+ENHANCED_XA_STORAGE = "1.2.840.10008.5.1.4.1.1.12.1.1"
 TIME_ZONE = "+0100"  # the site's offset from UTC, in every DateTime of the object
 
 # Attributes of the patient, study, series, frame of reference and equipment modules the
@@ -276,6 +277,11 @@ def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int) -> 
     (_ct_shared if kind == "CT" else _mr_shared)(shared, first)
     ds.SharedFunctionalGroupsSequence = _seq(shared)
     ds.PerFrameFunctionalGroupsSequence = _seq(*(_frame(ds, i, slices, kind) for i in range(len(slices))))
+    _file_meta(ds)
+    return ds
+
+
+def _file_meta(ds: Dataset) -> None:
     ds.file_meta = FileMetaDataset()
     ds.file_meta.FileMetaInformationVersion = b"\x00\x01"
     ds.file_meta.MediaStorageSOPClassUID = UID(ds.SOPClassUID)
@@ -283,4 +289,76 @@ def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int) -> 
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.file_meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
     ds.file_meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+
+
+def _xa_shared(ds: Dataset) -> Dataset:
+    """The shared groups of an Enhanced XA (A.47.3): anatomy, pixel data properties, positioner,
+    table, collimator, irradiation event, frame acquisition (kV, mA), VOI LUT."""
+    shared = Dataset()
+    shared.FrameAnatomySequence = _seq(_item(FrameLaterality="U", AnatomicRegionSequence=_seq(
+        _code("51185008", "SCT", "Chest"))))
+    shared.FrameVOILUTSequence = _seq(_item(WindowCenter=2048, WindowWidth=4096))
+    shared.IrradiationEventIdentificationSequence = _seq(_item(
+        IrradiationEventUID=synthetic_uid(ds.SOPInstanceUID, "irradiation")))
+    shared.FramePixelDataPropertiesSequence = _seq(_item(
+        FrameType=list(ds.ImageType), PixelIntensityRelationship="LIN", PixelIntensityRelationshipSign=1,
+        ImagerPixelSpacing=[0.2, 0.2], GeometricalProperties="UNIFORM", ImageProcessingApplied="NONE"))
+    shared.PositionerPositionSequence = _seq(_item(PositionerPrimaryAngle=0.0, PositionerSecondaryAngle=0.0))
+    shared.TablePositionSequence = _seq(_item(
+        TableTopVerticalPosition=0.0, TableTopLongitudinalPosition=0.0, TableTopLateralPosition=0.0,
+        TableHorizontalRotationAngle=0.0, TableHeadTiltAngle=0.0, TableCradleTiltAngle=0.0))
+    shared.CollimatorShapeSequence = _seq(_item(
+        CollimatorShape="RECTANGULAR", CollimatorLeftVerticalEdge=0, CollimatorRightVerticalEdge=ds.Columns,
+        CollimatorUpperHorizontalEdge=0, CollimatorLowerHorizontalEdge=ds.Rows))
+    shared.FrameAcquisitionSequence = _seq(_item(KVP=80, XRayTubeCurrentInmA=10.0))
+    return shared
+
+
+def enhanced_xa(template: Dataset, series_number: int, frames: int = 3) -> Dataset:
+    """One Enhanced XA Image (A.47), a single-plane run of ``frames`` frames of 16x16 pixels, of
+    the patient, study and equipment of ``template`` (a synthetic CT slice); the patient's name
+    planted in Frame Comments.  dciodvfy finds 3 errors: X-Ray Tube Current in mA, Exposure Time
+    in ms and Exposure in mAs (XA/XRF Acquisition, 1C) are "missing" when absent and "present
+    when condition unsatisfied" when present, whatever the other attributes."""
+    ds = Dataset()
+    for keyword in _COMMON:
+        element = template.data_element(keyword) if keyword in template else None
+        if element is not None and keyword not in ("FrameOfReferenceUID", "PositionReferenceIndicator",
+                                                   "ProtocolName", "PatientPosition", "Rows", "Columns"):
+            ds.add(copy.deepcopy(element))
+    ds.SOPClassUID, ds.Modality = ENHANCED_XA_STORAGE, "XA"
+    ds.SeriesInstanceUID = synthetic_uid(template.StudyInstanceUID, "enhanced", "XA", series_number)
+    ds.SOPInstanceUID = synthetic_uid(ds.SeriesInstanceUID, 1)
+    ds.SeriesNumber, ds.InstanceNumber = series_number, 1
+    date, time = str(template.StudyDate), "101500"
+    ds.SeriesDate = ds.ContentDate = date
+    ds.SeriesTime = ds.ContentTime = time
+    ds.AcquisitionDateTime, ds.AcquisitionDuration = _datetime(date, time, 0.0), 0.1 * frames
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "SINGLE A", "NONE"]
+    ds.PixelIntensityRelationship = "LIN"
+    ds.Rows = ds.Columns = 16
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 12, 11
+    ds.NumberOfFrames = frames
+    rng = np.random.default_rng(series_number)
+    ds.PixelData = rng.integers(0, 4096, size=(frames, 16, 16), dtype=np.uint16).tobytes()
+    ds.ContentQualification, ds.BurnedInAnnotation, ds.LossyImageCompression = "RESEARCH", "NO", "00"
+    ds.PresentationLUTShape = "IDENTITY"
+    ds.AcquisitionContextSequence = _seq()
+    ds.PatientOrientation = ["A", "F"]
+    ds.PlanesInAcquisition, ds.PlaneIdentification = "SINGLE PLANE", "MONOPLANE"
+    ds.KVP, ds.RadiationSetting, ds.RadiationMode = 80, "GR", "PULSED"
+    ds.AveragePulseWidth, ds.DistanceReceptorPlaneToDetectorHousing = 5.0, 30.0
+    ds.PositionerType, ds.CArmPositionerTabletopRelationship, ds.AcquiredImageAreaDoseProduct = "CARM", "NO", 1.0
+    ds.SharedFunctionalGroupsSequence = _seq(_xa_shared(ds))
+    ds.PerFrameFunctionalGroupsSequence = _seq(*(
+        _item(FrameContentSequence=_seq(_item(
+            FrameAcquisitionDateTime=_datetime(date, time, 0.1 * i), FrameReferenceDateTime=_datetime(date, time, 0.1 * i),
+            FrameAcquisitionDuration=100.0, DimensionIndexValues=[i + 1],
+            FrameComments=f"run of {template.PatientName.family_name}")))  # a planted name
+        for i in range(frames)))
+    organization = synthetic_uid(ds.SOPInstanceUID, "dimension-organization")
+    ds.DimensionOrganizationSequence = _seq(_item(DimensionOrganizationUID=organization))
+    ds.DimensionIndexSequence = _seq(_item(DimensionOrganizationUID=organization, DimensionIndexPointer=0x00189074,
+                                           FunctionalGroupPointer=0x00209111, DimensionDescriptionLabel="Time"))
+    _file_meta(ds)
     return ds
