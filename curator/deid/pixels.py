@@ -365,7 +365,10 @@ def _screen_frames(frames: Iterator[tuple[int, NDArray]], words: bool = False) -
     for _, frame in frames:
         while max(frame.shape[:2]) > limit:
             frame = frame[::2, ::2]
-        if any(_in_band(box, frame.shape[:2]) for box in textdetect.detect(frame, words=words)):
+        boxes = textdetect.detect(frame, words=words)
+        if words:  # and a single glyph standing alone along an edge (an L/R marker no cut word vouches for)
+            boxes.extend(textdetect.lone_marks(frame))
+        if any(_in_band(box, frame.shape[:2]) for box in boxes):
             return SCREEN_REASON
     return None
 

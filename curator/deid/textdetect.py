@@ -99,6 +99,12 @@ class Settings:
     word_gap: float  # ... at most this many heights apart
     pair_edge: float  # ... a component wider than a glyph is the glyphs its column runs split into (ink between runs near its top or bottom only)
     pair_aspect: float  # ... wider than a glyph: this many heights
+    mark_min_height: int  # check before labelling: a single glyph standing alone along an edge (an L/R marker) is at least this high ...
+    mark_max_height: int  # ... and at most this high ...
+    mark_flat: float  # ... on a flat field: grey levels around it varying by at most this share of its contrast (standard deviation) ...
+    mark_level: float  # ... drawn in one colour: ``mark_uniform`` of its pixels at least this share of the way from the field to its level ...
+    mark_uniform: float  # ... (that share)
+    mark_corners: int  # ... with ink in at least this many corners of its box (a cross, a ring, a dot: none)
 
 
 @lru_cache(maxsize=1)
@@ -1650,3 +1656,83 @@ def fringe(frame: NDArray, cut: list[Box]) -> list[Box]:
             ys, xs = np.nonzero(labels == label)
             extra.append((e0 + int(ys.min()) - 1, f0 + int(xs.min()) - 1, e0 + int(ys.max()) + 2, f0 + int(xs.max()) + 2))
     return clip_boxes(extra, view.shape)
+
+
+def lone_marks(frame: NDArray) -> list[Box]:
+    """Single glyphs standing alone along the frame's edges (the check before labelling: an
+    L/R marker that no cut word vouches for): components of either polarity's strokes, at
+    least ``mark_min_height`` and at most ``mark_max_height`` high, glyph-shaped, in the
+    bands along the edges (:attr:`Settings.screen_band`), that are drawn as a marker
+    (:func:`_lone_mark`: one colour on a flat background, in strokes, reaching into the
+    corners of its box)."""
+    from scipy import ndimage
+
+    s = settings()
+    found: list[Box] = []
+    for view in windows(frame):
+        rows, cols = view.shape[:2]
+        band = s.screen_band
+        for response in _tophats(view, s.tophat):
+            labels, _ = ndimage.label(response >= s.contrast, structure=np.ones((3, 3), dtype=bool))
+            for index, sl in enumerate(ndimage.find_objects(labels)):
+                if sl is None:
+                    continue
+                y0, x0, y1, x1 = sl[0].start, sl[1].start, sl[0].stop, sl[1].stop
+                h, w = y1 - y0, x1 - x0
+                if not (s.mark_min_height <= h <= s.mark_max_height and 0.4 * h <= w <= s.max_aspect * h):
+                    continue
+                cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
+                if band * rows <= cy <= (1 - band) * rows and band * cols <= cx <= (1 - band) * cols:
+                    continue  # inside the image, not along an edge where markers sit
+                area = int((labels[sl] == index + 1).sum())
+                if area >= s.min_area and s.min_fill <= area / (h * w) <= s.max_fill and _lone_mark((y0, x0, y1, x1), view, s):
+                    found.append((y0, x0, y1, x1))
+    return sorted(set(found))
+
+
+def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
+    """A marker glyph is drawn in one colour on a flat field: around its box (out to one
+    height) the grey levels vary by at most ``mark_flat`` of its contrast (anatomy and
+    speckle vary), the pixels at least half-way from that field to the glyph's level form
+    one component within a quarter of its height of its box (isolated; nothing runs out),
+    at least ``mark_uniform`` of them ``mark_level`` of the way to the glyph's level
+    (anti-aliased edges aside), drawn in strokes (:func:`_solid`), with ink in at least
+    ``mark_corners`` of the four corners of its box (letters reach their corners: L, R,
+    A, P, H, F; a cross, a ring, a dot do not)."""
+    from scipy import ndimage
+
+    y0, x0, y1, x1 = raw
+    h = y1 - y0
+    rows, cols = view.shape[:2]
+    grow = max(2, int(s.lone_reach * h))
+    e0, f0, e1, f1 = max(y0 - grow, 0), max(x0 - grow, 0), min(y1 + grow, rows), min(x1 + grow, cols)
+    g0, h0, g1, h1 = max(y0 - h, 0), max(x0 - h, 0), min(y1 + h, rows), min(x1 + h, cols)
+    around = view[g0:g1, h0:h1].astype(np.int16)
+    ring = np.ones(around.shape, dtype=bool)
+    ring[e0 - g0:e1 - g0, f0 - h0:f1 - h0] = False
+    if not ring.any():
+        return False
+    contrast, level, background = _lone_levels(around, ring, (slice(y0 - g0, y1 - g0), slice(x0 - h0, x1 - h0)))
+    if contrast < s.contrast or float(level[ring].std()) > s.mark_flat * contrast:
+        return False
+    window = level[e0 - g0:e1 - g0, f0 - h0:f1 - h0]
+    labels, count = ndimage.label(window >= background + 0.5 * contrast, structure=np.ones((3, 3), dtype=bool))
+    if count != 1:
+        return False  # more than one piece (or none): not a marker glyph standing alone
+    sl = ndimage.find_objects(labels)[0]
+    if sl is None:
+        return False
+    open_edges = (e0 > 0, f0 > 0, e1 < rows, f1 < cols)
+    if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
+            or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
+        return False  # runs out of the window: a structure of the image
+    glyph = labels[sl] == 1
+    gh, gw = glyph.shape
+    if gh < s.mark_min_height or _solid(glyph, s):
+        return False
+    ink = window[sl][glyph]
+    if float((ink >= background + s.mark_level * contrast).mean()) < s.mark_uniform:
+        return False
+    qy, qx = max(1, gh // 4), max(1, gw // 4)
+    corners = sum(bool(glyph[a, b].any()) for a in (slice(0, qy), slice(gh - qy, gh)) for b in (slice(0, qx), slice(gw - qx, gw)))
+    return corners >= s.mark_corners
