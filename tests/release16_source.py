@@ -9,7 +9,8 @@ study, equipment and staff attributes copied from a synthetic CT slice of the sa
 * multi-frame: legacy-converted enhanced CT and MR (highdicom), Enhanced CT and Enhanced MR
   (``curator.testing.enhanced``, built to PS3.3 with pydicom: 0 dciodvfy errors; round 16
   used the legacy-converted objects under the Enhanced SOP class, 62 and 59 errors); Enhanced
-  XA (``enhanced_xa``: 3 dciodvfy errors, see its docstring);
+  XA (``enhanced_xa``: 3 dciodvfy errors, see its docstring) and an original Enhanced MR with
+  its MR Pulse Sequence module (0 errors);
 * derived: SEG (highdicom), SR TID 1500 measurement report (highdicom Comprehensive 3D SR),
   KOS (highdicom), RTSTRUCT, GSPS (highdicom), encapsulated PDF, secondary capture (highdicom).
 
@@ -280,7 +281,7 @@ def objects() -> dict[str, list[Dataset]]:
         "us": [syn.us_image(study, series_number=5, burned_in_annotation="NO")], "us_multiframe": [us_multiframe(study)],
         "legacy_enhanced_ct": [_legacy(ct, "CT", 40)], "legacy_enhanced_mr": [_legacy(mr, "MR", 41)],
         "enhanced_ct": [enhanced_image(ct, "CT", 42)], "enhanced_mr": [enhanced_image(mr, "MR", 43)],
-        "enhanced_xa": [enhanced_xa(ct[0], 44)],
+        "enhanced_mr_original": [enhanced_image(mr, "MR", 45, original=True)], "enhanced_xa": [enhanced_xa(ct[0], 44)],
         "seg": [seg], "sr_tid1500": [sr_tid1500(study, ct, seg)], "kos": [kos(study, ct)],
         "rtstruct": [syn.rtstruct(study, ct)], "gsps": [gsps(study, ct)], "pdf": [encapsulated_pdf(ct[0])],
         "secondary_capture": [secondary_capture(study, ct[0])],

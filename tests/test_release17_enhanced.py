@@ -80,7 +80,7 @@ def test_enhanced_functional_groups_keep_dates_uids_and_lose_names(source, tmp_p
     deidentify(root, out, key=KEY, options=DeidOptions(access=access, k=5, workers=2, quarantine=tmp_path / "q"))
     pseudo = Pseudonymizer(KEY)
     released = _released(out)
-    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_xa"):
+    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original", "enhanced_xa"):
         src = pydicom.dcmread(root / kinds[kind][0], stop_before_pixels=True)
         new = released[pseudo.uid(str(src.SOPInstanceUID))]
         offset = _days(str(src.StudyDate), str(new.StudyDate))
@@ -128,7 +128,7 @@ def test_enhanced_source_objects_pass_dciodvfy(source):
     from test_dicom_conformance import error_kinds
 
     root, kinds = source
-    for kind in ("enhanced_ct", "enhanced_mr"):
+    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original"):
         ds = _read(root / kinds[kind][0])
         assert "PerFrameFunctionalGroupsSequence" in ds and ds.NumberOfFrames == 3
         assert error_kinds(root / kinds[kind][0]) == [], kind

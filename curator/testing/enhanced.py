@@ -237,6 +237,7 @@ def _frame(ds: Dataset, index: int, slices: Sequence[Dataset], kind: str) -> Dat
             TablePosition=float(slice_.ImagePositionPatient[2]),
             ReconstructionTargetCenterPatient=[0.0, 0.0, float(slice_.ImagePositionPatient[2])],
             DataCollectionCenterPatient=[0.0, 0.0, float(slice_.ImagePositionPatient[2])]))
+    if ds.ImageType[0] == "ORIGINAL":
         frame.ReferencedImageSequence = _seq(_reference(slice_, _code("121311", "DCM", "Localizer")))
     else:
         derivation = _item(
@@ -248,10 +249,12 @@ def _frame(ds: Dataset, index: int, slices: Sequence[Dataset], kind: str) -> Dat
     return frame
 
 
-def _mr_module(ds: Dataset, first: Dataset) -> None:
-    """Enhanced MR Image (C.8.13.1) attributes of a derived image (reformatted from its source
-    slices; the MR Pulse Sequence module, C.8.13.4, is for ORIGINAL and MIXED images only)."""
-    ds.ImageType = ["DERIVED", "PRIMARY", "MPR", "NONE"]
+def _mr_module(ds: Dataset, first: Dataset, original: bool) -> None:
+    """Enhanced MR Image (C.8.13.1) attributes: of a derived image (reformatted from its source
+    slices), or of an original one with its MR Pulse Sequence module (C.8.13.4)."""
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"] if original else ["DERIVED", "PRIMARY", "MPR", "NONE"]
+    if original:
+        _pulse_sequence(ds, first)
     ds.ComplexImageComponent, ds.AcquisitionContrast = "MAGNITUDE", "T1"
     ds.ResonantNucleus = "1H"
     ds.KSpaceFiltering = "NONE"
@@ -259,9 +262,25 @@ def _mr_module(ds: Dataset, first: Dataset) -> None:
     ds.ApplicableSafetyStandardAgency = "IEC"
 
 
-def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int) -> Dataset:
-    """One Enhanced CT (``kind`` "CT") or Enhanced MR ("MR") image whose frames are ``slices``
-    (one series of :func:`curator.testing.synthetic.ct_series` or ``mr_series``, 16-bit)."""
+def _pulse_sequence(ds: Dataset, first: Dataset) -> None:
+    """MR Pulse Sequence module (C.8.13.4) of a 2D spin echo with inversion recovery."""
+    ds.PulseSequenceName = str(first.SequenceName)[:16]
+    ds.MRAcquisitionType = first.MRAcquisitionType
+    ds.EchoPulseSequence, ds.MultipleSpinEcho, ds.MultiPlanarExcitation = "SPIN", "NO", "NO"
+    ds.PhaseContrast, ds.TimeOfFlightContrast, ds.SteadyStatePulseSequence = "NO", "NO", "NONE"
+    ds.EchoPlanarPulseSequence, ds.SaturationRecovery, ds.SpectrallySelectedSuppression = "NO", "NO", "NONE"
+    ds.OversamplingPhase, ds.GeometryOfKSpaceTraversal = "NONE", "RECTILINEAR"
+    ds.RectilinearPhaseEncodeReordering, ds.SegmentedKSpaceTraversal = "LINEAR", "SINGLE"
+    ds.NumberOfKSpaceTrajectories = 1
+    if ds.MRAcquisitionType == "3D":
+        ds.CoverageOfKSpace = "FULL"  # 1C: 3D acquisitions only
+
+
+def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int, original: bool = False) -> Dataset:
+    """One Enhanced CT (``kind`` "CT", original) or Enhanced MR ("MR": derived, a reformat of
+    its slices; ``original``: as acquired, with the MR Pulse Sequence module) image whose
+    frames are ``slices`` (one series of :func:`curator.testing.synthetic.ct_series` or
+    ``mr_series``, 16-bit)."""
     if kind not in ("CT", "MR"):
         raise ValueError(f"kind must be CT or MR, not {kind!r}")
     first = slices[0]
@@ -270,11 +289,16 @@ def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int) -> 
         ds.ImageType = ["ORIGINAL", "PRIMARY", "ATTENUATION", "NONE"]
         ds.ReferencedImageEvidenceSequence = _evidence(slices)
     else:
-        _mr_module(ds, first)
-        ds.SourceImageEvidenceSequence = _evidence(slices)
+        _mr_module(ds, first, original)
+        if original:
+            ds.ReferencedImageEvidenceSequence = _evidence(slices)
+        else:
+            ds.SourceImageEvidenceSequence = _evidence(slices)
     _dimensions(ds)
     shared = _shared_common(first)
     (_ct_shared if kind == "CT" else _mr_shared)(shared, first)
+    if kind == "MR":
+        shared.MRImageFrameTypeSequence[0].FrameType = list(ds.ImageType)
     ds.SharedFunctionalGroupsSequence = _seq(shared)
     ds.PerFrameFunctionalGroupsSequence = _seq(*(_frame(ds, i, slices, kind) for i in range(len(slices))))
     _file_meta(ds)
