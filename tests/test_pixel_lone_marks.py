@@ -72,3 +72,39 @@ def test_marks_that_are_not_letters_do_not_quarantine(index):
     assert outcome.reason is None and outcome.cleaned
     assert not _left(case, outcome)
     assert case.dataset.BurnedInAnnotation == "NO"
+
+
+def _boxed(text: str, font: str, size: int, y: int, x: int) -> np.ndarray:
+    """pydicom's CT (12 bits) with ``text`` (or, for "+", a cross) in a square outline box
+    (a lead marker) drawn on the air at (y, x)."""
+    from pixel_short import BASES, _alpha, _content, _paint
+
+    frame = _content(BASES[0])
+    if text == "+":
+        alpha = np.zeros((size, size))
+        alpha[size // 2 - 1:size // 2 + 1, :] = 1
+        alpha[:, size // 2 - 1:size // 2 + 1] = 1
+    else:
+        alpha = _alpha(text, font, size, None, True)
+    side = max(alpha.shape) + 8
+    for sl in ((slice(y, y + 2), slice(x, x + side)), (slice(y + side - 2, y + side), slice(x, x + side)),
+               (slice(y, y + side), slice(x, x + 2)), (slice(y, y + side), slice(x + side - 2, x + side))):
+        frame[sl] = 1.0
+    _paint(frame, alpha, y + (side - alpha.shape[0]) // 2, x + (side - alpha.shape[1]) // 2, 1.0)
+    return np.rint(frame * 4095).astype(np.uint16)
+
+
+@pytest.mark.parametrize("font, size, y, x", [("dejavu/DejaVuSans-Bold.ttf", 16, 470, 470),
+                                              ("liberation/LiberationSans-Regular.ttf", 20, 20, 20),
+                                              ("dejavu/DejaVuSans.ttf", 12, 480, 20)])
+def test_a_letter_in_a_lead_marker_box_is_a_lone_mark(font, size, y, x):
+    """A single letter in a square outline box (a lead marker) is one glyph and a box to the
+    detectors: neither a line nor a word of two glyphs; the check before labelling sees it."""
+    frame = _boxed("R", font, size, y, x)
+    assert not textdetect.detect(frame, words=True)
+    assert any(y <= b[0] and b[2] <= y + 40 and x <= b[1] and b[3] <= x + 40 for b in textdetect.lone_marks(frame))
+
+
+def test_a_cross_in_a_box_is_not_a_lone_mark():
+    """Guard: a cross in the same box (a logo, a crosshair) reaches no corner of its box."""
+    assert not textdetect.lone_marks(_boxed("+", "", 14, 470, 470))

@@ -1694,11 +1694,9 @@ def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
     """A marker glyph is drawn in one colour on a flat field: around its box (out to one
     height) the grey levels vary by at most ``mark_flat`` of its contrast (anatomy and
     speckle vary), the pixels at least half-way from that field to the glyph's level form
-    one component within a quarter of its height of its box (isolated; nothing runs out),
-    at least ``mark_uniform`` of them ``mark_level`` of the way to the glyph's level
-    (anti-aliased edges aside), drawn in strokes (:func:`_solid`), with ink in at least
-    ``mark_corners`` of the four corners of its box (letters reach their corners: L, R,
-    A, P, H, F; a cross, a ring, a dot do not)."""
+    one component within a quarter of its height of its box (isolated; nothing runs out)
+    that is shaped like a marker glyph (:func:`_marker_glyph`) — or two to four, when the
+    largest is a thin outline box round the others (a lead marker: `R`, `PA` in a square)."""
     from scipy import ndimage
 
     y0, x0, y1, x1 = raw
@@ -1717,20 +1715,46 @@ def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
         return False
     window = level[e0 - g0:e1 - g0, f0 - h0:f1 - h0]
     labels, count = ndimage.label(window >= background + 0.5 * contrast, structure=np.ones((3, 3), dtype=bool))
-    if count != 1:
-        return False  # more than one piece (or none): not a marker glyph standing alone
-    sl = ndimage.find_objects(labels)[0]
-    if sl is None:
+    objects = ndimage.find_objects(labels)
+    if not 1 <= count <= 4 or any(sl is None for sl in objects):
         return False
     open_edges = (e0 > 0, f0 > 0, e1 < rows, f1 < cols)
-    if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
-            or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
-        return False  # runs out of the window: a structure of the image
-    glyph = labels[sl] == 1
+    for sl in objects:
+        if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
+                or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
+            return False  # runs out of the window: a structure of the image
+    if count == 1:
+        return _marker_glyph(labels[objects[0]] == 1, window[objects[0]], background, contrast, s)
+    sizes = [int((labels[sl] == k + 1).sum()) for k, sl in enumerate(objects)]
+    outer = int(np.argmax(sizes))
+    box = objects[outer]
+    outline = labels[box] == outer + 1
+    oh, ow = outline.shape
+    side = max(2, int(0.2 * min(oh, ow)))
+    if min(oh, ow) <= 2 * side + s.mark_min_height or outline[side:oh - side, side:ow - side].any():
+        return False  # not a thin outline round something
+    if min(float(outline[:side].any(axis=0).mean()), float(outline[oh - side:].any(axis=0).mean()),
+           float(outline[:, :side].any(axis=1).mean()), float(outline[:, ow - side:].any(axis=1).mean())) < 0.9:
+        return False  # not closed on its four sides
+    inner = [sl for k, sl in enumerate(objects) if k != outer]
+    if not all(box[0].start < sl[0].start and sl[0].stop < box[0].stop and box[1].start < sl[1].start and sl[1].stop < box[1].stop
+               for sl in inner):
+        return False  # something outside the box
+    u = (slice(min(sl[0].start for sl in inner), max(sl[0].stop for sl in inner)),
+         slice(min(sl[1].start for sl in inner), max(sl[1].stop for sl in inner)))
+    return _marker_glyph((labels[u] > 0) & (labels[u] != outer + 1), window[u], background, contrast, s)
+
+
+def _marker_glyph(glyph: NDArray[np.bool_], values: NDArray[np.int16], background: float, contrast: float, s: Settings) -> bool:
+    """Ink (``glyph``, its grey levels ``values``) shaped like a marker's letters: at least
+    ``mark_min_height`` high, at least ``mark_uniform`` of it ``mark_level`` of the way from
+    the field's level to the glyph's (one colour; anti-aliased edges aside), drawn in strokes
+    (:func:`_solid`), with ink in at least ``mark_corners`` of the four corners of its box
+    (letters reach their corners: L, R, A, P, H, F; a cross, a ring, a dot do not)."""
     gh, gw = glyph.shape
     if gh < s.mark_min_height or _solid(glyph, s):
         return False
-    ink = window[sl][glyph]
+    ink = values[glyph]
     if float((ink >= background + s.mark_level * contrast).mean()) < s.mark_uniform:
         return False
     qy, qx = max(1, gh // 4), max(1, gw // 4)
