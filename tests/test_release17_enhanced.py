@@ -80,11 +80,13 @@ def test_enhanced_functional_groups_keep_dates_uids_and_lose_names(source, tmp_p
     deidentify(root, out, key=KEY, options=DeidOptions(access=access, k=5, workers=2, quarantine=tmp_path / "q"))
     pseudo = Pseudonymizer(KEY)
     released = _released(out)
+    offsets = set()  # one patient: one offset for all the enhanced objects
     for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original", "enhanced_xa"):
         src = pydicom.dcmread(root / kinds[kind][0], stop_before_pixels=True)
         new = released[pseudo.uid(str(src.SOPInstanceUID))]
         offset = _days(str(src.StudyDate), str(new.StudyDate))
         assert offset > 0
+        offsets.add(offset)
         # dates and date-times at every depth: same offset, same time of day and zone
         before, after = dict(_values(src, ("DA", "DT"))), dict(_values(new, ("DA", "DT")))
         assert "PatientBirthDate" not in after  # emptied by the profile; every other date kept
@@ -108,6 +110,7 @@ def test_enhanced_functional_groups_keep_dates_uids_and_lose_names(source, tmp_p
                 assert uids[keyword] == str(slices[0].data_element(top).value), (kind, keyword)
             elif not keyword.endswith("ClassUID"):
                 assert uids[keyword] != old, (kind, keyword)
+        assert len(offsets) == 1, offsets
         organizations = {v for k, v in _values(new, ("UI",)) if k.endswith("DimensionOrganizationUID")}
         assert len(organizations) == 1
         # no name part in any text, and no separator of its person-name form
