@@ -225,3 +225,55 @@ def test_a_particle_away_from_the_name_stays():
     ds.ImageComments = "Tran Van Hung, van and CT"
     for out in _both(ds):
         assert str(out.ImageComments) == "van and CT"
+
+
+# --- class 7 (round c; red team 14 left it): Teochew and Hakka spellings of a Chinese family name ----
+
+
+@pytest.mark.parametrize("name, label, gone", [
+    ("陈^文庆", "DANG BUNG KENG", "DANG"),
+    ("陈^文庆", "Tang Boon Keng", "Tang"),
+    ("陈^文庆", "CHIN T2", "CHIN"),
+    ("王^美玲", "HENG BEE LENG", "HENG"),
+    ("黄^志明", "VONG CHI MIN", "VONG"),
+    ("刘^德华", "LIEW TET FAH", "LIEW"),
+    ("温^国强", "VOON KOK KEONG", "VOON"),
+    ("彭^丽娟", "PHANG LEE KUAN", "PHANG"),
+])
+def test_a_teochew_or_hakka_family_name_goes(name, label, gone):
+    """Only Hokkien and Cantonese spellings of a family name were known ("Dang", "Chin" for 陈, "Heng"
+    for 王, "Vong" for 黄 stayed; mappings/transliteration.yaml ``teochew_hakka_surnames``)."""
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")
+
+
+# --- class 8 (round c, over-removal): a modality next to a Chinese name read as initials -------------
+
+
+@pytest.mark.parametrize("name, text, kept", [
+    ("陈^文庆", "Tan, CT chest", "CT chest"),
+    ("陈^文庆", "Mr Tan, CT chest", "CT chest"),
+    ("陳^偉文", "Mr Chan Wai-man, CT chest", "CT chest"),
+])
+def test_a_modality_next_to_the_name_stays(name, text, kept):
+    """A Chinese name's many spellings give many first letters, so "CT" next to it went as the
+    patient's initials (curator.deid.scrub.initials_of_name: an imaging word of two letters or more is
+    initials only when it is the name's own, in order)."""
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert kept in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("name, text, gone", [
+    ("Chan^Tai Man", "Chan TM, CT", "TM"),
+    ("Smith^Mary Ruth", "Smith MR, CT", "MR"),
+    ("Raghunathan^Pradeep Kumar", "Raghunathan PK, CT chest", "PK"),
+])
+def test_initials_that_are_an_imaging_word_still_go(name, text, gone):
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments

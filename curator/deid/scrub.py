@@ -819,6 +819,20 @@ def _cantonese_surname(part: str, syllables: list[str]) -> list[str]:
     return syllables
 
 
+@cache
+def _dialect_surnames() -> dict[str, list[str]]:
+    """Family names in Chinese characters -> their Hokkien, Teochew and Hakka spellings
+    (``mappings/transliteration.yaml`` ``hokkien_surnames``, ``teochew_hakka_surnames``: red team 15,
+    "Dang" and "Chin" for 陈, "Heng" for 王, "Vong" for 黄 stayed in labels)."""
+    data = _transliteration()
+    out: dict[str, list[str]] = {}
+    for table in ("hokkien_surnames", "teochew_hakka_surnames"):
+        for family, spellings in (data.get(table) or {}).items():
+            known = out.setdefault(str(family), [])
+            known += [str(s) for s in spellings if str(s) not in known]
+    return out
+
+
 def _dialect_spellings(text: str) -> set[str]:
     """Spellings of a value in Chinese characters as Cantonese, Hokkien and Vietnamese records write
     them (red team 14: "Kin Kwok" for 建国, "Tan" for 陈, "Van Hung" for 文雄 stayed in labels): the
@@ -838,7 +852,7 @@ def _dialect_spellings(text: str) -> set[str]:
         cantonese.append([_jyutping_spellings(reading or char) for char, reading in get_jyutping_list(piece)])
     widest = max((len(choices) for piece in cantonese for choices in piece), default=1)
     out = {fold(_kth_spelling(cantonese, k)) for k in range(widest)}
-    hokkien = _transliteration().get("hokkien_surnames") or {}
+    hokkien = _dialect_surnames()
     family = next((pieces[0][:size] for size in (2, 1) if pieces and pieces[0][:size] in hokkien), None)
     if family:
         given = "".join(" ".join(choices[0] for choices in piece) for piece in cantonese[1:])
@@ -1246,6 +1260,10 @@ def _initials(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
             first.update(p[0] for p in parts)
             if 2 <= len(parts) <= 4:
                 whole.update(("".join(p[0] for p in parts), "".join(p[0] for p in reversed(parts))))
+            given = [t for t in (fold(w) for w in _WORD.findall(group.partition("^")[2].replace("^", " ")))
+                     if t.isalpha() and len(t) >= 2 and t not in rules.particles]
+            if 2 <= len(given) <= 3:  # the given names' initials alone ("Chan TM" for Chan^Tai Man)
+                whole.add("".join(p[0] for p in given))
     return frozenset(whole), frozenset(first)
 
 
@@ -1259,6 +1277,8 @@ def initials_of_name(text: str, spans: list[tuple[int, int]], named: set[int], v
     letters of the name's first letters next to a removed name word (``named``: "Raghunathan P",
     "Zhou X.Y.", "P. Raghunathan"), and the whole initials written with full stops anywhere ("L.W.",
     but not those of ``mappings/identifiers.yaml`` ``dotted_abbreviations``: "p.o.").  Red team 11."""
+    from curator.deid.freetext import is_imaging_word  # freetext imports this module
+
     whole, first = _initials(values)
     if not first:
         return set()
@@ -1269,7 +1289,11 @@ def initials_of_name(text: str, spans: list[tuple[int, int]], named: set[int], v
             while 0 <= j < len(spans) and j not in named:
                 start, end = spans[j]
                 between = text[spans[j - step][1]:start] if step == 1 else text[end:spans[j - step][0]]
-                if not (_initial_letter(text, start, end) and set(fold(text[start:end])) <= first
+                letters = fold(text[start:end])
+                # a modality or imaging abbreviation is no initials unless it is the name's ("Tan, CT
+                # chest" lost "CT": a Chinese name's many spellings give many first letters; red team 15)
+                if not (_initial_letter(text, start, end) and set(letters) <= first
+                        and (len(letters) == 1 or letters in whole or not is_imaging_word(letters))
                         and len(between) <= 3 and not between.strip(" .,")):
                     break
                 out.add(j)
