@@ -8,12 +8,13 @@ titles and keywords are in Japanese, Greek, Russian and Arabic only.  Each is re
   without the virtualenv outside CI): one dataset, no output on standard error, the title and
   every keyword as written, each resource's size the bytes of its files (``include_byte_size``),
   the numbers of records and individuals those of the files (none when fewer than k);
-* mlcroissant: validation without a warning, the records of the series table, whose
-  instances, frames and bytes add up to the DICOM files';
+* mlcroissant: validation without a warning, release.yaml's keywords in every language, the
+  records of the series table, whose instances, frames and bytes add up to the DICOM files';
 * the HL7 FHIR JSON schema (``.ci/fhir-schemas``, ``external``) and fhir.resources: no error,
   ImagingStudy series and instances as the files.
 
-Without round 17: Croissant lacked datePublished (mlcroissant's warning), the series table had
+Without round 17: Croissant lacked datePublished (mlcroissant's warning) and release.yaml's
+keywords, the series table had
 no frames nor bytes, the DICOM and FHIR distributions no size, and release (b) was named
 ``v2-0-0`` (the slug of a title in other scripts is empty).
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from curator.release.config import load_release_config
 from curator.release.fhir_export import parse_resource
 from curator.release.publish import PublishOptions, publish
 from curator.testing import synthetic as syn
@@ -126,6 +128,8 @@ def test_mlcroissant_validates_without_warning_and_counts_what_the_files_hold(re
     sizes = {d.name: d.content_size for d in dataset.metadata.distribution}
     assert sizes == {"series-csv": f"{files['sizes']['Series table (CSV)']} B",
                      "series-parquet": f"{files['sizes']['Series table (Parquet)']} B"}
+    config = load_release_config(release.parent / "release.yaml")
+    assert {w for words in config.keywords.values() for w in words} <= set(dataset.metadata.keywords)
     if files["instances"] == 1:
         assert re.fullmatch(r"release-[0-9a-f]{8}-v2-0-0", json.loads((release / "croissant.json").read_text())["name"])
 

@@ -81,6 +81,14 @@ def _tables(summary: ReleaseSummary) -> list[DistributionInfo]:
     return tables
 
 
+def _keywords(summary: ReleaseSummary, config: ReleaseConfig) -> list:
+    """curator's keywords and release.yaml's: English ones as text (the context's language),
+    the others as language-tagged values (mlcroissant reads both as strings)."""
+    plain = {"DICOM", "medical imaging", *summary.modalities, *config.keywords.get("en", [])}
+    tagged = sorted({(lang, word) for lang, words in config.keywords.items() if lang != "en" for word in words})
+    return sorted(plain) + [{"@language": lang, "@value": word} for lang, word in tagged]
+
+
 def _file_object(table: DistributionInfo) -> dict:
     return {
         "@type": "cr:FileObject",
@@ -125,7 +133,7 @@ def build_croissant(summary: ReleaseSummary, config: ReleaseConfig, date_publish
         "sameAs": dataset_iri,
         "license": str(resolve_concept("licence", config.licence)),
         "version": config.version,
-        "keywords": sorted({"DICOM", "medical imaging", *summary.modalities}),
+        "keywords": _keywords(summary, config),
         "citeAs": f"{_text(config.title)}, version {config.version}. {_text(config.publisher.name)}. {dataset_iri}",
         "creator": {"@type": "sc:Organization", "name": _text(config.publisher.name)},
         "distribution": [_file_object(t) for t in tables],
