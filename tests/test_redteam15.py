@@ -277,3 +277,24 @@ def test_initials_that_are_an_imaging_word_still_go(name, text, gone):
     ds.ImageComments = text
     for out in _both(ds):
         assert gone not in str(out.ImageComments), out.ImageComments
+
+
+# --- class 9 (round d): a national identifier in a kept private element ------------------------------
+
+
+@pytest.mark.parametrize("value", ["RSSMRA31C03H501U", "19310303-2383"])  # the second: a guard (a free-text pattern since 67c4556)
+def test_a_national_id_in_a_safe_private_element_goes(value):
+    """A private element the TCIA knowledge base keeps (GEMS_ACQU_01 Internal Pulse Sequence Name) is
+    kept whole when it holds no identifier pattern: a codice fiscale is none of the free-text patterns
+    and stayed (curator.deid.engine.private_text_safe reads ``checked_patterns`` too)."""
+    ds = _ct()
+    ds.private_block(0x0019, "GEMS_ACQU_01", create=True).add_new(0x9E, "SH", value)
+    for out in _both(ds):
+        assert value not in str(out.get((0x0019, 0x109E), "")), out.get((0x0019, 0x109E))
+
+
+def test_a_technical_private_value_stays():
+    ds = _ct()
+    ds.private_block(0x0019, "GEMS_ACQU_01", create=True).add_new(0x9E, "SH", "FSE-XL")
+    for out in _both(ds):
+        assert str(out[0x0019, 0x109E].value) == "FSE-XL"

@@ -298,6 +298,8 @@ def private_text_safe(text: str, values: frozenset[str], vr: str = "LO", parts: 
     digits = ascii_digits(text)  # once, not once per pattern
     if any(p.search(digits) for p in identifier_patterns()):
         return False
+    if any(p.search(digits) for p in scrub_rules().checked_patterns):  # "RSSMRA31C03H501U" (red team 15)
+        return False
     if free_text and not freetext.private_text_kept(text):  # comments and descriptions: every word safe (red team 7)
         return False
     return not freetext.has_name(text)

@@ -56,6 +56,8 @@ class _Rules:
     # those that empty a kept code string (CS): an ID glued to its word ("ACC24778812"): red team 14;
     # and `checked_patterns`
     code_patterns: tuple[re.Pattern[str] | CheckedPattern, ...]
+    # `checked_patterns` alone: also what a kept private text must not hold (red team 15)
+    checked_patterns: tuple[CheckedPattern, ...]
     months: frozenset[str]  # the folded month names (a month alone is no date element)
     dotted_abbreviations: frozenset[str]
     parameter_run: re.Pattern[str]
@@ -152,6 +154,7 @@ def scrub_rules() -> _Rules:
         month_patterns=month_patterns,
         label_patterns=month_patterns + tuple(label.values()) + ids,
         code_patterns=tuple(label[str(name)] for name in data["code_pattern_names"]) + ids,
+        checked_patterns=ids,
         months=frozenset(fold(str(m)) for m in data["month_names"]),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
