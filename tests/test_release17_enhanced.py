@@ -154,3 +154,6 @@ def test_acquisition_parameters_of_enhanced_images_are_those_of_their_slices():
                 ("pixel_bandwidth_hz", "imaging_frequency_mhz", "imaged_nucleus"))
         for key in keys:
             assert single[key] is not None and enhanced[key] == single[key], (kind, key)
+    # the Enhanced Contrast/Bolus module: its agent and its route code (the slices write text)
+    ct = acquisition_parameters(enhanced_image(syn.ct_series(study, 2, rows=16, columns=16), "CT", 9))
+    assert (ct["contrast_agent"], ct["contrast_route"], ct["contrast_used"]) == ("Iohexol", "Intravenous route", True)

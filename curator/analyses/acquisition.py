@@ -63,6 +63,7 @@ _TOTAL_COLLIMATION = 0x00189307
 _CONTRAST_AGENT = 0x00180010
 _CONTRAST_AGENT_SEQ = 0x00180012
 _CONTRAST_ROUTE = 0x00181040
+_CONTRAST_ROUTE_SEQ = 0x00180014  # Contrast/Bolus Administration Route Sequence
 _MULTIENERGY = 0x00189361
 _DISTANCE_SOURCE_DETECTOR = 0x00181110
 _VIEW_POSITION = 0x00185101
@@ -469,6 +470,15 @@ def _contrast(ds: Any) -> tuple[str | None, bool]:
     return agent, used
 
 
+def _contrast_route(ds: Any) -> str | None:
+    """Contrast/Bolus Route, else the route code's meaning of the first agent (Enhanced
+    Contrast/Bolus module: Contrast/Bolus Administration Route Sequence)."""
+    route = _str(ds, _CONTRAST_ROUTE)
+    item = _first_item(ds, _CONTRAST_AGENT_SEQ)
+    code = _first_item(item, _CONTRAST_ROUTE_SEQ) if route is None and item is not None else None
+    return route if code is None else _str(code, _CODE_MEANING)
+
+
 def _geometry(ds: Any) -> dict:
     return {
         "slice_thickness_mm": _float(ds, _SLICE_THICKNESS),
@@ -501,7 +511,7 @@ def _ct(ds: Any) -> dict:
         "spiral_pitch_factor": _float(ds, _PITCH),
         "total_collimation_width_mm": _float(ds, _TOTAL_COLLIMATION),
         "contrast_agent": agent,
-        "contrast_route": _str(ds, _CONTRAST_ROUTE),
+        "contrast_route": _contrast_route(ds),
         "contrast_used": used,
         "multienergy": _str(ds, _MULTIENERGY),
     }

@@ -262,6 +262,18 @@ def _mr_module(ds: Dataset, first: Dataset, original: bool) -> None:
     ds.ApplicableSafetyStandardAgency = "IEC"
 
 
+def _contrast(ds: Dataset, first: Dataset) -> None:
+    """Enhanced Contrast/Bolus module (C.7.6.4b): the slices' intravenous iodinated agent."""
+    agent = _code("C-B0322", "SRT", "Iohexol")
+    agent.ContrastBolusAgentNumber = 1
+    agent.ContrastBolusAdministrationRouteSequence = _seq(_code("G-D101", "SRT", "Intravenous route"))
+    agent.ContrastBolusIngredientCodeSequence = _seq(_code("C-11400", "SRT", "Iodine"))
+    agent.ContrastBolusVolume = float(first.ContrastBolusVolume)
+    agent.ContrastBolusIngredientConcentration = 350.0
+    agent.ContrastBolusIngredientOpaque = "YES"
+    ds.ContrastBolusAgentSequence = _seq(agent)
+
+
 def _pulse_sequence(ds: Dataset, first: Dataset) -> None:
     """MR Pulse Sequence module (C.8.13.4) of a 2D spin echo with inversion recovery."""
     ds.PulseSequenceName = str(first.SequenceName)[:16]
@@ -288,6 +300,8 @@ def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int, ori
     if kind == "CT":
         ds.ImageType = ["ORIGINAL", "PRIMARY", "ATTENUATION", "NONE"]
         ds.ReferencedImageEvidenceSequence = _evidence(slices)
+        if "ContrastBolusAgent" in first:
+            _contrast(ds, first)
     else:
         _mr_module(ds, first, original)
         if original:
@@ -297,6 +311,10 @@ def enhanced_image(slices: Sequence[Dataset], kind: str, series_number: int, ori
     _dimensions(ds)
     shared = _shared_common(first)
     (_ct_shared if kind == "CT" else _mr_shared)(shared, first)
+    if "ContrastBolusAgentSequence" in ds:  # Contrast/Bolus Usage (C.7.6.16.2.12)
+        shared.ContrastBolusUsageSequence = _seq(_item(
+            ContrastBolusAgentNumber=1, ContrastBolusAgentAdministered="YES", ContrastBolusAgentDetected="YES",
+            ContrastBolusAgentPhase="PORTAL_VENOUS"))
     if kind == "MR":
         shared.MRImageFrameTypeSequence[0].FrameType = list(ds.ImageType)
     ds.SharedFunctionalGroupsSequence = _seq(shared)
