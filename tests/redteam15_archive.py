@@ -2,7 +2,7 @@
 every output for it (tests/plants.py).  Every person, number and address is invented; every
 national identifier is made up but has valid check digits.
 
-Six sites, six vendors, languages and scripts:
+Seven sites, six vendors, languages and scripts:
 
 - ``TOKYO_FUJIFILM`` (ISO 2022 IR 87 and IR 13, Japanese): "Yamada^Tarou=山田^太郎=やまだ^たろう" (the three
   component groups, the phonetic one in hiragana); a label naming him in katakana, another in
@@ -23,7 +23,10 @@ Six sites, six vendors, languages and scripts:
   Devanagari with a birth date in Devanagari digits, an age after "aged" and a comma;
 - ``BEIJING_UIH`` (GB18030, Chinese): a Chinese resident identity number in a Frame Label;
 - ``ROMA_ESAOTE`` (ISO_IR 100, Italian): a codice fiscale (the name and the birth date) in a
-  Content Label, "Ha 93 anni" in a comment.
+  Content Label and in a private element the TCIA knowledge base keeps, "Ha 93 anni" in a comment;
+- ``KUALALUMPUR_CANON`` (ISO_IR 192, Chinese name, English text; rounds b-d): the family name 刘 in its
+  Hakka spelling in a Frame Label ("LIEW T2"), an age glued to the sex ("93F with cough"), "CT" next
+  to the name (kept: no initials).
 
 Age, sex, size and weight are written too: no plants (controlled tiers keep them, ages over 89
 top-coded); :data:`KEPT` lists clinical words that must survive.
@@ -64,6 +67,8 @@ PRIVATE = "a name in a private sequence of an unknown creator"
 SR_TREE = "a TEXT, PNAME, DATE or UIDREF item five levels deep in an SR content tree"
 WAVEFORM = "a name or ID in a waveform annotation"
 PHONE = "an international phone number"
+DIALECT = "a Chinese family name in its Hakka spelling in a label"
+PRIVATE_ID = "a national identifier in a private element the TCIA knowledge base keeps"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ PEOPLE = {
                  "BJ24CT4401", "UIH", "uCT 760"),
     "it": Person("it", "ROMA_ESAOTE", "Rossi^Mario", "ISO_IR 100", "RM4471200", "19310303", "M", "093Y",
                  "RM24US3307", "Esaote S.p.A.", "MyLab X8"),
+    "my": Person("my", "KUALALUMPUR_CANON", "刘^德华", "ISO_IR 192", "KL5530917", "19310303", "F", "093Y",
+                 "KL24CT0317", "CANON_MEC", "Aquilion Prime"),
 }
 
 # Clinical words written beside the plants that a controlled-access release keeps (over-removal).
@@ -107,6 +114,7 @@ KEPT = {
     "uk": ("chest", "clear"),
     "cn": ("CT", "chest"),
     "it": ("fegato",),
+    "my": ("CT", "chest", "clear", "cough"),
 }
 
 CPF = "529.982.247-25"
@@ -346,6 +354,7 @@ def _roma_us(p: Person, plants: list[Plant]) -> Dataset:
     ds = _base(p, US, "US", 1)
     ds.StudyDescription = "ECOGRAFIA ADDOME"
     ds.ContentLabel = CODICE_FISCALE
+    ds.private_block(0x0019, "GEMS_ACQU_01", create=True).add_new(0x9E, "SH", CODICE_FISCALE)
     ds.ImageComments = "fegato: steatosi lieve. Ha 93 anni"
     ds.BurnedInAnnotation = "NO"
     pixels(ds)
@@ -353,17 +362,31 @@ def _roma_us(p: Person, plants: list[Plant]) -> Dataset:
     return ds
 
 
+# --- Kuala Lumpur (round b-d): a Hakka family name in a label, an age glued to the sex -------------
+
+
+def _kualalumpur_ct(p: Person, plants: list[Plant]) -> Dataset:
+    ds = _base(p, CT, "CT", 1)
+    ds.StudyDescription = "CT CHEST"
+    ds.FrameLabel = "LIEW T2"
+    ds.ImageComments = "93F with cough; Liew, CT chest clear"
+    pixels(ds)
+    plants += [Plant("LIEW T2", DIALECT), Plant("93F with", AGE)]
+    return ds
+
+
 def build(root: str | Path) -> Planted:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
-    jp, br, se, uk, cn, it = PEOPLE.values()
+    jp, br, se, uk, cn, it, my = PEOPLE.values()
     _header_plants(jp, plants, ("Tarou", "山田", "太郎", "やまだ", "たろう"))
     _header_plants(br, plants, ("Conceição", "João Evangelista"))
     _header_plants(se, plants, ("Astrid",))
     _header_plants(uk, plants, ("Priyanka",))
     _header_plants(cn, plants, ("欧阳", "建华"))
     _header_plants(it, plants, ("Rossi",))
+    _header_plants(my, plants, ("德华",))
     write(_tokyo_mr(jp, plants), root / jp.site / "MR" / "1.dcm")
     write(_tokyo_enhanced(jp, plants), root / jp.site / "EMR" / "1.dcm")
     path = root / br.site / "CT" / "1.dcm"
@@ -375,4 +398,5 @@ def build(root: str | Path) -> Planted:
     write(_london_cr(uk, plants), root / uk.site / "CR" / "1.dcm")
     write(_beijing_ct(cn, plants), root / cn.site / "CT" / "1.dcm")
     write(_roma_us(it, plants), root / it.site / "US" / "1.dcm")
+    write(_kualalumpur_ct(my, plants), root / my.site / "CT" / "1.dcm")
     return Planted(root, tuple(dict.fromkeys(plants)))
