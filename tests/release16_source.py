@@ -10,7 +10,7 @@ study, equipment and staff attributes copied from a synthetic CT slice of the sa
   (``curator.testing.enhanced``, built to PS3.3 with pydicom: 0 dciodvfy errors; round 16
   used the legacy-converted objects under the Enhanced SOP class, 62 and 59 errors); Enhanced
   XA (``enhanced_xa``: 3 dciodvfy errors, see its docstring) and an original Enhanced MR with
-  its MR Pulse Sequence module (0 errors);
+  its MR Pulse Sequence module and an Enhanced US Volume (0 errors each);
 * derived: SEG (highdicom), SR TID 1500 measurement report (highdicom Comprehensive 3D SR),
   KOS (highdicom), RTSTRUCT, GSPS (highdicom), encapsulated PDF, secondary capture (highdicom).
 
@@ -29,7 +29,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 
 from curator.testing import synthetic as syn
-from curator.testing.enhanced import enhanced_image, enhanced_xa
+from curator.testing.enhanced import enhanced_image, enhanced_us_volume, enhanced_xa
 
 # Attributes of the patient, study, general series and equipment modules copied from a
 # synthetic CT slice of the same study (they carry the planted identifiers).
@@ -282,6 +282,7 @@ def objects() -> dict[str, list[Dataset]]:
         "legacy_enhanced_ct": [_legacy(ct, "CT", 40)], "legacy_enhanced_mr": [_legacy(mr, "MR", 41)],
         "enhanced_ct": [enhanced_image(ct, "CT", 42)], "enhanced_mr": [enhanced_image(mr, "MR", 43)],
         "enhanced_mr_original": [enhanced_image(mr, "MR", 45, original=True)], "enhanced_xa": [enhanced_xa(ct[0], 44)],
+        "enhanced_us_volume": [enhanced_us_volume(ct[0], 46)],
         "seg": [seg], "sr_tid1500": [sr_tid1500(study, ct, seg)], "kos": [kos(study, ct)],
         "rtstruct": [syn.rtstruct(study, ct)], "gsps": [gsps(study, ct)], "pdf": [encapsulated_pdf(ct[0])],
         "secondary_capture": [secondary_capture(study, ct[0])],

@@ -81,7 +81,7 @@ def test_enhanced_functional_groups_keep_dates_uids_and_lose_names(source, tmp_p
     pseudo = Pseudonymizer(KEY)
     released = _released(out)
     offsets = set()  # one patient: one offset for all the enhanced objects
-    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original", "enhanced_xa"):
+    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original", "enhanced_xa", "enhanced_us_volume"):
         src = pydicom.dcmread(root / kinds[kind][0], stop_before_pixels=True)
         new = released[pseudo.uid(str(src.SOPInstanceUID))]
         offset = _days(str(src.StudyDate), str(new.StudyDate))
@@ -131,7 +131,7 @@ def test_enhanced_source_objects_pass_dciodvfy(source):
     from test_dicom_conformance import error_kinds
 
     root, kinds = source
-    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original"):
+    for kind in ("enhanced_ct", "enhanced_mr", "enhanced_mr_original", "enhanced_us_volume"):
         ds = _read(root / kinds[kind][0])
         assert "PerFrameFunctionalGroupsSequence" in ds and ds.NumberOfFrames == 3
         assert error_kinds(root / kinds[kind][0]) == [], kind

@@ -27,11 +27,13 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from curator.testing.synthetic import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, synthetic_uid
 
-__all__ = ["ENHANCED_CT_STORAGE", "ENHANCED_MR_STORAGE", "ENHANCED_XA_STORAGE", "TIME_ZONE", "enhanced_image", "enhanced_xa"]
+__all__ = ["ENHANCED_CT_STORAGE", "ENHANCED_MR_STORAGE", "ENHANCED_US_VOLUME_STORAGE", "ENHANCED_XA_STORAGE", "TIME_ZONE", "enhanced_image",
+           "enhanced_us_volume", "enhanced_xa"]
 
 ENHANCED_CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2.1"
 ENHANCED_MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4.1"
 ENHANCED_XA_STORAGE = "1.2.840.10008.5.1.4.1.1.12.1.1"
+ENHANCED_US_VOLUME_STORAGE = "1.2.840.10008.5.1.4.1.1.6.2"
 TIME_ZONE = "+0100"  # the site's offset from UTC, in every DateTime of the object
 
 # Attributes of the patient, study, series, frame of reference and equipment modules the
@@ -402,5 +404,75 @@ def enhanced_xa(template: Dataset, series_number: int, frames: int = 3) -> Datas
     ds.DimensionOrganizationSequence = _seq(_item(DimensionOrganizationUID=organization))
     ds.DimensionIndexSequence = _seq(_item(DimensionOrganizationUID=organization, DimensionIndexPointer=0x00189074,
                                            FunctionalGroupPointer=0x00209111, DimensionDescriptionLabel="Time"))
+    _file_meta(ds)
+    return ds
+
+
+def _us_volume_modules(ds: Dataset) -> None:
+    """Ultrasound Frame of Reference, Synchronization and Enhanced US Image attributes."""
+    ds.PositionReferenceIndicator = ""
+    ds.VolumeFrameOfReferenceUID = synthetic_uid(ds.SOPInstanceUID, "volume-frame-of-reference")
+    ds.UltrasoundAcquisitionGeometry, ds.ApexPosition = "APEX", [0.0, 0.0, 0.0]
+    ds.VolumeToTransducerMappingMatrix = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    ds.SynchronizationFrameOfReferenceUID = synthetic_uid(ds.SOPInstanceUID, "synchronization")
+    ds.SynchronizationTrigger, ds.AcquisitionTimeSynchronized = "NO TRIGGER", "N"
+    ds.PatientOrientation = ""
+    ds.RescaleIntercept, ds.RescaleSlope = 0, 1
+    ds.ViewCodeSequence = _seq(_code("399067008", "SCT", "Lateral projection"))
+    ds.AnatomicRegionSequence = _seq(_code("51185008", "SCT", "Chest"))
+    ds.TransducerScanPatternCodeSequence = _seq(_code("125242", "DCM", "Volume scan pattern"))
+    ds.TransducerGeometryCodeSequence = _seq(_code("125252", "DCM", "Linear ultrasound transducer geometry"))
+    ds.TransducerBeamSteeringCodeSequence = _seq(_code("125257", "DCM", "Fixed beam direction"))
+    ds.TransducerApplicationCodeSequence = _seq(_code("125261", "DCM", "External Transducer"))
+    ds.MechanicalIndex, ds.BoneThermalIndex, ds.CranialThermalIndex, ds.SoftTissueThermalIndex = 0.8, 0.1, 0.1, 0.2
+    ds.DepthsOfFocus, ds.DepthOfScanField = [30.0], 100
+
+
+def enhanced_us_volume(template: Dataset, series_number: int, frames: int = 3) -> Dataset:
+    """One Enhanced US Volume (A.59): ``frames`` parallel planes of 16x16 8-bit pixels of the
+    patient, study and equipment of ``template`` (a synthetic CT slice, whose Frame of
+    Reference it shares), the patient's name planted in Frame Comments.  dciodvfy: 0 errors."""
+    ds = Dataset()
+    for keyword in _COMMON:
+        element = template.data_element(keyword) if keyword in template else None
+        if element is not None and keyword not in ("PositionReferenceIndicator", "ProtocolName", "PatientPosition",
+                                                   "Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit"):
+            ds.add(copy.deepcopy(element))
+    ds.SOPClassUID, ds.Modality = ENHANCED_US_VOLUME_STORAGE, "US"
+    ds.SeriesInstanceUID = synthetic_uid(template.StudyInstanceUID, "enhanced", "US", series_number)
+    ds.SOPInstanceUID = synthetic_uid(ds.SeriesInstanceUID, 1)
+    ds.SeriesNumber, ds.InstanceNumber = series_number, 1
+    date, time = str(template.StudyDate), "103000"
+    ds.SeriesDate = ds.ContentDate = date
+    ds.SeriesTime = ds.ContentTime = time
+    ds.AcquisitionDateTime, ds.AcquisitionDuration = _datetime(date, time, 0.0), 1.0
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
+    ds.Rows = ds.Columns = 16
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+    ds.NumberOfFrames = frames
+    ds.PixelData = np.random.default_rng(series_number).integers(0, 256, size=(frames, 16, 16), dtype=np.uint8).tobytes()
+    ds.BurnedInAnnotation, ds.LossyImageCompression, ds.PresentationLUTShape = "NO", "00", "IDENTITY"
+    ds.AcquisitionContextSequence = _seq()
+    _us_volume_modules(ds)
+    shared = Dataset()
+    shared.PixelMeasuresSequence = _seq(_item(PixelSpacing=[0.5, 0.5], SliceThickness=0.5))
+    shared.PlaneOrientationVolumeSequence = _seq(_item(ImageOrientationVolume=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0]))
+    shared.FrameVOILUTSequence = _seq(_item(WindowCenter=128, WindowWidth=256))
+    shared.ImageDataTypeSequence = _seq(_item(DataType="TISSUE_INTENSITY", AliasedDataType="NO"))
+    shared.USImageDescriptionSequence = _seq(_item(FrameType=list(ds.ImageType), VolumetricProperties="VOLUME",
+                                                   VolumeBasedCalculationTechnique="NONE"))
+    ds.SharedFunctionalGroupsSequence = _seq(shared)
+    ds.PerFrameFunctionalGroupsSequence = _seq(*(
+        _item(FrameContentSequence=_seq(_item(
+            FrameAcquisitionDateTime=_datetime(date, time, 0.0), FrameReferenceDateTime=_datetime(date, time, 0.0),
+            FrameAcquisitionDuration=1000.0, DimensionIndexValues=[i + 1],
+            FrameComments=f"sweep by {template.PatientName.family_name}")),  # a planted name
+            PlanePositionVolumeSequence=_seq(_item(ImagePositionVolume=[0.0, 0.0, 0.5 * i])))
+        for i in range(frames)))
+    organization = synthetic_uid(ds.SOPInstanceUID, "dimension-organization")
+    ds.DimensionOrganizationSequence = _seq(_item(DimensionOrganizationUID=organization))
+    ds.DimensionOrganizationType = "3D"
+    ds.DimensionIndexSequence = _seq(_item(DimensionOrganizationUID=organization, DimensionIndexPointer=0x0020930E,
+                                           FunctionalGroupPointer=0x0020930D, DimensionDescriptionLabel="Position"))
     _file_meta(ds)
     return ds
