@@ -298,3 +298,34 @@ def test_a_technical_private_value_stays():
     ds.private_block(0x0019, "GEMS_ACQU_01", create=True).add_new(0x9E, "SH", "FSE-XL")
     for out in _both(ds):
         assert str(out[0x0019, 0x109E].value) == "FSE-XL"
+
+
+# --- class 10 (round f): a declined form of the name in a label --------------------------------------
+
+
+@pytest.mark.parametrize("name, label, gone", [
+    ("Παπαδόπουλος^Γεώργιος", "Papadopoulou T2", "Papadopoulou"),
+    ("Παπαδόπουλος^Γεώργιος", "ΠΑΠΑΔΟΠΟΥΛΟΥ T2", "ΠΑΠΑΔΟΠΟΥΛΟΥ"),
+    ("Иванова^Наталья", "Иванову T2", "Иванову"),
+    ("Иванова^Наталья", "Ивановой T2", "Ивановой"),
+    ("Kowalska^Anna", "Kowalskiej T2", "Kowalskiej"),
+])
+def test_a_declined_name_in_a_label_goes(name, label, gone):
+    """A label is cleaned of the patient's values only, so a case form of the name (the Greek genitive
+    'Papadopoulou', Russian 'Иванову', Polish 'Kowalskiej') stayed (curator.deid.scrub.declined_name:
+    the name's stem, all letters but the last two, at least five)."""
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.get("FrameLabel", "")), out.get("FrameLabel")
+
+
+@pytest.mark.parametrize("name, label", [
+    ("Marino^Carla", "Marine T2"), ("Chesterfield^Ann", "Chest CT"), ("Axelsson^Eva", "AXIAL T2"),
+    ("Sagittario^Ugo", "SAGITTAL T2"),
+])
+def test_a_word_that_shares_the_names_start_stays(name, label):
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert str(out.FrameLabel) == label

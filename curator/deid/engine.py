@@ -42,7 +42,7 @@ from curator.common.fold import INSIDE_WORD
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import (
     UID_LIKE, ascii_digits, code_holds_identifier, fold, holds_abbreviated_name, id_parts, matched_words,
-    person_name_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
+    declined_name, person_name_words, scrub_rules, scrub_text, split_parts, uid_holds_identifier,
 )
 from curator.dicom.vr import STRING_VRS, value_conforms
 
@@ -180,6 +180,8 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     if any(t in tokens for t in words) or split_parts(words, values):  # split_parts: "ROSTKO WSKA"
         return True
     if holds_abbreviated_name(text, values, freetext.is_word):  # "PAPAD AP", "I SOMC" (red team 10)
+        return True
+    if any(declined_name(w.folded, w.latin, values) for w in found):  # "Иванову" (red team 15)
         return True
     latin = " ".join(words)
     # ID-like parts inside longer words ("H12345678"), CJK characters (no word boundaries);

@@ -1054,6 +1054,30 @@ def person_name_words(values: frozenset[str]) -> frozenset[str]:
     return frozenset(fold(word) for value in values if _PERSON_NAME.search(value) for word in _WORD.findall(value))
 
 
+# A name declined (Slavic, Greek, Baltic case endings: "Иванову", "Ивановой" for Иванова;
+# "Papadopoulou" for Papadopoulos) keeps its stem: the name's letters but its last two, at least
+# `_STEM_LETTERS` of them, and at most two letters more or fewer than the name (red team 15: such a
+# form stayed in a Frame Label, which is cleaned of the patient's values only).
+_STEM_LETTERS = 5
+
+
+@lru_cache(maxsize=4096)
+def _name_stems(values: frozenset[str]) -> frozenset[tuple[str, int]]:
+    return frozenset((w[:-2], len(w)) for w in person_name_words(values) if w.isalpha() and len(w) - 2 >= _STEM_LETTERS)
+
+
+def declined_name(token: str, latin: str, values: frozenset[str]) -> bool:
+    """Whether the folded word ``token`` (``latin``: its Latin reading) is a declined form of a word of
+    the patient's names, and no word of the word lists."""
+    stems = _name_stems(values)
+    if not stems:
+        return False
+    from curator.deid.freetext import is_word  # freetext imports this module
+
+    return any(w.isalpha() and not is_word(w) and any(w.startswith(stem) and abs(len(w) - n) <= 2 for stem, n in stems)
+               for w in {token, latin})
+
+
 def is_identifier_word(folded: str, values: frozenset[str]) -> bool:
     """Whether the folded word is one of the identifier ``values`` (or holds an ID-like one)."""
     words, _, ids = _compiled(values)
@@ -1449,6 +1473,8 @@ def _drop_values(text: str, values: frozenset[str]) -> str:
 
         for i, (start, end, token, latin) in enumerate(spans):  # latin: "kоwalska" with a Cyrillic о is "kowalska"
             if token in words or latin in words or (ids and any(part in latin for part in ids)):
+                drop[i] = True
+            elif declined_name(token, latin, values):  # "Иванову" for Иванова (red team 15)
                 drop[i] = True
             elif holds_abbreviated_name(f"{latin} {text[start:end]}", values, is_word):
                 drop[i] = True  # "PAPAD", "KIM_PR", "ELEPAP01", "DvorNet": an abbreviated name in a label
