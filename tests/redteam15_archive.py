@@ -2,7 +2,7 @@
 every output for it (tests/plants.py).  Every person, number and address is invented; every
 national identifier is made up but has valid check digits.
 
-Seven sites, six vendors, languages and scripts:
+Nine sites, eight vendors, languages and scripts:
 
 - ``TOKYO_FUJIFILM`` (ISO 2022 IR 87 and IR 13, Japanese): "Yamada^Tarou=山田^太郎=やまだ^たろう" (the three
   component groups, the phonetic one in hiragana); a label naming him in katakana, another in
@@ -24,6 +24,9 @@ Seven sites, six vendors, languages and scripts:
 - ``BEIJING_UIH`` (GB18030, Chinese): a Chinese resident identity number in a Frame Label;
 - ``ROMA_ESAOTE`` (ISO_IR 100, Italian): a codice fiscale (the name and the birth date) in a
   Content Label and in a private element the TCIA knowledge base keeps, "Ha 93 anni" in a comment;
+- ``ATHENS_AGFA`` (ISO_IR 126, Greek) and ``MOSCOW_PHILIPS`` (ISO_IR 144, Russian; round f): a declined
+  form of the name in a Frame Label ("Papadopoulou" for Παπαδόπουλος, "Ивановой" for Иванова), "93
+  χρονών" (an age over 89 in spoken Greek);
 - ``KUALALUMPUR_CANON`` (ISO_IR 192, Chinese name, English text; rounds b-d): the family name 刘 in its
   Hakka spelling in a Frame Label ("LIEW T2"), an age glued to the sex ("93F with cough"), "CT" next
   to the name (kept: no initials).
@@ -69,6 +72,7 @@ WAVEFORM = "a name or ID in a waveform annotation"
 PHONE = "an international phone number"
 DIALECT = "a Chinese family name in its Hakka spelling in a label"
 PRIVATE_ID = "a national identifier in a private element the TCIA knowledge base keeps"
+DECLINED = "a declined form of the name (Greek genitive, Russian case) in a label"
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ PEOPLE = {
                  "BJ24CT4401", "UIH", "uCT 760"),
     "it": Person("it", "ROMA_ESAOTE", "Rossi^Mario", "ISO_IR 100", "RM4471200", "19310303", "M", "093Y",
                  "RM24US3307", "Esaote S.p.A.", "MyLab X8"),
+    "gr": Person("gr", "ATHENS_AGFA", "Παπαδόπουλος^Γεώργιος", "ISO_IR 126", "AT6620913", "19310303", "M", "093Y",
+                 "AT24CR1190", "Agfa", "DR 600"),
+    "ru": Person("ru", "MOSCOW_PHILIPS", "Иванова^Наталья", "ISO_IR 144", "MS7720548", "19600412", "F", "064Y",
+                 "MS24MR8812", "Philips", "Ingenia"),
     "my": Person("my", "KUALALUMPUR_CANON", "刘^德华", "ISO_IR 192", "KL5530917", "19310303", "F", "093Y",
                  "KL24CT0317", "CANON_MEC", "Aquilion Prime"),
 }
@@ -114,6 +122,8 @@ KEPT = {
     "uk": ("chest", "clear"),
     "cn": ("CT", "chest"),
     "it": ("fegato",),
+    "gr": ("CR", "T2"),
+    "ru": ("MR", "T2"),
     "my": ("CT", "chest", "clear", "cough"),
 }
 
@@ -375,11 +385,24 @@ def _kualalumpur_ct(p: Person, plants: list[Plant]) -> Dataset:
     return ds
 
 
+# --- Athens and Moscow (round f): a declined form of the name in a label --------------------------
+
+
+def _declined(p: Person, plants: list[Plant], sop_class: str, modality: str, label: str, comment: str) -> Dataset:
+    ds = _base(p, sop_class, modality, 1)
+    ds.StudyDescription = f"{modality} T2" if modality == "MR" else "CR CHEST"
+    ds.FrameLabel = f"{label} T2"
+    ds.ImageComments = comment
+    pixels(ds)
+    plants += [Plant(label, DECLINED)]
+    return ds
+
+
 def build(root: str | Path) -> Planted:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
-    jp, br, se, uk, cn, it, my = PEOPLE.values()
+    jp, br, se, uk, cn, it, gr, ru, my = PEOPLE.values()
     _header_plants(jp, plants, ("Tarou", "山田", "太郎", "やまだ", "たろう"))
     _header_plants(br, plants, ("Conceição", "João Evangelista"))
     _header_plants(se, plants, ("Astrid",))
@@ -387,6 +410,8 @@ def build(root: str | Path) -> Planted:
     _header_plants(cn, plants, ("欧阳", "建华"))
     _header_plants(it, plants, ("Rossi",))
     _header_plants(my, plants, ("德华",))
+    _header_plants(gr, plants, ("Παπαδόπουλος", "Γεώργιος"))
+    _header_plants(ru, plants, ("Иванова", "Наталья"))
     write(_tokyo_mr(jp, plants), root / jp.site / "MR" / "1.dcm")
     write(_tokyo_enhanced(jp, plants), root / jp.site / "EMR" / "1.dcm")
     path = root / br.site / "CT" / "1.dcm"
@@ -399,4 +424,7 @@ def build(root: str | Path) -> Planted:
     write(_beijing_ct(cn, plants), root / cn.site / "CT" / "1.dcm")
     write(_roma_us(it, plants), root / it.site / "US" / "1.dcm")
     write(_kualalumpur_ct(my, plants), root / my.site / "CT" / "1.dcm")
+    write(_declined(gr, plants, CR, "CR", "Papadopoulou", "CR T2, ασθενής 93 χρονών"), root / gr.site / "CR" / "1.dcm")
+    write(_declined(ru, plants, MR, "MR", "Ивановой", "MR T2"), root / ru.site / "MR" / "1.dcm")
+    plants += [Plant("93 χρονών", AGE)]
     return Planted(root, tuple(dict.fromkeys(plants)))

@@ -143,9 +143,9 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
     import redteam15_archive as r15
 
     released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
-    assert len(released) == 10
+    assert len(released) == 12
     ages = sorted(str(ds.PatientAge) for ds in released)
-    assert ages == ["069Y"] + ["090Y"] * 9, ages
+    assert ages == ["064Y", "069Y"] + ["090Y"] * 10, ages
     for ds in released:
         assert ds.PatientSex in ("F", "M")
         assert float(ds.PatientWeight) == 64.0 and float(ds.PatientSize) == 1.62
