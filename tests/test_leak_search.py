@@ -44,3 +44,19 @@ def test_the_name_in_a_cell_or_the_metadata_is_a_hit(tmp_path):
     for search in (r10.leaks, r11.leaks):
         assert [hit[1] for hit in search([tmp_path / "cells"], planted)] == [NAME]
         assert [hit[1] for hit in search([tmp_path / "meta"], planted)] == [NAME]
+
+
+def test_round_one_search_reads_parquet_by_its_cells(tmp_path):
+    """tests/adversarial.py's search (red team rounds 1-3) too: bytes of a Parquet file that
+    read in Latin-1 as "ÒLGA" fold to the planted given name "olga" (CI 7 of session 18 found
+    "olga" in the compressed bytes of audit/index.parquet); a cell or metadata value is a hit."""
+    import adversarial
+
+    plant = adversarial.Plant("Ольга Кузнецова", "name", ("olga",))
+    _parquet(tmp_path / "bytes", [b"\xd2LGA" * 4])
+    assert "olga" in adversarial.fold((tmp_path / "bytes" / "index.parquet").read_bytes().decode("latin-1"))
+    assert adversarial.search([tmp_path / "bytes"], [plant]) == []
+    _parquet(tmp_path / "cells", ["AXIAL", "x Olga y"])
+    _parquet(tmp_path / "meta", ["AXIAL"], {"note": "Olga"})
+    for folder in ("cells", "meta"):
+        assert [hit[2] for hit in adversarial.search([tmp_path / folder], [plant])] == ["olga"], folder
