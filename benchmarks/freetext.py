@@ -10,7 +10,13 @@ strings), each staff pattern in mixed case and in capitals, and safe clinical te
   header values) and for the whole cleaning (``curator.deid.freetext.clean`` with the values);
 * over-removal: share of the safe words (words of the safe texts, and words of the planted
   texts that are not part of an identifier) that were replaced;
-* texts/s of the filter.
+* texts/s of the filter;
+* over-removal per language on clinical free text without identifiers
+  (``tests/data/freetext_clinical_multilingual.yaml``: report impressions, series comments and
+  reasons for study in Italian, German, Dutch, Spanish, Portuguese, French, Swedish and Polish,
+  through ``curator.deid.freetext.clean`` as de-identification calls it): ``dev`` (the sentences
+  the report vocabulary of ``mappings/freetext/clinical-words.yaml`` was written against) and
+  ``holdout`` (written after it, independent).
 
 ``--philter`` also runs philter-lite (``pip install philter-lite``) on the same texts.  Its
 part-of-speech step needs NLTK's tagger model, which is downloaded from the internet and
@@ -115,6 +121,27 @@ def descriptions(paths: list[Path]) -> dict[str, float]:
     return {"texts": texts, "words": words, "over_removal": removed / words, "normalization_changed": changed / texts}
 
 
+MULTILINGUAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "freetext_clinical_multilingual.yaml"
+
+
+def over_removal_per_language(part: str, path: Path = MULTILINGUAL) -> dict[str, tuple[int, int]]:
+    """{language: (words, words removed)} of the ``part`` (``dev`` or ``holdout``) of the
+    multilingual clinical set, cleaned as de-identification cleans free text (no identifier in it)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))[part]
+    out = {}
+    for language, texts in data.items():
+        words = removed = 0
+        for text in texts:
+            kept = {fold(w) for w in _WORD.findall(freetext.clean(text, frozenset()) or "")}
+            found = [fold(w) for w in _WORD.findall(text)]
+            words += len(found)
+            removed += sum(w not in kept for w in found)
+        out[language] = (words, removed)
+    return out
+
+
 def _philter(naive_pos: bool):
     import os
 
@@ -160,6 +187,10 @@ def main() -> int:
         d = descriptions([data / name])
         print(f"{label}: {d['texts']} texts, {d['words']} words; over-removal {100 * d['over_removal']:.2f}%; "
               f"normalization changed for {100 * d['normalization_changed']:.2f}% of texts")
+    for part in ("dev", "holdout"):
+        figures = over_removal_per_language(part)
+        print(f"clinical free text, {part} ({sum(w for w, _ in figures.values())} words): over-removal "
+              + ", ".join(f"{lang} {100 * r / w:.1f}%" for lang, (w, r) in figures.items()))
     print(f"{len(planted)} planted texts, {len(safe)} safe texts")
     for name, m in rows.items():
         print(f"{name:<45} recall {100 * m['recall']:5.1f}% of {m['occurrences']} planted occurrences; "
