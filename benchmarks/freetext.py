@@ -16,7 +16,8 @@ strings), each staff pattern in mixed case and in capitals, and safe clinical te
   reasons for study in Italian, German, Dutch, Spanish, Portuguese, French, Swedish and Polish,
   through ``curator.deid.freetext.clean`` as de-identification calls it): ``dev`` (the sentences
   the report vocabulary of ``mappings/freetext/clinical-words.yaml`` was written against) and
-  ``holdout`` (written after it, independent).
+  ``holdout`` (written after its first round, seen before its second) and ``holdout2`` (written
+  after it, independent).
 
 ``--philter`` also runs philter-lite (``pip install philter-lite``) on the same texts.  Its
 part-of-speech step needs NLTK's tagger model, which is downloaded from the internet and
@@ -125,7 +126,7 @@ MULTILINGUAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "free
 
 
 def over_removal_per_language(part: str, path: Path = MULTILINGUAL) -> dict[str, tuple[int, int]]:
-    """{language: (words, words removed)} of the ``part`` (``dev`` or ``holdout``) of the
+    """{language: (words, words removed)} of the ``part`` (``dev``, ``holdout``, ``holdout2``) of the
     multilingual clinical set, cleaned as de-identification cleans free text (no identifier in it)."""
     import yaml
 
@@ -187,7 +188,7 @@ def main() -> int:
         d = descriptions([data / name])
         print(f"{label}: {d['texts']} texts, {d['words']} words; over-removal {100 * d['over_removal']:.2f}%; "
               f"normalization changed for {100 * d['normalization_changed']:.2f}% of texts")
-    for part in ("dev", "holdout"):
+    for part in ("dev", "holdout", "holdout2"):
         figures = over_removal_per_language(part)
         print(f"clinical free text, {part} ({sum(w for w, _ in figures.values())} words): over-removal "
               + ", ".join(f"{lang} {100 * r / w:.1f}%" for lang, (w, r) in figures.items()))

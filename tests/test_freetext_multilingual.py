@@ -42,6 +42,16 @@ def test_clinical_free_text_keeps_its_words(dev, language):
     assert removed / words <= 0.05, (language, removed, words)
 
 
+def test_report_language_of_the_second_round_keeps_its_words():
+    """The ``holdout`` part's words of correlation, change, size, position and degenerative disease
+    (seen before the vocabulary's second round, so a floor, not an independent figure: that is
+    ``holdout2`` in benchmarks/freetext.py): at most 5% go (before: 19.5% French to 57.7% Swedish)."""
+    figures = _bench().over_removal_per_language("holdout")
+    assert set(figures) == set(LANGUAGES)
+    worst = max(figures, key=lambda lang: figures[lang][1] / figures[lang][0])
+    assert figures[worst][1] / figures[worst][0] <= 0.05, (worst, figures[worst])
+
+
 def test_red_team_15_italian_words_stay():
     text = "Steatosi epatica lieve, non lesioni focali."
     assert freetext.clean(text) == text
@@ -49,7 +59,8 @@ def test_red_team_15_italian_words_stay():
 
 @pytest.mark.parametrize("text,name", [("Lieve Peeters, controllo", "lieve"), ("seen by Signe", "signe"),
                                        ("Dr. Inga Nowak: ingen blödning", "nowak"),
-                                       ("Piccolo, TC torace", "piccolo"), ("Klein, CT thorax", "klein")])
+                                       ("Piccolo, TC torace", "piccolo"), ("Klein, CT thorax", "klein"),
+                                       ("Scharf, CT Thorax", "scharf"), ("Meer, CT thorax", "meer")])
 def test_names_among_the_clinical_words_still_go(text, name):
     """Guards (pass before too): a clinical word that is a given name in another language still goes
     in a name pattern; one that is a common name of its own language was left out of the vocabulary."""
