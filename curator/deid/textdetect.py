@@ -1060,6 +1060,32 @@ def unturn_box(box: Box, width: int) -> Box:
     return (c0, width - r1, c1, width - r0)
 
 
+def _surround(raw: Box, view: NDArray[np.uint8], s: Settings) -> tuple[
+        NDArray[np.int16], NDArray[np.bool_], Box, tuple[int, int], tuple[bool, bool, bool, bool]]:
+    """What :func:`lone_word` and :func:`_lone_mark` look at around a box of height h: the
+    field out to h on every side (``around``, int16, from ``origin``), the ``ring`` of it
+    outside the box grown by :attr:`Settings.lone_reach` of h (``grown``, frame coordinates),
+    and which sides of ``grown`` lie inside the frame (``open_edges``: top, left, bottom,
+    right; a component touching such a side runs out into the image)."""
+    y0, x0, y1, x1 = raw
+    h = y1 - y0
+    rows, cols = view.shape[:2]
+    grow = max(2, int(s.lone_reach * h))
+    e0, f0, e1, f1 = max(y0 - grow, 0), max(x0 - grow, 0), min(y1 + grow, rows), min(x1 + grow, cols)
+    g0, h0, g1, h1 = max(y0 - h, 0), max(x0 - h, 0), min(y1 + h, rows), min(x1 + h, cols)
+    around = view[g0:g1, h0:h1].astype(np.int16)
+    ring = np.ones(around.shape, dtype=bool)
+    ring[e0 - g0:e1 - g0, f0 - h0:f1 - h0] = False
+    return around, ring, (e0, f0, e1, f1), (g0, h0), (e0 > 0, f0 > 0, e1 < rows, f1 < cols)
+
+
+def _runs_out(sl: tuple[slice, ...], shape: tuple[int, ...], open_edges: tuple[bool, bool, bool, bool]) -> bool:
+    """Whether the component at ``sl`` of a window of ``shape`` touches one of its sides that
+    lies inside the frame (:func:`_surround`'s ``open_edges``)."""
+    return ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
+            or (sl[0].stop == shape[0] and open_edges[2]) or (sl[1].stop == shape[1] and open_edges[3]))
+
+
 def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Settings) -> list[Line]:
     """A short box of the model (too short for a line, in no block) that holds a word by
     itself: an L/R marker, a view (PA, LAT), a depth mark (10): as a line with its glyphs
@@ -1074,15 +1100,9 @@ def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Sett
 
     y0, x0, y1, x1 = raw
     h, w = y1 - y0, x1 - x0
-    rows, cols = view.shape[:2]
     if not s.min_height <= h <= s.max_line or w < s.min_word_aspect * h / 2:
         return []
-    grow = max(2, int(s.lone_reach * h))
-    e0, f0, e1, f1 = max(y0 - grow, 0), max(x0 - grow, 0), min(y1 + grow, rows), min(x1 + grow, cols)
-    g0, h0, g1, h1 = max(y0 - h, 0), max(x0 - h, 0), min(y1 + h, rows), min(x1 + h, cols)
-    around = view[g0:g1, h0:h1].astype(np.int16)
-    ring = np.ones(around.shape, dtype=bool)
-    ring[e0 - g0:e1 - g0, f0 - h0:f1 - h0] = False
+    around, ring, (e0, f0, e1, f1), (g0, h0), open_edges = _surround(raw, view, s)
     if not ring.any() or y1 <= y0 or x1 <= x0:
         return []
     contrast, level, background = _lone_levels(around, ring, (slice(max(y0, 0) - g0, y1 - g0), slice(max(x0, 0) - h0, x1 - h0)))
@@ -1092,13 +1112,11 @@ def lone_word(raw: Box, view: NDArray[np.uint8], shape: tuple[int, ...], s: Sett
     labels, _ = ndimage.label(window >= background + 0.5 * contrast, structure=np.ones((3, 3), dtype=bool))
     glyphs: list[Box] = []
     near = uniform = 0
-    open_edges = (e0 > 0, f0 > 0, e1 < rows, f1 < cols)
     thin = False
     for index, sl in enumerate(ndimage.find_objects(labels)):
         if sl is None or sl[0].stop - sl[0].start < 0.3 * h:
             continue
-        if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
-                or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
+        if _runs_out(sl, window.shape, open_edges):
             return []  # runs out of the window: a structure of the image
         own = labels[sl] == index + 1
         if _solid(own, s):
@@ -1700,14 +1718,7 @@ def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
     from scipy import ndimage
 
     y0, x0, y1, x1 = raw
-    h = y1 - y0
-    rows, cols = view.shape[:2]
-    grow = max(2, int(s.lone_reach * h))
-    e0, f0, e1, f1 = max(y0 - grow, 0), max(x0 - grow, 0), min(y1 + grow, rows), min(x1 + grow, cols)
-    g0, h0, g1, h1 = max(y0 - h, 0), max(x0 - h, 0), min(y1 + h, rows), min(x1 + h, cols)
-    around = view[g0:g1, h0:h1].astype(np.int16)
-    ring = np.ones(around.shape, dtype=bool)
-    ring[e0 - g0:e1 - g0, f0 - h0:f1 - h0] = False
+    around, ring, (e0, f0, e1, f1), (g0, h0), open_edges = _surround(raw, view, s)
     if not ring.any():
         return False
     contrast, level, background = _lone_levels(around, ring, (slice(y0 - g0, y1 - g0), slice(x0 - h0, x1 - h0)))
@@ -1718,11 +1729,8 @@ def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
     objects = ndimage.find_objects(labels)
     if not 1 <= count <= 4 or any(sl is None for sl in objects):
         return False
-    open_edges = (e0 > 0, f0 > 0, e1 < rows, f1 < cols)
-    for sl in objects:
-        if ((sl[0].start == 0 and open_edges[0]) or (sl[1].start == 0 and open_edges[1])
-                or (sl[0].stop == window.shape[0] and open_edges[2]) or (sl[1].stop == window.shape[1] and open_edges[3])):
-            return False  # runs out of the window: a structure of the image
+    if any(_runs_out(sl, window.shape, open_edges) for sl in objects):
+        return False  # runs out of the window: a structure of the image
     if count == 1:
         return _marker_glyph(labels[objects[0]] == 1, window[objects[0]], background, contrast, s)
     sizes = [int((labels[sl] == k + 1).sum()) for k, sl in enumerate(objects)]
