@@ -6,8 +6,6 @@ from typing import Optional
 
 import typer
 
-from curator.cli.options import say
-
 from curator.cli import options
 from curator.common.imports import gc_paused, import_pydicom
 from curator.errors import ExitCode
@@ -62,19 +60,19 @@ def register(app: typer.Typer) -> None:
 
             check_destination(to)
         summary = run(source, out, key_bytes, config, opts, force=force)
-        say(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "
+        options.say(f"release {summary['release_id']}: {summary['instances']} instances, {summary['series']} series, "
                    f"{summary['studies']} studies, {summary['individuals']} individuals")
-        say(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")
+        options.say(f"  quarantined {summary['quarantined']}, rejected {summary['rejected']} (see metadata/deid-report.json)")
         kan = summary["k_anonymity"]
         if kan.get("applied"):
             from curator.deid.kanon import summary_line
 
-            say(f"  {summary_line(kan)} (see metadata/deid-report.json)")
-        say(f"written to {out}")
+            options.say(f"  {summary_line(kan)} (see metadata/deid-report.json)")
+        options.say(f"written to {out}")
         if to:
             from curator.sources.dicomweb import store_tree
 
             stored = store_tree(to, out / "dicom", out.with_name(f".{out.name}.stow-journal"))
-            say(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
+            options.say(f"stored to the server: {stored.stored} (already there: {stored.skipped}, failed: {len(stored.failed)})")
             if stored.failed:
                 raise typer.Exit(ExitCode.CHECKS_FAILED)

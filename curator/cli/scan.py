@@ -6,8 +6,6 @@ from typing import Optional
 
 import typer
 
-from curator.cli.options import say
-
 from curator.cli import options
 from curator.common.imports import import_pydicom
 
@@ -30,7 +28,7 @@ def register(app: typer.Typer) -> None:
         options.outputs_outside(source, index=index)
         result = scan_source(source, **options.scan_kwargs(index, workers, site_from, progress, scheduler, full_paths=full_paths))
         s = result.stats
-        say(f"{s.seen} files: {s.indexed} indexed ({s.reused} unchanged since the last scan), {s.rejected} rejected")
+        options.say(f"{s.seen} files: {s.indexed} indexed ({s.reused} unchanged since the last scan), {s.rejected} rejected")
         for reason, count in sorted(s.reasons.items()):
-            say(f"  rejected, {reason}: {count}")
-        say(f"index: {result.index_path}")
+            options.say(f"  rejected, {reason}: {count}")
+        options.say(f"index: {result.index_path}")

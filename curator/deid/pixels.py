@@ -368,17 +368,9 @@ def _screen_frames(frames: Iterator[tuple[int, NDArray]], words: bool = False) -
         boxes = textdetect.detect(frame, words=words)
         if words:  # and a single glyph standing alone along an edge (an L/R marker no cut word vouches for)
             boxes.extend(textdetect.lone_marks(frame))
-        if any(_in_band(box, frame.shape[:2]) for box in boxes):
+        if any(textdetect.in_band(box, frame.shape) for box in boxes):
             return SCREEN_REASON
     return None
-
-
-def _in_band(box: textdetect.Box, shape: tuple[int, ...]) -> bool:
-    """A box in the bands along the edges of the image, where scanners write."""
-    band = textdetect.settings().screen_band
-    rows, cols = shape[0], shape[1]
-    y, x = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return y < band * rows or y > (1 - band) * rows or x < band * cols or x > (1 - band) * cols
 
 
 def screen_bytes(data: bytes, header: tuple[Dataset, int, RawSource] | None = None) -> str | None:

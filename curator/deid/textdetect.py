@@ -1060,6 +1060,17 @@ def unturn_box(box: Box, width: int) -> Box:
     return (c0, width - r1, c1, width - r0)
 
 
+def in_band(box: Box, shape: tuple[int, ...]) -> bool:
+    """Whether the centre of ``box`` lies in the bands along the edges of an image of
+    ``shape`` (:attr:`Settings.screen_band` of its height or width from an edge), where
+    scanners and workstations write: the screen's regions, and where lone glyphs and
+    markers are looked for."""
+    band = settings().screen_band
+    rows, cols = shape[0], shape[1]
+    y, x = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return y < band * rows or y > (1 - band) * rows or x < band * cols or x > (1 - band) * cols
+
+
 def _surround(raw: Box, view: NDArray[np.uint8], s: Settings) -> tuple[
         NDArray[np.int16], NDArray[np.bool_], Box, tuple[int, int], tuple[bool, bool, bool, bool]]:
     """What :func:`lone_word` and :func:`_lone_mark` look at around a box of height h: the
@@ -1154,8 +1165,6 @@ def lone_glyphs(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
         return []
     responses = _tophats(view, s.tophat)
     covered = _covered(view.shape, cut)
-    rows, cols = view.shape[:2]
-    band = s.screen_band
     found: list[Box] = []
     for polarity in sorted({p for p, _, _, _ in known}):
         level = view.astype(np.int16) if polarity == 0 else 255 - view.astype(np.int16)
@@ -1170,10 +1179,9 @@ def lone_glyphs(frame: NDArray, words: list[Box], cut: list[Box]) -> list[Box]:
                 continue
             y0, x0, y1, x1 = sl[0].start, sl[1].start, sl[0].stop, sl[1].stop
             h, w = y1 - y0, x1 - x0
-            cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
             if not (max(s.min_height, 0.7 * tall) <= h <= 1.3 * tall and w <= s.max_aspect * h and int(mask[sl].sum()) >= s.min_area):
                 continue
-            if band * rows <= cy <= (1 - band) * rows and band * cols <= cx <= (1 - band) * cols:
+            if not in_band((y0, x0, y1, x1), view.shape):
                 continue  # inside the image, not along an edge where scanners write
             for _, parts in lone_word((y0, x0, y1, x1), view, frame.shape, s):
                 levels = _levels_at(view, parts[0], s)
@@ -1688,8 +1696,6 @@ def lone_marks(frame: NDArray) -> list[Box]:
     s = settings()
     found: list[Box] = []
     for view in windows(frame):
-        rows, cols = view.shape[:2]
-        band = s.screen_band
         for response in _tophats(view, s.tophat):
             labels, _ = ndimage.label(response >= s.contrast, structure=np.ones((3, 3), dtype=bool))
             for index, sl in enumerate(ndimage.find_objects(labels)):
@@ -1699,8 +1705,7 @@ def lone_marks(frame: NDArray) -> list[Box]:
                 h, w = y1 - y0, x1 - x0
                 if not (s.mark_min_height <= h <= s.mark_max_height and 0.4 * h <= w <= s.max_aspect * h):
                     continue
-                cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
-                if band * rows <= cy <= (1 - band) * rows and band * cols <= cx <= (1 - band) * cols:
+                if not in_band((y0, x0, y1, x1), view.shape):
                     continue  # inside the image, not along an edge where markers sit
                 area = int((labels[sl] == index + 1).sum())
                 if area >= s.min_area and s.min_fill <= area / (h * w) <= s.max_fill and _lone_mark((y0, x0, y1, x1), view, s):
