@@ -61,6 +61,22 @@ class Short:
     lines: list[Line]
 
 
+def lines_left(case: Short, regions: list[tuple[int, tuple[int, int, int, int]]]) -> list[str]:
+    """The texts of ``case``'s planted lines whose ink ``regions`` (``(frame, box)`` blacked
+    out, as curator.deid.pixels' Outcome.regions) do not cover entirely."""
+    shape = (int(case.dataset.Rows), int(case.dataset.Columns))
+    left = []
+    for line in case.lines:
+        cut = np.zeros(shape, dtype=bool)
+        for frame, (y0, x0, y1, x1) in regions:
+            if frame == line.frame:
+                cut[max(y0, 0):y1, max(x0, 0):x1] = True
+        y0, x0, y1, x1 = line.box
+        if not cut[y0:y1, x0:x1][line.ink].all():
+            left.append(line.text)
+    return left
+
+
 @dataclass(frozen=True)
 class Base:
     file: str

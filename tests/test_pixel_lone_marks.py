@@ -16,7 +16,7 @@ import pytest
 
 from curator.deid import pixels, textdetect
 from pixel_marks import marks_case
-from pixel_short import missing_fonts, short_case
+from pixel_short import lines_left, missing_fonts, short_case
 
 pytestmark = pytest.mark.skipif(not textdetect.model_available() or bool(missing_fonts()),
                                 reason="the detection model or the fonts of tests/pixel_short.py are missing")
@@ -27,25 +27,10 @@ MARKS = {0: "L", 16: "L", 25: "F", 37: "A"}  # 6-9 px letters 2-12 px from an ed
 CONTROLS = [3, 7, 11, 19]  # a cross, ruler ticks, a ring, a dot, a bar or an arrow head where markers sit (US, CR, MG)
 
 
-def _left(case, outcome) -> list[str]:
-    """Planted lines whose ink is not all blacked out."""
-    shape = pixels.frames_of(case.dataset).shape[1:3]
-    left = []
-    for line in case.lines:
-        cut = np.zeros(shape, dtype=bool)
-        for frame, (y0, x0, y1, x1) in outcome.regions:
-            if frame == line.frame:
-                cut[max(y0, 0):y1, max(x0, 0):x1] = True
-        y0, x0, y1, x1 = line.box
-        if not cut[y0:y1, x0:x1][line.ink].all():
-            left.append(line.text)
-    return left
-
-
 def _never_no_with_text(case, text: str) -> None:
     assert text in [line.text for line in case.lines]
     outcome = pixels.clean(case.dataset)
-    left = _left(case, outcome)
+    left = lines_left(case, outcome.regions)
     if outcome.reason is None:
         assert not left, f"released under BurnedInAnnotation {case.dataset.get('BurnedInAnnotation')} with {left} uncut"
     else:  # quarantined by the check before labelling (fail closed), never labelled NO
@@ -70,7 +55,7 @@ def test_marks_that_are_not_letters_do_not_quarantine(index):
     assert all(line.kind == "block" for line in case.lines)
     outcome = pixels.clean(case.dataset)
     assert outcome.reason is None and outcome.cleaned
-    assert not _left(case, outcome)
+    assert not lines_left(case, outcome.regions)
     assert case.dataset.BurnedInAnnotation == "NO"
 
 

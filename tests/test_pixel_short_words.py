@@ -9,11 +9,10 @@ touch, fails the check: the instance is quarantined (or the word is cut).
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from curator.deid import pixels, textdetect
-from pixel_short import missing_fonts, short_case
+from pixel_short import lines_left, missing_fonts, short_case
 
 pytestmark = pytest.mark.skipif(not textdetect.model_available() or bool(missing_fonts()),
                                 reason="the detection model or the fonts of tests/pixel_short.py are missing")
@@ -26,27 +25,12 @@ MISSED = {
 }
 
 
-def _left(case, outcome) -> list[str]:
-    """Planted lines whose ink is not all blacked out."""
-    shape = pixels.frames_of(case.dataset).shape[1:3]
-    left = []
-    for line in case.lines:
-        cut = np.zeros(shape, dtype=bool)
-        for frame, (y0, x0, y1, x1) in outcome.regions:
-            if frame == line.frame:
-                cut[max(y0, 0):y1, max(x0, 0):x1] = True
-        y0, x0, y1, x1 = line.box
-        if not cut[y0:y1, x0:x1][line.ink].all():
-            left.append(line.text)
-    return left
-
-
 @pytest.mark.parametrize("index", sorted(MISSED))
 def test_a_short_word_left_uncut_is_never_labelled_no(index):
     case = short_case(index, 2)
     assert MISSED[index] in [line.text for line in case.lines]
     outcome = pixels.clean(case.dataset)
-    left = _left(case, outcome)
+    left = lines_left(case, outcome.regions)
     if outcome.reason is None:
         assert not left, f"released under BurnedInAnnotation {case.dataset.get('BurnedInAnnotation')} with {left} uncut"
     else:  # quarantined by the check before labelling (fail closed), never labelled NO
@@ -61,5 +45,5 @@ def test_the_identifier_block_alone_is_still_cleaned_and_released(index):
     assert all(line.kind == "block" for line in case.lines)
     outcome = pixels.clean(case.dataset)
     assert outcome.reason is None and outcome.cleaned
-    assert not _left(case, outcome)
+    assert not lines_left(case, outcome.regions)
     assert case.dataset.BurnedInAnnotation == "NO"
