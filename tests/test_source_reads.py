@@ -19,6 +19,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from curator.testing import synthetic as syn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +107,37 @@ def test_a_file_changed_between_the_listings_is_opened_and_listed_again(tmp_path
     assert any(name.startswith(files[1] + "!/") for name in names)  # its members, found by opening it
     fresh = [(thing.relpath, getattr(thing, "fingerprint", None)) for thing in FolderSource(source).items()]
     assert [(thing.relpath, getattr(thing, "fingerprint", None)) for thing in again] == fresh
+
+
+def _open_descriptors(path: Path) -> int:
+    """How many of this process's file descriptors are open on ``path``."""
+    fds = Path("/proc/self/fd")
+    wanted = os.stat(path)
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            st = os.stat(fd)
+        except OSError:
+            continue
+        count += (st.st_dev, st.st_ino) == (wanted.st_dev, wanted.st_ino)
+    return count
+
+
+def test_the_previous_index_is_opened_only_to_reuse_rows_and_closed_after(tmp_path: Path) -> None:
+    """Publish keeps the scan's listing for the whole de-identification: looking up a fingerprint
+    must not hold the index file open; a re-scan that reuses rows closes it before replacing it."""
+    from curator.index.scan import listed_fingerprints, scan_source
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd")
+    source = tmp_path / "source"
+    files = _source(source)
+    index = tmp_path / "index.parquet"
+    scan_source(source, index, workers=1)
+    lookup = listed_fingerprints(index)
+    assert lookup is not None
+    assert lookup(files[0]) is not None and lookup("not/listed.dcm") is None
+    assert _open_descriptors(index) == 0  # the lookup needs the fingerprint column only (was 1)
+    again = scan_source(source, index, workers=1)
+    assert again.stats.reused == len(files)
+    assert _open_descriptors(index) == 0

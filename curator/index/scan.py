@@ -213,14 +213,16 @@ class _PreviousIndex:
     Only three columns are held (as a sorted array of 64-bit path keys, their row numbers
     and an Arrow array of fingerprints, about 50 bytes a row); whole rows are read one row
     group at a time when reused, and turned into dicts 256 at a time.  A re-scan visits them in the order they were written
-    (the source's order), so each row group is read once.
+    (the source's order), so each row group is read once.  The file is opened at the first reuse and
+    closed by :meth:`close` (a lookup of fingerprints alone never opens it).
     """
 
     BLOCK = 256  # rows converted to dicts at a time
 
     def __init__(self, path: Path, table: pa.Table):
-        self._file = pq.ParquetFile(parquet_input(path))  # open while the re-scan reads its row groups
-        meta = self._file.metadata
+        self._path = path
+        self._file: pq.ParquetFile | None = None  # opened at the first reuse, while the re-scan reads row groups
+        meta = pq.read_metadata(parquet_input(path))
         self._starts = list(itertools.accumulate((meta.row_group(g).num_rows for g in range(meta.num_row_groups)), initial=0))
         indexed = pc.equal(table.column("status"), "indexed").to_numpy(zero_copy_only=False)
         indexed &= table.column("path_key").is_valid().to_numpy(zero_copy_only=False)
@@ -267,6 +269,8 @@ class _PreviousIndex:
         group = bisect.bisect_right(self._starts, row) - 1
         table = self._group_table
         if group != self._group or table is None:
+            if self._file is None:
+                self._file = pq.ParquetFile(parquet_input(self._path))
             table = self._group_table = self._file.read_row_group(group)
             self._group, self._block = group, -1
         offset = row - self._starts[group]
@@ -275,6 +279,13 @@ class _PreviousIndex:
             self._block_rows = table.slice(block * self.BLOCK, self.BLOCK).to_pylist()
             self._block = block
         return self._block_rows[offset % self.BLOCK]
+
+    def close(self) -> None:
+        """Close the previous index's file if a reuse opened it (the scan then replaces that file)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._group_table, self._block_rows = None, []
 
 
 def listed_fingerprints(index_path: str | os.PathLike[str], site_rule: str = "folder",
@@ -429,6 +440,8 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
             raise CuratorError(f"index cannot be written ({exc.strerror or 'OS error'})") from None
         bar = _Progress(sys.stderr.isatty() if progress is None else progress)
         stack.callback(bar.close)
+        if previous is not None:
+            stack.callback(previous.close)
 
         def finish(row: dict, relpath: str) -> None:
             row["path"] = _shown_path(row["path"], full_paths)
@@ -467,6 +480,8 @@ def _scan_locked(src: Source, path: Path, workers: int | None, progress: bool | 
                 for task, row in zip(tasks, rows):
                     finish(row, task[0])
                 bar.advance(len(tasks))
+            if previous is not None:
+                previous.close()  # every reuse is done: the file is replaced below
             for relpath, row in pending_rejections:
                 row["path"] = _shown_path(scrub_path(relpath, global_tokens, salt), full_paths)
                 if row["site"] is not None and row["site"] == _top_folder(relpath):  # a folder label: as scrubbed as the path
