@@ -130,6 +130,9 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
     for pattern, named in lex.value_patterns:
         if pattern.match(tok):
             return [(named, "exact")]
+    half = _half_of(lex, tok)
+    if half is not None:
+        return [(half, "compound")]
     if len(tok) >= 4:
         # glued words: "axt1", "t1fs", "thoraxabdomen" (both parts known, one split only)
         found = []
@@ -159,6 +162,19 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         entry = _same([lex.phrases[(w,)] for w in words])
         if entry is not None and entry.kind != "ambiguous":
             return [(entry, "prefix")]
+    return None
+
+
+def _half_of(lex: Lexicon, tok: str) -> Entry | None:
+    """A half-prefix glued to a body-region word names that region ("emimandibola", "hemipelvis",
+    "hemimandible": vocabulary.yaml context ``half_prefixes``); the rest must be a region term of a
+    language glued words are read in, of four letters or more."""
+    for prefix in lex.rules.half_prefixes:
+        rest = tok[len(prefix):]
+        if tok.startswith(prefix) and len(rest) >= 4 and _glued_language(lex, rest):
+            entry = lex.phrases.get((rest,))
+            if entry is not None and entry.kind == "value" and entry.attribute == "body_region":
+                return entry
     return None
 
 

@@ -126,6 +126,7 @@ class ContextRules:
     adjacent_groups: frozenset[frozenset[str]] = frozenset()
     deep_languages: frozenset[str] = frozenset()   # languages whose lexicon a large real set tuned
     glued_languages: frozenset[str] = frozenset()  # languages whose terms a glued word is split into
+    half_prefixes: tuple[str, ...] = ()            # "hemi" glued to a region word: that region ("hemimandible")
     one_volume: dict[str, str] = field(default_factory=dict)   # group -> the group it is imaged with (pelvis -> abdomen)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
@@ -225,6 +226,7 @@ def _region_rules(data: dict, terms: dict) -> dict:
         "adjacent_groups": adjacent,
         "deep_languages": frozenset(str(lang) for lang in data.get("deep_languages") or ()),
         "glued_languages": frozenset(str(lang) for lang in data.get("glued_languages") or ()),
+        "half_prefixes": tuple(sorted({fold(str(w)) for w in data.get("half_prefixes") or ()}, key=lambda w: (-len(w), w))),
         "one_volume": {str(g): str(pair[0]) for pair in data.get("one_volume_groups") or () for g in pair[1:]},
     }
 

@@ -146,6 +146,7 @@ class ContextSection(UserModel):
     language_words: Optional[ByLanguage] = None
     deep_languages: Optional[Words] = None
     glued_languages: Optional[Words] = None
+    half_prefixes: Optional[Words] = None
     one_volume_groups: Optional[list[Words]] = None
     region_groups: Optional[ByLanguage] = None  # group name -> RIDs
     adjacent_groups: Optional[list[Words]] = None
