@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from typer.testing import CliRunner
 
-from curator.cli import app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -29,18 +27,11 @@ from test_redteam8 import _both, _ct  # noqa: E402
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict:
-    from leakrun import run_every_command
+    import plants
 
     root = tmp_path_factory.mktemp("redteam12")
     planted = r12.build(root / "archive")
-    console = run_every_command(root, planted.root, ("json", "html"))  # validate --key passes too
-    runner = CliRunner()
-    for access in ("restricted", "public"):
-        result = runner.invoke(app, ["deid", str(planted.root), str(root / f"deid-{access}"), "--key",
-                                     str(root / "key"), "-w", "1", "--access", access])
-        assert result.exit_code == 0, result.output
-        console[f"deid --access {access}"] = result.output
-    folders = [root / name for name in ("audit", "deid", "release", "deid-restricted", "deid-public")]
+    folders, console = plants.every_output(root, planted.root, ("json", "html"))  # validate --key passes too
     return {"root": root, "planted": planted, "hits": r12.leaks(folders, planted, console)}
 
 
