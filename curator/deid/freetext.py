@@ -47,6 +47,7 @@ class Rules:
     placeholder: str
     titles: frozenset[str]
     ambiguous: frozenset[str]
+    examination: frozenset[str]  # titles that are an examination's abbreviation before an imaging word
     context: frozenset[str]
     roles: frozenset[str]
     weak: frozenset[str]
@@ -75,6 +76,7 @@ def rules() -> Rules:
         placeholder=str(data["placeholder"]),
         titles=frozenset(fold(t) for t in data["titles"]),
         ambiguous=frozenset(fold(t) for t in data["ambiguous_titles"]),
+        examination=frozenset(fold(t) for t in data.get("examination_titles") or ()),
         context=frozenset(fold(t) for t in data["title_context"]),
         roles=frozenset(fold(t) for t in data["roles"]),
         weak=frozenset(fold(t) for t in data["weak_triggers"]),
@@ -309,6 +311,10 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
         original, folded = spans[i][2], spans[i][3]
         if folded not in r.titles:
             return False
+        if folded in r.examination and original.isupper() and i + 1 < len(spans):
+            nxt = spans[i + 1][3]
+            if is_imaging_word(nxt) and nxt not in _first_names() and nxt not in _last_names():
+                return False
         if folded not in r.ambiguous or not original.isupper():
             return True
         after = text[spans[i][1]:spans[i][1] + 1]

@@ -229,6 +229,7 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
                 _add_name_parts(spelling, found)
                 found.update(_other_name_forms(spelling))
             found.update(_korean_surnames(text))
+            found.update(_romaji_kana_forms(text))
 
 
 def _add_name_parts(text: str, found: set[str]) -> None:
@@ -596,6 +597,99 @@ def _kunrei(hepburn: str) -> str:
     for old, new in _transliteration()["kana_kunrei"]:
         hepburn = hepburn.replace(str(old), str(new))
     return hepburn
+
+
+class _RomajiTable(NamedTuple):
+    syllables: dict[str, str]  # romaji (Hepburn and Kunrei) -> hiragana, longest syllables first
+    long_vowels: dict[str, str]  # the vowel -> the kana that may lengthen it unwritten
+    long_marks: frozenset[str]
+    min_kana: int
+    max_forms: int
+
+
+@cache
+def _romaji_table() -> _RomajiTable:
+    """``mappings/transliteration.yaml`` ``kana`` read backwards (and through ``kana_kunrei``),
+    with the rules of ``romaji_kana``."""
+    syllables: dict[str, str] = {}
+    for kana, romaji in _kana_table().items():
+        if romaji.isalpha() and romaji != "n":
+            syllables.setdefault(romaji, kana)
+    for romaji, kana in list(syllables.items()):
+        syllables.setdefault(_kunrei(romaji), kana)
+    rules = _transliteration()["romaji_kana"]
+    return _RomajiTable(syllables, {str(k): str(v) for k, v in rules["long_vowels"].items()},
+                        frozenset(str(m) for m in rules["long_marks"]), int(rules["min_kana"]), int(rules["max_forms"]))
+
+
+_ROMAJI_WORD = re.compile(r"[a-z]+")
+
+
+def _romaji_kana_forms(text: str) -> set[str]:
+    """The parts of a person-name value written in romaji ("Nakamura^Keiko") in katakana and
+    hiragana ("ナカムラ", "なかむら"), marked as names: a Japanese site's label or comment writes
+    the name in kana when the header has it in Latin letters only (red team 16;
+    ``mappings/transliteration.yaml`` ``romaji_kana``)."""
+    table = _romaji_table()
+    out: set[str] = set()
+    for group in text.split("="):
+        for part in re.split(r"[\^\s,\-]+", group):
+            word = fold(part)
+            if not _ROMAJI_WORD.fullmatch(word):
+                continue
+            for hiragana in _romaji_readings(word, table):
+                if len(hiragana) >= table.min_kana:
+                    out.add(hiragana + "^")
+                    out.add(hiragana.translate(_HIRAGANA_TO_KATAKANA) + "^")
+    return out
+
+
+def _romaji_readings(word: str, table: _RomajiTable) -> list[str]:
+    """Every reading of the romaji ``word`` as hiragana (at most ``table.max_forms``), the plain
+    reading first; none when the word does not read whole as syllables."""
+    vowels = "aeiou"
+    readings: list[str] = []
+
+    def read(i: int, kana: str, vowel: str) -> None:
+        if len(readings) >= table.max_forms:
+            return
+        if i == len(word):
+            readings.append(kana)
+            return
+        rest = word[i:]
+        letter, following = rest[0], rest[1:2]
+        before_consonant = not following or following not in vowels + "y"
+        if letter in table.long_marks and vowel == "o" and before_consonant:  # "Satoh"
+            read(i + 1, kana + table.long_vowels[vowel], "")
+        if letter not in vowels and letter != "n" and (following == letter or rest.startswith("tch")):
+            read(i + 1, kana + "っ", "")
+        if letter == "m" and following in ("b", "m", "p") and following:  # "Namba"
+            read(i + 1, kana + "ん", "")
+        if letter == "n":
+            if following == "'":
+                read(i + 2, kana + "ん", "")
+                return
+            if before_consonant:
+                read(i + 1, kana + "ん", "")
+                return
+        syllables(i, rest, kana)
+        if letter == "n" and i and not kana.endswith("ん"):  # "Kenichi": けんいち too; no word starts with ん
+            read(i + 1, kana + "ん", "")
+
+    def syllables(i: int, rest: str, kana: str) -> None:
+        for length in (3, 2, 1):
+            syllable = table.syllables.get(rest[:length]) if len(rest) >= length else None
+            if syllable is None:
+                continue
+            vowel = rest[length - 1]
+            read(i + length, kana + syllable, vowel)
+            lengthen = table.long_vowels.get(vowel)
+            # a bare vowel is not lengthened unwritten ("Tarou": たろう, not たろうう)
+            if lengthen is not None and length > 1 and word[i + length:i + length + 1] != "u":
+                read(i + length, kana + syllable + lengthen, "")
+
+    read(0, "", "")
+    return list(dict.fromkeys(readings))
 
 
 _ARABIC_HEBREW = re.compile(r"[\u0590-\u05ff\u0600-\u06ff]+")
@@ -1147,7 +1241,7 @@ def _variant_rules() -> tuple[tuple[str, ...], dict[int, str], re.Pattern[str], 
 
 
 # Every table built from mappings/transliteration.yaml, built by prepare() before workers fork.
-_TRANSLITERATION_TABLES = (_transliteration, _spelling_tables, _expansions, _devanagari, _thai, _kana_table,
+_TRANSLITERATION_TABLES = (_transliteration, _spelling_tables, _expansions, _devanagari, _thai, _kana_table, _romaji_table,
                            _consonants, _confusables, _korean_customs, _hangul_tables, _variant_rules)
 
 

@@ -1,0 +1,123 @@
+"""Red team, round 16: the archive of tests/redteam16_archive.py through every command and tier, and
+the classes it found, each with its rule in mappings/ and a test on both de-identification paths
+(figures in notes/redteam16.md)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_redteam8 import _both, _ct  # noqa: E402
+
+# --- class 1: the name in kana when the header writes it in romaji only ------------------------------
+
+
+@pytest.mark.parametrize("name, keyword, value, gone", [
+    ("Nakamura^Keiko", "FrameLabel", "ナカムラ ケイコ OD", "ナカムラ"),
+    ("Nakamura^Keiko", "FrameLabel", "ナカムラ ケイコ OD", "ケイコ"),
+    ("Nakamura^Keiko", "FrameLabel", "なかむら けいこ", "なかむら"),
+    ("Nakamura^Keiko", "FrameLabel", "ﾅｶﾑﾗ ｹｲｺ", "ﾅｶﾑﾗ"),
+    ("Nakamura^Keiko", "ImageComments", "fundus: drusen. ナカムラ様", "ナカムラ"),
+    ("Satoh^Kenichi", "ImageComments", "サトウ ケンイチ様 CT", "ケンイチ"),  # "oh", and n before a vowel as ん
+    ("Sato^Yuki", "FrameLabel", "サトウ ユウキ T2", "サトウ"),  # the long vowels a passport spelling drops
+    ("Sato^Yuki", "FrameLabel", "サトウ ユウキ T2", "ユウキ"),
+    ("Hattori^Junpei", "FrameLabel", "ハットリ ジュンペイ", "ハットリ"),  # a doubled consonant as ッ
+    ("Takahasi^Syouko", "FrameLabel", "タカハシ ショウコ", "ショウコ"),  # Kunrei-shiki
+])
+def test_the_name_in_kana_of_a_romaji_header_goes(name, keyword, value, gone):
+    """The header named the patient in romaji only and a label or comment wrote her in katakana
+    ("ナカムラ ケイコ" for Nakamura^Keiko): no kana form was derived from Latin letters, so the label
+    stayed whole (mappings/transliteration.yaml ``romaji_kana``: curator.deid.scrub._romaji_kana_forms)."""
+    ds = _ct(name=name)
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("name, keyword, value", [
+    ("Smith^John", "FrameLabel", "ナカムラ T2"),  # kana of another name
+    ("Nakamura^Keiko", "FrameLabel", "MR T2 AXIAL"),
+    ("Maria^Anna", "FrameLabel", "T2 FLAIR"),
+    ("Nakamura^Keiko", "ImageComments", "fundus: drusen, macula normal"),
+])
+def test_kana_and_words_that_are_not_the_name_stay(name, keyword, value):
+    ds = _ct(name=name)
+    setattr(ds, keyword, value)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == value
+
+
+# --- class 2 (over-removal): MR spectroscopy's abbreviation and metabolites --------------------------
+
+
+@pytest.mark.parametrize("keyword, text", [
+    ("StudyDescription", "MRS BRAIN"), ("SeriesDescription", "SVS MRS PROSTATE"),
+    ("DerivationDescription", "NAA map"), ("ImageComments", "NAA peak reduced, choline raised, lactate peak"),
+])
+def test_mr_spectroscopy_words_stay(keyword, text):
+    """"MRS BRAIN" lost "BRAIN" (a name after the title Mrs) and "NAA" went as an unknown word
+    (mappings/freetext/rules.yaml ``examination_titles``, clinical-words.yaml ``en_spectroscopy``)."""
+    ds = _ct()
+    setattr(ds, keyword, text)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == text
+
+
+@pytest.mark.parametrize("text, gone", [("MRS BROWN CALLED", "BROWN"), ("MRS WHITE CALLED", "WHITE"),
+                                        ("Mrs Brain seen today", "Brain"), ("SEEN BY MRS KOWALSKA", "KOWALSKA")])
+def test_a_name_after_mrs_still_goes(text, gone):
+    """Guards (pass before): in capitals MRS is a title unless an imaging word that is no name follows."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
+# --- the archive of round 16 (tests/redteam16_archive.py) through every command and tier ------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    import plants
+    import redteam16_archive as r16
+
+    root = tmp_path_factory.mktemp("redteam16")
+    planted = r16.build(root / "archive")
+    folders, console = plants.every_output(root, planted.root)
+    return {"root": root, "planted": planted, "hits": plants.leaks(folders, planted, console)}
+
+
+def test_every_plant_is_in_the_archive(runs):
+    import plants
+
+    planted = runs["planted"]
+    assert {value for _, value, _ in plants.leaks([planted.root], planted)} == {p.value for p in planted.plants}
+
+
+def test_no_plant_in_any_output(runs):
+    from leakrun import where_found
+
+    assert not runs["hits"], "\n".join(where_found(runs["hits"], runs["root"]))
+
+
+@pytest.mark.parametrize("tier", ["deid", "deid-restricted"])
+def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tier):
+    """Every instance is released; sex, size, weight and ethnic group stay in the controlled tiers,
+    ages over 89 top-coded to 090Y; the clinical words beside the plants survive."""
+    import pydicom
+    import redteam16_archive as r16
+
+    released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
+    assert len(released) == 8
+    assert sorted(str(ds.PatientAge) for ds in released) == ["090Y"] * 8
+    for ds in released:
+        assert ds.PatientSex in ("F", "M") and ds.EthnicGroup in ("African", "Asian")
+        assert float(ds.PatientWeight) == 58.0 and float(ds.PatientSize) == 1.58
+    keywords = ("ImageComments", "StudyDescription", "FrameLabel", "StructureSetDescription", "ROIName",
+                "SegmentLabel", "ContentDescription", "UnformattedTextValue", "TextValue", "FrameComments",
+                "DerivationDescription", "ReasonForTheRequestedProcedure", "AdmittingDiagnosesDescription")
+    text = " ".join(str(el.value) for ds in released for el in ds.iterall() if el.keyword in keywords)
+    assert [w for kept in r16.KEPT.values() for w in kept if w not in text] == []
