@@ -322,6 +322,7 @@ def main_real(args: argparse.Namespace) -> int:
             ("MY Core imaging code list (Ministry of Health Malaysia, en)", DATA / "descriptions_real_mycore.csv"),
             ("VistA radiology procedure file (US Department of Veterans Affairs, en)", DATA / "descriptions_real_va.csv"),
             ("Catalogo nazionale delle prestazioni, imaging (Ministero della Salute, Italy, it)", DATA / "descriptions_real_cnp.csv"),
+            ("GOÄ section O, imaging (Gebührenordnung für Ärzte, Germany, de)", DATA / "descriptions_real_goae.csv"),
             ("MR series descriptions of public BIDS datasets (held out by site)", DATA / "descriptions_real_bids.csv")]
     real += [(args.external.name, args.external)] if args.external else []
     sets = [(f"real: {name}, {split} split", load_real(path, split)) for name, path in real]

@@ -128,6 +128,14 @@ Labels are always the *source's own* attributes (never curator's output):
       python scripts/build_real_descriptions.py cnp-extract SNAPSHOT.git   # writes cnp_imaging.csv
       python scripts/build_real_descriptions.py cnp
 
+* Germany's scale of fees for physicians (Gebührenordnung für Ärzte, GOÄ, Anlage: Gebührenverzeichnis,
+  section O I-III: Strahlendiagnostik, Nuklearmedizin, Magnetresonanztomographie; German), a federal
+  regulation, from the copy of ``bundestag/gesetze`` (``tests/data/goae_imaging.csv``).  Labels come
+  from the section and sub-section each number stands under (``GOAE_SECTIONS``)::
+
+      python scripts/build_real_descriptions.py goae-extract SNAPSHOT.git   # writes goae_imaging.csv
+      python scripts/build_real_descriptions.py goae
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -1065,6 +1073,127 @@ def cnp_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+# Germany's GOÄ (Gebührenordnung für Ärzte, Anlage Gebührenverzeichnis), section O I-III, round 19.
+# A federal regulation: an official work (amtliches Werk, § 5 UrhG).  Labels come from the
+# (sub-)section each number stands under (``GOAE_SECTIONS``, written from the section titles
+# before curator was run on any name, with the conventions of the CNP, CUPS and MY Core sets).  The
+# skeleton section (O I 1) holds every bone of the body: its group is the skeleton's regions (head,
+# face, spine, thorax, limbs with their girdles, pelvis), its "Zähne" (teeth) numbers the head and
+# face; "Hals- und Brustorgane" the neck and the thorax with its breasts; "Bauch- und
+# Verdauungsorgane" the digestive system from the neck to the pelvis (it holds the oesophagus, the
+# urinary tract and the uterus too).  Special studies, angiography, interventions, CT, the other
+# nuclear-medicine sub-sections and MR give no region (their titles name a technique); CT and MR
+# give the modality, nuclear medicine none (scintigraphy or PET).  Left out: therapeutic nuclear
+# medicine (O II 2), radiotherapy (O IV) and add-on numbers, whose text begins "Zuschlag",
+# "Ergänzende", "Zweite", "Weitere" or "Zusätzliche" or refers to "Leistung(en) nach (den) Nummer(n)"
+# (a supplement to another number, no exam name).  A number whose text goes on from a heading in
+# lower case ("Finger oder Zehen" / "jeweils in zwei Ebenen") is named by both, joined by a comma.
+# The name is the text before its first note (" -": "- einschließlich Durchleuchtung(en) -").
+GOAE_IN = ROOT / "tests" / "data" / "goae_imaging.csv"
+GOAE_OUT = ROOT / "tests" / "data" / "descriptions_real_goae.csv"
+GOAE_FILE = "g/goae_1982/index.md"
+GOAE_COMMIT = "77abca2ceea3b7b89ea70afb13b5dd55415eb124"
+SKELETON = (HEAD, FACE, SPINE, SACRUM, COCCYX, THORAX, SHOULDER, UPPER, PELVIS, LOWER, "RID43248", BONE)
+# (sub-)section -> (modality, regions); the sub-section of a number is the last heading above it
+GOAE_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "I 1": ("", SKELETON),
+    "I 1 Zähne": ("", HEAD_NECK),
+    "I 2": ("", (NECK, THORAX, MEDIASTINUM, BREAST)),
+    "I 3": ("", DIGESTIVE),
+    "I 4": ("", ()),
+    "I 5": ("", ()),
+    "I 6": ("", ()),
+    "I 7": ("RID10321", ()),
+    "II 1 a": ("", (NECK,)),                      # Schilddrüse
+    "II 1 b": ("", (HEAD,)),                      # Gehirn
+    "II 1 c": ("", (THORAX, MEDIASTINUM)),        # Lunge
+    "II 1 d": ("", (THORAX, MEDIASTINUM)),        # Herz
+    "II 1 e": ("", ()),                           # Knochen- und Knochenmarkszintigraphie
+    "II 1 f": ("", ()),                           # Tumorszintigraphie
+    "II 1 g": ("", (ABDOMEN,)),                   # Nieren
+    "II 1 h": ("", ()),                           # Endokrine Organe
+    "II 1 i": ("", DIGESTIVE),                    # Gastrointestinaltrakt
+    "II 1 j": ("", ()), "II 1 k": ("", ()), "II 1 l": ("", ()), "II 1 m": ("", ()), "II 1 n": ("", ()), "II 1 o": ("", ()),
+    "III": ("RID10312", ()),
+}
+GOAE_ADDON = re.compile(r"^(Zuschlag|Ergänzende|Zweite|Weitere|Zusätzliche)|Leistungen? nach (den )?Nummer")
+
+
+def goae_parse(text: str) -> list[dict[str, str]]:
+    """(number, section, name) of each number of GOÄ section O I-III, in the markdown of
+    bundestag/gesetze: headings "**I. ...**", "**1. ...**", "**a. ...**"; the skeleton's "Zähne"
+    sub-heading; a number on its own line, its text on the next item lines."""
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if "**O. Strahlendiagnostik" in line)
+    roman = arabic = letter = sub = lead = ""
+    rows = []
+    i = start + 1
+    while i < len(lines):
+        line = lines[i]
+        heading = re.match(r"^(?:\*    \*   )?\*\*(IV|III|II|I|[0-9]+|[a-o])\. ", line)
+        if heading:
+            mark = heading.group(1)
+            if mark == "IV" or line.lstrip("* ").startswith("P. "):
+                break
+            if mark in ("I", "II", "III"):
+                roman, arabic, letter = mark, "", ""
+            elif mark.isdigit():
+                arabic, letter = mark, ""
+            else:
+                letter = mark
+            sub = lead = ""
+            i += 1
+            continue
+        subheading = re.match(r"^\*    \*   ([^0-9*].*)$", line)
+        if subheading:
+            # a heading the next numbers continue in lower case ("Finger oder Zehen" / "jeweils in
+            # zwei Ebenen"); the skeleton's "Zähne" (teeth) is also its own label
+            j = i + 1
+            while j < len(lines) and lines[j].startswith("        "):
+                j += 1
+            lead = " ".join([subheading.group(1).strip(), *(line.strip() for line in lines[i + 1:j])])
+            sub = "Zähne" if roman == "I" and arabic == "1" and lead == "Zähne" else ""
+        number = re.match(r"^\*    \*   (\d{4}[a-z]?)\s*$", line)
+        if number:
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("    *   "):
+                j += 1
+            parts = [lines[j][8:].strip()] if j < len(lines) else []
+            j += 1
+            while j < len(lines) and lines[j].startswith("        "):
+                parts.append(lines[j].strip())
+                j += 1
+            if parts and parts[0][:1].islower() and lead:
+                parts.insert(0, lead + ",")
+            section = " ".join(p for p in (roman, arabic, letter) if p)
+            if roman == "I" and arabic == "1" and sub:
+                section += " " + sub
+            rows.append({"number": number.group(1), "section": section, "text": " ".join(parts)})
+            i = j
+            continue
+        i += 1
+    return rows
+
+
+def goae_extract(snapshot: Path) -> list[dict[str, str]]:
+    return goae_parse(_git(snapshot, "show", f"{GOAE_COMMIT}:{GOAE_FILE}"))
+
+
+def goae_rows(path: Path) -> list[dict[str, str]]:
+    rows, seen = [], set()
+    for entry in csv.DictReader(path.open(encoding="utf-8")):
+        labels_of = GOAE_SECTIONS.get(entry["section"])
+        name = " ".join(re.split(r"\s+-", entry["text"], maxsplit=1)[0].split()).rstrip(" ,")
+        if labels_of is None or not name or GOAE_ADDON.search(name) or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        modality, regions = labels_of
+        rows.append({"id": f"GOAE{entry['number']}", "source": "goae", "institution": "Bundesregierung (Germany), Gebührenordnung für Ärzte (GOÄ)",
+                     "lang": "de", "level": "study", "text": name, "modality": modality, "body_region": "", "focus": "",
+                     "region_any": "+".join(dict.fromkeys(regions)), "contrast": "", "laterality": "", "split": split_of("goae", name)})
+    return rows
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
     extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
     columns = COLUMNS + extra if rows and "split" in rows[0] else tuple(rows[0])
@@ -1129,6 +1258,12 @@ def main(argv: list[str]) -> int:
         return 0
     if argv == ["cnp"]:
         write(cnp_rows(CNP_IN), CNP_OUT)
+        return 0
+    if argv[:1] == ["goae-extract"] and len(argv) == 2:
+        write(goae_extract(Path(argv[1])), GOAE_IN)
+        return 0
+    if argv == ["goae"]:
+        write(goae_rows(GOAE_IN), GOAE_OUT)
         return 0
     if argv[:1] == ["smi"] and len(argv) == 3:
         write(smi_rows(Path(argv[1])), Path(argv[2]))

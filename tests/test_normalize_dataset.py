@@ -245,3 +245,24 @@ def test_va_set_labels_come_from_the_procedures_own_fields():
     # the extract keeps the CPT subsection's name, never a CPT code
     extract = _rows("va_radiology_procedures.csv")
     assert not any(re.search(r"\b7\d{4}\b", " ".join(e.values())) for e in extract)
+
+
+def test_goae_set_labels_come_from_the_section():
+    """tests/data/descriptions_real_goae.csv (German, the GOÄ's section O) is rebuilt by the
+    script from its extract: modality and region group from the (sub-)section each number
+    stands under, add-on numbers left out, lower-case continuations named with their heading."""
+    spec = importlib.util.spec_from_file_location("build_real", ROOT / "scripts" / "build_real_descriptions.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    rows = _rows("descriptions_real_goae.csv")
+    assert build.goae_rows(build.GOAE_IN) == rows
+    assert len(rows) >= 130 and {r["lang"] for r in rows} == {"de"}
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["GOAE5100"]["region_any"].split("+") == list(build.SKELETON)
+    assert by_id["GOAE5011"]["text"] == "Finger oder Zehen, ergänzende Ebene(n)"      # a continuation named with its heading
+    assert not any(build.GOAE_ADDON.search(r["text"]) for r in rows)
+    assert not any(r["text"].startswith(("Zuschlag", "Weitere")) for r in rows)
+    assert {r["modality"] for r in rows} == {"", "RID10321", "RID10312"}
+    assert all(r["split"] == build.split_of("goae", r["text"]) for r in rows)
+    extract = list(csv.DictReader((ROOT / "tests" / "data" / "goae_imaging.csv").open(encoding="utf-8")))
+    assert {e["section"] for e in extract} - set(build.GOAE_SECTIONS) == {"II 2"}   # therapy: the only section left out
