@@ -272,3 +272,26 @@ def test_deid_on_the_cluster_equals_the_local_run(scheduler, tmp_path):
 
     local = tree(tmp_path / "local")
     assert len(local) > 50 and tree(tmp_path / "cluster") == local
+
+
+def test_the_runs_pixel_limit_reaches_cluster_workers_started_without_it(scheduler, tmp_path, monkeypatch):
+    """$CURATOR_MAX_PIXELS set for the run (after the workers started, so their own environment
+    lacks it) still decides on the cluster: the same instances are quarantined as in a local run."""
+    import hashlib
+
+    from curator.deid.run import DeidOptions, deidentify
+
+    source = tmp_path / "src"
+    write_planted(source, 3)
+    key = bytes(range(32))
+    monkeypatch.setenv("CURATOR_MAX_PIXELS", "10")  # fewer pixels than any planted image holds
+    local = deidentify(source, tmp_path / "local", key=key, options=DeidOptions(workers=2))
+    cluster = deidentify(source, tmp_path / "cluster", key=key, options=DeidOptions(scheduler=scheduler))
+
+    def tree(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in folder.rglob("*") if p.is_file()}
+
+    assert local["counts"]["quarantined"] == 3 and local["counts"]["written"] == 0  # held back locally ...
+    assert cluster["counts"] == local["counts"]  # ... and on the cluster (3 written before)
+    assert tree(tmp_path / "cluster") == tree(tmp_path / "local")

@@ -46,6 +46,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Self
 
+from curator.common import runenv
 from curator.common.imports import gc_frozen
 from curator.errors import CuratorError
 
@@ -323,16 +324,18 @@ _INIT_LOCK = threading.Lock()
 _INIT_TOKEN: str | None = None  # the executor whose initializer last ran in this worker process
 
 
-def _run_on_worker(token: str, init_payload: bytes | None, fn: Callable[..., Any], *args: Any) -> Any:
-    """Runs on a Dask worker: the executor's initializer once per process, then ``fn(*args)``."""
+def _run_on_worker(token: str, init_payload: bytes | None, environment: tuple, fn: Callable[..., Any], *args: Any) -> Any:
+    """Runs on a Dask worker: the executor's initializer once per process, then ``fn(*args)``,
+    both with the run's shared settings (``environment``, :func:`curator.common.runenv.snapshot`)."""
     global _INIT_TOKEN
-    if init_payload is not None and _INIT_TOKEN != token:
-        with _INIT_LOCK:
-            if _INIT_TOKEN != token:
-                initializer, initargs = pickle.loads(init_payload)
-                initializer(*initargs)
-                _INIT_TOKEN = token
-    return fn(*args)
+    with runenv.applied(environment):
+        if init_payload is not None and _INIT_TOKEN != token:
+            with _INIT_LOCK:
+                if _INIT_TOKEN != token:
+                    initializer, initargs = pickle.loads(init_payload)
+                    initializer(*initargs)
+                    _INIT_TOKEN = token
+        return fn(*args)
 
 
 class DaskExecutor(Executor):
@@ -360,6 +363,7 @@ class DaskExecutor(Executor):
                 raise CuratorError(f"the Dask cluster at {address} has no worker (waited {timeout:g} s)") from None
             self.workers = max(sum(self.client.nthreads().values()), 1)
             self._token = uuid.uuid4().hex
+            self._environment = runenv.snapshot()  # the workers' own environment is not the run's
             self._payload: bytes | None = None
             if initializer is not None:
                 self._payload = pickle.dumps((initializer, tuple(initargs)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -371,7 +375,8 @@ class DaskExecutor(Executor):
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         future: Future = Future()
         future.set_running_or_notify_cancel()
-        remote = self.client.submit(_run_on_worker, self._token, self._payload, fn, *args, pure=False)
+        remote = self.client.submit(_run_on_worker, self._token, self._payload, self._environment, fn, *args,
+                                    pure=False)
         future._curator_remote = remote  # type: ignore[attr-defined]  # keeps the task alive on the cluster
         remote.add_done_callback(lambda done: self._deliver(future, done))
         return future

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +35,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from curator.common import runenv
 from curator.deid import textdetect
 from curator.deid.profile import method_code_item
 from curator.dicom.elements import RawSource
@@ -107,8 +107,9 @@ class PixelsOverLimit(ValueError):
 
 def pixel_limit() -> int:
     """Pixels (rows x columns x frames) one instance may hold to be screened or cleaned:
-    ``$CURATOR_MAX_PIXELS`` (a whole number of at least 1), else :data:`MAX_PIXELS`."""
-    text = os.environ.get(PIXEL_LIMIT_ENV, "").strip()
+    ``$CURATOR_MAX_PIXELS`` (a whole number of at least 1), else :data:`MAX_PIXELS`.  On a
+    cluster the run's value travels with each task (:mod:`curator.common.runenv`)."""
+    text = (runenv.get(PIXEL_LIMIT_ENV) or "").strip()
     if not text:
         return MAX_PIXELS
     try:
