@@ -109,10 +109,7 @@ def _words() -> frozenset[str]:
     """Every safe word: word lists, clinical words, lexicon and RadLex words."""
     data = _rules_data()
     parts: list[Iterable[str]] = [_read_list(relative) for relative in data["wordlists"]]
-    clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
-    for entries in clinical.values():
-        for entry in entries:
-            parts.append(_LEX_WORD.findall(fold(str(entry))))
+    parts.append(_clinical_words())  # the same words, clinical-words.yaml parsed once
     parts.append(_lexicon_words())
     return frozenset(chain.from_iterable(parts))
 
