@@ -127,12 +127,19 @@ def token_meaning(lex: Lexicon, tok: str) -> list[tuple[Entry, str]] | None:
         if pattern.match(tok):
             regions = [(entry, "implied") for region, entry in lex.kernel_regions if region.match(tok)]
             return [(Entry("implied", "", (), (("modality", "RID10321"),)), "implied"), *regions]
+    region = _region_prefix(lex, tok) if tok.isalpha() else None
     for pattern, named in lex.value_patterns:
         if pattern.match(tok):
-            return [(named, "exact")]
-    half = _half_of(lex, tok)
+            return [(named, "exact")] + ([(region[0], "compound")] if region is not None and named.attribute == "modality" else [])
+    half = _half_of(lex, tok) or _inflected(lex, tok)
     if half is not None:
         return [(half, "compound")]
+    if region is not None:
+        head, rest = region
+        return [(head, "compound")] + ([(rest, "compound")] if rest is not None and rest.kind in ("value", "implied") else [])
+    tail = _exam_tail(lex, tok) if tok.isalpha() else None
+    if tail is not None:
+        return [(tail, "compound")]
     if len(tok) >= 4:
         # glued words: "axt1", "t1fs", "thoraxabdomen" (both parts known, one split only)
         found = []
@@ -175,6 +182,63 @@ def _half_of(lex: Lexicon, tok: str) -> Entry | None:
             entry = lex.phrases.get((rest,))
             if entry is not None and entry.kind == "value" and entry.attribute == "body_region":
                 return entry
+    return None
+
+
+def _inflected(lex: Lexicon, tok: str) -> Entry | None:
+    """A body-region word of a language with a case ending of that language ("des Gehirns",
+    "des Hüftgelenks": vocabulary.yaml context ``inflections``); the stem must be a term that
+    language lists, of four letters or more."""
+    for lang, endings in lex.rules.inflections.items():
+        for ending in endings:
+            stem = tok[:-len(ending)]
+            if tok.endswith(ending) and len(stem) >= 4 and lang in lex.phrase_languages.get((stem,), ()):
+                entry = lex.phrases.get((stem,))
+                if entry is not None and entry.kind == "value" and entry.attribute == "body_region":
+                    return entry
+    return None
+
+
+def _known_rest(lex: Lexicon, rest: str) -> tuple[bool, Entry | None]:
+    """Is the rest of a glued word a word of the lexicon (not an ambiguous one), a value pattern
+    (a glued scintigraphy word), or a word ending in a known word of eight letters or more
+    ("doppelkontrastuntersuchung")?  With its meaning when it has one."""
+    entry = lex.phrases.get((rest,))
+    if entry is not None:
+        return entry.kind not in ("ambiguous", "exclude"), entry
+    if any(pattern.match(rest) for pattern, _named in lex.value_patterns):
+        return True, None
+    return any(lex.phrases.get((rest[k:],)) is not None and lex.phrases[(rest[k:],)].kind in ("neutral", "value", "implied")
+               for k in range(1, len(rest) - 7)), None
+
+
+def _region_prefix(lex: Lexicon, tok: str) -> tuple[Entry, Entry | None] | None:
+    """A glued word that begins with a body-region word (four letters or more, a term of a language
+    glued words are read in) and goes on with a known exam word: "Nierenszintigraphie",
+    "Dickdarmdoppelkontrastuntersuchung", "Harntraktkontrastuntersuchung" (round 19).  The longest
+    such region word; the rest's own meaning (a modality, an implied region) with it."""
+    if len(tok) < 10:
+        return None
+    for k in range(len(tok) - 5, 3, -1):
+        head = tok[:k]
+        entry = lex.phrases.get((head,))
+        if entry is None or entry.kind != "value" or entry.attribute != "body_region" or not _glued_language(lex, head):
+            continue
+        known, rest = _known_rest(lex, tok[k:])
+        if known:
+            return entry, rest
+    return None
+
+
+def _exam_tail(lex: Lexicon, tok: str) -> Entry | None:
+    """A glued word that ends in an exam word implying a region (nine letters or more) after a
+    prefix of three or more ("Refluxzystographie", "ENTEROCOLPOCISTODEFECOGRAFIA"): that exam
+    word's meaning; the longest such tail."""
+    for k in range(3, len(tok) - 8):
+        entry = lex.phrases.get((tok[k:],))
+        if entry is not None and entry.kind == "implied" and any(a == "body_region" for a, _c in entry.implies) \
+                and _glued_language(lex, tok[k:]):
+            return entry
     return None
 
 

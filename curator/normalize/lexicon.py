@@ -127,6 +127,7 @@ class ContextRules:
     deep_languages: frozenset[str] = frozenset()   # languages whose lexicon a large real set tuned
     glued_languages: frozenset[str] = frozenset()  # languages whose terms a glued word is split into
     half_prefixes: tuple[str, ...] = ()            # "hemi" glued to a region word: that region ("hemimandible")
+    inflections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> endings ("des Gehirns")
     one_volume: dict[str, str] = field(default_factory=dict)   # group -> the group it is imaged with (pelvis -> abdomen)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
@@ -227,6 +228,8 @@ def _region_rules(data: dict, terms: dict) -> dict:
         "deep_languages": frozenset(str(lang) for lang in data.get("deep_languages") or ()),
         "glued_languages": frozenset(str(lang) for lang in data.get("glued_languages") or ()),
         "half_prefixes": tuple(sorted({fold(str(w)) for w in data.get("half_prefixes") or ()}, key=lambda w: (-len(w), w))),
+        "inflections": {str(lang): tuple(sorted({fold(str(e)) for e in ends}, key=lambda e: (-len(e), e)))
+                        for lang, ends in (data.get("inflections") or {}).items()},
         "one_volume": {str(g): str(pair[0]) for pair in data.get("one_volume_groups") or () for g in pair[1:]},
     }
 

@@ -147,6 +147,7 @@ class ContextSection(UserModel):
     deep_languages: Optional[Words] = None
     glued_languages: Optional[Words] = None
     half_prefixes: Optional[Words] = None
+    inflections: Optional[ByLanguage] = None
     one_volume_groups: Optional[list[Words]] = None
     region_groups: Optional[ByLanguage] = None  # group name -> RIDs
     adjacent_groups: Optional[list[Words]] = None
