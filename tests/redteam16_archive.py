@@ -7,7 +7,8 @@ Six sites, six vendors, languages and scripts:
   Photographic) with the Patient State, the Requesting Service, the Reason for the Requested
   Procedure and the Admitting Diagnoses naming the patient, her daughter and her doctor; the Station
   Name "DR-OKONKWO-PC"; the file meta's source and sending AE titles; the Occupation; a procedure
-  code of a private coding scheme whose Code Meaning names her; "93 y/o F";
+  code of a private coding scheme whose Code Meaning names her; "93 y/o F"; (round b) the town she was
+  referred from, a word of the English word list ("referred from Ikeja");
 - ``OSAKA_CANON`` (ISO_IR 192, Japanese; the header has the name in romaji only): an ophthalmic
   photograph whose Image Comments and Frame Label name her in katakana, and her age in Han
   numerals ("九十三歳");
@@ -61,6 +62,7 @@ SEGMENT = "a name in a segmentation's labels, description or Tracking ID"
 FRAME = "a name in the Frame Comments or Derivation Description"
 GSPS_TEXT = "a name in a presentation state's labels, layers or text objects"
 CONCEPT = "a name in the Concept Name Code Meaning of an SR TEXT item"
+PLACE = "a town after 'from' that is a word of the English list (round b)"
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ PEOPLE = {
 
 # Clinical words written beside the plants that a controlled-access release keeps (over-removal).
 KEPT = {
-    "ng": ("lesion", "pigmented"),
+    "ng": ("lesion", "pigmented", "Monday"),
     "jp": ("fundus",),
     "hk": ("PTV", "GTV"),
     "tr": ("liver",),
@@ -160,13 +162,14 @@ def _lagos_photo(p: Person, plants: list[Plant]) -> Dataset:
     ds.ReasonForTheRequestedProcedure = "pigmented lesion left forearm, Mrs Adebayo, 93 y/o F"
     ds.AdmittingDiagnosesDescription = "pigmented lesion; lives at 14 Adeola Odeku Street, Victoria Island"
     ds.ImageComments = "pigmented lesion 6 mm, Fúnmiláyọ̀ worried"
+    ds.AdditionalPatientHistory = "pigmented lesion, referred from Ikeja on Monday"
     ds.ProcedureCodeSequence = sequence(code("LUTH-ADEBAYO-7", "99LUTH", "Dermoscopy for Adebayo F S"))
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
     ds.BurnedInAnnotation = "NO"
     _rgb(ds)
     plants += [Plant("OKONKWO", DEVICE), Plant("ADEBAYO_F", DEVICE), Plant("Ikorodu", STATE),
                Plant("Morenike", STATE), Plant("Chukwuemeka", REQUEST), Plant("Adeola Odeku", REQUEST),
-               Plant("LUTH-ADEBAYO", CODE), Plant("93 y/o", AGE)]
+               Plant("LUTH-ADEBAYO", CODE), Plant("93 y/o", AGE), Plant("Ikeja", PLACE)]
     return ds
 
 

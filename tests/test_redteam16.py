@@ -76,6 +76,33 @@ def test_a_name_after_mrs_still_goes(text, gone):
         assert gone not in str(out.ImageComments), out.ImageComments
 
 
+# --- class 3 (round b): a town after "from" that is a word of the English list ---------------------
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("patient from Enugu, lung nodule", "Enugu"), ("son brought her from Ibadan", "Ibadan"),
+    ("transferred from Abuja General", "Abuja"), ("referred from Ikeja on Monday", "Ikeja"),
+])
+def test_a_town_after_from_goes(text, gone):
+    """Nigerian (and other) towns are words of the English word list (en-nonames: Enugu, Ibadan, Abuja,
+    Ikeja), so a town after "from" stayed; "at", "in", "near" took the capitalised word after them
+    anywhere, "from" did not (mappings/freetext/rules.yaml ``places.anywhere``)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text", ["pain from Monday", "referred from Emergency", "change from Baseline",
+                                  "from Sagittal to Axial", "images from Outside Hospital", "LIVES AT HOME ON MONDAY"])
+def test_no_place_after_from_stays(text):
+    """A day of the week is no place, in any case (``places.days``); the last stayed before too."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
+
+
 # --- the archive of round 16 (tests/redteam16_archive.py) through every command and tier ------------
 
 
@@ -118,6 +145,7 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
         assert float(ds.PatientWeight) == 58.0 and float(ds.PatientSize) == 1.58
     keywords = ("ImageComments", "StudyDescription", "FrameLabel", "StructureSetDescription", "ROIName",
                 "SegmentLabel", "ContentDescription", "UnformattedTextValue", "TextValue", "FrameComments",
-                "DerivationDescription", "ReasonForTheRequestedProcedure", "AdmittingDiagnosesDescription")
+                "DerivationDescription", "ReasonForTheRequestedProcedure", "AdmittingDiagnosesDescription",
+                "AdditionalPatientHistory")
     text = " ".join(str(el.value) for ds in released for el in ds.iterall() if el.keyword in keywords)
     assert [w for kept in r16.KEPT.values() for w in kept if w not in text] == []

@@ -60,6 +60,7 @@ class Rules:
     place_prepositions: frozenset[str]
     place_anywhere: frozenset[str]
     not_places: frozenset[str]
+    days: frozenset[str]  # days of the week: no place in any case
 
 
 @cache
@@ -89,6 +90,7 @@ def rules() -> Rules:
         place_prepositions=frozenset(fold(str(t)) for t in data["places"]["prepositions"]),
         place_anywhere=frozenset(fold(str(t)) for t in data["places"]["anywhere"]),
         not_places=frozenset(fold(str(t)) for t in data["places"]["not_places"]),
+        days=frozenset(fold(str(t)) for t in data["places"].get("days") or ()),
     )
 
 
@@ -378,7 +380,7 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
 
     def place(j: int, capitals: bool) -> bool:
         original, folded = spans[j][2], spans[j][3]
-        if folded in months:
+        if folded in months or folded in r.days:
             return False
         if capitals:  # ("NEW HAVEN", "BATH" are imaging words too: not asked here)
             return (original.isalpha() and folded not in r.not_places and folded not in r.place_prepositions
