@@ -107,6 +107,9 @@ class _Withheld:
     def free(self, text: str | None) -> None:
         return None
 
+    def kept(self, text: str | None) -> None:
+        return None
+
 
 class _Scrubber:
     """``curator.deid.scrub`` bound to the identifier values of one header; ``free`` cleans
@@ -131,6 +134,22 @@ class _Scrubber:
             return None
         try:
             cleaned = self._scrub_text(text, self._values)
+        except Exception:
+            return None
+        cleaned = (cleaned or "").strip()
+        return cleaned or None
+
+    def kept(self, text: str | None) -> str | None:
+        """Algorithm strings (name, version, parameters, source) as device strings are kept
+        (:func:`curator.deid.freetext.clean_kept`): the header's identifier values go, every
+        other character stays ("-400", "sha256=deadbeef", a dated version); ``scrub_text``
+        dropped a value's leading minus ("threshold=-400" read as 400: round 19)."""
+        if not text or self._values is None:
+            return None
+        from curator.deid.freetext import clean_kept
+
+        try:
+            cleaned = clean_kept(text, self._values)
         except Exception:
             return None
         cleaned = (cleaned or "").strip()
@@ -211,11 +230,11 @@ def _algorithm_identification(item: Any, scrub: Any) -> dict | None:
         family["meaning"] = scrub(family.get("meaning"))
     source = element_text(item, "AlgorithmSource")
     return {
-        "name": scrub(name),
-        "version": scrub(element_text(item, "AlgorithmVersion")),
+        "name": scrub.kept(name),
+        "version": scrub.kept(element_text(item, "AlgorithmVersion")),
         "family": family,
-        "parameters": parse_parameters(element_text(item, "AlgorithmParameters"), scrub),
-        "source": scrub(source),
+        "parameters": parse_parameters(element_text(item, "AlgorithmParameters"), scrub.kept),
+        "source": scrub.kept(source),
     }
 
 
@@ -366,7 +385,7 @@ def _seg_segments(ds: Any, scrub: Any) -> list[dict]:
             "type": prop_type,
             "type_modifier": modifier,
             "algorithm_type": algorithm_type,
-            "algorithm_name": scrub(element_text(item, "SegmentAlgorithmName")) or (algorithm or {}).get("name"),
+            "algorithm_name": scrub.kept(element_text(item, "SegmentAlgorithmName")) or (algorithm or {}).get("name"),
             "algorithm": algorithm,
             "issues": [issue] if issue else [],
         })

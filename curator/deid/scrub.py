@@ -1598,6 +1598,9 @@ def _tidy(text: str) -> str:
     # run of punctuation alone after a space ("seen 13.3.1930." gave "seen ."; round 10), kept as
     # its last mark and joined to the word before ("seen; Quillan, M.;" -> "seen;"; red team 11)
     text = re.sub(r"[(\[{]\s*[)\]}]", " ", text)
+    # the '^' separators of a removed person name, alone between spaces ("operator= ^ ,case="
+    # for "operator=ZZTORNE^Paloma,case=<MRN>" in a kept algorithm parameter: round 19)
+    text = re.sub(r"(?:(?<=[\s=])|^)\^+(?:\s*\^+)*(?=\s|$)", " ", text)
     text = re.sub(r"\.(?:\s+\.)+", ".", text)  # the full stops of removed initials ("L. W." -> " . .")
     text = re.sub(r"(?<=\S)\s+[.,;:](?:\s*[.,;:])*(?=\s|$)", lambda m: m.group().strip()[-1], text)
     text = re.sub(r"[,;:](?:\s*[,;:])+", lambda m: m.group()[-1], text)

@@ -62,7 +62,7 @@ PREFIXES = {
 _SLUG = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
 _DATE_LIKE = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4})\b")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_METHODS = ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC")
+_METHODS = ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC", "UNKNOWN")  # UNKNOWN: the header states no method
 _QUALITY = ("completeness", "conformance", "plausibility", "total")
 
 
@@ -163,6 +163,8 @@ class ReleaseSummary(_Model):
     body_regions: list[BodyRegion] = Field(default_factory=list)
     manufacturers: list[str] = Field(default_factory=list)
     segmentations: dict[str, int] = Field(default_factory=dict, description="count per method")
+    segmentation_algorithms: list[str] = Field(default_factory=list, description="'name version' of each algorithm the "
+                                               "released segmentations name; 'unknown' when one names none")
     deid_profile: str
     deid_codes: list[str] = Field(default_factory=list, description="PS3.15 CID 7050 codes, e.g. 113100")
     quality: dict[str, float] = Field(default_factory=dict)
@@ -597,6 +599,9 @@ class _Builder:
             lines.append(f"Equipment manufacturers: {', '.join(makers)}.")
         if seg:
             lines.append(f"Segmentations by method: {', '.join(seg)}.")
+        algorithms = [_free_text(a) for a in s.segmentation_algorithms]
+        if seg and algorithms:
+            lines.append(f"Segmentation algorithms: {', '.join(a for a in algorithms if a)}.")
         if s.disclosure_risk:
             lines.append(_free_text(s.disclosure_risk).rstrip(".") + ".")
         statement = self.iri("provenance")

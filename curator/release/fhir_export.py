@@ -16,6 +16,9 @@ DataFrame or a list of dicts) with the keys
 ``instances``               list of {sop_class_uid, sop_instance_uid, number}
 ``is_segmentation``         optional bool (SEG / RTSTRUCT series)
 ``referenced_series_uids``  optional list of the series a segmentation was drawn on
+``segmentation_method``     optional MANUAL / SEMIAUTOMATIC / AUTOMATIC / UNKNOWN (Provenance.activity)
+``algorithm_name/version``  optional, the segmentation algorithm ('unknown' when not stated): a Device
+``algorithm_parameters``    optional JSON object text: the algorithm Device's properties
 ``manufacturer/model``      optional, for Device
 ==========================  ==============================================================
 
@@ -55,6 +58,11 @@ def _codes() -> dict:
 @cache
 def _modalities() -> dict[str, str]:
     return yaml.safe_load((ontologies_dir() / "vocabularies" / "dicom-modalities.yaml").read_text("utf-8"))
+
+
+# Provenance.activity of a segmentation series by its method (the series table's)
+_METHOD_ACTIVITY = {"MANUAL": "manual segmentation", "SEMIAUTOMATIC": "semi-automatic segmentation",
+                    "AUTOMATIC": "automatic segmentation", "UNKNOWN": "segmentation (method unknown)"}
 
 
 def resource_id(kind: str, key: str) -> str:
@@ -173,6 +181,33 @@ class _Exporter:
         d["version"] = [{"value": self.tool_version}]
         return d
 
+    def algorithm(self, row: dict) -> dict | None:
+        """The Device of a segmentation's algorithm as the series table states it (name,
+        version, parameters as properties); None without a named algorithm."""
+        name = row.get("algorithm_name")
+        if not _present(name) or str(name) == "unknown":
+            return None
+        version, parameters = row.get("algorithm_version"), row.get("algorithm_parameters")
+        key = f"algorithm|{name}|{version}|{parameters}"
+        d: dict[str, Any] = {"resourceType": "Device", "id": resource_id("Device", key)}
+        if self.r5:
+            d["name"] = [{"value": str(name), "type": "user-friendly-name"}]
+        else:
+            d["deviceName"] = [{"name": str(name), "type": "user-friendly-name"}]
+        if _present(version):
+            d["version"] = [{"value": str(version)}]
+        stated = json.loads(str(parameters)) if _present(parameters) and str(parameters) != "unknown" else None
+        properties = []
+        for k, v in sorted((stated or {"parameters": "unknown"}).items()):
+            if not str(v):
+                continue  # a value emptied of an identifier: FHIR strings are not empty
+            kind = {"text": str(k)}
+            properties.append({"type": kind, "valueString": str(v)} if self.r5
+                              else {"type": kind, "valueCode": [{"text": str(v)}]})
+        if properties:
+            d["property"] = properties
+        return d
+
     def series(self, row: dict) -> dict:
         s: dict[str, Any] = {"uid": str(row["series_uid"])}
         if _present(row.get("series_number")):
@@ -261,13 +296,21 @@ class _Exporter:
                 else:  # drawn on a series that is not in the release
                     what = {"display": f"source series {ref} (not in the release)"}
                 entities.append({"role": "source", "what": what})
+            method = str(row.get("segmentation_method") or "UNKNOWN")
+            agents = [agent]
+            algorithm = self.algorithm(row)
+            performer = {"type": {"coding": [_coding("participant", "performer", "Performer")]}}
+            if algorithm is not None:
+                agents.append({**performer, "who": {"reference": f"Device/{algorithm['id']}"}})
+            elif str(row.get("algorithm_name") or "") == "unknown":
+                agents.append({**performer, "who": {"display": "unknown algorithm"}})
             out.append({
                 "resourceType": "Provenance",
                 "id": resource_id("Provenance", f"segmentation|{row['series_uid']}"),
                 "target": [target],
                 "recorded": self.recorded,
-                "activity": {"text": "segmentation"},
-                "agent": [agent],
+                "activity": {"text": _METHOD_ACTIVITY.get(method, _METHOD_ACTIVITY["UNKNOWN"])},
+                "agent": agents,
                 "entity": entities,
             })
         return out
@@ -280,6 +323,8 @@ class _Exporter:
         patients = [self.patient(p) for p in sorted({str(r["patient_pseudonym"]) for r in self.rows})]
         devices = [self.device(k) for k in sorted({k for k in map(_device_key, self.rows) if k is not None})]
         devices.append(self.software())
+        algorithms = {d["id"]: d for r in self.rows if (d := self.algorithm(r)) is not None}
+        devices += [algorithms[k] for k in sorted(algorithms)]
         study_of_series = {str(r["series_uid"]): str(r["study_uid"]) for r in self.rows}
         segs = [r for r in self.rows if bool(r.get("is_segmentation")) or str(r["modality"]) in ("SEG", "RTSTRUCT")]
         provenance = self.provenance(studies, segs, study_of_series)

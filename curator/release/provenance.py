@@ -100,10 +100,12 @@ def prov_graph(segmentations: Iterable[Mapping], base_iri: str) -> Graph:
         g.add((activity, RDF.type, PROV.Activity))
         g.add((activity, PROV.generated, entity))
         method = seg.get("algorithm_type")
-        g.add((activity, RDFS.label, Literal(_METHOD_ACTIVITY.get(str(method or ""), "segmentation"))))
+        g.add((activity, RDFS.label, Literal(_METHOD_ACTIVITY.get(str(method or ""), "segmentation (method unknown)"))))
         if method:
             g.add((activity, vocab.method, Literal(method)))
             g.add((activity, vocab.methodSource, Literal(sources.get("algorithm_type", "header"))))
+        else:  # the header states none: said so, never guessed (round 19)
+            g.add((activity, vocab.method, Literal("UNKNOWN")))
         for series_key in sorted(seg.get("referenced_series") or []):
             series = base[f"series/{slug(series_key, 'unnamed')}"]
             g.add((series, RDF.type, PROV.Entity))

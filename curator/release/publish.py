@@ -470,7 +470,7 @@ def _release_summary(scan: Any, report: dict[str, Any], deid_report: dict[str, A
     source_years = scan.table(["status", "study_year"]).to_pydict()
     years = [int(y) for status, y in zip(source_years["status"], source_years["study_year"]) if status == "indexed" and y is not None]
     regions = sorted({(v["code"], v["label"]) for n in released.normalized.values() for v in (n.get("body_region") or [])})
-    methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC"))
+    methods = Counter(m for m in table["segmentation_method"].dropna() if m in ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC", "UNKNOWN"))
     quality = {d: v["score"] for d, v in report["quality"]["dimensions"].items()}
     quality["total"] = report["quality"]["total"]
     return ReleaseSummary.parse({
@@ -486,6 +486,7 @@ def _release_summary(scan: Any, report: dict[str, Any], deid_report: dict[str, A
         "body_regions": [{"code": c, "label": lbl} for c, lbl in regions],
         "manufacturers": sorted({m for m in instances["manufacturer"].dropna()}),
         "segmentations": dict(sorted(methods.items())),
+        "segmentation_algorithms": _algorithms(table),
         "deid_profile": options.profile,
         "deid_codes": [c["code"] for c in deid_report["profile"]["method_codes"]],
         "quality": quality,
@@ -498,6 +499,16 @@ def _release_summary(scan: Any, report: dict[str, Any], deid_report: dict[str, A
         "dicomweb_url": options.dicomweb_url,
         "series_columns": [ColumnInfo(name=n, title=t, description=d, datatype=dt).model_dump() for n, (t, d, dt) in SERIES_COLUMNS.items()],
     })
+
+
+def _algorithms(table: pd.DataFrame) -> list[str]:
+    """'name version' of each segmentation algorithm of the series table (sorted; 'unknown'
+    for a segmentation not stated MANUAL that names none; a version not stated: 'unknown')."""
+    named = set()
+    for name, version in zip(table["algorithm_name"], table["algorithm_version"]):
+        if isinstance(name, str) and name:
+            named.add(name if name == "unknown" else f"{name} {version if isinstance(version, str) and version else 'unknown'}")
+    return sorted(named, key=lambda a: (a == "unknown", a.casefold(), a))
 
 
 def _access(options: PublishOptions, config: ReleaseConfig) -> Access:

@@ -60,7 +60,17 @@ SERIES_COLUMNS: dict[str, tuple[str, str, Literal["string", "integer", "decimal"
     "laterality_code": ("Laterality (RadLex)", "RadLex RID of the laterality", "string"),
     "procedure_code": ("Procedure (RadLex Playbook)", "RadLex Playbook RPID of the study", "string"),
     "is_segmentation": ("Segmentation", "True for SEG and RTSTRUCT series", "boolean"),
-    "segmentation_method": ("Segmentation method", "MANUAL, SEMIAUTOMATIC or AUTOMATIC", "string"),
+    "segmentation_method": ("Segmentation method", "The most automated method of the segments: MANUAL, SEMIAUTOMATIC "
+                            "or AUTOMATIC as the header states it (Segment Algorithm Type, ROI Generation Algorithm), "
+                            "UNKNOWN when no segment states one", "string"),
+    "segmentation_methods": ("Segmentation methods", "The methods of the segments, separated by |: MANUAL, SEMIAUTOMATIC, "
+                             "AUTOMATIC, UNKNOWN (a segment whose header states none)", "string"),
+    "algorithm_name": ("Segmentation algorithm", "Algorithm Name of the first segment naming one; 'unknown' when a "
+                       "segment is not stated MANUAL and none is named; empty when every segment is MANUAL", "string"),
+    "algorithm_version": ("Segmentation algorithm version", "Algorithm Version of that algorithm; 'unknown' when not "
+                          "stated", "string"),
+    "algorithm_parameters": ("Segmentation algorithm parameters", "JSON object of that algorithm's Algorithm Parameters "
+                             "(key=value pairs as written); 'unknown' when not stated", "string"),
     "acquisition": ("Acquisition parameters", "JSON object of the acquisition parameters of the modality", "string"),
     "files": ("Files", "Folder of the series inside dicom/", "string"),
 }
@@ -184,11 +194,47 @@ def series_table(instances: pd.DataFrame, normalized: Mapping[str, dict], proced
             "laterality_code": (norm.get("laterality") or {}).get("code"),
             "procedure_code": procedure["code"] if procedure else None,
             "is_segmentation": segmentation is not None,
-            "segmentation_method": segmentation.get("algorithm_type") if segmentation else None,
+            **algorithm_columns(segmentation),
             "acquisition": first["acquisition"],
             "files": first["path"].rsplit("/", 1)[0],
         })
     return pd.DataFrame(rows, columns=list(SERIES_COLUMNS))
+
+
+UNKNOWN = "unknown"
+_METHOD_ORDER = ("MANUAL", "SEMIAUTOMATIC", "AUTOMATIC", "UNKNOWN")
+
+
+def algorithm_columns(segmentation: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """The series table's provenance of one segmentation object, as its header states it.
+
+    Method: the most automated segment's, ``UNKNOWN`` when no segment states one (never a
+    guess).  Algorithm name, version and parameters: the first segment naming an algorithm
+    (:func:`curator.analyses.segmentation.segmentation_provenance`); a value not stated is
+    ``unknown``; no algorithm at all is ``unknown`` unless every segment is stated MANUAL
+    (then the columns are empty: no algorithm was used)."""
+    if segmentation is None:
+        return {"segmentation_method": None, "segmentation_methods": None, "algorithm_name": None,
+                "algorithm_version": None, "algorithm_parameters": None}
+    methods = {str(s.get("algorithm_type") or "UNKNOWN") for s in segmentation.get("segments") or []} or {"UNKNOWN"}
+    name = segmentation.get("algorithm_name")
+    named = next((s.get("algorithm") for s in segmentation.get("segments") or []
+                  if (s.get("algorithm") or {}).get("name") == name), None) if name else None
+    if name:
+        version = segmentation.get("algorithm_version") or UNKNOWN
+        parameters = (named or {}).get("parameters") or segmentation.get("parameters")
+        stated = json.dumps(parameters, sort_keys=True, ensure_ascii=False) if parameters else UNKNOWN
+    elif methods == {"MANUAL"}:
+        version, stated = None, None
+    else:
+        name, version, stated = UNKNOWN, UNKNOWN, UNKNOWN
+    return {
+        "segmentation_method": segmentation.get("algorithm_type") or "UNKNOWN",
+        "segmentation_methods": "|".join(m for m in _METHOD_ORDER if m in methods),
+        "algorithm_name": name,
+        "algorithm_version": version,
+        "algorithm_parameters": stated,
+    }
 
 
 def fhir_rows(instances: pd.DataFrame, table: pd.DataFrame, normalized: Mapping[str, dict],
@@ -218,6 +264,7 @@ def fhir_rows(instances: pd.DataFrame, table: pd.DataFrame, normalized: Mapping[
             "procedure_code": procedure["code"] if procedure else None,
             "procedure_label": procedure["label"] if procedure else None,
             "is_segmentation": record["is_segmentation"],
+            **{k: record[k] for k in ("segmentation_method", "algorithm_name", "algorithm_version", "algorithm_parameters")},
             "referenced_series_uids": (segmentation or {}).get("referenced_series") or [],
             "instances": [
                 {"sop_class_uid": c, "sop_instance_uid": u, "number": _int(n)}
