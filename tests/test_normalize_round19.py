@@ -8,6 +8,7 @@
   the myocardium (de es it fr nl); a glued word that begins with a region word and goes on with a
   known exam word ("Nierenszintigraphie", "Harntraktkontrastuntersuchung"); a glued word that ends
   in an exam word implying a region ("Refluxzystographie", "ENTEROCOLPOCISTODEFECOGRAFIA").
+- 19d: the jaw words of de, nl, fr ("Panoramaaufnahme eines Kiefers": the head, as the English "jaw").
 
 Each test fails without its change; the guards (marked) pass before and after."""
 from __future__ import annotations
@@ -87,3 +88,13 @@ def test_glued_region_or_exam_word_names_the_region(text, modality, expected) ->
 def test_glued_words_with_an_unknown_rest_name_nothing(text) -> None:
     # guard: the rest must be a known (non-ambiguous) word; "perfusion" is ambiguous
     assert _regions(text, None) == []
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("Panoramaaufnahme eines Kiefers", "DX"),
+    ("Panoramaschichtaufnahme der Kiefer", "DX"),
+    ("Radiographie de la machoire", "DX"),
+    ("RX kaak", "DX"),
+])
+def test_jaw_words_name_the_head(text, modality) -> None:
+    assert [r["code"] for r in _regions(text, modality)] == ["RID9080"]
