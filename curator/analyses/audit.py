@@ -44,7 +44,7 @@ AUDIT_COLUMNS = tuple(dict.fromkeys([
     "manufacturer", "model", "software_versions", "study_description", "series_description", "protocol_name",
     "body_part_examined", *EVIDENCE_COLUMNS.values(), *DEMOGRAPHICS.values(), "age_source", "burned_in_annotation",
     "identifiers_present", "private_creators", "missing_type1", "missing_type2", "nonconformant", "implausible",
-    *(f"checks_{d}" for d in DIMENSIONS), "acquisition", "segmentation",
+    *(f"checks_{d}" for d in DIMENSIONS), "acquisition", "segmentation", "text_charset",
 ]))
 
 
@@ -213,6 +213,9 @@ def _findings(report: dict[str, Any], documents: int = 0) -> list[dict[str, Any]
     add("warning", "implausible_values", q["plausibility"]["fail"], "values are outside plausible ranges")
     add("info", "identifiers_present", len(report["identifiers"]["attributes"]), "identifying attributes are present (de-identify before sharing)")
     add("info", "private_creators", len(report["private_creators"]), "private tag creators are present")
+    add("warning", "text_charset_mismatch", sum(r["instances"] for r in report.get("character_sets") or []),
+        "instances whose text bytes are not in their declared Specific Character Set: read (and de-identified) in the set "
+        "the bytes are in, listed in character_sets by declared and actual set")
     add("warning", "series_at_several_sites", sum(1 for r in report["series"] if SITE_SEPARATOR in (r["site"] or "")),
         "series whose instances lie under more than one site folder (each listed with every site, "
         f"'{SITE_SEPARATOR.strip()}'-separated): a copy or a transfer gone wrong?")
@@ -318,6 +321,7 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
         "identifiers": {"attributes": _list_counts(indexed["identifiers_present"])},
         "burned_in": _burned_in(indexed),
         "private_creators": [{"creator": a["attribute"], "instances": a["instances"]} for a in _list_counts(indexed["private_creators"])],
+        "character_sets": _character_sets(indexed),
         "missing_attributes": {"type1": _list_counts(indexed["missing_type1"]), "type2": _list_counts(indexed["missing_type2"])},
         "quality": _quality(indexed, weights),
         "patient_identity": {**identity.summary(), "ids_shared": shared},
@@ -327,6 +331,20 @@ def build_report(index: pa.Table | pd.DataFrame, weights: Mapping[str, float] | 
     _add_analyses(report, indexed, view, settings)
     report["findings"] = _findings(report, _documents(indexed))
     return report
+
+
+def _character_sets(indexed: pa.Table) -> list[dict[str, Any]]:
+    """Instances whose text is not in its declared Specific Character Set, per declared set and
+    the set its bytes are in (``curator.dicom.textcodec``): names of character sets, never values."""
+    if "text_charset" not in indexed.column_names:
+        return []
+    counts = pc.value_counts(indexed["text_charset"])
+    rows = []
+    for label, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()):
+        if label is not None:
+            declared, _, actual = str(label).partition(" -> ")
+            rows.append({"declared": declared, "read_as": actual, "instances": int(n)})
+    return sorted(rows, key=lambda r: (r["declared"], r["read_as"]))
 
 
 def _documents(indexed: pa.Table) -> int:

@@ -34,6 +34,7 @@ from pydicom.uid import UID, UID_dictionary
 from curator import __version__
 from curator.deid import frame_text, freetext
 from curator.deid.charset import escapes_removed
+from curator.dicom.textcodec import read_as_found
 from curator.deid import table
 from curator.deid.decisions import BYTE_VRS, DROP_OVERLAY, REPLACE, UNLISTED, Decision, Decisions, Op, creator_tag, is_private_creator
 from curator.deid.profile import Profile, method_code_item
@@ -340,6 +341,8 @@ class Engine:
         if patient is None:
             patient = PatientContext(patient_key_of(ds))
         stats: Counter = Counter()
+        if read_as_found(ds).changed:  # before any value is read: text whose bytes are not its declared set
+            stats["text_read_in_found_charset"] += 1
         if escapes_removed(ds):  # before any value is read: no escape sequence glued to a name
             stats["text_rewritten_in_utf8"] += 1
         sop_class = str(ds.get("SOPClassUID", "") or "")

@@ -16,6 +16,7 @@ character sets, elements stored with VR UN, malformed bytes) raises
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
 
 from pydicom.datadict import dictionary_VR
@@ -27,6 +28,7 @@ from pydicom.tag import BaseTag
 from pydicom.uid import RE_VALID_UID, UID, UID_dictionary
 
 from curator.dicom import pixel_size
+from curator.dicom.textcodec import CHARSET_VRS, decide
 from curator.deid import table
 from curator.deid.decisions import BYTE_VRS, REPLACE, Decision, Op, creator_tag, is_private_creator
 from curator.deid.engine import (
@@ -229,6 +231,7 @@ class FastEngine:
         charset = self._text(data, charset_el, "latin-1").strip() if charset_el else ""
         if "\\" in charset or charset not in CHARSETS:
             raise Unsupported("character set")
+        _check_reading(data, elems, charset)
         if 0x00100020 not in top:
             raise Unsupported("no Patient ID")  # the engine adds the pseudonym
         enc = CHARSETS[charset]
@@ -812,6 +815,7 @@ def scan_header_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: fr
     charset = data[charset_el.vstart:charset_el.vstart + charset_el.length].decode("latin-1").strip() if charset_el else ""
     if "\\" in charset or charset not in CHARSETS:
         raise Unsupported("character set")
+    _check_reading(data, elems, charset)
     enc = CHARSETS[charset]
     found: list[tuple] = []
     sop = None
@@ -944,6 +948,24 @@ def _sop_of(key: tuple, sop: bytes, charset_raw: bytes) -> tuple[tuple, str] | N
     except UnicodeDecodeError:
         return None
     return (("raw", key), text) if text else None
+
+
+def _text_bytes(data: bytes, elems: list[_Elem]) -> Iterator[bytes]:
+    """The raw bytes of every text value (the VRs the character set applies to), items included."""
+    for el in elems:
+        if el.vr == "SQ":
+            for start, end in el.items or ():
+                yield from _text_bytes(data, _parse(data, start, end, True)[0])
+        elif el.vr in CHARSET_VRS and el.length:
+            yield data[el.vstart:el.vstart + el.length]
+
+
+def _check_reading(data: bytes, elems: list[_Elem], charset: str) -> None:
+    """Refuse (to the pydicom path, which reads it as found) a file whose text is not in its
+    declared character set (:func:`curator.dicom.textcodec.decide`): the byte path reads
+    text as declared."""
+    if decide([charset], _text_bytes(data, elems)).changed:
+        raise Unsupported("text not in its declared character set")
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:

@@ -85,6 +85,7 @@ from curator.common.faults import (
 from curator.common.imports import gc_frozen, gc_paused
 from curator.sources.base import is_dicomweb_spec, is_fsspec_url, open_item
 from curator.deid.charset import portable_text
+from curator.dicom.textcodec import read_as_found
 from curator.dicom.elements import RawSource
 from curator.dicom.header import Header, HeaderError, read_header_bytes, read_header_source
 from curator.common.digests import chunks, digest, parts_digest
@@ -215,14 +216,15 @@ def _open(ref: tuple[str, object], header_only: bool) -> Dataset:
         target = io.BytesIO(_read(ref))
     defer = 4096 if header_only else None
     try:
-        return pydicom.dcmread(target, defer_size=defer)
+        ds = pydicom.dcmread(target, defer_size=defer)
     except InvalidDicomError:
         if isinstance(target, io.BytesIO):
             target.seek(0)
         ds = pydicom.dcmread(target, defer_size=defer, force=True)
         if "SOPClassUID" not in ds or "SOPInstanceUID" not in ds:
             raise InvalidDicomError("not DICOM") from None
-        return ds
+    read_as_found(ds)  # text whose bytes are not its declared character set (curator.dicom.textcodec)
+    return ds
 
 
 def _scan_one(ref: tuple[str, object], leak: bool = False) -> dict:

@@ -36,6 +36,7 @@ from curator.dicom.elements import (
     element_header,
 )
 from curator.dicom.fastheader import read_fast
+from curator.dicom.textcodec import read_as_found
 from curator.dicom.pixel_size import dataset_problem, is_encapsulated
 from curator.dicom.vr import LONG_LENGTH_VR_BYTES
 
@@ -152,6 +153,7 @@ def read_header_source(fp: BinaryIO, size: int, prefix: bytes | None = None) -> 
     try:
         header = _read_header(fp, size, prefix)
         check_sequence_depth(header.dataset, header.source is not None and not header.source.implicit)
+        read_as_found(header.dataset)  # text whose bytes are not its declared character set
     except RecursionError:
         raise HeaderError(_TOO_DEEP) from None
     return header

@@ -34,6 +34,7 @@ from curator.dicom.walk import (
     walk,
 )
 from curator.dicom.elements import RawSource
+from curator.dicom.textcodec import read_as_found
 from curator.index.store import SCHEMA, key, token_hashes
 from curator.common.jsontext import finite
 from curator.resources import mappings_dir, ontologies_dir
@@ -590,6 +591,7 @@ def _base_record(ds: pydicom.Dataset, salt: bytes, config: _Config) -> dict[str,
     birth_date = element_text(ds, "PatientBirthDate") if element_text(ds, "PatientID") else None
     record["birth_tag"] = key("birth", birth_date, salt)[:2] if birth_date else None
     record["institution"] = element_text(ds, "InstitutionName")  # used for the site label, then replaced by its key
+    record["text_charset"] = read_as_found(ds).label  # names of character sets only, never a value
     frozen = frozenset(values)
     for column, keyword in TEXT_FIELDS.items():
         # kept strings (device, kernel, agent...) without the patient's identifier values

@@ -99,14 +99,16 @@ SCHEMA = pa.schema(
         ("id_tokens", _L),
         ("acquisition", _S),  # JSON object (curator.analyses.acquisition)
         ("segmentation", _S),  # JSON object (curator.analyses.segmentation) or null
+        ("text_charset", _S),  # "declared -> read as" when the text is not its declared character set, else null
     ]
 )
 COLUMNS = tuple(SCHEMA.names)
 # 3: flip_angle and echo_train_length (MR weighting header rules); 4: birth_tag; 5: radiopharmaceutical
 # cleaned of identifier values (a re-scan reused the rows of older indexes, the name with them);
 # 6: modality, sex and laterality cleaned of identifier values too; 7: the acquisition strings too;
-# 8: issuer_key (instances without IssuerOfPatientID linked, curator.analyses.patient_identity)
-FORMAT_VERSION = "8"
+# 8: issuer_key (instances without IssuerOfPatientID linked, curator.analyses.patient_identity);
+# 9: text_charset (text read in the character set its bytes are in, curator.dicom.textcodec)
+FORMAT_VERSION = "9"
 
 
 def key(kind: str, value: str, salt: bytes | None = None) -> str:

@@ -531,6 +531,11 @@ def _exposure(page: _Page, report: Mapping[str, Any]) -> None:
         page.add(_table(["creator", "instances"], [[c.get("creator"), _int(c.get("instances"))] for c in creators], [False, True]))
     else:
         page.p("None.")
+    charsets = report.get("character_sets") or []
+    if charsets:
+        page.h3("Text not in its declared character set")
+        page.add(_table(["declared", "read as", "instances"],
+                        [[c.get("declared") or "none", c.get("read_as"), _int(c.get("instances"))] for c in charsets], [False, False, True]))
     page.end()
 
 

@@ -71,6 +71,12 @@ def render_text(report: Mapping[str, Any]) -> str:
     add("--------------------")
     creators = [[c["creator"], c["instances"]] for c in report["private_creators"] or []]
     out.extend(_table(["creator", "instances"], creators) if creators else ["  none"])
+    charsets = [[c["declared"], c["read_as"], c["instances"]] for c in report.get("character_sets") or []]
+    if charsets:
+        add("")
+        add("Text not in its declared character set")
+        add("--------------------------------------")
+        out.extend(_table(["declared", "read as", "instances"], charsets))
     for kind in ("type1", "type2"):
         add("")
         add(f"Missing {kind.replace('type', 'type ')} attributes")
