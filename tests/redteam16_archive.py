@@ -1,7 +1,7 @@
 """Red team, round 16: a multi-site archive planting where no earlier round looked, and the search of
 every output for it (tests/plants.py).  Every person, number and address is invented.
 
-Six sites, six vendors, languages and scripts:
+Seven sites, six vendors, languages and scripts:
 
 - ``LAGOS_SIEMENS`` (ISO_IR 192, English and Yoruba with its tone marks): a dermoscopy photograph (VL
   Photographic) with the Patient State, the Requesting Service, the Reason for the Requested
@@ -22,7 +22,8 @@ Six sites, six vendors, languages and scripts:
 - ``CAIRO_FUJIFILM`` (ISO_IR 127, Arabic): a Grayscale Softcopy Presentation State whose Content
   Label/Description, Graphic Layer Description, text object and Presentation Creator's Name name
   the patient; an SR whose TEXT item's Concept Name Code Meaning names the doctor; an age in
-  Arabic words ("93 سنة").
+  Arabic words ("93 سنة");
+- ``EDINBURGH_CANON`` (ISO_IR 100, English; round c): "McDonald" written "MACDONALD" in a Frame Label.
 
 Age, sex, size, weight and ethnic group are written too: no plants (controlled tiers keep them, ages
 over 89 top-coded); :data:`KEPT` lists clinical words that must survive.
@@ -63,6 +64,8 @@ FRAME = "a name in the Frame Comments or Derivation Description"
 GSPS_TEXT = "a name in a presentation state's labels, layers or text objects"
 CONCEPT = "a name in the Concept Name Code Meaning of an SR TEXT item"
 PLACE = "a town after 'from' that is a word of the English list (round b)"
+PREFIX = "a family name with the other form of its prefix (Mac for Mc) in a label (round c)"
+MR = "1.2.840.10008.5.1.4.1.1.4"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ PEOPLE = {
                  "IS24SG3308", "GE MEDICAL SYSTEMS", "Revolution Apex"),
     "il": Person("il", "TELAVIV_PHILIPS", "כהן^מרים", "ISO_IR 138", "TA5520736", "19310303", "F", "093Y",
                  "TA24MS2207", "Philips", "Ingenia Elition"),
+    "sc": Person("sc", "EDINBURGH_CANON", "McDonald^Ailsa Mòrag", "ISO_IR 100", "ED5510284", "19480915", "F", "076Y",
+                 "ED24MR3391", "CANON_MEC", "Vantage Orian"),
     "eg": Person("eg", "CAIRO_FUJIFILM", "منصور^ياسمين", "ISO_IR 127", "CA3390514", "19310303", "F", "093Y",
                  "CA24PR6619", "FUJIFILM", "FCR Profect"),
 }
@@ -103,6 +108,7 @@ KEPT = {
     "tr": ("liver",),
     "il": ("NAA", "BRAIN", "peak"),  # "MRS BRAIN" lost "BRAIN" after the title "MRS", and "NAA" went (class 2)
     "eg": ("nodule",),
+    "sc": ("FLAIR", "white", "matter"),
 }
 
 
@@ -116,7 +122,7 @@ def _base(p: Person, sop_class: str, modality: str, series: int, instance: int =
     ds.PatientAge = p.age
     ds.PatientWeight = "58.0"
     ds.PatientSize = "1.58"
-    ds.EthnicGroup = "African" if p.key == "ng" else "Asian"
+    ds.EthnicGroup = {"ng": "African", "sc": "White"}.get(p.key, "Asian")
     ds.StudyDate = ds.SeriesDate = ds.ContentDate = "20240611"
     ds.StudyTime = ds.SeriesTime = ds.ContentTime = "091500"
     ds.AccessionNumber = p.accession
@@ -341,17 +347,32 @@ def _cairo_sr(p: Person, plants: list[Plant]) -> Dataset:
     return ds
 
 
+# --- Edinburgh (round c): the family name with the other form of its prefix in a label -------------
+
+
+def _edinburgh_mr(p: Person, plants: list[Plant]) -> Dataset:
+    ds = _base(p, MR, "MR", 1)
+    ds.StudyDescription = "MR HEAD"
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "M", "NONE"]
+    ds.FrameLabel = "MACDONALD FLAIR"
+    ds.ImageComments = "FLAIR: white matter hyperintensities"
+    pixels(ds)
+    plants += [Plant("MACDONALD", PREFIX)]
+    return ds
+
+
 def build(root: str | Path) -> Planted:
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
-    ng, jp, hk, tr, il, eg = PEOPLE.values()
+    ng, jp, hk, tr, il, sc, eg = PEOPLE.values()
     _header_plants(ng, plants, ("Adébáyọ̀", "Fúnmiláyọ̀", "Ṣadé"))
     _header_plants(jp, plants, ("Nakamura", "Keiko"))
     _header_plants(hk, plants, ("德发",))
     _header_plants(tr, plants, ("Öztürk", "Gülşen"))
     _header_plants(il, plants, ("מרים",))
     _header_plants(eg, plants, ("منصور",))
+    _header_plants(sc, plants, ("Ailsa", "Mòrag"))
     write(_lagos_photo(ng, plants), root / ng.site / "XC" / "1.dcm")
     write(_osaka_op(jp, plants), root / jp.site / "OP" / "1.dcm")
     write(_meizhou_rt(hk, plants), root / hk.site / "RT" / "1.dcm")
@@ -361,4 +382,5 @@ def build(root: str | Path) -> Planted:
     write(image, root / eg.site / "CT" / "1.dcm")
     write(_cairo_gsps(eg, image, plants), root / eg.site / "PR" / "1.dcm")
     write(_cairo_sr(eg, plants), root / eg.site / "SR" / "1.dcm")
+    write(_edinburgh_mr(sc, plants), root / sc.site / "MR" / "1.dcm")
     return Planted(root, tuple(dict.fromkeys(plants)))

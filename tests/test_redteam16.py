@@ -103,6 +103,31 @@ def test_no_place_after_from_stays(text):
         assert str(out.ImageComments) == text
 
 
+# --- class 4 (round c): a family name with the other form of its prefix ----------------------------
+
+
+@pytest.mark.parametrize("name, label, gone", [
+    ("McDonald^Ailsa", "MACDONALD FLAIR", "MACDONALD"), ("MacLeod^Ailsa", "MCLEOD T2", "MCLEOD"),
+    ("Mcintyre^Ross", "MACINTYRE T1", "MACINTYRE"),
+])
+def test_a_family_name_with_the_other_prefix_goes(name, label, gone):
+    """Scottish and Irish records write Mc and Mac both ways; a label kept "MACDONALD" for McDonald
+    (mappings/transliteration.yaml ``name_prefixes``: curator.deid.scrub._prefix_variants)."""
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.FrameLabel), out.FrameLabel
+
+
+@pytest.mark.parametrize("name, label", [("Smith^John", "MACHADO T2"), ("McDonald^Ailsa", "MACULA T2"),
+                                         ("Machado^Ana", "MACHINE T2")])
+def test_words_that_start_with_mac_stay(name, label):
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert str(out.FrameLabel) == label
+
+
 # --- the archive of round 16 (tests/redteam16_archive.py) through every command and tier ------------
 
 
@@ -138,10 +163,10 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
     import redteam16_archive as r16
 
     released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
-    assert len(released) == 8
-    assert sorted(str(ds.PatientAge) for ds in released) == ["090Y"] * 8
+    assert len(released) == 9
+    assert sorted(str(ds.PatientAge) for ds in released) == ["076Y"] + ["090Y"] * 8
     for ds in released:
-        assert ds.PatientSex in ("F", "M") and ds.EthnicGroup in ("African", "Asian")
+        assert ds.PatientSex in ("F", "M") and ds.EthnicGroup in ("African", "Asian", "White")
         assert float(ds.PatientWeight) == 58.0 and float(ds.PatientSize) == 1.58
     keywords = ("ImageComments", "StudyDescription", "FrameLabel", "StructureSetDescription", "ROIName",
                 "SegmentLabel", "ContentDescription", "UnformattedTextValue", "TextValue", "FrameComments",

@@ -230,6 +230,7 @@ def _add_values(parent: pydicom.Dataset, tag: int, vr: str, found: set[str]) -> 
                 found.update(_other_name_forms(spelling))
             found.update(_korean_surnames(text))
             found.update(_romaji_kana_forms(text))
+            found.update(_prefix_variants(text))
 
 
 def _add_name_parts(text: str, found: set[str]) -> None:
@@ -597,6 +598,27 @@ def _kunrei(hepburn: str) -> str:
     for old, new in _transliteration()["kana_kunrei"]:
         hepburn = hepburn.replace(str(old), str(new))
     return hepburn
+
+
+@cache
+def _name_prefixes() -> tuple[tuple[tuple[str, str], ...], int]:
+    data = _transliteration()["name_prefixes"]
+    pairs = tuple((str(a), str(b)) for a, b in data["pairs"])
+    return tuple(pairs) + tuple((b, a) for a, b in pairs), int(data["min_rest"])
+
+
+def _prefix_variants(text: str) -> set[str]:
+    """The parts of a person-name value that start with a family-name prefix, spelt with the other
+    form of the prefix ("McDonald": "macdonald"), marked as names (``mappings/transliteration.yaml``
+    ``name_prefixes``; red team 16)."""
+    pairs, min_rest = _name_prefixes()
+    out: set[str] = set()
+    for part in re.split(r"[\^=\s,]+", text):
+        word = fold(part)
+        for prefix, other in pairs:
+            if word.startswith(prefix) and len(word) - len(prefix) >= min_rest and word.isalpha():
+                out.add(other + word[len(prefix):] + "^")
+    return out
 
 
 class _RomajiTable(NamedTuple):
@@ -1242,7 +1264,7 @@ def _variant_rules() -> tuple[tuple[str, ...], dict[int, str], re.Pattern[str], 
 
 # Every table built from mappings/transliteration.yaml, built by prepare() before workers fork.
 _TRANSLITERATION_TABLES = (_transliteration, _spelling_tables, _expansions, _devanagari, _thai, _kana_table, _romaji_table,
-                           _consonants, _confusables, _korean_customs, _hangul_tables, _variant_rules)
+                           _name_prefixes, _consonants, _confusables, _korean_customs, _hangul_tables, _variant_rules)
 
 
 def _variant_in_code(value: str, parts: tuple[str, ...], is_word: Callable[[str], bool] | None) -> bool:
