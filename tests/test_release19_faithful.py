@@ -174,6 +174,14 @@ def test_the_series_table_states_each_method_and_algorithm_as_the_source_does(so
         assert (row["segmentation_method"], got) == (want["method"] or "UNKNOWN", want["stated"]), want["kind"]
     rtstruct = next(s for s, w in _expected(source).items() if w["kind"] == "rtstruct")
     assert table.loc[rtstruct, "segmentation_methods"] == "MANUAL|SEMIAUTOMATIC|AUTOMATIC|UNKNOWN"
+    # the record number planted in a parameter ("case=<digits>" of PatientID "ZZMRN<digits>") is in no
+    # file of the release: the audit report and PROV-O read the source's parameters (a device-string
+    # cleaning of them left the digits there)
+    from curator.testing import synthetic as syn
+
+    digits = syn.PATIENTS[0].mrn
+    texts = [p for p in sorted(release.rglob("*")) if p.is_file() and p.suffix != ".dcm"]
+    assert [p.name for p in texts if digits in p.read_bytes().decode("utf-8", "replace")] == []
     bundled = table[table["algorithm_name"] == "TotalSegmentator"]
     assert json.loads(bundled["algorithm_parameters"].iloc[0]) == {"task": "total", "fast": "false",
                                                                   "checkpoint_sha256": "deadbeef"}

@@ -107,9 +107,6 @@ class _Withheld:
     def free(self, text: str | None) -> None:
         return None
 
-    def kept(self, text: str | None) -> None:
-        return None
-
 
 class _Scrubber:
     """``curator.deid.scrub`` bound to the identifier values of one header; ``free`` cleans
@@ -134,22 +131,6 @@ class _Scrubber:
             return None
         try:
             cleaned = self._scrub_text(text, self._values)
-        except Exception:
-            return None
-        cleaned = (cleaned or "").strip()
-        return cleaned or None
-
-    def kept(self, text: str | None) -> str | None:
-        """Algorithm strings (name, version, parameters, source) as device strings are kept
-        (:func:`curator.deid.freetext.clean_kept`): the header's identifier values go, every
-        other character stays ("-400", "sha256=deadbeef", a dated version); ``scrub_text``
-        dropped a value's leading minus ("threshold=-400" read as 400: round 19)."""
-        if not text or self._values is None:
-            return None
-        from curator.deid.freetext import clean_kept
-
-        try:
-            cleaned = clean_kept(text, self._values)
         except Exception:
             return None
         cleaned = (cleaned or "").strip()
@@ -187,8 +168,11 @@ def parse_parameters(text: str | None, scrub: Any = None) -> dict:
 
     highdicom and dcmqi write ``key=value`` pairs separated by commas (or semicolons /
     new lines); anything that is not such a pair is kept under ``"text"``. Keys and values
-    are scrubbed.
+    are scrubbed: the whole text once, before it is split (a value scrubbed alone lost its
+    leading minus, "threshold=-400" read as 400: round 19).
     """
+    if text and scrub:
+        text = scrub(text)
     if not text:
         return {}
     out: dict[str, str] = {}
@@ -201,17 +185,13 @@ def parse_parameters(text: str | None, scrub: Any = None) -> dict:
         if not sep:
             key, sep, value = part.partition(":")
         if sep and key.strip():
-            k = scrub(key.strip()) if scrub else key.strip()
-            v = scrub(value.strip()) if scrub else value.strip()
+            k, v = key.strip(), value.strip()
             if k:
-                out[k] = v if v is not None else ""
+                out[k] = v
         else:
             rest.append(part)
     if rest:
-        joined = ", ".join(rest)
-        cleaned = scrub(joined) if scrub else joined
-        if cleaned:
-            out["text"] = cleaned
+        out["text"] = ", ".join(rest)
     return dict(sorted(out.items()))
 
 
@@ -230,11 +210,11 @@ def _algorithm_identification(item: Any, scrub: Any) -> dict | None:
         family["meaning"] = scrub(family.get("meaning"))
     source = element_text(item, "AlgorithmSource")
     return {
-        "name": scrub.kept(name),
-        "version": scrub.kept(element_text(item, "AlgorithmVersion")),
+        "name": scrub(name),
+        "version": scrub(element_text(item, "AlgorithmVersion")),
         "family": family,
-        "parameters": parse_parameters(element_text(item, "AlgorithmParameters"), scrub.kept),
-        "source": scrub.kept(source),
+        "parameters": parse_parameters(element_text(item, "AlgorithmParameters"), scrub),
+        "source": scrub(source),
     }
 
 
@@ -385,7 +365,7 @@ def _seg_segments(ds: Any, scrub: Any) -> list[dict]:
             "type": prop_type,
             "type_modifier": modifier,
             "algorithm_type": algorithm_type,
-            "algorithm_name": scrub.kept(element_text(item, "SegmentAlgorithmName")) or (algorithm or {}).get("name"),
+            "algorithm_name": scrub(element_text(item, "SegmentAlgorithmName")) or (algorithm or {}).get("name"),
             "algorithm": algorithm,
             "issues": [issue] if issue else [],
         })
