@@ -26,6 +26,8 @@ from test_redteam8 import _both, _ct  # noqa: E402
     ("Sato^Yuki", "FrameLabel", "サトウ ユウキ T2", "ユウキ"),
     ("Hattori^Junpei", "FrameLabel", "ハットリ ジュンペイ", "ハットリ"),  # a doubled consonant as ッ
     ("Takahasi^Syouko", "FrameLabel", "タカハシ ショウコ", "ショウコ"),  # Kunrei-shiki
+    ("Tanaka^Jun'ichi", "FrameLabel", "タナカ ジュンイチ T2", "ジュンイチ"),  # n' before a vowel (round d)
+    ("Itou^Shin'ya", "FrameLabel", "シンヤ T2", "シンヤ"),
 ])
 def test_the_name_in_kana_of_a_romaji_header_goes(name, keyword, value, gone):
     """The header named the patient in romaji only and a label or comment wrote her in katakana

@@ -644,7 +644,7 @@ def _romaji_table() -> _RomajiTable:
                         frozenset(str(m) for m in rules["long_marks"]), int(rules["min_kana"]), int(rules["max_forms"]))
 
 
-_ROMAJI_WORD = re.compile(r"[a-z]+")
+_ROMAJI_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)*")  # "Jun'ichi": n' is ん before a vowel
 
 
 def _romaji_kana_forms(text: str) -> set[str]:
@@ -656,7 +656,7 @@ def _romaji_kana_forms(text: str) -> set[str]:
     out: set[str] = set()
     for group in text.split("="):
         for part in re.split(r"[\^\s,\-]+", group):
-            word = fold(part)
+            word = fold(part).replace("’", "'")
             if not _ROMAJI_WORD.fullmatch(word):
                 continue
             for hiragana in _romaji_readings(word, table):
