@@ -19,6 +19,7 @@ from pydicom.charset import convert_encodings
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
+from pydicom.uid import ExplicitVRLittleEndian
 
 from curator.dicom.elements import (
     DEFLATED_LE,
@@ -145,15 +146,33 @@ def _meta(buf: bytes) -> tuple[FileMetaDataset, int]:
     return meta, end
 
 
+# The raw values of the two native little-endian transfer syntaxes (padded to even length with
+# a NUL or not) and the text pydicom converts each to: read from the bytes, a File Meta's
+# Transfer Syntax UID is not converted by pydicom (about 30 us per file with validation off).
+_NATIVE_SYNTAX_BYTES = {uid.encode() + pad: uid for uid in (IMPLICIT_LE, ExplicitVRLittleEndian) for pad in (b"", b"\0")}
+
+
+def transfer_syntax(meta: FileMetaDataset) -> str | None:
+    """``str(meta.get("TransferSyntaxUID"))`` (None when absent): a raw UI value of a native
+    little-endian syntax read from its bytes, anything else converted by pydicom."""
+    raw = meta.get_item(0x00020010)
+    if isinstance(raw, RawDataElement) and raw.VR == "UI" and isinstance(raw.value, bytes):
+        known = _NATIVE_SYNTAX_BYTES.get(raw.value)
+        if known is not None:
+            return known
+    syntax = meta.get("TransferSyntaxUID")
+    return None if syntax is None else str(syntax)
+
+
 def read_fast(buf: bytes) -> tuple[Dataset, int, RawSource]:
     """The dataset of the Part 10 file in ``buf``, the offset where its pixel data start
     (``len(buf)`` when there is no pixel data in the buffer) and the bytes it was read from
     (for the scan's digests and series templates, which work on bytes)."""
     meta, pos = _meta(buf)
-    syntax = meta.get("TransferSyntaxUID")
-    if syntax is None or str(syntax) in (EXPLICIT_BE, DEFLATED_LE) or str(syntax).startswith(DEFLATED_LE):
+    syntax = transfer_syntax(meta)
+    if syntax is None or syntax in (EXPLICIT_BE, DEFLATED_LE) or syntax.startswith(DEFLATED_LE):
         raise Unsupported("transfer syntax needs the general reader")
-    implicit = str(syntax) == IMPLICIT_LE
+    implicit = syntax == IMPLICIT_LE
     try:
         elements, offset = _parse(buf, pos, implicit, True)
     except InvalidVR as exc:
