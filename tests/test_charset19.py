@@ -252,3 +252,60 @@ def test_undecodable_bytes_give_a_release_without_a_traceback(tmp_path, declared
         warnings.simplefilter("error")
         for element in pydicom.dcmread(io.BytesIO(out.read_bytes())).iterall():
             _ = element.value
+
+
+def test_two_instances_of_a_series_read_alike_only_when_their_text_bytes_are_alike(tmp_path):
+    """The header pass reuses a series' facts (identifier values among them) for every instance
+    whose bytes it keys alike (curator.deid.fastpath.facts_key).  The key held names and probe
+    elements only: an instance whose comment is Latin-1 (the header read as declared, the UTF-8 name
+    as "JoÃ£o") and one whose comment is UTF-8 (read as UTF-8, "João") shared one key, the second got
+    the first's values, and its text, read as UTF-8, was cleaned with the other reading of the name."""
+    from curator.deid.fastpath import facts_key
+    from curator.deid.scrub import scrub_rules
+    from curator.dicom.header import read_header_source
+
+    keys = []
+    for n, comment in enumerate(("coração normal".encode("latin-1"), "coração normal".encode("utf-8"))):
+        ds = c19._dataset(c19.FILES[0], 0)
+        c19._encoded(ds, "utf-8")
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"{ds.SOPInstanceUID}.{n}"
+        ds.ImageComments = comment + (b" " if len(comment) % 2 else b"")
+        ds.SpecificCharacterSet = "ISO_IR 100"
+        path = tmp_path / f"{n}.dcm"
+        c19.write(ds, path)
+        data = path.read_bytes()
+        header = read_header_source(io.BytesIO(data), len(data))
+        rules = scrub_rules()
+        keys.append(facts_key(data, header.source, rules.collect_vrs, rules.collect_tags))
+        assert str(header.dataset.PatientName) == ("Gonçalves^João Tomé" if n else "GonÃ§alves^JoÃ£o TomÃ©")
+    assert keys[0] is not None and keys[1] is not None
+    assert keys[0][0] != keys[1][0]
+
+
+@pytest.mark.parametrize("declared, values, actual", [
+    # a name in UTF-8 (from the worklist) and a comment in Latin-1 (typed at the modality): read as
+    # declared, not as Shift-JIS (the UTF-8 pairs C3 A7 are half-width "ﾃｧ", the Latin-1 "çã" a kanji)
+    ("ISO_IR 100", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "ISO_IR 100"),
+    ("", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "ISO_IR 100"),
+    # Latin-1 capitals are half-width katakana in Shift-JIS ("SÃO" is "SﾃO")
+    ("ISO_IR 100", ["SÃO JOÃO AÇÃO".encode("latin-1"), "ÄÖÜ".encode("latin-1")], "ISO_IR 100"),
+    # two Cyrillic capitals can be a UTF-8 sequence ("ЧА" is C7 B0, UTF-8 "ǰ")
+    ("ISO_IR 144", ["ЧА".encode("iso8859_5")], "ISO_IR 144"),
+    ("ISO_IR 144", ["ИВАНОВА^МАРИЯ".encode("iso8859_5"), "КТ грудной клетки".encode("iso8859_5")], "ISO_IR 144"),
+    ("ISO_IR 126", ["ΠΑΠΑΔΟΠΟΥΛΟΣ".encode("iso8859_7")], "ISO_IR 126"),
+    ("ISO_IR 192", ["MÜLLER".encode("utf-8")], "ISO_IR 192"),
+    ("GB18030", ["王^小明".encode("gb18030"), "胸部".encode("gb18030")], "GB18030"),
+    # wrong
+    ("ISO_IR 144", ["ИВАНОВА^МАРИЯ".encode("utf-8")], "UTF-8"),
+    ("ISO_IR 126", ["ΠΑΠΑΔΟΠΟΥΛΟΣ".encode("utf-8")], "UTF-8"),
+    ("ISO_IR 192", ["MÜLLER".encode("latin-1")], "Windows-1252"),
+    ("ISO_IR 192", ["王^小明".encode("gb18030"), "胸部CT平扫".encode("gb18030")], "GB18030"),
+    ("GB18030", ["王^小明".encode("utf-8"), "胸部".encode()], "UTF-8"),
+    ("", ["ヤマダ^タロウ".encode("shift_jis")], "Shift_JIS"),
+    ("", ["ﾔﾏﾀﾞ^ﾀﾛｳ".encode("shift_jis")], "Shift_JIS"),
+    ("", ["김^민수".encode("utf-8")], "UTF-8"),
+])
+def test_the_decision(declared, values, actual):
+    from curator.dicom.textcodec import decide
+
+    assert decide(declared.split("\\"), values).actual == actual

@@ -846,7 +846,8 @@ def scan_header_bytes(data: bytes, collect_vrs: frozenset[str], collect_tags: fr
 _KEY_BYTES = 64 * 1024
 _KEY_TAGS = frozenset({*_PROBE_TAGS, 0x00080005, *_PRESENCE_TAGS}) - {_SOP_INSTANCE}
 _SOP_VRS_REFUSED = frozenset({b"US", b"SS", b"UL", b"SL", b"FL", b"FD", b"OB", b"OW", b"UN", b"SQ"})
-_META_PER_INSTANCE = frozenset({0x00020000, 0x00020003})  # group length, Media Storage SOP Instance UID
+_META_PER_INSTANCE = frozenset({0x00020000, 0x00020003})
+_CHARSET_VR_BYTES = frozenset(vr.encode("ascii") for vr in CHARSET_VRS)  # group length, Media Storage SOP Instance UID
 
 
 def facts_key(data: bytes, source: RawSource, collect_vrs: frozenset[str],
@@ -861,7 +862,9 @@ def facts_key(data: bytes, source: RawSource, collect_vrs: frozenset[str],
     elements but the SOP Instance UID, the character set, the elements whose presence
     counts) and of every element :func:`scan_header_bytes` collects identifier values
     from or walks into (by VR or tag, every sequence with its items, every element stored
-    as UN), and everything after the pixel data element: two headers with equal keys have
+    as UN), every text value with a byte over 0x7F (the header's text is read as
+    :func:`curator.dicom.textcodec.decide` finds from all of them), and everything after
+    the pixel data element: two headers with equal keys have
     equal facts but for the SOP Instance UID (and :func:`scan_header_bytes` judges them
     alike), so the facts of one are those of the other.  Not made for Implicit VR, pixel
     data of undefined length, a SOP Instance UID that is not a single text value, or more
@@ -910,7 +913,9 @@ def facts_key(data: bytes, source: RawSource, collect_vrs: frozenset[str],
                 if vr in _SOP_VRS_REFUSED:
                     return None
                 sop = data[vstart:end]
-            elif vr in walked_vrs or tag in _KEY_TAGS or tag in collect_tags:
+            elif vr in walked_vrs or tag in _KEY_TAGS or tag in collect_tags or (vr in _CHARSET_VR_BYTES and not data[vstart:end].isascii()):
+                # text with a byte over 0x7F is kept too: how the header's text is read
+                # (curator.dicom.textcodec.decide) depends on every such value
                 kept += end - vstart
                 parts.append((tag, vr, data[vstart:end]))
                 if tag == 0x00080005:

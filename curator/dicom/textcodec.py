@@ -161,12 +161,14 @@ def _decoded(values: list[bytes], codec: str) -> list[str] | None:
         return None
 
 
-def _plausible(candidate: dict[str, Any], texts: list[str]) -> float:
+def _plausible(candidate: dict[str, Any], raws: list[bytes], texts: list[str]) -> float:
     """The share of characters over U+007F in ``texts`` that ``candidate`` counts plausible."""
     good = total = 0
-    for text in texts:
+    for raw, text in zip(raws, texts):
         wide = [c for c in text if ord(c) > 0x7F]
         total += len(wide)
+        if candidate.get("utf8_implausible") and _utf8(raw):
+            continue  # UTF-8 Latin text reads as half-width katakana pairs ("ﾃｧ" for "ç")
         alone = candidate.get("alone_ranges") or []
         if alone and _alone(candidate, wide):
             good += len(wide)
@@ -197,7 +199,7 @@ def _east_asian(name: str, high: list[bytes], r: _Rules) -> Reading | None:
     for candidate in r.east_asian:
         texts = _decoded(high, candidate["codec"])
         if texts is not None and any(_run(t) >= r.east_asian_run for t in texts):
-            scores.append((_plausible(candidate, texts), -len(scores), candidate))
+            scores.append((_plausible(candidate, high, texts), -len(scores), candidate))
     if not scores:
         return None
     score, _, best = max(scores, key=lambda s: (s[0], s[1]))
