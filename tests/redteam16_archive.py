@@ -22,7 +22,7 @@ Seven sites, six vendors, languages and scripts:
 - ``CAIRO_FUJIFILM`` (ISO_IR 127, Arabic): a Grayscale Softcopy Presentation State whose Content
   Label/Description, Graphic Layer Description, text object and Presentation Creator's Name name
   the patient; an SR whose TEXT item's Concept Name Code Meaning names the doctor; an age in
-  Arabic words ("93 سنة");
+  Arabic words ("93 سنة"), and "nonagenarian" (round e);
 - ``EDINBURGH_CANON`` (ISO_IR 100, English; round c): "McDonald" written "MACDONALD" in a Frame Label.
 
 Age, sex, size, weight and ethnic group are written too: no plants (controlled tiers keep them, ages
@@ -292,7 +292,7 @@ def _cairo_ct(p: Person) -> Dataset:
     ds = _base(p, CT, "CT", 1)
     ds.StudyDescription = "CT CHEST"
     ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
-    ds.ImageComments = "lung nodule, المريضة 93 سنة"
+    ds.ImageComments = "lung nodule, nonagenarian, المريضة 93 سنة"
     pixels(ds)
     return ds
 
@@ -327,7 +327,8 @@ def _cairo_gsps(p: Person, image: Dataset, plants: list[Plant]) -> Dataset:
     annotation.TextObjectSequence = sequence(text)
     ds.GraphicAnnotationSequence = sequence(annotation)
     plants += [Plant("MANSOUR", GSPS_TEXT), Plant("Yasmin", GSPS_TEXT), Plant("Karim Haddad", GSPS_TEXT),
-               Plant("Haddad", GSPS_TEXT), Plant("ياسمين", GSPS_TEXT), Plant("93 سنة", AGE)]
+               Plant("Haddad", GSPS_TEXT), Plant("ياسمين", GSPS_TEXT), Plant("93 سنة", AGE),
+               Plant("nonagenarian", AGE, word=True)]
     return ds
 
 

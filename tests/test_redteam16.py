@@ -130,6 +130,25 @@ def test_words_that_start_with_mac_stay(name, label):
         assert str(out.FrameLabel) == label
 
 
+# --- class 5 (round e): a word that states an age of 90 or more -------------------------------------
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("nonagenarian, CT chest", "nonagenarian"), ("Centenarian with cough", "Centenarian"),
+    ("paciente nonagenaria, TC", "nonagenaria"),
+    # guards: these went before as unknown words
+    ("patiente nonagénaire", "nonag"), ("paziente ultranovantenne", "novantenne"),
+    ("Neunzigjährige Patientin, CT", "Neunzig"),
+])
+def test_a_word_stating_an_age_over_89_goes(text, gone):
+    """HIPAA: an element indicative of an age over 89 goes (only "90 or older" may stay); "nonagenarian"
+    and "centenarian" are dictionary words and stayed (mappings/identifiers.yaml ``age_over_89_nouns``)."""
+    ds = _ct()
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
 # --- the archive of round 16 (tests/redteam16_archive.py) through every command and tier ------------
 
 
