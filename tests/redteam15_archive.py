@@ -114,10 +114,10 @@ PEOPLE = {
 # Clinical words written beside the plants that a controlled-access release keeps (over-removal).
 KEPT = {
     "jp": ("MR", "T2"),
-    # the São Paulo text is UTF-8 under ISO_IR 100: read as Latin-1, "tórax" and "nódulo" are unknown
-    # words and go (over-removal noted in notes/redteam15.md); Italian "steatosi", "lieve" are no
-    # words of the allowlist
-    "br": ("TC", "mm", "Paciente"),
+    # the São Paulo text is UTF-8 under ISO_IR 100: read as Latin-1, "tórax" and "nódulo" were unknown
+    # words and went (over-removal noted in notes/redteam15.md); read as UTF-8 since charset19
+    # (curator.dicom.textcodec), they stay.  Italian "steatosi", "lieve" are no words of the allowlist
+    "br": ("TC", "mm", "Paciente", "tórax", "nódulo"),
     "se": ("lung", "nodule"),
     "uk": ("chest", "clear"),
     "cn": ("CT", "chest"),
