@@ -187,13 +187,15 @@ def _half_of(lex: Lexicon, tok: str) -> Entry | None:
 
 def _inflected(lex: Lexicon, tok: str) -> Entry | None:
     """A body-region word of a language with a case ending of that language ("des Gehirns",
-    "des Hüftgelenks": vocabulary.yaml context ``inflections``); the stem must be a term that
-    language lists, of four letters or more."""
+    "des Hüftgelenks", the Polish "lędźwiowego": vocabulary.yaml context ``inflections``, an ending
+    dropped or replaced by the nominative's); the word so formed must be a term that language
+    lists, its stem of four letters or more."""
     for lang, endings in lex.rules.inflections.items():
-        for ending in endings:
+        for ending, replacement in endings:
             stem = tok[:-len(ending)]
-            if tok.endswith(ending) and len(stem) >= 4 and lang in lex.phrase_languages.get((stem,), ()):
-                entry = lex.phrases.get((stem,))
+            base = stem + replacement
+            if tok.endswith(ending) and len(stem) >= 4 and lang in lex.phrase_languages.get((base,), ()):
+                entry = lex.phrases.get((base,))
                 if entry is not None and entry.kind == "value" and entry.attribute == "body_region":
                     return entry
     return None
@@ -488,6 +490,10 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
         for entry, quality in single:
             for hit in _record(entry, quality, excluded, unmapped, tok):
                 found.append(_Found(hit, i - 1, i, entry.needs))
+    sides = _side_abbreviations(lex, toks, matched, found)
+    found.extend(sides)
+    recognised += len(sides)
+    unmapped = [w for k, w in enumerate(unmapped) if not (w in lex.rules.side_words and any(toks[f.start] == w for f in sides))]
     found = _context_rules(lex, toks, fold(text or ""), found, context, frozenset(in_phrase))
     header_modality = lex.header_values["modality"].get(header_key(context)) if context else None
     if header_modality:   # the modality the header states (what `filed_under_modalities` asks)
@@ -498,6 +504,33 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
         found.append(_Found(Hit("ctx:unconfirmed_language", (), "exact"), 0, 0))
     hits = tuple(f.hit for f in found)
     return TextAnalysis(hits, excluded[0] if excluded else None, tuple(dict.fromkeys(unmapped)), recognised)
+
+
+def _side_abbreviations(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]], found: list[_Found]) -> list[_Found]:
+    """Side abbreviations of German and Dutch exam names ("Rö Handgelenk li", vocabulary.yaml
+    context ``side_abbreviations``): a side only directly before or after a body-region word that
+    is a term of one of those languages; when that word is also a term of another language
+    ("Hand"), the text must show one of them elsewhere (a function word, or a phrase only they list)."""
+    rules = lex.rules
+    if not rules.side_words:
+        return []
+    taken = {k for f in found for k in range(f.start, f.end)}
+    regions = [(f, tuple(toks[f.start:f.end])) for f in found if f.hit.attribute == "body_region" and f.hit.quality == "exact"]
+    present = set(toks)
+    shown = any(rules.language_words.get(lang, frozenset()) & present for lang in rules.side_languages) or any(
+        lex.phrase_languages.get(key) and lex.phrase_languages[key] <= rules.side_languages for key in matched
+        if not any(key == region for _f, region in regions))
+    out = []
+    for i, tok in enumerate(toks):
+        code = rules.side_words.get(tok)
+        if code is None or i in taken:
+            continue
+        for f, key in regions:
+            langs = lex.phrase_languages.get(key, frozenset())
+            if (f.end == i or f.start == i + 1) and langs & rules.side_languages and (langs <= rules.side_languages or shown):
+                out.append(_Found(Hit("laterality", (code,), "exact"), i, i + 1))
+                break
+    return out
 
 
 def _thin_language(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]]) -> bool:

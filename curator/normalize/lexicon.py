@@ -127,7 +127,10 @@ class ContextRules:
     deep_languages: frozenset[str] = frozenset()   # languages whose lexicon a large real set tuned
     glued_languages: frozenset[str] = frozenset()  # languages whose terms a glued word is split into
     half_prefixes: tuple[str, ...] = ()            # "hemi" glued to a region word: that region ("hemimandible")
-    inflections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> endings ("des Gehirns")
+    # language -> (ending, replacement) pairs ("des Gehirns": "s" dropped; Polish "lędźwiowego" -> "lędźwiowy")
+    inflections: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    side_words: dict[str, str] = field(default_factory=dict)   # "li" -> left, only beside a region word of ...
+    side_languages: frozenset[str] = frozenset()               # ... these languages (German, Dutch)
     one_volume: dict[str, str] = field(default_factory=dict)   # group -> the group it is imaged with (pelvis -> abdomen)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
@@ -228,10 +231,27 @@ def _region_rules(data: dict, terms: dict) -> dict:
         "deep_languages": frozenset(str(lang) for lang in data.get("deep_languages") or ()),
         "glued_languages": frozenset(str(lang) for lang in data.get("glued_languages") or ()),
         "half_prefixes": tuple(sorted({fold(str(w)) for w in data.get("half_prefixes") or ()}, key=lambda w: (-len(w), w))),
-        "inflections": {str(lang): tuple(sorted({fold(str(e)) for e in ends}, key=lambda e: (-len(e), e)))
-                        for lang, ends in (data.get("inflections") or {}).items()},
+        "inflections": {str(lang): _endings(ends) for lang, ends in (data.get("inflections") or {}).items()},
+        **_side_abbreviations(data.get("side_abbreviations") or {}, terms),
         "one_volume": {str(g): str(pair[0]) for pair in data.get("one_volume_groups") or () for g in pair[1:]},
     }
+
+
+def _endings(ends: list | dict) -> tuple[tuple[str, str], ...]:
+    """Case endings of vocabulary.yaml context ``inflections``: a list of endings to drop, or a
+    mapping ending -> the ending that replaces it; the longest first."""
+    pairs = {fold(str(e)): fold(str(r)) for e, r in ends.items()} if isinstance(ends, dict) else {fold(str(e)): "" for e in ends}
+    return tuple(sorted(pairs.items(), key=lambda p: (-len(p[0]), p)))
+
+
+def _side_abbreviations(data: dict, terms: dict) -> dict:
+    """Side abbreviations read only beside a region word of some languages (vocabulary.yaml
+    context ``side_abbreviations``)."""
+    words = {fold(str(w)): str(code) for w, code in (data.get("words") or {}).items()}
+    for code in words.values():
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml context: side_abbreviations {code} is not in the RadLex subset")
+    return {"side_words": words, "side_languages": frozenset(str(lang) for lang in data.get("languages") or ())}
 
 
 @dataclass
