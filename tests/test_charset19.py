@@ -257,9 +257,9 @@ def test_undecodable_bytes_give_a_release_without_a_traceback(tmp_path, declared
 def test_two_instances_of_a_series_read_alike_only_when_their_text_bytes_are_alike(tmp_path):
     """The header pass reuses a series' facts (identifier values among them) for every instance
     whose bytes it keys alike (curator.deid.fastpath.facts_key).  The key held names and probe
-    elements only: an instance whose comment is Latin-1 (the header read as declared, the UTF-8 name
-    as "JoÃ£o") and one whose comment is UTF-8 (read as UTF-8, "João") shared one key, the second got
-    the first's values, and its text, read as UTF-8, was cleaned with the other reading of the name."""
+    elements only: an instance whose comment is Latin-1 and one whose comment is UTF-8 shared one
+    key although the one decision reads them differently (value by value / all UTF-8; before
+    values were read value by value, the first's name was "GonÃ§alves", the second's "Gonçalves")."""
     from curator.deid.fastpath import facts_key
     from curator.deid.scrub import scrub_rules
     from curator.dicom.header import read_header_source
@@ -277,16 +277,19 @@ def test_two_instances_of_a_series_read_alike_only_when_their_text_bytes_are_ali
         header = read_header_source(io.BytesIO(data), len(data))
         rules = scrub_rules()
         keys.append(facts_key(data, header.source, rules.collect_vrs, rules.collect_tags))
-        assert str(header.dataset.PatientName) == ("Gonçalves^João Tomé" if n else "GonÃ§alves^JoÃ£o TomÃ©")
+        assert str(header.dataset.PatientName) == "Gonçalves^João Tomé"
+        assert header.dataset.ImageComments == "coração normal"
     assert keys[0] is not None and keys[1] is not None
     assert keys[0][0] != keys[1][0]
 
 
 @pytest.mark.parametrize("declared, values, actual", [
-    # a name in UTF-8 (from the worklist) and a comment in Latin-1 (typed at the modality): read as
-    # declared, not as Shift-JIS (the UTF-8 pairs C3 A7 are half-width "ﾃｧ", the Latin-1 "çã" a kanji)
-    ("ISO_IR 100", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "ISO_IR 100"),
-    ("", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "ISO_IR 100"),
+    # a name in UTF-8 (from the worklist) and a comment in Latin-1 (typed at the modality): each value
+    # read as what it is, not as Shift-JIS (the UTF-8 pairs C3 A7 are half-width "ﾃｧ", Latin-1 "çã" a kanji)
+    ("ISO_IR 100", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "UTF-8 + ISO_IR 100"),
+    ("", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "UTF-8 + ISO_IR 100"),
+    ("", ["Gonçalves^João".encode(), "coração – normal".encode("cp1252")], "UTF-8 + Windows-1252"),
+    ("ISO_IR 192", ["Gonçalves^João".encode(), "coração normal".encode("latin-1")], "UTF-8 + ISO_IR 100"),
     # Latin-1 capitals are half-width katakana in Shift-JIS ("SÃO" is "SﾃO")
     ("ISO_IR 100", ["SÃO JOÃO AÇÃO".encode("latin-1"), "ÄÖÜ".encode("latin-1")], "ISO_IR 100"),
     # two Cyrillic capitals can be a UTF-8 sequence ("ЧА" is C7 B0, UTF-8 "ǰ")
@@ -309,3 +312,33 @@ def test_the_decision(declared, values, actual):
     from curator.dicom.textcodec import decide
 
     assert decide(declared.split("\\"), values).actual == actual
+
+
+def test_a_file_with_utf8_and_latin1_values_is_released_in_utf8_without_its_name(tmp_path):
+    """Before, the UTF-8 name beside a Latin-1 comment was read as Latin-1 ("GonÃ§alves"): released
+    still UTF-8 bytes under ISO_IR 100.  Now each value is read as what it is, the file written in UTF-8."""
+    from typer.testing import CliRunner
+
+    from conftest import write_fixed_key
+
+    from curator.cli import app
+
+    ds = c19._dataset(c19.FILES[0], 0)
+    c19._encoded(ds, "utf-8")
+    ds.ImageComments = "TC tórax: nódulo 4 mm".encode("latin-1") + b" "
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    c19.write(ds, tmp_path / "src" / "A" / "1.dcm")
+    write_fixed_key(tmp_path / "key")
+    result = CliRunner().invoke(app, ["deid", str(tmp_path / "src"), str(tmp_path / "out"), "--key", str(tmp_path / "key"), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    [out] = list((tmp_path / "out").rglob("*.dcm"))
+    data = out.read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = pydicom.dcmread(io.BytesIO(data))
+        assert written.SpecificCharacterSet == "ISO_IR 192"
+        assert written.ImageComments == "TC tórax: nódulo 4 mm"
+        assert written.StudyDescription == "TC TÓRAX C+"
+    for word in ("Gonçalves", "João", "Tomé", "LX4471902"):
+        for codec in ("utf-8", "latin-1", "cp1252"):
+            assert word.encode(codec) not in data

@@ -29,6 +29,7 @@ the leak check and publish all read text through it.  The index records the read
 """
 from __future__ import annotations
 
+import codecs
 import math
 import struct
 from collections.abc import Iterable, Iterator, Sequence
@@ -122,6 +123,10 @@ def decide(declared: Sequence[str], values: Iterable[bytes]) -> Reading:
         found = _east_asian(name, high, r)
         if found is not None:
             return found
+    if single or first == _UTF8:
+        mixed = _mixed(name, first, high, r)
+        if mixed is not None:
+            return mixed
     for page in r.windows:
         if first in page["declared"] and _windows(page, first, high):
             return Reading(name, page["name"], page["codec"], _UTF8)
@@ -129,6 +134,53 @@ def decide(declared: Sequence[str], values: Iterable[bytes]) -> Reading:
         d = r.undeclared
         return Reading(name, d["name"], d["codec"], d["term"])
     return Reading(name, name)
+
+
+def _mixed(name: str, first: str, high: list[bytes], r: _Rules) -> Reading | None:
+    """Some values UTF-8 (a name from the worklist), the others not (a comment typed at the
+    modality): each value read as UTF-8 when it is, else as the others read (the Windows page
+    when its C1 bytes are there, else the declared set; Latin-1 without a declaration)."""
+    utf8 = [v for v in high if _utf8(v)]
+    others = [v for v in high if not _utf8(v)]
+    if not utf8 or not others or not _in_scripts(utf8, r.utf8_scripts.get(first)):
+        return None
+    fallback, label = python_encoding.get(first, "latin_1") if first not in ("", _UTF8) else "latin_1", first or "ISO_IR 100"
+    if first == _UTF8:
+        label = "ISO_IR 100"
+    for page in r.windows:
+        if first in page["declared"] and page["when"] == "c1_bytes" and _windows(page, first, others):
+            fallback, label = page["codec"], page["name"]
+    codec = _MIXED + fallback.lower().replace("-", "_")
+    if _decoded(others, codec) is None:
+        return None
+    return Reading(name, f"UTF-8 + {label}", codec, _UTF8)
+
+
+# A codec that reads each value as UTF-8 when it is, else with the codec named after the prefix
+# (registered below: pydicom decodes each element's value, each name's component group, with it).
+_MIXED = "curator_utf8_or_"
+
+
+def _mixed_codec(name: str) -> codecs.CodecInfo | None:
+    if not name.startswith(_MIXED):
+        return None
+    fallback = name[len(_MIXED):]
+    codecs.lookup(fallback)
+
+    def decode(buffer: Any, errors: str = "strict", /) -> tuple[str, int]:
+        data = bytes(buffer)
+        try:
+            return data.decode("utf-8"), len(data)
+        except UnicodeDecodeError:
+            return data.decode(fallback, errors), len(data)
+
+    def encode(text: str, errors: str = "strict", /) -> tuple[bytes, int]:
+        return text.encode("utf-8", errors), len(text)
+
+    return codecs.CodecInfo(encode, decode, name=name)
+
+
+codecs.register(_mixed_codec)
 
 
 def _in_scripts(high: list[bytes], ranges: tuple[tuple[int, int], ...] | None) -> bool:
