@@ -73,3 +73,28 @@ def test_polish_adjective_case_endings_name_the_region(text, modality) -> None:
 def test_replacement_endings_only_for_terms_of_that_language(text) -> None:
     # guard: "boda" -> "body" is no Polish term; an unknown stem names nothing
     assert _field(text, None, "body_region") == []
+
+
+SHOULDER = "RID1852"
+
+
+@pytest.mark.parametrize("text, modality, side, region", [
+    ("Knä hö", "DX", RIGHT, KNEE),
+    ("Slätröntgen handled vä", "DX", LEFT, WRIST),
+    ("MR axel hö", "MR", RIGHT, SHOULDER),
+])
+def test_swedish_side_abbreviations_beside_a_region(text, modality, side, region) -> None:
+    sides = _field(text, modality, "laterality")
+    assert [s["code"] for s in sides] == [side], sides
+    assert region in [r["code"] for r in _field(text, modality, "body_region")]
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("TC torace va ripetuto", "CT"),   # Italian "va": an Italian region word beside it
+    ("Ho MRS knee", "MR"),             # holmium, an English region word
+    ("Knie hö", "MR"),                 # Swedish side beside a German-only region word
+    ("Knä li", "DX"),                  # German side beside a Swedish-only region word
+])
+def test_side_abbreviations_only_beside_a_region_word_of_their_language(text, modality) -> None:
+    # guard: each abbreviation is read only beside a region word of a language that writes it
+    assert _field(text, modality, "laterality") == []

@@ -493,7 +493,7 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
     sides = _side_abbreviations(lex, toks, matched, found)
     found.extend(sides)
     recognised += len(sides)
-    unmapped = [w for k, w in enumerate(unmapped) if not (w in lex.rules.side_words and any(toks[f.start] == w for f in sides))]
+    unmapped = [w for w in unmapped if not any(toks[f.start] == w for f in sides)]
     found = _context_rules(lex, toks, fold(text or ""), found, context, frozenset(in_phrase))
     header_modality = lex.header_values["modality"].get(header_key(context)) if context else None
     if header_modality:   # the modality the header states (what `filed_under_modalities` asks)
@@ -507,28 +507,33 @@ def analyse(text: str | None, context: str = "") -> TextAnalysis:
 
 
 def _side_abbreviations(lex: Lexicon, toks: list[str], matched: list[tuple[str, ...]], found: list[_Found]) -> list[_Found]:
-    """Side abbreviations of German and Dutch exam names ("Rö Handgelenk li", vocabulary.yaml
-    context ``side_abbreviations``): a side only directly before or after a body-region word that
-    is a term of one of those languages; when that word is also a term of another language
-    ("Hand"), the text must show one of them elsewhere (a function word, or a phrase only they list)."""
+    """Side abbreviations of German, Dutch and Swedish exam names ("Rö Handgelenk li", "Knä hö":
+    vocabulary.yaml context ``side_abbreviations``): a side only directly before or after a
+    body-region word that is a term of a language writing that abbreviation; when that word is
+    also a term of another language ("Hand"), the text must show such a language elsewhere (a
+    function word, or a phrase only they list)."""
     rules = lex.rules
     if not rules.side_words:
         return []
     taken = {k for f in found for k in range(f.start, f.end)}
     regions = [(f, tuple(toks[f.start:f.end])) for f in found if f.hit.attribute == "body_region" and f.hit.quality == "exact"]
     present = set(toks)
-    shown = any(rules.language_words.get(lang, frozenset()) & present for lang in rules.side_languages) or any(
-        lex.phrase_languages.get(key) and lex.phrase_languages[key] <= rules.side_languages for key in matched
-        if not any(key == region for _f, region in regions))
+
+    def shown(langs: frozenset[str]) -> bool:
+        return any(rules.language_words.get(lang, frozenset()) & present for lang in langs) or any(
+            lex.phrase_languages.get(key) and lex.phrase_languages[key] <= langs for key in matched
+            if not any(key == region for _f, region in regions))
+
     out = []
     for i, tok in enumerate(toks):
-        code = rules.side_words.get(tok)
-        if code is None or i in taken:
+        writers = frozenset(lang for lang, words in rules.side_words.items() if tok in words)
+        if not writers or i in taken:
             continue
+        codes = {rules.side_words[lang][tok] for lang in writers}
         for f, key in regions:
             langs = lex.phrase_languages.get(key, frozenset())
-            if (f.end == i or f.start == i + 1) and langs & rules.side_languages and (langs <= rules.side_languages or shown):
-                out.append(_Found(Hit("laterality", (code,), "exact"), i, i + 1))
+            if (f.end == i or f.start == i + 1) and langs & writers and len(codes) == 1 and (langs <= writers or shown(writers)):
+                out.append(_Found(Hit("laterality", (codes.pop(),), "exact"), i, i + 1))
                 break
     return out
 

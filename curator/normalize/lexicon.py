@@ -129,8 +129,8 @@ class ContextRules:
     half_prefixes: tuple[str, ...] = ()            # "hemi" glued to a region word: that region ("hemimandible")
     # language -> (ending, replacement) pairs ("des Gehirns": "s" dropped; Polish "lędźwiowego" -> "lędźwiowy")
     inflections: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    side_words: dict[str, str] = field(default_factory=dict)   # "li" -> left, only beside a region word of ...
-    side_languages: frozenset[str] = frozenset()               # ... these languages (German, Dutch)
+    # language -> abbreviation -> side ("li" -> left in German), read only beside a region word of that language
+    side_words: dict[str, dict[str, str]] = field(default_factory=dict)
     one_volume: dict[str, str] = field(default_factory=dict)   # group -> the group it is imaged with (pelvis -> abdomen)
 
     def has_context(self, name: str, toks: list[str], folded: str) -> bool:
@@ -247,11 +247,11 @@ def _endings(ends: list | dict) -> tuple[tuple[str, str], ...]:
 def _side_abbreviations(data: dict, terms: dict) -> dict:
     """Side abbreviations read only beside a region word of some languages (vocabulary.yaml
     context ``side_abbreviations``)."""
-    words = {fold(str(w)): str(code) for w, code in (data.get("words") or {}).items()}
-    for code in words.values():
+    words = {str(lang): {fold(str(w)): str(code) for w, code in pairs.items()} for lang, pairs in data.items()}
+    for code in (c for pairs in words.values() for c in pairs.values()):
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context: side_abbreviations {code} is not in the RadLex subset")
-    return {"side_words": words, "side_languages": frozenset(str(lang) for lang in data.get("languages") or ())}
+    return {"side_words": words}
 
 
 @dataclass

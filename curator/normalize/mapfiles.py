@@ -114,11 +114,6 @@ class SpineLevelLists(UserModel):
     spine_words: Words
 
 
-class SideAbbreviations(UserModel):
-    languages: Words            # the languages that write them ("li", "re": German, Dutch)
-    words: dict[str, str]       # abbreviation -> laterality RID
-
-
 class ContextSection(UserModel):
     """``vocabulary.yaml`` ``context``: the reading rules' word lists."""
 
@@ -153,7 +148,7 @@ class ContextSection(UserModel):
     glued_languages: Optional[Words] = None
     half_prefixes: Optional[Words] = None
     inflections: Optional[dict[str, Union[Words, dict[str, str]]]] = None   # endings dropped, or ending -> replacement
-    side_abbreviations: Optional[SideAbbreviations] = None
+    side_abbreviations: Optional[dict[str, dict[str, str]]] = None   # language -> abbreviation -> laterality RID
     one_volume_groups: Optional[list[Words]] = None
     region_groups: Optional[ByLanguage] = None  # group name -> RIDs
     adjacent_groups: Optional[list[Words]] = None
