@@ -98,3 +98,12 @@ def test_swedish_side_abbreviations_beside_a_region(text, modality, side, region
 def test_side_abbreviations_only_beside_a_region_word_of_their_language(text, modality) -> None:
     # guard: each abbreviation is read only beside a region word of a language that writes it
     assert _field(text, modality, "laterality") == []
+
+
+BILATERAL = "RID5771"
+
+
+@pytest.mark.parametrize("text, modality", [("Echo mammae bdz", "US"), ("X-handen bdz", "DX")])
+def test_dutch_bdz_is_bilateral(text, modality) -> None:
+    # "bdz." is the Dutch abbreviation of "beiderzijds" (as the German "bds." of "beidseits")
+    assert [s["code"] for s in _field(text, modality, "laterality")] == [BILATERAL]
