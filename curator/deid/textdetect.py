@@ -1431,7 +1431,9 @@ def _tighten(box: Box, view: NDArray[np.uint8], responses: list[NDArray[np.int16
     lie within the rows ``body`` (the model's own box, relative to ``box``)."""
     y0, x0, y1, x1 = box
     m = s.margin
-    mask = _ink(view[y0:y1, x0:x1], [r[y0:y1, x0:x1] for r in responses], s)
+    crop, crop_responses = view[y0:y1, x0:x1], [r[y0:y1, x0:x1] for r in responses]
+    mask, kept = _ink_of(crop, crop_responses, s, (0, 1))
+    colours = [(polarity, background, text) for _, polarity, _, _, background, text in _polarity_stats(crop, crop_responses, s, kept)]
     glyphs = _within_rows(mask, y0 > 0, y1 < view.shape[0], s)
     counts = glyphs.sum(axis=1)
     if counts.sum() < s.min_area:
@@ -1449,7 +1451,6 @@ def _tighten(box: Box, view: NDArray[np.uint8], responses: list[NDArray[np.int16
     starts = np.concatenate([cols[:1], cols[breaks + 1]]).tolist()
     ends = np.concatenate([cols[breaks], cols[-1:]]).tolist()
     reach = max(2, int(s.accent_reach * (bottom - top)))
-    wide = m + 1  # glyph edges fainter than the threshold at either end of the line
     parts = []
     for start, end in zip(starts, ends):
         ink: NDArray[np.bool_] = np.asarray(glyphs[:, start:end + 1].any(axis=1))
@@ -1457,11 +1458,33 @@ def _tighten(box: Box, view: NDArray[np.uint8], responses: list[NDArray[np.int16
         if not len(rows):  # only ink running out of the box: a glyph fused with the image, cut on the body rows
             rows = np.array([top, bottom - 1])
         r0, r1 = _extend(ink, int(rows.min()), int(rows.max()) + 1, reach, s.mark_pixels)
-        left = x0 + start - (wide if start == cols[0] else m)
-        right = x0 + end + 1 + (wide if end == cols[-1] else m)
+        left, right = x0 + start - m, x0 + end + 1 + m
+        if start == cols[0] or end == cols[-1]:  # a line's ends: one column more where its colour reaches past the margin
+            rims = _past_margin(view, (y0 + r0, y0 + r1), (left - 1, right), colours)
+            left, right = left - rims[0] * (start == cols[0]), right + rims[1] * (end == cols[-1])
         parts.append((y0 + r0 - m, left, y0 + r1 + m, right))
     line = _union(np.array(parts))
     return line, tuple(parts)
+
+
+def _past_margin(view: NDArray[np.uint8], rows: tuple[int, int], columns: tuple[int, int],
+                 colours: list[tuple[int, float, float]]) -> tuple[bool, bool]:
+    """Whether the columns just past a line's margin at its left and right end (``columns``,
+    on a glyph run's ``rows``) hold pixels of the text's colour: at least
+    :attr:`Settings.ink_share` of the way from the background's level to the text's (as its
+    ink) in one of ``colours`` (polarity, background, text). A leg fused with a dark edge of the
+    image reaches there (its strokes are no thin top-hat stroke there); a background beside the
+    line, or anatomy shading towards the text's colour, does not."""
+    s = settings()
+    out = []
+    for column in columns:
+        if not 0 <= column < view.shape[1]:
+            out.append(False)
+            continue
+        grey = view[max(rows[0], 0):rows[1], column].astype(np.int16)
+        out.append(any(bool(((grey if polarity == 0 else 255 - grey) >= background + s.ink_share * (text - background)).any())
+                       for polarity, background, text in colours))
+    return out[0], out[1]
 
 
 def _within_rows(mask: NDArray[np.bool_], open_top: bool, open_bottom: bool, s: Settings) -> NDArray[np.bool_]:
