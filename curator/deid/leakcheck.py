@@ -27,7 +27,6 @@ from pydicom.datadict import tag_for_keyword
 
 from curator.dicom.walk import is_empty, strings, walk
 from curator.dicom.header import HeaderError, read_header, read_header_bytes
-from curator.dicom.textcodec import read_as_found
 from curator.resources import load_yaml, mappings_dir
 from curator.deid.scrub import fold
 from curator.dicom.vr import BYTES_VRS, NUMBER_VRS
@@ -177,7 +176,6 @@ def _dicom_texts(data: bytes) -> Iterator[str]:
     try:
         read_header_bytes(data)  # a readable instance, as every command defines it
         ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
-        read_as_found(ds)  # decoded as every command decodes it (curator.dicom.textcodec)
     except HeaderError as exc:
         raise Unreadable(f"unreadable DICOM: {exc}") from None
     except Exception:  # noqa: BLE001 - any failure to read is a failed check

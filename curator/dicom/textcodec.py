@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import math
 import struct
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -51,7 +52,9 @@ from curator.resources import load_yaml, mappings_dir
 CHARSET_VRS = frozenset({"SH", "LO", "ST", "LT", "UT", "UC", "PN"})
 _CHARSET = BaseTag(0x00080005)
 _UTF8 = "ISO_IR 192"
-_ATTRIBUTE = "curator_text_reading"  # the Reading applied to a dataset (read_as_found)
+# The Reading applied to each live dataset, by id(): nothing is attached to a dataset (issue 19);
+# an entry goes with its dataset (weakref.finalize).
+_APPLIED: dict[int, Reading] = {}
 
 
 @dataclass(frozen=True)
@@ -401,9 +404,15 @@ def _dictionary_vr(tag: int) -> str | None:
         return None
 
 
+def reading(ds: Dataset) -> Reading:
+    """What :func:`decide` finds for ``ds`` (not applied): the leak check fails a release file
+    whose text is not in its declared set, as curator never writes one."""
+    return decide(_declared(ds), text_bytes(ds))
+
+
 def reading_of(ds: Dataset) -> Reading | None:
     """The :class:`Reading` :func:`read_as_found` applied to ``ds`` (``None``: not yet)."""
-    return ds.__dict__.get(_ATTRIBUTE)
+    return _APPLIED.get(id(ds))
 
 
 def read_as_found(ds: Dataset) -> Reading:
@@ -421,5 +430,6 @@ def read_as_found(ds: Dataset) -> Reading:
             i, le = dataset.original_encoding
             dataset.set_original_encoding(i if i is not None else implicit, le if le is not None else little, [str(reading.codec)])
         ds.SpecificCharacterSet = reading.term
-    ds.__dict__[_ATTRIBUTE] = reading
+    _APPLIED[id(ds)] = reading
+    weakref.finalize(ds, _APPLIED.pop, id(ds), None)
     return reading
