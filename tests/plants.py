@@ -1,14 +1,17 @@
 """Scaffolding the red-team archives share (red team 14 on): planted strings, writing DICOM files,
 the commands run over an archive in every access tier, and the search of every output for the plants.
 
-Earlier generators (tests/redteam*_archive.py) carry their own copies; they keep them (what their
-tests check does not change).  New generators import from here."""
+Earlier generators (tests/redteam*_archive.py before round 14) carry their own copies; they keep them
+(what their tests check does not change).  New generators import from here, and a round's test file
+takes its ``runs`` fixture and its two search tests from :func:`archive_runs`,
+:func:`every_plant_is_in_the_archive` and :func:`no_plant_in_any_output`."""
 from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -18,9 +21,11 @@ from pydicom.uid import ExplicitVRLittleEndian
 import redteam13_archive as r13
 from redteam7_archive import Plant, Planted
 
-__all__ = ["Plant", "Planted", "code", "dataset", "every_output", "leaks", "pixels", "sequence", "uid", "write"]
+__all__ = ["HEADER", "Plant", "Planted", "archive_runs", "code", "dataset", "every_output", "header_plants", "leaks",
+           "no_plant_in_any_output", "pixels", "sequence", "uid", "every_plant_is_in_the_archive", "write"]
 
 ACCESS_TIERS = ("restricted", "public")
+HEADER = "patient name, ID, birth date or accession number as the header writes them"
 
 
 def uid(root: str, key: str, n: int) -> str:
@@ -82,6 +87,33 @@ def every_output(root: Path, source: Path, formats: Iterable[str] = ("json", "ht
         console[f"deid --access {access}"] = result.output
     folders = [root / name for name in ("audit", "deid", "release", *(f"deid-{a}" for a in ACCESS_TIERS))]
     return folders, console
+
+
+def header_plants(person: Any, plants: list[Plant], words: tuple[str, ...]) -> None:
+    """The identifiers a person's header holds as written (``person``'s ``mrn``, ``accession`` and
+    ``birth``) and the name ``words``, planted as :data:`HEADER`."""
+    plants += [Plant(person.mrn, HEADER), Plant(person.accession, HEADER), Plant(person.birth, HEADER)]
+    plants += [Plant(w, HEADER) for w in words]
+
+
+def archive_runs(root: Path, build: Callable[[Path], Planted]) -> dict:
+    """The archive ``build`` writes below ``root`` through :func:`every_output`, with every plant
+    :func:`leaks` finds: ``{"root", "planted", "hits"}`` (a round's module fixture ``runs``)."""
+    planted = build(root / "archive")
+    folders, console = every_output(root, planted.root)
+    return {"root": root, "planted": planted, "hits": leaks(folders, planted, console)}
+
+
+def every_plant_is_in_the_archive(runs: dict) -> None:
+    """The search finds every plant in the archive itself (it can find what it looks for)."""
+    planted = runs["planted"]
+    assert {value for _, value, _ in leaks([planted.root], planted)} == {p.value for p in planted.plants}
+
+
+def no_plant_in_any_output(runs: dict) -> None:
+    from leakrun import where_found
+
+    assert not runs["hits"], "\n".join(where_found(runs["hits"], runs["root"]))
 
 
 def leaks(folders: list[Path], planted: Planted, console: dict[str, str] | None = None) -> list[tuple[str, str, str]]:

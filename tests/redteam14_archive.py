@@ -42,7 +42,7 @@ from pydicom.fileset import FileSet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plants import Plant, Planted, code, dataset, pixels, sequence, uid, write  # noqa: E402
+from plants import HEADER, Plant, Planted, code, dataset, header_plants, pixels, sequence, uid, write  # noqa: E402
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 MR = "1.2.840.10008.5.1.4.1.1.4"
@@ -52,7 +52,6 @@ SR = "1.2.840.10008.5.1.4.1.1.88.33"
 SEG = "1.2.840.10008.5.1.4.1.1.66.4"
 ROOT = "1.2.826.0.1.3680043.10.1084"
 
-HEADER = "patient name, ID, birth date or accession number as the header writes them"
 PATH = "name, record number or birth date in a source folder, file or archive member name"
 UID_DIGITS = "record number or birth date inside a UID (1.2.3.<MRN>.<YYYYMMDD>)"
 RELATIVE = "name in Patient's Mother's Birth Name, Other Patient Names or Responsible Person"
@@ -139,11 +138,6 @@ def _base(p: Person, sop_class: str, modality: str, series: int, instance: int =
     ds.ManufacturerModelName = p.model
     ds.ReferringPhysicianName = ""
     return ds
-
-
-def _header_plants(p: Person, plants: list[Plant], words: tuple[str, ...]) -> None:
-    plants += [Plant(p.mrn, HEADER), Plant(p.accession, HEADER), Plant(p.birth, HEADER)]
-    plants += [Plant(w, HEADER) for w in words]
 
 
 # --- Hanoi: paths, UIDs of the MRN and birth date, relatives, performer, request, descriptions ------
@@ -436,7 +430,7 @@ def _round_c(root: Path, plants: list[Plant]) -> None:
     ds.BurnedInAnnotation = "NO"
     pixels(ds)
     write(ds, root / p.site / "CR" / "1.dcm")
-    _header_plants(p, plants, ("文庆",))
+    header_plants(p, plants, ("文庆",))
     plants += [Plant("BOON KENG", DIALECT), Plant("TSANG", PROVENANCE), Plant("Văn Long", RELATIVE),
                Plant("Rue Haute", CAPS_PLACE)]
 
@@ -446,13 +440,13 @@ def build(root: str | Path) -> Planted:
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
     vn, hk, kr, de, us = PEOPLE.values()
-    _header_plants(vn, plants, ("Nguyễn", "Minh Khai"))
+    header_plants(vn, plants, ("Nguyễn", "Minh Khai"))
     # no plant of one Han character or of four letters: a random pair of bytes reads as one in some code
     # page of the search (a four-letter 'Trần' was found once in audit/report.json read in another encoding)
-    _header_plants(hk, plants, ("建國", "KIN KWOK"))
-    _header_plants(kr, plants, ("Minjun", "敏俊", "민준", "김민준"))
-    _header_plants(de, plants, ("Müller-Lüdenscheidt", "Jürgen"))
-    _header_plants(us, plants, ("Fairweather", "Constance"))
+    header_plants(hk, plants, ("建國", "KIN KWOK"))
+    header_plants(kr, plants, ("Minjun", "敏俊", "민준", "김민준"))
+    header_plants(de, plants, ("Müller-Lüdenscheidt", "Jürgen"))
+    header_plants(us, plants, ("Fairweather", "Constance"))
     hanoi = root / vn.site / unicodedata.normalize("NFC", f"Nguyễn Thị Minh Khai {vn.mrn}")
     for instance in (1, 2):
         write(_hanoi_ct(vn, plants, instance), hanoi / "CT" / f"NGUYEN_KHAI_{vn.birth}_{instance}.dcm")

@@ -45,7 +45,7 @@ from pydicom.dataset import Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plants import Plant, Planted, code, dataset, pixels, sequence, uid, write  # noqa: E402
+from plants import HEADER, Plant, Planted, code, dataset, header_plants, pixels, sequence, uid, write  # noqa: E402
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 MR = "1.2.840.10008.5.1.4.1.1.4"
@@ -56,7 +56,6 @@ ECG = "1.2.840.10008.5.1.4.1.1.9.1.1"
 US = "1.2.840.10008.5.1.4.1.1.6.1"
 ROOT = "1.2.826.0.1.3680043.10.1085"
 
-HEADER = "patient name, ID, birth date or accession number as the header writes them"
 KANA = "the name in the other kana (katakana for the header's hiragana, half-width katakana)"
 FULLWIDTH = "a record number or phone number in full-width digits"
 ERA = "a birth date in a Japanese era, in Portuguese words or in Devanagari digits"
@@ -158,11 +157,6 @@ def _base(p: Person, sop_class: str, modality: str, series: int, instance: int =
     ds.ManufacturerModelName = p.model
     ds.ReferringPhysicianName = ""
     return ds
-
-
-def _header_plants(p: Person, plants: list[Plant], words: tuple[str, ...]) -> None:
-    plants += [Plant(p.mrn, HEADER), Plant(p.accession, HEADER), Plant(p.birth, HEADER)]
-    plants += [Plant(w, HEADER) for w in words]
 
 
 # --- Tokyo: kana, full-width digits, era date, age, per-frame groups, overlays ----------------------
@@ -403,15 +397,15 @@ def build(root: str | Path) -> Planted:
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
     jp, br, se, uk, cn, it, gr, ru, my = PEOPLE.values()
-    _header_plants(jp, plants, ("Tarou", "山田", "太郎", "やまだ", "たろう"))
-    _header_plants(br, plants, ("Conceição", "João Evangelista"))
-    _header_plants(se, plants, ("Astrid",))
-    _header_plants(uk, plants, ("Priyanka",))
-    _header_plants(cn, plants, ("欧阳", "建华"))
-    _header_plants(it, plants, ("Rossi",))
-    _header_plants(my, plants, ("德华",))
-    _header_plants(gr, plants, ("Παπαδόπουλος", "Γεώργιος"))
-    _header_plants(ru, plants, ("Иванова", "Наталья"))
+    header_plants(jp, plants, ("Tarou", "山田", "太郎", "やまだ", "たろう"))
+    header_plants(br, plants, ("Conceição", "João Evangelista"))
+    header_plants(se, plants, ("Astrid",))
+    header_plants(uk, plants, ("Priyanka",))
+    header_plants(cn, plants, ("欧阳", "建华"))
+    header_plants(it, plants, ("Rossi",))
+    header_plants(my, plants, ("德华",))
+    header_plants(gr, plants, ("Παπαδόπουλος", "Γεώργιος"))
+    header_plants(ru, plants, ("Иванова", "Наталья"))
     write(_tokyo_mr(jp, plants), root / jp.site / "MR" / "1.dcm")
     write(_tokyo_enhanced(jp, plants), root / jp.site / "EMR" / "1.dcm")
     path = root / br.site / "CT" / "1.dcm"

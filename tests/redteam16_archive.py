@@ -38,7 +38,7 @@ from pydicom.dataset import Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from plants import Plant, Planted, code, dataset, pixels, sequence, uid, write  # noqa: E402
+from plants import Plant, Planted, code, dataset, header_plants, pixels, sequence, uid, write  # noqa: E402
 
 VL_PHOTO = "1.2.840.10008.5.1.4.1.1.77.1.4"
 OPHTHALMIC = "1.2.840.10008.5.1.4.1.1.77.1.5.1"
@@ -50,7 +50,6 @@ SR = "1.2.840.10008.5.1.4.1.1.88.11"
 CT = "1.2.840.10008.5.1.4.1.1.2"
 ROOT = "1.2.826.0.1.3680043.10.1086"
 
-HEADER = "patient name, ID, birth date or accession number as the header writes them"
 REQUEST = "a name or place in the Requesting Service, Reason for the Requested Procedure or Admitting Diagnoses"
 STATE = "a relative or place in the Patient State or Occupation"
 DEVICE = "a person in the Station Name or an AE title of the file meta"
@@ -136,11 +135,6 @@ def _base(p: Person, sop_class: str, modality: str, series: int, instance: int =
     ds.ManufacturerModelName = p.model
     ds.ReferringPhysicianName = ""
     return ds
-
-
-def _header_plants(p: Person, plants: list[Plant], words: tuple[str, ...]) -> None:
-    plants += [Plant(p.mrn, HEADER), Plant(p.accession, HEADER), Plant(p.birth, HEADER)]
-    plants += [Plant(w, HEADER) for w in words]
 
 
 def _rgb(ds: Dataset, rows: int = 16) -> None:
@@ -367,13 +361,13 @@ def build(root: str | Path) -> Planted:
     root.mkdir(parents=True, exist_ok=True)
     plants: list[Plant] = []
     ng, jp, hk, tr, il, sc, eg = PEOPLE.values()
-    _header_plants(ng, plants, ("Adébáyọ̀", "Fúnmiláyọ̀", "Ṣadé"))
-    _header_plants(jp, plants, ("Nakamura", "Keiko"))
-    _header_plants(hk, plants, ("德发",))
-    _header_plants(tr, plants, ("Öztürk", "Gülşen"))
-    _header_plants(il, plants, ("מרים",))
-    _header_plants(eg, plants, ("منصور",))
-    _header_plants(sc, plants, ("Ailsa", "Mòrag"))
+    header_plants(ng, plants, ("Adébáyọ̀", "Fúnmiláyọ̀", "Ṣadé"))
+    header_plants(jp, plants, ("Nakamura", "Keiko"))
+    header_plants(hk, plants, ("德发",))
+    header_plants(tr, plants, ("Öztürk", "Gülşen"))
+    header_plants(il, plants, ("מרים",))
+    header_plants(eg, plants, ("منصور",))
+    header_plants(sc, plants, ("Ailsa", "Mòrag"))
     write(_lagos_photo(ng, plants), root / ng.site / "XC" / "1.dcm")
     write(_osaka_op(jp, plants), root / jp.site / "OP" / "1.dcm")
     write(_meizhou_rt(hk, plants), root / hk.site / "RT" / "1.dcm")

@@ -150,23 +150,19 @@ def runs(tmp_path_factory) -> dict:
     import plants
     import redteam14_archive as r14
 
-    root = tmp_path_factory.mktemp("redteam14")
-    planted = r14.build(root / "archive")
-    folders, console = plants.every_output(root, planted.root)
-    return {"root": root, "planted": planted, "hits": plants.leaks(folders, planted, console)}
+    return plants.archive_runs(tmp_path_factory.mktemp("redteam14"), r14.build)
 
 
 def test_every_plant_is_in_the_archive(runs):
     import plants
 
-    planted = runs["planted"]
-    assert {value for _, value, _ in plants.leaks([planted.root], planted)} == {p.value for p in planted.plants}
+    plants.every_plant_is_in_the_archive(runs)
 
 
 def test_no_plant_in_any_output(runs):
-    from leakrun import where_found
+    import plants
 
-    assert not runs["hits"], "\n".join(where_found(runs["hits"], runs["root"]))
+    plants.no_plant_in_any_output(runs)
 
 
 # --- class 5 (found by the archive): a name written decomposed (NFD) lost its other spellings ---------
