@@ -380,6 +380,16 @@ def test_validate_key_finds_folded_identifiers_inside_longer_words(capsys, relea
     assert code == 1 and "metadata/notes.txt" in out.split("identifiers:")[1]
 
 
+def test_validate_key_finds_the_digits_of_an_identifier_without_its_letters(capsys, release_copy, key_file):
+    """A report that kept "case=83172946" of PatientID "PID83172946" (session 19: an analysis left
+    the digits of a planted record number in a release's audit report and PROV-O, and validate
+    passed it): the digit run of an identifier that mixes letters and digits is searched too."""
+    digits = "".join(c for c in PLANTED["patient_id"] if c.isdigit())
+    (release_copy / "metadata" / "params.json").write_text(json.dumps({"parameters": f"case={digits};threshold=-400"}))
+    code, out = _validate(capsys, release_copy, key_file)
+    assert code == 1 and "metadata/params.json" in out.split("identifiers:")[1]
+
+
 def test_validate_key_fails_on_an_unreadable_file(capsys, release_copy, key_file):
     victim = sorted((release_copy / "dicom").rglob("*.dcm"))[0]
     data = victim.read_bytes()

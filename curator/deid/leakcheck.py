@@ -32,6 +32,7 @@ from curator.deid.scrub import fold
 from curator.dicom.vr import BYTES_VRS, NUMBER_VRS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_DIGIT_RUN = re.compile(r"[0-9]+")
 DIGEST_LENGTH = 16  # hex characters kept of each HMAC
 SUBSTRING_MIN = 6  # source tokens this long are also searched for inside longer words
 _ADDRESS_TAGS = frozenset({0x00101040})  # PatientAddress
@@ -72,6 +73,10 @@ def _tokens(text: str) -> Iterator[str]:
             continue
         if (token.isalpha() and len(token) >= 4) or (not token.isalpha() and len(token) >= 5):
             yield token
+        if not token.isalpha() and not token.isdigit():
+            # the digits of an identifier that mixes letters and digits ("ZZMRN48221819": a report
+            # that kept "case=48221819" held the record number without its prefix)
+            yield from (run for run in _DIGIT_RUN.findall(token) if len(run) >= SUBSTRING_MIN)
     compact = fold(re.sub(r"[\s\-./()+]", "", text))
     if len(compact) >= 6 and any(c.isdigit() for c in compact):
         yield compact  # "+44 7700 900461" also as one token
