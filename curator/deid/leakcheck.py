@@ -28,7 +28,7 @@ from pydicom.datadict import tag_for_keyword
 from curator.dicom.walk import is_empty, strings, walk
 from curator.dicom.header import HeaderError, read_header, read_header_bytes
 from curator.resources import load_yaml, mappings_dir
-from curator.deid.scrub import fold
+from curator.deid.scrub import fold, scrub_rules
 from curator.dicom.vr import BYTES_VRS, NUMBER_VRS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -76,7 +76,7 @@ def _tokens(text: str) -> Iterator[str]:
         if not token.isalpha() and not token.isdigit():
             # the digits of an identifier that mixes letters and digits ("ZZMRN48221819": a report
             # that kept "case=48221819" held the record number without its prefix)
-            yield from (run for run in _DIGIT_RUN.findall(token) if len(run) >= SUBSTRING_MIN)
+            yield from (run for run in _DIGIT_RUN.findall(token) if len(run) >= scrub_rules().min_id_digits)
     compact = fold(re.sub(r"[\s\-./()+]", "", text))
     if len(compact) >= 6 and any(c.isdigit() for c in compact):
         yield compact  # "+44 7700 900461" also as one token

@@ -47,6 +47,7 @@ class _Rules:
     short_name_letters: tuple[int, int]
     part_tags: frozenset[int]
     min_part_length: int
+    min_id_digits: int  # the digit run of an ID that mixes letters and digits, found without its letters
     part_stopwords: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     month_patterns: tuple[re.Pattern[str], ...]  # those of `patterns` that need a month name or a day in words
@@ -149,6 +150,7 @@ def scrub_rules() -> _Rules:
         short_name_letters=(int(data["short_name_letters"][0]), int(data["short_name_letters"][1])),
         part_tags=part_tags,
         min_part_length=int(data["min_part_length"]),
+        min_id_digits=int(data["min_id_digits"]),
         part_stopwords=frozenset(fold(w) for w in data["part_stopwords"]),
         patterns=tuple(patterns.values()),
         month_patterns=month_patterns,
@@ -1127,6 +1129,9 @@ def uid_holds_identifier(uids: list[str], values: frozenset[str]) -> bool:
         for component in uid.split(".") for number in numbers)
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
 # per patient (its identifier values): bounded, or a process's memory grows by about 4.5 KB per
 # patient it sees (a writing worker sees most of a 50,000-patient source)
 @lru_cache(maxsize=1024)
@@ -1144,6 +1149,10 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
         if not tokens:
             continue
         ids.update(t for t in tokens if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
+        # the digits of an ID that mixes letters and digits, found with other letters round them
+        # ("MRN_2290417X" for BWH2290417: red team 14's archive, found by validate in session 19)
+        ids.update(run for t in tokens if not t.isdigit() and not t.isalpha()
+                   for run in _DIGITS.findall(t) if len(run) >= rules.min_id_digits)
         ids.update(_cjk_bigrams(tokens))
         if _PERSON_NAME.search(value):
             ids.update(t for t in tokens if len(t) >= rules.min_glued_name_length and t.isalpha() and t not in rules.particles)
