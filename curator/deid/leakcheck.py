@@ -28,11 +28,10 @@ from pydicom.datadict import tag_for_keyword
 from curator.dicom.walk import is_empty, strings, walk
 from curator.dicom.header import HeaderError, read_header, read_header_bytes
 from curator.resources import load_yaml, mappings_dir
-from curator.deid.scrub import fold, scrub_rules
+from curator.deid.scrub import fold, id_digit_runs
 from curator.dicom.vr import BYTES_VRS, NUMBER_VRS
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_DIGIT_RUN = re.compile(r"[0-9]+")
 DIGEST_LENGTH = 16  # hex characters kept of each HMAC
 SUBSTRING_MIN = 6  # source tokens this long are also searched for inside longer words
 _ADDRESS_TAGS = frozenset({0x00101040})  # PatientAddress
@@ -73,10 +72,9 @@ def _tokens(text: str) -> Iterator[str]:
             continue
         if (token.isalpha() and len(token) >= 4) or (not token.isalpha() and len(token) >= 5):
             yield token
-        if not token.isalpha() and not token.isdigit():
-            # the digits of an identifier that mixes letters and digits ("ZZMRN48221819": a report
-            # that kept "case=48221819" held the record number without its prefix)
-            yield from (run for run in _DIGIT_RUN.findall(token) if len(run) >= scrub_rules().min_id_digits)
+        # the digits of an identifier that mixes letters and digits ("ZZMRN48221819": a report
+        # that kept "case=48221819" held the record number without its prefix)
+        yield from id_digit_runs(token)
     compact = fold(re.sub(r"[\s\-./()+]", "", text))
     if len(compact) >= 6 and any(c.isdigit() for c in compact):
         yield compact  # "+44 7700 900461" also as one token

@@ -1132,6 +1132,17 @@ def uid_holds_identifier(uids: list[str], values: frozenset[str]) -> bool:
 _DIGITS = re.compile(r"[0-9]+")
 
 
+def id_digit_runs(token: str) -> list[str]:
+    """The runs of ``min_id_digits`` digits or more of a token that mixes letters and digits
+    ("2290417" of "bwh2290417"): an ID's digits are found without its letters too ("MRN_2290417X").
+    The de-identification removes them (:func:`_compiled`) and ``validate --key`` searches for
+    them (:mod:`curator.deid.leakcheck`)."""
+    if token.isdigit() or token.isalpha():
+        return []
+    least = scrub_rules().min_id_digits
+    return [run for run in _DIGITS.findall(token) if len(run) >= least]
+
+
 # per patient (its identifier values): bounded, or a process's memory grows by about 4.5 KB per
 # patient it sees (a writing worker sees most of a 50,000-patient source)
 @lru_cache(maxsize=1024)
@@ -1149,10 +1160,8 @@ def _compiled(values: frozenset[str]) -> tuple[frozenset[str], tuple[tuple[str, 
         if not tokens:
             continue
         ids.update(t for t in tokens if len(t) >= rules.min_part_length and any(c.isdigit() for c in t))
-        # the digits of an ID that mixes letters and digits, found with other letters round them
-        # ("MRN_2290417X" for BWH2290417: red team 14's archive, found by validate in session 19)
-        ids.update(run for t in tokens if not t.isdigit() and not t.isalpha()
-                   for run in _DIGITS.findall(t) if len(run) >= rules.min_id_digits)
+        # red team 14's archive kept "MRN_2290417X" for BWH2290417 (found by validate in session 19)
+        ids.update(run for t in tokens for run in id_digit_runs(t))
         ids.update(_cjk_bigrams(tokens))
         if _PERSON_NAME.search(value):
             ids.update(t for t in tokens if len(t) >= rules.min_glued_name_length and t.isalpha() and t not in rules.particles)

@@ -294,12 +294,7 @@ def _letter_score(page: dict[str, Any], texts: list[str]) -> float:
 
 def _vr(raw: Any) -> str | None:
     vr = getattr(raw, "VR", None)
-    if vr:
-        return str(vr)
-    try:
-        return str(dictionary_VR(raw.tag))
-    except KeyError:
-        return None
+    return str(vr) if vr else _dictionary_vr(int(raw.tag))
 
 
 def _declared(ds: Dataset) -> list[str]:
@@ -402,12 +397,6 @@ def _dictionary_vr(tag: int) -> str | None:
         return str(dictionary_VR(tag))
     except KeyError:
         return None
-
-
-def reading(ds: Dataset) -> Reading:
-    """What :func:`decide` finds for ``ds`` (not applied): the leak check fails a release file
-    whose text is not in its declared set, as curator never writes one."""
-    return decide(_declared(ds), text_bytes(ds))
 
 
 def reading_of(ds: Dataset) -> Reading | None:
