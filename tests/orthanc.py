@@ -12,11 +12,12 @@ and is reached through a Unix socket, relayed to a TCP port bound to ``127.0.0.1
 test process.  Where namespaces are not allowed, Orthanc runs directly with
 ``RemoteAccessAllowed: false`` and HTTP authentication (a random password), so a remote
 client is refused.  Each server has its own temporary storage folder and configuration,
-and is killed (its own process group) on stop.
+and is killed (its own process group) on stop, or when the test process dies.
 """
 from __future__ import annotations
 
 import base64
+import ctypes
 import glob
 import json
 import os
@@ -162,7 +163,7 @@ class Orthanc:
         if self.isolated:
             sock_path = self.workdir / "orthanc.sock"
             config = self._config(8042)  # inside its own namespace: no other server can use it
-            command = ["unshare", "-n", sys.executable, __file__, "--inside", self.binary, str(config), str(sock_path)]
+            command = ["unshare", "-n", sys.executable, __file__, "--inside", self.binary, str(config), str(sock_path), str(os.getpid())]
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             listener = socket.socket()
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -178,7 +179,8 @@ class Orthanc:
             threading.Thread(target=_relay, args=(listener, connect), daemon=True).start()
         else:
             config = self._config(self.port)
-            self.process = subprocess.Popen([self.binary, str(config)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen([self.binary, str(config)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -240,16 +242,31 @@ class Orthanc:
         return {"CURATOR_DICOMWEB_USER": self.username, "CURATOR_DICOMWEB_PASSWORD": self.password}
 
 
-def _inside(binary: str, config: str, sock_path: str) -> None:
+def _die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Ask the kernel to send ``sig`` to this process when its parent dies (Linux
+    ``PR_SET_PDEATHSIG``), so a test run killed outright (SIGKILL, a CI timeout) leaves no
+    server behind: the server is in its own session, out of reach of the run's process
+    group.  Elsewhere a no-op."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(sig), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _inside(binary: str, config: str, sock_path: str, parent: int) -> None:
     """Run in the private namespace: loopback up, Orthanc, and a Unix socket to it."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the test process died before the request above
+        return
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    orthanc = subprocess.Popen([binary, config])
+    orthanc = subprocess.Popen([binary, config], preexec_fn=lambda: _die_with_parent(signal.SIGKILL))
+
     def stop(*_):
+        # Only ask Orthanc to stop: the main thread's orthanc.wait() below returns when it
+        # has.  Waiting here, inside the handler, could not reap it (the main thread holds
+        # the Popen's wait lock), so every stop used to take this wait's whole timeout.
         orthanc.terminate()
-        try:
-            orthanc.wait(timeout=10)
-        finally:
-            sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     if os.path.exists(sock_path):
@@ -262,5 +279,5 @@ def _inside(binary: str, config: str, sock_path: str) -> None:
     orthanc.wait()
 
 
-if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--inside":
-    _inside(*sys.argv[2:])
+if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "--inside":
+    _inside(*sys.argv[2:5], int(sys.argv[5]))
