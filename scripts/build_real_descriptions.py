@@ -136,6 +136,15 @@ Labels are always the *source's own* attributes (never curator's output):
       python scripts/build_real_descriptions.py goae-extract SNAPSHOT.git   # writes goae_imaging.csv
       python scripts/build_real_descriptions.py goae
 
+* Denmark's health-care classification (Sundhedsvæsenets Klassifikations System, SKS,
+  Sundhedsdatastyrelsen), chapter UX *Radiologiske procedurer*, as the R package ``tagteam/heaven``
+  ships it (``data/sks_codes.rda``, ASCII transliteration: ae, oe, aa).  Labels come from the
+  code's third and fourth letters, the technique and region group the classification files it
+  under (``SKS_MODALITY``, ``SKS_GROUPS``).  Not redistributed (SKS's terms of use: see
+  tests/data/descriptions_real_SOURCE.md)::
+
+      python scripts/build_real_descriptions.py sks SNAPSHOT.git OUT.csv   # then benchmarks/normalize.py --external OUT.csv
+
 Each row gets a ``split`` fixed by a hash of (source, text): ``holdout`` (about 30%) is never
 used for tuning; ``dev`` is.
 """
@@ -1194,6 +1203,84 @@ def goae_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+SKS_FILE = "data/sks_codes.rda"
+SKS_COMMIT = "41e3d395594359123fcbac75f9511ba64490eefc"
+# UX<technique><region group><number>: the third letter is the technique group, the fourth the
+# region group the classification files the exam under (its headings: "CT-skanninger af hoved").
+SKS_MODALITY = {"A": "RID49584", "C": "RID10321", "M": "RID10312", "R": "RID10345", "U": "RID10326"}
+# Region group -> RadLex regions, with the conventions of the SIGTAP, VA and MY Core sets: the head
+# holds the face; the thorax the mediastinum and the breasts; the upper extremity its shoulder
+# girdle, the lower its pelvic girdle (the groups file shoulder, scapula, pelvis, hip and
+# sacroiliac joint there); "abdomen og baekken" (CT, MR) abdomen and pelvis, "abdomen" (radiography,
+# ultrasound, angiography) the abdomen alone, as its heading says.  Lymphography (L) names no
+# region, nor does ultrasound's H (skin: "hud og tilgraensende struktur"; MR's H is the whole
+# body).  Specimen radiography and ultrasound (P) and the add-on codes (Z) are no exams of a
+# patient and are left out, as are the headings themselves (codes of four letters or fewer).
+SKS_GROUPS: dict[str, tuple[str, ...]] = {
+    "A": (HEAD, FACE), "B": (NECK,), "C": CHEST_GROUP, "E": SPINAL, "F": (SHOULDER, UPPER),
+    "G": (PELVIS, LOWER), "H": (WHOLE_BODY,), "L": (),
+}
+SKS_BY_TECHNIQUE = {("C", "D"): (ABDOMEN, PELVIS), ("M", "D"): (ABDOMEN, PELVIS), ("A", "D"): (ABDOMEN,),
+                    ("R", "D"): (ABDOMEN,), ("U", "D"): (ABDOMEN,), ("U", "H"): ()}
+
+
+def _rda_strings(blob: bytes) -> list[str]:
+    """The character strings of an R serialization (``save``, XDR, version 2 or 3), in order:
+    enough for a table of string columns."""
+    import bz2
+    import gzip
+    import lzma
+    import struct
+    if blob[:3] == b"BZh":
+        blob = bz2.decompress(blob)
+    elif blob[:2] == b"\x1f\x8b":
+        blob = gzip.decompress(blob)
+    elif blob[:6] == b"\xfd7zXZ\x00":
+        blob = lzma.decompress(blob)
+    if blob[:5] not in (b"RDX2\n", b"RDX3\n") or blob[5:7] != b"X\n":
+        raise ValueError("not an XDR R data file")
+    out, i, data = [], 7, blob
+    while i < len(data) - 8:
+        flags, n = struct.unpack(">ii", data[i:i + 8])
+        if flags & 0xFF == 9 and flags < 0x100000 and 0 <= n < 4096 and i + 8 + n <= len(data):
+            try:
+                out.append(data[i + 8:i + 8 + n].decode("utf-8"))
+                i += 8 + n
+                continue
+            except UnicodeDecodeError:
+                pass
+        i += 1
+    return out
+
+
+def sks_extract(blob: bytes) -> list[dict[str, str]]:
+    """(code, group, text) of each code of chapter UX, from the two string columns (kode, tekst)
+    of the package's table; the group is the heading of the code's first four letters."""
+    strings = _rda_strings(blob)
+    n = strings.index("names") // 2          # [object name, n codes, n texts, "names", ...]
+    if strings[2 * n + 1] != "names" or not all(re.fullmatch(r"[A-Z0-9]+", c) for c in strings[1:n + 1]):
+        raise ValueError("unexpected layout of sks_codes")
+    table = dict(zip(strings[1:n + 1], strings[n + 1:2 * n + 1]))
+    return [{"code": code, "group": table.get(code[:4], ""), "text": text}
+            for code, text in table.items() if code.startswith("UX") and len(code) > 4]
+
+
+def sks_rows(extract: list[dict[str, str]]) -> list[dict[str, str]]:
+    rows, seen = [], set()
+    for entry in extract:
+        code, name = entry["code"], " ".join(entry["text"].split())
+        technique, group = code[2], code[3]
+        if technique not in SKS_MODALITY or group in ("P", "Z") or name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        regions = SKS_BY_TECHNIQUE.get((technique, group), SKS_GROUPS.get(group, ()))
+        rows.append({"id": f"SKS{code}", "source": "sks", "institution": "Sundhedsdatastyrelsen (Denmark), SKS",
+                     "lang": "da", "level": "study", "text": name, "modality": SKS_MODALITY[technique], "body_region": "",
+                     "focus": "", "region_any": "+".join(dict.fromkeys(regions)), "contrast": "", "laterality": "",
+                     "split": split_of("sks", name)})
+    return rows
+
+
 def write(rows: list[dict[str, str]], out: Path) -> None:
     extra = tuple(dict.fromkeys(k for r in rows for k in r if k not in COLUMNS))
     columns = COLUMNS + extra if rows and "split" in rows[0] else tuple(rows[0])
@@ -1264,6 +1351,11 @@ def main(argv: list[str]) -> int:
         return 0
     if argv == ["goae"]:
         write(goae_rows(GOAE_IN), GOAE_OUT)
+        return 0
+    if argv[:1] == ["sks"] and len(argv) == 3:
+        blob = subprocess.run(["git", f"--git-dir={argv[1]}", "show", f"{SKS_COMMIT}:{SKS_FILE}"],
+                              check=True, capture_output=True).stdout
+        write(sks_rows(sks_extract(blob)), Path(argv[2]))
         return 0
     if argv[:1] == ["smi"] and len(argv) == 3:
         write(smi_rows(Path(argv[1])), Path(argv[2]))
