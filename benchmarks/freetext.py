@@ -17,7 +17,12 @@ strings), each staff pattern in mixed case and in capitals, and safe clinical te
   through ``curator.deid.freetext.clean`` as de-identification calls it): ``dev`` (the sentences
   the report vocabulary of ``mappings/freetext/clinical-words.yaml`` was written against) and
   ``holdout`` (written after its first round, seen before its second) and ``holdout2`` (written
-  after it, independent).
+  after it, independent);
+* per language of fourteen in nine scripts (zh, ja, ko, ru, uk, el, tr, ar, he, hi, th, vi, pl, cs:
+  ``tests/data/freetext_scripts_multilingual.yaml``): over-removal of clinical sentences (``dev``,
+  ``holdout``) and of the planted sentences outside their identifiers (units: words; letters of
+  Chinese, Japanese and Thai, written without spaces), and recall of the planted names, IDs, dates,
+  telephone numbers, places and ages of 90+ without and with the patient's header values.
 
 ``--philter`` also runs philter-lite (``pip install philter-lite``) on the same texts.  Its
 part-of-speech step needs NLTK's tagger model, which is downloaded from the internet and
@@ -143,6 +148,115 @@ def over_removal_per_language(part: str, path: Path = MULTILINGUAL) -> dict[str,
     return out
 
 
+SCRIPTS = Path(__file__).resolve().parent.parent / "tests" / "data" / "freetext_scripts_multilingual.yaml"
+# Characters of scripts written without spaces between words: each letter is one unit of the
+# over-removal count (a word cannot be told apart without a dictionary).
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Spans of the units of ``text``: a word of a spaced script, a letter of an unspaced one."""
+    out = []
+    for m in _WORD.finditer(text):
+        start = m.start()
+        for i, ch in enumerate(m.group(), m.start()):
+            if _UNSPACED.match(ch):
+                if start < i:
+                    out.append((start, i))
+                if ch.isalpha() or ch.isdigit():
+                    out.append((i, i + 1))
+                start = i + 1
+        if start < m.end():
+            out.append((start, m.end()))
+    return out
+
+
+def _kept_units(text: str, cleaned: str, skip: list[tuple[int, int]]) -> tuple[int, int]:
+    """(units of ``text`` outside the ``skip`` spans, of which removed by ``cleaned``): a unit is
+    kept when every character of it is in a block that ``cleaned`` matches in place."""
+    from difflib import SequenceMatcher
+
+    kept = [False] * len(text)
+    for a, _b, size in SequenceMatcher(None, text, cleaned, autojunk=False).get_matching_blocks():
+        kept[a:a + size] = [True] * size
+    units = removed = 0
+    for start, end in _units(text):
+        if any(s < end and start < e for s, e in skip):
+            continue
+        units += 1
+        removed += not all(kept[start:end])
+    return units, removed
+
+
+def _plant_spans(text: str, plants: list[str]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for p in plants for m in re.finditer(re.escape(p), text)]
+
+
+def _plant_left(plant: str, cleaned: str) -> bool:
+    """Whether the planted string still occurs in ``cleaned`` (folded; whole words unless it is
+    written in a script without spaces)."""
+    probe, text = fold(plant), fold(cleaned)
+    if _UNSPACED.search(plant):
+        return probe in text
+    return re.search(rf"(?<![^\W_]){re.escape(probe)}(?![^\W_])", text) is not None
+
+
+def scripts_figures(path: Path = SCRIPTS) -> dict[str, dict[str, int]]:
+    """Per language of the multi-script set: clinical units and units removed (``dev``,
+    ``holdout``, ``planted``: the planted sentences outside their plants, cleaned with the
+    patient's values), plants, and plants removed without the header values (``filter``:
+    ``clean(text)``) and with them (``full``: ``clean(text, values)``, as de-identification calls it)."""
+    import yaml
+    from pydicom.dataset import Dataset
+
+    from curator.deid.scrub import identifier_values
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, int]] = {}
+    for part in ("dev", "holdout"):
+        for language, texts in data["clinical"][part].items():
+            row = out.setdefault(language, {})
+            units = removed = 0
+            for text in texts:
+                u, r = _kept_units(text, freetext.clean(text, frozenset()) or "", [])
+                units += u
+                removed += r
+            row[f"{part}_units"], row[f"{part}_removed"] = units, removed
+    for language, entry in data["planted"].items():
+        ds = Dataset()
+        ds.PatientName = entry["patient"]["name"]
+        ds.PatientID = str(entry["patient"]["id"])
+        values = identifier_values(ds)
+        row = out.setdefault(language, {})
+        row.update(planted_units=0, planted_removed=0, plants=0, filter=0, full=0)
+        for item in entry["texts"]:
+            text, plants = item["text"], [str(p) for p in item["plants"]]
+            full = freetext.clean(text, values) or ""
+            alone = freetext.clean(text, frozenset()) or ""
+            u, r = _kept_units(text, full, _plant_spans(text, plants))
+            row["planted_units"] += u
+            row["planted_removed"] += r
+            row["plants"] += len(plants)
+            row["filter"] += sum(not _plant_left(p, alone) for p in plants)
+            row["full"] += sum(not _plant_left(p, full) for p in plants)
+    return out
+
+
+def print_scripts_figures(figures: dict[str, dict[str, int]]) -> None:
+    print("multi-script clinical free text (tests/data/freetext_scripts_multilingual.yaml; units: words, "
+          "letters of zh/ja/th): over-removal dev | holdout | planted sentences; identifier recall "
+          "without | with header values")
+    total: dict[str, int] = {}
+    for row in figures.values():
+        for key, value in row.items():
+            total[key] = total.get(key, 0) + value
+    for language, row in [*figures.items(), ("all", total)]:
+        print(f"  {language:<4} {100 * row['dev_removed'] / row['dev_units']:5.1f}% of {row['dev_units']:>3} | "
+              f"{100 * row['holdout_removed'] / row['holdout_units']:5.1f}% of {row['holdout_units']:>3} | "
+              f"{100 * row['planted_removed'] / row['planted_units']:5.1f}% of {row['planted_units']:>3}; recall "
+              f"{100 * row['filter'] / row['plants']:5.1f}% | {100 * row['full'] / row['plants']:5.1f}% of {row['plants']}")
+
+
 def _philter(naive_pos: bool):
     import os
 
@@ -192,6 +306,7 @@ def main() -> int:
         figures = over_removal_per_language(part)
         print(f"clinical free text, {part} ({sum(w for w, _ in figures.values())} words): over-removal "
               + ", ".join(f"{lang} {100 * r / w:.1f}%" for lang, (w, r) in figures.items()))
+    print_scripts_figures(scripts_figures())
     print(f"{len(planted)} planted texts, {len(safe)} safe texts")
     for name, m in rows.items():
         print(f"{name:<45} recall {100 * m['recall']:5.1f}% of {m['occurrences']} planted occurrences; "
