@@ -207,9 +207,23 @@ def predict_real(item: dict, header: bool | str) -> dict:
                                  study_description=item.get("study_description") or None)
 
 
+FILINGS = DATA / "descriptions_real_filings.csv"
+
+
+def reviewed_filings() -> dict[str, frozenset[str]]:
+    """Development rows whose confidently wrong body region was reviewed as the list's filing
+    (tests/data/descriptions_real_filings.csv): id -> the answer reviewed.  The row counts as a
+    filing only while curator still gives that answer; it stays confidently wrong in the
+    headline figures (the labels are the source's)."""
+    return {row["id"]: _codes(row["answer"]) for row in csv.DictReader(FILINGS.open(encoding="utf-8"))}
+
+
 def evaluate_real(items: list[dict], header: bool | str = True, show_errors: bool = False) -> dict:
-    """Per field: labelled, right, confidently wrong, wrong below the threshold, imprecise, abstained, invented."""
-    keys = ("labelled", "right", "conf_right", "conf_wrong", "low_wrong", "imprecise", "filed", "abstained", "invented")
+    """Per field: labelled, right, confidently wrong (and of those, reviewed filings), wrong below
+    the threshold, imprecise, abstained, invented."""
+    keys = ("labelled", "right", "conf_right", "conf_wrong", "conf_wrong_filing", "low_wrong", "imprecise", "filed",
+            "abstained", "invented")
+    filings = reviewed_filings()
     stats = {f: dict.fromkeys(keys, 0) for f in REAL_FIELDS}
     errors = []
     contradictory = contradictory_names(items, header)
@@ -239,6 +253,7 @@ def evaluate_real(items: list[dict], header: bool | str = True, show_errors: boo
                     ("right" if got == want else "wrong")
                 if verdict == "wrong":
                     s["conf_wrong" if conf >= CONFIDENT else "low_wrong"] += 1
+                    s["conf_wrong_filing"] += field == "body_region" and conf >= CONFIDENT and filings.get(item["id"]) == got
                 else:
                     s[verdict] += 1
                     s["conf_right"] += verdict == "right" and conf >= CONFIDENT
@@ -282,6 +297,11 @@ def print_real(title: str, out: dict) -> None:
         print(f"{field:<12}{n:>9}{pct(s['right'], n):>9}{pct(s['conf_wrong'], n):>12}{pct(s['low_wrong'], n):>11}"
               f"{pct(s['imprecise'], n):>11}{pct(s['filed'], n):>8}{pct(s['abstained'], n):>11}{s['invented']:>10}")
     print("  filed: several regions, some inside the group the list files the exam under, the others outside")
+    region = out["stats"]["body_region"]
+    if region["conf_wrong_filing"]:
+        print(f"  of the confidently wrong body regions, {region['conf_wrong_filing']} of {region['conf_wrong']} "
+              f"({pct(region['conf_wrong_filing'], region['labelled']).strip()} of the labelled) are reviewed filings: "
+              f"the words read right, the list files the exam under another region group ({FILINGS.name})")
 
 
 def synthetic_as_real(items: list[dict]) -> list[dict]:

@@ -90,3 +90,47 @@ def test_sks_reader_refuses_what_is_not_an_r_data_file():
     build = _builder()
     with pytest.raises(ValueError):
         build.sks_extract(bz2.compress(b"PK\x03\x04 not R"))
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_normalize", ROOT / "benchmarks" / "normalize.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _reviewed_rows(bench) -> list[dict]:
+    ids = set(bench.reviewed_filings())
+    rows = []
+    for path in sorted((ROOT / "tests" / "data").glob("descriptions_real_*.csv")):
+        if path.name != "descriptions_real_filings.csv":
+            rows += [r for r in bench.load_real(path) if r["id"] in ids]
+    return rows
+
+
+def test_reviewed_filings_are_development_rows_outside_their_group():
+    """A filing is reviewed on the development part only, and its reviewed answer lies outside
+    the region group the source files the exam under (else it would not be wrong)."""
+    bench = _bench()
+    filings = bench.reviewed_filings()
+    rows = _reviewed_rows(bench)
+    assert {r["id"] for r in rows} == set(filings)
+    for row in rows:
+        assert row["split"] == "dev", row["id"]
+        allowed = bench._codes(row["region_any"])
+        assert allowed and bench.judge_any(filings[row["id"]], allowed) == "wrong", row["id"]
+
+
+def test_filings_are_counted_apart_without_changing_the_headline(tmp_path, monkeypatch):
+    """The confidently wrong count stays what it is; a reviewed filing is counted apart only
+    while curator still gives the reviewed answer."""
+    bench = _bench()
+    rows = _reviewed_rows(bench)
+    stats = bench.evaluate_real(rows)["stats"]["body_region"]
+    assert stats["conf_wrong"] == len(rows) == stats["conf_wrong_filing"]
+    other = tmp_path / "filings.csv"
+    other.write_text("id,answer,group,reason\n" + "".join(f"{r['id']},RID1243,x,y\n" for r in rows), encoding="utf-8")
+    monkeypatch.setattr(bench, "FILINGS", other)          # every reviewed answer now differs from curator's
+    stats = bench.evaluate_real(rows)["stats"]["body_region"]
+    assert (stats["conf_wrong"], stats["conf_wrong_filing"]) == (len(rows), 0)
