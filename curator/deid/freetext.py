@@ -631,15 +631,25 @@ def allowlisted_path(path: str | None) -> str | None:
 
 
 # A counter in a file or folder name: a safe word or up to 3 letters, then up to 6 digits
-# ("study01", "series002", "IM000001", "ST000001"); longer numbers may be IDs.
+# ("study01", "series002", "IM000001", "ST000001"); longer numbers may be IDs, and so are the
+# digits after an identifier word ("MRN123", "pid7", "acc0042": `pattern_words: id_words` of
+# mappings/identifiers.yaml).
 _COUNTER = re.compile(r"([^\W\d_]*)(\d{1,6})")
+
+
+@cache
+def _id_words() -> frozenset[str]:
+    data = load_yaml(mappings_dir() / "identifiers.yaml")
+    return frozenset(fold(str(w)) for w in (data.get("pattern_words") or {}).get("id_words") or ())
 
 
 def _safe_path_word(folded: str) -> bool:
     if is_safe(folded):
         return True
     counter = _COUNTER.fullmatch(folded)
-    return counter is not None and (len(counter.group(1)) <= 3 or is_safe(counter.group(1)))
+    if counter is None or counter.group(1) in _id_words():
+        return False
+    return len(counter.group(1)) <= 3 or is_safe(counter.group(1))
 
 
 def safe_words(text: str | None) -> tuple[list[str], int]:
