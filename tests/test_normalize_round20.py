@@ -134,3 +134,29 @@ def test_filings_are_counted_apart_without_changing_the_headline(tmp_path, monke
     monkeypatch.setattr(bench, "FILINGS", other)          # every reviewed answer now differs from curator's
     stats = bench.evaluate_real(rows)["stats"]["body_region"]
     assert (stats["conf_wrong"], stats["conf_wrong_filing"]) == (len(rows), 0)
+
+
+def _regions(text: str, modality: str | None = None) -> list[tuple[str, bool]]:
+    from curator.normalize import CONFIDENT, normalize_description
+    values = normalize_description(text, modality=modality)["body_region"] or []
+    return sorted((v["label"], v["confidence"] >= CONFIDENT) for v in values)
+
+
+def test_dutch_plurals():
+    """Dutch plurals of one-word region terms: -ie -> -ieen (knieën), -el/-er -> +s, else +en."""
+    assert _regions("X-knieën bdz", "DX") == [("knee", True)]
+    assert _regions("X voeten beiderzijds", "DX") == [("foot", True)]
+    assert _regions("X enkels bdz", "DX") == [("ankle", True)]
+    assert _regions("MRI schouders", "MR") == [("shoulder girdle", True)]
+    # guard: a stem whose plural doubles a consonant gives no guessed spelling ("nekken")
+    assert _regions("X nekken", "DX") == []
+
+
+def test_german_latin_spellings():
+    """German writes Latin anatomy with k/z or with c: both spellings are the same term."""
+    assert _regions("Duplex Carotiden", "US") == [("set of carotid arteries", True)]
+    assert _regions("Doppler Carotis", "US") == [("set of carotid arteries", True)]
+    assert _regions("Karotis Doppler", "US") == [("set of carotid arteries", True)]   # the listed spelling
+    assert _regions("Coronarangiographie", "XA") == [("heart", True)]
+    assert _regions("CT Cervicothoracaler Übergang", "CT") == [("cervicothoracic spine region", True)]
+    assert _regions("MRT Pancreasgang", "MR") == [("set of pancreatic ducts", True)]

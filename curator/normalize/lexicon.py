@@ -531,6 +531,9 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
                 plural = _plural_by_endings(word, (data.get("plural_endings") or {}).get(lang) or ())
                 if plural:
                     values.other_plurals.append((str(lang), plural, Entry("value", attribute, (code,), base)))
+                variant = _spelling_variant(word, (data.get("spelling_variants") or {}).get(lang) or ())
+                if variant:      # added, like a plural, only where the spelling means nothing else
+                    values.other_plurals.append((str(lang), variant, Entry("value", attribute, (code,), base)))
         # terms that name this value and imply another ("CTA": CT, with IV contrast)
         for group in item.get("implied_terms") or []:
             implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
@@ -650,6 +653,16 @@ def _plural_by_endings(word: str, endings) -> str:
         if word.endswith(str(ending)):
             return "" if plural is None else word[:len(word) - len(str(ending))] + str(plural)
     return ""
+
+
+def _spelling_variant(word: str, rules) -> str:
+    """The term in its language's other spelling (`spelling_variants`, body_region.yaml: German
+    Latin spellings, "karotiden" -> "carotiden", "zervikal" -> "cervikal"): every [pattern,
+    replacement] applied in turn; "" when nothing changes."""
+    variant = fold(word)
+    for pattern, replacement in rules:
+        variant = re.sub(str(pattern), str(replacement), variant)
+    return variant if variant != fold(word) else ""
 
 
 def _header_key(value: str) -> str:

@@ -81,6 +81,8 @@ class ValueFile(UserModel):
     plurals: Optional[Words] = None
     # [ending, plural ending]: the plural ending null means "no plural"
     plural_endings: Optional[dict[str, list[tuple[str, Optional[str]]]]] = None
+    # [pattern, replacement]: the other spelling of a language's terms (German Latin c for k, z)
+    spelling_variants: Optional[dict[str, list[tuple[str, str]]]] = None
     non_image_header: Optional[Words] = None
     agent_negations: Optional[Words] = None
     study_pairs: Optional[StudyPairs] = None
