@@ -144,6 +144,16 @@ def _encoded(ds: Dataset, codec: str) -> None:
             data += b" "
         ds[element.tag] = DataElement(element.tag, element.VR, data)
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'José', '김',
+)
+AUDIT_SAFE: dict[str, str] = {
+}
+
+
 
 def build(root: str | Path) -> Planted:
     """Write every file of :data:`FILES` below ``root`` (``SITE/1.dcm``); the plants: each name's words, the
@@ -158,4 +168,5 @@ def build(root: str | Path) -> Planted:
         write(ds, root / f.site / "1.dcm")
         surface = HEADER if f.label else CONTROL
         plants += [Plant(f.mrn, surface), Plant(f"A{f.mrn[2:]}", surface), *(Plant(w, surface) for w in f.names)]
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))

@@ -415,6 +415,20 @@ def _document(p: Person, plants: list[Plant], cda: bool) -> Dataset:
                Plant(f"<given>{given}" if cda else f"Patient {given} {family}", DOCUMENT)]
     return ds
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'chiamaka.okonkwo@example.org', 'eleni.papadopoulou@example.org', 'khai.nguyen@example.org',
+    'minjun.kim@example.org', 'mohammed.alharbi@example.org', 'somchai.srisuk@example.org',
+    'zahra.hosseini@example.org',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'Marram Coast Hospital': "a site's or system's name, not a person's (the release names its sites)",
+    'TB1': "a treatment machine's name",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     """Write the archive below ``root``; the test checks that every plant is in it."""
@@ -436,6 +450,7 @@ def build(root: str | Path) -> Planted:
         plants += [Plant(p.mrn, HEADER), Plant(p.accession, HEADER)]
     plants += [Plant("الحربي", HEADER), Plant("김민준", HEADER), Plant("ศรีสุข", HEADER), Plant("Nguyễn", HEADER),
                Plant("Ελένη", HEADER), Plant("Hosseini", HEADER), Plant("Chiamaka", HEADER)]
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

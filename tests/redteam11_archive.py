@@ -463,6 +463,19 @@ def _folder(root: Path, i: int, p: Person, plants: list[Plant]) -> Path:
         return site / forms[p.key][0]
     return site / f"case{i + 1:02d}"
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    '80331 München', 'Royal Heron Fusiliers', 'Staff Sergeant', 'Tobias', 'harue.yamashita@mail.example',
+    'hilde.bruennighausen@web.example', 'hildegard.bruennighausen@mail.example',
+    'isil.yildirim@mail.example', 'katerina.dvorakova@mail.example', 'lukasz.wojcik@mail.example',
+    'priyanka.raghunathan@mail.example', 'xiuying.zhou@mail.example', 'はるえ',
+)
+AUDIT_SAFE: dict[str, str] = {
+}
+
+
 
 def build(root: str | Path) -> Planted:
     """Write the archive below ``root``; the test checks that every plant is in it."""
@@ -497,6 +510,7 @@ def build(root: str | Path) -> Planted:
     (root / "site-c").mkdir(parents=True, exist_ok=True)
     (root / "site-c" / "cd.zip").write_bytes(zbuffer.getvalue())
     plants += [Plant("Bruennighausen Hildegard", PATH), Plant("13.03.1930", PATH)]
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

@@ -521,6 +521,21 @@ def _write(ds: Dataset, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'Hamish', 'Lucia', 'MUHAMMAD', 'Shcherbakova', 'Юлия',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'IntelliSpace PACS HSM-PACS-02': "a site's or system's name, not a person's (the release names its sites)",
+    'Ospedale Niguarda': "a site's or system's name, not a person's (the release names its sites)",
+    'Royal Infirmary': "a site's or system's name, not a person's (the release names its sites)",
+    'Zhongshan Hospital': "a site's or system's name, not a person's (the release names its sites)",
+    'ГКБ № 31, отделение Гаврилова': "the hospital (ГКБ = city clinical hospital); the department's namesake Гаврилова is a plant",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     root = Path(root)
@@ -553,6 +568,7 @@ def build(root: str | Path) -> Planted:
             info.size = len(data.getvalue())
             info.mtime = 1718000000
             archive.addfile(info, io.BytesIO(data.getvalue()))
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

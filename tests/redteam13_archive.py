@@ -661,6 +661,21 @@ def _write(ds: Dataset, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    '2024-06-12', 'Aldous', 'Jeon', 'LIANG', 'Oswin', 'Yossi', 'Νικόλαος', 'Оксана',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'ATHINA': "a site's or system's name, not a person's (the release names its sites)",
+    'KAHIRA': "a site's or system's name, not a person's (the release names its sites)",
+    'KYIV': "a site's or system's name, not a person's (the release names its sites)",
+    'PORTLAND': "a site's or system's name, not a person's (the release names its sites)",
+    'Ευαγγελισμός Ακτινολογικό': "a site's or system's name, not a person's (the release names its sites)",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     root = Path(root)
@@ -692,6 +707,7 @@ def build(root: str | Path) -> Planted:
     _write(guangzhou, root / cn.site / "MR" / "1.dcm")
     _write(_portland_mg(us, plants), root / us.site / "MG" / "1.dcm")
     _write(_portland_legacy(us, plants), root / us.site / "CT" / "1.dcm")
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

@@ -434,6 +434,24 @@ def _round_c(root: Path, plants: list[Plant]) -> None:
     plants += [Plant("BOON KENG", DIALECT), Plant("TSANG", PROVENANCE), Plant("Văn Long", RELATIVE),
                Plant("Rue Haute", CAPS_PLACE)]
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'MRN_2290417X', 'CHAN', 'Kim', 'Leung', 'Phạm', 'Thị',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'Bệnh viện Bạch Mai': "a site's or system's name, not a person's (the release names its sites)",
+    'BACHMAI_CT2': "a scanner's station name",
+    'MUENCHEN': "a site's or system's name, not a person's (the release names its sites)",
+    'IM000000': 'a DICOMDIR file ID the export writer numbers',
+    'PT000000': 'a DICOMDIR file ID the export writer numbers',
+    'SE000000': 'a DICOMDIR file ID the export writer numbers',
+    'ST000000': 'a DICOMDIR file ID the export writer numbers',
+    'Phòng 3 - BS Hoàng Quốc Bảo': "the room; the doctor's name is a plant",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     root = Path(root)
@@ -463,4 +481,5 @@ def build(root: str | Path) -> Planted:
     write(_boston_seg(us, plants), root / us.site / "SEG" / "1.dcm")
     _round_b(root, plants)
     _round_c(root, plants)
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))

@@ -391,6 +391,17 @@ def _declined(p: Person, plants: list[Plant], sop_class: str, modality: str, lab
     plants += [Plant(label, DECLINED)]
     return ds
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'Mario', 'Sharma',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'PACS HOSPITAL SAO LUCAS': "a site's or system's name, not a person's (the release names its sites)",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     root = Path(root)
@@ -421,4 +432,5 @@ def build(root: str | Path) -> Planted:
     write(_declined(gr, plants, CR, "CR", "Papadopoulou", "CR T2, ασθενής 93 χρονών"), root / gr.site / "CR" / "1.dcm")
     write(_declined(ru, plants, MR, "MR", "Ивановой", "MR T2"), root / ru.site / "MR" / "1.dcm")
     plants += [Plant("93 χρονών", AGE)]
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))

@@ -355,6 +355,16 @@ def _edinburgh_mr(p: Person, plants: list[Plant]) -> Dataset:
     plants += [Plant("MACDONALD", PREFIX)]
     return ds
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'Chong', 'McDonald',
+)
+AUDIT_SAFE: dict[str, str] = {
+}
+
+
 
 def build(root: str | Path) -> Planted:
     root = Path(root)
@@ -378,4 +388,5 @@ def build(root: str | Path) -> Planted:
     write(_cairo_gsps(eg, image, plants), root / eg.site / "PR" / "1.dcm")
     write(_cairo_sr(eg, plants), root / eg.site / "SR" / "1.dcm")
     write(_edinburgh_mr(sc, plants), root / sc.site / "MR" / "1.dcm")
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))

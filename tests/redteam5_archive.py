@@ -480,11 +480,23 @@ def _patient_folder(archive: Archive) -> None:
 WRITERS = (_icon_overlay_curve, _requests, _frames, _pstate, _arabic, _iso2022, _kos_sr, _rtstruct, _waveform,
            _un_elements, _broken, _dates, _patient_folder)
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_PLANTS = (
+    'MARIA', 'Radoslaw', 'الزهراني', 'ريم', 'かずひろ',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'RT5_HOSPITAL': "a site's name, not a person's",
+    'RT5 Hospital': "a site's or system's name, not a person's (the release names its sites)",
+}
+
+
 
 def write_archive(root: Path) -> Archive:
     archive = Archive(root)
     for writer in WRITERS:
         writer(archive)
+    archive.plant("site", *AUDIT_PLANTS)  # the header, as the site surface
     archive.items = sum(1 for path in root.rglob("*") if path.is_file())
     return archive
 

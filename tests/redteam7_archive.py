@@ -305,6 +305,18 @@ def _rtstruct(p: Person, plants: list[Plant]) -> Dataset:
     ds.RTROIObservationsSequence = Sequence([obs])
     return ds
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'A01827', 'A04719', 'A19433', 'A30156', 'A31904', 'A61290', 'A90472', 'Alice', 'Bogumił', 'Ewa', 'Işıl',
+    'John', 'MRN2204719', 'MRN3390472', 'MRN4401827', 'MRN5561290', 'MRN6619433', 'MRN7731904', 'Ngọc',
+    'Thị', 'Tom', 'Wroclaw', 'Zawadzka', 'Zrodlana', 'Ánh', 'Святослав', 'สมพงษ์',
+)
+AUDIT_SAFE: dict[str, str] = {
+}
+
+
 
 def build(root: str | Path) -> Planted:
     """Write the archive below ``root``; the plants are checked to be in it by the test."""
@@ -344,6 +356,7 @@ def build(root: str | Path) -> Planted:
     (root / "site-zip").mkdir()
     (root / "site-zip" / f"export_{p.family_plain}.zip").write_bytes(buffer.getvalue())
     plants.append(Plant(p.mrn, "MRN in a zip member name"))
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

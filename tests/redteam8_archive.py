@@ -371,6 +371,19 @@ def _bytes(ds: Dataset) -> bytes:
     ds.save_as(out, enforce_file_format=True)
     return out.getvalue()
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'ABDULLAH', 'AC290417', 'AC503117', 'AC710358', 'AC812045', 'SHOKO', 'h.papadimitriou@otenet.gr', 'しょうこ',
+    'たかはし',
+)
+AUDIT_SAFE: dict[str, str] = {
+    '嗅疳溏扃赳唢鮚揍褴脶祓矧': "a plant's bytes read in the declared (wrong) character set: not text a reader sees",
+    'SPS1': "a generic ID every site writes (no person's)",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     """Write the archive below ``root``; the test checks that every plant is in it."""
@@ -404,6 +417,7 @@ def build(root: str | Path) -> Planted:
         archive.writestr(f"Papadimitriou_{q.birth}/ct.dcm", _bytes(_ct(q, "old", [], 3)))
     (root / "site-export" / "cd.zip").write_bytes(zbuffer.getvalue())
     plants.append(Plant(f"Papadimitriou_{q.birth}", FILES))
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

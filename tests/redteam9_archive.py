@@ -442,6 +442,17 @@ _FOLDERS = {
     "es": ("DelaFuente_MJ", "DelaFuente", PATH), "en": ("Bob", "Bob", PATH),
 }
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_SURFACE = "an identifier the plant list lacked until the audit of red team 17"
+AUDIT_PLANTS = (
+    'DRAD24-330461', 'María', 'Іванович', 'Олександр', 'Цветелина',
+)
+AUDIT_SAFE: dict[str, str] = {
+    'Kestrel Valley Hospital': "a site's or system's name, not a person's (the release names its sites)",
+}
+
+
 
 def build(root: str | Path) -> Planted:
     """Write the archive below ``root``; the test checks that every plant is in it."""
@@ -476,6 +487,7 @@ def build(root: str | Path) -> Planted:
     (root / "site-c" / "cd.zip").write_bytes(zbuffer.getvalue())
     plants.append(Plant(f"{p.accession}/IM0001", ACCESSION))
     plants.append(Plant(f"acc {PEOPLE['en'].accession}", ACCESSION))
+    plants += [Plant(value, AUDIT_SURFACE, word=len(value) <= 4) for value in AUDIT_PLANTS]
     return Planted(root, tuple(dict.fromkeys(plants)))
 
 

@@ -576,6 +576,32 @@ def _plant(export: Export, p: Patient, ident: dict) -> None:
     export.plant("date", where, *_dates(p))
     export.plant("contact", where, p.street, p.phone)
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers this archive writes that its plant
+# list lacked (now searched for too), and values that look identifying but are not, with the reason.
+AUDIT_PLANTS = (
+    "14/03/2024", "2019-05-07", "1933年3月4日", "1944年9月21日", "1970年8月8日",  # dates of the patients' visits and births
+    *(f"ADM{n}" for n in ("000781", "012789", "021877", "122771", "150926", "417730", "551039", "873020", "881204", "912345", "977120")),
+    *(f"SN{n}" for n in ("00781", "12345", "12789", "17730", "21877", "22771", "50926", "51039", "73020", "77120", "81204")),  # the MRN's digits
+    "FORB240314-5521", "FORB240316-5530", "FOSPB24-0092003", "RPRB240314-5521", "RPRB240316-5530", "RPSPB24-0092003",
+    "Dalia", "Irina", "Kari", "Rune",  # staff given names
+)
+AUDIT_SAFE: dict[str, str] = {
+    'Kuroyanagi^Sho': "'Kuroyanagi' is a plant; 'Sho' (3 letters) would be found inside words (show, should)",
+    'Opr': "abbreviates 'operator' before the name",
+    'Kita Medical Center': "a site's or system's name, not a person's (the release names its sites)",
+    'Mariinskaya': "a site's or system's name, not a person's (the release names its sites)",
+    'MARIINSKAYA': "a site's or system's name, not a person's (the release names its sites)",
+    'Oslo universitetssykehus Ulleval': "a site's or system's name, not a person's (the release names its sites)",
+    'ULLEVAL_HF': "a site's or system's name, not a person's (the release names its sites)",
+    'Rambam': "a site's or system's name, not a person's (the release names its sites)",
+    'RAMBAM': "a site's or system's name, not a person's (the release names its sites)",
+    'KITA': "the site's abbreviation after a planted street",
+    'ULLE': "the site's abbreviation after a planted street",
+    'ramb': "the site's abbreviation after a planted street",
+    'KITA_CANON': "a site's or system's name, not a person's (the release names its sites)",
+}
+
+
 
 def write_export(root: Path) -> Export:
     """Write the four-site export below ``root`` (created); return its plants and item count."""
@@ -623,6 +649,7 @@ def write_export(root: Path) -> Export:
     zip_path.write_bytes(zip_path.read_bytes().replace(b"Torbj#rn", "Torbjørn".encode("cp850")))
     export.items += 2
     export.plant("staff", "headers", *(pn.split("^")[0] for pn in STAFF_PN.values()))
+    export.plant("audit", "headers", *AUDIT_PLANTS)
     return export
 
 

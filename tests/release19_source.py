@@ -186,6 +186,18 @@ def others() -> list[Dataset]:
         out += syn.ct_series(study, 2, rows=16, columns=16)
     return out
 
+# Red team 17's plant-list audit (tests/plant_audit.py): identifiers written here that
+# curator.testing.synthetic.PLANTED_VALUES does not list (accessions and the bundled files' patients; its
+# docstring: accessions are checked apart), and values that look identifying but are not.
+AUDIT_PLANTS = ("77654033", "Archibald", "Phantom30sep", "ZZACC181901A", "ZZACC349501A", "ZZACC557601A", "ZZACC765701A",
+                "ZZACC973801A")
+AUDIT_SAFE: dict[str, str] = {
+    "Qurit": "the lab that made a bundled test file (tests/data/segmentations), not a person",
+    "Radiodiagnostico": "a department (radiology), not a person",
+    "SPS001": "a generic scheduled step ID every study writes",
+    "ZZREGIONAL": "the issuer of the synthetic other IDs, not a person",
+}
+
 
 def write_source(root: str | Path) -> dict[str, list[str]]:
     """Write every kind under ``root/<kind>/NN.dcm``; the files of each kind (relative to ``root``)."""
