@@ -160,3 +160,14 @@ def test_german_latin_spellings():
     assert _regions("Coronarangiographie", "XA") == [("heart", True)]
     assert _regions("CT Cervicothoracaler Übergang", "CT") == [("cervicothoracic spine region", True)]
     assert _regions("MRT Pancreasgang", "MR") == [("set of pancreatic ducts", True)]
+
+
+def test_polish_multi_word_terms_in_the_genitive():
+    """Polish names put a multi-word term in the genitive ("TK odcinka szyjnego kręgosłupa": of
+    the cervical segment of the spine): each word of a listed term takes its genitive ending."""
+    assert _regions("TK odcinka szyjnego kręgosłupa", "CT") == [("cervical vertebral column", True)]
+    assert _regions("RTG odcinka piersiowego kręgosłupa", "DX") == [("thoracic spine region", True)]
+    assert _regions("TK odcinka lędźwiowo-krzyżowego", "CT") == [("lumbosacral spine region", True)]
+    assert _regions("RTG przejścia piersiowo-lędźwiowego", "DX") == [("thoracolumbar spine region", True)]
+    # guard: the listed genitive forms read as before
+    assert _regions("TK klatki piersiowej", "CT") == [("thorax", True)]

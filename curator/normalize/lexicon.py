@@ -534,6 +534,8 @@ def _read_value_file(attribute: str, filename: str, data: dict, terms: dict[str,
                 variant = _spelling_variant(word, (data.get("spelling_variants") or {}).get(lang) or ())
                 if variant:      # added, like a plural, only where the spelling means nothing else
                     values.other_plurals.append((str(lang), variant, Entry("value", attribute, (code,), base)))
+                for case in _phrase_cases(word, (data.get("phrase_cases") or {}).get(lang) or ()):
+                    values.other_plurals.append((str(lang), case, Entry("value", attribute, (code,), base)))
         # terms that name this value and imply another ("CTA": CT, with IV contrast)
         for group in item.get("implied_terms") or []:
             implies = tuple(sorted({**dict(base), **group["implies"]}.items()))
@@ -663,6 +665,26 @@ def _spelling_variant(word: str, rules) -> str:
     for pattern, replacement in rules:
         variant = re.sub(str(pattern), str(replacement), variant)
     return variant if variant != fold(word) else ""
+
+
+def _phrase_cases(phrase: str, rules) -> list[str]:
+    """A multi-word term in another case (`phrase_cases`, body_region.yaml: the Polish genitive,
+    "odcinek szyjny" -> "odcinka szyjnego"): each word takes the replacements of the first
+    [ending, [replacements]] it ends with; every combination of them (at most 16), the term
+    itself left out."""
+    words = fold(phrase).split()
+    if len(words) < 2 or not rules:
+        return []
+    options: list[list[str]] = []
+    for word in words:
+        rule = next(((str(e), r) for e, r in rules if word.endswith(str(e)) and len(word) > len(str(e))), None)
+        options.append([word[:len(word) - len(rule[0])] + str(r) for r in rule[1]] if rule else [word])
+    variants = [""]
+    for choices in options:
+        variants = [f"{v} {c}".strip() for v in variants for c in choices]
+        if len(variants) > 16:
+            return []
+    return [v for v in variants if v != " ".join(words)]
 
 
 def _header_key(value: str) -> str:

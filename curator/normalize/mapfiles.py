@@ -83,6 +83,8 @@ class ValueFile(UserModel):
     plural_endings: Optional[dict[str, list[tuple[str, Optional[str]]]]] = None
     # [pattern, replacement]: the other spelling of a language's terms (German Latin c for k, z)
     spelling_variants: Optional[dict[str, list[tuple[str, str]]]] = None
+    # [ending, [replacements]]: the other case of each word of a language's multi-word terms (Polish genitive)
+    phrase_cases: Optional[dict[str, list[tuple[str, list[str]]]]] = None
     non_image_header: Optional[Words] = None
     agent_negations: Optional[Words] = None
     study_pairs: Optional[StudyPairs] = None
