@@ -42,6 +42,7 @@ __all__ = ["FILE_NAME", "HOSTILE_MRN", "HOSTILE_NAME", "source_files"]
 FILE_NAME = "SMITH^JOHN_MRN123"  # only in file and folder names
 NAME_NEEDLES = ("SMITH", "JOHN", "MRN123")
 HTJ2K_LOSSLESS = "1.2.840.10008.1.2.4.201"
+ITEM_PATIENT = "Gómez Núñez^Begoña"  # the patient of :func:`own_charset_item`
 
 
 def _be_element(group: int, elem: int, vr: bytes, value: bytes) -> bytes:
@@ -195,6 +196,23 @@ def _dicomdir(n: int) -> bytes:
         return (Path(tmp) / "out" / "DICOMDIR").read_bytes()
 
 
+def own_charset_item(n: int, top: str, item: str, text: str, encoding: str) -> bytes:
+    """A CT declaring ``top`` whose Anatomic Region Sequence item declares ``item`` and holds
+    ``text`` encoded in ``encoding`` as its Code Meaning (written as bytes: pydicom would
+    re-encode it)."""
+    from pydicom.dataset import Dataset
+
+    ds = _ct(n)
+    ds.SpecificCharacterSet, ds.StudyDescription = top, "TC TORAX"
+    ds.PatientName = ITEM_PATIENT
+    code = Dataset()
+    code.SpecificCharacterSet, code.CodeValue, code.CodingSchemeDesignator = item, "T-D3000", "SRT"
+    raw = text.encode(encoding)
+    code.CodeMeaning = "X" * len(raw)
+    ds.AnatomicRegionSequence = [code]
+    return _bytes(ds).replace(b"X" * len(raw), raw)
+
+
 def _zip(members: list[tuple[str, bytes]]) -> bytes:
     import zipfile
 
@@ -266,6 +284,16 @@ def write_source(root: Path) -> Path:
         else:
             os.symlink(path.name, path)
     return source
+
+
+def prepare_options(root: Path) -> None:
+    """What :func:`option_runs` needs: the key, a small source, a file in the way."""
+    (root / "source" / "ok").mkdir(parents=True, exist_ok=True)
+    (root / "source" / "ok" / "ok.dcm").write_bytes(_bytes(_ct(2000)))
+    (root / "key").write_text(f"curator-key-v1:{'cd' * 32}\n")
+    os.chmod(root / "key", 0o600)
+    (root / "a_file").write_text("not a folder\n")
+    (root / "cwd").mkdir(exist_ok=True)
 
 
 def prepare(root: Path) -> None:

@@ -63,3 +63,90 @@ def test_a_file_named_after_a_patient_reaches_no_output(named):
         data = path.read_bytes()
         problems += [f"{path.relative_to(root)} holds {n}" for n in hostile20.NAME_NEEDLES if n.encode() in data]
     assert problems == []
+
+
+def _curator(argv: list[str], root: Path) -> tuple[int | None, str, str]:
+    (root / "cwd").mkdir(exist_ok=True)
+    code, out, err, _ = run_curator(argv, hostile20.env_of(root, CODE), root / "cwd", TIMEOUT)
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def own_set(tmp_path_factory):
+    """Two CTs declaring ISO_IR 192 whose Anatomic Region Sequence item declares ISO_IR 100 but
+    holds its Code Meaning 'Tórax nódulo' in UTF-8, published; validate run on the release."""
+    root = tmp_path_factory.mktemp("hostile20_own_set")
+    for n in range(2):
+        path = root / "source" / "site" / f"{n}.dcm"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(hostile20.own_charset_item(500 + n, "ISO_IR 192", "ISO_IR 100", "Tórax nódulo", "utf-8"))
+    (root / "key").write_text(f"curator-key-v1:{'cd' * 32}\n")
+    (root / "key").chmod(0o600)
+    publish = _curator(["publish", str(root / "source"), str(root / "release"), "--key", str(root / "key"), "--config",
+                        str(Path(CODE) / "examples" / "release.yaml"), "--k", "1", "-w", "1", "--release-date", "2026-01-01"], root)
+    validate = _curator(["validate", str(root / "release"), "--key", str(root / "key")], root)
+    return root, publish, validate
+
+
+def test_an_item_with_its_own_character_set_is_read_as_its_bytes_are(own_set):
+    """charset19 left items that declare their own Specific Character Set out of the decision
+    (curator.dicom.textcodec): on 0a37a4a the byte path released the item as it came (ISO_IR
+    100 over UTF-8 bytes), which every reader, curator's leak check too, reads 'TÃ³rax
+    nÃ³dulo'; now the item is decided alone, read as UTF-8 and declared ISO_IR 192."""
+    import pydicom
+
+    root, publish, validate = own_set
+    assert publish[0] == 0, publish[2][-400:]
+    meanings = set()
+    for path in sorted((root / "release" / "dicom").rglob("*.dcm")):
+        item = pydicom.dcmread(path).AnatomicRegionSequence[0]
+        meanings.add((str(item.SpecificCharacterSet), str(item.CodeMeaning)))
+    assert meanings == {("ISO_IR 192", "Tórax nódulo")}
+    assert validate[0] == 0 and "character sets: ok" in validate[1], validate[1] + validate[2]
+
+
+def test_validate_reports_a_release_file_whose_text_is_not_its_declared_set(own_set, tmp_path):
+    """``curator validate`` read release files strictly (as pydicom reads them), so a file whose
+    bytes are not its declared character set passed: its words, an identifier among them, are
+    then not the words the leak check searched (charset19's 'Left').  Now it reads every DICOM
+    file as curator reads text and fails such a file (in the dataset, or in an item with its own
+    set), naming the two readings; on 0a37a4a there was no such check (exit 1 only for the
+    checksums, and not at all once MANIFEST lists the files)."""
+    import shutil
+
+    from curator.release.manifest import write_manifest
+
+    root, _, _ = own_set
+    release = tmp_path / "release"
+    shutil.copytree(root / "release", release)
+    (release / "dicom" / "x").mkdir()
+    (release / "dicom" / "x" / "item.dcm").write_bytes(
+        hostile20.own_charset_item(600, "ISO_IR 192", "ISO_IR 100", "Tórax nódulo", "utf-8"))
+    utf8 = hostile20.own_charset_item(601, "ISO_IR 192", "ISO_IR 192", "Tórax", "utf-8")
+    (release / "dicom" / "x" / "dataset.dcm").write_bytes(utf8.replace(b"ISO_IR 192", b"ISO_IR 100", 1))  # the dataset's
+    write_manifest(release)
+    code, out, err = _curator(["validate", str(release)], tmp_path)
+    lines = [line for line in out.splitlines() if line.startswith("character sets:")]
+    assert code == 1 and lines, out + err
+    assert "dicom/x/item.dcm: ISO_IR 100 -> UTF-8" in lines[0] and "dicom/x/dataset.dcm: ISO_IR 100 -> UTF-8" in lines[0]
+    assert "checksums: ok" in out
+
+
+# The option runs of tests/hostile20.py whose message was wrong on 0a37a4a, and the message now.
+MESSAGES = {
+    # was 'cannot write the output folder (Not a directory)', after the whole header pass
+    "deid --quarantine under a file": r"error: cannot write the quarantine folder \(a file, not a folder, is in its place\)",
+    # was 'cannot write x (File exists)'
+    "audit --batches under a file": r"error: cannot write x \(a file, not a folder, is in its path\)",
+    # was 'release folder not found: a_file'
+    "validate RELEASE a file": r"error: release folder is not a folder: a_file",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_an_output_path_under_a_file_says_what_and_why(name, tmp_path):
+    hostile20.prepare_options(tmp_path)
+    (run,) = [r for r in hostile20.option_runs(tmp_path) if r[0] == name]
+    code, out, err = _curator(run[1], tmp_path)
+    assert problems_of(code, out, err, run[2], MESSAGES[name]) == [], err
+    assert not (tmp_path / "o4").exists()  # deid refused before making OUT

@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
         from curator.release.validate import validate_release
 
         if not release.is_dir():
-            raise CuratorError(f"release folder not found: {release.name}")
+            found = "is not a folder" if release.exists() else "not found"
+            raise CuratorError(f"release folder {found}: {release.name}")
         result = validate_release(release, read_key(key) if key else None)
         for name, outcome in result.checks.items():
             for line in f"{name}: {outcome}".splitlines():  # a check may report on several lines

@@ -78,6 +78,8 @@ def writing(name: str) -> Iterator[None]:
     except OSError as exc:
         if is_no_space(exc):
             raise NoSpaceError(no_space_message(name)) from None
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):  # making its folder: a file is in the path
+            raise CuratorError(f"cannot write {name} (a file, not a folder, is in its path)") from None
         raise CuratorError(f"cannot write {name} ({exc.strerror or 'OS error'})") from None
 
 

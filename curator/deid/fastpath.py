@@ -971,6 +971,18 @@ def _check_reading(data: bytes, elems: list[_Elem], charset: str) -> None:
     text as declared."""
     if decide([charset], _text_bytes(data, elems)).changed:
         raise Unsupported("text not in its declared character set")
+    if _own_charset(data, elems):
+        raise Unsupported("an item declares its own character set")  # decided alone by the pydicom path
+
+
+def _own_charset(data: bytes, elems: list[_Elem]) -> bool:
+    """Whether an item at any depth declares its own Specific Character Set."""
+    for el in elems:
+        for start, end in (el.items or ()) if el.vr == "SQ" else ():
+            inner = _parse(data, start, end, True)[0]
+            if any(e.tag == 0x00080005 for e in inner) or _own_charset(data, inner):
+                return True
+    return False
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:

@@ -76,6 +76,7 @@ from curator.common.executors import (
 from curator.common.faults import (
     NO_SPACE,
     NoSpaceError,
+    UnwritableError,
     disk_full_is_an_error,
     exclusive,
     is_no_space,
@@ -691,6 +692,16 @@ def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path
             raise CuratorError("the quarantine folder must not be inside the source")
         if is_inside(quarantine, out_dir) or is_inside(out_dir, quarantine):
             raise CuratorError("the quarantine folder must be outside the output folder")
+        if _file_in_path(quarantine):  # made only when an instance goes there: checked before any work
+            raise UnwritableError("cannot write the quarantine folder (a file, not a folder, is in its place)")
+
+
+def _file_in_path(folder: Path) -> bool:
+    """Whether ``folder``, or the nearest of its parents that exists, is not a folder."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return not path.is_dir()
+    return False
 
 
 def _check_output(out_dir: Path, journal: Path, settings: str, force: bool) -> None:
@@ -955,7 +966,8 @@ class _Run:
             _with_conventions(plan, self.conventions.result())
             self.out_path.mkdir(parents=True, exist_ok=True)
             if self.quarantine_path is not None:
-                self.quarantine_path.mkdir(parents=True, exist_ok=True)
+                with disk_full_is_an_error("the quarantine folder"):
+                    self.quarantine_path.mkdir(parents=True, exist_ok=True)
             journal = Journal.open(journal_path, settings)
             stack.callback(journal.close)
             totals, written_by_record = self._write(pool, plan, journal, item_count)

@@ -5,6 +5,9 @@
   release published PUBLIC or RESTRICTED against HealthDCAT-AP's NON_PUBLIC level without its
   one access-rights value, :func:`curator.release.shacl.for_access`);
 * every FHIR resource parsed with fhir.resources;
+* every DICOM file's text read as curator reads it (:mod:`curator.dicom.textcodec`): a file whose
+  bytes are not its declared character set fails (a strict reader and the leak check would read
+  other words than curator);
 * with the de-identification key: the key is the release's (its keyed fingerprint), and no
   folded token of any file name, text or DICOM value, nor any part of a longer word, matches
   a digest of the source's patient identifiers (``metadata/deid-report.json``); a file that
@@ -53,6 +56,7 @@ def validate_release(release: Path, key: bytes | None = None, fhir_version: str 
                                                            ("symbolic link, FIFO or device", check.special))
                 if files]
     result.checks["checksums"] = "ok" if not problems else "failed: " + "; ".join(problems)
+    result.checks["character sets"] = _character_sets(release)
     for profile in DEFAULT_PROFILES:
         try:
             catalogue = read_catalogue(release / "catalog.ttl")
@@ -73,6 +77,37 @@ def validate_release(release: Path, key: bytes | None = None, fhir_version: str 
     else:
         result.checks["identifiers"] = _identifiers(release, key)
     return result
+
+
+def _character_sets(release: Path) -> str:
+    """Every DICOM file of the release read as curator reads text (:func:`curator.dicom.textcodec.misread`):
+    a file whose text the decision reads otherwise than its declaration (UTF-8 under ``ISO_IR 100``,
+    in the dataset or in an item declaring its own set) fails, named with the two readings; so does
+    a DICOM file pydicom cannot read."""
+    import warnings
+
+    import pydicom
+
+    from curator.dicom.textcodec import misread
+
+    otherwise, unreadable = [], []
+    for path in sorted(p for p in release.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(release).as_posix()
+        try:
+            with path.open("rb") as f:
+                if f.read(132)[128:] != b"DICM":
+                    continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pydicom's warnings quote values
+                found = misread(pydicom.dcmread(path, stop_before_pixels=True))
+        except Exception:  # noqa: BLE001 - any file that cannot be read is named
+            unreadable.append(rel)
+            continue
+        if found is not None:
+            otherwise.append(f"{rel}: {found.label}")
+    problems = [_named(label, files) for label, files in (("files hold text that is not their declared character set", otherwise),
+                                                           ("DICOM files cannot be read", unreadable)) if files]
+    return "ok" if not problems else "failed: " + "; ".join(problems)
 
 
 def _identifiers(release: Path, key: bytes) -> str:
