@@ -169,5 +169,7 @@ def test_polish_multi_word_terms_in_the_genitive():
     assert _regions("RTG odcinka piersiowego kręgosłupa", "DX") == [("thoracic spine region", True)]
     assert _regions("TK odcinka lędźwiowo-krzyżowego", "CT") == [("lumbosacral spine region", True)]
     assert _regions("RTG przejścia piersiowo-lędźwiowego", "DX") == [("thoracolumbar spine region", True)]
+    assert _regions("RTG stawów kolanowych", "DX") == [("knee", True)]        # genitive plural
+    assert _regions("RTG stawów skokowych", "DX") == [("ankle", True)]
     # guard: the listed genitive forms read as before
     assert _regions("TK klatki piersiowej", "CT") == [("thorax", True)]
