@@ -409,3 +409,75 @@ def test_the_few_pixel_test_equals_the_array_test():
             mask[3:6, x + 1:x + width - 1] = False
         points = np.flatnonzero(mask)
         assert textdetect._few_may_hold_text(points, 40, s) is holds is _reference_may_hold_text(points, mask.shape, s)
+
+
+def test_stroke_pixels_of_8_bit_responses_equal_numpy():
+    """``_strokes_at`` (OpenCV's threshold and ``findNonZero`` on 8-bit responses) gives the
+    mask and raster-order indices of ``response >= contrast`` on empty, sparse and dense
+    responses, with values at the contrast and one below it."""
+    rng = np.random.default_rng(9)
+    contrast = textdetect.settings().contrast
+    routes = set()
+    for trial in range(200):
+        rows, cols = (int(v) for v in rng.integers(1, 120, 2))
+        density = float(rng.random()) * (0.1 if trial % 3 else 1.0) * (trial % 7 != 0)
+        values = rng.choice(np.array([contrast - 1, contrast, 255], dtype=np.uint8), (rows, cols))
+        response = np.where(rng.random((rows, cols)) < density, values, rng.integers(0, contrast, (rows, cols))).astype(np.uint8)
+        if trial % 5 == 1:
+            response = response[:, ::2]  # not contiguous
+        mask, points = textdetect._strokes_at(response, contrast)
+        assert mask.dtype == np.bool_ and np.array_equal(mask, response >= contrast), trial
+        assert points.dtype == np.intp and np.array_equal(points, np.flatnonzero(response >= contrast)), trial
+        routes.add("none" if not len(points) else "dense" if len(points) * textdetect.SPARSE_SHARE > response.size else "sparse")
+    assert routes == {"none", "sparse", "dense"}
+
+
+def _text_frame(rng: np.random.Generator, rows: int, cols: int, where: tuple[int, int], dark: bool, wide: bool) -> np.ndarray:
+    """A frame (16-bit or 8-bit) with a smooth background, noise and a short line of text at ``where``."""
+    cv2 = textdetect._cv2()
+    y, x = np.mgrid[0:rows, 0:cols]
+    image = 60 + 40 * np.sin(y / 37.0) * np.cos(x / 53.0) + rng.normal(0, 1, (rows, cols))
+    text = "".join(rng.choice(list("AEKMRSTWX0123456789"), int(rng.integers(2, 6))))
+    ink = np.zeros((rows, cols), dtype=np.uint8)
+    cv2.putText(ink, text, (int(where[1]), int(where[0])), cv2.FONT_HERSHEY_SIMPLEX, float(rng.uniform(0.35, 0.8)), 255, 1)
+    image = np.where(ink > 0, 5.0 if dark else 230.0, image)
+    if wide:
+        return np.clip(image * 16, 0, 4095).astype(np.uint16)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def test_the_band_question_gets_the_detectors_answer():
+    """``band_text`` (no glyph search when no stroke pixel lies outside the centre) answers
+    as ``detect`` and ``in_band`` do, with text anywhere: inside the centre, across and just
+    beside the bands' inner edges, in every band, light and dark, on frames searched as they
+    are and upscaled (small ones)."""
+    if textdetect._cv2() is None:
+        pytest.skip("OpenCV draws the text")
+    rng = np.random.default_rng(11)
+    s = textdetect.settings()
+    seen = {"text in the centre, shortcut": 0, "band": 0, "clear, searched": 0}
+    for trial in range(160):
+        rows, cols = (int(v) for v in rng.integers(120 if trial % 8 == 0 else 200, 420, 2))
+        band_row, band_col = int(s.screen_band * rows), int(s.screen_band * cols)
+        if trial % 2:  # around an inner edge of a band
+            edge = [band_row, rows - band_row][trial % 4 == 1]
+            where = (edge + int(rng.integers(-12, 13)), int(rng.integers(band_col, cols - band_col)))
+        elif trial % 4 == 0:  # inside the centre
+            where = (int(rng.integers(band_row + 20, rows - band_row - 4)), int(rng.integers(band_col + 4, cols // 2)))
+        else:
+            where = (int(rng.integers(8, rows)), int(rng.integers(0, cols - 20)))
+        frame = _text_frame(rng, rows, cols, where, dark=bool(trial % 3 == 0), wide=bool(trial % 5 < 3))
+        expected = any(textdetect.in_band(box, frame.shape) for box in textdetect.detect(frame))
+        assert textdetect.band_text(frame) == expected, (trial, rows, cols, where)
+        centre = textdetect._centre(frame.shape, s)
+        views = textdetect.windows(frame)
+        shortcut = centre is not None and all(
+            textdetect._only_within(hat, centre, s.contrast) for view in views for hat in textdetect._tophats(view, s.tophat, np.uint8))
+        found = any(textdetect.detect(frame))
+        if shortcut and found:
+            seen["text in the centre, shortcut"] += 1
+        if expected:
+            seen["band"] += 1
+        if not expected and not shortcut:
+            seen["clear, searched"] += 1
+    assert all(count >= 10 for count in seen.values()), seen

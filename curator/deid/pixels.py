@@ -366,6 +366,10 @@ def _screen_frames(frames: Iterator[tuple[int, NDArray]], words: bool = False) -
     for _, frame in frames:
         while max(frame.shape[:2]) > limit:
             frame = frame[::2, ::2]
+        if not words:  # the screen: text-like regions in the bands
+            if textdetect.band_text(frame):
+                return SCREEN_REASON
+            continue
         boxes = textdetect.detect(frame, words=words)
         if words:  # and a single glyph standing alone along an edge (an L/R marker no cut word vouches for)
             boxes.extend(textdetect.lone_marks(frame))

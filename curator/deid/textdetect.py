@@ -18,6 +18,7 @@ All parameters are data in ``mappings/pixel_text.yaml``.
 """
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -228,14 +229,19 @@ def _surely_wide(view: NDArray[np.uint8], table: NDArray[np.uint8], q: tuple[flo
     guess = _guessed_levels(view, below, above)
     if guess is not None and _apart(table, *guess, span):
         return True
-    cv2 = _cv2()
-    if cv2 is not None and n < 1 << 24:  # float32 counts: exact below 2**24
-        counts = cv2.calcHist([np.ascontiguousarray(view)], [0], None, [256], [0, 256]).ravel().astype(np.int64)
-    else:
-        counts = np.bincount(view.ravel(), minlength=256)
-    ends = np.cumsum(counts)
+    ends = np.cumsum(_histogram(view))
     low_level, high_level = (int(np.searchsorted(ends, k, side="right")) for k in (below, above))
     return _apart(table, low_level, high_level, span)
+
+
+def _histogram(view: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Pixels of ``view`` per level (256 counts): OpenCV's histogram when installed (its
+    float32 counts are exact below 2**24 pixels; several times quicker than ``np.bincount``,
+    which widens every pixel to an index first), else numpy's."""
+    cv2 = _cv2()
+    if cv2 is not None and view.size < 1 << 24:
+        return cv2.calcHist([np.ascontiguousarray(view)], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    return np.bincount(view.ravel(), minlength=256)
 
 
 def _apart(table: NDArray[np.uint8], low_level: int, high_level: int, span: float) -> bool:
@@ -260,7 +266,7 @@ def _guessed_levels(view: NDArray[np.uint8], below: int, above: int) -> tuple[in
         return None
     sample = view[::SAMPLE_STEP, ::SAMPLE_STEP]
     m = sample.size
-    ends = np.cumsum(np.bincount(sample.ravel(), minlength=256))
+    ends = np.cumsum(_histogram(sample))
     want_low = min(m, 2 * (below + 1) * m // n + 2)  # twice the share the pixel at ``below`` needs, and two more
     want_high = min(m, 2 * (n - above) * m // n + 2)
     low = int(np.searchsorted(ends, want_low, side="left"))
@@ -320,13 +326,58 @@ def detect(frame: NDArray, pairs: bool = False, words: bool = False) -> list[Box
     return merge_boxes(boxes)
 
 
-def detect_gray(gray: NDArray[np.uint8], pairs: bool = False, words: bool = False) -> list[Box]:
-    """Text boxes of one 8-bit image, light and dark text alike (``pairs``, ``words``: see :func:`_text_boxes`)."""
+def band_text(frame: NDArray) -> bool:
+    """Whether :func:`detect` finds a text-like region of ``frame`` whose centre is
+    :func:`in_band` (the pixel screen's question): the same answer, without looking for
+    glyphs when no stroke pixel of any view lies outside the centre (:func:`_centre`):
+    every box :func:`detect` gives is a union of its stroke pixels' boxes grown by
+    ``margin`` on each side, so its centre lies among those pixels too."""
+    s = settings()
+    views = windows(frame)
+    centre = _centre(frame.shape, s)
+    if centre is None:  # a small frame (searched upscaled: its boxes are halved unevenly)
+        return any(in_band(box, frame.shape) for box in merge_boxes([b for view in views for b in detect_gray(view)]))
+    found = [(view, _tophats(view, s.tophat, np.uint8)) for view in views]
+    if all(_only_within(hat, centre, s.contrast) for _, hats in found for hat in hats):
+        return False
+    boxes = [box for view, hats in found for box in detect_gray(view, hats=hats)]
+    return any(in_band(box, frame.shape) for box in merge_boxes(boxes))
+
+
+def _centre(shape: tuple[int, ...], s: Settings) -> tuple[int, int, int, int] | None:
+    """The pixels (rows ``top`` to ``bottom``, columns ``left`` to ``right``, ends
+    exclusive) of an image of ``shape`` that lie inside the bands' inner edges and at
+    least ``margin`` from its edges: a box around any of them, grown by ``margin``, is
+    never clipped and its centre is not :func:`in_band`.  None when there are none, or the
+    image is searched upscaled (:func:`detect_gray`)."""
+    rows, cols = shape[0], shape[1]
+    if rows < s.upscale_below:
+        return None
+    band = s.screen_band
+    top, left = max(math.ceil(band * rows), s.margin), max(math.ceil(band * cols), s.margin)
+    bottom, right = min(math.floor((1 - band) * rows), rows - s.margin), min(math.floor((1 - band) * cols), cols - s.margin)
+    return (top, left, bottom, right) if top < bottom and left < right else None
+
+
+def _only_within(response: NDArray, centre: tuple[int, int, int, int], contrast: int) -> bool:
+    """No pixel of ``response`` outside ``centre`` reaches ``contrast`` (no stroke there)."""
+    top, left, bottom, right = centre
+    outside = (response[:top], response[bottom:], response[top:bottom, :left], response[top:bottom, right:])
+    return all(not part.size or int(part.max()) < contrast for part in outside)
+
+
+def detect_gray(gray: NDArray[np.uint8], pairs: bool = False, words: bool = False,
+                hats: list[NDArray] | None = None) -> list[Box]:
+    """Text boxes of one 8-bit image, light and dark text alike (``pairs``, ``words``: see
+    :func:`_text_boxes`); ``hats``: its 8-bit top-hats, already computed (an image not
+    searched upscaled)."""
     s = settings()
     upscale = gray.shape[0] < s.upscale_below
+    if upscale and hats is not None:
+        raise ValueError("top-hats of an image searched upscaled")
     image = np.repeat(np.repeat(gray, 2, axis=0), 2, axis=1) if upscale else gray
     boxes: list[Box] = []
-    white, black = _tophats(image, s.tophat, np.uint8)
+    white, black = _tophats(image, s.tophat, np.uint8) if hats is None else hats
     boxes.extend(_text_boxes(white, image, s, pairs=pairs, words=words))
     boxes.extend(_text_boxes(black, image, s, inverted=True, pairs=pairs, words=words))
     if upscale:
@@ -492,7 +543,12 @@ FEW = 64  # masks with at most this many pixels are labelled pixel by pixel
 def _flooded(rows: list[int], cols: list[int]) -> tuple[NDArray[np.int32], int]:
     """Component numbers of a few pixels (raster order), 8-connected, numbered as scipy's
     ``label`` numbers them: a flood fill from each pixel not yet reached, in raster order."""
-    where = {(r, c): i for i, (r, c) in enumerate(zip(rows, cols))}
+    # one integer per pixel, rows ``stride`` apart: a neighbour one column beyond either
+    # edge lands on no pixel's key (the stride leaves two unused columns), so no row wraps
+    stride = max(cols) + 3 if cols else 1
+    keys = [r * stride + c + 1 for r, c in zip(rows, cols)]
+    where = {key: i for i, key in enumerate(keys)}
+    steps = (-stride - 1, -stride, -stride + 1, -1, 1, stride - 1, stride, stride + 1)
     numbers = [0] * len(rows)
     count = 0
     for first in range(len(rows)):
@@ -502,11 +558,9 @@ def _flooded(rows: list[int], cols: list[int]) -> tuple[NDArray[np.int32], int]:
         numbers[first] = count
         stack = [first]
         while stack:
-            i = stack.pop()
-            r, c = rows[i], cols[i]
-            for neighbour in ((r - 1, c - 1), (r - 1, c), (r - 1, c + 1), (r, c - 1), (r, c + 1),
-                              (r + 1, c - 1), (r + 1, c), (r + 1, c + 1)):
-                j = where.get(neighbour)
+            key = keys[stack.pop()]
+            for step in steps:
+                j = where.get(key + step)
                 if j is not None and not numbers[j]:
                     numbers[j] = count
                     stack.append(j)
@@ -577,8 +631,7 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
     when it splits cleanly into glyphs (:func:`_split_pair`: a bold `LA` touching at the
     feet), and a word of two glyphs (`PA`, `RT`, that `LA`) is text when it is shaped like
     one (:func:`_word_pair`); a line needs ``min_glyphs`` otherwise."""
-    mask = response >= s.contrast
-    points = np.flatnonzero(mask)  # ascending: raster order
+    mask, points = _strokes_at(response, s.contrast)
     if len(points) * SPARSE_SHARE > mask.size:
         rows = np.asarray(mask.any(axis=1))
     else:
@@ -635,6 +688,27 @@ def _text_boxes(response: NDArray, level: NDArray[np.uint8], s: Settings, invert
         marks = small[np.abs(levels[small] - line_level) <= s.level_tolerance]
         found.append(_with_marks(box, boxes, marks, s))
     return found
+
+
+def _strokes_at(response: NDArray, contrast: int) -> tuple[NDArray[np.bool_], NDArray[np.intp]]:
+    """``response >= contrast``, and its set pixels' flat indices in raster order
+    (ascending).  An 8-bit response is thresholded by OpenCV when installed (0/1 bytes, read
+    as booleans) and a sparse mask's pixels listed by its ``findNonZero`` (row by row, left
+    to right: raster order), a fraction of the cost of numpy's comparison and
+    ``flatnonzero`` on a mostly empty frame; the same mask and indices either way."""
+    cv2 = _cv2()
+    if cv2 is None or response.dtype != np.uint8 or response.ndim != 2 or not response.size or not 0 < contrast <= 255:
+        mask = response >= contrast
+        return mask, np.flatnonzero(mask)
+    _, ones = cv2.threshold(np.ascontiguousarray(response), contrast - 1, 1, cv2.THRESH_BINARY)  # 1 where above contrast - 1
+    mask = ones.view(np.bool_)
+    count = cv2.countNonZero(ones)
+    if count * SPARSE_SHARE > ones.size:
+        return mask, np.flatnonzero(mask)
+    if count == 0:
+        return mask, np.zeros(0, dtype=np.intp)
+    found = cv2.findNonZero(ones).reshape(-1, 2).astype(np.intp)  # (x, y) pairs
+    return mask, found[:, 1] * ones.shape[1] + found[:, 0]
 
 
 def _split_pair(mask: NDArray[np.bool_], parts: Components, index: int, s: Settings) -> int:
