@@ -118,7 +118,7 @@ def _builder(function: str) -> Callable[[ModuleType, Path], list[str]]:
 GENERATORS = (
     Generator("redteam", "redteam_archive", _builder("write_export")),
     Generator("redteam5", "redteam5_archive", _builder("write_archive")),
-    *(Generator(f"redteam{n}", f"redteam{n}_archive", _builder("build")) for n in range(6, 17)),
+    *(Generator(f"redteam{n}", f"redteam{n}_archive", _builder("build")) for n in range(6, 18)),
     Generator("release19", "release19_source", _release19),
     Generator("charset19", "charset19_archive", _builder("build")),
 )

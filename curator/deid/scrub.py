@@ -61,6 +61,8 @@ class _Rules:
     checked_patterns: tuple[CheckedPattern, ...]
     months: frozenset[str]  # the folded month names (a month alone is no date element)
     dotted_abbreviations: frozenset[str]
+    # what may join two dotted initials of one hyphenated given name ("J.-P. D."): red team 17
+    initials_joiners: str
     parameter_run: re.Pattern[str]
     path_patterns: tuple[re.Pattern[str], ...]
 
@@ -160,6 +162,7 @@ def scrub_rules() -> _Rules:
         months=frozenset(fold(str(m)) for m in data["month_names"]),
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
+        initials_joiners=str(data.get("initials_joiners") or ""),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
     )
 
@@ -1425,7 +1428,18 @@ def _initials(values: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
                      if t.isalpha() and len(t) >= 2 and t not in rules.particles]
             if 2 <= len(given) <= 3:  # the given names' initials alone ("Chan TM" for Chan^Tai Man)
                 whole.add("".join(p[0] for p in given))
+            family = [t for t in (fold(w) for w in _WORD.findall(group.partition("^")[0]))
+                      if t.isalpha() and len(t) >= 2 and t not in rules.particles]
+            if given and family and 2 <= len(given) + len(family) <= 4:  # given names first, then the family
+                whole.add("".join(p[0] for p in given + family))  # name ("J.-P. D." for Dupont^Jean-Pierre)
     return frozenset(whole), frozenset(first)
+
+
+def _initials_gap(between: str, joiners: str) -> bool:
+    """Whether ``between`` (after one dotted initial, before the next) is spaces with at most one
+    of ``joiners`` ("J.-P.")."""
+    gap = between.strip()
+    return not gap or (len(gap) == 1 and gap in joiners)
 
 
 def _initial_letter(text: str, start: int, end: int) -> bool:
@@ -1459,12 +1473,12 @@ def initials_of_name(text: str, spans: list[tuple[int, int]], named: set[int], v
                     break
                 out.add(j)
                 j += step
-    abbreviations = scrub_rules().dotted_abbreviations
+    abbreviations, joiners = scrub_rules().dotted_abbreviations, scrub_rules().initials_joiners
     i = 0
-    while i < len(spans):  # "L.W.", "Ł. W.": single letters each followed by a full stop
+    while i < len(spans):  # "L.W.", "Ł. W.", "J.-P. D.": single letters each followed by a full stop
         j = i
         while (j < len(spans) and spans[j][1] - spans[j][0] == 1 and text[spans[j][0]].isalpha()
-               and text[spans[j][1]:spans[j][1] + 1] == "." and (j == i or not text[spans[j - 1][1] + 1:spans[j][0]].strip())):
+               and text[spans[j][1]:spans[j][1] + 1] == "." and (j == i or _initials_gap(text[spans[j - 1][1] + 1:spans[j][0]], joiners))):
             j += 1
         letters = "".join(fold(text[a:b]) for a, b in spans[i:j])
         if 2 <= j - i <= 4 and letters in whole and letters not in abbreviations:

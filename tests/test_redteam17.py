@@ -1,0 +1,86 @@
+"""Red team, round 17: the archive of tests/redteam17_archive.py through every command and tier, and
+the classes it found, each with its rule in mappings/ and a test on both de-identification paths
+(figures in notes/redteam17.md)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from test_redteam8 import _both, _ct  # noqa: E402
+
+# --- class 1: the initials of a hyphenated given name, given names first -------------------------
+
+
+@pytest.mark.parametrize("name, text, gone", [
+    ("Dupont^Jean-Pierre", "vu par J.-P. D. today", "J.-P. D."),
+    ("Dupont^Jean-Pierre", "vu par J.P.D.", "J.P.D."),
+    ("Dupont^Jean-Pierre", "J.-P.D. nodule", "J.-P.D."),
+    ("Müller^Karl-Heinz", "Befund K.-H. M., Thorax", "K.-H. M."),
+    ("Park^Ji-Hoon", "seen J.-H. P.", "J.-H. P."),
+    ("Dupont^Jean Pierre", "vu par J. P. D.", "J. P. D."),
+])
+def test_the_initials_of_a_hyphenated_given_name_go(name, text, gone):
+    """'J.-P. D.' for Dupont^Jean-Pierre stayed: a hyphen between two dotted initials ended the run,
+    and the initials of given names before the family name were derived only for one given name
+    ('pjd', the reversed order, not 'jpd'): mappings/identifiers.yaml ``initials_joiners``,
+    curator.deid.scrub._initials."""
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("name, text", [
+    ("Smith^John", "seen by J.-P. D. today"),  # another person's initials
+    ("Dupont^Jean-Pierre", "given p.o. and i.v."),  # clinical abbreviations
+    ("Dupont^Jean-Pierre", "A.-P. view"),
+    ("Ostrowski^Piotr", "given p.o. daily"),
+])
+def test_initials_that_are_not_the_patients_stay(name, text):
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
+
+
+# --- the archive of round 17 (tests/redteam17_archive.py) through every command and tier ------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict:
+    import plants
+    import redteam17_archive as r17
+
+    return plants.archive_runs(tmp_path_factory.mktemp("redteam17"), r17.build)
+
+
+def test_every_plant_is_in_the_archive(runs):
+    import plants
+
+    plants.every_plant_is_in_the_archive(runs)
+
+
+def test_no_plant_in_any_output(runs):
+    import plants
+
+    plants.no_plant_in_any_output(runs)
+
+
+@pytest.mark.parametrize("tier", ["deid", "deid-restricted"])
+def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tier):
+    """Every instance is released; sex, size, weight and ethnic group stay in the controlled tiers;
+    the clinical words beside the plants survive."""
+    import pydicom
+    import redteam17_archive as r17
+
+    released = [pydicom.dcmread(path) for path in sorted((runs["root"] / tier).rglob("*.dcm"))]
+    assert len(released) == 7
+    for ds in released:
+        assert ds.PatientSex in ("F", "M") and ds.EthnicGroup in ("African", "Asian", "White", "Middle Eastern")
+        assert float(ds.PatientWeight) == 61.0 and float(ds.PatientSize) == 1.62
+    text = " ".join(str(el.value) for ds in released for el in ds.iterall() if el.VR in ("LO", "ST", "LT", "UT", "SH"))
+    assert [w for kept in r17.KEPT.values() for w in kept if w not in text] == []
