@@ -104,9 +104,9 @@ def _cut_codestreams(n: int) -> dict[str, bytes]:
     gray = rng.integers(0, 255, (32, 32), dtype=np.uint8)
     j2k, jls = _jpeg(gray, "JPEG2000"), _jpegls(gray)
     out = {}
-    for name, syntax, stream in (("jpegls", JPEGLSLossless, jls), ("j2k", JPEG2000Lossless, j2k),
-                                 ("htj2k", HTJ2K_LOSSLESS, j2k)):
-        ds = _image(n, 32, 32, 2, 8)
+    for i, (name, syntax, stream) in enumerate((("jpegls", JPEGLSLossless, jls), ("j2k", JPEG2000Lossless, j2k),
+                                                ("htj2k", HTJ2K_LOSSLESS, j2k))):
+        ds = _image(n + i, 32, 32, 2, 8)
         out[f"{name}_cut_second_frame.dcm"] = _encapsulated(ds, syntax, [stream, stream[: len(stream) * 2 // 3]])
     return out
 
@@ -126,27 +126,27 @@ def _fragmented(n: int) -> bytes:
 def _pixel_cases(n: int) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     out.update(_cut_codestreams(n))
-    out["fragments_more_than_frames_no_bot.dcm"] = _fragmented(n + 1)
-    for name, frames in (("frames_zero", "0"), ("frames_abc", "abc"), ("frames_more_than_data", "5")):
-        ds = _image(n + 2, 16, 16, 1, 8)
+    out["fragments_more_than_frames_no_bot.dcm"] = _fragmented(n + 3)
+    for i, (name, frames) in enumerate((("frames_zero", "0"), ("frames_abc", "abc"), ("frames_more_than_data", "5"))):
+        ds = _image(n + 4 + i, 16, 16, 1, 8)
         ds.PixelData = bytes(range(256))
         value = frames.encode() + b" " * (len(frames) % 2)
         out[f"{name}.dcm"] = _insert(_bytes(ds), struct.pack("<HH2sH", 0x0028, 0x0008, b"IS", len(value)) + value,
                                      before=b"\x28\x00\x10\x00")
-    ds = _image(n + 3, 65535, 65535, 1, 32, samples=3, photometric="RGB")
+    ds = _image(n + 7, 65535, 65535, 1, 32, samples=3, photometric="RGB")
     ds.BitsStored, ds.HighBit = 32, 31
     ds.PixelData = bytes(96)
     out["rows_columns_overflow.dcm"] = _bytes(ds)
-    ds = _image(n + 4, 7, 7, 1, 1)
+    ds = _image(n + 8, 7, 7, 1, 1)
     ds.BitsStored, ds.HighBit = 1, 0
     ds.PixelData = bytes(8)  # 49 bits in 7 bytes, padded to 8
     out["bits1_odd_size.dcm"] = _bytes(ds)
-    ds = _image(n + 5, 16, 16, 1, 32)
+    ds = _image(n + 9, 16, 16, 1, 32)
     ds.BitsStored, ds.HighBit = 32, 31
     ds.PixelData = (np.arange(256, dtype="<u4") * 1000).tobytes()
     out["bits32.dcm"] = _bytes(ds)
-    for name, tag, vr, dtype in (("float", 0x7FE00008, "OF", "<f4"), ("double_float", 0x7FE00009, "OD", "<f8")):
-        ds = _image(n + 6, 16, 16, 1, 32 if vr == "OF" else 64)
+    for i, (name, tag, vr, dtype) in enumerate((("float", 0x7FE00008, "OF", "<f4"), ("double_float", 0x7FE00009, "OD", "<f8"))):
+        ds = _image(n + 10 + i, 16, 16, 1, 32 if vr == "OF" else 64)
         ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.30"  # Parametric Map
         del ds.PixelData
         del ds.BitsStored, ds.HighBit, ds.PixelRepresentation

@@ -150,3 +150,35 @@ def test_an_output_path_under_a_file_says_what_and_why(name, tmp_path):
     code, out, err = _curator(run[1], tmp_path)
     assert problems_of(code, out, err, run[2], MESSAGES[name]) == [], err
     assert not (tmp_path / "o4").exists()  # deid refused before making OUT
+
+
+# Option values that were taken on 0a37a4a: normalize --encoding with a codec that is not a text
+# encoding (exit 3, 'internal error (LookupError)' / '(UnicodeError)'), a DICOMweb URL or a
+# release.yaml IRI naming no address (exit 0, written into the catalogue as <http://[::1>).
+BAD_ENCODINGS = ("rot13", "hex", "base64", "zlib", "punycode", "undefined")
+BAD_URLS = ("http://[::1", "https://host:99999/dicom-web")
+
+
+@pytest.mark.parametrize("encoding", BAD_ENCODINGS)
+def test_normalize_refuses_an_encoding_that_is_no_text_encoding(encoding, tmp_path):
+    (tmp_path / "d.csv").write_text("description\nCT THORAX\n")
+    code, out, err = _curator(["normalize", str(tmp_path / "d.csv"), "-o", str(tmp_path / "n.csv"), "--encoding", encoding],
+                              tmp_path)
+    assert problems_of(code, out, err, 2, r"error: (--encoding: '\w+' is not a text encoding|d\.csv: not valid)") == [], err
+    assert not (tmp_path / "n.csv").exists()
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_publish_refuses_a_url_that_names_no_address(url, tmp_path):
+    hostile20.prepare_options(tmp_path)
+    config = (Path(CODE) / "examples" / "release.yaml").read_text()
+    (tmp_path / "bad.yaml").write_text(config.replace("landing_page: https://data.example.org/datasets/lungct",
+                                                      f"landing_page: {url!r}"))
+    base = ["publish", str(tmp_path / "source" / "ok"), "--key", str(tmp_path / "key"), "--k", "1", "-w", "1"]
+    for n, (argv, message) in enumerate((
+            (["--config", str(Path(CODE) / "examples" / "release.yaml"), "--dicomweb-url", url],
+             r"error: --dicomweb-url must be an http\(s\) URL"),
+            (["--config", str(tmp_path / "bad.yaml")], r"error: bad\.yaml.*landing_page: must name a host"))):
+        code, out, err = _curator([*base[:2], str(tmp_path / f"p{n}"), *base[2:], *argv], tmp_path)
+        assert problems_of(code, out, err, 2, message) == [], err
+        assert not (tmp_path / f"p{n}").exists()

@@ -68,9 +68,12 @@ def decoded_text(path: Path, encoding: str) -> str:
     (never its content) and suggesting the likely encoding."""
     name = Path(path).name
     try:
-        codec = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise CuratorError(f"--encoding: unknown encoding {encoding!r}") from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, hex, base64, zlib: codecs, not text encodings
+        raise CuratorError(f"--encoding: {encoding!r} is not a text encoding (bytes to text)")
+    codec = info.name
     from curator.common.regular import read_named
 
     data = read_named(path, "CSV file", limit=None)  # a FIFO or a device refused at once, never waited on
@@ -81,6 +84,8 @@ def decoded_text(path: Path, encoding: str) -> str:
         hint = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "cp1252"
         tip = f" (try --encoding {hint})" if codecs.lookup(hint).name != codec else ""
         raise CuratorError(f"{name}: not valid {encoding} at line {line}{tip}") from None
+    except UnicodeError:  # a codec that names no position ('undefined', punycode)
+        raise CuratorError(f"{name}: not valid {encoding}") from None
 
 
 def _delimiter(text: str, choice: str, name: str) -> str:

@@ -33,7 +33,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from curator.errors import CuratorError
-from curator.release.config import ConceptRef, ReleaseConfig, holds_credentials, validation_message
+from curator.release.config import ConceptRef, ReleaseConfig, holds_credentials, names_an_address, validation_message
 from curator.resources import ontologies_dir
 from curator.deid.scrub import UID_LIKE, scrub_patterns
 from curator.common.slug import slug
@@ -74,7 +74,8 @@ def is_release_id(value: str) -> bool:
 def is_http_url(value: str) -> bool:
     """An http(s) URL that can stand as an IRI (the DICOMweb endpoint of a release), naming
     no user or password (the catalogue is published)."""
-    return bool(re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value)) and not holds_credentials(value)
+    return (bool(re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value)) and not holds_credentials(value)
+            and names_an_address(value))
 
 
 class _Model(BaseModel):

@@ -73,9 +73,23 @@ def holds_credentials(iri: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and "@" in parts.netloc
 
 
+def names_an_address(iri: str) -> bool:
+    """An http(s) IRI's host is there and its port in range: ``http://[::1`` (a bracket never
+    closed) and ``https://host:99999/`` name no address (urllib cannot split them)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(iri)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
+        return False
+
+
 def _check_iri(value: str) -> str:
     if not isinstance(value, str) or not _IRI.match(value):
         raise ValueError("must be an absolute IRI (http(s)://…)")
+    if value.lower().startswith(("http:", "https:")) and not names_an_address(value):
+        raise ValueError("must name a host (and a port of 1 to 65535): http(s)://HOST/…")
     if holds_credentials(value):
         raise ValueError("must not hold a user name or password (the catalogue is published)")
     return value
