@@ -78,10 +78,14 @@ block; written for the check before labelling, so not blind) and ``marks`` (test
 session 17: lone marker letters L, R, A, P, H, F and tiny two-letter words, 6-22 px of ink, 2-12 px from
 an edge or in a corner, boxed or not, light or dark, over CT, MR, CR, DX, ultrasound and a mammography-like
 crop; every fourth image a control whose marks are not text (a cross, ruler ticks, a ring, a dot, a bar, an
-arrow head); written for the check before labelling, so not blind), reported side by side.
+arrow head); written for the check before labelling, so not blind) and ``marks20`` (tests/pixel_marks20.py,
+session 20, run with ``--seed 20``: markers and short words over speckled ultrasound, MR under a bias field, CT
+and DX under gradients, in oblique, serif, mono and extra-light fonts, 8-26 px, a third low-contrast grey, a
+fifth turned 90 degrees; controls with calipers, rulers, circles, triangles, dashes; written before tuning the
+check for shaded fields, then tuned on), reported side by side.
 
 Usage: ``python benchmarks/pixels.py [--count N] [--seed S]
-[--sets own,heldout,short,marks,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8,blind9,blind10] [--quick] [--no-ocr]``.
+[--sets own,heldout,short,marks,marks20,blind,blind2,blind3,blind4,blind5,blind6,blind7,blind8,blind9,blind10] [--quick] [--no-ocr]``.
 """
 from __future__ import annotations
 
@@ -111,7 +115,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 # The image sets besides ``own``: name -> the module in tests/ whose ``<name>_cases(count, seed)``
 # makes them (and whose ``missing_fonts()``, where it has one, names the fonts it lacks).
 SETS = {name: f"pixel_{name}" for name in (
-    "heldout", "short", "marks", "blind", *(f"blind{n}" for n in range(2, 11)))}
+    "heldout", "short", "marks", "marks20", "blind", *(f"blind{n}" for n in range(2, 11)))}
 FONT_PACKAGES = "fonts-dejavu-core fonts-liberation fonts-noto-core fonts-noto-mono fonts-wqy-microhei"
 
 
@@ -311,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                         "short (session 16: short technique words, touching or boxed; written for the check before labelling), "
                         "marks (session 17: lone marker letters and tiny two-letter words at edges and corners, and "
                         "controls with crosses, ticks, rings, dots; written for the check before labelling), "
+                        "marks20 (session 20: markers over speckle, shaded MR, gradients; --seed 20), "
                         "blind, blind2, blind3, blind4, blind5, blind6, blind7, blind8, blind9, blind10 (never tuned on)")
     parser.add_argument("--pad", type=int, default=3, help="ground-truth box growth (pixels) for the outside share")
     parser.add_argument("--quick", action="store_true", help="12 images per set")

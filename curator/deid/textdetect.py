@@ -102,9 +102,11 @@ class Settings:
     pair_aspect: float  # ... wider than a glyph: this many heights
     mark_min_height: int  # check before labelling: a single glyph standing alone along an edge (an L/R marker) is at least this high ...
     mark_max_height: int  # ... and at most this high ...
-    mark_flat: float  # ... on a flat field: grey levels around it varying by at most this share of its contrast (standard deviation) ...
+    mark_flat: float  # ... on a flat field: grey levels around it varying by at most this share of its contrast (std about their best plane) ...
     mark_level: float  # ... drawn in one colour: ``mark_uniform`` of its pixels at least this share of the way from the field to its level ...
-    mark_uniform: float  # ... (that share)
+    mark_uniform: float  # ... (that share) ...
+    mark_small: int  # ... or, for a glyph at most this high (anti-aliased edges are most of a small glyph's pixels) ...
+    mark_small_uniform: float  # ... this share
     mark_corners: int  # ... with ink in at least this many corners of its box (a cross, a ring, a dot: none)
 
 
@@ -1804,6 +1806,8 @@ def lone_marks(frame: NDArray) -> list[Box]:
                     continue
                 if not in_band((y0, x0, y1, x1), view.shape):
                     continue  # inside the image, not along an edge where markers sit
+                if (y0 == 0 or y1 == view.shape[0]) and (x0 == 0 or x1 == view.shape[1]):
+                    continue  # filling a corner of the frame: the frame's own (a clipped field), not a glyph standing alone
                 area = int((labels[sl] == index + 1).sum())
                 if area >= s.min_area and s.min_fill <= area / (h * w) <= s.max_fill and _lone_mark((y0, x0, y1, x1), view, s):
                     found.append((y0, x0, y1, x1))
@@ -1812,7 +1816,7 @@ def lone_marks(frame: NDArray) -> list[Box]:
 
 def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
     """A marker glyph is drawn in one colour on a flat field: around its box (out to one
-    height) the grey levels vary by at most ``mark_flat`` of its contrast (anatomy and
+    height) the grey levels vary by at most ``mark_flat`` of its contrast about a plane (:func:`_ring_spread`; anatomy and
     speckle vary), the pixels at least half-way from that field to the glyph's level form
     one component within a quarter of its height of its box (isolated; nothing runs out)
     that is shaped like a marker glyph (:func:`_marker_glyph`) — or two to four, when the
@@ -1824,7 +1828,7 @@ def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
     if not ring.any():
         return False
     contrast, level, background = _lone_levels(around, ring, (slice(y0 - g0, y1 - g0), slice(x0 - h0, x1 - h0)))
-    if contrast < s.contrast or float(level[ring].std()) > s.mark_flat * contrast:
+    if contrast < s.contrast or _ring_spread(level, ring) > s.mark_flat * contrast:
         return False
     window = level[e0 - g0:e1 - g0, f0 - h0:f1 - h0]
     labels, count = ndimage.label(window >= background + 0.5 * contrast, structure=np.ones((3, 3), dtype=bool))
@@ -1855,17 +1859,29 @@ def _lone_mark(raw: Box, view: NDArray[np.uint8], s: Settings) -> bool:
     return _marker_glyph((labels[u] > 0) & (labels[u] != outer + 1), window[u], background, contrast, s)
 
 
+def _ring_spread(level: NDArray[np.int16], ring: NDArray[np.bool_]) -> float:
+    """How much the grey levels of ``ring`` vary about the plane that fits them best (least
+    squares; standard deviation of what is left): a field shaded smoothly (an MR bias field, a
+    gradient across a radiograph) is flat, anatomy's edges and speckle are not."""
+    ys, xs = np.nonzero(ring)
+    values = level[ring].astype(np.float64)
+    design = np.column_stack([np.ones(len(ys)), ys, xs]).astype(np.float64)
+    coef = np.linalg.lstsq(design, values, rcond=None)[0]
+    return float((values - design @ coef).std())
+
+
 def _marker_glyph(glyph: NDArray[np.bool_], values: NDArray[np.int16], background: float, contrast: float, s: Settings) -> bool:
     """Ink (``glyph``, its grey levels ``values``) shaped like a marker's letters: at least
-    ``mark_min_height`` high, at least ``mark_uniform`` of it ``mark_level`` of the way from
-    the field's level to the glyph's (one colour; anti-aliased edges aside), drawn in strokes
+    ``mark_min_height`` high, at least ``mark_uniform`` of it (``mark_small_uniform`` when at
+    most ``mark_small`` high) ``mark_level`` of the way from the field's level to the glyph's
+    (one colour; anti-aliased edges aside), drawn in strokes
     (:func:`_solid`), with ink in at least ``mark_corners`` of the four corners of its box
     (letters reach their corners: L, R, A, P, H, F; a cross, a ring, a dot do not)."""
     gh, gw = glyph.shape
     if gh < s.mark_min_height or _solid(glyph, s):
         return False
     ink = values[glyph]
-    if float((ink >= background + s.mark_level * contrast).mean()) < s.mark_uniform:
+    if float((ink >= background + s.mark_level * contrast).mean()) < (s.mark_small_uniform if gh <= s.mark_small else s.mark_uniform):
         return False
     qy, qx = max(1, gh // 4), max(1, gw // 4)
     corners = sum(bool(glyph[a, b].any()) for a in (slice(0, qy), slice(gh - qy, gh)) for b in (slice(0, qx), slice(gw - qx, gw)))
