@@ -198,7 +198,8 @@ def _plant_left(plant: str, cleaned: str) -> bool:
     probe, text = fold(plant), fold(cleaned)
     if _UNSPACED.search(plant):
         return probe in text
-    return re.search(rf"(?<![^\W_]){re.escape(probe)}(?![^\W_])", text) is not None
+    word = r"[^\W_\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a letter of a spaced script
+    return re.search(rf"(?<!{word}){re.escape(probe)}(?!{word})", text) is not None
 
 
 def scripts_figures(path: Path = SCRIPTS) -> dict[str, dict[str, int]]:

@@ -61,6 +61,7 @@ class Rules:
     place_anywhere: frozenset[str]
     not_places: frozenset[str]
     days: frozenset[str]  # days of the week: no place in any case
+    before_name: frozenset[str]  # a kind of place ("quận", "ул"; as written, NFC, case folded): the capitalised words after it are a place
 
 
 @cache
@@ -91,6 +92,7 @@ def rules() -> Rules:
         place_anywhere=frozenset(fold(str(t)) for t in data["places"]["anywhere"]),
         not_places=frozenset(fold(str(t)) for t in data["places"]["not_places"]),
         days=frozenset(fold(str(t)) for t in data["places"].get("days") or ()),
+        before_name=frozenset(unicodedata.normalize("NFC", str(t)).casefold() for t in data["places"].get("before_name") or ()),
     )
 
 
@@ -101,9 +103,145 @@ def _read_list(relative: str) -> list[str]:
 
 @cache
 def _clinical_words() -> frozenset[str]:
-    """The words of mappings/freetext/clinical-words.yaml (every language), folded."""
+    """The words of mappings/freetext/clinical-words.yaml (every language) and of the
+    ``languages`` of clinical-words-scripts.yaml (any script), folded."""
     clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
-    return frozenset(w for entries in clinical.values() for entry in entries for w in _LEX_WORD.findall(fold(str(entry))))
+    latin = (w for entries in clinical.values() for entry in entries for w in _LEX_WORD.findall(fold(str(entry))))
+    scripts = (w for language in _scripts_data()["languages"].values() for entry in language["words"]
+               for w in _WORD.findall(fold(str(entry))))
+    return frozenset(chain(latin, scripts))
+
+
+@cache
+def _scripts_data() -> dict:
+    """``mappings/freetext/clinical-words-scripts.yaml``, parsed once."""
+    return load_yaml(mappings_dir() / "freetext" / "clinical-words-scripts.yaml")
+
+
+@dataclass(frozen=True)
+class _Affixes:
+    cores: frozenset[str]  # the language's words and their stems (a word less one of its suffixes)
+    prefixes: frozenset[str]
+    suffixes: frozenset[str]
+    prefix_lengths: tuple[int, ...]  # 0 and the lengths of the prefixes
+    suffix_lengths: tuple[int, ...]
+    min_core: int
+
+
+@cache
+def _affix_rules() -> tuple[_Affixes, ...]:
+    """Per language of clinical-words-scripts.yaml with ``prefixes`` or ``suffixes``: its words,
+    their stems and its affixes, folded (an inflected or prefixed form of a listed word is safe)."""
+    out = []
+    for language in _scripts_data()["languages"].values():
+        prefixes = frozenset(fold(str(p)) for p in language.get("prefixes") or ())
+        suffixes = frozenset(fold(str(x)) for x in language.get("suffixes") or ())
+        if not prefixes and not suffixes:
+            continue
+        minimum = int(language["min_core"])
+        words = {w for entry in language["words"] for w in _WORD.findall(fold(str(entry)))}
+        stems = {w[:-len(x)] for w in words for x in suffixes if w.endswith(x) and len(w) - len(x) >= minimum}
+        out.append(_Affixes(frozenset(words | stems), prefixes, suffixes, (0, *sorted({len(p) for p in prefixes})),
+                            (0, *sorted({len(x) for x in suffixes})), minimum))
+    return tuple(out)
+
+
+def _affixed_safe(token: str) -> bool:
+    """Whether the folded ``token`` is a prefix, a word or stem of a language's list and a
+    suffix of that language (prefix or suffix may be absent, not both): "karaciğerde",
+    "печени", "폐에", "والكبد" (``prefixes``, ``suffixes``, ``min_core`` of clinical-words-scripts.yaml)."""
+    size = len(token)
+    for rule in _affix_rules():
+        for p in rule.prefix_lengths:
+            if p and token[:p] not in rule.prefixes:
+                continue
+            for x in rule.suffix_lengths:
+                if not (p or x) or size - p - x < rule.min_core:
+                    continue
+                if (not x or token[size - x:] in rule.suffixes) and token[p:size - x] in rule.cores:
+                    return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Segmenter:
+    unspaced: re.Pattern[str]  # one character of a script written without spaces between words
+    scripts: tuple[tuple[re.Pattern[str], int], ...]  # (script's characters, fewest letters of a word next to an unknown piece)
+    words: frozenset[str]  # the folded words of the lists written in those scripts
+    longest: int
+
+
+@cache
+def _segmenter() -> _Segmenter:
+    """The dictionary and rules that cut text in Chinese, Japanese or Thai into words
+    (``unspaced_scripts`` of clinical-words-scripts.yaml)."""
+    data = _scripts_data()["unspaced_scripts"]
+    scripts = tuple((re.compile(f"[{entry['characters']}]"), int(entry["min_letters_next_to_unknown"]))
+                    for entry in data)
+    unspaced = re.compile("[" + "".join(entry["characters"] for entry in data) + "]")
+    words = frozenset(w for w in chain(_words(), rules().titles, rules().roles) if unspaced.search(w))
+    return _Segmenter(unspaced, scripts, words, max((len(w) for w in words), default=1))
+
+
+def _letters(text: str) -> int:
+    """The characters of ``text`` that are no mark (a Thai vowel or tone mark is part of a letter)."""
+    return sum(not unicodedata.category(c).startswith("M") for c in text)
+
+
+def _script_of(ch: str) -> int:
+    for n, (pattern, _) in enumerate(_segmenter().scripts):
+        if pattern.match(ch):
+            return n
+    return -1
+
+
+def _segments(start: int, word: str) -> list[tuple[int, int]]:
+    """The pieces of a word (a run of word characters) that holds Chinese, Japanese or Thai:
+    runs of other characters ("CT", "L4") whole; the unspaced runs cut by the longest word of the
+    dictionary at each place, the characters that start no word joined into unknown pieces, and
+    a word of fewer letters than its script's ``min_letters_next_to_unknown`` next to an unknown
+    piece joined to it (a name "สมชาย" is no "ชาย" with an unknown "สม"; "王左" no "左")."""
+    seg = _segmenter()
+    runs: list[tuple[int, int, int]] = []  # (start, end, script or -1)
+    for i, ch in enumerate(word):
+        script = _script_of(ch) if seg.unspaced.match(ch) else -1
+        if runs and (runs[-1][2] == script or not ch.isalnum() and not seg.unspaced.match(ch)):
+            runs[-1] = (runs[-1][0], i + 1, runs[-1][2])
+        else:
+            runs.append((i, i + 1, script))
+    out: list[tuple[int, int]] = []
+    for a, b, script in runs:
+        if script < 0:
+            out.append((start + a, start + b))
+            continue
+        pieces: list[list] = []  # [start, end, known]
+        i = a
+        while i < b:
+            for n in range(min(seg.longest, b - i), 0, -1):
+                if fold(word[i:i + n]) in seg.words:
+                    pieces.append([i, i + n, True])
+                    i += n
+                    break
+            else:
+                pieces.append([i, i + 1, False])
+                i += 1
+        minimum = seg.scripts[script][1]
+        changed = True
+        while changed:
+            changed = False
+            for k, piece in enumerate(pieces):
+                if piece[2] and _letters(word[piece[0]:piece[1]]) < minimum and any(
+                        0 <= m < len(pieces) and not pieces[m][2] for m in (k - 1, k + 1)):
+                    piece[2] = False
+                    changed = True
+        merged: list[list] = []
+        for piece in pieces:
+            if merged and not piece[2] and not merged[-1][2]:
+                merged[-1][1] = piece[1]
+            else:
+                merged.append(piece)
+        out.extend((start + p[0], start + p[1]) for p in merged)
+    return out
 
 
 @cache
@@ -168,6 +306,8 @@ def load() -> None:
     _last_names()
     _imaging_words()  # the name and place rules ask for them on the first text (red team 13)
     _clinical_words()
+    _affix_rules()
+    _segmenter()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -178,15 +318,15 @@ def is_safe(token: str, last: bool = False) -> bool:
     if token in _words() or r.safe.fullmatch(token) or token in r.titles or token in r.roles or token in r.weak:
         return True
     if not _LEX_WORD.fullmatch(token):
-        return False
+        return _affixed_safe(token)
     from curator.normalize.engine import token_meaning
     from curator.normalize.lexicon import is_numeric, lexicon
 
     if is_numeric(token):
         return True
     found = token_meaning(lexicon(), token)
-    if not found:
-        return False
+    if not found:  # an inflected form; never one of the name lists' names ("Kaya", "Demir")
+        return token not in _first_names() and token not in _last_names() and _affixed_safe(token)
     return last or all(quality != "prefix" for _, quality in found)
 
 
@@ -362,6 +502,11 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
     return drop
 
 
+@cache
+def _folded_before_name() -> frozenset[str]:
+    return frozenset(fold(word) for word in rules().before_name)
+
+
 def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool) -> set[int]:
     """Indexes of the words of place names in a clause about where a person lives ("lives on Maple
     Avenue in Springfield near Lake Oswego"): after a residence word, up to the end of the clause,
@@ -372,10 +517,12 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     in capitals.  A month is no place ("in March")."""
     r = rules()
     words = {span[3] for span in spans}
-    if r.residence.isdisjoint(words) and (upper or r.place_anywhere.isdisjoint(words)):
+    n = len(spans)
+    kinds = [i for i in range(n - 1) if spans[i][3] in _folded_before_name()
+             and unicodedata.normalize("NFC", spans[i][2]).casefold() in r.before_name]  # with its diacritics: "XA Aorta" stays
+    if r.residence.isdisjoint(words) and (upper or r.place_anywhere.isdisjoint(words) and not kinds):
         return set()
     drop: set[int] = set()
-    n = len(spans)
     months = scrub_rules().months
 
     def place(j: int, capitals: bool) -> bool:
@@ -403,6 +550,13 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
                 drop.add(j)
     if upper:
         return drop
+    # after a kind of place ("quận Hai Bà Trưng", "ул. Ленина"): the capitalised words joined to it, whatever they are
+    for i in kinds:
+        j = i + 1
+        while (j < n and j - i <= r.max_name_words and place(j, False)
+               and _NAME_GAP.fullmatch(text[spans[j - 1][1]:spans[j][0]])):
+            drop.add(j)
+            j += 1
     # anywhere: a capitalised word that is no imaging word after "at", "near"... and the capitalised
     # words joined to it ("Teacher at Oswego High", "seen at Grace Hill": red team 13)
     for i in (i for i, span in enumerate(spans[:-1]) if span[3] in r.place_anywhere):
@@ -416,6 +570,22 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
 
 
 _CLAUSE_END = re.compile(r"[.;!?\n]")
+
+
+def _spans(text: str) -> list[tuple[int, int, str, str]]:
+    """The words of ``text`` (start, end, as written, folded), a word holding Chinese, Japanese
+    or Thai cut into its pieces (:func:`_segments`)."""
+    unspaced = _segmenter().unspaced
+    if not unspaced.search(text):
+        return [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    out = []
+    for m in _WORD.finditer(text):
+        if not unspaced.search(m.group()):
+            out.append((m.start(), m.end(), m.group(), fold(m.group())))
+            continue
+        for a, b in _segments(m.start(), m.group()):
+            out.append((a, b, text[a:b], fold(text[a:b])))
+    return out
 
 
 @cache
@@ -497,7 +667,7 @@ def has_name(text: str, titled: bool = False) -> bool:
     technical text kept whole or not at all (safe private elements); ``titled``: a name after
     a title or a role only (labels and device strings, where a first name before a capitalised
     word is a maker or a coil: "Philips Medical Systems", "Atlas Head/Neck")."""
-    spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    spans = _spans(text)
     if not spans:
         return False
     letters = [c for c in text if c.isalpha()]
@@ -575,7 +745,7 @@ def allowlist(text: str, conventions: frozenset[str] = frozenset(),
               values: frozenset[str] = frozenset()) -> tuple[str, int]:
     """``text`` with person-name patterns and unknown words replaced by the placeholder
     (the patient's identifier ``values`` removed without one); and how many words went."""
-    spans = [(m.start(), m.end(), m.group(), fold(m.group())) for m in _WORD.finditer(text)]
+    spans = _spans(text)
     if not spans:
         return text, 0
     vanish = {i for i, s in enumerate(spans) if is_identifier_word(s[3], values)} if values else set()

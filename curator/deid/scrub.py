@@ -1539,18 +1539,34 @@ def scrub_patterns(text: str, replacement: str = " ", paths: bool = False) -> st
     ``paths`` selects the patterns for file paths (which name files with counters such as
     ``IM000001`` that free-text rules would remove).
     """
+    if not paths and _GLUED_NUMBER.search(text):
+        # a number glued to words of a script written without spaces ("电话13812345678已告知",
+        # "電話090-1234-5678"): the patterns read those letters as a boundary first, each match
+        # blanked in place (the words stay for the patterns that hold them: "92岁", "2023年5月17日")
+        text = _patterns_replaced(text, _UNSPACED_LETTER.sub(" ", ascii_digits(text)), None, paths)
+    return _patterns_replaced(text, ascii_digits(text), replacement, paths)
+
+
+# A letter of a script written without spaces between words (Chinese, Japanese, Korean syllables, Thai).
+_UNSPACED_LETTER = re.compile(_CJK.pattern[:-1] + r"\u0e01-\u0e4e]")
+_GLUED_NUMBER = re.compile(rf"{_UNSPACED_LETTER.pattern}[\d\uff10-\uff19]|[\d\uff10-\uff19]{_UNSPACED_LETTER.pattern}")
+
+
+def _patterns_replaced(text: str, probe: str, replacement: str | None, paths: bool) -> str:
+    """``text`` with the matches of the patterns in ``probe`` (``text`` read one character for one:
+    :func:`ascii_digits`) replaced (``None``: by as many spaces)."""
     rules = scrub_rules()
-    probe = ascii_digits(text)
     if not paths and any(c.isdigit() for c in probe):
         probe = _parameters_hidden(probe, rules.parameter_run)
     for pattern in rules.path_patterns if paths else rules.patterns:
-        if probe is text:
+        if probe is text and replacement is not None:
             text = probe = pattern.sub(replacement, text)
             continue
         pieces, probes, last = [], [], 0
         for match in pattern.finditer(probe):  # the same spans: one character per digit
-            pieces += [text[last:match.start()], replacement]
-            probes += [probe[last:match.start()], replacement]
+            instead = " " * (match.end() - match.start()) if replacement is None else replacement
+            pieces += [text[last:match.start()], instead]
+            probes += [probe[last:match.start()], instead]
             last = match.end()
         text, probe = "".join(pieces) + text[last:], "".join(probes) + probe[last:]
     return text
