@@ -5,7 +5,8 @@ Six sites, six vendors, languages and scripts:
 
 - ``ENUGU_SIEMENS`` (ISO_IR 192, English and Igbo): a CT whose Patient's Mother's Birth Name, Military
   Rank, Branch of Service, Medical Record Locator, Responsible Person and Responsible Organization name
-  the patient, her mother, her son and her service number; Patient Comments "Bed 12 - Mr Okafor"
+  the patient, her mother, her son and her service number; a Long Device Description names her other
+  son (round b); Patient Comments "Bed 12 - Mr Okafor"
   (her husband), a pager number, an NHS number in groups and an IBAN; an overlay whose Overlay
   Description and Overlay Label name her; an Icon Image Sequence item whose Image Comments names her; a
   private creator block whose OB value holds her name in UTF-8; the same CT again inside a zip whose
@@ -58,6 +59,7 @@ CALENDAR = "a birth date of another calendar (Solar Hijri, Buddhist era)"
 SCRIPT = "a name in Thai, Hangul (with and without a space) or Devanagari in free text"
 DISPLAY_TEXT = "a name in a structured display's text object"
 WAVEFORM = "a name in a waveform annotation"
+DEVICE = "a relative's name in a device string (Long Device Description)"
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def _enugu_ct(p: Person, plants: list[Plant]) -> Dataset:
     ds.ResponsibleOrganization = "Ikemefuna Okafor Family Trust"
     ds.PatientComments = "Bed 12 - Mr Okafor visits; pager 07700 900461; NHS 943 476 5919; IBAN GB29 NWBK 6016 1331 9268 19"
     ds.ImageComments = "lung nodule 7 mm, contrast given"
+    ds.LongDeviceDescription = "SOMATOM go.Up bay 2, chair lent by son Chukwudi Nwankwo"
     ds.add_new(0x60000010, "US", 16)
     ds.add_new(0x60000011, "US", 16)
     ds.add_new(0x60000022, "LO", "marker for Chidinma Okafor")
@@ -166,7 +169,7 @@ def _enugu_ct(p: Person, plants: list[Plant]) -> Dataset:
     plants += [Plant("Nwosu", RELATIVE), Plant("Ngozika", RELATIVE), Plant("88120457", RELATIVE), Plant("Abakpa", RELATIVE),
                Plant("UNTH/REC", RELATIVE), Plant("Obinna", RELATIVE), Plant("Ikemefuna", RELATIVE),
                Plant("07700 900461", COMMENT), Plant("943 476 5919", COMMENT), Plant("6016 1331 9268", COMMENT),
-               Plant("ADAEZE_MARK", OVERLAY), Plant("Ugochukwu", OVERLAY), Plant("Chinwe Ezeoke", PRIVATE)]
+               Plant("Chukwudi Nwankwo", DEVICE), Plant("ADAEZE_MARK", OVERLAY), Plant("Ugochukwu", OVERLAY), Plant("Chinwe Ezeoke", PRIVATE)]
     return ds
 
 

@@ -47,6 +47,37 @@ def test_initials_that_are_not_the_patients_stay(name, text):
         assert str(out.ImageComments) == text
 
 
+# --- class 2 (round b): a person named after a title or role in a device string --------------------
+
+
+@pytest.mark.parametrize("keyword, text, gone", [
+    ("LongDeviceDescription", "probe kept by son Nnamdi Eze", "Nnamdi"),
+    ("LongDeviceDescription", "SOMATOM go.Up bay 2, chair lent by son Chukwudi Nwankwo", "Chukwudi"),
+    ("DeviceDescription", "service by Dr Okonkwo", "Okonkwo"),
+    ("DeviceDescription", "probe of Mrs Adebayo", "Adebayo"),
+    ("LensMake", "lens of daughter Amaka", "Amaka"),
+])
+def test_a_person_named_in_a_device_string_goes(keyword, text, gone):
+    """Device strings (mappings/freetext/rules.yaml ``not_free_text``) were cleaned of the patient's own
+    values only: a relative's or a doctor's name after a role or title stayed (left by red team 16).
+    Now such a string is cleaned as free text (curator.deid.engine.device_text_names_someone)."""
+    ds = _ct(name="Okafor^Chidinma")
+    setattr(ds, keyword, text)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("keyword, text", [
+    ("LongDeviceDescription", "Philips Medical Systems Ingenia 3T"), ("LongDeviceDescription", "Atlas Head/Neck 20 coil"),
+    ("LensModel", "EF 100mm f/2.8L Macro IS USM"), ("LongDeviceDescription", "Siemens Biograph Vision 600, service contract 2019"),
+])
+def test_device_strings_without_a_person_stay(keyword, text):
+    ds = _ct(name="Okafor^Chidinma")
+    setattr(ds, keyword, text)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == text
+
+
 # --- the archive of round 17 (tests/redteam17_archive.py) through every command and tier ------------
 
 

@@ -208,6 +208,8 @@ def clean_text(text: str, values: frozenset[str], tag: int | None = None,
         if cleaned != text and freetext.is_standard_meaning(tag, text):
             return scrub_text(text, values) or ""  # a standard code meaning stays whole
         return cleaned
+    if tag is not None and device_text_names_someone(text):  # a device string naming someone (red team 17)
+        return freetext.clean(text, values) or ""
     return scrub_text(text, values) or ""
 
 
@@ -238,6 +240,15 @@ def clean_label(texts: list[str], values: frozenset[str]) -> list[str]:
     """Each value of an unlisted text for which :func:`label_holds_name_or_date` holds, through
     the free-text allowlist (names, dates and unknown words go)."""
     return _without_split_parts([(freetext.clean(v, values) or "") if v else v for v in texts], values, texts)
+
+
+def device_text_names_someone(text: str) -> bool:
+    """Whether kept text that is no free text (a device string: Long Device Description, Lens
+    Make...) names a person after a title or a role ("probe kept by son Nnamdi Eze", "service by Dr
+    Okonkwo"): it is then cleaned as free text (:func:`clean_label`).  It was cleaned of the
+    patient's own values only, so a relative's or a doctor's name stayed (red team 17).  Makers and
+    coils ("Philips Medical Systems", "Atlas Head/Neck") are no such name (``titled``)."""
+    return bool(text.strip()) and freetext.has_name(text, titled=True)
 
 
 def keep_text(text: str, values: frozenset[str]) -> str:
@@ -602,6 +613,12 @@ class Engine:
             self._scrub(element, st)
             return
         value = element.value
+        if device_text_names_someone(_joined(value)):
+            texts = [str(v) for v in value] if isinstance(value, _MULTI) else [str(value)]
+            cleaned = clean_label(texts, st.values)
+            element.value = cleaned if isinstance(value, _MULTI) else cleaned[0]
+            st.stats["text_cleaned"] += 1
+            return
         if not has_identifier(_joined(value), st.values):
             return
         if isinstance(value, _MULTI):

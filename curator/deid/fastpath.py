@@ -34,6 +34,7 @@ from curator.deid.decisions import BYTE_VRS, REPLACE, Decision, Op, creator_tag,
 from curator.deid.engine import (
     OID_LIKE,
     clean_label,
+    device_text_names_someone,
     label_holds_name_or_date,
     BINARY_DUMMY,
     DUMMY,
@@ -663,6 +664,9 @@ class FastEngine:
         if freetext.is_free_text(el.tag):
             return self._scrub(el, run)
         values = self._values(el, run)
+        if device_text_names_someone(" ".join(values)):
+            run.stats["text_cleaned"] += 1
+            return self._strings(el.tag, el.vr, clean_label(values, run.values), run)
         if not has_identifier(" ".join(values), run.values):
             return run.buf[el.start:el.end]
         run.stats["text_cleaned"] += 1
