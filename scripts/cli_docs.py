@@ -158,7 +158,10 @@ def render() -> str:
         "readable YAML (nested too deeply)`, exit 2. An output folder that `deid` writes into (OUT with `--force` or",
         "resumed, `--quarantine`) and `publish`'s staging folder are refused when they hold a symbolic link (`error:",
         "the output folder holds a symbolic link (…): NAME`): curator writes none, and a run writing through one",
-        "(`OUT/deid-report.json` linked to a source file) would write into the source. A tar archive whose member",
+        "(`OUT/deid-report.json` linked to a source file) would write into the source. A `--quarantine` folder that holds "
+        "another run's output (`deid-report.json`, its journal or lock, a release's `MANIFEST`) is refused (`error: the "
+        "quarantine folder holds another run's output …`: quarantined instances would be mixed with released ones), "
+        "for a DICOMweb SOURCE too. A tar archive whose member",
         "header past the first is corrupt is `broken tar archive (a member's header is corrupt or cut short); members",
         "after this point not read` (tarfile took it for the end of the archive, without a word); a tar member whose",
         "size (a base-256 field, a PAX record) runs past the end of the archive ends it likewise (`a member's size",

@@ -332,7 +332,8 @@ def source_runs(root: Path) -> list[tuple[str, list[str], int]]:
                      "--k", "1", "-w", "2"], 0),
         ("validate", ["validate", str(root / "p")], 0),
         ("validate --key", ["validate", str(root / "p"), "--key", key], 0),
-        ("normalize", ["normalize", str(root / "descriptions.csv"), "-o", str(root / "n.csv")], 0),
+        ("normalize not UTF-8", ["normalize", str(root / "descriptions.csv"), "-o", str(root / "n.csv")], 2),
+        ("normalize latin-1", ["normalize", str(root / "descriptions.csv"), "-o", str(root / "n.csv"), "--encoding", "latin-1"], 0),
     ]
     return runs
 
@@ -356,7 +357,7 @@ def option_runs(root: Path) -> list[tuple[str, list[str], int]]:
         ("audit -o under a file", ["audit", small, "-o", under_file], 2),
         ("audit --batches under a file", ["audit", small, "-o", str(root / "b.txt"), "--batches", under_file], 2),
         ("scan --index under a file", ["scan", small, "--index", under_file], 2),
-        ("normalize -o under a file", ["normalize", str(root / "descriptions.csv"), "-o", under_file], 2),
+        ("normalize -o under a file", ["normalize", str(root / "descriptions.csv"), "--encoding", "latin-1", "-o", under_file], 2),
         ("validate RELEASE missing", ["validate", str(root / "nowhere")], 2),
         ("validate RELEASE a file", ["validate", str(root / "a_file")], 2),
         ("keygen under a file", ["keygen", under_file], 2),

@@ -182,3 +182,20 @@ def test_publish_refuses_a_url_that_names_no_address(url, tmp_path):
         code, out, err = _curator([*base[:2], str(tmp_path / f"p{n}"), *base[2:], *argv], tmp_path)
         assert problems_of(code, out, err, 2, message) == [], err
         assert not (tmp_path / f"p{n}").exists()
+
+
+def test_the_quarantine_is_never_another_runs_output(tmp_path):
+    """On 0a37a4a ``deid --quarantine`` took a folder holding another run's output (its OUT,
+    with deid-report.json, or a release) and wrote the instances it quarantined (pixels not
+    screened: here all, by CURATOR_MAX_PIXELS=1) among that run's de-identified ones, exit 0."""
+    hostile20.prepare_options(tmp_path)
+    source, key = str(tmp_path / "source"), str(tmp_path / "key")
+    first = tmp_path / "first"
+    assert _curator(["deid", source, str(first), "--key", key, "-w", "1", "--k", "1"], tmp_path)[0] == 0
+    before = sorted(p.relative_to(first) for p in first.rglob("*"))
+    (tmp_path / "cwd").mkdir(exist_ok=True)
+    env = {**hostile20.env_of(tmp_path, CODE), "CURATOR_MAX_PIXELS": "1"}
+    code, out, err, _ = run_curator(["deid", source, str(tmp_path / "second"), "--key", key, "-w", "1", "--k", "1",
+                                     "--quarantine", str(first)], env, tmp_path / "cwd", TIMEOUT)
+    assert problems_of(code, out, err, 2, "error: the quarantine folder holds another run's output") == [], err
+    assert sorted(p.relative_to(first) for p in first.rglob("*")) == before

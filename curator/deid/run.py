@@ -676,6 +676,8 @@ def _open_items() -> sqlite3.Connection:
 def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path | None) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise CuratorError("the output path exists and is not a folder")
+    if quarantine is not None:
+        _check_quarantine(out_dir, quarantine)
     if is_dicomweb_spec(source):  # a server: only the local folders need checking
         return
     source_path = Path(os.fspath(source))
@@ -687,13 +689,25 @@ def _check_paths(source: str | os.PathLike[str], out_dir: Path, quarantine: Path
         raise CuratorError("the output folder must not be inside the source")
     if is_inside(source_path, out_dir):
         raise CuratorError("the source must not be inside the output folder")
-    if quarantine is not None:
-        if is_inside(quarantine, source_path):
-            raise CuratorError("the quarantine folder must not be inside the source")
-        if is_inside(quarantine, out_dir) or is_inside(out_dir, quarantine):
-            raise CuratorError("the quarantine folder must be outside the output folder")
-        if _file_in_path(quarantine):  # made only when an instance goes there: checked before any work
-            raise UnwritableError("cannot write the quarantine folder (a file, not a folder, is in its place)")
+    if quarantine is not None and is_inside(quarantine, source_path):
+        raise CuratorError("the quarantine folder must not be inside the source")
+
+
+# Files at the top of another run's output: a de-identified folder (its report, journal, lock)
+# or a curator release (its MANIFEST).
+_OTHER_OUTPUT = (REPORT_NAME, JOURNAL_NAME, LOCK_NAME, "MANIFEST")
+
+
+def _check_quarantine(out_dir: Path, quarantine: Path) -> None:
+    """The quarantine folder is outside OUT, can be made, and is no other run's output: its
+    instances (pixels not screened, or text left after cleaning) never land among released ones."""
+    if is_inside(quarantine, out_dir) or is_inside(out_dir, quarantine):
+        raise CuratorError("the quarantine folder must be outside the output folder")
+    if _file_in_path(quarantine):  # made only when an instance goes there: checked before any work
+        raise UnwritableError("cannot write the quarantine folder (a file, not a folder, is in its place)")
+    if quarantine.is_dir() and any((quarantine / name).exists() for name in _OTHER_OUTPUT):
+        raise CuratorError("the quarantine folder holds another run's output (a de-identified folder or a release): "
+                           "quarantined instances would be mixed with released ones; choose another folder")
 
 
 def _file_in_path(folder: Path) -> bool:
