@@ -618,9 +618,12 @@ _SPINE_WINDOW = 6   # a level word counts when a spine word or exam stands at mo
 def _spine_levels(rules: ContextRules, toks: list[str], found: list[_Found], in_phrase: frozenset[int]) -> list[_Found]:
     """A level word after a spine word or a spine exam names the spine level, not the thorax or
     the uterine cervix ("MIELOGRAFIA TORACICA", "COLUMNA SEGMENTOS CERVICAL TORACICO LUMBAR");
-    a word read inside a longer phrase keeps that reading ("via lumbar injection")."""
+    so does a level word right before a spine exam word ("Thoracic myelogram", "CERVICAL CT
+    MYELOGRAPHY": ``before`` within ``before_window`` words); a word read inside a longer phrase
+    keeps that reading ("via lumbar injection")."""
     levels = [k for k, t in enumerate(toks) if t in rules.spine_levels and k not in in_phrase
-              and any(w in rules.spine_words for w in toks[max(0, k - _SPINE_WINDOW):k])]
+              and (any(w in rules.spine_words for w in toks[max(0, k - _SPINE_WINDOW):k])
+                   or any(w in rules.spine_exams_after for w in toks[k + 1:k + 1 + rules.spine_exams_window]))]
     if not levels:
         return found
     kept = [f for f in found if not (f.hit.attribute == "body_region" and f.end - f.start == 1 and f.start in levels)]

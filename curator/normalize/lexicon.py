@@ -106,6 +106,8 @@ class ContextRules:
     part_links: frozenset[str] = frozenset()                    # "neck of the femur", "cuello del femur"
     spine_levels: dict[str, str] = field(default_factory=dict)  # "toracica" after "mielografia": T-spine
     spine_words: frozenset[str] = frozenset()
+    spine_exams_after: frozenset[str] = frozenset()   # "thoracic myelogram": a level word before a spine exam word
+    spine_exams_window: int = 0
     # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
     # the column, the phrase it stands for))
     level_list: re.Pattern[str] | None = None
@@ -176,6 +178,8 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
                                  for k, v in (after.get("only_after") or {}).items()},
         spine_levels=spine_levels,
         spine_words=frozenset(fold(str(w)) for w in _term_list(levels.get("after"), "vocabulary.yaml context spine_levels")),
+        spine_exams_after=frozenset(fold(str(w)) for w in _term_list(levels.get("before"), "vocabulary.yaml context spine_levels before")),
+        spine_exams_window=int(levels.get("before_window") or 0),
         **_level_lists(data.get("spine_level_lists")),
         **_region_rules(data, terms),
     )

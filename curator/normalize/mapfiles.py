@@ -110,6 +110,8 @@ class AfterAbbreviation(UserModel):
 class SpineLevels(UserModel):
     words: Optional[dict[str, str]] = None
     after: Optional[Words] = None
+    before: Optional[Words] = None        # spine exam words a level word names the level of from before ("thoracic myelogram")
+    before_window: Optional[int] = None   # how many words after the level word such an exam word may stand
 
 
 class SpineLevelLists(UserModel):
