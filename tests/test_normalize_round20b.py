@@ -1,6 +1,7 @@
 """Round 20b of issue 16: three classes of confident misreadings found by checks.
 
 1. A spine-level word before a spine exam word ("Thoracic myelogram") named the thorax.
+3. A bare vessel word in an MR angiography ("MRA ARTERIAL HEAD") was read as a contrast phase.
 
 Each test fails without its change."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from curator.normalize import CONFIDENT, normalize_description
 
 THORAX, SPINE = "RID1243", "RID7741"
+WITH, WITH_WITHOUT = "RID28769", "RID28771"
 C_SPINE, T_SPINE, L_SPINE = "RID34571", "RID28677", "RID34573"
 
 
@@ -48,3 +50,39 @@ def test_a_level_word_before_a_spine_exam_names_the_spine_level(text, modality, 
 ])
 def test_level_words_elsewhere_keep_their_reading(text, modality, region) -> None:
     assert region in [r["code"] for r in _field(text, modality, "body_region")]
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("MRA ARTERIAL HEAD", None),                       # were "with IV contrast" 0.95
+    ("ANGIORRESSONANCIA ARTERIAL CEREBRAL", None),
+    ("ANGIO RM ARTERIAL CEREBRAL", None),
+    ("ANGIORRESSONANCIA VENOSA CEREBRAL", None),
+    ("MRA ARTERIAL HEAD", "MR"),
+    ("MRV VENOUS HEAD", None),
+    ("ANGIO RM VENOSA", "MR"),
+    ("DOPPLER ARTERIAL MEMBRO INFERIOR", "US"),         # a Doppler uses no contrast
+    ("US DUPLEX VENOUS LEG", None),
+    ("Duplexsonographie arteriell", "US"),
+])
+def test_a_bare_vessel_word_in_an_mr_or_us_vascular_exam_states_no_contrast(text, modality) -> None:
+    assert _field(text, modality, "contrast") == []
+
+
+@pytest.mark.parametrize("text, modality, contrast", [
+    ("ANGIO-TC AORTA", None, WITH),                    # CT angiography: contrast
+    ("TC ABDOMEN FASE ARTERIAL", None, WITH),
+    ("CTA ARTERIAL", None, WITH),
+    ("ANGIO-TC VENOSA", "CT", WITH),
+    ("ARTERIAL 2.5mm", "CT", WITH),                    # a CT series
+    ("AX T1 ARTERIAL", "MR", WITH),                    # MR liver dynamics: no vascular word
+    ("LAVA ARTERIAL", "MR", WITH),
+    ("MR LIVER ARTERIAL VENOUS", "MR", WITH),
+    ("MRA HEAD ARTERIAL PHASE", None, WITH),           # a phase phrase
+    ("MRA NECK WITH CONTRAST ARTERIAL", None, WITH),
+    ("MRA NECK WITH AND WITHOUT CONTRAST ARTERIAL", None, WITH_WITHOUT),
+    ("fase arterial", None, WITH),
+    ("arterial phase", None, WITH),
+    ("temps artériel", None, WITH),
+])
+def test_phase_phrases_ct_and_mr_dynamics_keep_their_contrast(text, modality, contrast) -> None:
+    assert [c["code"] for c in _field(text, modality, "contrast")] == [contrast]

@@ -600,6 +600,8 @@ def _context_rules(lex: Lexicon, toks: list[str], folded: str, found: list[_Foun
                                       and any(tuple(toks[max(0, f.start - k):f.start]) in rules.reason_prefixes for k in (1, 2)))]
     if rules.spine_levels:
         found = _spine_levels(rules, toks, found, in_phrase)
+    if rules.vessel_words:
+        found = _vessel_words(lex, toks, found, context)
     if rules.part_of:
         found = _parts(rules, toks, found)
     found = _alternatives(rules, toks, _conditions(rules, toks, _excluded(rules, toks, _language_bound(rules, toks, found))))
@@ -628,6 +630,25 @@ def _spine_levels(rules: ContextRules, toks: list[str], found: list[_Found], in_
         return found
     kept = [f for f in found if not (f.hit.attribute == "body_region" and f.end - f.start == 1 and f.start in levels)]
     return kept + [_Found(Hit("body_region", (rules.spine_levels[toks[k]],), "exact"), k, k + 1) for k in levels]
+
+
+def _vessel_words(lex: Lexicon, toks: list[str], found: list[_Found], context: str) -> list[_Found]:
+    """A bare vessel word ("arterial", "venosa") in an MR or ultrasound vascular exam names the
+    vessels, not a contrast phase ("MRA ARTERIAL HEAD", "ANGIORRESSONANCIA VENOSA CEREBRAL": an MR
+    angiography may be time-of-flight or phase-contrast): its contrast reading is dropped.  A
+    phase phrase ("fase arterial", "arterial phase") and CT ("ANGIO-TC ... ARTERIAL") keep theirs,
+    and so does an MR series with no vascular word ("AX T1 ARTERIAL", "LAVA ARTERIAL")."""
+    rules = lex.rules
+    bare = [f for f in found if f.hit.attribute == "contrast" and f.end - f.start == 1 and toks[f.start] in rules.vessel_words]
+    if not bare:
+        return found
+    exam = any(tuple(toks[k:k + len(e)]) == e for e in rules.vessel_exams for k in range(len(toks) - len(e) + 1))
+    if not exam:
+        header = lex.header_values["modality"].get(header_key(context)) if context else None
+        modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes} | set(header or ())
+        others = [t for t in toks if t not in rules.vessel_words]
+        exam = bool(modalities & rules.vessel_modalities) and rules.has_context(rules.vessel_context, others, " ".join(others))
+    return [f for f in found if f not in bare] if exam else found
 
 
 _PART_GAP = 3   # at most this many link words between a part and its whole ("neck of the femur")

@@ -108,6 +108,12 @@ class ContextRules:
     spine_words: frozenset[str] = frozenset()
     spine_exams_after: frozenset[str] = frozenset()   # "thoracic myelogram": a level word before a spine exam word
     spine_exams_window: int = 0
+    # "MRA ARTERIAL HEAD": a bare vessel word names the vessels, not a contrast phase, in an exam of
+    # `vessel_modalities` with a word of the `vessel_context` context, or beside a `vessel_exams` phrase
+    vessel_words: frozenset[str] = frozenset()
+    vessel_modalities: frozenset[str] = frozenset()
+    vessel_context: str = ""
+    vessel_exams: frozenset[tuple[str, ...]] = frozenset()
     # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
     # the column, the phrase it stands for))
     level_list: re.Pattern[str] | None = None
@@ -181,8 +187,25 @@ def _context_rules(data: dict, terms: dict) -> ContextRules:
         spine_exams_after=frozenset(fold(str(w)) for w in _term_list(levels.get("before"), "vocabulary.yaml context spine_levels before")),
         spine_exams_window=int(levels.get("before_window") or 0),
         **_level_lists(data.get("spine_level_lists")),
+        **_vessel_words(data.get("vessel_words"), contexts, terms),
         **_region_rules(data, terms),
     )
+
+
+def _vessel_words(data: dict | None, contexts: dict, terms: dict) -> dict:
+    """``vessel_words``: bare vessel words that are no contrast phase in an MR or US vascular exam."""
+    if not data:
+        return {}
+    needs = str(data.get("needs") or "")
+    if needs not in contexts:
+        raise LexiconError(f"vocabulary.yaml context vessel_words: needs {needs!r} is not a context of `context.needs`")
+    modalities = frozenset(str(c) for c in data.get("modalities") or ())
+    for code in modalities:
+        if code not in terms:
+            raise LexiconError(f"vocabulary.yaml context vessel_words: modality {code} is not in the RadLex subset")
+    return {"vessel_words": frozenset(fold(str(w)) for w in _term_list(data.get("words"), "vocabulary.yaml context vessel_words")),
+            "vessel_modalities": modalities, "vessel_context": needs,
+            "vessel_exams": frozenset(tuple(tokens(w)) for w in _term_list(data.get("exams"), "vocabulary.yaml context vessel_words exams"))}
 
 
 def _level_lists(data: dict | None) -> dict:

@@ -114,6 +114,13 @@ class SpineLevels(UserModel):
     before_window: Optional[int] = None   # how many words after the level word such an exam word may stand
 
 
+class VesselWords(UserModel):
+    words: Words                        # bare vessel words ("arterial", "venosa"): the vessels, not a contrast phase ...
+    modalities: Words                   # ... in an exam of these modalities (text or header) ...
+    needs: str                          # ... with a word of this context (other than `words`) ...
+    exams: Optional[Words] = None       # ... or beside one of these exam words (MR angiography / venography)
+
+
 class SpineLevelLists(UserModel):
     levels: list[tuple[str, Words]]   # [phrase, [list items]] in the order of the column
     separators: Words
@@ -139,6 +146,7 @@ class ContextSection(UserModel):
     after_abbreviation: Optional[AfterAbbreviation] = None
     spine_levels: Optional[SpineLevels] = None
     spine_level_lists: Optional[SpineLevelLists] = None
+    vessel_words: Optional[VesselWords] = None
     alternative_markers: Optional[Words] = None
     alternative_window: Optional[int] = None
     condition_words: Optional[Words] = None
