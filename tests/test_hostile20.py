@@ -199,3 +199,31 @@ def test_the_quarantine_is_never_another_runs_output(tmp_path):
                                      "--quarantine", str(first)], env, tmp_path / "cwd", TIMEOUT)
     assert problems_of(code, out, err, 2, "error: the quarantine folder holds another run's output") == [], err
     assert sorted(p.relative_to(first) for p in first.rglob("*")) == before
+
+
+def test_an_archive_curator_cannot_read_says_so_whatever_its_name(tmp_path):
+    """A 7z or RAR archive named .zip, and a 7z archive inside a zip, were rejected as 'not DICOM
+    (no DICM prefix and no readable DICOM dataset)' on 0a37a4a: the user learnt nothing of what
+    the file is.  Now: '7z archive, a format curator cannot read (unpack it first)'."""
+    import json
+
+    archives = hostile20.source_files()
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("sevenz_renamed.zip", "rar_renamed.zip"):
+        (source / name).write_bytes(archives[f"archives/{name}"])
+    (source / "outer.zip").write_bytes(hostile20._zip([("inner.7z", archives["archives/sevenz_renamed.zip"]),
+                                                       ("ok.dcm", archives["ok/ok.dcm"])]))
+    (tmp_path / "key").write_text(f"curator-key-v1:{'cd' * 32}\n")
+    (tmp_path / "key").chmod(0o600)
+    code, out, err = _curator(["audit", str(source), "-f", "json", "-o", str(tmp_path / "a.json"), "-w", "1", "--full-paths",
+                               "--index", str(tmp_path / "a.parquet")], tmp_path)
+    assert code == 0, err
+    reasons = {row["path"]: row["reason"] for row in json.loads((tmp_path / "a.json").read_text())["rejected"]}
+    assert reasons == {"sevenz_renamed.zip": "7z archive, a format curator cannot read (unpack it first)",
+                       "rar_renamed.zip": "RAR archive, a format curator cannot read (unpack it first)",
+                       "outer.zip!/inner.7z": "7z archive, a format curator cannot read (unpack it first)"}
+    code, out, err = _curator(["deid", str(source), str(tmp_path / "d"), "--key", str(tmp_path / "key"), "-w", "1",
+                               "--k", "1"], tmp_path)
+    report = json.loads((tmp_path / "d" / "deid-report.json").read_text())
+    assert code == 0 and sorted(r["reason"] for r in report["rejected"]) == sorted(reasons.values()), err

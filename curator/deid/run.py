@@ -699,12 +699,16 @@ _OTHER_OUTPUT = (REPORT_NAME, JOURNAL_NAME, LOCK_NAME, "MANIFEST")
 
 
 def _check_quarantine(out_dir: Path, quarantine: Path) -> None:
-    """The quarantine folder is outside OUT, can be made, and is no other run's output: its
-    instances (pixels not screened, or text left after cleaning) never land among released ones."""
+    """The quarantine folder is outside OUT and can be made."""
     if is_inside(quarantine, out_dir) or is_inside(out_dir, quarantine):
         raise CuratorError("the quarantine folder must be outside the output folder")
     if _file_in_path(quarantine):  # made only when an instance goes there: checked before any work
         raise UnwritableError("cannot write the quarantine folder (a file, not a folder, is in its place)")
+
+
+def _refuse_other_output(quarantine: Path) -> None:
+    """The quarantine folder is no other run's output: its instances (pixels not screened, or
+    text left after cleaning) never land among released ones."""
     if quarantine.is_dir() and any((quarantine / name).exists() for name in _OTHER_OUTPUT):
         raise CuratorError("the quarantine folder holds another run's output (a de-identified folder or a release): "
                            "quarantined instances would be mixed with released ones; choose another folder")
@@ -867,6 +871,7 @@ def deidentify_merging_sites(source: str | os.PathLike[str], out_dir: str | os.P
     refuse_links(out_path, "the output folder")  # before the lock file is made in it
     if quarantine_path is not None:
         refuse_links(quarantine_path, "the quarantine folder")
+        _refuse_other_output(quarantine_path)
     with exclusive(out_path / LOCK_NAME, "this output folder"), disk_full_is_an_error("the output folder"):
         _check_output(out_path, journal_path, settings, options.force)
         run = _Run(source, out_path, quarantine_path, chosen, key, options, tier)

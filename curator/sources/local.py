@@ -45,6 +45,23 @@ class ArchiveLimits:
 
 
 @cache
+def _unreadable_archives() -> tuple[tuple[str, bytes], ...]:
+    data = load_yaml(mappings_dir() / "sources.yaml").get("unreadable_archives") or {}
+    return tuple((str(name), bytes.fromhex(str(magic))) for name, magic in data.items())
+
+
+def unreadable_archive(head: bytes) -> str | None:
+    """Why a file starting with ``head`` is rejected when it is an archive of a format curator
+    does not read (``unreadable_archives`` of ``mappings/sources.yaml``), else ``None``."""
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return None
+    for name, magic in _unreadable_archives():
+        if head.startswith(magic):
+            return f"{name} archive, a format curator cannot read (unpack it first)"
+    return None
+
+
+@cache
 def archive_limits() -> ArchiveLimits:
     """The decompression limits of ``mappings/sources.yaml`` (archives, compressed files, deflated datasets)."""
     data = load_yaml(mappings_dir() / "sources.yaml")
@@ -255,7 +272,7 @@ class FolderSource(Source):
             if kind is not None:
                 yield from _archive_items(Path(entry.path), relpath + ARCHIVE_SEPARATOR, kind, info.st_size)
                 continue
-            zeros = _only_zero_blocks(entry.path, head, info.st_size)
+            zeros = _only_zero_blocks(entry.path, head, info.st_size) or unreadable_archive(head)
             if zeros:
                 yield Rejection(relpath, zeros)
                 continue
@@ -297,6 +314,9 @@ def _archive_items(path: Path, prefix: str, kind: str, archive_size: int) -> Ite
 def _nested_or_item(relpath: str, data: bytes, fingerprint: str) -> Item | Rejection:
     if _archive_kind(data[:512]) is not None:
         return Rejection(relpath, "archive inside an archive (not expanded; unpack it first)")
+    other = unreadable_archive(data[:512])
+    if other is not None:
+        return Rejection(relpath, other)
     return Item(relpath, len(data), fingerprint, data=data)
 
 
