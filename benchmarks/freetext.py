@@ -21,8 +21,8 @@ strings), each staff pattern in mixed case and in capitals, and safe clinical te
 * per language of fourteen in nine scripts (zh, ja, ko, ru, uk, el, tr, ar, he, hi, th, vi, pl, cs:
   ``tests/data/freetext_scripts_multilingual.yaml``): over-removal of clinical sentences (``dev``,
   ``holdout``) and of the planted sentences outside their identifiers (units: words; letters of
-  Chinese, Japanese and Thai, written without spaces; ``holdout2`` written after the vocabulary,
-  independent), and recall of the planted names, IDs, dates,
+  Chinese, Japanese and Thai, written without spaces; ``holdout2`` written after the first round of
+  the vocabulary, seen by the second; ``holdout3`` written after the second, independent), and recall of the planted names, IDs, dates,
   telephone numbers, places and ages of 90+ without and with the patient's header values.
 
 ``--philter`` also runs philter-lite (``pip install philter-lite``) on the same texts.  Its
@@ -205,7 +205,7 @@ def _plant_left(plant: str, cleaned: str) -> bool:
 
 def scripts_figures(path: Path = SCRIPTS) -> dict[str, dict[str, int]]:
     """Per language of the multi-script set: clinical units and units removed (``dev``,
-    ``holdout``, ``holdout2``, ``planted``: the planted sentences outside their plants, cleaned with the
+    ``holdout``, ``holdout2``, ``holdout3``, ``planted``: the planted sentences outside their plants, cleaned with the
     patient's values), plants, and plants removed without the header values (``filter``:
     ``clean(text)``) and with them (``full``: ``clean(text, values)``, as de-identification calls it)."""
     import yaml
@@ -215,7 +215,7 @@ def scripts_figures(path: Path = SCRIPTS) -> dict[str, dict[str, int]]:
 
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     out: dict[str, dict[str, int]] = {}
-    for part in ("dev", "holdout", "holdout2"):
+    for part in ("dev", "holdout", "holdout2", "holdout3"):
         for language, texts in data["clinical"][part].items():
             row = out.setdefault(language, {})
             units = removed = 0
@@ -246,7 +246,7 @@ def scripts_figures(path: Path = SCRIPTS) -> dict[str, dict[str, int]]:
 
 def print_scripts_figures(figures: dict[str, dict[str, int]]) -> None:
     print("multi-script clinical free text (tests/data/freetext_scripts_multilingual.yaml; units: words, "
-          "letters of zh/ja/th): over-removal dev | holdout | holdout2 | planted sentences; identifier recall "
+          "letters of zh/ja/th): over-removal dev | holdout | holdout2 | holdout3 | planted sentences; identifier recall "
           "without | with header values")
     total: dict[str, int] = {}
     for row in figures.values():
@@ -256,6 +256,7 @@ def print_scripts_figures(figures: dict[str, dict[str, int]]) -> None:
         print(f"  {language:<4} {100 * row['dev_removed'] / row['dev_units']:5.1f}% of {row['dev_units']:>3} | "
               f"{100 * row['holdout_removed'] / row['holdout_units']:5.1f}% of {row['holdout_units']:>3} | "
               f"{100 * row['holdout2_removed'] / row['holdout2_units']:5.1f}% of {row['holdout2_units']:>3} | "
+              f"{100 * row['holdout3_removed'] / row['holdout3_units']:5.1f}% of {row['holdout3_units']:>3} | "
               f"{100 * row['planted_removed'] / row['planted_units']:5.1f}% of {row['planted_units']:>3}; recall "
               f"{100 * row['filter'] / row['plants']:5.1f}% | {100 * row['full'] / row['plants']:5.1f}% of {row['plants']}")
 

@@ -110,6 +110,8 @@ def test_an_age_after_a_full_width_comma_goes():
     ("폐에 결절이 있습니다", "폐에"),  # Korean particle
     ("والكبد طبيعي", "والكبد"),  # Arabic prefixes
     ("אין נוזל בכבד", "בכבד"),  # Hebrew prefix
+    ("검사를 중단하였고 재검사 예정입니다", "중단하였고"),  # Korean verb ending after a listed noun (round 2)
+    ("Перелом шейки бедренной кости", "бедренной"),  # round 2: musculoskeletal words
 ])
 def test_an_inflected_form_of_a_listed_word_stays(text, word):
     assert fold(word) in fold(freetext.clean(text) or "")
