@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
         release: Path = typer.Argument(..., help="A release folder written by `curator publish`."),
         key: Optional[Path] = typer.Option(None, "--key", help="The release's key file: also prove no source identifier is in the release."),
     ) -> None:
-        """Re-check a release: MANIFEST checksums, SHACL (DCAT-AP, HealthDCAT-AP), FHIR, identifiers."""
+        """Re-check a release: MANIFEST checksums, character sets, SHACL (DCAT-AP, HealthDCAT-AP), FHIR, identifiers."""
         from curator.deid.pseudonyms import read_key
         from curator.errors import CuratorError, ExitCode
         from curator.release.validate import validate_release
