@@ -1,6 +1,7 @@
 """Round 20b of issue 16: three classes of confident misreadings found by checks.
 
 1. A spine-level word before a spine exam word ("Thoracic myelogram") named the thorax.
+2. The glued-tail rule read an unknown prefix before "cystografi" as the bladder ("kolecystografi").
 3. A bare vessel word in an MR angiography ("MRA ARTERIAL HEAD") was read as a contrast phase.
 
 Each test fails without its change."""
@@ -12,6 +13,7 @@ from curator.normalize import CONFIDENT, normalize_description
 
 THORAX, SPINE = "RID1243", "RID7741"
 WITH, WITH_WITHOUT = "RID28769", "RID28771"
+BLADDER, GALLBLADDER, RECTUM, HEAD = "RID237", "RID187", "RID163", "RID9080"
 C_SPINE, T_SPINE, L_SPINE = "RID34571", "RID28677", "RID34573"
 
 
@@ -86,3 +88,28 @@ def test_a_bare_vessel_word_in_an_mr_or_us_vascular_exam_states_no_contrast(text
 ])
 def test_phase_phrases_ct_and_mr_dynamics_keep_their_contrast(text, modality, contrast) -> None:
     assert [c["code"] for c in _field(text, modality, "contrast")] == [contrast]
+
+
+@pytest.mark.parametrize("text, modality", [
+    ("KOLECYSTOGRAFI", None),                # Danish/Norwegian cholecystography: was the bladder 0.85
+    ("Peroral kolecystografi", "RF"),
+    ("cholecystografi", None),               # chole + cystografi: not the bladder at confidence
+])
+def test_an_unknown_prefix_before_a_tail_another_organ_shares_is_not_confident(text, modality) -> None:
+    regions = _field(text, modality, "body_region")
+    assert all(r["confidence"] < CONFIDENT for r in regions), regions
+
+
+@pytest.mark.parametrize("text, region", [
+    ("Refluxzystographie", BLADDER),                   # "reflux": a word of the lexicon
+    ("Urethrozystographie", BLADDER),                  # "urethro" begins urethrocystography (the bladder)
+    ("Miktionszystographie", BLADDER),                 # "miktions" begins Miktionszystourethrographie
+    ("ENTEROCOLPOCISTODEFECOGRAFIA", RECTUM),          # no other organ's word ends in "defecografia"
+    ("pneumoencephalogram", HEAD),                     # echoencephalogram: the brain, inside the head
+    ("colecistografia", GALLBLADDER),
+    ("Cholezystographie", GALLBLADDER),
+])
+def test_glued_tails_with_a_known_or_safe_prefix_stay_confident(text, region) -> None:
+    regions = _field(text, None, "body_region")
+    assert [r["code"] for r in regions] == [region], regions
+    assert regions[0]["confidence"] >= CONFIDENT, regions

@@ -235,13 +235,57 @@ def _region_prefix(lex: Lexicon, tok: str) -> tuple[Entry, Entry | None] | None:
 def _exam_tail(lex: Lexicon, tok: str) -> Entry | None:
     """A glued word that ends in an exam word implying a region (nine letters or more) after a
     prefix of three or more ("Refluxzystographie", "ENTEROCOLPOCISTODEFECOGRAFIA"): that exam
-    word's meaning; the longest such tail."""
+    word's meaning; the longest such tail.  When the tail also ends a listed exam word of another
+    organ ("cystografi" ends "dakryocystografi": *cysto* may be the end of *dacryocysto*,
+    *cholecysto*), an unknown prefix may be part of that other organ's word ("kolecystografi",
+    cholecystography): the tail's region is then given below the threshold, unless the prefix is
+    a word of the lexicon ("reflux") or begins a listed word of the tail's own organ ("urethro" of
+    "urethrocystography")."""
     for k in range(3, len(tok) - 8):
-        entry = lex.phrases.get((tok[k:],))
+        tail = tok[k:]
+        entry = lex.phrases.get((tail,))
         if entry is not None and entry.kind == "implied" and any(a == "body_region" for a, _c in entry.implies) \
-                and _glued_language(lex, tok[k:]):
+                and _glued_language(lex, tail):
+            if _tail_of_another_organ(lex, tail, entry) and not _known_prefix(lex, tok[:k], entry):
+                return Entry("implied", WEAK, entry.codes, entry.implies, entry.needs)
             return entry
     return None
+
+
+def _regions_implied(entry: Entry) -> frozenset[str]:
+    return frozenset(c for a, c in entry.implies if a == "body_region")
+
+
+@lru_cache(maxsize=1)
+def _glued_index() -> tuple[tuple[tuple[str, Entry], ...], frozenset[str]]:
+    """The one-word exam terms implying a region, and every word of the lexicon's phrases (three
+    letters or more): what the glued-tail rule checks a prefix against."""
+    lex = lexicon()
+    exams = tuple((key[0], e) for key, e in lex.phrases.items()
+                  if len(key) == 1 and e.kind == "implied" and _regions_implied(e))
+    words = frozenset(w for key in lex.phrases for w in key if len(w) >= 3 and w.isalpha())
+    return exams, words
+
+
+def _tail_of_another_organ(lex: Lexicon, tail: str, entry: Entry) -> bool:
+    """A listed one-word exam term of another organ ends with ``tail`` ("dakryocystografi" for
+    "cystografi"); a region inside the tail's counts as the same ("echoencephalogram", the brain,
+    for "cephalogram", the head)."""
+    mine = _regions_implied(entry)
+    held = mine | {a for r in mine for a in ancestors(lex, r)}
+    exams, _words = _glued_index()
+    return any(word != tail and word.endswith(tail) and not all(
+        r in held or (ancestors(lex, r) & mine) for r in _regions_implied(other)) for word, other in exams)
+
+
+def _known_prefix(lex: Lexicon, prefix: str, entry: Entry) -> bool:
+    """A word of the lexicon ("reflux"), or the beginning of a longer listed exam term of the same
+    region as the tail ("urethro" of "urethrocystography", "miktions" of
+    "miktionszystourethrographie")."""
+    exams, words = _glued_index()
+    mine = _regions_implied(entry)
+    return prefix in words or any(len(word) > len(prefix) and word.startswith(prefix) and _regions_implied(other) == mine
+                                  for word, other in exams)
 
 
 def _glued_language(lex: Lexicon, piece: str) -> bool:
