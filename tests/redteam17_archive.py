@@ -15,7 +15,8 @@ Six sites, six vendors, languages and scripts:
   "Jean-Pierre DUPONT", the initials "J.-P. D.", an e-mail address and a URL with his name and a NIR in
   groups; an Acquisition Context Sequence item whose Text Value names him;
 - ``TEHRAN_PHILIPS`` (ISO_IR 192, Persian): a CR whose Image Comments write a Solar Hijri birth date
-  (1403/09/12, and in Persian digits) and a French-style CPF and BSN;
+  (1403/09/12, and in Persian digits), a CPF and a BSN; its Frame Label the name in Latin letters
+  ("REZAEI MARYAM" for رضایی^مریم, round c);
 - ``BANGKOK_CANON`` (ISO_IR 192, Thai): a CT whose Patient Comments name him in Thai, with a
   Buddhist-era birth year (2567);
 - ``SEOUL_SAMSUNG`` (ISO_IR 192, Korean): a Basic Structured Display whose Text Object names the patient
@@ -59,6 +60,7 @@ CALENDAR = "a birth date of another calendar (Solar Hijri, Buddhist era)"
 SCRIPT = "a name in Thai, Hangul (with and without a space) or Devanagari in free text"
 DISPLAY_TEXT = "a name in a structured display's text object"
 WAVEFORM = "a name in a waveform annotation"
+PERSIAN = "the Latin spelling of a name written in Persian letters (ی, ک, پ; ض read z) in a label (round c)"
 DEVICE = "a relative's name in a device string (Long Device Description)"
 
 
@@ -214,9 +216,10 @@ def _tehran_cr(p: Person, plants: list[Plant]) -> Dataset:
     ds.StudyDescription = "XR WRIST"
     ds.ImageType = ["ORIGINAL", "PRIMARY"]
     ds.ImageComments = "fracture distal radius; born 1403/09/12; تولد ۱۴۰۳/۰۹/۱۲; CPF 529.982.247-25; BSN 1112.22.333"
+    ds.FrameLabel = "REZAEI MARYAM WRIST"  # round c: the Latin spelling of a name in Persian letters
     pixels(ds)
-    plants += [Plant("1403/09/12", CALENDAR), Plant("۱۴۰۳/۰۹/۱۲", CALENDAR), Plant("529.982.247-25", NATIONAL),
-               Plant("1112.22.333", NATIONAL)]
+    plants += [Plant("REZAEI", PERSIAN), Plant("MARYAM", PERSIAN), Plant("1403/09/12", CALENDAR),
+               Plant("۱۴۰۳/۰۹/۱۲", CALENDAR), Plant("529.982.247-25", NATIONAL), Plant("1112.22.333", NATIONAL)]
     return ds
 
 

@@ -78,6 +78,34 @@ def test_device_strings_without_a_person_stay(keyword, text):
         assert str(out.get(keyword, "")) == text
 
 
+# --- class 3 (round c): the Latin spelling of a name written in Persian letters ---------------------
+
+
+@pytest.mark.parametrize("name, label, gone", [
+    ("رضایی^مریم", "MARYAM REZAEI T2", "MARYAM"), ("رضایی^مریم", "REZAEI T2", "REZAEI"),
+    ("رضائي^مريم", "REZAEI T2", "REZAEI"),  # Arabic letters, ض read z
+    ("کریمی^پریسا", "PARISA KARIMI T2", "PARISA"), ("کریمی^پریسا", "PARISA KARIMI T2", "KARIMI"),
+    ("قاسمی^وحید", "GHASEMI VAHID T2", "GHASEMI"), ("قاسمی^وحید", "GHASEMI VAHID T2", "VAHID"),
+])
+def test_the_latin_spelling_of_a_persian_name_goes(name, label, gone):
+    """The Arabic consonant table had no Persian letters (ی Farsi yeh, ک keheh, پ, چ, ژ, گ), so a name
+    written with them had no Latin skeleton and 'MARYAM REZAEI' stayed in a label; and Persian reads ض as
+    z, ق as gh, و as v (mappings/transliteration.yaml ``consonants``)."""
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.FrameLabel), out.FrameLabel
+
+
+@pytest.mark.parametrize("name, label", [("رضایی^مریم", "MR BRAIN T2 FLAIR"), ("رضایی^مریم", "RAZOR T2"),
+                                         ("کریمی^پریسا", "KIDNEY T2 CORONAL"), ("قاسمی^وحید", "DWI ADC T1 VIBE")])
+def test_labels_that_are_not_the_persian_name_stay(name, label):
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert str(out.FrameLabel) == label
+
+
 # --- the archive of round 17 (tests/redteam17_archive.py) through every command and tier ------------
 
 
