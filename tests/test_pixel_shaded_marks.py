@@ -88,3 +88,25 @@ def test_a_soft_blob_on_a_colour_ultrasound_is_no_small_marker():
     case = make_case(7, 2)
     outcome = pixels.clean(case.dataset)
     assert outcome.reason is None and outcome.cleaned
+
+
+def test_a_lone_marker_in_an_image_nothing_was_cut_from_is_quarantined():
+    """marks20 38: a 12 px L on a DX with no other text; the cleaning cuts nothing, so before the
+    image was released as it came (BurnedInAnnotation NO) with the marker: the check before
+    labelling ran only after a cut.  Now the lone-marker part of it runs on uncut images too."""
+    case = marks20_case(38, 20)
+    assert [line.text for line in case.lines] == ["L"] and case.dataset.BurnedInAnnotation == "NO"
+    outcome = pixels.clean(case.dataset)
+    assert not outcome.regions
+    assert outcome.reason == pixels.LEFT_REASON and not outcome.cleaned
+
+
+@pytest.mark.parametrize("index", [5, 11, 17])
+def test_a_text_free_image_nothing_was_cut_from_is_released_as_it_came(index):
+    """Guard: the own set's text-free controls (nothing cut) are not quarantined by that check."""
+    from curator.testing.synthetic_text import make_case
+
+    case = make_case(index, 2)
+    assert not case.planted
+    outcome = pixels.clean(case.dataset)
+    assert outcome.reason is None and not outcome.regions

@@ -359,6 +359,21 @@ def screen(ds: Dataset) -> str | None:
         return not_screened(exc, ds)
 
 
+def _lone_marks_left(stack: NDArray) -> bool:
+    """Whether a frame of an image the cleaning cut nothing from shows a single glyph standing
+    alone along an edge (:func:`textdetect.lone_marks`: an L/R marker; a line needs two glyphs,
+    so neither detector sees it).  The rest of the check before labelling is not run there: on
+    an uncut image the stroke detector's false alarms on anatomy would quarantine text-free
+    images."""
+    limit = textdetect.settings().max_side
+    for frame in stack:
+        while max(frame.shape[:2]) > limit:
+            frame = frame[::2, ::2]
+        if any(textdetect.in_band(box, frame.shape) for box in textdetect.lone_marks(frame)):
+            return True
+    return False
+
+
 def _screen_frames(frames: Iterator[tuple[int, NDArray]], words: bool = False) -> str | None:
     """:data:`SCREEN_REASON` when one of ``frames`` shows text-like regions in its bands
     (``words``: words of two glyphs count, :func:`textdetect.detect`; the check before labelling)."""
@@ -484,8 +499,8 @@ def clean(ds: Dataset) -> Outcome:
         lines += found
         if left:
             return Outcome(boxes=lines, reason=f"{left} (frame {index + 1})", regions=regions)
-    if not regions:
-        return Outcome()
+    if not regions:  # nothing cut: still never released under NO with a marker glyph that neither detector sees
+        return Outcome(reason=LEFT_REASON) if _lone_marks_left(stack) else Outcome()
     lines += _cut_static(stack, static, regions, fill)
     if _screen_frames(enumerate(stack), words=True):  # never labelled NO while the stroke detector still sees text (or a short word)
         return Outcome(boxes=lines, reason=LEFT_REASON, regions=regions)
