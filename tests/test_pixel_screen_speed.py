@@ -481,3 +481,21 @@ def test_the_band_question_gets_the_detectors_answer():
         if not expected and not shortcut:
             seen["clear, searched"] += 1
     assert all(count >= 10 for count in seen.values()), seen
+
+
+def test_pixels_at_most_a_level_are_counted_as_numpy_counts_them():
+    """``_at_most`` (level 0 counted as the pixels that are not 0) equals numpy's count of
+    ``view <= level``, with and without zeros, on contiguous and strided views."""
+    rng = np.random.default_rng(12)
+    zero_counted = 0
+    for trial in range(120):
+        rows, cols = (int(v) for v in rng.integers(1, 200, 2))
+        view = rng.integers(0 if trial % 2 else 1, 256, (rows, cols)).astype(np.uint8)
+        if trial % 3 == 0:
+            view[rng.random((rows, cols)) < 0.3] = 0
+        if trial % 4 == 1:
+            view = view[::2, ::3]
+        for level in (0, 1, int(rng.integers(0, 256)), 255):
+            assert textdetect._at_most(view, level) == int(np.count_nonzero(view <= level)), (trial, level)
+        zero_counted += int(np.count_nonzero(view == 0)) > 0
+    assert zero_counted > 30

@@ -273,9 +273,19 @@ def _guessed_levels(view: NDArray[np.uint8], below: int, above: int) -> tuple[in
     want_high = min(m, 2 * (n - above) * m // n + 2)
     low = int(np.searchsorted(ends, want_low, side="left"))
     high = int(np.searchsorted(ends, m - want_high, side="right"))
-    if np.count_nonzero(view <= low) < below + 1 or np.count_nonzero(view >= high) < n - above:
+    if _at_most(view, low) < below + 1 or np.count_nonzero(view >= high) < n - above:
         return None
     return low, high
+
+
+def _at_most(view: NDArray[np.uint8], level: int) -> int:
+    """Pixels of ``view`` at ``level`` or below.  Level 0 (a frame's lowest value, often its
+    background) is counted as the pixels that are not 0, by OpenCV when installed (one
+    pass without a boolean copy), else numpy compares."""
+    cv2 = _cv2()
+    if level == 0 and cv2 is not None and view.ndim == 2:
+        return view.size - cv2.countNonZero(view)
+    return int(np.count_nonzero(view <= level))
 
 
 def histogram_percentiles(values: NDArray[np.float32], counts: NDArray[np.intp], q: tuple[float, ...]) -> NDArray[np.float64]:
