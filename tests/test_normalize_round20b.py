@@ -65,6 +65,8 @@ def test_level_words_elsewhere_keep_their_reading(text, modality, region) -> Non
     ("DOPPLER ARTERIAL MEMBRO INFERIOR", "US"),         # a Doppler uses no contrast
     ("US DUPLEX VENOUS LEG", None),
     ("Duplexsonographie arteriell", "US"),
+    ("NM EXTREMITIES VENOUS THROMBOSIS", "NM"),        # nuclear medicine: never a contrast phase
+    ("NM ABDOMEN VENOUS SHUNT PATENCY", None),
 ])
 def test_a_bare_vessel_word_in_an_mr_or_us_vascular_exam_states_no_contrast(text, modality) -> None:
     assert _field(text, modality, "contrast") == []

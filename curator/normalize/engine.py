@@ -681,15 +681,18 @@ def _vessel_words(lex: Lexicon, toks: list[str], found: list[_Found], context: s
     vessels, not a contrast phase ("MRA ARTERIAL HEAD", "ANGIORRESSONANCIA VENOSA CEREBRAL": an MR
     angiography may be time-of-flight or phase-contrast): its contrast reading is dropped.  A
     phase phrase ("fase arterial", "arterial phase") and CT ("ANGIO-TC ... ARTERIAL") keep theirs,
-    and so does an MR series with no vascular word ("AX T1 ARTERIAL", "LAVA ARTERIAL")."""
+    and so does an MR series with no vascular word ("AX T1 ARTERIAL", "LAVA ARTERIAL").  In a
+    nuclear medicine exam (``always``) such a word is never a phase ("NM EXTREMITIES VENOUS
+    THROMBOSIS")."""
     rules = lex.rules
     bare = [f for f in found if f.hit.attribute == "contrast" and f.end - f.start == 1 and toks[f.start] in rules.vessel_words]
     if not bare:
         return found
-    exam = any(tuple(toks[k:k + len(e)]) == e for e in rules.vessel_exams for k in range(len(toks) - len(e) + 1))
+    header = lex.header_values["modality"].get(header_key(context)) if context else None
+    modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes} | set(header or ())
+    exam = bool(modalities & rules.vessel_always) or any(
+        tuple(toks[k:k + len(e)]) == e for e in rules.vessel_exams for k in range(len(toks) - len(e) + 1))
     if not exam:
-        header = lex.header_values["modality"].get(header_key(context)) if context else None
-        modalities = {c for f in found if f.hit.attribute == "modality" for c in f.hit.codes} | set(header or ())
         others = [t for t in toks if t not in rules.vessel_words]
         exam = bool(modalities & rules.vessel_modalities) and rules.has_context(rules.vessel_context, others, " ".join(others))
     return [f for f in found if f not in bare] if exam else found

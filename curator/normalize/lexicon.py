@@ -114,6 +114,7 @@ class ContextRules:
     vessel_modalities: frozenset[str] = frozenset()
     vessel_context: str = ""
     vessel_exams: frozenset[tuple[str, ...]] = frozenset()
+    vessel_always: frozenset[str] = frozenset()
     # "C/T/L spine": a list of spine levels (a pattern on the raw text; list item -> (place in
     # the column, the phrase it stands for))
     level_list: re.Pattern[str] | None = None
@@ -200,11 +201,12 @@ def _vessel_words(data: dict | None, contexts: dict, terms: dict) -> dict:
     if needs not in contexts:
         raise LexiconError(f"vocabulary.yaml context vessel_words: needs {needs!r} is not a context of `context.needs`")
     modalities = frozenset(str(c) for c in data.get("modalities") or ())
-    for code in modalities:
+    always = frozenset(str(c) for c in data.get("always") or ())
+    for code in modalities | always:
         if code not in terms:
             raise LexiconError(f"vocabulary.yaml context vessel_words: modality {code} is not in the RadLex subset")
     return {"vessel_words": frozenset(fold(str(w)) for w in _term_list(data.get("words"), "vocabulary.yaml context vessel_words")),
-            "vessel_modalities": modalities, "vessel_context": needs,
+            "vessel_modalities": modalities, "vessel_context": needs, "vessel_always": always,
             "vessel_exams": frozenset(tuple(tokens(w)) for w in _term_list(data.get("exams"), "vocabulary.yaml context vessel_words exams"))}
 
 

@@ -119,6 +119,7 @@ class VesselWords(UserModel):
     modalities: Words                   # ... in an exam of these modalities (text or header) ...
     needs: str                          # ... with a word of this context (other than `words`) ...
     exams: Optional[Words] = None       # ... or beside one of these exam words (MR angiography / venography)
+    always: Optional[Words] = None      # ... or in an exam of these modalities whatever else it says (NM: no contrast phase)
 
 
 class SpineLevelLists(UserModel):
