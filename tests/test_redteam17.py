@@ -106,6 +106,32 @@ def test_labels_that_are_not_the_persian_name_stay(name, label):
         assert str(out.FrameLabel) == label
 
 
+# --- class 4 (round d): a name part that only another script's clinical list holds, in a code ------
+
+
+@pytest.mark.parametrize("name, keyword, label", [
+    ("Kim^Minjun=김^민준", "ContentLabel", "KIM_PR"),  # test_redteam10's case, failing on main since fd47de3
+    ("Kim^Minjun", "ContentLabel", "KIM_MEAS"),
+])
+def test_a_name_part_listed_only_as_another_scripts_clinical_word_still_empties_a_code(name, keyword, label):
+    """Vietnamese 'kim' (needle) became a safe word with the multi-script clinical lists, and a name part
+    that is vocabulary is never matched in codes: 'KIM_PR' for Kim^Minjun stayed.  Codes and labels are
+    written in the word lists and the lexicon, not in other scripts' free text (freetext.is_code_word)."""
+    ds = _ct(name=name)
+    setattr(ds, keyword, label)
+    for out in _both(ds):
+        assert "KIM" not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("name, keyword, label", [("Kim^Minjun", "ContentLabel", "MIP_PR"),
+                                                  ("Enter^Text", "ContentLabel", "TEXT_PR")])
+def test_codes_of_vocabulary_stay(name, keyword, label):
+    ds = _ct(name=name)
+    setattr(ds, keyword, label)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == label
+
+
 # --- the archive of round 17 (tests/redteam17_archive.py) through every command and tier ------------
 
 

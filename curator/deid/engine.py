@@ -180,7 +180,7 @@ def has_identifier(text: str, values: frozenset[str]) -> bool:
     words = [w.latin for w in found]  # "kоwalska" (Cyrillic о) is "kowalska"
     if any(t in tokens for t in words) or split_parts(words, values):  # split_parts: "ROSTKO WSKA"
         return True
-    if holds_abbreviated_name(text, values, freetext.is_word):  # "PAPAD AP", "I SOMC" (red team 10)
+    if holds_abbreviated_name(text, values, freetext.is_code_word):  # "PAPAD AP", "I SOMC" (red team 10)
         return True
     if any(declined_name(w.folded, w.latin, values) for w in found):  # "Иванову" (red team 15)
         return True
@@ -267,7 +267,7 @@ def keep_codes(values: list[str], ids: frozenset[str]) -> list[str]:
     patient's headers (:func:`curator.deid.scrub.code_holds_identifier`) or an ID after its word
     (:func:`_code_holds_id`) is emptied, and so
     are two neighbouring values that hold one only together (``ROSTKO\\WSKA``)."""
-    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_word) or _code_holds_id(v)
+    return _without_split_parts(["" if code_holds_identifier(v, ids, freetext.is_code_word) or _code_holds_id(v)
                                  or _code_is_name(v, ids) else v for v in values], ids, values)
 
 
