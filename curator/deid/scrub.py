@@ -821,13 +821,15 @@ def skeleton_words(text: str, values: frozenset[str]) -> list[tuple[int, int]]:
     skeletons, short = _value_skeletons(values)
     if not skeletons and not short:
         return []
-    from curator.deid.freetext import is_word  # freetext imports this module
+    from curator.deid.freetext import is_code_word  # freetext imports this module
 
     glued = tuple(s for s in skeletons if len(s) >= scrub_rules().min_glued_name_length)
     spans = []
     for match in _LETTERS.finditer(text):
         word = fold(match.group())
-        if not word.isascii() or is_word(word):
+        # not the words only other scripts' free-text lists hold: Vietnamese 'dân' is no code word,
+        # 'DAN' for דן still goes (red team 17)
+        if not word.isascii() or is_code_word(word):
             continue
         inside = _single(word.translate(_LATIN_VOWELS))
         if latin_skeleton(word) in skeletons or any(s in inside for s in glued) or _short_spelling(word, short):
