@@ -100,7 +100,7 @@ KEPT = {
     "fr": ("lésion", "T2"),
     "ir": ("fracture",),
     "th": ("CT",),
-    "kr": (),  # "결절" (nodule) goes: no Korean clinical words yet (freetext20's multilingual lists; notes/redteam17.md)
+    "kr": ("결절", "추적"),  # nodule, follow-up: kept since the multi-script clinical lists (fd47de3)
     "in": ("sinus", "rhythm"),
 }
 
