@@ -132,6 +132,33 @@ def test_codes_of_vocabulary_stay(name, keyword, label):
         assert str(out.get(keyword, "")) == label
 
 
+# --- class 5 (round f): a national number glued to its name in a label or code ------------------------
+
+
+@pytest.mark.parametrize("keyword, label, gone", [
+    ("FrameLabel", "BSN111222333", "111222333"), ("ContentLabel", "SNILS_11223344595", "11223344595"),
+    ("FrameLabel", "EGN7104025180", "7104025180"), ("ContentLabel", "IQAMA_2419063587", "2419063587"),
+    ("FrameLabel", "AADHAAR 482915736041", "482915736041"),
+])
+def test_a_national_number_glued_to_its_name_goes(keyword, label, gone):
+    """'BSN 111222333' went from free text but 'BSN111222333' stayed in a label: the names of national
+    identifiers were no ID words (mappings/identifiers.yaml ``pattern_words: id_words``), so the keyed
+    number pattern of labels and codes did not read them."""
+    ds = _ct(name="Okafor^Chidinma")
+    setattr(ds, keyword, label)
+    for out in _both(ds):
+        assert gone not in str(out.get(keyword, "")), out.get(keyword)
+
+
+@pytest.mark.parametrize("keyword, text", [("FrameLabel", "T2 AXIAL 2019"), ("ImageComments", "nie 2019 r."),
+                                           ("FrameLabel", "CPR 2019"), ("ContentLabel", "BSN_LIVER")])
+def test_labels_with_numbers_that_are_no_national_number_stay(keyword, text):
+    ds = _ct(name="Okafor^Chidinma")
+    setattr(ds, keyword, text)
+    for out in _both(ds):
+        assert str(out.get(keyword, "")) == text
+
+
 # --- the archive of round 17 (tests/redteam17_archive.py) through every command and tier ------------
 
 
