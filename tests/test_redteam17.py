@@ -196,3 +196,33 @@ def test_controlled_tiers_keep_the_demographics_and_the_clinical_words(runs, tie
         assert float(ds.PatientWeight) == 61.0 and float(ds.PatientSize) == 1.62
     text = " ".join(str(el.value) for ds in released for el in ds.iterall() if el.VR in ("LO", "ST", "LT", "UT", "SH"))
     assert [w for kept in r17.KEPT.values() for w in kept if w not in text] == []
+
+
+# --- red team 17b, class 1: a birthplace after a word of birth and a preposition --------------------
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("née le 21/09/1967 à Créteil, nodule", "Créteil"),
+    ("born in Reading, nodule", "Reading"),
+    ("patient born in Bath 1950, nodule", "Bath"),
+    ("nato a Como, nodulo", "Como"),
+    ("narozen v Most, uzel", "Most"),
+    ("BORN IN ENUGU, NODULE", "ENUGU"),
+])
+def test_a_birthplace_goes(text, gone):
+    """A town after a word of birth ('né le ... à Créteil', 'born in Reading') stayed when the town is a
+    word of the lists: only residence words opened a place clause (mappings/freetext/rules.yaml
+    ``places.birth_words``; 'v' joins the prepositions for Czech)."""
+    ds = _ct(name="Okafor^Chidinma")
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text", ["born at 32 weeks, CT chest", "BORN AT TERM, CT CHEST",
+                                  "NE quadrant lesion at Segment 7"])
+def test_a_time_of_birth_or_a_quadrant_stays(text):
+    ds = _ct(name="Okafor^Chidinma")
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text

@@ -57,6 +57,7 @@ class Rules:
     min_patients: int
     min_sites: int
     residence: frozenset[str]
+    birth: frozenset[str]  # born, né... (as written, NFC, case folded): a birthplace clause is read as a residence clause
     place_prepositions: frozenset[str]
     place_anywhere: frozenset[str]
     not_places: frozenset[str]
@@ -88,6 +89,7 @@ def rules() -> Rules:
         min_patients=int(data["convention"]["patients"]),
         min_sites=int(data["convention"]["sites"]),
         residence=frozenset(fold(str(t)) for t in data["places"]["residence_words"]),
+        birth=frozenset(unicodedata.normalize("NFC", str(t)).casefold() for t in data["places"].get("birth_words") or ()),
         place_prepositions=frozenset(fold(str(t)) for t in data["places"]["prepositions"]),
         place_anywhere=frozenset(fold(str(t)) for t in data["places"]["anywhere"]),
         not_places=frozenset(fold(str(t)) for t in data["places"]["not_places"]),
@@ -522,6 +524,11 @@ def _name_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool, 
 
 
 @cache
+def _folded_birth() -> frozenset[str]:
+    return frozenset(fold(word) for word in rules().birth)
+
+
+@cache
 def _folded_before_name() -> frozenset[str]:
     return frozenset(fold(word) for word in rules().before_name)
 
@@ -539,7 +546,10 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     n = len(spans)
     kinds = [i for i in range(n - 1) if spans[i][3] in _folded_before_name()
              and unicodedata.normalize("NFC", spans[i][2]).casefold() in r.before_name]  # with its diacritics: "XA Aorta" stays
-    if r.residence.isdisjoint(words) and (upper or r.place_anywhere.isdisjoint(words) and not kinds):
+    # a birthplace as a residence ("né le 21/09/1967 à Créteil", "born in Enugu"; red team 17b), "né" with its accent
+    clauses = [i for i, span in enumerate(spans) if span[3] in r.residence or span[3] in _folded_birth()
+               and unicodedata.normalize("NFC", span[2]).casefold() in r.birth]
+    if not clauses and (upper or r.place_anywhere.isdisjoint(words) and not kinds):
         return set()
     drop: set[int] = set()
     months = scrub_rules().months
@@ -553,7 +563,7 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
                     and folded not in _clinical_words())
         return _capitalised(original) and not original.isupper()
 
-    for i in (i for i, span in enumerate(spans) if span[3] in r.residence):
+    for i in clauses:
         end = next((j for j in range(i + 1, n) if _CLAUSE_END.search(text[spans[j - 1][1]:spans[j][0]])), n)
         # a clause in capitals inside mixed-case text is read as capitals ("... PT LIVES IN LAKE OSWEGO.")
         capitals = upper or not any(c.islower() for c in text[spans[i][0]:spans[end - 1][1]])
