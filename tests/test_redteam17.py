@@ -226,3 +226,31 @@ def test_a_time_of_birth_or_a_quadrant_stays(text):
     ds.ImageComments = text
     for out in _both(ds):
         assert str(out.ImageComments) == text
+
+
+# --- red team 17b, class 2: the Latin spelling of a Devanagari name Hindi says without a medial a ----
+
+
+@pytest.mark.parametrize("name, label, gone", [
+    ("देशपांडे^अनाया", "ANAYA DESHPANDE T2", "DESHPANDE"), ("देशपांडे^अनाया", "DESHPANDE T2", "DESHPANDE"),
+    ("संपत^कमला", "SAMPAT KAMLA T2", "SAMPAT"), ("संपत^कमला", "SAMPAT KAMLA T2", "KAMLA"),
+    ("सरदेसाई^राजेश", "SARDESAI T1", "SARDESAI"),
+])
+def test_the_latin_spelling_of_a_devanagari_name_goes(name, label, gone):
+    """'DESHPANDE' stayed in a label for देशपांडे: the Devanagari reading kept every consonant's a
+    ('deshapande'), and read the nasal sign ं only as n ('Sampat' is संपत).  Now the a that Hindi and
+    Marathi do not say inside a word is also left out, and ं, ँ are n or m
+    (mappings/transliteration.yaml ``devanagari``; curator.deid.scrub._devanagari_spellings)."""
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert gone not in str(out.FrameLabel), out.FrameLabel
+
+
+@pytest.mark.parametrize("name, label", [("देशपांडे^अनाया", "DWI ADC T2 AXIAL"), ("संपत^कमला", "SPINE T2 SAG"),
+                                         ("कमला^संपत", "CAROTID ANGIO")])
+def test_labels_that_are_not_the_devanagari_name_stay(name, label):
+    ds = _ct(name=name)
+    ds.FrameLabel = label
+    for out in _both(ds):
+        assert str(out.FrameLabel) == label

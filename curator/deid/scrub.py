@@ -390,39 +390,56 @@ _DEVANAGARI = re.compile(r"[\u0900-\u097f]")
 
 
 @cache
-def _devanagari() -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str], dict[str, str], str]:
+def _devanagari() -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str], dict[str, tuple[str, ...]], str]:
     data = _transliteration()["devanagari"]
-    consonants = {str(k): tuple(map(str, v)) if isinstance(v, list) else (str(v),) for k, v in data["consonants"].items()}
-    vowels, signs, modifiers = ({str(k): str(v) for k, v in data[name].items()} for name in ("vowels", "signs", "modifiers"))
-    return consonants, vowels, signs, modifiers, str(data["virama"])
+
+    def choices(table: dict[object, object]) -> dict[str, tuple[str, ...]]:
+        return {str(k): tuple(map(str, v)) if isinstance(v, list) else (str(v),) for k, v in table.items()}
+
+    vowels, signs = ({str(k): str(v) for k, v in data[name].items()} for name in ("vowels", "signs"))
+    return choices(data["consonants"]), vowels, signs, choices(data["modifiers"]), str(data["virama"])
 
 
 def _devanagari_spellings(text: str) -> tuple[str, ...]:
     """Latin spellings of a value in Devanagari (``mappings/transliteration.yaml``
-    ``devanagari``): each consonant spelling, with and without the a of a word's last
-    consonant ("विनायक": vinayak, vinayaka; "चतुर्वेदी": chaturvedi, chaturwedi)."""
+    ``devanagari``): each consonant and nasal-sign spelling, with and without the a of a word's
+    last consonant ("विनायक": vinayak, vinayaka; "चतुर्वेदी": chaturvedi, chaturwedi), and with
+    and without the a that Hindi and Marathi do not say inside a word: a consonant's a between a
+    vowel and a consonant before it and a consonant and a vowel after it ("देशपांडे": deshapande,
+    deshpande; red team 17b)."""
     consonants, vowels, signs, modifiers, virama = _devanagari()
     out = set()
-    for system in (0, 1):
-        for final_a in ("", "a"):
-            letters: list[str] = []
-            pending = False  # a consonant whose vowel is not written yet
-            for char in unicodedata.normalize("NFC", text) + " ":
-                if char in consonants:
-                    letters.append("a" * pending + consonants[char][min(system, len(consonants[char]) - 1)])
-                    pending = True
-                elif char in signs:
-                    letters.append(signs[char])
-                    pending = False
-                elif char == virama:
-                    pending = False
-                elif char in modifiers or char in vowels:
-                    letters.append("a" * pending + modifiers.get(char, vowels.get(char, "")))
-                    pending = False
-                elif not unicodedata.combining(char):  # a nukta is ignored; anything else ends a word
-                    letters.append(final_a * pending + char)
-                    pending = False
-            out.add(fold("".join(letters).strip()))
+    for system, nasal in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        # tokens of the text: (kind, Latin): C consonant (a nasal sign, visarga), A a consonant's
+        # unwritten a, V a vowel, F the a of a word's last consonant, O anything else
+        tokens: list[tuple[str, str]] = []
+        pending = False  # a consonant whose vowel is not written yet
+        for char in unicodedata.normalize("NFC", text) + " ":
+            if char in consonants:
+                tokens += [("A", "a")] * pending + [("C", consonants[char][min(system, len(consonants[char]) - 1)])]
+                pending = True
+            elif char in signs:
+                tokens.append(("V", signs[char]))
+                pending = False
+            elif char == virama:
+                pending = False
+            elif char in modifiers:  # ं is n or m ("संपत" Sampat, "देशपांडे" Deshpande)
+                tokens += [("A", "a")] * pending + [("C", modifiers[char][min(nasal, len(modifiers[char]) - 1)])]
+                pending = False
+            elif char in vowels:
+                tokens += [("A", "a")] * pending + [("V", vowels[char])]
+                pending = False
+            elif not unicodedata.combining(char):  # a nukta is ignored; anything else ends a word
+                tokens += [("F", "a")] * pending + [("O", char)]
+                pending = False
+        said = list(tokens)  # the medial a not said, from the end of the word to its start
+        for k in range(len(said) - 3, 1, -1):
+            if (said[k][0] == "A" and said[k - 1][0] == "C" and said[k - 2][0] in "AV"
+                    and said[k + 1][0] == "C" and said[k + 2][0] in "AV"):
+                del said[k]
+        for reading in (tokens, said):
+            for final_a in (False, True):
+                out.add(fold("".join(latin for kind, latin in reading if kind != "F" or final_a).strip()))
     return tuple(sorted(out))
 
 
