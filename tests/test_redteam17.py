@@ -254,3 +254,34 @@ def test_labels_that_are_not_the_devanagari_name_stay(name, label):
     ds.FrameLabel = label
     for out in _both(ds):
         assert str(out.FrameLabel) == label
+
+
+# --- red team 17b, class 3: the patient's initials without full stops after a word for the patient ---
+
+
+@pytest.mark.parametrize("name, text, gone", [
+    ("Okafor^Chidinma^Adaeze", "pt CAO seen, nodule", "CAO"),
+    ("Okafor^Chidinma^Adaeze", "Patient: CAO nodule", "CAO"),
+    ("Okafor^Chidinma^Adaeze", "reviewed with pat. CAO today", "CAO"),
+    ("Dupont^Jean^Pierre", "patiente JPD vue", "JPD"),
+])
+def test_undotted_initials_after_a_patient_word_go(name, text, gone):
+    """'pt CAO' for Okafor^Chidinma^Adaeze stayed: undotted initials went only next to a removed name
+    word (left by red team 17).  Now the patient's initials in capitals right after a word for the
+    patient go (mappings/identifiers.yaml ``patient_words``; curator.deid.scrub.initials_of_name)."""
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments).split(), out.ImageComments
+
+
+@pytest.mark.parametrize("name, text", [
+    ("Okafor^Chidinma^Adaeze", "pt CT chest"), ("Okafor^Chidinma^Adaeze", "pt MRI brain"),
+    ("Chen^Tao", "pt CT chest"),  # the initials, but a two-letter imaging word
+    ("Okafor^Chidinma^Adaeze", "pt ABC score 3"),
+])
+def test_common_words_after_a_patient_word_stay(name, text):
+    ds = _ct(name=name)
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text

@@ -63,6 +63,7 @@ class _Rules:
     dotted_abbreviations: frozenset[str]
     # what may join two dotted initials of one hyphenated given name ("J.-P. D."): red team 17
     initials_joiners: str
+    patient_words: frozenset[str]  # "pt", "patient": the patient's initials right after one go (red team 17b)
     parameter_run: re.Pattern[str]
     path_patterns: tuple[re.Pattern[str], ...]
 
@@ -163,6 +164,7 @@ def scrub_rules() -> _Rules:
         parameter_run=re.compile(rf"(?i)(?<![^\W_])(?:{parameters}):?\s+{_PARAMETER_RUN}", re.UNICODE),
         dotted_abbreviations=frozenset(fold(str(w)).replace(".", "") for w in data.get("dotted_abbreviations") or ()),
         initials_joiners=str(data.get("initials_joiners") or ""),
+        patient_words=frozenset(fold(str(w)) for w in data.get("patient_words") or ()),
         path_patterns=tuple(re.compile(p, re.UNICODE) for p in data["path_patterns"].values()),
     )
 
@@ -1461,6 +1463,9 @@ def _initials_gap(between: str, joiners: str) -> bool:
     return not gap or (len(gap) == 1 and gap in joiners)
 
 
+_PATIENT_GAP = re.compile(r"\.?:?\s{1,2}")
+
+
 def _initial_letter(text: str, start: int, end: int) -> bool:
     word = text[start:end]
     return 1 <= len(word) <= 3 and word.isalpha() and word.isupper()
@@ -1470,7 +1475,9 @@ def initials_of_name(text: str, spans: list[tuple[int, int]], named: set[int], v
     """The indices of ``spans`` (words of ``text``) that are the patient's initials: upper-case
     letters of the name's first letters next to a removed name word (``named``: "Raghunathan P",
     "Zhou X.Y.", "P. Raghunathan"), and the whole initials written with full stops anywhere ("L.W.",
-    but not those of ``mappings/identifiers.yaml`` ``dotted_abbreviations``: "p.o.").  Red team 11."""
+    but not those of ``mappings/identifiers.yaml`` ``dotted_abbreviations``: "p.o."; red team 11), and
+    the whole initials in capitals right after a word for the patient (``patient_words``: "pt CAO";
+    red team 17b)."""
     from curator.deid.freetext import is_imaging_word  # freetext imports this module
 
     whole, first = _initials(values)
@@ -1492,6 +1499,16 @@ def initials_of_name(text: str, spans: list[tuple[int, int]], named: set[int], v
                     break
                 out.add(j)
                 j += step
+    # right after a word for the patient ("pt CAO", "Patient: CAO"): the patient's initials in capitals,
+    # not a two-letter imaging word ("pt CT" for Chen^Tao stays; red team 17b)
+    patient_words = scrub_rules().patient_words
+    for i in range(len(spans) - 1):
+        start, end = spans[i + 1]
+        letters = fold(text[start:end])
+        if (fold(text[spans[i][0]:spans[i][1]]) in patient_words and _initial_letter(text, start, end)
+                and len(letters) >= 2 and letters in whole and not (len(letters) == 2 and is_imaging_word(letters))
+                and _PATIENT_GAP.fullmatch(text[spans[i][1]:start])):
+            out.add(i + 1)
     abbreviations, joiners = scrub_rules().dotted_abbreviations, scrub_rules().initials_joiners
     i = 0
     while i < len(spans):  # "L.W.", "Ł. W.", "J.-P. D.": single letters each followed by a full stop
