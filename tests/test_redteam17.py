@@ -285,3 +285,27 @@ def test_common_words_after_a_patient_word_stay(name, text):
     ds.ImageComments = text
     for out in _both(ds):
         assert str(out.ImageComments) == text
+
+
+# --- red team 17b, class 4: an age over 89 after a Polish or Czech age word -------------------------
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("Pacjent, lat 97, guzek płuca", "97"), ("pacjentka l. 94, guzek", "94"), ("pacient věk 93, uzel", "93"),
+])
+def test_an_age_after_a_polish_or_czech_age_word_goes(text, gone):
+    """'lat 97' (Polish: aged 97, the word before the number) stayed: the age rule knew 'lat' only after
+    the number ('97 lat'); freetext20's one Polish recall miss (mappings/identifiers.yaml
+    ``age_over_89_after_word``)."""
+    ds = _ct(name="Nowak^Jan")
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert gone not in str(out.ImageComments), out.ImageComments
+
+
+@pytest.mark.parametrize("text", ["XR CHEST LAT 95 kV", "lat 95 kVp view", "LAT 90 DEG", "lat 90° view"])
+def test_a_lateral_view_with_a_number_stays(text):
+    ds = _ct(name="Nowak^Jan")
+    ds.ImageComments = text
+    for out in _both(ds):
+        assert str(out.ImageComments) == text
