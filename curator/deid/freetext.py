@@ -107,11 +107,27 @@ def _read_list(relative: str) -> list[str]:
 def _clinical_words() -> frozenset[str]:
     """The words of mappings/freetext/clinical-words.yaml (every language) and of the
     ``languages`` of clinical-words-scripts.yaml (any script), folded."""
+    return _latin_clinical_words() | _script_words()
+
+
+@cache
+def _latin_clinical_words() -> frozenset[str]:
+    """The words of mappings/freetext/clinical-words.yaml, folded."""
     clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
-    latin = (w for entries in clinical.values() for entry in entries for w in _LEX_WORD.findall(fold(str(entry))))
-    scripts = (w for language in _scripts_data()["languages"].values() for entry in language["words"]
-               for w in _WORD.findall(fold(str(entry))))
-    return frozenset(chain(latin, scripts))
+    return frozenset(w for entries in clinical.values() for entry in entries for w in _LEX_WORD.findall(fold(str(entry))))
+
+
+@cache
+def _script_words() -> frozenset[str]:
+    """The words of the ``languages`` of clinical-words-scripts.yaml, folded."""
+    return frozenset(w for language in _scripts_data()["languages"].values() for entry in language["words"]
+                     for w in _WORD.findall(fold(str(entry))))
+
+
+@cache
+def _list_words() -> frozenset[str]:
+    """The words of the word lists (``wordlists`` of the rules)."""
+    return frozenset(chain.from_iterable(_read_list(relative) for relative in _rules_data()["wordlists"]))
 
 
 @cache
@@ -249,11 +265,7 @@ def _segments(start: int, word: str) -> list[tuple[int, int]]:
 @cache
 def _words() -> frozenset[str]:
     """Every safe word: word lists, clinical words, lexicon and RadLex words."""
-    data = _rules_data()
-    parts: list[Iterable[str]] = [_read_list(relative) for relative in data["wordlists"]]
-    parts.append(_clinical_words())  # the same words, clinical-words.yaml parsed once
-    parts.append(_lexicon_words())
-    return frozenset(chain.from_iterable(parts))
+    return _list_words() | _clinical_words() | frozenset(_lexicon_words())
 
 
 def _lexicon_words() -> set[str]:
@@ -301,12 +313,7 @@ def is_word(token: str) -> bool:
 @cache
 def _script_only_words() -> frozenset[str]:
     """The words of clinical-words-scripts.yaml that no other list holds."""
-    scripts = frozenset(w for language in _scripts_data()["languages"].values() for entry in language["words"]
-                        for w in _WORD.findall(fold(str(entry))))
-    clinical = load_yaml(mappings_dir() / "freetext" / "clinical-words.yaml")
-    latin = frozenset(w for entries in clinical.values() for entry in entries for w in _LEX_WORD.findall(fold(str(entry))))
-    lists = frozenset(chain.from_iterable(_read_list(relative) for relative in _rules_data()["wordlists"]))
-    return scripts - latin - lists - frozenset(_lexicon_words())
+    return _script_words() - _latin_clinical_words() - _list_words() - frozenset(_lexicon_words())
 
 
 def is_code_word(token: str) -> bool:
@@ -327,6 +334,7 @@ def load() -> None:
     _last_names()
     _imaging_words()  # the name and place rules ask for them on the first text (red team 13)
     _clinical_words()
+    _script_only_words()  # codes and kept values ask for it (is_code_word)
     _affix_rules()
     _segmenter()
 
