@@ -57,6 +57,7 @@ class Rules:
     min_patients: int
     min_sites: int
     residence: frozenset[str]
+    capitals: frozenset[str]  # capital cities (folded): a capitalised one is a place anywhere (red team 17b)
     birth: frozenset[str]  # born, né... (as written, NFC, case folded): a birthplace clause is read as a residence clause
     place_prepositions: frozenset[str]
     place_anywhere: frozenset[str]
@@ -89,6 +90,7 @@ def rules() -> Rules:
         min_patients=int(data["convention"]["patients"]),
         min_sites=int(data["convention"]["sites"]),
         residence=frozenset(fold(str(t)) for t in data["places"]["residence_words"]),
+        capitals=frozenset(fold(str(t)) for t in data["places"].get("capital_cities") or ()),
         birth=frozenset(unicodedata.normalize("NFC", str(t)).casefold() for t in data["places"].get("birth_words") or ()),
         place_prepositions=frozenset(fold(str(t)) for t in data["places"]["prepositions"]),
         place_anywhere=frozenset(fold(str(t)) for t in data["places"]["anywhere"]),
@@ -557,9 +559,12 @@ def _place_words(spans: list[tuple[int, int, str, str]], text: str, upper: bool)
     # a birthplace as a residence ("né le 21/09/1967 à Créteil", "born in Enugu"; red team 17b), "né" with its accent
     clauses = [i for i, span in enumerate(spans) if span[3] in r.residence or span[3] in _folded_birth()
                and unicodedata.normalize("NFC", span[2]).casefold() in r.birth]
-    if not clauses and (upper or r.place_anywhere.isdisjoint(words) and not kinds):
+    # a capital city, capitalised, wherever it stands ("Adresa: Vinohradská 15, Praha 2"; red team 17b)
+    cities = {i for i, span in enumerate(spans) if span[3] in r.capitals and span[2][:1].isupper()
+              and span[3] not in _clinical_words()}
+    if not clauses and not cities and (upper or r.place_anywhere.isdisjoint(words) and not kinds):
         return set()
-    drop: set[int] = set()
+    drop: set[int] = set(cities)
     months = scrub_rules().months
 
     def place(j: int, capitals: bool) -> bool:
