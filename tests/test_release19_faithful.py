@@ -271,3 +271,32 @@ def test_the_algorithm_devices_and_their_provenance_meet_the_hl7_schema(release:
                   if a["type"]["coding"][0]["code"] == "performer"]
     assert len(algorithms) == 7 and len(performers) == 9, (len(algorithms), len(performers))
     assert schema_errors(bundle, "R4B") == []
+
+
+# --- red team 17b: the source's plants, searched in what deid and publish write --------------------
+
+
+def _plants(root: Path) -> tuple[list, list]:
+    """The plants of release19_source (curator.testing.synthetic.PLANTED_VALUES and the audit's
+    AUDIT_PLANTS: accessions, bundled files' patients) that the source holds, and those it does not."""
+    from plants import Plant, Planted, leaks
+    from release19_source import AUDIT_PLANTS
+
+    from curator.testing import synthetic
+
+    candidates = Planted(root, tuple(Plant(v, "release19_source") for v in sorted({*synthetic.PLANTED_VALUES, *AUDIT_PLANTS})))
+    found = {value for _, value, _ in leaks([root], candidates)}
+    return [p for p in candidates.plants if p.value in found], [v for v in AUDIT_PLANTS if v not in found]
+
+
+def test_no_plant_of_the_source_in_any_output(source, released, release: Path):
+    """release19_source's plants were listed for the plant audit only (red team 17): no test searched
+    the outputs for them.  The search of tests/plants.py over every tier's deid output and the
+    published release (file contents and names, many encodings, zip members)."""
+    from plants import Planted, leaks
+
+    root, _ = source
+    present, missing = _plants(root)
+    assert not missing, f"the search does not find these audit plants in the source: {missing}"  # it can find them
+    hits = leaks([released[access] for access in TIERS] + [release], Planted(root, tuple(present)))
+    assert not hits, hits
