@@ -16,7 +16,6 @@ character sets, elements stored with VR UN, malformed bytes) raises
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from functools import lru_cache
 
 from pydicom.datadict import dictionary_VR
@@ -959,34 +958,32 @@ def _sop_of(key: tuple, sop: bytes, charset_raw: bytes) -> tuple[tuple, str] | N
     return (("raw", key), text) if text else None
 
 
-def _text_bytes(data: bytes, elems: list[_Elem]) -> Iterator[bytes]:
-    """The raw bytes of every text value (the VRs the character set applies to), items included."""
+def _text_bytes(data: bytes, elems: list[_Elem], out: list[bytes]) -> bool:
+    """Append the raw bytes of every text value (the VRs the character set applies to), items
+    included, to ``out``; whether an item at any depth declares its own Specific Character Set
+    (one walk: each item is parsed once)."""
+    own = False
     for el in elems:
         if el.vr == "SQ":
             for start, end in el.items or ():
-                yield from _text_bytes(data, _parse(data, start, end, True)[0])
+                inner = _parse(data, start, end, True)[0]
+                own = _text_bytes(data, inner, out) or own or any(e.tag == _CHARSET for e in inner)
         elif el.vr in CHARSET_VRS and el.length:
-            yield data[el.vstart:el.vstart + el.length]
+            out.append(data[el.vstart:el.vstart + el.length])
+    return own
 
 
 def _check_reading(data: bytes, elems: list[_Elem], charset: str) -> None:
     """Refuse (to the pydicom path, which reads it as found) a file whose text is not in its
     declared character set (:func:`curator.dicom.textcodec.decide`): the byte path reads
-    text as declared."""
-    if decide([charset], _text_bytes(data, elems)).changed:
+    text as declared; and a file with an item that declares its own set (decided alone by the
+    pydicom path)."""
+    texts: list[bytes] = []
+    own = _text_bytes(data, elems, texts)
+    if decide([charset], texts).changed:
         raise Unsupported("text not in its declared character set")
-    if _own_charset(data, elems):
-        raise Unsupported("an item declares its own character set")  # decided alone by the pydicom path
-
-
-def _own_charset(data: bytes, elems: list[_Elem]) -> bool:
-    """Whether an item at any depth declares its own Specific Character Set."""
-    for el in elems:
-        for start, end in (el.items or ()) if el.vr == "SQ" else ():
-            inner = _parse(data, start, end, True)[0]
-            if any(e.tag == 0x00080005 for e in inner) or _own_charset(data, inner):
-                return True
-    return False
+    if own:
+        raise Unsupported("an item declares its own character set")
 
 
 def _collect(data, elems, charset, collect_vrs, collect_tags, batches: list[dict]) -> None:
